@@ -1,0 +1,31 @@
+# Kith — the quick start is `make run`; the whole test suite is `make test`.
+SHELL := /bin/bash
+PY := .venv/bin/python
+KITH := bash scripts/kith.sh
+
+.PHONY: run setup install test lint format bench
+
+run: setup ## Install what is missing, prepare the database and demo data, serve on :8000
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py runserver 127.0.0.1:8000
+
+setup: install ## Everything `make run` does except serving
+	$(KITH) database app
+
+install:
+	$(KITH) system python node
+
+test: install ## The whole test suite against real PostGIS (and Chromium for browser tests)
+	$(KITH) browser database
+	$(PY) -m pytest
+
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format:
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+bench: install
+	$(KITH) database
+	$(PY) -m benchmarks

@@ -1,0 +1,203 @@
+"""People, councils and the roles and checks that decide what each person may do."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.gis.db import models as gis
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who uses Kith. The email address is the login; there is no username.
+
+    `is_staff` is Django admin access (superusers only). Council staff are people with a
+    `StaffMembership`; they are not Django staff.
+    """
+
+    class Gender(models.TextChoices):
+        WOMAN = "woman", "Woman"
+        MAN = "man", "Man"
+        NON_BINARY = "non_binary", "Non-binary"
+        UNSAID = "", "Prefer not to say"
+
+    email = models.EmailField("email address", max_length=254, unique=True)
+    display_name = models.CharField(max_length=60, blank=True)
+    phone = models.CharField(max_length=20, blank=True, help_text="Private; never shown to others.")
+    preferred_languages = ArrayField(
+        models.CharField(max_length=35), default=list, blank=True, size=10
+    )
+    gender = models.CharField(max_length=12, choices=Gender.choices, blank=True)
+    # The person's home, stored exactly for matching; shown exactly only to them and to staff
+    # of their council. Everyone else sees `approximate_location` (see marketplace.places).
+    home_postcode = models.CharField(max_length=8, blank=True)
+    home_location = gis.PointField(geography=True, null=True, blank=True)
+    council = models.ForeignKey(
+        "accounts.Council", null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
+    )
+    is_staff = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+    @property
+    def public_name(self) -> str:
+        """What other people see: the display name, or a neutral stand-in. Never the email."""
+        return self.display_name or f"Kith member {self.pk}"
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
+
+
+class Council(models.Model):
+    """A local authority running Kith in its area: the tenant that owns listings and staff."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+    code = models.CharField(
+        max_length=12, unique=True, help_text="ONS local authority code, e.g. E06000001."
+    )
+    boundary = gis.MultiPolygonField(srid=4326)
+    contact_email = models.EmailField(blank=True)
+    is_active = models.BooleanField(default=True)
+    max_travel_radius_m = models.PositiveIntegerField(
+        default=8000, help_text="The furthest a helper may offer to travel, in metres."
+    )
+    auto_approve_verified_helpers = models.BooleanField(
+        default=False,
+        help_text="Publish offers from ID-checked helpers without waiting for review.",
+    )
+    settings = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Further per-council settings (matching weights, unit costs, retention).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(max_travel_radius_m__gte=100)
+                & models.Q(max_travel_radius_m__lte=50000),
+                name="council_max_radius_sane",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffMembership(models.Model):
+    """A person working for one council in one role. Staff belong to exactly one council."""
+
+    class Role(models.TextChoices):
+        MODERATOR = "moderator", "Moderator"
+        SAFEGUARDING_LEAD = "safeguarding_lead", "Safeguarding lead"
+        COUNCIL_ADMIN = "council_admin", "Council admin"
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="staff_membership")
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="staff")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} at {self.council}"
+
+
+class VerificationLevel(models.IntegerChoices):
+    """Vetting levels, ordered: a higher level satisfies every lower requirement."""
+
+    NONE = 0, "None"
+    ID_CHECKED = 1, "ID checked"
+    ENHANCED_DBS_BARRED = 2, "Enhanced DBS with adults' barred list"
+
+
+class HelperCheck(models.Model):
+    """One ID or DBS check of a helper recorded by council staff.
+
+    Only the last four characters of a DBS certificate number are kept: enough to find the
+    certificate again, not enough to misuse it.
+    """
+
+    class Kind(models.TextChoices):
+        ID = "id", "ID check"
+        DBS_ENHANCED_BARRED = "dbs_enhanced_barred", "Enhanced DBS with adults' barred list"
+
+    LEVEL_FOR_KIND = {
+        Kind.ID: VerificationLevel.ID_CHECKED,
+        Kind.DBS_ENHANCED_BARRED: VerificationLevel.ENHANCED_DBS_BARRED,
+    }
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="checks")
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="helper_checks")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    issued_on = models.DateField()
+    expires_on = models.DateField(null=True, blank=True)
+    certificate_last4 = models.CharField(max_length=4, blank=True)
+    recorded_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="checks_recorded"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "expires_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_on__isnull=True)
+                | models.Q(expires_on__gte=models.F("issued_on")),
+                name="helpercheck_expiry_after_issue",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.user} ({self.issued_on})"
+
+    @property
+    def level(self) -> int:
+        return self.LEVEL_FOR_KIND[self.kind]
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        return self.revoked_at is None and (self.expires_on is None or self.expires_on >= day)

@@ -1,0 +1,14 @@
+"""Everything under /api/v1/. Each app contributes its own routes."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts.api import MeApi
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("me/", MeApi.as_view(), name="api-me"),
+    path("", include("marketplace.api_urls")),
+    path("", include("matching.api_urls")),
+]

@@ -1,0 +1,7 @@
+"""Web pages for citizens, helpers and staff."""
+
+from django.shortcuts import render
+
+
+def home(request):
+    return render(request, "frontend/home.html")

@@ -1,0 +1,3 @@
+"""Marketplace API routes (needs, offers, listings, moderation, reports)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Matching API routes (rankings, matches, messages, feedback)."""
+
+urlpatterns: list = []

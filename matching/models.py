@@ -1,0 +1,1 @@
+"""Matching: candidate search, scoring, matches, messages, feedback, alerts and rounds."""
