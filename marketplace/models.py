@@ -1,7 +1,18 @@
-"""The marketplace: places (postcodes), and later categories, needs, offers and moderation."""
+"""The marketplace: places, categories, needs, offers, weekly availability, moderation,
+reports, blocks and the audit log.
 
+Exact locations (`location`) are personal data: they are read only by matching and shown only
+to the owner and staff of the owning council. Everyone else gets `approx_location`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
 from django.contrib.gis.db import models as gis
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
+
+from accounts.models import Council, VerificationLevel
 
 
 class Postcode(models.Model):
@@ -14,3 +25,361 @@ class Postcode(models.Model):
 
     def __str__(self) -> str:
         return self.postcode
+
+
+class Category(models.Model):
+    """A kind of help, with the vetting a helper needs before offering it."""
+
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=60)
+    description = models.CharField(max_length=300, blank=True)
+    required_level = models.PositiveSmallIntegerField(
+        choices=VerificationLevel.choices, default=VerificationLevel.NONE
+    )
+    is_regulated_activity = models.BooleanField(
+        default=False,
+        help_text="Regulated activity with adults (Protection of Freedoms Act 2012, s.66).",
+    )
+    is_meal = models.BooleanField(default=False, help_text="Dietary requirements apply.")
+    sort_order = models.PositiveSmallIntegerField(default=100)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CouncilCategory(models.Model):
+    """A council's switch for a category. No row means the category is on."""
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="category_settings")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["council", "category"], name="council_category_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} at {self.council}: {'on' if self.enabled else 'off'}"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class Urgency(models.TextChoices):
+    ROUTINE = "routine", "Routine"
+    SOON = "soon", "Soon"
+    URGENT = "urgent", "Urgent"
+
+
+class DietaryTag(models.TextChoices):
+    VEGETARIAN = "vegetarian", "Vegetarian"
+    VEGAN = "vegan", "Vegan"
+    HALAL = "halal", "Halal"
+    KOSHER = "kosher", "Kosher"
+    GLUTEN_FREE = "gluten_free", "Gluten-free"
+    DIABETIC_FRIENDLY = "diabetic_friendly", "Diabetic-friendly"
+    DAIRY_FREE = "dairy_free", "Dairy-free"
+    NUT_FREE = "nut_free", "Nut-free"
+    SOFT_FOOD = "soft_food", "Soft food"
+
+
+class GenderPreference(models.TextChoices):
+    ANY = "", "No preference"
+    WOMAN = "woman", "A woman"
+    MAN = "man", "A man"
+
+
+class Listing(models.Model):
+    """What needs and offers share: an owner, a council, a category and a place."""
+
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    description = models.TextField(max_length=2000)
+    postcode = models.CharField(max_length=8, blank=True)
+    # Exact point (geography: distances in metres). Private: see the module docstring.
+    location = gis.PointField(geography=True)
+    # The centre of the grid cell holding `location`: the only location others ever see.
+    approx_location = gis.PointField(geography=True)
+    languages = ArrayField(models.CharField(max_length=35), default=list, blank=True, size=10)
+    rejection_reason = models.CharField(max_length=500, blank=True)
+    version = models.PositiveIntegerField(default=1, help_text="Bumped on every edit.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Need(Listing):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PENDING_REVIEW = "pending_review", "Waiting for review"
+        OPEN = "open", "Open"
+        MATCHED = "matched", "Matched"
+        CLOSED = "closed", "Closed"
+
+    class ClosedReason(models.TextChoices):
+        NONE = "", "—"
+        FULFILLED = "fulfilled", "Fulfilled"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        EXPIRED = "expired", "Expired"
+        REJECTED = "rejected", "Rejected"
+
+    class Timing(models.TextChoices):
+        ONE_OFF = "one_off", "Once"
+        WEEKLY = "weekly", "Every week"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="needs"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="needs_recorded",
+        help_text="Council staff who recorded this need on the owner's behalf.",
+    )
+    consent_recorded_at = models.DateTimeField(null=True, blank=True)
+    consent_note = models.CharField(max_length=300, blank=True)
+    title = models.CharField(max_length=80)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    closed_reason = models.CharField(
+        max_length=12, choices=ClosedReason.choices, default=ClosedReason.NONE, blank=True
+    )
+    timing = models.CharField(max_length=8, choices=Timing.choices, default=Timing.WEEKLY)
+    starts_at = models.DateTimeField(null=True, blank=True, help_text="One-off window start.")
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="One-off window end.")
+    urgency = models.CharField(max_length=8, choices=Urgency.choices, default=Urgency.ROUTINE)
+    helper_gender_preference = models.CharField(
+        max_length=8, choices=GenderPreference.choices, default=GenderPreference.ANY, blank=True
+    )
+    dietary_requirements = ArrayField(
+        models.CharField(max_length=20, choices=DietaryTag.choices), default=list, blank=True
+    )
+    helpers_wanted = models.PositiveSmallIntegerField(default=1)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["council", "status"]),
+            models.Index(fields=["owner", "status"]),
+            models.Index(fields=["category", "status"], name="need_category_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(helpers_wanted__gte=1) & models.Q(helpers_wanted__lte=10),
+                name="need_helpers_wanted_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__isnull=True)
+                | models.Q(starts_at__isnull=True)
+                | models.Q(ends_at__gt=models.F("starts_at")),
+                name="need_window_order",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="closed") | models.Q(closed_reason=""),
+                name="need_closed_reason_only_when_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Offer(Listing):
+    class Status(models.TextChoices):
+        PENDING_REVIEW = "pending_review", "Waiting for review"
+        OPEN = "open", "Open"
+        PAUSED = "paused", "Paused"
+        CLOSED = "closed", "Closed"
+
+    helper = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="offers"
+    )
+    title = models.CharField(max_length=80, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING_REVIEW)
+    radius_m = models.PositiveIntegerField(help_text="How far the helper will travel, in metres.")
+    capacity = models.PositiveSmallIntegerField(
+        default=1, help_text="How many people the helper can help at once."
+    )
+    dietary_capabilities = ArrayField(
+        models.CharField(max_length=20, choices=DietaryTag.choices), default=list, blank=True
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["council", "status"]),
+            models.Index(fields=["helper", "status"]),
+            models.Index(fields=["category", "status"], name="offer_category_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(radius_m__gte=100) & models.Q(radius_m__lte=50000),
+                name="offer_radius_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(capacity__gte=1) & models.Q(capacity__lte=20),
+                name="offer_capacity_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"{self.category} offer"
+
+
+class Slot(models.Model):
+    """A weekly time slot: a weekday and a start and end time (local time)."""
+
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start = models.TimeField()
+    end = models.TimeField()
+
+    class Meta:
+        abstract = True
+        ordering = ["weekday", "start"]
+
+
+class NeedSlot(Slot):
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="slots")
+
+    class Meta(Slot.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="needslot_end_after_start"
+            ),
+            models.UniqueConstraint(
+                fields=["need", "weekday", "start"], name="needslot_unique_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+
+class OfferSlot(Slot):
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="slots")
+
+    class Meta(Slot.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="offerslot_end_after_start"
+            ),
+            models.UniqueConstraint(
+                fields=["offer", "weekday", "start"], name="offerslot_unique_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+
+class Block(models.Model):
+    """One person has blocked another: Kith never matches or connects them again."""
+
+    blocker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_made"
+    )
+    blocked = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_received"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(blocker=models.F("blocked")), name="block_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} blocks {self.blocked_id}"
+
+
+class Report(models.Model):
+    """Someone reported a listing, a person or a message. Reports join the moderation queue."""
+
+    class TargetType(models.TextChoices):
+        NEED = "need", "Need"
+        OFFER = "offer", "Offer"
+        PERSON = "person", "Person"
+        MESSAGE = "message", "Message"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        UPHELD = "upheld", "Upheld"
+        DISMISSED = "dismissed", "Dismissed"
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="reports_made"
+    )
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="reports")
+    target_type = models.CharField(max_length=8, choices=TargetType.choices)
+    target_id = models.BigIntegerField()
+    reason = models.TextField(max_length=1000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["council", "status"]),
+            models.Index(fields=["target_type", "target_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Report on {self.target_type} {self.target_id}"
+
+
+class AuditEvent(models.Model):
+    """An append-only record of a decision or a read of personal data by staff, or of a
+    lifecycle step. The database refuses UPDATE and DELETE on this table (migration 0002).
+
+    Foreign keys carry no database constraint and never cascade, so that removing or
+    anonymising a person can never rewrite history.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    council = models.ForeignKey(
+        Council, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    verb = models.CharField(max_length=60, help_text='e.g. "need.approved", "person.viewed".')
+    target_type = models.CharField(max_length=30)
+    target_id = models.BigIntegerField(null=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["council", "created_at"]),
+            models.Index(fields=["target_type", "target_id"]),
+        ]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.verb} {self.target_type}:{self.target_id}"

@@ -1,0 +1,39 @@
+"""The audit log: every staff decision, every staff read of personal data, every match step.
+
+Call `audit_record` inside the same transaction as the change it records (Saleor's order
+events pattern): if the change rolls back, so does its record.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from accounts.models import Council, User
+
+from .models import AuditEvent
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    verb: str,
+    target: models.Model | None = None,
+    target_type: str = "",
+    target_id: int | None = None,
+    council: Council | None = None,
+    data: dict | None = None,
+) -> AuditEvent:
+    if target is not None:
+        target_type = target_type or target._meta.model_name
+        target_id = target.pk
+        if council is None and getattr(target, "council_id", None):
+            council = target.council
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    return AuditEvent.objects.create(
+        actor_id=actor_id,
+        council=council,
+        verb=verb,
+        target_type=target_type,
+        target_id=target_id,
+        data=data or {},
+    )
