@@ -1,1 +1,246 @@
-"""Matching: candidate search, scoring, matches, messages, feedback, alerts and rounds."""
+"""Matching: matches between a need and an offer, their messages and feedback, urgent-need
+alerts and batch assignment rounds.
+
+Invariants live in the database: one live match per (need, offer), ratings between 1 and 5,
+one feedback per person per match, one alert per helper per need. Capacity across rows (a
+need's `helpers_wanted`, an offer's `capacity`) is enforced by `matching.services` under row
+locks on the need and the offer, because a CHECK cannot count other rows.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+from accounts.models import Council
+from marketplace.models import Need, Offer
+
+
+class Match(models.Model):
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        ACCEPTED = "accepted", "Accepted"
+        ACTIVE = "active", "Under way"
+        COMPLETED = "completed", "Completed"
+        DECLINED = "declined", "Declined"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Expired"
+
+    class ProposedBy(models.TextChoices):
+        HELPER = "helper", "The helper"
+        CITIZEN = "citizen", "The person asking for help"
+        STAFF = "staff", "Council staff"
+        ROUND = "round", "A matching round"
+
+    # Statuses that hold a place against capacity, and those that block a new proposal.
+    HOLDING = ("accepted", "active")
+    LIVE = ("proposed", "accepted", "active")
+
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="+")
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="matches")
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="matches")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    proposed_by = models.CharField(max_length=8, choices=ProposedBy.choices)
+    proposed_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A match becomes accepted once both people have agreed; the proposer agrees by proposing
+    # (staff and round proposals need both).
+    citizen_agreed_at = models.DateTimeField(null=True, blank=True)
+    helper_agreed_at = models.DateTimeField(null=True, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    explanation = models.CharField(max_length=400, blank=True)
+    decline_reason = models.CharField(max_length=300, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="Declined/cancelled/expired.")
+
+    class Meta:
+        verbose_name_plural = "matches"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["offer", "status"]),
+            models.Index(fields=["need", "status"]),
+            models.Index(fields=["council", "status"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["need", "offer"],
+                condition=models.Q(status__in=["proposed", "accepted", "active"]),
+                name="match_one_live_per_need_offer",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="accepted") | models.Q(accepted_at__isnull=False),
+                name="match_accepted_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="completed") | models.Q(completed_at__isnull=False),
+                name="match_completed_has_time",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__isnull=True)
+                | (models.Q(score__gte=0) & models.Q(score__lte=1)),
+                name="match_score_unit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Match {self.pk}: need {self.need_id} × offer {self.offer_id} ({self.status})"
+
+
+class Message(models.Model):
+    """One message in the conversation of a match, between its two people."""
+
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="messages")
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["match", "created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(body=""), name="message_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk} in match {self.match_id}"
+
+
+class Feedback(models.Model):
+    """After a completed match, each person may rate the other once (1–5) and comment."""
+
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="feedback")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feedback_given"
+    )
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feedback_received"
+    )
+    rating = models.PositiveSmallIntegerField()
+    comment = models.TextField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["subject", "rating"])]
+        constraints = [
+            models.UniqueConstraint(fields=["match", "author"], name="feedback_once_per_author"),
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1) & models.Q(rating__lte=5),
+                name="feedback_rating_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(author=models.F("subject")), name="feedback_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}/5 on match {self.match_id}"
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class AlertPreference(models.Model):
+    """A helper's choice to be alerted about urgent needs nearby, with limits."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_preference"
+    )
+    opted_in = models.BooleanField(default=False)
+    quiet_start = models.TimeField(null=True, blank=True, help_text="Local time, e.g. 21:00.")
+    quiet_end = models.TimeField(null=True, blank=True, help_text="Local time, e.g. 08:00.")
+    daily_cap = models.PositiveSmallIntegerField(default=3)
+    unsubscribe_token = models.CharField(max_length=64, unique=True, default=_new_token)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(daily_cap__gte=1) & models.Q(daily_cap__lte=20),
+                name="alertpreference_daily_cap_range",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(quiet_start__isnull=True) & models.Q(quiet_end__isnull=True))
+                | (models.Q(quiet_start__isnull=False) & models.Q(quiet_end__isnull=False)),
+                name="alertpreference_quiet_both_or_neither",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Alerts for {self.user_id}: {'on' if self.opted_in else 'off'}"
+
+
+class AlertSent(models.Model):
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="+")
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="+")
+    helper = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alerts_received"
+    )
+    ring_m = models.PositiveIntegerField(help_text="The search ring that reached this helper.")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["helper", "sent_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["need", "helper"], name="alert_once_per_need_helper")
+        ]
+
+    def __str__(self) -> str:
+        return f"Alert for need {self.need_id} to {self.helper_id}"
+
+
+class Round(models.Model):
+    """A batch assignment over a council's open needs and offers, proposed for staff review."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Waiting for review"
+        APPLIED = "applied", "Applied"
+        DISCARDED = "discarded", "Discarded"
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    summary = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Round {self.pk} ({self.status})"
+
+
+class RoundProposal(models.Model):
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="proposals")
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="+")
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    explanation = models.CharField(max_length=400, blank=True)
+    match = models.ForeignKey(
+        Match, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "need", "offer"], name="roundproposal_unique_pair"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Round {self.round_id}: need {self.need_id} × offer {self.offer_id}"
