@@ -201,3 +201,95 @@ class HelperCheck(models.Model):
 
     def is_valid_on(self, day: dt.date) -> bool:
         return self.revoked_at is None and (self.expires_on is None or self.expires_on >= day)
+
+
+class SafeguardingConcern(models.Model):
+    """A worry about a person's safety or conduct, handled by the council's safeguarding lead.
+
+    Notes are kept separately (`ConcernNote`) and can only be added, never changed, so the
+    record of what was known and done stays as it was written.
+    """
+
+    class Priority(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+        URGENT = "urgent", "Urgent"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        IN_PROGRESS = "in_progress", "In progress"
+        CLOSED = "closed", "Closed"
+
+    class Outcome(models.TextChoices):
+        NONE = "", "—"
+        NO_FURTHER_ACTION = "no_further_action", "No further action"
+        ADVICE_GIVEN = "advice_given", "Advice given"
+        REFERRED = "referred", "Referred to adult social care or the police"
+        PERSON_SUSPENDED = "person_suspended", "Person suspended"
+
+    # Sort order of priorities in the queue: urgent first.
+    PRIORITY_RANK = {"urgent": 0, "high": 1, "medium": 2, "low": 3}
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="concerns")
+    about = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="concerns_about"
+    )
+    raised_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="concerns_raised"
+    )
+    summary = models.CharField(max_length=200)
+    priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.MEDIUM)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    owner = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="concerns_owned",
+        help_text="The member of staff handling this concern.",
+    )
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["council", "status", "priority"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status="closed")
+                    & ~models.Q(outcome="")
+                    & models.Q(closed_at__isnull=False)
+                )
+                | (~models.Q(status="closed") & models.Q(outcome="") & models.Q(closed_at=None)),
+                name="concern_outcome_iff_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Concern {self.pk} ({self.get_priority_display()}, {self.get_status_display()})"
+
+
+class ConcernNote(models.Model):
+    """One note on a safeguarding concern. Append-only: the database refuses UPDATE and
+    DELETE of a note (migration 0002), and a concern with notes cannot be deleted."""
+
+    concern = models.ForeignKey(
+        SafeguardingConcern, on_delete=models.DO_NOTHING, related_name="notes"
+    )
+    author = models.ForeignKey(
+        User, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    body = models.TextField(max_length=4000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(body=""), name="concernnote_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Note {self.pk} on concern {self.concern_id}"

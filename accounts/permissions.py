@@ -1,0 +1,129 @@
+"""What each council staff role may do, and the checks that enforce it.
+
+One table (`ROLE_CAPABILITIES`) says which role holds which capability. Everything else —
+the web console's decorator, the DRF permission classes, the selectors' council filter — asks
+`staff_can` or `staff_council_for`, so a role's reach is changed in one place.
+
+Staff act only within their own council. A capability check with a council answers "no" for
+any other council; selectors filter by `staff_council_for(user)` so lists never show what the
+detail pages would refuse.
+
+Superusers use the Django admin at /django-admin/; they get no console capability here unless
+they also hold a `StaffMembership`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from rest_framework.permissions import BasePermission
+
+from .models import Council, StaffMembership, User
+from .selectors import staff_membership_for
+
+Role = StaffMembership.Role
+
+
+class Capability(StrEnum):
+    CONSOLE = "console"  # open /staff/ at all
+    MODERATION = "moderation"  # the moderation queue: needs, offers, reports
+    HELPER_CHECKS = "helper_checks"  # record and revoke ID/DBS checks
+    SAFEGUARDING = "safeguarding"  # the concerns queue
+    PEOPLE = "people"  # search people and read their records
+    SUSPENSION = "suspension"  # suspend and reinstate a person
+    AUDIT_LOG = "audit_log"  # read and export the audit log
+    CATEGORY_SWITCHES = "category_switches"  # turn categories on and off for the council
+    COUNCIL_SETTINGS = "council_settings"  # radius, auto-approval, unit costs, weights
+
+
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.MODERATOR: frozenset(
+        {Capability.CONSOLE, Capability.MODERATION, Capability.HELPER_CHECKS}
+    ),
+    Role.SAFEGUARDING_LEAD: frozenset(
+        {
+            Capability.CONSOLE,
+            Capability.SAFEGUARDING,
+            Capability.PEOPLE,
+            Capability.SUSPENSION,
+        }
+    ),
+    Role.COUNCIL_ADMIN: frozenset(Capability),
+}
+
+
+def active_staff_membership(user: User | None) -> StaffMembership | None:
+    """The membership of a signed-in, active, unsuspended member of staff, else None."""
+    if user is None or not user.is_authenticated or not user.is_active or user.is_suspended:
+        return None
+    membership = staff_membership_for(user=user)
+    if membership is None or not membership.council.is_active:
+        return None
+    return membership
+
+
+def staff_council_for(user: User | None) -> Council | None:
+    """The one council whose data `user` may see as staff, or None."""
+    membership = active_staff_membership(user)
+    return membership.council if membership else None
+
+
+def capabilities_of(user: User | None) -> frozenset[Capability]:
+    membership = active_staff_membership(user)
+    if membership is None:
+        return frozenset()
+    return ROLE_CAPABILITIES.get(membership.role, frozenset())
+
+
+def staff_can(
+    user: User | None, capability: Capability | str, council: Council | None = None
+) -> bool:
+    """Whether `user` holds `capability` — and, when `council` is given, holds it there."""
+    membership = active_staff_membership(user)
+    if membership is None:
+        return False
+    if council is not None and membership.council_id != council.pk:
+        return False
+    return Capability(capability) in ROLE_CAPABILITIES.get(membership.role, frozenset())
+
+
+def staff_has_mfa(user: User | None) -> bool:
+    """Whether `user` has an authenticator app (TOTP) enrolled with allauth MFA."""
+    if user is None or not user.is_authenticated:
+        return False
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class IsCouncilStaff(BasePermission):
+    """DRF: a signed-in member of council staff with MFA enrolled and the view's capability.
+
+    A view sets `required_capability` (default: the console itself). Objects with a
+    `council_id` must belong to the staff member's council; views should also filter their
+    querysets with `staff_council_for` so lists match.
+    """
+
+    message = "This is for council staff with two-factor authentication set up."
+
+    def has_permission(self, request, view) -> bool:
+        capability = getattr(view, "required_capability", Capability.CONSOLE)
+        return staff_can(request.user, capability) and staff_has_mfa(request.user)
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        council = staff_council_for(request.user)
+        return council is not None and getattr(obj, "council_id", None) == council.pk
+
+
+def staff_capability(capability: Capability) -> type[IsCouncilStaff]:
+    """A DRF permission class requiring `capability`, e.g. `permission_classes =
+    [staff_capability(Capability.MODERATION)]`."""
+    return type(
+        f"HasStaffCapability_{capability.value}",
+        (IsCouncilStaff,),
+        {"has_permission": lambda self, request, view: _has(request, capability)},
+    )
+
+
+def _has(request, capability: Capability) -> bool:
+    return staff_can(request.user, capability) and staff_has_mfa(request.user)
