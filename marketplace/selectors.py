@@ -1,0 +1,229 @@
+"""Reads of the marketplace. Every visibility rule is a queryset filter, so that lists never
+show what detail views would hide:
+
+- a listing is visible to its owner, whatever its status;
+- open listings are visible to signed-in people (except between people who blocked each
+  other, and not from suspended people);
+- every listing of a council is visible to that council's staff.
+
+Distances to other people's listings are measured from the viewer's own stored home to the
+listing's approximate location, and shown as bands.
+"""
+
+from __future__ import annotations
+
+from django.contrib.gis.db.models.functions import Distance
+from django.contrib.gis.geos import Point
+from django.contrib.gis.measure import D
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from accounts.errors import ApplicationError, NotFound
+from accounts.models import Council, User
+from accounts.selectors import staff_membership_for
+
+from .models import Block, Category, CouncilCategory, Need, Offer, Report
+
+MAX_BROWSE_DISTANCE_M = 50_000
+_BIGINT_MAX = 2**63 - 1
+
+
+def _staff_council_id(user: User) -> int | None:
+    membership = staff_membership_for(user=user)
+    return membership.council_id if membership else None
+
+
+def _public_filter(*, user: User, owner_field: str, open_status: str) -> Q:
+    blocked_by_me = Block.objects.filter(blocker=user, blocked=OuterRef(owner_field))
+    blocking_me = Block.objects.filter(blocker=OuterRef(owner_field), blocked=user)
+    return (
+        Q(status=open_status)
+        & Q(**{f"{owner_field}__suspended_at__isnull": True})
+        & ~Q(Exists(blocked_by_me))
+        & ~Q(Exists(blocking_me))
+    )
+
+
+def needs_visible_to(*, user: User) -> QuerySet[Need]:
+    if not user.is_authenticated:
+        return Need.objects.none()
+    rule = Q(owner=user) | _public_filter(
+        user=user, owner_field="owner", open_status=Need.Status.OPEN
+    )
+    council_id = _staff_council_id(user)
+    if council_id is not None:
+        rule |= Q(council_id=council_id)
+    return Need.objects.filter(rule)
+
+
+def offers_visible_to(*, user: User) -> QuerySet[Offer]:
+    if not user.is_authenticated:
+        return Offer.objects.none()
+    rule = Q(helper=user) | _public_filter(
+        user=user, owner_field="helper", open_status=Offer.Status.OPEN
+    )
+    council_id = _staff_council_id(user)
+    if council_id is not None:
+        rule |= Q(council_id=council_id)
+    return Offer.objects.filter(rule)
+
+
+def _valid_id(value) -> int:
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    if not 0 < value <= _BIGINT_MAX:
+        raise NotFound()
+    return value
+
+
+def access_need(*, user: User, need_id: int) -> Need:
+    """The need if `user` may see it; the same NotFound whether it is missing or hidden."""
+    need = (
+        needs_visible_to(user=user)
+        .select_related("category", "council", "owner")
+        .prefetch_related("slots")
+        .filter(pk=_valid_id(need_id))
+        .first()
+    )
+    if need is None:
+        raise NotFound()
+    return need
+
+
+def access_offer(*, user: User, offer_id: int) -> Offer:
+    offer = (
+        offers_visible_to(user=user)
+        .select_related("category", "council", "helper")
+        .prefetch_related("slots")
+        .filter(pk=_valid_id(offer_id))
+        .first()
+    )
+    if offer is None:
+        raise NotFound()
+    return offer
+
+
+def can_see_exact_location(*, user: User, listing: Need | Offer) -> bool:
+    """The owner, and staff of the listing's council, may see the exact place."""
+    owner_id = listing.owner_id if isinstance(listing, Need) else listing.helper_id
+    return owner_id == user.pk or _staff_council_id(user) == listing.council_id
+
+
+def needs_of_owner(*, user: User) -> QuerySet[Need]:
+    return (
+        Need.objects.filter(owner=user)
+        .select_related("category", "council")
+        .prefetch_related("slots")
+        .order_by("-created_at", "-id")
+    )
+
+
+def offers_of_helper(*, user: User) -> QuerySet[Offer]:
+    return (
+        Offer.objects.filter(helper=user)
+        .select_related("category", "council")
+        .prefetch_related("slots")
+        .order_by("-created_at", "-id")
+    )
+
+
+def listings_near(
+    *,
+    viewer: User,
+    kind: str,
+    category: Category | None = None,
+    max_distance_m: int | None = None,
+) -> QuerySet[Need] | QuerySet[Offer]:
+    """Open listings of other people, nearest first from the viewer's own stored home.
+
+    Each row carries `distance_m`, measured to the listing's approximate location (never its
+    exact one); show it only through `places.distance_band`. A viewer with no stored home gets
+    the newest first and no distances.
+    """
+    if kind == "need":
+        qs = needs_visible_to(user=viewer).filter(status=Need.Status.OPEN).exclude(owner=viewer)
+        qs = qs.select_related("category", "owner")
+    elif kind == "offer":
+        qs = (
+            offers_visible_to(user=viewer)
+            .filter(status=Offer.Status.OPEN)
+            .exclude(helper=viewer)
+            .select_related("category", "helper")
+        )
+    else:
+        raise ApplicationError("Choose needs or offers.", code="kind")
+    qs = qs.prefetch_related("slots")
+    if category is not None:
+        qs = qs.filter(category=category)
+    home = viewer.home_location
+    if home is None:
+        if max_distance_m is not None:
+            raise ApplicationError(
+                "Add your home postcode to your profile to search by distance.",
+                code="home_missing",
+            )
+        return qs.order_by("-published_at", "-id")
+    origin = Point(home.x, home.y, srid=4326)
+    qs = qs.annotate(distance_m=Distance("approx_location", origin))
+    if max_distance_m is not None:
+        limit = max(0, min(int(max_distance_m), MAX_BROWSE_DISTANCE_M))
+        qs = qs.filter(approx_location__dwithin=(origin, D(m=limit)))
+    return qs.order_by("distance_m", "-id")
+
+
+def categories_for(*, user: User) -> list[tuple[Category, bool]]:
+    """Active categories with whether each is on in the person's council (staff: theirs)."""
+    council_id = _staff_council_id(user) or user.council_id
+    off: set[int] = set()
+    if council_id is not None:
+        off = set(
+            CouncilCategory.objects.filter(council_id=council_id, enabled=False).values_list(
+                "category_id", flat=True
+            )
+        )
+    return [(c, c.pk not in off) for c in Category.objects.filter(is_active=True)]
+
+
+def staff_council_for(*, user: User) -> Council | None:
+    membership = staff_membership_for(user=user)
+    return membership.council if membership else None
+
+
+def review_queue_needs(*, staff: User) -> QuerySet[Need]:
+    """Needs of the staff member's council waiting for review, oldest first."""
+    council_id = _staff_council_id(staff)
+    if council_id is None:
+        return Need.objects.none()
+    return (
+        Need.objects.filter(council_id=council_id, status=Need.Status.PENDING_REVIEW)
+        .select_related("category", "owner", "recorded_by")
+        .prefetch_related("slots")
+        .order_by("created_at", "id")
+    )
+
+
+def review_queue_offers(*, staff: User) -> QuerySet[Offer]:
+    council_id = _staff_council_id(staff)
+    if council_id is None:
+        return Offer.objects.none()
+    return (
+        Offer.objects.filter(council_id=council_id, status=Offer.Status.PENDING_REVIEW)
+        .select_related("category", "helper")
+        .prefetch_related("slots")
+        .order_by("created_at", "id")
+    )
+
+
+def reports_for_staff(*, staff: User, status: str | None = Report.Status.OPEN) -> QuerySet[Report]:
+    council_id = _staff_council_id(staff)
+    if council_id is None:
+        return Report.objects.none()
+    qs = Report.objects.filter(council_id=council_id).select_related("reporter")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("created_at", "id")
+
+
+def blocks_of(*, user: User) -> QuerySet[Block]:
+    return Block.objects.filter(blocker=user).select_related("blocked").order_by("-created_at")
