@@ -1,0 +1,347 @@
+"""Compatibility scores with their breakdown and a sentence a person can read.
+
+Every component is in [0, 1]; the score is their weighted mean with the council's weights
+(`Council.settings["matching_weights"]`, any subset of `DEFAULT_WEIGHTS`; missing keys keep
+the default, negative values count as 0, and the weights are normalised to sum to 1).
+
+Components:
+- proximity: 1 at the need's door, 0 at the edge of the helper's travel radius. Computed from
+  the approximate (grid) locations, so a published component never reveals more than the
+  published grid cells already do.
+- availability: the share of the need's weekly minutes the offer covers; 0.5 when either side
+  gave no times ("to be arranged").
+- language: 1 if the need asks for no language or the two share one; else 0.
+- reliability: Beta-prior estimate of completion (prior 4 completions out of 5) averaged with
+  a Beta-prior estimate of feedback (prior mean 0.8 with the weight of 4 ratings): a new
+  helper starts at 0.8, not 0.
+- continuity: 1 if the same helper and person completed a match before that the person did
+  not rate 1 or 2.
+- waiting: how long the need has been open, 0 when new, 1 at `WAITING_FULL_DAYS` (fairness to
+  people who have waited longest).
+- load: the share of the helper's capacity still free.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.utils import timezone
+
+from accounts.models import Council
+from marketplace.availability import WEEKDAY_NAMES, as_slots, overlap_share, overlapping_slots
+from marketplace.models import Need, NeedSlot, Offer, OfferSlot
+from marketplace.places import distance_band
+
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "proximity": 0.30,
+    "availability": 0.20,
+    "language": 0.10,
+    "reliability": 0.15,
+    "continuity": 0.10,
+    "waiting": 0.10,
+    "load": 0.05,
+}
+COMPONENTS = tuple(DEFAULT_WEIGHTS)
+WAITING_FULL_DAYS = 14
+RELIABILITY_PRIOR = (4.0, 1.0)  # Beta(successes, failures) before any history
+RATING_PRIOR_MEAN, RATING_PRIOR_WEIGHT = 0.8, 4.0
+UNKNOWN_AVAILABILITY = 0.5
+
+
+def council_weights(council: Council | None) -> dict[str, float]:
+    weights = dict(DEFAULT_WEIGHTS)
+    overrides = ((council.settings or {}) if council else {}).get("matching_weights") or {}
+    for key, value in overrides.items():
+        if key in weights:
+            try:
+                weights[key] = max(0.0, float(value))
+            except (TypeError, ValueError):
+                continue
+    total = sum(weights.values())
+    if total <= 0:
+        return dict(DEFAULT_WEIGHTS)
+    return {key: value / total for key, value in weights.items()}
+
+
+# --- Components -----------------------------------------------------------------------------
+def _unit(x: float) -> float:
+    return max(0.0, min(1.0, float(x)))
+
+
+def proximity(*, distance_m: float, radius_m: float) -> float:
+    if radius_m <= 0:
+        return 0.0
+    return _unit(1.0 - distance_m / radius_m)
+
+
+def availability(*, need_slots: Sequence, offer_slots: Sequence) -> float:
+    if not need_slots or not offer_slots:
+        return UNKNOWN_AVAILABILITY
+    return _unit(overlap_share(need_slots, offer_slots))
+
+
+def language(*, wanted: Iterable[str], spoken: Iterable[str]) -> float:
+    wanted_set = {w.strip().lower() for w in wanted if w.strip()}
+    if not wanted_set:
+        return 1.0
+    return 1.0 if wanted_set & {s.strip().lower() for s in spoken} else 0.0
+
+
+def reliability(*, completed: int, failed: int, rating_sum: float = 0, rating_n: int = 0) -> float:
+    """`rating_sum` is the sum of ratings on the 1–5 scale."""
+    a, b = RELIABILITY_PRIOR
+    completion = (completed + a) / (completed + failed + a + b)
+    rated = ((rating_sum - rating_n) / 4.0 + RATING_PRIOR_MEAN * RATING_PRIOR_WEIGHT) / (
+        rating_n + RATING_PRIOR_WEIGHT
+    )
+    return _unit((completion + rated) / 2)
+
+
+def continuity(*, had_good_match: bool) -> float:
+    return 1.0 if had_good_match else 0.0
+
+
+def waiting(*, published_at: dt.datetime | None, now: dt.datetime | None = None) -> float:
+    if published_at is None:
+        return 0.0
+    now = now or timezone.now()
+    days = (now - published_at).total_seconds() / 86400
+    return _unit(days / WAITING_FULL_DAYS)
+
+
+def load(*, holding: int, capacity: int) -> float:
+    if capacity <= 0:
+        return 0.0
+    return _unit(1.0 - holding / capacity)
+
+
+def combine(components: dict[str, float], weights: dict[str, float]) -> float:
+    return _unit(sum(weights[k] * components[k] for k in COMPONENTS))
+
+
+# --- Explanation ----------------------------------------------------------------------------
+def _part_of_day(t: dt.time) -> str:
+    if t.hour < 12:
+        return "morning"
+    if t.hour < 17:
+        return "afternoon"
+    return "evening"
+
+
+def _and(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def times_phrase(*, need_slots: Sequence, offer_slots: Sequence, viewer: str) -> str:
+    """'free Tuesday and Thursday evenings, 2 of your 3 times' (viewer "need"), or with
+    'their' for a helper looking at a need."""
+    need = as_slots(need_slots)
+    if not need or not offer_slots:
+        return "times to be arranged"
+    covered = overlapping_slots(need, offer_slots)
+    if not covered:
+        return "no shared times"
+    by_part: dict[str, list[str]] = {}
+    for slot in sorted(covered):
+        days = by_part.setdefault(_part_of_day(slot.start), [])
+        name = WEEKDAY_NAMES[slot.weekday]
+        if name not in days:
+            days.append(name)
+    phrases = [
+        f"{_and(days)} {part}s" if len(days) > 1 else f"{days[0]} {part}"
+        for part, days in by_part.items()
+    ]
+    whose = "your" if viewer == "need" else "their"
+    noun = "time" if len(need) == 1 else "times"
+    return f"free {_and(phrases)}, {len(covered)} of {whose} {len(need)} {noun}"
+
+
+def explain(
+    *,
+    viewer: str,
+    band: str | None,
+    need_slots: Sequence,
+    offer_slots: Sequence,
+    shared_languages: Sequence[str],
+    completed: int,
+    had_good_match: bool,
+    waiting_days: float,
+) -> str:
+    parts = [band or "distance unknown"]
+    parts.append(times_phrase(need_slots=need_slots, offer_slots=offer_slots, viewer=viewer))
+    # English is assumed; only other shared languages are worth saying.
+    other = [lang for lang in shared_languages if lang.lower() != "english"]
+    if other:
+        parts.append("speaks " + _and(sorted(other)))
+    if viewer == "need":
+        if had_good_match:
+            parts.append("has helped you before")
+        elif completed:
+            parts.append(f"has completed {completed} {'match' if completed == 1 else 'matches'}")
+        else:
+            parts.append("new to Kith")
+    else:
+        if had_good_match:
+            parts.append("you have helped them before")
+        if waiting_days >= 3:
+            parts.append(f"waiting {int(waiting_days)} days")
+    return " · ".join(parts)
+
+
+# --- Batch scoring --------------------------------------------------------------------------
+@dataclass
+class RankedPair:
+    need: Need
+    offer: Offer
+    score: float
+    components: dict[str, float]
+    explanation: str
+    distance_band: str | None
+    approx_distance_m: float = field(repr=False, default=0.0)
+
+
+@dataclass
+class _Context:
+    need_slots: dict[int, list] = field(default_factory=dict)
+    offer_slots: dict[int, list] = field(default_factory=dict)
+    helper_stats: dict[int, tuple[int, int]] = field(default_factory=dict)
+    helper_ratings: dict[int, tuple[float, int]] = field(default_factory=dict)
+    good_pairs: set[tuple[int, int]] = field(default_factory=set)
+    holding: dict[int, int] = field(default_factory=dict)
+
+
+def _load_context(needs: list[Need], offers: list[Offer]) -> _Context:
+    from .models import Feedback, Match  # local: models import nothing from here
+
+    ctx = _Context()
+    need_ids = {n.pk for n in needs}
+    offer_ids = {o.pk for o in offers}
+    helper_ids = {o.helper_id for o in offers}
+    owner_ids = {n.owner_id for n in needs}
+    for s in NeedSlot.objects.filter(need_id__in=need_ids).order_by():
+        ctx.need_slots.setdefault(s.need_id, []).append(s)
+    for s in OfferSlot.objects.filter(offer_id__in=offer_ids).order_by():
+        ctx.offer_slots.setdefault(s.offer_id, []).append(s)
+    rows = (
+        Match.objects.filter(offer__helper_id__in=helper_ids)
+        .order_by()
+        .values("offer__helper_id")
+        .annotate(
+            completed=Count("id", filter=Q(status=Match.Status.COMPLETED)),
+            failed=Count(
+                "id",
+                filter=Q(status=Match.Status.CANCELLED, ended_by_id=F("offer__helper_id")),
+            ),
+        )
+    )
+    ctx.helper_stats = {r["offer__helper_id"]: (r["completed"], r["failed"]) for r in rows}
+    ratings = (
+        Feedback.objects.filter(subject_id__in=helper_ids, match__offer__helper_id__in=helper_ids)
+        .order_by()
+        .values("subject_id")
+        .annotate(total=Sum("rating"), n=Count("id"))
+    )
+    ctx.helper_ratings = {r["subject_id"]: (float(r["total"]), r["n"]) for r in ratings}
+    bad = Feedback.objects.filter(
+        match=OuterRef("pk"), author_id=OuterRef("need__owner_id"), rating__lte=2
+    )
+    ctx.good_pairs = set(
+        Match.objects.filter(
+            status=Match.Status.COMPLETED,
+            need__owner_id__in=owner_ids,
+            offer__helper_id__in=helper_ids,
+        )
+        .filter(~Exists(bad))
+        .order_by()
+        .values_list("need__owner_id", "offer__helper_id")
+    )
+    holding = defaultdict(int)
+    for offer_id, n in (
+        Match.objects.filter(offer_id__in=offer_ids, status__in=Match.HOLDING)
+        .order_by()
+        .values_list("offer_id")
+        .annotate(n=Count("id"))
+    ):
+        holding[offer_id] = n
+    ctx.holding = holding
+    return ctx
+
+
+def _languages(listing, person) -> list[str]:
+    return list(listing.languages or (person.preferred_languages if person else []) or [])
+
+
+def score_pairs(
+    *,
+    pairs: Sequence[tuple[Need, Offer, float]],
+    viewer: str,
+    council: Council | None = None,
+    now: dt.datetime | None = None,
+) -> list[RankedPair]:
+    """Score (need, offer, approximate distance in metres) triples, best first.
+
+    `viewer` is "need" (the person asking, or staff looking from the need) or "offer"; it
+    decides the wording. Needs and offers should come with `owner` and `helper` loaded.
+    Runs a fixed number of queries whatever the number of pairs.
+    """
+    if not pairs:
+        return []
+    now = now or timezone.now()
+    needs = list({n.pk: n for n, _, _ in pairs}.values())
+    offers = list({o.pk: o for _, o, _ in pairs}.values())
+    ctx = _load_context(needs, offers)
+    weights = council_weights(council or needs[0].council)
+    ranked = []
+    for need, offer, approx_m in pairs:
+        n_slots = ctx.need_slots.get(need.pk, [])
+        o_slots = ctx.offer_slots.get(offer.pk, [])
+        completed, failed = ctx.helper_stats.get(offer.helper_id, (0, 0))
+        rating_sum, rating_n = ctx.helper_ratings.get(offer.helper_id, (0.0, 0))
+        good = (need.owner_id, offer.helper_id) in ctx.good_pairs
+        wanted = _languages(need, need.owner)
+        spoken = _languages(offer, offer.helper)
+        shared = [w for w in wanted if w.lower() in {s.lower() for s in spoken}]
+        components = {
+            "proximity": proximity(distance_m=approx_m, radius_m=offer.radius_m),
+            "availability": availability(need_slots=n_slots, offer_slots=o_slots),
+            "language": language(wanted=wanted, spoken=spoken),
+            "reliability": reliability(
+                completed=completed, failed=failed, rating_sum=rating_sum, rating_n=rating_n
+            ),
+            "continuity": continuity(had_good_match=good),
+            "waiting": waiting(published_at=need.published_at, now=now),
+            "load": load(holding=ctx.holding.get(offer.pk, 0), capacity=offer.capacity),
+        }
+        components = {k: round(v, 4) for k, v in components.items()}
+        band = distance_band(approx_m)
+        waiting_days = (
+            (now - need.published_at).total_seconds() / 86400 if need.published_at else 0.0
+        )
+        ranked.append(
+            RankedPair(
+                need=need,
+                offer=offer,
+                score=round(combine(components, weights), 4),
+                components=components,
+                explanation=explain(
+                    viewer=viewer,
+                    band=band,
+                    need_slots=n_slots,
+                    offer_slots=o_slots,
+                    shared_languages=shared,
+                    completed=completed,
+                    had_good_match=good,
+                    waiting_days=waiting_days,
+                ),
+                distance_band=band,
+                approx_distance_m=approx_m,
+            )
+        )
+    ranked.sort(key=lambda r: (-r.score, r.approx_distance_m, r.offer.pk, r.need.pk))
+    return ranked

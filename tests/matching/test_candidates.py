@@ -1,0 +1,288 @@
+"""Candidate search: radius, category, vetting, every hard constraint, and the query plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import HelperCheck
+from marketplace.models import Block, Need, Offer
+from marketplace.places import approximate_point
+from matching.models import Match
+from matching.selectors import need_candidates_for_offer, offer_candidates_for_need
+from tests.matching.factories import (
+    category,
+    grant_check,
+    make_need,
+    make_offer,
+    make_person,
+    point_at,
+)
+
+pytestmark = pytest.mark.django_db
+MON, TUE, THU = 0, 1, 3
+
+
+def offer_ids(need):
+    return [o.pk for o in offer_candidates_for_need(need=need)]
+
+
+def need_ids(offer):
+    return [n.pk for n in need_candidates_for_offer(offer=offer)]
+
+
+def test_nearest_first_within_each_helpers_radius(mcouncil):
+    need = make_need(council=mcouncil)
+    near = make_offer(council=mcouncil, at=point_at(800, 0), radius_m=1000)
+    far_but_travels = make_offer(council=mcouncil, at=point_at(0, 4000), radius_m=5000)
+    too_far_for_radius = make_offer(council=mcouncil, at=point_at(2500, 0), radius_m=2000)
+    beyond_council_max = make_offer(council=mcouncil, at=point_at(9000, 0), radius_m=10000)
+    assert offer_ids(need) == [near.pk, far_but_travels.pk]
+    assert too_far_for_radius.pk not in offer_ids(need)
+    assert beyond_council_max.pk not in offer_ids(need)
+    # The other way round: each offer finds the need only if its radius covers it.
+    assert need_ids(near) == [need.pk]
+    assert need_ids(too_far_for_radius) == []
+
+
+def test_only_open_offers_in_the_same_category(mcouncil):
+    need = make_need(council=mcouncil, cat=category("befriending"))
+    make_offer(council=mcouncil, cat=category("gardening"))
+    make_offer(council=mcouncil, status=Offer.Status.PAUSED)
+    make_offer(council=mcouncil, status=Offer.Status.PENDING_REVIEW)
+    good = make_offer(council=mcouncil)
+    assert offer_ids(need) == [good.pk]
+
+
+@pytest.mark.parametrize(
+    "kind, expires_in_days, revoked, eligible",
+    [
+        (HelperCheck.Kind.DBS_ENHANCED_BARRED, 30, False, True),
+        (HelperCheck.Kind.ID, 30, False, False),  # too low for shopping
+        (HelperCheck.Kind.DBS_ENHANCED_BARRED, -1, False, False),  # expired
+        (HelperCheck.Kind.DBS_ENHANCED_BARRED, 30, True, False),  # revoked
+    ],
+)
+def test_helper_must_hold_the_categorys_level(mcouncil, kind, expires_in_days, revoked, eligible):
+    shopping = category("shopping")
+    need = make_need(council=mcouncil, cat=shopping)
+    helper = make_person(council=mcouncil)
+    grant_check(
+        user=helper,
+        council=mcouncil,
+        kind=kind,
+        expires_on=timezone.localdate() + dt.timedelta(days=expires_in_days),
+        revoked=revoked,
+    )
+    offer = make_offer(council=mcouncil, helper=helper, cat=shopping)
+    assert (offer.pk in offer_ids(need)) is eligible
+    assert (need.pk in need_ids(offer)) is eligible
+
+
+def test_no_check_needed_for_dog_walking(mcouncil):
+    dogs = category("dog-walking")
+    need = make_need(council=mcouncil, cat=dogs)
+    offer = make_offer(council=mcouncil, cat=dogs, checked=False)
+    assert offer_ids(need) == [offer.pk]
+
+
+def test_capacity_left(mcouncil):
+    need = make_need(council=mcouncil)
+    offer = make_offer(council=mcouncil, capacity=1)
+    other_need = make_need(council=mcouncil)
+    Match.objects.create(
+        council=mcouncil,
+        need=other_need,
+        offer=offer,
+        proposed_by="helper",
+        status="accepted",
+        accepted_at=timezone.now(),
+    )
+    assert offer_ids(need) == []
+    assert need_ids(offer) == []
+
+
+def test_availability_must_overlap_when_both_give_times(mcouncil):
+    need = make_need(council=mcouncil, slots=[(TUE, (18, 0), (20, 0))])
+    overlapping = make_offer(council=mcouncil, slots=[(TUE, (19, 0), (21, 0))])
+    disjoint = make_offer(council=mcouncil, slots=[(TUE, (9, 0), (12, 0))])
+    no_times = make_offer(council=mcouncil, at=point_at(100, 0))
+    assert set(offer_ids(need)) == {overlapping.pk, no_times.pk}
+    assert need_ids(disjoint) == []
+    assert need_ids(overlapping) == [need.pk]
+
+
+def test_dietary_capability_for_meals(mcouncil):
+    meals = category("hot-meals")
+    need = make_need(council=mcouncil, cat=meals, dietary=["halal", "nut_free"])
+    both = make_offer(council=mcouncil, cat=meals, dietary=["halal", "nut_free", "vegan"])
+    one = make_offer(council=mcouncil, cat=meals, dietary=["halal"])
+    assert offer_ids(need) == [both.pk]
+    assert need_ids(one) == []
+    assert need_ids(both) == [need.pk]
+
+
+def test_stated_gender_preference(mcouncil):
+    need = make_need(council=mcouncil, gender="woman")
+    woman = make_offer(council=mcouncil, helper=make_person(council=mcouncil, gender="woman"))
+    man = make_offer(council=mcouncil, helper=make_person(council=mcouncil, gender="man"))
+    unsaid = make_offer(council=mcouncil, helper=make_person(council=mcouncil))
+    assert offer_ids(need) == [woman.pk]
+    assert need_ids(man) == [] and need_ids(unsaid) == []
+    assert need_ids(woman) == [need.pk]
+
+
+@pytest.mark.parametrize("direction", ["citizen_blocks", "helper_blocks"])
+def test_no_block_either_way(mcouncil, direction):
+    need = make_need(council=mcouncil)
+    offer = make_offer(council=mcouncil)
+    a, b = need.owner, offer.helper
+    if direction == "helper_blocks":
+        a, b = b, a
+    Block.objects.create(blocker=a, blocked=b)
+    assert offer_ids(need) == []
+    assert need_ids(offer) == []
+
+
+@pytest.mark.parametrize("who", ["helper", "citizen"])
+def test_nobody_suspended(mcouncil, who):
+    need = make_need(council=mcouncil)
+    offer = make_offer(council=mcouncil)
+    person = offer.helper if who == "helper" else need.owner
+    person.suspended_at = timezone.now()
+    person.save(update_fields=["suspended_at"])
+    need.refresh_from_db()
+    offer.refresh_from_db()
+    assert offer_ids(need) == []
+    assert need_ids(offer) == []
+
+
+def test_not_their_own_offer_and_not_a_declined_pair(mcouncil):
+    person = make_person(council=mcouncil)
+    need = make_need(council=mcouncil, owner=person)
+    make_offer(council=mcouncil, helper=person)
+    declined = make_offer(council=mcouncil)
+    Match.objects.create(
+        council=mcouncil, need=need, offer=declined, proposed_by="helper", status="declined"
+    )
+    assert offer_ids(need) == []
+
+
+# --- Query plans ----------------------------------------------------------------------------
+def _bulk_listings(council, n: int) -> None:
+    """`n` offers and `n` needs (four in five open) over ~60 km, every category, with as many
+    helpers and owners as a real area would have, then ANALYZE so the plans are realistic."""
+    from accounts.models import HelperCheck, User
+    from marketplace.models import Category
+
+    rng = random.Random(7)
+    cats = list(Category.objects.all())
+    people = User.objects.bulk_create(
+        [
+            User(
+                email=f"bulk{i}@example.org",
+                council=council,
+                password="!",
+                gender=("woman", "man", "woman", "")[i % 4],
+            )
+            for i in range(n)
+        ]
+    )
+    today = timezone.localdate()
+    HelperCheck.objects.bulk_create(
+        [
+            HelperCheck(
+                user=p,
+                council=council,
+                kind=HelperCheck.Kind.DBS_ENHANCED_BARRED,
+                issued_on=today,
+                expires_on=today + dt.timedelta(days=300),
+            )
+            for p in people[: n // 2 : 2]
+        ]
+    )
+    offers, needs = [], []
+    for i in range(n):
+        at = point_at(rng.uniform(-30000, 30000), rng.uniform(-30000, 30000))
+        offers.append(
+            Offer(
+                council=council,
+                category=cats[i % len(cats)],
+                helper=people[i % (n // 2)],
+                description="x",
+                location=at,
+                approx_location=approximate_point(at),
+                radius_m=rng.choice([1000, 3000, 5000, 8000]),
+                status="open" if i % 5 else "closed",
+            )
+        )
+        at = point_at(rng.uniform(-30000, 30000), rng.uniform(-30000, 30000))
+        needs.append(
+            Need(
+                council=council,
+                category=cats[i % len(cats)],
+                owner=people[n // 2 + i % (n // 2)],
+                title="x",
+                description="x",
+                location=at,
+                approx_location=approximate_point(at),
+                status="open" if i % 5 else "closed",
+                closed_reason="" if i % 5 else "withdrawn",
+            )
+        )
+    Offer.objects.bulk_create(offers, batch_size=2000)
+    Need.objects.bulk_create(needs, batch_size=2000)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "ANALYZE marketplace_offer; ANALYZE marketplace_need; ANALYZE accounts_user; "
+            "ANALYZE accounts_helpercheck"
+        )
+
+
+def _plan(qs) -> str:
+    return qs.explain()
+
+
+@pytest.mark.slow
+def test_every_matching_query_uses_the_gist_index_and_never_scans_listings(mcouncil):
+    _bulk_listings(mcouncil, 10000)
+    shopping = category("shopping")
+    need = make_need(
+        council=mcouncil,
+        cat=shopping,
+        slots=[(THU, (18, 0), (20, 0))],
+        gender="woman",
+    )
+    meal_need = make_need(council=mcouncil, cat=category("hot-meals"), dietary=["halal"])
+    offer = make_offer(
+        council=mcouncil, cat=shopping, radius_m=5000, slots=[(MON, (9, 0), (12, 0))]
+    )
+    meal_offer = make_offer(council=mcouncil, cat=category("hot-meals"), dietary=["halal"])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE marketplace_offer; ANALYZE marketplace_need")
+    plans = {
+        "offers for need": _plan(offer_candidates_for_need(need=need)),
+        "offers for meal need": _plan(offer_candidates_for_need(need=meal_need)),
+        "needs for offer": _plan(need_candidates_for_offer(offer=offer)),
+        "needs for meal offer": _plan(need_candidates_for_offer(offer=meal_offer)),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexname FROM pg_indexes WHERE tablename IN "
+            "('marketplace_offer', 'marketplace_need') AND indexdef ILIKE '%%USING gist%%'"
+        )
+        gist = {}
+        for table, index in cursor.fetchall():
+            gist.setdefault(table, set()).add(index)
+    for name, plan in plans.items():
+        table = "marketplace_offer" if name.startswith("offers") else "marketplace_need"
+        used = {
+            index for index in gist[table] if f" on {index}" in plan or f"using {index}" in plan
+        }
+        assert used, (name, plan)
+        assert not re.search(r"Seq Scan on marketplace_(offer|need)\b(?!slot)", plan), (name, plan)
