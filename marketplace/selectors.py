@@ -18,8 +18,8 @@ from django.contrib.gis.measure import D
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.errors import ApplicationError, NotFound
-from accounts.models import Council, User
-from accounts.selectors import staff_membership_for
+from accounts.models import User
+from accounts.permissions import staff_council_for as _staff_council
 
 from .models import Block, Category, CouncilCategory, Need, Offer, Report
 
@@ -28,8 +28,8 @@ _BIGINT_MAX = 2**63 - 1
 
 
 def _staff_council_id(user: User) -> int | None:
-    membership = staff_membership_for(user=user)
-    return membership.council_id if membership else None
+    council = _staff_council(user)
+    return council.pk if council else None
 
 
 def _public_filter(*, user: User, owner_field: str, open_status: str) -> Q:
@@ -183,11 +183,6 @@ def categories_for(*, user: User) -> list[tuple[Category, bool]]:
             )
         )
     return [(c, c.pk not in off) for c in Category.objects.filter(is_active=True)]
-
-
-def staff_council_for(*, user: User) -> Council | None:
-    membership = staff_membership_for(user=user)
-    return membership.council if membership else None
 
 
 def review_queue_needs(*, staff: User) -> QuerySet[Need]:

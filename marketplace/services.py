@@ -18,12 +18,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.errors import ApplicationError, NotFound
-from accounts.models import Council, StaffMembership, User, VerificationLevel
-from accounts.selectors import (
-    council_for_point,
-    helper_verification_level,
-    staff_membership_for,
-)
+from accounts.models import Council, User, VerificationLevel
+from accounts.permissions import Capability, staff_can, staff_council_for
+from accounts.selectors import council_for_point, helper_verification_level
 
 from . import lifecycle
 from .audit import audit_record
@@ -56,8 +53,8 @@ NOT_FOUND_MESSAGE = "Not found."
 
 # --- Shared checks ---------------------------------------------------------------------------
 def _staff_council_id(user: User) -> int | None:
-    membership = staff_membership_for(user=user)
-    return membership.council_id if membership else None
+    council = staff_council_for(user)
+    return council.pk if council else None
 
 
 def _require_active(user: User) -> None:
@@ -273,13 +270,10 @@ def _may_edit_need(*, user: User, need: Need) -> bool:
     return need.recorded_by_id == user.pk and _staff_council_id(user) == need.council_id
 
 
-def _require_staff_of(*, user: User, council_id: int, roles: Iterable[str] | None = None) -> None:
-    membership = staff_membership_for(user=user)
-    if (
-        membership is None
-        or membership.council_id != council_id
-        or (roles is not None and membership.role not in roles)
-    ):
+def _require_staff_of(*, user: User, council_id: int, capability: Capability) -> None:
+    """Staff of another council, and people without the capability, get "not found"."""
+    council = staff_council_for(user)
+    if council is None or council.pk != council_id or not staff_can(user, capability):
         raise NotFound(NOT_FOUND_MESSAGE)
 
 
@@ -723,7 +717,7 @@ def _listing_owner_id(listing: Need | Offer) -> int:
 def moderation_approve(*, actor: User, kind: str, listing_id: int) -> Need | Offer:
     """A moderator of the listing's council publishes a listing waiting for review."""
     listing = _lock_listing(kind=kind, listing_id=listing_id)
-    _require_staff_of(user=actor, council_id=listing.council_id)
+    _require_staff_of(user=actor, council_id=listing.council_id, capability=Capability.MODERATION)
     if _listing_owner_id(listing) == actor.pk:
         raise ApplicationError(
             "Another moderator must review your own listing.", code="own_listing"
@@ -749,7 +743,7 @@ def moderation_reject(*, actor: User, kind: str, listing_id: int, reason: str) -
     The reason is shown to the owner, so it should say what to change."""
     reason = _check_text(reason, label="the reason, which the owner will see", max_length=500)
     listing = _lock_listing(kind=kind, listing_id=listing_id)
-    _require_staff_of(user=actor, council_id=listing.council_id)
+    _require_staff_of(user=actor, council_id=listing.council_id, capability=Capability.MODERATION)
     if _listing_owner_id(listing) == actor.pk:
         raise ApplicationError(
             "Another moderator must review your own listing.", code="own_listing"
@@ -863,7 +857,7 @@ def report_decide(
     report = Report.objects.select_for_update().filter(pk=report_id).first()
     if report is None:
         raise NotFound(NOT_FOUND_MESSAGE)
-    _require_staff_of(user=actor, council_id=report.council_id)
+    _require_staff_of(user=actor, council_id=report.council_id, capability=Capability.MODERATION)
     if report.status != Report.Status.OPEN:
         raise ApplicationError("This report has already been decided.", code="already_decided")
     report.status = Report.Status.UPHELD if upheld else Report.Status.DISMISSED
@@ -893,10 +887,10 @@ def report_decide(
 def block_create(*, blocker: User, blocked_id: int) -> Block:
     """Block a person: Kith stops showing each other's listings and never matches them.
     Blocking someone already blocked changes nothing."""
-    blocked = _visible_person(viewer=blocker, person_id=blocked_id)
-    existing = Block.objects.filter(blocker=blocker, blocked=blocked).first()
+    existing = Block.objects.filter(blocker=blocker, blocked_id=blocked_id).first()
     if existing is not None:
         return existing
+    blocked = _visible_person(viewer=blocker, person_id=blocked_id)
     try:
         with transaction.atomic():
             return Block.objects.create(blocker=blocker, blocked=blocked)
@@ -916,11 +910,11 @@ def block_delete(*, blocker: User, blocked_id: int) -> None:
 def category_set_enabled(*, actor: User, category: Category, enabled: bool) -> CouncilCategory:
     """A council admin switches a category on or off for their own council. Listings already
     published stay; new ones in a switched-off category are refused."""
-    membership = staff_membership_for(user=actor)
-    if membership is None or membership.role != StaffMembership.Role.COUNCIL_ADMIN:
+    council = staff_council_for(actor)
+    if council is None or not staff_can(actor, Capability.CATEGORY_SWITCHES):
         raise NotFound(NOT_FOUND_MESSAGE)
     setting, _ = CouncilCategory.objects.select_for_update().get_or_create(
-        council_id=membership.council_id, category=category, defaults={"enabled": enabled}
+        council=council, category=category, defaults={"enabled": enabled}
     )
     if setting.enabled != enabled:
         setting.enabled = enabled
@@ -930,7 +924,7 @@ def category_set_enabled(*, actor: User, category: Category, enabled: bool) -> C
         verb="category.enabled" if enabled else "category.disabled",
         target_type="category",
         target_id=category.pk,
-        council=membership.council,
+        council=council,
         data={"slug": category.slug},
     )
     return setting

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 
@@ -30,9 +31,12 @@ def person(*, postcode: str | None = None, lon: float = -1.55, lat: float = 53.8
     return UserFactory(home_location=point, home_postcode=code, **kwargs)
 
 
-def staff(*, council, role=StaffMembership.Role.MODERATOR, **kwargs):
+def staff(*, council, role=StaffMembership.Role.MODERATOR, mfa: bool = True, **kwargs):
+    """A member of council staff, with an authenticator app enrolled unless `mfa=False`."""
     user = person(**kwargs)
     StaffMembership.objects.create(user=user, council=council, role=role)
+    if mfa:
+        TOTP.activate(user, generate_totp_secret())
     return user
 
 
@@ -75,3 +79,18 @@ def offer(*, helper, lon=-1.56, lat=53.81, **kwargs) -> Offer:
     }
     fields.update(kwargs)
     return services.offer_create(helper=helper, **fields)
+
+
+def open_need(*, owner, moderator, **kwargs) -> Need:
+    """A need published the way it is in life: submitted, then approved by a moderator."""
+    created = need(owner=owner, **kwargs)
+    services.moderation_approve(actor=moderator, kind="need", listing_id=created.pk)
+    created.refresh_from_db()
+    return created
+
+
+def open_offer(*, helper, moderator, **kwargs) -> Offer:
+    created = offer(helper=helper, **kwargs)
+    services.moderation_approve(actor=moderator, kind="offer", listing_id=created.pk)
+    created.refresh_from_db()
+    return created

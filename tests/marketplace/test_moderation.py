@@ -1,0 +1,232 @@
+"""Moderation: the review queue, approve and reject (with the reason the owner sees),
+auto-approval of verified helpers, reports, blocks and their audit events."""
+
+import pytest
+from django.utils import timezone
+
+from accounts.errors import ApplicationError, NotFound
+from accounts.models import HelperCheck, StaffMembership
+from marketplace import selectors, services
+from marketplace.models import AuditEvent, Block, Need, Offer, Report
+from tests.marketplace import factories as mf
+
+pytestmark = pytest.mark.django_db
+
+
+def test_new_listings_wait_for_review(citizen, helper, moderator):
+    need = mf.need(owner=citizen)
+    offer = mf.offer(helper=helper)
+    assert need.status == Need.Status.PENDING_REVIEW
+    assert offer.status == Offer.Status.PENDING_REVIEW
+    assert list(selectors.review_queue_needs(staff=moderator)) == [need]
+    assert list(selectors.review_queue_offers(staff=moderator)) == [offer]
+
+
+def test_approve_publishes_and_writes_an_audit_event(citizen, moderator, home_council):
+    need = mf.need(owner=citizen)
+    services.moderation_approve(actor=moderator, kind="need", listing_id=need.pk)
+    need.refresh_from_db()
+    assert need.status == Need.Status.OPEN
+    event = AuditEvent.objects.get(verb="need.approved")
+    assert (event.actor_id, event.council_id, event.target_id) == (
+        moderator.pk,
+        home_council.pk,
+        need.pk,
+    )
+    assert list(selectors.review_queue_needs(staff=moderator)) == []
+
+
+def test_reject_with_a_reason_the_owner_sees(helper, moderator):
+    offer = mf.offer(helper=helper)
+    services.moderation_reject(
+        actor=moderator,
+        kind="offer",
+        listing_id=offer.pk,
+        reason="Please say which days you are free.",
+    )
+    mine = selectors.access_offer(user=helper, offer_id=offer.pk)
+    assert mine.status == Offer.Status.CLOSED
+    assert mine.rejection_reason == "Please say which days you are free."
+    event = AuditEvent.objects.get(verb="offer.rejected")
+    assert event.data["reason"] == "Please say which days you are free."
+
+
+def test_reject_needs_a_reason(citizen, moderator):
+    need = mf.need(owner=citizen)
+    with pytest.raises(ApplicationError, match="Enter the reason"):
+        services.moderation_reject(actor=moderator, kind="need", listing_id=need.pk, reason=" ")
+    need.refresh_from_db()
+    assert need.status == Need.Status.PENDING_REVIEW
+    assert not AuditEvent.objects.filter(verb="need.rejected").exists()
+
+
+def test_rejected_need_is_closed_as_rejected(citizen, moderator):
+    need = mf.need(owner=citizen)
+    services.moderation_reject(actor=moderator, kind="need", listing_id=need.pk, reason="Vague")
+    need.refresh_from_db()
+    assert (need.status, need.closed_reason, need.rejection_reason) == (
+        "closed",
+        "rejected",
+        "Vague",
+    )
+
+
+def test_staff_of_another_council_cannot_moderate(citizen, away_moderator):
+    need = mf.need(owner=citizen)
+    with pytest.raises(NotFound):
+        services.moderation_approve(actor=away_moderator, kind="need", listing_id=need.pk)
+    with pytest.raises(NotFound):
+        services.moderation_reject(
+            actor=away_moderator, kind="need", listing_id=need.pk, reason="no"
+        )
+    need.refresh_from_db()
+    assert need.status == Need.Status.PENDING_REVIEW
+    assert list(selectors.review_queue_needs(staff=away_moderator)) == []
+
+
+def test_safeguarding_lead_cannot_moderate_and_citizens_cannot_either(
+    citizen, other_citizen, home_council
+):
+    lead = mf.staff(council=home_council, role=StaffMembership.Role.SAFEGUARDING_LEAD)
+    need = mf.need(owner=citizen)
+    for actor in (lead, other_citizen, citizen):
+        with pytest.raises(NotFound):
+            services.moderation_approve(actor=actor, kind="need", listing_id=need.pk)
+
+
+def test_staff_cannot_approve_their_own_listing(moderator):
+    offer = mf.offer(helper=moderator)
+    with pytest.raises(ApplicationError, match="Another moderator"):
+        services.moderation_approve(actor=moderator, kind="offer", listing_id=offer.pk)
+
+
+def test_approving_twice_is_refused(citizen, moderator):
+    need = mf.open_need(owner=citizen, moderator=moderator)
+    with pytest.raises(ApplicationError, match="not waiting for review"):
+        services.moderation_approve(actor=moderator, kind="need", listing_id=need.pk)
+
+
+# --- Auto-approval ---------------------------------------------------------------------------
+def test_council_setting_auto_approves_id_checked_helpers(helper, home_council):
+    home_council.auto_approve_verified_helpers = True
+    home_council.save()
+    assert mf.offer(helper=helper).status == Offer.Status.PENDING_REVIEW  # no check yet
+    mf.check(user=helper, council=home_council)
+    offer = mf.offer(helper=helper)
+    assert offer.status == Offer.Status.OPEN
+    assert offer.published_at is not None
+    assert AuditEvent.objects.filter(verb="offer.published", target_id=offer.pk).exists()
+
+
+def test_auto_approval_needs_the_check_the_category_requires(helper, home_council):
+    home_council.auto_approve_verified_helpers = True
+    home_council.save()
+    mf.check(user=helper, council=home_council)
+    # Personal care is regulated activity: an ID check alone is not enough to skip review.
+    offer = mf.offer(helper=helper, category_slug="personal-care")
+    assert offer.status == Offer.Status.PENDING_REVIEW
+    mf.check(user=helper, council=home_council, kind=HelperCheck.Kind.DBS_ENHANCED_BARRED)
+    assert mf.offer(helper=helper, category_slug="personal-care").status == Offer.Status.OPEN
+
+
+def test_without_the_setting_verified_helpers_still_wait(helper, home_council):
+    mf.check(user=helper, council=home_council)
+    assert mf.offer(helper=helper).status == Offer.Status.PENDING_REVIEW
+
+
+def test_expired_or_revoked_checks_do_not_auto_approve(helper, home_council):
+    home_council.auto_approve_verified_helpers = True
+    home_council.save()
+    check = mf.check(user=helper, council=home_council)
+    check.revoked_at = timezone.now()
+    check.save()
+    assert mf.offer(helper=helper).status == Offer.Status.PENDING_REVIEW
+
+
+# --- Reports ---------------------------------------------------------------------------------
+def test_report_a_listing_joins_the_councils_queue(citizen, other_citizen, moderator):
+    need = mf.open_need(owner=citizen, moderator=moderator)
+    report = services.report_create(
+        reporter=other_citizen, target_type="need", target_id=need.pk, reason="Looks like spam"
+    )
+    assert report.council_id == need.council_id
+    assert list(selectors.reports_for_staff(staff=moderator)) == [report]
+    with pytest.raises(ApplicationError, match="already reported"):
+        services.report_create(
+            reporter=other_citizen, target_type="need", target_id=need.pk, reason="Again"
+        )
+
+
+def test_cannot_report_what_you_cannot_see(citizen, other_citizen):
+    need = mf.need(owner=citizen)  # still waiting for review: only the owner sees it
+    with pytest.raises(NotFound):
+        services.report_create(
+            reporter=other_citizen, target_type="need", target_id=need.pk, reason="x"
+        )
+    with pytest.raises(NotFound):
+        services.report_create(
+            reporter=other_citizen, target_type="person", target_id=citizen.pk, reason="x"
+        )
+    assert Report.objects.count() == 0
+
+
+def test_report_upheld_with_take_down(citizen, other_citizen, moderator):
+    need = mf.open_need(owner=citizen, moderator=moderator)
+    report = services.report_create(
+        reporter=other_citizen, target_type="need", target_id=need.pk, reason="Selling things"
+    )
+    services.report_decide(
+        actor=moderator,
+        report_id=report.pk,
+        upheld=True,
+        note="Kith is not for selling things.",
+        take_down=True,
+    )
+    report.refresh_from_db()
+    need.refresh_from_db()
+    assert report.status == Report.Status.UPHELD
+    assert (need.status, need.closed_reason) == ("closed", "rejected")
+    assert need.rejection_reason == "Kith is not for selling things."
+    verbs = set(AuditEvent.objects.values_list("verb", flat=True))
+    assert {"report.upheld", "need.rejected"} <= verbs
+    with pytest.raises(ApplicationError, match="already been decided"):
+        services.report_decide(actor=moderator, report_id=report.pk, upheld=False)
+
+
+def test_report_decided_only_by_staff_of_its_council(
+    citizen, other_citizen, moderator, away_moderator
+):
+    need = mf.open_need(owner=citizen, moderator=moderator)
+    report = services.report_create(
+        reporter=other_citizen, target_type="person", target_id=citizen.pk, reason="Rude"
+    )
+    with pytest.raises(NotFound):
+        services.report_decide(actor=away_moderator, report_id=report.pk, upheld=False)
+    services.report_decide(actor=moderator, report_id=report.pk, upheld=False, note="Spoke")
+    report.refresh_from_db()
+    assert report.status == Report.Status.DISMISSED
+    assert need.pk
+
+
+# --- Blocks ----------------------------------------------------------------------------------
+def test_block_hides_listings_both_ways(citizen, other_citizen, helper, moderator):
+    need = mf.open_need(owner=citizen, moderator=moderator)
+    offer = mf.open_offer(helper=helper, moderator=moderator)
+    services.block_create(blocker=citizen, blocked_id=helper.pk)
+    services.block_create(blocker=citizen, blocked_id=helper.pk)  # idempotent
+    assert Block.objects.count() == 1
+    with pytest.raises(NotFound):
+        selectors.access_need(user=helper, need_id=need.pk)
+    with pytest.raises(NotFound):
+        selectors.access_offer(user=citizen, offer_id=offer.pk)
+    assert offer not in selectors.listings_near(viewer=citizen, kind="offer")
+    assert need in selectors.listings_near(viewer=other_citizen, kind="need")
+    services.block_delete(blocker=citizen, blocked_id=helper.pk)
+    assert selectors.access_need(user=helper, need_id=need.pk) == need
+
+
+def test_cannot_block_yourself_or_a_stranger(citizen, other_citizen):
+    with pytest.raises(NotFound):
+        services.block_create(blocker=citizen, blocked_id=citizen.pk)
+    with pytest.raises(NotFound):
+        services.block_create(blocker=citizen, blocked_id=other_citizen.pk)
