@@ -559,33 +559,21 @@ def person_suspend(
 
 
 def _end_matches_of(*, actor: User, person: User) -> int:
-    """Cancel every live match the person is in and tell each other person, neutrally, that
-    the match has ended. The other person's need goes back to open when it has no other
-    match holding it, so Kith can suggest someone else."""
+    """Cancel every live match the person is in through `matching.services.match_cancel`
+    (which audits each one and puts the other person's need back to open), and tell each
+    other person, neutrally, that the match has ended. No reason is stored on the match,
+    because the people in it can read it; the reason is in the suspension's audit event."""
     from matching.models import Match
+    from matching.services import match_cancel
 
     live = list(
-        Match.objects.select_for_update(of=("self",))
-        .select_related("need__owner", "offer__helper")
+        Match.objects.select_related("need__owner", "offer__helper")
         .filter(Q(need__owner=person) | Q(offer__helper=person), status__in=Match.LIVE)
         .order_by("id")
     )
-    now = timezone.now()
     for match in live:
-        match.status = Match.Status.CANCELLED
-        match.ended_at = now
-        match.ended_by = actor
-        match.save(update_fields=["status", "ended_at", "ended_by", "updated_at"])
-        audit_record(
-            actor=actor, verb="match.cancelled", target=match, data={"because": "suspension"}
-        )
-        person_is_citizen = match.need.owner_id == person.pk
-        other = match.offer.helper if person_is_citizen else match.need.owner
-        if not person_is_citizen:
-            need = Need.objects.select_for_update().get(pk=match.need_id)
-            still_held = need.matches.filter(status__in=Match.HOLDING).exists()
-            if need.status == Need.Status.MATCHED and not still_held:
-                lifecycle.need_transition(need=need, to=Need.Status.OPEN)
+        match_cancel(user=actor, match_id=match.pk, reason="")
+        other = match.offer.helper if match.need.owner_id == person.pk else match.need.owner
         transaction.on_commit(
             lambda e=other.email: _send(to=e, subject=MATCH_ENDED_SUBJECT, body=MATCH_ENDED_BODY)
         )

@@ -17,6 +17,7 @@ from accounts.selectors import helper_verification_level
 from accounts.tasks import helper_checks_enforce_expiry
 from marketplace import services as marketplace_services
 from marketplace.models import AuditEvent, Need, Offer
+from matching import services as matching_services
 from matching.models import Match
 from tests.staff.conftest import make_need, make_offer, make_person, record_check
 
@@ -272,16 +273,10 @@ def test_suspension_withdraws_listings_ends_matches_and_tells_the_other_person_n
     helper_need = make_need(owner=helper, title="Help with my garden", slug="dog-walking")
     offer = make_offer(helper=helper)
     marketplace_services.moderation_approve(actor=moderator, kind="offer", listing_id=offer.pk)
-    # The match service of `matching` is not written yet; the match is set up as a row.
-    match = Match.objects.create(
-        council=home_council,
-        need=need,
-        offer=offer,
-        status=Match.Status.ACCEPTED,
-        proposed_by=Match.ProposedBy.HELPER,
-        accepted_at=timezone.now(),
-    )
-    Need.objects.filter(pk=need.pk).update(status=Need.Status.MATCHED)
+    match = matching_services.match_offer_help(helper=helper, need_id=need.pk, offer_id=offer.pk)
+    matching_services.match_accept(user=citizen, match_id=match.pk)
+    need.refresh_from_db()
+    assert need.status == Need.Status.MATCHED
     concern = staff.concern_raise(
         actor=safeguarding_lead, about_id=helper.pk, summary="Asked for money", priority="urgent"
     )
