@@ -1,7 +1,49 @@
+"""Web pages. Citizens and helpers use the same pages; what each person sees depends on
+what they have recorded."""
+
 from django.urls import path
 
-from . import views
+from .views import account, helping, matches, needs, onboarding, pages
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", account.home_or_dashboard, name="home"),
+    path("privacy/", pages.privacy, name="privacy"),
+    path("accessibility/", pages.accessibility, name="accessibility"),
+    path("staying-safe/", pages.safety, name="safety"),
+    # Getting started
+    path("start/", onboarding.start_role, name="start_role"),
+    path("start/postcode/", onboarding.start_postcode, name="start_postcode"),
+    path("start/about-you/", onboarding.start_about, name="start_about"),
+    path("home/", account.dashboard, name="dashboard"),
+    # Needs
+    path("needs/", needs.needs_mine, name="needs_mine"),
+    path("needs/new/", needs.need_new, name="need_new"),
+    path("needs/new/check/", needs.need_new_check, name="need_new_check"),
+    path("needs/new/<slug:step>/", needs.need_new_step, name="need_new_step"),
+    path("needs/<int:need_id>/", needs.need_detail, name="need_detail"),
+    path("needs/<int:need_id>/ask/", needs.need_ask_helper, name="need_ask_helper"),
+    path("needs/<int:need_id>/withdraw/", needs.need_withdraw, name="need_withdraw"),
+    # Helping
+    path("helping/", helping.helping, name="helping"),
+    path("helping/alerts/", helping.alerts, name="alerts"),
+    path("helping/needs-near-me/", helping.needs_near, name="needs_near"),
+    path("helping/needs/<int:need_id>/", helping.need_for_helper, name="need_for_helper"),
+    path("offers/new/", helping.offer_new, name="offer_new"),
+    path("offers/<int:offer_id>/", helping.offer_detail, name="offer_detail"),
+    path("offers/<int:offer_id>/times/", helping.offer_availability, name="offer_availability"),
+    path("offers/<int:offer_id>/pause/", helping.offer_pause, name="offer_pause"),
+    # Matches
+    path("matches/<int:match_id>/", matches.match_detail, name="match_detail"),
+    path("matches/<int:match_id>/accept/", matches.match_accept, name="match_accept"),
+    path("matches/<int:match_id>/start/", matches.match_start, name="match_start"),
+    path("matches/<int:match_id>/done/", matches.match_complete, name="match_complete"),
+    path("matches/<int:match_id>/decline/", matches.match_decline, name="match_decline"),
+    path("matches/<int:match_id>/feedback/", matches.match_feedback, name="match_feedback"),
+    path("matches/<int:match_id>/concern/", matches.match_concern, name="match_concern"),
+    # Account
+    path("account/", account.account_home, name="account_home"),
+    path("account/details/", account.account_profile, name="account_profile"),
+    path("account/postcode/", account.account_postcode, name="account_postcode"),
+    path("account/download/", account.account_download, name="account_download"),
+    path("account/delete/", account.account_delete, name="account_delete"),
 ]

@@ -1,0 +1,430 @@
+"""Forms for the web pages. They check the shape of what people type (a number is a number,
+something was chosen); the business rules live in the domain services, whose
+`ApplicationError` messages the views attach to the right field."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+
+from accounts.models import User
+from marketplace.availability import WEEKDAY_NAMES
+from marketplace.models import DietaryTag, GenderPreference, Need, Urgency
+from marketplace.places import is_valid_postcode, normalise_postcode
+
+from .models import WebProfile
+
+
+class KithForm(forms.Form):
+    """GOV.UK pages validate on the server and show an error summary, so the browser's own
+    validation bubbles (which screen readers announce poorly) are switched off."""
+
+    use_required_attribute = False
+
+    def add_service_error(self, field: str | None, message: str) -> None:
+        self.add_error(field if field in self.fields else None, message)
+
+
+def _time(value: str) -> dt.time | None:
+    value = (value or "").strip().replace(".", ":")
+    if not value:
+        return None
+    for fmt in ("%H:%M", "%H%M", "%H"):
+        try:
+            return dt.datetime.strptime(value, fmt).time()  # noqa: DTZ007 - a time of day
+        except ValueError:
+            continue
+    return None
+
+
+class PostcodeField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 10)
+        kwargs.setdefault("error_messages", {"required": "Enter your postcode."})
+        super().__init__(**kwargs)
+        self.widget.attrs.update(
+            {"autocomplete": "postal-code", "spellcheck": "false", "class": "govuk-input--width-10"}
+        )
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value and not is_valid_postcode(value):
+            raise forms.ValidationError("Enter a real postcode, like SW1A 1AA.")
+        return normalise_postcode(value) if value else value
+
+
+# --- Onboarding and profile ------------------------------------------------------------------
+class RoleForm(KithForm):
+    role = forms.ChoiceField(
+        label="What would you like to do?",
+        choices=WebProfile.Role.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether you need help, can help, or both."},
+    )
+
+
+class PostcodeForm(KithForm):
+    postcode = PostcodeField(
+        label="What is your postcode?",
+        help_text="We use it to find people near you. Nobody else will see it.",
+    )
+
+
+class AboutYouForm(KithForm):
+    display_name = forms.CharField(
+        label="What name should other people see?",
+        help_text="Your first name is enough, for example Margaret.",
+        max_length=60,
+        error_messages={"required": "Enter the name other people will see."},
+    )
+    languages = forms.CharField(
+        label="Which languages do you speak? (optional)",
+        help_text="Separate them with commas, for example English, Polish.",
+        max_length=200,
+        required=False,
+    )
+    gender = forms.ChoiceField(
+        label="What is your gender? (optional)",
+        help_text="Some people prefer a helper of the same gender. You do not have to say.",
+        choices=[("", "Prefer not to say")] + [(v, label) for v, label in User.Gender.choices if v],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+    def clean_languages(self) -> list[str]:
+        raw = self.cleaned_data.get("languages") or ""
+        return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+# --- Recording a need, one thing per page ----------------------------------------------------
+class CategoryForm(KithForm):
+    category = forms.ChoiceField(
+        label="What kind of help do you need?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the kind of help you need."},
+    )
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [(str(c.pk), c.name) for c in categories]
+
+
+class NeedDetailsForm(KithForm):
+    title = forms.CharField(
+        label="Sum up what you need in a few words",
+        help_text="For example, a hot meal on weekdays.",
+        max_length=80,
+        error_messages={
+            "required": "Enter a few words about what you need.",
+            "max_length": "Keep it to 80 characters or fewer.",
+        },
+    )
+    description = forms.CharField(
+        label="Tell helpers a bit more",
+        help_text=(
+            "What would help, and anything a helper should know. Do not include your address, "
+            "phone number or email address."
+        ),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={
+            "required": "Tell helpers a bit more about what you need.",
+            "max_length": "Keep it to 2,000 characters or fewer.",
+        },
+    )
+
+
+class TimingForm(KithForm):
+    timing = forms.ChoiceField(
+        label="How often do you need help?",
+        choices=[(Need.Timing.WEEKLY, "Every week"), (Need.Timing.ONE_OFF, "Just once")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose every week or just once."},
+    )
+
+
+class OneOffForm(KithForm):
+    """A date (GOV.UK date input: day, month, year) and a start and end time on that day."""
+
+    day = forms.CharField(max_length=2, required=False)
+    month = forms.CharField(max_length=2, required=False)
+    year = forms.CharField(max_length=4, required=False)
+    start = forms.CharField(
+        label="From", help_text="For example, 14:00", max_length=5, required=False
+    )
+    end = forms.CharField(
+        label="Until", help_text="For example, 16:30", max_length=5, required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        try:
+            day = dt.date(int(data.get("year")), int(data.get("month")), int(data.get("day")))
+        except (TypeError, ValueError):
+            self.add_error("day", "Enter a real date, for example 27 3 2027.")
+            return data
+        start, end = _time(data.get("start")), _time(data.get("end"))
+        if start is None:
+            self.add_error("start", "Enter the start time, for example 14:00.")
+        if end is None:
+            self.add_error("end", "Enter the end time, for example 16:30.")
+        if start and end and end <= start:
+            self.add_error("end", "The end time must be after the start time.")
+        data["date"] = day
+        data["start_time"], data["end_time"] = start, end
+        return data
+
+
+class SlotRowForm(KithForm):
+    """One row of a weekly timetable: a day, and a start and end time."""
+
+    weekday = forms.ChoiceField(
+        label="Day",
+        choices=[("", "Choose a day")] + [(str(i), n) for i, n in enumerate(WEEKDAY_NAMES)],
+        required=False,
+    )
+    start = forms.CharField(label="From", max_length=5, required=False)
+    end = forms.CharField(label="Until", max_length=5, required=False)
+
+    def clean(self):
+        data = super().clean()
+        weekday, raw_start, raw_end = data.get("weekday"), data.get("start"), data.get("end")
+        if not weekday and not raw_start and not raw_end:
+            data["empty"] = True
+            return data
+        data["empty"] = False
+        if not weekday:
+            self.add_error("weekday", "Choose a day for this time.")
+        start, end = _time(raw_start), _time(raw_end)
+        if start is None:
+            self.add_error("start", "Enter a start time, for example 09:30.")
+        if end is None:
+            self.add_error("end", "Enter an end time, for example 12:00.")
+        if start and end and end <= start:
+            self.add_error("end", "The end time must be after the start time.")
+        data["start_time"], data["end_time"] = start, end
+        return data
+
+
+SlotFormSet = forms.formset_factory(SlotRowForm, extra=0, max_num=21, absolute_max=21)
+
+
+def slot_rows(formset) -> list[dict]:
+    """The filled rows of a valid slot formset as {"weekday", "start", "end"} (HH:MM)."""
+    rows = []
+    for form in formset.forms:
+        data = form.cleaned_data
+        if data and not data.get("empty"):
+            rows.append(
+                {
+                    "weekday": int(data["weekday"]),
+                    "start": data["start_time"].strftime("%H:%M"),
+                    "end": data["end_time"].strftime("%H:%M"),
+                }
+            )
+    return rows
+
+
+class UrgencyForm(KithForm):
+    urgency = forms.ChoiceField(
+        label="How soon do you need help?",
+        choices=[
+            (Urgency.ROUTINE, "There is no rush"),
+            (Urgency.SOON, "In the next few days"),
+            (Urgency.URGENT, "Today or tomorrow"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how soon you need help."},
+    )
+
+
+class NeedPlaceForm(KithForm):
+    postcode = PostcodeField(
+        label="What is the postcode where you need help?",
+        help_text="Helpers only see roughly where this is, never the postcode itself.",
+        error_messages={"required": "Enter the postcode where you need help."},
+    )
+
+
+class NeedPreferencesForm(KithForm):
+    helper_gender_preference = forms.ChoiceField(
+        label="Would you prefer a helper of a particular gender?",
+        choices=GenderPreference.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    dietary_requirements = forms.MultipleChoiceField(
+        label="Does your food need to be any of these? (optional)",
+        choices=DietaryTag.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args, is_meal: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not is_meal:
+            del self.fields["dietary_requirements"]
+
+
+# --- Offers ----------------------------------------------------------------------------------
+RADIUS_CHOICES = [
+    ("500", "Up to half a kilometre (a short walk)"),
+    ("1000", "Up to 1 km"),
+    ("2000", "Up to 2 km"),
+    ("5000", "Up to 5 km"),
+    ("8000", "Up to 8 km"),
+]
+
+
+class OfferForm(KithForm):
+    category = forms.ChoiceField(
+        label="What can you help with?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what you can help with."},
+    )
+    description = forms.CharField(
+        label="Tell people about the help you can give",
+        help_text="For example, what you enjoy doing and anything people should know. Do not "
+        "include your phone number or email address.",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Tell people about the help you can give."},
+    )
+    radius_m = forms.ChoiceField(
+        label="How far can you travel?",
+        choices=RADIUS_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how far you can travel."},
+    )
+    capacity = forms.IntegerField(
+        label="How many people could you help at the same time?",
+        min_value=1,
+        max_value=20,
+        initial=1,
+        error_messages={
+            "required": "Enter how many people you could help at the same time.",
+            "invalid": "Enter a number, like 1 or 2.",
+            "min_value": "Enter a number from 1 to 20.",
+            "max_value": "Enter a number from 1 to 20.",
+        },
+    )
+    capacity.widget.attrs.update({"inputmode": "numeric", "class": "govuk-input--width-2"})
+    postcode = PostcodeField(
+        label="Where will you help from?",
+        help_text="Usually your home postcode. Other people only see roughly where this is.",
+        error_messages={"required": "Enter the postcode you will help from."},
+    )
+    dietary_capabilities = forms.MultipleChoiceField(
+        label="If you cook, which of these can you cook? (optional)",
+        choices=DietaryTag.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [(str(c.pk), c.name) for c in categories]
+
+
+# --- Matches ---------------------------------------------------------------------------------
+class MessageForm(KithForm):
+    body = forms.CharField(
+        label="Your message",
+        help_text="Do not share bank details. Keep to arrangements for the help.",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Write a message before sending it."},
+    )
+
+
+class FeedbackForm(KithForm):
+    rating = forms.ChoiceField(
+        label="How did it go?",
+        choices=[
+            ("5", "Very well"),
+            ("4", "Well"),
+            ("3", "OK"),
+            ("2", "Not very well"),
+            ("1", "Badly"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how it went."},
+    )
+    comment = forms.CharField(
+        label="Anything else you would like to say? (optional)",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+
+
+class ConcernForm(KithForm):
+    reason = forms.CharField(
+        label="What is worrying you?",
+        help_text="Council safeguarding staff will read this. If someone is in danger now, "
+        "call 999.",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Tell us what is worrying you."},
+    )
+
+
+class DeclineForm(KithForm):
+    reason = forms.CharField(
+        label="Why are you saying no? (optional)",
+        help_text="This helps us suggest better matches. The other person will not see it.",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+
+class AlertPreferencesForm(KithForm):
+    opted_in = forms.ChoiceField(
+        label="Do you want an email when someone near you needs help urgently?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose yes or no."},
+    )
+    quiet_start = forms.CharField(
+        label="Do not send alerts from (optional)",
+        help_text="For example, 21:00",
+        max_length=5,
+        required=False,
+    )
+    quiet_end = forms.CharField(
+        label="Until (optional)", help_text="For example, 08:00", max_length=5, required=False
+    )
+    daily_cap = forms.IntegerField(
+        label="Most alerts in one day",
+        min_value=1,
+        max_value=20,
+        error_messages={
+            "required": "Enter the most alerts you want in one day.",
+            "invalid": "Enter a number, like 3.",
+            "min_value": "Enter a number from 1 to 20.",
+            "max_value": "Enter a number from 1 to 20.",
+        },
+    )
+    daily_cap.widget.attrs.update({"inputmode": "numeric", "class": "govuk-input--width-2"})
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("quiet_start"), data.get("quiet_end")
+        data["quiet_start_time"] = _time(start) if start else None
+        data["quiet_end_time"] = _time(end) if end else None
+        if start and data["quiet_start_time"] is None:
+            self.add_error("quiet_start", "Enter a time, for example 21:00.")
+        if end and data["quiet_end_time"] is None:
+            self.add_error("quiet_end", "Enter a time, for example 08:00.")
+        if bool(start) != bool(end):
+            self.add_error("quiet_end" if start else "quiet_start", "Give both times, or neither.")
+        return data
+
+
+class DeleteAccountForm(KithForm):
+    confirm = forms.BooleanField(
+        label="I understand that this cannot be undone",
+        error_messages={"required": "Tick the box to confirm you want to delete your account."},
+    )

@@ -1,0 +1,158 @@
+"""Reads the web pages need that belong to no domain app."""
+
+from __future__ import annotations
+
+from accounts.models import User
+
+from .models import WebProfile
+
+
+def web_profile_for(*, user: User) -> WebProfile:
+    """The person's web profile, unsaved with defaults if they have not been through onboarding."""
+    profile = WebProfile.objects.filter(user=user).first()
+    return profile or WebProfile(user=user)
+
+
+def _point(p) -> dict | None:
+    return {"latitude": p.y, "longitude": p.x} if p is not None else None
+
+
+def _slots(listing) -> list[dict]:
+    return [
+        {"day": s.get_weekday_display(), "from": f"{s.start:%H:%M}", "until": f"{s.end:%H:%M}"}
+        for s in listing.slots.all()
+    ]
+
+
+def person_data_export(*, user: User) -> dict:
+    """Everything Kith holds about the person, for "download my data" (a subject access
+    request they can make themselves). Other people appear only by their public name."""
+    from allauth.account.models import EmailAddress
+
+    from marketplace.models import Need, Offer, Report
+    from matching.models import AlertPreference, Feedback, Match
+
+    def iso(value):
+        return value.isoformat() if value else None
+
+    needs = Need.objects.filter(owner=user).select_related("category").prefetch_related("slots")
+    offers = Offer.objects.filter(helper=user).select_related("category").prefetch_related("slots")
+    matches = (
+        Match.objects.filter(models_q_party(user))
+        .select_related("need__owner", "offer__helper")
+        .prefetch_related("messages__sender")
+        .order_by("created_at")
+    )
+    profile = WebProfile.objects.filter(user=user).first()
+    alerts = AlertPreference.objects.filter(user=user).first()
+    return {
+        "account": {
+            "email": user.email,
+            "email_addresses": [
+                {"email": e.email, "verified": e.verified, "primary": e.primary}
+                for e in EmailAddress.objects.filter(user=user)
+            ],
+            "display_name": user.display_name,
+            "phone": user.phone,
+            "preferred_languages": list(user.preferred_languages),
+            "gender": user.gender,
+            "home_postcode": user.home_postcode,
+            "home_location": _point(user.home_location),
+            "council": user.council.name if user.council_id else None,
+            "date_joined": iso(user.date_joined),
+            "last_login": iso(user.last_login),
+        },
+        "web_profile": {
+            "role": profile.get_role_display(),
+            "onboarded_at": iso(profile.onboarded_at),
+        }
+        if profile
+        else None,
+        "needs": [
+            {
+                "id": n.pk,
+                "title": n.title,
+                "description": n.description,
+                "category": n.category.name,
+                "status": n.get_status_display(),
+                "postcode": n.postcode,
+                "location": _point(n.location),
+                "timing": n.get_timing_display(),
+                "starts_at": iso(n.starts_at),
+                "ends_at": iso(n.ends_at),
+                "weekly_times": _slots(n),
+                "urgency": n.get_urgency_display(),
+                "helper_gender_preference": n.helper_gender_preference,
+                "dietary_requirements": list(n.dietary_requirements),
+                "created_at": iso(n.created_at),
+            }
+            for n in needs
+        ],
+        "offers": [
+            {
+                "id": o.pk,
+                "description": o.description,
+                "category": o.category.name,
+                "status": o.get_status_display(),
+                "postcode": o.postcode,
+                "location": _point(o.location),
+                "travel_radius_m": o.radius_m,
+                "capacity": o.capacity,
+                "weekly_times": _slots(o),
+                "dietary_capabilities": list(o.dietary_capabilities),
+                "created_at": iso(o.created_at),
+            }
+            for o in offers
+        ],
+        "matches": [
+            {
+                "id": m.pk,
+                "status": m.get_status_display(),
+                "your_role": "asked for help" if m.need.owner_id == user.pk else "helper",
+                "other_person": (
+                    m.offer.helper.public_name
+                    if m.need.owner_id == user.pk
+                    else m.need.owner.public_name
+                ),
+                "need": m.need.title,
+                "created_at": iso(m.created_at),
+                "messages": [
+                    {
+                        "from": "you"
+                        if msg.sender_id == user.pk
+                        else (msg.sender.public_name if msg.sender else "a former member"),
+                        "body": msg.body,
+                        "sent_at": iso(msg.created_at),
+                    }
+                    for msg in m.messages.all()
+                ],
+            }
+            for m in matches
+        ],
+        "feedback_given": [
+            {"match": f.match_id, "rating": f.rating, "comment": f.comment}
+            for f in Feedback.objects.filter(author=user)
+        ],
+        "feedback_received": [
+            {"match": f.match_id, "rating": f.rating, "comment": f.comment}
+            for f in Feedback.objects.filter(subject=user)
+        ],
+        "reports_made": [
+            {"about": r.target_type, "reason": r.reason, "status": r.get_status_display()}
+            for r in Report.objects.filter(reporter=user)
+        ],
+        "alert_preferences": {
+            "opted_in": alerts.opted_in,
+            "quiet_start": f"{alerts.quiet_start:%H:%M}" if alerts.quiet_start else None,
+            "quiet_end": f"{alerts.quiet_end:%H:%M}" if alerts.quiet_end else None,
+            "daily_cap": alerts.daily_cap,
+        }
+        if alerts
+        else None,
+    }
+
+
+def models_q_party(user: User):
+    from django.db.models import Q
+
+    return Q(need__owner=user) | Q(offer__helper=user)

@@ -1,0 +1,133 @@
+"""The signed-in person's home page and account: profile, home postcode, download my data,
+delete my account. Email and password changes are allauth's pages in Kith's design."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from marketplace import selectors as market
+from matching import selectors as matching
+
+from ..forms import AboutYouForm, DeleteAccountForm, PostcodeForm
+from ..selectors import person_data_export, web_profile_for
+from ..services import person_erase, person_set_home, person_update_profile
+from .common import call_service, home_required
+from .onboarding import POSTCODE_ERRORS
+
+
+def home_or_dashboard(request):
+    from .pages import home
+
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    return home(request)
+
+
+@home_required
+def dashboard(request):
+    user = request.user
+    profile = web_profile_for(user=user)
+    needs = list(market.needs_of_owner(user=user)[:5])
+    offers = list(market.offers_of_helper(user=user)[:5])
+    waiting = [
+        m
+        for m in matching.matches_visible_to(user=user)
+        .filter(status="proposed")
+        .order_by("-created_at")[:20]
+        if (m.need.owner_id == user.pk and m.citizen_agreed_at is None)
+        or (m.offer.helper_id == user.pk and m.helper_agreed_at is None)
+    ]
+    return render(
+        request,
+        "frontend/dashboard.html",
+        {"profile": profile, "needs": needs, "offers": offers, "waiting": waiting},
+    )
+
+
+@login_required
+def account_home(request):
+    return render(
+        request, "frontend/account/home.html", {"profile": web_profile_for(user=request.user)}
+    )
+
+
+@login_required
+def account_profile(request):
+    user = request.user
+    form = AboutYouForm(
+        request.POST or None,
+        initial={
+            "display_name": user.display_name,
+            "languages": ", ".join(user.preferred_languages),
+            "gender": user.gender,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = call_service(
+            form,
+            lambda: person_update_profile(
+                user=user,
+                display_name=data["display_name"],
+                preferred_languages=data["languages"],
+                gender=data["gender"],
+                phone=user.phone,
+            ),
+            field="display_name",
+        )
+        if done:
+            messages.success(request, "Your details have been saved.")
+            return redirect("account_home")
+    return render(request, "frontend/account/profile.html", {"form": form})
+
+
+@login_required
+def account_postcode(request):
+    form = PostcodeForm(request.POST or None, initial={"postcode": request.user.home_postcode})
+    if request.method == "POST" and form.is_valid():
+        done = call_service(
+            form,
+            lambda: person_set_home(user=request.user, postcode=form.cleaned_data["postcode"]),
+            field_for=POSTCODE_ERRORS,
+            field="postcode",
+        )
+        if done:
+            messages.success(request, "Your postcode has been saved.")
+            return redirect("account_home")
+    return render(
+        request,
+        "frontend/onboarding/postcode.html",
+        {"form": form, "back_url": reverse("account_home")},
+    )
+
+
+@login_required
+def account_download(request):
+    if request.method == "POST":
+        data = person_data_export(user=request.user)
+        body = json.dumps(data, indent=2, ensure_ascii=False)
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        stamp = timezone.localdate().isoformat()
+        response["Content-Disposition"] = f'attachment; filename="kith-my-data-{stamp}.json"'
+        return response
+    return render(request, "frontend/account/download.html")
+
+
+@login_required
+def account_delete(request):
+    form = DeleteAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        logout(request)
+        person_erase(user=user)
+        messages.success(request, "Your account and everything in it have been deleted.")
+        return redirect("home")
+    return render(request, "frontend/account/delete.html", {"form": form})

@@ -1,0 +1,49 @@
+"""Helpers shared by the page views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect
+
+from accounts.errors import ApplicationError, NotFound
+
+
+def home_required(view: Callable) -> Callable:
+    """Signed in, and with a home postcode: most pages rank by distance from it."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.user.home_location is None:
+            return redirect("start_role")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def call_service(form, fn: Callable, *, field_for: dict[str, str] | None = None, field=None):
+    """Run a service; on a business-rule refusal put its message on the form and return None.
+
+    `field_for` maps an ApplicationError code to the form field the message belongs to, so the
+    error summary links to it; `field` is the default field (None: shown above the form).
+    A NotFound becomes a 404, so a page never tells "hidden" from "missing".
+    """
+    try:
+        return fn()
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except ApplicationError as exc:
+        target = (field_for or {}).get(exc.code, field)
+        form.add_service_error(target, exc.message)
+        return None
+
+
+def not_found_as_404(fn: Callable):
+    try:
+        return fn()
+    except NotFound as exc:
+        raise Http404(exc.message) from exc

@@ -1,0 +1,326 @@
+"""A helper's pages: their offers and weekly availability, needs near them (ranked, with a map
+as an extra), offering to help, pausing while away and alert preferences."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from accounts.errors import ApplicationError, NotFound
+from marketplace import selectors as market
+from marketplace import services as market_services
+from marketplace.models import Need, Offer
+from marketplace.places import distance_band
+from matching import selectors as matching
+from matching import services as matching_services
+from matching.models import Match
+
+from ..forms import AlertPreferencesForm, OfferForm, SlotFormSet, slot_rows
+from .common import call_service, home_required, not_found_as_404
+
+OFFER_ERRORS = {
+    "required": "description",
+    "too_long": "description",
+    "contact_details": "description",
+    "capacity": "capacity",
+    "radius": "radius_m",
+    "radius_too_far": "radius_m",
+    "category_off": "category",
+    "postcode_missing": "postcode",
+    "postcode_invalid": "postcode",
+    "postcode_unknown": "postcode",
+    "not_available": "postcode",
+}
+
+
+def _own_offer(request, offer_id: int) -> Offer:
+    offer = not_found_as_404(lambda: market.access_offer(user=request.user, offer_id=offer_id))
+    if offer.helper_id != request.user.pk:
+        raise Http404("Not found.")
+    return offer
+
+
+@home_required
+def helping(request):
+    offers = list(market.offers_of_helper(user=request.user))
+    matches = list(
+        matching.matches_visible_to(user=request.user)
+        .filter(offer__helper=request.user)
+        .select_related("need__category")
+        .order_by("-created_at")[:50]
+    )
+    return render(request, "frontend/helping/home.html", {"offers": offers, "matches": matches})
+
+
+@home_required
+def offer_new(request):
+    categories = [c for c, enabled in market.categories_for(user=request.user) if enabled]
+    form = OfferForm(
+        request.POST or None,
+        categories=categories,
+        initial={"postcode": request.user.home_postcode, "capacity": 1, "radius_m": "2000"},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        category = next(c for c in categories if str(c.pk) == data["category"])
+        offer = call_service(
+            form,
+            lambda: market_services.offer_create(
+                helper=request.user,
+                category=category,
+                description=data["description"],
+                radius_m=int(data["radius_m"]),
+                capacity=data["capacity"],
+                postcode=data["postcode"],
+                languages=request.user.preferred_languages,
+                dietary_capabilities=data["dietary_capabilities"] if category.is_meal else [],
+            ),
+            field_for=OFFER_ERRORS,
+        )
+        if offer:
+            messages.success(request, "Your offer has been saved. Now tell us when you are free.")
+            return redirect("offer_availability", offer_id=offer.pk)
+    return render(request, "frontend/helping/offer_new.html", {"form": form})
+
+
+@home_required
+def offer_availability(request, offer_id: int):
+    """The weekly availability editor: rows of day, start and end; no JavaScript needed."""
+    offer = _own_offer(request, offer_id)
+    if request.method == "POST":
+        formset = SlotFormSet(request.POST, prefix="slots")
+        if formset.is_valid():
+            if "add_row" in request.POST:
+                rows = [
+                    {k: f.cleaned_data.get(k, "") for k in ("weekday", "start", "end")}
+                    for f in formset.forms
+                ]
+                formset = SlotFormSet(initial=rows + [{}], prefix="slots")
+            else:
+                slots = [
+                    (
+                        r["weekday"],
+                        dt.time.fromisoformat(r["start"]),
+                        dt.time.fromisoformat(r["end"]),
+                    )
+                    for r in slot_rows(formset)
+                ]
+                try:
+                    market_services.offer_update(
+                        actor=request.user,
+                        offer=offer,
+                        version=int(request.POST.get("version", 0)),
+                        data={"slots": slots},
+                    )
+                except NotFound as exc:
+                    raise Http404(exc.message) from exc
+                except ApplicationError as exc:
+                    formset._non_form_errors = formset.error_class([exc.message])
+                else:
+                    messages.success(request, "Your times have been saved.")
+                    return redirect("offer_detail", offer_id=offer.pk)
+    else:
+        rows = [
+            {"weekday": str(s.weekday), "start": f"{s.start:%H:%M}", "end": f"{s.end:%H:%M}"}
+            for s in offer.slots.all()
+        ]
+        formset = SlotFormSet(initial=rows + [{}] * max(1, 3 - len(rows)), prefix="slots")
+    return render(
+        request,
+        "frontend/helping/availability.html",
+        {
+            "offer": offer,
+            "formset": formset,
+            "has_errors": formset.is_bound
+            and not formset.is_valid()
+            or bool(formset.non_form_errors()),
+        },
+    )
+
+
+@home_required
+def offer_detail(request, offer_id: int):
+    offer = _own_offer(request, offer_id)
+    ranked = []
+    if offer.status == Offer.Status.OPEN:
+        ranked = matching.ranked_needs_for_offer(offer=offer, limit=10)
+    return render(
+        request,
+        "frontend/helping/offer_detail.html",
+        {"offer": offer, "ranked": ranked, "slots": list(offer.slots.all())},
+    )
+
+
+@home_required
+def offer_pause(request, offer_id: int):
+    """Pause an offer while away, or start it again."""
+    offer = _own_offer(request, offer_id)
+    if request.method == "POST":
+        action = (
+            market_services.offer_resume
+            if offer.status == Offer.Status.PAUSED
+            else market_services.offer_pause
+        )
+        try:
+            action(actor=request.user, offer=offer)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                "Your offer is paused. Nobody will be matched with it until you start it again."
+                if action is market_services.offer_pause
+                else "Your offer is open again.",
+            )
+        return redirect("offer_detail", offer_id=offer.pk)
+    return render(request, "frontend/helping/pause.html", {"offer": offer})
+
+
+def _map_points(items: list[dict]) -> list[dict]:
+    """Approximate points only (the published grid cell), never an exact location."""
+    return [
+        {"lat": i["approx"].y, "lng": i["approx"].x, "label": i["title"], "url": i["url"]}
+        for i in items
+        if i.get("approx") is not None
+    ]
+
+
+@home_required
+def needs_near(request):
+    """Needs near the helper. With an open offer: ranked for that offer, with reasons.
+    Without: open needs nearest first from the helper's own stored home."""
+    open_offers = [
+        o for o in market.offers_of_helper(user=request.user) if o.status == Offer.Status.OPEN
+    ]
+    chosen = None
+    if open_offers:
+        wanted = request.GET.get("offer")
+        chosen = next((o for o in open_offers if str(o.pk) == wanted), open_offers[0])
+    items = []
+    if chosen is not None:
+        for pair in matching.ranked_needs_for_offer(offer=chosen, limit=20):
+            items.append(
+                {
+                    "title": pair.need.title,
+                    "category": pair.need.category.name,
+                    "urgency": pair.need.get_urgency_display(),
+                    "band": pair.distance_band,
+                    "why": pair.explanation,
+                    "approx": pair.need.approx_location,
+                    "url": reverse("need_for_helper", args=[pair.need.pk]) + f"?offer={chosen.pk}",
+                }
+            )
+    else:
+        for need in market.listings_near(viewer=request.user, kind="need")[:20]:
+            distance = getattr(need, "distance_m", None)
+            items.append(
+                {
+                    "title": need.title,
+                    "category": need.category.name,
+                    "urgency": need.get_urgency_display(),
+                    "band": distance_band(distance.m if distance is not None else None),
+                    "why": "",
+                    "approx": need.approx_location,
+                    "url": reverse("need_for_helper", args=[need.pk]),
+                }
+            )
+    return render(
+        request,
+        "frontend/helping/needs_near.html",
+        {
+            "items": items,
+            "open_offers": open_offers,
+            "chosen": chosen,
+            "map_points": _map_points(items),
+        },
+    )
+
+
+@home_required
+def need_for_helper(request, need_id: int):
+    """A need as a helper sees it (approximate place only), with "Offer to help"."""
+    need = not_found_as_404(lambda: market.access_need(user=request.user, need_id=need_id))
+    if need.owner_id == request.user.pk:
+        return redirect("need_detail", need_id=need.pk)
+    offers = [
+        o
+        for o in market.offers_of_helper(user=request.user)
+        if o.status == Offer.Status.OPEN and o.category_id == need.category_id
+    ]
+    existing = (
+        Match.objects.filter(need=need, offer__helper=request.user, status__in=Match.LIVE)
+        .order_by("-created_at")
+        .first()
+    )
+    # The band is measured from the helper's own stored home to the need's approximate place.
+    near = market.listings_near(viewer=request.user, kind="need").filter(pk=need.pk).first()
+    distance = getattr(near, "distance_m", None) if near is not None else None
+    band = distance_band(distance.m) if distance is not None else None
+    if request.method == "POST" and need.status == Need.Status.OPEN:
+        offer_id = request.POST.get("offer")
+        offer = next((o for o in offers if str(o.pk) == offer_id), None)
+        if offer is None:
+            messages.error(request, "Choose which of your offers this is about.")
+        else:
+            try:
+                match = matching_services.match_offer_help(
+                    helper=request.user, need_id=need.pk, offer_id=offer.pk
+                )
+            except NotFound as exc:
+                raise Http404(exc.message) from exc
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(
+                    request,
+                    f"You have offered to help. {need.owner.public_name} will be asked to accept.",
+                )
+                return redirect("match_detail", match_id=match.pk)
+    return render(
+        request,
+        "frontend/helping/need.html",
+        {
+            "need": need,
+            "offers": offers,
+            "existing": existing,
+            "band": band,
+            "slots": list(need.slots.all()),
+        },
+    )
+
+
+@home_required
+def alerts(request):
+    pref = matching.alert_preference_get(user=request.user)
+    form = AlertPreferencesForm(
+        request.POST or None,
+        initial={
+            "opted_in": "yes" if pref.opted_in else "no",
+            "quiet_start": f"{pref.quiet_start:%H:%M}" if pref.quiet_start else "",
+            "quiet_end": f"{pref.quiet_end:%H:%M}" if pref.quiet_end else "",
+            "daily_cap": pref.daily_cap,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = call_service(
+            form,
+            lambda: matching_services.alert_preference_update(
+                user=request.user,
+                opted_in=data["opted_in"] == "yes",
+                quiet_start=data["quiet_start_time"],
+                quiet_end=data["quiet_end_time"],
+                daily_cap=data["daily_cap"],
+            ),
+            field_for={"quiet_hours": "quiet_start", "daily_cap": "daily_cap"},
+        )
+        if done:
+            messages.success(request, "Your alert settings have been saved.")
+            return redirect("helping")
+    return render(request, "frontend/helping/alerts.html", {"form": form})

@@ -1,0 +1,207 @@
+"""A match between a need and an offer, from either side: agree or say no, messages, marking
+the help done, feedback and raising a concern."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.errors import ApplicationError, NotFound
+from marketplace import services as market_services
+from marketplace.models import Report
+from matching import selectors as matching
+from matching import services as matching_services
+from matching.models import Feedback, Match
+
+from ..forms import ConcernForm, DeclineForm, FeedbackForm, MessageForm
+from .common import call_service, home_required, not_found_as_404
+
+
+def _party_match(request, match_id: int) -> tuple[Match, str]:
+    """The match if the signed-in person is one of its two people; otherwise 404."""
+    match = not_found_as_404(lambda: matching.match_get(user=request.user, match_id=match_id))
+    role = matching.match_role(user=request.user, match=match)
+    if role not in ("citizen", "helper"):
+        raise Http404("Not found.")
+    return match, role
+
+
+def _other_person(match: Match, role: str):
+    return match.offer.helper if role == "citizen" else match.need.owner
+
+
+def _my_agreement(match: Match, role: str):
+    return match.citizen_agreed_at if role == "citizen" else match.helper_agreed_at
+
+
+@home_required
+def match_detail(request, match_id: int):
+    match, role = _party_match(request, match_id)
+    form = MessageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        sent = call_service(
+            form,
+            lambda: matching_services.message_send(
+                user=request.user, match_id=match.pk, body=form.cleaned_data["body"]
+            ),
+            field="body",
+        )
+        if sent:
+            messages.success(request, "Your message has been sent.")
+            return redirect("match_detail", match_id=match.pk)
+    conversation = (
+        not_found_as_404(
+            lambda: matching_services.message_list(user=request.user, match_id=match.pk)
+        )
+        if match.status in matching_services.MESSAGE_OPEN_STATUSES
+        else []
+    )
+    left_feedback = Feedback.objects.filter(match=match, author=request.user).exists()
+    return render(
+        request,
+        "frontend/matches/detail.html",
+        {
+            "match": match,
+            "role": role,
+            "other": _other_person(match, role),
+            "i_agreed": _my_agreement(match, role) is not None,
+            "conversation": conversation,
+            "form": form,
+            "can_message": match.status in matching_services.MESSAGE_OPEN_STATUSES,
+            "left_feedback": left_feedback,
+        },
+    )
+
+
+def _step(request, match_id: int, action, success: str):
+    try:
+        action()
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return redirect("match_detail", match_id=match_id)
+
+
+@require_POST
+@home_required
+def match_accept(request, match_id: int):
+    match, _ = _party_match(request, match_id)
+    return _step(
+        request,
+        match.pk,
+        lambda: matching_services.match_accept(user=request.user, match_id=match.pk),
+        "You have said yes. Once you have both agreed, you can send each other messages.",
+    )
+
+
+@require_POST
+@home_required
+def match_start(request, match_id: int):
+    match, _ = _party_match(request, match_id)
+    return _step(
+        request,
+        match.pk,
+        lambda: matching_services.match_start(user=request.user, match_id=match.pk),
+        "You have marked the help as started.",
+    )
+
+
+@home_required
+def match_complete(request, match_id: int):
+    match, role = _party_match(request, match_id)
+    if request.method == "POST":
+        try:
+            matching_services.match_complete(user=request.user, match_id=match.pk)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("match_detail", match_id=match.pk)
+        messages.success(request, "Thank you. The help is marked as done.")
+        return redirect("match_feedback", match_id=match.pk)
+    return render(
+        request,
+        "frontend/matches/complete.html",
+        {"match": match, "other": _other_person(match, role)},
+    )
+
+
+@home_required
+def match_decline(request, match_id: int):
+    match, role = _party_match(request, match_id)
+    form = DeclineForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = call_service(
+            form,
+            lambda: matching_services.match_decline(
+                user=request.user, match_id=match.pk, reason=form.cleaned_data["reason"]
+            ),
+            field="reason",
+        )
+        if done:
+            messages.success(request, "You have said no to this match.")
+            return redirect("needs_mine" if role == "citizen" else "helping")
+    return render(
+        request,
+        "frontend/matches/decline.html",
+        {"match": match, "other": _other_person(match, role), "form": form},
+    )
+
+
+@home_required
+def match_feedback(request, match_id: int):
+    match, role = _party_match(request, match_id)
+    form = FeedbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = call_service(
+            form,
+            lambda: matching_services.feedback_leave(
+                user=request.user,
+                match_id=match.pk,
+                rating=int(form.cleaned_data["rating"]),
+                comment=form.cleaned_data["comment"],
+            ),
+            field="rating",
+        )
+        if done:
+            messages.success(request, "Thank you for your feedback.")
+            return redirect("match_detail", match_id=match.pk)
+    return render(
+        request,
+        "frontend/matches/feedback.html",
+        {"match": match, "other": _other_person(match, role), "form": form},
+    )
+
+
+@home_required
+def match_concern(request, match_id: int):
+    """Raise a concern about the other person in a match: a Report for the council's team."""
+    match, role = _party_match(request, match_id)
+    other = _other_person(match, role)
+    form = ConcernForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = call_service(
+            form,
+            lambda: market_services.report_create(
+                reporter=request.user,
+                target_type=Report.TargetType.PERSON,
+                target_id=other.pk,
+                reason=form.cleaned_data["reason"],
+                council=match.council,
+            ),
+            field="reason",
+        )
+        if done:
+            messages.success(
+                request,
+                "Thank you for telling us. The council's safeguarding team will look at it.",
+            )
+            return redirect("match_detail", match_id=match.pk)
+    return render(
+        request, "frontend/matches/concern.html", {"match": match, "other": other, "form": form}
+    )

@@ -1,0 +1,379 @@
+"""A citizen's needs: record one step by step (one thing per page, kept in the session until
+check-your-answers), see them, see the helpers Kith suggests for one, and withdraw it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.errors import ApplicationError, NotFound
+from marketplace import selectors as market
+from marketplace import services as market_services
+from marketplace.availability import WEEKDAY_NAMES
+from marketplace.models import Category, DietaryTag, GenderPreference, Need, Urgency
+
+from ..forms import (
+    CategoryForm,
+    NeedDetailsForm,
+    NeedPlaceForm,
+    NeedPreferencesForm,
+    OneOffForm,
+    SlotFormSet,
+    TimingForm,
+    UrgencyForm,
+    slot_rows,
+)
+from .common import home_required, not_found_as_404
+
+DRAFT = "need_draft"
+STEPS = ["category", "details", "timing", "times", "date", "urgency", "place", "preferences"]
+# Which step to send the person back to for each refusal code of need_create.
+STEP_FOR_CODE = {
+    "category_off": "category",
+    "required": "details",
+    "too_long": "details",
+    "contact_details": "details",
+    "timing": "timing",
+    "window_missing": "date",
+    "window_order": "date",
+    "window_past": "date",
+    "slots_too_many": "times",
+    "slot_weekday": "times",
+    "slot_end_before_start": "times",
+    "slot_overlap": "times",
+    "postcode_missing": "place",
+    "postcode_invalid": "place",
+    "postcode_unknown": "place",
+    "not_available": "place",
+    "location_missing": "place",
+}
+# Answers check-your-answers cannot do without, and the step that asks for each.
+REQUIRED_ANSWERS = [
+    ("category", "category"),
+    ("details", "title"),
+    ("timing", "timing"),
+    ("urgency", "urgency"),
+    ("place", "postcode"),
+]
+STEP_TITLES = {
+    "category": "What kind of help do you need?",
+    "details": "What do you need?",
+    "timing": "How often do you need help?",
+    "times": "When do you need help each week?",
+    "date": "When do you need help?",
+    "urgency": "How soon do you need help?",
+    "place": "Where do you need help?",
+    "preferences": "Your preferences",
+}
+
+
+def _categories(user) -> list[Category]:
+    return [c for c, enabled in market.categories_for(user=user) if enabled]
+
+
+def _steps_for(draft: dict) -> list[str]:
+    steps = list(STEPS)
+    steps.remove("date" if draft.get("timing") != Need.Timing.ONE_OFF else "times")
+    return steps
+
+
+def _next_url(request, step: str, draft: dict) -> str:
+    if request.GET.get("change") and step != "timing":
+        return reverse("need_new_check")
+    steps = _steps_for(draft)
+    index = steps.index(step)
+    if index + 1 < len(steps):
+        return reverse("need_new_step", args=[steps[index + 1]])
+    return reverse("need_new_check")
+
+
+def _back_url(step: str, draft: dict) -> str:
+    steps = _steps_for(draft)
+    index = steps.index(step) if step in steps else 0
+    if index == 0:
+        return reverse("needs_mine")
+    return reverse("need_new_step", args=[steps[index - 1]])
+
+
+def _category_from(draft: dict, categories: list[Category]) -> Category | None:
+    wanted = str(draft.get("category", ""))
+    return next((c for c in categories if str(c.pk) == wanted), None)
+
+
+@home_required
+def need_new(request):
+    """Start recording a need: forget any half-finished one and ask the first question."""
+    request.session[DRAFT] = {}
+    return redirect("need_new_step", step="category")
+
+
+def _slot_formset(request, draft):
+    if request.method == "POST":
+        formset = SlotFormSet(request.POST, prefix="slots")
+        if "add_row" in request.POST and formset.is_valid():
+            rows = [
+                {k: f.cleaned_data.get(k, "") for k in ("weekday", "start", "end")}
+                for f in formset.forms
+            ]
+            return SlotFormSet(initial=rows + [{}], prefix="slots"), True
+        return formset, False
+    rows = [
+        {"weekday": str(r["weekday"]), "start": r["start"], "end": r["end"]}
+        for r in draft.get("slots", [])
+    ]
+    return SlotFormSet(initial=rows + [{}] * max(1, 3 - len(rows)), prefix="slots"), False
+
+
+@home_required
+def need_new_step(request, step: str):
+    draft = dict(request.session.get(DRAFT, {}))
+    if step not in STEPS:
+        raise Http404("No such step.")
+    categories = _categories(request.user)
+    post = request.POST if request.method == "POST" else None
+    context = {
+        "step": step,
+        "page_title": STEP_TITLES[step],
+        "back_url": _back_url(step, draft),
+    }
+    if step == "times":
+        formset, adding = _slot_formset(request, draft)
+        if post is not None and not adding and formset.is_valid():
+            draft["slots"] = slot_rows(formset)
+            request.session[DRAFT] = draft
+            return redirect(_next_url(request, step, draft))
+        context.update(formset=formset, has_errors=formset.total_error_count() > 0)
+        return render(request, "frontend/needs/step_times.html", context)
+
+    if step == "category":
+        form = CategoryForm(post, categories=categories, initial=draft)
+    elif step == "details":
+        form = NeedDetailsForm(post, initial=draft)
+    elif step == "timing":
+        form = TimingForm(post, initial=draft)
+    elif step == "date":
+        form = OneOffForm(post, initial=draft.get("date_fields", {}))
+    elif step == "urgency":
+        form = UrgencyForm(post, initial=draft)
+    elif step == "place":
+        form = NeedPlaceForm(
+            post, initial={"postcode": draft.get("postcode") or request.user.home_postcode}
+        )
+    else:
+        category = _category_from(draft, categories)
+        form = NeedPreferencesForm(post, is_meal=bool(category and category.is_meal), initial=draft)
+
+    if post is not None and form.is_valid():
+        data = form.cleaned_data
+        if step == "date":
+            starts = dt.datetime.combine(data["date"], data["start_time"])
+            ends = dt.datetime.combine(data["date"], data["end_time"])
+            zone = timezone.get_current_timezone()
+            draft["starts_at"] = timezone.make_aware(starts, zone).isoformat()
+            draft["ends_at"] = timezone.make_aware(ends, zone).isoformat()
+            draft["date_fields"] = {k: data[k] for k in ("day", "month", "year", "start", "end")}
+        else:
+            draft.update(data)
+        request.session[DRAFT] = draft
+        return redirect(_next_url(request, step, draft))
+    context["form"] = form
+    return render(request, f"frontend/needs/step_{step}.html", context)
+
+
+def _summary(draft: dict, categories: list[Category]) -> list[dict]:
+    category = _category_from(draft, categories)
+    rows = [
+        ("Kind of help", category.name if category else "Not given", "category"),
+        ("What you need", draft.get("title", ""), "details"),
+        ("More about it", draft.get("description", ""), "details"),
+        (
+            "How often",
+            "Every week" if draft.get("timing") != Need.Timing.ONE_OFF else "Just once",
+            "timing",
+        ),
+    ]
+    if draft.get("timing") == Need.Timing.ONE_OFF:
+        when = "Not given"
+        if draft.get("starts_at"):
+            starts = dt.datetime.fromisoformat(draft["starts_at"])
+            ends = dt.datetime.fromisoformat(draft["ends_at"])
+            when = f"{starts:%A %-d %B %Y}, {starts:%H:%M} to {ends:%H:%M}"
+        rows.append(("When", when, "date"))
+    else:
+        slots = draft.get("slots", [])
+        when = (
+            "; ".join(f"{WEEKDAY_NAMES[s['weekday']]} {s['start']} to {s['end']}" for s in slots)
+            or "Any time"
+        )
+        rows.append(("Times each week", when, "times"))
+    rows += [
+        ("How soon", dict(Urgency.choices).get(draft.get("urgency", ""), "Not given"), "urgency"),
+        ("Postcode", draft.get("postcode", ""), "place"),
+        (
+            "Helper preference",
+            dict(GenderPreference.choices).get(draft.get("helper_gender_preference", ""), ""),
+            "preferences",
+        ),
+    ]
+    if category and category.is_meal:
+        tags = dict(DietaryTag.choices)
+        diet = ", ".join(tags[t] for t in draft.get("dietary_requirements", [])) or "None"
+        rows.append(("Food", diet, "preferences"))
+    return [
+        {
+            "key": key,
+            "value": value,
+            "href": reverse("need_new_step", args=[step]) + "?change=1",
+            "step": step,
+        }
+        for key, value, step in rows
+    ]
+
+
+@home_required
+def need_new_check(request):
+    draft = dict(request.session.get(DRAFT, {}))
+    categories = _categories(request.user)
+    for step, key in REQUIRED_ANSWERS:
+        if not draft.get(key):
+            return redirect("need_new_step", step=step)
+    error = None
+    if request.method == "POST":
+        category = _category_from(draft, categories)
+        try:
+            if category is None:
+                raise ApplicationError("Choose the kind of help you need.", code="category_off")
+            need = market_services.need_create(
+                owner=request.user,
+                category=category,
+                title=draft["title"],
+                description=draft["description"],
+                postcode=draft["postcode"],
+                timing=draft["timing"],
+                starts_at=dt.datetime.fromisoformat(draft["starts_at"])
+                if draft.get("timing") == Need.Timing.ONE_OFF and draft.get("starts_at")
+                else None,
+                ends_at=dt.datetime.fromisoformat(draft["ends_at"])
+                if draft.get("timing") == Need.Timing.ONE_OFF and draft.get("ends_at")
+                else None,
+                slots=[
+                    (
+                        s["weekday"],
+                        dt.time.fromisoformat(s["start"]),
+                        dt.time.fromisoformat(s["end"]),
+                    )
+                    for s in draft.get("slots", [])
+                ]
+                if draft.get("timing") != Need.Timing.ONE_OFF
+                else [],
+                urgency=draft["urgency"],
+                helper_gender_preference=draft.get("helper_gender_preference", ""),
+                dietary_requirements=draft.get("dietary_requirements", []),
+                languages=request.user.preferred_languages,
+            )
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except ApplicationError as exc:
+            step = STEP_FOR_CODE.get(exc.code, "details")
+            error = {"message": exc.message, "href": reverse("need_new_step", args=[step])}
+        else:
+            request.session.pop(DRAFT, None)
+            if need.status == Need.Status.OPEN:
+                messages.success(request, "Your request is now open. We have suggested helpers.")
+            else:
+                messages.success(
+                    request,
+                    "Your request has been sent. Council staff will check it, usually within "
+                    "one working day.",
+                )
+            return redirect("need_detail", need_id=need.pk)
+    return render(
+        request,
+        "frontend/needs/check.html",
+        {
+            "rows": _summary(draft, categories),
+            "error": error,
+            "has_errors": bool(error),
+            "back_url": reverse("need_new_step", args=["preferences"]),
+        },
+    )
+
+
+@home_required
+def needs_mine(request):
+    needs = list(market.needs_of_owner(user=request.user))
+    return render(request, "frontend/needs/mine.html", {"needs": needs})
+
+
+@home_required
+def need_detail(request, need_id: int):
+    from matching import selectors as matching
+
+    need = not_found_as_404(lambda: matching.need_for_ranking(user=request.user, need_id=need_id))
+    if need.owner_id != request.user.pk:
+        raise Http404("Not found.")
+    matches = list(
+        matching.matches_visible_to(user=request.user).filter(need=need).order_by("-created_at")
+    )
+    ranked = []
+    if need.status == Need.Status.OPEN:
+        live_offer_ids = {
+            m.offer_id for m in matches if m.status in ("proposed", "accepted", "active")
+        }
+        ranked = [
+            pair
+            for pair in matching.ranked_offers_for_need(need=need, limit=10)
+            if pair.offer.pk not in live_offer_ids
+        ]
+    return render(
+        request,
+        "frontend/needs/detail.html",
+        {"need": need, "ranked": ranked, "matches": matches, "slots": list(need.slots.all())},
+    )
+
+
+@home_required
+def need_withdraw(request, need_id: int):
+    need = not_found_as_404(lambda: market.access_need(user=request.user, need_id=need_id))
+    if need.owner_id != request.user.pk:
+        raise Http404("Not found.")
+    error = None
+    if request.method == "POST":
+        try:
+            market_services.need_withdraw(actor=request.user, need=need)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            messages.success(request, f"You have withdrawn “{need.title}”.")
+            return redirect("needs_mine")
+    return render(request, "frontend/needs/withdraw.html", {"need": need, "error": error})
+
+
+@require_POST
+@home_required
+def need_ask_helper(request, need_id: int):
+    """The citizen asks one of the suggested helpers; the helper then says yes or no."""
+    from matching import services as matching_services
+
+    try:
+        match = matching_services.match_request(
+            citizen=request.user, need_id=need_id, offer_id=int(request.POST.get("offer", 0))
+        )
+    except (NotFound, ValueError) as exc:
+        raise Http404("Not found.") from exc
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("need_detail", need_id=need_id)
+    messages.success(
+        request,
+        f"We have asked {match.offer.helper.public_name}. You will see here when they reply.",
+    )
+    return redirect("match_detail", match_id=match.pk)
