@@ -262,13 +262,19 @@ def _load_context(needs: list[Need], offers: list[Offer]) -> _Context:
         .values_list("need__owner_id", "offer__helper_id")
     )
     holding = defaultdict(int)
-    for offer_id, n in (
-        Match.objects.filter(offer_id__in=offer_ids, status__in=Match.HOLDING)
-        .order_by()
-        .values_list("offer_id")
-        .annotate(n=Count("id"))
-    ):
-        holding[offer_id] = n
+    # The candidate search already counted each offer's places taken (`holding`).
+    missing = [o.pk for o in offers if getattr(o, "holding", None) is None]
+    for o in offers:
+        if getattr(o, "holding", None) is not None:
+            holding[o.pk] = o.holding
+    if missing:
+        for offer_id, n in (
+            Match.objects.filter(offer_id__in=missing, status__in=Match.HOLDING)
+            .order_by()
+            .values_list("offer_id")
+            .annotate(n=Count("id"))
+        ):
+            holding[offer_id] = n
     ctx.holding = holding
     return ctx
 

@@ -136,6 +136,11 @@ def _propose(
     problem = pair_problem(need=need, offer=offer)
     if problem:
         raise ApplicationError(problem, code="match_not_possible")
+    if Match.objects.filter(need=need, offer=offer, status=S.DECLINED).exists():
+        raise ApplicationError(
+            "This match was declined before, so Kith will not suggest it again.",
+            code="match_declined_before",
+        )
     now = timezone.now()
     try:
         with transaction.atomic():
