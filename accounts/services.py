@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from .errors import ApplicationError
-from .models import Council
+from .models import Council, StaffMembership, User
 
 _FEATURE_COLLECTION = re.compile(rb'"type"\s*:\s*"FeatureCollection"')
 
@@ -116,3 +116,45 @@ def councils_import_geojson(
             created += was_created
             updated += not was_created
     return CouncilImportResult(created=created, updated=updated)
+
+
+def user_sessions_end(*, actor: User, person_id: int) -> int:
+    """Council staff (or a superuser) sign a person of their own council out everywhere: every
+    web session ends and every API token is deleted. Returns how many sessions were ended.
+
+    For a suspected account takeover or a safeguarding concern. Audited in the same
+    transaction. A person of another council is "not found", like everywhere else.
+    """
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from marketplace.audit import audit_record
+
+    from .errors import NotFound
+
+    person = User.objects.filter(pk=person_id).first()
+    if person is None:
+        raise NotFound("We could not find that person.")
+    if not actor.is_superuser:
+        membership = StaffMembership.objects.filter(user_id=actor.pk).first()
+        if membership is None or membership.council_id != person.council_id:
+            raise NotFound("We could not find that person.")
+    with transaction.atomic():
+        wanted = str(person.pk)
+        ended = []
+        # Sessions are signed blobs, so the owner is only known after decoding each one; this
+        # is a rare staff action and reads only unexpired sessions.
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+            if session.get_decoded().get("_auth_user_id") == wanted:
+                ended.append(session.session_key)
+        Session.objects.filter(session_key__in=ended).delete()
+        tokens, _ = Token.objects.filter(user=person).delete()
+        audit_record(
+            actor=actor,
+            verb="person.sessions_ended",
+            target=person,
+            council=person.council,
+            data={"sessions": len(ended), "api_tokens": tokens},
+        )
+    return len(ended)

@@ -1,10 +1,18 @@
-"""API-wide plumbing: domain errors from services become 400 responses with a clear message."""
+"""API-wide plumbing: domain errors from services become 400 responses with a clear message;
+rate limits get a plain-English message; refused requests are written to the security log."""
+
+import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from accounts.errors import ApplicationError
+
+from .throttling import throttled_message
+
+security_log = logging.getLogger("kith.security")
 
 
 def exception_handler(exc, context):
@@ -15,4 +23,34 @@ def exception_handler(exc, context):
             exc = exceptions.ValidationError(exc.message_dict)
         else:
             exc = exceptions.ValidationError({"detail": exc.messages})
+    elif isinstance(exc, exceptions.Throttled):
+        exc = exceptions.Throttled(wait=exc.wait, detail=throttled_message(exc.wait))
+    _log_refusal(exc, context)
     return drf_exception_handler(exc, context)
+
+
+def _log_refusal(exc, context) -> None:
+    """Refused authorizations (401, 403, and 404 which permission-checked fetchers also use
+    for "not yours") go to the security log with who asked for what."""
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        status = 401
+    elif isinstance(exc, exceptions.PermissionDenied):
+        status = 403
+    elif isinstance(exc, Http404 | exceptions.NotFound):
+        status = 404
+    else:
+        return
+    request = context.get("request")
+    view = context.get("view")
+    user = getattr(request, "_user", None) if request is not None else None
+    security_log.warning(
+        "access refused",
+        extra={
+            "event": "access_refused",
+            "status": status,
+            "user_id": user.pk if user is not None and user.is_authenticated else None,
+            "method": request.method if request is not None else "",
+            "path": request.path if request is not None else "",
+            "view": type(view).__name__ if view is not None else "",
+        },
+    )

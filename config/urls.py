@@ -7,8 +7,13 @@ from . import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", views.metrics, name="metrics"),
     path("django-admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("config.api_urls")),
+    path("staff/", include("frontend.staff.urls")),
     path("", include("frontend.urls")),
 ]
+
+# allauth's rate limits (sign-in, sign-up, password reset) answer with this view.
+handler429 = "config.views.too_many_requests"

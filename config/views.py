@@ -1,32 +1,144 @@
-"""Project-level endpoints that belong to no single app."""
+"""Project-level endpoints that belong to no single app: `/healthz`, `/metrics` and the page
+shown when someone is rate limited."""
 
+from __future__ import annotations
+
+import hmac
 import logging
 
+from django.conf import settings
 from django.db import connection
 from django.db.utils import DatabaseError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from .security import is_privileged
+
 logger = logging.getLogger(__name__)
+
+
+# --- /healthz -----------------------------------------------------------------------------
+def _redis_ping(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+def _check_database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('server_version'), postgis_lib_version()")
+            pg_version, postgis_version = cursor.fetchone()
+    except DatabaseError as exc:
+        logger.warning("healthz: database unreachable: %s", exc)
+        return {"ok": False, "required": True, "error": "database unreachable"}
+    return {"ok": True, "required": True, "postgresql": pg_version, "postgis": postgis_version}
+
+
+def _check_redis(*, name: str, url: str) -> dict:
+    try:
+        _redis_ping(url)
+    except Exception as exc:  # noqa: BLE001 – any failure means "unreachable"
+        logger.warning("healthz: %s unreachable: %s", name, exc)
+        return {"ok": False, "required": True, "error": f"{name} unreachable"}
+    return {"ok": True, "required": True}
+
+
+def _check_worker() -> dict:
+    from config.celery import app as celery_app
+
+    timeout = settings.KITH_HEALTH_WORKER_TIMEOUT
+    try:
+        replies = celery_app.control.ping(timeout=timeout, limit=1)
+    except Exception as exc:  # noqa: BLE001 – a broker failure is reported by its own check
+        logger.warning("healthz: worker ping failed: %s", exc)
+        replies = []
+    required = settings.KITH_HEALTH_REQUIRE_WORKER
+    if not replies:
+        return {"ok": False, "required": required, "error": f"no worker answered in {timeout} s"}
+    return {"ok": True, "required": required, "workers": sorted(n for r in replies for n in r)}
 
 
 @never_cache
 @require_GET
 def healthz(request):
-    """200 with database and PostGIS versions when the database answers, else 503."""
-    checks: dict[str, object] = {}
-    healthy = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('server_version'), postgis_lib_version()")
-            pg_version, postgis_version = cursor.fetchone()
-        checks["database"] = {"ok": True, "postgresql": pg_version, "postgis": postgis_version}
-    except DatabaseError as exc:
-        logger.warning("healthz: database unreachable: %s", exc)
-        checks["database"] = {"ok": False, "error": "database unreachable"}
-        healthy = False
+    """Each dependency as a check. 503 when a required check fails (the database; Redis when
+    it is configured; the worker when KITH_HEALTH_REQUIRE_WORKER is set), "degraded" with 200
+    when only an optional one does, so a load balancer keeps serving pages while a worker
+    restarts."""
+    checks: dict[str, dict] = {"database": _check_database()}
+    if settings.REDIS_URL:
+        checks["cache"] = _check_redis(name="cache", url=settings.REDIS_URL)
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        checks["worker"] = {"ok": True, "required": False, "skipped": "tasks run in-process"}
+    else:
+        broker = settings.CELERY_BROKER_URL
+        if broker.startswith(("redis://", "rediss://")):
+            checks["broker"] = _check_redis(name="broker", url=broker)
+        if checks.get("broker", {}).get("ok", True):
+            checks["worker"] = _check_worker()
+        else:
+            checks["worker"] = {"ok": False, "required": False, "error": "broker unreachable"}
+    failed_required = any(not c["ok"] and c["required"] for c in checks.values())
+    failed_any = any(not c["ok"] for c in checks.values())
+    status = "unavailable" if failed_required else "degraded" if failed_any else "ok"
     return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": checks},
-        status=200 if healthy else 503,
+        {"status": status, "checks": checks}, status=503 if failed_required else 200
     )
+
+
+# --- /metrics -----------------------------------------------------------------------------
+def _metrics_allowed(request) -> bool:
+    token = settings.KITH_METRICS_TOKEN
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if token and header.startswith("Bearer "):
+        return hmac.compare_digest(header.removeprefix("Bearer ").encode(), token.encode())
+    return is_privileged(request.user)
+
+
+@never_cache
+@require_GET
+def metrics(request):
+    """Prometheus text format, read from the database and the broker at scrape time. For
+    council staff who are signed in, or a scraper sending `Authorization: Bearer
+    <KITH_METRICS_TOKEN>`."""
+    if not _metrics_allowed(request):
+        return HttpResponse(
+            "Metrics are for council staff or a scraper with the metrics token.\n",
+            status=403,
+            content_type="text/plain; charset=utf-8",
+        )
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    from .metrics import registry
+
+    return HttpResponse(generate_latest(registry()), content_type=CONTENT_TYPE_LATEST)
+
+
+# --- 429 ----------------------------------------------------------------------------------
+TOO_MANY_REQUESTS = (
+    "You have tried this too many times in a short while. To keep your account safe, "
+    "please wait a few minutes and then try again."
+)
+
+
+def too_many_requests(request, exception=None):
+    """allauth's rate limits (sign-in, sign-up, password reset) answer with this page."""
+    context = {"message": TOO_MANY_REQUESTS}
+    try:
+        body = render_to_string("429.html", context, request=request)
+    except TemplateDoesNotExist:
+        body = (
+            "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            f"<title>Too many attempts – {escape(settings.SITE_NAME)}</title></head>"
+            f"<body><h1>Too many attempts</h1><p>{escape(TOO_MANY_REQUESTS)}</p></body></html>"
+        )
+    return HttpResponse(body, status=429)

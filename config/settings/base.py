@@ -1,9 +1,14 @@
 """Settings shared by every environment. Every value that differs between machines comes from
-the environment (or a `.env` file beside manage.py); see the README for the full list."""
+the environment (or a `.env` file beside manage.py); see the README and `.env.example` for
+the full list."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONCE, NONE, SELF
+
+from config.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -32,6 +37,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -39,16 +45,21 @@ INSTALLED_APPS = [
     "marketplace",
     "matching",
     "frontend",
+    "config.apps.KithConfig",
 ]
 
 MIDDLEWARE = [
+    "config.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.middleware.SessionLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
@@ -68,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "frontend.context_processors.site",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -105,15 +117,28 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
+# OWASP ASVS 5 (V6): at least 8 characters (15 for staff), up to 64, common ones refused.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 8},
     },
+    {"NAME": "config.security.StaffMinimumLengthValidator", "OPTIONS": {"min_length": 15}},
+    {"NAME": "config.security.MaximumLengthValidator", "OPTIONS": {"max_length": 64}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Sessions -------------------------------------------------------------------------------
+# Idle and absolute limits (seconds), shorter for staff; enforced by SessionLimitMiddleware.
+KITH_SESSION_IDLE = env.int("KITH_SESSION_IDLE_SECONDS", default=30 * 60)
+KITH_SESSION_ABSOLUTE = env.int("KITH_SESSION_ABSOLUTE_SECONDS", default=12 * 3600)
+KITH_STAFF_SESSION_IDLE = env.int("KITH_STAFF_SESSION_IDLE_SECONDS", default=15 * 60)
+KITH_STAFF_SESSION_ABSOLUTE = env.int("KITH_STAFF_SESSION_ABSOLUTE_SECONDS", default=8 * 3600)
+SESSION_COOKIE_AGE = KITH_SESSION_ABSOLUTE
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 
@@ -163,6 +188,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    # Per person when signed in, per IP address otherwise; the message is in config.api.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "config.throttling.PersonRateThrottle",
+        "config.throttling.AnonymousRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env("KITH_API_RATE_USER", default="240/min"),
+        "anon": env("KITH_API_RATE_ANON", default="60/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kith API",
@@ -181,6 +215,26 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Europe/London"
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ACKS_LATE = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Periodic work for `celery beat`. A task is scheduled only once its module defines it, so the
+# schedule never names a task a worker cannot run (see _scheduled_if_defined below).
+KITH_BEAT_SCHEDULE = {
+    "expire-listings": {
+        "task": "marketplace.tasks.listings_expire",
+        "schedule": env.int("KITH_EXPIRY_EVERY_SECONDS", default=15 * 60),
+    },
+    "enforce-helper-check-expiry": {
+        "task": "accounts.tasks.helper_checks_enforce_expiry",
+        "schedule": env.int("KITH_CHECK_EXPIRY_EVERY_SECONDS", default=6 * 3600),
+    },
+    "apply-retention": {
+        "task": "marketplace.tasks.retention_apply",
+        "schedule": env.int("KITH_RETENTION_EVERY_SECONDS", default=24 * 3600),
+    },
+}
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -210,9 +264,59 @@ SILENCED_SYSTEM_CHECKS = [
     "gis.W001",
 ]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+# --- Security headers (every environment) -------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+
+def _tile_source(url_template: str) -> str | None:
+    """The CSP source for a tile URL template: `https://{s}.tile.example/{z}/{x}/{y}.png`
+    becomes `https://*.tile.example`."""
+    parts = urlsplit(url_template)
+    if not parts.scheme or not parts.netloc:
+        return None
+    host = parts.netloc.replace("{s}", "*")
+    if "{" in host:  # any other placeholder in the host: allow that domain's subdomains
+        host = "*." + host.split("}", 1)[-1].lstrip(".-")
+    return f"{parts.scheme}://{host}"
+
+
+_img_sources = [SELF, "data:"]
+if MAP_TILE_URL and (_tile := _tile_source(MAP_TILE_URL)):
+    _img_sources.append(_tile)
+
+# No 'unsafe-inline': an inline <script> or <style> needs nonce="{{ request.csp_nonce }}".
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": _img_sources,
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
 }
+
+# --- Operations -----------------------------------------------------------------------------
+# Statements slower than this are logged by kith.db.slow (0 switches the log off).
+KITH_SLOW_QUERY_MS = env.int("KITH_SLOW_QUERY_MS", default=500)
+# /metrics answers staff who are signed in, or a scraper that sends this bearer token.
+KITH_METRICS_TOKEN = env("KITH_METRICS_TOKEN", default="")
+# /healthz checks the Celery worker with a ping of this many seconds (never when eager).
+KITH_HEALTH_WORKER_TIMEOUT = env.float("KITH_HEALTH_WORKER_TIMEOUT", default=1.0)
+# A silent worker makes /healthz answer 503 (rather than "degraded") only when this is set.
+KITH_HEALTH_REQUIRE_WORKER = env.bool("KITH_HEALTH_REQUIRE_WORKER", default=False)
+# Queues whose depth /metrics reports (Celery's Redis transport keeps each as a list).
+KITH_CELERY_QUEUES = env.list("KITH_CELERY_QUEUES", default=["default"])
+SENTRY_DSN = env("SENTRY_DSN", default="")
+
+LOGGING = logging_config(
+    level=env("DJANGO_LOG_LEVEL", default="INFO"),
+    fmt=env("DJANGO_LOG_FORMAT", default="json"),
+)

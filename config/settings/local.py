@@ -1,8 +1,13 @@
 """Settings for a developer's machine and the quick start (`make run`)."""
 
+from config.logging import logging_config
+
 from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 # The quick start needs no worker: tasks run in-process unless a broker is configured.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+LOGGING = logging_config(
+    level=env("DJANGO_LOG_LEVEL", default="INFO"), fmt=env("DJANGO_LOG_FORMAT", default="text")
+)

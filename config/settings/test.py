@@ -1,7 +1,7 @@
 """Settings for the test suite: real PostGIS, fast password hashing, in-memory email."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import REST_FRAMEWORK, env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -13,4 +13,21 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 STORAGES = {  # noqa: F405
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# The throttle cache lives for the whole run and many tests share an IP address; the
+# throttling tests set low rates themselves (config.throttling reads rates on each request).
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {"user": "100000/min", "anon": "100000/min"},
+}
+# Every test client comes from 127.0.0.1 and allauth counts in the same run-long cache, so the
+# per-IP limits are raised here; per-account (key) limits stay as in production. The abuse
+# tests in tests/security/ put the production limits back and clear the cache.
+ACCOUNT_RATE_LIMITS = {  # noqa: F405
+    **ACCOUNT_RATE_LIMITS,  # noqa: F405
+    "login": "10000/m/ip",
+    "login_failed": "10000/m/ip,5/5m/key",
+    "signup": "10000/m/ip",
+    "reset_password": "10000/m/ip,5/m/key",
+    "reset_password_from_key": "10000/m/ip",
 }

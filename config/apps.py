@@ -1,0 +1,22 @@
+"""Project-wide wiring that needs the app registry: security signal receivers and the
+slow-query logger."""
+
+from django.apps import AppConfig
+
+
+class KithConfig(AppConfig):
+    name = "config"
+    label = "kith_config"
+    verbose_name = "Kith project configuration"
+
+    def ready(self) -> None:
+        from django.db import connections
+        from django.db.backends.signals import connection_created
+
+        from . import security  # noqa: F401  (connects the sign-in signal receivers)
+        from .db import install_slow_query_logger
+
+        connection_created.connect(install_slow_query_logger, dispatch_uid="kith_slow_query")
+        # Connections opened before the app registry was ready (rare) get it too.
+        for conn in connections.all(initialized_only=True):
+            install_slow_query_logger(sender=None, connection=conn)

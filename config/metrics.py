@@ -1,0 +1,111 @@
+"""Prometheus metrics read at scrape time: matches made, time to match and queue depth.
+
+Nothing is counted in process memory, so the figures are the same whichever gunicorn worker
+answers the scrape and survive restarts.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import connection
+from prometheus_client.core import CollectorRegistry, CounterMetricFamily, GaugeMetricFamily
+
+logger = logging.getLogger(__name__)
+
+TIME_TO_MATCH_WINDOW_DAYS = 30
+
+
+class KithCollector:
+    def collect(self):
+        yield from self._matches()
+        yield from self._queues()
+
+    def _matches(self):
+        made = CounterMetricFamily(
+            "kith_matches_made",
+            "Matches both people agreed to (accepted), by council.",
+            labels=["council"],
+        )
+        ttm = GaugeMetricFamily(
+            "kith_time_to_match_seconds",
+            f"Time from a need being recorded to its match being accepted, over matches "
+            f"accepted in the last {TIME_TO_MATCH_WINDOW_DAYS} days.",
+            labels=["council", "quantile"],
+        )
+        waiting = GaugeMetricFamily(
+            "kith_needs_waiting", "Open needs without an accepted match, by council.", ["council"]
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT c.slug, count(*)
+                FROM matching_match m JOIN accounts_council c ON c.id = m.council_id
+                WHERE m.accepted_at IS NOT NULL
+                GROUP BY c.slug ORDER BY c.slug
+                """
+            )
+            for slug, count in cursor.fetchall():
+                made.add_metric([slug], count)
+            cursor.execute(
+                """
+                SELECT c.slug,
+                       percentile_cont(ARRAY[0.5, 0.9, 0.99]) WITHIN GROUP (
+                           ORDER BY extract(epoch FROM m.accepted_at - n.created_at))
+                FROM matching_match m
+                JOIN marketplace_need n ON n.id = m.need_id
+                JOIN accounts_council c ON c.id = m.council_id
+                WHERE m.accepted_at >= now() - make_interval(days => %s)
+                GROUP BY c.slug ORDER BY c.slug
+                """,
+                [TIME_TO_MATCH_WINDOW_DAYS],
+            )
+            for slug, quantiles in cursor.fetchall():
+                for q, value in zip(("0.5", "0.9", "0.99"), quantiles, strict=True):
+                    ttm.add_metric([slug, q], value)
+            cursor.execute(
+                """
+                SELECT c.slug, count(*)
+                FROM marketplace_need n JOIN accounts_council c ON c.id = n.council_id
+                WHERE n.status = 'open'
+                GROUP BY c.slug ORDER BY c.slug
+                """
+            )
+            for slug, count in cursor.fetchall():
+                waiting.add_metric([slug], count)
+        yield made
+        yield ttm
+        yield waiting
+
+    def _queues(self):
+        depth = GaugeMetricFamily(
+            "kith_queue_depth", "Tasks waiting in each Celery queue on the broker.", ["queue"]
+        )
+        up = GaugeMetricFamily("kith_broker_up", "1 when the broker answered this scrape.")
+        broker = settings.CELERY_BROKER_URL
+        if not broker.startswith(("redis://", "rediss://")):
+            yield depth
+            return
+        import redis
+
+        client = redis.Redis.from_url(broker, socket_timeout=1, socket_connect_timeout=1)
+        try:
+            lengths = {queue: client.llen(queue) for queue in settings.KITH_CELERY_QUEUES}
+        except redis.RedisError as exc:
+            logger.warning("metrics: broker unreachable: %s", exc)
+            up.add_metric([], 0)
+        else:
+            up.add_metric([], 1)
+            for queue, length in lengths.items():
+                depth.add_metric([queue], length)
+        finally:
+            client.close()
+        yield depth
+        yield up
+
+
+def registry() -> CollectorRegistry:
+    reg = CollectorRegistry(auto_describe=False)
+    reg.register(KithCollector())
+    return reg

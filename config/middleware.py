@@ -1,0 +1,133 @@
+"""Project-wide middleware: request ids and access logs, session limits, and no caching of
+pages that carry personal data."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.utils.cache import add_never_cache_headers
+
+from .logging import request_id_var
+from .security import (
+    SESSION_SEEN,
+    SESSION_STAFF,
+    SESSION_STARTED,
+    security_log,
+    session_limits,
+    session_stamp,
+)
+
+request_log = logging.getLogger("kith.request")
+
+# An id from the load balancer is kept only when it is short and plain, so that nothing a
+# client sends can forge log structure.
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# The last-seen time is written back at most this often, so an active session does not cost a
+# session save on every request.
+SEEN_RESOLUTION_SECONDS = 60
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (kept from `X-Request-ID` when the proxy sends a plain one),
+    puts it into every log record written while the request runs, returns it in the
+    `X-Request-ID` response header, and writes one access-log line per request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.id = request_id
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            user = getattr(request, "user", None)
+            request_log.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "event": "request",
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "user_id": user.pk if user is not None and user.is_authenticated else None,
+                },
+            )
+            return response
+        finally:
+            request_id_var.reset(token)
+
+
+class SessionLimitMiddleware:
+    """Ends a signed-in session after a period without activity or after an absolute time,
+    whichever comes first; both are shorter for staff (see `config.security`)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and hasattr(request, "session") and user.is_authenticated:
+            self._enforce(request, user)
+        return self.get_response(request)
+
+    def _enforce(self, request, user) -> None:
+        session = request.session
+        now = int(time.time())
+        started = session.get(SESSION_STARTED)
+        if started is None:
+            # A session from before these limits existed: start counting now.
+            session_stamp(session=session, user=user)
+            return
+        limits = session_limits(staff=bool(session.get(SESSION_STAFF)))
+        seen = session.get(SESSION_SEEN, started)
+        if now - started > limits.absolute_seconds:
+            reason = "absolute"
+        elif now - seen > limits.idle_seconds:
+            reason = "idle"
+        else:
+            if now - seen >= SEEN_RESOLUTION_SECONDS:
+                session[SESSION_SEEN] = now
+            return
+        user_id = user.pk
+        logout(request)
+        security_log.info(
+            "session ended by time limit",
+            extra={"event": "session_expired", "reason": reason, "user_id": user_id},
+        )
+        if reason == "idle":
+            text = (
+                "You were signed out because you had not used Kith for a while. "
+                "Please sign in again."
+            )
+        else:
+            text = "For your safety you are signed out after a while. Please sign in again."
+        messages.info(request, text, fail_silently=True)
+
+
+class NoStoreForSignedInMiddleware:
+    """Responses to signed-in people (session or API token) can carry personal data: no
+    browser, proxy or shared cache may keep them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        # DRF writes the user it authenticated (token or session) back onto the Django request.
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in or "HTTP_AUTHORIZATION" in request.META:
+            add_never_cache_headers(response)
+        return response
