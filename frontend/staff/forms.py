@@ -1,0 +1,217 @@
+"""Forms of the staff console. They check the shape of the input; the services in
+`accounts.staff` and `marketplace.services` enforce the rules and their messages are shown
+in the GOV.UK error summary."""
+
+from __future__ import annotations
+
+from django import forms
+
+from accounts.models import HelperCheck, SafeguardingConcern
+from marketplace.models import Category
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class ModerationFilterForm(forms.Form):
+    KINDS = [("", "Everything"), ("need", "Needs"), ("offer", "Offers"), ("report", "Reports")]
+
+    kind = forms.ChoiceField(choices=KINDS, required=False, label="Show")
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.filter(is_active=True),
+        required=False,
+        to_field_name="slug",
+        empty_label="All categories",
+        label="Category",
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        help_text="The person who wrote it will see this. Say what they need to change.",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter the reason, which the owner will see."},
+    )
+
+
+class ReportDecisionForm(forms.Form):
+    DECISIONS = [("dismiss", "Dismiss the report"), ("uphold", "Uphold the report")]
+
+    decision = forms.ChoiceField(
+        choices=DECISIONS,
+        widget=forms.RadioSelect,
+        label="Decision",
+        error_messages={"required": "Choose whether to uphold or dismiss the report."},
+    )
+    take_down = forms.BooleanField(
+        required=False, label="Take the reported listing down (the note is shown to its owner)"
+    )
+    note = forms.CharField(
+        required=False, max_length=500, label="Note", widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class HelperCheckForm(forms.Form):
+    email = forms.EmailField(
+        label="Helper's email address",
+        help_text="The email address the helper signed up with.",
+        error_messages={
+            "required": "Enter the helper's email address.",
+            "invalid": "Enter an email address in the correct format, like name@example.com.",
+        },
+    )
+    kind = forms.ChoiceField(
+        choices=HelperCheck.Kind.choices,
+        widget=forms.RadioSelect,
+        label="Kind of check",
+        error_messages={"required": "Choose the kind of check."},
+    )
+    issued_on = forms.DateField(
+        label="Issue date",
+        widget=DateInput,
+        error_messages={
+            "required": "Enter the date the check was issued.",
+            "invalid": "Enter the issue date as a real date.",
+        },
+    )
+    expires_on = forms.DateField(
+        label="Expiry or renewal date",
+        required=False,
+        widget=DateInput,
+        help_text="Required for DBS checks: the date your council asks for a new check.",
+        error_messages={"invalid": "Enter the expiry date as a real date."},
+    )
+    certificate_last4 = forms.CharField(
+        label="Last 4 characters of the DBS certificate number",
+        required=False,
+        max_length=40,  # longer input reaches the service, which explains the rule
+        help_text="Only the last 4 characters. Do not enter the whole number.",
+    )
+
+
+class RevokeCheckForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is this check being revoked?",
+        max_length=500,
+        error_messages={"required": "Say why the check is being revoked."},
+    )
+
+
+class ConcernRaiseForm(forms.Form):
+    summary = forms.CharField(
+        label="Summary",
+        max_length=200,
+        help_text="One line: what is the worry?",
+        error_messages={"required": "Write a short summary of the concern."},
+    )
+    priority = forms.ChoiceField(
+        choices=SafeguardingConcern.Priority.choices,
+        widget=forms.RadioSelect,
+        label="Priority",
+        initial=SafeguardingConcern.Priority.MEDIUM,
+        error_messages={"required": "Choose a priority."},
+    )
+    note = forms.CharField(
+        label="What happened (optional)",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+class ConcernAssignForm(forms.Form):
+    owner = forms.ChoiceField(label="Owner", error_messages={"required": "Choose an owner."})
+    priority = forms.ChoiceField(choices=SafeguardingConcern.Priority.choices, label="Priority")
+
+    def __init__(self, *args, owners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [("", "Choose a member of staff")] + [
+            (str(u.pk), u.display_name or u.email) for u in owners
+        ]
+
+
+class ConcernNoteForm(forms.Form):
+    body = forms.CharField(
+        label="Add a note",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Write the note."},
+    )
+
+
+class ConcernCloseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        choices=[c for c in SafeguardingConcern.Outcome.choices if c[0]],
+        widget=forms.RadioSelect,
+        label="Outcome",
+        error_messages={"required": "Choose the outcome."},
+    )
+    note = forms.CharField(
+        label="What was done",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Say what was done."},
+    )
+
+
+class SuspendForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for suspending",
+        max_length=1000,
+        help_text="Kept in the audit log. The person and the people they were matched with "
+        "are not told the reason.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why the person is being suspended."},
+    )
+    concern = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class ReinstateForm(forms.Form):
+    note = forms.CharField(
+        label="Reason for reinstating",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why the person is being reinstated."},
+    )
+
+
+class PeopleSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Name or email address",
+        min_length=2,
+        max_length=100,
+        error_messages={
+            "required": "Enter a name or email address.",
+            "min_length": "Enter at least 2 characters.",
+        },
+    )
+
+
+class AuditFilterForm(forms.Form):
+    verb = forms.CharField(
+        label="Event",
+        required=False,
+        max_length=60,
+        help_text='For example "person.viewed", or "need." for every need event.',
+    )
+    date_from = forms.DateField(
+        label="From",
+        required=False,
+        widget=DateInput,
+        error_messages={"invalid": "Enter the start date as a real date."},
+    )
+    date_to = forms.DateField(
+        label="To",
+        required=False,
+        widget=DateInput,
+        error_messages={"invalid": "Enter the end date as a real date."},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", "The end date must be on or after the start date.")
+        return data

@@ -1,0 +1,36 @@
+"""URLs of the staff console, included at /staff/ by config/urls.py."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "staff"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("moderation/", views.moderation_queue, name="moderation"),
+    path("moderation/reports/<int:pk>/", views.report_detail, name="report"),
+    path("moderation/<str:kind>/<int:pk>/", views.moderation_item, name="moderation_item"),
+    path(
+        "moderation/<str:kind>/<int:pk>/approve/",
+        views.moderation_approve,
+        name="moderation_approve",
+    ),
+    path(
+        "moderation/<str:kind>/<int:pk>/reject/", views.moderation_reject, name="moderation_reject"
+    ),
+    path("checks/", views.checks, name="checks"),
+    path("checks/<int:pk>/revoke/", views.check_revoke, name="check_revoke"),
+    path("concerns/", views.concerns, name="concerns"),
+    path("concerns/new/", views.concern_raise, name="concern_raise"),
+    path("concerns/<int:pk>/", views.concern_detail, name="concern"),
+    path("concerns/<int:pk>/assign/", views.concern_assign, name="concern_assign"),
+    path("concerns/<int:pk>/note/", views.concern_note, name="concern_note"),
+    path("concerns/<int:pk>/close/", views.concern_close, name="concern_close"),
+    path("people/", views.people, name="people"),
+    path("people/<int:pk>/", views.person_detail, name="person"),
+    path("people/<int:pk>/suspend/", views.person_suspend, name="person_suspend"),
+    path("people/<int:pk>/reinstate/", views.person_reinstate, name="person_reinstate"),
+    path("audit/", views.audit_log, name="audit"),
+    path("audit/export.csv", views.audit_log_csv, name="audit_csv"),
+]

@@ -1,0 +1,678 @@
+"""Pages of the staff console. Views stay thin: they check the form, call a service of
+`accounts.staff` or `marketplace.services`, and show its message. Every POST ends in a
+service call that writes an audit event in the same transaction as the change."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import staff as staff_services
+from accounts.errors import ApplicationError, NotFound
+from accounts.models import SafeguardingConcern, User
+from accounts.permissions import Capability, capabilities_of, staff_can
+from marketplace import selectors as marketplace_selectors
+from marketplace import services as marketplace_services
+from marketplace.audit import audit_record
+from marketplace.models import Need, Offer, Report
+
+from . import forms
+from .access import staff_view
+
+C = Capability
+AUDIT_PAGE_SIZE = 50
+
+# (capability, label, url name) for the console's navigation, in order.
+NAV = [
+    (C.CONSOLE, "Console", "staff:home"),
+    (C.MODERATION, "Moderation", "staff:moderation"),
+    (C.HELPER_CHECKS, "Helper checks", "staff:checks"),
+    (C.SAFEGUARDING, "Concerns", "staff:concerns"),
+    (C.PEOPLE, "People", "staff:people"),
+    (C.AUDIT_LOG, "Audit log", "staff:audit"),
+]
+
+
+def _nav(request) -> list[dict]:
+    caps = capabilities_of(request.user)
+    items = []
+    for capability, text, name in NAV:
+        if capability in caps:
+            href = reverse(name)
+            current = request.path == href or (
+                name != "staff:home" and request.path.startswith(href)
+            )
+            items.append({"text": text, "href": href, "current": current})
+    items.append({"text": "Sign out", "href": reverse("account_logout"), "current": False})
+    return items
+
+
+def _render(request, template: str, context: dict, status: int = 200):
+    context.setdefault("nav_items", _nav(request))
+    # The shared error summary reads `form` and `form2`; pages without them pass None.
+    context.setdefault("form", None)
+    context.setdefault("form2", None)
+    context.setdefault("council_name", request.staff_council.name)
+    context.setdefault("staff_role", request.staff_membership.get_role_display())
+    context.setdefault("can", {c.value: c in capabilities_of(request.user) for c in Capability})
+    return render(request, f"staff/{template}", context, status=status)
+
+
+def _call(form, fn, **kwargs):
+    """Run a service; a refusal becomes an error on `form` (shown in the error summary) and
+    "not found" becomes a 404."""
+    try:
+        return fn(**kwargs)
+    except NotFound:
+        raise Http404("Not found.") from None
+    except ApplicationError as exc:
+        form.add_error(None, exc.message)
+        return None
+
+
+# --- Home ------------------------------------------------------------------------------------
+@require_GET
+@staff_view(C.CONSOLE)
+def home(request):
+    council = request.staff_council
+    user = request.user
+    counts = {}
+    if staff_can(user, C.MODERATION):
+        counts["needs"] = marketplace_selectors.review_queue_needs(staff=user).count()
+        counts["offers"] = marketplace_selectors.review_queue_offers(staff=user).count()
+        counts["reports"] = marketplace_selectors.reports_for_staff(staff=user).count()
+    if staff_can(user, C.HELPER_CHECKS):
+        counts["expiring"] = staff_services.helper_checks_expiring(council=council).count()
+    if staff_can(user, C.SAFEGUARDING):
+        counts["concerns"] = (
+            SafeguardingConcern.objects.filter(council=council)
+            .exclude(status=SafeguardingConcern.Status.CLOSED)
+            .count()
+        )
+    return _render(request, "home.html", {"counts": counts})
+
+
+# --- Moderation ------------------------------------------------------------------------------
+def _listing_of(*, council, kind: str, pk: int) -> Need | Offer:
+    model = {"need": Need, "offer": Offer}.get(kind)
+    if model is None:
+        raise Http404("Not found.")
+    related = ("category", "owner") if model is Need else ("category", "helper")
+    listing = model.objects.select_related(*related).filter(pk=pk, council=council).first()
+    if listing is None:
+        raise Http404("Not found.")
+    return listing
+
+
+def _history(*, council, target_type: str, target_id: int):
+    return list(
+        staff_services.audit_events_for_council(
+            council=council, target_type=target_type, target_id=target_id
+        )[:100]
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(C.MODERATION)
+def moderation_queue(request):
+    user = request.user
+    if request.method == "POST":
+        items = request.POST.getlist("items")
+        if not items:
+            messages.error(request, "Select at least one item to approve.")
+            return redirect(request.get_full_path())
+        approved, problems = 0, []
+        for item in items:
+            kind, _, pk = item.partition("-")
+            if kind not in ("need", "offer") or not pk.isdigit():
+                continue
+            try:
+                marketplace_services.moderation_approve(actor=user, kind=kind, listing_id=int(pk))
+                approved += 1
+            except NotFound:
+                problems.append(f"{kind.capitalize()} {pk} was not found.")
+            except ApplicationError as exc:
+                problems.append(f"{kind.capitalize()} {pk}: {exc.message}")
+        if approved:
+            messages.success(request, f"Approved {approved} item{'s' if approved != 1 else ''}.")
+        for problem in problems:
+            messages.error(request, problem)
+        return redirect(request.get_full_path())
+
+    filters = forms.ModerationFilterForm(request.GET or None)
+    kind, category = "", None
+    if filters.is_valid():
+        kind = filters.cleaned_data["kind"]
+        category = filters.cleaned_data["category"]
+    needs = offers = reports = []
+    if kind in ("", "need"):
+        needs = marketplace_selectors.review_queue_needs(staff=user)
+        if category:
+            needs = needs.filter(category=category)
+    if kind in ("", "offer"):
+        offers = marketplace_selectors.review_queue_offers(staff=user)
+        if category:
+            offers = offers.filter(category=category)
+    if kind in ("", "report") and category is None:
+        reports = marketplace_selectors.reports_for_staff(staff=user)
+    return _render(
+        request,
+        "moderation_queue.html",
+        {
+            "filters": filters,
+            "needs": list(needs),
+            "offers": list(offers),
+            "reports": list(reports),
+        },
+    )
+
+
+def _moderation_item_page(request, listing, kind, reject_form, status=200):
+    return _render(
+        request,
+        "moderation_item.html",
+        {
+            "listing": listing,
+            "kind": kind,
+            "owner": listing.owner if kind == "need" else listing.helper,
+            "form": reject_form,
+            "history": _history(
+                council=request.staff_council, target_type=kind, target_id=listing.pk
+            ),
+            "slots": list(listing.slots.all()),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@staff_view(C.MODERATION)
+def moderation_item(request, kind: str, pk: int):
+    listing = _listing_of(council=request.staff_council, kind=kind, pk=pk)
+    return _moderation_item_page(request, listing, kind, forms.RejectForm())
+
+
+@require_POST
+@staff_view(C.MODERATION)
+def moderation_approve(request, kind: str, pk: int):
+    listing = _listing_of(council=request.staff_council, kind=kind, pk=pk)
+    form = forms.RejectForm()
+    result = _call(
+        form,
+        marketplace_services.moderation_approve,
+        actor=request.user,
+        kind=kind,
+        listing_id=listing.pk,
+    )
+    if result is None:
+        return _moderation_item_page(request, listing, kind, form, status=400)
+    messages.success(request, f"Approved: {listing}.")
+    return redirect("staff:moderation")
+
+
+@require_POST
+@staff_view(C.MODERATION)
+def moderation_reject(request, kind: str, pk: int):
+    listing = _listing_of(council=request.staff_council, kind=kind, pk=pk)
+    form = forms.RejectForm(request.POST)
+    if form.is_valid():
+        result = _call(
+            form,
+            marketplace_services.moderation_reject,
+            actor=request.user,
+            kind=kind,
+            listing_id=listing.pk,
+            reason=form.cleaned_data["reason"],
+        )
+        if result is not None:
+            messages.success(request, f"Rejected: {listing}. The owner can see your reason.")
+            return redirect("staff:moderation")
+    listing.refresh_from_db()
+    return _moderation_item_page(request, listing, kind, form, status=400)
+
+
+def _report_target(report: Report, council):
+    if report.target_type == Report.TargetType.NEED:
+        return Need.objects.filter(pk=report.target_id, council=council).first()
+    if report.target_type == Report.TargetType.OFFER:
+        return Offer.objects.filter(pk=report.target_id, council=council).first()
+    if report.target_type == Report.TargetType.PERSON:
+        return User.objects.filter(pk=report.target_id, council=council).first()
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(C.MODERATION)
+def report_detail(request, pk: int):
+    council = request.staff_council
+    report = Report.objects.select_related("reporter").filter(pk=pk, council=council).first()
+    if report is None:
+        raise Http404("Not found.")
+    form = forms.ReportDecisionForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            result = _call(
+                form,
+                marketplace_services.report_decide,
+                actor=request.user,
+                report_id=report.pk,
+                upheld=form.cleaned_data["decision"] == "uphold",
+                note=form.cleaned_data["note"],
+                take_down=form.cleaned_data["take_down"],
+            )
+            if result is not None:
+                messages.success(request, f"Report {report.pk}: {result.get_status_display()}.")
+                return redirect("staff:moderation")
+        status = 400
+        report.refresh_from_db()
+    return _render(
+        request,
+        "report_detail.html",
+        {
+            "report": report,
+            "target": _report_target(report, council),
+            "form": form,
+            "history": _history(council=council, target_type="report", target_id=report.pk),
+        },
+        status=status,
+    )
+
+
+# --- Helper checks ---------------------------------------------------------------------------
+def _checks_page(request, form, status=200):
+    council = request.staff_council
+    return _render(
+        request,
+        "checks.html",
+        {
+            "form": form,
+            "expiring": list(staff_services.helper_checks_expiring(council=council)),
+            "recent": list(staff_services.helper_checks_of_council(council=council)[:50]),
+            "levels": staff_services.categories_by_level(),
+            "today": timezone.localdate(),
+            "revoke_form": forms.RevokeCheckForm(),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(C.HELPER_CHECKS)
+def checks(request):
+    if request.method == "GET":
+        return _checks_page(request, forms.HelperCheckForm())
+    form = forms.HelperCheckForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        helper = User.objects.filter(
+            council=request.staff_council, email__iexact=data["email"]
+        ).first()
+        if helper is None:
+            form.add_error(
+                "email", "No one with that email address is registered in your council's area."
+            )
+        else:
+            check = _call(
+                form,
+                staff_services.helper_check_record,
+                actor=request.user,
+                helper_id=helper.pk,
+                kind=data["kind"],
+                issued_on=data["issued_on"],
+                expires_on=data["expires_on"],
+                certificate_last4=data["certificate_last4"],
+            )
+            if check is not None:
+                messages.success(
+                    request, f"{check.get_kind_display()} recorded for {helper.public_name}."
+                )
+                return redirect("staff:checks")
+    return _checks_page(request, form, status=400)
+
+
+@require_POST
+@staff_view(C.HELPER_CHECKS)
+def check_revoke(request, pk: int):
+    form = forms.RevokeCheckForm(request.POST)
+    if form.is_valid():
+        check = _call(
+            form,
+            staff_services.helper_check_revoke,
+            actor=request.user,
+            check_id=pk,
+            reason=form.cleaned_data["reason"],
+        )
+        if check is not None:
+            messages.success(request, "The check was revoked. Offers that needed it are paused.")
+            return redirect("staff:checks")
+    elif (
+        not staff_services.helper_checks_of_council(council=request.staff_council)
+        .filter(pk=pk)
+        .exists()
+    ):
+        raise Http404("Not found.")
+    for error in form.non_field_errors() or form.errors.get("reason", []):
+        messages.error(request, error)
+    return redirect("staff:checks")
+
+
+# --- Safeguarding ----------------------------------------------------------------------------
+@require_GET
+@staff_view(C.SAFEGUARDING)
+def concerns(request):
+    status = request.GET.get("status", "")
+    if status not in SafeguardingConcern.Status.values:
+        status = ""
+    items = staff_services.concerns_for_council(council=request.staff_council, status=status)
+    return _render(
+        request,
+        "concerns.html",
+        {"concerns": items, "status": status, "statuses": SafeguardingConcern.Status.choices},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(C.CONSOLE)
+def concern_raise(request):
+    person_id = request.GET.get("person") or request.POST.get("person") or ""
+    person = (
+        User.objects.filter(pk=person_id, council=request.staff_council).first()
+        if person_id.isdigit()
+        else None
+    )
+    if person is None:
+        raise Http404("Not found.")
+    form = forms.ConcernRaiseForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            concern = _call(
+                form,
+                staff_services.concern_raise,
+                actor=request.user,
+                about_id=person.pk,
+                **form.cleaned_data,
+            )
+            if concern is not None:
+                messages.success(request, "Concern raised. The safeguarding lead will see it.")
+                if staff_can(request.user, C.SAFEGUARDING):
+                    return redirect("staff:concern", pk=concern.pk)
+                return redirect("staff:home")
+        status = 400
+    return _render(request, "concern_raise.html", {"form": form, "person": person}, status=status)
+
+
+def _concern_page(request, concern, status=200, **forms_):
+    council = request.staff_council
+    owners = staff_services.safeguarding_staff(council=council)
+    context = {
+        "concern": concern,
+        "notes": list(concern.notes.select_related("author")),
+        "assign_form": forms_.get("assign_form")
+        or forms.ConcernAssignForm(
+            owners=owners,
+            initial={"owner": concern.owner_id, "priority": concern.priority},
+        ),
+        "note_form": forms_.get("note_form") or forms.ConcernNoteForm(),
+        "close_form": forms_.get("close_form") or forms.ConcernCloseForm(),
+        "suspend_form": forms.SuspendForm(initial={"concern": concern.pk}),
+        "history": _history(
+            council=council, target_type="safeguardingconcern", target_id=concern.pk
+        ),
+    }
+    # The page shows the error summary for whichever form was sent.
+    context["form"] = (
+        forms_.get("assign_form") or forms_.get("note_form") or forms_.get("close_form")
+    )
+    return _render(request, "concern_detail.html", context, status=status)
+
+
+def _concern(request, pk) -> SafeguardingConcern:
+    try:
+        return staff_services.concern_for_staff(actor=request.user, concern_id=pk)
+    except NotFound:
+        raise Http404("Not found.") from None
+
+
+@require_GET
+@staff_view(C.SAFEGUARDING)
+def concern_detail(request, pk: int):
+    concern = _concern(request, pk)
+    audit_record(
+        actor=request.user,
+        verb="concern.viewed",
+        target=concern,
+        data={"person_id": concern.about_id},
+    )
+    return _concern_page(request, concern)
+
+
+@require_POST
+@staff_view(C.SAFEGUARDING)
+def concern_assign(request, pk: int):
+    concern = _concern(request, pk)
+    owners = staff_services.safeguarding_staff(council=request.staff_council)
+    form = forms.ConcernAssignForm(request.POST, owners=owners)
+    if form.is_valid() and _call(
+        form,
+        staff_services.concern_assign,
+        actor=request.user,
+        concern_id=concern.pk,
+        owner_id=int(form.cleaned_data["owner"]),
+        priority=form.cleaned_data["priority"],
+    ):
+        messages.success(request, "Owner and priority saved.")
+        return redirect("staff:concern", pk=concern.pk)
+    return _concern_page(request, concern, status=400, assign_form=form)
+
+
+@require_POST
+@staff_view(C.SAFEGUARDING)
+def concern_note(request, pk: int):
+    concern = _concern(request, pk)
+    form = forms.ConcernNoteForm(request.POST)
+    if form.is_valid() and _call(
+        form,
+        staff_services.concern_add_note,
+        actor=request.user,
+        concern_id=concern.pk,
+        body=form.cleaned_data["body"],
+    ):
+        messages.success(request, "Note added.")
+        return redirect("staff:concern", pk=concern.pk)
+    return _concern_page(request, concern, status=400, note_form=form)
+
+
+@require_POST
+@staff_view(C.SAFEGUARDING)
+def concern_close(request, pk: int):
+    concern = _concern(request, pk)
+    form = forms.ConcernCloseForm(request.POST)
+    if form.is_valid() and _call(
+        form,
+        staff_services.concern_close,
+        actor=request.user,
+        concern_id=concern.pk,
+        outcome=form.cleaned_data["outcome"],
+        note=form.cleaned_data["note"],
+    ):
+        messages.success(request, "Concern closed.")
+        return redirect("staff:concern", pk=concern.pk)
+    concern.refresh_from_db()
+    return _concern_page(request, concern, status=400, close_form=form)
+
+
+# --- People ----------------------------------------------------------------------------------
+@require_GET
+@staff_view(C.PEOPLE)
+def people(request):
+    form = forms.PeopleSearchForm(request.GET or None)
+    results = None
+    status = 200
+    if request.GET:
+        if form.is_valid():
+            results = _call(
+                form, staff_services.people_search, actor=request.user, query=form.cleaned_data["q"]
+            )
+        if form.errors:
+            status = 400
+    return _render(request, "people.html", {"form": form, "results": results}, status=status)
+
+
+def _person_page(request, pk, status=200, **forms_):
+    try:
+        record = staff_services.person_view(actor=request.user, person_id=pk)
+    except NotFound:
+        raise Http404("Not found.") from None
+    context = {
+        "record": record,
+        "person": record.person,
+        "suspend_form": forms_.get("suspend_form") or forms.SuspendForm(),
+        "reinstate_form": forms_.get("reinstate_form") or forms.ReinstateForm(),
+        "form": forms_.get("suspend_form") or forms_.get("reinstate_form"),
+    }
+    return _render(request, "person_detail.html", context, status=status)
+
+
+@require_GET
+@staff_view(C.PEOPLE)
+def person_detail(request, pk: int):
+    return _person_page(request, pk)
+
+
+def _person_in_council_or_404(request, pk):
+    if not User.objects.filter(pk=pk, council=request.staff_council).exists():
+        raise Http404("Not found.")
+
+
+@require_POST
+@staff_view(C.SUSPENSION)
+def person_suspend(request, pk: int):
+    _person_in_council_or_404(request, pk)
+    form = forms.SuspendForm(request.POST)
+    if form.is_valid():
+        result = _call(
+            form,
+            staff_services.person_suspend,
+            actor=request.user,
+            person_id=pk,
+            reason=form.cleaned_data["reason"],
+            concern_id=form.cleaned_data["concern"],
+        )
+        if result is not None:
+            messages.success(
+                request,
+                f"{result.person.public_name} is suspended. {result.needs_closed} needs and "
+                f"{result.offers_closed} offers withdrawn; {result.matches_ended} matches ended.",
+            )
+            if form.cleaned_data["concern"]:
+                return redirect("staff:concern", pk=form.cleaned_data["concern"])
+            return redirect("staff:person", pk=pk)
+    concern_id = request.POST.get("concern", "")
+    if concern_id.isdigit():
+        # Sent from a concern's page: show the problem there.
+        for error in form.non_field_errors() or form.errors.get("reason", []):
+            messages.error(request, error)
+        return redirect("staff:concern", pk=int(concern_id))
+    return _person_page(request, pk, status=400, suspend_form=form)
+
+
+@require_POST
+@staff_view(C.SUSPENSION)
+def person_reinstate(request, pk: int):
+    _person_in_council_or_404(request, pk)
+    form = forms.ReinstateForm(request.POST)
+    if form.is_valid():
+        person = _call(
+            form,
+            staff_services.person_reinstate,
+            actor=request.user,
+            person_id=pk,
+            note=form.cleaned_data["note"],
+        )
+        if person is not None:
+            messages.success(request, f"{person.public_name} is reinstated.")
+            return redirect("staff:person", pk=pk)
+    return _person_page(request, pk, status=400, reinstate_form=form)
+
+
+# --- Audit log -------------------------------------------------------------------------------
+def _audit_events(request, form):
+    data = form.cleaned_data if form.is_valid() else {}
+    return staff_services.audit_events_for_council(
+        council=request.staff_council,
+        verb=(data.get("verb") or "").strip(),
+        date_from=data.get("date_from"),
+        date_to=data.get("date_to"),
+    )
+
+
+@require_GET
+@staff_view(C.AUDIT_LOG)
+def audit_log(request):
+    form = forms.AuditFilterForm(request.GET or None)
+    events = _audit_events(request, form)
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return _render(
+        request,
+        "audit_log.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+        status=400 if form.errors else 200,
+    )
+
+
+def _csv_safe(value) -> str:
+    """Spreadsheets run cells that start with = + - @ as formulas; quote them."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@require_GET
+@staff_view(C.AUDIT_LOG)
+def audit_log_csv(request):
+    form = forms.AuditFilterForm(request.GET or None)
+    if form.errors:
+        return HttpResponse(
+            "Check the filters: "
+            + "; ".join(str(e) for errors in form.errors.values() for e in errors),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    events = _audit_events(request, form)
+    audit_record(
+        actor=request.user,
+        verb="audit_log.exported",
+        council=request.staff_council,
+        target_type="auditlog",
+        data={k: str(v) for k, v in (form.cleaned_data if form.is_bound else {}).items() if v},
+    )
+    stamp = dt.datetime.now(tz=dt.UTC).strftime("%Y%m%d-%H%M%S")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="kith-audit-{stamp}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["id", "time", "actor_id", "actor", "verb", "target_type", "target_id", "data"])
+    for event in events.iterator(chunk_size=2000):
+        writer.writerow(
+            [
+                event.pk,
+                event.created_at.isoformat(),
+                event.actor_id or "",
+                _csv_safe(event.actor.email if event.actor else ""),
+                _csv_safe(event.verb),
+                _csv_safe(event.target_type),
+                event.target_id if event.target_id is not None else "",
+                _csv_safe(event.data),
+            ]
+        )
+    return response

@@ -1,0 +1,180 @@
+"""Who may open each staff console URL: every role, staff of another council, a citizen,
+anonymous visitors and staff without two-factor authentication.
+
+Expected outcomes:
+- allowed: the page (200), a redirect after an action (302) or a form error (400);
+- staff whose role lacks the page: 403; a citizen: 403;
+- staff of another council: 404 on any page about a record of this council (list pages show
+  them their own council instead, see test_lists_show_only_own_council);
+- anonymous: redirect to sign in; staff without an authenticator app: redirect to set one up.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from accounts.permissions import ROLE_CAPABILITIES, Capability
+from accounts.staff import concern_raise
+from marketplace import services as marketplace_services
+from tests.staff.conftest import Role, make_need, make_offer, make_staff, record_check
+
+pytestmark = pytest.mark.django_db
+C = Capability
+
+# (url name, object key or None, method, capability, status when allowed)
+URLS = [
+    ("staff:home", None, "get", C.CONSOLE, 200),
+    ("staff:moderation", None, "get", C.MODERATION, 200),
+    ("staff:moderation", None, "post", C.MODERATION, 302),
+    ("staff:moderation_item", "need", "get", C.MODERATION, 200),
+    ("staff:moderation_item", "offer", "get", C.MODERATION, 200),
+    ("staff:moderation_approve", "need", "post", C.MODERATION, 302),
+    ("staff:moderation_reject", "offer", "post", C.MODERATION, 400),
+    ("staff:report", "report", "get", C.MODERATION, 200),
+    ("staff:report", "report", "post", C.MODERATION, 400),
+    ("staff:checks", None, "get", C.HELPER_CHECKS, 200),
+    ("staff:checks", None, "post", C.HELPER_CHECKS, 400),
+    ("staff:check_revoke", "check", "post", C.HELPER_CHECKS, 302),
+    ("staff:concerns", None, "get", C.SAFEGUARDING, 200),
+    ("staff:concern_raise", "person_query", "get", C.CONSOLE, 200),
+    ("staff:concern_raise", "person_query", "post", C.CONSOLE, 400),
+    ("staff:concern", "concern", "get", C.SAFEGUARDING, 200),
+    ("staff:concern_assign", "concern", "post", C.SAFEGUARDING, 400),
+    ("staff:concern_note", "concern", "post", C.SAFEGUARDING, 400),
+    ("staff:concern_close", "concern", "post", C.SAFEGUARDING, 400),
+    ("staff:people", None, "get", C.PEOPLE, 200),
+    ("staff:person", "person", "get", C.PEOPLE, 200),
+    ("staff:person_suspend", "person", "post", C.SUSPENSION, 400),
+    ("staff:person_reinstate", "person", "post", C.SUSPENSION, 400),
+    ("staff:audit", None, "get", C.AUDIT_LOG, 200),
+    ("staff:audit_csv", None, "get", C.AUDIT_LOG, 200),
+]
+ROLES = [Role.MODERATOR, Role.SAFEGUARDING_LEAD, Role.COUNCIL_ADMIN]
+ACTORS = [*ROLES, "other_council_admin", "citizen", "anonymous", "admin_without_mfa"]
+
+
+@pytest.fixture
+def records(home_council, council_admin, citizen, helper):
+    need = make_need(owner=citizen)
+    offer = make_offer(helper=helper)
+    published = make_offer(helper=helper, title="Lifts to the shops")
+    marketplace_services.moderation_approve(
+        actor=council_admin, kind="offer", listing_id=published.pk
+    )
+    report = marketplace_services.report_create(
+        reporter=citizen, target_type="offer", target_id=published.pk, reason="Rude description"
+    )
+    check = record_check(actor=council_admin, helper=helper)
+    concern = concern_raise(
+        actor=council_admin, about_id=citizen.pk, summary="Worried", priority="high"
+    )
+    return {
+        "need": need,
+        "offer": offer,
+        "report": report,
+        "check": check,
+        "concern": concern,
+        "person": citizen,
+    }
+
+
+def _url(name: str, key: str | None, records) -> str:
+    if key is None:
+        return reverse(name)
+    if key == "person_query":
+        return f"{reverse(name)}?person={records['person'].pk}"
+    if name in ("staff:moderation_item", "staff:moderation_approve", "staff:moderation_reject"):
+        return reverse(name, kwargs={"kind": key, "pk": records[key].pk})
+    return reverse(name, kwargs={"pk": records[key].pk})
+
+
+def _actor(actor: str, *, home_council, away_council, citizen):
+    if actor in ROLES:
+        return make_staff(council=home_council, role=actor)
+    if actor == "other_council_admin":
+        return make_staff(council=away_council, role=Role.COUNCIL_ADMIN, lon=-0.12, lat=51.5)
+    if actor == "citizen":
+        return citizen
+    if actor == "admin_without_mfa":
+        return make_staff(council=home_council, role=Role.COUNCIL_ADMIN, mfa=False)
+    return None
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize(
+    ("name", "key", "method", "capability", "allowed"),
+    URLS,
+    ids=[f"{m.upper()} {n}{'(' + k + ')' if k else ''}" for n, k, m, _, _ in URLS],
+)
+def test_permission_matrix(
+    client,
+    records,
+    home_council,
+    away_council,
+    citizen,
+    actor,
+    name,
+    key,
+    method,
+    capability,
+    allowed,
+):
+    url = _url(name, key, records)
+    user = _actor(actor, home_council=home_council, away_council=away_council, citizen=citizen)
+    if user is not None:
+        client.force_login(user)
+    response = getattr(client, method)(url)
+
+    if actor == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+    elif actor == "citizen":
+        assert response.status_code == 403
+    elif actor == "admin_without_mfa":
+        assert response.status_code == 302
+        assert response["Location"] == reverse("mfa_activate_totp")
+    elif actor == "other_council_admin":
+        assert response.status_code == (404 if key else allowed)
+    elif capability in ROLE_CAPABILITIES[actor]:
+        assert response.status_code == allowed, response.content[:2000]
+    else:
+        assert response.status_code == 403
+
+
+def test_every_console_url_is_in_the_matrix():
+    from frontend.staff.urls import urlpatterns
+
+    covered = {name.split(":")[1] for name, *_ in URLS}
+    assert {p.name for p in urlpatterns} == covered
+
+
+def test_lists_show_only_own_council(client, records, away_council):
+    away = make_staff(council=away_council, role=Role.COUNCIL_ADMIN, lon=-0.12, lat=51.5)
+    client.force_login(away)
+    for name in ("staff:moderation", "staff:checks", "staff:concerns", "staff:audit"):
+        body = client.get(reverse(name)).content.decode()
+        assert records["need"].title not in body
+        assert "Harry Helper" not in body and "Margaret Citizen" not in body
+        assert "Worried" not in body
+    body = client.get(reverse("staff:people"), {"q": "Margaret"}).content.decode()
+    assert "0 results" in body
+    csv_body = client.get(reverse("staff:audit_csv")).content.decode()
+    assert "concern.raised" not in csv_body and "helper_check.recorded" not in csv_body
+
+
+def test_staff_without_mfa_are_told_why(client, home_council):
+    user = make_staff(council=home_council, role=Role.MODERATOR, mfa=False)
+    client.force_login(user)
+    response = client.get(reverse("staff:home"), follow=True)
+    messages = [str(m) for m in response.context["messages"]]
+    assert any("Set up an authenticator app" in m for m in messages)
+
+
+def test_suspended_staff_cannot_open_the_console(client, home_council, council_admin):
+    from accounts.staff import person_suspend
+
+    lead = make_staff(council=home_council, role=Role.SAFEGUARDING_LEAD)
+    person_suspend(actor=council_admin, person_id=lead.pk, reason="Left the council")
+    client.force_login(lead)
+    assert client.get(reverse("staff:home")).status_code == 403
