@@ -37,6 +37,7 @@ from .models import (
     VerificationLevel,
 )
 from .permissions import ROLE_CAPABILITIES, Capability, active_staff_membership, staff_can
+from .services import user_sessions_end
 
 logger = logging.getLogger(__name__)
 
@@ -492,6 +493,7 @@ class SuspensionResult:
     needs_closed: int = 0
     offers_closed: int = 0
     matches_ended: int = 0
+    sessions_ended: int = 0
 
 
 @transaction.atomic
@@ -500,9 +502,10 @@ def person_suspend(
 ) -> SuspensionResult:
     """Suspend a person of the council at once.
 
-    Their needs and offers are withdrawn (needs closed as withdrawn, offers closed), their
-    live matches end through `matching`, and each other person in those matches is told only
-    that the match has ended. The reason is kept in the audit log, never sent to anyone.
+    They are signed out everywhere. Their needs and offers are withdrawn (needs closed as
+    withdrawn, offers closed), their live matches end through `matching`, and each other
+    person in those matches is told only that the match has ended. The reason is kept in the
+    audit log, never sent to anyone.
     """
     council = _staff_council(actor, Capability.SUSPENSION)
     reason = (reason or "").strip()
@@ -520,6 +523,8 @@ def person_suspend(
     person.save(update_fields=["suspended_at"])
     result = SuspensionResult(person=person)
 
+    # Signed out everywhere (web sessions and API tokens), audited by accounts.services.
+    result.sessions_ended = user_sessions_end(actor=actor, person_id=person.pk)
     result.matches_ended = _end_matches_of(actor=actor, person=person)
 
     closable_needs = [s for s in lifecycle.NEED_CLOSE_REASONS if s != Need.Status.CLOSED]

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.db import IntegrityError, connection, transaction
+from django.test import Client
 from django.utils import timezone
 
 from accounts import staff
@@ -281,6 +282,8 @@ def test_suspension_withdraws_listings_ends_matches_and_tells_the_other_person_n
         actor=safeguarding_lead, about_id=helper.pk, summary="Asked for money", priority="urgent"
     )
     mail.outbox.clear()
+    helper_browser = Client()
+    helper_browser.force_login(helper)
 
     with django_capture_on_commit_callbacks(execute=True):
         result = staff.person_suspend(
@@ -311,7 +314,12 @@ def test_suspension_withdraws_listings_ends_matches_and_tells_the_other_person_n
     assert event.target_type == "person" and event.target_id == helper.pk
     assert event.data["reason"] == "Asked a citizen for money"
     assert event.data["concern_id"] == concern.pk
-    assert {"match.cancelled", "need.withdrawn", "offer.closed"} <= set(verbs())
+    assert {"match.cancelled", "need.withdrawn", "offer.closed", "person.sessions_ended"} <= set(
+        verbs()
+    )
+    # Signed out at once.
+    assert result.sessions_ended == 1
+    assert "_auth_user_id" not in helper_browser.session
 
     # A suspended person cannot record new listings (the marketplace refuses them).
     with pytest.raises(ApplicationError):
