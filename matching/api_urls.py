@@ -1,3 +1,26 @@
-"""Matching API routes (rankings, matches, messages, feedback)."""
+"""Matching API routes (rankings, matches, messages, feedback, alerts)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("needs/<int:pk>/matches/", api.NeedMatchesApi.as_view(), name="api-need-matches"),
+    path("offers/<int:pk>/matches/", api.OfferMatchesApi.as_view(), name="api-offer-matches"),
+    path("matches/", api.MatchListCreateApi.as_view(), name="api-matches"),
+    path("matches/<int:pk>/", api.MatchDetailApi.as_view(), name="api-match"),
+    path("matches/<int:pk>/accept/", api.MatchAcceptApi.as_view(), name="api-match-accept"),
+    path("matches/<int:pk>/decline/", api.MatchDeclineApi.as_view(), name="api-match-decline"),
+    path("matches/<int:pk>/cancel/", api.MatchCancelApi.as_view(), name="api-match-cancel"),
+    path("matches/<int:pk>/start/", api.MatchStartApi.as_view(), name="api-match-start"),
+    path("matches/<int:pk>/complete/", api.MatchCompleteApi.as_view(), name="api-match-complete"),
+    path("matches/<int:pk>/messages/", api.MessageListCreateApi.as_view(), name="api-messages"),
+    path("matches/<int:pk>/feedback/", api.FeedbackApi.as_view(), name="api-match-feedback"),
+    path("messages/<int:pk>/report/", api.MessageReportApi.as_view(), name="api-message-report"),
+    path("me/alerts/", api.AlertPreferenceApi.as_view(), name="api-alert-preferences"),
+    path(
+        "alerts/unsubscribe/<str:token>/",
+        api.AlertUnsubscribeApi.as_view(),
+        name="api-alert-unsubscribe",
+    ),
+]

@@ -20,7 +20,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.errors import NotFound
-from accounts.models import HelperCheck, StaffMembership, User
+from accounts.models import HelperCheck, User
+from accounts.permissions import active_staff_membership
 from marketplace.models import Block, Need, NeedSlot, Offer, OfferSlot
 
 from .models import AlertPreference, Match, Message
@@ -217,10 +218,9 @@ def ranked_needs_for_offer(*, offer: Offer, limit: int = 10) -> list[RankedPair]
 
 # --- Access ---------------------------------------------------------------------------------
 def staff_council_id(user: User) -> int | None:
-    try:
-        return user.staff_membership.council_id
-    except StaffMembership.DoesNotExist:
-        return None
+    """The council an active, unsuspended member of staff works for, else None."""
+    membership = active_staff_membership(user)
+    return membership.council_id if membership else None
 
 
 def need_for_ranking(*, user: User, need_id: int) -> Need:

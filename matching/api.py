@@ -1,0 +1,471 @@
+"""The matching API: rankings, matches and their actions, messages, reports of messages,
+feedback and alert preferences. Views are thin: services and selectors hold the rules.
+
+Privacy: another person appears only by public name, approximate location (grid cell) and a
+distance band computed server-side from the viewer's own listing. Objects the caller may not
+see are 404, the same as objects that do not exist.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.errors import NotFound as DomainNotFound
+from marketplace.models import Need, Offer
+from marketplace.places import distance_band
+
+from . import selectors, services
+from .models import AlertPreference, Match, Message
+from .scoring import COMPONENTS, RankedPair
+
+MAX_LIMIT = 25
+
+
+class MatchingApiMixin:
+    """A domain "not found" becomes a plain 404; other domain errors a 400 with the message
+    (config.api.exception_handler)."""
+
+    def handle_exception(self, exc):
+        if isinstance(exc, DomainNotFound):
+            exc = exceptions.NotFound()
+        return super().handle_exception(exc)
+
+
+# --- Shared output pieces ------------------------------------------------------------------
+class PointSerializer(serializers.Serializer):
+    lon = serializers.FloatField()
+    lat = serializers.FloatField()
+
+
+def _point(p) -> dict | None:
+    return {"lon": round(p.x, 5), "lat": round(p.y, 5)} if p is not None else None
+
+
+ComponentsSerializer = inline_serializer(
+    name="ScoreComponents", fields={name: serializers.FloatField() for name in COMPONENTS}
+)
+
+
+class RankedOfferSerializer(serializers.Serializer):
+    offer_id = serializers.IntegerField()
+    title = serializers.CharField()
+    helper_name = serializers.CharField()
+    score = serializers.FloatField()
+    components = ComponentsSerializer
+    explanation = serializers.CharField()
+    distance_band = serializers.CharField(allow_null=True)
+    approx_location = PointSerializer()
+
+
+class RankedNeedSerializer(serializers.Serializer):
+    need_id = serializers.IntegerField()
+    title = serializers.CharField()
+    urgency = serializers.CharField()
+    person_name = serializers.CharField()
+    score = serializers.FloatField()
+    components = ComponentsSerializer
+    explanation = serializers.CharField()
+    distance_band = serializers.CharField(allow_null=True)
+    approx_location = PointSerializer()
+
+
+def _ranked_offer(pair: RankedPair) -> dict:
+    return {
+        "offer_id": pair.offer.pk,
+        "title": str(pair.offer),
+        "helper_name": pair.offer.helper.public_name,
+        "score": pair.score,
+        "components": pair.components,
+        "explanation": pair.explanation,
+        "distance_band": pair.distance_band,
+        "approx_location": _point(pair.offer.approx_location),
+    }
+
+
+def _ranked_need(pair: RankedPair) -> dict:
+    return {
+        "need_id": pair.need.pk,
+        "title": pair.need.title,
+        "urgency": pair.need.urgency,
+        "person_name": pair.need.owner.public_name,
+        "score": pair.score,
+        "components": pair.components,
+        "explanation": pair.explanation,
+        "distance_band": pair.distance_band,
+        "approx_location": _point(pair.need.approx_location),
+    }
+
+
+LIMIT_PARAM = OpenApiParameter(
+    "limit", int, description=f"How many to return (1–{MAX_LIMIT}, default 10)."
+)
+
+
+def _limit(request) -> int:
+    try:
+        value = int(request.query_params.get("limit", 10))
+    except ValueError as exc:
+        raise exceptions.ValidationError({"limit": "Give a whole number."}) from exc
+    return max(1, min(MAX_LIMIT, value))
+
+
+class NeedMatchesApi(MatchingApiMixin, APIView):
+    @extend_schema(
+        summary="Ranked helpers for a need (its owner, or staff of its council)",
+        parameters=[LIMIT_PARAM],
+        responses=RankedOfferSerializer(many=True),
+    )
+    def get(self, request, pk: int):
+        need = selectors.need_for_ranking(user=request.user, need_id=pk)
+        ranked = selectors.ranked_offers_for_need(need=need, limit=_limit(request))
+        return Response([_ranked_offer(p) for p in ranked])
+
+
+class OfferMatchesApi(MatchingApiMixin, APIView):
+    @extend_schema(
+        summary="Ranked needs for an offer (its helper, or staff of its council)",
+        parameters=[LIMIT_PARAM],
+        responses=RankedNeedSerializer(many=True),
+    )
+    def get(self, request, pk: int):
+        offer = selectors.offer_for_ranking(user=request.user, offer_id=pk)
+        ranked = selectors.ranked_needs_for_offer(offer=offer, limit=_limit(request))
+        return Response([_ranked_need(p) for p in ranked])
+
+
+# --- Matches -------------------------------------------------------------------------------
+class MatchOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    proposed_by = serializers.CharField()
+    your_role = serializers.ChoiceField(choices=["citizen", "helper", "staff"])
+    need_id = serializers.IntegerField()
+    need_title = serializers.CharField()
+    offer_id = serializers.IntegerField()
+    category = serializers.CharField()
+    other_person = serializers.CharField(help_text="Public name only.")
+    other_approx_location = PointSerializer(allow_null=True)
+    distance_band = serializers.CharField(allow_null=True)
+    waiting_for_you = serializers.BooleanField()
+    decline_reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    accepted_at = serializers.DateTimeField(allow_null=True)
+    started_at = serializers.DateTimeField(allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True)
+
+
+def match_data(*, match: Match, role: str) -> dict:
+    need, offer = match.need, match.offer
+    if role == "helper":
+        other, other_point, own_point = need.owner, need.approx_location, offer.location
+    else:
+        # Citizens and staff look from the need.
+        other, other_point, own_point = offer.helper, offer.approx_location, need.location
+    metres = _metres(own_point, other_point)
+    waiting = match.status == Match.Status.PROPOSED and (
+        (role == "citizen" and match.citizen_agreed_at is None)
+        or (role == "helper" and match.helper_agreed_at is None)
+    )
+    return {
+        "id": match.pk,
+        "status": match.status,
+        "status_label": match.get_status_display(),
+        "proposed_by": match.proposed_by,
+        "your_role": role,
+        "need_id": need.pk,
+        "need_title": need.title,
+        "offer_id": offer.pk,
+        "category": need.category.name,
+        "other_person": other.public_name,
+        "other_approx_location": _point(other_point),
+        "distance_band": distance_band(metres),
+        "waiting_for_you": waiting,
+        "decline_reason": match.decline_reason,
+        "created_at": match.created_at,
+        "accepted_at": match.accepted_at,
+        "started_at": match.started_at,
+        "completed_at": match.completed_at,
+        "ended_at": match.ended_at,
+    }
+
+
+def _metres(a, b) -> float | None:
+    """Great-circle metres between two WGS84 points (for a band, never shown exactly)."""
+    import math
+
+    if a is None or b is None:
+        return None
+    lon1, lat1, lon2, lat2 = map(math.radians, (a.x, a.y, b.x, b.y))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
+
+
+def _match_response(request, match: Match, code=status.HTTP_200_OK) -> Response:
+    match = selectors.match_get(user=request.user, match_id=match.pk)
+    role = selectors.match_role(user=request.user, match=match)
+    return Response(match_data(match=match, role=role), status=code)
+
+
+class MatchCreateInputSerializer(serializers.Serializer):
+    need_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    offer_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
+class MatchListCreateApi(MatchingApiMixin, APIView):
+    @extend_schema(
+        summary="Matches you are part of (staff: your council's)",
+        responses=MatchOutputSerializer(many=True),
+    )
+    def get(self, request):
+        matches = (
+            selectors.matches_visible_to(user=request.user)
+            .select_related("need__category")
+            .order_by("-created_at", "-id")[:200]
+        )
+        out = []
+        for m in matches:
+            out.append(match_data(match=m, role=selectors.match_role(user=request.user, match=m)))
+        return Response(out)
+
+    @extend_schema(
+        summary="Propose a match",
+        description=(
+            "A helper offers to help with a need (with their own offer), a citizen asks a "
+            "helper (with their own need), or council staff propose a match."
+        ),
+        request=MatchCreateInputSerializer,
+        responses={201: MatchOutputSerializer},
+    )
+    def post(self, request):
+        data = MatchCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        need_id, offer_id = data.validated_data["need_id"], data.validated_data["offer_id"]
+        user = request.user
+        if Offer.objects.filter(pk=offer_id, helper=user).exists():
+            match = services.match_offer_help(helper=user, need_id=need_id, offer_id=offer_id)
+        elif Need.objects.filter(pk=need_id, owner=user).exists():
+            match = services.match_request(citizen=user, need_id=need_id, offer_id=offer_id)
+        elif selectors.staff_council_id(user) is not None:
+            match = services.match_propose_by_staff(staff=user, need_id=need_id, offer_id=offer_id)
+        else:
+            raise exceptions.NotFound()
+        return _match_response(request, match, status.HTTP_201_CREATED)
+
+
+class MatchDetailApi(MatchingApiMixin, APIView):
+    @extend_schema(summary="One match", responses=MatchOutputSerializer)
+    def get(self, request, pk: int):
+        match = selectors.match_get(user=request.user, match_id=pk)
+        return Response(
+            match_data(match=match, role=selectors.match_role(user=request.user, match=match))
+        )
+
+
+class ReasonInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+def _action(name: str, service, *, with_reason: bool, summary: str):
+    class _Api(MatchingApiMixin, APIView):
+        @extend_schema(
+            summary=summary,
+            request=ReasonInputSerializer if with_reason else None,
+            responses=MatchOutputSerializer,
+            operation_id=f"match_{name}",
+        )
+        def post(self, request, pk: int):
+            kwargs = {}
+            if with_reason:
+                data = ReasonInputSerializer(data=request.data)
+                data.is_valid(raise_exception=True)
+                kwargs["reason"] = data.validated_data["reason"]
+            match = service(user=request.user, match_id=pk, **kwargs)
+            return _match_response(request, match)
+
+    _Api.__name__ = f"Match{name.title()}Api"
+    return _Api
+
+
+MatchAcceptApi = _action(
+    "accept", services.match_accept, with_reason=False, summary="Accept a proposed match"
+)
+MatchDeclineApi = _action(
+    "decline",
+    services.match_decline,
+    with_reason=True,
+    summary="Decline a proposed match (optional reason)",
+)
+MatchCancelApi = _action(
+    "cancel",
+    services.match_cancel,
+    with_reason=True,
+    summary="Cancel a match that has not finished",
+)
+MatchStartApi = _action(
+    "start", services.match_start, with_reason=False, summary="Mark an accepted match as under way"
+)
+MatchCompleteApi = _action(
+    "complete", services.match_complete, with_reason=False, summary="Mark a match as completed"
+)
+
+
+# --- Messages ------------------------------------------------------------------------------
+class MessageOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    sender_name = serializers.CharField()
+    is_mine = serializers.BooleanField()
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class MessageInputSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=2000)
+
+
+def _message(m: Message, user) -> dict:
+    return {
+        "id": m.pk,
+        "sender_name": m.sender.public_name if m.sender else "Former member",
+        "is_mine": m.sender_id == user.pk,
+        "body": m.body,
+        "created_at": m.created_at,
+    }
+
+
+class MessageListCreateApi(MatchingApiMixin, APIView):
+    @extend_schema(
+        summary="The conversation of a match (its two people; staff reads are audited)",
+        responses=MessageOutputSerializer(many=True),
+    )
+    def get(self, request, pk: int):
+        messages = services.message_list(user=request.user, match_id=pk)
+        return Response([_message(m, request.user) for m in messages])
+
+    @extend_schema(
+        summary="Send a message to the other person in an accepted match",
+        request=MessageInputSerializer,
+        responses={201: MessageOutputSerializer},
+    )
+    def post(self, request, pk: int):
+        data = MessageInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.message_send(
+            user=request.user, match_id=pk, body=data.validated_data["body"]
+        )
+        return Response(_message(message, request.user), status=status.HTTP_201_CREATED)
+
+
+class MessageReportInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000)
+
+
+class MessageReportApi(MatchingApiMixin, APIView):
+    @extend_schema(
+        summary="Report a message to council staff",
+        request=MessageReportInputSerializer,
+        responses={201: inline_serializer("MessageReportOut", {"id": serializers.IntegerField()})},
+    )
+    def post(self, request, pk: int):
+        data = MessageReportInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = services.message_report(
+            user=request.user, message_id=pk, reason=data.validated_data["reason"]
+        )
+        return Response({"id": report.pk}, status=status.HTTP_201_CREATED)
+
+
+# --- Feedback ------------------------------------------------------------------------------
+class FeedbackInputSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class FeedbackApi(MatchingApiMixin, APIView):
+    @extend_schema(
+        summary="Rate the other person after a completed match",
+        request=FeedbackInputSerializer,
+        responses={
+            201: inline_serializer(
+                "FeedbackOut",
+                {"id": serializers.IntegerField(), "rating": serializers.IntegerField()},
+            )
+        },
+    )
+    def post(self, request, pk: int):
+        data = FeedbackInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        feedback = services.feedback_leave(user=request.user, match_id=pk, **data.validated_data)
+        return Response(
+            {"id": feedback.pk, "rating": feedback.rating}, status=status.HTTP_201_CREATED
+        )
+
+
+# --- Alerts --------------------------------------------------------------------------------
+class AlertPreferenceSerializer(serializers.Serializer):
+    opted_in = serializers.BooleanField()
+    quiet_start = serializers.TimeField(allow_null=True, required=False, default=None)
+    quiet_end = serializers.TimeField(allow_null=True, required=False, default=None)
+    daily_cap = serializers.IntegerField(min_value=1, max_value=20, required=False, default=3)
+
+
+def _pref(p: AlertPreference) -> dict:
+    return {
+        "opted_in": p.opted_in,
+        "quiet_start": p.quiet_start,
+        "quiet_end": p.quiet_end,
+        "daily_cap": p.daily_cap,
+    }
+
+
+class AlertPreferenceApi(MatchingApiMixin, APIView):
+    @extend_schema(
+        summary="Your alerts for urgent needs nearby", responses=AlertPreferenceSerializer
+    )
+    def get(self, request):
+        return Response(_pref(selectors.alert_preference_get(user=request.user)))
+
+    @extend_schema(
+        summary="Change your alerts for urgent needs nearby",
+        request=AlertPreferenceSerializer,
+        responses=AlertPreferenceSerializer,
+    )
+    def put(self, request):
+        data = AlertPreferenceSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        pref = services.alert_preference_update(user=request.user, **data.validated_data)
+        return Response(_pref(pref))
+
+
+class AlertUnsubscribeApi(MatchingApiMixin, APIView):
+    """The link in every alert email. No sign-in: the token is the permission."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        summary="Stop alerts with the token from an alert email",
+        request=None,
+        responses=inline_serializer("UnsubscribeOut", {"detail": serializers.CharField()}),
+    )
+    def post(self, request, token: str):
+        if not services.alert_unsubscribe(token=token):
+            raise exceptions.NotFound()
+        return Response({"detail": "You will not get any more alerts from Kith."})
+
+    @extend_schema(
+        summary="Stop alerts by following the link in an alert email",
+        responses=inline_serializer("UnsubscribeLinkOut", {"detail": serializers.CharField()}),
+        operation_id="alerts_unsubscribe_link",
+    )
+    def get(self, request, token: str):
+        # Following the emailed link is enough (turning alerts off is safe to repeat).
+        return self.post(request, token)

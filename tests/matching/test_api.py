@@ -1,0 +1,240 @@
+"""The matching API: who may see what (a role × object matrix), rankings, match actions,
+messages and their privacy, reports, feedback, alert preferences and unsubscribe."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from marketplace.models import AuditEvent, Report
+from matching import services
+from matching.models import AlertPreference
+from tests.matching.factories import (
+    make_council,
+    make_need,
+    make_offer,
+    make_person,
+    make_staff,
+    point_at,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def world(mcouncil):
+    need = make_need(council=mcouncil, slots=[(1, (18, 0), (20, 0))])
+    offer = make_offer(council=mcouncil, at=point_at(1500, 0), slots=[(1, (17, 0), (21, 0))])
+    away = make_council()
+    return {
+        "council": mcouncil,
+        "need": need,
+        "offer": offer,
+        "citizen": need.owner,
+        "helper": offer.helper,
+        "stranger": make_person(council=mcouncil),
+        "staff": make_staff(council=mcouncil),
+        "away_staff": make_staff(council=away),
+    }
+
+
+@pytest.mark.parametrize(
+    "who, need_status, offer_status",
+    [
+        ("citizen", 200, 404),
+        ("helper", 404, 200),
+        ("staff", 200, 200),
+        ("stranger", 404, 404),
+        ("away_staff", 404, 404),
+        (None, 401, 401),
+    ],
+)
+def test_ranking_endpoints_matrix(world, who, need_status, offer_status):
+    client = client_for(world[who] if who else None)
+    assert client.get(f"/api/v1/needs/{world['need'].pk}/matches/").status_code == need_status
+    assert client.get(f"/api/v1/offers/{world['offer'].pk}/matches/").status_code == offer_status
+
+
+def test_need_ranking_shows_band_approx_point_and_public_name_only(world):
+    response = client_for(world["citizen"]).get(f"/api/v1/needs/{world['need'].pk}/matches/")
+    [row] = response.json()
+    offer = world["offer"]
+    assert row["offer_id"] == offer.pk
+    assert row["helper_name"] == offer.helper.public_name
+    assert row["distance_band"] == "about 1 to 2 km away"
+    assert row["approx_location"] == {
+        "lon": round(offer.approx_location.x, 5),
+        "lat": round(offer.approx_location.y, 5),
+    }
+    assert row["explanation"].startswith("about 1 to 2 km away · free Tuesday evening, 1 of your")
+    assert set(row["components"]) >= {"proximity", "availability", "reliability"}
+    body = response.content.decode()
+    assert offer.helper.email not in body
+    assert f"{offer.location.x:.6f}"[:9] not in body
+
+
+def test_offer_ranking_for_the_helper(world):
+    response = client_for(world["helper"]).get(
+        f"/api/v1/offers/{world['offer'].pk}/matches/?limit=3"
+    )
+    [row] = response.json()
+    assert row["need_id"] == world["need"].pk
+    assert row["person_name"] == world["citizen"].public_name
+
+
+def test_propose_accept_message_complete_feedback_through_the_api(world):
+    helper, citizen = client_for(world["helper"]), client_for(world["citizen"])
+    created = helper.post(
+        "/api/v1/matches/", {"need_id": world["need"].pk, "offer_id": world["offer"].pk}
+    )
+    assert created.status_code == 201, created.json()
+    match_id = created.json()["id"]
+    assert created.json()["your_role"] == "helper"
+    assert created.json()["other_person"] == world["citizen"].public_name
+    # Messages wait until the match is accepted.
+    early = helper.post(f"/api/v1/matches/{match_id}/messages/", {"body": "Hello"})
+    assert early.status_code == 400
+    assert "once both of you have accepted" in early.json()["detail"]
+    assert citizen.get(f"/api/v1/matches/{match_id}/").json()["waiting_for_you"] is True
+    accepted = citizen.post(f"/api/v1/matches/{match_id}/accept/")
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
+    sent = helper.post(f"/api/v1/matches/{match_id}/messages/", {"body": "Hello Margaret"})
+    assert sent.status_code == 201
+    listed = citizen.get(f"/api/v1/matches/{match_id}/messages/").json()
+    assert [(m["body"], m["is_mine"]) for m in listed] == [("Hello Margaret", False)]
+    assert citizen.post(f"/api/v1/matches/{match_id}/complete/").json()["status"] == "completed"
+    fb = citizen.post(f"/api/v1/matches/{match_id}/feedback/", {"rating": 5, "comment": "Lovely"})
+    assert fb.status_code == 201
+    again = citizen.post(f"/api/v1/matches/{match_id}/feedback/", {"rating": 4})
+    assert again.status_code == 400
+    bad = helper.post(f"/api/v1/matches/{match_id}/feedback/", {"rating": 9})
+    assert bad.status_code == 400
+
+
+def test_refused_transition_is_a_clear_400(world):
+    match = services.match_offer_help(
+        helper=world["helper"], need_id=world["need"].pk, offer_id=world["offer"].pk
+    )
+    response = client_for(world["citizen"]).post(f"/api/v1/matches/{match.pk}/complete/")
+    assert response.status_code == 400
+    assert response.json()["detail"] == "This match is proposed and cannot be completed."
+    declined = client_for(world["citizen"]).post(
+        f"/api/v1/matches/{match.pk}/decline/", {"reason": "Not now"}
+    )
+    assert declined.json()["decline_reason"] == "Not now"
+
+
+def _accepted_match(world):
+    match = services.match_offer_help(
+        helper=world["helper"], need_id=world["need"].pk, offer_id=world["offer"].pk
+    )
+    services.match_accept(user=world["citizen"], match_id=match.pk)
+    services.message_send(
+        user=world["citizen"], match_id=match.pk, body="My number is 0113 496 0000"
+    )
+    return match
+
+
+@pytest.mark.parametrize("who", ["stranger", "away_staff"])
+def test_message_privacy_outsiders_get_404(world, who):
+    match = _accepted_match(world)
+    client = client_for(world[who])
+    assert client.get(f"/api/v1/matches/{match.pk}/").status_code == 404
+    assert client.get(f"/api/v1/matches/{match.pk}/messages/").status_code == 404
+    assert client.post(f"/api/v1/matches/{match.pk}/messages/", {"body": "hi"}).status_code == 404
+    message = match.messages.get()
+    assert client.post(f"/api/v1/messages/{message.pk}/report/", {"reason": "x"}).status_code == 404
+    assert client.post(f"/api/v1/matches/{match.pk}/cancel/").status_code == 404
+
+
+def test_staff_read_messages_and_each_read_is_audited(world):
+    match = _accepted_match(world)
+    staff = client_for(world["staff"])
+    for _ in range(2):
+        response = staff.get(f"/api/v1/matches/{match.pk}/messages/")
+        assert response.status_code == 200
+        assert response.json()[0]["body"] == "My number is 0113 496 0000"
+    reads = AuditEvent.objects.filter(verb="messages.read_by_staff", target_id=match.pk)
+    assert reads.count() == 2
+    assert {e.actor_id for e in reads} == {world["staff"].pk}
+    # Staff read, but do not write into, a conversation.
+    assert staff.post(f"/api/v1/matches/{match.pk}/messages/", {"body": "x"}).status_code == 404
+    # The two people reading their own conversation is not audited as a staff read.
+    client_for(world["helper"]).get(f"/api/v1/matches/{match.pk}/messages/")
+    assert reads.count() == 2
+
+
+def test_a_message_can_be_reported_by_the_other_person(world):
+    match = _accepted_match(world)
+    message = match.messages.get()
+    response = client_for(world["helper"]).post(
+        f"/api/v1/messages/{message.pk}/report/", {"reason": "Asked me for money"}
+    )
+    assert response.status_code == 201
+    report = Report.objects.get(pk=response.json()["id"])
+    assert report.target_type == "message" and report.target_id == message.pk
+    assert report.council == world["council"]
+    assert AuditEvent.objects.filter(verb="message.reported").count() == 1
+
+
+def test_match_list_shows_only_your_matches(world):
+    match = _accepted_match(world)
+    assert [m["id"] for m in client_for(world["helper"]).get("/api/v1/matches/").json()] == [
+        match.pk
+    ]
+    assert client_for(world["stranger"]).get("/api/v1/matches/").json() == []
+    assert client_for(world["away_staff"]).get("/api/v1/matches/").json() == []
+    assert [m["id"] for m in client_for(world["staff"]).get("/api/v1/matches/").json()] == [
+        match.pk
+    ]
+
+
+def test_staff_propose_and_other_council_staff_cannot(world):
+    payload = {"need_id": world["need"].pk, "offer_id": world["offer"].pk}
+    assert client_for(world["away_staff"]).post("/api/v1/matches/", payload).status_code == 404
+    assert client_for(world["stranger"]).post("/api/v1/matches/", payload).status_code == 404
+    response = client_for(world["staff"]).post("/api/v1/matches/", payload)
+    assert response.status_code == 201
+    assert response.json()["proposed_by"] == "staff"
+
+
+def test_alert_preferences_and_anonymous_unsubscribe(world):
+    helper = client_for(world["helper"])
+    assert helper.get("/api/v1/me/alerts/").json()["opted_in"] is False
+    response = helper.put(
+        "/api/v1/me/alerts/",
+        {"opted_in": True, "quiet_start": "21:00", "quiet_end": "08:00", "daily_cap": 2},
+        format="json",
+    )
+    assert response.status_code == 200 and response.json()["daily_cap"] == 2
+    half = helper.put(
+        "/api/v1/me/alerts/", {"opted_in": True, "quiet_start": "21:00"}, format="json"
+    )
+    assert half.status_code == 400 and "quiet hours" in half.json()["detail"]
+    token = AlertPreference.objects.get(user=world["helper"]).unsubscribe_token
+    anonymous = client_for(None)
+    assert anonymous.post("/api/v1/alerts/unsubscribe/not-a-token/").status_code == 404
+    assert anonymous.get(f"/api/v1/alerts/unsubscribe/{token}/").status_code == 200
+    assert AlertPreference.objects.get(user=world["helper"]).opted_in is False
+
+
+def test_schema_documents_the_matching_endpoints(world):
+    response = client_for(world["staff"]).get("/api/v1/schema/?format=json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    for path in (
+        "/api/v1/needs/{id}/matches/",
+        "/api/v1/offers/{id}/matches/",
+        "/api/v1/matches/{id}/accept/",
+        "/api/v1/matches/{id}/messages/",
+        "/api/v1/messages/{id}/report/",
+        "/api/v1/me/alerts/",
+    ):
+        assert path in paths, path
