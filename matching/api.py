@@ -20,7 +20,7 @@ from marketplace.places import distance_band
 
 from . import selectors, services
 from .models import AlertPreference, Match, Message
-from .scoring import COMPONENTS, RankedPair
+from .scoring import COMPONENTS, RankedPair, metres_between
 
 MAX_LIMIT = 25
 
@@ -167,7 +167,7 @@ def match_data(*, match: Match, role: str) -> dict:
     else:
         # Citizens and staff look from the need.
         other, other_point, own_point = offer.helper, offer.approx_location, need.location
-    metres = _metres(own_point, other_point)
+    metres = metres_between(own_point, other_point)
     waiting = match.status == Match.Status.PROPOSED and (
         (role == "citizen" and match.citizen_agreed_at is None)
         or (role == "helper" and match.helper_agreed_at is None)
@@ -193,20 +193,6 @@ def match_data(*, match: Match, role: str) -> dict:
         "completed_at": match.completed_at,
         "ended_at": match.ended_at,
     }
-
-
-def _metres(a, b) -> float | None:
-    """Great-circle metres between two WGS84 points (for a band, never shown exactly)."""
-    import math
-
-    if a is None or b is None:
-        return None
-    lon1, lat1, lon2, lat2 = map(math.radians, (a.x, a.y, b.x, b.y))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
 
 
 def _match_response(request, match: Match, code=status.HTTP_200_OK) -> Response:

@@ -24,6 +24,7 @@ Components:
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -65,6 +66,18 @@ def council_weights(council: Council | None) -> dict[str, float]:
     if total <= 0:
         return dict(DEFAULT_WEIGHTS)
     return {key: value / total for key, value in weights.items()}
+
+
+def metres_between(a, b) -> float | None:
+    """Great-circle metres between two WGS84 points (for a band; never shown exactly)."""
+    if a is None or b is None:
+        return None
+    lon1, lat1, lon2, lat2 = map(math.radians, (a.x, a.y, b.x, b.y))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
 
 
 # --- Components -----------------------------------------------------------------------------

@@ -92,6 +92,12 @@ def offer_candidates_for_need(*, need: Need, limit: int = CANDIDATE_POOL) -> Que
     Annotates `approx_m`: metres from the need's exact point to the offer's approximate
     point (what a person may be told, as a band).
     """
+    return eligible_offers_for_need(need=need)[:limit]
+
+
+def eligible_offers_for_need(*, need: Need) -> QuerySet[Offer]:
+    """`offer_candidates_for_need` before the LIMIT, for callers that add a filter (alerts
+    add a smaller ring and the helper's opt-in). Always slice it."""
     owner = need.owner
     if need.status != Need.Status.OPEN or owner.is_suspended or not owner.is_active:
         return Offer.objects.none()
@@ -140,7 +146,7 @@ def offer_candidates_for_need(*, need: Need, limit: int = CANDIDATE_POOL) -> Que
             knn=GeometryDistance("location", point),
             approx_m=Distance("approx_location", point),
         )
-        .order_by("knn")[:limit]
+        .order_by("knn")
     )
 
 

@@ -1,0 +1,153 @@
+"""Background work for matching: alerts about urgent needs (GoodSAM style) and expiry.
+
+When an urgent need opens, `need_opened` enqueues `alert_urgent_need` after commit. The task
+searches rings of growing radius around the need (1 km, 3 km, 8 km, never beyond the council's
+maximum travel radius) with the same indexed candidate query as ranking, restricted to
+helpers who opted in, nearest first, until `ALERT_TARGET_HELPERS` helpers have been alerted.
+A helper is skipped during their quiet hours and once they have had `daily_cap` alerts in
+the last 24 hours. Each alert is recorded (`AlertSent`, unique per need and helper), so a
+retried task never emails the same person twice about the same need.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.contrib.gis.measure import D
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+from django.utils import timezone
+
+from marketplace.models import Need, Urgency
+from marketplace.places import distance_band
+
+from .models import AlertPreference, AlertSent
+from .scoring import metres_between
+from .selectors import eligible_offers_for_need, search_bound_m
+
+logger = logging.getLogger(__name__)
+
+ALERT_RINGS_M = (1000, 3000, 8000)
+ALERT_TARGET_HELPERS = 5
+ALERT_SUBJECT = "Someone near you needs help soon"
+
+
+def need_opened(*, need: Need) -> None:
+    """Call when a need becomes open (inside the transaction that opens it). Urgent needs
+    alert nearby helpers once the transaction has committed."""
+    if need.urgency == Urgency.URGENT:
+        need_id = need.pk
+        transaction.on_commit(lambda: alert_urgent_need.delay(need_id))
+
+
+def in_quiet_hours(*, pref: AlertPreference, at: dt.time) -> bool:
+    start, end = pref.quiet_start, pref.quiet_end
+    if start is None or end is None:
+        return False
+    if start < end:
+        return start <= at < end
+    return at >= start or at < end  # spans midnight, e.g. 21:00–08:00
+
+
+def _base_url() -> str:
+    configured = getattr(settings, "KITH_BASE_URL", "")
+    if configured:
+        return configured.rstrip("/")
+    from django.contrib.sites.models import Site
+
+    return f"https://{Site.objects.get_current().domain}"
+
+
+def _email_body(*, need: Need, band: str | None, token: str) -> str:
+    unsubscribe = _base_url() + reverse("api-alert-unsubscribe", kwargs={"token": token})
+    return (
+        f"Someone {band or 'near you'} has asked for help soon with: {need.category.name}.\n\n"
+        f"“{need.title}”\n\n"
+        "If you can help, sign in to Kith and look at needs near you to offer your help.\n"
+        "If you cannot, there is nothing to do: other helpers nearby have been told too.\n\n"
+        "You get these emails because you asked for alerts about urgent needs.\n"
+        f"Stop these alerts: {unsubscribe}\n"
+    )
+
+
+@shared_task
+def alert_urgent_need(need_id: int) -> int:
+    """Alert the nearest eligible opted-in helpers about an urgent open need. Returns how many
+    helpers were emailed by this run."""
+    need = (
+        Need.objects.select_related("owner", "category", "council")
+        .filter(pk=need_id, status=Need.Status.OPEN, urgency=Urgency.URGENT)
+        .first()
+    )
+    if need is None:
+        return 0
+    now = timezone.now()
+    local_time = timezone.localtime(now).time()
+    day_ago = now - dt.timedelta(hours=24)
+    reached = set(AlertSent.objects.filter(need=need).values_list("helper_id", flat=True))
+    bound = search_bound_m(need.council)
+    rings = sorted({min(r, bound) for r in ALERT_RINGS_M})
+    opted_in = AlertPreference.objects.filter(user_id=OuterRef("helper_id"), opted_in=True)
+    sent = 0
+    skipped: set[int] = set()
+    for ring in rings:
+        if len(reached) >= ALERT_TARGET_HELPERS:
+            break
+        offers = (
+            eligible_offers_for_need(need=need)
+            .filter(location__dwithin=(need.location, D(m=ring)))
+            .filter(Exists(opted_in))
+            .exclude(helper_id__in=reached | skipped)
+            .select_related("helper__alert_preference")[:200]
+        )
+        for offer in offers:
+            if len(reached) >= ALERT_TARGET_HELPERS:
+                break
+            helper = offer.helper
+            if helper.pk in reached or helper.pk in skipped:
+                continue
+            pref = helper.alert_preference
+            if in_quiet_hours(pref=pref, at=local_time):
+                skipped.add(helper.pk)
+                continue
+            if (
+                AlertSent.objects.filter(helper=helper, sent_at__gte=day_ago).count()
+                >= pref.daily_cap
+            ):
+                skipped.add(helper.pk)
+                continue
+            try:
+                with transaction.atomic():
+                    AlertSent.objects.create(need=need, offer=offer, helper=helper, ring_m=ring)
+            except IntegrityError:
+                reached.add(helper.pk)  # another run got there first
+                continue
+            reached.add(helper.pk)
+            sent += 1
+            try:
+                send_mail(
+                    subject=f"{getattr(settings, 'ACCOUNT_EMAIL_SUBJECT_PREFIX', '')}"
+                    f"{ALERT_SUBJECT}",
+                    message=_email_body(
+                        need=need,
+                        band=distance_band(metres_between(offer.location, need.approx_location)),
+                        token=pref.unsubscribe_token,
+                    ),
+                    from_email=None,
+                    recipient_list=[helper.email],
+                )
+            except Exception:  # one failed email must not stop the others
+                logger.exception("Alert email for need %s failed", need.pk)
+    return sent
+
+
+@shared_task
+def expire_stale_proposals() -> int:
+    from .services import matches_expire
+
+    return matches_expire()
