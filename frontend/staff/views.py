@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -672,7 +673,7 @@ def audit_log_csv(request):
                 _csv_safe(event.verb),
                 _csv_safe(event.target_type),
                 event.target_id if event.target_id is not None else "",
-                _csv_safe(event.data),
+                _csv_safe(json.dumps(event.data, sort_keys=True, default=str)),
             ]
         )
     return response
