@@ -707,3 +707,37 @@ def audit_events_for_council(
     if target_id is not None:
         qs = qs.filter(target_id=target_id)
     return qs.order_by("-created_at", "-id")
+
+
+# --- Council settings ------------------------------------------------------------------------
+@transaction.atomic
+def council_settings_update(
+    *, actor: User, max_travel_radius_m: int, auto_approve_verified_helpers: bool
+) -> Council:
+    """A council admin changes how Kith runs in their area. Audited with before and after."""
+    council = _staff_council(actor, Capability.COUNCIL_SETTINGS)
+    council = Council.objects.select_for_update().get(pk=council.pk)
+    if not 100 <= int(max_travel_radius_m) <= 50000:
+        raise ApplicationError(
+            "The furthest distance must be between 100 and 50,000 metres.", code="radius_range"
+        )
+    before = {
+        "max_travel_radius_m": council.max_travel_radius_m,
+        "auto_approve_verified_helpers": council.auto_approve_verified_helpers,
+    }
+    council.max_travel_radius_m = int(max_travel_radius_m)
+    council.auto_approve_verified_helpers = bool(auto_approve_verified_helpers)
+    council.save(update_fields=["max_travel_radius_m", "auto_approve_verified_helpers"])
+    after = {
+        "max_travel_radius_m": council.max_travel_radius_m,
+        "auto_approve_verified_helpers": council.auto_approve_verified_helpers,
+    }
+    audit_record(
+        actor=actor,
+        verb="council.settings_changed",
+        council=council,
+        target_type="council",
+        target_id=council.pk,
+        data={"before": before, "after": after},
+    )
+    return council

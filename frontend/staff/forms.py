@@ -215,3 +215,21 @@ class AuditFilterForm(forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", "The end date must be on or after the start date.")
         return data
+
+
+class CouncilSettingsForm(forms.Form):
+    max_travel_radius_m = forms.IntegerField(
+        label="Furthest a helper may offer to travel, in metres",
+        min_value=100,
+        max_value=50000,
+        error_messages={
+            "required": "Enter the furthest distance in metres.",
+            "invalid": "Enter the distance as a whole number of metres, like 8000.",
+            "min_value": "The furthest distance must be at least 100 metres.",
+            "max_value": "The furthest distance can be at most 50,000 metres.",
+        },
+    )
+    auto_approve_verified_helpers = forms.BooleanField(
+        required=False,
+        label="Publish offers from ID-checked helpers without waiting for review",
+    )

@@ -31,6 +31,8 @@ urlpatterns = [
     path("people/<int:pk>/", views.person_detail, name="person"),
     path("people/<int:pk>/suspend/", views.person_suspend, name="person_suspend"),
     path("people/<int:pk>/reinstate/", views.person_reinstate, name="person_reinstate"),
+    path("settings/", views.council_settings, name="settings"),
+    path("settings/categories/<slug:slug>/", views.category_switch, name="category_switch"),
     path("audit/", views.audit_log, name="audit"),
     path("audit/export.csv", views.audit_log_csv, name="audit_csv"),
 ]

@@ -23,7 +23,7 @@ from accounts.permissions import Capability, capabilities_of, staff_can
 from marketplace import selectors as marketplace_selectors
 from marketplace import services as marketplace_services
 from marketplace.audit import audit_record
-from marketplace.models import Need, Offer, Report
+from marketplace.models import Category, Need, Offer, Report
 
 from . import forms
 from .access import staff_view
@@ -39,6 +39,7 @@ NAV = [
     (C.SAFEGUARDING, "Concerns", "staff:concerns"),
     (C.PEOPLE, "People", "staff:people"),
     (C.AUDIT_LOG, "Audit log", "staff:audit"),
+    (C.COUNCIL_SETTINGS, "Settings", "staff:settings"),
 ]
 
 
@@ -604,6 +605,57 @@ def person_reinstate(request, pk: int):
             messages.success(request, f"{person.public_name} is reinstated.")
             return redirect("staff:person", pk=pk)
     return _person_page(request, pk, status=400, reinstate_form=form)
+
+
+# --- Council settings and category switches -------------------------------------------------
+def _settings_page(request, form, status=200):
+    return _render(
+        request,
+        "settings.html",
+        {
+            "form": form,
+            "categories": marketplace_selectors.categories_for(user=request.user),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(C.COUNCIL_SETTINGS)
+def council_settings(request):
+    council = request.staff_council
+    if request.method == "GET":
+        form = forms.CouncilSettingsForm(
+            initial={
+                "max_travel_radius_m": council.max_travel_radius_m,
+                "auto_approve_verified_helpers": council.auto_approve_verified_helpers,
+            }
+        )
+        return _settings_page(request, form)
+    form = forms.CouncilSettingsForm(request.POST)
+    if form.is_valid() and _call(
+        form, staff_services.council_settings_update, actor=request.user, **form.cleaned_data
+    ):
+        messages.success(request, "Settings saved.")
+        return redirect("staff:settings")
+    return _settings_page(request, form, status=400)
+
+
+@require_POST
+@staff_view(C.CATEGORY_SWITCHES)
+def category_switch(request, slug: str):
+    category = Category.objects.filter(slug=slug, is_active=True).first()
+    if category is None:
+        raise Http404("Not found.")
+    enabled = request.POST.get("enabled") == "on"
+    try:
+        marketplace_services.category_set_enabled(
+            actor=request.user, category=category, enabled=enabled
+        )
+    except NotFound:
+        raise Http404("Not found.") from None
+    messages.success(request, f"{category.name} is now {'on' if enabled else 'off'} in your area.")
+    return redirect("staff:settings")
 
 
 # --- Audit log -------------------------------------------------------------------------------

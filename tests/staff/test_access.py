@@ -47,6 +47,9 @@ URLS = [
     ("staff:person", "person", "get", C.PEOPLE, 200),
     ("staff:person_suspend", "person", "post", C.SUSPENSION, 400),
     ("staff:person_reinstate", "person", "post", C.SUSPENSION, 400),
+    ("staff:settings", None, "get", C.COUNCIL_SETTINGS, 200),
+    ("staff:settings", None, "post", C.COUNCIL_SETTINGS, 400),
+    ("staff:category_switch", "category", "post", C.CATEGORY_SWITCHES, 302),
     ("staff:audit", None, "get", C.AUDIT_LOG, 200),
     ("staff:audit_csv", None, "get", C.AUDIT_LOG, 200),
 ]
@@ -82,6 +85,8 @@ def records(home_council, council_admin, citizen, helper):
 def _url(name: str, key: str | None, records) -> str:
     if key is None:
         return reverse(name)
+    if key == "category":  # categories are shared; the switch acts on the actor's council
+        return reverse(name, kwargs={"slug": "gardening"})
     if key == "person_query":
         return f"{reverse(name)}?person={records['person'].pk}"
     if name in ("staff:moderation_item", "staff:moderation_approve", "staff:moderation_reject"):
@@ -135,7 +140,7 @@ def test_permission_matrix(
         assert response.status_code == 302
         assert response["Location"] == reverse("mfa_activate_totp")
     elif actor == "other_council_admin":
-        assert response.status_code == (404 if key else allowed)
+        assert response.status_code == (404 if key and key != "category" else allowed)
     elif capability in ROLE_CAPABILITIES[actor]:
         assert response.status_code == allowed, response.content[:2000]
     else:

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.errors import ApplicationError
 from accounts.models import HelperCheck, SafeguardingConcern
 from accounts.staff import concern_raise
 from marketplace.audit import audit_record
@@ -343,3 +344,35 @@ def test_console_pages_need_no_inline_code(client, council_admin, citizen):
         response = client.get(reverse(name))
         assert response.status_code == 200
         assert_no_inline_code(response.content.decode())
+
+
+# --- Settings --------------------------------------------------------------------------------
+def test_council_admin_changes_settings_and_switches_a_category_off(
+    client, council_admin, citizen, home_council
+):
+    client.force_login(council_admin)
+    page = client.get(reverse("staff:settings"))
+    assert page.status_code == 200
+    assert_no_inline_code(page.content.decode())
+    bad = client.post(reverse("staff:settings"), {"max_travel_radius_m": "50"})
+    assert bad.status_code == 400
+    assert "at least 100 metres" in bad.content.decode()
+    response = client.post(
+        reverse("staff:settings"),
+        {"max_travel_radius_m": "5000", "auto_approve_verified_helpers": "on"},
+    )
+    assert response.status_code == 302
+    home_council.refresh_from_db()
+    assert home_council.max_travel_radius_m == 5000
+    assert home_council.auto_approve_verified_helpers
+    event = AuditEvent.objects.get(verb="council.settings_changed")
+    assert event.data["before"]["max_travel_radius_m"] == 8000
+    assert event.data["after"]["max_travel_radius_m"] == 5000
+
+    response = client.post(reverse("staff:category_switch", args=["dog-walking"]))
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(verb="category.disabled").exists()
+    with pytest.raises(ApplicationError):
+        make_need(owner=citizen, slug="dog-walking")
+    client.post(reverse("staff:category_switch", args=["dog-walking"]), {"enabled": "on"})
+    assert make_need(owner=citizen, slug="dog-walking").pk
