@@ -113,7 +113,7 @@ def can_see_exact_location(*, user: User, listing: Need | Offer) -> bool:
 def needs_of_owner(*, user: User) -> QuerySet[Need]:
     return (
         Need.objects.filter(owner=user)
-        .select_related("category", "council")
+        .select_related("category", "council", "owner")
         .prefetch_related("slots")
         .order_by("-created_at", "-id")
     )
@@ -122,7 +122,7 @@ def needs_of_owner(*, user: User) -> QuerySet[Need]:
 def offers_of_helper(*, user: User) -> QuerySet[Offer]:
     return (
         Offer.objects.filter(helper=user)
-        .select_related("category", "council")
+        .select_related("category", "council", "helper")
         .prefetch_related("slots")
         .order_by("-created_at", "-id")
     )
