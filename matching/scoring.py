@@ -302,6 +302,7 @@ def score_pairs(
     viewer: str,
     council: Council | None = None,
     now: dt.datetime | None = None,
+    explain_pairs: bool = True,
 ) -> list[RankedPair]:
     """Score (need, offer, approximate distance in metres) triples, best first.
 
@@ -348,7 +349,9 @@ def score_pairs(
                 offer=offer,
                 score=round(combine(components, weights), 4),
                 components=components,
-                explanation=explain(
+                explanation=""
+                if not explain_pairs
+                else explain(
                     viewer=viewer,
                     band=band,
                     need_slots=n_slots,
