@@ -1,0 +1,121 @@
+"""Django admin (superusers only, at /django-admin/). Council staff use the staff console.
+
+Statuses and versions are read-only here: every status change goes through
+`marketplace.lifecycle` via the services, and the audit log is append-only.
+"""
+
+from django.contrib import admin
+from django.contrib.gis.admin import GISModelAdmin
+
+from .models import (
+    AuditEvent,
+    Block,
+    Category,
+    CouncilCategory,
+    Need,
+    NeedSlot,
+    Offer,
+    OfferSlot,
+    Postcode,
+    Report,
+)
+
+
+@admin.register(Postcode)
+class PostcodeAdmin(GISModelAdmin):
+    list_display = ["postcode", "district_code", "terminated"]
+    search_fields = ["postcode"]
+    list_filter = ["terminated"]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "slug",
+        "required_level",
+        "is_regulated_activity",
+        "is_meal",
+        "sort_order",
+        "is_active",
+    ]
+    list_editable = ["sort_order", "is_active"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(CouncilCategory)
+class CouncilCategoryAdmin(admin.ModelAdmin):
+    list_display = ["council", "category", "enabled"]
+    list_filter = ["council", "enabled"]
+
+
+class NeedSlotInline(admin.TabularInline):
+    model = NeedSlot
+    extra = 0
+
+
+class OfferSlotInline(admin.TabularInline):
+    model = OfferSlot
+    extra = 0
+
+
+class ListingAdmin(GISModelAdmin):
+    readonly_fields = [
+        "status",
+        "version",
+        "approx_location",
+        "published_at",
+        "created_at",
+        "updated_at",
+    ]
+    list_select_related = ["council", "category"]
+    search_fields = ["title", "description"]
+
+
+@admin.register(Need)
+class NeedAdmin(ListingAdmin):
+    list_display = ["title", "council", "category", "status", "urgency", "created_at"]
+    list_filter = ["status", "urgency", "council", "category"]
+    readonly_fields = [*ListingAdmin.readonly_fields, "closed_reason", "consent_recorded_at"]
+    raw_id_fields = ["owner", "recorded_by"]
+    inlines = [NeedSlotInline]
+
+
+@admin.register(Offer)
+class OfferAdmin(ListingAdmin):
+    list_display = ["__str__", "council", "category", "status", "radius_m", "capacity"]
+    list_filter = ["status", "council", "category"]
+    raw_id_fields = ["helper"]
+    inlines = [OfferSlotInline]
+
+
+@admin.register(Block)
+class BlockAdmin(admin.ModelAdmin):
+    list_display = ["blocker", "blocked", "created_at"]
+    raw_id_fields = ["blocker", "blocked"]
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = ["target_type", "target_id", "council", "status", "created_at"]
+    list_filter = ["status", "target_type", "council"]
+    raw_id_fields = ["reporter", "decided_by"]
+    readonly_fields = ["status", "decided_by", "decided_at", "decision_note", "created_at"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the database refuses updates and deletes of audit rows anyway."""
+
+    list_display = ["created_at", "verb", "target_type", "target_id", "actor_id", "council_id"]
+    list_filter = ["verb", "target_type"]
+    search_fields = ["verb"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,36 @@
+"""The expiry task and the admin registrations."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from marketplace.models import Need
+from marketplace.tasks import listings_expire
+from tests.marketplace import factories as mf
+
+pytestmark = pytest.mark.django_db
+
+
+def test_expiry_task_closes_stale_needs(citizen):
+    need = mf.need(owner=citizen)
+    Need.objects.filter(pk=need.pk).update(expires_at=timezone.now() - dt.timedelta(hours=1))
+    assert listings_expire.delay().get() == 1
+    need.refresh_from_db()
+    assert (need.status, need.closed_reason) == ("closed", "expired")
+
+
+@pytest.mark.parametrize("model", ["need", "offer", "category", "report", "auditevent", "block"])
+def test_admin_pages_open_for_superusers(client, citizen, helper, model):
+    mf.need(owner=citizen)
+    mf.offer(helper=helper)
+    admin = get_user_model().objects.create_superuser("root@kith.example", "pw-long-enough")
+    client.force_login(admin)
+    assert client.get(f"/django-admin/marketplace/{model}/").status_code == 200
+
+
+def test_audit_log_cannot_be_edited_in_admin(client):
+    admin = get_user_model().objects.create_superuser("root@kith.example", "pw-long-enough")
+    client.force_login(admin)
+    assert client.get("/django-admin/marketplace/auditevent/add/").status_code == 403
