@@ -376,3 +376,25 @@ def test_council_admin_changes_settings_and_switches_a_category_off(
         make_need(owner=citizen, slug="dog-walking")
     client.post(reverse("staff:category_switch", args=["dog-walking"]), {"enabled": "on"})
     assert make_need(owner=citizen, slug="dog-walking").pk
+
+
+def test_revoke_a_check_from_the_page_pauses_the_offer(client, moderator, helper):
+    from marketplace import services as marketplace_services
+    from tests.staff.conftest import record_check
+
+    check = record_check(actor=moderator, helper=helper)
+    offer = make_offer(helper=helper, slug="gardening")
+    marketplace_services.moderation_approve(actor=moderator, kind="offer", listing_id=offer.pk)
+    client.force_login(moderator)
+    url = reverse("staff:check_revoke", args=[check.pk])
+    response = client.post(url, {"reason": ""}, follow=True)
+    assert "Say why the check is being revoked." in response.content.decode()
+    check.refresh_from_db()
+    assert check.revoked_at is None
+
+    response = client.post(url, {"reason": "Certificate was for someone else"})
+    assert response.status_code == 302
+    check.refresh_from_db()
+    offer.refresh_from_db()
+    assert check.revoked_at is not None and offer.status == Offer.Status.PAUSED
+    assert AuditEvent.objects.filter(verb="helper_check.revoked", target_id=check.pk).exists()
