@@ -21,6 +21,7 @@ class Command(BaseCommand):
             accounts_demo.seed_accounts(council=council)
             # Later steps (listings, matches) are added here as the apps grow.
             extra: list[str] = []
+            extra.append(marketplace_demo.seed_listings(council=council))
         self.stdout.write(
             self.style.SUCCESS(f"Demo council: {council.name} ({postcodes} postcodes)")
         )
