@@ -220,7 +220,7 @@ class RankedPair:
 
 
 @dataclass
-class _Context:
+class ScoringContext:
     need_slots: dict[int, list] = field(default_factory=dict)
     offer_slots: dict[int, list] = field(default_factory=dict)
     helper_stats: dict[int, tuple[int, int]] = field(default_factory=dict)
@@ -229,10 +229,10 @@ class _Context:
     holding: dict[int, int] = field(default_factory=dict)
 
 
-def _load_context(needs: list[Need], offers: list[Offer]) -> _Context:
+def _load_context(needs: list[Need], offers: list[Offer]) -> ScoringContext:
     from .models import Feedback, Match  # local: models import nothing from here
 
-    ctx = _Context()
+    ctx = ScoringContext()
     need_ids = {n.pk for n in needs}
     offer_ids = {o.pk for o in offers}
     helper_ids = {o.helper_id for o in offers}
@@ -303,6 +303,7 @@ def score_pairs(
     council: Council | None = None,
     now: dt.datetime | None = None,
     explain_pairs: bool = True,
+    context: ScoringContext | None = None,
 ) -> list[RankedPair]:
     """Score (need, offer, approximate distance in metres) triples, best first.
 
@@ -315,7 +316,7 @@ def score_pairs(
     now = now or timezone.now()
     needs = list({n.pk: n for n, _, _ in pairs}.values())
     offers = list({o.pk: o for _, o, _ in pairs}.values())
-    ctx = _load_context(needs, offers)
+    ctx = context if context is not None else _load_context(needs, offers)
     weights = council_weights(council or needs[0].council)
     ranked = []
     for need, offer, approx_m in pairs:

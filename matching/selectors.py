@@ -13,8 +13,14 @@ counts only eligible rows and nothing is filtered per row in Python.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from dataclasses import dataclass
+
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance
+from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
+from django.db import connection
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -22,10 +28,11 @@ from django.utils import timezone
 from accounts.errors import NotFound
 from accounts.models import HelperCheck, User
 from accounts.permissions import active_staff_membership
-from marketplace.models import Block, Need, NeedSlot, Offer, OfferSlot
+from marketplace.availability import WeeklySlot
+from marketplace.models import Block, Need, NeedSlot, Offer
 
 from .models import AlertPreference, Match, Message
-from .scoring import RankedPair, score_pairs
+from .scoring import RankedPair, ScoringContext, score_pairs
 
 # Ranking scores this many of the nearest eligible candidates, then returns the best `limit`.
 CANDIDATE_POOL = 50
@@ -86,68 +93,235 @@ def _blocked(*, a_ref, b_ref):
     )
 
 
-def offer_candidates_for_need(*, need: Need, limit: int = CANDIDATE_POOL) -> QuerySet[Offer]:
-    """Open offers that may help with `need`, nearest first, every hard constraint applied.
+_OFFER_CANDIDATES_SQL = """
+SELECT c.id, c.helper_id, c.title, c.radius_m, c.capacity, c.languages, c.dietary_capabilities,
+       c.ax, c.ay, c.knn, c.approx_m, c.helper_view_m, c.holding,
+       hu.display_name, hu.preferred_languages,
+       COALESCE((SELECT json_agg(json_build_array(s.weekday, s.start, s."end"))
+                 FROM marketplace_offerslot s WHERE s.offer_id = c.id), '[]') AS slots,
+       st.completed, st.failed, fb.rating_sum, fb.rating_n,
+       EXISTS (
+           SELECT 1 FROM matching_match pm
+           JOIN marketplace_need pn ON pn.id = pm.need_id
+           JOIN marketplace_offer po ON po.id = pm.offer_id
+           WHERE pm.status = 'completed' AND pn.owner_id = %(owner)s
+             AND po.helper_id = c.helper_id
+             AND NOT EXISTS (SELECT 1 FROM matching_feedback bf WHERE bf.match_id = pm.id
+                             AND bf.author_id = %(owner)s AND bf.rating <= 2)
+       ) AS good
+FROM (
+    SELECT o.id, o.helper_id, o.title, o.radius_m, o.capacity, o.languages,
+           o.dietary_capabilities,
+           ST_X(o.approx_location::geometry) AS ax, ST_Y(o.approx_location::geometry) AS ay,
+           o.location <-> %(p)s::geography AS knn,
+           ST_Distance(o.approx_location, %(p)s::geography) AS approx_m,
+           ST_Distance(o.location, %(pa)s::geography) AS helper_view_m,
+           h.holding
+    FROM marketplace_offer o
+    JOIN accounts_user hu ON hu.id = o.helper_id
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS holding FROM matching_match hm
+        WHERE hm.offer_id = o.id AND hm.status IN ('accepted', 'active')
+    ) h
+    WHERE o.status = 'open' AND o.council_id = %(council)s AND o.category_id = %(category)s
+      AND ST_DWithin(o.location, %(p)s::geography, %(bound)s)
+      AND ST_DWithin(o.location, %(p)s::geography, o.radius_m)
+      AND o.helper_id <> %(owner)s
+      AND hu.suspended_at IS NULL AND hu.is_active
+      AND h.holding < o.capacity
+      AND NOT EXISTS (
+          SELECT 1 FROM marketplace_block b
+          WHERE (b.blocker_id = %(owner)s AND b.blocked_id = o.helper_id)
+             OR (b.blocker_id = o.helper_id AND b.blocked_id = %(owner)s))
+      AND NOT EXISTS (
+          SELECT 1 FROM matching_match xm
+          WHERE xm.need_id = %(need)s AND xm.offer_id = o.id AND xm.status = ANY(%(not_again)s))
+      {extra}
+    ORDER BY o.location <-> %(p)s::geography
+    LIMIT %(limit)s
+) c
+JOIN accounts_user hu ON hu.id = c.helper_id
+CROSS JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE sm.status = 'completed') AS completed,
+           count(*) FILTER (WHERE sm.status = 'cancelled' AND sm.ended_by_id = c.helper_id)
+               AS failed
+    FROM matching_match sm JOIN marketplace_offer so ON so.id = sm.offer_id
+    WHERE so.helper_id = c.helper_id
+) st
+CROSS JOIN LATERAL (
+    SELECT COALESCE(sum(f.rating), 0) AS rating_sum, count(*) AS rating_n
+    FROM matching_feedback f
+    JOIN matching_match fm ON fm.id = f.match_id
+    JOIN marketplace_offer fo ON fo.id = fm.offer_id AND fo.helper_id = f.subject_id
+    WHERE f.subject_id = c.helper_id
+) fb
+ORDER BY c.knn
+"""
 
-    Annotates `approx_m`: metres from the need's exact point to the offer's approximate
-    point (what a person may be told, as a band).
+_CHECK_SQL = """AND EXISTS (
+          SELECT 1 FROM accounts_helpercheck hc
+          WHERE hc.user_id = o.helper_id AND hc.revoked_at IS NULL
+            AND (hc.expires_on IS NULL OR hc.expires_on >= %(today)s)
+            AND hc.kind = ANY(%(kinds)s))"""
+_SLOTS_SQL = """AND (NOT EXISTS (SELECT 1 FROM marketplace_offerslot os WHERE os.offer_id = o.id)
+           OR EXISTS (
+               SELECT 1 FROM marketplace_offerslot os,
+                    unnest(%(wd)s::int[], %(st)s::time[], %(en)s::time[]) AS ns(wd, st, en)
+               WHERE os.offer_id = o.id AND os.weekday = ns.wd
+                 AND os.start < ns.en AND os."end" > ns.st))"""
+_RING_SQL = "AND ST_DWithin(o.location, %(p)s::geography, %(ring)s)"
+_OPTED_IN_SQL = """AND EXISTS (SELECT 1 FROM matching_alertpreference ap
+                 WHERE ap.user_id = o.helper_id AND ap.opted_in)"""
+
+
+def offer_candidates_sql(
+    *,
+    need: Need,
+    limit: int = CANDIDATE_POOL,
+    ring_m: int | None = None,
+    alerts_opted_in: bool = False,
+    need_slots: list | None = None,
+) -> tuple[str, dict]:
+    """The candidate statement for a need and its parameters (also used by EXPLAIN tests).
+
+    Hand-written SQL rather than the ORM: this is the hottest query in Kith, and one
+    statement returns the candidates with everything scoring needs (slots, history, ratings,
+    past matches) for only the LIMIT rows, in a fixed shape the planner serves with a KNN scan.
     """
-    return eligible_offers_for_need(need=need)[:limit]
+    category = need.category
+    extra = []
+    params = {
+        "p": need.location.ewkt,
+        "pa": need.approx_location.ewkt,
+        "council": need.council_id,
+        "category": need.category_id,
+        "bound": search_bound_m(need.council),
+        "owner": need.owner_id,
+        "need": need.pk,
+        "not_again": list(NOT_AGAIN),
+        "limit": limit,
+    }
+    if category.required_level:
+        extra.append(_CHECK_SQL)
+        params["today"] = timezone.localdate()
+        params["kinds"] = _kinds_meeting(category.required_level)
+    if need.helper_gender_preference:
+        extra.append("AND hu.gender = %(gender)s")
+        params["gender"] = need.helper_gender_preference
+    if category.is_meal and need.dietary_requirements:
+        extra.append("AND o.dietary_capabilities @> %(diet)s::varchar[]")
+        params["diet"] = list(need.dietary_requirements)
+    slots = need_slots if need_slots is not None else list(need.slots.all())
+    if slots:
+        extra.append(_SLOTS_SQL)
+        params["wd"] = [s.weekday for s in slots]
+        params["st"] = [s.start for s in slots]
+        params["en"] = [s.end for s in slots]
+    if ring_m is not None:
+        extra.append(_RING_SQL)
+        params["ring"] = ring_m
+    if alerts_opted_in:
+        extra.append(_OPTED_IN_SQL)
+    return _OFFER_CANDIDATES_SQL.format(extra="\n      ".join(extra)), params
 
 
-def eligible_offers_for_need(*, need: Need) -> QuerySet[Offer]:
-    """`offer_candidates_for_need` before the LIMIT, for callers that add a filter (alerts
-    add a smaller ring and the helper's opt-in). Always slice it."""
+@dataclass
+class _OfferScoringData:
+    slots: list
+    completed: int
+    failed: int
+    rating_sum: float
+    rating_n: int
+    good: bool
+
+
+def offer_candidates_for_need(
+    *,
+    need: Need,
+    limit: int = CANDIDATE_POOL,
+    ring_m: int | None = None,
+    alerts_opted_in: bool = False,
+    need_slots: list | None = None,
+) -> list[Offer]:
+    """Open offers that may help with `need`, nearest first, every hard constraint applied,
+    in one indexed statement (see the module docstring).
+
+    Each offer carries `approx_m` (metres from the need's exact point to the offer's
+    approximate point: what a person may be told, as a band), `holding` (places taken) and
+    `scoring` (what `matching.scoring` needs). `ring_m` narrows the search (alerts);
+    `alerts_opted_in` keeps helpers who asked for alerts.
+    """
     owner = need.owner
     if need.status != Need.Status.OPEN or owner.is_suspended or not owner.is_active:
-        return Offer.objects.none()
-    point = need.location
-    category = need.category
-    qs = (
-        Offer.objects.filter(
-            status=Offer.Status.OPEN,
+        return []
+    sql, params = offer_candidates_sql(
+        need=need,
+        limit=limit,
+        ring_m=ring_m,
+        alerts_opted_in=alerts_opted_in,
+        need_slots=need_slots,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    offers = []
+    for (
+        oid,
+        helper_id,
+        title,
+        radius_m,
+        capacity,
+        languages,
+        diet,
+        ax,
+        ay,
+        knn,
+        approx_m,
+        helper_view_m,
+        holding,
+        display_name,
+        preferred,
+        slots,
+        completed,
+        failed,
+        rating_sum,
+        rating_n,
+        good,
+    ) in rows:
+        helper = User(id=helper_id, display_name=display_name, preferred_languages=preferred)
+        offer = Offer(
+            id=oid,
+            helper_id=helper_id,
             council_id=need.council_id,
             category_id=need.category_id,
-            location__dwithin=(point, D(m=search_bound_m(need.council))),
+            title=title,
+            radius_m=radius_m,
+            capacity=capacity,
+            languages=languages,
+            dietary_capabilities=diet,
+            status=Offer.Status.OPEN,
+            approx_location=Point(ax, ay, srid=4326),
         )
-        .filter(location__dwithin=(point, F("radius_m")))
-        .exclude(helper_id=need.owner_id)
-        .filter(helper__suspended_at__isnull=True, helper__is_active=True)
-        .annotate(holding=_holding(field="offer"))
-        .filter(holding__lt=F("capacity"))
-        .filter(~Exists(_blocked(a_ref=OuterRef("helper_id"), b_ref=need.owner_id)))
-        .filter(
-            ~Exists(
-                Match.objects.filter(need_id=need.pk, offer_id=OuterRef("pk"), status__in=NOT_AGAIN)
-            )
+        offer.helper = helper
+        offer.category = need.category
+        offer.knn, offer.approx_m, offer.holding = knn, approx_m, holding
+        # From the helper's exact point to the need's grid cell: the band a helper may see.
+        offer.helper_view_m = helper_view_m
+        if isinstance(slots, str):
+            slots = json.loads(slots)
+        offer.scoring = _OfferScoringData(
+            slots=[
+                WeeklySlot(int(d), dt.time.fromisoformat(a), dt.time.fromisoformat(b))
+                for d, a, b in slots
+            ],
+            completed=completed,
+            failed=failed,
+            rating_sum=float(rating_sum),
+            rating_n=rating_n,
+            good=good,
         )
-    )
-    if category.required_level:
-        qs = qs.filter(
-            Exists(_valid_checks(user_ref=OuterRef("helper_id"), level=category.required_level))
-        )
-    if need.helper_gender_preference:
-        qs = qs.filter(helper__gender=need.helper_gender_preference)
-    if category.is_meal and need.dietary_requirements:
-        qs = qs.filter(dietary_capabilities__contains=list(need.dietary_requirements))
-    need_slots = list(need.slots.all())
-    if need_slots:
-        qs = qs.filter(
-            ~Exists(OfferSlot.objects.filter(offer_id=OuterRef("pk")))
-            | Exists(
-                OfferSlot.objects.filter(offer_id=OuterRef("pk")).filter(
-                    _slot_overlap_q(need_slots)
-                )
-            )
-        )
-    return (
-        qs.select_related("helper")
-        .annotate(
-            knn=GeometryDistance("location", point),
-            approx_m=Distance("approx_location", point),
-        )
-        .order_by("knn")
-    )
+        offers.append(offer)
+    return offers
 
 
 def need_candidates_for_offer(*, offer: Offer, limit: int = CANDIDATE_POOL) -> QuerySet[Need]:
@@ -210,10 +384,26 @@ def need_candidates_for_offer(*, offer: Offer, limit: int = CANDIDATE_POOL) -> Q
 
 
 def ranked_offers_for_need(*, need: Need, limit: int = 10) -> list[RankedPair]:
-    """The best `limit` offers for a need, with components and an explanation each."""
-    candidates = list(offer_candidates_for_need(need=need))
-    pairs = [(need, offer, offer.approx_m.m) for offer in candidates]
-    return score_pairs(pairs=pairs, viewer="need", council=need.council)[:limit]
+    """The best `limit` offers for a need, with components and an explanation each.
+
+    Two queries: the need's weekly times, then the candidate statement, which brings
+    everything the score needs."""
+    need_slots = list(need.slots.all())
+    candidates = offer_candidates_for_need(need=need, need_slots=need_slots)
+    if not candidates:
+        return []
+    context = ScoringContext(
+        need_slots={need.pk: need_slots},
+        offer_slots={o.pk: o.scoring.slots for o in candidates},
+        helper_stats={o.helper_id: (o.scoring.completed, o.scoring.failed) for o in candidates},
+        helper_ratings={
+            o.helper_id: (o.scoring.rating_sum, o.scoring.rating_n) for o in candidates
+        },
+        good_pairs={(need.owner_id, o.helper_id) for o in candidates if o.scoring.good},
+        holding={o.pk: o.holding for o in candidates},
+    )
+    pairs = [(need, offer, float(offer.approx_m)) for offer in candidates]
+    return score_pairs(pairs=pairs, viewer="need", council=need.council, context=context)[:limit]
 
 
 def ranked_needs_for_offer(*, offer: Offer, limit: int = 10) -> list[RankedPair]:

@@ -16,10 +16,8 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.contrib.gis.measure import D
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,8 +25,7 @@ from marketplace.models import Need, Urgency
 from marketplace.places import distance_band
 
 from .models import AlertPreference, AlertSent
-from .scoring import metres_between
-from .selectors import eligible_offers_for_need, search_bound_m
+from .selectors import offer_candidates_for_need, search_bound_m
 
 logger = logging.getLogger(__name__)
 
@@ -92,26 +89,25 @@ def alert_urgent_need(need_id: int) -> int:
     reached = set(AlertSent.objects.filter(need=need).values_list("helper_id", flat=True))
     bound = search_bound_m(need.council)
     rings = sorted({min(r, bound) for r in ALERT_RINGS_M})
-    opted_in = AlertPreference.objects.filter(user_id=OuterRef("helper_id"), opted_in=True)
     sent = 0
     skipped: set[int] = set()
     for ring in rings:
         if len(reached) >= ALERT_TARGET_HELPERS:
             break
-        offers = (
-            eligible_offers_for_need(need=need)
-            .filter(location__dwithin=(need.location, D(m=ring)))
-            .filter(Exists(opted_in))
-            .exclude(helper_id__in=reached | skipped)
-            .select_related("helper__alert_preference")[:200]
-        )
+        offers = offer_candidates_for_need(need=need, limit=200, ring_m=ring, alerts_opted_in=True)
+        prefs = {
+            p.user_id: p
+            for p in AlertPreference.objects.select_related("user").filter(
+                user_id__in={o.helper_id for o in offers}
+            )
+        }
         for offer in offers:
             if len(reached) >= ALERT_TARGET_HELPERS:
                 break
-            helper = offer.helper
-            if helper.pk in reached or helper.pk in skipped:
+            if offer.helper_id in reached or offer.helper_id in skipped:
                 continue
-            pref = helper.alert_preference
+            pref = prefs[offer.helper_id]
+            helper = pref.user
             if in_quiet_hours(pref=pref, at=local_time):
                 skipped.add(helper.pk)
                 continue
@@ -123,7 +119,9 @@ def alert_urgent_need(need_id: int) -> int:
                 continue
             try:
                 with transaction.atomic():
-                    AlertSent.objects.create(need=need, offer=offer, helper=helper, ring_m=ring)
+                    AlertSent.objects.create(
+                        need=need, offer_id=offer.pk, helper=helper, ring_m=ring
+                    )
             except IntegrityError:
                 reached.add(helper.pk)  # another run got there first
                 continue
@@ -135,7 +133,7 @@ def alert_urgent_need(need_id: int) -> int:
                     f"{ALERT_SUBJECT}",
                     message=_email_body(
                         need=need,
-                        band=distance_band(metres_between(offer.location, need.approx_location)),
+                        band=distance_band(offer.helper_view_m),
                         token=pref.unsubscribe_token,
                     ),
                     from_email=None,

@@ -14,7 +14,11 @@ from accounts.models import HelperCheck
 from marketplace.models import Block, Need, Offer
 from marketplace.places import approximate_point
 from matching.models import Match
-from matching.selectors import need_candidates_for_offer, offer_candidates_for_need
+from matching.selectors import (
+    need_candidates_for_offer,
+    offer_candidates_for_need,
+    offer_candidates_sql,
+)
 from tests.matching.factories import (
     category,
     grant_check,
@@ -248,6 +252,12 @@ def _plan(qs) -> str:
     return qs.explain()
 
 
+def _sql_plan(sql, params) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
 @pytest.mark.slow
 def test_every_matching_query_uses_the_gist_index_and_never_scans_listings(mcouncil):
     _bulk_listings(mcouncil, 10000)
@@ -266,8 +276,11 @@ def test_every_matching_query_uses_the_gist_index_and_never_scans_listings(mcoun
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE marketplace_offer; ANALYZE marketplace_need")
     plans = {
-        "offers for need": _plan(offer_candidates_for_need(need=need)),
-        "offers for meal need": _plan(offer_candidates_for_need(need=meal_need)),
+        "offers for need": _sql_plan(*offer_candidates_sql(need=need)),
+        "offers for meal need": _sql_plan(*offer_candidates_sql(need=meal_need)),
+        "alert ring": _sql_plan(
+            *offer_candidates_sql(need=need, ring_m=1000, alerts_opted_in=True)
+        ),
         "needs for offer": _plan(need_candidates_for_offer(offer=offer)),
         "needs for meal offer": _plan(need_candidates_for_offer(offer=meal_offer)),
     }
@@ -280,7 +293,7 @@ def test_every_matching_query_uses_the_gist_index_and_never_scans_listings(mcoun
         for table, index in cursor.fetchall():
             gist.setdefault(table, set()).add(index)
     for name, plan in plans.items():
-        table = "marketplace_offer" if name.startswith("offers") else "marketplace_need"
+        table = "marketplace_need" if name.startswith("needs") else "marketplace_offer"
         used = {
             index for index in gist[table] if f" on {index}" in plan or f"using {index}" in plan
         }
