@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from django.contrib.gis.geos import Point
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import exceptions, generics, serializers, status
@@ -26,6 +27,7 @@ from accounts.permissions import Capability, staff_can, staff_council_for, staff
 
 from . import selectors, services
 from .audit import audit_record
+from .contact_details import has_contact_details
 from .models import (
     Block,
     Category,
@@ -42,6 +44,40 @@ MAX_ID = 2**63 - 1
 
 
 # --- Plumbing --------------------------------------------------------------------------------
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": 'A clear message in "detail", or messages per field.',
+    "additionalProperties": True,
+}
+
+
+class MarketplaceAutoSchema(AutoSchema):
+    """Documents the error answers every marketplace endpoint can give, so that clients (and
+    schema-driven fuzzers) know them: 400 (a rule or a field refused), 401 (not signed in),
+    403 (staff without two-factor authentication), 404 (missing or not yours), 409 (stale)."""
+
+    ERRORS = {
+        "400": "Refused: the message says why.",
+        "401": "Not signed in.",
+        "403": "Not allowed.",
+        "404": "Not found (or not yours: the two are never told apart).",
+        "409": "Someone changed this since you read it.",
+    }
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction == "response":
+            for code, description in self.ERRORS.items():
+                responses.setdefault(
+                    code,
+                    {
+                        "description": description,
+                        "content": {"application/json": {"schema": ERROR_SCHEMA}},
+                    },
+                )
+        return responses
+
+
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = services.STALE_VERSION_MESSAGE
@@ -51,6 +87,8 @@ class Conflict(exceptions.APIException):
 class MarketplaceApiMixin:
     """Domain "not found" becomes a 404 and a stale version a 409; other domain errors
     become a 400 with their message (config.api.exception_handler)."""
+
+    schema = MarketplaceAutoSchema()
 
     def handle_exception(self, exc):
         if isinstance(exc, DomainNotFound):
@@ -99,6 +137,18 @@ class LatLonField(serializers.Field):
         return {"lat": round(value.y, 6), "lon": round(value.x, 6)}
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class PublicNameField(serializers.Field):
+    """A person's name as others see it. A display name that holds contact details (someone
+    typed their number in as a name) is replaced by the neutral stand-in."""
+
+    def to_representation(self, value):
+        name = value.public_name
+        if has_contact_details(name) or "@" in name:
+            return f"Kith member {value.pk}"
+        return name
+
+
 class SlotSerializer(serializers.Serializer):
     weekday = serializers.IntegerField(
         min_value=0, max_value=6, help_text="0 is Monday, 6 is Sunday."
@@ -117,7 +167,6 @@ def _languages_field():
     )
 
 
-@extend_schema_field({"type": "string", "enum": DietaryTag.values})
 class DietaryTagField(serializers.ChoiceField):
     def __init__(self, **kwargs):
         super().__init__(choices=DietaryTag.choices, **kwargs)
@@ -186,7 +235,7 @@ class NeedPublicOutput(ListingOutputBase):
     """A need as other signed-in people see it: no exact place, postcode or contact details."""
 
     owner_id = serializers.IntegerField()
-    owner_name = serializers.CharField(source="owner.public_name")
+    owner_name = PublicNameField(source="owner")
     urgency = serializers.CharField()
     timing = serializers.CharField()
     starts_at = serializers.DateTimeField(allow_null=True)
@@ -223,12 +272,11 @@ class NeedStaffQueueOutput(NeedPublicOutput):
     created_at = serializers.DateTimeField()
 
 
-class NeedStaffOutput(NeedStaffQueueOutput):
-    """For staff of the need's council: the exact place too (each read is audited)."""
+class NeedStaffOutput(NeedOwnerOutput):
+    """For staff of the need's council: everything the owner sees, and who recorded it
+    (each read is audited)."""
 
-    version = serializers.IntegerField()
-    postcode = serializers.CharField()
-    location = LatLonField()
+    recorded_by_id = serializers.IntegerField(allow_null=True)
     consent_recorded_at = serializers.DateTimeField(allow_null=True)
     consent_note = serializers.CharField()
 
@@ -342,9 +390,10 @@ class NeedListCreateApi(MarketplaceApiMixin, generics.ListAPIView):
 class NeedDetailApi(MarketplaceApiMixin, APIView):
     @extend_schema(
         summary="One need",
-        description="Owners see their exact place; staff of the need's council see it too "
-        "(audited); everyone else sees the approximate location and a distance band.",
-        responses=NeedOwnerOutput,
+        description="Everyone who may see the need gets at least these fields. The owner, and "
+        "staff of the need's council (audited), also get the fields of NeedOwnerOutput, "
+        "including the exact place; nobody else ever does.",
+        responses=NeedPublicOutput,
     )
     def get(self, request, pk: int):
         need = selectors.access_need(user=request.user, need_id=pk)
@@ -426,7 +475,7 @@ class NeedsNearApi(_NearApi):
 # --- Offers ----------------------------------------------------------------------------------
 class OfferPublicOutput(ListingOutputBase):
     helper_id = serializers.IntegerField()
-    helper_name = serializers.CharField(source="helper.public_name")
+    helper_name = PublicNameField(source="helper")
     capacity = serializers.IntegerField()
     dietary_capabilities = serializers.ListField(child=serializers.CharField())
     reach_band = serializers.SerializerMethodField()
@@ -457,10 +506,8 @@ class OfferStaffQueueOutput(OfferPublicOutput):
     created_at = serializers.DateTimeField()
 
 
-class OfferStaffOutput(OfferStaffQueueOutput):
-    version = serializers.IntegerField()
-    postcode = serializers.CharField()
-    location = LatLonField()
+class OfferStaffOutput(OfferOwnerOutput):
+    """For staff of the offer's council: everything the helper sees (each read is audited)."""
 
 
 class OfferCreateInput(serializers.Serializer):
@@ -533,7 +580,13 @@ class OfferListCreateApi(MarketplaceApiMixin, generics.ListAPIView):
 
 
 class OfferDetailApi(MarketplaceApiMixin, APIView):
-    @extend_schema(summary="One offer", responses=OfferOwnerOutput)
+    @extend_schema(
+        summary="One offer",
+        description="Everyone who may see the offer gets at least these fields. The helper, "
+        "and staff of the offer's council (audited), also get the fields of OfferOwnerOutput, "
+        "including the exact place; nobody else ever does.",
+        responses=OfferPublicOutput,
+    )
     def get(self, request, pk: int):
         offer = selectors.access_offer(user=request.user, offer_id=pk)
         return Response(_offer_output(offer=offer, viewer=request.user))
@@ -682,7 +735,7 @@ class BlockInput(serializers.Serializer):
 
 class BlockOutput(serializers.Serializer):
     person_id = serializers.IntegerField(source="blocked_id")
-    person_name = serializers.CharField(source="blocked.public_name")
+    person_name = PublicNameField(source="blocked")
     created_at = serializers.DateTimeField()
 
 

@@ -323,3 +323,19 @@ def test_schema_documents_every_marketplace_endpoint(api_client):
     public = schema["components"]["schemas"]["NeedPublicOutput"]["properties"]
     assert "location" not in public and "postcode" not in public
     assert StaffMembership  # roles are exercised in the permission matrix
+
+
+def test_a_display_name_holding_contact_details_is_not_shown(citizen, helper, moderator):
+    citizen.display_name = "Maggie 07700 900123"
+    citizen.save()
+    need = mf.open_need(owner=citizen, moderator=moderator)
+    body = client_for(helper).get(f"/api/v1/needs/{need.pk}/").json()
+    assert body["owner_name"] == f"Kith member {citizen.pk}"
+
+
+def test_error_answers_are_documented(api_client):
+    schema = api_client.get(
+        "/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json"
+    ).json()
+    patch = schema["paths"]["/api/v1/needs/{id}/"]["patch"]["responses"]
+    assert {"200", "400", "401", "404", "409"} <= set(patch)
