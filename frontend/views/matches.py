@@ -90,13 +90,22 @@ def _step(request, match_id: int, action, success: str):
 @require_POST
 @home_required
 def match_accept(request, match_id: int):
-    match, _ = _party_match(request, match_id)
-    return _step(
-        request,
-        match.pk,
-        lambda: matching_services.match_accept(user=request.user, match_id=match.pk),
-        "You have said yes. Once you have both agreed, you can send each other messages.",
-    )
+    match, role = _party_match(request, match_id)
+    try:
+        accepted = matching_services.match_accept(user=request.user, match_id=match.pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        other = _other_person(accepted, role).public_name
+        messages.success(
+            request,
+            f"You have accepted. You can now send {other} messages to arrange the help."
+            if accepted.status == Match.Status.ACCEPTED
+            else f"You have said yes. We are waiting for {other} to agree.",
+        )
+    return redirect("match_detail", match_id=match.pk)
 
 
 @require_POST

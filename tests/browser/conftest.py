@@ -1,0 +1,157 @@
+"""Browser tests: Debian's Chromium driven by Playwright's sync API against pytest-django's
+live server. Every page visited is checked with axe-core (from node_modules) and saved as a
+screenshot in test-artifacts/screenshots/ for a person to look at."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django refuses database access
+# from a thread with a running loop unless told that this is deliberate.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/kith.sh browser`.")
+    if not AXE.exists():
+        pytest.fail("node_modules/axe-core is missing: run `bash scripts/kith.sh node`.")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Pages:
+    """Screenshots and accessibility checks for every page a test visits."""
+
+    def __init__(self, test_name: str):
+        self.dir = SCREENSHOTS / test_name
+        self.dir.mkdir(parents=True, exist_ok=True)
+        for old in self.dir.glob("*.png"):
+            old.unlink()
+        self.count = 0
+        self.checked: list[str] = []
+        self.failed_requests: list[str] = []
+
+    def watch(self, context) -> None:
+        """Record every answer of 400 or more, and every request that failed outright."""
+        context.on(
+            "response",
+            lambda r: (
+                self.failed_requests.append(
+                    f"{r.status} {r.request.method} {r.url} (on {r.frame.url})"
+                )
+                if r.status >= 400
+                else None
+            ),
+        )
+        context.on(
+            "requestfailed",
+            lambda r: self.failed_requests.append(
+                f"failed {r.method} {r.url}: {r.failure} (on {r.frame.url})"
+            ),
+        )
+
+    def check(self, page, name: str, *, javascript: bool = True) -> list[dict]:
+        """Screenshot the page and assert axe finds no serious or critical violation."""
+        page.wait_for_load_state("load")
+        self.count += 1
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+        page.screenshot(path=str(self.dir / f"{self.count:02d}-{slug}.png"), full_page=True)
+        violations = run_axe(page) if javascript else run_axe_on_static_copy(page)
+        bad = [v for v in violations if v["impact"] in ("serious", "critical")]
+        assert not bad, f"axe found problems on {name} ({page.url}):\n" + json.dumps(bad, indent=2)
+        self.checked.append(name)
+        return violations
+
+
+def run_axe(page) -> list[dict]:
+    return page.evaluate(
+        """async (tags) => {
+            const result = await window.axe.run(document, {runOnly: {type: "tag", values: tags}});
+            return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 5).map(n => n.target.join(" "))
+            }));
+        }""",
+        AXE_TAGS,
+    )
+
+
+def run_axe_on_static_copy(page) -> list[dict]:
+    """A context with JavaScript switched off cannot run axe itself: check the HTML it was
+    served (same stylesheets, no scripts) in a scratch page of a JavaScript-enabled context."""
+    html = page.content()
+    url = page.url
+    browser = page.context.browser
+    scratch = browser.new_context()
+    scratch.add_init_script(path=str(AXE))
+    try:
+        checker = scratch.new_page()
+        # Same origin, so the stylesheets load; scripts are stripped to match what the
+        # JavaScript-less visitor saw.
+        checker.route(
+            url,
+            lambda route: route.fulfill(
+                status=200,
+                content_type="text/html; charset=utf-8",
+                body=re.sub(r"<script\b[^>]*>.*?</script>", "", html, flags=re.S),
+            ),
+        )
+        checker.goto(url)
+        checker.wait_for_load_state("load")
+        return run_axe(checker)
+    finally:
+        scratch.close()
+
+
+@pytest.fixture
+def pages(request):
+    return Pages(re.sub(r"[^A-Za-z0-9_]+", "_", request.node.name))
+
+
+@pytest.fixture
+def new_context(chromium, pages):
+    """Browser contexts (one per person) with axe-core injected into every document."""
+    contexts = []
+
+    def make(*, javascript: bool = True):
+        context = chromium.new_context(
+            java_script_enabled=javascript, viewport={"width": 1024, "height": 768}
+        )
+        context.set_default_timeout(15_000)
+        if javascript:
+            # An init script is added by the DevTools protocol, so Kith's
+            # Content-Security-Policy (no inline scripts) does not block it.
+            context.add_init_script(path=str(AXE))
+        pages.watch(context)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
