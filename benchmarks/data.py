@@ -121,10 +121,10 @@ def _copy(table: str, columns: list[str], rows) -> None:
     buf.seek(0)
     connection.ensure_connection()
     raw = connection.connection
-    with raw.cursor() as cur:
-        with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            while chunk := buf.read(1 << 20):
-                copy.write(chunk)
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with raw.cursor() as cur, cur.copy(statement) as copy:
+        while chunk := buf.read(1 << 20):
+            copy.write(chunk)
 
 
 def _ewkt(lon: float, lat: float) -> str:

@@ -1,17 +1,18 @@
 """Matching rounds: an optimal assignment over all of a council's open needs and offers,
 proposed for staff review beside the greedy assignment of the same input.
 
-1. Edges: every eligible (need, offer) pair, from one SQL statement with the same hard
-   constraints as the candidate search. Each need keeps its `ROUND_EDGES_PER_NEED` nearest
-   eligible offers (a LATERAL KNN probe per need on the GiST index), which keeps the problem
-   linear in the number of needs.
+1. Edges: every eligible (need, offer) pair. The council's open listings are read in two
+   statements and paired with a KD-tree per category (each helper's own radius), then the
+   same hard constraints as the candidate search are applied. Each need keeps its
+   `ROUND_EDGES_PER_NEED` nearest eligible offers, which keeps the problem linear in the
+   number of needs.
 2. Scores: the same components and council weights as ranking (`matching.scoring`).
 3. Assignment: a bipartite b-matching (a need takes up to its free places, an offer up to
-   its free capacity). Lexicographic objective, solved as two LPs with HiGHS
-   (`scipy.optimize.milp`): first the most places filled, then the highest total score among
-   assignments that fill that many. The constraint matrix of a bipartite b-matching is
-   totally unimodular and the second phase optimises over a face of that polytope, so
-   the optimum is integral (the solver is still told the variables are integers).
+   its free capacity). Lexicographic objective, solved as two LPs with HiGHS' dual simplex
+   (`scipy.optimize.linprog`): first the most places filled, then the highest total score
+   among assignments that fill that many. The constraint matrix of a bipartite b-matching is
+   totally unimodular and the second phase optimises over a face of that polytope, so the
+   vertex found is integral (checked; `milp` with integrality is the fallback).
 4. Greedy for comparison: best score first while both sides have room.
 
 "Needs met" counts places filled: a need asking for two helpers counts twice.
@@ -19,22 +20,27 @@ proposed for staff review beside the greedy assignment of the same input.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import coo_matrix
+from scipy.spatial import cKDTree
 
 from accounts.errors import ApplicationError, NotFound
 from accounts.models import Council, HelperCheck, User
 from marketplace.audit import audit_record
-from marketplace.models import Need, Offer
+from marketplace.availability import overlap_minutes
+from marketplace.models import Block, Need, NeedSlot, Offer, OfferSlot
 
-from .models import Match, Round, RoundProposal
-from .scoring import score_pairs
+from . import scoring
+from .models import Feedback, Match, Round, RoundProposal
+from .scoring import council_weights, score_pairs
 from .selectors import NOT_AGAIN, search_bound_m, staff_council_id
 
 ROUND_EDGES_PER_NEED = 12
@@ -59,133 +65,219 @@ class Assignment:
     seconds: float = 0.0
 
 
-_EDGE_SQL = """
-WITH needs AS (
-    SELECT n.id, n.location, n.category_id, n.owner_id, n.helper_gender_preference,
-           n.dietary_requirements, n.helpers_wanted, c.required_level, c.is_meal
-    FROM marketplace_need n
-    JOIN accounts_user nu ON nu.id = n.owner_id
-    JOIN marketplace_category c ON c.id = n.category_id
-    WHERE n.council_id = %(council)s AND n.status = 'open'
-      AND nu.suspended_at IS NULL AND nu.is_active
-)
-SELECT needs.id, o.id, o.approx_m
-FROM needs
-CROSS JOIN LATERAL (
-    SELECT o.id, ST_Distance(o.approx_location, needs.location) AS approx_m
-    FROM marketplace_offer o
-    JOIN accounts_user hu ON hu.id = o.helper_id
-    WHERE o.status = 'open' AND o.council_id = %(council)s
-      AND o.category_id = needs.category_id
-      AND ST_DWithin(o.location, needs.location, %(bound)s)
-      AND ST_DWithin(o.location, needs.location, o.radius_m)
-      AND o.helper_id <> needs.owner_id
-      AND hu.suspended_at IS NULL AND hu.is_active
-      AND (needs.helper_gender_preference = '' OR hu.gender = needs.helper_gender_preference)
-      AND (NOT needs.is_meal OR o.dietary_capabilities @> needs.dietary_requirements)
-      AND (needs.required_level = 0 OR EXISTS (
-            SELECT 1 FROM accounts_helpercheck hc
-            WHERE hc.user_id = o.helper_id AND hc.revoked_at IS NULL
-              AND (hc.expires_on IS NULL OR hc.expires_on >= %(today)s)
-              AND ({level_case}) >= needs.required_level))
-      AND NOT EXISTS (
-            SELECT 1 FROM marketplace_block b
-            WHERE (b.blocker_id = needs.owner_id AND b.blocked_id = o.helper_id)
-               OR (b.blocker_id = o.helper_id AND b.blocked_id = needs.owner_id))
-      AND NOT EXISTS (
-            SELECT 1 FROM matching_match m
-            WHERE m.need_id = needs.id AND m.offer_id = o.id AND m.status = ANY(%(not_again)s))
-      AND (NOT EXISTS (SELECT 1 FROM marketplace_needslot ns WHERE ns.need_id = needs.id)
-           OR NOT EXISTS (SELECT 1 FROM marketplace_offerslot os WHERE os.offer_id = o.id)
-           OR EXISTS (
-                SELECT 1 FROM marketplace_needslot ns
-                JOIN marketplace_offerslot os
-                  ON os.offer_id = o.id AND os.weekday = ns.weekday
-                 AND os.start < ns."end" AND os."end" > ns.start
-                WHERE ns.need_id = needs.id))
-    ORDER BY o.location <-> needs.location
-    LIMIT %(per_need)s
-) o
+_OFFERS_SQL = """
+SELECT o.id, o.helper_id, o.category_id, ST_X(o.location::geometry), ST_Y(o.location::geometry),
+       ST_X(o.approx_location::geometry), ST_Y(o.approx_location::geometry),
+       o.radius_m, o.capacity, o.languages, o.dietary_capabilities,
+       u.gender, u.preferred_languages,
+       COALESCE((SELECT max(CASE hc.kind {level_whens} ELSE 0 END)
+                 FROM accounts_helpercheck hc
+                 WHERE hc.user_id = o.helper_id AND hc.revoked_at IS NULL
+                   AND (hc.expires_on IS NULL OR hc.expires_on >= %(today)s)), 0) AS level,
+       (SELECT count(*) FROM matching_match m
+        WHERE m.offer_id = o.id AND m.status IN ('accepted', 'active')) AS holding
+FROM marketplace_offer o JOIN accounts_user u ON u.id = o.helper_id
+WHERE o.council_id = %(council)s AND o.status = 'open'
+  AND u.suspended_at IS NULL AND u.is_active
+"""
+_NEEDS_SQL = """
+SELECT n.id, n.owner_id, n.category_id, ST_X(n.location::geometry), ST_Y(n.location::geometry),
+       n.helpers_wanted, n.helper_gender_preference, n.dietary_requirements, n.languages,
+       n.published_at, u.preferred_languages, c.required_level, c.is_meal,
+       (SELECT count(*) FROM matching_match m
+        WHERE m.need_id = n.id AND m.status IN ('accepted', 'active')) AS holding
+FROM marketplace_need n
+JOIN accounts_user u ON u.id = n.owner_id
+JOIN marketplace_category c ON c.id = n.category_id
+WHERE n.council_id = %(council)s AND n.status = 'open'
+  AND u.suspended_at IS NULL AND u.is_active
 """
 
 
 def _level_case() -> str:
-    whens = " ".join(
+    return " ".join(
         f"WHEN '{kind}' THEN {int(level)}" for kind, level in HelperCheck.LEVEL_FOR_KIND.items()
     )
-    return f"CASE hc.kind {whens} ELSE 0 END"
 
 
-def _holding(field_name: str, ids) -> dict[int, int]:
-    from django.db.models import Count
+def _fetch(sql: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
-    return dict(
-        Match.objects.filter(**{f"{field_name}_id__in": ids}, status__in=Match.HOLDING)
-        .order_by()
-        .values_list(f"{field_name}_id")
-        .annotate(n=Count("id"))
-    )
+
+def _metres_xy(lon, lat, lon0: float, lat0: float):
+    """A local equirectangular projection around the council (error well under 0.1% at the
+    scale of one council), so a KD-tree can find pairs within each helper's radius."""
+    k = _M_PER_DEG * math.cos(math.radians(lat0))
+    return (np.asarray(lon) - lon0) * k, (np.asarray(lat) - lat0) * _M_PER_DEG
+
+
+_M_PER_DEG = 111_320.0
 
 
 def build_problem(*, council: Council, per_need: int = ROUND_EDGES_PER_NEED) -> Problem:
-    """Every eligible pair of the council's open needs and offers, with scores and the free
-    places on each side."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _EDGE_SQL.format(level_case=_level_case()),
-            {
-                "council": council.pk,
-                "bound": search_bound_m(council),
-                "today": timezone.localdate(),
-                "not_again": list(NOT_AGAIN),
-                "per_need": per_need,
-            },
-        )
-        rows = cursor.fetchall()
-    need_ids = sorted({r[0] for r in rows})
-    offer_ids = sorted({r[1] for r in rows})
-    needs = {
-        n.pk: n
-        for n in Need.objects.filter(pk__in=need_ids)
-        .select_related("owner")
-        .only(
-            "id",
-            "owner_id",
-            "languages",
-            "published_at",
-            "helpers_wanted",
-            "council_id",
-            "owner__preferred_languages",
-        )
-    }
-    offers = {
-        o.pk: o
-        for o in Offer.objects.filter(pk__in=offer_ids)
-        .select_related("helper")
-        .only("id", "helper_id", "languages", "radius_m", "capacity", "helper__preferred_languages")
-    }
-    held_needs = _holding("need", need_ids)
-    held_offers = _holding("offer", offer_ids)
-    need_cap = {i: max(0, needs[i].helpers_wanted - held_needs.get(i, 0)) for i in need_ids}
-    offer_cap = {i: max(0, offers[i].capacity - held_offers.get(i, 0)) for i in offer_ids}
-    for o in offers.values():
-        o.holding = held_offers.get(o.pk, 0)
-    ranked = score_pairs(
-        pairs=[(needs[n], offers[o], float(d)) for n, o, d in rows],
-        viewer="need",
-        council=council,
-        explain_pairs=False,
+    """Every eligible pair of the council's open needs and offers (each need keeping its
+    `per_need` nearest eligible offers), with scores and the free places on each side.
+
+    A round looks at every listing of the council at once, so instead of one index probe
+    per need it reads the council's open listings in two statements and pairs them with a
+    KD-tree per category, then applies the same hard constraints as the candidate search
+    (`matching.services.pair_problem` is the one-pair version) and the same scores.
+    """
+    today = timezone.localdate()
+    offers = _fetch(
+        _OFFERS_SQL.format(level_whens=_level_case()), {"council": council.pk, "today": today}
     )
-    ranked.sort(key=lambda r: (r.need.pk, r.offer.pk))
+    needs = _fetch(_NEEDS_SQL, {"council": council.pk})
+    if not offers or not needs:
+        return Problem([], [], {}, {}, [], [], [])
+    offer_ids = [o[0] for o in offers]
+    need_ids_all = [n[0] for n in needs]
+    people = {o[1] for o in offers} | {n[1] for n in needs}
+    blocks = set(
+        Block.objects.filter(blocker_id__in=people, blocked_id__in=people).values_list(
+            "blocker_id", "blocked_id"
+        )
+    )
+    not_again = set(
+        Match.objects.filter(offer_id__in=offer_ids, status__in=NOT_AGAIN).values_list(
+            "need_id", "offer_id"
+        )
+    )
+    need_slots: dict[int, list] = {}
+    for s in NeedSlot.objects.filter(need_id__in=need_ids_all).order_by():
+        need_slots.setdefault(s.need_id, []).append(s)
+    offer_slots: dict[int, list] = {}
+    for s in OfferSlot.objects.filter(offer_id__in=offer_ids).order_by():
+        offer_slots.setdefault(s.offer_id, []).append(s)
+    centre = council.boundary.centroid
+    bound = search_bound_m(council)
+    offer_by_cat: dict[int, list[int]] = {}
+    for i, o in enumerate(offers):
+        offer_by_cat.setdefault(o[2], []).append(i)
+    edges: list[tuple[int, int, float]] = []  # (need index, offer index, approx metres)
+    for cat, idx in offer_by_cat.items():
+        cat_needs = [j for j, n in enumerate(needs) if n[2] == cat]
+        if not cat_needs:
+            continue
+        ox, oy = _metres_xy([offers[i][3] for i in idx], [offers[i][4] for i in idx], *centre)
+        nx, ny = _metres_xy(
+            [needs[j][3] for j in cat_needs], [needs[j][4] for j in cat_needs], *centre
+        )
+        tree = cKDTree(np.column_stack([nx, ny]))
+        radii = np.minimum([offers[i][7] for i in idx], bound)
+        hits = tree.query_ball_point(np.column_stack([ox, oy]), r=radii)
+        for k, found in enumerate(hits):
+            i = idx[k]
+            for f in found:
+                j = cat_needs[f]
+                dist = math.hypot(ox[k] - nx[f], oy[k] - ny[f])
+                edges.append((j, i, dist))
+    # Hard constraints, then each need's nearest `per_need`.
+    kept: dict[int, list[tuple[float, int]]] = {}
+    for j, i, dist in edges:
+        n, o = needs[j], offers[i]
+        owner, helper = n[1], o[1]
+        if owner == helper or (owner, helper) in blocks or (helper, owner) in blocks:
+            continue
+        if (n[0], o[0]) in not_again or o[13] < n[11]:
+            continue
+        if n[6] and o[11] != n[6]:
+            continue
+        if n[12] and not set(n[7]) <= set(o[10]):
+            continue
+        ns, os_ = need_slots.get(n[0]), offer_slots.get(o[0])
+        if ns and os_ and overlap_minutes(ns, os_) == 0:
+            continue
+        kept.setdefault(j, []).append((dist, i))
+    # Scores: the same components and weights as ranking, without the sentences.
+    weights = council_weights(council)
+    now = timezone.now()
+    helper_ids = {offers[i][1] for pairs in kept.values() for _, i in pairs}
+    stats, ratings, good = _history(helper_ids=helper_ids, owner_ids={n[1] for n in needs})
+    result_edges, scores, approx = [], [], []
+    offer_cap = {o[0]: max(0, o[8] - o[14]) for o in offers}
+    need_cap = {n[0]: max(0, n[5] - n[13]) for n in needs}
+    for j, pairs in kept.items():
+        pairs.sort()
+        n = needs[j]
+        wanted = list(n[8] or n[10] or [])
+        for _dist, i in pairs[:per_need]:
+            o = offers[i]
+            spoken = list(o[9] or o[12] or [])
+            approx_m = scoring.haversine_m(n[3], n[4], o[5], o[6])
+            completed, failed = stats.get(o[1], (0, 0))
+            rsum, rn = ratings.get(o[1], (0.0, 0))
+            components = {
+                "proximity": scoring.proximity(distance_m=approx_m, radius_m=o[7]),
+                "availability": scoring.availability(
+                    need_slots=need_slots.get(n[0], []), offer_slots=offer_slots.get(o[0], [])
+                ),
+                "language": scoring.language(wanted=wanted, spoken=spoken),
+                "reliability": scoring.reliability(
+                    completed=completed, failed=failed, rating_sum=rsum, rating_n=rn
+                ),
+                "continuity": scoring.continuity(had_good_match=(n[1], o[1]) in good),
+                "waiting": scoring.waiting(published_at=n[9], now=now),
+                "load": scoring.load(holding=o[14], capacity=o[8]),
+            }
+            result_edges.append((n[0], o[0]))
+            scores.append(round(scoring.combine(components, weights), 4))
+            approx.append(approx_m)
+    used_needs = sorted({e[0] for e in result_edges})
+    used_offers = sorted({e[1] for e in result_edges})
     return Problem(
-        need_ids=need_ids,
-        offer_ids=offer_ids,
-        need_cap=need_cap,
-        offer_cap=offer_cap,
-        edges=[(r.need.pk, r.offer.pk) for r in ranked],
-        scores=[r.score for r in ranked],
-        approx_m=[r.approx_distance_m for r in ranked],
+        need_ids=used_needs,
+        offer_ids=used_offers,
+        need_cap={k: need_cap[k] for k in used_needs},
+        offer_cap={k: offer_cap[k] for k in used_offers},
+        edges=result_edges,
+        scores=scores,
+        approx_m=approx,
     )
+
+
+def _history(*, helper_ids, owner_ids):
+    """Completions, cancellations, ratings and past good matches, in three queries."""
+    from django.db.models import Count, F, Q, Sum
+
+    stats = {
+        r["offer__helper_id"]: (r["completed"], r["failed"])
+        for r in Match.objects.filter(offer__helper_id__in=helper_ids)
+        .order_by()
+        .values("offer__helper_id")
+        .annotate(
+            completed=Count("id", filter=Q(status=Match.Status.COMPLETED)),
+            failed=Count(
+                "id",
+                filter=Q(status=Match.Status.CANCELLED, ended_by_id=F("offer__helper_id")),
+            ),
+        )
+    }
+    ratings = {
+        r["subject_id"]: (float(r["total"]), r["n"])
+        for r in Feedback.objects.filter(
+            subject_id__in=helper_ids, match__offer__helper_id=F("subject_id")
+        )
+        .order_by()
+        .values("subject_id")
+        .annotate(total=Sum("rating"), n=Count("id"))
+    }
+    bad = Feedback.objects.filter(
+        match=OuterRef("pk"), author_id=OuterRef("need__owner_id"), rating__lte=2
+    )
+    good = set(
+        Match.objects.filter(
+            status=Match.Status.COMPLETED,
+            need__owner_id__in=owner_ids,
+            offer__helper_id__in=helper_ids,
+        )
+        .filter(~Exists(bad))
+        .order_by()
+        .values_list("need__owner_id", "offer__helper_id")
+    )
+    return stats, ratings, good
 
 
 # --- Solvers (pure functions of the problem) --------------------------------------------------
@@ -232,18 +324,35 @@ def optimal_assignment(problem: Problem) -> Assignment:
         + [problem.offer_cap[o] for o in problem.offer_ids],
         dtype=float,
     )
-    capacity = LinearConstraint(a, -np.inf, caps)
-    bounds = Bounds(0, 1)
-    integrality = np.ones(m)
-    first = milp(-np.ones(m), constraints=[capacity], bounds=bounds, integrality=integrality)
-    if not first.success:
+    scores = np.asarray(problem.scores, dtype=float)
+    # Phase 1: most places filled. Phase 2: best total score among those. Both are LPs over a
+    # totally unimodular system (phase 2 optimises over a face of the phase-1 polytope), so
+    # the dual simplex returns an integral vertex; if rounding ever disagrees, the same
+    # problem is re-solved with integrality enforced.
+    first = linprog(-np.ones(m), A_ub=a, b_ub=caps, bounds=(0, 1), method="highs-ds")
+    if first.status != 0:
         raise RuntimeError(f"Round solver failed: {first.message}")
     filled = round(-first.fun)
-    scores = np.asarray(problem.scores, dtype=float)
-    exactly = LinearConstraint(np.ones((1, m)), filled, filled)
-    second = milp(-scores, constraints=[capacity, exactly], bounds=bounds, integrality=integrality)
-    if not second.success:
-        raise RuntimeError(f"Round solver failed: {second.message}")
+    second = linprog(
+        -scores,
+        A_ub=a,
+        b_ub=caps,
+        A_eq=np.ones((1, m)),
+        b_eq=[filled],
+        bounds=(0, 1),
+        method="highs-ds",
+    )
+    if second.status != 0 or np.max(np.abs(second.x - np.round(second.x))) > 1e-6:
+        capacity = LinearConstraint(a, -np.inf, caps)
+        exactly = LinearConstraint(np.ones((1, m)), filled, filled)
+        second = milp(
+            -scores,
+            constraints=[capacity, exactly],
+            bounds=Bounds(0, 1),
+            integrality=np.ones(m),
+        )
+        if not second.success:
+            raise RuntimeError(f"Round solver failed: {second.message}")
     chosen = [i for i, x in enumerate(second.x) if x > 0.5]
     return _summarise(problem, chosen, time.perf_counter() - started)
 

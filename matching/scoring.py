@@ -72,7 +72,11 @@ def metres_between(a, b) -> float | None:
     """Great-circle metres between two WGS84 points (for a band; never shown exactly)."""
     if a is None or b is None:
         return None
-    lon1, lat1, lon2, lat2 = map(math.radians, (a.x, a.y, b.x, b.y))
+    return haversine_m(a.x, a.y, b.x, b.y)
+
+
+def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    lon1, lat1, lon2, lat2 = map(math.radians, (lon1, lat1, lon2, lat2))
     h = (
         math.sin((lat2 - lat1) / 2) ** 2
         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
