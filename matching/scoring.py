@@ -141,6 +141,22 @@ def combine(components: dict[str, float], weights: dict[str, float]) -> float:
 
 
 # --- Explanation ----------------------------------------------------------------------------
+# Listings may store ISO 639-1 codes ("pl") or names ("Polish"); people read names.
+LANGUAGE_NAMES = {
+    "ar": "Arabic", "bn": "Bengali", "cy": "Welsh", "de": "German", "en": "English",
+    "es": "Spanish", "fa": "Persian", "fr": "French", "gd": "Gaelic", "gu": "Gujarati",
+    "hi": "Hindi", "it": "Italian", "ku": "Kurdish", "lt": "Lithuanian", "pa": "Punjabi",
+    "pl": "Polish", "pt": "Portuguese", "ro": "Romanian", "ru": "Russian", "so": "Somali",
+    "ta": "Tamil", "ti": "Tigrinya", "tr": "Turkish", "uk": "Ukrainian", "ur": "Urdu",
+    "zh": "Chinese",
+}  # fmt: skip
+
+
+def language_name(value: str) -> str:
+    value = value.strip()
+    return LANGUAGE_NAMES.get(value.lower(), value[:1].upper() + value[1:])
+
+
 def _part_of_day(t: dt.time) -> str:
     if t.hour < 12:
         return "morning"
@@ -193,9 +209,9 @@ def explain(
     parts = [band or "distance unknown"]
     parts.append(times_phrase(need_slots=need_slots, offer_slots=offer_slots, viewer=viewer))
     # English is assumed; only other shared languages are worth saying.
-    other = [lang for lang in shared_languages if lang.lower() != "english"]
+    other = sorted({language_name(lang) for lang in shared_languages} - {"English"})
     if other:
-        parts.append("speaks " + _and(sorted(other)))
+        parts.append("speaks " + _and(other))
     if viewer == "need":
         if had_good_match:
             parts.append("has helped you before")

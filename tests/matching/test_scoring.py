@@ -171,3 +171,19 @@ def test_ranking_runs_a_fixed_number_of_queries(mcouncil, django_assert_max_num_
     with django_assert_max_num_queries(7):
         ranked = ranked_offers_for_need(need=need)
     assert len(ranked) == 8
+
+
+def test_language_codes_read_as_names_and_english_is_not_mentioned():
+    text = scoring.explain(
+        viewer="need",
+        band="less than 1 km away",
+        need_slots=[],
+        offer_slots=[],
+        shared_languages=["en", "pl"],
+        completed=2,
+        had_good_match=False,
+        waiting_days=0,
+    )
+    assert text == (
+        "less than 1 km away · times to be arranged · speaks Polish · has completed 2 matches"
+    )

@@ -22,6 +22,7 @@ class Command(BaseCommand):
             # Later steps (listings, matches) are added here as the apps grow.
             extra: list[str] = []
             extra.append(marketplace_demo.seed_listings(council=council))
+            extra.append(__import__("matching.demo").demo.seed_matches(council=council))
         self.stdout.write(
             self.style.SUCCESS(f"Demo council: {council.name} ({postcodes} postcodes)")
         )
