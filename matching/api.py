@@ -455,3 +455,122 @@ class AlertUnsubscribeApi(MatchingApiMixin, APIView):
     def get(self, request, token: str):
         # Following the emailed link is enough (turning alerts off is safe to repeat).
         return self.post(request, token)
+
+
+# --- Rounds (council staff) -----------------------------------------------------------------
+class RoundOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    summary = inline_serializer(
+        "RoundSummary",
+        {
+            "needs": serializers.IntegerField(),
+            "offers": serializers.IntegerField(),
+            "pairs_considered": serializers.IntegerField(),
+            "optimal": inline_serializer(
+                "RoundOptimal",
+                {
+                    "needs_met": serializers.IntegerField(),
+                    "total_score": serializers.FloatField(),
+                },
+            ),
+            "greedy": inline_serializer(
+                "RoundGreedy",
+                {
+                    "needs_met": serializers.IntegerField(),
+                    "total_score": serializers.FloatField(),
+                },
+            ),
+            "seconds": serializers.FloatField(),
+        },
+    )
+    proposals = inline_serializer(
+        "RoundProposalOut",
+        {
+            "need_id": serializers.IntegerField(),
+            "need_title": serializers.CharField(),
+            "offer_id": serializers.IntegerField(),
+            "helper_name": serializers.CharField(),
+            "score": serializers.FloatField(),
+            "explanation": serializers.CharField(),
+        },
+        many=True,
+    )
+
+
+def _round(rnd) -> dict:
+    proposals = rnd.proposals.select_related("need", "offer__helper").order_by("-score", "id")
+    return {
+        "id": rnd.pk,
+        "status": rnd.status,
+        "created_at": rnd.created_at,
+        "summary": rnd.summary,
+        "proposals": [
+            {
+                "need_id": p.need_id,
+                "need_title": p.need.title,
+                "offer_id": p.offer_id,
+                "helper_name": p.offer.helper.public_name,
+                "score": p.score,
+                "explanation": p.explanation,
+            }
+            for p in proposals
+        ],
+    }
+
+
+def _staff_council(request):
+    from accounts.models import Council
+
+    council_id = selectors.staff_council_id(request.user)
+    if council_id is None:
+        raise exceptions.NotFound()
+    return Council.objects.get(pk=council_id)
+
+
+class RoundListCreateApi(MatchingApiMixin, APIView):
+    @extend_schema(
+        summary="Run a matching round over your council's open needs and offers",
+        request=None,
+        responses={201: RoundOutputSerializer},
+    )
+    def post(self, request):
+        from .rounds import round_run
+
+        rnd = round_run(council=_staff_council(request), actor=request.user)
+        return Response(_round(rnd), status=status.HTTP_201_CREATED)
+
+
+class RoundDetailApi(MatchingApiMixin, APIView):
+    @extend_schema(summary="A round and its proposals", responses=RoundOutputSerializer)
+    def get(self, request, pk: int):
+        from .models import Round
+
+        rnd = Round.objects.filter(pk=pk, council=_staff_council(request)).first()
+        if rnd is None:
+            raise exceptions.NotFound()
+        return Response(_round(rnd))
+
+
+class RoundApplyApi(MatchingApiMixin, APIView):
+    @extend_schema(
+        summary="Propose a round's matches to the people in them",
+        request=None,
+        responses=inline_serializer(
+            "RoundApplyOut",
+            {"proposed": serializers.IntegerField(), "skipped": serializers.IntegerField()},
+        ),
+    )
+    def post(self, request, pk: int):
+        from .rounds import round_apply
+
+        return Response(round_apply(staff=request.user, round_id=pk))
+
+
+class RoundDiscardApi(MatchingApiMixin, APIView):
+    @extend_schema(summary="Discard a round", request=None, responses=RoundOutputSerializer)
+    def post(self, request, pk: int):
+        from .rounds import round_discard
+
+        return Response(_round(round_discard(staff=request.user, round_id=pk)))

@@ -238,3 +238,24 @@ def test_schema_documents_the_matching_endpoints(world):
         "/api/v1/me/alerts/",
     ):
         assert path in paths, path
+
+
+@pytest.mark.parametrize("who, expected", [("staff", 201), ("away_staff", 201), ("citizen", 404)])
+def test_staff_run_a_round_for_their_own_council_only(world, who, expected):
+    response = client_for(world[who]).post("/api/v1/staff/rounds/")
+    assert response.status_code == expected
+    if who == "away_staff":
+        assert response.json()["summary"]["needs"] == 0  # their council has no listings
+    if who == "staff":
+        body = response.json()
+        assert body["summary"]["optimal"]["needs_met"] == 1
+        [proposal] = body["proposals"]
+        assert proposal["helper_name"] == world["helper"].public_name
+        round_id = body["id"]
+        away = client_for(world["away_staff"])
+        assert away.get(f"/api/v1/staff/rounds/{round_id}/").status_code == 404
+        assert away.post(f"/api/v1/staff/rounds/{round_id}/apply/").status_code == 404
+        applied = client_for(world["staff"]).post(f"/api/v1/staff/rounds/{round_id}/apply/")
+        assert applied.json() == {"proposed": 1, "skipped": 0}
+        again = client_for(world["staff"]).post(f"/api/v1/staff/rounds/{round_id}/discard/")
+        assert again.status_code == 400
