@@ -10,6 +10,7 @@ import json
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -427,15 +428,24 @@ def _concern_page(request, concern, status=200, **forms_):
         "note_form": forms_.get("note_form") or forms.ConcernNoteForm(),
         "close_form": forms_.get("close_form") or forms.ConcernCloseForm(),
         "suspend_form": forms.SuspendForm(initial={"concern": concern.pk}),
-        "history": _history(
-            council=council, target_type="safeguardingconcern", target_id=concern.pk
-        ),
+        "history": _concern_history(council=council, concern=concern),
     }
     # The page shows the error summary for whichever form was sent.
     context["form"] = (
         forms_.get("assign_form") or forms_.get("note_form") or forms_.get("close_form")
     )
     return _render(request, "concern_detail.html", context, status=status)
+
+
+def _concern_history(*, council, concern):
+    """The concern's own events and the suspensions made from it, newest first."""
+    events = staff_services.audit_events_for_council(council=council)
+    return list(
+        events.filter(
+            Q(target_type="safeguardingconcern", target_id=concern.pk)
+            | Q(verb__in=["person.suspended"], data__concern_id=concern.pk)
+        )[:100]
+    )
 
 
 def _concern(request, pk) -> SafeguardingConcern:
@@ -573,8 +583,9 @@ def person_suspend(request, pk: int):
         if result is not None:
             messages.success(
                 request,
-                f"{result.person.public_name} is suspended. {result.needs_closed} needs and "
-                f"{result.offers_closed} offers withdrawn; {result.matches_ended} matches ended.",
+                f"{result.person.public_name} is suspended. Needs withdrawn: "
+                f"{result.needs_closed}. Offers withdrawn: {result.offers_closed}. "
+                f"Matches ended: {result.matches_ended}.",
             )
             if form.cleaned_data["concern"]:
                 return redirect("staff:concern", pk=form.cleaned_data["concern"])

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import HelperCheck, StaffMembership
 from marketplace import services as marketplace_services
 from marketplace.models import Category
+from tests.browser.conftest import chromium, new_context, pages  # noqa: F401 (browser fixtures)
 from tests.factories import CouncilFactory, UserFactory, square
 
 Role = StaffMembership.Role

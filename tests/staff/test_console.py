@@ -225,6 +225,8 @@ def test_concern_raised_assigned_noted_person_suspended_and_closed(
         assert response.status_code == 302, response.content.decode()[:3000]
         assert audit_count() > before, url
 
+    history = client.get(reverse("staff:concern", args=[concern.pk])).content.decode()
+    assert "person.suspended" in history and "concern.closed" in history
     concern.refresh_from_db()
     helper.refresh_from_db()
     offer.refresh_from_db()
