@@ -29,3 +29,24 @@ format:
 bench: install
 	$(KITH) database
 	$(PY) -m benchmarks
+
+# --- Production runtime on this machine (docs/deploy.md, docs/runbook.md) -------------------
+.PHONY: prod prod-stop backup restore bench-load
+
+prod: install ## gunicorn + Celery worker + beat with production settings, local PostgreSQL/Redis
+	$(KITH) database
+	bash scripts/prod.sh start
+
+prod-stop: ## Stop what `make prod` started
+	bash scripts/prod.sh stop
+
+backup: ## pg_dump (custom format) of the database; FILE=... to choose where
+	bash scripts/prod.sh backup $(FILE)
+
+restore: ## pg_restore FILE=... into the database (replaces its contents)
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=path/to/kith.dump" >&2; exit 2; }
+	bash scripts/prod.sh restore $(FILE)
+
+bench-load: install ## Requests per second against gunicorn with 1 and 2 workers (prints figures)
+	$(KITH) database
+	$(PY) -m benchmarks.load_http

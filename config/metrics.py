@@ -35,7 +35,9 @@ class KithCollector:
             labels=["council", "quantile"],
         )
         waiting = GaugeMetricFamily(
-            "kith_needs_waiting", "Open needs without an accepted match, by council.", ["council"]
+            "kith_needs_waiting",
+            "Open needs without an accepted match, by council.",
+            labels=["council"],
         )
         with connection.cursor() as cursor:
             cursor.execute(
@@ -80,7 +82,9 @@ class KithCollector:
 
     def _queues(self):
         depth = GaugeMetricFamily(
-            "kith_queue_depth", "Tasks waiting in each Celery queue on the broker.", ["queue"]
+            "kith_queue_depth",
+            "Tasks waiting in each Celery queue on the broker.",
+            labels=["queue"],
         )
         up = GaugeMetricFamily("kith_broker_up", "1 when the broker answered this scrape.")
         broker = settings.CELERY_BROKER_URL

@@ -57,7 +57,8 @@ def _check_worker() -> dict:
 
     timeout = settings.KITH_HEALTH_WORKER_TIMEOUT
     try:
-        replies = celery_app.control.ping(timeout=timeout, limit=1)
+        with celery_app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
+            replies = celery_app.control.ping(timeout=timeout, limit=1, connection=conn)
     except Exception as exc:  # noqa: BLE001 – a broker failure is reported by its own check
         logger.warning("healthz: worker ping failed: %s", exc)
         replies = []

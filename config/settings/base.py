@@ -219,6 +219,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Workers log through Django's LOGGING (JSON in production), not Celery's own root handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Periodic work for `celery beat`. A task is scheduled only once its module defines it, so the
 # schedule never names a task a worker cannot run (see _scheduled_if_defined below).
 KITH_BEAT_SCHEDULE = {
@@ -229,6 +231,10 @@ KITH_BEAT_SCHEDULE = {
     "enforce-helper-check-expiry": {
         "task": "accounts.tasks.helper_checks_enforce_expiry",
         "schedule": env.int("KITH_CHECK_EXPIRY_EVERY_SECONDS", default=6 * 3600),
+    },
+    "expire-stale-proposals": {
+        "task": "matching.tasks.expire_stale_proposals",
+        "schedule": env.int("KITH_PROPOSAL_EXPIRY_EVERY_SECONDS", default=3600),
     },
     "apply-retention": {
         "task": "marketplace.tasks.retention_apply",

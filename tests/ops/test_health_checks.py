@@ -1,0 +1,68 @@
+"""/healthz reports each dependency: Redis (cache and broker) and the worker, besides the
+database covered in tests/test_health.py."""
+
+import socket
+
+import pytest
+from django.test import override_settings
+
+from tests.ops.conftest import BROKER
+
+pytestmark = pytest.mark.django_db
+
+
+def _closed_port_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def test_in_process_tasks_need_no_worker(client):
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok"
+    assert body["checks"]["worker"] == {
+        "ok": True,
+        "required": False,
+        "skipped": "tasks run in-process",
+    }
+
+
+@override_settings(REDIS_URL="redis://127.0.0.1:6379/15")
+def test_cache_redis_checked_when_configured(client):
+    body = client.get("/healthz").json()
+    assert body["checks"]["cache"] == {"ok": True, "required": True}
+
+
+def test_unreachable_cache_makes_the_service_unavailable(client):
+    with override_settings(REDIS_URL=_closed_port_url()):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["checks"]["cache"] == {"ok": False, "required": True, "error": "cache unreachable"}
+    assert body["checks"]["database"]["ok"] is True
+
+
+def test_unreachable_broker_makes_the_service_unavailable(client):
+    with override_settings(CELERY_TASK_ALWAYS_EAGER=False, CELERY_BROKER_URL=_closed_port_url()):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["broker"]["ok"] is False
+    assert checks["worker"] == {"ok": False, "required": False, "error": "broker unreachable"}
+
+
+@override_settings(
+    CELERY_TASK_ALWAYS_EAGER=False, CELERY_BROKER_URL=BROKER, KITH_HEALTH_WORKER_TIMEOUT=0.3
+)
+def test_silent_worker_is_degraded_not_down(client):
+    # Nobody consumes redis db 15 outside tests/ops/test_worker.py's own worker.
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["worker"]["ok"] is False
+    assert body["checks"]["worker"]["error"] == "no worker answered in 0.3 s"
+    with override_settings(KITH_HEALTH_REQUIRE_WORKER=True):
+        assert client.get("/healthz").status_code == 503
