@@ -2,7 +2,7 @@
 
 need:  draft → pending_review → open → matched → closed
        (closed reasons: fulfilled, withdrawn, expired, rejected)
-offer: pending_review → open ⇄ paused → closed
+offer: pending_review → open ⇄ paused → closed (paused → pending_review after an edit)
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ NEED_CLOSE_REASONS: dict[str, set[str]] = {
 OFFER_TRANSITIONS: dict[str, set[str]] = {
     OS.PENDING_REVIEW: {OS.OPEN, OS.CLOSED},
     OS.OPEN: {OS.PAUSED, OS.CLOSED, OS.PENDING_REVIEW},
-    OS.PAUSED: {OS.OPEN, OS.CLOSED},
+    # paused → pending_review: resuming an offer whose public text changed while paused.
+    OS.PAUSED: {OS.OPEN, OS.CLOSED, OS.PENDING_REVIEW},
     OS.CLOSED: set(),
 }
 

@@ -665,14 +665,15 @@ def offer_update(*, actor: User, offer: Offer, version: int, data: Mapping[str, 
     locked.version += 1
     locked.save()
     public_change = council_changed or bool({"title", "description", "category"} & set(data))
-    if (
-        public_change
-        and locked.status == Offer.Status.OPEN
-        and _needs_review(
-            user=actor, council=locked.council, required_level=locked.category.required_level
-        )
+    if public_change and _needs_review(
+        user=actor, council=locked.council, required_level=locked.category.required_level
     ):
-        lifecycle.offer_transition(offer=locked, to=Offer.Status.PENDING_REVIEW)
+        if locked.status == Offer.Status.OPEN:
+            lifecycle.offer_transition(offer=locked, to=Offer.Status.PENDING_REVIEW)
+        elif locked.status == Offer.Status.PAUSED:
+            # Stays paused while the helper is away; `offer_resume` sends it for review.
+            locked.published_at = None
+            locked.save(update_fields=["published_at", "updated_at"])
     return locked
 
 
@@ -691,8 +692,23 @@ def offer_pause(*, actor: User, offer: Offer) -> Offer:
 
 @transaction.atomic
 def offer_resume(*, actor: User, offer: Offer) -> Offer:
+    """Show a paused offer again. Only a paused one: publishing an offer waiting for review
+    is a moderator's decision, and a paused offer whose public text changed goes to review."""
     _require_active(actor)
-    return _offer_owner_step(actor=actor, offer=offer, to=Offer.Status.OPEN)
+    locked = _lock_offer(offer.pk)
+    if locked.helper_id != actor.pk:
+        raise NotFound(NOT_FOUND_MESSAGE)
+    if locked.status != Offer.Status.PAUSED:
+        raise ApplicationError(
+            f"This offer is {locked.get_status_display().lower()}, not paused.",
+            code="invalid_transition",
+        )
+    edited_while_paused = locked.published_at is None
+    if edited_while_paused and _needs_review(
+        user=actor, council=locked.council, required_level=locked.category.required_level
+    ):
+        return lifecycle.offer_transition(offer=locked, to=Offer.Status.PENDING_REVIEW)
+    return lifecycle.offer_transition(offer=locked, to=Offer.Status.OPEN)
 
 
 @transaction.atomic

@@ -112,7 +112,7 @@ def test_offer_lifecycle_pause_resume_close(helper, moderator):
         services.offer_pause(actor=helper, offer=offer)
     assert services.offer_resume(actor=helper, offer=offer).status == Offer.Status.OPEN
     assert services.offer_close(actor=helper, offer=offer).status == Offer.Status.CLOSED
-    with pytest.raises(ApplicationError, match="closed and cannot become open"):
+    with pytest.raises(ApplicationError, match="This offer is closed, not paused"):
         services.offer_resume(actor=helper, offer=offer)
 
 
