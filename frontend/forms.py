@@ -40,9 +40,11 @@ def _time(value: str) -> dt.time | None:
 
 class PostcodeField(forms.CharField):
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 10)
-        kwargs.setdefault("error_messages", {"required": "Enter your postcode."})
-        super().__init__(**kwargs)
+        kwargs.setdefault("max_length", 16)
+        messages = {"required": "Enter your postcode."}
+        messages.update(kwargs.pop("error_messages", {}))
+        messages.setdefault("max_length", "Enter a real postcode, like SW1A 1AA.")
+        super().__init__(error_messages=messages, **kwargs)
         self.widget.attrs.update(
             {"autocomplete": "postal-code", "spellcheck": "false", "class": "govuk-input--width-10"}
         )

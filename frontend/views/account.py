@@ -63,7 +63,7 @@ def account_home(request):
 def account_profile(request):
     user = request.user
     form = AboutYouForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial={
             "display_name": user.display_name,
             "languages": ", ".join(user.preferred_languages),
@@ -91,7 +91,10 @@ def account_profile(request):
 
 @login_required
 def account_postcode(request):
-    form = PostcodeForm(request.POST or None, initial={"postcode": request.user.home_postcode})
+    form = PostcodeForm(
+        request.POST if request.method == "POST" else None,
+        initial={"postcode": request.user.home_postcode},
+    )
     if request.method == "POST" and form.is_valid():
         done = call_service(
             form,
@@ -123,7 +126,7 @@ def account_download(request):
 
 @login_required
 def account_delete(request):
-    form = DeleteAccountForm(request.POST or None)
+    form = DeleteAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = request.user
         logout(request)

@@ -60,7 +60,7 @@ def helping(request):
 def offer_new(request):
     categories = [c for c, enabled in market.categories_for(user=request.user) if enabled]
     form = OfferForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         categories=categories,
         initial={"postcode": request.user.home_postcode, "capacity": 1, "radius_m": "2000"},
     )
@@ -208,7 +208,8 @@ def needs_near(request):
             items.append(
                 {
                     "title": pair.need.title,
-                    "category": pair.need.category.name,
+                    # Every candidate is in the offer's own category (no query per need).
+                    "category": chosen.category.name,
                     "urgency": pair.need.get_urgency_display(),
                     "band": pair.distance_band,
                     "why": pair.explanation,
@@ -299,7 +300,7 @@ def need_for_helper(request, need_id: int):
 def alerts(request):
     pref = matching.alert_preference_get(user=request.user)
     form = AlertPreferencesForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial={
             "opted_in": "yes" if pref.opted_in else "no",
             "quiet_start": f"{pref.quiet_start:%H:%M}" if pref.quiet_start else "",

@@ -39,7 +39,7 @@ def _my_agreement(match: Match, role: str):
 @home_required
 def match_detail(request, match_id: int):
     match, role = _party_match(request, match_id)
-    form = MessageForm(request.POST or None)
+    form = MessageForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         sent = call_service(
             form,
@@ -143,7 +143,7 @@ def match_complete(request, match_id: int):
 @home_required
 def match_decline(request, match_id: int):
     match, role = _party_match(request, match_id)
-    form = DeclineForm(request.POST or None)
+    form = DeclineForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         done = call_service(
             form,
@@ -165,7 +165,7 @@ def match_decline(request, match_id: int):
 @home_required
 def match_feedback(request, match_id: int):
     match, role = _party_match(request, match_id)
-    form = FeedbackForm(request.POST or None)
+    form = FeedbackForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         done = call_service(
             form,
@@ -192,7 +192,7 @@ def match_concern(request, match_id: int):
     """Raise a concern about the other person in a match: a Report for the council's team."""
     match, role = _party_match(request, match_id)
     other = _other_person(match, role)
-    form = ConcernForm(request.POST or None)
+    form = ConcernForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         done = call_service(
             form,

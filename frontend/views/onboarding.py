@@ -22,7 +22,10 @@ POSTCODE_ERRORS = {
 @login_required
 def start_role(request):
     profile = web_profile_for(user=request.user)
-    form = RoleForm(request.POST or None, initial={"role": profile.role if profile.pk else None})
+    form = RoleForm(
+        request.POST if request.method == "POST" else None,
+        initial={"role": profile.role if profile.pk else None},
+    )
     if request.method == "POST" and form.is_valid():
         web_profile_set_role(user=request.user, role=form.cleaned_data["role"])
         return redirect("start_postcode")
@@ -31,7 +34,10 @@ def start_role(request):
 
 @login_required
 def start_postcode(request):
-    form = PostcodeForm(request.POST or None, initial={"postcode": request.user.home_postcode})
+    form = PostcodeForm(
+        request.POST if request.method == "POST" else None,
+        initial={"postcode": request.user.home_postcode},
+    )
     if request.method == "POST" and form.is_valid():
         done = call_service(
             form,
@@ -54,7 +60,7 @@ def start_about(request):
         return redirect("start_postcode")
     user = request.user
     form = AboutYouForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial={
             "display_name": user.display_name,
             "languages": ", ".join(user.preferred_languages),

@@ -1,0 +1,60 @@
+"""The account pages: details, postcode, download my data and delete my account."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import User
+from marketplace.models import AuditEvent, Need
+from matching.services import match_offer_help
+from tests.frontend.conftest import open_need, open_offer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_account_page_links_to_email_and_password_pages(client, citizen):
+    client.force_login(citizen)
+    html = client.get(reverse("account_home")).content.decode()
+    assert reverse("account_email") in html and reverse("account_change_password") in html
+    assert citizen.email in html  # their own email, on their own page
+
+
+def test_change_postcode_refuses_out_of_area(client, citizen):
+    client.force_login(citizen)
+    html = client.post(reverse("account_postcode"), {"postcode": "BT1 1AA"}).content.decode()
+    assert "Kith is not available in your area yet." in html
+    client.post(reverse("account_postcode"), {"postcode": "LS3 3DD"})
+    citizen.refresh_from_db()
+    assert citizen.home_postcode == "LS3 3DD"
+
+
+def test_download_my_data(client, citizen, helper, befriending, moderator):
+    need = open_need(owner=citizen, category=befriending, moderator=moderator)
+    offer = open_offer(helper=helper, category=befriending, moderator=moderator)
+    match_offer_help(helper=helper, need_id=need.pk, offer_id=offer.pk)
+    client.force_login(citizen)
+    assert client.get(reverse("account_download")).status_code == 200
+    response = client.post(reverse("account_download"))
+    assert response["Content-Type"].startswith("application/json")
+    assert "attachment" in response["Content-Disposition"]
+    data = json.loads(response.content)
+    assert data["account"]["email"] == citizen.email
+    assert data["account"]["home_postcode"] == "LS1 1AA"
+    assert [n["title"] for n in data["needs"]] == ["A weekly chat"]
+    assert data["matches"][0]["other_person"] == "Sam"
+    assert helper.email not in response.content.decode()  # other people by name only
+
+
+def test_delete_account_needs_confirmation(client, citizen, befriending, moderator):
+    open_need(owner=citizen, category=befriending, moderator=moderator)
+    client.force_login(citizen)
+    html = client.post(reverse("account_delete"), {}).content.decode()
+    assert "Tick the box to confirm" in html
+    assert User.objects.filter(pk=citizen.pk).exists()
+    response = client.post(reverse("account_delete"), {"confirm": "on"})
+    assert response["Location"] == reverse("home")
+    assert not User.objects.filter(pk=citizen.pk).exists()
+    assert not Need.objects.exists()
+    assert AuditEvent.objects.filter(verb="person.erased", target_id=citizen.pk).exists()
+    assert "_auth_user_id" not in client.session

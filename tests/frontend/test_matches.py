@@ -1,0 +1,71 @@
+"""A match from both sides: accept or decline, messages, done, feedback and concerns."""
+
+import pytest
+from django.urls import reverse
+
+from marketplace.models import Report
+from matching.models import Feedback, Match, Message
+from matching.services import match_offer_help
+from tests.frontend.conftest import make_resident, open_need, open_offer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def proposed(citizen, helper, befriending, moderator):
+    need = open_need(owner=citizen, category=befriending, moderator=moderator)
+    offer = open_offer(helper=helper, category=befriending, moderator=moderator)
+    return match_offer_help(helper=helper, need_id=need.pk, offer_id=offer.pk)
+
+
+def test_accept_message_complete_and_feedback(client, citizen, helper, proposed):
+    client.force_login(citizen)
+    html = client.get(reverse("match_detail", args=[proposed.pk])).content.decode()
+    assert "Sam has offered to help" in html and "Yes, accept" in html
+    assert "Your message" not in html  # no messages before both agree
+    client.post(reverse("match_accept", args=[proposed.pk]))
+    proposed.refresh_from_db()
+    assert proposed.status == Match.Status.ACCEPTED
+
+    client.post(reverse("match_detail", args=[proposed.pk]), {"body": "Hello Sam"})
+    html = client.post(reverse("match_detail", args=[proposed.pk]), {"body": "  "}).content.decode()
+    assert "Write a message before sending it." in html
+    assert list(Message.objects.values_list("body", flat=True)) == ["Hello Sam"]
+
+    client.force_login(helper)
+    assert "Hello Sam" in client.get(reverse("match_detail", args=[proposed.pk])).content.decode()
+    response = client.post(reverse("match_complete", args=[proposed.pk]))
+    assert response["Location"] == reverse("match_feedback", args=[proposed.pk])
+    client.post(reverse("match_feedback", args=[proposed.pk]), {"rating": "5", "comment": "Lovely"})
+    feedback = Feedback.objects.get()
+    assert feedback.author == helper and feedback.subject == citizen and feedback.rating == 5
+
+
+def test_decline(client, citizen, proposed):
+    client.force_login(citizen)
+    response = client.post(reverse("match_decline", args=[proposed.pk]), {"reason": ""})
+    assert response["Location"] == reverse("needs_mine")
+    proposed.refresh_from_db()
+    assert proposed.status == Match.Status.DECLINED
+
+
+def test_people_outside_the_match_get_not_found(client, place, proposed):
+    stranger = make_resident(postcode="LS3 3DD", name="Stranger")
+    client.force_login(stranger)
+    for name in ("match_detail", "match_feedback", "match_concern", "match_decline"):
+        assert client.get(reverse(name, args=[proposed.pk])).status_code == 404
+    assert client.post(reverse("match_accept", args=[proposed.pk])).status_code == 404
+    proposed.refresh_from_db()
+    assert proposed.status == Match.Status.PROPOSED
+
+
+def test_citizen_raises_a_concern_about_their_helper(client, citizen, helper, proposed):
+    client.force_login(citizen)
+    html = client.post(
+        reverse("match_concern", args=[proposed.pk]), {"reason": ""}
+    ).content.decode()
+    assert "Tell us what is worrying you." in html
+    client.post(reverse("match_concern", args=[proposed.pk]), {"reason": "He asked for money."})
+    report = Report.objects.get()
+    assert report.reporter == citizen and report.target_type == "person"
+    assert report.target_id == helper.pk and report.council == proposed.council

@@ -1,0 +1,200 @@
+"""Recording a need one question per page, check-your-answers, my needs, a need's page with
+ranked helpers, asking a helper and withdrawing."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from marketplace.models import Category, Need
+from matching.models import Match
+from tests.frontend.conftest import open_need, open_offer
+
+pytestmark = pytest.mark.django_db
+
+
+def step(client, name, data):
+    response = client.post(reverse("need_new_step", args=[name]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return response["Location"]
+
+
+def fill_weekly_need(client, category, *, description="I would like a chat over tea."):
+    client.get(reverse("need_new"))
+    assert step(client, "category", {"category": category.pk}).endswith("/details/")
+    assert step(client, "details", {"title": "A weekly chat", "description": description}).endswith(
+        "/timing/"
+    )
+    assert step(client, "timing", {"timing": "weekly"}).endswith("/times/")
+    slots = {
+        "slots-TOTAL_FORMS": "2",
+        "slots-INITIAL_FORMS": "0",
+        "slots-0-weekday": "1",
+        "slots-0-start": "14:00",
+        "slots-0-end": "16:00",
+        "slots-1-weekday": "",
+        "slots-1-start": "",
+        "slots-1-end": "",
+    }
+    assert step(client, "times", slots).endswith("/urgency/")
+    assert step(client, "urgency", {"urgency": "routine"}).endswith("/place/")
+    assert step(client, "place", {"postcode": "LS1 1AA"}).endswith("/preferences/")
+    assert step(client, "preferences", {"helper_gender_preference": ""}).endswith("/check/")
+
+
+def test_weekly_need_is_recorded_after_check_your_answers(client, citizen, befriending):
+    client.force_login(citizen)
+    fill_weekly_need(client, befriending)
+    assert not Need.objects.exists()  # nothing is saved until the person sends it
+    html = client.get(reverse("need_new_check")).content.decode()
+    assert "Check your answers" in html
+    assert "Tuesday 14:00 to 16:00" in html
+    assert f"{reverse('need_new_step', args=['details'])}?change=1" in html
+    response = client.post(reverse("need_new_check"))
+    need = Need.objects.get()
+    assert response["Location"] == reverse("need_detail", args=[need.pk])
+    assert need.owner == citizen and need.category == befriending
+    assert need.status == Need.Status.PENDING_REVIEW
+    assert [(s.weekday, s.start) for s in need.slots.all()] == [(1, dt.time(14, 0))]
+    assert "need_draft" not in client.session
+
+
+def test_one_off_need_with_a_date(client, citizen, befriending):
+    client.force_login(citizen)
+    client.get(reverse("need_new"))
+    step(client, "category", {"category": befriending.pk})
+    step(client, "details", {"title": "Help after my operation", "description": "A visit."})
+    assert step(client, "timing", {"timing": "one_off"}).endswith("/date/")
+    day = timezone.localdate() + dt.timedelta(days=7)
+    bad = client.post(
+        reverse("need_new_step", args=["date"]),
+        {"day": "31", "month": "2", "year": "2027", "start": "10:00", "end": "09:00"},
+    )
+    assert "Enter a real date" in bad.content.decode()
+    assert step(
+        client,
+        "date",
+        {"day": day.day, "month": day.month, "year": day.year, "start": "10:00", "end": "12:30"},
+    ).endswith("/urgency/")
+    step(client, "urgency", {"urgency": "soon"})
+    step(client, "place", {"postcode": "LS1 1AA"})
+    step(client, "preferences", {})
+    client.post(reverse("need_new_check"))
+    need = Need.objects.get()
+    assert need.timing == Need.Timing.ONE_OFF
+    assert timezone.localtime(need.starts_at).time() == dt.time(10, 0)
+    assert timezone.localtime(need.ends_at).date() == day
+
+
+def test_check_page_sends_back_to_the_first_unanswered_question(client, citizen):
+    client.force_login(citizen)
+    client.get(reverse("need_new"))
+    response = client.get(reverse("need_new_check"))
+    assert response["Location"] == reverse("need_new_step", args=["category"])
+
+
+def test_refusal_on_send_links_to_the_question_and_saves_nothing(client, citizen, befriending):
+    client.force_login(citizen)
+    fill_weekly_need(client, befriending, description="Call me on 07700 900123 please")
+    html = client.post(reverse("need_new_check")).content.decode()
+    assert "<title>Error: Check your answers – Kith</title>" in html
+    assert "Please take out phone numbers" in html
+    assert f'href="{reverse("need_new_step", args=["details"])}"' in html
+    assert not Need.objects.exists()
+
+
+def test_slot_rows_report_errors_per_row_and_can_grow_without_javascript(
+    client, citizen, befriending
+):
+    client.force_login(citizen)
+    client.get(reverse("need_new"))
+    data = {
+        "slots-TOTAL_FORMS": "1",
+        "slots-INITIAL_FORMS": "0",
+        "slots-0-weekday": "2",
+        "slots-0-start": "15:00",
+        "slots-0-end": "14:00",
+    }
+    html = client.post(reverse("need_new_step", args=["times"]), data).content.decode()
+    assert "The end time must be after the start time." in html
+    assert 'href="#id_slots-0-end"' in html
+    data["slots-0-end"] = "16:00"
+    data["add_row"] = "1"
+    html = client.post(reverse("need_new_step", args=["times"]), data).content.decode()
+    assert 'name="slots-TOTAL_FORMS" value="2"' in html
+    assert "Time 2" in html
+
+
+def test_my_needs_makes_a_constant_number_of_queries(
+    client, citizen, befriending, moderator, django_assert_num_queries
+):
+    client.force_login(citizen)
+    open_need(owner=citizen, category=befriending, moderator=moderator, title="First")
+    client.get(reverse("needs_mine"))  # warm the session
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("needs_mine"))
+    for n in range(4):
+        open_need(owner=citizen, category=befriending, moderator=moderator, title=f"More {n}")
+    with django_assert_num_queries(len(one.captured_queries)):
+        html = client.get(reverse("needs_mine")).content.decode()
+    assert html.count('href="/needs/') >= 5
+
+
+def test_need_page_ranks_helpers_with_reasons_and_no_private_details(
+    client, citizen, helper, befriending, moderator
+):
+    need = open_need(owner=citizen, category=befriending, moderator=moderator)
+    open_offer(helper=helper, category=befriending, moderator=moderator)
+    client.force_login(citizen)
+    html = client.get(reverse("need_detail", args=[need.pk])).content.decode()
+    assert "Helpers we suggest" in html
+    assert "Sam" in html
+    assert "about 1 to 2 km away" in html
+    assert helper.email not in html and "LS2 2BB" not in html
+
+
+def test_citizen_asks_a_suggested_helper(client, citizen, helper, befriending, moderator):
+    need = open_need(owner=citizen, category=befriending, moderator=moderator)
+    offer = open_offer(helper=helper, category=befriending, moderator=moderator)
+    client.force_login(citizen)
+    response = client.post(reverse("need_ask_helper", args=[need.pk]), {"offer": offer.pk})
+    match = Match.objects.get()
+    assert response["Location"] == reverse("match_detail", args=[match.pk])
+    assert match.proposed_by == Match.ProposedBy.CITIZEN and match.citizen_agreed_at
+
+
+def test_someone_elses_need_is_not_found(client, citizen, helper, befriending, moderator):
+    need = open_need(owner=citizen, category=befriending, moderator=moderator)
+    client.force_login(helper)
+    assert client.get(reverse("need_detail", args=[need.pk])).status_code == 404
+    assert client.post(reverse("need_withdraw", args=[need.pk])).status_code == 404
+    need.refresh_from_db()
+    assert need.status == Need.Status.OPEN
+
+
+def test_withdraw_after_confirmation(client, citizen, befriending, moderator):
+    need = open_need(owner=citizen, category=befriending, moderator=moderator)
+    client.force_login(citizen)
+    html = client.get(reverse("need_withdraw", args=[need.pk])).content.decode()
+    assert "Are you sure you no longer need" in html
+    need.refresh_from_db()
+    assert need.status == Need.Status.OPEN  # a GET changes nothing
+    response = client.post(reverse("need_withdraw", args=[need.pk]))
+    assert response["Location"] == reverse("needs_mine")
+    need.refresh_from_db()
+    assert need.status == Need.Status.CLOSED and need.closed_reason == "withdrawn"
+
+
+def test_only_categories_switched_on_in_the_council_are_offered(client, citizen, place):
+    from marketplace.models import CouncilCategory
+
+    lifts = Category.objects.get(slug="lifts")
+    CouncilCategory.objects.create(council=place, category=lifts, enabled=False)
+    client.force_login(citizen)
+    client.get(reverse("need_new"))
+    html = client.get(reverse("need_new_step", args=["category"])).content.decode()
+    assert "Lifts to appointments" not in html
+    assert "Befriending and check-in chats" in html
