@@ -797,6 +797,17 @@ def _visible_person(*, viewer: User, person_id: int) -> User:
         or offers_visible_to(user=viewer).filter(helper=person).exists()
     ):
         return person
+    # Two people who have been matched may report each other even once their listings are
+    # no longer public (a matched need is not listed, yet its helper may need to raise a
+    # concern about the person they are helping).
+    from django.db.models import Q
+
+    from matching.models import Match
+
+    if Match.objects.filter(
+        Q(need__owner=viewer, offer__helper=person) | Q(need__owner=person, offer__helper=viewer)
+    ).exists():
+        return person
     raise NotFound(NOT_FOUND_MESSAGE)
 
 

@@ -69,3 +69,17 @@ def test_citizen_raises_a_concern_about_their_helper(client, citizen, helper, pr
     report = Report.objects.get()
     assert report.reporter == citizen and report.target_type == "person"
     assert report.target_id == helper.pk and report.council == proposed.council
+
+
+def test_helper_raises_a_concern_about_the_person_they_help(client, citizen, helper, proposed):
+    client.force_login(citizen)
+    client.post(reverse("match_accept", args=[proposed.pk]))
+    proposed.need.refresh_from_db()
+    assert proposed.need.status == "matched"  # no longer listed publicly
+    client.force_login(helper)
+    response = client.post(
+        reverse("match_concern", args=[proposed.pk]), {"reason": "They seemed very unwell."}
+    )
+    assert response.status_code == 302
+    report = Report.objects.get()
+    assert report.reporter == helper and report.target_id == citizen.pk
