@@ -34,6 +34,7 @@ class Capability(StrEnum):
     AUDIT_LOG = "audit_log"  # read and export the audit log
     CATEGORY_SWITCHES = "category_switches"  # turn categories on and off for the council
     COUNCIL_SETTINGS = "council_settings"  # radius, auto-approval, unit costs, weights
+    OVERSIGHT = "oversight"  # the oversight dashboard and demand map
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {

@@ -233,3 +233,24 @@ class CouncilSettingsForm(forms.Form):
         required=False,
         label="Publish offers from ID-checked helpers without waiting for review",
     )
+
+
+class DateRangeForm(forms.Form):
+    date_from = forms.DateField(
+        label="From",
+        required=False,
+        widget=DateInput,
+        error_messages={"invalid": "Enter the start date as a real date."},
+    )
+    date_to = forms.DateField(
+        label="To",
+        required=False,
+        widget=DateInput,
+        error_messages={"invalid": "Enter the end date as a real date."},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", "The end date must be on or after the start date.")
+        return data

@@ -31,6 +31,7 @@ urlpatterns = [
     path("people/<int:pk>/", views.person_detail, name="person"),
     path("people/<int:pk>/suspend/", views.person_suspend, name="person_suspend"),
     path("people/<int:pk>/reinstate/", views.person_reinstate, name="person_reinstate"),
+    path("oversight/", views.oversight, name="oversight"),
     path("settings/", views.council_settings, name="settings"),
     path("settings/categories/<slug:slug>/", views.category_switch, name="category_switch"),
     path("audit/", views.audit_log, name="audit"),

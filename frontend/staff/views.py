@@ -28,6 +28,7 @@ from marketplace.models import Category, Need, Offer, Report
 
 from . import forms
 from .access import staff_view
+from .oversight import SUPPRESS_BELOW, oversight_for
 
 C = Capability
 AUDIT_PAGE_SIZE = 50
@@ -40,6 +41,7 @@ NAV = [
     (C.SAFEGUARDING, "Concerns", "staff:concerns"),
     (C.PEOPLE, "People", "staff:people"),
     (C.AUDIT_LOG, "Audit log", "staff:audit"),
+    (C.OVERSIGHT, "Oversight", "staff:oversight"),
     (C.COUNCIL_SETTINGS, "Settings", "staff:settings"),
 ]
 
@@ -616,6 +618,33 @@ def person_reinstate(request, pk: int):
             messages.success(request, f"{person.public_name} is reinstated.")
             return redirect("staff:person", pk=pk)
     return _person_page(request, pk, status=400, reinstate_form=form)
+
+
+# --- Oversight -------------------------------------------------------------------------------
+DEFAULT_RANGE_DAYS = 90
+
+
+@require_GET
+@staff_view(C.OVERSIGHT)
+def oversight(request):
+    form = forms.DateRangeForm(request.GET or None)
+    today = timezone.localdate()
+    date_from, date_to = today - dt.timedelta(days=DEFAULT_RANGE_DAYS), today
+    if form.is_bound and form.is_valid():
+        date_from = form.cleaned_data["date_from"] or date_from
+        date_to = form.cleaned_data["date_to"] or date_to
+    data = oversight_for(council=request.staff_council, date_from=date_from, date_to=date_to)
+    widest = max((row.total for row in data.categories), default=0)
+    bars = [
+        {"row": row, "width": round(300 * row.total / widest) if widest else 0}
+        for row in data.categories
+    ]
+    return _render(
+        request,
+        "oversight.html",
+        {"form": form, "data": data, "bars": bars, "suppress_below": SUPPRESS_BELOW},
+        status=400 if form.errors else 200,
+    )
 
 
 # --- Council settings and category switches -------------------------------------------------

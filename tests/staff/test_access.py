@@ -47,6 +47,7 @@ URLS = [
     ("staff:person", "person", "get", C.PEOPLE, 200),
     ("staff:person_suspend", "person", "post", C.SUSPENSION, 400),
     ("staff:person_reinstate", "person", "post", C.SUSPENSION, 400),
+    ("staff:oversight", None, "get", C.OVERSIGHT, 200),
     ("staff:settings", None, "get", C.COUNCIL_SETTINGS, 200),
     ("staff:settings", None, "post", C.COUNCIL_SETTINGS, 400),
     ("staff:category_switch", "category", "post", C.CATEGORY_SWITCHES, 302),

@@ -162,3 +162,29 @@ def test_safeguarding_lead_raises_a_concern_suspends_and_closes_it(
     offer.refresh_from_db()
     assert concern.status == "closed" and concern.outcome == "person_suspended"
     assert helper.is_suspended and offer.status == Offer.Status.CLOSED
+
+
+def test_council_admin_pages_pass_axe(
+    live_server, new_context, pages, home_council, citizen, helper, moderator
+):
+    from marketplace import services as marketplace_services
+
+    for _ in range(6):
+        need = make_need(owner=citizen)
+        marketplace_services.moderation_approve(actor=moderator, kind="need", listing_id=need.pk)
+    admin = make_staff(council=home_council, role=Role.COUNCIL_ADMIN, mfa=False)
+    totp = enrol_totp(admin)
+    base = live_server.url
+    page = new_context().new_page()
+    sign_in(page, pages, base, admin, totp)
+    for path, heading in [
+        ("/staff/oversight/", "Oversight"),
+        ("/staff/settings/", "Settings for Home Borough Council"),
+        ("/staff/audit/", "Audit log"),
+        ("/staff/moderation/", "Moderation queue"),
+    ]:
+        page.goto(base + path)
+        page.get_by_role("heading", name=heading).wait_for()
+        pages.check(page, heading)
+    page.goto(base + "/staff/oversight/")
+    assert page.locator("svg[role=img] polygon title", has_text="6 needs").count() == 1
