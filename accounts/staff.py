@@ -15,6 +15,7 @@ import logging
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -739,5 +740,57 @@ def council_settings_update(
         target_type="council",
         target_id=council.pk,
         data={"before": before, "after": after},
+    )
+    return council
+
+
+# --- Impact unit costs -----------------------------------------------------------------------
+# The council cost of a meals-on-wheels meal that Casserole Club publishes; every other kind
+# of help has no cost until the council sets one.
+DEFAULT_UNIT_COSTS = {"hot-meals": "4.90"}
+DEFAULT_UNIT_HOURS = "1"
+
+
+def impact_units(*, council: Council) -> dict[str, dict[str, str]]:
+    """The council's unit cost (pounds) and hours per completed match, by category slug."""
+    stored = (council.settings or {}).get("impact", {})
+    return {
+        "unit_costs": {**DEFAULT_UNIT_COSTS, **stored.get("unit_costs", {})},
+        "unit_hours": dict(stored.get("unit_hours", {})),
+    }
+
+
+@transaction.atomic
+def impact_units_update(
+    *, actor: User, unit_costs: dict[str, Decimal], unit_hours: dict[str, Decimal]
+) -> Council:
+    """Set what one completed match of each kind of help saves the council, and how many
+    hours it takes, for the impact report. Audited with before and after."""
+    council = _staff_council(actor, Capability.COUNCIL_SETTINGS)
+    council = Council.objects.select_for_update().get(pk=council.pk)
+    slugs = set(Category.objects.values_list("slug", flat=True))
+    for label, values, top in (("cost", unit_costs, 10000), ("hours", unit_hours, 24)):
+        for slug, value in values.items():
+            if slug not in slugs:
+                raise ApplicationError(f"Unknown kind of help: {slug}.", code="category")
+            if value < 0 or value > top:
+                raise ApplicationError(
+                    f"Each {label} must be between 0 and {top}.", code=f"{label}_range"
+                )
+    before = impact_units(council=council)
+    settings_ = dict(council.settings or {})
+    settings_["impact"] = {
+        "unit_costs": {slug: str(v) for slug, v in unit_costs.items()},
+        "unit_hours": {slug: str(v) for slug, v in unit_hours.items()},
+    }
+    council.settings = settings_
+    council.save(update_fields=["settings"])
+    audit_record(
+        actor=actor,
+        verb="council.impact_units_changed",
+        council=council,
+        target_type="council",
+        target_id=council.pk,
+        data={"before": before, "after": impact_units(council=council)},
     )
     return council

@@ -254,3 +254,52 @@ class DateRangeForm(forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", "The end date must be on or after the start date.")
         return data
+
+
+class ImpactUnitsForm(forms.Form):
+    """One cost and one hours field per kind of help, named cost_<slug> and hours_<slug>."""
+
+    def __init__(self, *args, categories=(), units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = units or {"unit_costs": {}, "unit_hours": {}}
+        self.categories = list(categories)
+        for category in self.categories:
+            self.fields[f"cost_{category.slug}"] = forms.DecimalField(
+                label=f"{category.name}: cost the council avoids per completed match, in pounds",
+                min_value=0,
+                max_value=10000,
+                decimal_places=2,
+                required=False,
+                initial=units["unit_costs"].get(category.slug, ""),
+                error_messages={
+                    "invalid": f"Enter the cost for {category.name.lower()} in pounds, like 4.90.",
+                    "min_value": "A cost cannot be negative.",
+                    "max_value": "A cost can be at most £10,000.",
+                    "max_decimal_places": "Enter a cost in pounds and pence, like 4.90.",
+                },
+            )
+            self.fields[f"hours_{category.slug}"] = forms.DecimalField(
+                label=f"{category.name}: hours per completed match",
+                min_value=0,
+                max_value=24,
+                decimal_places=2,
+                required=False,
+                initial=units["unit_hours"].get(category.slug, ""),
+                error_messages={
+                    "invalid": f"Enter the hours for {category.name.lower()} as a number like 1.5.",
+                    "min_value": "Hours cannot be negative.",
+                    "max_value": "Hours can be at most 24.",
+                    "max_decimal_places": "Enter hours to at most 2 decimal places.",
+                },
+            )
+
+    def units(self) -> tuple[dict, dict]:
+        costs, hours = {}, {}
+        for category in self.categories:
+            cost = self.cleaned_data.get(f"cost_{category.slug}")
+            hour = self.cleaned_data.get(f"hours_{category.slug}")
+            if cost is not None:
+                costs[category.slug] = cost
+            if hour is not None:
+                hours[category.slug] = hour
+        return costs, hours

@@ -28,6 +28,7 @@ from marketplace.models import Category, Need, Offer, Report
 
 from . import forms
 from .access import staff_view
+from .impact import impact_report
 from .oversight import SUPPRESS_BELOW, oversight_for
 
 C = Capability
@@ -42,6 +43,7 @@ NAV = [
     (C.PEOPLE, "People", "staff:people"),
     (C.AUDIT_LOG, "Audit log", "staff:audit"),
     (C.OVERSIGHT, "Oversight", "staff:oversight"),
+    (C.OVERSIGHT, "Impact", "staff:impact"),
     (C.COUNCIL_SETTINGS, "Settings", "staff:settings"),
 ]
 
@@ -628,11 +630,7 @@ DEFAULT_RANGE_DAYS = 90
 @staff_view(C.OVERSIGHT)
 def oversight(request):
     form = forms.DateRangeForm(request.GET or None)
-    today = timezone.localdate()
-    date_from, date_to = today - dt.timedelta(days=DEFAULT_RANGE_DAYS), today
-    if form.is_bound and form.is_valid():
-        date_from = form.cleaned_data["date_from"] or date_from
-        date_to = form.cleaned_data["date_to"] or date_to
+    date_from, date_to = _date_range(form)
     data = oversight_for(council=request.staff_council, date_from=date_from, date_to=date_to)
     widest = max((row.total for row in data.categories), default=0)
     bars = [
@@ -647,16 +645,130 @@ def oversight(request):
     )
 
 
+# --- Impact report ---------------------------------------------------------------------------
+def _date_range(form) -> tuple[dt.date, dt.date]:
+    today = timezone.localdate()
+    date_from, date_to = today - dt.timedelta(days=DEFAULT_RANGE_DAYS), today
+    if form.is_bound and form.is_valid():
+        date_from = form.cleaned_data["date_from"] or date_from
+        date_to = form.cleaned_data["date_to"] or date_to
+    return date_from, date_to
+
+
+@require_GET
+@staff_view(C.OVERSIGHT)
+def impact(request):
+    form = forms.DateRangeForm(request.GET or None)
+    date_from, date_to = _date_range(form)
+    report = impact_report(council=request.staff_council, date_from=date_from, date_to=date_to)
+    return _render(
+        request,
+        "impact.html",
+        {"form": form, "report": report, "query": request.GET.urlencode()},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+@staff_view(C.OVERSIGHT)
+def impact_csv(request):
+    form = forms.DateRangeForm(request.GET or None)
+    if form.errors:
+        return HttpResponse(
+            "Check the dates: "
+            + "; ".join(str(e) for errors in form.errors.values() for e in errors),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    date_from, date_to = _date_range(form)
+    report = impact_report(council=request.staff_council, date_from=date_from, date_to=date_to)
+    audit_record(
+        actor=request.user,
+        verb="impact.exported",
+        council=request.staff_council,
+        target_type="impact",
+        data={"from": date_from.isoformat(), "to": date_to.isoformat()},
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="kith-impact-{date_from.isoformat()}-{date_to.isoformat()}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "kind_of_help",
+            "completed_matches",
+            "needs_met",
+            "repeat_pairings",
+            "hours_given",
+            "unit_cost_gbp",
+            "cost_avoided_gbp",
+        ]
+    )
+    for row in [*report.rows, report.total]:
+        writer.writerow(
+            [
+                _csv_safe(row.name),
+                row.completed,
+                row.needs_met,
+                row.repeat_pairs,
+                row.hours,
+                row.unit_cost if row.slug else "",
+                row.cost_avoided,
+            ]
+        )
+    return response
+
+
 # --- Council settings and category switches -------------------------------------------------
-def _settings_page(request, form, status=200):
+def _units_form(request, data=None):
+    return forms.ImpactUnitsForm(
+        data,
+        categories=Category.objects.filter(is_active=True),
+        units=staff_services.impact_units(council=request.staff_council),
+    )
+
+
+def _settings_page(request, form, status=200, units_form=None):
     return _render(
         request,
         "settings.html",
         {
             "form": form,
+            "form2": units_form,
+            "units_form": units_form or _units_form(request),
             "categories": marketplace_selectors.categories_for(user=request.user),
         },
         status=status,
+    )
+
+
+def _settings_form(council):
+    return forms.CouncilSettingsForm(
+        initial={
+            "max_travel_radius_m": council.max_travel_radius_m,
+            "auto_approve_verified_helpers": council.auto_approve_verified_helpers,
+        }
+    )
+
+
+@require_POST
+@staff_view(C.COUNCIL_SETTINGS)
+def impact_units(request):
+    units_form = _units_form(request, request.POST)
+    if units_form.is_valid():
+        costs, hours = units_form.units()
+        if _call(
+            units_form,
+            staff_services.impact_units_update,
+            actor=request.user,
+            unit_costs=costs,
+            unit_hours=hours,
+        ):
+            messages.success(request, "Unit costs and hours saved.")
+            return redirect("staff:settings")
+    return _settings_page(
+        request, _settings_form(request.staff_council), status=400, units_form=units_form
     )
 
 
@@ -665,13 +777,7 @@ def _settings_page(request, form, status=200):
 def council_settings(request):
     council = request.staff_council
     if request.method == "GET":
-        form = forms.CouncilSettingsForm(
-            initial={
-                "max_travel_radius_m": council.max_travel_radius_m,
-                "auto_approve_verified_helpers": council.auto_approve_verified_helpers,
-            }
-        )
-        return _settings_page(request, form)
+        return _settings_page(request, _settings_form(council))
     form = forms.CouncilSettingsForm(request.POST)
     if form.is_valid() and _call(
         form, staff_services.council_settings_update, actor=request.user, **form.cleaned_data
