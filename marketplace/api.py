@@ -10,6 +10,7 @@ only to the owner and to staff of the listing's council (and a staff read is aud
 from __future__ import annotations
 
 import math
+import re
 
 from django.contrib.gis.geos import Point
 from drf_spectacular.openapi import AutoSchema
@@ -41,6 +42,7 @@ from .models import (
 from .places import distance_band
 
 MAX_ID = 2**63 - 1
+_SLUG_RE = re.compile(r"[-a-z0-9_]{1,40}")
 
 
 # --- Plumbing --------------------------------------------------------------------------------
@@ -181,7 +183,7 @@ class CategorySlugField(serializers.Field):
     """A category slug in, the active Category out."""
 
     def to_internal_value(self, data):
-        if not isinstance(data, str) or not 0 < len(data) <= 40:
+        if not isinstance(data, str) or not _SLUG_RE.fullmatch(data):
             raise serializers.ValidationError("Choose a kind of help from the list.")
         category = Category.objects.filter(slug=data, is_active=True).first()
         if category is None:

@@ -339,3 +339,10 @@ def test_error_answers_are_documented(api_client):
     ).json()
     patch = schema["paths"]["/api/v1/needs/{id}/"]["patch"]["responses"]
     assert {"200", "400", "401", "404", "409"} <= set(patch)
+
+
+@pytest.mark.parametrize("slug", ["dog\x00walking", "DOG-WALKING", "x" * 41, 7])
+def test_odd_category_values_are_a_400(helper, slug):
+    body = {**OFFER_BODY, "category": slug}
+    assert client_for(helper).post("/api/v1/offers/", body, format="json").status_code == 400
+    assert client_for(helper).get("/api/v1/offers/near/", {"category": slug}).status_code == 400
