@@ -138,8 +138,9 @@ def listings_near(
     """Open listings of other people, nearest first from the viewer's own stored home.
 
     Each row carries `distance_m`, measured to the listing's approximate location (never its
-    exact one); show it only through `places.distance_band`. A viewer with no stored home gets
-    the newest first and no distances.
+    exact one); show it only through `places.distance_band`. Nothing further than
+    `MAX_BROWSE_DISTANCE_M` is listed. A viewer with no stored home gets the newest first and
+    no distances.
     """
     if kind == "need":
         qs = needs_visible_to(user=viewer).filter(status=Need.Status.OPEN).exclude(owner=viewer)
@@ -166,9 +167,10 @@ def listings_near(
         return qs.order_by("-published_at", "-id")
     origin = Point(home.x, home.y, srid=4326)
     qs = qs.annotate(distance_m=Distance("approx_location", origin))
-    if max_distance_m is not None:
-        limit = max(0, min(int(max_distance_m), MAX_BROWSE_DISTANCE_M))
-        qs = qs.filter(approx_location__dwithin=(origin, D(m=limit)))
+    # Always bounded, so the spatial index on approx_location serves the query.
+    limit = MAX_BROWSE_DISTANCE_M if max_distance_m is None else int(max_distance_m)
+    limit = max(0, min(limit, MAX_BROWSE_DISTANCE_M))
+    qs = qs.filter(approx_location__dwithin=(origin, D(m=limit)))
     return qs.order_by("distance_m", "-id")
 
 

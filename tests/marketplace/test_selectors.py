@@ -91,3 +91,12 @@ def test_viewer_without_home_gets_newest_first_and_no_distance_filter(moderator,
     assert list(selectors.listings_near(viewer=homeless, kind="need")) == [second, first]
     with pytest.raises(ApplicationError, match="Add your home postcode"):
         selectors.listings_near(viewer=homeless, kind="need", max_distance_m=1000)
+
+
+def test_listings_far_away_are_not_near(helper, moderator, away_council):
+    far_owner = mf.person(council=away_council, lon=-0.12, lat=51.5)
+    away_staff = mf.staff(council=away_council)
+    london = mf.open_need(owner=far_owner, moderator=away_staff, lon=-0.12, lat=51.5)
+    assert london not in selectors.listings_near(viewer=helper, kind="need")
+    neighbour = mf.person(council=away_council, lon=-0.13, lat=51.51)
+    assert london in selectors.listings_near(viewer=neighbour, kind="need")
