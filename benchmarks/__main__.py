@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 RAW_KNN_SQL = """
 SELECT id FROM marketplace_offer
-WHERE status = 'open' AND council_id = %(council)s AND category_id = %(category)s
+WHERE status = 'open' AND council_id = %(council)s::bigint AND category_id = %(category)s::bigint
   AND ST_DWithin(location, %(point)s::geography, %(bound)s)
   AND ST_DWithin(location, %(point)s::geography, radius_m)
 ORDER BY location <-> %(point)s::geography
@@ -161,9 +161,8 @@ def measure(*, need_ids: list[int], iterations: int) -> dict:
         result[name]["ratio_to_raw_p95"] = round(result[name]["p95_ms"] / raw_p95, 2)
     result["mean_results"] = round(statistics.fmean(found), 1)
     result["plan_offer_indexes"] = [name for name in gist if f" {name} " in plan + " "]
-    result["plan_has_listing_seq_scan"] = bool(
-        re.search(r"Seq Scan on marketplace_(offer|need)\b(?!slot)", plan)
-    )
+    seq = re.findall(r"Seq Scan on marketplace_(?:offer|need)\b(?!slot).*", plan)
+    result["plan_listing_seq_scans"] = [line.split("(cost")[0] for line in seq]
     result["plan_offer_scan"] = [
         line.strip() for line in plan.splitlines() if "on marketplace_offer " in line
     ]

@@ -123,10 +123,11 @@ FROM (
         SELECT count(*) AS holding FROM matching_match hm
         WHERE hm.offer_id = o.id AND hm.status IN ('accepted', 'active')
     ) h
-    WHERE o.status = 'open' AND o.council_id = %(council)s AND o.category_id = %(category)s
+    WHERE o.status = 'open' AND o.council_id = %(council)s::bigint
+      AND o.category_id = %(category)s::bigint
       AND ST_DWithin(o.location, %(p)s::geography, %(bound)s)
       AND ST_DWithin(o.location, %(p)s::geography, o.radius_m)
-      AND o.helper_id <> %(owner)s
+      AND o.helper_id <> %(owner)s::bigint
       AND hu.suspended_at IS NULL AND hu.is_active
       AND h.holding < o.capacity
       AND NOT EXISTS (
