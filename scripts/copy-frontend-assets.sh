@@ -2,7 +2,7 @@
 # Copy the front-end packages Kith serves itself (no CDN) from node_modules into
 # frontend/static/vendor/, which is git-ignored and collected by `manage.py collectstatic`.
 #
-#   govuk-frontend  compiled CSS, the ES module bundle and its assets
+#   govuk-frontend  compiled CSS (without GOV.UK's own font), the ES module bundle and assets
 #   leaflet         the map library, its CSS and marker images (progressive enhancement only)
 #   axe-core        the accessibility checker the browser tests inject into each page
 #
@@ -24,7 +24,15 @@ rm -rf "$VENDOR"
 mkdir -p "$VENDOR/govuk-frontend" "$VENDOR/leaflet" "$VENDOR/axe-core"
 
 GOVUK="$NODE_MODULES/govuk-frontend/dist/govuk"
-cp "$GOVUK"/govuk-frontend.min.css "$GOVUK"/govuk-frontend.min.css.map "$VENDOR/govuk-frontend/"
+cp "$GOVUK"/govuk-frontend.min.css.map "$VENDOR/govuk-frontend/"
+# GDS Transport is GOV.UK's own typeface; a council service may not use it. Drop its
+# @font-face rules (the compiled equivalent of `$govuk-include-default-font-face: false`), so
+# no page ever asks for the font files; frontend/static/kith/kith.css sets system fonts.
+sed -E 's/@font-face\{[^}]*\}//g' "$GOVUK/govuk-frontend.min.css" > "$VENDOR/govuk-frontend/govuk-frontend.min.css"
+if grep -q "@font-face" "$VENDOR/govuk-frontend/govuk-frontend.min.css"; then
+  echo "Could not remove GOV.UK's @font-face rules from govuk-frontend.min.css" >&2
+  exit 1
+fi
 cp "$GOVUK"/govuk-frontend.min.js "$GOVUK"/govuk-frontend.min.js.map "$VENDOR/govuk-frontend/"
 cp -R "$GOVUK/assets" "$VENDOR/govuk-frontend/assets"
 

@@ -354,7 +354,11 @@ def need_withdraw(request, need_id: int):
         else:
             messages.success(request, f"You have withdrawn “{need.title}”.")
             return redirect("needs_mine")
-    return render(request, "frontend/needs/withdraw.html", {"need": need, "error": error})
+    return render(
+        request,
+        "frontend/needs/withdraw.html",
+        {"need": need, "error": error, "has_errors": bool(error)},
+    )
 
 
 @require_POST

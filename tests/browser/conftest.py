@@ -82,6 +82,14 @@ class Pages:
         self.count += 1
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
         page.screenshot(path=str(self.dir / f"{self.count:02d}-{slug}.png"), full_page=True)
+        # Every page: a title naming it (prefixed "Error:" exactly when it shows an error
+        # summary), one h1, and the main landmark the skip link points to.
+        title = page.title()
+        assert title.endswith(" – Kith") and len(title) > len(" – Kith"), title
+        has_summary = page.locator(".govuk-error-summary").count() > 0
+        assert title.startswith("Error: ") == has_summary, (name, title)
+        assert page.locator("h1").count() == 1, f"{name}: expected one h1"
+        assert page.locator("main#main-content").count() == 1
         violations = run_axe(page) if javascript else run_axe_on_static_copy(page)
         bad = [v for v in violations if v["impact"] in ("serious", "critical")]
         assert not bad, f"axe found problems on {name} ({page.url}):\n" + json.dumps(bad, indent=2)
@@ -139,9 +147,9 @@ def new_context(chromium, pages):
     """Browser contexts (one per person) with axe-core injected into every document."""
     contexts = []
 
-    def make(*, javascript: bool = True):
+    def make(*, javascript: bool = True, viewport: dict | None = None):
         context = chromium.new_context(
-            java_script_enabled=javascript, viewport={"width": 1024, "height": 768}
+            java_script_enabled=javascript, viewport=viewport or {"width": 1024, "height": 768}
         )
         context.set_default_timeout(15_000)
         if javascript:
@@ -155,3 +163,22 @@ def new_context(chromium, pages):
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(autouse=True)
+def default_categories(transactional_db):
+    """The default categories come from a data migration. A transactional test empties every
+    table when it ends, and the serialized copy that should put them back is not always
+    restored once Playwright's event loop is running, so put them back with the migration's
+    own function when they are missing."""
+    import importlib
+
+    from django.apps import apps
+
+    from marketplace.models import Category
+
+    if not Category.objects.exists():
+        migration = importlib.import_module(
+            "marketplace.migrations.0003_audit_append_only_and_default_categories"
+        )
+        migration.add_categories(apps, None)

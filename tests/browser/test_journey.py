@@ -267,4 +267,4 @@ def test_citizen_and_helper_journey(live_server, new_context, pages, area):
 
     assert len(pages.checked) >= 40
     # Nothing the pages asked for was missing (no GOV.UK font files, no broken assets).
-    assert not pages.failed_requests, pages.failed_requests
+    assert not pages.failed_requests, "\n".join(pages.failed_requests)

@@ -74,3 +74,16 @@ def test_messages_show_as_notification_banners(client, citizen):
     citizen.refresh_from_db()
     assert citizen.display_name == "Maggie"
     assert citizen.preferred_languages == ["English", "Welsh"]
+
+
+def test_setup_copies_govuk_frontend_without_gov_uk_font_and_serves_it(client):
+    from django.contrib.staticfiles import finders
+
+    css_path = finders.find("vendor/govuk-frontend/govuk-frontend.min.css")
+    assert css_path, "run `bash scripts/kith.sh node` to copy the front-end packages"
+    with open(css_path, encoding="utf-8") as fh:
+        css = fh.read()
+    assert "@font-face" not in css  # GDS Transport is GOV.UK's alone
+    assert ".govuk-button" in css
+    for asset in ("vendor/govuk-frontend/govuk-frontend.min.js", "vendor/leaflet/leaflet.js"):
+        assert finders.find(asset), asset

@@ -14,6 +14,7 @@
 
   element.hidden = false;
   var map = window.L.map(element, { scrollWheelZoom: false });
+  map.attributionControl.setPrefix("Leaflet");
   window.L.tileLayer(tileUrl, {
     maxZoom: 16,
     attribution: element.getAttribute("data-attribution") || "",
