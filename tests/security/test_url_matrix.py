@@ -1,0 +1,452 @@
+"""Authorization matrix: every URL pattern of the project is classified, and each is checked
+against the roles that can reach it.
+
+- `test_every_url_pattern_is_classified` walks `get_resolver()` recursively: a URL nobody has
+  classified (or a classification whose URL is gone) fails, so each new endpoint must state who
+  may use it before it can be merged.
+- `test_anonymous_cannot_reach_protected_urls` tries every pattern, with placeholder arguments,
+  as someone not signed in, by GET and by POST.
+- `test_role_matrix` signs in as each role — citizen owner, another citizen, helper, each staff
+  role of the owning council, staff of another council, superuser — and checks the status of
+  GET for the routes whose objects it can build (lists, and detail routes of a need, an offer
+  and a match belonging to the owner and the helper).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from accounts.models import StaffMembership
+from accounts.permissions import ROLE_CAPABILITIES, Capability
+
+# --- Walking the URLconf --------------------------------------------------------------------
+
+
+def _walk(patterns, prefix: str = ""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from _walk(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern)
+
+
+def project_routes() -> list[str]:
+    return sorted(set(_walk(get_resolver().url_patterns)))
+
+
+_CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
+_REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+PLACEHOLDER = {"int": "999999", "slug": "no-such-thing", "str": "no-such-thing", "path": "x"}
+
+
+def concrete(route: str, values: dict[str, str] | None = None) -> str:
+    """A path for `route`, with `values` (or placeholders) for its parameters."""
+    values = values or {}
+
+    def conv(m):
+        return values.get(m.group(2), PLACEHOLDER.get(m.group(1) or "str", "x"))
+
+    path = _CONVERTER.sub(conv, route)
+    if "^" in path or "$" in path or "(?P<" in path:  # a regex route (allauth, admin)
+        path = _REGEX_GROUP.sub(lambda m: values.get(m.group(1), "x-1"), path)
+        path = re.sub(r"[\^$]", "", path).replace("\\", "")
+        path = re.sub(r"\(\?:[^)]*\)\??", "", path)
+    return "/" + path
+
+
+# --- Classification ---------------------------------------------------------------------------
+PUBLIC = "public"  # anyone, signed in or not
+LOGIN = "login"  # anonymous people are sent to sign in (pages) or refused with 401 (API)
+ADMIN = "admin"  # Django admin: superusers only; everyone else goes to the admin sign-in
+TOKEN = "token"  # reached with a secret in the URL (email links): no account needed
+
+ROLES = (
+    "owner",
+    "other_citizen",
+    "helper",
+    "moderator",
+    "safeguarding_lead",
+    "council_admin",
+    "staff_other_council",
+    "superuser",
+)
+STAFF_SAME = ("moderator", "safeguarding_lead", "council_admin")
+EVERYONE_SIGNED_IN = dict.fromkeys(ROLES, 200)
+
+
+@dataclass(frozen=True)
+class Access:
+    anonymous: str
+    # Expected GET status per signed-in role, where the matrix can build the objects needed.
+    roles: dict[str, int | tuple[int, ...]] = field(default_factory=dict)
+    obj: str = ""  # "need", "offer" or "match": fill the route's id from that object
+    cap: str = ""  # the staff capability the view must declare (accounts.permissions)
+
+
+def staff_only(*, same=200, other=200, superuser=(403, 404), citizens=(403, 404)) -> dict:
+    return {
+        "owner": citizens,
+        "other_citizen": citizens,
+        "helper": citizens,
+        **dict.fromkeys(STAFF_SAME, same),
+        "staff_other_council": other,
+        "superuser": superuser,
+    }
+
+
+def staff(cap: Capability, *, check: bool = True) -> Access:
+    """A council staff route needing `cap`. With `check`, GET is tried by every role: staff
+    whose role has the capability (accounts.permissions.ROLE_CAPABILITIES) get 200, everyone
+    else is refused (403, or 404 where the API does not say the route exists)."""
+    refused = (403, 404)
+    roles = {}
+    if check:
+        roles = {
+            "owner": refused,
+            "other_citizen": refused,
+            "helper": refused,
+            **{role: 200 if cap in ROLE_CAPABILITIES[role] else refused for role in STAFF_SAME},
+            # Staff of another council (a moderator) see their own council's lists.
+            "staff_other_council": 200 if cap in ROLE_CAPABILITIES["moderator"] else refused,
+            # A superuser is not council staff: the Django admin is theirs, not the console.
+            "superuser": refused,
+        }
+    return Access(LOGIN, roles, cap=cap)
+
+
+def owner_only(*, staff=(200, 404), other=404) -> dict:
+    """The owner sees it; other people get "not found" (never "forbidden")."""
+    return {
+        "owner": 200,
+        "other_citizen": other,
+        "helper": other,
+        **dict.fromkeys(STAFF_SAME, staff),
+        "staff_other_council": 404,
+        "superuser": (200, 404),
+    }
+
+
+def match_parties() -> dict:
+    """The two people of a match see it; nobody else learns it exists."""
+    return {
+        "owner": 200,
+        "other_citizen": 404,
+        "helper": 200,
+        **dict.fromkeys(STAFF_SAME, (200, 404)),
+        "staff_other_council": 404,
+        "superuser": (200, 404),
+    }
+
+
+SIGNED_IN = Access(LOGIN, EVERYONE_SIGNED_IN)
+
+CLASSIFICATION: dict[str, Access] = {
+    # Operations
+    "healthz": Access(PUBLIC),
+    "metrics": Access(
+        PUBLIC,  # answers 403 to anonymous callers itself (scrapers use a bearer token)
+        {**staff_only(superuser=200, citizens=403), **dict.fromkeys(STAFF_SAME, 200)},
+    ),
+    # allauth
+    "accounts/login/": Access(PUBLIC),
+    "accounts/logout/": Access(PUBLIC),
+    "accounts/inactive/": Access(PUBLIC),
+    "accounts/signup/": Access(PUBLIC),
+    "accounts/reauthenticate/": Access(LOGIN),
+    "accounts/email/": Access(LOGIN),
+    "accounts/confirm-email/": Access(PUBLIC),
+    "accounts/password/change/": Access(LOGIN),
+    "accounts/password/set/": Access(LOGIN),
+    "accounts/password/reset/": Access(PUBLIC),
+    "accounts/login/code/confirm/": Access(PUBLIC),
+    "accounts/^confirm-email/(?P<key>[-:\\w]+)/$": Access(TOKEN),
+    "accounts/password/reset/key/done/": Access(PUBLIC),
+    "accounts/^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$": Access(TOKEN),
+    "accounts/password/reset/done/": Access(PUBLIC),
+    "accounts/2fa/": Access(LOGIN),
+    "accounts/2fa/authenticate/": Access(PUBLIC),  # the second step of a sign-in
+    "accounts/2fa/reauthenticate/": Access(LOGIN),
+    "accounts/2fa/totp/activate/": Access(LOGIN),
+    "accounts/2fa/totp/deactivate/": Access(LOGIN),
+    "accounts/2fa/recovery-codes/": Access(LOGIN),
+    "accounts/2fa/recovery-codes/generate/": Access(LOGIN),
+    "accounts/2fa/recovery-codes/download/": Access(LOGIN),
+    # API: schema and the person's own data
+    "api/v1/schema/": Access(PUBLIC),
+    "api/v1/docs/": Access(PUBLIC),
+    "api/v1/me/": SIGNED_IN,
+    "api/v1/me/alerts/": SIGNED_IN,
+    "api/v1/alerts/unsubscribe/<str:token>/": Access(TOKEN),
+    "api/v1/categories/": SIGNED_IN,
+    # API: needs and offers
+    "api/v1/needs/": SIGNED_IN,
+    "api/v1/needs/near/": Access(LOGIN),
+    # A published need is a public listing (approximate place only) for anyone signed in.
+    "api/v1/needs/<int:pk>/": Access(LOGIN, EVERYONE_SIGNED_IN, obj="need"),
+    "api/v1/needs/<int:pk>/submit/": Access(LOGIN),
+    "api/v1/needs/<int:pk>/withdraw/": Access(LOGIN),
+    "api/v1/needs/<int:pk>/matches/": Access(LOGIN),
+    "api/v1/offers/": SIGNED_IN,
+    "api/v1/offers/near/": Access(LOGIN),
+    "api/v1/offers/<int:pk>/": Access(LOGIN, obj="offer"),
+    "api/v1/offers/<int:pk>/pause/": Access(LOGIN),
+    "api/v1/offers/<int:pk>/resume/": Access(LOGIN),
+    "api/v1/offers/<int:pk>/close/": Access(LOGIN),
+    "api/v1/offers/<int:pk>/matches/": Access(LOGIN),
+    "api/v1/reports/": Access(LOGIN),
+    "api/v1/blocks/": SIGNED_IN,
+    "api/v1/blocks/<int:person_id>/": Access(LOGIN),
+    # API: matches and messages
+    "api/v1/matches/": SIGNED_IN,
+    "api/v1/matches/<int:pk>/": Access(LOGIN, match_parties(), obj="match"),
+    "api/v1/matches/<int:pk>/accept/": Access(LOGIN),
+    "api/v1/matches/<int:pk>/decline/": Access(LOGIN),
+    "api/v1/matches/<int:pk>/cancel/": Access(LOGIN),
+    "api/v1/matches/<int:pk>/start/": Access(LOGIN),
+    "api/v1/matches/<int:pk>/complete/": Access(LOGIN),
+    "api/v1/matches/<int:pk>/messages/": Access(LOGIN, match_parties(), obj="match"),
+    "api/v1/matches/<int:pk>/feedback/": Access(LOGIN),
+    "api/v1/messages/<int:pk>/report/": Access(LOGIN),
+    # API: council staff
+    "api/v1/staff/needs/": staff(Capability.CONSOLE, check=False),
+    "api/v1/staff/review/needs/": staff(Capability.MODERATION),
+    "api/v1/staff/review/offers/": staff(Capability.MODERATION),
+    "api/v1/staff/needs/<int:pk>/approve/": staff(Capability.MODERATION, check=False),
+    "api/v1/staff/needs/<int:pk>/reject/": staff(Capability.MODERATION, check=False),
+    "api/v1/staff/offers/<int:pk>/approve/": staff(Capability.MODERATION, check=False),
+    "api/v1/staff/offers/<int:pk>/reject/": staff(Capability.MODERATION, check=False),
+    "api/v1/staff/reports/": staff(Capability.MODERATION),
+    "api/v1/staff/reports/<int:pk>/decide/": staff(Capability.MODERATION, check=False),
+    "api/v1/staff/categories/": staff(Capability.CATEGORY_SWITCHES),
+    "api/v1/staff/categories/<slug:slug>/": staff(Capability.CATEGORY_SWITCHES, check=False),
+    "api/v1/staff/rounds/": Access(LOGIN),  # POST only
+    "api/v1/staff/rounds/<int:pk>/": Access(LOGIN),
+    "api/v1/staff/rounds/<int:pk>/apply/": Access(LOGIN),
+    "api/v1/staff/rounds/<int:pk>/discard/": Access(LOGIN),
+    # Staff console (web)
+    "staff/": staff(Capability.CONSOLE),
+    "staff/moderation/": staff(Capability.MODERATION),
+    "staff/moderation/reports/<int:pk>/": staff(Capability.MODERATION, check=False),
+    "staff/moderation/<str:kind>/<int:pk>/": staff(Capability.MODERATION, check=False),
+    "staff/moderation/<str:kind>/<int:pk>/approve/": staff(Capability.MODERATION, check=False),
+    "staff/moderation/<str:kind>/<int:pk>/reject/": staff(Capability.MODERATION, check=False),
+    "staff/checks/": staff(Capability.HELPER_CHECKS),
+    "staff/checks/<int:pk>/revoke/": staff(Capability.HELPER_CHECKS, check=False),
+    "staff/concerns/": staff(Capability.SAFEGUARDING),
+    "staff/concerns/new/": staff(Capability.CONSOLE, check=False),
+    "staff/concerns/<int:pk>/": staff(Capability.SAFEGUARDING, check=False),
+    "staff/concerns/<int:pk>/assign/": staff(Capability.SAFEGUARDING, check=False),
+    "staff/concerns/<int:pk>/note/": staff(Capability.SAFEGUARDING, check=False),
+    "staff/concerns/<int:pk>/close/": staff(Capability.SAFEGUARDING, check=False),
+    "staff/people/": staff(Capability.PEOPLE),
+    "staff/people/<int:pk>/": staff(Capability.PEOPLE, check=False),
+    "staff/people/<int:pk>/suspend/": staff(Capability.SUSPENSION, check=False),
+    "staff/people/<int:pk>/reinstate/": staff(Capability.SUSPENSION, check=False),
+    "staff/settings/": staff(Capability.COUNCIL_SETTINGS),
+    "staff/settings/categories/<slug:slug>/": staff(Capability.CATEGORY_SWITCHES, check=False),
+    "staff/audit/": staff(Capability.AUDIT_LOG),
+    "staff/audit/export.csv": staff(Capability.AUDIT_LOG),
+    "staff/impact/": staff(Capability.OVERSIGHT),
+    "staff/impact/export.csv": staff(Capability.OVERSIGHT),
+    "staff/oversight/": staff(Capability.OVERSIGHT),
+    "staff/settings/impact-units/": staff(Capability.COUNCIL_SETTINGS, check=False),  # POST
+    # Web pages
+    "": Access(PUBLIC),
+    "privacy/": Access(PUBLIC),
+    "accessibility/": Access(PUBLIC),
+    "staying-safe/": Access(PUBLIC),
+    "start/": Access(LOGIN),
+    "start/postcode/": Access(LOGIN),
+    "start/about-you/": Access(LOGIN),
+    "home/": Access(LOGIN),
+    "needs/": Access(LOGIN),
+    "needs/new/": Access(LOGIN),
+    "needs/new/check/": Access(LOGIN),
+    "needs/new/<slug:step>/": Access(LOGIN),
+    "needs/<int:need_id>/": Access(LOGIN, owner_only(staff=404), obj="need"),
+    "needs/<int:need_id>/ask/": Access(LOGIN),
+    "needs/<int:need_id>/withdraw/": Access(LOGIN),
+    "helping/": Access(LOGIN),
+    "helping/alerts/": Access(LOGIN),
+    "helping/needs-near-me/": Access(LOGIN),
+    "helping/needs/<int:need_id>/": Access(LOGIN),
+    "offers/new/": Access(LOGIN),
+    "offers/<int:offer_id>/": Access(LOGIN),
+    "offers/<int:offer_id>/times/": Access(LOGIN),
+    "offers/<int:offer_id>/pause/": Access(LOGIN),
+    "matches/<int:match_id>/": Access(LOGIN, match_parties(), obj="match"),
+    "matches/<int:match_id>/accept/": Access(LOGIN),
+    "matches/<int:match_id>/start/": Access(LOGIN),
+    "matches/<int:match_id>/done/": Access(LOGIN),
+    "matches/<int:match_id>/decline/": Access(LOGIN),
+    "matches/<int:match_id>/feedback/": Access(LOGIN),
+    "matches/<int:match_id>/concern/": Access(LOGIN),
+    "account/": Access(LOGIN),
+    "account/details/": Access(LOGIN),
+    "account/postcode/": Access(LOGIN),
+    "account/download/": Access(LOGIN),
+    "account/delete/": Access(LOGIN),
+}
+# The Django admin is one decision for all its pages: superusers only.
+ADMIN_PREFIX = "django-admin/"
+ADMIN_PUBLIC = {"django-admin/login/", "django-admin/logout/"}
+
+
+def classification(route: str) -> Access | None:
+    if route in ADMIN_PUBLIC:
+        return Access(PUBLIC)
+    if route.startswith(ADMIN_PREFIX):
+        return Access(ADMIN, {**dict.fromkeys(ROLES, 302), "superuser": 200})
+    return CLASSIFICATION.get(route)
+
+
+# --- The tests --------------------------------------------------------------------------------
+
+
+def test_every_url_pattern_is_classified():
+    routes = project_routes()
+    unclassified = [r for r in routes if classification(r) is None]
+    assert not unclassified, (
+        "Classify these URL patterns in tests/security/test_url_matrix.py (who may use them): "
+        f"{unclassified}"
+    )
+    stale = sorted(set(CLASSIFICATION) - set(routes))
+    assert not stale, f"These classified URL patterns no longer exist: {stale}"
+
+
+def _declared_capability(callback) -> str:
+    view_class = getattr(callback, "view_class", None)
+    return str(
+        getattr(callback, "staff_capability", None)
+        or getattr(view_class, "required_capability", None)
+        or getattr(view_class, "capability", None)
+        or ""
+    )
+
+
+def test_staff_routes_declare_the_classified_capability():
+    declared = {}
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, prefix + str(p.pattern))
+            else:
+                declared[prefix + str(p.pattern)] = _declared_capability(p.callback)
+
+    walk(get_resolver().url_patterns)
+    mismatched = {
+        route: (declared[route], access.cap)
+        for route, access in CLASSIFICATION.items()
+        if route in declared and (access.cap or declared[route]) and declared[route] != access.cap
+    }
+    assert not mismatched, f"(declared by the view, classified here): {mismatched}"
+
+
+def _is_login_redirect(response, *, admin: bool = False) -> bool:
+    target = "/django-admin/login/" if admin else "/accounts/login/"
+    return response.status_code == 302 and response["Location"].startswith(target)
+
+
+def _refused_to_anonymous(response, *, api: bool) -> bool:
+    if api:
+        return response.status_code in (401, 403, 405)
+    return _is_login_redirect(response) or response.status_code in (403, 405)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", project_routes())
+def test_anonymous_cannot_reach_protected_urls(client, route):
+    access = classification(route)
+    assert access is not None, f"unclassified: {route}"
+    path = concrete(route)
+    api = route.startswith("api/")
+    for method in ("get", "post"):
+        response = getattr(client, method)(path)
+        assert response.status_code < 500, (method, path, response.status_code)
+        if access.anonymous == LOGIN:
+            assert _refused_to_anonymous(response, api=api), (method, path, response.status_code)
+        elif access.anonymous == ADMIN:
+            assert _is_login_redirect(response, admin=True), (method, path, response.status_code)
+        elif access.anonymous in (PUBLIC, TOKEN):
+            # Open to anyone; a made-up token or object is "not found" or a clear page.
+            assert response.status_code in (200, 302, 400, 401, 403, 404, 405, 410), (
+                method,
+                path,
+                response.status_code,
+            )
+
+
+# --- Role matrix -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(db):
+    """Two councils. In the first: a citizen with a need, a helper with an offer, a match
+    between them, another citizen, and one staff member per role. A moderator of the second
+    council, and a superuser."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from matching.services import match_request
+    from tests.matching.factories import (
+        make_council,
+        make_need,
+        make_offer,
+        make_person,
+        point_at,
+    )
+
+    home = make_council()
+    away = make_council(centre=(-2.25, 53.48))
+    owner = make_person(council=home)
+    need = make_need(council=home, owner=owner)
+    offer = make_offer(council=home)
+    match = match_request(citizen=owner, need_id=need.pk, offer_id=offer.pk)
+    people = {
+        "owner": owner,
+        "other_citizen": make_person(council=home),
+        "helper": offer.helper,
+        "staff_other_council": make_person(council=away, home=point_at(origin=(-2.25, 53.48))),
+        "superuser": make_person(council=home, is_superuser=True, is_staff=True),
+    }
+    StaffMembership.objects.create(
+        user=people["staff_other_council"], council=away, role="moderator"
+    )
+    for role in STAFF_SAME:
+        people[role] = make_person(council=home)
+        StaffMembership.objects.create(user=people[role], council=home, role=role)
+    # Staff reach the console only with an authenticator app enrolled.
+    for role in (*STAFF_SAME, "staff_other_council"):
+        TOTP.activate(people[role], generate_totp_secret())
+    return {"people": people, "need": need, "offer": offer, "match": match}
+
+
+def _values(route: str, world) -> dict[str, str]:
+    access = classification(route)
+    if not access.obj:
+        return {}
+    pk = str(world[access.obj].pk)
+    return {"pk": pk, "need_id": pk, "offer_id": pk, "match_id": pk}
+
+
+ROLE_ROUTES = sorted(r for r, a in CLASSIFICATION.items() if a.roles) + [ADMIN_PREFIX]
+
+
+@pytest.mark.parametrize("route", ROLE_ROUTES)
+def test_role_matrix(client, world, route):
+    """GET `route` as each role (one world per route); every mismatch is reported at once."""
+    access = classification(route)
+    path = concrete(route, _values(route, world))
+    mismatches = []
+    for role, expected in access.roles.items():
+        expected = expected if isinstance(expected, tuple) else (expected,)
+        client.force_login(world["people"][role])
+        response = client.get(path)
+        if response.status_code not in expected:
+            mismatches.append((role, response.status_code, expected, response.get("Location", "")))
+        client.logout()
+    assert not mismatches, (path, mismatches)
