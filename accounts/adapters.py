@@ -2,6 +2,11 @@
 
 from allauth.account.adapter import DefaultAccountAdapter
 
+SUSPENDED_MESSAGE = (
+    "Your account is suspended, so you cannot sign in. Contact your council if you think "
+    "this is a mistake."
+)
+
 
 class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request, user, form, commit=True):
@@ -10,3 +15,15 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def pre_login(self, request, user, **kwargs):
+        # A suspended person cannot sign in (suspension also ends their sessions at once).
+        if getattr(user, "suspended_at", None) is not None:
+            from allauth.account.internal.stagekit import clear_login
+            from django.contrib import messages
+            from django.shortcuts import redirect
+
+            clear_login(request)
+            messages.error(request, SUSPENDED_MESSAGE)
+            return redirect("account_login")
+        return super().pre_login(request, user, **kwargs)

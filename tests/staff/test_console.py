@@ -400,3 +400,14 @@ def test_revoke_a_check_from_the_page_pauses_the_offer(client, moderator, helper
     offer.refresh_from_db()
     assert check.revoked_at is not None and offer.status == Offer.Status.PAUSED
     assert AuditEvent.objects.filter(verb="helper_check.revoked", target_id=check.pk).exists()
+
+
+def test_a_suspended_person_cannot_sign_in(client, safeguarding_lead, citizen):
+    from accounts.staff import person_suspend
+
+    person_suspend(actor=safeguarding_lead, person_id=citizen.pk, reason="Threats")
+    response = client.post(
+        reverse("account_login"), {"login": citizen.email, "password": PASSWORD}, follow=True
+    )
+    assert "_auth_user_id" not in client.session
+    assert "Your account is suspended" in response.content.decode()
