@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import time
@@ -25,6 +26,41 @@ def _database_url(settings_dict: dict) -> str:
     host = settings_dict.get("HOST") or "127.0.0.1"
     port = settings_dict.get("PORT") or 5432
     return f"postgis://{auth}@{host}:{port}/{settings_dict['NAME']}"
+
+
+def _redis_answers() -> bool:
+    try:
+        return bool(redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def redis_on_loopback(tmp_path_factory):
+    """The Redis these tests use. A fresh CI machine has the package (scripts/kith.sh system)
+    but, without systemd, no running server: start one for the session then."""
+    if _redis_answers():
+        yield
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("These tests need Redis on 127.0.0.1:6379: apt-get install redis-server")
+    workdir = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(  # noqa: S603 – fixed arguments
+        [binary, "--bind", "127.0.0.1", "--port", "6379", "--save", "", "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not _redis_answers():
+            if time.monotonic() > deadline or proc.poll() is not None:
+                pytest.fail("redis-server did not start on 127.0.0.1:6379")
+            time.sleep(0.1)
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
