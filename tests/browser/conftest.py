@@ -58,7 +58,8 @@ class Pages:
         self.failed_requests: list[str] = []
 
     def watch(self, context) -> None:
-        """Record every answer of 400 or more, and every request that failed outright."""
+        """Record every answer of 400 or more, every request that failed outright, and every
+        error in the browser console."""
         context.on(
             "response",
             lambda r: (
@@ -68,6 +69,20 @@ class Pages:
                 if r.status >= 400
                 else None
             ),
+        )
+        # Console errors include Content-Security-Policy refusals (an inline script or style
+        # attribute slipping into a template) and uncaught JavaScript errors.
+        context.on(
+            "console",
+            lambda m: (
+                self.failed_requests.append(f"console {m.type}: {m.text} (on {m.page.url})")
+                if m.type == "error" and "Failed to load resource" not in m.text
+                else None
+            ),
+        )
+        context.on(
+            "weberror",
+            lambda e: self.failed_requests.append(f"uncaught error: {e.error}"),
         )
         context.on(
             "requestfailed",

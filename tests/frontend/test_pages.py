@@ -87,3 +87,32 @@ def test_setup_copies_govuk_frontend_without_gov_uk_font_and_serves_it(client):
     assert ".govuk-button" in css
     for asset in ("vendor/govuk-frontend/govuk-frontend.min.js", "vendor/leaflet/leaflet.js"):
         assert finders.find(asset), asset
+
+
+@pytest.mark.parametrize(
+    ("url_name", "title"),
+    [
+        ("account_email", "Your email addresses"),
+        ("account_change_password", "Change your password"),
+        ("account_logout", "Sign out"),
+        ("account_home", "Your account"),
+        ("account_download", "Download your data"),
+        ("account_delete", "Delete your account"),
+        ("alerts", "Urgent need alerts"),
+    ],
+)
+def test_signed_in_account_pages_use_the_design(client, citizen, url_name, title):
+    client.force_login(citizen)
+    html = client.get(reverse(url_name)).content.decode()
+    assert f"<title>{title} – Kith</title>" in html
+    assert len(re.findall(r"<h1[ >]", html)) == 1
+    assert "Leafield Council" in html  # the person's council names the service
+
+
+def test_wrong_password_is_an_error_on_the_sign_in_page(client, citizen):
+    html = client.post(
+        reverse("account_login"), {"login": citizen.email, "password": "not-the-password"}
+    ).content.decode()
+    assert "<title>Error: Sign in – Kith</title>" in html
+    assert "govuk-error-summary" in html
+    assert 'href="#id_login"' in html
