@@ -58,3 +58,22 @@ def test_delete_account_needs_confirmation(client, citizen, befriending, moderat
     assert not Need.objects.exists()
     assert AuditEvent.objects.filter(verb="person.erased", target_id=citizen.pk).exists()
     assert "_auth_user_id" not in client.session
+
+
+def test_deleting_a_helper_reopens_the_need_they_were_matched_with(
+    client, citizen, helper, befriending, moderator
+):
+    from matching.services import match_accept
+
+    need = open_need(owner=citizen, category=befriending, moderator=moderator)
+    offer = open_offer(helper=helper, category=befriending, moderator=moderator)
+    match = match_offer_help(helper=helper, need_id=need.pk, offer_id=offer.pk)
+    match_accept(user=citizen, match_id=match.pk)
+    need.refresh_from_db()
+    assert need.status == Need.Status.MATCHED
+    client.force_login(helper)
+    client.post(reverse("account_delete"), {"confirm": "on"})
+    assert not User.objects.filter(pk=helper.pk).exists()
+    need.refresh_from_db()
+    assert need.status == Need.Status.OPEN
+    assert AuditEvent.objects.filter(verb="match.cancelled", target_id=match.pk).exists()
