@@ -181,3 +181,14 @@ def test_alert_preferences(client, helper):
     assert response["Location"] == reverse("helping")
     pref = AlertPreference.objects.get(user=helper)
     assert pref.opted_in and pref.daily_cap == 2 and f"{pref.quiet_start:%H:%M}" == "21:00"
+
+
+def test_without_an_open_offer_needs_near_me_lists_the_nearest_with_a_distance_band(
+    client, citizen, helper, befriending, moderator
+):
+    open_need(owner=citizen, category=befriending, moderator=moderator)
+    client.force_login(helper)
+    html = client.get(reverse("needs_near")).content.decode()
+    assert "These are the nearest open requests" in html
+    assert "A weekly chat" in html and "about 1 to 2 km away" in html
+    assert "LS1 1AA" not in html
