@@ -164,6 +164,11 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "manage_email": "10/m/user",
 }
+# Changing email addresses or MFA asks for the password again unless the person re-entered it
+# in the last ACCOUNT_REAUTHENTICATION_TIMEOUT seconds (allauth: 300); signing in alone does
+# not count. Changing the password always asks for the current one.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+MFA_REAUTHENTICATION_REQUIRED = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 
