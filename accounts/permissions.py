@@ -34,12 +34,18 @@ class Capability(StrEnum):
     AUDIT_LOG = "audit_log"  # read and export the audit log
     CATEGORY_SWITCHES = "category_switches"  # turn categories on and off for the council
     COUNCIL_SETTINGS = "council_settings"  # radius, auto-approval, unit costs, weights
-    OVERSIGHT = "oversight"  # the oversight dashboard and demand map
+    OVERSIGHT = "oversight"  # the oversight dashboard, demand map and impact report
+    MATCHING_ROUNDS = "matching_rounds"  # run a round, review it, send or discard it
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.MODERATOR: frozenset(
-        {Capability.CONSOLE, Capability.MODERATION, Capability.HELPER_CHECKS}
+        {
+            Capability.CONSOLE,
+            Capability.MODERATION,
+            Capability.HELPER_CHECKS,
+            Capability.MATCHING_ROUNDS,
+        }
     ),
     Role.SAFEGUARDING_LEAD: frozenset(
         {

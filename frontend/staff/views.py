@@ -25,6 +25,8 @@ from marketplace import selectors as marketplace_selectors
 from marketplace import services as marketplace_services
 from marketplace.audit import audit_record
 from marketplace.models import Category, Need, Offer, Report
+from matching.models import Round
+from matching.rounds import round_apply, round_discard, round_run
 
 from . import forms
 from .access import staff_view
@@ -39,6 +41,7 @@ NAV = [
     (C.CONSOLE, "Console", "staff:home"),
     (C.MODERATION, "Moderation", "staff:moderation"),
     (C.HELPER_CHECKS, "Helper checks", "staff:checks"),
+    (C.MATCHING_ROUNDS, "Rounds", "staff:rounds"),
     (C.SAFEGUARDING, "Concerns", "staff:concerns"),
     (C.PEOPLE, "People", "staff:people"),
     (C.AUDIT_LOG, "Audit log", "staff:audit"),
@@ -370,6 +373,59 @@ def check_revoke(request, pk: int):
     for error in form.non_field_errors() or form.errors.get("reason", []):
         messages.error(request, error)
     return redirect("staff:checks")
+
+
+# --- Matching rounds -------------------------------------------------------------------------
+def _round_of(request, pk) -> Round:
+    rnd = Round.objects.filter(pk=pk, council=request.staff_council).first()
+    if rnd is None:
+        raise Http404("Not found.")
+    return rnd
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(C.MATCHING_ROUNDS)
+def rounds(request):
+    if request.method == "POST":
+        rnd = round_run(council=request.staff_council, actor=request.user)
+        messages.success(request, "Round worked out. Review the proposals below before sending.")
+        return redirect("staff:round", pk=rnd.pk)
+    items = list(Round.objects.filter(council=request.staff_council)[:30])
+    return _render(request, "rounds.html", {"rounds": items})
+
+
+@require_GET
+@staff_view(C.MATCHING_ROUNDS)
+def round_detail(request, pk: int):
+    rnd = _round_of(request, pk)
+    proposals = list(
+        rnd.proposals.select_related(
+            "need__category", "need__owner", "offer__helper", "match"
+        ).order_by("-score", "id")
+    )
+    return _render(request, "round_detail.html", {"round": rnd, "proposals": proposals})
+
+
+@require_POST
+@staff_view(C.MATCHING_ROUNDS)
+def round_decide(request, pk: int, decision: str):
+    rnd = _round_of(request, pk)
+    try:
+        if decision == "apply":
+            result = round_apply(staff=request.user, round_id=rnd.pk)
+            messages.success(
+                request,
+                f"Sent {result['proposed']} proposed matches to the people in them"
+                + (f"; {result['skipped']} were no longer possible." if result["skipped"] else "."),
+            )
+        else:
+            round_discard(staff=request.user, round_id=rnd.pk)
+            messages.success(request, "Round discarded. Nobody was told about it.")
+    except NotFound:
+        raise Http404("Not found.") from None
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("staff:round", pk=rnd.pk)
 
 
 # --- Safeguarding ----------------------------------------------------------------------------

@@ -36,6 +36,11 @@ URLS = [
     ("staff:checks", None, "get", C.HELPER_CHECKS, 200),
     ("staff:checks", None, "post", C.HELPER_CHECKS, 400),
     ("staff:check_revoke", "check", "post", C.HELPER_CHECKS, 302),
+    ("staff:rounds", None, "get", C.MATCHING_ROUNDS, 200),
+    ("staff:rounds", None, "post", C.MATCHING_ROUNDS, 302),
+    ("staff:round", "round", "get", C.MATCHING_ROUNDS, 200),
+    ("staff:round_apply", "round", "post", C.MATCHING_ROUNDS, 302),
+    ("staff:round_discard", "round", "post", C.MATCHING_ROUNDS, 302),
     ("staff:concerns", None, "get", C.SAFEGUARDING, 200),
     ("staff:concern_raise", "person_query", "get", C.CONSOLE, 200),
     ("staff:concern_raise", "person_query", "post", C.CONSOLE, 400),
@@ -76,7 +81,10 @@ def records(home_council, council_admin, citizen, helper):
     concern = concern_raise(
         actor=council_admin, about_id=citizen.pk, summary="Worried", priority="high"
     )
+    from matching.rounds import round_run
+
     return {
+        "round": round_run(council=home_council, actor=council_admin),
         "need": need,
         "offer": offer,
         "report": report,
