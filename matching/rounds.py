@@ -20,30 +20,31 @@ proposed for staff review beside the greedy assignment of the same input.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from accounts.errors import ApplicationError, NotFound
 from accounts.models import Council, HelperCheck, User
 from marketplace.audit import audit_record
 from marketplace.availability import overlap_minutes
-from marketplace.models import Block, Need, NeedSlot, Offer, OfferSlot
+from marketplace.models import Need, NeedSlot, Offer, OfferSlot
 
 from . import scoring
-from .models import Feedback, Match, Round, RoundProposal
+from .models import Match, Round, RoundProposal
 from .scoring import council_weights, score_pairs
 from .selectors import NOT_AGAIN, search_bound_m, staff_council_id
 
-ROUND_EDGES_PER_NEED = 12
+ROUND_EDGES_PER_NEED = 8
 
 
 @dataclass
@@ -132,33 +133,32 @@ def build_problem(*, council: Council, per_need: int = ROUND_EDGES_PER_NEED) -> 
     needs = _fetch(_NEEDS_SQL, {"council": council.pk})
     if not offers or not needs:
         return Problem([], [], {}, {}, [], [], [])
-    offer_ids = [o[0] for o in offers]
-    need_ids_all = [n[0] for n in needs]
-    people = {o[1] for o in offers} | {n[1] for n in needs}
-    blocks = set(
-        Block.objects.filter(blocker_id__in=people, blocked_id__in=people).values_list(
-            "blocker_id", "blocked_id"
-        )
-    )
+    # Everything below is read by council, never as a list of thousands of ids.
+    cid = council.pk
+    blocks = set(_fetch(_BLOCKS_SQL, {"council": cid}))
     not_again = set(
-        Match.objects.filter(offer_id__in=offer_ids, status__in=NOT_AGAIN).values_list(
-            "need_id", "offer_id"
-        )
+        Match.objects.filter(
+            offer__council_id=cid, offer__status="open", status__in=NOT_AGAIN
+        ).values_list("need_id", "offer_id")
     )
     need_slots: dict[int, list] = {}
-    for s in NeedSlot.objects.filter(need_id__in=need_ids_all).order_by():
+    for s in NeedSlot.objects.filter(need__council_id=cid, need__status="open").order_by():
         need_slots.setdefault(s.need_id, []).append(s)
     offer_slots: dict[int, list] = {}
-    for s in OfferSlot.objects.filter(offer_id__in=offer_ids).order_by():
+    for s in OfferSlot.objects.filter(offer__council_id=cid, offer__status="open").order_by():
         offer_slots.setdefault(s.offer_id, []).append(s)
     centre = council.boundary.centroid
     bound = search_bound_m(council)
     offer_by_cat: dict[int, list[int]] = {}
     for i, o in enumerate(offers):
         offer_by_cat.setdefault(o[2], []).append(i)
-    edges: list[tuple[int, int, float]] = []  # (need index, offer index, approx metres)
+    need_by_cat: dict[int, list[int]] = {}
+    for j, n in enumerate(needs):
+        need_by_cat.setdefault(n[2], []).append(j)
+    # Offers within each helper's radius: (need index, offer index, metres) as arrays.
+    parts_n, parts_o, parts_d = [], [], []
     for cat, idx in offer_by_cat.items():
-        cat_needs = [j for j, n in enumerate(needs) if n[2] == cat]
+        cat_needs = need_by_cat.get(cat)
         if not cat_needs:
             continue
         ox, oy = _metres_xy([offers[i][3] for i in idx], [offers[i][4] for i in idx], *centre)
@@ -168,63 +168,99 @@ def build_problem(*, council: Council, per_need: int = ROUND_EDGES_PER_NEED) -> 
         tree = cKDTree(np.column_stack([nx, ny]))
         radii = np.minimum([offers[i][7] for i in idx], bound)
         hits = tree.query_ball_point(np.column_stack([ox, oy]), r=radii)
-        for k, found in enumerate(hits):
-            i = idx[k]
-            for f in found:
-                j = cat_needs[f]
-                dist = math.hypot(ox[k] - nx[f], oy[k] - ny[f])
-                edges.append((j, i, dist))
-    # Hard constraints, then each need's nearest `per_need`.
-    kept: dict[int, list[tuple[float, int]]] = {}
-    for j, i, dist in edges:
-        n, o = needs[j], offers[i]
+        counts = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
+        total = int(counts.sum())
+        if not total:
+            continue
+        off_local = np.repeat(np.arange(len(idx)), counts)
+        need_local = np.fromiter(itertools.chain.from_iterable(hits), dtype=np.int64, count=total)
+        parts_d.append(np.hypot(ox[off_local] - nx[need_local], oy[off_local] - ny[need_local]))
+        parts_n.append(np.asarray(cat_needs)[need_local])
+        parts_o.append(np.asarray(idx)[off_local])
+    if not parts_n:
+        return Problem([], [], {}, {}, [], [], [])
+    pn, po, pd = np.concatenate(parts_n), np.concatenate(parts_o), np.concatenate(parts_d)
+    order = np.lexsort((pd, pn))
+    pn, po, pd = pn[order], po[order], pd[order]
+
+    def allowed(n, o) -> bool:
         owner, helper = n[1], o[1]
         if owner == helper or (owner, helper) in blocks or (helper, owner) in blocks:
-            continue
+            return False
         if (n[0], o[0]) in not_again or o[13] < n[11]:
-            continue
+            return False
         if n[6] and o[11] != n[6]:
-            continue
+            return False
         if n[12] and not set(n[7]) <= set(o[10]):
-            continue
+            return False
         ns, os_ = need_slots.get(n[0]), offer_slots.get(o[0])
-        if ns and os_ and overlap_minutes(ns, os_) == 0:
-            continue
-        kept.setdefault(j, []).append((dist, i))
+        return not (ns and os_ and overlap_minutes(ns, os_) == 0)
+
+    # Hard constraints, nearest first, until each need has its `per_need` eligible offers.
+    kept: dict[int, list[tuple[float, int]]] = {}
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(pn)) + 1, [len(pn)]))
+    pn_l, po_l, pd_l = pn.tolist(), po.tolist(), pd.tolist()
+    for a, b in zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True):
+        j = pn_l[a]
+        chosen = kept.setdefault(j, [])
+        for k in range(a, b):
+            if allowed(needs[j], offers[po_l[k]]):
+                chosen.append((pd_l[k], po_l[k]))
+                if len(chosen) == per_need:
+                    break
     # Scores: the same components and weights as ranking, without the sentences.
     weights = council_weights(council)
     now = timezone.now()
-    helper_ids = {offers[i][1] for pairs in kept.values() for _, i in pairs}
-    stats, ratings, good = _history(helper_ids=helper_ids, owner_ids={n[1] for n in needs})
-    result_edges, scores, approx = [], [], []
+    stats, ratings, good = _history(council=council)
     offer_cap = {o[0]: max(0, o[8] - o[14]) for o in offers}
     need_cap = {n[0]: max(0, n[5] - n[13]) for n in needs}
-    for j, pairs in kept.items():
-        pairs.sort()
-        n = needs[j]
-        wanted = list(n[8] or n[10] or [])
-        for _dist, i in pairs[:per_need]:
-            o = offers[i]
-            spoken = list(o[9] or o[12] or [])
-            approx_m = scoring.haversine_m(n[3], n[4], o[5], o[6])
-            completed, failed = stats.get(o[1], (0, 0))
-            rsum, rn = ratings.get(o[1], (0.0, 0))
-            components = {
-                "proximity": scoring.proximity(distance_m=approx_m, radius_m=o[7]),
-                "availability": scoring.availability(
-                    need_slots=need_slots.get(n[0], []), offer_slots=offer_slots.get(o[0], [])
-                ),
-                "language": scoring.language(wanted=wanted, spoken=spoken),
-                "reliability": scoring.reliability(
-                    completed=completed, failed=failed, rating_sum=rsum, rating_n=rn
-                ),
-                "continuity": scoring.continuity(had_good_match=(n[1], o[1]) in good),
-                "waiting": scoring.waiting(published_at=n[9], now=now),
-                "load": scoring.load(holding=o[14], capacity=o[8]),
-            }
-            result_edges.append((n[0], o[0]))
-            scores.append(round(scoring.combine(components, weights), 4))
-            approx.append(approx_m)
+    # Per-person and per-listing parts once, then one weighted sum per pair (the same
+    # component functions as ranking, hoisted out of the pair loop).
+    w = weights
+    reliability = {
+        h: scoring.reliability(
+            completed=stats.get(h, (0, 0))[0],
+            failed=stats.get(h, (0, 0))[1],
+            rating_sum=ratings.get(h, (0.0, 0))[0],
+            rating_n=ratings.get(h, (0.0, 0))[1],
+        )
+        for h in {o[1] for o in offers}
+    }
+    new_helper = scoring.reliability(completed=0, failed=0)
+    pair_j = [j for j, pairs in kept.items() for _ in pairs]
+    pair_i = [i for pairs in kept.values() for _, i in pairs]
+    if not pair_i:
+        return Problem([], [], {}, {}, [], [], [])
+    nlon = np.array([needs[j][3] for j in pair_j])
+    nlat = np.array([needs[j][4] for j in pair_j])
+    olon = np.array([offers[i][5] for i in pair_i])
+    olat = np.array([offers[i][6] for i in pair_i])
+    approx_arr = _haversine_np(nlon, nlat, olon, olat)
+    radius = np.array([offers[i][7] for i in pair_i], dtype=float)
+    prox = np.clip(1.0 - approx_arr / radius, 0.0, 1.0).round(4)
+    result_edges, scores = [], []
+    for k, (j, i) in enumerate(zip(pair_j, pair_i, strict=True)):
+        n, o = needs[j], offers[i]
+        ns, os_ = need_slots.get(n[0]), offer_slots.get(o[0])
+        avail = (
+            scoring.availability(need_slots=ns, offer_slots=os_)
+            if ns and os_
+            else scoring.UNKNOWN_AVAILABILITY
+        )
+        wanted = n[8] or n[10]
+        lang = scoring.language(wanted=wanted, spoken=o[9] or o[12] or []) if wanted else 1.0
+        total = (
+            w["proximity"] * prox[k]
+            + w["availability"] * round(avail, 4)
+            + w["language"] * lang
+            + w["reliability"] * round(reliability.get(o[1], new_helper), 4)
+            + w["continuity"] * (1.0 if (n[1], o[1]) in good else 0.0)
+            + w["waiting"] * round(scoring.waiting(published_at=n[9], now=now), 4)
+            + w["load"] * round(scoring.load(holding=o[14], capacity=o[8]), 4)
+        )
+        result_edges.append((n[0], o[0]))
+        scores.append(round(min(1.0, max(0.0, float(total))), 4))
+    approx = approx_arr.tolist()
     used_needs = sorted({e[0] for e in result_edges})
     used_offers = sorted({e[1] for e in result_edges})
     return Problem(
@@ -238,45 +274,57 @@ def build_problem(*, council: Council, per_need: int = ROUND_EDGES_PER_NEED) -> 
     )
 
 
-def _history(*, helper_ids, owner_ids):
-    """Completions, cancellations, ratings and past good matches, in three queries."""
-    from django.db.models import Count, F, Q, Sum
+def _haversine_np(lon1, lat1, lon2, lat2):
+    lon1, lat1, lon2, lat2 = map(np.radians, (lon1, lat1, lon2, lat2))
+    h = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6_371_008.8 * np.arcsin(np.sqrt(h))
 
-    stats = {
-        r["offer__helper_id"]: (r["completed"], r["failed"])
-        for r in Match.objects.filter(offer__helper_id__in=helper_ids)
-        .order_by()
-        .values("offer__helper_id")
-        .annotate(
-            completed=Count("id", filter=Q(status=Match.Status.COMPLETED)),
-            failed=Count(
-                "id",
-                filter=Q(status=Match.Status.CANCELLED, ended_by_id=F("offer__helper_id")),
-            ),
-        )
-    }
-    ratings = {
-        r["subject_id"]: (float(r["total"]), r["n"])
-        for r in Feedback.objects.filter(
-            subject_id__in=helper_ids, match__offer__helper_id=F("subject_id")
-        )
-        .order_by()
-        .values("subject_id")
-        .annotate(total=Sum("rating"), n=Count("id"))
-    }
-    bad = Feedback.objects.filter(
-        match=OuterRef("pk"), author_id=OuterRef("need__owner_id"), rating__lte=2
-    )
-    good = set(
-        Match.objects.filter(
-            status=Match.Status.COMPLETED,
-            need__owner_id__in=owner_ids,
-            offer__helper_id__in=helper_ids,
-        )
-        .filter(~Exists(bad))
-        .order_by()
-        .values_list("need__owner_id", "offer__helper_id")
-    )
+
+_BLOCKS_SQL = """
+SELECT b.blocker_id, b.blocked_id FROM marketplace_block b
+WHERE EXISTS (SELECT 1 FROM marketplace_need n WHERE n.council_id = %(council)s
+              AND n.status = 'open' AND n.owner_id IN (b.blocker_id, b.blocked_id))
+"""
+_STATS_SQL = """
+SELECT o.helper_id,
+       count(*) FILTER (WHERE m.status = 'completed'),
+       count(*) FILTER (WHERE m.status = 'cancelled' AND m.ended_by_id = o.helper_id)
+FROM matching_match m JOIN marketplace_offer o ON o.id = m.offer_id
+WHERE o.helper_id IN (SELECT helper_id FROM marketplace_offer
+                      WHERE council_id = %(council)s AND status = 'open')
+GROUP BY o.helper_id
+"""
+_RATINGS_SQL = """
+SELECT f.subject_id, sum(f.rating), count(*)
+FROM matching_feedback f
+JOIN matching_match m ON m.id = f.match_id
+JOIN marketplace_offer o ON o.id = m.offer_id AND o.helper_id = f.subject_id
+WHERE f.subject_id IN (SELECT helper_id FROM marketplace_offer
+                       WHERE council_id = %(council)s AND status = 'open')
+GROUP BY f.subject_id
+"""
+_GOOD_SQL = """
+SELECT DISTINCT n.owner_id, o.helper_id
+FROM matching_match m
+JOIN marketplace_need n ON n.id = m.need_id
+JOIN marketplace_offer o ON o.id = m.offer_id
+WHERE m.status = 'completed'
+  AND n.owner_id IN (SELECT owner_id FROM marketplace_need
+                     WHERE council_id = %(council)s AND status = 'open')
+  AND NOT EXISTS (SELECT 1 FROM matching_feedback f
+                  WHERE f.match_id = m.id AND f.author_id = n.owner_id AND f.rating <= 2)
+"""
+
+
+def _history(*, council: Council):
+    """Completions, cancellations, ratings and past good matches of the council's people."""
+    params = {"council": council.pk}
+    stats = {h: (c, f) for h, c, f in _fetch(_STATS_SQL, params)}
+    ratings = {h: (float(total), n) for h, total, n in _fetch(_RATINGS_SQL, params)}
+    good = set(_fetch(_GOOD_SQL, params))
     return stats, ratings, good
 
 
@@ -304,27 +352,17 @@ def greedy_assignment(problem: Problem) -> Assignment:
     return _summarise(problem, chosen, time.perf_counter() - started)
 
 
-def optimal_assignment(problem: Problem) -> Assignment:
-    """Most places filled, then highest total score (two HiGHS solves; see module doc)."""
-    started = time.perf_counter()
-    m = len(problem.edges)
-    if m == 0:
-        return _summarise(problem, [], 0.0)
-    need_row = {n: i for i, n in enumerate(problem.need_ids)}
-    offer_row = {o: len(need_row) + i for i, o in enumerate(problem.offer_ids)}
-    rows = np.empty(2 * m, dtype=np.int64)
-    cols = np.empty(2 * m, dtype=np.int64)
-    for i, (n, o) in enumerate(problem.edges):
-        rows[2 * i], rows[2 * i + 1] = need_row[n], offer_row[o]
-        cols[2 * i] = cols[2 * i + 1] = i
-    n_rows = len(need_row) + len(offer_row)
-    a = coo_matrix((np.ones(2 * m), (rows, cols)), shape=(n_rows, m)).tocsr()
-    caps = np.array(
-        [problem.need_cap[n] for n in problem.need_ids]
-        + [problem.offer_cap[o] for o in problem.offer_ids],
-        dtype=float,
-    )
-    scores = np.asarray(problem.scores, dtype=float)
+def _solve_component(
+    edge_idx: np.ndarray, rows: np.ndarray, cols: np.ndarray, caps: np.ndarray, scores
+) -> list[int]:
+    """Two-phase LP on one connected component; returns the chosen edge indexes."""
+    m = len(edge_idx)
+    if m == 1:
+        return [int(edge_idx[0])] if caps.min() >= 1 else []
+    a = coo_matrix(
+        (np.ones(2 * m), (rows, np.repeat(np.arange(m), 2))), shape=(len(caps), m)
+    ).tocsr()
+    s = scores[edge_idx]
     # Phase 1: most places filled. Phase 2: best total score among those. Both are LPs over a
     # totally unimodular system (phase 2 optimises over a face of the phase-1 polytope), so
     # the dual simplex returns an integral vertex; if rounding ever disagrees, the same
@@ -334,7 +372,7 @@ def optimal_assignment(problem: Problem) -> Assignment:
         raise RuntimeError(f"Round solver failed: {first.message}")
     filled = round(-first.fun)
     second = linprog(
-        -scores,
+        -s,
         A_ub=a,
         b_ub=caps,
         A_eq=np.ones((1, m)),
@@ -343,17 +381,49 @@ def optimal_assignment(problem: Problem) -> Assignment:
         method="highs-ds",
     )
     if second.status != 0 or np.max(np.abs(second.x - np.round(second.x))) > 1e-6:
-        capacity = LinearConstraint(a, -np.inf, caps)
-        exactly = LinearConstraint(np.ones((1, m)), filled, filled)
         second = milp(
-            -scores,
-            constraints=[capacity, exactly],
+            -s,
+            constraints=[
+                LinearConstraint(a, -np.inf, caps),
+                LinearConstraint(np.ones((1, m)), filled, filled),
+            ],
             bounds=Bounds(0, 1),
             integrality=np.ones(m),
         )
         if not second.success:
             raise RuntimeError(f"Round solver failed: {second.message}")
-    chosen = [i for i, x in enumerate(second.x) if x > 0.5]
+    return [int(edge_idx[k]) for k, x in enumerate(second.x) if x > 0.5]
+
+
+def optimal_assignment(problem: Problem) -> Assignment:
+    """Most places filled, then highest total score (see the module docstring).
+
+    Needs and offers that share no edge path never compete (different categories, distant
+    neighbourhoods), so each connected component of the graph is solved on its own: the
+    same optimum as one big LP, in a fraction of the time."""
+    started = time.perf_counter()
+    m = len(problem.edges)
+    if m == 0:
+        return _summarise(problem, [], 0.0)
+    need_row = {n: i for i, n in enumerate(problem.need_ids)}
+    offer_row = {o: len(need_row) + i for i, o in enumerate(problem.offer_ids)}
+    n_nodes = len(need_row) + len(offer_row)
+    ends = np.array([(need_row[n], offer_row[o]) for n, o in problem.edges], dtype=np.int64)
+    caps = np.array(
+        [problem.need_cap[n] for n in problem.need_ids]
+        + [problem.offer_cap[o] for o in problem.offer_ids],
+        dtype=float,
+    )
+    scores = np.asarray(problem.scores, dtype=float)
+    graph = coo_matrix((np.ones(m), (ends[:, 0], ends[:, 1])), shape=(n_nodes, n_nodes))
+    _, label = connected_components(graph, directed=False)
+    edge_label = label[ends[:, 0]]
+    order = np.argsort(edge_label, kind="stable")
+    bounds = np.flatnonzero(np.diff(edge_label[order])) + 1
+    chosen: list[int] = []
+    for edge_idx in np.split(order, bounds):
+        nodes, local = np.unique(ends[edge_idx].ravel(), return_inverse=True)
+        chosen += _solve_component(edge_idx, local, None, caps[nodes], scores)
     return _summarise(problem, chosen, time.perf_counter() - started)
 
 
