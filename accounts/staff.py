@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from marketplace import lifecycle
@@ -193,9 +193,13 @@ def helper_checks_of_council(*, council: Council) -> QuerySet[HelperCheck]:
 def helper_checks_expiring(
     *, council: Council, within_days: int = EXPIRING_WITHIN_DAYS, today: dt.date | None = None
 ) -> QuerySet[HelperCheck]:
-    """Unrevoked checks of the council that expire between today and `within_days` from now,
-    soonest first."""
+    """Unrevoked checks of the council that expire between today and `within_days` from now
+    and have not been renewed, soonest first."""
     today = today or timezone.localdate()
+    # A check already renewed (the same kind recorded again, lasting longer) is not listed.
+    renewed = HelperCheck.objects.filter(
+        user_id=OuterRef("user_id"), kind=OuterRef("kind"), revoked_at__isnull=True
+    ).filter(Q(expires_on__isnull=True) | Q(expires_on__gt=OuterRef("expires_on")))
     return (
         HelperCheck.objects.filter(
             council=council,
@@ -203,6 +207,7 @@ def helper_checks_expiring(
             expires_on__gte=today,
             expires_on__lte=today + dt.timedelta(days=within_days),
         )
+        .exclude(Exists(renewed))
         .select_related("user")
         .order_by("expires_on", "id")
     )

@@ -11,7 +11,7 @@ import json
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -887,6 +887,13 @@ def audit_log(request):
     )
 
 
+class _Echo:
+    """A file-like object for csv.writer that hands each row back instead of storing it."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
 def _csv_safe(value) -> str:
     """Spreadsheets run cells that start with = + - @ as formulas; quote them."""
     text = "" if value is None else str(value)
@@ -913,21 +920,27 @@ def audit_log_csv(request):
         data={k: str(v) for k, v in (form.cleaned_data if form.is_bound else {}).items() if v},
     )
     stamp = dt.datetime.now(tz=dt.UTC).strftime("%Y%m%d-%H%M%S")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="kith-audit-{stamp}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["id", "time", "actor_id", "actor", "verb", "target_type", "target_id", "data"])
-    for event in events.iterator(chunk_size=2000):
-        writer.writerow(
-            [
-                event.pk,
-                event.created_at.isoformat(),
-                event.actor_id or "",
-                _csv_safe(event.actor.email if event.actor else ""),
-                _csv_safe(event.verb),
-                _csv_safe(event.target_type),
-                event.target_id if event.target_id is not None else "",
-                _csv_safe(json.dumps(event.data, sort_keys=True, default=str)),
-            ]
+
+    def rows():
+        # Streamed, so a long log is never held in memory as one response.
+        writer = csv.writer(_Echo())
+        yield writer.writerow(
+            ["id", "time", "actor_id", "actor", "verb", "target_type", "target_id", "data"]
         )
+        for event in events.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    event.pk,
+                    event.created_at.isoformat(),
+                    event.actor_id or "",
+                    _csv_safe(event.actor.email if event.actor else ""),
+                    _csv_safe(event.verb),
+                    _csv_safe(event.target_type),
+                    event.target_id if event.target_id is not None else "",
+                    _csv_safe(json.dumps(event.data, sort_keys=True, default=str)),
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="kith-audit-{stamp}.csv"'
     return response

@@ -307,7 +307,7 @@ def test_audit_log_filters_and_csv_export(client, council_admin, citizen, home_c
     response = client.get(reverse("staff:audit_csv"), {"verb": "need."})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][:5] == ["id", "time", "actor_id", "actor", "verb"]
     assert [r[4] for r in rows[1:]] == ["need.rejected"]
     assert rows[1][5].startswith("'=")  # a formula is quoted, not run by a spreadsheet

@@ -113,6 +113,9 @@ def test_expiring_checks_lists_the_next_30_days_of_own_council_only(
     record_check(actor=away_admin, helper=far_helper, days_left=5)
     expiring = list(staff.helper_checks_expiring(council=helper.council))
     assert expiring == [soon]
+    # Once renewed, it is no longer listed.
+    record_check(actor=moderator, helper=helper, days_left=400)
+    assert list(staff.helper_checks_expiring(council=helper.council)) == []
 
 
 def test_levels_unlock_categories():
