@@ -41,7 +41,7 @@ from marketplace.models import Need, NeedSlot, Offer, OfferSlot
 
 from . import scoring
 from .models import Match, Round, RoundProposal
-from .scoring import council_weights, score_pairs
+from .scoring import ScoringContext, council_weights, score_pairs
 from .selectors import NOT_AGAIN, search_bound_m, staff_council_id
 
 ROUND_EDGES_PER_NEED = 8
@@ -56,6 +56,8 @@ class Problem:
     edges: list[tuple[int, int]]  # (need_id, offer_id)
     scores: list[float]
     approx_m: list[float] = field(default_factory=list)
+    # What scoring needs, already read by build_problem (reused for the explanations).
+    context: ScoringContext | None = None
 
 
 @dataclass
@@ -271,6 +273,14 @@ def build_problem(*, council: Council, per_need: int = ROUND_EDGES_PER_NEED) -> 
         edges=result_edges,
         scores=scores,
         approx_m=approx,
+        context=ScoringContext(
+            need_slots=need_slots,
+            offer_slots=offer_slots,
+            helper_stats=stats,
+            helper_ratings=ratings,
+            good_pairs=good,
+            holding={o[0]: o[14] for o in offers},
+        ),
     )
 
 
@@ -463,6 +473,7 @@ def round_run(*, council: Council, actor: User | None = None) -> Round:
         ],
         viewer="need",
         council=council,
+        context=problem.context,
     )
     RoundProposal.objects.bulk_create(
         [
