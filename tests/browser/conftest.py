@@ -31,18 +31,41 @@ CHROMIUM_ARGS = [
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
-@pytest.fixture(scope="session")
-def chromium():
+# One Playwright driver and one Chromium for the whole run. Other test folders import the
+# fixtures below into their own conftest, which makes pytest create a second session-scoped
+# `chromium`; a second sync_playwright() in the same thread is refused, so both share this.
+_SHARED: dict = {"users": 0}
+
+
+def _shared_chromium():
     from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/kith.sh browser`.")
-    if not AXE.exists():
-        pytest.fail("node_modules/axe-core is missing: run `bash scripts/kith.sh node`.")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    if "browser" not in _SHARED:
+        if not Path(CHROMIUM).exists():
+            pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/kith.sh browser`.")
+        if not AXE.exists():
+            pytest.fail("node_modules/axe-core is missing: run `bash scripts/kith.sh node`.")
+        driver = sync_playwright().start()
+        _SHARED["driver"] = driver
+        _SHARED["browser"] = driver.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+    _SHARED["users"] += 1
+    return _SHARED["browser"]
+
+
+def _release_chromium() -> None:
+    _SHARED["users"] -= 1
+    if _SHARED["users"] == 0 and "browser" in _SHARED:
+        _SHARED.pop("browser").close()
+        _SHARED.pop("driver").stop()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    browser = _shared_chromium()
+    yield browser
+    _release_chromium()
 
 
 class Pages:
