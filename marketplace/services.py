@@ -183,10 +183,19 @@ def _needs_review(*, user: User, council: Council, required_level: int) -> bool:
     return level < max(int(VerificationLevel.ID_CHECKED), int(required_level))
 
 
+def _need_opened(need: Need) -> None:
+    """Tell matching that a need is now open: urgent ones alert nearby helpers after commit."""
+    from matching.tasks import need_opened  # matching builds on the marketplace, not back
+
+    need_opened(need=need)
+
+
 def _publish_or_queue(listing: Need | Offer, *, review: bool) -> None:
     if isinstance(listing, Need):
         target = Need.Status.PENDING_REVIEW if review else Need.Status.OPEN
         lifecycle.need_transition(need=listing, to=target)
+        if not review:
+            _need_opened(listing)
     else:
         target = Offer.Status.PENDING_REVIEW if review else Offer.Status.OPEN
         if listing.status != target:
@@ -310,8 +319,10 @@ def need_create(
     """
     actor = recorded_by or owner
     _require_active(actor)
-    if recorded_by is None and owner.suspended_at is not None:
-        _require_active(owner)
+    if owner.suspended_at is not None:
+        raise ApplicationError(
+            "This account is suspended, so no needs can be recorded for it.", code="suspended"
+        )
     title = _check_text(title, label="a short title", max_length=80)
     description = _check_text(description, label="a description", max_length=2000)
     _check_public_text(title=title, description=description)
@@ -747,6 +758,7 @@ def moderation_approve(*, actor: User, kind: str, listing_id: int) -> Need | Off
     listing.save(update_fields=["rejection_reason", "updated_at"])
     if isinstance(listing, Need):
         lifecycle.need_transition(need=listing, to=Need.Status.OPEN)
+        _need_opened(listing)
     else:
         lifecycle.offer_transition(offer=listing, to=Offer.Status.OPEN)
     audit_record(actor=actor, verb=f"{kind}.approved", target=listing)

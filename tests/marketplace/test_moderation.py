@@ -230,3 +230,23 @@ def test_cannot_block_yourself_or_a_stranger(citizen, other_citizen):
         services.block_create(blocker=citizen, blocked_id=citizen.pk)
     with pytest.raises(NotFound):
         services.block_create(blocker=citizen, blocked_id=other_citizen.pk)
+
+
+def test_an_urgent_need_going_live_alerts_helpers_after_commit(
+    citizen, moderator, django_capture_on_commit_callbacks
+):
+    urgent = mf.need(owner=citizen, urgency="urgent")
+    routine = mf.need(owner=citizen)
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.moderation_approve(actor=moderator, kind="need", listing_id=routine.pk)
+    assert callbacks == []
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.moderation_approve(actor=moderator, kind="need", listing_id=urgent.pk)
+    assert len(callbacks) == 1  # matching.tasks.alert_urgent_need, queued after commit
+
+
+def test_staff_cannot_record_for_a_suspended_person(citizen, moderator):
+    citizen.suspended_at = timezone.now()
+    citizen.save()
+    with pytest.raises(ApplicationError, match="suspended"):
+        mf.need(owner=citizen, recorded_by=moderator, consent_given=True)
