@@ -9,6 +9,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("me/", MeApi.as_view(), name="api-me"),
+    path("open/", include("accounts.open_urls")),
     path("", include("marketplace.api_urls")),
     path("", include("matching.api_urls")),
 ]

@@ -254,6 +254,13 @@ CLASSIFICATION: dict[str, Access] = {
     "staff/impact/export.csv": staff(Capability.OVERSIGHT),
     "staff/oversight/": staff(Capability.OVERSIGHT),
     "staff/settings/impact-units/": staff(Capability.COUNCIL_SETTINGS, check=False),  # POST
+    "staff/rounds/": staff(Capability.MATCHING_ROUNDS),
+    "staff/rounds/<int:pk>/": staff(Capability.MATCHING_ROUNDS, check=False),
+    "staff/rounds/<int:pk>/apply/": staff(Capability.MATCHING_ROUNDS, check=False),  # POST
+    "staff/rounds/<int:pk>/discard/": staff(Capability.MATCHING_ROUNDS, check=False),  # POST
+    # Open data (public, anonymised)
+    "api/v1/open/stats/": Access(PUBLIC),
+    "api/v1/open/demand/": Access(PUBLIC),
     # Web pages
     "": Access(PUBLIC),
     "privacy/": Access(PUBLIC),
