@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.gis.db import models as gis
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GistIndex
 from django.db import models
 
 from accounts.models import Council, VerificationLevel
@@ -179,6 +180,12 @@ class Need(Listing):
             models.Index(fields=["council", "status"]),
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["category", "status"], name="need_category_status"),
+            # "Near me" browsing: open needs by distance to their approximate location.
+            GistIndex(
+                fields=["approx_location"],
+                condition=models.Q(status="open"),
+                name="need_open_approx_gist",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -226,6 +233,11 @@ class Offer(Listing):
             models.Index(fields=["council", "status"]),
             models.Index(fields=["helper", "status"]),
             models.Index(fields=["category", "status"], name="offer_category_status"),
+            GistIndex(
+                fields=["approx_location"],
+                condition=models.Q(status="open"),
+                name="offer_open_approx_gist",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -100,3 +100,28 @@ def test_listings_far_away_are_not_near(helper, moderator, away_council):
     assert london not in selectors.listings_near(viewer=helper, kind="need")
     neighbour = mf.person(council=away_council, lon=-0.13, lat=51.51)
     assert london in selectors.listings_near(viewer=neighbour, kind="need")
+
+
+def test_near_me_uses_the_spatial_index_on_approximate_locations():
+    """The browse query is bounded and sargable: PostgreSQL can answer it from the partial
+    GiST index on open listings' approximate locations rather than by reading every row."""
+    from django.db import connection
+
+    from accounts import demo as accounts_demo
+    from accounts.models import User
+    from marketplace import demo
+
+    council = accounts_demo.seed_council()
+    demo.seed_postcodes(council=council)
+    accounts_demo.seed_accounts(council=council)
+    demo.seed_listings(council=council)
+    viewer = User.objects.get(email="helper@kith.example")
+    for kind, index in (("need", "need_open_approx_gist"), ("offer", "offer_open_approx_gist")):
+        qs = selectors.listings_near(viewer=viewer, kind=kind, max_distance_m=2000)
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE marketplace_{kind}")
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            plan = qs.explain()
+            cursor.execute("SET LOCAL enable_seqscan = on")
+        assert index in plan, plan
+        assert "approx_location && " in plan, plan
