@@ -94,3 +94,14 @@ def test_seed_listings_is_deterministic_and_idempotent(demo_council):
     assert first == second
     assert Need.objects.count() == demo.DEMO_NEED_COUNT
     assert Offer.objects.count() == demo.DEMO_OFFER_COUNT
+
+
+def test_seed_demo_command_runs_twice_with_the_same_listings(capsys):
+    from django.core.management import call_command
+
+    call_command("seed_demo")
+    first = _snapshot()
+    call_command("seed_demo")
+    second = _snapshot()
+    assert first == second
+    assert "Demo listings: 180 needs" in capsys.readouterr().out
