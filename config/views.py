@@ -52,13 +52,27 @@ def _check_redis(*, name: str, url: str) -> dict:
     return {"ok": True, "required": True}
 
 
-def _check_worker() -> dict:
-    from config.celery import app as celery_app
+_ping_apps: dict[str, object] = {}
 
+
+def _ping_app(broker_url: str):
+    """A small Celery client of `broker_url`, kept per URL. The project's app publishes
+    control messages through its own producer pool, fixed to the broker it first read; this
+    one always asks the broker the settings name now."""
+    from celery import Celery
+
+    app = _ping_apps.get(broker_url)
+    if app is None:
+        app = _ping_apps[broker_url] = Celery(
+            "kith-healthz", broker=broker_url, set_as_current=False
+        )
+    return app
+
+
+def _check_worker() -> dict:
     timeout = settings.KITH_HEALTH_WORKER_TIMEOUT
     try:
-        with celery_app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
-            replies = celery_app.control.ping(timeout=timeout, limit=1, connection=conn)
+        replies = _ping_app(settings.CELERY_BROKER_URL).control.ping(timeout=timeout, limit=1)
     except Exception as exc:  # noqa: BLE001 – a broker failure is reported by its own check
         logger.warning("healthz: worker ping failed: %s", exc)
         replies = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -17,6 +18,10 @@ from celery import Celery
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER = "redis://127.0.0.1:6379/15"
+# Several test runs can share this machine's Redis: each run's worker has its own queue and
+# name, so one run never consumes another's tasks.
+QUEUE = f"kith-test-{os.getpid()}"
+WORKER_NAME = f"kith-test-{os.getpid()}@{socket.gethostname()}"
 
 
 def _database_url(settings_dict: dict) -> str:
@@ -67,7 +72,7 @@ def redis_on_loopback(tmp_path_factory):
 def producer():
     """A Celery client of the same broker, as the web process is in production."""
     app = Celery("kith-test-producer", broker=BROKER)
-    app.conf.task_default_queue = "default"
+    app.conf.task_default_queue = QUEUE
     yield app
     app.close()
 
@@ -76,7 +81,7 @@ def producer():
 def worker_process(django_db_setup, django_db_blocker, tmp_path_factory, producer):
     from django.db import connection
 
-    redis.Redis.from_url(BROKER).flushdb()
+    redis.Redis.from_url(BROKER).delete(QUEUE)
     mail_dir = tmp_path_factory.mktemp("mail")
     log_path = tmp_path_factory.mktemp("worker") / "worker.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
@@ -96,8 +101,8 @@ def worker_process(django_db_setup, django_db_blocker, tmp_path_factory, produce
         proc = subprocess.Popen(  # noqa: S603 – fixed arguments
             [
                 sys.executable, "-m", "celery", "-A", "config", "worker",
-                "--loglevel", "INFO", "--pool", "solo", "--queues", "default",
-                "--hostname", "kith-test@%h",
+                "--loglevel", "INFO", "--pool", "solo", "--queues", QUEUE,
+                "--hostname", WORKER_NAME,
                 "--without-gossip", "--without-mingle", "--without-heartbeat",
             ],
             cwd=ROOT,
@@ -110,11 +115,11 @@ def worker_process(django_db_setup, django_db_blocker, tmp_path_factory, produce
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 pytest.fail(f"the worker exited:\n{log_path.read_text()}")
-            if producer.control.ping(timeout=0.5):
+            if producer.control.ping(timeout=0.5, destination=[WORKER_NAME]):
                 break
         else:
             pytest.fail(f"the worker did not answer within 60 s:\n{log_path.read_text()}")
-        yield {"process": proc, "mail_dir": mail_dir, "log": log_path}
+        yield {"process": proc, "mail_dir": mail_dir, "log": log_path, "queue": QUEUE}
     finally:
         proc.terminate()
         try:

@@ -6,7 +6,8 @@ import socket
 import pytest
 from django.test import override_settings
 
-from tests.ops.conftest import BROKER
+# A Redis database no worker listens on (tests/ops/test_worker.py's workers use 15).
+SILENT_BROKER = "redis://127.0.0.1:6379/10"
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def test_in_process_tasks_need_no_worker(client):
     }
 
 
-@override_settings(REDIS_URL="redis://127.0.0.1:6379/15")
+@override_settings(REDIS_URL=SILENT_BROKER)
 def test_cache_redis_checked_when_configured(client):
     body = client.get("/healthz").json()
     assert body["checks"]["cache"] == {"ok": True, "required": True}
@@ -54,10 +55,9 @@ def test_unreachable_broker_makes_the_service_unavailable(client):
 
 
 @override_settings(
-    CELERY_TASK_ALWAYS_EAGER=False, CELERY_BROKER_URL=BROKER, KITH_HEALTH_WORKER_TIMEOUT=0.3
+    CELERY_TASK_ALWAYS_EAGER=False, CELERY_BROKER_URL=SILENT_BROKER, KITH_HEALTH_WORKER_TIMEOUT=0.3
 )
 def test_silent_worker_is_degraded_not_down(client):
-    # Nobody consumes redis db 15 outside tests/ops/test_worker.py's own worker.
     response = client.get("/healthz")
     assert response.status_code == 200
     body = response.json()

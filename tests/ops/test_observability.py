@@ -3,6 +3,7 @@
 import io
 import json
 import logging
+import os
 
 import pytest
 import redis
@@ -114,12 +115,15 @@ def test_metrics_count_matches_and_time_to_match(client):
     assert values['kith_needs_waiting{council="metric-town"}'] == 1
 
 
-@override_settings(CELERY_BROKER_URL=BROKER, KITH_CELERY_QUEUES=["default", "alerts"])
+FULL, EMPTY = f"depth-a-{os.getpid()}", f"depth-b-{os.getpid()}"
+
+
+@override_settings(CELERY_BROKER_URL=BROKER, KITH_CELERY_QUEUES=[FULL, EMPTY])
 def test_metrics_report_queue_depth_from_the_broker(client):
     broker = redis.Redis.from_url(BROKER)
-    broker.delete("default", "alerts")
+    broker.delete(FULL, EMPTY)
     try:
-        broker.rpush("default", "a", "b", "c")
+        broker.rpush(FULL, "a", "b", "c")
         token = Token.objects.create(user=UserFactory(is_superuser=True, is_staff=True))
         response = client.get("/metrics", HTTP_AUTHORIZATION=f"Token {token.key}")
         # A DRF token is not a session: /metrics wants a signed-in staff member or its token.
@@ -127,7 +131,7 @@ def test_metrics_report_queue_depth_from_the_broker(client):
         client.force_login(token.user)
         values = _metrics(client.get("/metrics").content.decode())
     finally:
-        broker.delete("default", "alerts")
-    assert values['kith_queue_depth{queue="default"}'] == 3
-    assert values['kith_queue_depth{queue="alerts"}'] == 0
+        broker.delete(FULL, EMPTY)
+    assert values[f'kith_queue_depth{{queue="{FULL}"}}'] == 3
+    assert values[f'kith_queue_depth{{queue="{EMPTY}"}}'] == 0
     assert values["kith_broker_up"] == 1
