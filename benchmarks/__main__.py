@@ -97,7 +97,12 @@ def measure(*, need_ids: list[int], iterations: int) -> dict:
     from django.test import Client
 
     from marketplace.models import Need
-    from matching.selectors import offer_candidates_sql, ranked_offers_for_need, search_bound_m
+    from matching.selectors import (
+        knn_planner,
+        offer_candidates_sql,
+        ranked_offers_for_need,
+        search_bound_m,
+    )
 
     needs = [
         Need.objects.select_related("council", "category", "owner").get(pk=i) for i in need_ids
@@ -110,7 +115,8 @@ def measure(*, need_ids: list[int], iterations: int) -> dict:
             clients[need.owner_id] = client
 
     def raw(need):
-        with connection.cursor() as cursor:
+        # The same planner setting as the candidate statement (see knn_planner).
+        with knn_planner(), connection.cursor() as cursor:
             cursor.execute(
                 RAW_KNN_SQL,
                 {
@@ -147,7 +153,7 @@ def measure(*, need_ids: list[int], iterations: int) -> dict:
             if name == "ranking_selector":
                 found.append(n)
     sql, params = offer_candidates_sql(need=needs[0])
-    with connection.cursor() as cursor:
+    with knn_planner(), connection.cursor() as cursor:
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute(

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -226,6 +227,24 @@ def offer_candidates_sql(
     return _OFFER_CANDIDATES_SQL.format(extra="\n      ".join(extra)), params
 
 
+@contextmanager
+def knn_planner():
+    """Run a bounded KNN statement with bitmap scans off (for this statement only).
+
+    PostGIS underestimates how many rows fall inside a geography bounding box in a dense
+    town (measured at 1M offers: 1,879 estimated, 9,684 actual), so the planner prefers a
+    bitmap heap scan of the whole box plus a sort (80 ms, mostly heap reads) over the KNN
+    index scan that stops at the LIMIT (under 1 ms). Every candidate statement is bounded by
+    the index condition (council, category, box), so the KNN scan is never worse than the
+    bitmap scan; this makes the planner take it."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        try:
+            yield
+        finally:
+            cursor.execute("RESET enable_bitmapscan")
+
+
 @dataclass
 class _OfferScoringData:
     slots: list
@@ -262,7 +281,7 @@ def offer_candidates_for_need(
         alerts_opted_in=alerts_opted_in,
         need_slots=need_slots,
     )
-    with connection.cursor() as cursor:
+    with knn_planner(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     offers = []

@@ -15,6 +15,7 @@ from marketplace.models import Block, Need, Offer
 from marketplace.places import approximate_point
 from matching.models import Match
 from matching.selectors import (
+    knn_planner,
     need_candidates_for_offer,
     offer_candidates_for_need,
     offer_candidates_sql,
@@ -253,7 +254,7 @@ def _plan(qs) -> str:
 
 
 def _sql_plan(sql, params) -> str:
-    with connection.cursor() as cursor:
+    with knn_planner(), connection.cursor() as cursor:
         cursor.execute("EXPLAIN " + sql, params)
         return "\n".join(row[0] for row in cursor.fetchall())
 
