@@ -124,8 +124,16 @@ def email_fingerprint(email: str) -> str:
 
 
 def client_ip(request) -> str:
+    """The client's address: REMOTE_ADDR, or the address the trusted proxies (the last
+    KITH_TRUSTED_PROXY_COUNT entries of X-Forwarded-For) say they received from."""
     if request is None:
         return ""
+    count = getattr(settings, "KITH_TRUSTED_PROXY_COUNT", 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if count and forwarded:
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        if len(hops) >= count:
+            return hops[-count]
     return request.META.get("REMOTE_ADDR", "")
 
 

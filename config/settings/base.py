@@ -181,6 +181,13 @@ DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Kith <no-reply@ki
 if env("EMAIL_URL", default=""):
     vars().update(env.email("EMAIL_URL"))
 
+# --- Client addresses behind proxies -------------------------------------------------------
+# How many proxies (load balancer, CDN) add themselves to X-Forwarded-For in front of Kith.
+# 0: the client is REMOTE_ADDR. Per-IP rate limits (allauth, DRF) and the security log use it;
+# set it right, or every visitor looks like the load balancer and shares one limit.
+KITH_TRUSTED_PROXY_COUNT = env.int("KITH_TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = KITH_TRUSTED_PROXY_COUNT
+
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -198,6 +205,7 @@ REST_FRAMEWORK = {
         "config.throttling.PersonRateThrottle",
         "config.throttling.AnonymousRateThrottle",
     ],
+    "NUM_PROXIES": KITH_TRUSTED_PROXY_COUNT or None,
     "DEFAULT_THROTTLE_RATES": {
         "user": env("KITH_API_RATE_USER", default="240/min"),
         "anon": env("KITH_API_RATE_ANON", default="60/min"),

@@ -127,3 +127,20 @@ def test_password_reset_limited_per_account(client, mailoutbox):
     assert response.status_code == 429
     assert "please wait a few minutes and then try again" in response.content.decode()
     assert len(mailoutbox) == per_key
+
+
+@override_settings(ROOT_URLCONF="tests.security.urls")
+def test_behind_a_load_balancer_each_client_has_its_own_limit(api_client):
+    with override_settings(
+        REST_FRAMEWORK={
+            **settings.REST_FRAMEWORK,
+            "NUM_PROXIES": 1,
+            "DEFAULT_THROTTLE_RATES": {"user": "100/min", "anon": "1/min"},
+        }
+    ):
+        balancer = {"REMOTE_ADDR": "10.0.0.2"}
+        first = {**balancer, "HTTP_X_FORWARDED_FOR": "203.0.113.7"}
+        second = {**balancer, "HTTP_X_FORWARDED_FOR": "198.51.100.9"}
+        assert api_client.get("/_test/open", **first).status_code == 200
+        assert api_client.get("/_test/open", **first).status_code == 429
+        assert api_client.get("/_test/open", **second).status_code == 200
