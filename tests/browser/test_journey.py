@@ -176,7 +176,7 @@ def test_citizen_and_helper_journey(live_server, new_context, pages, area):
     h.goto(base + "/helping/needs-near-me/")
     pages.check(h, "needs near me")
     item = h.get_by_role("listitem").filter(has_text="A chat on Tuesday afternoons")
-    assert "about 1 to 2 km away" in item.inner_text()
+    assert "about 1 to 2 km away" in item.inner_text().lower()
     assert "Tuesday" in item.inner_text()  # the plain-English reason names the shared time
     item.get_by_role("link", name="A chat on Tuesday afternoons").click()
     pages.check(h, "need seen by helper")
