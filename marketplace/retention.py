@@ -1,0 +1,199 @@
+"""Retention: what Kith keeps about closed listings and ended conversations, and for how long.
+
+Each council sets `Council.settings["retention_days"]` (default `DEFAULT_RETENTION_DAYS`,
+never less than `MIN_RETENTION_DAYS`, so a typing slip cannot wipe last week). Once a listing
+has been closed for longer than that, or a match ended longer ago than that:
+
+- the messages of the match are deleted;
+- a closed need or offer that never reached a match is deleted with its weekly slots (and
+  the alert and round-proposal rows that point at it);
+- a closed need or offer that did reach a match is *not* deleted, because deleting it would
+  cascade into the match and its feedback, which the open statistics, the impact report and
+  helper reliability count. Its personal content is erased instead: title, description,
+  postcode, languages, consent note and rejection reason are blanked, the exact point is
+  replaced by the published grid-cell centre, and the weekly slots are deleted.
+
+Audit events are append-only (the database refuses DELETE) and carry no foreign key, so they
+are never touched. "Closed at" is the listing's `updated_at`: closing is the last write a
+closed listing receives (retention's own redaction keeps `updated_at` as it was).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from accounts.models import Council
+
+from .models import Need, NeedSlot, Offer, OfferSlot
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_RETENTION_DAYS = 365
+MIN_RETENTION_DAYS = 30
+BATCH_SIZE = 500
+REDACTED_TEXT = "Removed after the council's retention period."
+
+
+def retention_days(council: Council) -> int:
+    """The council's retention period in days (default when unset or not a whole number)."""
+    raw = (council.settings or {}).get("retention_days", DEFAULT_RETENTION_DAYS)
+    try:
+        days = int(raw)
+    except (TypeError, ValueError):
+        logger.warning("Council %s has a retention_days that is not a number", council.pk)
+        return DEFAULT_RETENTION_DAYS
+    if isinstance(raw, float) and raw != days:
+        return DEFAULT_RETENTION_DAYS
+    return max(days, MIN_RETENTION_DAYS)
+
+
+@dataclass
+class RetentionResult:
+    needs_deleted: int = 0
+    offers_deleted: int = 0
+    needs_redacted: int = 0
+    offers_redacted: int = 0
+    messages_deleted: int = 0
+    councils: dict[int, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "needs_deleted": self.needs_deleted,
+            "offers_deleted": self.offers_deleted,
+            "needs_redacted": self.needs_redacted,
+            "offers_redacted": self.offers_redacted,
+            "messages_deleted": self.messages_deleted,
+        }
+
+
+def _ids_in_batches(queryset, batch_size: int):
+    """Primary keys of `queryset` in batches, re-read each time (rows leave the set)."""
+    last = 0
+    while True:
+        ids = list(
+            queryset.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def _messages_purge(*, council: Council, cutoff: dt.datetime, batch_size: int) -> int:
+    from matching.models import Match, Message  # matching builds on marketplace, not back
+
+    ended = Match.objects.filter(council=council).filter(
+        Q(status=Match.Status.COMPLETED, completed_at__lt=cutoff)
+        | Q(
+            status__in=[Match.Status.DECLINED, Match.Status.CANCELLED, Match.Status.EXPIRED],
+            ended_at__lt=cutoff,
+        )
+    )
+    deleted = 0
+    for ids in _ids_in_batches(Message.objects.filter(match__in=ended), batch_size):
+        with transaction.atomic():
+            count, _ = Message.objects.filter(pk__in=ids).delete()
+            deleted += count
+    return deleted
+
+
+def _listings_purge(
+    *, model, slot_model, slot_fk: str, council: Council, cutoff: dt.datetime, batch_size: int
+) -> tuple[int, int]:
+    from matching.models import Match
+
+    closed = model.objects.filter(
+        council=council, status=model.Status.CLOSED, updated_at__lt=cutoff
+    )
+    link = "need" if model is Need else "offer"
+    has_match = Exists(Match.objects.filter(**{link: OuterRef("pk")}))
+
+    deleted = 0
+    for ids in _ids_in_batches(closed.filter(~has_match), batch_size):
+        with transaction.atomic():
+            # Lock the rows and check again: a listing cannot gain a match while closed, but
+            # the lock keeps a concurrent edit from interleaving with the delete.
+            rows = (
+                model.objects.select_for_update()
+                .filter(pk__in=ids, status=model.Status.CLOSED, updated_at__lt=cutoff)
+                .filter(~has_match)
+            )
+            victims = list(rows.values_list("pk", flat=True))
+            _, per_model = model.objects.filter(pk__in=victims).delete()
+            deleted += per_model.get(model._meta.label, 0)
+
+    redacted = 0
+    pending = closed.filter(has_match).exclude(description=REDACTED_TEXT)
+    for ids in _ids_in_batches(pending, batch_size):
+        with transaction.atomic():
+            rows = list(
+                model.objects.select_for_update().filter(
+                    pk__in=ids, status=model.Status.CLOSED, updated_at__lt=cutoff
+                )
+            )
+            slot_model.objects.filter(**{f"{slot_fk}__in": rows}).delete()
+            for listing in rows:
+                listing.title = ""
+                listing.description = REDACTED_TEXT
+                listing.postcode = ""
+                listing.languages = []
+                listing.rejection_reason = ""
+                listing.location = listing.approx_location
+                fields = ["title", "description", "postcode", "languages", "rejection_reason"]
+                fields.append("location")
+                if model is Need:
+                    listing.consent_note = ""
+                    fields.append("consent_note")
+                # QuerySet.update keeps updated_at (auto_now runs only in save()).
+                model.objects.filter(pk=listing.pk).update(
+                    **{name: getattr(listing, name) for name in fields}
+                )
+            redacted += len(rows)
+    return deleted, redacted
+
+
+def retention_apply_council(
+    *, council: Council, now: dt.datetime | None = None, batch_size: int = BATCH_SIZE
+) -> RetentionResult:
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=retention_days(council))
+    result = RetentionResult()
+    result.messages_deleted = _messages_purge(council=council, cutoff=cutoff, batch_size=batch_size)
+    result.needs_deleted, result.needs_redacted = _listings_purge(
+        model=Need,
+        slot_model=NeedSlot,
+        slot_fk="need",
+        council=council,
+        cutoff=cutoff,
+        batch_size=batch_size,
+    )
+    result.offers_deleted, result.offers_redacted = _listings_purge(
+        model=Offer,
+        slot_model=OfferSlot,
+        slot_fk="offer",
+        council=council,
+        cutoff=cutoff,
+        batch_size=batch_size,
+    )
+    return result
+
+
+def retention_apply(
+    *, now: dt.datetime | None = None, batch_size: int = BATCH_SIZE
+) -> RetentionResult:
+    """Apply every council's retention period. Safe to re-run: a second run finds nothing."""
+    now = now or timezone.now()
+    total = RetentionResult()
+    for council in Council.objects.order_by("pk"):
+        one = retention_apply_council(council=council, now=now, batch_size=batch_size)
+        for name, value in one.as_dict().items():
+            setattr(total, name, getattr(total, name) + value)
+        total.councils[council.pk] = sum(one.as_dict().values())
+    logger.info("Retention applied: %s", total.as_dict())
+    return total

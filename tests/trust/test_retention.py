@@ -1,0 +1,192 @@
+"""Retention: closed listings and ended conversations go once the council's period has passed;
+what the statistics count (matches, feedback, audit events) stays."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from marketplace import retention, services
+from marketplace.models import AuditEvent, Need, NeedSlot, Offer, OfferSlot
+from marketplace.tasks import retention_apply
+from matching import services as matching
+from matching.models import Feedback, Match, Message
+from tests.factories import CouncilFactory
+from tests.marketplace import factories as mf
+
+pytestmark = pytest.mark.django_db
+
+DAY = dt.timedelta(days=1)
+
+
+def age(listing, *, days: float) -> None:
+    """Time travel: the listing was last written `days` ago."""
+    type(listing).objects.filter(pk=listing.pk).update(updated_at=timezone.now() - days * DAY)
+
+
+def end_match(match, *, days: float) -> None:
+    field = "completed_at" if match.status == Match.Status.COMPLETED else "ended_at"
+    Match.objects.filter(pk=match.pk).update(**{field: timezone.now() - days * DAY})
+
+
+@pytest.fixture
+def people():
+    council = CouncilFactory(name="Retention Council")
+    moderator = mf.staff(council=council)
+    citizen = mf.person(council=council, lon=-1.551234, lat=53.801234)
+    helper = mf.person(council=council, lon=-1.56, lat=53.81)
+    return council, moderator, citizen, helper
+
+
+def completed_pair(council, moderator, citizen, helper):
+    """A need and an offer that met, talked and finished; then the offer was closed."""
+    need = mf.open_need(owner=citizen, moderator=moderator, title="Walk Biscuit, please")
+    offer = mf.open_offer(helper=helper, moderator=moderator)
+    match = matching.match_offer_help(helper=helper, need_id=need.pk, offer_id=offer.pk)
+    matching.match_accept(user=citizen, match_id=match.pk)
+    matching.message_send(user=helper, match_id=match.pk, body="I can come on Monday at nine.")
+    matching.message_send(user=citizen, match_id=match.pk, body="Lovely, my door is blue.")
+    match = matching.match_complete(user=citizen, match_id=match.pk)
+    matching.feedback_leave(user=citizen, match_id=match.pk, rating=5, comment="Kind and on time")
+    services.offer_close(actor=helper, offer=offer)
+    need.refresh_from_db()
+    offer.refresh_from_db()
+    assert need.status == Need.Status.CLOSED and offer.status == Offer.Status.CLOSED
+    return need, offer, match
+
+
+def test_closed_unmatched_listings_past_the_period_are_deleted_with_their_slots(people):
+    council, moderator, citizen, helper = people
+    old_need = mf.open_need(owner=citizen, moderator=moderator)
+    services.need_withdraw(actor=citizen, need=old_need)
+    recent_need = mf.open_need(owner=citizen, moderator=moderator)
+    services.need_withdraw(actor=citizen, need=recent_need)
+    open_need = mf.open_need(owner=citizen, moderator=moderator)
+    old_offer = mf.open_offer(helper=helper, moderator=moderator)
+    services.offer_close(actor=helper, offer=old_offer)
+    paused_old = mf.open_offer(helper=helper, moderator=moderator)
+    services.offer_pause(actor=helper, offer=paused_old)
+    for listing in (old_need, old_offer, paused_old, open_need):
+        age(listing, days=400)
+    age(recent_need, days=300)
+    assert NeedSlot.objects.filter(need=old_need).exists()
+    audit_before = AuditEvent.objects.count()
+
+    result = retention_apply()
+
+    assert result["needs_deleted"] == 1 and result["offers_deleted"] == 1
+    assert not Need.objects.filter(pk=old_need.pk).exists()
+    assert not NeedSlot.objects.filter(need_id=old_need.pk).exists()
+    assert not Offer.objects.filter(pk=old_offer.pk).exists()
+    assert not OfferSlot.objects.filter(offer_id=old_offer.pk).exists()
+    # Not closed, or closed within the period: untouched.
+    assert Need.objects.filter(pk__in=[recent_need.pk, open_need.pk]).count() == 2
+    assert Offer.objects.filter(pk=paused_old.pk).exists()
+    # The audit trail of those listings is history and stays.
+    assert AuditEvent.objects.count() == audit_before
+    assert AuditEvent.objects.filter(target_type="need", target_id=old_need.pk).exists()
+    # A second run finds nothing more to do.
+    assert retention_apply() == dict.fromkeys(result, 0)
+
+
+def test_each_council_sets_its_own_period(people):
+    council, moderator, citizen, helper = people
+    council.settings = {"retention_days": 90}
+    council.save(update_fields=["settings"])
+    need = mf.open_need(owner=citizen, moderator=moderator)
+    services.need_withdraw(actor=citizen, need=need)
+    age(need, days=100)
+    retention.retention_apply()
+    assert not Need.objects.filter(pk=need.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("setting", "days"),
+    [(None, 365), ("soon", 365), (2.5, 365), (1, retention.MIN_RETENTION_DAYS), (730, 730)],
+)
+def test_retention_period_reads_safely(setting, days):
+    council = CouncilFactory(settings={} if setting is None else {"retention_days": setting})
+    assert retention.retention_days(council) == days
+
+
+def test_a_tiny_period_never_purges_last_weeks_listings(people):
+    council, moderator, citizen, helper = people
+    council.settings = {"retention_days": 0}
+    council.save(update_fields=["settings"])
+    need = mf.open_need(owner=citizen, moderator=moderator)
+    services.need_withdraw(actor=citizen, need=need)
+    age(need, days=7)
+    retention.retention_apply()
+    assert Need.objects.filter(pk=need.pk).exists()
+
+
+def test_messages_of_long_ended_matches_go_but_the_match_and_feedback_stay(people):
+    need, offer, match = completed_pair(*people)
+    assert Message.objects.filter(match=match).count() == 2
+    end_match(match, days=400)
+    age(need, days=400)
+    age(offer, days=400)
+
+    result = retention.retention_apply()
+
+    assert result.messages_deleted == 2
+    assert not Message.objects.filter(match=match).exists()
+    # The match and its feedback feed the open statistics, the impact report and helper
+    # reliability, so the listings are redacted rather than deleted (which would cascade).
+    assert Match.objects.filter(pk=match.pk, status="completed").exists()
+    assert Feedback.objects.filter(match=match, rating=5).exists()
+    assert result.needs_redacted == 1 and result.offers_redacted == 1
+    need = Need.objects.get(pk=need.pk)
+    offer = Offer.objects.get(pk=offer.pk)
+    for listing in (need, offer):
+        assert listing.title == ""
+        assert listing.description == retention.REDACTED_TEXT
+        assert listing.postcode == ""
+        assert listing.location.coords == listing.approx_location.coords
+        assert not type(listing).objects.filter(pk=listing.pk, slots__isnull=False).exists()
+    assert "Biscuit" not in need.title + need.description
+    assert need.closed_reason == "fulfilled"
+    # Redaction is done once: the next run touches nothing.
+    assert retention.retention_apply().as_dict() == dict.fromkeys(result.as_dict(), 0)
+
+
+def test_recent_conversations_and_live_matches_keep_their_messages(people):
+    council, moderator, citizen, helper = people
+    need, offer, match = completed_pair(council, moderator, citizen, helper)
+    end_match(match, days=30)
+    live_need = mf.open_need(owner=citizen, moderator=moderator)
+    live_offer = mf.open_offer(helper=helper, moderator=moderator)
+    live = matching.match_offer_help(helper=helper, need_id=live_need.pk, offer_id=live_offer.pk)
+    matching.match_accept(user=citizen, match_id=live.pk)
+    matching.message_send(user=helper, match_id=live.pk, body="See you soon")
+    # A live match's start was long ago, but it has not ended.
+    Match.objects.filter(pk=live.pk).update(created_at=timezone.now() - 500 * DAY)
+
+    assert retention.retention_apply().messages_deleted == 0
+    assert Message.objects.filter(match__in=[match, live]).count() == 3
+
+
+def test_cancelled_match_messages_go_after_the_period(people):
+    council, moderator, citizen, helper = people
+    need = mf.open_need(owner=citizen, moderator=moderator)
+    offer = mf.open_offer(helper=helper, moderator=moderator)
+    match = matching.match_offer_help(helper=helper, need_id=need.pk, offer_id=offer.pk)
+    matching.match_accept(user=citizen, match_id=match.pk)
+    matching.message_send(user=citizen, match_id=match.pk, body="Sorry, I have to cancel")
+    match = matching.match_cancel(user=citizen, match_id=match.pk, reason="Moved away")
+    end_match(match, days=366)
+    assert retention.retention_apply().messages_deleted == 1
+
+
+def test_batches_cover_every_row(people):
+    council, moderator, citizen, helper = people
+    needs = []
+    for _ in range(5):
+        need = mf.open_need(owner=citizen, moderator=moderator)
+        services.need_withdraw(actor=citizen, need=need)
+        age(need, days=400)
+        needs.append(need.pk)
+    assert retention.retention_apply(batch_size=2).needs_deleted == 5
+    assert not Need.objects.filter(pk__in=needs).exists()
