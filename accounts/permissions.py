@@ -36,6 +36,7 @@ class Capability(StrEnum):
     COUNCIL_SETTINGS = "council_settings"  # radius, auto-approval, unit costs, weights
     OVERSIGHT = "oversight"  # the oversight dashboard, demand map and impact report
     MATCHING_ROUNDS = "matching_rounds"  # run a round, review it, send or discard it
+    ASSISTED_DIGITAL = "assisted_digital"  # record a need for someone who is not online
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -53,6 +54,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.SAFEGUARDING,
             Capability.PEOPLE,
             Capability.SUSPENSION,
+            Capability.ASSISTED_DIGITAL,
         }
     ),
     Role.COUNCIL_ADMIN: frozenset(Capability),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import forms
 
 from accounts.models import HelperCheck, SafeguardingConcern
-from marketplace.models import Category
+from marketplace.models import Category, Urgency
 
 
 class DateInput(forms.DateInput):
@@ -303,3 +303,49 @@ class ImpactUnitsForm(forms.Form):
             if hour is not None:
                 hours[category.slug] = hour
         return costs, hours
+
+
+class AssistedNeedForm(forms.Form):
+    """A need recorded by staff for someone who is not online, with their consent."""
+
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.filter(is_active=True),
+        label="Kind of help",
+        empty_label="Choose a kind of help",
+        error_messages={"required": "Choose the kind of help they need."},
+    )
+    title = forms.CharField(
+        label="Short title",
+        max_length=80,
+        help_text="Others see this, so leave out names, addresses and phone numbers.",
+        error_messages={"required": "Enter a short title."},
+    )
+    description = forms.CharField(
+        label="What they need",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Describe what they need."},
+    )
+    postcode = forms.CharField(
+        label="Postcode where help is needed",
+        max_length=10,
+        required=False,
+        help_text="Leave empty to use their home postcode.",
+    )
+    urgency = forms.ChoiceField(
+        choices=Urgency.choices,
+        widget=forms.RadioSelect,
+        initial=Urgency.ROUTINE,
+        label="How soon",
+        error_messages={"required": "Choose how soon help is needed."},
+    )
+    consent = forms.BooleanField(
+        label="They agreed to me recording this need for them",
+        error_messages={"required": "Record that they agreed to you adding this need for them."},
+    )
+    consent_note = forms.CharField(
+        label="How they agreed (optional)",
+        max_length=300,
+        required=False,
+        help_text="For example: by phone on 3 March, with her daughter present.",
+    )

@@ -38,6 +38,7 @@ urlpatterns = [
     path("concerns/<int:pk>/close/", views.concern_close, name="concern_close"),
     path("people/", views.people, name="people"),
     path("people/<int:pk>/", views.person_detail, name="person"),
+    path("people/<int:pk>/needs/new/", views.assisted_need, name="assisted_need"),
     path("people/<int:pk>/suspend/", views.person_suspend, name="person_suspend"),
     path("people/<int:pk>/reinstate/", views.person_reinstate, name="person_reinstate"),
     path("oversight/", views.oversight, name="oversight"),

@@ -626,6 +626,42 @@ def _person_in_council_or_404(request, pk):
         raise Http404("Not found.")
 
 
+@require_http_methods(["GET", "POST"])
+@staff_view(C.ASSISTED_DIGITAL)
+def assisted_need(request, pk: int):
+    person = User.objects.filter(pk=pk, council=request.staff_council).first()
+    if person is None:
+        raise Http404("Not found.")
+    form = forms.AssistedNeedForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            location = {"postcode": data["postcode"]} if data["postcode"] else {}
+            if not location:
+                if person.home_postcode:
+                    location = {"postcode": person.home_postcode}
+                elif person.home_location is not None:
+                    location = {"point": person.home_location}
+            need = _call(
+                form,
+                marketplace_services.need_create,
+                owner=person,
+                recorded_by=request.user,
+                consent_given=data["consent"],
+                consent_note=data["consent_note"],
+                category=data["category"],
+                title=data["title"],
+                description=data["description"],
+                urgency=data["urgency"],
+                **location,
+            )
+            if need is not None:
+                messages.success(request, f"Need recorded for {person.public_name}: {need.title}.")
+                return redirect("staff:person", pk=person.pk)
+        return _render(request, "assisted_need.html", {"form": form, "person": person}, status=400)
+    return _render(request, "assisted_need.html", {"form": form, "person": person})
+
+
 @require_POST
 @staff_view(C.SUSPENSION)
 def person_suspend(request, pk: int):

@@ -244,6 +244,7 @@ CLASSIFICATION: dict[str, Access] = {
     "staff/concerns/<int:pk>/close/": staff(Capability.SAFEGUARDING, check=False),
     "staff/people/": staff(Capability.PEOPLE),
     "staff/people/<int:pk>/": staff(Capability.PEOPLE, check=False),
+    "staff/people/<int:pk>/needs/new/": staff(Capability.ASSISTED_DIGITAL, check=False),
     "staff/people/<int:pk>/suspend/": staff(Capability.SUSPENSION, check=False),
     "staff/people/<int:pk>/reinstate/": staff(Capability.SUSPENSION, check=False),
     "staff/settings/": staff(Capability.COUNCIL_SETTINGS),

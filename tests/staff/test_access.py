@@ -50,6 +50,8 @@ URLS = [
     ("staff:concern_close", "concern", "post", C.SAFEGUARDING, 400),
     ("staff:people", None, "get", C.PEOPLE, 200),
     ("staff:person", "person", "get", C.PEOPLE, 200),
+    ("staff:assisted_need", "person", "get", C.ASSISTED_DIGITAL, 200),
+    ("staff:assisted_need", "person", "post", C.ASSISTED_DIGITAL, 400),
     ("staff:person_suspend", "person", "post", C.SUSPENSION, 400),
     ("staff:person_reinstate", "person", "post", C.SUSPENSION, 400),
     ("staff:oversight", None, "get", C.OVERSIGHT, 200),

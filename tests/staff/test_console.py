@@ -411,3 +411,39 @@ def test_a_suspended_person_cannot_sign_in(client, safeguarding_lead, citizen):
     )
     assert "_auth_user_id" not in client.session
     assert "Your account is suspended" in response.content.decode()
+
+
+# --- Assisted digital ------------------------------------------------------------------------
+def test_record_a_need_for_someone_not_online(client, safeguarding_lead, home_council):
+    from marketplace.models import Category
+    from tests.factories import PostcodeFactory
+    from tests.staff.conftest import make_person
+
+    PostcodeFactory(postcode="LS1 4AP")
+    person = make_person(council=home_council, display_name="Edna Offline", home_postcode="LS1 4AP")
+    client.force_login(safeguarding_lead)
+    url = reverse("staff:assisted_need", args=[person.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert_no_inline_code(page.content.decode())
+    category = Category.objects.get(slug="befriending")
+    form = {
+        "category": category.pk,
+        "title": "A weekly chat",
+        "description": "Would like someone to talk to on Tuesday afternoons.",
+        "urgency": "routine",
+        "consent_note": "By phone, 3 March",
+    }
+    refused = client.post(url, form)
+    assert refused.status_code == 400
+    assert "Record that they agreed" in refused.content.decode()
+    assert not Need.objects.exists()
+
+    response = client.post(url, {**form, "consent": "on"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    need = Need.objects.get()
+    assert need.owner == person and need.recorded_by == safeguarding_lead
+    assert need.consent_recorded_at is not None and need.consent_note == "By phone, 3 March"
+    assert need.postcode == "LS1 4AP"
+    event = AuditEvent.objects.get(verb="need.recorded_on_behalf")
+    assert event.actor_id == safeguarding_lead.pk and event.data["owner_id"] == person.pk
