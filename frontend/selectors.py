@@ -38,7 +38,7 @@ def person_data_export(*, user: User) -> dict:
     needs = Need.objects.filter(owner=user).select_related("category").prefetch_related("slots")
     offers = Offer.objects.filter(helper=user).select_related("category").prefetch_related("slots")
     matches = (
-        Match.objects.filter(models_q_party(user))
+        Match.objects.filter(_party_q(user))
         .select_related("need__owner", "offer__helper")
         .prefetch_related("messages__sender")
         .order_by("created_at")
@@ -152,7 +152,7 @@ def person_data_export(*, user: User) -> dict:
     }
 
 
-def models_q_party(user: User):
+def _party_q(user: User):
     from django.db.models import Q
 
     return Q(need__owner=user) | Q(offer__helper=user)

@@ -83,3 +83,25 @@ def test_helper_raises_a_concern_about_the_person_they_help(client, citizen, hel
     assert response.status_code == 302
     report = Report.objects.get()
     assert report.reporter == helper and report.target_id == citizen.pk
+
+
+def test_match_page_makes_a_constant_number_of_queries(
+    client, citizen, helper, proposed, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from matching.services import match_accept, message_send
+
+    match_accept(user=citizen, match_id=proposed.pk)
+    message_send(user=citizen, match_id=proposed.pk, body="Hello")
+    client.force_login(helper)
+    url = reverse("match_detail", args=[proposed.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for n in range(5):
+        message_send(user=helper if n % 2 else citizen, match_id=proposed.pk, body=f"Note {n}")
+    with django_assert_num_queries(len(one.captured_queries)):
+        html = client.get(url).content.decode()
+    assert html.count("kith-message") >= 6
