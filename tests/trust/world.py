@@ -1,0 +1,208 @@
+"""One council with three people and their staff, built through the real services, for the
+trust tests (privacy probe, fuzzing, stored XSS).
+
+Every person has distinctive private values (an unusual home, a phone number, an email and a
+postcode) so that a test looking for them cannot pass by accident; `text` goes into every
+field a person or a member of staff can type (names, titles, descriptions, messages, report
+reasons, feedback comments, concern summaries and notes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.contrib.gis.geos import Point
+
+from accounts import staff as staff_services
+from accounts.models import StaffMembership, User
+from frontend.services import web_profile_set_role
+from marketplace import services
+from marketplace.models import Need, Offer, Report
+from marketplace.places import approximate_point
+from matching import services as matching
+from matching.models import Match, Message
+from tests.factories import CouncilFactory
+from tests.marketplace import factories as mf
+
+# Homes chosen so their 4-decimal forms cannot appear by chance in a grid-cell centre.
+PEOPLE = {
+    "ada": {
+        "lon": -1.533713,
+        "lat": 53.792158,
+        "postcode": "LS9 8QJ",
+        "phone": "07700 900459",
+        "email": "ada.lovelock@example.org",
+    },
+    "bea": {
+        "lon": -1.562347,
+        "lat": 53.806791,
+        "postcode": "LS6 2QT",
+        "phone": "07700 900457",
+        "email": "bea.quartermaine@example.org",
+    },
+    "cal": {
+        "lon": -1.528463,
+        "lat": 53.814529,
+        "postcode": "LS7 3HB",
+        "phone": "07700 900458",
+        "email": "cal.fenwick@example.org",
+    },
+}
+STAFF_EMAIL = "moderator.private@council.example"
+LEAD_EMAIL = "lead.private@council.example"
+
+
+@dataclass
+class World:
+    council: object
+    ada: User  # a citizen with a need, matched with Cal
+    bea: User  # a citizen with a need Cal offered to help with
+    cal: User  # a helper with an offer
+    moderator: User
+    lead: User
+    ada_need: Need
+    bea_need: Need
+    cal_offer: Offer
+    ada_cal: Match
+    bea_cal: Match
+    completed: Match
+    message: Message
+    report: Report
+    concern: object
+    people: dict = field(default_factory=dict)
+
+    def others_than(self, viewer: User) -> list[User]:
+        return [p for p in (self.ada, self.bea, self.cal, self.moderator, self.lead) if p != viewer]
+
+
+def person(name: str, *, council, text: str) -> User:
+    values = PEOPLE[name]
+    user = mf.person(
+        postcode=values["postcode"],
+        lon=values["lon"],
+        lat=values["lat"],
+        council=council,
+        display_name=f"{name.title()} {text}".strip()[:60],
+        email=values["email"],
+        phone=values["phone"],
+    )
+    web_profile_set_role(user=user, role="both", onboarded=True)
+    return user
+
+
+def build_world(*, text: str = "") -> World:
+    council = CouncilFactory(name="Trust Borough Council")
+    moderator = mf.staff(council=council, lon=-1.5401, lat=53.7999, email=STAFF_EMAIL)
+    lead = mf.staff(council=council, role=StaffMembership.Role.SAFEGUARDING_LEAD, email=LEAD_EMAIL)
+    ada = person("ada", council=council, text=text)
+    bea = person("bea", council=council, text=text)
+    cal = person("cal", council=council, text=text)
+    words = f" {text}" if text else ""
+
+    def need_of(owner: User, title: str) -> Need:
+        values = PEOPLE[owner.email.split(".")[0]]
+        return mf.open_need(
+            owner=owner,
+            moderator=moderator,
+            title=f"{title}{words}"[:80],
+            description=f"Please help{words}",
+            lon=values["lon"],
+            lat=values["lat"],
+        )
+
+    ada_need = need_of(ada, "Walk my dog")
+    bea_need = need_of(bea, "Walk my spaniel")
+    done_need = need_of(ada, "Walk the terrier")
+    cal_offer = mf.open_offer(
+        helper=cal,
+        moderator=moderator,
+        title=f"Dog walks{words}"[:80],
+        description=f"I like dogs{words}",
+        lon=PEOPLE["cal"]["lon"],
+        lat=PEOPLE["cal"]["lat"],
+        radius_m=5000,
+        capacity=3,
+    )
+    ada_cal = matching.match_offer_help(helper=cal, need_id=ada_need.pk, offer_id=cal_offer.pk)
+    matching.match_accept(user=ada, match_id=ada_cal.pk)
+    message = matching.message_send(user=cal, match_id=ada_cal.pk, body=f"Hello Ada{words}")
+    matching.message_send(user=ada, match_id=ada_cal.pk, body=f"Hello Cal{words}")
+    bea_cal = matching.match_offer_help(helper=cal, need_id=bea_need.pk, offer_id=cal_offer.pk)
+    completed = matching.match_offer_help(helper=cal, need_id=done_need.pk, offer_id=cal_offer.pk)
+    matching.match_accept(user=ada, match_id=completed.pk)
+    matching.match_complete(user=ada, match_id=completed.pk)
+    matching.feedback_leave(user=ada, match_id=completed.pk, rating=5, comment=f"Kind{words}")
+    matching.feedback_leave(user=cal, match_id=completed.pk, rating=4, comment=f"Nice{words}")
+    report = services.report_create(
+        reporter=ada, target_type="person", target_id=bea.pk, reason=f"Rude{words}"
+    )
+    concern = staff_services.concern_raise(
+        actor=moderator,
+        about_id=bea.pk,
+        summary=f"Worried{words}"[:200],
+        priority="high",
+        note=f"First note{words}",
+    )
+    staff_services.concern_add_note(actor=lead, concern_id=concern.pk, body=f"Called{words}")
+    for obj in (ada_need, bea_need, cal_offer, ada_cal, bea_cal, completed):
+        obj.refresh_from_db()
+    return World(
+        council=council,
+        ada=ada,
+        bea=bea,
+        cal=cal,
+        moderator=moderator,
+        lead=lead,
+        ada_need=ada_need,
+        bea_need=bea_need,
+        cal_offer=cal_offer,
+        ada_cal=ada_cal,
+        bea_cal=bea_cal,
+        completed=completed,
+        message=message,
+        report=report,
+        concern=concern,
+    )
+
+
+def _coordinate_forms(value: float) -> set[str]:
+    """4-decimal forms of a coordinate: rounded and truncated, with and without a sign."""
+    rounded = f"{value:.4f}"
+    sign = "-" if value < 0 else ""
+    whole, frac = f"{abs(value):.6f}".split(".")
+    truncated = f"{sign}{whole}.{frac[:4]}"
+    return {rounded, truncated, rounded.lstrip("-"), truncated.lstrip("-")}
+
+
+def secrets_of(user: User) -> dict[str, set[str]]:
+    """What must never reach anyone but the person (and their council's staff), by kind."""
+    out: dict[str, set[str]] = {"email": {user.email, user.email.split("@")[0]}}
+    if user.phone:
+        digits = user.phone.replace(" ", "")
+        out["phone"] = {user.phone, digits, "+44" + digits[1:], "+44 " + user.phone[1:]}
+    if user.home_postcode:
+        out["postcode"] = {user.home_postcode, user.home_postcode.replace(" ", "")}
+    if user.home_location is not None:
+        home = user.home_location
+        out["latitude"] = _coordinate_forms(home.y)
+        out["longitude"] = _coordinate_forms(home.x)
+        # Sanity: the published cell centre does not share these strings.
+        cell = approximate_point(Point(home.x, home.y, srid=4326))
+        for form in out["latitude"] | out["longitude"]:
+            assert form not in f"{cell.x:.6f} {cell.y:.6f}", form
+    return out
+
+
+def leaks(body: str, people: list[User]) -> list[tuple[str, str, str]]:
+    """(person, kind, value) for each private value of `people` found in `body`."""
+    found = []
+    for user in people:
+        for kind, values in secrets_of(user).items():
+            for value in values:
+                if value.lower() in body.lower():
+                    found.append((user.email, kind, value))
+    return found
+
+
+ONE_DAY = dt.timedelta(days=1)
