@@ -77,3 +77,46 @@ def test_deleting_a_helper_reopens_the_need_they_were_matched_with(
     need.refresh_from_db()
     assert need.status == Need.Status.OPEN
     assert AuditEvent.objects.filter(verb="match.cancelled", target_id=match.pk).exists()
+
+
+def test_add_an_email_address_and_change_password_through_allauth(client, citizen):
+    from django.core import mail
+
+    client.force_login(citizen)
+    # Changing sign-in details asks for the password again first.
+    response = client.post(
+        reverse("account_email"), {"action_add": "", "email": "maggie.new@example.org"}
+    )
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    html = client.get(response["Location"]).content.decode()
+    assert "<title>Enter your password to continue – Kith</title>" in html
+    response = client.post(
+        response["Location"],
+        {"password": "correct-horse-battery", "next": reverse("account_email")},
+    )
+    assert response.status_code == 302  # allauth then carries out the change it held back
+    assert citizen.emailaddress_set.filter(email="maggie.new@example.org", verified=False).exists()
+    assert mail.outbox[-1].to == ["maggie.new@example.org"]
+    html = client.get(reverse("account_email")).content.decode()
+    assert "maggie.new@example.org" in html and "Not confirmed" in html
+
+    html = client.post(
+        reverse("account_change_password"),
+        {
+            "oldpassword": "wrong",
+            "password1": "a-new-long-phrase",
+            "password2": "a-new-long-phrase",
+        },
+    ).content.decode()
+    assert "govuk-error-summary" in html and 'href="#id_oldpassword"' in html
+    response = client.post(
+        reverse("account_change_password"),
+        {
+            "oldpassword": "correct-horse-battery",
+            "password1": "a-new-long-phrase",
+            "password2": "a-new-long-phrase",
+        },
+    )
+    assert response.status_code == 302
+    citizen.refresh_from_db()
+    assert citizen.check_password("a-new-long-phrase")
