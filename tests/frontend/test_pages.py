@@ -116,3 +116,21 @@ def test_wrong_password_is_an_error_on_the_sign_in_page(client, citizen):
     assert "<title>Error: Sign in – Kith</title>" in html
     assert "govuk-error-summary" in html
     assert 'href="#id_login"' in html
+
+
+def test_emails_speak_of_kith_in_plain_english(client):
+    from django.core import mail
+
+    client.post(
+        reverse("account_signup"),
+        {
+            "email": "new@example.org",
+            "password1": "a-long-pass-phrase",
+            "password2": "a-long-pass-phrase",
+        },
+    )
+    message = mail.outbox[-1]
+    assert message.subject == "[Kith] Confirm your email address"
+    assert "To finish creating your Kith account" in message.body
+    assert re.search(r"http://testserver/accounts/confirm-email/[^/\s]+/", message.body)
+    assert "example.com" not in message.body
