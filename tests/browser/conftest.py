@@ -4,6 +4,7 @@ screenshot in test-artifacts/screenshots/ for a person to look at."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -220,3 +221,63 @@ def default_categories(transactional_db):
             "marketplace.migrations.0003_audit_append_only_and_default_categories"
         )
         migration.add_categories(apps, None)
+
+
+# --- People and listings set up through Kith's own services ----------------------------------
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def need_and_helper():
+    """An open need (Margaret, LS1 1AA) and an open offer that fits it (Sam, LS2 2BB)."""
+    from django.contrib.gis.geos import Point
+    from django.utils import timezone
+
+    from accounts.models import HelperCheck, StaffMembership
+    from accounts.staff import helper_check_record
+    from frontend.services import person_set_home, person_update_profile
+    from marketplace.models import Category
+    from marketplace.services import moderation_approve, need_create, offer_create
+    from tests.factories import CouncilFactory, PostcodeFactory, UserFactory, square
+
+    council = CouncilFactory(name="Leafield Council", boundary=square(-1.55, 53.80, half_deg=0.2))
+    PostcodeFactory(postcode="LS1 1AA", location=Point(-1.550, 53.800, srid=4326))
+    PostcodeFactory(postcode="LS2 2BB", location=Point(-1.535, 53.808, srid=4326))
+    moderator = UserFactory(council=council)
+    StaffMembership.objects.create(
+        user=moderator, council=council, role=StaffMembership.Role.MODERATOR
+    )
+    people = {}
+    for name, postcode in (("Margaret", "LS1 1AA"), ("Sam", "LS2 2BB")):
+        person = UserFactory(email=f"{name.lower()}@example.org", display_name="")
+        person_set_home(user=person, postcode=postcode)
+        person_update_profile(user=person, display_name=name, preferred_languages=[], gender="")
+        people[name] = person
+    befriending = Category.objects.get(slug="befriending")
+    need = need_create(
+        owner=people["Margaret"],
+        category=befriending,
+        title="A chat on Tuesday afternoons",
+        description="Someone to talk to.",
+    )
+    moderation_approve(actor=moderator, kind="need", listing_id=need.pk)
+    helper_check_record(
+        actor=moderator,
+        helper_id=people["Sam"].pk,
+        kind=HelperCheck.Kind.ID,
+        issued_on=timezone.localdate() - dt.timedelta(days=10),
+        expires_on=timezone.localdate() + dt.timedelta(days=365),
+    )
+    offer = offer_create(
+        helper=people["Sam"], category=befriending, description="Happy to chat.", radius_m=5000
+    )
+    moderation_approve(actor=moderator, kind="offer", listing_id=offer.pk)
+    return need, people
+
+
+def sign_in(page, base: str, email: str) -> None:
+    page.goto(base + "/accounts/login/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state("load")

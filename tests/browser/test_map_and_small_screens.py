@@ -5,74 +5,20 @@ phone screen without sideways scrolling (WCAG 2.2 1.4.10)."""
 from __future__ import annotations
 
 import base64
-import datetime as dt
 
 import pytest
-from django.contrib.gis.geos import Point
-from django.utils import timezone
 
-from accounts.models import HelperCheck, StaffMembership
-from accounts.staff import helper_check_record
-from frontend.services import person_set_home, person_update_profile
-from marketplace.models import Category
-from marketplace.services import moderation_approve, need_create, offer_create
-from tests.factories import CouncilFactory, PostcodeFactory, UserFactory, square
+from tests.browser.conftest import sign_in
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-PASSWORD = "correct-horse-battery"
 # A 1×1 PNG: enough for Leaflet to draw a tile.
 TILE = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
 )
-
-
-@pytest.fixture
-def need_and_helper():
-    council = CouncilFactory(name="Leafield Council", boundary=square(-1.55, 53.80, half_deg=0.2))
-    PostcodeFactory(postcode="LS1 1AA", location=Point(-1.550, 53.800, srid=4326))
-    PostcodeFactory(postcode="LS2 2BB", location=Point(-1.535, 53.808, srid=4326))
-    moderator = UserFactory(council=council)
-    StaffMembership.objects.create(
-        user=moderator, council=council, role=StaffMembership.Role.MODERATOR
-    )
-    people = {}
-    for name, postcode in (("Margaret", "LS1 1AA"), ("Sam", "LS2 2BB")):
-        person = UserFactory(email=f"{name.lower()}@example.org", display_name="")
-        person_set_home(user=person, postcode=postcode)
-        person_update_profile(user=person, display_name=name, preferred_languages=[], gender="")
-        people[name] = person
-    befriending = Category.objects.get(slug="befriending")
-    need = need_create(
-        owner=people["Margaret"],
-        category=befriending,
-        title="A chat on Tuesday afternoons",
-        description="Someone to talk to.",
-    )
-    moderation_approve(actor=moderator, kind="need", listing_id=need.pk)
-    helper_check_record(
-        actor=moderator,
-        helper_id=people["Sam"].pk,
-        kind=HelperCheck.Kind.ID,
-        issued_on=timezone.localdate() - dt.timedelta(days=10),
-        expires_on=timezone.localdate() + dt.timedelta(days=365),
-    )
-    offer = offer_create(
-        helper=people["Sam"], category=befriending, description="Happy to chat.", radius_m=5000
-    )
-    moderation_approve(actor=moderator, kind="offer", listing_id=offer.pk)
-    return need, people
-
-
-def sign_in(page, base: str, email: str) -> None:
-    page.goto(base + "/accounts/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state("load")
 
 
 def test_map_shows_approximate_places_with_javascript_and_is_absent_without(
