@@ -205,7 +205,7 @@ def _race(fn, args_list):
     return results
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_twenty_simultaneous_accepts_on_a_need_for_one_give_one_match(mcouncil):
     need = make_need(council=mcouncil, helpers_wanted=1)
     offers = [make_offer(council=mcouncil) for _ in range(20)]
@@ -223,7 +223,7 @@ def test_twenty_simultaneous_accepts_on_a_need_for_one_give_one_match(mcouncil):
     assert need.status == Need.Status.MATCHED
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_twenty_simultaneous_accepts_on_an_offer_for_one_give_one_match(mcouncil):
     offer = make_offer(council=mcouncil, capacity=1, radius_m=5000)
     needs = [make_need(council=mcouncil) for _ in range(20)]
