@@ -1,7 +1,8 @@
 """The staff console in a real browser (Chromium), every page checked with axe-core:
 a moderator enrols an authenticator app (code computed here with pyotp) and approves a need;
 a moderator records a DBS check; a safeguarding lead raises a concern, suspends the person and
-closes the concern."""
+closes the concern; a council admin runs a matching round, reviews it beside greedy matching
+and sends it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import pytest
 from django.contrib.sessions.backends.db import SessionStore
 
 from accounts.models import HelperCheck, SafeguardingConcern
+from marketplace import services as marketplace_services
 from marketplace.models import AuditEvent, Category, Need, Offer
+from matching.models import Match, Round
 from tests.staff.conftest import Role, enrol_totp, make_need, make_offer, make_staff
 
 pytestmark = [
@@ -188,3 +191,71 @@ def test_council_admin_pages_pass_axe(
         pages.check(page, heading)
     page.goto(base + "/staff/oversight/")
     assert page.locator("svg[role=img] polygon title", has_text="6 needs").count() == 1
+
+
+def test_council_admin_runs_a_round_reviews_it_and_sends_it(
+    live_server, new_context, pages, home_council, moderator, citizen, helper
+):
+    from tests.staff.conftest import make_person
+
+    neighbour = make_person(council=home_council, display_name="Nora Neighbour")
+    needs = [
+        make_need(owner=citizen, title="Walk Biscuit on Mondays"),
+        make_need(owner=neighbour, title="Walk Rolo on Mondays"),
+    ]
+    offers = [
+        make_offer(helper=helper),
+        make_offer(
+            helper=make_person(council=home_council, display_name="Hannah Helper"),
+            title="Morning dog walks",
+        ),
+    ]
+    for kind, listing in [*(("need", n) for n in needs), *(("offer", o) for o in offers)]:
+        marketplace_services.moderation_approve(actor=moderator, kind=kind, listing_id=listing.pk)
+    admin = make_staff(council=home_council, role=Role.COUNCIL_ADMIN, mfa=False)
+    totp = enrol_totp(admin)
+    base = live_server.url
+    page = new_context().new_page()
+    sign_in(page, pages, base, admin, totp)
+
+    page.goto(base + "/staff/")
+    page.get_by_role("link", name="Rounds").first.click()
+    page.get_by_role("heading", name="Matching rounds").wait_for()
+    pages.check(page, "matching rounds")
+    page.get_by_role("button", name="Run a round now").click()
+    page.get_by_text("Review the proposals below before sending.").wait_for()
+    rnd = Round.objects.get()
+    assert page.url.endswith(f"/staff/rounds/{rnd.pk}/")
+    pages.check(page, "round to review")
+    comparison = page.get_by_role("table", name="This round beside matching one need at a time")
+    assert comparison.get_by_role("columnheader", name="One at a time (greedy)").count() == 1
+    assert comparison.get_by_role("row", name="Needs met").inner_text().split() == [
+        "Needs",
+        "met",
+        "2",
+        "2",
+    ]
+    proposed = page.get_by_role("table", name="Proposed matches, best fit first")
+    assert proposed.get_by_role("row").count() == 3  # header and one row per proposal
+    for title in ("Walk Biscuit on Mondays", "Walk Rolo on Mondays"):
+        assert proposed.get_by_text(title).count() == 1
+    assert not Match.objects.exists()  # nobody is told before staff send the round
+
+    page.get_by_role("button", name="Send these matches to the people in them").click()
+    page.get_by_text("Sent 2 proposed matches to the people in them.").wait_for()
+    pages.check(page, "round sent")
+    assert page.get_by_role("button", name="Send these matches to the people in them").count() == 0
+    assert proposed.get_by_role("cell", name="Yes").count() == 2
+    page.get_by_role("link", name="Back to rounds").click()
+    page.get_by_role("heading", name="Matching rounds").wait_for()
+    pages.check(page, "rounds after sending")
+
+    rnd.refresh_from_db()
+    assert rnd.status == Round.Status.APPLIED
+    matches = Match.objects.order_by("need_id")
+    assert {(m.need_id, m.status, m.proposed_by) for m in matches} == {
+        (needs[0].pk, Match.Status.PROPOSED, Match.ProposedBy.ROUND),
+        (needs[1].pk, Match.Status.PROPOSED, Match.ProposedBy.ROUND),
+    }
+    assert {m.offer_id for m in matches} == {o.pk for o in offers}
+    assert AuditEvent.objects.filter(verb="round.applied", actor_id=admin.pk).exists()
