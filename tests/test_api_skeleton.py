@@ -1,5 +1,7 @@
 """The API skeleton: schema, docs and /api/v1/me/."""
 
+import re
+
 import pytest
 from rest_framework.authtoken.models import Token
 
@@ -16,8 +18,21 @@ def test_schema_is_openapi_3(api_client):
     assert "/api/v1/me/" in schema["paths"]
 
 
-def test_docs_page_served(client):
-    assert client.get("/api/v1/docs/").status_code == 200
+def test_docs_page_is_served_from_kith_itself_under_the_csp(client):
+    response = client.get("/api/v1/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    csp = response["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp
+    # Swagger UI from Kith's static files, no CDN; the only inline block carries the nonce.
+    assert "cdn.jsdelivr.net" not in html
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
+    nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
+    assert f'<style nonce="{nonce}">' in html
+    assert "<script>" not in html
+    script = client.get("/api/v1/docs/?script=")
+    assert script.status_code == 200
+    assert "SwaggerUIBundle" in script.content.decode()
 
 
 def test_me_refuses_anonymous(api_client):

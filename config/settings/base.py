@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "csp",
     "allauth",
     "allauth.account",
@@ -220,6 +221,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The docs page serves Swagger UI from Kith's own static files (no CDN), and its script
+    # from a separate URL, so the Content-Security-Policy needs no 'unsafe-inline'.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Needs and offers share one set of dietary choices: one name in the schema.
+    "ENUM_NAME_OVERRIDES": {"DietaryTagEnum": "marketplace.models.DietaryTag"},
 }
 
 # --- Background work ------------------------------------------------------------------------
