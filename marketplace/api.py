@@ -151,12 +151,29 @@ class PublicNameField(serializers.Field):
         return name
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+        "example": "09:30",
+        "description": "Local wall-clock time, hours and minutes (seconds accepted).",
+    }
+)
+class WallClockTimeField(serializers.TimeField):
+    """A local time of day as "HH:MM". Documented as a pattern: the OpenAPI `time` format
+    means RFC 3339 `full-time`, which needs seconds and a UTC offset a weekly slot has not."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("format", "%H:%M")
+        super().__init__(**kwargs)
+
+
 class SlotSerializer(serializers.Serializer):
     weekday = serializers.IntegerField(
         min_value=0, max_value=6, help_text="0 is Monday, 6 is Sunday."
     )
-    start = serializers.TimeField(format="%H:%M")
-    end = serializers.TimeField(format="%H:%M")
+    start = WallClockTimeField()
+    end = WallClockTimeField()
 
 
 def _slots_field():
