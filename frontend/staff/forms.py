@@ -349,3 +349,24 @@ class AssistedNeedForm(forms.Form):
         required=False,
         help_text="For example: by phone on 3 March, with her daughter present.",
     )
+
+
+class AssistedMessageForm(forms.Form):
+    """A message staff send in a match's conversation for the person."""
+
+    body = forms.CharField(
+        label="Message",
+        max_length=2000,
+        help_text="It is sent from the person, marked as sent by council staff for them.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Write a message before sending it."},
+    )
+
+
+class AssistedDeclineForm(forms.Form):
+    reason = forms.CharField(
+        label="Why they said no (optional)",
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

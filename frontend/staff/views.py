@@ -9,6 +9,7 @@ import datetime as dt
 import json
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse, StreamingHttpResponse
@@ -25,8 +26,10 @@ from marketplace import selectors as marketplace_selectors
 from marketplace import services as marketplace_services
 from marketplace.audit import audit_record
 from marketplace.models import Category, Need, Offer, Report
+from matching import assisted
 from matching.models import Round
 from matching.rounds import round_apply, round_discard, round_run
+from matching.services import MESSAGE_OPEN_STATUSES
 
 from . import forms
 from .access import staff_view
@@ -660,6 +663,146 @@ def assisted_need(request, pk: int):
                 return redirect("staff:person", pk=person.pk)
         return _render(request, "assisted_need.html", {"form": form, "person": person}, status=400)
     return _render(request, "assisted_need.html", {"form": form, "person": person})
+
+
+# --- Assisted digital: matches and messages for the person -----------------------------------
+def _assisted(request, fn, **kwargs):
+    """Reads of matching.assisted: "not found" is a 404; a need staff did not record for the
+    person (no consent on record) is a 403 with the service's reason."""
+    try:
+        return fn(staff=request.user, **kwargs)
+    except NotFound:
+        raise Http404("Not found.") from None
+    except ApplicationError as exc:
+        raise PermissionDenied(exc.message) from None
+
+
+def _assisted_write(request, fn, **kwargs):
+    """Run an assisted-digital write; its refusal is shown as a message on the next page."""
+    try:
+        return fn(staff=request.user, **kwargs)
+    except NotFound:
+        raise Http404("Not found.") from None
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return None
+
+
+def _assisted_need_page(request, pk: int, status: int = 200, decline_form=None):
+    need, matches, ranked = _assisted(request, assisted.assisted_need_view, need_id=pk)
+    return _render(
+        request,
+        "assisted_need_detail.html",
+        {
+            "need": need,
+            "person": need.owner,
+            "matches": matches,
+            "ranked": ranked,
+            "decline_form": decline_form or forms.AssistedDeclineForm(),
+            "form": decline_form,
+        },
+        status=status,
+    )
+
+
+@require_GET
+@staff_view(C.ASSISTED_DIGITAL)
+def assisted_need_detail(request, pk: int):
+    return _assisted_need_page(request, pk)
+
+
+@require_POST
+@staff_view(C.ASSISTED_DIGITAL)
+def assisted_ask(request, pk: int):
+    need = _assisted(request, assisted.assisted_need_get, need_id=pk)
+    offer_id = request.POST.get("offer", "")
+    if not offer_id.isdigit():
+        messages.error(request, "Choose a helper to ask.")
+        return redirect("staff:assisted_need_detail", pk=need.pk)
+    match = _assisted_write(
+        request, assisted.assisted_match_request, need_id=pk, offer_id=int(offer_id)
+    )
+    if match is not None:
+        messages.success(
+            request, f"Asked {match.offer.helper.public_name} to help. They can answer now."
+        )
+        return redirect("staff:assisted_match", pk=match.pk)
+    return redirect("staff:assisted_need_detail", pk=pk)
+
+
+def _assisted_match_page(request, pk: int, status: int = 200, form=None):
+    match = _assisted(request, assisted.assisted_match_get, match_id=pk)
+    conversation = (
+        _assisted(request, assisted.assisted_messages, match_id=pk)
+        if match.status in MESSAGE_OPEN_STATUSES
+        else []
+    )
+    return _render(
+        request,
+        "assisted_match.html",
+        {
+            "match": match,
+            "need": match.need,
+            "person": match.need.owner,
+            "conversation": conversation,
+            "can_message": match.status in MESSAGE_OPEN_STATUSES,
+            "form": form or forms.AssistedMessageForm(),
+            "decline_form": forms.AssistedDeclineForm(),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(C.ASSISTED_DIGITAL)
+def assisted_match(request, pk: int):
+    if request.method == "GET":
+        return _assisted_match_page(request, pk)
+    match = _assisted(request, assisted.assisted_match_get, match_id=pk)
+    form = forms.AssistedMessageForm(request.POST)
+    if form.is_valid() and _call(
+        form,
+        assisted.assisted_message_send,
+        staff=request.user,
+        match_id=match.pk,
+        body=form.cleaned_data["body"],
+    ):
+        messages.success(request, f"Message sent for {match.need.owner.public_name}.")
+        return redirect("staff:assisted_match", pk=match.pk)
+    return _assisted_match_page(request, pk, status=400, form=form)
+
+
+@require_POST
+@staff_view(C.ASSISTED_DIGITAL)
+def assisted_accept(request, pk: int):
+    match = _assisted(request, assisted.assisted_match_get, match_id=pk)
+    if _assisted_write(request, assisted.assisted_match_accept, match_id=match.pk):
+        messages.success(request, f"Accepted for {match.need.owner.public_name}.")
+    return redirect("staff:assisted_match", pk=match.pk)
+
+
+@require_POST
+@staff_view(C.ASSISTED_DIGITAL)
+def assisted_decline(request, pk: int):
+    match = _assisted(request, assisted.assisted_match_get, match_id=pk)
+    form = forms.AssistedDeclineForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("reason", []):
+            messages.error(request, error)
+        return redirect("staff:assisted_match", pk=match.pk)
+    if _assisted_write(
+        request,
+        assisted.assisted_match_decline,
+        match_id=match.pk,
+        reason=form.cleaned_data["reason"],
+    ):
+        messages.success(
+            request,
+            f"Declined for {match.need.owner.public_name}. Kith will not suggest this helper "
+            "again for this need.",
+        )
+        return redirect("staff:assisted_need_detail", pk=match.need_id)
+    return redirect("staff:assisted_match", pk=match.pk)
 
 
 @require_POST

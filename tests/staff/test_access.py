@@ -52,6 +52,12 @@ URLS = [
     ("staff:person", "person", "get", C.PEOPLE, 200),
     ("staff:assisted_need", "person", "get", C.ASSISTED_DIGITAL, 200),
     ("staff:assisted_need", "person", "post", C.ASSISTED_DIGITAL, 400),
+    ("staff:assisted_need_detail", "assisted_need", "get", C.ASSISTED_DIGITAL, 200),
+    ("staff:assisted_ask", "assisted_need", "post", C.ASSISTED_DIGITAL, 302),
+    ("staff:assisted_match", "assisted_match", "get", C.ASSISTED_DIGITAL, 200),
+    ("staff:assisted_match", "assisted_match", "post", C.ASSISTED_DIGITAL, 400),
+    ("staff:assisted_accept", "assisted_match", "post", C.ASSISTED_DIGITAL, 302),
+    ("staff:assisted_decline", "assisted_match", "post", C.ASSISTED_DIGITAL, 302),
     ("staff:person_suspend", "person", "post", C.SUSPENSION, 400),
     ("staff:person_reinstate", "person", "post", C.SUSPENSION, 400),
     ("staff:oversight", None, "get", C.OVERSIGHT, 200),
@@ -83,9 +89,19 @@ def records(home_council, council_admin, citizen, helper):
     concern = concern_raise(
         actor=council_admin, about_id=citizen.pk, summary="Worried", priority="high"
     )
+    # A need staff recorded for the citizen with consent, and a helper's offer to help with it.
+    assisted_need = make_need(
+        owner=citizen, title="Shopping for her", recorded_by=council_admin, consent_given=True
+    )
     from matching.rounds import round_run
+    from matching.services import match_offer_help
 
+    assisted_match = match_offer_help(
+        helper=helper, need_id=assisted_need.pk, offer_id=published.pk
+    )
     return {
+        "assisted_need": assisted_need,
+        "assisted_match": assisted_match,
         "round": round_run(council=home_council, actor=council_admin),
         "need": need,
         "offer": offer,

@@ -1,0 +1,201 @@
+"""Assisted digital: council staff manage matches and messages for a person who is not online.
+
+Staff may act for a person only on a need that council staff recorded on that person's behalf
+with their consent (`Need.recorded_by` and `Need.consent_recorded_at`, set by
+`marketplace.services.need_create`), only in their own council, and only with the
+assisted-digital capability. Anything else is "not found", so a page never confirms that
+another council's need exists.
+
+Each function calls matching's own services acting as the person (the same rules, locks and
+audit rows as when the person acts), then writes an `assisted.*` audit event naming the
+member of staff, in the same transaction. A message sent for the person starts with a line
+saying that council staff sent it for them, so the helper always knows who wrote it.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from accounts.errors import ApplicationError, NotFound
+from accounts.models import User
+from accounts.permissions import Capability, staff_can, staff_council_for
+from marketplace.audit import audit_record
+from marketplace.models import Need
+
+from . import services
+from .models import Match, Message
+from .scoring import RankedPair
+from .selectors import ranked_offers_for_need
+
+MESSAGE_LIMIT = 2000
+NOT_ON_BEHALF = (
+    "Council staff can act for someone only on a need that staff recorded for them with "
+    "their consent."
+)
+
+
+def on_behalf_prefix(*, need: Need) -> str:
+    """The first line of every message staff send for the person."""
+    return f"Sent by council staff for {need.owner.public_name}:\n"
+
+
+def _staff_council_id(staff: User) -> int:
+    council = staff_council_for(staff)
+    if council is None or not staff_can(staff, Capability.ASSISTED_DIGITAL):
+        raise NotFound()
+    return council.pk
+
+
+def _check_on_behalf(*, staff: User, need: Need) -> None:
+    if need.council_id != _staff_council_id(staff):
+        raise NotFound()
+    if need.recorded_by_id is None or need.consent_recorded_at is None:
+        raise ApplicationError(NOT_ON_BEHALF, code="not_assisted")
+
+
+def _record(*, staff: User, verb: str, need: Need, target, **data) -> None:
+    audit_record(
+        actor=staff,
+        verb=verb,
+        target=target,
+        council=need.council,
+        data={"on_behalf_of": need.owner_id, "need": need.pk, **data},
+    )
+
+
+# --- Reads ----------------------------------------------------------------------------------
+def assisted_need_get(*, staff: User, need_id: int) -> Need:
+    """A need staff may manage for its owner (else NotFound or an ApplicationError)."""
+    need = (
+        Need.objects.select_related("owner", "category", "council", "recorded_by")
+        .filter(pk=need_id)
+        .first()
+    )
+    if need is None:
+        raise NotFound()
+    _check_on_behalf(staff=staff, need=need)
+    return need
+
+
+def assisted_needs_of(*, staff: User, person_id: int) -> list[Need]:
+    """The needs of a person of the staff member's council that staff may manage for them."""
+    council_id = _staff_council_id(staff)
+    return list(
+        Need.objects.filter(
+            owner_id=person_id,
+            council_id=council_id,
+            recorded_by__isnull=False,
+            consent_recorded_at__isnull=False,
+        )
+        .select_related("category")
+        .order_by("-created_at")
+    )
+
+
+@transaction.atomic
+def assisted_need_view(*, staff: User, need_id: int, limit: int = 10) -> tuple[Need, list, list]:
+    """The need, its matches (newest first) and its ranked helpers (while it is open and
+    without a live match with them), as the person would see them. Audited as
+    "assisted.need_viewed"."""
+    need = assisted_need_get(staff=staff, need_id=need_id)
+    matches = list(
+        Match.objects.filter(need=need)
+        .select_related("offer__helper", "need__owner")
+        .order_by("-created_at", "-id")
+    )
+    ranked: list[RankedPair] = []
+    if need.status == Need.Status.OPEN:
+        live = {m.offer_id for m in matches if m.status in Match.LIVE}
+        ranked = [
+            pair
+            for pair in ranked_offers_for_need(need=need, limit=limit)
+            if pair.offer.pk not in live
+        ]
+    _record(staff=staff, verb="assisted.need_viewed", need=need, target=need)
+    return need, matches, ranked
+
+
+def _assisted_match(*, staff: User, match_id: int) -> tuple[Match, Need]:
+    match = (
+        Match.objects.select_related("need__owner", "need__council", "offer__helper")
+        .filter(pk=match_id)
+        .first()
+    )
+    if match is None:
+        raise NotFound()
+    _check_on_behalf(staff=staff, need=match.need)
+    return match, match.need
+
+
+def assisted_match_get(*, staff: User, match_id: int) -> Match:
+    return _assisted_match(staff=staff, match_id=match_id)[0]
+
+
+@transaction.atomic
+def assisted_messages(*, staff: User, match_id: int) -> list[Message]:
+    """The match's conversation, read for the person. Audited as "assisted.messages_read"."""
+    match, need = _assisted_match(staff=staff, match_id=match_id)
+    messages = services.message_list(user=need.owner, match_id=match.pk)
+    _record(
+        staff=staff,
+        verb="assisted.messages_read",
+        need=need,
+        target=match,
+        messages=len(messages),
+    )
+    return messages
+
+
+# --- Writes ---------------------------------------------------------------------------------
+@transaction.atomic
+def assisted_match_request(*, staff: User, need_id: int, offer_id: int) -> Match:
+    """Ask a helper (through one of their open offers) to help with the person's need."""
+    need = assisted_need_get(staff=staff, need_id=need_id)
+    match = services.match_request(citizen=need.owner, need_id=need.pk, offer_id=offer_id)
+    _record(staff=staff, verb="assisted.match_requested", need=need, target=match, offer=offer_id)
+    return match
+
+
+@transaction.atomic
+def assisted_match_accept(*, staff: User, match_id: int) -> Match:
+    """Say yes to a proposed match for the person."""
+    match, need = _assisted_match(staff=staff, match_id=match_id)
+    match = services.match_accept(user=need.owner, match_id=match.pk)
+    _record(
+        staff=staff, verb="assisted.match_accepted", need=need, target=match, status=match.status
+    )
+    return match
+
+
+@transaction.atomic
+def assisted_match_decline(*, staff: User, match_id: int, reason: str = "") -> Match:
+    """Say no to a proposed match for the person."""
+    match, need = _assisted_match(staff=staff, match_id=match_id)
+    match = services.match_decline(user=need.owner, match_id=match.pk, reason=reason)
+    _record(
+        staff=staff,
+        verb="assisted.match_declined",
+        need=need,
+        target=match,
+        reason=match.decline_reason,
+    )
+    return match
+
+
+@transaction.atomic
+def assisted_message_send(*, staff: User, match_id: int, body: str) -> Message:
+    """Send a message in the match's conversation for the person, marked as sent by council
+    staff for them."""
+    match, need = _assisted_match(staff=staff, match_id=match_id)
+    body = (body or "").strip()
+    if not body:
+        raise ApplicationError("Write a message before sending it.", code="message_empty")
+    prefix = on_behalf_prefix(need=need)
+    if len(prefix) + len(body) > MESSAGE_LIMIT:
+        raise ApplicationError(
+            f"Keep a message under {MESSAGE_LIMIT - len(prefix):,} characters.",
+            code="message_long",
+        )
+    message = services.message_send(user=need.owner, match_id=match.pk, body=prefix + body)
+    _record(staff=staff, verb="assisted.message_sent", need=need, target=message, match=match.pk)
+    return message
