@@ -259,3 +259,42 @@ def test_council_admin_runs_a_round_reviews_it_and_sends_it(
     }
     assert {m.offer_id for m in matches} == {o.pk for o in offers}
     assert AuditEvent.objects.filter(verb="round.applied", actor_id=admin.pk).exists()
+
+
+def test_safeguarding_lead_manages_matches_and_messages_for_someone_not_online(
+    live_server, new_context, pages, home_council, moderator, citizen, helper
+):
+    from matching import services as matching_services
+
+    lead = make_staff(council=home_council, role=Role.SAFEGUARDING_LEAD, mfa=False)
+    totp = enrol_totp(lead)
+    need = make_need(
+        owner=citizen, title="Walk Biscuit on Mondays", recorded_by=lead, consent_given=True
+    )
+    offer = make_offer(helper=helper)
+    marketplace_services.moderation_approve(actor=moderator, kind="offer", listing_id=offer.pk)
+    base = live_server.url
+    page = new_context().new_page()
+    sign_in(page, pages, base, lead, totp)
+
+    page.goto(base + f"/staff/people/{citizen.pk}/")
+    page.get_by_role("heading", name="Margaret Citizen").wait_for()
+    page.get_by_role("link", name="manage matches and messages for them").click()
+    page.get_by_role("heading", name="Walk Biscuit on Mondays").wait_for()
+    pages.check(page, "need managed for the person")
+    page.get_by_role("button", name="Ask Harry Helper to help").click()
+    page.get_by_text("Asked Harry Helper to help.").wait_for()
+    pages.check(page, "match waiting for the helper")
+    match = Match.objects.get()
+    assert (match.need_id, match.offer_id, match.status) == (need.pk, offer.pk, "proposed")
+
+    matching_services.match_accept(user=helper, match_id=match.pk)
+    page.reload()
+    page.get_by_label("Message").fill("Biscuit is ready at ten.")
+    page.get_by_role("button", name="Send message for Margaret Citizen").click()
+    page.get_by_text("Message sent for Margaret Citizen.").wait_for()
+    pages.check(page, "conversation for the person")
+    assert page.get_by_text("Sent by council staff for Margaret Citizen:").count() == 1
+    message = match.messages.get()
+    assert message.sender_id == citizen.pk and message.body.endswith("Biscuit is ready at ten.")
+    assert AuditEvent.objects.filter(verb="assisted.message_sent", actor_id=lead.pk).exists()
