@@ -10,7 +10,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from marketplace import selectors as market
@@ -24,9 +24,18 @@ from .onboarding import POSTCODE_ERRORS
 
 
 def home_or_dashboard(request):
+    """The landing page for visitors; signed-in people go to their home page, and council
+    staff to the staff console (where sign-in sends everyone)."""
+    from accounts.selectors import staff_membership_for
+
     from .pages import home
 
     if request.user.is_authenticated:
+        if staff_membership_for(user=request.user) is not None:
+            try:
+                return redirect(reverse("staff:home"))
+            except NoReverseMatch:
+                pass
         return redirect("dashboard")
     return home(request)
 

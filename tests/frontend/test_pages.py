@@ -134,3 +134,12 @@ def test_emails_speak_of_kith_in_plain_english(client):
     assert "To finish creating your Kith account" in message.body
     assert re.search(r"http://testserver/accounts/confirm-email/[^/\s]+/", message.body)
     assert "example.com" not in message.body
+
+
+def test_signed_in_people_land_on_their_home_page_and_staff_on_the_console(
+    client, citizen, moderator
+):
+    client.force_login(citizen)
+    assert client.get(reverse("home"))["Location"] == reverse("dashboard")
+    client.force_login(moderator)
+    assert client.get(reverse("home"))["Location"] == reverse("staff:home")
