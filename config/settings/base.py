@@ -280,6 +280,9 @@ STORAGES = {
 # --- Kith -----------------------------------------------------------------------------------
 # Approximate locations shown to other people are snapped to a grid of this many metres.
 KITH_LOCATION_GRID_M = env.int("KITH_LOCATION_GRID_M", default=500)
+# The address people use to reach Kith, for links in emails sent outside a request (alerts).
+# Empty: the domain of the Sites framework's current site, over https.
+KITH_BASE_URL = env("KITH_BASE_URL", default="")
 MAP_TILE_URL = env("KITH_MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env("KITH_MAP_TILE_ATTRIBUTION", default="")
 

@@ -11,3 +11,5 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 LOGGING = logging_config(
     level=env("DJANGO_LOG_LEVEL", default="INFO"), fmt=env("DJANGO_LOG_FORMAT", default="text")
 )
+# Links in emails point at the development server unless told otherwise.
+KITH_BASE_URL = env("KITH_BASE_URL", default="http://127.0.0.1:8000")
