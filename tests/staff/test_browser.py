@@ -2,7 +2,7 @@
 a moderator enrols an authenticator app (code computed here with pyotp) and approves a need;
 a moderator records a DBS check; a safeguarding lead raises a concern, suspends the person and
 closes the concern; a council admin runs a matching round, reviews it beside greedy matching
-and sends it."""
+and sends it; a safeguarding lead asks a helper and messages them for someone not online."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.contrib.sessions.backends.db import SessionStore
 
 from accounts.models import HelperCheck, SafeguardingConcern
 from marketplace import services as marketplace_services
-from marketplace.models import AuditEvent, Category, Need, Offer
+from marketplace.models import AuditEvent, Need, Offer
 from matching.models import Match, Round
 from tests.staff.conftest import Role, enrol_totp, make_need, make_offer, make_staff
 
@@ -22,23 +22,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 PASSWORD = "correct-horse-battery"
-
-
-@pytest.fixture(autouse=True)
-def default_categories(db):
-    """The default categories come from a data migration. A transactional test empties every
-    table afterwards, and the serialized copy that should put them back is not always restored
-    once Playwright's event loop is running (seen when ordinary tests ran first), so make sure
-    they are there with the migration's own function."""
-    import importlib
-
-    from django.apps import apps
-
-    migration = importlib.import_module(
-        "marketplace.migrations.0003_audit_append_only_and_default_categories"
-    )
-    if not Category.objects.exists():
-        migration.add_categories(apps, None)
 
 
 def sign_in(page, pages, base: str, user, totp: pyotp.TOTP | None = None) -> None:
