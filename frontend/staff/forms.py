@@ -190,51 +190,6 @@ class PeopleSearchForm(forms.Form):
     )
 
 
-class AuditFilterForm(forms.Form):
-    verb = forms.CharField(
-        label="Event",
-        required=False,
-        max_length=60,
-        help_text='For example "person.viewed", or "need." for every need event.',
-    )
-    date_from = forms.DateField(
-        label="From",
-        required=False,
-        widget=DateInput,
-        error_messages={"invalid": "Enter the start date as a real date."},
-    )
-    date_to = forms.DateField(
-        label="To",
-        required=False,
-        widget=DateInput,
-        error_messages={"invalid": "Enter the end date as a real date."},
-    )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            self.add_error("date_to", "The end date must be on or after the start date.")
-        return data
-
-
-class CouncilSettingsForm(forms.Form):
-    max_travel_radius_m = forms.IntegerField(
-        label="Furthest a helper may offer to travel, in metres",
-        min_value=100,
-        max_value=50000,
-        error_messages={
-            "required": "Enter the furthest distance in metres.",
-            "invalid": "Enter the distance as a whole number of metres, like 8000.",
-            "min_value": "The furthest distance must be at least 100 metres.",
-            "max_value": "The furthest distance can be at most 50,000 metres.",
-        },
-    )
-    auto_approve_verified_helpers = forms.BooleanField(
-        required=False,
-        label="Publish offers from ID-checked helpers without waiting for review",
-    )
-
-
 class DateRangeForm(forms.Form):
     date_from = forms.DateField(
         label="From",
@@ -254,6 +209,35 @@ class DateRangeForm(forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", "The end date must be on or after the start date.")
         return data
+
+
+class AuditFilterForm(DateRangeForm):
+    field_order = ["verb", "date_from", "date_to"]
+
+    verb = forms.CharField(
+        label="Event",
+        required=False,
+        max_length=60,
+        help_text='For example "person.viewed", or "need." for every need event.',
+    )
+
+
+class CouncilSettingsForm(forms.Form):
+    max_travel_radius_m = forms.IntegerField(
+        label="Furthest a helper may offer to travel, in metres",
+        min_value=100,
+        max_value=50000,
+        error_messages={
+            "required": "Enter the furthest distance in metres.",
+            "invalid": "Enter the distance as a whole number of metres, like 8000.",
+            "min_value": "The furthest distance must be at least 100 metres.",
+            "max_value": "The furthest distance can be at most 50,000 metres.",
+        },
+    )
+    auto_approve_verified_helpers = forms.BooleanField(
+        required=False,
+        label="Publish offers from ID-checked helpers without waiting for review",
+    )
 
 
 class ImpactUnitsForm(forms.Form):

@@ -531,59 +531,60 @@ def concern_detail(request, pk: int):
     return _concern_page(request, concern)
 
 
+def _concern_action(request, pk: int, *, form, form_key: str, service, values, success: str):
+    """A POST on a concern's page: run `service` with `values(cleaned_data)`; on success go
+    back to the concern, otherwise show its page again with this form's errors."""
+    concern = _concern(request, pk)
+    if form.is_valid() and _call(
+        form, service, actor=request.user, concern_id=concern.pk, **values(form.cleaned_data)
+    ):
+        messages.success(request, success)
+        return redirect("staff:concern", pk=concern.pk)
+    concern.refresh_from_db()
+    return _concern_page(request, concern, status=400, **{form_key: form})
+
+
 @require_POST
 @staff_view(C.SAFEGUARDING)
 def concern_assign(request, pk: int):
-    concern = _concern(request, pk)
     owners = staff_services.safeguarding_staff(council=request.staff_council)
-    form = forms.ConcernAssignForm(request.POST, owners=owners)
-    if form.is_valid() and _call(
-        form,
-        staff_services.concern_assign,
-        actor=request.user,
-        concern_id=concern.pk,
-        owner_id=int(form.cleaned_data["owner"]),
-        priority=form.cleaned_data["priority"],
-    ):
-        messages.success(request, "Owner and priority saved.")
-        return redirect("staff:concern", pk=concern.pk)
-    return _concern_page(request, concern, status=400, assign_form=form)
+    return _concern_action(
+        request,
+        pk,
+        form=forms.ConcernAssignForm(request.POST, owners=owners),
+        form_key="assign_form",
+        service=staff_services.concern_assign,
+        values=lambda d: {"owner_id": int(d["owner"]), "priority": d["priority"]},
+        success="Owner and priority saved.",
+    )
 
 
 @require_POST
 @staff_view(C.SAFEGUARDING)
 def concern_note(request, pk: int):
-    concern = _concern(request, pk)
-    form = forms.ConcernNoteForm(request.POST)
-    if form.is_valid() and _call(
-        form,
-        staff_services.concern_add_note,
-        actor=request.user,
-        concern_id=concern.pk,
-        body=form.cleaned_data["body"],
-    ):
-        messages.success(request, "Note added.")
-        return redirect("staff:concern", pk=concern.pk)
-    return _concern_page(request, concern, status=400, note_form=form)
+    return _concern_action(
+        request,
+        pk,
+        form=forms.ConcernNoteForm(request.POST),
+        form_key="note_form",
+        service=staff_services.concern_add_note,
+        values=lambda d: {"body": d["body"]},
+        success="Note added.",
+    )
 
 
 @require_POST
 @staff_view(C.SAFEGUARDING)
 def concern_close(request, pk: int):
-    concern = _concern(request, pk)
-    form = forms.ConcernCloseForm(request.POST)
-    if form.is_valid() and _call(
-        form,
-        staff_services.concern_close,
-        actor=request.user,
-        concern_id=concern.pk,
-        outcome=form.cleaned_data["outcome"],
-        note=form.cleaned_data["note"],
-    ):
-        messages.success(request, "Concern closed.")
-        return redirect("staff:concern", pk=concern.pk)
-    concern.refresh_from_db()
-    return _concern_page(request, concern, status=400, close_form=form)
+    return _concern_action(
+        request,
+        pk,
+        form=forms.ConcernCloseForm(request.POST),
+        form_key="close_form",
+        service=staff_services.concern_close,
+        values=lambda d: {"outcome": d["outcome"], "note": d["note"]},
+        success="Concern closed.",
+    )
 
 
 # --- People ----------------------------------------------------------------------------------
