@@ -28,8 +28,11 @@ def person_data_export(*, user: User) -> dict:
     """Everything Kith holds about the person, for "download my data" (a subject access
     request they can make themselves). Other people appear only by their public name."""
     from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from rest_framework.authtoken.models import Token
 
-    from marketplace.models import Need, Offer, Report
+    from accounts.models import HelperCheck, StaffMembership
+    from marketplace.models import Block, Need, Offer, Report
     from matching.models import AlertPreference, Feedback, Match
 
     def iso(value):
@@ -45,6 +48,7 @@ def person_data_export(*, user: User) -> dict:
     )
     profile = WebProfile.objects.filter(user=user).first()
     alerts = AlertPreference.objects.filter(user=user).first()
+    membership = StaffMembership.objects.filter(user=user).select_related("council").first()
     return {
         "account": {
             "email": user.email,
@@ -61,7 +65,31 @@ def person_data_export(*, user: User) -> dict:
             "council": user.council.name if user.council_id else None,
             "date_joined": iso(user.date_joined),
             "last_login": iso(user.last_login),
+            "suspended_at": iso(user.suspended_at),
         },
+        "sign_in": {
+            "has_password": user.has_usable_password(),
+            "authenticators": [a.type for a in Authenticator.objects.filter(user=user)],
+            "api_tokens": Token.objects.filter(user=user).count(),
+        },
+        "staff_role": (
+            f"{membership.get_role_display()} at {membership.council.name}" if membership else None
+        ),
+        "checks": [
+            {
+                "kind": c.get_kind_display(),
+                "council": c.council.name,
+                "issued_on": iso(c.issued_on),
+                "expires_on": iso(c.expires_on),
+                "certificate_last4": c.certificate_last4,
+                "revoked_at": iso(c.revoked_at),
+            }
+            for c in HelperCheck.objects.filter(user=user).select_related("council")
+        ],
+        "blocked": [
+            b.blocked.public_name
+            for b in Block.objects.filter(blocker=user).select_related("blocked")
+        ],
         "web_profile": {
             "role": profile.get_role_display(),
             "onboarded_at": iso(profile.onboarded_at),
@@ -75,6 +103,7 @@ def person_data_export(*, user: User) -> dict:
                 "description": n.description,
                 "category": n.category.name,
                 "status": n.get_status_display(),
+                "closed_reason": n.get_closed_reason_display() if n.closed_reason else None,
                 "postcode": n.postcode,
                 "location": _point(n.location),
                 "timing": n.get_timing_display(),
@@ -84,6 +113,9 @@ def person_data_export(*, user: User) -> dict:
                 "urgency": n.get_urgency_display(),
                 "helper_gender_preference": n.helper_gender_preference,
                 "dietary_requirements": list(n.dietary_requirements),
+                "languages": list(n.languages),
+                "helpers_wanted": n.helpers_wanted,
+                "consent_note": n.consent_note,
                 "created_at": iso(n.created_at),
             }
             for n in needs
@@ -91,6 +123,7 @@ def person_data_export(*, user: User) -> dict:
         "offers": [
             {
                 "id": o.pk,
+                "title": o.title,
                 "description": o.description,
                 "category": o.category.name,
                 "status": o.get_status_display(),
@@ -100,6 +133,7 @@ def person_data_export(*, user: User) -> dict:
                 "capacity": o.capacity,
                 "weekly_times": _slots(o),
                 "dietary_capabilities": list(o.dietary_capabilities),
+                "languages": list(o.languages),
                 "created_at": iso(o.created_at),
             }
             for o in offers
@@ -130,15 +164,25 @@ def person_data_export(*, user: User) -> dict:
             for m in matches
         ],
         "feedback_given": [
-            {"match": f.match_id, "rating": f.rating, "comment": f.comment}
-            for f in Feedback.objects.filter(author=user)
+            {
+                "match": f.match_id,
+                "about": f.subject.public_name,
+                "rating": f.rating,
+                "comment": f.comment,
+            }
+            for f in Feedback.objects.filter(author=user).select_related("subject")
         ],
         "feedback_received": [
             {"match": f.match_id, "rating": f.rating, "comment": f.comment}
             for f in Feedback.objects.filter(subject=user)
         ],
         "reports_made": [
-            {"about": r.target_type, "reason": r.reason, "status": r.get_status_display()}
+            {
+                "about": r.target_type,
+                "reason": r.reason,
+                "status": r.get_status_display(),
+                "created_at": iso(r.created_at),
+            }
             for r in Report.objects.filter(reporter=user)
         ],
         "alert_preferences": {

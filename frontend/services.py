@@ -68,34 +68,9 @@ def web_profile_set_role(*, user: User, role: str, onboarded: bool = False) -> W
 
 @transaction.atomic
 def person_erase(*, user: User) -> None:
-    """End the person's live matches, then delete their account and everything that cascades
-    from it: their needs and offers (with exact locations and weekly times), their matches and
-    the messages in them, feedback, alert settings and email addresses.
+    """The person deletes their account: their live matches end, their listings close, and
+    their personal data is erased or anonymised while the council's statistics stay as they
+    were (see `accounts.erasure`)."""
+    from accounts.erasure import person_erase as erase
 
-    What stays: reports other people made about them (safeguarding records, which name them
-    only by id) and the append-only audit log, which records this erasure. Kith's council
-    retention rules may later replace this with anonymisation; until then, deleting is the
-    honest way to honour "delete my account".
-    """
-    from django.db.models import Q
-
-    from marketplace.audit import audit_record
-    from matching.models import Match
-    from matching.services import match_cancel
-
-    # End live matches first, through the matching module, so that the other person's need
-    # reopens (or their offer's place frees up) instead of pointing at a match that vanished.
-    live = Match.objects.filter(
-        Q(need__owner=user) | Q(offer__helper=user), status__in=Match.LIVE
-    ).values_list("pk", flat=True)
-    for match_id in list(live):
-        match_cancel(user=user, match_id=match_id, reason="The other person left Kith.")
-    audit_record(
-        actor=None,
-        verb="person.erased",
-        target_type="user",
-        target_id=user.pk,
-        council=user.council if user.council_id else None,
-        data={"by": "self"},
-    )
-    user.delete()
+    erase(person=user)

@@ -54,8 +54,11 @@ def test_delete_account_needs_confirmation(client, citizen, befriending, moderat
     assert User.objects.filter(pk=citizen.pk).exists()
     response = client.post(reverse("account_delete"), {"confirm": "on"})
     assert response["Location"] == reverse("home")
-    assert not User.objects.filter(pk=citizen.pk).exists()
-    assert not Need.objects.exists()
+    # Anonymised rather than deleted, so that the council's statistics stay as they were.
+    erased = User.objects.get(pk=citizen.pk)
+    assert erased.email == f"erased-{citizen.pk}@erased.invalid" and not erased.is_active
+    need = Need.objects.get(owner=citizen)
+    assert need.status == Need.Status.CLOSED and need.title != "A weekly chat"
     assert AuditEvent.objects.filter(verb="person.erased", target_id=citizen.pk).exists()
     assert "_auth_user_id" not in client.session
 
@@ -73,7 +76,7 @@ def test_deleting_a_helper_reopens_the_need_they_were_matched_with(
     assert need.status == Need.Status.MATCHED
     client.force_login(helper)
     client.post(reverse("account_delete"), {"confirm": "on"})
-    assert not User.objects.filter(pk=helper.pk).exists()
+    assert not User.objects.get(pk=helper.pk).is_active
     need.refresh_from_db()
     assert need.status == Need.Status.OPEN
     assert AuditEvent.objects.filter(verb="match.cancelled", target_id=match.pk).exists()
