@@ -140,6 +140,6 @@ def account_delete(request):
         user = request.user
         logout(request)
         person_erase(user=user)
-        messages.success(request, "Your account and everything in it have been deleted.")
+        messages.success(request, "Your account has been deleted.")
         return redirect("home")
     return render(request, "frontend/account/delete.html", {"form": form})
