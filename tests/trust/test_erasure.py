@@ -291,3 +291,27 @@ def test_download_my_data_holds_everything_about_the_person(world):
     assert data["staff_role"] is None
     assert world["other"].email not in json.dumps(data)
     assert Block.objects.filter(blocker=person).count() == 1
+
+
+def test_the_sign_in_page_refuses_them_and_the_address_can_sign_up_afresh(world, client):
+    person = world["person"]
+    person_erase(person=person)
+    client.logout()
+    response = client.post(
+        reverse("account_login"),
+        {"login": SECRETS["email"], "password": "correct-horse-battery"},
+    )
+    assert "_auth_user_id" not in client.session
+    assert response.status_code == 200  # the form again, with an error
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": SECRETS["email"],
+            "password1": "a-long-pass-phrase",
+            "password2": "a-long-pass-phrase",
+        },
+    )
+    assert response.status_code == 302
+    fresh = User.objects.get(email=SECRETS["email"])
+    assert fresh.pk != person.pk and fresh.display_name == ""
+    assert not Need.objects.filter(owner=fresh).exists()
