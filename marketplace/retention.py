@@ -5,13 +5,16 @@ never less than `MIN_RETENTION_DAYS`, so a typing slip cannot wipe last week). O
 has been closed for longer than that, or a match ended longer ago than that:
 
 - the messages of the match are deleted;
-- a closed need or offer that never reached a match is deleted with its weekly slots (and
-  the alert and round-proposal rows that point at it);
-- a closed need or offer that did reach a match is *not* deleted, because deleting it would
-  cascade into the match and its feedback, which the open statistics, the impact report and
-  helper reliability count. Its personal content is erased instead: title, description,
-  postcode, languages, consent note and rejection reason are blanked, the exact point is
-  replaced by the published grid-cell centre, and the weekly slots are deleted.
+- a listing no statistic counts is deleted with its weekly slots (and the alert and
+  round-proposal rows that point at it): a closed offer that never reached a match, and a
+  rejected need that never reached a match;
+- every other closed listing is *not* deleted, because the open statistics and the oversight
+  dashboard count needs asked for (withdrawn, expired and fulfilled ones too) and deleting a
+  listing with matches would cascade into the matches and feedback that the impact report and
+  helper reliability count. Its personal content is erased instead, the way
+  `accounts.erasure` erases a departing person's listings: title, description, postcode,
+  languages, consent note, rejection reason, dietary requirements and gender preference are
+  cleared, the exact point becomes the published grid-cell centre, and the weekly slots go.
 
 Audit events are append-only (the database refuses DELETE) and carry no foreign key, so they
 are never touched. "Closed at" is the listing's `updated_at`: closing is the last write a
@@ -25,7 +28,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Council
@@ -113,48 +116,45 @@ def _listings_purge(
     )
     link = "need" if model is Need else "offer"
     has_match = Exists(Match.objects.filter(**{link: OuterRef("pk")}))
+    uncounted = Q(~has_match)
+    if model is Need:
+        uncounted &= Q(closed_reason=Need.ClosedReason.REJECTED)
 
     deleted = 0
-    for ids in _ids_in_batches(closed.filter(~has_match), batch_size):
+    for ids in _ids_in_batches(closed.filter(uncounted), batch_size):
         with transaction.atomic():
-            # Lock the rows and check again: a listing cannot gain a match while closed, but
-            # the lock keeps a concurrent edit from interleaving with the delete.
-            rows = (
+            # Lock the rows and check again, so a concurrent change is never deleted over.
+            victims = list(
                 model.objects.select_for_update()
                 .filter(pk__in=ids, status=model.Status.CLOSED, updated_at__lt=cutoff)
-                .filter(~has_match)
+                .filter(uncounted)
+                .values_list("pk", flat=True)
             )
-            victims = list(rows.values_list("pk", flat=True))
             _, per_model = model.objects.filter(pk__in=victims).delete()
             deleted += per_model.get(model._meta.label, 0)
 
+    cleared = {
+        "description": REDACTED_TEXT,
+        "postcode": "",
+        "location": F("approx_location"),
+        "languages": [],
+        "rejection_reason": "",
+        "title": "",
+    }
+    if model is Need:
+        cleared.update(consent_note="", dietary_requirements=[], helper_gender_preference="")
     redacted = 0
-    pending = closed.filter(has_match).exclude(description=REDACTED_TEXT)
+    pending = closed.exclude(uncounted).exclude(description=REDACTED_TEXT)
     for ids in _ids_in_batches(pending, batch_size):
         with transaction.atomic():
-            rows = list(
-                model.objects.select_for_update().filter(
-                    pk__in=ids, status=model.Status.CLOSED, updated_at__lt=cutoff
-                )
+            locked = list(
+                model.objects.select_for_update()
+                .filter(pk__in=ids, status=model.Status.CLOSED, updated_at__lt=cutoff)
+                .values_list("pk", flat=True)
             )
-            slot_model.objects.filter(**{f"{slot_fk}__in": rows}).delete()
-            for listing in rows:
-                listing.title = ""
-                listing.description = REDACTED_TEXT
-                listing.postcode = ""
-                listing.languages = []
-                listing.rejection_reason = ""
-                listing.location = listing.approx_location
-                fields = ["title", "description", "postcode", "languages", "rejection_reason"]
-                fields.append("location")
-                if model is Need:
-                    listing.consent_note = ""
-                    fields.append("consent_note")
-                # QuerySet.update keeps updated_at (auto_now runs only in save()).
-                model.objects.filter(pk=listing.pk).update(
-                    **{name: getattr(listing, name) for name in fields}
-                )
-            redacted += len(rows)
+            slot_model.objects.filter(**{f"{slot_fk}_id__in": locked}).delete()
+            # A queryset update keeps updated_at (auto_now runs only in save()).
+            redacted += model.objects.filter(pk__in=locked).update(**cleared)
     return deleted, redacted
 
 

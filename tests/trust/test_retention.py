@@ -57,36 +57,60 @@ def completed_pair(council, moderator, citizen, helper):
     return need, offer, match
 
 
-def test_closed_unmatched_listings_past_the_period_are_deleted_with_their_slots(people):
+def test_closed_listings_past_the_period_go_or_lose_their_personal_content(people):
     council, moderator, citizen, helper = people
-    old_need = mf.open_need(owner=citizen, moderator=moderator)
-    services.need_withdraw(actor=citizen, need=old_need)
-    recent_need = mf.open_need(owner=citizen, moderator=moderator)
-    services.need_withdraw(actor=citizen, need=recent_need)
+    rejected = mf.need(owner=citizen, title="Lift to Dr Patel on Tuesday")
+    services.moderation_reject(actor=moderator, kind="need", listing_id=rejected.pk, reason="No")
+    withdrawn = mf.open_need(
+        owner=citizen,
+        moderator=moderator,
+        title="Halal meals, please",
+        dietary_requirements=["halal"],
+    )
+    services.need_withdraw(actor=citizen, need=withdrawn)
+    recent = mf.open_need(owner=citizen, moderator=moderator)
+    services.need_withdraw(actor=citizen, need=recent)
     open_need = mf.open_need(owner=citizen, moderator=moderator)
-    old_offer = mf.open_offer(helper=helper, moderator=moderator)
-    services.offer_close(actor=helper, offer=old_offer)
-    paused_old = mf.open_offer(helper=helper, moderator=moderator)
-    services.offer_pause(actor=helper, offer=paused_old)
-    for listing in (old_need, old_offer, paused_old, open_need):
+    closed_offer = mf.open_offer(helper=helper, moderator=moderator)
+    services.offer_close(actor=helper, offer=closed_offer)
+    paused_offer = mf.open_offer(helper=helper, moderator=moderator)
+    services.offer_pause(actor=helper, offer=paused_offer)
+    for listing in (rejected, withdrawn, closed_offer, paused_offer, open_need):
         age(listing, days=400)
-    age(recent_need, days=300)
-    assert NeedSlot.objects.filter(need=old_need).exists()
+    age(recent, days=300)
+    assert NeedSlot.objects.filter(need=withdrawn).exists()
     audit_before = AuditEvent.objects.count()
+    counted_before = Need.objects.exclude(closed_reason="rejected").count()
 
     result = retention_apply()
 
+    # Nothing counts a rejected need or a closed offer that never met anyone: deleted.
     assert result["needs_deleted"] == 1 and result["offers_deleted"] == 1
-    assert not Need.objects.filter(pk=old_need.pk).exists()
-    assert not NeedSlot.objects.filter(need_id=old_need.pk).exists()
-    assert not Offer.objects.filter(pk=old_offer.pk).exists()
-    assert not OfferSlot.objects.filter(offer_id=old_offer.pk).exists()
+    assert not Need.objects.filter(pk=rejected.pk).exists()
+    assert not NeedSlot.objects.filter(need_id=rejected.pk).exists()
+    assert not Offer.objects.filter(pk=closed_offer.pk).exists()
+    assert not OfferSlot.objects.filter(offer_id=closed_offer.pk).exists()
+    # A withdrawn need still counts as a need asked for: kept, its personal content gone.
+    assert result["needs_redacted"] == 1
+    kept = Need.objects.get(pk=withdrawn.pk)
+    assert (kept.title, kept.description) == ("", retention.REDACTED_TEXT)
+    assert kept.dietary_requirements == [] and kept.postcode == ""
+    assert kept.location.coords == kept.approx_location.coords
+    assert not NeedSlot.objects.filter(need=kept).exists()
+    assert (kept.status, kept.closed_reason, kept.created_at) == (
+        "closed",
+        "withdrawn",
+        withdrawn.created_at,
+    )
+    assert Need.objects.exclude(closed_reason="rejected").count() == counted_before
     # Not closed, or closed within the period: untouched.
-    assert Need.objects.filter(pk__in=[recent_need.pk, open_need.pk]).count() == 2
-    assert Offer.objects.filter(pk=paused_old.pk).exists()
+    for need in (recent, open_need):
+        assert Need.objects.get(pk=need.pk).description == need.description
+    assert NeedSlot.objects.filter(need=recent).exists()
+    assert Offer.objects.get(pk=paused_offer.pk).description == paused_offer.description
     # The audit trail of those listings is history and stays.
     assert AuditEvent.objects.count() == audit_before
-    assert AuditEvent.objects.filter(target_type="need", target_id=old_need.pk).exists()
+    assert AuditEvent.objects.filter(target_type="need", target_id=rejected.pk).exists()
     # A second run finds nothing more to do.
     assert retention_apply() == dict.fromkeys(result, 0)
 
@@ -98,8 +122,8 @@ def test_each_council_sets_its_own_period(people):
     need = mf.open_need(owner=citizen, moderator=moderator)
     services.need_withdraw(actor=citizen, need=need)
     age(need, days=100)
-    retention.retention_apply()
-    assert not Need.objects.filter(pk=need.pk).exists()
+    assert retention.retention_apply().needs_redacted == 1
+    assert Need.objects.get(pk=need.pk).description == retention.REDACTED_TEXT
 
 
 @pytest.mark.parametrize(
@@ -118,8 +142,10 @@ def test_a_tiny_period_never_purges_last_weeks_listings(people):
     need = mf.open_need(owner=citizen, moderator=moderator)
     services.need_withdraw(actor=citizen, need=need)
     age(need, days=7)
-    retention.retention_apply()
-    assert Need.objects.filter(pk=need.pk).exists()
+    assert retention.retention_apply().as_dict() == dict.fromkeys(
+        retention.RetentionResult().as_dict(), 0
+    )
+    assert Need.objects.get(pk=need.pk).description == need.description
 
 
 def test_messages_of_long_ended_matches_go_but_the_match_and_feedback_stay(people):
@@ -182,11 +208,16 @@ def test_cancelled_match_messages_go_after_the_period(people):
 
 def test_batches_cover_every_row(people):
     council, moderator, citizen, helper = people
-    needs = []
+    offers = []
     for _ in range(5):
+        offer = mf.open_offer(helper=helper, moderator=moderator)
+        services.offer_close(actor=helper, offer=offer)
+        age(offer, days=400)
+        offers.append(offer.pk)
+    for _ in range(3):
         need = mf.open_need(owner=citizen, moderator=moderator)
         services.need_withdraw(actor=citizen, need=need)
         age(need, days=400)
-        needs.append(need.pk)
-    assert retention.retention_apply(batch_size=2).needs_deleted == 5
-    assert not Need.objects.filter(pk__in=needs).exists()
+    result = retention.retention_apply(batch_size=2)
+    assert (result.offers_deleted, result.needs_redacted) == (5, 3)
+    assert not Offer.objects.filter(pk__in=offers).exists()
