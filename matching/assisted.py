@@ -15,6 +15,7 @@ saying that council staff sent it for them, so the helper always knows who wrote
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 
 from accounts.errors import ApplicationError, NotFound
 from accounts.models import User
@@ -77,19 +78,46 @@ def assisted_need_get(*, staff: User, need_id: int) -> Need:
     return need
 
 
-def assisted_needs_of(*, staff: User, person_id: int) -> list[Need]:
-    """The needs of a person of the staff member's council that staff may manage for them."""
+def assisted_needs(*, staff: User, person_id: int | None = None) -> QuerySet[Need]:
+    """Needs of the staff member's council that staff may manage for their owners (of one
+    person, with `person_id`), those still open or matched first, each annotated with
+    `waiting`: proposals waiting for the person's answer, and `live`: matches holding a place.
+    """
     council_id = _staff_council_id(staff)
-    return list(
-        Need.objects.filter(
-            owner_id=person_id,
-            council_id=council_id,
-            recorded_by__isnull=False,
-            consent_recorded_at__isnull=False,
-        )
-        .select_related("category")
-        .order_by("-created_at")
+    qs = Need.objects.filter(
+        council_id=council_id, recorded_by__isnull=False, consent_recorded_at__isnull=False
     )
+    if person_id is not None:
+        qs = qs.filter(owner_id=person_id)
+    return (
+        qs.select_related("owner", "category")
+        .annotate(
+            waiting=Count(
+                "matches",
+                filter=Q(
+                    matches__status=Match.Status.PROPOSED,
+                    matches__citizen_agreed_at__isnull=True,
+                ),
+            ),
+            live=Count("matches", filter=Q(matches__status__in=Match.HOLDING)),
+            still_open=Case(
+                When(status__in=[Need.Status.OPEN, Need.Status.MATCHED], then=Value(0)),
+                default=Value(1),
+            ),
+        )
+        .order_by("still_open", "-waiting", "-created_at", "-id")
+    )
+
+
+def assisted_waiting_count(*, staff: User) -> int:
+    """Proposals on needs staff manage for people that wait for the person's answer."""
+    return Match.objects.filter(
+        council_id=_staff_council_id(staff),
+        status=Match.Status.PROPOSED,
+        citizen_agreed_at__isnull=True,
+        need__recorded_by__isnull=False,
+        need__consent_recorded_at__isnull=False,
+    ).count()
 
 
 @transaction.atomic

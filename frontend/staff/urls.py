@@ -39,6 +39,7 @@ urlpatterns = [
     path("people/", views.people, name="people"),
     path("people/<int:pk>/", views.person_detail, name="person"),
     path("people/<int:pk>/needs/new/", views.assisted_need, name="assisted_need"),
+    path("assisted/", views.assisted_list, name="assisted"),
     path("assisted/needs/<int:pk>/", views.assisted_need_detail, name="assisted_need_detail"),
     path("assisted/needs/<int:pk>/ask/", views.assisted_ask, name="assisted_ask"),
     path("assisted/matches/<int:pk>/", views.assisted_match, name="assisted_match"),

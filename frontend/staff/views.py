@@ -47,6 +47,7 @@ NAV = [
     (C.MATCHING_ROUNDS, "Rounds", "staff:rounds"),
     (C.SAFEGUARDING, "Concerns", "staff:concerns"),
     (C.PEOPLE, "People", "staff:people"),
+    (C.ASSISTED_DIGITAL, "Assisted digital", "staff:assisted"),
     (C.AUDIT_LOG, "Audit log", "staff:audit"),
     (C.OVERSIGHT, "Oversight", "staff:oversight"),
     (C.OVERSIGHT, "Impact", "staff:impact"),
@@ -110,6 +111,8 @@ def home(request):
             .exclude(status=SafeguardingConcern.Status.CLOSED)
             .count()
         )
+    if staff_can(user, C.ASSISTED_DIGITAL):
+        counts["assisted_waiting"] = assisted.assisted_waiting_count(staff=user)
     return _render(request, "home.html", {"counts": counts})
 
 
@@ -687,6 +690,13 @@ def _assisted_write(request, fn, **kwargs):
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return None
+
+
+@require_GET
+@staff_view(C.ASSISTED_DIGITAL)
+def assisted_list(request):
+    needs = list(assisted.assisted_needs(staff=request.user)[:200])
+    return _render(request, "assisted_needs.html", {"needs": needs})
 
 
 def _assisted_need_page(request, pk: int, status: int = 200, decline_form=None):

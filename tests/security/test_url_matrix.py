@@ -223,10 +223,10 @@ CLASSIFICATION: dict[str, Access] = {
     "api/v1/staff/reports/<int:pk>/decide/": staff(Capability.MODERATION, check=False),
     "api/v1/staff/categories/": staff(Capability.CATEGORY_SWITCHES),
     "api/v1/staff/categories/<slug:slug>/": staff(Capability.CATEGORY_SWITCHES, check=False),
-    "api/v1/staff/rounds/": Access(LOGIN),  # POST only
-    "api/v1/staff/rounds/<int:pk>/": Access(LOGIN),
-    "api/v1/staff/rounds/<int:pk>/apply/": Access(LOGIN),
-    "api/v1/staff/rounds/<int:pk>/discard/": Access(LOGIN),
+    "api/v1/staff/rounds/": staff(Capability.MATCHING_ROUNDS, check=False),  # POST only
+    "api/v1/staff/rounds/<int:pk>/": staff(Capability.MATCHING_ROUNDS, check=False),
+    "api/v1/staff/rounds/<int:pk>/apply/": staff(Capability.MATCHING_ROUNDS, check=False),
+    "api/v1/staff/rounds/<int:pk>/discard/": staff(Capability.MATCHING_ROUNDS, check=False),
     # Staff console (web)
     "staff/": staff(Capability.CONSOLE),
     "staff/moderation/": staff(Capability.MODERATION),
@@ -245,6 +245,7 @@ CLASSIFICATION: dict[str, Access] = {
     "staff/people/": staff(Capability.PEOPLE),
     "staff/people/<int:pk>/": staff(Capability.PEOPLE, check=False),
     "staff/people/<int:pk>/needs/new/": staff(Capability.ASSISTED_DIGITAL, check=False),
+    "staff/assisted/": staff(Capability.ASSISTED_DIGITAL),
     "staff/assisted/needs/<int:pk>/": staff(Capability.ASSISTED_DIGITAL, check=False),
     "staff/assisted/needs/<int:pk>/ask/": staff(Capability.ASSISTED_DIGITAL, check=False),
     "staff/assisted/matches/<int:pk>/": staff(Capability.ASSISTED_DIGITAL, check=False),

@@ -52,6 +52,7 @@ URLS = [
     ("staff:person", "person", "get", C.PEOPLE, 200),
     ("staff:assisted_need", "person", "get", C.ASSISTED_DIGITAL, 200),
     ("staff:assisted_need", "person", "post", C.ASSISTED_DIGITAL, 400),
+    ("staff:assisted", None, "get", C.ASSISTED_DIGITAL, 200),
     ("staff:assisted_need_detail", "assisted_need", "get", C.ASSISTED_DIGITAL, 200),
     ("staff:assisted_ask", "assisted_need", "post", C.ASSISTED_DIGITAL, 302),
     ("staff:assisted_match", "assisted_match", "get", C.ASSISTED_DIGITAL, 200),
@@ -187,7 +188,13 @@ def test_every_console_url_is_in_the_matrix():
 def test_lists_show_only_own_council(client, records, away_council):
     away = make_staff(council=away_council, role=Role.COUNCIL_ADMIN, lon=-0.12, lat=51.5)
     client.force_login(away)
-    for name in ("staff:moderation", "staff:checks", "staff:concerns", "staff:audit"):
+    for name in (
+        "staff:moderation",
+        "staff:checks",
+        "staff:concerns",
+        "staff:audit",
+        "staff:assisted",
+    ):
         body = client.get(reverse(name)).content.decode()
         assert records["need"].title not in body
         assert "Harry Helper" not in body and "Margaret Citizen" not in body

@@ -230,3 +230,24 @@ def test_a_need_the_person_wrote_themselves_is_not_managed_by_staff(
     assert client.get(reverse("staff:assisted_need_detail", args=[own.pk])).status_code == 403
     person_page = client.get(reverse("staff:person", args=[citizen.pk])).content.decode()
     assert reverse("staff:assisted_need_detail", args=[own.pk]) not in person_page
+
+
+def test_list_of_needs_managed_for_people_and_the_home_count(
+    client, safeguarding_lead, citizen, helper, recorded_need, open_offer, away_admin
+):
+    own = make_need(owner=citizen, title="My own request")
+    matching_services.match_offer_help(
+        helper=helper, need_id=recorded_need.pk, offer_id=open_offer.pk
+    )
+    [listed] = assisted.assisted_needs(staff=safeguarding_lead)
+    assert (listed.pk, listed.waiting, listed.live) == (recorded_need.pk, 1, 0)
+    assert assisted.assisted_waiting_count(staff=safeguarding_lead) == 1
+    assert assisted.assisted_needs(staff=safeguarding_lead, person_id=helper.pk).count() == 0
+    assert assisted.assisted_waiting_count(staff=away_admin) == 0
+
+    client.force_login(safeguarding_lead)
+    page = client.get(reverse("staff:assisted")).content.decode()
+    assert recorded_need.title in page and own.title not in page
+    assert reverse("staff:assisted_need_detail", args=[recorded_need.pk]) in page
+    home = client.get(reverse("staff:home")).content.decode()
+    assert "1 proposal waiting for an answer from someone you act for" in home

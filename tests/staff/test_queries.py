@@ -25,6 +25,7 @@ def add_rows(*, council, admin, n: int, start: int):
         citizen = make_person(council=council, display_name=f"Margaret {i}")
         helper = make_person(council=council, display_name=f"Margaret helper {i}")
         make_need(owner=citizen, title=f"Need number {i}")
+        make_need(owner=citizen, title=f"Recorded {i}", recorded_by=admin, consent_given=True)
         make_offer(helper=helper, title=f"Offer number {i}")
         record_check(actor=admin, helper=helper, days_left=10)
         concern_raise(actor=admin, about_id=citizen.pk, summary=f"Concern {i}", priority="low")
@@ -39,6 +40,7 @@ def add_rows(*, council, admin, n: int, start: int):
         ("staff:people", {"q": "margaret"}),
         ("staff:audit", None),
         ("staff:home", None),
+        ("staff:assisted", None),
     ],
 )
 def test_list_pages_do_not_grow_with_rows(client, council_admin, home_council, name, params):
