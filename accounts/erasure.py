@@ -13,7 +13,8 @@ after someone leaves, while nothing in the rows that remain can identify them:
   becomes `ERASED_TEXT`, its postcode, languages, consent note, dietary needs and weekly times
   go, and its exact point is replaced by the published grid-cell centre (`approx_location`);
 - messages they wrote read `ERASED_TEXT`; feedback comments by them or about them are
-  cleared (the ratings stay, as numbers, for reliability);
+  cleared (the ratings stay, as numbers, for reliability); their matches lose the ranking's
+  explanation and any reason they gave for declining or ending one;
 - the account: email becomes `erased-<id>@erased.invalid`, the password unusable, name,
   phone, languages, gender, home postcode and home point cleared, `is_active` off; their
   allauth email addresses, MFA authenticators, API tokens, web sessions, alert settings, web
@@ -137,8 +138,15 @@ def _redact_listings(*, person: User) -> None:
 
 
 def _redact_conversations(*, person: User) -> int:
-    from matching.models import Feedback, Message
+    from matching.models import Feedback, Match, Message
 
+    theirs = Match.objects.filter(Q(need__owner=person) | Q(offer__helper=person))
+    # The ranking's reasons (shared languages, weekly times) and any reason they gave for
+    # declining or ending a match; the neutral "left Kith" reason stays for the other person.
+    theirs.exclude(explanation="").update(explanation="")
+    theirs.filter(ended_by=person).exclude(decline_reason=LEFT_KITH_REASON).update(
+        decline_reason=""
+    )
     messages = (
         Message.objects.filter(sender=person).exclude(body=ERASED_TEXT).update(body=ERASED_TEXT)
     )

@@ -92,8 +92,20 @@ def world(client):
         user=other, match_id=done.pk, rating=4, comment=f"{SECRETS['name']} was kind"
     )
 
-    # A plain open need, a draft, and an offer of their own.
+    # A plain open need (with a proposal they turned down), a draft, and an offer of their own.
     open_need = own_need("Another walk")
+    turned_down = matching.match_offer_help(
+        helper=other, need_id=open_need.pk, offer_id=done_offer.pk
+    )
+    # The audit log is append-only and keeps the words of a decline reason (see ADR 0010), so
+    # this one names nobody; the match row itself must lose it.
+    matching.match_decline(user=person, match_id=turned_down.pk, reason="Away in May, sorry")
+    staff_proposal = matching.match_propose_by_staff(
+        staff=moderator,
+        need_id=open_need.pk,
+        offer_id=mf.open_offer(helper=other, moderator=moderator, lon=-1.545, lat=53.795).pk,
+        explanation="1–2 km away · speaks Welsh",
+    )
     draft = mf.need(owner=person, lon=HOME[0], lat=HOME[1], submit=False, title="Draft")
     own_offer = mf.open_offer(
         helper=person, moderator=moderator, lon=HOME[0], lat=HOME[1], category_slug="befriending"
@@ -118,6 +130,8 @@ def world(client):
         "live_need": live_need,
         "open_need": open_need,
         "draft": draft,
+        "turned_down": turned_down,
+        "staff_proposal": staff_proposal,
         "own_offer": own_offer,
     }
 
@@ -203,9 +217,13 @@ def test_erasure_leaves_no_personal_data_and_keeps_the_statistics(world, monkeyp
     }
     assert Message.objects.filter(sender=world["helper"], body="Lovely, see you Monday.").exists()
     assert sorted(Feedback.objects.values_list("rating", "comment")) == [(4, ""), (5, "")]
+    declined = Match.objects.get(pk=world["turned_down"].pk)
+    assert declined.status == Match.Status.DECLINED and declined.decline_reason == ""
+    proposal = Match.objects.get(pk=world["staff_proposal"].pk)
+    assert proposal.status == Match.Status.CANCELLED and proposal.explanation == ""
 
     event = AuditEvent.objects.get(verb="person.erased", target_id=person.pk)
-    assert event.data["by"] == "self" and event.data["matches_ended"] == 1
+    assert event.data["by"] == "self" and event.data["matches_ended"] == 2
     assert event.data["needs_closed"] == 2 and event.data["offers_closed"] == 1
 
 
@@ -278,7 +296,12 @@ def test_download_my_data_holds_everything_about_the_person(world):
     assert data["account"]["home_postcode"] == SECRETS["postcode"]
     assert len(data["needs"]) == 4 and len(data["offers"]) == 1
     assert data["offers"][0]["title"]
-    assert {m["id"] for m in data["matches"]} == {world["live"].pk, world["done"].pk}
+    assert {m["id"] for m in data["matches"]} == {
+        world["live"].pk,
+        world["done"].pk,
+        world["turned_down"].pk,
+        world["staff_proposal"].pk,
+    }
     sent = [msg["body"] for m in data["matches"] for msg in m["messages"] if msg["from"] == "you"]
     assert f"My number is {SECRETS['phone']}" in sent
     assert data["feedback_given"][0]["comment"] == f"Thanks, {SECRETS['name']}"
