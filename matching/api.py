@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.errors import NotFound as DomainNotFound
+from accounts.permissions import Capability, staff_can
 from marketplace.models import Need, Offer
 from marketplace.places import distance_band
 
@@ -529,7 +530,19 @@ def _staff_council(request):
     return Council.objects.get(pk=council_id)
 
 
-class RoundListCreateApi(MatchingApiMixin, APIView):
+class RoundsStaffMixin(MatchingApiMixin):
+    """Rounds are for council staff whose role holds `matching_rounds`; anyone else gets a
+    404, so nobody learns a round exists (the services check the same capability again)."""
+
+    required_capability = Capability.MATCHING_ROUNDS
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not staff_can(request.user, self.required_capability):
+            raise exceptions.NotFound()
+
+
+class RoundListCreateApi(RoundsStaffMixin, APIView):
     @extend_schema(
         summary="Run a matching round over your council's open needs and offers",
         request=None,
@@ -542,7 +555,7 @@ class RoundListCreateApi(MatchingApiMixin, APIView):
         return Response(_round(rnd), status=status.HTTP_201_CREATED)
 
 
-class RoundDetailApi(MatchingApiMixin, APIView):
+class RoundDetailApi(RoundsStaffMixin, APIView):
     @extend_schema(summary="A round and its proposals", responses=RoundOutputSerializer)
     def get(self, request, pk: int):
         from .models import Round
@@ -553,7 +566,7 @@ class RoundDetailApi(MatchingApiMixin, APIView):
         return Response(_round(rnd))
 
 
-class RoundApplyApi(MatchingApiMixin, APIView):
+class RoundApplyApi(RoundsStaffMixin, APIView):
     @extend_schema(
         summary="Propose a round's matches to the people in them",
         request=None,
@@ -568,7 +581,7 @@ class RoundApplyApi(MatchingApiMixin, APIView):
         return Response(round_apply(staff=request.user, round_id=pk))
 
 
-class RoundDiscardApi(MatchingApiMixin, APIView):
+class RoundDiscardApi(RoundsStaffMixin, APIView):
     @extend_schema(summary="Discard a round", request=None, responses=RoundOutputSerializer)
     def post(self, request, pk: int):
         from .rounds import round_discard

@@ -6,6 +6,8 @@ proposed for staff review beside the greedy assignment of the same input.
    same hard constraints as the candidate search are applied. Each need keeps its
    `ROUND_EDGES_PER_NEED` nearest eligible offers, which keeps the problem linear in the
    number of needs.
+   Both sides are placed at their grid cell centres (`approx_location`), never their exact
+   homes, like the candidate search: no proposal depends on where inside a cell a home is.
 2. Scores: the same components and council weights as ranking (`matching.scoring`).
 3. Assignment: a bipartite b-matching (a need takes up to its free places, an offer up to
    its free capacity). Lexicographic objective, solved as two LPs with HiGHS' dual simplex
@@ -35,6 +37,7 @@ from scipy.spatial import cKDTree
 
 from accounts.errors import ApplicationError, NotFound
 from accounts.models import Council, HelperCheck, User
+from accounts.permissions import Capability, staff_can
 from marketplace.audit import audit_record
 from marketplace.availability import overlap_minutes
 from marketplace.models import Need, NeedSlot, Offer, OfferSlot
@@ -69,7 +72,8 @@ class Assignment:
 
 
 _OFFERS_SQL = """
-SELECT o.id, o.helper_id, o.category_id, ST_X(o.location::geometry), ST_Y(o.location::geometry),
+SELECT o.id, o.helper_id, o.category_id,
+       ST_X(o.approx_location::geometry), ST_Y(o.approx_location::geometry),
        ST_X(o.approx_location::geometry), ST_Y(o.approx_location::geometry),
        o.radius_m, o.capacity, o.languages, o.dietary_capabilities,
        u.gender, u.preferred_languages,
@@ -84,7 +88,8 @@ WHERE o.council_id = %(council)s AND o.status = 'open'
   AND u.suspended_at IS NULL AND u.is_active
 """
 _NEEDS_SQL = """
-SELECT n.id, n.owner_id, n.category_id, ST_X(n.location::geometry), ST_Y(n.location::geometry),
+SELECT n.id, n.owner_id, n.category_id,
+       ST_X(n.approx_location::geometry), ST_Y(n.approx_location::geometry),
        n.helpers_wanted, n.helper_gender_preference, n.dietary_requirements, n.languages,
        n.published_at, u.preferred_languages, c.required_level, c.is_meal,
        (SELECT count(*) FROM matching_match m
@@ -449,11 +454,20 @@ def _summary(problem: Problem, best: Assignment, greedy: Assignment, seconds: fl
     }
 
 
+def rounds_council_id(user: User) -> int | None:
+    """The council whose rounds `user` may run, review, send and discard: active staff whose
+    role holds the `matching_rounds` capability (accounts.permissions), else None."""
+    council_id = staff_council_id(user)
+    if council_id is None or not staff_can(user, Capability.MATCHING_ROUNDS):
+        return None
+    return council_id
+
+
 @transaction.atomic
 def round_run(*, council: Council, actor: User | None = None) -> Round:
     """Compute a round for `council` and store its proposals for staff review. `actor` is
     a member of that council's staff, or None for the management command."""
-    if actor is not None and staff_council_id(actor) != council.pk:
+    if actor is not None and rounds_council_id(actor) != council.pk:
         raise NotFound()
     started = time.perf_counter()
     problem = build_problem(council=council)
@@ -497,7 +511,7 @@ def round_apply(*, staff: User, round_id: int) -> dict:
     longer possible (a need taken, a helper paused) are skipped and counted."""
     from .services import match_propose_by_staff
 
-    council_id = staff_council_id(staff)
+    council_id = rounds_council_id(staff)
     rnd = Round.objects.select_for_update().filter(pk=round_id, council_id=council_id).first()
     if rnd is None or council_id is None:
         raise NotFound()
@@ -531,7 +545,7 @@ def round_apply(*, staff: User, round_id: int) -> dict:
 
 @transaction.atomic
 def round_discard(*, staff: User, round_id: int) -> Round:
-    council_id = staff_council_id(staff)
+    council_id = rounds_council_id(staff)
     rnd = Round.objects.select_for_update().filter(pk=round_id, council_id=council_id).first()
     if rnd is None or council_id is None:
         raise NotFound()

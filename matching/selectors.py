@@ -1,10 +1,17 @@
 """Reads for matching: candidate search, ranking, and the matches and messages a person may see.
 
-Candidate search is one indexed PostGIS query per call. The GiST index on open listings'
-`location` (migration 0002) is used two ways at once: `ST_DWithin(location, p, BOUND)` with a
-**constant** bound (the council's maximum travel radius) and `ORDER BY location <-> p` (KNN)
-with a LIMIT. The helper's own radius is then a per-row filter on the rows the index already
-found. Per-row `ST_DWithin(location, p, radius_m)` alone, `distance_lte` and
+Location privacy: every people-facing result here (who is a candidate, in which order, the
+proximity score) is measured from grid cell centre to grid cell centre (`approx_location`),
+never from an exact home. Measuring from exact points let a stranger who moved their own pin
+and watched whether a need appeared (or how two were ordered) narrow a home down below the
+published cell (see tests/trust/test_trilateration.py).
+
+Candidate search is one indexed PostGIS query per call. The composite GiST index on open
+listings' (council, category, `approx_location`) (migration 0005) is used two ways at once:
+`ST_DWithin(approx_location, cell, BOUND)` with a **constant** bound (the council's maximum
+travel radius) and `ORDER BY approx_location <-> cell` (KNN) with a LIMIT. The helper's own
+radius is then a per-row filter on the rows the index already found. Per-row
+`ST_DWithin(approx_location, cell, radius_m)` alone, `distance_lte` and
 `order_by(Distance(...))` all compile to forms no index serves (a scan of every offer).
 
 Every hard constraint is part of the same SQL statement (Exists subqueries), so the LIMIT
@@ -114,8 +121,8 @@ FROM (
     SELECT o.id, o.helper_id, o.title, o.radius_m, o.capacity, o.languages,
            o.dietary_capabilities,
            ST_X(o.approx_location::geometry) AS ax, ST_Y(o.approx_location::geometry) AS ay,
-           o.location <-> %(p)s::geography AS knn,
-           ST_Distance(o.approx_location, %(p)s::geography) AS approx_m,
+           o.approx_location <-> %(pa)s::geography AS knn,
+           ST_Distance(o.approx_location, %(pa)s::geography) AS approx_m,
            ST_Distance(o.location, %(pa)s::geography) AS helper_view_m,
            h.holding
     FROM marketplace_offer o
@@ -126,8 +133,8 @@ FROM (
     ) h
     WHERE o.status = 'open' AND o.council_id = %(council)s::bigint
       AND o.category_id = %(category)s::bigint
-      AND ST_DWithin(o.location, %(p)s::geography, %(bound)s)
-      AND ST_DWithin(o.location, %(p)s::geography, o.radius_m)
+      AND ST_DWithin(o.approx_location, %(pa)s::geography, %(bound)s)
+      AND ST_DWithin(o.approx_location, %(pa)s::geography, o.radius_m)
       AND o.helper_id <> %(owner)s::bigint
       AND hu.suspended_at IS NULL AND hu.is_active
       AND h.holding < o.capacity
@@ -139,7 +146,7 @@ FROM (
           SELECT 1 FROM matching_match xm
           WHERE xm.need_id = %(need)s AND xm.offer_id = o.id AND xm.status = ANY(%(not_again)s))
       {extra}
-    ORDER BY o.location <-> %(p)s::geography
+    ORDER BY o.approx_location <-> %(pa)s::geography
     LIMIT %(limit)s
 ) c
 JOIN accounts_user hu ON hu.id = c.helper_id
@@ -157,7 +164,7 @@ CROSS JOIN LATERAL (
     JOIN marketplace_offer fo ON fo.id = fm.offer_id AND fo.helper_id = f.subject_id
     WHERE f.subject_id = c.helper_id
 ) fb
-ORDER BY c.knn
+ORDER BY c.knn, c.id
 """
 
 _CHECK_SQL = """AND EXISTS (
@@ -171,7 +178,7 @@ _SLOTS_SQL = """AND (NOT EXISTS (SELECT 1 FROM marketplace_offerslot os WHERE os
                     unnest(%(wd)s::int[], %(st)s::time[], %(en)s::time[]) AS ns(wd, st, en)
                WHERE os.offer_id = o.id AND os.weekday = ns.wd
                  AND os.start < ns.en AND os."end" > ns.st))"""
-_RING_SQL = "AND ST_DWithin(o.location, %(p)s::geography, %(ring)s)"
+_RING_SQL = "AND ST_DWithin(o.approx_location, %(pa)s::geography, %(ring)s)"
 _OPTED_IN_SQL = """AND EXISTS (SELECT 1 FROM matching_alertpreference ap
                  WHERE ap.user_id = o.helper_id AND ap.opted_in)"""
 
@@ -193,7 +200,6 @@ def offer_candidates_sql(
     category = need.category
     extra = []
     params = {
-        "p": need.location.ewkt,
         "pa": need.approx_location.ewkt,
         "council": need.council_id,
         "category": need.category_id,
@@ -266,8 +272,8 @@ def offer_candidates_for_need(
     """Open offers that may help with `need`, nearest first, every hard constraint applied,
     in one indexed statement (see the module docstring).
 
-    Each offer carries `approx_m` (metres from the need's exact point to the offer's
-    approximate point: what a person may be told, as a band), `holding` (places taken) and
+    Each offer carries `approx_m` (metres from the need's grid cell to the offer's grid
+    cell: what decides the radius, the order and the proximity score), `holding` (places taken) and
     `scoring` (what `matching.scoring` needs). `ring_m` narrows the search (alerts);
     `alerts_opted_in` keeps helpers who asked for alerts.
     """
@@ -348,7 +354,8 @@ def need_candidates_for_offer(*, offer: Offer, limit: int = CANDIDATE_POOL) -> Q
     """Open needs within the offer's travel radius that its helper may take, nearest first.
 
     The offer's radius is a constant here, so `ST_DWithin` with it is itself index-bounded.
-    Annotates `approx_m` from the offer's exact point to each need's approximate point.
+    Radius, order and `approx_m` are measured between the two grid cells (`approx_location`),
+    so nothing here depends on where inside its cell a home is (see the module docstring).
     """
     helper = offer.helper
     category = offer.category
@@ -360,14 +367,14 @@ def need_candidates_for_offer(*, offer: Offer, limit: int = CANDIDATE_POOL) -> Q
         or Match.objects.filter(offer=offer, status__in=Match.HOLDING).count() >= offer.capacity
     ):
         return Need.objects.none()
-    point = offer.location
+    point = offer.approx_location
     radius = min(offer.radius_m, search_bound_m(offer.council))
     qs = (
         Need.objects.filter(
             status=Need.Status.OPEN,
             council_id=offer.council_id,
             category_id=offer.category_id,
-            location__dwithin=(point, D(m=radius)),
+            approx_location__dwithin=(point, D(m=radius)),
         )
         .exclude(owner_id=helper.pk)
         .filter(owner__suspended_at__isnull=True, owner__is_active=True)
@@ -396,10 +403,10 @@ def need_candidates_for_offer(*, offer: Offer, limit: int = CANDIDATE_POOL) -> Q
     return (
         qs.select_related("owner")
         .annotate(
-            knn=GeometryDistance("location", point),
+            knn=GeometryDistance("approx_location", point),
             approx_m=Distance("approx_location", point),
         )
-        .order_by("knn")[:limit]
+        .order_by("knn", "pk")[:limit]
     )
 
 

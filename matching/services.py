@@ -71,8 +71,9 @@ def pair_problem(*, need: Need, offer: Offer) -> str | None:
     category = need.category
     if not helper_holds_level(helper=helper, level=category.required_level):
         return f"This helper does not yet hold the checks that {category.name.lower()} needs."
+    # Cell to cell, like the candidate search: never a function of an exact home.
     if not Offer.objects.filter(
-        pk=offer.pk, location__dwithin=(need.location, F("radius_m"))
+        pk=offer.pk, approx_location__dwithin=(need.approx_location, F("radius_m"))
     ).exists():
         return "This need is further away than the helper travels."
     if need.helper_gender_preference and helper.gender != need.helper_gender_preference:

@@ -259,3 +259,24 @@ def test_staff_run_a_round_for_their_own_council_only(world, who, expected):
         assert applied.json() == {"proposed": 1, "skipped": 0}
         again = client_for(world["staff"]).post(f"/api/v1/staff/rounds/{round_id}/discard/")
         assert again.status_code == 400
+
+
+def test_rounds_need_the_matching_rounds_capability(world, mcouncil):
+    """Staff whose role lacks `matching_rounds` (a safeguarding lead) cannot run, read, send
+    or discard a round of their own council: 404, as for anyone who is not staff."""
+    from accounts.models import StaffMembership
+    from matching.models import Round
+
+    lead = make_staff(council=mcouncil, role=StaffMembership.Role.SAFEGUARDING_LEAD)
+    assert client_for(lead).post("/api/v1/staff/rounds/").status_code == 404
+    assert not Round.objects.exists()
+    round_id = client_for(world["staff"]).post("/api/v1/staff/rounds/").json()["id"]
+    for method, url in (
+        ("get", f"/api/v1/staff/rounds/{round_id}/"),
+        ("post", f"/api/v1/staff/rounds/{round_id}/apply/"),
+        ("post", f"/api/v1/staff/rounds/{round_id}/discard/"),
+    ):
+        assert getattr(client_for(lead), method)(url).status_code == 404, url
+    assert Round.objects.get(pk=round_id).status == Round.Status.PROPOSED
+    admin = make_staff(council=mcouncil, role=StaffMembership.Role.COUNCIL_ADMIN)
+    assert client_for(admin).get(f"/api/v1/staff/rounds/{round_id}/").status_code == 200

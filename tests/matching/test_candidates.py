@@ -287,16 +287,28 @@ def test_every_matching_query_uses_the_gist_index_and_never_scans_listings(mcoun
     }
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT tablename, indexname FROM pg_indexes WHERE tablename IN "
+            "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename IN "
             "('marketplace_offer', 'marketplace_need') AND indexdef ILIKE '%%USING gist%%'"
         )
-        gist = {}
-        for table, index in cursor.fetchall():
+        gist, on_cells = {}, set()
+        for table, index, indexdef in cursor.fetchall():
             gist.setdefault(table, set()).add(index)
+            if re.search(r"\(.*\bapprox_location\b.*\)", indexdef):
+                on_cells.add(index)
     for name, plan in plans.items():
         table = "marketplace_need" if name.startswith("needs") else "marketplace_offer"
         used = {
             index for index in gist[table] if f" on {index}" in plan or f"using {index}" in plan
         }
         assert used, (name, plan)
+        # Location privacy: only grid-cell indexes, and nothing in the plan measured from an
+        # exact home (`location`), so no result depends on where inside its cell a home is.
+        assert used <= on_cells, (name, plan)
+        assert not re.search(r"\blocation\b", plan.replace("approx_location", "")), (name, plan)
+        if name.startswith("offers"):
+            # The hot path (a need's ranking): a KNN index scan on the composite (council,
+            # category, cell) index. The alert ring and the needs of one offer are bounded by
+            # a constant radius, which the planner may serve with either cell index.
+            assert "matching_offer_open_council_cat_approx_gist" in used, (name, plan)
+            assert re.search(r"Order By: \(approx_location <->", plan), (name, plan)
         assert not re.search(r"Seq Scan on marketplace_(offer|need)\b(?!slot)", plan), (name, plan)
