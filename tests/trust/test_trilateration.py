@@ -162,3 +162,51 @@ def test_a_helpers_ranking_does_not_depend_on_where_in_its_cell_a_home_is(strang
     assert any(before)  # the probe does reach Bea's need: not a comparison of empty lists
     _move_within_cell(world, *MOVES[1])
     assert [candidates_at(pin) for pin in pins] == before
+
+
+def _pin_from(centre: Point, *, metres: float, bearing_deg: float) -> Point:
+    north = metres * math.cos(math.radians(bearing_deg))
+    east = metres * math.sin(math.radians(bearing_deg))
+    lat = centre.y + north / 111_320.0
+    lon = centre.x + east / (111_320.0 * math.cos(math.radians(centre.y)))
+    return Point(lon, lat, srid=4326)
+
+
+def test_a_citizens_ranking_does_not_depend_on_where_in_its_cell_a_helpers_home_is(
+    stranger_world,
+):
+    """A stranger moves a need's pin around the edge of Cal's travel radius and reads the
+    ranking each time; the answers are byte-identical wherever Cal lives inside his cell."""
+    world, stranger = stranger_world
+    probe = mf.open_need(owner=stranger, moderator=world.moderator, lon=-1.5401, lat=53.7951)
+    api = APIClient()
+    api.force_authenticate(stranger)
+    centre = world.cal_offer.approx_location
+    pins = [
+        _pin_from(centre, metres=metres, bearing_deg=bearing)
+        for bearing in (180, 225, 270, 315, 0)
+        for metres in (4700, 4950, 5050, 5300)
+    ]
+
+    def rankings() -> list[bytes]:
+        out = []
+        for pin in pins:
+            probe.refresh_from_db()
+            services.need_update(
+                actor=stranger, need=probe, version=probe.version, data={"point": pin}
+            )
+            probe.refresh_from_db()
+            if probe.status != "open":  # a moved need may go back to review
+                services.moderation_approve(actor=world.moderator, kind="need", listing_id=probe.pk)
+            response = api.get(f"/api/v1/needs/{probe.pk}/matches/")
+            assert response.status_code == 200
+            out.append(response.content)
+        return out
+
+    _move_within_cell(world, *MOVES[0])
+    before = rankings()
+    found = [f'"offer_id":{world.cal_offer.pk}'.encode() in body for body in before]
+    assert any(found) and not all(found)  # the pins do cross the edge of Cal's reach
+    for fx, fy in MOVES[1:3]:
+        _move_within_cell(world, fx, fy)
+        assert rankings() == before, (fx, fy)
