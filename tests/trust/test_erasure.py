@@ -338,3 +338,79 @@ def test_the_sign_in_page_refuses_them_and_the_address_can_sign_up_afresh(world,
     fresh = User.objects.get(email=SECRETS["email"])
     assert fresh.pk != person.pk and fresh.display_name == ""
     assert not Need.objects.filter(owner=fresh).exists()
+
+
+# --- Erasure at the same moment as something else, on real threads ------------------------
+def _at_once(*, lock, calls) -> list:
+    """Run each callable on its own thread and database connection, all released together
+    while `lock()` holds a row they need, so every call is in flight before any proceeds.
+    Returns what each returned, or the exception it raised."""
+    import threading
+
+    from django.db import connection, transaction
+
+    results: list = [None] * len(calls)
+    ready = threading.Barrier(len(calls) + 1)
+
+    def run(index, call):
+        try:
+            ready.wait(timeout=10)
+            results[index] = call()
+        except Exception as error:  # noqa: BLE001 - the test inspects it
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    with transaction.atomic():
+        lock()
+        for thread in threads:
+            thread.start()
+        ready.wait(timeout=10)
+        threading.Event().wait(0.5)  # every call now waits on the held row
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_erasures_at_once_erase_once():
+    council = CouncilFactory(name="Race Council")
+    person = mf.person(council=council, email="twice@example.org")
+    results = _at_once(
+        lock=lambda: User.objects.select_for_update().get(pk=person.pk),
+        calls=[lambda: person_erase(person=person), lambda: person_erase(person=person)],
+    )
+    assert all(isinstance(r, User) for r in results), results
+    assert AuditEvent.objects.filter(verb="person.erased", target_id=person.pk).count() == 1
+    assert User.objects.get(pk=person.pk).email == erased_email(person.pk)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_erasure_racing_the_helpers_accept_leaves_the_match_ended():
+    council = CouncilFactory(name="Race Council")
+    moderator = mf.staff(council=council)
+    person = mf.person(council=council, lon=-1.55, lat=53.80)
+    helper = mf.person(council=council, lon=-1.56, lat=53.81)
+    mf.check(user=helper, council=council)
+    need = mf.open_need(owner=person, moderator=moderator)
+    offer = mf.open_offer(helper=helper, moderator=moderator)
+    match = matching.match_request(citizen=person, need_id=need.pk, offer_id=offer.pk)
+    results = _at_once(
+        lock=lambda: Need.objects.select_for_update().get(pk=need.pk),
+        calls=[
+            lambda: matching.match_accept(user=helper, match_id=match.pk),
+            lambda: person_erase(person=person),
+        ],
+    )
+    accepted, erased = results
+    assert isinstance(erased, User), erased
+    # Either the accept came first (and erasure then ended the match) or it was refused
+    # clearly; never an accepted match with someone who has left.
+    if isinstance(accepted, Exception):
+        assert "cannot be accepted" in str(accepted)
+    match.refresh_from_db()
+    need.refresh_from_db()
+    assert match.status == Match.Status.CANCELLED
+    assert need.status == Need.Status.CLOSED and need.title == ERASED_TEXT
+    assert matching._holding(offer=offer) == 0
