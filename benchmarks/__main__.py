@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 RAW_KNN_SQL = """
 SELECT id FROM marketplace_offer
 WHERE status = 'open' AND council_id = %(council)s::bigint AND category_id = %(category)s::bigint
-  AND ST_DWithin(location, %(point)s::geography, %(bound)s)
-  AND ST_DWithin(location, %(point)s::geography, radius_m)
-ORDER BY location <-> %(point)s::geography
+  AND ST_DWithin(approx_location, %(point)s::geography, %(bound)s)
+  AND ST_DWithin(approx_location, %(point)s::geography, radius_m)
+ORDER BY approx_location <-> %(point)s::geography
 LIMIT 50
 """
 
@@ -122,7 +122,7 @@ def measure(*, need_ids: list[int], iterations: int) -> dict:
                 {
                     "council": need.council_id,
                     "category": need.category_id,
-                    "point": need.location.ewkt,
+                    "point": need.approx_location.ewkt,
                     "bound": search_bound_m(need.council),
                 },
             )
