@@ -211,6 +211,31 @@ def assisted_match_decline(*, staff: User, match_id: int, reason: str = "") -> M
 
 
 @transaction.atomic
+def assisted_match_complete(*, staff: User, match_id: int) -> Match:
+    """Mark the help as done for the person (when no other helper still holds a place, the
+    need is fulfilled)."""
+    match, need = _assisted_match(staff=staff, match_id=match_id)
+    match = services.match_complete(user=need.owner, match_id=match.pk)
+    _record(staff=staff, verb="assisted.match_completed", need=need, target=match)
+    return match
+
+
+@transaction.atomic
+def assisted_match_cancel(*, staff: User, match_id: int, reason: str = "") -> Match:
+    """End a match the person no longer wants (proposed, accepted or under way)."""
+    match, need = _assisted_match(staff=staff, match_id=match_id)
+    match = services.match_cancel(user=need.owner, match_id=match.pk, reason=reason)
+    _record(
+        staff=staff,
+        verb="assisted.match_cancelled",
+        need=need,
+        target=match,
+        reason=match.decline_reason,
+    )
+    return match
+
+
+@transaction.atomic
 def assisted_message_send(*, staff: User, match_id: int, body: str) -> Message:
     """Send a message in the match's conversation for the person, marked as sent by council
     staff for them."""

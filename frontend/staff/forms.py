@@ -348,8 +348,10 @@ class AssistedMessageForm(forms.Form):
 
 
 class AssistedDeclineForm(forms.Form):
+    """Why the person said no to a proposal, or ended a match (optional)."""
+
     reason = forms.CharField(
-        label="Why they said no (optional)",
+        label="Why (optional)",
         max_length=300,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),

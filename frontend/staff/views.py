@@ -759,6 +759,7 @@ def _assisted_match_page(request, pk: int, status: int = 200, form=None):
             "can_message": match.status in MESSAGE_OPEN_STATUSES,
             "form": form or forms.AssistedMessageForm(),
             "decline_form": forms.AssistedDeclineForm(),
+            "cancel_form": forms.AssistedDeclineForm(prefix="cancel"),
         },
         status=status,
     )
@@ -811,6 +812,39 @@ def assisted_decline(request, pk: int):
             request,
             f"Declined for {match.need.owner.public_name}. Kith will not suggest this helper "
             "again for this need.",
+        )
+        return redirect("staff:assisted_need_detail", pk=match.need_id)
+    return redirect("staff:assisted_match", pk=match.pk)
+
+
+@require_POST
+@staff_view(C.ASSISTED_DIGITAL)
+def assisted_complete(request, pk: int):
+    match = _assisted(request, assisted.assisted_match_get, match_id=pk)
+    if _assisted_write(request, assisted.assisted_match_complete, match_id=match.pk):
+        messages.success(request, f"The help is marked as done for {match.need.owner.public_name}.")
+    return redirect("staff:assisted_match", pk=match.pk)
+
+
+@require_POST
+@staff_view(C.ASSISTED_DIGITAL)
+def assisted_cancel(request, pk: int):
+    match = _assisted(request, assisted.assisted_match_get, match_id=pk)
+    form = forms.AssistedDeclineForm(request.POST, prefix="cancel")
+    if not form.is_valid():
+        for error in form.errors.get("reason", []):
+            messages.error(request, error)
+        return redirect("staff:assisted_match", pk=match.pk)
+    if _assisted_write(
+        request,
+        assisted.assisted_match_cancel,
+        match_id=match.pk,
+        reason=form.cleaned_data["reason"],
+    ):
+        messages.success(
+            request,
+            f"The match with {match.offer.helper.public_name} is ended for "
+            f"{match.need.owner.public_name}.",
         )
         return redirect("staff:assisted_need_detail", pk=match.need_id)
     return redirect("staff:assisted_match", pk=match.pk)

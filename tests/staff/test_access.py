@@ -59,6 +59,8 @@ URLS = [
     ("staff:assisted_match", "assisted_match", "post", C.ASSISTED_DIGITAL, 400),
     ("staff:assisted_accept", "assisted_match", "post", C.ASSISTED_DIGITAL, 302),
     ("staff:assisted_decline", "assisted_match", "post", C.ASSISTED_DIGITAL, 302),
+    ("staff:assisted_complete", "assisted_match", "post", C.ASSISTED_DIGITAL, 302),
+    ("staff:assisted_cancel", "assisted_match", "post", C.ASSISTED_DIGITAL, 302),
     ("staff:person_suspend", "person", "post", C.SUSPENSION, 400),
     ("staff:person_reinstate", "person", "post", C.SUSPENSION, 400),
     ("staff:oversight", None, "get", C.OVERSIGHT, 200),

@@ -251,3 +251,50 @@ def test_list_of_needs_managed_for_people_and_the_home_count(
     assert reverse("staff:assisted_need_detail", args=[recorded_need.pk]) in page
     home = client.get(reverse("staff:home")).content.decode()
     assert "1 proposal waiting for an answer from someone you act for" in home
+
+
+def test_staff_mark_help_done_or_end_a_match_for_the_person(
+    client, council_admin, citizen, helper, open_offer
+):
+    need = make_need(
+        owner=citizen, title="Walk Biscuit", recorded_by=council_admin, consent_given=True
+    )
+    match = matching_services.match_offer_help(
+        helper=helper, need_id=need.pk, offer_id=open_offer.pk
+    )
+    assisted.assisted_match_accept(staff=council_admin, match_id=match.pk)
+    client.force_login(council_admin)
+    match_url = reverse("staff:assisted_match", args=[match.pk])
+    page = client.get(match_url).content.decode()
+    assert "The help is done" in page and "End the match for Margaret Citizen" in page
+
+    response = client.post(reverse("staff:assisted_complete", args=[match.pk]), follow=True)
+    assert "The help is marked as done for Margaret Citizen." in response.content.decode()
+    match.refresh_from_db()
+    need.refresh_from_db()
+    assert match.status == Match.Status.COMPLETED
+    assert (need.status, need.closed_reason) == (Need.Status.CLOSED, "fulfilled")
+    event = _assisted_events("assisted.match_completed").get()
+    assert event.actor_id == council_admin.pk and event.data["on_behalf_of"] == citizen.pk
+    # A finished match cannot be ended; matching's message is shown and nothing changes.
+    response = client.post(reverse("staff:assisted_cancel", args=[match.pk]), follow=True)
+    assert "This match is completed and cannot be cancelled." in response.content.decode()
+    assert not _assisted_events("assisted.match_cancelled").exists()
+
+    second = make_need(
+        owner=citizen, title="Walk Biscuit again", recorded_by=council_admin, consent_given=True
+    )
+    other = assisted.assisted_match_request(
+        staff=council_admin, need_id=second.pk, offer_id=open_offer.pk
+    )
+    matching_services.match_accept(user=helper, match_id=other.pk)
+    response = client.post(
+        reverse("staff:assisted_cancel", args=[other.pk]),
+        {"cancel-reason": "She has moved to her daughter's"},
+    )
+    assert response["Location"] == reverse("staff:assisted_need_detail", args=[second.pk])
+    other.refresh_from_db()
+    assert other.status == Match.Status.CANCELLED and other.ended_by_id == citizen.pk
+    assert other.decline_reason == "She has moved to her daughter's"
+    event = _assisted_events("assisted.match_cancelled").get()
+    assert event.actor_id == council_admin.pk and event.target_id == other.pk
