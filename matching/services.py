@@ -294,7 +294,14 @@ def match_decline(*, user: User, match_id: int, reason: str = "") -> Match:
     match.ended_by = user
     match.ended_at = timezone.now()
     match.save(update_fields=["status", "decline_reason", "ended_by", "ended_at", "updated_at"])
-    _audit(actor=user, verb="match.declined", match=match, by=role, reason=match.decline_reason)
+    _audit(
+        actor=user,
+        verb="match.declined",
+        match=match,
+        by=role,
+        # Whether, not what: the audit log is append-only and erasure must reach the words.
+        reason_given=bool(match.decline_reason),
+    )
     return match
 
 
@@ -310,7 +317,13 @@ def match_cancel(*, user: User, match_id: int, reason: str = "") -> Match:
     match.ended_at = timezone.now()
     match.save(update_fields=["status", "decline_reason", "ended_by", "ended_at", "updated_at"])
     _need_follows(need=match.need)
-    _audit(actor=user, verb="match.cancelled", match=match, by=role, reason=match.decline_reason)
+    _audit(
+        actor=user,
+        verb="match.cancelled",
+        match=match,
+        by=role,
+        reason_given=bool(match.decline_reason),
+    )
     return match
 
 
