@@ -4,7 +4,8 @@ Each council sets `Council.settings["retention_days"]` (default `DEFAULT_RETENTI
 never less than `MIN_RETENTION_DAYS`, so a typing slip cannot wipe last week). Once a listing
 has been closed for longer than that, or a match ended longer ago than that:
 
-- the messages of the match are deleted;
+- the messages of the match are deleted, and the reason typed for declining or ending it
+  and the feedback comments are cleared (ratings stay);
 - a listing no statistic counts is deleted with its weekly slots (and the alert and
   round-proposal rows that point at it): a closed offer that never reached a match, and a
   rejected need that never reached a match;
@@ -89,7 +90,7 @@ def _ids_in_batches(queryset, batch_size: int):
 
 
 def _messages_purge(*, council: Council, cutoff: dt.datetime, batch_size: int) -> int:
-    from matching.models import Match, Message  # matching builds on marketplace, not back
+    from matching.models import Feedback, Match, Message  # matching builds on marketplace
 
     ended = Match.objects.filter(council=council).filter(
         Q(status=Match.Status.COMPLETED, completed_at__lt=cutoff)
@@ -103,6 +104,10 @@ def _messages_purge(*, council: Council, cutoff: dt.datetime, batch_size: int) -
         with transaction.atomic():
             count, _ = Message.objects.filter(pk__in=ids).delete()
             deleted += count
+    # What people typed about the match goes too; ratings and dates stay for the statistics.
+    with transaction.atomic():
+        ended.exclude(decline_reason="").update(decline_reason="")
+        Feedback.objects.filter(match__in=ended).exclude(comment="").update(comment="")
     return deleted
 
 

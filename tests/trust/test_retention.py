@@ -162,7 +162,7 @@ def test_messages_of_long_ended_matches_go_but_the_match_and_feedback_stay(peopl
     # The match and its feedback feed the open statistics, the impact report and helper
     # reliability, so the listings are redacted rather than deleted (which would cascade).
     assert Match.objects.filter(pk=match.pk, status="completed").exists()
-    assert Feedback.objects.filter(match=match, rating=5).exists()
+    assert Feedback.objects.filter(match=match, rating=5, comment="").exists()
     assert result.needs_redacted == 1 and result.offers_redacted == 1
     need = Need.objects.get(pk=need.pk)
     offer = Offer.objects.get(pk=offer.pk)
@@ -192,6 +192,7 @@ def test_recent_conversations_and_live_matches_keep_their_messages(people):
 
     assert retention.retention_apply().messages_deleted == 0
     assert Message.objects.filter(match__in=[match, live]).count() == 3
+    assert Feedback.objects.get(match=match).comment == "Kind and on time"
 
 
 def test_cancelled_match_messages_go_after_the_period(people):
@@ -202,8 +203,10 @@ def test_cancelled_match_messages_go_after_the_period(people):
     matching.match_accept(user=citizen, match_id=match.pk)
     matching.message_send(user=citizen, match_id=match.pk, body="Sorry, I have to cancel")
     match = matching.match_cancel(user=citizen, match_id=match.pk, reason="Moved away")
+    assert match.decline_reason == "Moved away"
     end_match(match, days=366)
     assert retention.retention_apply().messages_deleted == 1
+    assert Match.objects.get(pk=match.pk).decline_reason == ""
 
 
 def test_batches_cover_every_row(people):
