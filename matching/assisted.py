@@ -195,19 +195,35 @@ def assisted_match_accept(*, staff: User, match_id: int) -> Match:
     return match
 
 
+def _end_for(*, staff: User, match_id: int, reason: str, service, verb: str) -> Match:
+    match, need = _assisted_match(staff=staff, match_id=match_id)
+    match = service(user=need.owner, match_id=match.pk, reason=reason)
+    _record(staff=staff, verb=verb, need=need, target=match, reason=match.decline_reason)
+    return match
+
+
 @transaction.atomic
 def assisted_match_decline(*, staff: User, match_id: int, reason: str = "") -> Match:
     """Say no to a proposed match for the person."""
-    match, need = _assisted_match(staff=staff, match_id=match_id)
-    match = services.match_decline(user=need.owner, match_id=match.pk, reason=reason)
-    _record(
+    return _end_for(
         staff=staff,
+        match_id=match_id,
+        reason=reason,
+        service=services.match_decline,
         verb="assisted.match_declined",
-        need=need,
-        target=match,
-        reason=match.decline_reason,
     )
-    return match
+
+
+@transaction.atomic
+def assisted_match_cancel(*, staff: User, match_id: int, reason: str = "") -> Match:
+    """End a match the person no longer wants (proposed, accepted or under way)."""
+    return _end_for(
+        staff=staff,
+        match_id=match_id,
+        reason=reason,
+        service=services.match_cancel,
+        verb="assisted.match_cancelled",
+    )
 
 
 @transaction.atomic
@@ -217,21 +233,6 @@ def assisted_match_complete(*, staff: User, match_id: int) -> Match:
     match, need = _assisted_match(staff=staff, match_id=match_id)
     match = services.match_complete(user=need.owner, match_id=match.pk)
     _record(staff=staff, verb="assisted.match_completed", need=need, target=match)
-    return match
-
-
-@transaction.atomic
-def assisted_match_cancel(*, staff: User, match_id: int, reason: str = "") -> Match:
-    """End a match the person no longer wants (proposed, accepted or under way)."""
-    match, need = _assisted_match(staff=staff, match_id=match_id)
-    match = services.match_cancel(user=need.owner, match_id=match.pk, reason=reason)
-    _record(
-        staff=staff,
-        verb="assisted.match_cancelled",
-        need=need,
-        target=match,
-        reason=match.decline_reason,
-    )
     return match
 
 

@@ -793,28 +793,47 @@ def assisted_accept(request, pk: int):
     return redirect("staff:assisted_match", pk=match.pk)
 
 
-@require_POST
-@staff_view(C.ASSISTED_DIGITAL)
-def assisted_decline(request, pk: int):
+def _assisted_end(request, pk: int, *, service, prefix: str | None, success: str):
+    """Decline a proposal or end a match for the person, with an optional reason; then back
+    to the need, or to the match with matching's refusal."""
     match = _assisted(request, assisted.assisted_match_get, match_id=pk)
-    form = forms.AssistedDeclineForm(request.POST)
+    form = forms.AssistedDeclineForm(request.POST, prefix=prefix)
     if not form.is_valid():
         for error in form.errors.get("reason", []):
             messages.error(request, error)
-        return redirect("staff:assisted_match", pk=match.pk)
-    if _assisted_write(
-        request,
-        assisted.assisted_match_decline,
-        match_id=match.pk,
-        reason=form.cleaned_data["reason"],
-    ):
+    elif _assisted_write(request, service, match_id=match.pk, reason=form.cleaned_data["reason"]):
         messages.success(
             request,
-            f"Declined for {match.need.owner.public_name}. Kith will not suggest this helper "
-            "again for this need.",
+            success.format(
+                person=match.need.owner.public_name, helper=match.offer.helper.public_name
+            ),
         )
         return redirect("staff:assisted_need_detail", pk=match.need_id)
     return redirect("staff:assisted_match", pk=match.pk)
+
+
+@require_POST
+@staff_view(C.ASSISTED_DIGITAL)
+def assisted_decline(request, pk: int):
+    return _assisted_end(
+        request,
+        pk,
+        service=assisted.assisted_match_decline,
+        prefix=None,
+        success="Declined for {person}. Kith will not suggest this helper again for this need.",
+    )
+
+
+@require_POST
+@staff_view(C.ASSISTED_DIGITAL)
+def assisted_cancel(request, pk: int):
+    return _assisted_end(
+        request,
+        pk,
+        service=assisted.assisted_match_cancel,
+        prefix="cancel",
+        success="The match with {helper} is ended for {person}.",
+    )
 
 
 @require_POST
@@ -823,30 +842,6 @@ def assisted_complete(request, pk: int):
     match = _assisted(request, assisted.assisted_match_get, match_id=pk)
     if _assisted_write(request, assisted.assisted_match_complete, match_id=match.pk):
         messages.success(request, f"The help is marked as done for {match.need.owner.public_name}.")
-    return redirect("staff:assisted_match", pk=match.pk)
-
-
-@require_POST
-@staff_view(C.ASSISTED_DIGITAL)
-def assisted_cancel(request, pk: int):
-    match = _assisted(request, assisted.assisted_match_get, match_id=pk)
-    form = forms.AssistedDeclineForm(request.POST, prefix="cancel")
-    if not form.is_valid():
-        for error in form.errors.get("reason", []):
-            messages.error(request, error)
-        return redirect("staff:assisted_match", pk=match.pk)
-    if _assisted_write(
-        request,
-        assisted.assisted_match_cancel,
-        match_id=match.pk,
-        reason=form.cleaned_data["reason"],
-    ):
-        messages.success(
-            request,
-            f"The match with {match.offer.helper.public_name} is ended for "
-            f"{match.need.owner.public_name}.",
-        )
-        return redirect("staff:assisted_need_detail", pk=match.need_id)
     return redirect("staff:assisted_match", pk=match.pk)
 
 

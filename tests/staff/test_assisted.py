@@ -289,6 +289,12 @@ def test_staff_mark_help_done_or_end_a_match_for_the_person(
     )
     matching_services.match_accept(user=helper, match_id=other.pk)
     response = client.post(
+        reverse("staff:assisted_cancel", args=[other.pk]), {"cancel-reason": "x" * 301}
+    )
+    assert response["Location"] == reverse("staff:assisted_match", args=[other.pk])
+    other.refresh_from_db()
+    assert other.status == Match.Status.ACCEPTED
+    response = client.post(
         reverse("staff:assisted_cancel", args=[other.pk]),
         {"cancel-reason": "She has moved to her daughter's"},
     )
