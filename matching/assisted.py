@@ -3,8 +3,9 @@
 Staff may act for a person only on a need that council staff recorded on that person's behalf
 with their consent (`Need.recorded_by` and `Need.consent_recorded_at`, set by
 `marketplace.services.need_create`), only in their own council, and only with the
-assisted-digital capability. Anything else is "not found", so a page never confirms that
-another council's need exists.
+assisted-digital capability. Without the capability, or for another council's need or match,
+the answer is "not found", so a page never confirms that it exists; a need the person wrote
+themselves is refused with the reason.
 
 Each function calls matching's own services acting as the person (the same rules, locks and
 audit rows as when the person acts), then writes an `assisted.*` audit event naming the
@@ -78,19 +79,17 @@ def assisted_need_get(*, staff: User, need_id: int) -> Need:
     return need
 
 
-def assisted_needs(*, staff: User, person_id: int | None = None) -> QuerySet[Need]:
-    """Needs of the staff member's council that staff may manage for their owners (of one
-    person, with `person_id`), those still open or matched first, each annotated with
-    `waiting`: proposals waiting for the person's answer, and `live`: matches holding a place.
-    """
-    council_id = _staff_council_id(staff)
-    qs = Need.objects.filter(
-        council_id=council_id, recorded_by__isnull=False, consent_recorded_at__isnull=False
-    )
-    if person_id is not None:
-        qs = qs.filter(owner_id=person_id)
+def assisted_needs(*, staff: User) -> QuerySet[Need]:
+    """Needs of the staff member's council that staff may manage for their owners, those
+    still open or matched first, each annotated with `waiting`: proposals waiting for the
+    person's answer, and `live`: matches holding a place."""
     return (
-        qs.select_related("owner", "category")
+        Need.objects.filter(
+            council_id=_staff_council_id(staff),
+            recorded_by__isnull=False,
+            consent_recorded_at__isnull=False,
+        )
+        .select_related("owner", "category")
         .annotate(
             waiting=Count(
                 "matches",
