@@ -32,3 +32,7 @@ class Command(BaseCommand):
         self.stdout.write("\nDemo accounts (email / password):")
         for account in accounts_demo.DEMO_ACCOUNTS:
             self.stdout.write(f"  {account.role:<18} {account.email:<28} {account.password}")
+        self.stdout.write(
+            "Council staff open the console at /staff/ and set up an authenticator app "
+            "(any TOTP app) the first time.\nKith is served at http://127.0.0.1:8000 by `make run`."
+        )
