@@ -16,10 +16,10 @@ from django.utils import timezone
 from marketplace import selectors as market
 from matching import selectors as matching
 
-from ..forms import AboutYouForm, DeleteAccountForm, PostcodeForm
+from ..forms import DeleteAccountForm, PostcodeForm
 from ..selectors import person_data_export, web_profile_for
-from ..services import person_erase, person_set_home, person_update_profile
-from .common import call_service, home_required
+from ..services import person_erase, person_set_home
+from .common import about_you_submit, call_service, home_required
 from .onboarding import POSTCODE_ERRORS
 
 
@@ -70,31 +70,10 @@ def account_home(request):
 
 @login_required
 def account_profile(request):
-    user = request.user
-    form = AboutYouForm(
-        request.POST if request.method == "POST" else None,
-        initial={
-            "display_name": user.display_name,
-            "languages": ", ".join(user.preferred_languages),
-            "gender": user.gender,
-        },
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        done = call_service(
-            form,
-            lambda: person_update_profile(
-                user=user,
-                display_name=data["display_name"],
-                preferred_languages=data["languages"],
-                gender=data["gender"],
-                phone=user.phone,
-            ),
-            field="display_name",
-        )
-        if done:
-            messages.success(request, "Your details have been saved.")
-            return redirect("account_home")
+    form, done = about_you_submit(request)
+    if done:
+        messages.success(request, "Your details have been saved.")
+        return redirect("account_home")
     return render(request, "frontend/account/profile.html", {"form": form})
 
 

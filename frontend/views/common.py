@@ -11,6 +11,9 @@ from django.shortcuts import redirect
 
 from accounts.errors import ApplicationError, NotFound
 
+from ..forms import AboutYouForm
+from ..services import person_update_profile
+
 
 def home_required(view: Callable) -> Callable:
     """Signed in, and with a home postcode: most pages rank by distance from it."""
@@ -47,3 +50,34 @@ def not_found_as_404(fn: Callable):
         return fn()
     except NotFound as exc:
         raise Http404(exc.message) from exc
+
+
+def about_you_submit(request) -> tuple[AboutYouForm, bool]:
+    """The "about you" form, bound on POST; True once the person's details are saved.
+
+    Shared by onboarding and the account's profile page.
+    """
+    user = request.user
+    form = AboutYouForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "display_name": user.display_name,
+            "languages": ", ".join(user.preferred_languages),
+            "gender": user.gender,
+        },
+    )
+    if request.method != "POST" or not form.is_valid():
+        return form, False
+    data = form.cleaned_data
+    done = call_service(
+        form,
+        lambda: person_update_profile(
+            user=user,
+            display_name=data["display_name"],
+            preferred_languages=data["languages"],
+            gender=data["gender"],
+            phone=user.phone,
+        ),
+        field="display_name",
+    )
+    return form, bool(done)

@@ -6,10 +6,10 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from ..forms import AboutYouForm, PostcodeForm, RoleForm
+from ..forms import PostcodeForm, RoleForm
 from ..selectors import web_profile_for
-from ..services import person_set_home, person_update_profile, web_profile_set_role
-from .common import call_service
+from ..services import person_set_home, web_profile_set_role
+from .common import about_you_submit, call_service
 
 POSTCODE_ERRORS = {
     "postcode_missing": "postcode",
@@ -59,33 +59,13 @@ def start_about(request):
     if request.user.home_location is None:
         return redirect("start_postcode")
     user = request.user
-    form = AboutYouForm(
-        request.POST if request.method == "POST" else None,
-        initial={
-            "display_name": user.display_name,
-            "languages": ", ".join(user.preferred_languages),
-            "gender": user.gender,
-        },
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        done = call_service(
-            form,
-            lambda: person_update_profile(
-                user=user,
-                display_name=data["display_name"],
-                preferred_languages=data["languages"],
-                gender=data["gender"],
-                phone=user.phone,
-            ),
-            field="display_name",
-        )
-        if done:
-            profile = web_profile_for(user=user)
-            profile = web_profile_set_role(user=user, role=profile.role, onboarded=True)
-            if profile.role == profile.Role.NEED:
-                return redirect("need_new")
-            if profile.role == profile.Role.HELP:
-                return redirect("offer_new")
-            return redirect("dashboard")
+    form, done = about_you_submit(request)
+    if done:
+        profile = web_profile_for(user=user)
+        profile = web_profile_set_role(user=user, role=profile.role, onboarded=True)
+        if profile.role == profile.Role.NEED:
+            return redirect("need_new")
+        if profile.role == profile.Role.HELP:
+            return redirect("offer_new")
+        return redirect("dashboard")
     return render(request, "frontend/onboarding/about.html", {"form": form})
