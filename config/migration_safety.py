@@ -1,0 +1,75 @@
+"""Which migration operations are unsafe on a live database with big tables.
+
+Kith's listing, match, message, postcode and audit tables grow to millions of rows. On those,
+some operations hold an ACCESS EXCLUSIVE lock (or a SHARE lock that blocks writes) for as long as
+PostgreSQL needs to scan or rewrite the table: minutes during which every request touching the
+table waits. `unsafe_operations` names them with the safe alternative; `tests/ops/` runs it over
+every migration written after the first release.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
+from django.db import migrations
+
+_CREATE_INDEX = re.compile(r"\bCREATE\s+(UNIQUE\s+)?INDEX\b(?!\s+CONCURRENTLY)", re.I)
+_ADD_CONSTRAINT = re.compile(r"\bADD\s+CONSTRAINT\b", re.I)
+_NOT_VALID = re.compile(r"\bNOT\s+VALID\b", re.I)
+_REWRITES = re.compile(r"\bALTER\s+COLUMN\b.*\bTYPE\b|\bVACUUM\s+FULL\b|\bCLUSTER\b", re.I | re.S)
+
+
+@dataclass(frozen=True)
+class Finding:
+    migration: str
+    operation: str
+    why: str
+
+
+def _sql_text(sql) -> str:
+    """RunSQL takes a string, or a list of strings and (sql, params) pairs."""
+    if isinstance(sql, str):
+        return sql
+    return "\n".join(item[0] if isinstance(item, tuple) else str(item) for item in sql)
+
+
+def unsafe_operations(migration: migrations.Migration) -> list[Finding]:
+    """The operations of `migration` that would lock a big table for a long time."""
+    label = f"{migration.app_label}.{migration.name}"
+    found: list[Finding] = []
+
+    def flag(op, why: str) -> None:
+        found.append(Finding(label, op.describe(), why))
+
+    for op in migration.operations:
+        if isinstance(op, AddIndexConcurrently | RemoveIndexConcurrently):
+            if migration.atomic:
+                flag(op, "concurrent index operations need `atomic = False` on the migration")
+            continue
+        if isinstance(op, migrations.CreateModel | migrations.DeleteModel):
+            continue  # a new table is empty; dropping one is quick
+        if isinstance(op, migrations.AddIndex):
+            flag(op, "builds the index under a write lock: use AddIndexConcurrently (atomic=False)")
+        elif isinstance(op, migrations.AddConstraint):
+            flag(
+                op,
+                "validates every row under a lock: add it NOT VALID with RunSQL, then VALIDATE "
+                "CONSTRAINT in a later migration (or a unique index built concurrently first)",
+            )
+        elif isinstance(op, migrations.AlterField):
+            flag(op, "may rewrite the table: add a new column, backfill in batches, then switch")
+        elif isinstance(op, migrations.RenameField | migrations.RenameModel):
+            flag(op, "breaks the code still running during a deploy: add, copy, then remove")
+        elif isinstance(op, migrations.RemoveField):
+            flag(op, "breaks the code still running: stop using the column a release before")
+        elif isinstance(op, migrations.RunSQL):
+            text = _sql_text(op.sql)
+            if _CREATE_INDEX.search(text):
+                flag(op, "CREATE INDEX without CONCURRENTLY (in a migration with atomic=False)")
+            if _ADD_CONSTRAINT.search(text) and not _NOT_VALID.search(text):
+                flag(op, "ADD CONSTRAINT without NOT VALID validates the table under a lock")
+            if _REWRITES.search(text):
+                flag(op, "rewrites the table under an exclusive lock")
+    return found
