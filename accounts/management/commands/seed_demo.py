@@ -9,6 +9,7 @@ from django.db import transaction
 
 from accounts import demo as accounts_demo
 from marketplace import demo as marketplace_demo
+from matching import demo as matching_demo
 
 
 class Command(BaseCommand):
@@ -19,10 +20,10 @@ class Command(BaseCommand):
             council = accounts_demo.seed_council()
             postcodes = marketplace_demo.seed_postcodes(council=council)
             accounts_demo.seed_accounts(council=council)
-            # Later steps (listings, matches) are added here as the apps grow.
-            extra: list[str] = []
-            extra.append(marketplace_demo.seed_listings(council=council))
-            extra.append(__import__("matching.demo").demo.seed_matches(council=council))
+            extra = [
+                marketplace_demo.seed_listings(council=council),
+                matching_demo.seed_matches(council=council),
+            ]
         self.stdout.write(
             self.style.SUCCESS(f"Demo council: {council.name} ({postcodes} postcodes)")
         )
