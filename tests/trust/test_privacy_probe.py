@@ -102,7 +102,9 @@ def _page_values(world: World) -> dict[str, list]:
         "match_id": match_ids,
         "step": list(STEPS),
         # Unknown integer arguments: every kind of object, which covers anything new.
-        "int": sorted({*need_ids, *match_ids, *people, world.cal_offer.pk, world.report.pk}),
+        "int": sorted(
+            {*need_ids, *match_ids, *people, world.cal_offer.pk, world.report.pk, world.concern.pk}
+        ),
         "kind": ["need", "offer"],
     }
 
