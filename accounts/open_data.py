@@ -16,7 +16,12 @@ import json
 
 from django.db import connection
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -131,6 +136,13 @@ def open_demand(*, council: Council) -> dict:
 
 
 # --- API -------------------------------------------------------------------------------------
+# The refusals both endpoints can give, documented for clients and schema-driven fuzzers.
+ERROR_RESPONSES = {
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description='Refused: "detail" says why.'),
+    404: OpenApiResponse(OpenApiTypes.OBJECT, description="No council with that slug."),
+}
+
+
 class _Public:
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -162,15 +174,18 @@ class OpenStatsApi(_Public, APIView):
             OpenApiParameter("from", OpenApiTypes.STR, description="First month, YYYY-MM"),
             OpenApiParameter("to", OpenApiTypes.STR, description="Last month, YYYY-MM"),
         ],
-        responses=inline_serializer(
-            name="OpenStats",
-            fields={
-                "suppressed_below": serializers.IntegerField(),
-                "results": inline_serializer(
-                    name="OpenStatsRow", fields=_stats_row_fields(), many=True
-                ),
-            },
-        ),
+        responses={
+            200: inline_serializer(
+                name="OpenStats",
+                fields={
+                    "suppressed_below": serializers.IntegerField(),
+                    "results": inline_serializer(
+                        name="OpenStatsRow", fields=_stats_row_fields(), many=True
+                    ),
+                },
+            ),
+            **ERROR_RESPONSES,
+        },
     )
     def get(self, request):
         from django.utils import timezone
@@ -216,15 +231,18 @@ class OpenDemandApi(_Public, APIView):
                 "council", OpenApiTypes.STR, required=True, description="A council's slug"
             )
         ],
-        responses=inline_serializer(
-            name="OpenDemand",
-            fields={
-                "type": serializers.CharField(),
-                "features": serializers.ListField(child=serializers.DictField()),
-                "council": serializers.CharField(),
-                "suppressed_below": serializers.IntegerField(),
-            },
-        ),
+        responses={
+            200: inline_serializer(
+                name="OpenDemand",
+                fields={
+                    "type": serializers.CharField(),
+                    "features": serializers.ListField(child=serializers.DictField()),
+                    "council": serializers.CharField(),
+                    "suppressed_below": serializers.IntegerField(),
+                },
+            ),
+            **ERROR_RESPONSES,
+        },
     )
     def get(self, request):
         slug = request.query_params.get("council")

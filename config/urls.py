@@ -17,3 +17,5 @@ urlpatterns = [
 
 # allauth's rate limits (sign-in, sign-up, password reset) answer with this view.
 handler429 = "config.views.too_many_requests"
+# Unresolved addresses under /api/ answer in JSON; other addresses get the normal page.
+handler404 = "config.views.not_found"

@@ -157,3 +157,17 @@ def too_many_requests(request, exception=None):
             f"<body><h1>Too many attempts</h1><p>{escape(TOO_MANY_REQUESTS)}</p></body></html>"
         )
     return HttpResponse(body, status=429)
+
+
+# --- 404 -------------------------------------------------------------------------------------
+API_PREFIX = "/api/"
+
+
+def not_found(request, exception=None):
+    """An address under /api/ that does not resolve (an id the URL converters refuse, a
+    mistyped path) answers in JSON, as the API's own 404s do; other addresses get the page."""
+    if request.path_info.startswith(API_PREFIX):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.errors import NotFound as DomainNotFound
 from accounts.permissions import Capability, staff_can
+from marketplace.api import MarketplaceAutoSchema
 from marketplace.models import Need, Offer
 from marketplace.places import distance_band
 
@@ -26,9 +27,18 @@ from .scoring import COMPONENTS, RankedPair, metres_between
 MAX_LIMIT = 25
 
 
+class MatchingAutoSchema(MarketplaceAutoSchema):
+    """Documents the error answers every matching endpoint can give (as the marketplace API
+    does): 400 (a rule or a field refused), 401, 403 (staff without two-factor) and 404."""
+
+    ERRORS = {code: text for code, text in MarketplaceAutoSchema.ERRORS.items() if code != "409"}
+
+
 class MatchingApiMixin:
     """A domain "not found" becomes a plain 404; other domain errors a 400 with the message
     (config.api.exception_handler)."""
+
+    schema = MatchingAutoSchema()
 
     def handle_exception(self, exc):
         if isinstance(exc, DomainNotFound):

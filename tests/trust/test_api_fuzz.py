@@ -68,22 +68,6 @@ class Gap:
 
 KNOWN_GAPS = [
     Gap(
-        operations=r" /api/v1/(matches|messages|needs/\{id\}/matches|offers/\{id\}/matches"
-        r"|staff/rounds|alerts/unsubscribe|open/)",
-        kind="UndefinedStatusCode",
-        detail=r"Received: (400|404)",
-        why="matching/api.py and accounts/open_data.py do not document their 400 and 404 "
-        "answers (the marketplace API does, with extend_schema responses)",
-    ),
-    Gap(
-        operations=r"/\{(id|person_id|slug)\}/",
-        kind="UndefinedContentType",
-        detail=r"Received: text/html.*\[404\]",
-        why="an id the <int:>/<slug:> converters refuse (e.g. -668) never reaches DRF, so "
-        "Django's HTML 404 page answers an API call; config/urls.py needs a JSON handler404 "
-        "for /api/ paths (or the schema a minimum of 0 on integer path parameters)",
-    ),
-    Gap(
         operations=r"^PUT /api/v1/me/alerts/$",
         kind="JsonSchemaError",
         detail=r"quiet_(start|end)",
