@@ -26,6 +26,7 @@ from . import lifecycle
 from .audit import audit_record
 from .availability import validate_slots
 from .contact_details import CONTACT_DETAILS_MESSAGE, has_contact_details
+from .flood import report_flood_check
 from .models import (
     Block,
     Category,
@@ -871,6 +872,7 @@ def report_create(
             "You have already reported this. The council's team will look at it.",
             code="already_reported",
         )
+    report_flood_check(person_id=reporter.pk)
     return Report.objects.create(
         reporter=reporter,
         council=council,

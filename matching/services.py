@@ -24,6 +24,7 @@ from accounts.errors import ApplicationError, NotFound
 from accounts.models import User
 from marketplace.audit import audit_record
 from marketplace.availability import overlap_minutes
+from marketplace.flood import message_flood_check, report_flood_check
 from marketplace.lifecycle import need_transition
 from marketplace.models import Block, GenderPreference, Need, Offer, Report
 
@@ -404,6 +405,7 @@ def message_send(*, user: User, match_id: int, body: str) -> Message:
         or Block.objects.filter(blocker=user, blocked=other).exists()
     ):
         raise ApplicationError("You cannot message this person.", code="blocked")
+    message_flood_check(person_id=user.pk, sent=Message.objects.filter(sender=user))
     message = Message.objects.create(match=match, sender=user, body=body)
     audit_record(
         actor=user,
@@ -446,6 +448,7 @@ def message_report(*, user: User, message_id: int, reason: str) -> Report:
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError("Tell us what is wrong with this message.", code="reason_missing")
+    report_flood_check(person_id=user.pk)
     report = Report.objects.create(
         reporter=user,
         council=match.council,

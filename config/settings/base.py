@@ -349,3 +349,6 @@ LOGGING = logging_config(
     level=env("DJANGO_LOG_LEVEL", default="INFO"),
     fmt=env("DJANGO_LOG_FORMAT", default="json"),
 )
+# Flood limits per person, counted in the database ("30/10min": at most 30 in any 10 minutes).
+KITH_MESSAGE_FLOOD_LIMIT = env("KITH_MESSAGE_FLOOD_LIMIT", default="30/10min")
+KITH_REPORT_FLOOD_LIMIT = env("KITH_REPORT_FLOOD_LIMIT", default="10/60min")
