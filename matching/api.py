@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.errors import NotFound as DomainNotFound
-from accounts.permissions import Capability, staff_can
+from accounts.permissions import Capability, staff_can, staff_has_mfa
 from marketplace.api import MarketplaceAutoSchema
 from marketplace.models import Need, Offer
 from marketplace.places import distance_band
@@ -542,7 +542,8 @@ def _staff_council(request):
 
 class RoundsStaffMixin(MatchingApiMixin):
     """Rounds are for council staff whose role holds `matching_rounds`; anyone else gets a
-    404, so nobody learns a round exists (the services check the same capability again)."""
+    404, so nobody learns a round exists (the services check the same capability again).
+    Staff without two-factor authentication get a 403, as on every staff tool."""
 
     required_capability = Capability.MATCHING_ROUNDS
 
@@ -550,6 +551,10 @@ class RoundsStaffMixin(MatchingApiMixin):
         super().initial(request, *args, **kwargs)
         if not staff_can(request.user, self.required_capability):
             raise exceptions.NotFound()
+        if not staff_has_mfa(request.user):
+            raise exceptions.PermissionDenied(
+                "Set up two-factor authentication before using staff tools."
+            )
 
 
 class RoundListCreateApi(RoundsStaffMixin, APIView):

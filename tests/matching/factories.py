@@ -44,9 +44,17 @@ def make_person(*, council: Council, home: Point | None = None, **kwargs) -> Use
     return UserFactory(council=council, home_location=home, **kwargs)
 
 
-def make_staff(*, council: Council, role: str = StaffMembership.Role.MODERATOR) -> User:
+def make_staff(
+    *, council: Council, role: str = StaffMembership.Role.MODERATOR, mfa: bool = True
+) -> User:
+    """A member of council staff, with an authenticator app enrolled through allauth unless
+    `mfa` is false (staff tools refuse staff without one)."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
     user = UserFactory(council=council)
     StaffMembership.objects.create(user=user, council=council, role=role)
+    if mfa:
+        TOTP.activate(user, generate_totp_secret())
     return user
 
 

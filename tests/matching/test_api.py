@@ -280,3 +280,14 @@ def test_rounds_need_the_matching_rounds_capability(world, mcouncil):
     assert Round.objects.get(pk=round_id).status == Round.Status.PROPOSED
     admin = make_staff(council=mcouncil, role=StaffMembership.Role.COUNCIL_ADMIN)
     assert client_for(admin).get(f"/api/v1/staff/rounds/{round_id}/").status_code == 200
+
+
+def test_rounds_refuse_staff_without_two_factor_authentication(mcouncil):
+    from accounts.models import StaffMembership
+    from matching.models import Round
+
+    admin = make_staff(council=mcouncil, role=StaffMembership.Role.COUNCIL_ADMIN, mfa=False)
+    response = client_for(admin).post("/api/v1/staff/rounds/")
+    assert response.status_code == 403
+    assert "two-factor" in response.json()["detail"]
+    assert not Round.objects.exists()
