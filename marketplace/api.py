@@ -851,6 +851,7 @@ class _DecisionApi(StaffMixin, APIView):
                 kind=self.kind,
                 listing_id=pk,
                 reason=payload.validated_data["reason"],
+                only_pending=True,
             )
         return Response(DecisionOutput(listing).data)
 

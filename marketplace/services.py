@@ -767,12 +767,25 @@ def moderation_approve(*, actor: User, kind: str, listing_id: int) -> Need | Off
 
 
 @transaction.atomic
-def moderation_reject(*, actor: User, kind: str, listing_id: int, reason: str) -> Need | Offer:
+def moderation_reject(
+    *, actor: User, kind: str, listing_id: int, reason: str, only_pending: bool = False
+) -> Need | Offer:
     """A moderator of the listing's council turns a listing down (or takes an open one down).
-    The reason is shown to the owner, so it should say what to change."""
+    The reason is shown to the owner, so it should say what to change.
+
+    `only_pending` is for decisions taken from the review queue: the moderator saw the listing
+    waiting for review, so if another moderator approved it meanwhile, this rejection is
+    refused instead of taking down what a colleague has just published (one decision wins).
+    """
     reason = _check_text(reason, label="the reason, which the owner will see", max_length=500)
     listing = _lock_listing(kind=kind, listing_id=listing_id)
     _require_staff_of(user=actor, council_id=listing.council_id, capability=Capability.MODERATION)
+    if only_pending and listing.status != "pending_review":
+        raise ApplicationError(
+            f"This {kind} is not waiting for review any more: another decision was made first, "
+            "so it cannot be rejected from the review queue.",
+            code="already_decided",
+        )
     if _listing_owner_id(listing) == actor.pk:
         raise ApplicationError(
             "Another moderator must review your own listing.", code="own_listing"

@@ -247,6 +247,7 @@ def moderation_reject(request, kind: str, pk: int):
             kind=kind,
             listing_id=listing.pk,
             reason=form.cleaned_data["reason"],
+            only_pending=True,
         )
         if result is not None:
             messages.success(request, f"Rejected: {listing}. The owner can see your reason.")

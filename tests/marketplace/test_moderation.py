@@ -51,6 +51,22 @@ def test_reject_with_a_reason_the_owner_sees(helper, moderator):
     assert event.data["reason"] == "Please say which days you are free."
 
 
+def test_a_review_queue_rejection_never_takes_down_what_was_just_approved(citizen, moderator):
+    need = mf.need(owner=citizen)
+    services.moderation_approve(actor=moderator, kind="need", listing_id=need.pk)
+    with pytest.raises(ApplicationError, match="not waiting for review any more"):
+        services.moderation_reject(
+            actor=moderator, kind="need", listing_id=need.pk, reason="Vague", only_pending=True
+        )
+    need.refresh_from_db()
+    assert (need.status, need.rejection_reason) == ("open", "")
+    assert not AuditEvent.objects.filter(verb="need.rejected").exists()
+    # Taking an open listing down on purpose (after a report, say) still works.
+    services.moderation_reject(actor=moderator, kind="need", listing_id=need.pk, reason="Vague")
+    need.refresh_from_db()
+    assert (need.status, need.closed_reason) == ("closed", "rejected")
+
+
 def test_reject_needs_a_reason(citizen, moderator):
     need = mf.need(owner=citizen)
     with pytest.raises(ApplicationError, match="Enter the reason"):
