@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.errors import NotFound as DomainNotFound
 from accounts.permissions import Capability, staff_can, staff_has_mfa
-from marketplace.api import MarketplaceAutoSchema
+from marketplace.api import MarketplaceAutoSchema, WallClockTimeField
 from marketplace.models import Need, Offer
 from marketplace.places import distance_band
 
@@ -409,8 +409,9 @@ class FeedbackApi(MatchingApiMixin, APIView):
 # --- Alerts --------------------------------------------------------------------------------
 class AlertPreferenceSerializer(serializers.Serializer):
     opted_in = serializers.BooleanField()
-    quiet_start = serializers.TimeField(allow_null=True, required=False, default=None)
-    quiet_end = serializers.TimeField(allow_null=True, required=False, default=None)
+    # Local wall-clock times as "HH:MM", documented as such (not the RFC 3339 `time` format).
+    quiet_start = WallClockTimeField(allow_null=True, required=False, default=None)
+    quiet_end = WallClockTimeField(allow_null=True, required=False, default=None)
     daily_cap = serializers.IntegerField(min_value=1, max_value=20, required=False, default=3)
 
 
