@@ -4,6 +4,7 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from rest_framework.test import APIClient
 
 from tests.factories import CouncilFactory, UserFactory
@@ -12,11 +13,12 @@ _CATEGORY_MIGRATION = "marketplace.migrations.0003_audit_append_only_and_default
 
 
 @pytest.fixture(autouse=True)
-def _default_categories(request):
-    """Keep the default categories (made by a data migration) in place for every database test.
+def _migration_data(request):
+    """Keep the rows that migrations create (the default categories, and the Sites framework's
+    site that allauth's pages read) in place for every database test.
 
     Transactional tests end by emptying every table, data-migration rows included, so a later
-    transactional test would otherwise find no categories, depending on test order.
+    transactional test would otherwise find them missing, depending on test order.
     """
     if request.node.get_closest_marker("django_db") is None and not (
         {"db", "transactional_db"} & set(request.fixturenames)
@@ -26,6 +28,11 @@ def _default_categories(request):
     Category = apps.get_model("marketplace", "Category")
     if not Category.objects.exists():
         importlib.import_module(_CATEGORY_MIGRATION).add_categories(apps, None)
+    Site = apps.get_model("sites", "Site")
+    Site.objects.get_or_create(
+        pk=settings.SITE_ID, defaults={"domain": "example.com", "name": "example.com"}
+    )
+    Site.objects.clear_cache()
 
 
 @pytest.fixture
