@@ -191,8 +191,11 @@ def times_phrase(*, need_slots: Sequence, offer_slots: Sequence, viewer: str) ->
         for part, days in by_part.items()
     ]
     whose = "your" if viewer == "need" else "their"
-    noun = "time" if len(need) == 1 else "times"
-    return f"free {_and(phrases)}, {len(covered)} of {whose} {len(need)} {noun}"
+    if len(need) == 1:
+        return f"free {_and(phrases)}, {whose} only time"
+    if len(covered) == len(need):
+        return f"free {_and(phrases)}, all {len(need)} of {whose} times"
+    return f"free {_and(phrases)}, {len(covered)} of {whose} {len(need)} times"
 
 
 def explain(

@@ -73,7 +73,7 @@ def test_need_ranking_shows_band_approx_point_and_public_name_only(world):
         "lon": round(offer.approx_location.x, 5),
         "lat": round(offer.approx_location.y, 5),
     }
-    assert row["explanation"].startswith("about 1 to 2 km away · free Tuesday evening, 1 of your")
+    assert row["explanation"].startswith("about 1 to 2 km away · free Tuesday evening, your only")
     assert set(row["components"]) >= {"proximity", "availability", "reliability"}
     body = response.content.decode()
     assert offer.helper.email not in body

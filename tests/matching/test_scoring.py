@@ -81,7 +81,7 @@ def test_times_phrase():
     one = scoring.times_phrase(
         need_slots=need[2:], offer_slots=[(SAT, t(8), t(10))], viewer="offer"
     )
-    assert one == "free Saturday morning, 1 of their 1 time"
+    assert one == "free Saturday morning, their only time"
 
 
 @pytest.mark.django_db
