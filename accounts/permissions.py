@@ -77,6 +77,12 @@ def staff_council_for(user: User | None) -> Council | None:
     return membership.council if membership else None
 
 
+def staff_council_id(user: User | None) -> int | None:
+    """The id of the one council whose data `user` may see as staff, or None."""
+    membership = active_staff_membership(user)
+    return membership.council_id if membership else None
+
+
 def capabilities_of(user: User | None) -> frozenset[Capability]:
     membership = active_staff_membership(user)
     if membership is None:

@@ -19,17 +19,12 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.errors import ApplicationError, NotFound
 from accounts.models import User
-from accounts.permissions import staff_council_for as _staff_council
+from accounts.permissions import staff_council_id as _staff_council_id
 
 from .models import Block, Category, CouncilCategory, Need, Offer, Report
 
 MAX_BROWSE_DISTANCE_M = 50_000
 _BIGINT_MAX = 2**63 - 1
-
-
-def _staff_council_id(user: User) -> int | None:
-    council = _staff_council(user)
-    return council.pk if council else None
 
 
 def _public_filter(*, user: User, owner_field: str, open_status: str) -> Q:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.errors import ApplicationError, NotFound
 from accounts.models import Council, User, VerificationLevel
 from accounts.permissions import Capability, staff_can, staff_council_for
+from accounts.permissions import staff_council_id as _staff_council_id
 from accounts.selectors import council_for_point, helper_verification_level
 
 from . import lifecycle
@@ -53,11 +54,6 @@ NOT_FOUND_MESSAGE = "Not found."
 
 
 # --- Shared checks ---------------------------------------------------------------------------
-def _staff_council_id(user: User) -> int | None:
-    council = staff_council_for(user)
-    return council.pk if council else None
-
-
 def _require_active(user: User) -> None:
     if not user.is_authenticated or not user.is_active:
         raise ApplicationError("Please sign in first.", code="not_signed_in")

@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from accounts.errors import NotFound
 from accounts.models import HelperCheck, User
-from accounts.permissions import active_staff_membership
+from accounts.permissions import staff_council_id
 from marketplace.availability import WeeklySlot
 from marketplace.models import Block, Need, NeedSlot, Offer
 
@@ -440,10 +440,6 @@ def ranked_needs_for_offer(*, offer: Offer, limit: int = 10) -> list[RankedPair]
 
 
 # --- Access ---------------------------------------------------------------------------------
-def staff_council_id(user: User) -> int | None:
-    """The council an active, unsuspended member of staff works for, else None."""
-    membership = active_staff_membership(user)
-    return membership.council_id if membership else None
 
 
 def need_for_ranking(*, user: User, need_id: int) -> Need:

@@ -205,22 +205,9 @@ def new_context(chromium, pages):
 
 
 @pytest.fixture(autouse=True)
-def default_categories(transactional_db):
-    """The default categories come from a data migration. A transactional test empties every
-    table when it ends, and the serialized copy that should put them back is not always
-    restored once Playwright's event loop is running, so put them back with the migration's
-    own function when they are missing."""
-    import importlib
-
-    from django.apps import apps
-
-    from marketplace.models import Category
-
-    if not Category.objects.exists():
-        migration = importlib.import_module(
-            "marketplace.migrations.0003_audit_append_only_and_default_categories"
-        )
-        migration.add_categories(apps, None)
+def _transactional(transactional_db):
+    """The live server reads the database from another thread: every browser test needs real
+    transactions. (tests/conftest.py puts back the rows migrations create.)"""
 
 
 # --- People and listings set up through Kith's own services ----------------------------------

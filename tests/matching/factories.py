@@ -8,7 +8,6 @@ from `marketplace.places.approximate_point`, status changes through
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import math
 from itertools import count
 
@@ -78,26 +77,7 @@ def grant_check(
 
 
 def category(slug: str = "befriending") -> Category:
-    """A default category (from marketplace migration 0003). Transactional tests flush the
-    tables the migration filled, so it is put back when missing."""
-    found = Category.objects.filter(slug=slug).first()
-    if found is not None:
-        return found
-    defaults = importlib.import_module(
-        "marketplace.migrations.0003_audit_append_only_and_default_categories"
-    ).DEFAULT_CATEGORIES
-    for order, (cslug, name, description, level, regulated, meal) in enumerate(defaults):
-        Category.objects.get_or_create(
-            slug=cslug,
-            defaults={
-                "name": name,
-                "description": description,
-                "required_level": level,
-                "is_regulated_activity": regulated,
-                "is_meal": meal,
-                "sort_order": order,
-            },
-        )
+    """A default category (from marketplace migration 0003; tests/conftest.py keeps them)."""
     return Category.objects.get(slug=slug)
 
 
