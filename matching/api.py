@@ -34,6 +34,24 @@ class MatchingAutoSchema(MarketplaceAutoSchema):
     ERRORS = {code: text for code, text in MarketplaceAutoSchema.ERRORS.items() if code != "409"}
 
 
+STAFF_MFA_MESSAGE = "Set up two-factor authentication before using staff tools."
+
+
+def _staff_needs_mfa(request, *, as_staff: bool) -> None:
+    """Reading or acting as council staff (not as one of the people) needs an authenticator
+    app, as on every staff tool: a 403 with the same message."""
+    if as_staff and not staff_has_mfa(request.user):
+        raise exceptions.PermissionDenied(STAFF_MFA_MESSAGE)
+
+
+def _match_as_staff(request, pk: int) -> bool:
+    """Whether `request.user` would reach match `pk` as staff (extra queries only for staff)."""
+    if selectors.staff_council_id(request.user) is None:
+        return False
+    match = selectors.match_get(user=request.user, match_id=pk)
+    return selectors.match_role(user=request.user, match=match) == "staff"
+
+
 class MatchingApiMixin:
     """A domain "not found" becomes a plain 404; other domain errors a 400 with the message
     (config.api.exception_handler)."""
@@ -132,6 +150,7 @@ class NeedMatchesApi(MatchingApiMixin, APIView):
     )
     def get(self, request, pk: int):
         need = selectors.need_for_ranking(user=request.user, need_id=pk)
+        _staff_needs_mfa(request, as_staff=need.owner_id != request.user.pk)
         ranked = selectors.ranked_offers_for_need(need=need, limit=_limit(request))
         return Response([_ranked_offer(p) for p in ranked])
 
@@ -144,6 +163,7 @@ class OfferMatchesApi(MatchingApiMixin, APIView):
     )
     def get(self, request, pk: int):
         offer = selectors.offer_for_ranking(user=request.user, offer_id=pk)
+        _staff_needs_mfa(request, as_staff=offer.helper_id != request.user.pk)
         ranked = selectors.ranked_needs_for_offer(offer=offer, limit=_limit(request))
         return Response([_ranked_need(p) for p in ranked])
 
@@ -223,6 +243,7 @@ class MatchListCreateApi(MatchingApiMixin, APIView):
         responses=MatchOutputSerializer(many=True),
     )
     def get(self, request):
+        _staff_needs_mfa(request, as_staff=selectors.staff_council_id(request.user) is not None)
         matches = (
             selectors.matches_visible_to(user=request.user)
             .select_related("need__category")
@@ -252,6 +273,7 @@ class MatchListCreateApi(MatchingApiMixin, APIView):
         elif Need.objects.filter(pk=need_id, owner=user).exists():
             match = services.match_request(citizen=user, need_id=need_id, offer_id=offer_id)
         elif selectors.staff_council_id(user) is not None:
+            _staff_needs_mfa(request, as_staff=True)
             match = services.match_propose_by_staff(staff=user, need_id=need_id, offer_id=offer_id)
         else:
             raise exceptions.NotFound()
@@ -262,9 +284,9 @@ class MatchDetailApi(MatchingApiMixin, APIView):
     @extend_schema(summary="One match", responses=MatchOutputSerializer)
     def get(self, request, pk: int):
         match = selectors.match_get(user=request.user, match_id=pk)
-        return Response(
-            match_data(match=match, role=selectors.match_role(user=request.user, match=match))
-        )
+        role = selectors.match_role(user=request.user, match=match)
+        _staff_needs_mfa(request, as_staff=role == "staff")
+        return Response(match_data(match=match, role=role))
 
 
 class ReasonInputSerializer(serializers.Serializer):
@@ -285,6 +307,7 @@ def _action(name: str, service, *, with_reason: bool, summary: str):
                 data = ReasonInputSerializer(data=request.data)
                 data.is_valid(raise_exception=True)
                 kwargs["reason"] = data.validated_data["reason"]
+            _staff_needs_mfa(request, as_staff=_match_as_staff(request, pk))
             match = service(user=request.user, match_id=pk, **kwargs)
             return _match_response(request, match)
 
@@ -321,6 +344,10 @@ class MessageOutputSerializer(serializers.Serializer):
     sender_name = serializers.CharField()
     is_mine = serializers.BooleanField()
     body = serializers.CharField()
+    sent_by_council = serializers.BooleanField(
+        help_text="Council staff wrote it for the sender (show: Sent for <sender_name> by "
+        "the council). Which member of staff is never given."
+    )
     created_at = serializers.DateTimeField()
 
 
@@ -334,6 +361,7 @@ def _message(m: Message, user) -> dict:
         "sender_name": m.sender.public_name if m.sender else "Former member",
         "is_mine": m.sender_id == user.pk,
         "body": m.body,
+        "sent_by_council": m.sent_by_council,
         "created_at": m.created_at,
     }
 
@@ -344,6 +372,7 @@ class MessageListCreateApi(MatchingApiMixin, APIView):
         responses=MessageOutputSerializer(many=True),
     )
     def get(self, request, pk: int):
+        _staff_needs_mfa(request, as_staff=_match_as_staff(request, pk))
         messages = services.message_list(user=request.user, match_id=pk)
         return Response([_message(m, request.user) for m in messages])
 
@@ -553,9 +582,7 @@ class RoundsStaffMixin(MatchingApiMixin):
         if not staff_can(request.user, self.required_capability):
             raise exceptions.NotFound()
         if not staff_has_mfa(request.user):
-            raise exceptions.PermissionDenied(
-                "Set up two-factor authentication before using staff tools."
-            )
+            raise exceptions.PermissionDenied(STAFF_MFA_MESSAGE)
 
 
 class RoundListCreateApi(RoundsStaffMixin, APIView):
