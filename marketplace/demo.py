@@ -58,9 +58,9 @@ def demo_postcodes() -> list[str]:
 # --- Demo listings ---------------------------------------------------------------------------
 DEMO_PEOPLE_DOMAIN = "demo.kith.example"
 DEMO_NEED_COUNT = 180
-DEMO_OFFER_COUNT = 120
+DEMO_OFFER_COUNT = 200
 DEMO_NEIGHBOURS = 60
-DEMO_HELPERS = 50
+DEMO_HELPERS = 80
 _FIRST_NAMES = [
     "Aisha", "Bernard", "Chloe", "Dev", "Edith", "Farid", "Grace", "Harry", "Ines", "Jamal",
     "Kath", "Leon", "Maya", "Nadia", "Owen", "Priya", "Quentin", "Rosa", "Sanjay", "Tess",
@@ -122,6 +122,7 @@ _OFFER_TEXT = {
     "dog-walking": "I walk my own dog twice a day and love dogs.",
     "personal-care": "Former care assistant, DBS checked.",
 }
+_DIETS = ["vegetarian", "halal", "diabetic_friendly", "soft_food"]
 _REJECTION_REASONS = [
     "Please describe what help you need in a little more detail.",
     "This looks like paid work; Kith is for neighbourly help.",
@@ -164,18 +165,28 @@ def _demo_people(*, council: Council, rng: random.Random, homes: list[tuple[str,
     return neighbours, helpers
 
 
-def _weekly_slots(rng: random.Random, count: int) -> list[tuple[int, dt.time, dt.time]]:
+# Part of the day a weekly time falls in: (first start hour, last start hour, lengths).
+_NEED_WINDOWS = [(9, 11, [1, 2]), (13, 15, [1, 2]), (17, 18, [1, 2])]
+_OFFER_WINDOWS = [(8, 9, [3, 4]), (12, 13, [3, 4]), (16, 17, [3, 4])]
+
+
+def _weekly_slots(
+    rng: random.Random, count: int, windows: list[tuple[int, int, list[int]]]
+) -> list[tuple[int, dt.time, dt.time]]:
+    """`count` weekly times on different days. Needs ask for an hour or two; helpers give a
+    morning, an afternoon or an evening, so a need and a nearby offer share a time about as
+    often as they would in a real borough (rather than almost never)."""
     days = sorted(rng.sample(range(7), count))
     slots = []
     for day in days:
-        start = rng.choice([8, 9, 10, 11, 13, 14, 16, 17, 18])
-        length = rng.choice([1, 2, 2, 3])
-        slots.append((day, dt.time(start), dt.time(min(start + length, 21))))
+        first, last, lengths = rng.choice(windows)
+        start = rng.randint(first, last)
+        slots.append((day, dt.time(start), dt.time(min(start + rng.choice(lengths), 21))))
     return slots
 
 
 def seed_listings(*, council: Council) -> str:
-    """About 180 needs and 120 offers over the demo council, from demo people at the demo
+    """About 180 needs and 200 offers over the demo council, from demo people at the demo
     postcodes, across categories, weekly times, urgencies and statuses (some waiting for
     review), and ID/DBS checks so that regulated categories have eligible helpers.
 
@@ -248,7 +259,6 @@ def seed_listings(*, council: Council) -> str:
     HelperCheck.objects.bulk_create(checks)
 
     categories = list(Category.objects.filter(is_active=True).order_by("sort_order"))
-    by_slug = {c.slug: c for c in categories}
     weights = {"befriending": 3, "shopping": 3, "hot-meals": 3, "lifts": 2, "technology": 2}
     need_categories = [c for c in categories for _ in range(weights.get(c.slug, 1))]
     statuses = (
@@ -287,10 +297,14 @@ def seed_listings(*, council: Council) -> str:
             starts_at=starts if one_off else None,
             ends_at=starts + dt.timedelta(hours=2) if one_off else None,
             urgency=rng.choice(urgencies),
-            helper_gender_preference=rng.choice(["", "", "", "woman", "man"]),
+            # The demo citizen's own needs carry no preference that rules helpers out, so
+            # the quick start shows ranked helpers on every one of them.
+            helper_gender_preference=(
+                "" if owner == citizen else rng.choice(["", "", "", "", "", "", "woman", "man"])
+            ),
             dietary_requirements=(
-                rng.sample(["vegetarian", "halal", "diabetic_friendly", "soft_food"], k=1)
-                if category.is_meal and rng.random() < 0.6
+                rng.sample(_DIETS, k=1)
+                if category.is_meal and owner != citizen and rng.random() < 0.5
                 else []
             ),
             helpers_wanted=2 if rng.random() < 0.1 else 1,
@@ -312,8 +326,8 @@ def seed_listings(*, council: Council) -> str:
             need.ends_at if one_off else midnight + dt.timedelta(days=rng.randint(20, 90))
         )
         needs.append(need)
-        if not one_off:
-            need_slots.append((need, _weekly_slots(rng, rng.randint(1, 3))))
+        if not one_off and rng.random() < 0.8:  # the rest are happy with any time
+            need_slots.append((need, _weekly_slots(rng, rng.randint(1, 3), _NEED_WINDOWS)))
     Need.objects.bulk_create(needs)
     NeedSlot.objects.bulk_create(
         [
@@ -324,17 +338,20 @@ def seed_listings(*, council: Council) -> str:
     )
 
     offer_statuses = (
-        [Offer.Status.OPEN] * 85
-        + [Offer.Status.PENDING_REVIEW] * 20
-        + [Offer.Status.PAUSED] * 10
-        + [Offer.Status.CLOSED] * 5
+        [Offer.Status.OPEN] * 150
+        + [Offer.Status.PENDING_REVIEW] * 25
+        + [Offer.Status.PAUSED] * 15
+        + [Offer.Status.CLOSED] * 10
     )
     rng.shuffle(offer_statuses)
     offers, offer_slots = [], []
     for i in range(DEMO_OFFER_COUNT):
-        helper = rng.choice(all_helpers)
-        allowed = [c for c in categories if c.required_level <= level.get(helper.pk, 0)]
-        category = rng.choice(allowed or [by_slug.get("dog-walking", categories[0])])
+        # Offers follow demand: the categories people ask for most are offered most, each by
+        # a helper who holds the checks it needs.
+        category = rng.choice(need_categories)
+        helper = rng.choice(
+            [h for h in all_helpers if level.get(h.pk, 0) >= category.required_level]
+        )
         status = offer_statuses[i % len(offer_statuses)]
         point = helper.home_location
         offers.append(
@@ -347,13 +364,11 @@ def seed_listings(*, council: Council) -> str:
                 postcode=helper.home_postcode,
                 location=point,
                 approx_location=approximate_point(point),
-                radius_m=min(rng.choice([1000, 1600, 2000, 3000, 5000, 8000]), 8000),
+                radius_m=rng.choice([1600, 3000, 5000, 5000, 8000, 8000]),
                 capacity=rng.choice([1, 1, 2, 3]),
                 languages=list(helper.preferred_languages),
                 dietary_capabilities=(
-                    rng.sample(["vegetarian", "vegan", "halal", "diabetic_friendly"], k=2)
-                    if category.is_meal
-                    else []
+                    sorted(rng.sample([*_DIETS, "vegan"], k=3)) if category.is_meal else []
                 ),
                 status=status,
                 published_at=(
@@ -363,7 +378,8 @@ def seed_listings(*, council: Council) -> str:
                 ),
             )
         )
-        offer_slots.append((offers[-1], _weekly_slots(rng, rng.randint(1, 4))))
+        if rng.random() < 0.75:  # the rest can come at any time
+            offer_slots.append((offers[-1], _weekly_slots(rng, rng.randint(2, 5), _OFFER_WINDOWS)))
     Offer.objects.bulk_create(offers)
     OfferSlot.objects.bulk_create(
         [

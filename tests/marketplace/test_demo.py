@@ -75,7 +75,7 @@ def test_seed_listings_makes_a_realistic_mix(demo_council):
     assert Need.objects.filter(owner__email="citizen@kith.example").exists()
     assert Offer.objects.filter(helper__email="helper@kith.example").exists()
     assert User.objects.filter(email="helper-007@demo.kith.example").exists()
-    assert Offer.objects.filter(helper__email__endswith="@demo.kith.example").count() > 80
+    assert Offer.objects.filter(helper__email__endswith="@demo.kith.example").count() > 150
 
 
 def test_regulated_categories_have_checked_helpers(demo_council):

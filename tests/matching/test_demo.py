@@ -37,3 +37,22 @@ def test_seed_demo_shows_the_whole_match_lifecycle_and_is_idempotent():
     first = _snapshot()
     call_command("seed_demo", verbosity=0)
     assert _snapshot() == first
+
+
+@pytest.mark.django_db
+@pytest.mark.slow
+def test_demo_needs_find_helpers_as_they_would_in_a_real_borough():
+    """The quick start shows ranking at work: every open need of the demo citizen has several
+    helpers to choose from, and most open needs in the demo borough have at least one (some,
+    such as personal care, rightly have none nearby)."""
+    from marketplace.models import Need
+    from matching.selectors import ranked_offers_for_need
+
+    call_command("seed_demo", verbosity=0)
+    open_needs = list(Need.objects.filter(status="open").select_related("category", "owner"))
+    ranked = {need.pk: len(ranked_offers_for_need(need=need)) for need in open_needs}
+    citizens = [n.pk for n in open_needs if n.owner.email == "citizen@kith.example"]
+    assert citizens
+    assert min(ranked[pk] for pk in citizens) >= 3
+    with_helpers = sum(1 for count in ranked.values() if count)
+    assert with_helpers >= 0.75 * len(open_needs)
