@@ -9,8 +9,14 @@ themselves is refused with the reason.
 
 Each function calls matching's own services acting as the person (the same rules, locks and
 audit rows as when the person acts), then writes an `assisted.*` audit event naming the
-member of staff, in the same transaction. A message sent for the person starts with a line
-saying that council staff sent it for them, so the helper always knows who wrote it.
+member of staff, in the same transaction. A message sent for the person records the member
+of staff in `Message.sent_for_by`, and every page and API response shows it as "Sent for
+<person> by the council", so the helper always knows who wrote it.
+
+Audit rows are append-only and kept longer than messages and matches, so they never hold
+text staff typed (a reason may name the person or their circumstances): they record that a
+reason was given and its length, and the text stays on the match, where retention and
+erasure reach it.
 """
 
 from __future__ import annotations
@@ -29,16 +35,10 @@ from .models import Match, Message
 from .scoring import RankedPair
 from .selectors import ranked_offers_for_need
 
-MESSAGE_LIMIT = 2000
 NOT_ON_BEHALF = (
     "Council staff can act for someone only on a need that staff recorded for them with "
     "their consent."
 )
-
-
-def on_behalf_prefix(*, need: Need) -> str:
-    """The first line of every message staff send for the person."""
-    return f"Sent by council staff for {need.owner.public_name}:\n"
 
 
 def _staff_council_id(staff: User) -> int:
@@ -53,6 +53,13 @@ def _check_on_behalf(*, staff: User, need: Need) -> None:
         raise NotFound()
     if need.recorded_by_id is None or need.consent_recorded_at is None:
         raise ApplicationError(NOT_ON_BEHALF, code="not_assisted")
+
+
+def reason_facts(reason: str) -> dict:
+    """What an audit row keeps of a reason someone typed: whether there was one and its
+    length, never the text."""
+    reason = (reason or "").strip()
+    return {"reason_given": bool(reason), "reason_length": len(reason)}
 
 
 def _record(*, staff: User, verb: str, need: Need, target, **data) -> None:
@@ -197,7 +204,7 @@ def assisted_match_accept(*, staff: User, match_id: int) -> Match:
 def _end_for(*, staff: User, match_id: int, reason: str, service, verb: str) -> Match:
     match, need = _assisted_match(staff=staff, match_id=match_id)
     match = service(user=need.owner, match_id=match.pk, reason=reason)
-    _record(staff=staff, verb=verb, need=need, target=match, reason=match.decline_reason)
+    _record(staff=staff, verb=verb, need=need, target=match, **reason_facts(match.decline_reason))
     return match
 
 
@@ -240,15 +247,8 @@ def assisted_message_send(*, staff: User, match_id: int, body: str) -> Message:
     """Send a message in the match's conversation for the person, marked as sent by council
     staff for them."""
     match, need = _assisted_match(staff=staff, match_id=match_id)
-    body = (body or "").strip()
-    if not body:
-        raise ApplicationError("Write a message before sending it.", code="message_empty")
-    prefix = on_behalf_prefix(need=need)
-    if len(prefix) + len(body) > MESSAGE_LIMIT:
-        raise ApplicationError(
-            f"Keep a message under {MESSAGE_LIMIT - len(prefix):,} characters.",
-            code="message_long",
-        )
-    message = services.message_send(user=need.owner, match_id=match.pk, body=prefix + body)
+    message = services.message_send(
+        user=need.owner, match_id=match.pk, body=body, sent_for_by=staff
+    )
     _record(staff=staff, verb="assisted.message_sent", need=need, target=message, match=match.pk)
     return message

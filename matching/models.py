@@ -97,7 +97,11 @@ class Match(models.Model):
 
 
 class Message(models.Model):
-    """One message in the conversation of a match, between its two people."""
+    """One message in the conversation of a match, between its two people.
+
+    `sent_for_by` is the member of council staff who wrote it for the sender (assisted
+    digital, `matching.assisted`); people see only that the council sent it for the sender,
+    never which member of staff (`sent_by_council`)."""
 
     match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="messages")
     sender = models.ForeignKey(
@@ -105,16 +109,37 @@ class Message(models.Model):
     )
     body = models.TextField(max_length=2000)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Indexed by a partial index built concurrently (see Meta and migration 0007).
+    sent_for_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["match", "created_at"])]
+        indexes = [
+            models.Index(fields=["match", "created_at"]),
+            models.Index(
+                fields=["sent_for_by"],
+                condition=models.Q(sent_for_by__isnull=False),
+                name="message_sent_for_by",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=~models.Q(body=""), name="message_not_empty"),
         ]
 
     def __str__(self) -> str:
         return f"Message {self.pk} in match {self.match_id}"
+
+    @property
+    def sent_by_council(self) -> bool:
+        """Council staff wrote it for the sender (who is named; the member of staff is not)."""
+        return self.sent_for_by_id is not None
 
 
 class Feedback(models.Model):

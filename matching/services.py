@@ -383,7 +383,11 @@ MESSAGE_OPEN_STATUSES = (S.ACCEPTED, S.ACTIVE, S.COMPLETED)
 
 
 @transaction.atomic
-def message_send(*, user: User, match_id: int, body: str) -> Message:
+def message_send(
+    *, user: User, match_id: int, body: str, sent_for_by: User | None = None
+) -> Message:
+    """`user` (one of the match's two people) sends `body`. `sent_for_by`: the member of
+    council staff writing it for them (`matching.assisted`, which checks they may)."""
     match = match_get(user=user, match_id=match_id)
     role = match_role(user=user, match=match)
     if role not in ("citizen", "helper"):
@@ -406,13 +410,13 @@ def message_send(*, user: User, match_id: int, body: str) -> Message:
     ):
         raise ApplicationError("You cannot message this person.", code="blocked")
     message_flood_check(person_id=user.pk, sent=Message.objects.filter(sender=user))
-    message = Message.objects.create(match=match, sender=user, body=body)
+    message = Message.objects.create(match=match, sender=user, body=body, sent_for_by=sent_for_by)
     audit_record(
         actor=user,
         verb="message.sent",
         target=message,
         council=match.council,
-        data={"match": match.pk},
+        data={"match": match.pk, "sent_by_council": sent_for_by is not None},
     )
     return message
 

@@ -118,6 +118,29 @@ def test_propose_accept_message_complete_feedback_through_the_api(world):
     assert bad.status_code == 400
 
 
+def test_a_message_staff_sent_for_the_person_says_so_without_naming_staff(world):
+    match = services.match_offer_help(
+        helper=world["helper"], need_id=world["need"].pk, offer_id=world["offer"].pk
+    )
+    services.match_accept(user=world["citizen"], match_id=match.pk)
+    staff = world["staff"]
+    staff.display_name = "Sam Lead"
+    staff.save(update_fields=["display_name"])
+    services.message_send(
+        user=world["citizen"], match_id=match.pk, body="Ten suits her.", sent_for_by=staff
+    )
+    services.message_send(user=world["helper"], match_id=match.pk, body="See you then.")
+    for who in ("helper", "citizen"):
+        response = client_for(world[who]).get(f"/api/v1/matches/{match.pk}/messages/")
+        listed = response.json()
+        assert [(m["body"], m["sender_name"], m["sent_by_council"]) for m in listed] == [
+            ("Ten suits her.", world["citizen"].public_name, True),
+            ("See you then.", world["helper"].public_name, False),
+        ]
+        assert staff.email not in response.content.decode()
+        assert "Sam Lead" not in response.content.decode()
+
+
 def test_refused_transition_is_a_clear_400(world):
     match = services.match_offer_help(
         helper=world["helper"], need_id=world["need"].pk, offer_id=world["offer"].pk

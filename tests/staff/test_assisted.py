@@ -68,8 +68,9 @@ def test_staff_ask_a_helper_then_message_for_the_person(
     message = assisted.assisted_message_send(
         staff=safeguarding_lead, match_id=match.pk, body="  Monday at ten suits her.  "
     )
-    assert message.sender_id == citizen.pk
-    assert message.body == "Sent by council staff for Margaret Citizen:\nMonday at ten suits her."
+    assert (message.sender_id, message.sent_for_by_id) == (citizen.pk, safeguarding_lead.pk)
+    # The body is what staff wrote; the mark is the column, not a first line.
+    assert message.body == "Monday at ten suits her." and message.sent_by_council
     sent = _assisted_events("assisted.message_sent").get()
     assert (sent.actor_id, sent.target_id, sent.data["match"]) == (
         safeguarding_lead.pk,
@@ -112,7 +113,20 @@ def test_staff_accept_and_decline_a_helpers_offer_for_the_person(
     assert declined.status == Match.Status.DECLINED
     assert declined.decline_reason == "She already has help" and declined.ended_by_id == citizen.pk
     event = _assisted_events("assisted.match_declined").get()
-    assert event.actor_id == council_admin.pk and event.data["reason"] == "She already has help"
+    # The audit row (append-only, kept longest) says a reason was given, never its words.
+    assert event.actor_id == council_admin.pk
+    assert event.data["reason_given"] is True and event.data["reason_length"] == 20
+    assert "She already has help" not in str(event.data)
+
+    # Ending the first match with a reason that names a place: the match keeps the words (for
+    # the two people, until retention or erasure), no audit row does.
+    ended = assisted.assisted_match_cancel(
+        staff=council_admin, match_id=match.pk, reason="  Moved to 12 Park Row, Leeds  "
+    )
+    assert ended.decline_reason == "Moved to 12 Park Row, Leeds"
+    event = _assisted_events("assisted.match_cancelled").get()
+    assert (event.data["reason_given"], event.data["reason_length"]) == (True, 27)
+    assert not any("Park Row" in str(e.data) for e in AuditEvent.objects.all())
 
 
 def test_refusals_change_nothing(
@@ -147,8 +161,8 @@ def test_refusals_change_nothing(
     matching_services.match_accept(user=helper, match_id=match.pk)
     with pytest.raises(ApplicationError, match="Write a message"):
         assisted.assisted_message_send(staff=safeguarding_lead, match_id=match.pk, body="   ")
-    with pytest.raises(ApplicationError, match="Keep a message under 1,9"):
-        assisted.assisted_message_send(staff=safeguarding_lead, match_id=match.pk, body="x" * 1990)
+    with pytest.raises(ApplicationError, match="Keep a message under 2,000"):
+        assisted.assisted_message_send(staff=safeguarding_lead, match_id=match.pk, body="x" * 2001)
     with pytest.raises(NotFound):
         assisted.assisted_message_send(staff=away_admin, match_id=match.pk, body="Hello")
     with pytest.raises(NotFound):
@@ -197,7 +211,8 @@ def test_console_pages_for_the_person(
     # The helper sees, on their own match page, that council staff wrote it for Margaret.
     client.force_login(helper)
     helper_page = client.get(reverse("match_detail", args=[match.pk])).content.decode()
-    assert "Sent by council staff for Margaret Citizen:" in helper_page
+    assert "Sent for Margaret Citizen by the council" in helper_page
+    assert safeguarding_lead.email not in helper_page and "Sam Lead" not in helper_page
     assert "She has a key safe by the door." in helper_page
 
 

@@ -279,7 +279,13 @@ def test_safeguarding_lead_manages_matches_and_messages_for_someone_not_online(
     page.get_by_role("button", name="Send message for Margaret Citizen").click()
     page.get_by_text("Message sent for Margaret Citizen.").wait_for()
     pages.check(page, "conversation for the person")
-    assert page.get_by_text("Sent by council staff for Margaret Citizen:").count() == 1
+    assert page.locator(".kith-message__sent-for").all_inner_texts() == [
+        "Sent for Margaret Citizen by the council"
+    ]
     message = match.messages.get()
-    assert message.sender_id == citizen.pk and message.body.endswith("Biscuit is ready at ten.")
+    assert (message.sender_id, message.sent_for_by_id, message.body) == (
+        citizen.pk,
+        lead.pk,
+        "Biscuit is ready at ten.",
+    )
     assert AuditEvent.objects.filter(verb="assisted.message_sent", actor_id=lead.pk).exists()
