@@ -17,6 +17,7 @@ from django.contrib.gis.geos import Point
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.erasure import person_lock_for_writing
 from accounts.errors import ApplicationError, NotFound
 from accounts.models import Council, User, VerificationLevel
 from accounts.permissions import Capability, staff_can, staff_council_for
@@ -351,6 +352,7 @@ def need_create(
         consent_note = _check_text(
             consent_note, label="a note about consent", max_length=300, required=False
         )
+    person_lock_for_writing(person_id=owner.pk)  # erasure cannot run until this commits
     need = Need(
         owner=owner,
         recorded_by=recorded_by,
@@ -506,18 +508,32 @@ def need_update(*, actor: User, need: Need, version: int, data: Mapping[str, Any
         _replace_slots(listing=locked, slots=data["slots"])
     locked.version += 1
     locked.save()
-    public_change = council_changed or bool({"title", "description", "category"} & set(data))
-    if public_change and locked.status == Need.Status.OPEN:
-        staff_recorded = (
-            locked.recorded_by_id is not None and _staff_council_id(actor) == locked.council_id
-        )
-        if not staff_recorded and _needs_review(
-            user=locked.owner,
-            council=locked.council,
-            required_level=VerificationLevel.ID_CHECKED,
-        ):
-            lifecycle.need_transition(need=locked, to=Need.Status.PENDING_REVIEW)
+    if need_change_goes_to_review(
+        actor=actor, need=locked, fields=data, council_changed=council_changed
+    ):
+        lifecycle.need_transition(need=locked, to=Need.Status.PENDING_REVIEW)
     return locked
+
+
+LISTING_PUBLIC_FIELDS = {"title", "description", "category"}
+
+
+def need_change_goes_to_review(
+    *, actor: User, need: Need, fields: Iterable[str], council_changed: bool = False
+) -> bool:
+    """Whether changing `fields` of `need` sends it back to the council's review (the rule
+    `need_update` applies), so a page can say so before the person confirms.
+
+    Only the public text of an open need counts, and not for people the council would
+    publish straight away, nor for staff keeping a need they recorded up to date."""
+    if need.status != Need.Status.OPEN:
+        return False
+    if not (council_changed or LISTING_PUBLIC_FIELDS & set(fields)):
+        return False
+    staff_recorded = need.recorded_by_id is not None and _staff_council_id(actor) == need.council_id
+    return not staff_recorded and _needs_review(
+        user=need.owner, council=need.council, required_level=VerificationLevel.ID_CHECKED
+    )
 
 
 @transaction.atomic
@@ -583,6 +599,7 @@ def offer_create(
     point, code, council = _resolve_location(postcode=postcode, point=point, fallback_user=helper)
     radius_m = _check_radius(radius_m=radius_m, council=council)
     _check_category(category=category, council=council)
+    person_lock_for_writing(person_id=helper.pk)  # erasure cannot run until this commits
     offer = Offer.objects.create(
         helper=helper,
         council=council,
@@ -672,9 +689,8 @@ def offer_update(*, actor: User, offer: Offer, version: int, data: Mapping[str, 
         _replace_slots(listing=locked, slots=data["slots"])
     locked.version += 1
     locked.save()
-    public_change = council_changed or bool({"title", "description", "category"} & set(data))
-    if public_change and _needs_review(
-        user=actor, council=locked.council, required_level=locked.category.required_level
+    if offer_change_goes_to_review(
+        actor=actor, offer=locked, fields=data, council_changed=council_changed
     ):
         if locked.status == Offer.Status.OPEN:
             lifecycle.offer_transition(offer=locked, to=Offer.Status.PENDING_REVIEW)
@@ -683,6 +699,22 @@ def offer_update(*, actor: User, offer: Offer, version: int, data: Mapping[str, 
             locked.published_at = None
             locked.save(update_fields=["published_at", "updated_at"])
     return locked
+
+
+def offer_change_goes_to_review(
+    *, actor: User, offer: Offer, fields: Iterable[str], council_changed: bool = False
+) -> bool:
+    """Whether changing `fields` of `offer` needs the council's review again (the rule
+    `offer_update` applies): an open offer goes back to review at once, a paused one when
+    the helper starts it again. Only public text counts, and not for helpers the council
+    would publish straight away."""
+    if offer.status not in (Offer.Status.OPEN, Offer.Status.PAUSED):
+        return False
+    if not (council_changed or LISTING_PUBLIC_FIELDS & set(fields)):
+        return False
+    return _needs_review(
+        user=actor, council=offer.council, required_level=offer.category.required_level
+    )
 
 
 def _offer_owner_step(*, actor: User, offer: Offer, to: str) -> Offer:
