@@ -449,9 +449,21 @@ def message_report(*, user: User, message_id: int, reason: str) -> Report:
     match = match_get(user=user, match_id=message.match_id)
     if match_role(user=user, match=match) not in ("citizen", "helper"):
         raise NotFound()
+    if message.sender_id == user.pk:
+        raise ApplicationError("You cannot report your own message.", code="own_message")
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError("Tell us what is wrong with this message.", code="reason_missing")
+    if Report.objects.filter(
+        reporter=user,
+        target_type=Report.TargetType.MESSAGE,
+        target_id=message.pk,
+        status=Report.Status.OPEN,
+    ).exists():
+        raise ApplicationError(
+            "You have already reported this message. The council's team will look at it.",
+            code="already_reported",
+        )
     report_flood_check(person_id=user.pk)
     report = Report.objects.create(
         reporter=user,
