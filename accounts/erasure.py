@@ -31,7 +31,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .errors import NotFound
+from .errors import ApplicationError, NotFound
 from .models import StaffMembership, User
 
 ERASED_TEXT = "Removed at the person's request."
@@ -46,6 +46,24 @@ def erased_email(user_id: int) -> str:
 
 def is_erased(user: User) -> bool:
     return user.email == erased_email(user.pk)
+
+
+ACCOUNT_CLOSED_MESSAGE = "This account has been closed, so nothing more can be added to it."
+
+
+def person_lock_for_writing(*, person_id: int) -> User:
+    """Row-lock the person whose listing or message is about to be saved, inside the caller's
+    transaction, and refuse if their account is erased or no longer active.
+
+    `person_erase` takes the same lock before anything else, so a write from another device
+    either commits first (and erasure, waiting on the lock, then closes and redacts it) or
+    waits for erasure to finish and is refused here: never a live listing or message from an
+    erased person. Callers take this lock before any other row lock (erasure's order too).
+    """
+    locked = User.objects.select_for_update().filter(pk=person_id).first()
+    if locked is None or not locked.is_active or is_erased(locked):
+        raise ApplicationError(ACCOUNT_CLOSED_MESSAGE, code="account_closed")
+    return locked
 
 
 def _check_actor(*, actor: User | None, person: User) -> None:
@@ -201,6 +219,8 @@ def person_erase(*, person: User, actor: User | None = None) -> User:
 
     _check_actor(actor=actor, person=person)
     with transaction.atomic():
+        # The lock every writer of the person's listings and messages takes first
+        # (`person_lock_for_writing`): nothing of theirs can be saved while this runs.
         locked = User.objects.select_for_update().get(pk=person.pk)
         if is_erased(locked):
             return locked

@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.erasure import person_lock_for_writing
 from accounts.errors import ApplicationError, NotFound
 from accounts.models import User
 from marketplace.audit import audit_record
@@ -409,6 +410,7 @@ def message_send(
         or Block.objects.filter(blocker=user, blocked=other).exists()
     ):
         raise ApplicationError("You cannot message this person.", code="blocked")
+    person_lock_for_writing(person_id=user.pk)  # erasure cannot run until this commits
     message_flood_check(person_id=user.pk, sent=Message.objects.filter(sender=user))
     message = Message.objects.create(match=match, sender=user, body=body, sent_for_by=sent_for_by)
     audit_record(
