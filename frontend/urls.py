@@ -23,6 +23,7 @@ urlpatterns = [
     path("needs/<int:need_id>/", needs.need_detail, name="need_detail"),
     path("needs/<int:need_id>/ask/", needs.need_ask_helper, name="need_ask_helper"),
     path("needs/<int:need_id>/withdraw/", needs.need_withdraw, name="need_withdraw"),
+    path("needs/<int:need_id>/change/<slug:part>/", needs.need_change, name="need_change"),
     # Helping
     path("helping/", helping.helping, name="helping"),
     path("helping/alerts/", helping.alerts, name="alerts"),

@@ -45,6 +45,18 @@ def call_service(form, fn: Callable, *, field_for: dict[str, str] | None = None,
         return None
 
 
+def posted_version(request, current: int) -> int:
+    """The version of a listing the person's form started from (a hidden field), so that a
+    service can refuse a change made over someone else's newer one. Unreadable: -1, which
+    never matches."""
+    if request.method != "POST":
+        return current
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return -1
+
+
 def not_found_as_404(fn: Callable):
     try:
         return fn()

@@ -29,7 +29,7 @@ from ..forms import (
     UrgencyForm,
     slot_rows,
 )
-from .common import home_required, not_found_as_404
+from .common import call_service, home_required, not_found_as_404, posted_version
 
 DRAFT = "need_draft"
 STEPS = ["category", "details", "timing", "times", "date", "urgency", "place", "preferences"]
@@ -334,7 +334,14 @@ def need_detail(request, need_id: int):
     return render(
         request,
         "frontend/needs/detail.html",
-        {"need": need, "ranked": ranked, "matches": matches, "slots": list(need.slots.all())},
+        {
+            "need": need,
+            "ranked": ranked,
+            "matches": matches,
+            "slots": list(need.slots.all()),
+            "can_change": need.status in EDITABLE_STATUSES,
+            "diet": [DietaryTag(t).label for t in need.dietary_requirements],
+        },
     )
 
 
@@ -381,3 +388,178 @@ def need_ask_helper(request, need_id: int):
         f"We have asked {match.offer.helper.public_name}. You will see here when they reply.",
     )
     return redirect("match_detail", match_id=match.pk)
+
+
+# --- Changing a need after sending it ----------------------------------------------------------
+EDITABLE_STATUSES = (Need.Status.DRAFT, Need.Status.PENDING_REVIEW, Need.Status.OPEN)
+# The fields of `need_update` each part of the page changes.
+CHANGE_FIELDS = {
+    "details": ("title", "description"),
+    "times": ("slots",),
+    "date": ("starts_at", "ends_at"),
+    "urgency": ("urgency",),
+    "preferences": ("helper_gender_preference", "dietary_requirements"),
+}
+CHANGE_ERRORS = {
+    "contact_details": "description",
+    "too_long": "description",
+    "window_order": "end",
+    "window_past": "day",
+    "window_missing": "day",
+    "urgency": "urgency",
+    "gender": "helper_gender_preference",
+    "dietary": "dietary_requirements",
+}
+
+
+def _own_need(request, need_id: int) -> Need:
+    need = not_found_as_404(lambda: market.access_need(user=request.user, need_id=need_id))
+    if need.owner_id != request.user.pk:
+        raise Http404("Not found.")
+    return need
+
+
+def _change_form(part: str, need: Need, post):
+    if part == "details":
+        return NeedDetailsForm(post, initial={"title": need.title, "description": need.description})
+    if part == "urgency":
+        return UrgencyForm(post, initial={"urgency": need.urgency})
+    if part == "preferences":
+        return NeedPreferencesForm(
+            post,
+            is_meal=need.category.is_meal,
+            initial={
+                "helper_gender_preference": need.helper_gender_preference,
+                "dietary_requirements": need.dietary_requirements,
+            },
+        )
+    starts = timezone.localtime(need.starts_at) if need.starts_at else None
+    ends = timezone.localtime(need.ends_at) if need.ends_at else None
+    initial = {}
+    if starts and ends:
+        initial = {
+            "day": str(starts.day),
+            "month": str(starts.month),
+            "year": str(starts.year),
+            "start": f"{starts:%H:%M}",
+            "end": f"{ends:%H:%M}",
+        }
+    return OneOffForm(post, initial=initial)
+
+
+def _change_data(part: str, need: Need, data: dict) -> dict:
+    if part == "date":
+        zone = timezone.get_current_timezone()
+        return {
+            "starts_at": timezone.make_aware(
+                dt.datetime.combine(data["date"], data["start_time"]), zone
+            ),
+            "ends_at": timezone.make_aware(
+                dt.datetime.combine(data["date"], data["end_time"]), zone
+            ),
+        }
+    fields = CHANGE_FIELDS[part]
+    if part == "preferences" and not need.category.is_meal:
+        fields = ("helper_gender_preference",)
+    return {f: data[f] for f in fields}
+
+
+def _changed_message(need: Need, was: str) -> str:
+    if was == Need.Status.OPEN and need.status == Need.Status.PENDING_REVIEW:
+        return (
+            "Your changes have been saved. Council staff will check your request again before "
+            "helpers see it."
+        )
+    return "Your changes have been saved."
+
+
+@home_required
+def need_change(request, need_id: int, part: str):
+    """Change one part of a need already sent, from the "Change" links on its page.
+
+    What the page says about review again comes from the service's own rule, so the person
+    knows before saving; the service saves all of the change or none of it.
+    """
+    need = _own_need(request, need_id)
+    if part not in CHANGE_FIELDS:
+        raise Http404("No such part.")
+    if (part == "times") != (need.timing == Need.Timing.WEEKLY) and part in ("times", "date"):
+        raise Http404("No such part.")
+    if need.status not in EDITABLE_STATUSES:
+        messages.error(
+            request,
+            f"This request is {need.get_status_display().lower()} and can no longer be changed.",
+        )
+        return redirect("need_detail", need_id=need.pk)
+    post = request.POST if request.method == "POST" else None
+    context = {
+        "need": need,
+        "step": part,
+        "page_title": STEP_TITLES[part],
+        "back_url": reverse("need_detail", args=[need.pk]),
+        "caption": "Change your request",
+        "submit_label": "Save changes",
+        "version": posted_version(request, need.version),
+        "goes_to_review": market_services.need_change_goes_to_review(
+            actor=request.user, need=need, fields=CHANGE_FIELDS[part]
+        ),
+    }
+    was = need.status
+
+    def save(data: dict) -> Need:
+        return market_services.need_update(
+            actor=request.user, need=need, version=context["version"], data=data
+        )
+
+    if part == "times":
+        if post is not None:
+            formset = SlotFormSet(post, prefix="slots")
+            adding = "add_row" in post
+            if formset.is_valid() and adding:
+                rows = [
+                    {k: f.cleaned_data.get(k, "") for k in ("weekday", "start", "end")}
+                    for f in formset.forms
+                ]
+                formset = SlotFormSet(initial=rows + [{}], prefix="slots")
+            elif formset.is_valid():
+                slots = [
+                    (
+                        r["weekday"],
+                        dt.time.fromisoformat(r["start"]),
+                        dt.time.fromisoformat(r["end"]),
+                    )
+                    for r in slot_rows(formset)
+                ]
+                try:
+                    changed = save({"slots": slots})
+                except NotFound as exc:
+                    raise Http404(exc.message) from exc
+                except ApplicationError as exc:
+                    formset._non_form_errors = formset.error_class([exc.message])
+                else:
+                    messages.success(request, _changed_message(changed, was))
+                    return redirect("need_detail", need_id=need.pk)
+        else:
+            rows = [
+                {"weekday": str(s.weekday), "start": f"{s.start:%H:%M}", "end": f"{s.end:%H:%M}"}
+                for s in need.slots.all()
+            ]
+            formset = SlotFormSet(initial=rows + [{}] * max(1, 3 - len(rows)), prefix="slots")
+        context.update(
+            formset=formset,
+            has_errors=formset.total_error_count() > 0 or bool(formset.non_form_errors()),
+        )
+        return render(request, "frontend/needs/step_times.html", context)
+
+    form = _change_form(part, need, post)
+    if post is not None and form.is_valid():
+        changed = call_service(
+            form,
+            lambda: save(_change_data(part, need, form.cleaned_data)),
+            field_for=CHANGE_ERRORS,
+        )
+        if changed:
+            messages.success(request, _changed_message(changed, was))
+            return redirect("need_detail", need_id=need.pk)
+    context["form"] = form
+    return render(request, f"frontend/needs/step_{part}.html", context)

@@ -286,6 +286,7 @@ CLASSIFICATION: dict[str, Access] = {
     "needs/<int:need_id>/": Access(LOGIN, owner_only(staff=404), obj="need"),
     "needs/<int:need_id>/ask/": Access(LOGIN),
     "needs/<int:need_id>/withdraw/": Access(LOGIN),
+    "needs/<int:need_id>/change/<slug:part>/": Access(LOGIN),
     "helping/": Access(LOGIN),
     "helping/alerts/": Access(LOGIN),
     "helping/needs-near-me/": Access(LOGIN),
