@@ -4,6 +4,7 @@ something was chosen); the business rules live in the domain services, whose
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 from django import forms
@@ -430,3 +431,14 @@ class DeleteAccountForm(KithForm):
         label="I understand that this cannot be undone",
         error_messages={"required": "Tick the box to confirm you want to delete your account."},
     )
+
+
+class OfferChangeForm(KithForm):
+    """One part of an offer already recorded, with the same question as when it was made."""
+
+    FIELD_FOR_PART = {"about": "description", "distance": "radius_m", "capacity": "capacity"}
+
+    def __init__(self, *args, part: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        name = self.FIELD_FOR_PART[part]
+        self.fields[name] = copy.deepcopy(OfferForm.base_fields[name])

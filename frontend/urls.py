@@ -33,6 +33,7 @@ urlpatterns = [
     path("offers/<int:offer_id>/", helping.offer_detail, name="offer_detail"),
     path("offers/<int:offer_id>/times/", helping.offer_availability, name="offer_availability"),
     path("offers/<int:offer_id>/pause/", helping.offer_pause, name="offer_pause"),
+    path("offers/<int:offer_id>/change/<slug:part>/", helping.offer_change, name="offer_change"),
     # Matches
     path("matches/<int:match_id>/", matches.match_detail, name="match_detail"),
     path("matches/<int:match_id>/accept/", matches.match_accept, name="match_accept"),

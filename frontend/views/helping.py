@@ -19,8 +19,8 @@ from matching import selectors as matching
 from matching import services as matching_services
 from matching.models import Match
 
-from ..forms import AlertPreferencesForm, OfferForm, SlotFormSet, slot_rows
-from .common import call_service, home_required, not_found_as_404
+from ..forms import AlertPreferencesForm, OfferChangeForm, OfferForm, SlotFormSet, slot_rows
+from .common import call_service, home_required, not_found_as_404, posted_version
 
 OFFER_ERRORS = {
     "required": "description",
@@ -325,3 +325,78 @@ def alerts(request):
             messages.success(request, "Your alert settings have been saved.")
             return redirect("helping")
     return render(request, "frontend/helping/alerts.html", {"form": form})
+
+
+OFFER_PART_TITLES = {
+    "about": "Tell people about the help you can give",
+    "distance": "How far can you travel?",
+    "capacity": "How many people could you help at the same time?",
+}
+
+
+@home_required
+def offer_change(request, offer_id: int, part: str):
+    """Change one part of an offer from the "Change" links on its page. The page says before
+    saving whether the council will check the offer again (the service's own rule)."""
+    offer = _own_offer(request, offer_id)
+    if part not in OFFER_PART_TITLES:
+        raise Http404("No such part.")
+    if offer.status == Offer.Status.CLOSED:
+        messages.error(request, "This offer is closed and can no longer be changed.")
+        return redirect("offer_detail", offer_id=offer.pk)
+    name = OfferChangeForm.FIELD_FOR_PART[part]
+    current = {
+        "description": offer.description,
+        "radius_m": str(offer.radius_m),
+        "capacity": offer.capacity,
+    }
+    form = OfferChangeForm(
+        request.POST if request.method == "POST" else None,
+        part=part,
+        initial={name: current[name]},
+    )
+    version = posted_version(request, offer.version)
+    if request.method == "POST" and form.is_valid():
+        value = form.cleaned_data[name]
+        was = offer.status
+        changed = call_service(
+            form,
+            lambda: market_services.offer_update(
+                actor=request.user,
+                offer=offer,
+                version=version,
+                data={name: int(value) if name == "radius_m" else value},
+            ),
+            field_for=OFFER_ERRORS,
+        )
+        if changed:
+            if was == Offer.Status.OPEN and changed.status == Offer.Status.PENDING_REVIEW:
+                text = (
+                    "Your changes have been saved. Council staff will check your offer again "
+                    "before people see it."
+                )
+            else:
+                text = "Your changes have been saved."
+            messages.success(request, text)
+            return redirect("offer_detail", offer_id=offer.pk)
+    goes_to_review = market_services.offer_change_goes_to_review(
+        actor=request.user, offer=offer, fields=[name]
+    )
+    review_text = (
+        "When you start your offer again, the council will check it before people see it."
+        if offer.status == Offer.Status.PAUSED
+        else "Your offer will be checked again by the council before people see it."
+    )
+    return render(
+        request,
+        "frontend/helping/offer_change.html",
+        {
+            "offer": offer,
+            "form": form,
+            "field": form[name],
+            "page_title": OFFER_PART_TITLES[part],
+            "version": version,
+            "goes_to_review": goes_to_review,
+            "review_text": review_text,
+        },
+    )

@@ -295,6 +295,7 @@ CLASSIFICATION: dict[str, Access] = {
     "offers/<int:offer_id>/": Access(LOGIN),
     "offers/<int:offer_id>/times/": Access(LOGIN),
     "offers/<int:offer_id>/pause/": Access(LOGIN),
+    "offers/<int:offer_id>/change/<slug:part>/": Access(LOGIN),
     "matches/<int:match_id>/": Access(LOGIN, match_parties(), obj="match"),
     "matches/<int:match_id>/accept/": Access(LOGIN),
     "matches/<int:match_id>/start/": Access(LOGIN),
