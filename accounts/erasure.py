@@ -20,6 +20,12 @@ after someone leaves, while nothing in the rows that remain can identify them:
   allauth email addresses, MFA authenticators, API tokens, web sessions, alert settings, web
   profile and staff membership are removed.
 
+Self-service erasure waits while the person is suspended or the subject of a safeguarding
+concern that is not closed (`self_erasure_hold`): the council may need those records to
+establish or defend legal claims and to keep people safe (UK GDPR Article 17(3)(e)), so the
+person is asked, kindly and without being told why in detail, to contact their council. Their
+data download is unaffected, and erasure by a council admin or superuser is not held.
+
 What stays, naming the person only by id: reports they made or that were made about them and
 safeguarding concerns (records the council must keep), helper checks (the council's vetting
 record), blocks, and the append-only audit log, which gains a `person.erased` row.
@@ -64,6 +70,35 @@ def person_lock_for_writing(*, person_id: int) -> User:
     if locked is None or not locked.is_active or is_erased(locked):
         raise ApplicationError(ACCOUNT_CLOSED_MESSAGE, code="account_closed")
     return locked
+
+
+def self_erasure_hold(*, person: User) -> str | None:
+    """Why `person` cannot delete their own account just now (the message to show), or None.
+
+    Held while they are suspended or a safeguarding concern about them is open or in progress.
+    The message names neither: a person under a concern is not told one exists.
+    """
+    from .models import SafeguardingConcern
+
+    held = person.suspended_at is not None or (
+        SafeguardingConcern.objects.filter(about_id=person.pk)
+        .exclude(status=SafeguardingConcern.Status.CLOSED)
+        .exists()
+    )
+    if not held:
+        return None
+    council = person.council
+    if council is not None and council.contact_email:
+        contact = f"contact {council.name} at {council.contact_email}"
+    elif council is not None:
+        contact = f"contact {council.name}"
+    else:
+        contact = "contact your council"
+    return (
+        "We cannot delete your account at the moment, because your council may still need "
+        f"some of its records. Please {contact}: they can explain, and can delete your account "
+        "for you when they are able to. You can still download your data."
+    )
 
 
 def _check_actor(*, actor: User | None, person: User) -> None:
@@ -213,7 +248,9 @@ def person_erase(*, person: User, actor: User | None = None) -> User:
     lock on the person. `actor` is None (or the person) when they ask themself; a council
     admin of their council or a superuser may carry out a request made to the council.
 
-    Erasing someone already erased changes nothing and records nothing.
+    Erasing someone already erased changes nothing and records nothing. A person asking
+    themself while `self_erasure_hold` applies is refused (`ApplicationError`, code
+    `erasure_on_hold`) and nothing changes.
     """
     from marketplace.audit import audit_record
 
@@ -224,13 +261,16 @@ def person_erase(*, person: User, actor: User | None = None) -> User:
         locked = User.objects.select_for_update().get(pk=person.pk)
         if is_erased(locked):
             return locked
+        by_self = actor is None or actor.pk == locked.pk
+        hold = self_erasure_hold(person=locked) if by_self else None
+        if hold is not None:
+            raise ApplicationError(hold, code="erasure_on_hold")
         council = locked.council
         matches_ended = _end_matches(person=locked)
         needs_closed, offers_closed = _close_listings(person=locked)
         _redact_listings(person=locked)
         messages_redacted = _redact_conversations(person=locked)
         removed = _anonymise_account(person=locked)
-        by_self = actor is None or actor.pk == locked.pk
         audit_record(
             actor=None if by_self else actor,
             verb="person.erased",

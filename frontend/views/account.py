@@ -114,11 +114,19 @@ def account_download(request):
 
 @login_required
 def account_delete(request):
+    from accounts.erasure import self_erasure_hold
+    from accounts.errors import ApplicationError
+
+    on_hold = self_erasure_hold(person=request.user)
     form = DeleteAccountForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and on_hold is None and form.is_valid():
         user = request.user
-        logout(request)
-        person_erase(user=user)
-        messages.success(request, "Your account has been deleted.")
-        return redirect("home")
-    return render(request, "frontend/account/delete.html", {"form": form})
+        try:
+            person_erase(user=user)
+        except ApplicationError as exc:  # a hold that began after the check above
+            on_hold = exc.message
+        else:
+            logout(request)
+            messages.success(request, "Your account has been deleted.")
+            return redirect("home")
+    return render(request, "frontend/account/delete.html", {"form": form, "on_hold": on_hold})
