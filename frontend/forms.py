@@ -442,3 +442,40 @@ class OfferChangeForm(KithForm):
         super().__init__(*args, **kwargs)
         name = self.FIELD_FOR_PART[part]
         self.fields[name] = copy.deepcopy(OfferForm.base_fields[name])
+
+
+class MessageReportForm(KithForm):
+    REASONS = [
+        ("abuse", "It is rude, threatening or abusive"),
+        ("money", "It asks for money, bank details or personal information"),
+        ("unsafe", "It makes me feel unsafe"),
+        ("spam", "It is advertising or spam"),
+        ("other", "Something else"),
+    ]
+    reason = forms.ChoiceField(
+        label="What is wrong with this message?",
+        choices=REASONS,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what is wrong with this message."},
+    )
+    details = forms.CharField(
+        label="Anything else the council should know? (optional)",
+        help_text="Council staff will read the message and what you write here. The other "
+        "person will not be told who reported it.",
+        max_length=900,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        error_messages={"max_length": "Keep it to 900 characters or fewer."},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == "other" and not (data.get("details") or "").strip():
+            self.add_error("details", "Tell us what is wrong with this message.")
+        return data
+
+    def report_text(self) -> str:
+        """The reason as the council's team reads it: the choice, then the person's words."""
+        label = dict(self.REASONS)[self.cleaned_data["reason"]]
+        details = (self.cleaned_data.get("details") or "").strip()
+        return f"{label}. {details}" if details else label

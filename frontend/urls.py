@@ -3,7 +3,7 @@ what they have recorded."""
 
 from django.urls import path
 
-from .views import account, helping, matches, needs, onboarding, pages
+from .views import account, helping, matches, needs, onboarding, pages, safety
 
 urlpatterns = [
     path("", account.home_or_dashboard, name="home"),
@@ -42,10 +42,25 @@ urlpatterns = [
     path("matches/<int:match_id>/decline/", matches.match_decline, name="match_decline"),
     path("matches/<int:match_id>/feedback/", matches.match_feedback, name="match_feedback"),
     path("matches/<int:match_id>/concern/", matches.match_concern, name="match_concern"),
+    path("matches/<int:match_id>/block/", safety.match_block, name="match_block"),
+    path(
+        "matches/<int:match_id>/messages/<int:message_id>/report/",
+        safety.message_report,
+        name="message_report",
+    ),
+    path(
+        "matches/<int:match_id>/messages/<int:message_id>/report/sent/",
+        safety.message_report_sent,
+        name="message_report_sent",
+    ),
     # Account
     path("account/", account.account_home, name="account_home"),
     path("account/details/", account.account_profile, name="account_profile"),
     path("account/postcode/", account.account_postcode, name="account_postcode"),
     path("account/download/", account.account_download, name="account_download"),
     path("account/delete/", account.account_delete, name="account_delete"),
+    path("account/blocked/", safety.account_blocks, name="account_blocks"),
+    path(
+        "account/blocked/<int:person_id>/unblock/", safety.account_unblock, name="account_unblock"
+    ),
 ]

@@ -303,11 +303,16 @@ CLASSIFICATION: dict[str, Access] = {
     "matches/<int:match_id>/decline/": Access(LOGIN),
     "matches/<int:match_id>/feedback/": Access(LOGIN),
     "matches/<int:match_id>/concern/": Access(LOGIN),
+    "matches/<int:match_id>/block/": Access(LOGIN),
+    "matches/<int:match_id>/messages/<int:message_id>/report/": Access(LOGIN),
+    "matches/<int:match_id>/messages/<int:message_id>/report/sent/": Access(LOGIN),
     "account/": Access(LOGIN),
     "account/details/": Access(LOGIN),
     "account/postcode/": Access(LOGIN),
     "account/download/": Access(LOGIN),
     "account/delete/": Access(LOGIN),
+    "account/blocked/": Access(LOGIN),
+    "account/blocked/<int:person_id>/unblock/": Access(LOGIN),
 }
 # The Django admin is one decision for all its pages: superusers only.
 ADMIN_PREFIX = "django-admin/"
