@@ -17,6 +17,7 @@ from .security import (
     SESSION_SEEN,
     SESSION_STAFF,
     SESSION_STARTED,
+    is_privileged,
     security_log,
     session_limits,
     session_stamp,
@@ -71,7 +72,14 @@ class RequestIdMiddleware:
 
 class SessionLimitMiddleware:
     """Ends a signed-in session after a period without activity or after an absolute time,
-    whichever comes first; both are shorter for staff (see `config.security`)."""
+    whichever comes first; both are shorter for staff (see `config.security`).
+
+    Whether the session is staff's is stamped at sign-in. Someone given a staff role while
+    signed in is held to the staff limits from their next request: whenever the staff limits
+    would end a session not stamped as staff, the role is looked up again (one query, only
+    then, so ordinary requests still cost none). A role taken away keeps the stricter limits
+    until the next sign-in.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -90,8 +98,11 @@ class SessionLimitMiddleware:
             # A session from before these limits existed: start counting now.
             session_stamp(session=session, user=user)
             return
-        limits = session_limits(staff=bool(session.get(SESSION_STAFF)))
+        staff = bool(session.get(SESSION_STAFF))
         seen = session.get(SESSION_SEEN, started)
+        if not staff and _beyond(session_limits(staff=True), now=now, started=started, seen=seen):
+            staff = is_privileged(user)  # a staff role granted since sign-in
+        limits = session_limits(staff=staff)
         if now - started > limits.absolute_seconds:
             reason = "absolute"
         elif now - seen > limits.idle_seconds:
@@ -114,6 +125,10 @@ class SessionLimitMiddleware:
         else:
             text = "For your safety you are signed out after a while. Please sign in again."
         messages.info(request, text, fail_silently=True)
+
+
+def _beyond(limits, *, now: int, started: int, seen: int) -> bool:
+    return now - started > limits.absolute_seconds or now - seen > limits.idle_seconds
 
 
 class NoStoreForSignedInMiddleware:
