@@ -31,7 +31,7 @@ bench: install
 	$(PY) -m benchmarks
 
 # --- Production runtime on this machine (docs/deploy.md, docs/runbook.md) -------------------
-.PHONY: prod prod-stop backup restore bench-load
+.PHONY: prod prod-stop backup restore bench-load bench-soak
 
 prod: install ## gunicorn + Celery worker + beat with production settings, local PostgreSQL/Redis
 	$(KITH) database
@@ -47,6 +47,10 @@ restore: ## pg_restore FILE=... into the database (replaces its contents)
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=path/to/kith.dump" >&2; exit 2; }
 	bash scripts/prod.sh restore $(FILE)
 
-bench-load: install ## Requests per second against gunicorn with 1 and 2 workers (prints figures)
-	$(KITH) database
+bench-load: install ## Key pages and API calls through gunicorn with wrk, 50 connections (prints figures)
+	$(KITH) loadgen database
 	$(PY) -m benchmarks.load_http
+
+bench-soak: install ## Ten minutes of mixed traffic through gunicorn: errors and memory each minute
+	$(KITH) loadgen database
+	$(PY) -m benchmarks.load_http --soak 600

@@ -58,6 +58,10 @@ step_browser() {
   apt_install chromium fonts-liberation
 }
 
+step_loadgen() {
+  apt_install wrk
+}
+
 step_python() {
   local py; py="$(find_python)"
   if [ ! -x .local/uv/bin/uv ] || ! .local/uv/bin/uv --version | grep -q "$UV_VERSION"; then
@@ -145,7 +149,7 @@ step_app() {
 
 for step in "$@"; do
   case "$step" in
-    system|browser|python|node|database|app) "step_$step" ;;
+    system|browser|loadgen|python|node|database|app) "step_$step" ;;
     *) echo "unknown step: $step" >&2; exit 2 ;;
   esac
 done
