@@ -16,6 +16,12 @@ radius is then a per-row filter on the rows the index already found. Per-row
 
 Every hard constraint is part of the same SQL statement (Exists subqueries), so the LIMIT
 counts only eligible rows and nothing is filtered per row in Python.
+
+Both directions are hand-written statements of the same shape: a need's offers
+(`offer_candidates_sql`) and an offer's needs (`need_candidates_sql`). The offer side was an
+ORM query until it was measured: Django passed the council and category as small integers
+and the ORM's filter shape left the planner a bitmap scan of the cell index plus a sort, not
+a KNN scan of the composite index that stops at the LIMIT.
 """
 
 from __future__ import annotations
@@ -25,19 +31,16 @@ import json
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.contrib.gis.geos import Point
-from django.contrib.gis.measure import D
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.errors import NotFound
 from accounts.models import HelperCheck, User
 from accounts.permissions import staff_council_id
 from marketplace.availability import WeeklySlot
-from marketplace.models import Block, Need, NeedSlot, Offer
+from marketplace.models import Need, Offer
 
 from .models import AlertPreference, Match, Message
 from .scoring import RankedPair, ScoringContext, score_pairs
@@ -71,34 +74,6 @@ def helper_holds_level(*, helper: User, level: int) -> bool:
     if level <= 0:
         return True
     return _valid_checks(user_ref=helper.pk, level=level).exists()
-
-
-def _holding(*, field: str):
-    """Matches holding a place on the outer need or offer (a scalar subquery)."""
-    return Coalesce(
-        Subquery(
-            Match.objects.filter(**{field: OuterRef("pk")}, status__in=Match.HOLDING)
-            .order_by()
-            .values(field)
-            .annotate(n=Count("id"))
-            .values("n")[:1],
-            output_field=IntegerField(),
-        ),
-        0,
-    )
-
-
-def _slot_overlap_q(slots) -> Q:
-    q = Q(pk__in=[])
-    for s in slots:
-        q |= Q(weekday=s.weekday, start__lt=s.end, end__gt=s.start)
-    return q
-
-
-def _blocked(*, a_ref, b_ref):
-    return Block.objects.filter(
-        Q(blocker_id=a_ref, blocked_id=b_ref) | Q(blocker_id=b_ref, blocked_id=a_ref)
-    )
 
 
 _OFFER_CANDIDATES_SQL = """
@@ -350,64 +325,246 @@ def offer_candidates_for_need(
     return offers
 
 
-def need_candidates_for_offer(*, offer: Offer, limit: int = CANDIDATE_POOL) -> QuerySet[Need]:
-    """Open needs within the offer's travel radius that its helper may take, nearest first.
+_NEED_CANDIDATES_SQL = """
+WITH st AS MATERIALIZED (
+    SELECT count(*) FILTER (WHERE sm.status = 'completed') AS completed,
+           count(*) FILTER (WHERE sm.status = 'cancelled' AND sm.ended_by_id = %(helper)s)
+               AS failed
+    FROM matching_match sm JOIN marketplace_offer so ON so.id = sm.offer_id
+    WHERE so.helper_id = %(helper)s
+), fb AS MATERIALIZED (
+    SELECT COALESCE(sum(f.rating), 0) AS rating_sum, count(*) AS rating_n
+    FROM matching_feedback f
+    JOIN matching_match fm ON fm.id = f.match_id
+    JOIN marketplace_offer fo ON fo.id = fm.offer_id AND fo.helper_id = f.subject_id
+    WHERE f.subject_id = %(helper)s
+), oh AS MATERIALIZED (
+    SELECT count(*) AS offer_holding FROM matching_match ohm
+    WHERE ohm.offer_id = %(offer)s AND ohm.status IN ('accepted', 'active')
+)
+SELECT c.id, c.owner_id, c.title, c.urgency, c.timing, c.languages, c.dietary_requirements,
+       c.helper_gender_preference, c.helpers_wanted, c.published_at,
+       c.ax, c.ay, c.knn, c.approx_m, c.holding,
+       ou.display_name, ou.preferred_languages,
+       COALESCE((SELECT json_agg(json_build_array(s.weekday, s.start, s."end"))
+                 FROM marketplace_needslot s WHERE s.need_id = c.id), '[]') AS slots,
+       EXISTS (
+           SELECT 1 FROM matching_match pm
+           JOIN marketplace_need pn ON pn.id = pm.need_id
+           JOIN marketplace_offer po ON po.id = pm.offer_id
+           WHERE pm.status = 'completed' AND pn.owner_id = c.owner_id
+             AND po.helper_id = %(helper)s
+             AND NOT EXISTS (SELECT 1 FROM matching_feedback bf WHERE bf.match_id = pm.id
+                             AND bf.author_id = c.owner_id AND bf.rating <= 2)
+       ) AS good,
+       st.completed, st.failed, fb.rating_sum, fb.rating_n, oh.offer_holding
+FROM (
+    SELECT n.id, n.owner_id, n.title, n.urgency, n.timing, n.languages, n.dietary_requirements,
+           n.helper_gender_preference, n.helpers_wanted, n.published_at,
+           ST_X(n.approx_location::geometry) AS ax, ST_Y(n.approx_location::geometry) AS ay,
+           n.approx_location <-> %(pa)s::geography AS knn,
+           ST_Distance(n.approx_location, %(pa)s::geography) AS approx_m,
+           h.holding
+    FROM marketplace_need n
+    JOIN accounts_user nu ON nu.id = n.owner_id
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS holding FROM matching_match hm
+        WHERE hm.need_id = n.id AND hm.status IN ('accepted', 'active')
+    ) h
+    WHERE n.status = 'open' AND n.council_id = %(council)s::bigint
+      AND n.category_id = %(category)s::bigint
+      AND ST_DWithin(n.approx_location, %(pa)s::geography, %(bound)s)
+      AND ST_DWithin(n.approx_location, %(pa)s::geography, %(radius)s)
+      AND n.owner_id <> %(helper)s::bigint
+      AND nu.suspended_at IS NULL AND nu.is_active
+      AND n.helper_gender_preference IN ('', %(gender)s)
+      AND h.holding < n.helpers_wanted
+      AND NOT EXISTS (
+          SELECT 1 FROM marketplace_block b
+          WHERE (b.blocker_id = n.owner_id AND b.blocked_id = %(helper)s)
+             OR (b.blocker_id = %(helper)s AND b.blocked_id = n.owner_id))
+      AND NOT EXISTS (
+          SELECT 1 FROM matching_match xm
+          WHERE xm.need_id = n.id AND xm.offer_id = %(offer)s AND xm.status = ANY(%(not_again)s))
+      AND (SELECT offer_holding FROM oh) < %(capacity)s
+      {extra}
+    ORDER BY n.approx_location <-> %(pa)s::geography
+    LIMIT %(limit)s
+) c
+JOIN accounts_user ou ON ou.id = c.owner_id
+CROSS JOIN st CROSS JOIN fb CROSS JOIN oh
+ORDER BY c.knn, c.id
+"""
 
-    The offer's radius is a constant here, so `ST_DWithin` with it is itself index-bounded.
-    Radius, order and `approx_m` are measured between the two grid cells (`approx_location`),
-    so nothing here depends on where inside its cell a home is (see the module docstring).
+# The helper's own eligibility: a constant condition (a one-time filter, evaluated once).
+_HELPER_CHECK_SQL = """AND EXISTS (
+          SELECT 1 FROM accounts_helpercheck hc
+          WHERE hc.user_id = %(helper)s AND hc.revoked_at IS NULL
+            AND (hc.expires_on IS NULL OR hc.expires_on >= %(today)s)
+            AND hc.kind = ANY(%(kinds)s))"""
+_DIET_SQL = "AND n.dietary_requirements <@ %(diet)s::varchar[]"
+_NEED_SLOTS_SQL = """AND (NOT EXISTS (SELECT 1 FROM marketplace_needslot ns WHERE ns.need_id = n.id)
+           OR EXISTS (
+               SELECT 1 FROM marketplace_needslot ns,
+                    unnest(%(wd)s::int[], %(st)s::time[], %(en)s::time[]) AS os(wd, st, en)
+               WHERE ns.need_id = n.id AND ns.weekday = os.wd
+                 AND ns.start < os.en AND ns."end" > os.st))"""
+
+
+def need_candidates_sql(
+    *, offer: Offer, limit: int = CANDIDATE_POOL, offer_slots: list | None = None
+) -> tuple[str, dict]:
+    """The candidate statement for an offer and its parameters (also used by EXPLAIN tests):
+    the mirror of `offer_candidates_sql`, served by a KNN scan of the composite (council,
+    category, cell) GiST index on open needs (matching migration 0005).
+
+    Every hard constraint is in it: the offer's places left and its helper's vetting as
+    one-time conditions, and per need: open, same council and category, within the offer's
+    radius and the council's bound (both constants here), not the helper's own, owner active
+    and not suspended, gender preference, places left, no block either way, no earlier match
+    with this offer in NOT_AGAIN, dietary needs met (meals), shared weekly times when both
+    sides give them. Parameters are cast to the column types (bigint): an int literal
+    against a bigint column is a cross-type comparison btree_gist does not index.
     """
-    helper = offer.helper
     category = offer.category
-    if (
-        offer.status != Offer.Status.OPEN
-        or helper.is_suspended
-        or not helper.is_active
-        or not helper_holds_level(helper=helper, level=category.required_level)
-        or Match.objects.filter(offer=offer, status__in=Match.HOLDING).count() >= offer.capacity
-    ):
-        return Need.objects.none()
-    point = offer.approx_location
-    radius = min(offer.radius_m, search_bound_m(offer.council))
-    qs = (
-        Need.objects.filter(
-            status=Need.Status.OPEN,
+    bound = search_bound_m(offer.council)
+    extra = []
+    params = {
+        "pa": offer.approx_location.ewkt,
+        "council": offer.council_id,
+        "category": offer.category_id,
+        "bound": bound,
+        "radius": min(int(offer.radius_m), bound),
+        "helper": offer.helper_id,
+        "gender": offer.helper.gender or "-",
+        "offer": offer.pk,
+        "capacity": offer.capacity,
+        "not_again": list(NOT_AGAIN),
+        "limit": limit,
+    }
+    if category.required_level:
+        extra.append(_HELPER_CHECK_SQL)
+        params["today"] = timezone.localdate()
+        params["kinds"] = _kinds_meeting(category.required_level)
+    if category.is_meal:
+        extra.append(_DIET_SQL)
+        params["diet"] = list(offer.dietary_capabilities or [])
+    slots = offer_slots if offer_slots is not None else list(offer.slots.all())
+    if slots:
+        extra.append(_NEED_SLOTS_SQL)
+        params["wd"] = [s.weekday for s in slots]
+        params["st"] = [s.start for s in slots]
+        params["en"] = [s.end for s in slots]
+    return _NEED_CANDIDATES_SQL.format(extra="\n      ".join(extra)), params
+
+
+@dataclass
+class _NeedScoringData:
+    slots: list
+    good: bool
+
+
+@dataclass
+class _HelperScoringData:
+    completed: int = 0
+    failed: int = 0
+    rating_sum: float = 0.0
+    rating_n: int = 0
+    offer_holding: int = 0
+
+
+def _need_candidates(
+    *, offer: Offer, limit: int, offer_slots: list | None
+) -> tuple[list[Need], _HelperScoringData]:
+    helper = offer.helper
+    if offer.status != Offer.Status.OPEN or helper.is_suspended or not helper.is_active:
+        return [], _HelperScoringData()
+    sql, params = need_candidates_sql(offer=offer, limit=limit, offer_slots=offer_slots)
+    with knn_planner(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    needs = []
+    facts = _HelperScoringData()
+    for (
+        nid,
+        owner_id,
+        title,
+        urgency,
+        timing,
+        languages,
+        diet,
+        gender,
+        helpers_wanted,
+        published_at,
+        ax,
+        ay,
+        knn,
+        approx_m,
+        holding,
+        display_name,
+        preferred,
+        slots,
+        good,
+        completed,
+        failed,
+        rating_sum,
+        rating_n,
+        offer_holding,
+    ) in rows:
+        owner = User(id=owner_id, display_name=display_name, preferred_languages=preferred)
+        need = Need(
+            id=nid,
+            owner_id=owner_id,
             council_id=offer.council_id,
             category_id=offer.category_id,
-            approx_location__dwithin=(point, D(m=radius)),
+            title=title,
+            urgency=urgency,
+            timing=timing,
+            languages=languages,
+            dietary_requirements=diet,
+            helper_gender_preference=gender,
+            helpers_wanted=helpers_wanted,
+            published_at=published_at,
+            status=Need.Status.OPEN,
+            approx_location=Point(ax, ay, srid=4326),
         )
-        .exclude(owner_id=helper.pk)
-        .filter(owner__suspended_at__isnull=True, owner__is_active=True)
-        .filter(helper_gender_preference__in=["", helper.gender or "-"])
-        .annotate(holding=_holding(field="need"))
-        .filter(holding__lt=F("helpers_wanted"))
-        .filter(~Exists(_blocked(a_ref=OuterRef("owner_id"), b_ref=helper.pk)))
-        .filter(
-            ~Exists(
-                Match.objects.filter(
-                    need_id=OuterRef("pk"), offer_id=offer.pk, status__in=NOT_AGAIN
-                )
-            )
+        need.owner = owner
+        need.category = offer.category
+        need.council = offer.council
+        need.knn, need.approx_m, need.holding = knn, approx_m, holding
+        if isinstance(slots, str):
+            slots = json.loads(slots)
+        need.scoring = _NeedScoringData(
+            slots=[
+                WeeklySlot(int(d), dt.time.fromisoformat(a), dt.time.fromisoformat(b))
+                for d, a, b in slots
+            ],
+            good=good,
         )
-    )
-    if category.is_meal:
-        qs = qs.filter(dietary_requirements__contained_by=list(offer.dietary_capabilities or []))
-    offer_slots = list(offer.slots.all())
-    if offer_slots:
-        qs = qs.filter(
-            ~Exists(NeedSlot.objects.filter(need_id=OuterRef("pk")))
-            | Exists(
-                NeedSlot.objects.filter(need_id=OuterRef("pk")).filter(_slot_overlap_q(offer_slots))
-            )
+        facts = _HelperScoringData(
+            completed=completed,
+            failed=failed,
+            rating_sum=float(rating_sum),
+            rating_n=rating_n,
+            offer_holding=offer_holding,
         )
-    return (
-        qs.select_related("owner")
-        .annotate(
-            knn=GeometryDistance("approx_location", point),
-            approx_m=Distance("approx_location", point),
-        )
-        .order_by("knn", "pk")[:limit]
-    )
+        needs.append(need)
+    return needs, facts
+
+
+def need_candidates_for_offer(
+    *, offer: Offer, limit: int = CANDIDATE_POOL, offer_slots: list | None = None
+) -> list[Need]:
+    """Open needs within the offer's travel radius that its helper may take, nearest first,
+    every hard constraint applied, in one indexed statement (`need_candidates_sql`).
+
+    Radius, order and `approx_m` (metres) are measured between the two grid cells
+    (`approx_location`), so nothing here depends on where inside its cell a home is (see the
+    module docstring). Each need carries `approx_m`, `holding` (places taken) and `scoring`;
+    it holds only the columns ranking and its pages use (id, owner, title, urgency, timing,
+    languages, dietary needs, gender preference, places wanted, published time, grid cell).
+    """
+    return _need_candidates(offer=offer, limit=limit, offer_slots=offer_slots)[0]
 
 
 def ranked_offers_for_need(*, need: Need, limit: int = 10) -> list[RankedPair]:
@@ -434,9 +591,24 @@ def ranked_offers_for_need(*, need: Need, limit: int = 10) -> list[RankedPair]:
 
 
 def ranked_needs_for_offer(*, offer: Offer, limit: int = 10) -> list[RankedPair]:
-    candidates = list(need_candidates_for_offer(offer=offer))
-    pairs = [(need, offer, need.approx_m.m) for need in candidates]
-    return score_pairs(pairs=pairs, viewer="offer", council=offer.council)[:limit]
+    """The best `limit` needs for an offer, with components and an explanation each.
+
+    Two queries, as for a need: the offer's weekly times, then the candidate statement,
+    which brings everything the score needs (the helper's history and ratings once)."""
+    offer_slots = list(offer.slots.all())
+    candidates, facts = _need_candidates(offer=offer, limit=CANDIDATE_POOL, offer_slots=offer_slots)
+    if not candidates:
+        return []
+    context = ScoringContext(
+        need_slots={n.pk: n.scoring.slots for n in candidates},
+        offer_slots={offer.pk: offer_slots},
+        helper_stats={offer.helper_id: (facts.completed, facts.failed)},
+        helper_ratings={offer.helper_id: (facts.rating_sum, facts.rating_n)},
+        good_pairs={(n.owner_id, offer.helper_id) for n in candidates if n.scoring.good},
+        holding={offer.pk: facts.offer_holding},
+    )
+    pairs = [(need, offer, float(need.approx_m)) for need in candidates]
+    return score_pairs(pairs=pairs, viewer="offer", council=offer.council, context=context)[:limit]
 
 
 # --- Access ---------------------------------------------------------------------------------

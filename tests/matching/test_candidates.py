@@ -17,6 +17,7 @@ from matching.models import Match
 from matching.selectors import (
     knn_planner,
     need_candidates_for_offer,
+    need_candidates_sql,
     offer_candidates_for_need,
     offer_candidates_sql,
 )
@@ -178,6 +179,67 @@ def test_not_their_own_offer_and_not_a_declined_pair(mcouncil):
     assert offer_ids(need) == []
 
 
+def test_an_offer_finds_needs_only_within_every_constraint(mcouncil):
+    """The offer side of each constraint the tests above check from the need side only."""
+    offer = make_offer(council=mcouncil, at=point_at(0, 0), radius_m=10000, capacity=2)
+    helper = offer.helper
+    near = make_need(council=mcouncil, at=point_at(300, 0))
+    beyond_council_max = make_need(council=mcouncil, at=point_at(9000, 0))  # bound 8 km
+    own = make_need(council=mcouncil, owner=helper, at=point_at(100, 0))
+    declined = make_need(council=mcouncil, at=point_at(200, 0))
+    Match.objects.create(
+        council=mcouncil, need=declined, offer=offer, proposed_by="helper", status="declined"
+    )
+    proposed = make_need(council=mcouncil, at=point_at(400, 0))
+    Match.objects.create(
+        council=mcouncil, need=proposed, offer=offer, proposed_by="helper", status="proposed"
+    )
+    # Cancelled earlier: may be suggested again (not in NOT_AGAIN).
+    cancelled = make_need(council=mcouncil, at=point_at(500, 0))
+    Match.objects.create(
+        council=mcouncil, need=cancelled, offer=offer, proposed_by="helper", status="cancelled"
+    )
+    inactive = make_need(council=mcouncil, at=point_at(600, 0))
+    inactive.owner.is_active = False
+    inactive.owner.save(update_fields=["is_active"])
+    # A need whose one place another helper already holds.
+    full = make_need(council=mcouncil, at=point_at(700, 0))
+    Match.objects.create(
+        council=mcouncil,
+        need=full,
+        offer=make_offer(council=mcouncil),
+        proposed_by="helper",
+        status="active",
+        accepted_at=timezone.now(),
+    )
+    withdrawn = make_need(council=mcouncil, at=point_at(800, 0))
+    Need.objects.filter(pk=withdrawn.pk).update(status="closed", closed_reason="withdrawn")
+    assert need_ids(offer) == [near.pk, cancelled.pk]
+    for need in (beyond_council_max, own, declined, proposed, inactive, full, withdrawn):
+        assert need.pk not in need_ids(offer)
+    # The offer's own places: once both are taken it finds nobody.
+    for _ in range(2):
+        Match.objects.create(
+            council=mcouncil,
+            need=make_need(council=mcouncil, at=point_at(50, 50)),
+            offer=offer,
+            proposed_by="helper",
+            status="accepted",
+            accepted_at=timezone.now(),
+        )
+    assert need_ids(offer) == []
+
+
+def test_a_paused_offer_or_an_unchecked_helper_finds_no_needs(mcouncil):
+    shopping = category("shopping")
+    make_need(council=mcouncil, cat=shopping)
+    paused = make_offer(council=mcouncil, cat=shopping, status=Offer.Status.PAUSED)
+    unchecked = make_offer(council=mcouncil, cat=shopping, checked=False)
+    checked = make_offer(council=mcouncil, cat=shopping)
+    assert need_ids(paused) == [] and need_ids(unchecked) == []
+    assert len(need_ids(checked)) == 1
+
+
 # --- Query plans ----------------------------------------------------------------------------
 def _bulk_listings(council, n: int) -> None:
     """`n` offers and `n` needs (four in five open) over ~60 km, every category, with as many
@@ -249,10 +311,6 @@ def _bulk_listings(council, n: int) -> None:
         )
 
 
-def _plan(qs) -> str:
-    return qs.explain()
-
-
 def _sql_plan(sql, params) -> str:
     with knn_planner(), connection.cursor() as cursor:
         cursor.execute("EXPLAIN " + sql, params)
@@ -282,8 +340,8 @@ def test_every_matching_query_uses_the_gist_index_and_never_scans_listings(mcoun
         "alert ring": _sql_plan(
             *offer_candidates_sql(need=need, ring_m=1000, alerts_opted_in=True)
         ),
-        "needs for offer": _plan(need_candidates_for_offer(offer=offer)),
-        "needs for meal offer": _plan(need_candidates_for_offer(offer=meal_offer)),
+        "needs for offer": _sql_plan(*need_candidates_sql(offer=offer)),
+        "needs for meal offer": _sql_plan(*need_candidates_sql(offer=meal_offer)),
     }
     with connection.cursor() as cursor:
         cursor.execute(
@@ -307,8 +365,16 @@ def test_every_matching_query_uses_the_gist_index_and_never_scans_listings(mcoun
         assert not re.search(r"\blocation\b", plan.replace("approx_location", "")), (name, plan)
         if name.startswith("offers"):
             # The hot path (a need's ranking): a KNN index scan on the composite (council,
-            # category, cell) index. The alert ring and the needs of one offer are bounded by
-            # a constant radius, which the planner may serve with either cell index.
+            # category, cell) index. The alert ring is bounded by a constant radius, which
+            # the planner may serve with either cell index.
             assert "matching_offer_open_council_cat_approx_gist" in used, (name, plan)
             assert re.search(r"Order By: \(approx_location <->", plan), (name, plan)
+        if name.startswith("needs"):
+            # An offer's ranking: the mirror image, on the needs' composite index.
+            assert "matching_need_open_council_cat_approx_gist" in used, (name, plan)
+            assert re.search(
+                r"Index Scan using matching_need_open_council_cat_approx_gist", plan
+            ), (name, plan)
+            assert re.search(r"Order By: \(approx_location <->", plan), (name, plan)
+            assert "Bitmap" not in plan and "Sort" not in plan.split("Limit")[1], (name, plan)
         assert not re.search(r"Seq Scan on marketplace_(offer|need)\b(?!slot)", plan), (name, plan)

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from marketplace.models import Need
+from marketplace.models import Need, Offer
 from matching import scoring
 from matching.models import Feedback, Match
 from matching.selectors import ranked_needs_for_offer, ranked_offers_for_need
@@ -187,3 +187,21 @@ def test_language_codes_read_as_names_and_english_is_not_mentioned():
     assert text == (
         "less than 1 km away · times to be arranged · speaks Polish · has completed 2 matches"
     )
+
+
+@pytest.mark.django_db
+def test_offer_ranking_runs_two_queries_whatever_the_number_of_needs(
+    mcouncil, django_assert_num_queries
+):
+    offer = make_offer(council=mcouncil, radius_m=5000)
+    for i in range(8):
+        make_need(council=mcouncil, at=point_at(200 * i, 0))
+    offer = Offer.objects.select_related("helper", "category", "council").get(pk=offer.pk)
+    # The offer's weekly times, then the candidate statement (history, ratings and places
+    # come with it); the rest are knn_planner's transaction and planner settings.
+    with django_assert_num_queries(6) as captured:
+        ranked = ranked_needs_for_offer(offer=offer)
+    assert len(ranked) == 8
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert sum("marketplace_need n" in sql for sql in statements) == 1
+    assert sum("marketplace_offerslot" in sql for sql in statements) == 1
