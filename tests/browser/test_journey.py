@@ -1,21 +1,24 @@
-"""The whole journey in a real browser: a citizen signs up and asks for help, staff approve
-it, a helper signs up and offers help, the citizen accepts, they exchange messages, the help
-is marked done and both leave feedback. Every page is checked with axe-core; the key pages
-are then used again with JavaScript switched off."""
+"""The whole journey in a real browser: a citizen signs up and asks for help, a moderator
+approves it in the staff console (signing in with an authenticator app), a helper signs up
+and offers help, the citizen accepts, they exchange messages, the help is marked done and
+both leave feedback. Every page is checked with axe-core; the key pages are then used again
+with JavaScript switched off."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 
+import pyotp
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.gis.geos import Point
 from django.core import mail
 from django.utils import timezone
 
 from accounts.models import HelperCheck, StaffMembership, User
 from accounts.staff import helper_check_record
-from marketplace.models import Need, Offer
+from marketplace.models import AuditEvent, Need, Offer
 from marketplace.services import moderation_approve
 from matching.models import Feedback, Match, Message
 from tests.factories import CouncilFactory, PostcodeFactory, UserFactory, square
@@ -27,6 +30,15 @@ pytestmark = [
 ]
 
 PASSWORD = "a-long-pass-phrase-for-kith"
+STAFF_PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's
+
+
+def enrol_totp(user) -> pyotp.TOTP:
+    """Staff accounts need two-factor authentication: enrol an authenticator app through
+    allauth and return the matching code generator."""
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return pyotp.TOTP(secret)
 
 
 @pytest.fixture
@@ -134,8 +146,33 @@ def test_citizen_and_helper_journey(live_server, new_context, pages, area):
     assert need.status == Need.Status.PENDING_REVIEW
     assert [(s.weekday, f"{s.start:%H:%M}") for s in need.slots.all()] == [(1, "14:00")]
 
-    # --- Council staff approve it (the staff console is another issue's page) ---------------
-    moderation_approve(actor=moderator, kind="need", listing_id=need.pk)
+    # --- A moderator approves it in the staff console, signing in with an authenticator ----
+    staff_page = new_context().new_page()
+    s = staff_page
+    totp = enrol_totp(moderator)
+    s.goto(base + "/accounts/login/")
+    s.get_by_label("Email address").fill(moderator.email)
+    s.get_by_label("Password").fill(STAFF_PASSWORD)
+    s.get_by_role("button", name="Sign in").click()
+    s.locator("input[name=code]").wait_for()
+    pages.check(s, "staff enters authenticator code")
+    s.locator("input[name=code]").fill(totp.now())
+    s.locator("form button[type=submit]").first.click()
+    s.get_by_role("heading", name="Staff console").wait_for()
+    pages.check(s, "staff console home")
+    s.get_by_role("link", name="Moderation queue").click()
+    s.get_by_role("heading", name="Moderation queue").wait_for()
+    pages.check(s, "moderation queue")
+    s.get_by_role("link", name="A chat on Tuesday afternoons").click()
+    pages.check(s, "need to review")
+    s.get_by_role("button", name="Approve").click()
+    s.get_by_text("Approved: A chat on Tuesday afternoons.").wait_for()
+    pages.check(s, "moderation queue after approval")
+    need.refresh_from_db()
+    assert need.status == Need.Status.OPEN
+    assert AuditEvent.objects.filter(
+        verb="need.approved", actor_id=moderator.pk, target_id=need.pk
+    ).exists()
 
     # --- A helper signs up and offers to help -----------------------------------------------
     helper_page = new_context().new_page()
