@@ -136,3 +136,29 @@ def test_report_one_message(live_server, new_context, pages, need_and_helper):
     report = Report.objects.get()
     assert report.target_type == "message" and report.reporter == people["Margaret"]
     assert not pages.failed_requests, "\n".join(pages.failed_requests)
+
+
+def test_helper_changes_an_offer(live_server, new_context, pages, need_and_helper):
+    _, people = need_and_helper
+    offer = people["Sam"].offers.get()
+    base = live_server.url
+    h = new_context().new_page()
+    sign_in(h, base, "sam@example.org")
+    h.goto(base + f"/offers/{offer.pk}/")
+    h.get_by_role("link", name="Change how many people at once").click()
+    pages.check(h, "change how many people")
+    h.get_by_label("How many people could you help at the same time?").fill("0")
+    h.get_by_role("button", name="Save changes").click()
+    h.get_by_role("heading", name="There is a problem").wait_for()
+    pages.check(h, "change how many people error")
+    h.get_by_label("How many people could you help at the same time?").fill("2")
+    h.get_by_role("button", name="Save changes").click()
+    h.get_by_text("Your changes have been saved.").wait_for()
+    h.get_by_role("link", name="Change what you tell people about it").click()
+    pages.check(h, "change what the offer says")
+    h.get_by_role("link", name="Back").click()
+    h.get_by_role("link", name="Change how far you travel").click()
+    pages.check(h, "change how far")
+    offer.refresh_from_db()
+    assert offer.capacity == 2
+    assert not pages.failed_requests, "\n".join(pages.failed_requests)

@@ -265,3 +265,20 @@ def test_a_withdrawn_need_can_no_longer_be_changed(client, citizen, befriending,
     assert response["Location"] == reverse("need_detail", args=[need.pk])
     need.refresh_from_db()
     assert need.urgency == "routine"
+
+
+def test_suggested_helpers_list_asks_through_the_citizens_own_page(
+    client, citizen, helper, befriending, moderator
+):
+    """The ranked list is one include shared with the staff assisted-need page; here its
+    buttons post to the citizen's own "ask" address, with the reason for each helper."""
+    from tests.frontend.conftest import open_offer
+
+    need = open_need(owner=citizen, category=befriending, moderator=moderator)
+    offer = open_offer(helper=helper, category=befriending, moderator=moderator)
+    client.force_login(citizen)
+    html = client.get(reverse("need_detail", args=[need.pk])).content.decode()
+    assert f'action="{reverse("need_ask_helper", args=[need.pk])}"' in html
+    assert f'name="offer" value="{offer.pk}"' in html
+    assert "1. Sam" in html and "Ask Sam to help" in html
+    assert "About 1 to 2 km away" in html

@@ -196,3 +196,13 @@ def test_a_message_of_another_match_is_not_found(
     message = message_send(user=other_helper, match_id=second.pk, body="Hi")
     client.force_login(citizen)
     assert client.get(reverse("message_report", args=[talking.pk, message.pk])).status_code == 404
+
+
+def test_the_service_refuses_a_report_of_your_own_message(citizen, talking):
+    from accounts.errors import ApplicationError
+    from matching.services import message_report
+
+    mine = _their_message(talking, citizen)
+    with pytest.raises(ApplicationError, match="You cannot report your own message."):
+        message_report(user=citizen, message_id=mine.pk, reason="Oops")
+    assert not Report.objects.exists()
