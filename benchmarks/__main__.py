@@ -1,11 +1,14 @@
-"""`make bench` — matching performance at 10k, 100k and 1M open offers, and a round.
+"""`make bench` — matching performance at 10k, 100k and 1M open offers, the reverse (an
+offer's ranking of needs) at 10k, 100k and 1M open needs, and a round.
 
 Runs against a separate database (`kith_bench`, or BENCH_DATABASE_URL), which it migrates
-and refills on every run. For each size, in one run and for the same sample of needs:
-the raw KNN SQL (the limit any ranking can reach), the ranking selector, and the HTTP
-endpoint through Django's full request stack. Then a round of 10k needs × 5k offers.
+and refills on every run. For each size, in one run and for the same sample of needs (or
+offers): the raw KNN SQL (the limit any ranking can reach), the ranking selector, and the
+HTTP endpoint through Django's full request stack. Then a round of 10k needs × 5k offers.
 
 Usage: python -m benchmarks [--sizes 10000,100000,1000000] [--iterations 300]
+       [--need-sizes 10000,100000,1000000] [--skip-need-ranking] [--skip-round]
+Only an offer's ranking: --sizes "" --skip-round (or --skip-need-ranking).
 """
 
 from __future__ import annotations
@@ -29,6 +32,16 @@ SELECT id FROM marketplace_offer
 WHERE status = 'open' AND council_id = %(council)s::bigint AND category_id = %(category)s::bigint
   AND ST_DWithin(approx_location, %(point)s::geography, %(bound)s)
   AND ST_DWithin(approx_location, %(point)s::geography, radius_m)
+ORDER BY approx_location <-> %(point)s::geography
+LIMIT 50
+"""
+
+# The reverse: an offer's needs. The offer's radius is a constant here (no per-row radius).
+RAW_NEED_KNN_SQL = """
+SELECT id FROM marketplace_need
+WHERE status = 'open' AND council_id = %(council)s::bigint AND category_id = %(category)s::bigint
+  AND ST_DWithin(approx_location, %(point)s::geography, %(bound)s)
+  AND ST_DWithin(approx_location, %(point)s::geography, %(radius)s)
 ORDER BY approx_location <-> %(point)s::geography
 LIMIT 50
 """
@@ -175,6 +188,100 @@ def measure(*, need_ids: list[int], iterations: int) -> dict:
     return result
 
 
+def _timed(fns: dict, items: list, iterations: int, counted: str) -> tuple[dict, list]:
+    """Warm up twice over `items`, then time each function `iterations` times in turn."""
+    for item in items * 2:
+        for fn in fns.values():
+            fn(item)
+    timings = {name: [] for name in fns}
+    found = []
+    for i in range(iterations):
+        item = items[i % len(items)]
+        for name, fn in fns.items():
+            started = time.perf_counter()
+            n = fn(item)
+            timings[name].append((time.perf_counter() - started) * 1000)
+            if name == counted:
+                found.append(n)
+    return timings, found
+
+
+def measure_offers(*, offer_ids: list[int], iterations: int) -> dict:
+    """An offer's ranking of needs: raw KNN SQL, `ranked_needs_for_offer`, and
+    `GET /api/v1/offers/{id}/matches/` as the helper."""
+    from django.db import connection
+    from django.test import Client
+
+    from marketplace.models import Offer
+    from matching.selectors import (
+        knn_planner,
+        need_candidates_sql,
+        ranked_needs_for_offer,
+        search_bound_m,
+    )
+
+    offers = [
+        Offer.objects.select_related("council", "category", "helper").get(pk=i) for i in offer_ids
+    ]
+    clients = {}
+    for offer in offers:
+        if offer.helper_id not in clients:
+            client = Client()
+            client.force_login(offer.helper)
+            clients[offer.helper_id] = client
+
+    def raw(offer):
+        bound = search_bound_m(offer.council)
+        with knn_planner(), connection.cursor() as cursor:
+            cursor.execute(
+                RAW_NEED_KNN_SQL,
+                {
+                    "council": offer.council_id,
+                    "category": offer.category_id,
+                    "point": offer.approx_location.ewkt,
+                    "bound": bound,
+                    "radius": min(offer.radius_m, bound),
+                },
+            )
+            return len(cursor.fetchall())
+
+    def selector(offer):
+        return len(ranked_needs_for_offer(offer=offer, limit=10))
+
+    def endpoint(offer):
+        response = clients[offer.helper_id].get(f"/api/v1/offers/{offer.pk}/matches/")
+        assert response.status_code == 200, response.status_code
+        return len(response.json())
+
+    timings, found = _timed(
+        {"raw_knn_sql": raw, "ranking_selector": selector, "http_endpoint": endpoint},
+        offers,
+        iterations,
+        counted="ranking_selector",
+    )
+    sql, params = need_candidates_sql(offer=offers[0])
+    with knn_planner(), connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'marketplace_need' "
+            "AND indexdef ILIKE '%%USING gist%%'"
+        )
+        gist = [row[0] for row in cursor.fetchall()]
+    result = {name: _stats(ms) for name, ms in timings.items()}
+    raw_p95 = result["raw_knn_sql"]["p95_ms"]
+    for name in ("ranking_selector", "http_endpoint"):
+        result[name]["ratio_to_raw_p95"] = round(result[name]["p95_ms"] / raw_p95, 2)
+    result["mean_results"] = round(statistics.fmean(found), 1)
+    result["plan_need_indexes"] = [name for name in gist if f" {name} " in plan + " "]
+    seq = re.findall(r"Seq Scan on marketplace_(?:offer|need)\b(?!slot).*", plan)
+    result["plan_listing_seq_scans"] = [line.split("(cost")[0] for line in seq]
+    result["plan_need_scan"] = [
+        line.strip() for line in plan.splitlines() if "on marketplace_need n " in line
+    ]
+    return result
+
+
 def run_round(*, needs: int, offers: int) -> dict:
     from accounts.models import Council
     from benchmarks import data
@@ -250,6 +357,13 @@ def table(results: dict) -> str:
             f"endpoint p95 at {keys[-1]} / at {keys[0]}: {growth:.2f}× "
             f"(target ≤ 2×: {'met' if growth <= 2 else 'NOT met'})"
         )
+    for size, r in results.get("offer_sizes", {}).items():
+        for name in ("raw_knn_sql", "ranking_selector", "http_endpoint"):
+            m = r[name]
+            lines.append(
+                f"{size:>9}  {'needs ' + name:<23} {m['p50_ms']:>8} {m['p95_ms']:>8} "
+                f"{m.get('ratio_to_raw_p95', ''):>6}  (open needs; an offer's ranking)"
+            )
     if "round" in results:
         r = results["round"]
         best, greedy = r["optimal"], r["greedy"]
@@ -276,8 +390,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--round-needs", type=int, default=10_000)
     parser.add_argument("--round-offers", type=int, default=5_000)
     parser.add_argument("--skip-round", action="store_true")
+    parser.add_argument(
+        "--need-sizes",
+        default="10000,100000,1000000",
+        help="open needs for an offer's ranking (empty: skip)",
+    )
+    parser.add_argument("--sample-offers", type=int, default=60)
+    parser.add_argument("--skip-need-ranking", action="store_true")
     args = parser.parse_args(argv)
-    sizes = sorted(int(s) for s in args.sizes.split(",") if s)
+    sizes = [] if args.skip_need_ranking else sorted(int(s) for s in args.sizes.split(",") if s)
+    need_sizes = sorted(int(s) for s in args.need_sizes.split(",") if s)
 
     url = _bench_url()
     os.environ["DATABASE_URL"] = url
@@ -319,6 +441,41 @@ def main(argv: list[str] | None = None) -> int:
         print(f"… {size} open offers loaded in {load_s:.1f} s; measuring", file=sys.stderr)
         results["sizes"][str(size)] = measure(need_ids=sample, iterations=args.iterations)
         results["sizes"][str(size)]["load_s"] = round(load_s, 1)
+    if need_sizes:
+        # An offer's ranking of needs, on its own data: the offers and sample needs above
+        # are removed, then open needs are loaded up to each size, measured for the same
+        # sample of offers (placed like the population, most in dense towns).
+        data.reset()
+        results["offer_sizes"] = {}
+        loaded = 0
+        sample = None
+        for size in need_sizes:
+            started = time.perf_counter()
+            delta = size - loaded
+            owners = data.load_people(
+                count=max(1, delta // 2),
+                prefix=f"owner{size}-",
+                council_ids=council_ids,
+                seed=size + 5,
+            )
+            data.load_needs(count=delta, towns=towns, owner_ids=owners, seed=size + 6)
+            loaded = size
+            if sample is None:
+                helpers = data.load_people(
+                    count=args.sample_offers,
+                    prefix="samplehelper",
+                    council_ids=council_ids,
+                    seed=13,
+                )
+                sample = data.load_offers(
+                    count=args.sample_offers, towns=towns, helper_ids=helpers, seed=14
+                )
+            data.analyze()
+            load_s = time.perf_counter() - started
+            print(f"… {size} open needs loaded in {load_s:.1f} s; measuring", file=sys.stderr)
+            r = measure_offers(offer_ids=sample, iterations=args.iterations)
+            r["load_s"] = round(load_s, 1)
+            results["offer_sizes"][str(size)] = r
     if not args.skip_round:
         print("… round", file=sys.stderr)
         results["round"] = run_round(needs=args.round_needs, offers=args.round_offers)
