@@ -4,10 +4,13 @@
 -- load_http.py wrote, so one run can spread its requests over many people (each with their own
 -- token or session cookie and their own need) instead of repeating one person's request.
 -- request: hands out the list round-robin.
+-- delay: the pause before a connection's next request ("think time", args[2] in ms, spread
+-- evenly between half and one and a half times that), or none when it is 0.
 -- done: prints one JSON line with the counts and the latency percentiles, in microseconds.
 
 local requests = {}
 local next_index = 0
+local think_ms = 0
 
 function init(args)
   local file = assert(io.open(args[1], "r"))
@@ -26,6 +29,7 @@ function init(args)
     requests[#requests + 1] = wrk.format("GET", fields[1], headers)
   end
   file:close()
+  think_ms = tonumber(args[2] or "0")
   -- Threads start at different places in the list.
   next_index = math.random(0, #requests - 1)
 end
@@ -33,6 +37,13 @@ end
 function request()
   next_index = next_index % #requests + 1
   return requests[next_index]
+end
+
+function delay()
+  if think_ms <= 0 then
+    return 0
+  end
+  return math.floor(think_ms * (0.5 + math.random()))
 end
 
 function done(summary, latency, _)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import contextmanager
 
 from django.conf import settings
+from django.db import connections
 
 slow_log = logging.getLogger("kith.db.slow")
 
@@ -36,3 +38,42 @@ def install_slow_query_logger(sender, connection, **kwargs) -> None:
     """`connection_created` receiver; a reconnect reuses the wrapper list, so add once."""
     if slow_query_logger not in connection.execute_wrappers:
         connection.execute_wrappers.append(slow_query_logger)
+
+
+# How many runs of the same statement on one connection before psycopg prepares it. Only the
+# cursors `prepared_cursor` makes use it: Django's own cursors bind on the client and are
+# never prepared.
+PREPARE_THRESHOLD = 2
+
+
+@contextmanager
+def prepared_cursor(using: str = "default"):
+    """A cursor for a hot statement of fixed shape that PostgreSQL should plan once per
+    connection rather than on every run (the matching candidate statements: planning one costs
+    more than running it on a town's data).
+
+    It binds parameters on the server, so psycopg prepares a statement after
+    `PREPARE_THRESHOLD` runs and then sends only its parameters. It goes through Django's cursor
+    wrapper, so execute wrappers (the slow-query log) and `assertNumQueries` see it as any other
+    query. Pass parameters with the types PostgreSQL should see (the SQL casts where a Python
+    value's type would be ambiguous). A connection pooler in front of PostgreSQL must keep
+    prepared statements (PgBouncer 1.21+ with `max_prepared_statements`; see docs/deploy.md).
+    """
+    import psycopg
+
+    connection = connections[using]
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        raw.prepare_threshold = PREPARE_THRESHOLD
+    # Django's own cursor set-up (time zone loaders), with a server-binding cursor class.
+    client_factory = raw.cursor_factory
+    raw.cursor_factory = psycopg.Cursor
+    try:
+        with connection.wrap_database_errors:
+            wrapped = connection._prepare_cursor(connection.create_cursor())
+    finally:
+        raw.cursor_factory = client_factory
+    with wrapped:
+        yield wrapped

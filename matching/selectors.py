@@ -39,6 +39,7 @@ from django.utils import timezone
 from accounts.errors import NotFound
 from accounts.models import HelperCheck, User
 from accounts.permissions import staff_council_id
+from config.db import prepared_cursor
 from marketplace.availability import WeeklySlot
 from marketplace.models import Need, Offer
 
@@ -262,7 +263,7 @@ def offer_candidates_for_need(
         alerts_opted_in=alerts_opted_in,
         need_slots=need_slots,
     )
-    with knn_planner(), connection.cursor() as cursor:
+    with knn_planner(), prepared_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     offers = []
@@ -480,7 +481,7 @@ def _need_candidates(
     if offer.status != Offer.Status.OPEN or helper.is_suspended or not helper.is_active:
         return [], _HelperScoringData()
     sql, params = need_candidates_sql(offer=offer, limit=limit, offer_slots=offer_slots)
-    with knn_planner(), connection.cursor() as cursor:
+    with knn_planner(), prepared_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     needs = []
@@ -616,7 +617,13 @@ def ranked_needs_for_offer(*, offer: Offer, limit: int = 10) -> list[RankedPair]
 
 def need_for_ranking(*, user: User, need_id: int) -> Need:
     """The need, if `user` owns it or is staff of its council; otherwise NotFound."""
-    need = Need.objects.select_related("council", "category", "owner").filter(pk=need_id).first()
+    # The council's boundary (thousands of points for a real council) is not needed to rank.
+    need = (
+        Need.objects.select_related("council", "category", "owner")
+        .defer("council__boundary")
+        .filter(pk=need_id)
+        .first()
+    )
     if need is None:
         raise NotFound()
     if need.owner_id == user.pk or staff_council_id(user) == need.council_id:
@@ -626,7 +633,10 @@ def need_for_ranking(*, user: User, need_id: int) -> Need:
 
 def offer_for_ranking(*, user: User, offer_id: int) -> Offer:
     offer = (
-        Offer.objects.select_related("council", "category", "helper").filter(pk=offer_id).first()
+        Offer.objects.select_related("council", "category", "helper")
+        .defer("council__boundary")
+        .filter(pk=offer_id)
+        .first()
     )
     if offer is None:
         raise NotFound()

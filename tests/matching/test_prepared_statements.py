@@ -1,0 +1,53 @@
+"""The candidate statements are planned once per connection (server-side prepared), return
+exactly what the same statement returns when bound on the client, and still count as queries
+for Django (so query-count pins and the slow-query log see them)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from config.db import PREPARE_THRESHOLD
+from matching import selectors
+from tests.matching.factories import make_need, make_offer, point_at
+
+pytestmark = pytest.mark.django_db
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_the_need_side_candidate_statement_is_prepared_and_answers_as_unprepared(mcouncil):
+    need = make_need(council=mcouncil)
+    for east in (300, 900, 1500):
+        make_offer(council=mcouncil, at=point_at(east, 0), radius_m=3000)
+    sql, params = selectors.offer_candidates_sql(need=need)
+    with selectors.knn_planner(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        unprepared = cursor.fetchall()
+    assert unprepared, "the factories should give the need some candidates"
+
+    with CaptureQueriesContext(connection) as queries:
+        runs = [
+            [o.pk for o in selectors.offer_candidates_for_need(need=need)]
+            for _ in range(PREPARE_THRESHOLD + 1)
+        ]
+    assert runs == [[row[0] for row in unprepared]] * len(runs)
+    # One candidate query per run in Django's log (it cannot show a prepared run's text).
+    candidate_runs = [
+        q
+        for q in queries.captured_queries
+        if q["sql"] is None or "FROM marketplace_offer o" in q["sql"]
+    ]
+    assert len(candidate_runs) == len(runs)
+    assert any("marketplace_offer o" in s for s in _prepared_statements())
+
+
+def test_the_offer_side_candidate_statement_is_prepared(mcouncil):
+    offer = make_offer(council=mcouncil, at=point_at(500, 0), radius_m=3000)
+    make_need(council=mcouncil)
+    rankings = [selectors.ranked_needs_for_offer(offer=offer) for _ in range(PREPARE_THRESHOLD + 1)]
+    assert all(len(r) == 1 for r in rankings)
+    assert any("marketplace_need n" in s for s in _prepared_statements())
