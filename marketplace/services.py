@@ -382,7 +382,9 @@ def need_create(
             actor=recorded_by,
             verb="need.recorded_on_behalf",
             target=need,
-            data={"owner_id": owner.pk, "consent_note": need.consent_note},
+            # Whether, not what: the note stays on the need, where erasure reaches it; audit
+            # rows are append-only and kept longer.
+            data={"owner_id": owner.pk, "consent_note_given": bool(need.consent_note)},
         )
     if submit:
         _need_submit_locked(need=need, actor=actor)
@@ -831,7 +833,13 @@ def moderation_reject(
             )
         lifecycle.offer_transition(offer=listing, to=Offer.Status.CLOSED)
     listing.save(update_fields=["rejection_reason", "updated_at"])
-    audit_record(actor=actor, verb=f"{kind}.rejected", target=listing, data={"reason": reason})
+    # The reason stays on the listing (erasure and retention reach it), not in the audit row.
+    audit_record(
+        actor=actor,
+        verb=f"{kind}.rejected",
+        target=listing,
+        data={"reason_given": bool(reason), "reason_length": len(reason)},
+    )
     return listing
 
 
@@ -951,7 +959,11 @@ def report_decide(
         actor=actor,
         verb=f"report.{report.status}",
         target=report,
-        data={"target_type": report.target_type, "target_id": report.target_id, "note": note},
+        data={
+            "target_type": report.target_type,
+            "target_id": report.target_id,
+            "note_given": bool(note),  # the note itself stays on the report
+        },
     )
     if upheld and take_down and report.target_type in ("need", "offer"):
         listing = _lock_listing(kind=report.target_type, listing_id=report.target_id)

@@ -48,7 +48,9 @@ def test_reject_with_a_reason_the_owner_sees(helper, moderator):
     assert mine.status == Offer.Status.CLOSED
     assert mine.rejection_reason == "Please say which days you are free."
     event = AuditEvent.objects.get(verb="offer.rejected")
-    assert event.data["reason"] == "Please say which days you are free."
+    # The audit row keeps that a reason was given, not its words (they stay on the listing).
+    assert (event.data["reason_given"], event.data["reason_length"]) == (True, 35)
+    assert "free" not in str(event.data)
 
 
 def test_a_review_queue_rejection_never_takes_down_what_was_just_approved(citizen, moderator):
@@ -205,6 +207,10 @@ def test_report_upheld_with_take_down(citizen, other_citizen, moderator):
     assert need.rejection_reason == "Kith is not for selling things."
     verbs = set(AuditEvent.objects.values_list("verb", flat=True))
     assert {"report.upheld", "need.rejected"} <= verbs
+    assert report.decision_note == "Kith is not for selling things."
+    # Audit rows are append-only and outlive reports and listings: no typed words in them.
+    assert AuditEvent.objects.get(verb="report.upheld").data["note_given"] is True
+    assert not any("selling" in str(e.data) for e in AuditEvent.objects.all())
     with pytest.raises(ApplicationError, match="already been decided"):
         services.report_decide(actor=moderator, report_id=report.pk, upheld=False)
 

@@ -318,6 +318,9 @@ def test_staff_record_a_need_on_behalf_with_consent(citizen, moderator):
     assert need.status == Need.Status.OPEN  # staff have seen it already
     event = AuditEvent.objects.get(verb="need.recorded_on_behalf")
     assert event.actor_id == moderator.pk and event.council_id == need.council_id
+    # The note stays on the need (erasure reaches it); the audit row only says there was one.
+    assert event.data["consent_note_given"] is True
+    assert "phone" not in str(event.data)
 
 
 def test_recording_on_behalf_requires_consent(citizen, moderator):
