@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 KITH := bash scripts/kith.sh
 
-.PHONY: run setup install test lint format bench
+.PHONY: run setup install test lint format bench audit
 
 run: setup ## Install what is missing, prepare the database and demo data, serve on :8000
 	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py runserver 127.0.0.1:8000
@@ -21,6 +21,11 @@ test: install ## The whole test suite against real PostGIS (and Chromium for bro
 lint:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+
+audit: install ## Known vulnerabilities in the locked packages (pip-audit, needs PyPI's JSON API) and bandit
+	.local/uv/bin/uv export --frozen --no-hashes --no-emit-project --quiet > .local/requirements-audit.txt
+	.venv/bin/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r .local/requirements-audit.txt
+	.venv/bin/bandit -q -r accounts config marketplace matching frontend benchmarks manage.py -x '*/migrations/*' --severity-level high
 
 format:
 	.venv/bin/ruff check --fix .
