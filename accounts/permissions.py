@@ -111,6 +111,23 @@ def staff_has_mfa(user: User | None) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
+STAFF_MFA_MESSAGE = "Set up two-factor authentication before using staff tools."
+
+
+def staff_council_id_with_mfa(user: User | None) -> int | None:
+    """The council whose non-public data `user` may read as staff: `staff_council_id`, but
+    only once they have an authenticator app enrolled (`staff_has_mfa`).
+
+    Without one, a member of staff is an ordinary person to the selectors that ask this: they
+    see their own records and what is public, never their council's pending, rejected or draft
+    listings, reports or people. Staff-only endpoints answer them with a 403 and
+    `STAFF_MFA_MESSAGE` instead (they ask `staff_has_mfa` themselves)."""
+    council_id = staff_council_id(user)
+    if council_id is None or not staff_has_mfa(user):
+        return None
+    return council_id
+
+
 class IsCouncilStaff(BasePermission):
     """DRF: a signed-in member of council staff with MFA enrolled and the view's capability.
 

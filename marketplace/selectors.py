@@ -4,7 +4,11 @@ show what detail views would hide:
 - a listing is visible to its owner, whatever its status;
 - open listings are visible to signed-in people (except between people who blocked each
   other, and not from suspended people);
-- every listing of a council is visible to that council's staff.
+- every listing of a council is visible to that council's staff — with two-factor
+  authentication only. A member of staff without an authenticator app is an ordinary person
+  here (`staff_council_id_with_mfa`): their own listings and public open ones, the public
+  fields only, and no review queue or reports. The API, the web pages and the services that
+  read through these selectors all inherit the rule.
 
 Distances to other people's listings are measured from the viewer's own stored home to the
 listing's approximate location, and shown as bands.
@@ -19,7 +23,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.errors import ApplicationError, NotFound
 from accounts.models import User
-from accounts.permissions import staff_council_id as _staff_council_id
+from accounts.permissions import staff_council_id_with_mfa
 
 from .models import Block, Category, CouncilCategory, Need, Offer, Report
 
@@ -44,7 +48,7 @@ def needs_visible_to(*, user: User) -> QuerySet[Need]:
     rule = Q(owner=user) | _public_filter(
         user=user, owner_field="owner", open_status=Need.Status.OPEN
     )
-    council_id = _staff_council_id(user)
+    council_id = staff_council_id_with_mfa(user)
     if council_id is not None:
         rule |= Q(council_id=council_id)
     return Need.objects.filter(rule)
@@ -56,7 +60,7 @@ def offers_visible_to(*, user: User) -> QuerySet[Offer]:
     rule = Q(helper=user) | _public_filter(
         user=user, owner_field="helper", open_status=Offer.Status.OPEN
     )
-    council_id = _staff_council_id(user)
+    council_id = staff_council_id_with_mfa(user)
     if council_id is not None:
         rule |= Q(council_id=council_id)
     return Offer.objects.filter(rule)
@@ -100,9 +104,10 @@ def access_offer(*, user: User, offer_id: int) -> Offer:
 
 
 def can_see_exact_location(*, user: User, listing: Need | Offer) -> bool:
-    """The owner, and staff of the listing's council, may see the exact place."""
+    """The owner, and staff of the listing's council (with two-factor authentication), may
+    see the exact place."""
     owner_id = listing.owner_id if isinstance(listing, Need) else listing.helper_id
-    return owner_id == user.pk or _staff_council_id(user) == listing.council_id
+    return owner_id == user.pk or staff_council_id_with_mfa(user) == listing.council_id
 
 
 def needs_of_owner(*, user: User) -> QuerySet[Need]:
@@ -170,8 +175,9 @@ def listings_near(
 
 
 def categories_for(*, user: User) -> list[tuple[Category, bool]]:
-    """Active categories with whether each is on in the person's council (staff: theirs)."""
-    council_id = _staff_council_id(user) or user.council_id
+    """Active categories with whether each is on in the person's council (staff with
+    two-factor authentication: the council they work for)."""
+    council_id = staff_council_id_with_mfa(user) or user.council_id
     off: set[int] = set()
     if council_id is not None:
         off = set(
@@ -184,7 +190,7 @@ def categories_for(*, user: User) -> list[tuple[Category, bool]]:
 
 def review_queue_needs(*, staff: User) -> QuerySet[Need]:
     """Needs of the staff member's council waiting for review, oldest first."""
-    council_id = _staff_council_id(staff)
+    council_id = staff_council_id_with_mfa(staff)
     if council_id is None:
         return Need.objects.none()
     return (
@@ -196,7 +202,7 @@ def review_queue_needs(*, staff: User) -> QuerySet[Need]:
 
 
 def review_queue_offers(*, staff: User) -> QuerySet[Offer]:
-    council_id = _staff_council_id(staff)
+    council_id = staff_council_id_with_mfa(staff)
     if council_id is None:
         return Offer.objects.none()
     return (
@@ -208,7 +214,7 @@ def review_queue_offers(*, staff: User) -> QuerySet[Offer]:
 
 
 def reports_for_staff(*, staff: User, status: str | None = Report.Status.OPEN) -> QuerySet[Report]:
-    council_id = _staff_council_id(staff)
+    council_id = staff_council_id_with_mfa(staff)
     if council_id is None:
         return Report.objects.none()
     qs = Report.objects.filter(council_id=council_id).select_related("reporter")

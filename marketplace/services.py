@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.erasure import person_lock_for_writing
 from accounts.errors import ApplicationError, NotFound
 from accounts.models import Council, User, VerificationLevel
-from accounts.permissions import Capability, staff_can, staff_council_for
+from accounts.permissions import Capability, staff_can, staff_council_for, staff_council_id_with_mfa
 from accounts.permissions import staff_council_id as _staff_council_id
 from accounts.selectors import council_for_point, helper_verification_level
 
@@ -851,7 +851,8 @@ def _visible_person(*, viewer: User, person_id: int) -> User:
     person = User.objects.filter(pk=person_id).first()
     if person is None or person.pk == viewer.pk:
         raise NotFound(NOT_FOUND_MESSAGE)
-    staff_council = _staff_council_id(viewer)
+    # Any person of their council only for staff with two-factor authentication.
+    staff_council = staff_council_id_with_mfa(viewer)
     if staff_council is not None and person.council_id == staff_council:
         return person
     if (
