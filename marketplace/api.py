@@ -5,6 +5,12 @@ selectors hold the rules.
 Privacy: output for other people's listings carries only `approx_location` and a
 `distance_band` computed from the viewer's own stored home. Exact places and postcodes go
 only to the owner and to staff of the listing's council (and a staff read is audited).
+
+Two-factor authentication: whatever staff read or do *as staff* needs an authenticator app,
+as in the staff console and the matching API. Endpoints for everyone (a need, an offer,
+listings near me, categories) treat a member of staff without one as an ordinary person —
+the selectors' visibility rule asks `staff_council_id_with_mfa` — so they see what any
+citizen sees; staff-only endpoints and staff actions answer a 403 with `STAFF_MFA_MESSAGE`.
 """
 
 from __future__ import annotations
@@ -24,7 +30,14 @@ from rest_framework.views import APIView
 from accounts.errors import ApplicationError
 from accounts.errors import NotFound as DomainNotFound
 from accounts.models import User
-from accounts.permissions import Capability, staff_can, staff_council_for, staff_has_mfa
+from accounts.permissions import (
+    STAFF_MFA_MESSAGE,
+    Capability,
+    staff_can,
+    staff_council_for,
+    staff_council_id,
+    staff_has_mfa,
+)
 
 from . import selectors, services
 from .audit import audit_record
@@ -117,9 +130,21 @@ class StaffMixin(MarketplaceApiMixin):
         if not staff_can(request.user, self.required_capability):
             raise exceptions.NotFound()
         if not staff_has_mfa(request.user):
-            raise exceptions.PermissionDenied(
-                "Set up two-factor authentication before using staff tools."
-            )
+            raise exceptions.PermissionDenied(STAFF_MFA_MESSAGE)
+
+
+def _staff_changing_a_need_needs_mfa(request, pk: int) -> None:
+    """Changing someone else's need is a staff action (staff keep a need they recorded for a
+    person up to date), so it needs two-factor authentication: a 403 with the staff tools'
+    message, as in the matching API. Asked before the need is looked up, so a need of their
+    council that only staff may see answers the same 403 (not a citizen's 404). A member of
+    staff changing their own need is a citizen there and needs no authenticator app."""
+    council_id = staff_council_id(request.user)
+    if council_id is None or not 0 < pk <= MAX_ID or staff_has_mfa(request.user):
+        return
+    others = Need.objects.filter(pk=pk, council_id=council_id).exclude(owner=request.user)
+    if others.exists():
+        raise exceptions.PermissionDenied(STAFF_MFA_MESSAGE)
 
 
 # --- Shared fields ---------------------------------------------------------------------------
@@ -407,6 +432,11 @@ class NeedListCreateApi(MarketplaceApiMixin, generics.ListAPIView):
 
 
 class NeedDetailApi(MarketplaceApiMixin, APIView):
+    """One need. Reading is for everyone, so staff without two-factor authentication read as
+    any person does (their own needs and public open ones, public fields, nothing audited):
+    a need of their council that only staff may see is "not found", as for a citizen.
+    Changing someone else's need is a staff action: 403 without two-factor authentication."""
+
     @extend_schema(
         summary="One need",
         description="Everyone who may see the need gets at least these fields. The owner, and "
@@ -424,6 +454,7 @@ class NeedDetailApi(MarketplaceApiMixin, APIView):
         responses={200: NeedOwnerOutput, 409: OpenApiTypes.OBJECT},
     )
     def patch(self, request, pk: int):
+        _staff_changing_a_need_needs_mfa(request, pk)
         need = selectors.access_need(user=request.user, need_id=pk)
         payload = NeedUpdateInput(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -437,6 +468,7 @@ class NeedDetailApi(MarketplaceApiMixin, APIView):
 class NeedSubmitApi(MarketplaceApiMixin, APIView):
     @extend_schema(summary="Send a draft need for review", request=None, responses=NeedOwnerOutput)
     def post(self, request, pk: int):
+        _staff_changing_a_need_needs_mfa(request, pk)
         need = selectors.access_need(user=request.user, need_id=pk)
         services.need_submit(actor=request.user, need=need)
         need = _reload_need(need, request.user)
@@ -446,6 +478,7 @@ class NeedSubmitApi(MarketplaceApiMixin, APIView):
 class NeedWithdrawApi(MarketplaceApiMixin, APIView):
     @extend_schema(summary="Withdraw your need", request=None, responses=NeedOwnerOutput)
     def post(self, request, pk: int):
+        _staff_changing_a_need_needs_mfa(request, pk)
         need = selectors.access_need(user=request.user, need_id=pk)
         services.need_withdraw(actor=request.user, need=need)
         need = _reload_need(need, request.user)
@@ -463,6 +496,10 @@ class BrowseQuery(serializers.Serializer):
 
 
 class _NearApi(MarketplaceApiMixin, generics.ListAPIView):
+    """Open listings of other people. For everyone: staff without two-factor authentication
+    get what any person gets (not the listings of people who blocked them or are suspended,
+    which staff of the council see with it)."""
+
     pagination_class = ListingPagination
     kind = ""
 
@@ -599,6 +636,11 @@ class OfferListCreateApi(MarketplaceApiMixin, generics.ListAPIView):
 
 
 class OfferDetailApi(MarketplaceApiMixin, APIView):
+    """One offer. Reading is for everyone, so staff without two-factor authentication read as
+    any person does (their own offers and public open ones, public fields, nothing audited):
+    an offer of their council that only staff may see is "not found", as for a citizen. Only
+    the helper changes an offer."""
+
     @extend_schema(
         summary="One offer",
         description="Everyone who may see the offer gets at least these fields. The helper, "
@@ -702,6 +744,9 @@ def _categories_data(user: User) -> list[dict]:
 
 
 class CategoryListApi(MarketplaceApiMixin, APIView):
+    """For everyone: staff with two-factor authentication see their council's switches,
+    without it those of the council they live in, as any person."""
+
     @extend_schema(summary="Kinds of help", responses=CategoryOutput(many=True))
     def get(self, request):
         return Response(CategoryOutput(_categories_data(request.user), many=True).data)
