@@ -14,8 +14,8 @@ connections that send the next request as soon as the last is answered (the most
 serves), and `people` connections that pause about a second between requests, as people do.
 Prints requests per second, p50/p95/p99 latency and errors beside the targets (0 errors; p99
 under 250 ms for the API ranking call). Soak (`--soak 600`): every target mixed for the whole
-time on busy connections, figures and the gunicorn processes' memory each minute, worker
-recycling off so that a leak would show.
+time on connections that pause as people do (`--think`), figures and the gunicorn processes'
+memory each minute, worker recycling off so that a leak would show.
 JSON goes to benchmarks/results/.
 
 The load generator, PostgreSQL and Redis run on the same machine and compete with gunicorn for
@@ -295,8 +295,8 @@ def run_soak(opts, env, people) -> list[dict]:
     env = {**env, "GUNICORN_MAX_REQUESTS": "0"}  # recycling would hide a leak
     print(f"Kith HTTP soak — {_machine_line()}")
     print(
-        f"{opts.soak:g} s of every target mixed, {opts.concurrency} busy connections (no pause: "
-        f"as many requests as the machine serves), {workers} gunicorn workers, worker "
+        f"{opts.soak:g} s of every target mixed, {opts.concurrency} connections pausing "
+        f"{opts.think} ms (±50 %) between requests, {workers} gunicorn workers, worker "
         "recycling off\n"
     )
     server = _start_gunicorn(env, workers)
@@ -310,7 +310,7 @@ def run_soak(opts, env, people) -> list[dict]:
         elapsed = 0.0
         while elapsed < opts.soak:
             chunk = min(60.0, opts.soak - elapsed)
-            figures = _wrk(mixed, concurrency=opts.concurrency, seconds=chunk)
+            figures = _wrk(mixed, concurrency=opts.concurrency, seconds=chunk, think_ms=opts.think)
             elapsed += chunk
             master, workers_rss = _rss_kib(server.pid)
             minutes.append({"t_s": elapsed, **figures, "workers_rss_kib": workers_rss,
@@ -336,6 +336,7 @@ def run_soak(opts, env, people) -> list[dict]:
 
 
 def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)  # show each figure as it comes, even in a file
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", default="2,4")
     parser.add_argument("--concurrency", type=int, default=50)
