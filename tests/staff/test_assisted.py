@@ -214,6 +214,10 @@ def test_console_pages_for_the_person(
     assert "Sent for Margaret Citizen by the council" in helper_page
     assert safeguarding_lead.email not in helper_page and "Sam Lead" not in helper_page
     assert "She has a key safe by the door." in helper_page
+    # And Margaret, reading her own conversation, sees that the council wrote it for her.
+    client.force_login(citizen)
+    own_page = client.get(reverse("match_detail", args=[match.pk])).content.decode()
+    assert "Sent for you by the council" in own_page and "Sam Lead" not in own_page
 
 
 def test_console_accept_and_decline(client, council_admin, citizen, helper, open_offer):
