@@ -772,6 +772,10 @@ class ReportReceiptOutput(serializers.Serializer):
 
 
 class ReportCreateApi(MarketplaceApiMixin, APIView):
+    """Report what you can see. Staff may report any person of their council only with
+    two-factor authentication; without it they report what any person could (listings and
+    people they can see), so a report never tells them who exists."""
+
     @extend_schema(
         summary="Report a listing or a person to the council",
         request=ReportCreateInput,
@@ -804,7 +808,8 @@ class BlockOutput(serializers.Serializer):
 
 
 class BlockListCreateApi(MarketplaceApiMixin, generics.ListAPIView):
-    """People you have blocked, and blocking someone."""
+    """People you have blocked, and blocking someone you can see (staff with two-factor
+    authentication: anyone of their council; without it, as any person)."""
 
     serializer_class = BlockOutput
     pagination_class = ListingPagination
