@@ -48,16 +48,18 @@ PREPARE_THRESHOLD = 2
 
 @contextmanager
 def prepared_cursor(using: str = "default"):
-    """A cursor for a hot statement of fixed shape that PostgreSQL should plan once per
-    connection rather than on every run (the matching candidate statements: planning one costs
-    more than running it on a town's data).
+    """A cursor for a hot statement of fixed shape that PostgreSQL should parse and analyse
+    once per connection rather than on every run (the matching candidate statements: long
+    SQL over many tables, run on every ranking).
 
     It binds parameters on the server, so psycopg prepares a statement after
-    `PREPARE_THRESHOLD` runs and then sends only its parameters. It goes through Django's cursor
-    wrapper, so execute wrappers (the slow-query log) and `assertNumQueries` see it as any other
-    query. Pass parameters with the types PostgreSQL should see (the SQL casts where a Python
-    value's type would be ambiguous). A connection pooler in front of PostgreSQL must keep
-    prepared statements (PgBouncer 1.21+ with `max_prepared_statements`; see docs/deploy.md).
+    `PREPARE_THRESHOLD` runs and then sends only its name and parameters. Whether PostgreSQL
+    may then reuse a generic plan is the caller's choice (`matching.selectors.knn_planner`
+    keeps custom plans). It goes through Django's cursor wrapper, so execute wrappers (the
+    slow-query log) and `assertNumQueries` see it as any other query. Pass parameters with the
+    types PostgreSQL should see (the SQL casts where a Python value's type would be
+    ambiguous). A connection pooler in front of PostgreSQL must keep prepared statements
+    (PgBouncer 1.21+ with `max_prepared_statements`; see docs/deploy.md).
     """
     import psycopg
 

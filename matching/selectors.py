@@ -218,13 +218,22 @@ def knn_planner():
     bitmap heap scan of the whole box plus a sort (80 ms, mostly heap reads) over the KNN
     index scan that stops at the LIMIT (under 1 ms). Every candidate statement is bounded by
     the index condition (council, category, box), so the KNN scan is never worse than the
-    bitmap scan; this makes the planner take it."""
+    bitmap scan; this makes the planner take it.
+
+    The candidate statements are prepared (`config.db.prepared_cursor`), and PostgreSQL may
+    then switch to a generic plan made without the parameters' values. That plan walks the
+    single-column cell index nearest-first and filters council and category row by row (seen
+    in a forced generic plan over 10k listings): fine in a mixed town, slow for a rare
+    category in a dense one. Custom plans are kept, so only parsing is saved, and every run is
+    planned on the composite (council, category, cell) index with its own values."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(
+            "SET LOCAL enable_bitmapscan = off; SET LOCAL plan_cache_mode = force_custom_plan"
+        )
         try:
             yield
         finally:
-            cursor.execute("RESET enable_bitmapscan")
+            cursor.execute("RESET enable_bitmapscan; RESET plan_cache_mode")
 
 
 @dataclass

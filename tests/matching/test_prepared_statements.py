@@ -51,3 +51,21 @@ def test_the_offer_side_candidate_statement_is_prepared(mcouncil):
     rankings = [selectors.ranked_needs_for_offer(offer=offer) for _ in range(PREPARE_THRESHOLD + 1)]
     assert all(len(r) == 1 for r in rankings)
     assert any("marketplace_need n" in s for s in _prepared_statements())
+
+
+def test_every_run_is_planned_with_its_own_values(mcouncil):
+    """Prepared, but never on a generic plan (see `knn_planner`): PostgreSQL counts which
+    kind of plan each run of a prepared statement used."""
+    need = make_need(council=mcouncil)
+    make_offer(council=mcouncil, at=point_at(300, 0), radius_m=3000)
+    for _ in range(8):  # PostgreSQL considers a generic plan from the sixth run
+        selectors.offer_candidates_for_need(need=need)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE NOT from_sql AND statement LIKE %s",
+            ["%FROM marketplace_offer o%"],
+        )
+        ((generic, custom),) = cursor.fetchall()
+    assert generic == 0
+    assert custom == 8 - PREPARE_THRESHOLD
