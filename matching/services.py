@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.erasure import person_lock_for_writing
@@ -327,6 +327,112 @@ def match_cancel(*, user: User, match_id: int, reason: str = "") -> Match:
         reason_given=bool(match.decline_reason),
     )
     return match
+
+
+# What a match ended by a block says, to both people: the same neutral words whoever blocked.
+BLOCK_ENDED_REASON = "This match has ended."
+
+
+@transaction.atomic
+def matches_end_for_block(*, blocker: User, blocked: User) -> list[Match]:
+    """End every match still going between `blocker` and `blocked` (either way round: either
+    may own the need), because `blocker` has just blocked `blocked`. Called by
+    `marketplace.services.block_create` in the block's own transaction, after it has
+    row-locked both people (lowest id first).
+
+    Proposed, accepted and active matches all become cancelled (the lifecycle allows that from
+    each; "declined" would also stop the same need and offer ever being matched again, which
+    should not outlive an unblock). Capacity comes back as on any cancellation: the need
+    reopens if it now has fewer helpers than it asked for, and the offer's place is free.
+
+    Each match keeps `decline_reason` = `BLOCK_ENDED_REASON` (what the API shows both people)
+    and the other person is sent the same "Your Kith match has ended" email that suspension
+    sends (`accounts.staff.MATCH_ENDED_BODY`): nothing in either says that anyone was blocked.
+
+    `ended_by` is left empty, as for an expired match: Kith ended it by its rule that blocked
+    people are never matched. Reliability counts a match as the helper failing when it was
+    cancelled with `ended_by` the helper (`matching.selectors`, `matching.scoring`,
+    `matching.rounds`), so naming the blocker there would mark a helper who blocks someone for
+    their own safety as unreliable, and naming nobody keeps a blocked helper from being
+    marked either (cancelled by someone else never counts against a helper). A helper could
+    block someone instead of cancelling to avoid that mark; the audit log keeps who blocked
+    (the `match.cancelled` event's actor, with `because: block`) for staff to see.
+
+    Locks, in the order every writer uses: the needs of both people that are not closed (a
+    proposal between them must take one of these, so none can slip in before the block
+    commits and its `pair_problem` check sees the block), then the offers of the matches
+    being ended, then the matches, each in id order. An accept racing the block either
+    commits first (and its match is then cancelled here) or waits for the block and is
+    refused.
+    """
+    pair = Q(need__owner=blocker, offer__helper=blocked) | Q(
+        need__owner=blocked, offer__helper=blocker
+    )
+    live_need_ids = set(
+        Match.objects.filter(pair, status__in=Match.LIVE).values_list("need_id", flat=True)
+    )
+    needs = {
+        need.pk: need
+        for need in Need.objects.select_for_update(of=("self",))
+        .filter(
+            Q(owner_id__in=(blocker.pk, blocked.pk)) & ~Q(status=Need.Status.CLOSED)
+            | Q(pk__in=live_need_ids)
+        )
+        .order_by("pk")
+    }
+    live = list(
+        Match.objects.filter(pair, status__in=Match.LIVE)
+        .order_by("pk")
+        .values_list("pk", "offer_id", flat=False)
+    )
+    if not live:
+        return []
+    offers = {
+        offer.pk: offer
+        for offer in Offer.objects.select_for_update(of=("self",))
+        .filter(pk__in={offer_id for _, offer_id in live})
+        .order_by("pk")
+    }
+    matches = list(
+        Match.objects.select_for_update(of=("self",))
+        .select_related("council")
+        .filter(pk__in=[pk for pk, _ in live])
+        .order_by("pk")
+    )
+    now = timezone.now()
+    ended = []
+    for match in matches:
+        if match.status not in Match.LIVE:  # expired meanwhile (expiry locks only the match)
+            continue
+        match.need, match.offer = needs[match.need_id], offers[match.offer_id]
+        match.status = S.CANCELLED
+        match.decline_reason = BLOCK_ENDED_REASON
+        match.ended_by = None
+        match.ended_at = now
+        match.save(update_fields=["status", "decline_reason", "ended_by", "ended_at", "updated_at"])
+        _need_follows(need=match.need)
+        _audit(
+            actor=blocker,
+            verb="match.cancelled",
+            match=match,
+            by="citizen" if match.need.owner_id == blocker.pk else "helper",
+            because="block",
+        )
+        ended.append(match)
+    if blocked.is_active:
+        _tell_match_ended(email=blocked.email, count=len(ended))
+    return ended
+
+
+def _tell_match_ended(*, email: str, count: int) -> None:
+    """After commit, the neutral email any ended match sends (one per match, as suspension
+    does), never naming why."""
+    from accounts.staff import MATCH_ENDED_BODY, MATCH_ENDED_SUBJECT, _send
+
+    for _ in range(count):
+        transaction.on_commit(
+            lambda: _send(to=email, subject=MATCH_ENDED_SUBJECT, body=MATCH_ENDED_BODY)
+        )
 
 
 @transaction.atomic

@@ -38,7 +38,9 @@ def test_block_from_the_match_page_after_confirming(client, citizen, helper, tal
     html = client.get(url).content.decode()
     assert "<title>Block Sam – " in html and 'class="govuk-back-link"' in html
     assert "they will not see your requests or offers" in html
-    assert "Blocking does not end this match by itself." in html
+    assert "every match between you that has not finished ends now" in html
+    assert "Blocking Sam ends this match." in html
+    assert "they are told only that the match has ended" in html
     assert not Block.objects.exists()  # a GET changes nothing
     response = client.post(url)
     assert response["Location"] == reverse("account_blocks")
@@ -46,9 +48,12 @@ def test_block_from_the_match_page_after_confirming(client, citizen, helper, tal
     listing = client.get(reverse("account_blocks")).content.decode()
     assert "You have blocked Sam." in listing and "Blocked on " in listing
     assert helper.email not in listing
-    # The block takes effect as the services say: no more messages either way.
+    # The block takes effect as the services say: the match has ended, no more messages.
+    talking.refresh_from_db()
+    assert talking.status == Match.Status.CANCELLED
     refused = client.post(reverse("match_detail", args=[talking.pk]), {"body": "Hi"})
-    assert "You cannot message this person." in refused.content.decode()
+    assert "You can send messages once both of you have accepted" in refused.content.decode()
+    assert not talking.messages.filter(body="Hi").exists()
     # Blocking again says so instead of offering the button.
     again = client.get(url).content.decode()
     assert "You have already blocked Sam." in again
@@ -56,15 +61,14 @@ def test_block_from_the_match_page_after_confirming(client, citizen, helper, tal
     assert Block.objects.count() == 1
 
 
-def test_a_proposal_not_yet_agreed_can_still_be_declined(client, citizen, helper, proposed):
+def test_blocking_ends_a_proposal_not_yet_agreed(client, citizen, helper, proposed):
     client.force_login(citizen)
     html = client.get(reverse("match_block", args=[proposed.pk])).content.decode()
-    assert "It cannot be accepted" in html
-    assert reverse("match_decline", args=[proposed.pk]) in html
+    assert "Blocking Sam ends this match." in html
     client.post(reverse("match_block", args=[proposed.pk]))
     client.post(reverse("match_accept", args=[proposed.pk]))
     proposed.refresh_from_db()
-    assert proposed.status == Match.Status.PROPOSED
+    assert proposed.status == Match.Status.CANCELLED
 
 
 def test_the_helper_can_block_the_person_they_help(client, citizen, helper, talking):

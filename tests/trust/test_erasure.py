@@ -56,7 +56,8 @@ def world(client):
     )
     helper = mf.person(council=council, lon=-1.56, lat=53.81, display_name="Sam Helper")
     other = mf.person(council=council, lon=-1.54, lat=53.79, display_name="Olu Other")
-    for h in (helper, other):
+    third = mf.person(council=council, lon=-1.545, lat=53.795, display_name="Tam Third")
+    for h in (helper, other, third):
         mf.check(user=h, council=council)
 
     def own_need(title):
@@ -103,7 +104,8 @@ def world(client):
     staff_proposal = matching.match_propose_by_staff(
         staff=moderator,
         need_id=open_need.pk,
-        offer_id=mf.open_offer(helper=other, moderator=moderator, lon=-1.545, lat=53.795).pk,
+        # Another helper's: blocking `other` below ends every live match with them.
+        offer_id=mf.open_offer(helper=third, moderator=moderator, lon=-1.545, lat=53.795).pk,
         explanation="1–2 km away · speaks Welsh",
     )
     draft = mf.need(owner=person, lon=HOME[0], lat=HOME[1], submit=False, title="Draft")
