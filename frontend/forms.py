@@ -280,11 +280,57 @@ RADIUS_CHOICES = [
 ]
 
 
+class HintedRadioSelect(forms.RadioSelect):
+    """Radios where each choice may carry a hint of its own (GOV.UK radio item hints)."""
+
+    def __init__(self, *args, hints: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.hints = hints or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        option["hint"] = self.hints.get(str(value), "")
+        return option
+
+
+class LanguagesField(forms.CharField):
+    """Languages typed as one line separated by commas; cleans to a list of names."""
+
+    def clean(self, value) -> list[str]:
+        raw = super().clean(value) or ""
+        return [part.strip() for part in raw.split(",") if part.strip()]
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list | tuple) else value
+
+
 class OfferForm(KithForm):
+    """Every question about an offer. Recording one asks them a page at a time: `step` keeps
+    only that page's questions (`STEP_FIELDS`)."""
+
+    STEP_FIELDS = {
+        "category": ("category",),
+        "about": ("title", "description"),
+        "place": ("postcode",),
+        "distance": ("radius_m",),
+        "capacity": ("capacity",),
+        "languages": ("languages",),
+        "food": ("dietary_capabilities",),
+    }
+
     category = forms.ChoiceField(
-        label="What can you help with?",
-        widget=forms.RadioSelect,
+        label="What kind of help can you offer?",
+        help_text="Some kinds of help need the council to check your ID, or do a DBS check, "
+        "before people can see your offer.",
+        widget=HintedRadioSelect,
         error_messages={"required": "Choose what you can help with."},
+    )
+    title = forms.CharField(
+        label="Sum up your offer in a few words (optional)",
+        help_text="For example, a chat over a cup of tea.",
+        max_length=80,
+        required=False,
+        error_messages={"max_length": "Keep it to 80 characters or fewer."},
     )
     description = forms.CharField(
         label="Tell people about the help you can give",
@@ -292,7 +338,10 @@ class OfferForm(KithForm):
         "include your phone number or email address.",
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": "Tell people about the help you can give."},
+        error_messages={
+            "required": "Tell people about the help you can give.",
+            "max_length": "Keep it to 2,000 characters or fewer.",
+        },
     )
     radius_m = forms.ChoiceField(
         label="How far can you travel?",
@@ -318,16 +367,29 @@ class OfferForm(KithForm):
         help_text="Usually your home postcode. Other people only see roughly where this is.",
         error_messages={"required": "Enter the postcode you will help from."},
     )
+    languages = LanguagesField(
+        label="Which languages can you help in? (optional)",
+        help_text="Separate them with commas, for example English, Polish.",
+        max_length=200,
+        required=False,
+        error_messages={"max_length": "Keep it to 200 characters or fewer."},
+    )
     dietary_capabilities = forms.MultipleChoiceField(
-        label="If you cook, which of these can you cook? (optional)",
+        label="Which of these can you cook? (optional)",
+        help_text="Choose all that apply. People who need food like this can be matched with you.",
         choices=DietaryTag.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
 
-    def __init__(self, *args, categories=(), **kwargs):
+    def __init__(self, *args, step: str | None = None, categories=(), hints=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [(str(c.pk), c.name) for c in categories]
+        if step is not None:
+            for name in set(self.fields) - set(self.STEP_FIELDS[step]):
+                del self.fields[name]
+        if "category" in self.fields:
+            self.fields["category"].choices = [(str(c.pk), c.name) for c in categories]
+            self.fields["category"].widget.hints = hints or {}
 
 
 # --- Matches ---------------------------------------------------------------------------------

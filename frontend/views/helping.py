@@ -1,9 +1,8 @@
-"""A helper's pages: their offers and weekly availability, needs near them (ranked, with a map
-as an extra), offering to help, pausing while away and alert preferences."""
+"""A helper's pages: recording an offer one question per page (kept in the session until
+check-your-answers), their offers and weekly availability, needs near them (ranked, with a
+map as an extra), offering to help, pausing while away and alert preferences."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from django.contrib import messages
 from django.http import Http404
@@ -11,16 +10,28 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from accounts.errors import ApplicationError, NotFound
+from accounts.models import VerificationLevel
+from accounts.selectors import helper_verification_level
 from marketplace import selectors as market
 from marketplace import services as market_services
-from marketplace.models import Need, Offer
+from marketplace.models import Category, Need, Offer
 from marketplace.places import distance_band
 from matching import selectors as matching
 from matching import services as matching_services
 from matching.models import Match
 
-from ..forms import AlertPreferencesForm, OfferChangeForm, OfferForm, SlotFormSet, slot_rows
+from ..forms import RADIUS_CHOICES, AlertPreferencesForm, OfferChangeForm, OfferForm
 from .common import call_service, home_required, not_found_as_404, posted_version
+from .wizard import (
+    Wizard,
+    chosen_category,
+    dietary_text,
+    enabled_categories,
+    listing_slot_rows,
+    slot_formset_saved,
+    slot_tuples,
+    slots_text,
+)
 
 OFFER_ERRORS = {
     "required": "description",
@@ -56,79 +67,257 @@ def helping(request):
     return render(request, "frontend/helping/home.html", {"offers": offers, "matches": matches})
 
 
+# --- Recording an offer, one question per page --------------------------------------------------
+OFFER_STEPS = ["category", "about", "place", "distance", "times", "capacity", "languages", "food"]
+OFFER_STEP_TITLES = {
+    "category": "What kind of help can you offer?",
+    "about": "About your offer",
+    "place": "Where will you help from?",
+    "distance": "How far can you travel?",
+    "times": "When are you free each week?",
+    "capacity": "How many people could you help at the same time?",
+    "languages": "Which languages can you help in?",
+    "food": "Which of these can you cook?",
+}
+# Which page to send the helper back to for each refusal code of offer_create.
+OFFER_STEP_FOR_CODE = {
+    "category_off": "category",
+    "required": "about",
+    "too_long": "about",
+    "contact_details": "about",
+    "postcode_missing": "place",
+    "postcode_invalid": "place",
+    "postcode_unknown": "place",
+    "not_available": "place",
+    "location_missing": "place",
+    "radius": "distance",
+    "radius_too_far": "distance",
+    "slots_too_many": "times",
+    "slot_weekday": "times",
+    "slot_end_before_start": "times",
+    "slot_overlap": "times",
+    "capacity": "capacity",
+    "language": "languages",
+    "languages": "languages",
+    "dietary": "food",
+}
+
+
+def _offer_steps(draft: dict) -> list[str]:
+    # What food a helper can cook is asked only for meals.
+    return [s for s in OFFER_STEPS if s != "food" or draft.get("meal")]
+
+
+OFFER_FLOW = Wizard(
+    session_key="offer_draft",
+    step_view="offer_new_step",
+    check_view="offer_new_check",
+    exit_view="helping",
+    steps_for=_offer_steps,
+    answer_keys={
+        "category": "category",
+        "about": "description",
+        "place": "postcode",
+        "distance": "radius_m",
+        "times": "slots",
+        "capacity": "capacity",
+        "languages": "languages",
+        "food": "dietary_capabilities",
+    },
+    required=tuple(OFFER_STEPS),
+    reflow=frozenset({"category"}),
+)
+
+
+def _category_hints(categories: list[Category], level: int) -> dict[str, str]:
+    """Each kind of help with the checks it needs that the helper does not hold yet."""
+    hints = {}
+    for c in categories:
+        extra = ""
+        if c.required_level > level:
+            extra = (
+                "Regulated activity: needs an ID check and an enhanced DBS check."
+                if c.required_level >= VerificationLevel.ENHANCED_DBS_BARRED
+                else "Needs an ID check."
+            )
+        hints[str(c.pk)] = " ".join(t for t in (c.description, extra) if t)
+    return hints
+
+
+def _checks_needed(category: Category | None, level: int) -> str:
+    """What the council must check before people can see an offer of `category`, said in
+    full, or "" when the helper already holds those checks."""
+    if category is None or category.required_level <= level:
+        return ""
+    if category.required_level >= VerificationLevel.ENHANCED_DBS_BARRED:
+        why = (
+            f"{category.name} is regulated activity, so before people can see your offer"
+            if category.is_regulated_activity
+            else "Before people can see your offer"
+        )
+        return (
+            f"{why} the council needs to check your ID and do an enhanced DBS check, "
+            "including the list of people barred from working with adults. Council staff will "
+            "contact you to arrange this."
+        )
+    return (
+        "Before people can see your offer, the council needs to check your ID. Council staff "
+        "will contact you to arrange this."
+    )
+
+
 @home_required
 def offer_new(request):
-    categories = [c for c, enabled in market.categories_for(user=request.user) if enabled]
-    form = OfferForm(
-        request.POST if request.method == "POST" else None,
-        categories=categories,
-        initial={"postcode": request.user.home_postcode, "capacity": 1, "radius_m": "2000"},
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        category = next(c for c in categories if str(c.pk) == data["category"])
-        offer = call_service(
-            form,
-            lambda: market_services.offer_create(
-                helper=request.user,
-                category=category,
-                description=data["description"],
-                radius_m=int(data["radius_m"]),
-                capacity=data["capacity"],
-                postcode=data["postcode"],
-                languages=request.user.preferred_languages,
-                dietary_capabilities=data["dietary_capabilities"] if category.is_meal else [],
-            ),
-            field_for=OFFER_ERRORS,
+    """Start recording an offer: forget any half-finished one and ask the first question."""
+    return OFFER_FLOW.start(request)
+
+
+@home_required
+def offer_new_step(request, step: str):
+    draft = OFFER_FLOW.draft(request)
+    if step not in OFFER_STEPS:
+        raise Http404("No such step.")
+    if step not in _offer_steps(draft):
+        return redirect("offer_new_check")
+    post = request.POST if request.method == "POST" else None
+    context = {
+        "step": step,
+        "page_title": OFFER_STEP_TITLES[step],
+        "back_url": OFFER_FLOW.back_url(request, step, draft),
+        "caption": "Offer help",
+    }
+    if step == "times":
+        context["times_intro"] = (
+            "Give a day and times for each time you are free. Leave the rows empty if any time "
+            "suits you."
         )
-        if offer:
-            messages.success(request, "Your offer has been saved. Now tell us when you are free.")
-            return redirect("offer_availability", offer_id=offer.pk)
-    return render(request, "frontend/helping/offer_new.html", {"form": form})
+        return OFFER_FLOW.times_page(request, step, draft, context)
+
+    categories = enabled_categories(request.user)
+    user = request.user
+    form = OfferForm(
+        post,
+        step=step,
+        categories=categories,
+        hints=_category_hints(categories, helper_verification_level(user=user))
+        if step == "category"
+        else None,
+        # Where from: their home postcode unless they say otherwise; languages: their own.
+        initial={
+            "postcode": user.home_postcode,
+            "languages": user.preferred_languages,
+            "capacity": 1,
+            **draft,
+        },
+    )
+    if post is not None and form.is_valid():
+        draft.update(form.cleaned_data)
+        if step == "category":
+            category = chosen_category(draft, categories)
+            draft["meal"] = bool(category and category.is_meal)
+        return OFFER_FLOW.advance(request, step, draft)
+    context["form"] = form
+    return render(request, "frontend/helping/offer_step.html", context)
+
+
+def _offer_summary(draft: dict, category: Category | None) -> list[dict]:
+    rows = [
+        ("Kind of help", category.name if category else "Not given", "category"),
+        ("Short summary", draft.get("title") or "None", "about"),
+        ("About your offer", draft.get("description", ""), "about"),
+        ("Where you help from", draft.get("postcode", ""), "place"),
+        ("How far you can travel", dict(RADIUS_CHOICES).get(draft.get("radius_m"), ""), "distance"),
+        ("When you are free", slots_text(draft.get("slots", [])), "times"),
+        ("People at the same time", str(draft.get("capacity", "")), "capacity"),
+        ("Languages", ", ".join(draft.get("languages", [])) or "None given", "languages"),
+    ]
+    if category and category.is_meal:
+        rows.append(("Food you can cook", dietary_text(draft["dietary_capabilities"]), "food"))
+    return OFFER_FLOW.summary(rows)
+
+
+def _offer_create(user, draft: dict, category: Category | None) -> Offer:
+    if category is None:
+        raise ApplicationError(
+            "The kind of help you chose is not offered at the moment. Choose another.",
+            code="category_off",
+        )
+    return market_services.offer_create(
+        helper=user,
+        category=category,
+        title=draft.get("title", ""),
+        description=draft["description"],
+        postcode=draft["postcode"],
+        radius_m=int(draft["radius_m"]),
+        slots=slot_tuples(draft["slots"]),
+        capacity=int(draft["capacity"]),
+        languages=draft["languages"],
+        dietary_capabilities=draft.get("dietary_capabilities", []) if category.is_meal else [],
+    )
+
+
+@home_required
+def offer_new_check(request):
+    """Check your answers, then the one call that records the offer."""
+    draft = OFFER_FLOW.draft(request)
+    missing = OFFER_FLOW.first_unanswered(draft)
+    if missing:
+        return redirect("offer_new_step", step=missing)
+    category = chosen_category(draft, enabled_categories(request.user))
+    error = None
+    if request.method == "POST":
+        offer, error = OFFER_FLOW.send(
+            request,
+            lambda: _offer_create(request.user, draft, category),
+            OFFER_STEP_FOR_CODE,
+            "category",
+        )
+        if offer is not None:
+            return redirect("offer_new_done", offer_id=offer.pk)
+    return render(
+        request,
+        "frontend/helping/offer_check.html",
+        {
+            "rows": _offer_summary(draft, category),
+            "checks": _checks_needed(category, helper_verification_level(user=request.user)),
+            "error": error,
+            "has_errors": bool(error),
+            "back_url": OFFER_FLOW.check_back_url(draft),
+        },
+    )
+
+
+@home_required
+def offer_new_done(request, offer_id: int):
+    """The confirmation: what happens next to the offer just recorded."""
+    offer = _own_offer(request, offer_id)
+    return render(
+        request,
+        "frontend/helping/offer_sent.html",
+        {
+            "offer": offer,
+            "checks": _checks_needed(offer.category, helper_verification_level(user=request.user)),
+        },
+    )
 
 
 @home_required
 def offer_availability(request, offer_id: int):
     """The weekly availability editor: rows of day, start and end; no JavaScript needed."""
     offer = _own_offer(request, offer_id)
-    if request.method == "POST":
-        formset = SlotFormSet(request.POST, prefix="slots")
-        if formset.is_valid():
-            if "add_row" in request.POST:
-                rows = [
-                    {k: f.cleaned_data.get(k, "") for k in ("weekday", "start", "end")}
-                    for f in formset.forms
-                ]
-                formset = SlotFormSet(initial=rows + [{}], prefix="slots")
-            else:
-                slots = [
-                    (
-                        r["weekday"],
-                        dt.time.fromisoformat(r["start"]),
-                        dt.time.fromisoformat(r["end"]),
-                    )
-                    for r in slot_rows(formset)
-                ]
-                try:
-                    market_services.offer_update(
-                        actor=request.user,
-                        offer=offer,
-                        version=int(request.POST.get("version", 0)),
-                        data={"slots": slots},
-                    )
-                except NotFound as exc:
-                    raise Http404(exc.message) from exc
-                except ApplicationError as exc:
-                    formset._non_form_errors = formset.error_class([exc.message])
-                else:
-                    messages.success(request, "Your times have been saved.")
-                    return redirect("offer_detail", offer_id=offer.pk)
-    else:
-        rows = [
-            {"weekday": str(s.weekday), "start": f"{s.start:%H:%M}", "end": f"{s.end:%H:%M}"}
-            for s in offer.slots.all()
-        ]
-        formset = SlotFormSet(initial=rows + [{}] * max(1, 3 - len(rows)), prefix="slots")
+    formset, saved = slot_formset_saved(
+        request.POST if request.method == "POST" else None,
+        listing_slot_rows(offer),
+        lambda slots: market_services.offer_update(
+            actor=request.user,
+            offer=offer,
+            version=int(request.POST.get("version", 0)),
+            data={"slots": slots},
+        ),
+    )
+    if saved:
+        messages.success(request, "Your times have been saved.")
+        return redirect("offer_detail", offer_id=offer.pk)
     return render(
         request,
         "frontend/helping/availability.html",

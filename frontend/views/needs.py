@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 from accounts.errors import ApplicationError, NotFound
 from marketplace import selectors as market
 from marketplace import services as market_services
-from marketplace.availability import WEEKDAY_NAMES
 from marketplace.models import Category, DietaryTag, GenderPreference, Need, Urgency
 
 from ..forms import (
@@ -24,14 +23,21 @@ from ..forms import (
     NeedPlaceForm,
     NeedPreferencesForm,
     OneOffForm,
-    SlotFormSet,
     TimingForm,
     UrgencyForm,
-    slot_rows,
 )
 from .common import call_service, home_required, not_found_as_404, posted_version
+from .wizard import (
+    Wizard,
+    chosen_category,
+    dietary_text,
+    enabled_categories,
+    listing_slot_rows,
+    slot_formset_saved,
+    slot_tuples,
+    slots_text,
+)
 
-DRAFT = "need_draft"
 STEPS = ["category", "details", "timing", "times", "date", "urgency", "place", "preferences"]
 # Which step to send the person back to for each refusal code of need_create.
 STEP_FOR_CODE = {
@@ -53,14 +59,6 @@ STEP_FOR_CODE = {
     "not_available": "place",
     "location_missing": "place",
 }
-# Answers check-your-answers cannot do without, and the step that asks for each.
-REQUIRED_ANSWERS = [
-    ("category", "category"),
-    ("details", "title"),
-    ("timing", "timing"),
-    ("urgency", "urgency"),
-    ("place", "postcode"),
-]
 STEP_TITLES = {
     "category": "What kind of help do you need?",
     "details": "What do you need?",
@@ -73,83 +71,54 @@ STEP_TITLES = {
 }
 
 
-def _categories(user) -> list[Category]:
-    return [c for c, enabled in market.categories_for(user=user) if enabled]
-
-
 def _steps_for(draft: dict) -> list[str]:
     steps = list(STEPS)
     steps.remove("date" if draft.get("timing") != Need.Timing.ONE_OFF else "times")
     return steps
 
 
-def _next_url(request, step: str, draft: dict) -> str:
-    if request.GET.get("change") and step != "timing":
-        return reverse("need_new_check")
-    steps = _steps_for(draft)
-    index = steps.index(step)
-    if index + 1 < len(steps):
-        return reverse("need_new_step", args=[steps[index + 1]])
-    return reverse("need_new_check")
-
-
-def _back_url(step: str, draft: dict) -> str:
-    steps = _steps_for(draft)
-    index = steps.index(step) if step in steps else 0
-    if index == 0:
-        return reverse("needs_mine")
-    return reverse("need_new_step", args=[steps[index - 1]])
-
-
-def _category_from(draft: dict, categories: list[Category]) -> Category | None:
-    wanted = str(draft.get("category", ""))
-    return next((c for c in categories if str(c.pk) == wanted), None)
+FLOW = Wizard(
+    session_key="need_draft",
+    step_view="need_new_step",
+    check_view="need_new_check",
+    exit_view="needs_mine",
+    steps_for=_steps_for,
+    answer_keys={
+        "category": "category",
+        "details": "title",
+        "timing": "timing",
+        "times": "slots",
+        "date": "starts_at",
+        "urgency": "urgency",
+        "place": "postcode",
+        "preferences": "helper_gender_preference",
+    },
+    # Answers check-your-answers cannot do without.
+    required=("category", "details", "timing", "urgency", "place"),
+    reflow=frozenset({"timing"}),
+)
 
 
 @home_required
 def need_new(request):
     """Start recording a need: forget any half-finished one and ask the first question."""
-    request.session[DRAFT] = {}
-    return redirect("need_new_step", step="category")
-
-
-def _slot_formset(request, draft):
-    if request.method == "POST":
-        formset = SlotFormSet(request.POST, prefix="slots")
-        if "add_row" in request.POST and formset.is_valid():
-            rows = [
-                {k: f.cleaned_data.get(k, "") for k in ("weekday", "start", "end")}
-                for f in formset.forms
-            ]
-            return SlotFormSet(initial=rows + [{}], prefix="slots"), True
-        return formset, False
-    rows = [
-        {"weekday": str(r["weekday"]), "start": r["start"], "end": r["end"]}
-        for r in draft.get("slots", [])
-    ]
-    return SlotFormSet(initial=rows + [{}] * max(1, 3 - len(rows)), prefix="slots"), False
+    return FLOW.start(request)
 
 
 @home_required
 def need_new_step(request, step: str):
-    draft = dict(request.session.get(DRAFT, {}))
+    draft = FLOW.draft(request)
     if step not in STEPS:
         raise Http404("No such step.")
-    categories = _categories(request.user)
+    categories = enabled_categories(request.user)
     post = request.POST if request.method == "POST" else None
     context = {
         "step": step,
         "page_title": STEP_TITLES[step],
-        "back_url": _back_url(step, draft),
+        "back_url": FLOW.back_url(request, step, draft),
     }
     if step == "times":
-        formset, adding = _slot_formset(request, draft)
-        if post is not None and not adding and formset.is_valid():
-            draft["slots"] = slot_rows(formset)
-            request.session[DRAFT] = draft
-            return redirect(_next_url(request, step, draft))
-        context.update(formset=formset, has_errors=formset.total_error_count() > 0)
-        return render(request, "frontend/needs/step_times.html", context)
+        return FLOW.times_page(request, step, draft, context)
 
     if step == "category":
         form = CategoryForm(post, categories=categories, initial=draft)
@@ -166,7 +135,7 @@ def need_new_step(request, step: str):
             post, initial={"postcode": draft.get("postcode") or request.user.home_postcode}
         )
     else:
-        category = _category_from(draft, categories)
+        category = chosen_category(draft, categories)
         form = NeedPreferencesForm(post, is_meal=bool(category and category.is_meal), initial=draft)
 
     if post is not None and form.is_valid():
@@ -180,14 +149,13 @@ def need_new_step(request, step: str):
             draft["date_fields"] = {k: data[k] for k in ("day", "month", "year", "start", "end")}
         else:
             draft.update(data)
-        request.session[DRAFT] = draft
-        return redirect(_next_url(request, step, draft))
+        return FLOW.advance(request, step, draft)
     context["form"] = form
     return render(request, f"frontend/needs/step_{step}.html", context)
 
 
 def _summary(draft: dict, categories: list[Category]) -> list[dict]:
-    category = _category_from(draft, categories)
+    category = chosen_category(draft, categories)
     rows = [
         ("Kind of help", category.name if category else "Not given", "category"),
         ("What you need", draft.get("title", ""), "details"),
@@ -206,12 +174,7 @@ def _summary(draft: dict, categories: list[Category]) -> list[dict]:
             when = f"{starts:%A %-d %B %Y}, {starts:%H:%M} to {ends:%H:%M}"
         rows.append(("When", when, "date"))
     else:
-        slots = draft.get("slots", [])
-        when = (
-            "; ".join(f"{WEEKDAY_NAMES[s['weekday']]} {s['start']} to {s['end']}" for s in slots)
-            or "Any time"
-        )
-        rows.append(("Times each week", when, "times"))
+        rows.append(("Times each week", slots_text(draft.get("slots", [])), "times"))
     rows += [
         ("How soon", dict(Urgency.choices).get(draft.get("urgency", ""), "Not given"), "urgency"),
         ("Postcode", draft.get("postcode", ""), "place"),
@@ -222,68 +185,49 @@ def _summary(draft: dict, categories: list[Category]) -> list[dict]:
         ),
     ]
     if category and category.is_meal:
-        tags = dict(DietaryTag.choices)
-        diet = ", ".join(tags[t] for t in draft.get("dietary_requirements", [])) or "None"
-        rows.append(("Food", diet, "preferences"))
-    return [
-        {
-            "key": key,
-            "value": value,
-            "href": reverse("need_new_step", args=[step]) + "?change=1",
-            "step": step,
-        }
-        for key, value, step in rows
-    ]
+        rows.append(("Food", dietary_text(draft.get("dietary_requirements", [])), "preferences"))
+    return FLOW.summary(rows)
+
+
+def _need_create(user, draft: dict, categories: list[Category]) -> Need:
+    category = chosen_category(draft, categories)
+    if category is None:
+        raise ApplicationError("Choose the kind of help you need.", code="category_off")
+    one_off = draft.get("timing") == Need.Timing.ONE_OFF
+    return market_services.need_create(
+        owner=user,
+        category=category,
+        title=draft["title"],
+        description=draft["description"],
+        postcode=draft["postcode"],
+        timing=draft["timing"],
+        starts_at=dt.datetime.fromisoformat(draft["starts_at"])
+        if one_off and draft.get("starts_at")
+        else None,
+        ends_at=dt.datetime.fromisoformat(draft["ends_at"])
+        if one_off and draft.get("ends_at")
+        else None,
+        slots=[] if one_off else slot_tuples(draft.get("slots", [])),
+        urgency=draft["urgency"],
+        helper_gender_preference=draft.get("helper_gender_preference", ""),
+        dietary_requirements=draft.get("dietary_requirements", []),
+        languages=user.preferred_languages,
+    )
 
 
 @home_required
 def need_new_check(request):
-    draft = dict(request.session.get(DRAFT, {}))
-    categories = _categories(request.user)
-    for step, key in REQUIRED_ANSWERS:
-        if not draft.get(key):
-            return redirect("need_new_step", step=step)
+    draft = FLOW.draft(request)
+    categories = enabled_categories(request.user)
+    missing = FLOW.first_unanswered(draft)
+    if missing:
+        return redirect("need_new_step", step=missing)
     error = None
     if request.method == "POST":
-        category = _category_from(draft, categories)
-        try:
-            if category is None:
-                raise ApplicationError("Choose the kind of help you need.", code="category_off")
-            need = market_services.need_create(
-                owner=request.user,
-                category=category,
-                title=draft["title"],
-                description=draft["description"],
-                postcode=draft["postcode"],
-                timing=draft["timing"],
-                starts_at=dt.datetime.fromisoformat(draft["starts_at"])
-                if draft.get("timing") == Need.Timing.ONE_OFF and draft.get("starts_at")
-                else None,
-                ends_at=dt.datetime.fromisoformat(draft["ends_at"])
-                if draft.get("timing") == Need.Timing.ONE_OFF and draft.get("ends_at")
-                else None,
-                slots=[
-                    (
-                        s["weekday"],
-                        dt.time.fromisoformat(s["start"]),
-                        dt.time.fromisoformat(s["end"]),
-                    )
-                    for s in draft.get("slots", [])
-                ]
-                if draft.get("timing") != Need.Timing.ONE_OFF
-                else [],
-                urgency=draft["urgency"],
-                helper_gender_preference=draft.get("helper_gender_preference", ""),
-                dietary_requirements=draft.get("dietary_requirements", []),
-                languages=request.user.preferred_languages,
-            )
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except ApplicationError as exc:
-            step = STEP_FOR_CODE.get(exc.code, "details")
-            error = {"message": exc.message, "href": reverse("need_new_step", args=[step])}
-        else:
-            request.session.pop(DRAFT, None)
+        need, error = FLOW.send(
+            request, lambda: _need_create(request.user, draft, categories), STEP_FOR_CODE, "details"
+        )
+        if need is not None:
             if need.status == Need.Status.OPEN:
                 messages.success(request, "Your request is now open. We have suggested helpers.")
             else:
@@ -300,7 +244,7 @@ def need_new_check(request):
             "rows": _summary(draft, categories),
             "error": error,
             "has_errors": bool(error),
-            "back_url": reverse("need_new_step", args=["preferences"]),
+            "back_url": FLOW.check_back_url(draft),
         },
     )
 
@@ -512,39 +456,12 @@ def need_change(request, need_id: int, part: str):
         )
 
     if part == "times":
-        if post is not None:
-            formset = SlotFormSet(post, prefix="slots")
-            adding = "add_row" in post
-            if formset.is_valid() and adding:
-                rows = [
-                    {k: f.cleaned_data.get(k, "") for k in ("weekday", "start", "end")}
-                    for f in formset.forms
-                ]
-                formset = SlotFormSet(initial=rows + [{}], prefix="slots")
-            elif formset.is_valid():
-                slots = [
-                    (
-                        r["weekday"],
-                        dt.time.fromisoformat(r["start"]),
-                        dt.time.fromisoformat(r["end"]),
-                    )
-                    for r in slot_rows(formset)
-                ]
-                try:
-                    changed = save({"slots": slots})
-                except NotFound as exc:
-                    raise Http404(exc.message) from exc
-                except ApplicationError as exc:
-                    formset._non_form_errors = formset.error_class([exc.message])
-                else:
-                    messages.success(request, _changed_message(changed, was))
-                    return redirect("need_detail", need_id=need.pk)
-        else:
-            rows = [
-                {"weekday": str(s.weekday), "start": f"{s.start:%H:%M}", "end": f"{s.end:%H:%M}"}
-                for s in need.slots.all()
-            ]
-            formset = SlotFormSet(initial=rows + [{}] * max(1, 3 - len(rows)), prefix="slots")
+        formset, changed = slot_formset_saved(
+            post, listing_slot_rows(need), lambda slots: save({"slots": slots})
+        )
+        if changed:
+            messages.success(request, _changed_message(changed, was))
+            return redirect("need_detail", need_id=need.pk)
         context.update(
             formset=formset,
             has_errors=formset.total_error_count() > 0 or bool(formset.non_form_errors()),

@@ -179,12 +179,21 @@ def test_citizen_and_helper_journey(live_server, new_context, pages, area):
     h = helper_page
     sign_up(h, pages, base, "sam@example.org", "helper")
     onboard(h, pages, role="I can help", postcode="LS2 2BB", name="Sam", who="helper")
-    h.get_by_role("heading", name="Offer to help").wait_for()
-    pages.check(h, "offer form")
+    # One question per page, then check your answers (tests/browser/test_offer_flow.py
+    # goes through every page's errors and Change links).
+    h.get_by_role("heading", name="What kind of help can you offer?").wait_for()
+    pages.check(h, "offer category")
     h.get_by_label("Befriending and check-in chats").check()
+    h.get_by_role("button", name="Continue").click()
+    pages.check(h, "offer about")
     h.get_by_label("Tell people about the help you can give").fill(
         "Retired teacher, happy to chat and listen."
     )
+    h.get_by_role("button", name="Continue").click()
+    pages.check(h, "offer where from")
+    assert h.get_by_label("Where will you help from?").input_value() == "LS2 2BB"
+    h.get_by_role("button", name="Continue").click()
+    pages.check(h, "offer how far")
     h.get_by_label("Up to 5 km").check()
     h.get_by_role("button", name="Continue").click()
     h.get_by_role("heading", name="When are you free each week?").wait_for()
@@ -192,7 +201,18 @@ def test_citizen_and_helper_journey(live_server, new_context, pages, area):
     add_time(h, 1, "Tuesday", "13:00", "17:00")
     h.get_by_role("button", name="Add another time").click()  # works without JavaScript too
     add_time(h, 4, "Thursday", "10:00", "12:00")
-    h.get_by_role("button", name="Save times").click()
+    h.get_by_role("button", name="Continue").click()
+    pages.check(h, "offer how many people")
+    h.get_by_role("button", name="Continue").click()
+    pages.check(h, "offer languages")
+    h.get_by_role("button", name="Continue").click()
+    h.get_by_role("heading", name="Check your answers").wait_for()
+    pages.check(h, "offer check your answers")
+    assert not Offer.objects.filter(helper__email="sam@example.org").exists()
+    h.get_by_role("button", name="Send offer").click()
+    h.get_by_role("heading", name="Offer sent").wait_for()
+    pages.check(h, "offer sent")
+    h.get_by_role("link", name="See your offer").click()
     pages.check(h, "offer page waiting for review")
     helper = User.objects.get(email="sam@example.org")
     offer = Offer.objects.get(helper=helper)

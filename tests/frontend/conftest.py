@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import HelperCheck, StaffMembership
@@ -75,15 +76,20 @@ def open_need(*, owner, category, moderator, title="A weekly chat", **kwargs):
     return moderation_approve(actor=moderator, kind="need", listing_id=need.pk)
 
 
+def check_id(*, helper, moderator):
+    """Council staff record that they have checked the helper's ID (valid for a year)."""
+    return helper_check_record(
+        actor=moderator,
+        helper_id=helper.pk,
+        kind=HelperCheck.Kind.ID,
+        issued_on=timezone.localdate() - dt.timedelta(days=30),
+        expires_on=timezone.localdate() + dt.timedelta(days=365),
+    )
+
+
 def open_offer(*, helper, category, moderator, **kwargs):
     if category.required_level:
-        helper_check_record(
-            actor=moderator,
-            helper_id=helper.pk,
-            kind=HelperCheck.Kind.ID,
-            issued_on=timezone.localdate() - dt.timedelta(days=30),
-            expires_on=timezone.localdate() + dt.timedelta(days=365),
-        )
+        check_id(helper=helper, moderator=moderator)
     kwargs.setdefault("radius_m", 5000)
     offer = offer_create(
         helper=helper,
@@ -92,3 +98,32 @@ def open_offer(*, helper, category, moderator, **kwargs):
         **kwargs,
     )
     return moderation_approve(actor=moderator, kind="offer", listing_id=offer.pk)
+
+
+def offer_step(client, step: str, data: dict, *, change: bool = False) -> str:
+    """Answer one question page of recording an offer; returns where it sends the helper."""
+    url = reverse("offer_new_step", args=[step]) + ("?change=1" if change else "")
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return response["Location"]
+
+
+NO_TIMES = {"slots-TOTAL_FORMS": "1", "slots-INITIAL_FORMS": "0"}
+
+
+def answer_offer_questions(client, category, **answers) -> None:
+    """Every question page of recording an offer, in order, up to "Check your answers"."""
+    client.get(reverse("offer_new"))
+    pages = [
+        ("category", {"category": category.pk}),
+        ("about", {"title": "", "description": "Happy to chat over a cup of tea."}),
+        ("place", {"postcode": "LS2 2BB"}),
+        ("distance", {"radius_m": "2000"}),
+        ("times", NO_TIMES),
+        ("capacity", {"capacity": "1"}),
+        ("languages", {"languages": ""}),
+    ]
+    if category.is_meal:
+        pages.append(("food", {}))
+    for step, data in pages:
+        offer_step(client, step, answers.get(step, data))

@@ -12,27 +12,27 @@ from django.urls import reverse
 from marketplace.models import Offer
 from matching.models import AlertPreference, Match
 from matching.services import match_request
-from tests.frontend.conftest import make_resident, open_need, open_offer
+from tests.frontend.conftest import (
+    answer_offer_questions,
+    make_resident,
+    open_need,
+    open_offer,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def test_offer_then_weekly_times(client, helper, befriending):
     client.force_login(helper)
-    response = client.post(
-        reverse("offer_new"),
-        {
-            "category": befriending.pk,
-            "description": "Happy to chat.",
-            "radius_m": "2000",
-            "capacity": "2",
-            "postcode": "LS2 2BB",
-        },
+    answer_offer_questions(
+        client, befriending, distance={"radius_m": "2000"}, capacity={"capacity": "2"}
     )
+    response = client.post(reverse("offer_new_check"))
     offer = Offer.objects.get()
-    assert response["Location"] == reverse("offer_availability", args=[offer.pk])
+    assert response["Location"] == reverse("offer_new_done", args=[offer.pk])
     assert offer.radius_m == 2000 and offer.capacity == 2
     assert offer.status == Offer.Status.PENDING_REVIEW
+    assert not offer.slots.exists()  # "any time" until the helper gives times
 
     rows = {
         "version": offer.version,
@@ -58,22 +58,6 @@ def test_offer_then_weekly_times(client, helper, befriending):
         (0, "09:00"),
         (4, "11:00"),
     ]
-
-
-def test_offer_form_errors_name_the_field(client, helper, befriending):
-    client.force_login(helper)
-    html = client.post(
-        reverse("offer_new"),
-        {
-            "category": befriending.pk,
-            "description": "",
-            "radius_m": "2000",
-            "capacity": "0",
-            "postcode": "LS2 2BB",
-        },
-    ).content.decode()
-    assert 'href="#id_description"' in html and 'href="#id_capacity"' in html
-    assert not Offer.objects.exists()
 
 
 def test_needs_near_me_ranks_needs_and_shows_only_approximate_places(

@@ -102,7 +102,7 @@ def test_refusal_on_send_links_to_the_question_and_saves_nothing(client, citizen
     html = client.post(reverse("need_new_check")).content.decode()
     assert "<title>Error: Check your answers – Kith</title>" in html
     assert "Please take out phone numbers" in html
-    assert f'href="{reverse("need_new_step", args=["details"])}"' in html
+    assert f'href="{reverse("need_new_step", args=["details"])}?change=1"' in html
     assert not Need.objects.exists()
 
 

@@ -292,6 +292,12 @@ CLASSIFICATION: dict[str, Access] = {
     "helping/needs-near-me/": Access(LOGIN),
     "helping/needs/<int:need_id>/": Access(LOGIN),
     "offers/new/": Access(LOGIN),
+    "offers/new/check/": Access(LOGIN),
+    "offers/new/<slug:step>/": Access(LOGIN),
+    # The confirmation after recording an offer: its helper only; nobody else learns it exists.
+    "offers/<int:offer_id>/sent/": Access(
+        LOGIN, {**dict.fromkeys(ROLES, 404), "helper": 200}, obj="offer"
+    ),
     "offers/<int:offer_id>/": Access(LOGIN),
     "offers/<int:offer_id>/times/": Access(LOGIN),
     "offers/<int:offer_id>/pause/": Access(LOGIN),
