@@ -134,12 +134,12 @@ def _category_hints(categories: list[Category], level: int) -> dict[str, str]:
     hints = {}
     for c in categories:
         extra = ""
-        if c.required_level > level:
-            extra = (
-                "Regulated activity: needs an ID check and an enhanced DBS check."
-                if c.required_level >= VerificationLevel.ENHANCED_DBS_BARRED
-                else "Needs an ID check."
-            )
+        if c.required_level >= VerificationLevel.ENHANCED_DBS_BARRED > level:
+            extra = "Needs an ID check and an enhanced DBS check."
+            if c.is_regulated_activity:
+                extra = "Regulated activity: needs an ID check and an enhanced DBS check."
+        elif c.required_level > level:
+            extra = "Needs an ID check."
         hints[str(c.pk)] = " ".join(t for t in (c.description, extra) if t)
     return hints
 
@@ -232,7 +232,9 @@ def _offer_summary(draft: dict, category: Category | None) -> list[dict]:
         ("Languages", ", ".join(draft.get("languages", [])) or "None given", "languages"),
     ]
     if category and category.is_meal:
-        rows.append(("Food you can cook", dietary_text(draft["dietary_capabilities"]), "food"))
+        rows.append(
+            ("Food you can cook", dietary_text(draft.get("dietary_capabilities", [])), "food")
+        )
     return OFFER_FLOW.summary(rows)
 
 
