@@ -2,9 +2,9 @@
 
 Starts gunicorn (production settings, plain HTTP on loopback, Redis cache) against the
 database in DATABASE_URL (else .env, else the quick-start database), loads the demo data when
-it is missing, and drives it with wrk (C, one event-loop thread, so the load generator takes
-little of the CPU it shares with gunicorn and PostgreSQL): C concurrent connections, closed
-loop, each request a new connection (gunicorn's sync workers close after each response).
+it is missing, puts nginx in front of it as a deployment does (deploy/nginx.conf), and drives
+that with wrk (C, one event-loop thread, so the load generator takes little of the CPU it
+shares with gunicorn and PostgreSQL): C concurrent keep-alive connections, closed loop.
 
 The requests are spread over up to 50 demo people, each with their own API token or signed-in
 session and their own open need, as many people using Kith at once would be.
@@ -42,7 +42,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PORT = int(os.environ.get("BENCH_LOAD_PORT", "8097"))
+PORT = int(os.environ.get("BENCH_LOAD_PORT", "8097"))  # gunicorn
+PROXY_PORT = PORT - 1  # nginx, in front of it as in a deployment
 LUA = ROOT / "benchmarks" / "wrk_report.lua"
 RANKING_P99_LIMIT_MS = 250
 PEOPLE = 50
@@ -153,7 +154,7 @@ def _check_all_answer_200(requests: list[tuple[str, list[str]]]) -> None:
     """wrk counts only 4xx/5xx as errors: make sure every request is a 200 (not, say, a
     redirect to the sign-in page) before and after a run."""
     for path, headers in requests:
-        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        conn = http.client.HTTPConnection("127.0.0.1", PROXY_PORT, timeout=30)
         conn.request("GET", path, headers=dict(h.split(": ", 1) for h in headers))
         response = conn.getresponse()
         response.read()
@@ -169,8 +170,8 @@ def _wrk(requests, *, concurrency: int, seconds: float, think_ms: int = 0) -> di
     try:
         out = subprocess.run(  # noqa: S603 – fixed arguments
             [shutil.which("wrk") or "wrk", "-t1", f"-c{concurrency}", f"-d{seconds:g}s",
-             "--timeout", "30s", "-s", str(LUA), f"http://127.0.0.1:{PORT}", "--", listing.name,
-             str(think_ms)],
+             "--timeout", "30s", "-s", str(LUA), f"http://127.0.0.1:{PROXY_PORT}", "--",
+             listing.name, str(think_ms)],
             check=True, capture_output=True, text=True,
         )  # fmt: skip
     finally:
@@ -202,6 +203,46 @@ def _wait_healthy(timeout: float = 60) -> None:
             pass
         time.sleep(0.3)
     raise SystemExit("gunicorn did not become healthy")
+
+
+_NGINX_CONF = """
+worker_processes 1;
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    upstream kith {{ server 127.0.0.1:{port}; }}
+    server {{
+        listen 127.0.0.1:{proxy_port} backlog=4096;
+        location / {{
+            proxy_pass http://kith;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+        }}
+    }}
+}}
+"""
+
+
+def _start_nginx(tmp: Path) -> subprocess.Popen:
+    """nginx in front of gunicorn, as deploy/nginx.conf puts it in a deployment: it reads each
+    request whole before handing it to a sync worker and holds the idle connections of people
+    between requests, which a sync worker cannot do without being tied up."""
+    conf = tmp / "nginx.conf"
+    conf.write_text(_NGINX_CONF.format(tmp=tmp, port=PORT, proxy_port=PROXY_PORT))
+    proxy = subprocess.Popen(  # noqa: S603 – fixed arguments
+        [shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(conf), "-p", str(tmp)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    return proxy
 
 
 def _start_gunicorn(env: dict[str, str], workers: int) -> subprocess.Popen:
@@ -344,15 +385,21 @@ def main() -> None:
     parser.add_argument("--think", type=int, default=1000, help="pause between requests, ms")
     parser.add_argument("--soak", type=float, default=0, help="soak for this many seconds")
     opts = parser.parse_args()
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is missing: `bash scripts/kith.sh loadgen` installs it.")
+    if not shutil.which("wrk") or not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
+        raise SystemExit("wrk or nginx is missing: `bash scripts/kith.sh loadgen` installs them.")
 
     env = _server_env()
     people = _prepare(env)
-    if opts.soak:
-        results, name = run_soak(opts, env, people), "soak-http.json"
-    else:
-        results, name = run_load(opts, env, people), "load-http.json"
+    with tempfile.TemporaryDirectory(prefix="kith-nginx-") as tmp:
+        proxy = _start_nginx(Path(tmp))
+        try:
+            if opts.soak:
+                results, name = run_soak(opts, env, people), "soak-http.json"
+            else:
+                results, name = run_load(opts, env, people), "load-http.json"
+        finally:
+            proxy.terminate()
+            proxy.wait(timeout=30)
     out = ROOT / "benchmarks" / "results" / name
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"options": vars(opts), "results": results}, indent=2))

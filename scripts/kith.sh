@@ -59,7 +59,7 @@ step_browser() {
 }
 
 step_loadgen() {
-  apt_install wrk
+  apt_install wrk nginx-light
 }
 
 step_python() {
