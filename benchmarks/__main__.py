@@ -165,13 +165,27 @@ def measure(*, need_ids: list[int], iterations: int) -> dict:
             timings[name].append((time.perf_counter() - started) * 1000)
             if name == "ranking_selector":
                 found.append(n)
-    sql, params = offer_candidates_sql(need=needs[0])
+    return _summary(
+        timings, found, offer_candidates_sql(need=needs[0]), listings="offer", scanned="o"
+    )
+
+
+def _summary(timings: dict, found: list, statement: tuple, *, listings: str, scanned: str):
+    """Percentiles of each measurement, their ratio to the raw KNN's p95, and what the plan of
+    the candidate statement scans (`listings`: "offer" or "need"; `scanned`: its alias)."""
+    from django.db import connection
+
+    from matching.selectors import knn_planner
+
+    sql, params = statement
+    table = f"marketplace_{listings}"
     with knn_planner(), connection.cursor() as cursor:
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute(
-            "SELECT indexname FROM pg_indexes WHERE tablename = 'marketplace_offer' "
-            "AND indexdef ILIKE '%%USING gist%%'"
+            "SELECT indexname FROM pg_indexes WHERE tablename = %s "
+            "AND indexdef ILIKE '%%USING gist%%'",
+            [table],
         )
         gist = [row[0] for row in cursor.fetchall()]
     result = {name: _stats(ms) for name, ms in timings.items()}
@@ -179,12 +193,11 @@ def measure(*, need_ids: list[int], iterations: int) -> dict:
     for name in ("ranking_selector", "http_endpoint"):
         result[name]["ratio_to_raw_p95"] = round(result[name]["p95_ms"] / raw_p95, 2)
     result["mean_results"] = round(statistics.fmean(found), 1)
-    result["plan_offer_indexes"] = [name for name in gist if f" {name} " in plan + " "]
+    result[f"plan_{listings}_indexes"] = [name for name in gist if f" {name} " in plan + " "]
     seq = re.findall(r"Seq Scan on marketplace_(?:offer|need)\b(?!slot).*", plan)
     result["plan_listing_seq_scans"] = [line.split("(cost")[0] for line in seq]
-    result["plan_offer_scan"] = [
-        line.strip() for line in plan.splitlines() if "on marketplace_offer " in line
-    ]
+    marker = f"on {table} {scanned} " if listings == "need" else f"on {table} "
+    result[f"plan_{listings}_scan"] = [line.strip() for line in plan.splitlines() if marker in line]
     return result
 
 
@@ -259,27 +272,9 @@ def measure_offers(*, offer_ids: list[int], iterations: int) -> dict:
         iterations,
         counted="ranking_selector",
     )
-    sql, params = need_candidates_sql(offer=offers[0])
-    with knn_planner(), connection.cursor() as cursor:
-        cursor.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-        cursor.execute(
-            "SELECT indexname FROM pg_indexes WHERE tablename = 'marketplace_need' "
-            "AND indexdef ILIKE '%%USING gist%%'"
-        )
-        gist = [row[0] for row in cursor.fetchall()]
-    result = {name: _stats(ms) for name, ms in timings.items()}
-    raw_p95 = result["raw_knn_sql"]["p95_ms"]
-    for name in ("ranking_selector", "http_endpoint"):
-        result[name]["ratio_to_raw_p95"] = round(result[name]["p95_ms"] / raw_p95, 2)
-    result["mean_results"] = round(statistics.fmean(found), 1)
-    result["plan_need_indexes"] = [name for name in gist if f" {name} " in plan + " "]
-    seq = re.findall(r"Seq Scan on marketplace_(?:offer|need)\b(?!slot).*", plan)
-    result["plan_listing_seq_scans"] = [line.split("(cost")[0] for line in seq]
-    result["plan_need_scan"] = [
-        line.strip() for line in plan.splitlines() if "on marketplace_need n " in line
-    ]
-    return result
+    return _summary(
+        timings, found, need_candidates_sql(offer=offers[0]), listings="need", scanned="n"
+    )
 
 
 def run_round(*, needs: int, offers: int) -> dict:
