@@ -654,10 +654,13 @@ def offer_for_ranking(*, user: User, offer_id: int) -> Offer:
     raise NotFound()
 
 
-def matches_visible_to(*, user: User) -> QuerySet[Match]:
-    """Matches where `user` is one of the two people, or all of their council if staff."""
+def matches_visible_to(*, user: User, as_staff: bool = True) -> QuerySet[Match]:
+    """Matches where `user` is one of the two people, or all of their council if staff.
+
+    `as_staff=False` leaves the council's out: the matches any person sees, which is what
+    an endpoint for everyone gives a member of staff without two-factor authentication."""
     q = Q(need__owner_id=user.pk) | Q(offer__helper_id=user.pk)
-    council_id = staff_council_id(user)
+    council_id = staff_council_id(user) if as_staff else None
     if council_id is not None:
         q |= Q(council_id=council_id)
     return Match.objects.filter(q).select_related(

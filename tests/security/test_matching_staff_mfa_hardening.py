@@ -3,7 +3,9 @@ two-factor authentication, as on every other staff tool: without an authenticato
 get a 403 with the same message (and nothing is read, audited or changed); with one, 200.
 
 The two people of a match are not staff there, so a member of staff who is also a citizen keeps
-their own listings without an authenticator app."""
+their own listings without an authenticator app. The list of matches is for everyone: without
+an authenticator app a member of staff lists only the matches they are one of the two people
+of, as any person does; with one, all of their council's."""
 
 from __future__ import annotations
 
@@ -57,11 +59,11 @@ def world(db):
 
 
 def _reads(world) -> list[str]:
+    """Staff reads of things that are not theirs (the list of matches is for everyone)."""
     m = world["match"].pk
     return [
         f"/api/v1/needs/{world['need'].pk}/matches/",
         f"/api/v1/offers/{world['offer'].pk}/matches/",
-        "/api/v1/matches/",
         f"/api/v1/matches/{m}/",
         f"/api/v1/matches/{m}/messages/",
     ]
@@ -81,10 +83,18 @@ def test_staff_reads_without_two_factor_are_refused_with_the_staff_tools_message
     assert not AuditEvent.objects.filter(verb="messages.read_by_staff").exists()
 
 
+def test_the_list_of_matches_without_two_factor_leaves_out_the_councils(world):
+    response = client_for(world["no_mfa"]).get("/api/v1/matches/")
+    assert response.status_code == 200, response.content
+    assert response.json() == []
+
+
 def test_staff_reads_with_two_factor_succeed(world):
     client = client_for(world["mfa"])
     answers = {path: client.get(path).status_code for path in _reads(world)}
     assert set(answers.values()) == {200}, answers
+    listed = client.get("/api/v1/matches/").json()
+    assert [(m["id"], m["your_role"]) for m in listed] == [(world["match"].pk, "staff")]
     messages = client.get(f"/api/v1/matches/{world['match'].pk}/messages/").json()
     assert [m["body"] for m in messages] == ["Thursday at ten?"]
     assert AuditEvent.objects.filter(verb="messages.read_by_staff").count() == 2
@@ -146,9 +156,21 @@ def test_staff_member_who_is_one_of_the_people_keeps_their_own_match(world):
     match = services.match_request(citizen=own, need_id=need.pk, offer_id=offer.pk)
     client = client_for(own)
     assert client.get(f"/api/v1/needs/{need.pk}/matches/").status_code == 200
+    # Their own match is listed, as to any citizen; the council's other match is not.
+    listed = client.get("/api/v1/matches/")
+    assert listed.status_code == 200, listed.content
+    assert [(m["id"], m["your_role"]) for m in listed.json()] == [(match.pk, "citizen")]
+    # Another person's match is still a staff read: 403 for it and its conversation.
+    other = world["match"].pk
+    assert _refused(client.get(f"/api/v1/matches/{other}/"))
+    assert _refused(client.get(f"/api/v1/matches/{other}/messages/"))
     response = client.get(f"/api/v1/matches/{match.pk}/")
     assert response.status_code == 200
     assert response.json()["your_role"] == "citizen"
     assert client.get(f"/api/v1/matches/{match.pk}/messages/").status_code == 200
     response = client.post(f"/api/v1/matches/{match.pk}/cancel/", {}, format="json")
     assert response.status_code == 200, response.content
+    # With an authenticator app, the list holds the council's matches too, each in its role.
+    TOTP.activate(own, generate_totp_secret())
+    roles = {m["id"]: m["your_role"] for m in client_for(own).get("/api/v1/matches/").json()}
+    assert roles == {match.pk: "citizen", other: "staff"}

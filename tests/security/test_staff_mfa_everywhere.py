@@ -211,6 +211,13 @@ def world(db):
     matched_need.refresh_from_db()
     assert matched_need.status == Need.Status.MATCHED
 
+    # The member of staff's own match, as a citizen: theirs with or without two-factor.
+    own_need = make_need(council=council, owner=staff, at=point_at(600, -300))
+    own_offer = make_offer(council=council, at=point_at(700, -300))
+    own_match = matching_services.match_request(
+        citizen=staff, need_id=own_need.pk, offer_id=own_offer.pk
+    )
+
     # An open need of someone who blocked the member of staff.
     blocked_need = make_need(council=council, at=point_at(-600, 300))
     Need.objects.filter(pk=blocked_need.pk).update(title=MARKERS["blocked_need"])
@@ -230,7 +237,14 @@ def world(db):
         "slugs": ["details"],
         "council": [council.slug],
     }
-    return {"council": council, "staff": staff, "values": values, "person": person}
+    return {
+        "council": council,
+        "staff": staff,
+        "values": values,
+        "person": person,
+        "match": match,
+        "own_match": own_match,
+    }
 
 
 def _fresh(user: User) -> User:
@@ -275,6 +289,9 @@ def _as_citizen(staff: User):
 OWN_ACCOUNT = {"/api/v1/me/"}
 # A made-up token: nobody's alerts, so "not found" whoever asks.
 NOT_STAFF_OBJECTS = {"/api/v1/alerts/unsubscribe/no-such-token/"}
+# Lists for everyone that hold the person's own things: never the staff tools' 403 (staff
+# without two-factor authentication get what they would get as a citizen).
+FOR_EVERYONE = {"/api/v1/matches/", "/api/v1/needs/", "/api/v1/offers/"}
 
 
 def test_every_api_read_hides_staff_only_things_without_two_factor(world):
@@ -307,6 +324,13 @@ def test_every_api_read_hides_staff_only_things_without_two_factor(world):
         "without two-factor authentication, answer as to any citizen or refuse with the staff "
         f"tools' message: {not_as_citizen}"
     )
+    refused_lists = {p for p in FOR_EVERYONE if _is_staff_refusal(without[p])}
+    assert not refused_lists, f"lists for everyone refused without two-factor: {refused_lists}"
+    # Their own match is in their list without two-factor authentication, the council's is not.
+    listed = [m["id"] for m in json.loads(without["/api/v1/matches/"][1])]
+    assert listed == [world["own_match"].pk], listed
+    listed = {m["id"] for m in json.loads(with_mfa["/api/v1/matches/"][1])}
+    assert {world["own_match"].pk, world["match"].pk} <= listed, listed
     me = json.loads(without["/api/v1/me/"][1])
     assert me["staff_role"] == StaffMembership.Role.COUNCIL_ADMIN
 
