@@ -181,6 +181,9 @@ class HelperCheck(models.Model):
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Why staff revoked it, as they typed it. Kept here, not in the audit row (append-only and
+    # kept longer), so retention and erasure decisions reach it.
+    revoked_reason = models.TextField(blank=True, default="")
 
     class Meta:
         indexes = [models.Index(fields=["user", "expires_on"])]
@@ -293,3 +296,54 @@ class ConcernNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note {self.pk} on concern {self.concern_id}"
+
+
+class Suspension(models.Model):
+    """One suspension of a person by council staff, and its lifting.
+
+    A model rather than fields on `User`: a person can be suspended, reinstated and suspended
+    again, and each time's reason, who decided and when must stay as it was written instead
+    of being overwritten by the next. `User.suspended_at` remains the current state that every
+    check reads; a row here whose `reinstated_at` is empty is the suspension in force (at most
+    one per person).
+
+    The reason and reinstatement note are staff-typed and may hold personal data about the
+    person or others, so they live here and never in the audit log, which records only that
+    one was given and its length. They are part of the council's safeguarding record: withheld
+    from the person's own data download like safeguarding concern notes, and kept (naming the
+    person only by id) when the person is erased (docs/adr/0010-erasure-anonymises.md).
+    """
+
+    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="suspensions")
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="suspensions")
+    concern = models.ForeignKey(
+        SafeguardingConcern,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="suspensions",
+        help_text="The safeguarding concern the suspension was made from, if any.",
+    )
+    reason = models.TextField(max_length=1000)
+    suspended_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="suspensions_made"
+    )
+    suspended_at = models.DateTimeField()
+    reinstated_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="reinstatements_made"
+    )
+    reinstated_at = models.DateTimeField(null=True, blank=True)
+    reinstatement_note = models.TextField(max_length=1000, blank=True, default="")
+
+    class Meta:
+        ordering = ["-suspended_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(reinstated_at__isnull=True),
+                name="suspension_one_in_force",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Suspension {self.pk} of person {self.person_id}"

@@ -34,6 +34,7 @@ from .models import (
     HelperCheck,
     SafeguardingConcern,
     StaffMembership,
+    Suspension,
     User,
     VerificationLevel,
 )
@@ -74,6 +75,15 @@ def _person_of(*, council: Council, person_id, lock: bool = False) -> User:
     if person is None:
         raise NotFound(NOT_FOUND_MESSAGE)
     return person
+
+
+# Staff-typed reasons and notes are kept on their record (the check, the suspension) up to this
+# length; audit rows, append-only and kept longer, say only that one was given and how long.
+REASON_MAX_LENGTH = 1000
+
+
+def _reason_data(text: str, *, key: str = "reason") -> dict:
+    return {f"{key}_given": bool(text), f"{key}_length": len(text)}
 
 
 # --- Helper checks ---------------------------------------------------------------------------
@@ -171,12 +181,14 @@ def helper_check_revoke(*, actor: User, check_id: int, reason: str) -> HelperChe
     if check is None:
         raise NotFound(NOT_FOUND_MESSAGE)
     check.revoked_at = timezone.now()
-    check.save(update_fields=["revoked_at"])
+    check.revoked_reason = reason[:REASON_MAX_LENGTH]
+    check.save(update_fields=["revoked_at", "revoked_reason"])
+    # The reason stays on the check (erasure and retention reach it), not in the audit row.
     audit_record(
         actor=actor,
         verb="helper_check.revoked",
         target=check,
-        data={"person_id": check.user_id, "reason": reason[:500]},
+        data={"person_id": check.user_id, **_reason_data(check.revoked_reason)},
     )
     offers_pause_unqualified(helper_ids=[check.user_id])
     return check
@@ -510,8 +522,8 @@ def person_suspend(
 
     They are signed out everywhere. Their needs and offers are withdrawn (needs closed as
     withdrawn, offers closed), their live matches end through `matching`, and each other
-    person in those matches is told only that the match has ended. The reason is kept in the
-    audit log, never sent to anyone.
+    person in those matches is told only that the match has ended. The reason is kept on a
+    `Suspension` row (the audit row says only that one was given), never sent to anyone.
     """
     council = _staff_council(actor, Capability.SUSPENSION)
     reason = (reason or "").strip()
@@ -527,6 +539,14 @@ def person_suspend(
         concern = _concern_of(council=council, concern_id=concern_id)
     person.suspended_at = timezone.now()
     person.save(update_fields=["suspended_at"])
+    Suspension.objects.create(
+        person=person,
+        council=council,
+        concern=concern,
+        reason=reason[:REASON_MAX_LENGTH],
+        suspended_by=actor,
+        suspended_at=person.suspended_at,
+    )
     result = SuspensionResult(person=person)
 
     # Signed out everywhere (web sessions and API tokens), audited by accounts.services.
@@ -559,7 +579,7 @@ def person_suspend(
         council=council,
         target_type="person",
         data={
-            "reason": reason[:1000],
+            **_reason_data(reason[:REASON_MAX_LENGTH]),  # the words stay on the Suspension
             "concern_id": concern.pk if concern else None,
             "needs_closed": result.needs_closed,
             "offers_closed": result.offers_closed,
@@ -573,7 +593,7 @@ def _end_matches_of(*, actor: User, person: User) -> int:
     """Cancel every live match the person is in through `matching.services.match_cancel`
     (which audits each one and puts the other person's need back to open), and tell each
     other person, neutrally, that the match has ended. No reason is stored on the match,
-    because the people in it can read it; the reason is in the suspension's audit event."""
+    because the people in it can read it; the reason is on the `Suspension`."""
     from matching.models import Match
     from matching.services import match_cancel
 
@@ -605,13 +625,25 @@ def person_reinstate(*, actor: User, person_id: int, note: str) -> User:
     suspended_at = person.suspended_at
     person.suspended_at = None
     person.save(update_fields=["suspended_at"])
+    note = note[:REASON_MAX_LENGTH]
+    # The suspension in force gets the note. A person suspended before suspensions had their
+    # own rows (and not copied by migration 0004) has none: one is made so the note has a home.
+    suspension = (
+        Suspension.objects.select_for_update()
+        .filter(person=person, reinstated_at__isnull=True)
+        .first()
+    ) or Suspension(person=person, council=council, reason="", suspended_at=suspended_at)
+    suspension.reinstated_by = actor
+    suspension.reinstated_at = timezone.now()
+    suspension.reinstatement_note = note
+    suspension.save()
     audit_record(
         actor=actor,
         verb="person.reinstated",
         target=person,
         council=council,
         target_type="person",
-        data={"note": note[:1000], "suspended_at": suspended_at.isoformat()},
+        data={**_reason_data(note, key="note"), "suspended_at": suspended_at.isoformat()},
     )
     return person
 
@@ -654,6 +686,8 @@ class PersonRecord:
     needs: list[Need]
     offers: list[Offer]
     concerns: list[SafeguardingConcern]
+    # With their reasons and reinstatement notes: only for staff who may suspend.
+    suspensions: list[Suspension] = field(default_factory=list)
 
 
 @transaction.atomic
@@ -679,6 +713,13 @@ def person_view(*, actor: User, person_id) -> PersonRecord:
             )
         )
         if staff_can(actor, Capability.SAFEGUARDING)
+        else [],
+        suspensions=list(
+            Suspension.objects.filter(person=person, council=council).select_related(
+                "suspended_by", "reinstated_by"
+            )
+        )
+        if staff_can(actor, Capability.SUSPENSION)
         else [],
     )
     audit_record(

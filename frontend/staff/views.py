@@ -496,6 +496,12 @@ def _concern_page(request, concern, status=200, **forms_):
         "close_form": forms_.get("close_form") or forms.ConcernCloseForm(),
         "suspend_form": forms.SuspendForm(initial={"concern": concern.pk}),
         "history": _concern_history(council=council, concern=concern),
+        # The reasons typed when suspending from this concern live on the suspensions.
+        "suspensions": list(
+            concern.suspensions.filter(council=council).select_related(
+                "suspended_by", "reinstated_by"
+            )
+        ),
     }
     # The page shows the error summary for whichever form was sent.
     context["form"] = (

@@ -315,7 +315,10 @@ def test_suspension_withdraws_listings_ends_matches_and_tells_the_other_person_n
     assert "money" not in message.body and "suspend" not in message.body.lower()
     event = AuditEvent.objects.get(verb="person.suspended")
     assert event.target_type == "person" and event.target_id == helper.pk
-    assert event.data["reason"] == "Asked a citizen for money"
+    # The words are on the suspension, not in the append-only audit row.
+    assert (event.data["reason_given"], event.data["reason_length"]) == (True, 25)
+    assert "money" not in str(event.data)
+    assert helper.suspensions.get().reason == "Asked a citizen for money"
     assert event.data["concern_id"] == concern.pk
     assert {"match.cancelled", "need.withdrawn", "offer.closed", "person.sessions_ended"} <= set(
         verbs()
