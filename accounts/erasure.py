@@ -27,8 +27,10 @@ person is asked, kindly and without being told why in detail, to contact their c
 data download is unaffected, and erasure by a council admin or superuser is not held.
 
 What stays, naming the person only by id: reports they made or that were made about them and
-safeguarding concerns (records the council must keep), helper checks (the council's vetting
-record), blocks, and the append-only audit log, which gains a `person.erased` row.
+safeguarding concerns (records the council must keep), suspensions with their reasons and
+reinstatement notes and helper checks with any revocation reason (the council's safeguarding
+and vetting record, kept as concerns are; retention ends them), blocks, and the append-only
+audit log, which gains a `person.erased` row (audit rows hold no staff-typed reasons).
 """
 
 from __future__ import annotations

@@ -26,12 +26,19 @@ def _slots(listing) -> list[dict]:
 
 def person_data_export(*, user: User) -> dict:
     """Everything Kith holds about the person, for "download my data" (a subject access
-    request they can make themselves). Other people appear only by their public name."""
+    request they can make themselves). Other people appear only by their public name.
+
+    What council staff typed about the person for safeguarding — concerns and their notes, the
+    reason for a suspension or its lifting, why a helper check was revoked — is withheld, as
+    concern notes always have been: disclosing it could put someone at risk or reveal who
+    raised a worry (DPA 2018 Schedule 2 and 3 exemptions), so the council reviews it on a
+    subject access request made to them. The facts the person already knows stay in: each
+    suspension's dates and each check's revocation date."""
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
     from rest_framework.authtoken.models import Token
 
-    from accounts.models import HelperCheck, StaffMembership
+    from accounts.models import HelperCheck, StaffMembership, Suspension
     from marketplace.models import Block, Need, Offer, Report
     from matching.models import AlertPreference, Feedback, Match
 
@@ -85,6 +92,17 @@ def person_data_export(*, user: User) -> dict:
                 "revoked_at": iso(c.revoked_at),
             }
             for c in HelperCheck.objects.filter(user=user).select_related("council")
+        ],
+        # Dates only: the reasons staff typed are withheld (see the docstring).
+        "suspensions": [
+            {
+                "council": s.council.name,
+                "suspended_at": iso(s.suspended_at),
+                "reinstated_at": iso(s.reinstated_at),
+            }
+            for s in Suspension.objects.filter(person=user)
+            .select_related("council")
+            .order_by("suspended_at", "id")
         ],
         "blocked": [
             b.blocked.public_name
