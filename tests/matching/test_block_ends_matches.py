@@ -21,6 +21,7 @@ from matching import scoring, selectors, services
 from matching.models import Match
 from matching.services import BLOCK_ENDED_REASON
 from tests.matching.factories import make_need, make_offer, make_person, point_at
+from tests.races import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -250,35 +251,6 @@ def test_the_block_page_does_not_say_a_finished_match_ends(client, mcouncil):
 
 
 # --- Races on real threads --------------------------------------------------------------------
-def _at_once(*, hold, calls) -> list:
-    """Run each callable on its own thread and connection, released together while `hold()`
-    keeps a row they need locked, so each is in flight before any proceeds. Returns what each
-    returned or raised."""
-    results: list = [None] * len(calls)
-    ready = threading.Barrier(len(calls) + 1)
-
-    def run(index, call):
-        try:
-            ready.wait(timeout=10)
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001 - the test inspects it
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    with transaction.atomic():
-        hold()
-        for thread in threads:
-            thread.start()
-        ready.wait(timeout=10)
-        threading.Event().wait(0.4)  # every call now waits on the held row (or has run)
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(t.is_alive() for t in threads)
-    return results
-
-
 def _no_live_match_between(a, b) -> bool:
     return not Match.objects.filter(
         status__in=Match.LIVE, need__owner__in=(a, b), offer__helper__in=(a, b)
@@ -341,7 +313,7 @@ def test_a_block_racing_an_accept_never_leaves_an_accepted_match(hold):
             ),
             "nothing": lambda: None,
         }
-        accepted, blocked = _at_once(
+        accepted, blocked = at_once(
             hold=rows[hold],
             calls=[
                 lambda m=match, c=citizen: services.match_accept(user=c, match_id=m.pk),
@@ -379,7 +351,7 @@ def test_a_block_racing_a_new_proposal_never_leaves_a_live_match(hold):
             "need": lambda need=need: Need.objects.select_for_update().get(pk=need.pk),
             "nothing": lambda: None,
         }
-        proposed, blocked = _at_once(
+        proposed, blocked = at_once(
             hold=rows[hold],
             calls=[
                 lambda n=need, o=second, h=helper: services.match_offer_help(

@@ -26,6 +26,7 @@ from matching import services as matching
 from matching.models import AlertPreference, Feedback, Match, Message
 from tests.factories import CouncilFactory
 from tests.marketplace import factories as mf
+from tests.races import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -343,44 +344,12 @@ def test_the_sign_in_page_refuses_them_and_the_address_can_sign_up_afresh(world,
 
 
 # --- Erasure at the same moment as something else, on real threads ------------------------
-def _at_once(*, lock, calls) -> list:
-    """Run each callable on its own thread and database connection, all released together
-    while `lock()` holds a row they need, so every call is in flight before any proceeds.
-    Returns what each returned, or the exception it raised."""
-    import threading
-
-    from django.db import connection, transaction
-
-    results: list = [None] * len(calls)
-    ready = threading.Barrier(len(calls) + 1)
-
-    def run(index, call):
-        try:
-            ready.wait(timeout=10)
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001 - the test inspects it
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    with transaction.atomic():
-        lock()
-        for thread in threads:
-            thread.start()
-        ready.wait(timeout=10)
-        threading.Event().wait(0.5)  # every call now waits on the held row
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_erasures_at_once_erase_once():
     council = CouncilFactory(name="Race Council")
     person = mf.person(council=council, email="twice@example.org")
-    results = _at_once(
-        lock=lambda: User.objects.select_for_update().get(pk=person.pk),
+    results = at_once(
+        hold=lambda: User.objects.select_for_update().get(pk=person.pk),
         calls=[lambda: person_erase(person=person), lambda: person_erase(person=person)],
     )
     assert all(isinstance(r, User) for r in results), results
@@ -398,8 +367,8 @@ def test_erasure_racing_the_helpers_accept_leaves_the_match_ended():
     need = mf.open_need(owner=person, moderator=moderator)
     offer = mf.open_offer(helper=helper, moderator=moderator)
     match = matching.match_request(citizen=person, need_id=need.pk, offer_id=offer.pk)
-    results = _at_once(
-        lock=lambda: Need.objects.select_for_update().get(pk=need.pk),
+    results = at_once(
+        hold=lambda: Need.objects.select_for_update().get(pk=need.pk),
         calls=[
             lambda: matching.match_accept(user=helper, match_id=match.pk),
             lambda: person_erase(person=person),
