@@ -24,7 +24,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from marketplace import lifecycle
-from marketplace.audit import audit_record
+from marketplace.audit import audit_record, typed_text_facts
 from marketplace.models import AuditEvent, Category, Need, Offer
 
 from .errors import ApplicationError, NotFound
@@ -80,10 +80,6 @@ def _person_of(*, council: Council, person_id, lock: bool = False) -> User:
 # Staff-typed reasons and notes are kept on their record (the check, the suspension) up to this
 # length; audit rows, append-only and kept longer, say only that one was given and how long.
 REASON_MAX_LENGTH = 1000
-
-
-def _reason_data(text: str, *, key: str = "reason") -> dict:
-    return {f"{key}_given": bool(text), f"{key}_length": len(text)}
 
 
 # --- Helper checks ---------------------------------------------------------------------------
@@ -188,7 +184,7 @@ def helper_check_revoke(*, actor: User, check_id: int, reason: str) -> HelperChe
         actor=actor,
         verb="helper_check.revoked",
         target=check,
-        data={"person_id": check.user_id, **_reason_data(check.revoked_reason)},
+        data={"person_id": check.user_id, **typed_text_facts(check.revoked_reason)},
     )
     offers_pause_unqualified(helper_ids=[check.user_id])
     return check
@@ -579,7 +575,7 @@ def person_suspend(
         council=council,
         target_type="person",
         data={
-            **_reason_data(reason[:REASON_MAX_LENGTH]),  # the words stay on the Suspension
+            **typed_text_facts(reason[:REASON_MAX_LENGTH]),  # the words stay on the Suspension
             "concern_id": concern.pk if concern else None,
             "needs_closed": result.needs_closed,
             "offers_closed": result.offers_closed,
@@ -643,7 +639,7 @@ def person_reinstate(*, actor: User, person_id: int, note: str) -> User:
         target=person,
         council=council,
         target_type="person",
-        data={**_reason_data(note, key="note"), "suspended_at": suspended_at.isoformat()},
+        data={**typed_text_facts(note, key="note"), "suspended_at": suspended_at.isoformat()},
     )
     return person
 

@@ -13,6 +13,15 @@ from accounts.models import Council, User
 from .models import AuditEvent
 
 
+def typed_text_facts(text: str | None, *, key: str = "reason") -> dict:
+    """What an audit row keeps of words someone typed (a reason, a note): whether there were
+    any and how many characters, never the words. Audit rows are append-only and kept longer
+    than anything else, where erasure and retention cannot reach; the words stay on their
+    record."""
+    text = text or ""
+    return {f"{key}_given": bool(text), f"{key}_length": len(text)}
+
+
 def audit_record(
     *,
     actor: User | None,

@@ -25,7 +25,7 @@ from accounts.permissions import staff_council_id as _staff_council_id
 from accounts.selectors import council_for_point, helper_verification_level
 
 from . import lifecycle
-from .audit import audit_record
+from .audit import audit_record, typed_text_facts
 from .availability import validate_slots
 from .contact_details import CONTACT_DETAILS_MESSAGE, has_contact_details
 from .flood import report_flood_check
@@ -838,7 +838,7 @@ def moderation_reject(
         actor=actor,
         verb=f"{kind}.rejected",
         target=listing,
-        data={"reason_given": bool(reason), "reason_length": len(reason)},
+        data=typed_text_facts(reason),
     )
     return listing
 

@@ -27,7 +27,7 @@ from django.db.models import Case, Count, Q, QuerySet, Value, When
 from accounts.errors import ApplicationError, NotFound
 from accounts.models import User
 from accounts.permissions import Capability, staff_can, staff_council_for
-from marketplace.audit import audit_record
+from marketplace.audit import audit_record, typed_text_facts
 from marketplace.models import Need
 
 from . import services
@@ -53,13 +53,6 @@ def _check_on_behalf(*, staff: User, need: Need) -> None:
         raise NotFound()
     if need.recorded_by_id is None or need.consent_recorded_at is None:
         raise ApplicationError(NOT_ON_BEHALF, code="not_assisted")
-
-
-def reason_facts(reason: str) -> dict:
-    """What an audit row keeps of a reason someone typed: whether there was one and its
-    length, never the text."""
-    reason = (reason or "").strip()
-    return {"reason_given": bool(reason), "reason_length": len(reason)}
 
 
 def _record(*, staff: User, verb: str, need: Need, target, **data) -> None:
@@ -204,7 +197,8 @@ def assisted_match_accept(*, staff: User, match_id: int) -> Match:
 def _end_for(*, staff: User, match_id: int, reason: str, service, verb: str) -> Match:
     match, need = _assisted_match(staff=staff, match_id=match_id)
     match = service(user=need.owner, match_id=match.pk, reason=reason)
-    _record(staff=staff, verb=verb, need=need, target=match, **reason_facts(match.decline_reason))
+    facts = typed_text_facts((match.decline_reason or "").strip())
+    _record(staff=staff, verb=verb, need=need, target=match, **facts)
     return match
 
 
