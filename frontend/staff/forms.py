@@ -161,8 +161,8 @@ class SuspendForm(forms.Form):
     reason = forms.CharField(
         label="Reason for suspending",
         max_length=1000,
-        help_text="Kept in the audit log. The person and the people they were matched with "
-        "are not told the reason.",
+        help_text="Kept on the council's record of this suspension, for staff who may suspend "
+        "people. The person and the people they were matched with are not told the reason.",
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Say why the person is being suspended."},
     )
