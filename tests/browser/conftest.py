@@ -262,9 +262,18 @@ def need_and_helper():
     return need, people
 
 
-def sign_in(page, base: str, email: str) -> None:
+def sign_in(page, base: str, email: str, *, totp=None, pages=None) -> None:
+    """Sign in on the sign-in page; with `totp` (a pyotp.TOTP), also enter its code on the
+    authenticator page that follows (checked with axe-core first when `pages` is given)."""
     page.goto(base + "/accounts/login/")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("load")
+    if totp is not None:
+        page.locator("input[name=code]").wait_for()
+        if pages is not None:
+            pages.check(page, "enter authenticator code")
+        page.locator("input[name=code]").fill(totp.now())
+        page.locator("form button[type=submit]").first.click()
+        page.wait_for_load_state("load")

@@ -9,9 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pyotp
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.gis.geos import Point
 from django.core import mail
 from django.utils import timezone
@@ -21,7 +19,9 @@ from accounts.staff import helper_check_record
 from marketplace.models import AuditEvent, Need, Offer
 from marketplace.services import moderation_approve
 from matching.models import Feedback, Match, Message
+from tests.browser.conftest import sign_in
 from tests.factories import CouncilFactory, PostcodeFactory, UserFactory, square
+from tests.staff.conftest import enrol_totp
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,15 +30,6 @@ pytestmark = [
 ]
 
 PASSWORD = "a-long-pass-phrase-for-kith"
-STAFF_PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's
-
-
-def enrol_totp(user) -> pyotp.TOTP:
-    """Staff accounts need two-factor authentication: enrol an authenticator app through
-    allauth and return the matching code generator."""
-    secret = generate_totp_secret()
-    TOTP.activate(user, secret)
-    return pyotp.TOTP(secret)
 
 
 @pytest.fixture
@@ -149,15 +140,7 @@ def test_citizen_and_helper_journey(live_server, new_context, pages, area):
     # --- A moderator approves it in the staff console, signing in with an authenticator ----
     staff_page = new_context().new_page()
     s = staff_page
-    totp = enrol_totp(moderator)
-    s.goto(base + "/accounts/login/")
-    s.get_by_label("Email address").fill(moderator.email)
-    s.get_by_label("Password").fill(STAFF_PASSWORD)
-    s.get_by_role("button", name="Sign in").click()
-    s.locator("input[name=code]").wait_for()
-    pages.check(s, "staff enters authenticator code")
-    s.locator("input[name=code]").fill(totp.now())
-    s.locator("form button[type=submit]").first.click()
+    sign_in(s, base, moderator.email, totp=enrol_totp(moderator), pages=pages)
     s.get_by_role("heading", name="Staff console").wait_for()
     pages.check(s, "staff console home")
     s.get_by_role("link", name="Moderation queue").click()

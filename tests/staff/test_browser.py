@@ -14,6 +14,7 @@ from accounts.models import HelperCheck, SafeguardingConcern
 from marketplace import services as marketplace_services
 from marketplace.models import AuditEvent, Need, Offer
 from matching.models import Match, Round
+from tests.browser.conftest import sign_in
 from tests.staff.conftest import Role, enrol_totp, make_need, make_offer, make_staff
 
 pytestmark = [
@@ -24,19 +25,6 @@ pytestmark = [
 PASSWORD = "correct-horse-battery"
 
 
-def sign_in(page, pages, base: str, user, totp: pyotp.TOTP | None = None) -> None:
-    page.goto(base + "/accounts/login/")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state("load")
-    if totp is not None:
-        pages.check(page, "enter authenticator code")
-        page.locator("input[name=code]").fill(totp.now())
-        page.locator("form button[type=submit]").first.click()
-        page.wait_for_load_state("load")
-
-
 def test_moderator_enrols_an_authenticator_then_approves_a_need(
     live_server, new_context, pages, home_council, citizen
 ):
@@ -44,7 +32,7 @@ def test_moderator_enrols_an_authenticator_then_approves_a_need(
     moderator = make_staff(council=home_council, role=Role.MODERATOR, mfa=False)
     base = live_server.url
     page = new_context().new_page()
-    sign_in(page, pages, base, moderator)
+    sign_in(page, base, moderator.email)
 
     page.goto(base + "/staff/")
     page.wait_for_load_state("load")
@@ -83,7 +71,7 @@ def test_moderator_records_a_dbs_check(live_server, new_context, pages, home_cou
     totp = enrol_totp(moderator)
     base = live_server.url
     page = new_context().new_page()
-    sign_in(page, pages, base, moderator, totp)
+    sign_in(page, base, moderator.email, totp=totp, pages=pages)
     page.goto(base + "/staff/checks/")
     page.get_by_role("heading", name="Helper checks").wait_for()
     pages.check(page, "helper checks")
@@ -113,7 +101,7 @@ def test_safeguarding_lead_raises_a_concern_suspends_and_closes_it(
     totp = enrol_totp(lead)
     base = live_server.url
     page = new_context().new_page()
-    sign_in(page, pages, base, lead, totp)
+    sign_in(page, base, lead.email, totp=totp, pages=pages)
 
     page.goto(base + "/staff/people/")
     pages.check(page, "people search")
@@ -162,7 +150,7 @@ def test_council_admin_pages_pass_axe(
     totp = enrol_totp(admin)
     base = live_server.url
     page = new_context().new_page()
-    sign_in(page, pages, base, admin, totp)
+    sign_in(page, base, admin.email, totp=totp, pages=pages)
     for path, heading in [
         ("/staff/oversight/", "Oversight"),
         ("/staff/settings/", "Settings for Home Borough Council"),
@@ -199,7 +187,7 @@ def test_council_admin_runs_a_round_reviews_it_and_sends_it(
     totp = enrol_totp(admin)
     base = live_server.url
     page = new_context().new_page()
-    sign_in(page, pages, base, admin, totp)
+    sign_in(page, base, admin.email, totp=totp, pages=pages)
 
     page.goto(base + "/staff/")
     page.get_by_role("link", name="Rounds").first.click()
@@ -258,7 +246,7 @@ def test_safeguarding_lead_manages_matches_and_messages_for_someone_not_online(
     marketplace_services.moderation_approve(actor=moderator, kind="offer", listing_id=offer.pk)
     base = live_server.url
     page = new_context().new_page()
-    sign_in(page, pages, base, lead, totp)
+    sign_in(page, base, lead.email, totp=totp, pages=pages)
 
     page.goto(base + "/staff/")
     page.get_by_role("link", name="Assisted digital").first.click()
