@@ -1,8 +1,6 @@
-"""People, councils and the roles and checks that decide what each person may do."""
+"""People and their profiles, councils, and the staff roles that decide what each person may do."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.gis.db import models as gis
@@ -55,7 +53,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     gender = models.CharField(max_length=12, choices=Gender.choices, blank=True)
     # The person's home, stored exactly for matching; shown exactly only to them and to staff
-    # of their council. Everyone else sees `approximate_location` (see marketplace.places).
+    # of their council. Everyone else sees `approximate_location` (see places.geo).
     home_postcode = models.CharField(max_length=8, blank=True)
     home_location = gis.PointField(geography=True, null=True, blank=True)
     council = models.ForeignKey(
@@ -146,204 +144,30 @@ class StaffMembership(models.Model):
         return f"{self.user} – {self.get_role_display()} at {self.council}"
 
 
-class VerificationLevel(models.IntegerChoices):
-    """Vetting levels, ordered: a higher level satisfies every lower requirement."""
+class WebProfile(models.Model):
+    """What the web pages remember about a person beyond their account: whether they came to
+    ask for help, to help, or both, so the pages can put the right things first."""
 
-    NONE = 0, "None"
-    ID_CHECKED = 1, "ID checked"
-    ENHANCED_DBS_BARRED = 2, "Enhanced DBS with adults' barred list"
+    class Role(models.TextChoices):
+        NEED = "need", "I need help"
+        HELP = "help", "I can help"
+        BOTH = "both", "Both"
 
-
-class HelperCheck(models.Model):
-    """One ID or DBS check of a helper recorded by council staff.
-
-    Only the last four characters of a DBS certificate number are kept: enough to find the
-    certificate again, not enough to misuse it.
-    """
-
-    class Kind(models.TextChoices):
-        ID = "id", "ID check"
-        DBS_ENHANCED_BARRED = "dbs_enhanced_barred", "Enhanced DBS with adults' barred list"
-
-    LEVEL_FOR_KIND = {
-        Kind.ID: VerificationLevel.ID_CHECKED,
-        Kind.DBS_ENHANCED_BARRED: VerificationLevel.ENHANCED_DBS_BARRED,
-    }
-
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="checks")
-    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="helper_checks")
-    kind = models.CharField(max_length=24, choices=Kind.choices)
-    issued_on = models.DateField()
-    expires_on = models.DateField(null=True, blank=True)
-    certificate_last4 = models.CharField(max_length=4, blank=True)
-    recorded_by = models.ForeignKey(
-        User, null=True, on_delete=models.SET_NULL, related_name="checks_recorded"
-    )
-    recorded_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    # Why staff revoked it, as they typed it. Kept here, not in the audit row (append-only and
-    # kept longer), so retention and erasure decisions reach it.
-    revoked_reason = models.TextField(blank=True, default="")
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="web_profile")
+    role = models.CharField(max_length=4, choices=Role.choices, default=Role.NEED)
+    onboarded_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["user", "expires_on"])]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(expires_on__isnull=True)
-                | models.Q(expires_on__gte=models.F("issued_on")),
-                name="helpercheck_expiry_after_issue",
-            ),
-        ]
+        db_table = "frontend_webprofile"
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.user} ({self.issued_on})"
+        return f"{self.user_id}: {self.get_role_display()}"
 
     @property
-    def level(self) -> int:
-        return self.LEVEL_FOR_KIND[self.kind]
+    def wants_help(self) -> bool:
+        return self.role in (self.Role.NEED, self.Role.BOTH)
 
-    def is_valid_on(self, day: dt.date) -> bool:
-        return self.revoked_at is None and (self.expires_on is None or self.expires_on >= day)
-
-
-class SafeguardingConcern(models.Model):
-    """A worry about a person's safety or conduct, handled by the council's safeguarding lead.
-
-    Notes are kept separately (`ConcernNote`) and can only be added, never changed, so the
-    record of what was known and done stays as it was written.
-    """
-
-    class Priority(models.TextChoices):
-        LOW = "low", "Low"
-        MEDIUM = "medium", "Medium"
-        HIGH = "high", "High"
-        URGENT = "urgent", "Urgent"
-
-    class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        IN_PROGRESS = "in_progress", "In progress"
-        CLOSED = "closed", "Closed"
-
-    class Outcome(models.TextChoices):
-        NONE = "", "—"
-        NO_FURTHER_ACTION = "no_further_action", "No further action"
-        ADVICE_GIVEN = "advice_given", "Advice given"
-        REFERRED = "referred", "Referred to adult social care or the police"
-        PERSON_SUSPENDED = "person_suspended", "Person suspended"
-
-    # Sort order of priorities in the queue: urgent first.
-    PRIORITY_RANK = {"urgent": 0, "high": 1, "medium": 2, "low": 3}
-
-    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="concerns")
-    about = models.ForeignKey(
-        User, null=True, on_delete=models.SET_NULL, related_name="concerns_about"
-    )
-    raised_by = models.ForeignKey(
-        User, null=True, on_delete=models.SET_NULL, related_name="concerns_raised"
-    )
-    summary = models.CharField(max_length=200)
-    priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.MEDIUM)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
-    owner = models.ForeignKey(
-        User,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="concerns_owned",
-        help_text="The member of staff handling this concern.",
-    )
-    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["council", "status", "priority"])]
-        constraints = [
-            models.CheckConstraint(
-                condition=(
-                    models.Q(status="closed")
-                    & ~models.Q(outcome="")
-                    & models.Q(closed_at__isnull=False)
-                )
-                | (~models.Q(status="closed") & models.Q(outcome="") & models.Q(closed_at=None)),
-                name="concern_outcome_iff_closed",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Concern {self.pk} ({self.get_priority_display()}, {self.get_status_display()})"
-
-
-class ConcernNote(models.Model):
-    """One note on a safeguarding concern. Append-only: the database refuses UPDATE and
-    DELETE of a note (migration 0002), and a concern with notes cannot be deleted."""
-
-    concern = models.ForeignKey(
-        SafeguardingConcern, on_delete=models.DO_NOTHING, related_name="notes"
-    )
-    author = models.ForeignKey(
-        User, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
-    body = models.TextField(max_length=4000)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        constraints = [
-            models.CheckConstraint(condition=~models.Q(body=""), name="concernnote_not_empty"),
-        ]
-
-    def __str__(self) -> str:
-        return f"Note {self.pk} on concern {self.concern_id}"
-
-
-class Suspension(models.Model):
-    """One suspension of a person by council staff, and its lifting.
-
-    A model rather than fields on `User`: a person can be suspended, reinstated and suspended
-    again, and each time's reason, who decided and when must stay as it was written instead
-    of being overwritten by the next. `User.suspended_at` remains the current state that every
-    check reads; a row here whose `reinstated_at` is empty is the suspension in force (at most
-    one per person).
-
-    The reason and reinstatement note are staff-typed and may hold personal data about the
-    person or others, so they live here and never in the audit log, which records only that
-    one was given and its length. They are part of the council's safeguarding record: withheld
-    from the person's own data download like safeguarding concern notes, and kept (naming the
-    person only by id) when the person is erased (docs/adr/0010-erasure-anonymises.md).
-    """
-
-    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="suspensions")
-    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="suspensions")
-    concern = models.ForeignKey(
-        SafeguardingConcern,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="suspensions",
-        help_text="The safeguarding concern the suspension was made from, if any.",
-    )
-    reason = models.TextField(max_length=1000)
-    suspended_by = models.ForeignKey(
-        User, null=True, on_delete=models.SET_NULL, related_name="suspensions_made"
-    )
-    suspended_at = models.DateTimeField()
-    reinstated_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="reinstatements_made"
-    )
-    reinstated_at = models.DateTimeField(null=True, blank=True)
-    reinstatement_note = models.TextField(max_length=1000, blank=True, default="")
-
-    class Meta:
-        ordering = ["-suspended_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["person"],
-                condition=models.Q(reinstated_at__isnull=True),
-                name="suspension_one_in_force",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Suspension {self.pk} of person {self.person_id}"
+    @property
+    def can_help(self) -> bool:
+        return self.role in (self.Role.HELP, self.Role.BOTH)

@@ -18,6 +18,8 @@ from enum import StrEnum
 
 from rest_framework.permissions import BasePermission
 
+from core.errors import ApplicationError, NotFound
+
 from .models import Council, StaffMembership, User
 from .selectors import staff_membership_for
 
@@ -159,3 +161,32 @@ def staff_capability(capability: Capability) -> type[IsCouncilStaff]:
 
 def _has(request, capability: Capability) -> bool:
     return staff_can(request.user, capability) and staff_has_mfa(request.user)
+
+
+NOT_FOUND_MESSAGE = "Not found."
+
+
+def staff_council(actor: User, capability: Capability) -> Council:
+    """The actor's council if they hold `capability` there; refuses otherwise."""
+    membership = active_staff_membership(actor)
+    if membership is None:
+        raise NotFound(NOT_FOUND_MESSAGE)
+    if not staff_can(actor, capability):
+        raise ApplicationError(
+            "Your staff role does not include this. Ask your council admin.", code="forbidden"
+        )
+    return membership.council
+
+
+def council_person(*, council: Council, person_id, lock: bool = False) -> User:
+    try:
+        person_id = int(person_id)
+    except (TypeError, ValueError):
+        raise NotFound(NOT_FOUND_MESSAGE) from None
+    qs = User.objects.filter(pk=person_id, council=council)
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    person = qs.first()
+    if person is None:
+        raise NotFound(NOT_FOUND_MESSAGE)
+    return person

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from django.contrib.gis.geos import Point
-from django.utils import timezone
 
-from .models import Council, HelperCheck, StaffMembership, User, VerificationLevel
+from accounts.models import Council, StaffMembership, User, WebProfile
 
 
 def council_for_point(*, point: Point) -> Council | None:
@@ -33,11 +32,7 @@ def staff_membership_for(*, user: User) -> StaffMembership | None:
         return None
 
 
-def helper_verification_level(*, user: User, on=None) -> int:
-    """The highest verification level `user` holds today through unexpired, unrevoked checks."""
-    day = on or timezone.localdate()
-    best = VerificationLevel.NONE
-    for check in HelperCheck.objects.filter(user=user, revoked_at__isnull=True):
-        if check.is_valid_on(day):
-            best = max(best, check.level)
-    return int(best)
+def web_profile_for(*, user: User) -> WebProfile:
+    """The person's web profile, unsaved with defaults if they have not been through onboarding."""
+    profile = WebProfile.objects.filter(user=user).first()
+    return profile or WebProfile(user=user)

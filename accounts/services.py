@@ -9,9 +9,16 @@ from pathlib import Path
 from django.contrib.gis.gdal import DataSource, GDALException
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
-from .errors import ApplicationError
+from accounts.models import WebProfile
+from accounts.permissions import Capability, staff_council
+from accounts.selectors import council_for_point
+from core.audit import audit_record
+from core.errors import ApplicationError
+from places.geo import NOT_AVAILABLE_MESSAGE, normalise_postcode, postcode_point
+
 from .models import Council, StaffMembership, User
 
 _FEATURE_COLLECTION = re.compile(rb'"type"\s*:\s*"FeatureCollection"')
@@ -129,9 +136,8 @@ def user_sessions_end(*, actor: User, person_id: int) -> int:
     from django.utils import timezone
     from rest_framework.authtoken.models import Token
 
-    from marketplace.audit import audit_record
-
-    from .errors import NotFound
+    from core.audit import audit_record
+    from core.errors import NotFound
 
     person = User.objects.filter(pk=person_id).first()
     if person is None:
@@ -158,3 +164,119 @@ def user_sessions_end(*, actor: User, person_id: int) -> int:
             data={"sessions": len(ended), "api_tokens": tokens},
         )
     return len(ended)
+
+
+# --- Council settings ------------------------------------------------------------------------
+@transaction.atomic
+def council_settings_update(
+    *, actor: User, max_travel_radius_m: int, auto_approve_verified_helpers: bool
+) -> Council:
+    """A council admin changes how Kith runs in their area. Audited with before and after."""
+    council = staff_council(actor, Capability.COUNCIL_SETTINGS)
+    council = Council.objects.select_for_update().get(pk=council.pk)
+    if not 100 <= int(max_travel_radius_m) <= 50000:
+        raise ApplicationError(
+            "The furthest distance must be between 100 and 50,000 metres.", code="radius_range"
+        )
+    before = {
+        "max_travel_radius_m": council.max_travel_radius_m,
+        "auto_approve_verified_helpers": council.auto_approve_verified_helpers,
+    }
+    council.max_travel_radius_m = int(max_travel_radius_m)
+    council.auto_approve_verified_helpers = bool(auto_approve_verified_helpers)
+    council.save(update_fields=["max_travel_radius_m", "auto_approve_verified_helpers"])
+    after = {
+        "max_travel_radius_m": council.max_travel_radius_m,
+        "auto_approve_verified_helpers": council.auto_approve_verified_helpers,
+    }
+    audit_record(
+        actor=actor,
+        verb="council.settings_changed",
+        council=council,
+        target_type="council",
+        target_id=council.pk,
+        data={"before": before, "after": after},
+    )
+    return council
+
+
+@transaction.atomic
+def person_set_home(*, user: User, postcode: str) -> User:
+    """Set the person's home from a postcode, and their council from the point.
+
+    A malformed or unknown postcode, or a point outside every council on Kith, is refused with
+    a clear message and nothing is saved.
+    """
+    point = postcode_point(postcode=postcode)
+    council = council_for_point(point=point)
+    if council is None:
+        raise ApplicationError(NOT_AVAILABLE_MESSAGE, code="out_of_area")
+    user.home_postcode = normalise_postcode(postcode)
+    user.home_location = point
+    user.council = council
+    user.save(update_fields=["home_postcode", "home_location", "council"])
+    return user
+
+
+@transaction.atomic
+def person_update_profile(
+    *,
+    user: User,
+    display_name: str,
+    preferred_languages: list[str],
+    gender: str,
+    phone: str = "",
+) -> User:
+    display_name = display_name.strip()
+    if not display_name:
+        raise ApplicationError("Enter the name other people will see.", code="name_missing")
+    user.display_name = display_name
+    user.preferred_languages = [lang.strip() for lang in preferred_languages if lang.strip()]
+    user.gender = gender
+    user.phone = phone.strip()
+    user.save(update_fields=["display_name", "preferred_languages", "gender", "phone"])
+    return user
+
+
+@transaction.atomic
+def web_profile_set_role(*, user: User, role: str, onboarded: bool = False) -> WebProfile:
+    if role not in WebProfile.Role.values:
+        raise ApplicationError("Choose whether you need help, can help, or both.")
+    profile, _ = WebProfile.objects.select_for_update().get_or_create(user=user)
+    profile.role = role
+    fields = ["role", "updated_at"]
+    if onboarded and profile.onboarded_at is None:
+        profile.onboarded_at = timezone.now()
+        fields.append("onboarded_at")
+    profile.save(update_fields=fields)
+    return profile
+
+
+ERASED_DOMAIN = "erased.invalid"
+
+
+def erased_email(user_id: int) -> str:
+    """A unique address that can never receive mail (`.invalid` is reserved, RFC 2606)."""
+    return f"erased-{user_id}@{ERASED_DOMAIN}"
+
+
+def is_erased(user: User) -> bool:
+    return user.email == erased_email(user.pk)
+
+
+ACCOUNT_CLOSED_MESSAGE = "This account has been closed, so nothing more can be added to it."
+
+
+def person_lock_for_writing(*, person_id: int) -> User:
+    """Row-lock the person whose listing or message is about to be saved, inside the caller's
+    transaction, and refuse if their account is erased or no longer active.
+
+    `person_erase` takes the same lock before anything else, so a write from another device
+    either commits first (and erasure, waiting on the lock, then closes and redacts it) or
+    waits for erasure to finish and is refused here: never a live listing or message from an
+    erased person. Callers take this lock before any other row lock (erasure's order too).
+    """
+    locked = User.objects.select_for_update().filter(pk=person_id).first()
+    if locked is None or not locked.is_active or is_erased(locked):
+        raise ApplicationError(ACCOUNT_CLOSED_MESSAGE, code="account_closed")
+    return locked

@@ -19,8 +19,9 @@ from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import Council, HelperCheck
+from accounts.models import Council
 from marketplace.models import Category
+from trust.models import HelperCheck
 
 GRID_M = 500  # settings.KITH_LOCATION_GRID_M default; see approx() below
 _M_PER_DEG = 111_320.0
@@ -31,7 +32,7 @@ DIETS = ("vegetarian", "halal", "gluten_free", "diabetic_friendly", "soft_food")
 
 
 def approx(lon: float, lat: float, grid_m: int = GRID_M) -> tuple[float, float]:
-    """The same grid as marketplace.places.approximate_point, on floats (1M calls)."""
+    """The same grid as places.geo.approximate_point, on floats (1M calls)."""
     dlat = grid_m / _M_PER_DEG
     row = math.floor(lat / dlat)
     alat = (row + 0.5) * dlat

@@ -8,7 +8,7 @@ from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from accounts.errors import ApplicationError
+from core.errors import ApplicationError
 
 from .throttling import throttled_message
 

@@ -3,13 +3,14 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts.api import MeApi
+from trust.api import MeApi
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("me/", MeApi.as_view(), name="api-me"),
-    path("open/", include("accounts.open_urls")),
+    path("open/", include("insights.urls")),
     path("", include("marketplace.api_urls")),
     path("", include("matching.api_urls")),
+    path("", include("safeguarding.api_urls")),
 ]

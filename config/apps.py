@@ -13,8 +13,9 @@ class KithConfig(AppConfig):
         from django.db import connections
         from django.db.backends.signals import connection_created
 
+        from core.db import install_slow_query_logger
+
         from . import security  # noqa: F401  (connects the sign-in signal receivers)
-        from .db import install_slow_query_logger
 
         connection_created.connect(install_slow_query_logger, dispatch_uid="kith_slow_query")
         # Connections opened before the app registry was ready (rare) get it too.

@@ -11,7 +11,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("config.api_urls")),
-    path("staff/", include("frontend.staff.urls")),
+    path("staff/", include("staff_console.urls")),
     path("", include("frontend.urls")),
 ]
 

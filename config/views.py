@@ -133,7 +133,7 @@ def metrics(request):
         )
     from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-    from .metrics import registry
+    from insights.metrics import registry
 
     return HttpResponse(generate_latest(registry()), content_type=CONTENT_TYPE_LATEST)
 

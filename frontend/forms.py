@@ -9,12 +9,10 @@ import datetime as dt
 
 from django import forms
 
-from accounts.models import User
+from accounts.models import User, WebProfile
 from marketplace.availability import WEEKDAY_NAMES
 from marketplace.models import DietaryTag, GenderPreference, Need, Urgency
-from marketplace.places import is_valid_postcode, normalise_postcode
-
-from .models import WebProfile
+from places.geo import is_valid_postcode, normalise_postcode
 
 
 class KithForm(forms.Form):

@@ -8,24 +8,13 @@ from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
 
 from .models import (
-    AuditEvent,
-    Block,
     Category,
     CouncilCategory,
     Need,
     NeedSlot,
     Offer,
     OfferSlot,
-    Postcode,
-    Report,
 )
-
-
-@admin.register(Postcode)
-class PostcodeAdmin(GISModelAdmin):
-    list_display = ["postcode", "district_code", "terminated"]
-    search_fields = ["postcode"]
-    list_filter = ["terminated"]
 
 
 @admin.register(Category)
@@ -87,35 +76,3 @@ class OfferAdmin(ListingAdmin):
     list_filter = ["status", "council", "category"]
     raw_id_fields = ["helper"]
     inlines = [OfferSlotInline]
-
-
-@admin.register(Block)
-class BlockAdmin(admin.ModelAdmin):
-    list_display = ["blocker", "blocked", "created_at"]
-    raw_id_fields = ["blocker", "blocked"]
-
-
-@admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
-    list_display = ["target_type", "target_id", "council", "status", "created_at"]
-    list_filter = ["status", "target_type", "council"]
-    raw_id_fields = ["reporter", "decided_by"]
-    readonly_fields = ["status", "decided_by", "decided_at", "decision_note", "created_at"]
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: the database refuses updates and deletes of audit rows anyway."""
-
-    list_display = ["created_at", "verb", "target_type", "target_id", "actor_id", "council_id"]
-    list_filter = ["verb", "target_type"]
-    search_fields = ["verb"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

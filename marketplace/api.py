@@ -1,6 +1,6 @@
-"""The marketplace API: needs, offers, browsing near me, categories, reports, blocks and the
-staff review queue. Views are thin: input serializers check shape and length, services and
-selectors hold the rules.
+"""The marketplace API: needs, offers, browsing near me, categories and the staff review
+queue (reports and blocks: `safeguarding.api`). Views are thin: input serializers check shape
+and length, services and selectors hold the rules.
 
 Privacy: output for other people's listings carries only `approx_location` and a
 `distance_band` computed from the viewer's own stored home. Exact places and postcodes go
@@ -27,8 +27,6 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.errors import ApplicationError
-from accounts.errors import NotFound as DomainNotFound
 from accounts.models import User
 from accounts.permissions import (
     STAFF_MFA_MESSAGE,
@@ -38,21 +36,14 @@ from accounts.permissions import (
     staff_council_id,
     staff_has_mfa,
 )
+from core.audit import audit_record
+from core.errors import ApplicationError
+from core.errors import NotFound as DomainNotFound
+from marketplace.models import Category, DietaryTag, GenderPreference, Need, Offer, Urgency
+from places.geo import distance_band
 
 from . import selectors, services
-from .audit import audit_record
 from .contact_details import has_contact_details
-from .models import (
-    Block,
-    Category,
-    DietaryTag,
-    GenderPreference,
-    Need,
-    Offer,
-    Report,
-    Urgency,
-)
-from .places import distance_band
 
 MAX_ID = 2**63 - 1
 _SLUG_RE = re.compile(r"[-a-z0-9_]{1,40}")
@@ -752,95 +743,6 @@ class CategoryListApi(MarketplaceApiMixin, APIView):
         return Response(CategoryOutput(_categories_data(request.user), many=True).data)
 
 
-# --- Reports and blocks ----------------------------------------------------------------------
-class ReportCreateInput(serializers.Serializer):
-    target_type = serializers.ChoiceField(
-        choices=[
-            (Report.TargetType.NEED, "Need"),
-            (Report.TargetType.OFFER, "Offer"),
-            (Report.TargetType.PERSON, "Person"),
-        ]
-    )
-    target_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    reason = serializers.CharField(max_length=1000)
-
-
-class ReportReceiptOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    status = serializers.CharField()
-    message = serializers.CharField()
-
-
-class ReportCreateApi(MarketplaceApiMixin, APIView):
-    """Report what you can see. Staff may report any person of their council only with
-    two-factor authentication; without it they report what any person could (listings and
-    people they can see), so a report never tells them who exists."""
-
-    @extend_schema(
-        summary="Report a listing or a person to the council",
-        request=ReportCreateInput,
-        responses={201: ReportReceiptOutput},
-    )
-    def post(self, request):
-        payload = ReportCreateInput(data=request.data)
-        payload.is_valid(raise_exception=True)
-        report = services.report_create(reporter=request.user, **payload.validated_data)
-        return Response(
-            ReportReceiptOutput(
-                {
-                    "id": report.pk,
-                    "status": report.status,
-                    "message": "Thank you. The council's team will look at this.",
-                }
-            ).data,
-            status=201,
-        )
-
-
-class BlockInput(serializers.Serializer):
-    person_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-
-
-class BlockOutput(serializers.Serializer):
-    person_id = serializers.IntegerField(source="blocked_id")
-    person_name = PublicNameField(source="blocked")
-    created_at = serializers.DateTimeField()
-
-
-class BlockListCreateApi(MarketplaceApiMixin, generics.ListAPIView):
-    """People you have blocked, and blocking someone you can see (staff with two-factor
-    authentication: anyone of their council; without it, as any person)."""
-
-    serializer_class = BlockOutput
-    pagination_class = ListingPagination
-
-    def get_queryset(self):
-        return selectors.blocks_of(user=self.request.user)
-
-    @extend_schema(summary="People you have blocked")
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
-    @extend_schema(summary="Block a person", request=BlockInput, responses={201: BlockOutput})
-    def post(self, request):
-        payload = BlockInput(data=request.data)
-        payload.is_valid(raise_exception=True)
-        block = services.block_create(
-            blocker=request.user, blocked_id=payload.validated_data["person_id"]
-        )
-        block = Block.objects.select_related("blocked").get(pk=block.pk)
-        return Response(BlockOutput(block).data, status=201)
-
-
-class BlockDeleteApi(MarketplaceApiMixin, APIView):
-    @extend_schema(summary="Unblock a person", request=None, responses={204: None})
-    def delete(self, request, person_id: int):
-        if not 0 < person_id <= MAX_ID:
-            raise exceptions.NotFound()
-        services.block_delete(blocker=request.user, blocked_id=person_id)
-        return Response(status=204)
-
-
 # --- Staff: review queue and decisions -------------------------------------------------------
 class StaffNeedQueueApi(StaffMixin, generics.ListAPIView):
     """Needs of your council waiting for review, oldest first."""
@@ -961,67 +863,6 @@ class StaffNeedCreateApi(StaffMixin, APIView):
         need = services.need_create(owner=owner, recorded_by=request.user, **data)
         need = selectors.access_need(user=request.user, need_id=need.pk)
         return Response(_need_output(need=need, viewer=request.user, audit=False), status=201)
-
-
-class ReportStaffOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    target_type = serializers.CharField()
-    target_id = serializers.IntegerField()
-    reason = serializers.CharField()
-    status = serializers.CharField()
-    reporter_id = serializers.IntegerField(allow_null=True)
-    reporter_name = serializers.CharField(
-        source="reporter.public_name", default=None, allow_null=True
-    )
-    decision_note = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    decided_at = serializers.DateTimeField(allow_null=True)
-
-
-class ReportQuery(serializers.Serializer):
-    status = serializers.ChoiceField(choices=Report.Status.choices, default=Report.Status.OPEN)
-
-
-class StaffReportListApi(StaffMixin, generics.ListAPIView):
-    """Reports about your council's listings and people (open ones by default)."""
-
-    serializer_class = ReportStaffOutput
-    pagination_class = ListingPagination
-
-    def get_queryset(self):
-        query = ReportQuery(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        return selectors.reports_for_staff(
-            staff=self.request.user, status=query.validated_data["status"]
-        )
-
-    @extend_schema(summary="Reports", parameters=[ReportQuery])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
-
-class ReportDecideInput(serializers.Serializer):
-    upheld = serializers.BooleanField()
-    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    take_down = serializers.BooleanField(
-        default=False, help_text="When upholding a report on a listing, also take it down."
-    )
-
-
-class StaffReportDecideApi(StaffMixin, APIView):
-    @extend_schema(
-        summary="Uphold or dismiss a report",
-        request=ReportDecideInput,
-        responses=ReportStaffOutput,
-    )
-    def post(self, request, pk: int):
-        payload = ReportDecideInput(data=request.data)
-        payload.is_valid(raise_exception=True)
-        if not 0 < pk <= MAX_ID:
-            raise exceptions.NotFound()
-        report = services.report_decide(actor=request.user, report_id=pk, **payload.validated_data)
-        report = Report.objects.select_related("reporter").get(pk=report.pk)
-        return Response(ReportStaffOutput(report).data)
 
 
 class CategorySwitchInput(serializers.Serializer):

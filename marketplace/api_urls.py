@@ -1,4 +1,4 @@
-"""Marketplace API routes (needs, offers, listings near me, moderation, reports, blocks)."""
+"""Marketplace API routes (needs, offers, listings near me, moderation, categories)."""
 
 from django.urls import path
 
@@ -17,9 +17,6 @@ urlpatterns = [
     path("offers/<int:pk>/pause/", api.OfferPauseApi.as_view(), name="api-offer-pause"),
     path("offers/<int:pk>/resume/", api.OfferResumeApi.as_view(), name="api-offer-resume"),
     path("offers/<int:pk>/close/", api.OfferCloseApi.as_view(), name="api-offer-close"),
-    path("reports/", api.ReportCreateApi.as_view(), name="api-reports"),
-    path("blocks/", api.BlockListCreateApi.as_view(), name="api-blocks"),
-    path("blocks/<int:person_id>/", api.BlockDeleteApi.as_view(), name="api-block"),
     # Council staff (404 for everyone else).
     path("staff/needs/", api.StaffNeedCreateApi.as_view(), name="api-staff-need-create"),
     path("staff/review/needs/", api.StaffNeedQueueApi.as_view(), name="api-staff-review-needs"),
@@ -43,12 +40,6 @@ urlpatterns = [
         "staff/offers/<int:pk>/reject/",
         api.StaffOfferRejectApi.as_view(),
         name="api-staff-offer-reject",
-    ),
-    path("staff/reports/", api.StaffReportListApi.as_view(), name="api-staff-reports"),
-    path(
-        "staff/reports/<int:pk>/decide/",
-        api.StaffReportDecideApi.as_view(),
-        name="api-staff-report-decide",
     ),
     path("staff/categories/", api.StaffCategoryListApi.as_view(), name="api-staff-categories"),
     path(

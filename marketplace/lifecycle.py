@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from accounts.errors import ApplicationError
+from core.errors import ApplicationError
 
 from .models import Need, Offer
 

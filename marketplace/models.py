@@ -1,5 +1,4 @@
-"""The marketplace: places, categories, needs, offers, weekly availability, moderation,
-reports, blocks and the audit log.
+"""The marketplace: categories, needs, offers and their weekly availability.
 
 Exact locations (`location`) are personal data: they are read only by matching and shown only
 to the owner and staff of the owning council. Everyone else gets `approx_location`.
@@ -13,19 +12,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GistIndex
 from django.db import models
 
-from accounts.models import Council, VerificationLevel
-
-
-class Postcode(models.Model):
-    """A UK postcode and its centroid, loaded from ONSPD or OS Code-Point Open."""
-
-    postcode = models.CharField(max_length=8, primary_key=True, help_text='Normalised: "SW1A 1AA".')
-    location = gis.PointField(srid=4326)
-    district_code = models.CharField(max_length=12, blank=True, help_text="e.g. E06000001")
-    terminated = models.BooleanField(default=False)
-
-    def __str__(self) -> str:
-        return self.postcode
+from accounts.models import Council
+from trust.models import VerificationLevel
 
 
 class Category(models.Model):
@@ -298,100 +286,3 @@ class OfferSlot(Slot):
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
-
-
-class Block(models.Model):
-    """One person has blocked another: Kith never matches or connects them again."""
-
-    blocker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_made"
-    )
-    blocked = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_received"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_unique"),
-            models.CheckConstraint(
-                condition=~models.Q(blocker=models.F("blocked")), name="block_not_self"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.blocker_id} blocks {self.blocked_id}"
-
-
-class Report(models.Model):
-    """Someone reported a listing, a person or a message. Reports join the moderation queue."""
-
-    class TargetType(models.TextChoices):
-        NEED = "need", "Need"
-        OFFER = "offer", "Offer"
-        PERSON = "person", "Person"
-        MESSAGE = "message", "Message"
-
-    class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        UPHELD = "upheld", "Upheld"
-        DISMISSED = "dismissed", "Dismissed"
-
-    reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="reports_made"
-    )
-    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="reports")
-    target_type = models.CharField(max_length=8, choices=TargetType.choices)
-    target_id = models.BigIntegerField()
-    reason = models.TextField(max_length=1000)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["council", "status"]),
-            models.Index(fields=["target_type", "target_id"]),
-        ]
-
-    def __str__(self) -> str:
-        return f"Report on {self.target_type} {self.target_id}"
-
-
-class AuditEvent(models.Model):
-    """An append-only record of a decision or a read of personal data by staff, or of a
-    lifecycle step. The database refuses UPDATE and DELETE on this table (migration 0002).
-
-    Foreign keys carry no database constraint and never cascade, so that removing or
-    anonymising a person can never rewrite history.
-    """
-
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
-    council = models.ForeignKey(
-        Council, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
-    verb = models.CharField(max_length=60, help_text='e.g. "need.approved", "person.viewed".')
-    target_type = models.CharField(max_length=30)
-    target_id = models.BigIntegerField(null=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["council", "created_at"]),
-            models.Index(fields=["target_type", "target_id"]),
-        ]
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.verb} {self.target_type}:{self.target_id}"

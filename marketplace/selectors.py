@@ -16,16 +16,19 @@ listing's approximate location, and shown as bands.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass, field
+
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from accounts.errors import ApplicationError, NotFound
 from accounts.models import User
 from accounts.permissions import staff_council_id_with_mfa
-
-from .models import Block, Category, CouncilCategory, Need, Offer, Report
+from core.errors import ApplicationError, NotFound
+from marketplace.models import Category, CouncilCategory, Need, Offer
+from trust.models import Block, VerificationLevel
 
 MAX_BROWSE_DISTANCE_M = 50_000
 _BIGINT_MAX = 2**63 - 1
@@ -213,15 +216,20 @@ def review_queue_offers(*, staff: User) -> QuerySet[Offer]:
     )
 
 
-def reports_for_staff(*, staff: User, status: str | None = Report.Status.OPEN) -> QuerySet[Report]:
-    council_id = staff_council_id_with_mfa(staff)
-    if council_id is None:
-        return Report.objects.none()
-    qs = Report.objects.filter(council_id=council_id).select_related("reporter")
-    if status:
-        qs = qs.filter(status=status)
-    return qs.order_by("created_at", "id")
+@dataclass(frozen=True)
+class LevelUnlocks:
+    level: int
+    label: str
+    categories: list[Category] = field(default_factory=list)  # newly unlocked at this level
 
 
-def blocks_of(*, user: User) -> QuerySet[Block]:
-    return Block.objects.filter(blocker=user).select_related("blocked").order_by("-created_at")
+def categories_by_level() -> list[LevelUnlocks]:
+    """For each verification level, the active categories a helper may offer from that level
+    up (each category listed at the lowest level that unlocks it)."""
+    by_level: dict[int, list[Category]] = defaultdict(list)
+    for category in Category.objects.filter(is_active=True):
+        by_level[category.required_level].append(category)
+    return [
+        LevelUnlocks(level=int(value), label=label, categories=by_level.get(int(value), []))
+        for value, label in VerificationLevel.choices
+    ]

@@ -14,23 +14,17 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.contrib.gis.geos import Point
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from accounts.erasure import ACCOUNT_CLOSED_MESSAGE, is_erased, person_lock_for_writing
-from accounts.errors import ApplicationError, NotFound
-from accounts.models import Council, User, VerificationLevel
-from accounts.permissions import Capability, staff_can, staff_council_for, staff_council_id_with_mfa
+from accounts.models import Council, User
+from accounts.permissions import Capability, staff_can, staff_council_for
 from accounts.permissions import staff_council_id as _staff_council_id
-from accounts.selectors import council_for_point, helper_verification_level
-
-from . import lifecycle
-from .audit import audit_record, typed_text_facts
-from .availability import validate_slots
-from .contact_details import CONTACT_DETAILS_MESSAGE, has_contact_details
-from .flood import report_flood_check
-from .models import (
-    Block,
+from accounts.selectors import council_for_point
+from accounts.services import person_lock_for_writing
+from core.audit import audit_record, typed_text_facts
+from core.errors import ApplicationError, NotFound
+from marketplace.models import (
     Category,
     CouncilCategory,
     DietaryTag,
@@ -39,10 +33,15 @@ from .models import (
     NeedSlot,
     Offer,
     OfferSlot,
-    Report,
     Urgency,
 )
-from .places import NOT_AVAILABLE_MESSAGE, approximate_point, normalise_postcode, postcode_point
+from places.geo import NOT_AVAILABLE_MESSAGE, approximate_point, normalise_postcode, postcode_point
+from trust.checks import helper_verification_level
+from trust.models import VerificationLevel
+
+from . import lifecycle, signals
+from .availability import validate_slots
+from .contact_details import CONTACT_DETAILS_MESSAGE, has_contact_details
 
 # A weekly need with no end date of its own is closed as expired after this long unmatched.
 WEEKLY_NEED_LIFETIME = dt.timedelta(days=90)
@@ -55,7 +54,7 @@ NOT_FOUND_MESSAGE = "Not found."
 
 
 # --- Shared checks ---------------------------------------------------------------------------
-def _require_active(user: User) -> None:
+def require_active(user: User) -> None:
     if not user.is_authenticated or not user.is_active:
         raise ApplicationError("Please sign in first.", code="not_signed_in")
     if user.suspended_at is not None:
@@ -72,7 +71,7 @@ def _check_public_text(**fields: str | None) -> None:
             raise ApplicationError(CONTACT_DETAILS_MESSAGE, code="contact_details")
 
 
-def _check_text(value: str, *, label: str, max_length: int, required: bool = True) -> str:
+def check_text(value: str, *, label: str, max_length: int, required: bool = True) -> str:
     value = (value or "").strip()
     if required and not value:
         raise ApplicationError(f"Enter {label}.", code="required")
@@ -182,10 +181,8 @@ def _needs_review(*, user: User, council: Council, required_level: int) -> bool:
 
 
 def _need_opened(need: Need) -> None:
-    """Tell matching that a need is now open: urgent ones alert nearby helpers after commit."""
-    from matching.tasks import need_opened  # matching builds on the marketplace, not back
-
-    need_opened(need=need)
+    """Announce that a need is now open (matching alerts nearby helpers of an urgent one)."""
+    signals.need_opened.send(sender=Need, need=need)
 
 
 def _publish_or_queue(listing: Need | Offer, *, review: bool) -> None:
@@ -277,7 +274,7 @@ def _may_edit_need(*, user: User, need: Need) -> bool:
     return need.recorded_by_id == user.pk and _staff_council_id(user) == need.council_id
 
 
-def _require_staff_of(*, user: User, council_id: int, capability: Capability) -> None:
+def require_staff_of(*, user: User, council_id: int, capability: Capability) -> None:
     """Staff of another council, and people without the capability, get "not found"."""
     council = staff_council_for(user)
     if council is None or council.pk != council_id or not staff_can(user, capability):
@@ -316,13 +313,13 @@ def need_create(
     must be recorded.
     """
     actor = recorded_by or owner
-    _require_active(actor)
+    require_active(actor)
     if owner.suspended_at is not None:
         raise ApplicationError(
             "This account is suspended, so no needs can be recorded for it.", code="suspended"
         )
-    title = _check_text(title, label="a short title", max_length=80)
-    description = _check_text(description, label="a description", max_length=2000)
+    title = check_text(title, label="a short title", max_length=80)
+    description = check_text(description, label="a description", max_length=2000)
     _check_public_text(title=title, description=description)
     if urgency not in Urgency.values:
         raise ApplicationError("Choose how soon help is needed.", code="urgency")
@@ -349,7 +346,7 @@ def need_create(
                 code="consent_missing",
             )
         consent_at = timezone.now()
-        consent_note = _check_text(
+        consent_note = check_text(
             consent_note, label="a note about consent", max_length=300, required=False
         )
     person_lock_for_writing(person_id=owner.pk)  # erasure cannot run until this commits
@@ -406,7 +403,7 @@ def _need_submit_locked(*, need: Need, actor: User) -> Need:
 @transaction.atomic
 def need_submit(*, actor: User, need: Need) -> Need:
     """Send a draft need for review (or publish it at once where the council allows)."""
-    _require_active(actor)
+    require_active(actor)
     locked = _lock_need(need.pk)
     if not _may_edit_need(user=actor, need=locked):
         raise NotFound(NOT_FOUND_MESSAGE)
@@ -445,7 +442,7 @@ def need_update(*, actor: User, need: Need, version: int, data: Mapping[str, Any
     Changing the public text of an open need sends it back to review unless the owner would
     be published straight away.
     """
-    _require_active(actor)
+    require_active(actor)
     unknown = set(data) - NEED_EDITABLE_FIELDS
     if unknown:
         raise ApplicationError(f"These cannot be changed: {', '.join(sorted(unknown))}.")
@@ -459,11 +456,9 @@ def need_update(*, actor: User, need: Need, version: int, data: Mapping[str, Any
             code="not_editable",
         )
     if "title" in data:
-        locked.title = _check_text(data["title"], label="a short title", max_length=80)
+        locked.title = check_text(data["title"], label="a short title", max_length=80)
     if "description" in data:
-        locked.description = _check_text(
-            data["description"], label="a description", max_length=2000
-        )
+        locked.description = check_text(data["description"], label="a description", max_length=2000)
     _check_public_text(title=locked.title, description=locked.description)
     if "urgency" in data:
         if data["urgency"] not in Urgency.values:
@@ -591,9 +586,9 @@ def offer_create(
 ) -> Offer:
     """Record what a helper can offer. New and unverified helpers wait for review; a council
     may publish offers from helpers holding the checks the category needs straight away."""
-    _require_active(helper)
-    title = _check_text(title, label="a short title", max_length=80, required=False)
-    description = _check_text(description, label="a description", max_length=2000)
+    require_active(helper)
+    title = check_text(title, label="a short title", max_length=80, required=False)
+    description = check_text(description, label="a description", max_length=2000)
     _check_public_text(title=title, description=description)
     if not 1 <= int(capacity) <= 20:
         raise ApplicationError("Choose to help between 1 and 20 people at once.", code="capacity")
@@ -642,7 +637,7 @@ OFFER_EDITABLE_FIELDS = {
 @transaction.atomic
 def offer_update(*, actor: User, offer: Offer, version: int, data: Mapping[str, Any]) -> Offer:
     """Change the actor's own offer; refused if someone saved a newer version meanwhile."""
-    _require_active(actor)
+    require_active(actor)
     unknown = set(data) - OFFER_EDITABLE_FIELDS
     if unknown:
         raise ApplicationError(f"These cannot be changed: {', '.join(sorted(unknown))}.")
@@ -653,13 +648,11 @@ def offer_update(*, actor: User, offer: Offer, version: int, data: Mapping[str, 
     if locked.status == Offer.Status.CLOSED:
         raise ApplicationError("This offer is closed and can no longer be changed.")
     if "title" in data:
-        locked.title = _check_text(
+        locked.title = check_text(
             data["title"], label="a short title", max_length=80, required=False
         )
     if "description" in data:
-        locked.description = _check_text(
-            data["description"], label="a description", max_length=2000
-        )
+        locked.description = check_text(data["description"], label="a description", max_length=2000)
     _check_public_text(title=locked.title, description=locked.description)
     if "capacity" in data:
         if not 1 <= int(data["capacity"]) <= 20:
@@ -736,7 +729,7 @@ def offer_pause(*, actor: User, offer: Offer) -> Offer:
 def offer_resume(*, actor: User, offer: Offer) -> Offer:
     """Show a paused offer again. Only a paused one: publishing an offer waiting for review
     is a moderator's decision, and a paused offer whose public text changed goes to review."""
-    _require_active(actor)
+    require_active(actor)
     locked = _lock_offer(offer.pk)
     if locked.helper_id != actor.pk:
         raise NotFound(NOT_FOUND_MESSAGE)
@@ -759,7 +752,7 @@ def offer_close(*, actor: User, offer: Offer) -> Offer:
 
 
 # --- Moderation ------------------------------------------------------------------------------
-def _lock_listing(*, kind: str, listing_id: int) -> Need | Offer:
+def lock_listing(*, kind: str, listing_id: int) -> Need | Offer:
     if kind == "need":
         return _lock_need(listing_id)
     if kind == "offer":
@@ -774,8 +767,8 @@ def _listing_owner_id(listing: Need | Offer) -> int:
 @transaction.atomic
 def moderation_approve(*, actor: User, kind: str, listing_id: int) -> Need | Offer:
     """A moderator of the listing's council publishes a listing waiting for review."""
-    listing = _lock_listing(kind=kind, listing_id=listing_id)
-    _require_staff_of(user=actor, council_id=listing.council_id, capability=Capability.MODERATION)
+    listing = lock_listing(kind=kind, listing_id=listing_id)
+    require_staff_of(user=actor, council_id=listing.council_id, capability=Capability.MODERATION)
     if _listing_owner_id(listing) == actor.pk:
         raise ApplicationError(
             "Another moderator must review your own listing.", code="own_listing"
@@ -807,9 +800,9 @@ def moderation_reject(
     waiting for review, so if another moderator approved it meanwhile, this rejection is
     refused instead of taking down what a colleague has just published (one decision wins).
     """
-    reason = _check_text(reason, label="the reason, which the owner will see", max_length=500)
-    listing = _lock_listing(kind=kind, listing_id=listing_id)
-    _require_staff_of(user=actor, council_id=listing.council_id, capability=Capability.MODERATION)
+    reason = check_text(reason, label="the reason, which the owner will see", max_length=500)
+    listing = lock_listing(kind=kind, listing_id=listing_id)
+    require_staff_of(user=actor, council_id=listing.council_id, capability=Capability.MODERATION)
     if only_pending and listing.status != "pending_review":
         raise ApplicationError(
             f"This {kind} is not waiting for review any more: another decision was made first, "
@@ -841,192 +834,6 @@ def moderation_reject(
         data=typed_text_facts(reason),
     )
     return listing
-
-
-# --- Reports and blocks ----------------------------------------------------------------------
-def _visible_person(*, viewer: User, person_id: int) -> User:
-    """A person the viewer may report or block: someone with a listing the viewer can see."""
-    from .selectors import needs_visible_to, offers_visible_to
-
-    person = User.objects.filter(pk=person_id).first()
-    if person is None or person.pk == viewer.pk:
-        raise NotFound(NOT_FOUND_MESSAGE)
-    # Any person of their council only for staff with two-factor authentication.
-    staff_council = staff_council_id_with_mfa(viewer)
-    if staff_council is not None and person.council_id == staff_council:
-        return person
-    if (
-        needs_visible_to(user=viewer).filter(owner=person).exists()
-        or offers_visible_to(user=viewer).filter(helper=person).exists()
-    ):
-        return person
-    # Two people who have been matched may report each other even once their listings are
-    # no longer public (a matched need is not listed, yet its helper may need to raise a
-    # concern about the person they are helping).
-    from django.db.models import Q
-
-    from matching.models import Match
-
-    if Match.objects.filter(
-        Q(need__owner=viewer, offer__helper=person) | Q(need__owner=person, offer__helper=viewer)
-    ).exists():
-        return person
-    raise NotFound(NOT_FOUND_MESSAGE)
-
-
-@transaction.atomic
-def report_create(
-    *,
-    reporter: User,
-    target_type: str,
-    target_id: int,
-    reason: str,
-    council: Council | None = None,
-) -> Report:
-    """Report a listing, a person or a message to the council's moderators.
-
-    Listings and people must be visible to the reporter (otherwise: not found). For messages,
-    which the matching module owns, the caller passes the council after its own check.
-    """
-    from .selectors import access_need, access_offer
-
-    _require_active(reporter)
-    reason = _check_text(reason, label="what is wrong", max_length=1000)
-    if target_type == Report.TargetType.NEED:
-        need = access_need(user=reporter, need_id=target_id)
-        if need.owner_id == reporter.pk:
-            raise ApplicationError("You cannot report your own need.", code="own_listing")
-        council = need.council
-    elif target_type == Report.TargetType.OFFER:
-        offer = access_offer(user=reporter, offer_id=target_id)
-        if offer.helper_id == reporter.pk:
-            raise ApplicationError("You cannot report your own offer.", code="own_listing")
-        council = offer.council
-    elif target_type == Report.TargetType.PERSON:
-        person = _visible_person(viewer=reporter, person_id=target_id)
-        council = person.council or council or reporter.council
-        if council is None:
-            raise NotFound(NOT_FOUND_MESSAGE)
-    elif target_type == Report.TargetType.MESSAGE:
-        if council is None:
-            raise NotFound(NOT_FOUND_MESSAGE)
-    else:
-        raise ApplicationError("Choose what you are reporting.", code="target_type")
-    if Report.objects.filter(
-        reporter=reporter,
-        target_type=target_type,
-        target_id=target_id,
-        status=Report.Status.OPEN,
-    ).exists():
-        raise ApplicationError(
-            "You have already reported this. The council's team will look at it.",
-            code="already_reported",
-        )
-    report_flood_check(person_id=reporter.pk)
-    return Report.objects.create(
-        reporter=reporter,
-        council=council,
-        target_type=target_type,
-        target_id=target_id,
-        reason=reason,
-    )
-
-
-@transaction.atomic
-def report_decide(
-    *,
-    actor: User,
-    report_id: int,
-    upheld: bool,
-    note: str = "",
-    take_down: bool = False,
-) -> Report:
-    """A moderator of the report's council upholds or dismisses it. Upholding a report on a
-    listing can take the listing down in the same step (the note becomes the reason the
-    owner sees)."""
-    note = _check_text(note, label="a note", max_length=500, required=False)
-    report = Report.objects.select_for_update().filter(pk=report_id).first()
-    if report is None:
-        raise NotFound(NOT_FOUND_MESSAGE)
-    _require_staff_of(user=actor, council_id=report.council_id, capability=Capability.MODERATION)
-    if report.status != Report.Status.OPEN:
-        raise ApplicationError("This report has already been decided.", code="already_decided")
-    report.status = Report.Status.UPHELD if upheld else Report.Status.DISMISSED
-    report.decided_by = actor
-    report.decided_at = timezone.now()
-    report.decision_note = note
-    report.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    audit_record(
-        actor=actor,
-        verb=f"report.{report.status}",
-        target=report,
-        data={
-            "target_type": report.target_type,
-            "target_id": report.target_id,
-            "note_given": bool(note),  # the note itself stays on the report
-        },
-    )
-    if upheld and take_down and report.target_type in ("need", "offer"):
-        listing = _lock_listing(kind=report.target_type, listing_id=report.target_id)
-        if listing.status not in ("closed",):
-            moderation_reject(
-                actor=actor,
-                kind=report.target_type,
-                listing_id=listing.pk,
-                reason=note or "Taken down after a report.",
-            )
-    return report
-
-
-@transaction.atomic
-@transaction.atomic
-def block_create(*, blocker: User, blocked_id: int) -> Block:
-    """Block a person: Kith stops showing each other's listings, never matches them again,
-    and ends every match still going between them (`matching.services.matches_end_for_block`:
-    cancelled, capacity freed, the other person told only that the match has ended), all in
-    this one transaction. Blocking someone already blocked changes nothing.
-
-    Both people are row-locked first, lowest id first, conflicting with the lock erasure,
-    suspension and `person_lock_for_writing` take before any other: a block and an erasure or
-    suspension of either person run one after the other, and two blocks between the same
-    people too. The lock is FOR NO KEY UPDATE, not FOR UPDATE: rows that only refer to a
-    person (a new match's proposer, an audit row's actor) take FOR KEY SHARE on them, and a
-    proposal holding its need while it inserts must not wait on us while we wait on its need.
-    """
-    from matching.services import matches_end_for_block  # matching builds on marketplace
-
-    existing = Block.objects.filter(blocker=blocker, blocked_id=blocked_id).first()
-    if existing is not None:
-        return existing
-    blocked = _visible_person(viewer=blocker, person_id=blocked_id)
-    locked = {
-        person.pk: person
-        for person in User.objects.select_for_update(no_key=True)
-        .filter(pk__in=(blocker.pk, blocked.pk))
-        .order_by("pk")
-    }
-    me, blocked = locked.get(blocker.pk), locked.get(blocked.pk)
-    if me is None or not me.is_active or is_erased(me):
-        raise ApplicationError(ACCOUNT_CLOSED_MESSAGE, code="account_closed")
-    if blocked is None:
-        raise NotFound(NOT_FOUND_MESSAGE)
-    existing = Block.objects.filter(blocker=blocker, blocked=blocked).first()
-    if existing is not None:  # the same block, committed while we waited for the locks
-        return existing
-    try:
-        with transaction.atomic():
-            block = Block.objects.create(blocker=blocker, blocked=blocked)
-    except IntegrityError:
-        return Block.objects.get(blocker=blocker, blocked=blocked)
-    matches_end_for_block(blocker=me, blocked=blocked)
-    return block
-
-
-@transaction.atomic
-def block_delete(*, blocker: User, blocked_id: int) -> None:
-    deleted, _ = Block.objects.filter(blocker=blocker, blocked_id=blocked_id).delete()
-    if not deleted:
-        raise NotFound(NOT_FOUND_MESSAGE)
 
 
 # --- Council administration ------------------------------------------------------------------

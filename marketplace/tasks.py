@@ -13,12 +13,3 @@ def listings_expire() -> int:
     `KITH_BEAT_SCHEDULE["expire-listings"]`; safe to run on several workers at once (rows
     another worker holds are skipped and caught on the next run)."""
     return services.need_expire_stale()
-
-
-@shared_task(name="marketplace.tasks.retention_apply")
-def retention_apply() -> dict:
-    """Purge closed listings and ended conversations past each council's retention period
-    (`marketplace.retention`). Scheduled by `KITH_BEAT_SCHEDULE["apply-retention"]`."""
-    from . import retention
-
-    return retention.retention_apply().as_dict()

@@ -14,11 +14,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.errors import NotFound as DomainNotFound
 from accounts.permissions import Capability, staff_can, staff_has_mfa
+from core.errors import NotFound as DomainNotFound
 from marketplace.api import MarketplaceAutoSchema, WallClockTimeField
 from marketplace.models import Need, Offer
-from marketplace.places import distance_band
+from places.geo import distance_band
 
 from . import selectors, services
 from .models import AlertPreference, Match, Message

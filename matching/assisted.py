@@ -24,10 +24,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Case, Count, Q, QuerySet, Value, When
 
-from accounts.errors import ApplicationError, NotFound
 from accounts.models import User
 from accounts.permissions import Capability, staff_can, staff_council_for
-from marketplace.audit import audit_record, typed_text_facts
+from core.audit import audit_record, typed_text_facts
+from core.errors import ApplicationError, NotFound
 from marketplace.models import Need
 
 from . import services

@@ -35,12 +35,13 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from accounts.errors import ApplicationError, NotFound
-from accounts.models import Council, HelperCheck, User
+from accounts.models import Council, User
 from accounts.permissions import Capability, staff_can
-from marketplace.audit import audit_record
+from core.audit import audit_record
+from core.errors import ApplicationError, NotFound
 from marketplace.availability import overlap_minutes
 from marketplace.models import Need, NeedSlot, Offer, OfferSlot
+from trust.models import HelperCheck
 
 from . import scoring
 from .models import Match, Round, RoundProposal

@@ -35,7 +35,7 @@ from django.utils import timezone
 from accounts.models import Council
 from marketplace.availability import WEEKDAY_NAMES, as_slots, overlap_share, overlapping_slots
 from marketplace.models import Need, NeedSlot, Offer, OfferSlot
-from marketplace.places import distance_band
+from places.geo import distance_band
 
 DEFAULT_WEIGHTS: dict[str, float] = {
     "proximity": 0.30,

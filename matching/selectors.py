@@ -36,12 +36,13 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounts.errors import NotFound
-from accounts.models import HelperCheck, User
+from accounts.models import User
 from accounts.permissions import staff_council_id
-from config.db import prepared_cursor
+from core.db import prepared_cursor
+from core.errors import NotFound
 from marketplace.availability import WeeklySlot
 from marketplace.models import Need, Offer
+from trust.models import HelperCheck
 
 from .models import AlertPreference, Match, Message
 from .scoring import RankedPair, ScoringContext, score_pairs
@@ -220,7 +221,7 @@ def knn_planner():
     the index condition (council, category, box), so the KNN scan is never worse than the
     bitmap scan; this makes the planner take it.
 
-    The candidate statements are prepared (`config.db.prepared_cursor`), and PostgreSQL may
+    The candidate statements are prepared (`core.db.prepared_cursor`), and PostgreSQL may
     then switch to a generic plan made without the parameters' values. That plan walks the
     single-column cell index nearest-first and filters council and category row by row (seen
     in a forced generic plan over 10k listings): fine in a mixed town, slow for a rare

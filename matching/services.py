@@ -20,14 +20,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.erasure import person_lock_for_writing
-from accounts.errors import ApplicationError, NotFound
 from accounts.models import User
-from marketplace.audit import audit_record
+from accounts.services import person_lock_for_writing
+from core.audit import audit_record
+from core.errors import ApplicationError, NotFound
+from core.mail import mail_send
 from marketplace.availability import overlap_minutes
-from marketplace.flood import message_flood_check, report_flood_check
 from marketplace.lifecycle import need_transition
-from marketplace.models import Block, GenderPreference, Need, Offer, Report
+from marketplace.models import GenderPreference, Need, Offer
+from trust.flood import message_flood_check, report_flood_check
+from trust.models import Block, Report
 
 from .models import AlertPreference, Feedback, Match, Message
 from .selectors import helper_holds_level, match_get, match_role, staff_council_id
@@ -347,7 +349,7 @@ def matches_end_for_block(*, blocker: User, blocked: User) -> list[Match]:
 
     Each match keeps `decline_reason` = `BLOCK_ENDED_REASON` (what the API shows both people)
     and the other person is sent the same "Your Kith match has ended" email that suspension
-    sends (`accounts.staff.MATCH_ENDED_BODY`): nothing in either says that anyone was blocked.
+    sends (`MATCH_ENDED_BODY`): nothing in either says that anyone was blocked.
 
     `ended_by` is left empty, as for an expired match: Kith ended it by its rule that blocked
     people are never matched. Reliability counts a match as the helper failing when it was
@@ -427,11 +429,12 @@ def matches_end_for_block(*, blocker: User, blocked: User) -> list[Match]:
 def _tell_match_ended(*, email: str, count: int) -> None:
     """After commit, the neutral email any ended match sends (one per match, as suspension
     does), never naming why."""
-    from accounts.staff import MATCH_ENDED_BODY, MATCH_ENDED_SUBJECT, _send
+
+    from matching.services import MATCH_ENDED_BODY, MATCH_ENDED_SUBJECT
 
     for _ in range(count):
         transaction.on_commit(
-            lambda: _send(to=email, subject=MATCH_ENDED_SUBJECT, body=MATCH_ENDED_BODY)
+            lambda: mail_send(to=email, subject=MATCH_ENDED_SUBJECT, body=MATCH_ENDED_BODY)
         )
 
 
@@ -653,3 +656,14 @@ def alert_unsubscribe(*, token: str) -> bool:
         opted_in=False, updated_at=timezone.now()
     )
     return bool(updated)
+
+
+# --- Suspension ------------------------------------------------------------------------------
+MATCH_ENDED_SUBJECT = "Your Kith match has ended"
+
+
+MATCH_ENDED_BODY = (
+    "This match has ended. You do not need to do anything.\n\n"
+    "If you still need help, or still want to help, your listing stays open and Kith will "
+    "suggest other matches.\n"
+)

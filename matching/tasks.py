@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from marketplace.models import Need, Urgency
-from marketplace.places import distance_band
+from places.geo import distance_band
 
 from .models import AlertPreference, AlertSent
 from .selectors import offer_candidates_for_need, search_bound_m

@@ -7,7 +7,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 
 from accounts.models import Council, StaffMembership, User
-from marketplace.models import Postcode
+from places.models import Postcode
 
 
 def square(lon: float, lat: float, half_deg: float = 0.1) -> MultiPolygon:

@@ -42,10 +42,18 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "core",
+    "places",
     "accounts",
+    "trust",
     "marketplace",
     "matching",
+    "safeguarding",
+    "privacy",
+    "insights",
     "frontend",
+    "staff_console",
+    "demo",
     "config.apps.KithConfig",
 ]
 
@@ -249,7 +257,7 @@ KITH_BEAT_SCHEDULE = {
         "schedule": env.int("KITH_EXPIRY_EVERY_SECONDS", default=15 * 60),
     },
     "enforce-helper-check-expiry": {
-        "task": "accounts.tasks.helper_checks_enforce_expiry",
+        "task": "safeguarding.tasks.helper_checks_enforce_expiry",
         "schedule": env.int("KITH_CHECK_EXPIRY_EVERY_SECONDS", default=6 * 3600),
     },
     "expire-stale-proposals": {
@@ -257,7 +265,7 @@ KITH_BEAT_SCHEDULE = {
         "schedule": env.int("KITH_PROPOSAL_EXPIRY_EVERY_SECONDS", default=3600),
     },
     "apply-retention": {
-        "task": "marketplace.tasks.retention_apply",
+        "task": "privacy.tasks.retention_apply",
         "schedule": env.int("KITH_RETENTION_EVERY_SECONDS", default=24 * 3600),
     },
 }

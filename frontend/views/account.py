@@ -13,12 +13,14 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from accounts.selectors import web_profile_for
+from accounts.services import person_set_home
 from marketplace import selectors as market
 from matching import selectors as matching
+from privacy.erasure import person_erase
+from privacy.export import person_data_export
 
 from ..forms import DeleteAccountForm, PostcodeForm
-from ..selectors import person_data_export, web_profile_for
-from ..services import person_erase, person_set_home
 from .common import about_you_submit, call_service, home_required
 from .onboarding import POSTCODE_ERRORS
 
@@ -114,15 +116,15 @@ def account_download(request):
 
 @login_required
 def account_delete(request):
-    from accounts.erasure import self_erasure_hold
-    from accounts.errors import ApplicationError
+    from core.errors import ApplicationError
+    from privacy.erasure import self_erasure_hold
 
     on_hold = self_erasure_hold(person=request.user)
     form = DeleteAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and on_hold is None and form.is_valid():
         user = request.user
         try:
-            person_erase(user=user)
+            person_erase(person=user)
         except ApplicationError as exc:  # a hold that began after the check above
             on_hold = exc.message
         else:

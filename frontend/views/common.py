@@ -9,10 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect
 
-from accounts.errors import ApplicationError, NotFound
+from accounts.services import person_update_profile
+from core.errors import ApplicationError, NotFound
 
 from ..forms import AboutYouForm
-from ..services import person_update_profile
 
 
 def home_required(view: Callable) -> Callable:

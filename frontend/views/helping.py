@@ -9,16 +9,16 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from accounts.errors import ApplicationError, NotFound
-from accounts.models import VerificationLevel
-from accounts.selectors import helper_verification_level
+from core.errors import ApplicationError, NotFound
 from marketplace import selectors as market
 from marketplace import services as market_services
 from marketplace.models import Category, Need, Offer
-from marketplace.places import distance_band
 from matching import selectors as matching
 from matching import services as matching_services
 from matching.models import Match
+from places.geo import distance_band
+from trust.checks import helper_verification_level
+from trust.models import VerificationLevel
 
 from ..forms import RADIUS_CHOICES, AlertPreferencesForm, OfferChangeForm, OfferForm
 from .common import call_service, home_required, not_found_as_404, posted_version

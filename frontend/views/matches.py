@@ -8,12 +8,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.errors import ApplicationError, NotFound
-from marketplace import services as market_services
-from marketplace.models import Report
+from core.errors import ApplicationError, NotFound
 from matching import selectors as matching
 from matching import services as matching_services
 from matching.models import Feedback, Match
+from safeguarding import reports as safeguarding_reports
+from trust.models import Report
 
 from ..forms import ConcernForm, DeclineForm, FeedbackForm, MessageForm
 from .common import call_service, home_required, not_found_as_404
@@ -196,7 +196,7 @@ def match_concern(request, match_id: int):
     if request.method == "POST" and form.is_valid():
         done = call_service(
             form,
-            lambda: market_services.report_create(
+            lambda: safeguarding_reports.report_create(
                 reporter=request.user,
                 target_type=Report.TargetType.PERSON,
                 target_id=other.pk,

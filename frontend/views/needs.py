@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
 from marketplace import selectors as market
 from marketplace import services as market_services
 from marketplace.models import Category, DietaryTag, GenderPreference, Need, Urgency

@@ -6,9 +6,10 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from accounts.selectors import web_profile_for
+from accounts.services import person_set_home, web_profile_set_role
+
 from ..forms import PostcodeForm, RoleForm
-from ..selectors import web_profile_for
-from ..services import person_set_home, web_profile_set_role
 from .common import about_you_submit, call_service
 
 POSTCODE_ERRORS = {

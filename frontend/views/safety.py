@@ -8,11 +8,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from marketplace import selectors as market
-from marketplace import services as market_services
 from matching import selectors as matching
 from matching import services as matching_services
 from matching.models import Match, Message
+from safeguarding import blocks as safeguarding_blocks
+from trust import selectors as trust_selectors
 
 from ..forms import KithForm, MessageReportForm
 from ..selectors import message_reported_by
@@ -27,12 +27,12 @@ def match_block(request, match_id: int):
     other = _other_person(match, role)
     if other is None or not other.is_active:
         raise Http404("Not found.")
-    already = market.blocks_of(user=request.user).filter(blocked=other).exists()
+    already = trust_selectors.blocks_of(user=request.user).filter(blocked=other).exists()
     form = KithForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and not already and form.is_valid():
         done = call_service(
             form,
-            lambda: market_services.block_create(blocker=request.user, blocked_id=other.pk),
+            lambda: safeguarding_blocks.block_create(blocker=request.user, blocked_id=other.pk),
         )
         if done:
             messages.success(
@@ -59,19 +59,19 @@ def account_blocks(request):
     return render(
         request,
         "frontend/safety/blocks.html",
-        {"blocks": list(market.blocks_of(user=request.user))},
+        {"blocks": list(trust_selectors.blocks_of(user=request.user))},
     )
 
 
 @login_required
 def account_unblock(request, person_id: int):
     """Confirm, then unblock someone the person blocked. Anyone else: not found."""
-    block = market.blocks_of(user=request.user).filter(blocked_id=person_id).first()
+    block = trust_selectors.blocks_of(user=request.user).filter(blocked_id=person_id).first()
     if block is None:
         raise Http404("Not found.")
     if request.method == "POST":
         not_found_as_404(
-            lambda: market_services.block_delete(blocker=request.user, blocked_id=person_id)
+            lambda: safeguarding_blocks.block_delete(blocker=request.user, blocked_id=person_id)
         )
         messages.success(request, f"You have unblocked {block.blocked.public_name}.")
         return redirect("account_blocks")

@@ -19,7 +19,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from accounts.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
 from marketplace import selectors as market
 from marketplace.availability import WEEKDAY_NAMES
 from marketplace.models import Category, DietaryTag

@@ -10,13 +10,17 @@ import json
 import pytest
 from django.urls import reverse
 
-from accounts import staff as staff_services
-from accounts.erasure import erased_email, is_erased, person_erase, self_erasure_hold
-from accounts.errors import ApplicationError
-from accounts.models import SafeguardingConcern, StaffMembership, User
-from marketplace.models import AuditEvent, Need
+from accounts.models import StaffMembership, User
+from accounts.services import erased_email, is_erased
+from core.errors import ApplicationError
+from core.models import AuditEvent
+from marketplace.models import Need
+from privacy.erasure import person_erase, self_erasure_hold
+from safeguarding import suspension as safeguarding_suspension
 from tests.factories import CouncilFactory
 from tests.marketplace import factories as mf
+from trust import concerns as trust_concerns
+from trust.models import SafeguardingConcern
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +38,7 @@ def world():
 
 
 def _raise_concern(world) -> SafeguardingConcern:
-    return staff_services.concern_raise(
+    return trust_concerns.concern_raise(
         actor=world["lead"],
         about_id=world["person"].pk,
         summary="Asked a helper for money",
@@ -43,7 +47,7 @@ def _raise_concern(world) -> SafeguardingConcern:
 
 
 def _suspend(world) -> None:
-    staff_services.person_suspend(
+    safeguarding_suspension.person_suspend(
         actor=world["lead"], person_id=world["person"].pk, reason="Under investigation"
     )
 
@@ -71,7 +75,7 @@ def test_a_concern_not_closed_holds_self_erasure(world, status):
 
 def test_a_closed_concern_does_not_hold(world):
     concern = _raise_concern(world)
-    staff_services.concern_close(
+    trust_concerns.concern_close(
         actor=world["lead"],
         concern_id=concern.pk,
         outcome=SafeguardingConcern.Outcome.NO_FURTHER_ACTION,

@@ -11,13 +11,17 @@ import json
 import pytest
 from django.utils import timezone
 
-from accounts import staff as staff_services
-from accounts.erasure import erased_email, person_erase
-from accounts.models import HelperCheck, StaffMembership, Suspension
-from frontend.selectors import person_data_export
-from marketplace.models import AuditEvent
+from accounts.models import StaffMembership
+from accounts.services import erased_email
+from core.models import AuditEvent
+from privacy.erasure import person_erase
+from privacy.export import person_data_export
+from safeguarding import checks as safeguarding_checks
+from safeguarding import suspension as safeguarding_suspension
 from tests.factories import CouncilFactory
 from tests.marketplace import factories as mf
+from trust import concerns as trust_concerns
+from trust.models import HelperCheck, Suspension
 
 pytestmark = pytest.mark.django_db
 
@@ -42,13 +46,15 @@ def world():
         expires_on=None,
         recorded_by=admin,
     )
-    staff_services.helper_check_revoke(actor=admin, check_id=check.pk, reason=REVOKE_WORDS)
-    staff_services.concern_raise(
+    safeguarding_checks.helper_check_revoke(actor=admin, check_id=check.pk, reason=REVOKE_WORDS)
+    trust_concerns.concern_raise(
         actor=lead, about_id=person.pk, summary="Worry", priority="high", note=CONCERN_NOTE
     )
-    staff_services.person_suspend(actor=lead, person_id=person.pk, reason=SUSPEND_WORDS)
-    staff_services.person_reinstate(actor=lead, person_id=person.pk, note=REINSTATE_WORDS)
-    staff_services.person_suspend(actor=lead, person_id=person.pk, reason=SUSPEND_WORDS + " 2")
+    safeguarding_suspension.person_suspend(actor=lead, person_id=person.pk, reason=SUSPEND_WORDS)
+    safeguarding_suspension.person_reinstate(actor=lead, person_id=person.pk, note=REINSTATE_WORDS)
+    safeguarding_suspension.person_suspend(
+        actor=lead, person_id=person.pk, reason=SUSPEND_WORDS + " 2"
+    )
     person.refresh_from_db()
     return {"council": council, "lead": lead, "admin": admin, "person": person, "check": check}
 

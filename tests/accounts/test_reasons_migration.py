@@ -11,10 +11,11 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from accounts.models import HelperCheck, SafeguardingConcern, StaffMembership, Suspension
-from marketplace.models import AuditEvent
+from accounts.models import StaffMembership
+from core.models import AuditEvent
 from tests.factories import CouncilFactory
 from tests.marketplace import factories as mf
+from trust.models import HelperCheck, SafeguardingConcern, Suspension
 
 BEFORE = ("accounts", "0003_reasons_on_records")
 AFTER = ("accounts", "0004_reasons_from_audit_rows")

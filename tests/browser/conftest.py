@@ -220,12 +220,13 @@ def need_and_helper():
     from django.contrib.gis.geos import Point
     from django.utils import timezone
 
-    from accounts.models import HelperCheck, StaffMembership
-    from accounts.staff import helper_check_record
-    from frontend.services import person_set_home, person_update_profile
+    from accounts.models import StaffMembership
+    from accounts.services import person_set_home, person_update_profile
     from marketplace.models import Category
     from marketplace.services import moderation_approve, need_create, offer_create
     from tests.factories import CouncilFactory, PostcodeFactory, UserFactory, square
+    from trust.checks import helper_check_record
+    from trust.models import HelperCheck
 
     council = CouncilFactory(name="Leafield Council", boundary=square(-1.55, 53.80, half_deg=0.2))
     PostcodeFactory(postcode="LS1 1AA", location=Point(-1.550, 53.800, srid=4326))

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.models import Block, Need, Report
+from marketplace.models import Need
 from matching.models import Match
 from matching.services import match_accept, match_offer_help, message_send
 from tests.browser.conftest import sign_in
+from trust.models import Block, Report
 
 pytestmark = [
     pytest.mark.browser,

@@ -14,14 +14,16 @@ from django.contrib.gis.geos import Point
 from django.core import mail
 from django.utils import timezone
 
-from accounts.models import HelperCheck, StaffMembership, User
-from accounts.staff import helper_check_record
-from marketplace.models import AuditEvent, Need, Offer
+from accounts.models import StaffMembership, User
+from core.models import AuditEvent
+from marketplace.models import Need, Offer
 from marketplace.services import moderation_approve
 from matching.models import Feedback, Match, Message
 from tests.browser.conftest import sign_in
 from tests.factories import CouncilFactory, PostcodeFactory, UserFactory, square
 from tests.staff.conftest import enrol_totp
+from trust.checks import helper_check_record
+from trust.models import HelperCheck
 
 pytestmark = [
     pytest.mark.browser,

@@ -10,12 +10,13 @@ from django.contrib.gis.geos import Point
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import HelperCheck, StaffMembership
-from accounts.staff import helper_check_record
-from frontend.services import person_set_home, person_update_profile
+from accounts.models import StaffMembership
+from accounts.services import person_set_home, person_update_profile
 from marketplace.models import Category
 from marketplace.services import moderation_approve, need_create, offer_create
 from tests.factories import CouncilFactory, PostcodeFactory, UserFactory, square
+from trust.checks import helper_check_record
+from trust.models import HelperCheck
 
 CENTRE = (-1.55, 53.80)
 # Postcodes about 1.5 km apart inside the council, and one outside every council.

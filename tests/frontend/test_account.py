@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
-from marketplace.models import AuditEvent, Need
+from core.models import AuditEvent
+from marketplace.models import Need
 from matching.services import match_offer_help
 from tests.frontend.conftest import open_need, open_offer
 

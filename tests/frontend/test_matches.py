@@ -3,10 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from marketplace.models import Report
 from matching.models import Feedback, Match, Message
 from matching.services import match_offer_help
 from tests.frontend.conftest import make_resident, open_need, open_offer
+from trust.models import Report
 
 pytestmark = pytest.mark.django_db
 

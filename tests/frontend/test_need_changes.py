@@ -7,11 +7,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import HelperCheck
-from accounts.staff import helper_check_record
 from marketplace.models import Need
 from marketplace.services import need_create, need_withdraw
 from tests.frontend.conftest import open_need
+from trust.checks import helper_check_record
+from trust.models import HelperCheck
 
 pytestmark = pytest.mark.django_db
 

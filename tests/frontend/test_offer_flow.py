@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from frontend.services import person_update_profile
+from accounts.services import person_update_profile
 from marketplace.models import Category, CouncilCategory, Offer
 from tests.frontend.conftest import (
     NO_TIMES,

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from frontend.models import WebProfile
+from accounts.models import WebProfile
 
 pytestmark = pytest.mark.django_db
 

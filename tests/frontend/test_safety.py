@@ -5,11 +5,11 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from marketplace.models import Block, Report
-from marketplace.services import block_create
 from matching.models import Match
 from matching.services import match_accept, match_offer_help, message_send
+from safeguarding.blocks import block_create
 from tests.frontend.conftest import make_resident, open_need, open_offer
+from trust.models import Block, Report
 
 pytestmark = pytest.mark.django_db
 
@@ -203,7 +203,7 @@ def test_a_message_of_another_match_is_not_found(
 
 
 def test_the_service_refuses_a_report_of_your_own_message(citizen, talking):
-    from accounts.errors import ApplicationError
+    from core.errors import ApplicationError
     from matching.services import message_report
 
     mine = _their_message(talking, citizen)

@@ -8,11 +8,12 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 
-from accounts.models import HelperCheck, StaffMembership
+from accounts.models import StaffMembership
 from marketplace import services
 from marketplace.models import Category, Need, Offer
-from marketplace.places import normalise_postcode
+from places.geo import normalise_postcode
 from tests.factories import CouncilFactory, PostcodeFactory, UserFactory, square
+from trust.models import HelperCheck
 
 # A second council far from the first (tests.factories.CouncilFactory sits around Leeds).
 OTHER_CENTRE = (-0.12, 51.50)

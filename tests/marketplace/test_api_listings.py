@@ -6,8 +6,10 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import StaffMembership
-from marketplace.models import AuditEvent, Need, Offer, Report
+from core.models import AuditEvent
+from marketplace.models import Need, Offer
 from tests.marketplace import factories as mf
+from trust.models import Report
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from marketplace import services
+from safeguarding import blocks as safeguarding_blocks
+from safeguarding import reports as safeguarding_reports
 from tests.marketplace import factories as mf
 
 pytestmark = pytest.mark.django_db
@@ -27,13 +29,13 @@ def _populate(n, *, citizen, helper, moderator, reporter):
         if i % 2:
             services.moderation_approve(actor=moderator, kind="need", listing_id=need.pk)
             services.moderation_approve(actor=moderator, kind="offer", listing_id=offer.pk)
-            services.report_create(
+            safeguarding_reports.report_create(
                 reporter=reporter, target_type="need", target_id=need.pk, reason=f"Report {i}"
             )
         else:
             neighbour = mf.person(council=citizen.council, lon=lon, lat=lat)
             mf.open_offer(helper=neighbour, moderator=moderator, lon=lon, lat=lat)
-            services.block_create(blocker=citizen, blocked_id=neighbour.pk)
+            safeguarding_blocks.block_create(blocker=citizen, blocked_id=neighbour.pk)
 
 
 # (url, who asks, queries) — pinned; the same figure must hold for 2 and for 20 rows.

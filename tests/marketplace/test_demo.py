@@ -5,11 +5,12 @@ from collections import Counter
 
 import pytest
 
-from accounts import demo as accounts_demo
-from accounts.models import HelperCheck, User
-from marketplace import demo
+from accounts.models import User
+from demo import listings as demo
+from demo import people as accounts_demo
 from marketplace.contact_details import has_contact_details
 from marketplace.models import Need, NeedSlot, Offer, OfferSlot
+from trust.models import HelperCheck
 
 pytestmark = pytest.mark.django_db
 

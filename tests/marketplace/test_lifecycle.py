@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from accounts.errors import ApplicationError
+from core.errors import ApplicationError
 from marketplace import lifecycle, services
 from marketplace.models import Need, Offer
 from tests.marketplace import factories as mf

@@ -4,11 +4,16 @@ auto-approval of verified helpers, reports, blocks and their audit events."""
 import pytest
 from django.utils import timezone
 
-from accounts.errors import ApplicationError, NotFound
-from accounts.models import HelperCheck, StaffMembership
+from accounts.models import StaffMembership
+from core.errors import ApplicationError, NotFound
+from core.models import AuditEvent
 from marketplace import selectors, services
-from marketplace.models import AuditEvent, Block, Need, Offer, Report
+from marketplace.models import Need, Offer
+from safeguarding import blocks as safeguarding_blocks
+from safeguarding import reports as safeguarding_reports
 from tests.marketplace import factories as mf
+from trust import selectors as trust_selectors
+from trust.models import Block, HelperCheck, Report
 
 pytestmark = pytest.mark.django_db
 
@@ -164,13 +169,13 @@ def test_expired_or_revoked_checks_do_not_auto_approve(helper, home_council):
 # --- Reports ---------------------------------------------------------------------------------
 def test_report_a_listing_joins_the_councils_queue(citizen, other_citizen, moderator):
     need = mf.open_need(owner=citizen, moderator=moderator)
-    report = services.report_create(
+    report = safeguarding_reports.report_create(
         reporter=other_citizen, target_type="need", target_id=need.pk, reason="Looks like spam"
     )
     assert report.council_id == need.council_id
-    assert list(selectors.reports_for_staff(staff=moderator)) == [report]
+    assert list(trust_selectors.reports_for_staff(staff=moderator)) == [report]
     with pytest.raises(ApplicationError, match="already reported"):
-        services.report_create(
+        safeguarding_reports.report_create(
             reporter=other_citizen, target_type="need", target_id=need.pk, reason="Again"
         )
 
@@ -178,11 +183,11 @@ def test_report_a_listing_joins_the_councils_queue(citizen, other_citizen, moder
 def test_cannot_report_what_you_cannot_see(citizen, other_citizen):
     need = mf.need(owner=citizen)  # still waiting for review: only the owner sees it
     with pytest.raises(NotFound):
-        services.report_create(
+        safeguarding_reports.report_create(
             reporter=other_citizen, target_type="need", target_id=need.pk, reason="x"
         )
     with pytest.raises(NotFound):
-        services.report_create(
+        safeguarding_reports.report_create(
             reporter=other_citizen, target_type="person", target_id=citizen.pk, reason="x"
         )
     assert Report.objects.count() == 0
@@ -190,10 +195,10 @@ def test_cannot_report_what_you_cannot_see(citizen, other_citizen):
 
 def test_report_upheld_with_take_down(citizen, other_citizen, moderator):
     need = mf.open_need(owner=citizen, moderator=moderator)
-    report = services.report_create(
+    report = safeguarding_reports.report_create(
         reporter=other_citizen, target_type="need", target_id=need.pk, reason="Selling things"
     )
-    services.report_decide(
+    safeguarding_reports.report_decide(
         actor=moderator,
         report_id=report.pk,
         upheld=True,
@@ -212,19 +217,21 @@ def test_report_upheld_with_take_down(citizen, other_citizen, moderator):
     assert AuditEvent.objects.get(verb="report.upheld").data["note_given"] is True
     assert not any("selling" in str(e.data) for e in AuditEvent.objects.all())
     with pytest.raises(ApplicationError, match="already been decided"):
-        services.report_decide(actor=moderator, report_id=report.pk, upheld=False)
+        safeguarding_reports.report_decide(actor=moderator, report_id=report.pk, upheld=False)
 
 
 def test_report_decided_only_by_staff_of_its_council(
     citizen, other_citizen, moderator, away_moderator
 ):
     need = mf.open_need(owner=citizen, moderator=moderator)
-    report = services.report_create(
+    report = safeguarding_reports.report_create(
         reporter=other_citizen, target_type="person", target_id=citizen.pk, reason="Rude"
     )
     with pytest.raises(NotFound):
-        services.report_decide(actor=away_moderator, report_id=report.pk, upheld=False)
-    services.report_decide(actor=moderator, report_id=report.pk, upheld=False, note="Spoke")
+        safeguarding_reports.report_decide(actor=away_moderator, report_id=report.pk, upheld=False)
+    safeguarding_reports.report_decide(
+        actor=moderator, report_id=report.pk, upheld=False, note="Spoke"
+    )
     report.refresh_from_db()
     assert report.status == Report.Status.DISMISSED
     assert need.pk
@@ -234,8 +241,8 @@ def test_report_decided_only_by_staff_of_its_council(
 def test_block_hides_listings_both_ways(citizen, other_citizen, helper, moderator):
     need = mf.open_need(owner=citizen, moderator=moderator)
     offer = mf.open_offer(helper=helper, moderator=moderator)
-    services.block_create(blocker=citizen, blocked_id=helper.pk)
-    services.block_create(blocker=citizen, blocked_id=helper.pk)  # idempotent
+    safeguarding_blocks.block_create(blocker=citizen, blocked_id=helper.pk)
+    safeguarding_blocks.block_create(blocker=citizen, blocked_id=helper.pk)  # idempotent
     assert Block.objects.count() == 1
     with pytest.raises(NotFound):
         selectors.access_need(user=helper, need_id=need.pk)
@@ -243,15 +250,15 @@ def test_block_hides_listings_both_ways(citizen, other_citizen, helper, moderato
         selectors.access_offer(user=citizen, offer_id=offer.pk)
     assert offer not in selectors.listings_near(viewer=citizen, kind="offer")
     assert need in selectors.listings_near(viewer=other_citizen, kind="need")
-    services.block_delete(blocker=citizen, blocked_id=helper.pk)
+    safeguarding_blocks.block_delete(blocker=citizen, blocked_id=helper.pk)
     assert selectors.access_need(user=helper, need_id=need.pk) == need
 
 
 def test_cannot_block_yourself_or_a_stranger(citizen, other_citizen):
     with pytest.raises(NotFound):
-        services.block_create(blocker=citizen, blocked_id=citizen.pk)
+        safeguarding_blocks.block_create(blocker=citizen, blocked_id=citizen.pk)
     with pytest.raises(NotFound):
-        services.block_create(blocker=citizen, blocked_id=other_citizen.pk)
+        safeguarding_blocks.block_create(blocker=citizen, blocked_id=other_citizen.pk)
 
 
 def test_an_urgent_need_going_live_alerts_helpers_after_commit(

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.errors import ApplicationError
-from marketplace.models import Postcode
-from marketplace.places import is_valid_postcode, normalise_postcode, postcode_point
+from core.errors import ApplicationError
+from places.geo import is_valid_postcode, normalise_postcode, postcode_point
+from places.models import Postcode
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -82,7 +82,7 @@ def test_import_is_idempotent():
 
 @pytest.mark.django_db
 def test_import_streams_in_batches(tmp_path):
-    from marketplace.postcodes import postcodes_import_csv
+    from places.importer import postcodes_import_csv
 
     path = tmp_path / "many.csv"
     letters = "ABDEFGHJLNPQRSTUWXYZ"

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 
-from accounts.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
 from marketplace import selectors, services
 from tests.marketplace import factories as mf
 
@@ -107,9 +107,9 @@ def test_near_me_uses_the_spatial_index_on_approximate_locations():
     GiST index on open listings' approximate locations rather than by reading every row."""
     from django.db import connection
 
-    from accounts import demo as accounts_demo
     from accounts.models import User
-    from marketplace import demo
+    from demo import listings as demo
+    from demo import people as accounts_demo
 
     council = accounts_demo.seed_council()
     demo.seed_postcodes(council=council)

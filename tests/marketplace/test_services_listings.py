@@ -6,12 +6,13 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 
-from accounts.errors import ApplicationError, NotFound
-from accounts.models import HelperCheck
+from core.errors import ApplicationError, NotFound
+from core.models import AuditEvent
 from marketplace import services
-from marketplace.models import AuditEvent, Need, NeedSlot, Offer, OfferSlot
-from marketplace.places import NOT_AVAILABLE_MESSAGE, approximate_point
+from marketplace.models import Need, NeedSlot, Offer, OfferSlot
+from places.geo import NOT_AVAILABLE_MESSAGE, approximate_point
 from tests.marketplace import factories as mf
+from trust.models import HelperCheck
 
 pytestmark = pytest.mark.django_db
 

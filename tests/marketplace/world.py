@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from accounts.models import StaffMembership, User
 from marketplace import services
-from marketplace.models import Need, Offer, Report
+from marketplace.models import Need, Offer
+from safeguarding import reports as safeguarding_reports
 from tests.factories import CouncilFactory
 from tests.marketplace import factories as mf
+from trust.models import Report
 
 # The owner's exact home: digits that cannot appear by chance in an approximate location.
 OWNER_LON, OWNER_LAT = -1.551234, 53.801234
@@ -79,7 +81,7 @@ def build_world() -> World:
     services.offer_pause(actor=owner, offer=paused_offer)
     paused_offer.refresh_from_db()
     helper_offer = mf.open_offer(helper=helper, moderator=staff, lon=HELPER_LON, lat=HELPER_LAT)
-    report = services.report_create(
+    report = safeguarding_reports.report_create(
         reporter=helper, target_type="person", target_id=owner.pk, reason="Seemed pushy"
     )
     return World(

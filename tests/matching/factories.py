@@ -1,11 +1,11 @@
 """Builders for matching tests: people, checks, open needs and offers at given distances.
 
 Listings are saved as the marketplace would publish them (exact `location`, `approx_location`
-from `marketplace.places.approximate_point`, status changes through
+from __future__ import annotations
+
+from `places.geo.approximate_point`, status changes through
 `marketplace.lifecycle`), so matching sees the same rows it sees in production.
 """
-
-from __future__ import annotations
 
 import datetime as dt
 import math
@@ -14,11 +14,12 @@ from itertools import count
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 
-from accounts.models import Council, HelperCheck, StaffMembership, User
+from accounts.models import Council, StaffMembership, User
 from marketplace.lifecycle import need_transition, offer_transition
 from marketplace.models import Category, Need, NeedSlot, Offer, OfferSlot
-from marketplace.places import approximate_point
+from places.geo import approximate_point
 from tests.factories import CouncilFactory, UserFactory, square
+from trust.models import HelperCheck
 
 CENTRE = (-1.55, 53.80)
 _seq = count(1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from marketplace.models import AuditEvent, Report
+from core.models import AuditEvent
 from matching import services
 from matching.models import AlertPreference
 from tests.matching.factories import (
@@ -17,6 +17,7 @@ from tests.matching.factories import (
     make_staff,
     point_at,
 )
+from trust.models import Report
 
 pytestmark = pytest.mark.django_db
 

@@ -13,15 +13,17 @@ from django.db import connection, transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from accounts.erasure import person_erase
-from accounts.errors import ApplicationError
-from marketplace.models import AuditEvent, Block, Need
-from marketplace.services import block_create
+from core.errors import ApplicationError
+from core.models import AuditEvent
+from marketplace.models import Need
 from matching import scoring, selectors, services
 from matching.models import Match
 from matching.services import BLOCK_ENDED_REASON
+from privacy.erasure import person_erase
+from safeguarding.blocks import block_create
 from tests.matching.factories import make_need, make_offer, make_person, point_at
 from tests.races import at_once
+from trust.models import Block
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import HelperCheck
-from marketplace.models import Block, Need, Offer
-from marketplace.places import approximate_point
+from marketplace.models import Need, Offer
 from matching.models import Match
 from matching.selectors import (
     knn_planner,
@@ -21,6 +19,7 @@ from matching.selectors import (
     offer_candidates_for_need,
     offer_candidates_sql,
 )
+from places.geo import approximate_point
 from tests.matching.factories import (
     category,
     grant_check,
@@ -29,6 +28,7 @@ from tests.matching.factories import (
     make_person,
     point_at,
 )
+from trust.models import Block, HelperCheck
 
 pytestmark = pytest.mark.django_db
 MON, TUE, THU = 0, 1, 3
@@ -244,8 +244,9 @@ def test_a_paused_offer_or_an_unchecked_helper_finds_no_needs(mcouncil):
 def _bulk_listings(council, n: int) -> None:
     """`n` offers and `n` needs (four in five open) over ~60 km, every category, with as many
     helpers and owners as a real area would have, then ANALYZE so the plans are realistic."""
-    from accounts.models import HelperCheck, User
+    from accounts.models import User
     from marketplace.models import Category
+    from trust.models import HelperCheck
 
     rng = random.Random(7)
     cats = list(Category.objects.all())

@@ -8,8 +8,9 @@ import threading
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
 
-from accounts.errors import ApplicationError, NotFound
-from marketplace.models import AuditEvent, Need
+from core.errors import ApplicationError, NotFound
+from core.models import AuditEvent
+from marketplace.models import Need
 from matching import services
 from matching.models import Match
 from tests.matching.factories import make_need, make_offer, make_person, make_staff

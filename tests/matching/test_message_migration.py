@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from marketplace.audit import audit_record
+from core.audit import audit_record
 from matching.models import Match, Message
 from tests.matching.factories import make_need, make_offer, make_staff
 

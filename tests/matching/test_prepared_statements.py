@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from config.db import PREPARE_THRESHOLD
+from core.db import PREPARE_THRESHOLD
 from matching import selectors
 from tests.matching.factories import make_need, make_offer, point_at
 

@@ -10,8 +10,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from accounts.errors import NotFound
-from marketplace.models import AuditEvent
+from core.errors import NotFound
+from core.models import AuditEvent
 from matching.models import Match, Round
 from matching.rounds import (
     Problem,

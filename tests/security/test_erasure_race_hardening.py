@@ -2,7 +2,7 @@
 own database connections.
 
 Creating a need or an offer and sending a message take a row lock on the person
-(`accounts.erasure.person_lock_for_writing`) and `person_erase` takes the same lock first, so
+(`privacy.erasure.person_lock_for_writing`) and `person_erase` takes the same lock first, so
 whichever comes first, an erased person never has a live listing or a readable message: a
 write that wins commits and is then closed and redacted by erasure; a write that loses is
 refused with a plain message.
@@ -17,12 +17,13 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.db import connection, transaction
 
-from accounts.erasure import ACCOUNT_CLOSED_MESSAGE, ERASED_TEXT, person_erase
-from accounts.errors import ApplicationError
 from accounts.models import User
+from accounts.services import ACCOUNT_CLOSED_MESSAGE
+from core.errors import ApplicationError
 from marketplace.models import Need, Offer
 from matching import services as matching
 from matching.models import Match, Message
+from privacy.erasure import ERASED_TEXT, person_erase
 from tests.factories import CouncilFactory
 from tests.marketplace import factories as mf
 

@@ -14,7 +14,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from rest_framework.test import APIClient
 
 from accounts.models import StaffMembership
-from marketplace.models import AuditEvent
+from core.models import AuditEvent
 from matching import services
 from matching.models import Match
 from tests.matching.factories import (

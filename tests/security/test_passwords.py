@@ -50,7 +50,7 @@ def test_common_passwords_refused():
 
 
 def test_demo_staff_passwords_meet_the_staff_rule():
-    from accounts.demo import DEMO_ACCOUNTS
+    from demo.people import DEMO_ACCOUNTS
 
     staff_roles = {"moderator", "safeguarding_lead", "council_admin"}
     for account in DEMO_ACCOUNTS:

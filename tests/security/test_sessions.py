@@ -9,10 +9,10 @@ from django.test import override_settings
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from accounts.errors import NotFound
 from accounts.services import user_sessions_end
 from config.security import SESSION_SEEN, SESSION_STAFF, SESSION_STARTED
-from marketplace.models import AuditEvent
+from core.errors import NotFound
+from core.models import AuditEvent
 from tests.factories import CouncilFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -38,12 +38,15 @@ from rest_framework.test import APIClient
 
 from accounts.models import StaffMembership, User
 from accounts.permissions import STAFF_MFA_MESSAGE
+from core.models import AuditEvent
 from marketplace import services as market_services
-from marketplace.models import AuditEvent, Block, Need, Offer
+from marketplace.models import Need, Offer
 from matching import services as matching_services
 from matching.rounds import round_run
+from safeguarding import reports as safeguarding_reports
 from tests.matching.factories import make_council, make_need, make_offer, make_person, point_at
 from tests.security.test_url_matrix import concrete
+from trust.models import Block
 
 pytestmark = pytest.mark.django_db
 
@@ -193,7 +196,7 @@ def world(db):
 
     # A public need, which the person reports (reports are for staff only).
     public_need = make_need(council=council, at=point_at(-300, 0))
-    report = market_services.report_create(
+    report = safeguarding_reports.report_create(
         reporter=person, target_type="need", target_id=public_need.pk, reason=MARKERS["report"]
     )
 

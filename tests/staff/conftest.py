@@ -11,11 +11,12 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 
-from accounts.models import HelperCheck, StaffMembership
+from accounts.models import StaffMembership
 from marketplace import services as marketplace_services
 from marketplace.models import Category
 from tests.browser.conftest import chromium, new_context, pages  # noqa: F401 (browser fixtures)
 from tests.factories import CouncilFactory, UserFactory, square
+from trust.models import HelperCheck
 
 Role = StaffMembership.Role
 HOME = (-1.55, 53.80)
@@ -67,7 +68,7 @@ def make_offer(*, helper, slug="dog-walking", lon=HOME[0] - 0.01, lat=HOME[1] + 
 
 
 def record_check(*, actor, helper, kind=HelperCheck.Kind.ID, days_left=365, last4=""):
-    from accounts.staff import helper_check_record
+    from trust.checks import helper_check_record
 
     today = timezone.localdate()
     if kind == HelperCheck.Kind.DBS_ENHANCED_BARRED and not last4:

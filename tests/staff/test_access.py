@@ -15,9 +15,10 @@ import pytest
 from django.urls import reverse
 
 from accounts.permissions import ROLE_CAPABILITIES, Capability
-from accounts.staff import concern_raise
 from marketplace import services as marketplace_services
+from safeguarding import reports as safeguarding_reports
 from tests.staff.conftest import Role, make_need, make_offer, make_staff, record_check
+from trust.concerns import concern_raise
 
 pytestmark = pytest.mark.django_db
 C = Capability
@@ -85,7 +86,7 @@ def records(home_council, council_admin, citizen, helper):
     marketplace_services.moderation_approve(
         actor=council_admin, kind="offer", listing_id=published.pk
     )
-    report = marketplace_services.report_create(
+    report = safeguarding_reports.report_create(
         reporter=citizen, target_type="offer", target_id=published.pk, reason="Rude description"
     )
     check = record_check(actor=council_admin, helper=helper)
@@ -181,7 +182,7 @@ def test_permission_matrix(
 
 
 def test_every_console_url_is_in_the_matrix():
-    from frontend.staff.urls import urlpatterns
+    from staff_console.urls import urlpatterns
 
     covered = {name.split(":")[1] for name, *_ in URLS}
     assert {p.name for p in urlpatterns} == covered
@@ -216,7 +217,7 @@ def test_staff_without_mfa_are_told_why(client, home_council):
 
 
 def test_suspended_staff_cannot_open_the_console(client, home_council, council_admin):
-    from accounts.staff import person_suspend
+    from safeguarding.suspension import person_suspend
 
     lead = make_staff(council=home_council, role=Role.SAFEGUARDING_LEAD)
     person_suspend(actor=council_admin, person_id=lead.pk, reason="Left the council")

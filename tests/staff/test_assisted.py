@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from accounts.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
+from core.models import AuditEvent
 from marketplace import services as marketplace_services
-from marketplace.models import AuditEvent, Need
+from marketplace.models import Need
 from matching import assisted
 from matching import services as matching_services
 from matching.models import Match, Message

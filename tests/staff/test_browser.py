@@ -10,12 +10,13 @@ import pyotp
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 
-from accounts.models import HelperCheck, SafeguardingConcern
+from core.models import AuditEvent
 from marketplace import services as marketplace_services
-from marketplace.models import AuditEvent, Need, Offer
+from marketplace.models import Need, Offer
 from matching.models import Match, Round
 from tests.browser.conftest import sign_in
 from tests.staff.conftest import Role, enrol_totp, make_need, make_offer, make_staff
+from trust.models import HelperCheck, SafeguardingConcern
 
 pytestmark = [
     pytest.mark.browser,

@@ -17,12 +17,13 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.errors import ApplicationError
-from accounts.models import HelperCheck, SafeguardingConcern
-from accounts.staff import concern_raise
-from marketplace.audit import audit_record
-from marketplace.models import AuditEvent, Need, Offer
+from core.audit import audit_record
+from core.errors import ApplicationError
+from core.models import AuditEvent
+from marketplace.models import Need, Offer
 from tests.staff.conftest import Role, make_need, make_offer, make_staff
+from trust.concerns import concern_raise
+from trust.models import HelperCheck, SafeguardingConcern
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"
@@ -403,7 +404,7 @@ def test_revoke_a_check_from_the_page_pauses_the_offer(client, moderator, helper
 
 
 def test_a_suspended_person_cannot_sign_in(client, safeguarding_lead, citizen):
-    from accounts.staff import person_suspend
+    from safeguarding.suspension import person_suspend
 
     person_suspend(actor=safeguarding_lead, person_id=citizen.pk, reason="Threats")
     response = client.post(

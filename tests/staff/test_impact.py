@@ -12,11 +12,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.errors import ApplicationError
-from accounts.staff import impact_units_update
-from frontend.staff.impact import impact_report
+from core.errors import ApplicationError
+from core.models import AuditEvent
+from insights.impact import impact_report, impact_units_update
 from marketplace import services as marketplace_services
-from marketplace.models import AuditEvent
 from matching import services as matching_services
 from tests.staff.conftest import make_need, make_offer, make_person, record_check
 

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from frontend.staff.oversight import oversight_for
+from insights.oversight import oversight_for
 from marketplace import services as marketplace_services
 from matching import services as matching_services
 from tests.staff.conftest import make_need, make_offer, make_person

@@ -15,8 +15,8 @@ from accounts.permissions import (
     staff_capability,
     staff_council_for,
 )
-from accounts.staff import concern_raise
 from tests.staff.conftest import Role, make_staff
+from trust.concerns import concern_raise
 
 pytestmark = pytest.mark.django_db
 C = Capability
@@ -55,7 +55,7 @@ def test_citizens_anonymous_and_suspended_staff_have_no_capability(
 ):
     from django.contrib.auth.models import AnonymousUser
 
-    from accounts.staff import person_suspend
+    from safeguarding.suspension import person_suspend
 
     assert capabilities_of(citizen) == frozenset()
     assert capabilities_of(AnonymousUser()) == frozenset()

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.staff import concern_raise
 from tests.staff.conftest import make_need, make_offer, make_person, record_check
+from trust.concerns import concern_raise
 
 pytestmark = pytest.mark.django_db
 

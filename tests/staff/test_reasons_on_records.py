@@ -9,10 +9,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import staff
-from accounts.models import HelperCheck, Suspension
-from marketplace.models import AuditEvent
+from core.models import AuditEvent
+from safeguarding import checks as safeguarding_checks
+from safeguarding import suspension as safeguarding_suspension
 from tests.staff.conftest import Role, make_staff, record_check
+from trust import concerns as trust_concerns
+from trust.models import HelperCheck, Suspension
 
 pytestmark = pytest.mark.django_db
 
@@ -29,9 +31,13 @@ def no_typed_words_in_audit_rows() -> None:
 
 def revoke_suspend_reinstate(*, moderator, safeguarding_lead, person):
     check = record_check(actor=moderator, helper=person)
-    staff.helper_check_revoke(actor=moderator, check_id=check.pk, reason=REVOKE_WORDS)
-    staff.person_suspend(actor=safeguarding_lead, person_id=person.pk, reason=SUSPEND_WORDS)
-    staff.person_reinstate(actor=safeguarding_lead, person_id=person.pk, note=REINSTATE_WORDS)
+    safeguarding_checks.helper_check_revoke(actor=moderator, check_id=check.pk, reason=REVOKE_WORDS)
+    safeguarding_suspension.person_suspend(
+        actor=safeguarding_lead, person_id=person.pk, reason=SUSPEND_WORDS
+    )
+    safeguarding_suspension.person_reinstate(
+        actor=safeguarding_lead, person_id=person.pk, note=REINSTATE_WORDS
+    )
     return check
 
 
@@ -72,9 +78,15 @@ def test_the_words_are_on_the_records_and_the_audit_rows_only_say_one_was_given(
 
 def test_each_suspension_keeps_its_own_reason(safeguarding_lead, citizen):
     for n in (1, 2):
-        staff.person_suspend(actor=safeguarding_lead, person_id=citizen.pk, reason=f"Reason {n}")
-        staff.person_reinstate(actor=safeguarding_lead, person_id=citizen.pk, note=f"Note {n}")
-    staff.person_suspend(actor=safeguarding_lead, person_id=citizen.pk, reason="Reason 3")
+        safeguarding_suspension.person_suspend(
+            actor=safeguarding_lead, person_id=citizen.pk, reason=f"Reason {n}"
+        )
+        safeguarding_suspension.person_reinstate(
+            actor=safeguarding_lead, person_id=citizen.pk, note=f"Note {n}"
+        )
+    safeguarding_suspension.person_suspend(
+        actor=safeguarding_lead, person_id=citizen.pk, reason="Reason 3"
+    )
     rows = list(
         Suspension.objects.filter(person=citizen)
         .order_by("suspended_at", "id")
@@ -96,7 +108,9 @@ def test_each_suspension_keeps_its_own_reason(safeguarding_lead, citizen):
 def test_reinstating_someone_suspended_before_suspensions_had_rows(safeguarding_lead, citizen):
     citizen.suspended_at = timezone.now()
     citizen.save(update_fields=["suspended_at"])
-    staff.person_reinstate(actor=safeguarding_lead, person_id=citizen.pk, note=REINSTATE_WORDS)
+    safeguarding_suspension.person_reinstate(
+        actor=safeguarding_lead, person_id=citizen.pk, note=REINSTATE_WORDS
+    )
     suspension = Suspension.objects.get(person=citizen)
     assert suspension.reinstatement_note == REINSTATE_WORDS
     assert suspension.reason == "" and suspension.reinstated_by == safeguarding_lead
@@ -153,10 +167,10 @@ def test_the_words_are_shown_only_to_staff_of_the_council_with_two_factor(
 def test_the_concern_page_shows_the_reason_of_a_suspension_made_from_it(
     client, safeguarding_lead, citizen
 ):
-    concern = staff.concern_raise(
+    concern = trust_concerns.concern_raise(
         actor=safeguarding_lead, about_id=citizen.pk, summary="Worry", priority="high"
     )
-    staff.person_suspend(
+    safeguarding_suspension.person_suspend(
         actor=safeguarding_lead, person_id=citizen.pk, reason=SUSPEND_WORDS, concern_id=concern.pk
     )
     assert Suspension.objects.get(person=citizen).concern == concern

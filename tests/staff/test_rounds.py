@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from core.models import AuditEvent
 from marketplace import services as marketplace_services
-from marketplace.models import AuditEvent
 from matching.models import Match, Round
 from tests.staff.conftest import make_need, make_offer
 

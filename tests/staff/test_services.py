@@ -11,16 +11,22 @@ from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.utils import timezone
 
-from accounts import staff
-from accounts.errors import ApplicationError, NotFound
-from accounts.models import ConcernNote, HelperCheck, SafeguardingConcern
-from accounts.selectors import helper_verification_level
-from accounts.tasks import helper_checks_enforce_expiry
+from core.errors import ApplicationError, NotFound
+from core.models import AuditEvent
+from marketplace import selectors as marketplace_selectors
 from marketplace import services as marketplace_services
-from marketplace.models import AuditEvent, Need, Offer
+from marketplace.models import Need, Offer
 from matching import services as matching_services
 from matching.models import Match
+from safeguarding import checks as safeguarding_checks
+from safeguarding import people as safeguarding_people
+from safeguarding import suspension as safeguarding_suspension
+from safeguarding.tasks import helper_checks_enforce_expiry
 from tests.staff.conftest import make_need, make_offer, make_person, record_check
+from trust import checks as trust_checks
+from trust import concerns as trust_concerns
+from trust.checks import helper_verification_level
+from trust.models import ConcernNote, HelperCheck, SafeguardingConcern
 
 pytestmark = pytest.mark.django_db
 today = timezone.localdate
@@ -32,7 +38,7 @@ def verbs() -> list[str]:
 
 # --- Helper checks ---------------------------------------------------------------------------
 def test_recording_a_dbs_check_keeps_only_the_last_four_characters(moderator, helper):
-    check = staff.helper_check_record(
+    check = trust_checks.helper_check_record(
         actor=moderator,
         helper_id=helper.pk,
         kind=HelperCheck.Kind.DBS_ENHANCED_BARRED,
@@ -53,7 +59,7 @@ def test_recording_a_dbs_check_keeps_only_the_last_four_characters(moderator, he
 @pytest.mark.parametrize("number", ["001234567890", "0012 3456 7890", "12345"])
 def test_a_whole_certificate_number_is_refused_and_nothing_is_saved(moderator, helper, number):
     with pytest.raises(ApplicationError) as exc:
-        staff.helper_check_record(
+        trust_checks.helper_check_record(
             actor=moderator,
             helper_id=helper.pk,
             kind=HelperCheck.Kind.DBS_ENHANCED_BARRED,
@@ -80,7 +86,7 @@ def test_a_whole_certificate_number_is_refused_and_nothing_is_saved(moderator, h
 )
 def test_check_input_errors_are_plain(moderator, helper, kind, issued, expires, last4, message):
     with pytest.raises(ApplicationError) as exc:
-        staff.helper_check_record(
+        trust_checks.helper_check_record(
             actor=moderator,
             helper_id=helper.pk,
             kind=kind,
@@ -111,15 +117,17 @@ def test_expiring_checks_lists_the_next_30_days_of_own_council_only(
     record_check(actor=moderator, helper=helper, kind="dbs_enhanced_barred", days_left=200)
     far_helper = make_person(council=away_council)
     record_check(actor=away_admin, helper=far_helper, days_left=5)
-    expiring = list(staff.helper_checks_expiring(council=helper.council))
+    expiring = list(trust_checks.helper_checks_expiring(council=helper.council))
     assert expiring == [soon]
     # Once renewed, it is no longer listed.
     record_check(actor=moderator, helper=helper, days_left=400)
-    assert list(staff.helper_checks_expiring(council=helper.council)) == []
+    assert list(trust_checks.helper_checks_expiring(council=helper.council)) == []
 
 
 def test_levels_unlock_categories():
-    by_level = {u.level: {c.slug for c in u.categories} for u in staff.categories_by_level()}
+    by_level = {
+        u.level: {c.slug for c in u.categories} for u in marketplace_selectors.categories_by_level()
+    }
     assert "dog-walking" in by_level[0]
     assert "gardening" in by_level[1]
     assert {"shopping", "lifts", "personal-care"} <= by_level[2]
@@ -139,7 +147,7 @@ def test_daily_task_pauses_offers_the_helper_no_longer_qualifies_for(
     assert helper_checks_enforce_expiry() == 0
     # Three weeks later the ID check has expired.
     with django_capture_on_commit_callbacks(execute=True):
-        assert staff.offers_pause_unqualified(on=today() + dt.timedelta(days=21)) == 1
+        assert safeguarding_checks.offers_pause_unqualified(on=today() + dt.timedelta(days=21)) == 1
     gardening.refresh_from_db()
     walking.refresh_from_db()
     assert gardening.status == Offer.Status.PAUSED
@@ -149,14 +157,16 @@ def test_daily_task_pauses_offers_the_helper_no_longer_qualifies_for(
     assert mail.outbox[0].to == [helper.email]
     assert "paused" in mail.outbox[0].body
     # Running again does nothing more.
-    assert staff.offers_pause_unqualified(on=today() + dt.timedelta(days=21)) == 0
+    assert safeguarding_checks.offers_pause_unqualified(on=today() + dt.timedelta(days=21)) == 0
 
 
 def test_revoking_a_check_pauses_offers_at_once(moderator, helper):
     check = record_check(actor=moderator, helper=helper)
     offer = make_offer(helper=helper, slug="gardening")
     marketplace_services.moderation_approve(actor=moderator, kind="offer", listing_id=offer.pk)
-    staff.helper_check_revoke(actor=moderator, check_id=check.pk, reason="Recorded in error")
+    safeguarding_checks.helper_check_revoke(
+        actor=moderator, check_id=check.pk, reason="Recorded in error"
+    )
     offer.refresh_from_db()
     assert offer.status == Offer.Status.PAUSED
     assert helper_verification_level(user=helper) == 0
@@ -165,7 +175,7 @@ def test_revoking_a_check_pauses_offers_at_once(moderator, helper):
 
 # --- Safeguarding concerns -------------------------------------------------------------------
 def test_concern_lifecycle(moderator, safeguarding_lead, citizen):
-    concern = staff.concern_raise(
+    concern = trust_concerns.concern_raise(
         actor=moderator,
         about_id=citizen.pk,
         summary="Seemed distressed on a visit",
@@ -173,16 +183,20 @@ def test_concern_lifecycle(moderator, safeguarding_lead, citizen):
         note="The helper reported bruising.",
     )
     assert concern.status == SafeguardingConcern.Status.OPEN
-    staff.concern_assign(
+    trust_concerns.concern_assign(
         actor=safeguarding_lead,
         concern_id=concern.pk,
         owner_id=safeguarding_lead.pk,
         priority="urgent",
     )
-    staff.concern_add_note(actor=safeguarding_lead, concern_id=concern.pk, body="Called her.")
+    trust_concerns.concern_add_note(
+        actor=safeguarding_lead, concern_id=concern.pk, body="Called her."
+    )
     with pytest.raises(ApplicationError):
-        staff.concern_close(actor=safeguarding_lead, concern_id=concern.pk, outcome="", note="x")
-    staff.concern_close(
+        trust_concerns.concern_close(
+            actor=safeguarding_lead, concern_id=concern.pk, outcome="", note="x"
+        )
+    trust_concerns.concern_close(
         actor=safeguarding_lead,
         concern_id=concern.pk,
         outcome=SafeguardingConcern.Outcome.REFERRED,
@@ -204,44 +218,44 @@ def test_concern_lifecycle(moderator, safeguarding_lead, citizen):
         "concern.closed",
     ]
     with pytest.raises(ApplicationError):
-        staff.concern_close(
+        trust_concerns.concern_close(
             actor=safeguarding_lead, concern_id=concern.pk, outcome="advice_given", note="again"
         )
 
 
 def test_moderator_may_raise_but_not_handle_concerns(moderator, citizen):
-    concern = staff.concern_raise(
+    concern = trust_concerns.concern_raise(
         actor=moderator, about_id=citizen.pk, summary="Odd messages", priority="low"
     )
     with pytest.raises(ApplicationError):
-        staff.concern_add_note(actor=moderator, concern_id=concern.pk, body="note")
+        trust_concerns.concern_add_note(actor=moderator, concern_id=concern.pk, body="note")
 
 
 def test_concerns_of_another_council_are_not_found(safeguarding_lead, away_admin, away_council):
     other = make_person(council=away_council)
-    concern = staff.concern_raise(
+    concern = trust_concerns.concern_raise(
         actor=away_admin, about_id=other.pk, summary="Away concern", priority="low"
     )
     with pytest.raises(NotFound):
-        staff.concern_add_note(actor=safeguarding_lead, concern_id=concern.pk, body="x")
-    assert staff.concerns_for_council(council=safeguarding_lead.council) == []
+        trust_concerns.concern_add_note(actor=safeguarding_lead, concern_id=concern.pk, body="x")
+    assert trust_concerns.concerns_for_council(council=safeguarding_lead.council) == []
 
 
 def test_concerns_queue_is_most_urgent_first(safeguarding_lead, citizen):
-    low = staff.concern_raise(
+    low = trust_concerns.concern_raise(
         actor=safeguarding_lead, about_id=citizen.pk, summary="a", priority="low"
     )
-    urgent = staff.concern_raise(
+    urgent = trust_concerns.concern_raise(
         actor=safeguarding_lead, about_id=citizen.pk, summary="b", priority="urgent"
     )
-    medium = staff.concern_raise(
+    medium = trust_concerns.concern_raise(
         actor=safeguarding_lead, about_id=citizen.pk, summary="c", priority="medium"
     )
-    assert staff.concerns_for_council(council=citizen.council) == [urgent, medium, low]
+    assert trust_concerns.concerns_for_council(council=citizen.council) == [urgent, medium, low]
 
 
 def test_the_database_refuses_to_change_or_delete_a_concern_note(safeguarding_lead, citizen):
-    concern = staff.concern_raise(
+    concern = trust_concerns.concern_raise(
         actor=safeguarding_lead, about_id=citizen.pk, summary="s", priority="low", note="first"
     )
     note = concern.notes.get()
@@ -261,7 +275,7 @@ def test_the_database_refuses_to_change_or_delete_a_concern_note(safeguarding_le
 
 
 def test_closed_concern_must_have_an_outcome_in_the_database(safeguarding_lead, citizen):
-    concern = staff.concern_raise(
+    concern = trust_concerns.concern_raise(
         actor=safeguarding_lead, about_id=citizen.pk, summary="s", priority="low"
     )
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -281,7 +295,7 @@ def test_suspension_withdraws_listings_ends_matches_and_tells_the_other_person_n
     matching_services.match_accept(user=citizen, match_id=match.pk)
     need.refresh_from_db()
     assert need.status == Need.Status.MATCHED
-    concern = staff.concern_raise(
+    concern = trust_concerns.concern_raise(
         actor=safeguarding_lead, about_id=helper.pk, summary="Asked for money", priority="urgent"
     )
     mail.outbox.clear()
@@ -289,7 +303,7 @@ def test_suspension_withdraws_listings_ends_matches_and_tells_the_other_person_n
     helper_browser.force_login(helper)
 
     with django_capture_on_commit_callbacks(execute=True):
-        result = staff.person_suspend(
+        result = safeguarding_suspension.person_suspend(
             actor=safeguarding_lead,
             person_id=helper.pk,
             reason="Asked a citizen for money",
@@ -331,13 +345,15 @@ def test_suspension_withdraws_listings_ends_matches_and_tells_the_other_person_n
     with pytest.raises(ApplicationError):
         make_offer(helper=helper)
 
-    staff.concern_close(
+    trust_concerns.concern_close(
         actor=safeguarding_lead,
         concern_id=concern.pk,
         outcome=SafeguardingConcern.Outcome.PERSON_SUSPENDED,
         note="Suspended.",
     )
-    staff.person_reinstate(actor=safeguarding_lead, person_id=helper.pk, note="Cleared by police")
+    safeguarding_suspension.person_reinstate(
+        actor=safeguarding_lead, person_id=helper.pk, note="Cleared by police"
+    )
     helper.refresh_from_db()
     assert not helper.is_suspended
     assert verbs()[-1] == "person.reinstated"
@@ -345,9 +361,11 @@ def test_suspension_withdraws_listings_ends_matches_and_tells_the_other_person_n
 
 def test_suspension_needs_a_reason_and_a_role_that_allows_it(moderator, safeguarding_lead, citizen):
     with pytest.raises(ApplicationError):
-        staff.person_suspend(actor=safeguarding_lead, person_id=citizen.pk, reason=" ")
+        safeguarding_suspension.person_suspend(
+            actor=safeguarding_lead, person_id=citizen.pk, reason=" "
+        )
     with pytest.raises(ApplicationError) as exc:
-        staff.person_suspend(actor=moderator, person_id=citizen.pk, reason="x")
+        safeguarding_suspension.person_suspend(actor=moderator, person_id=citizen.pk, reason="x")
     assert exc.value.code == "forbidden"
     citizen.refresh_from_db()
     assert not citizen.is_suspended
@@ -357,14 +375,20 @@ def test_suspension_needs_a_reason_and_a_role_that_allows_it(moderator, safeguar
 def test_suspension_of_someone_in_another_council_is_not_found(safeguarding_lead, away_council):
     other = make_person(council=away_council)
     with pytest.raises(NotFound):
-        staff.person_suspend(actor=safeguarding_lead, person_id=other.pk, reason="x")
+        safeguarding_suspension.person_suspend(
+            actor=safeguarding_lead, person_id=other.pk, reason="x"
+        )
 
 
 def test_suspended_staff_lose_their_powers(safeguarding_lead, council_admin, citizen):
-    staff.person_suspend(actor=council_admin, person_id=safeguarding_lead.pk, reason="Left")
+    safeguarding_suspension.person_suspend(
+        actor=council_admin, person_id=safeguarding_lead.pk, reason="Left"
+    )
     safeguarding_lead.refresh_from_db()
     with pytest.raises(NotFound):
-        staff.person_suspend(actor=safeguarding_lead, person_id=citizen.pk, reason="x")
+        safeguarding_suspension.person_suspend(
+            actor=safeguarding_lead, person_id=citizen.pk, reason="x"
+        )
 
 
 # --- People ----------------------------------------------------------------------------------
@@ -372,18 +396,20 @@ def test_people_search_finds_own_council_only_and_is_audited(
     safeguarding_lead, citizen, away_council
 ):
     make_person(council=away_council, display_name="Margaret Elsewhere")
-    found = staff.people_search(actor=safeguarding_lead, query="margaret")
+    found = safeguarding_people.people_search(actor=safeguarding_lead, query="margaret")
     assert found == [citizen]
-    by_email = staff.people_search(actor=safeguarding_lead, query=citizen.email[:8].upper())
+    by_email = safeguarding_people.people_search(
+        actor=safeguarding_lead, query=citizen.email[:8].upper()
+    )
     assert citizen in by_email
     event = AuditEvent.objects.filter(verb="people.searched").first()
     assert event.data["query"] in ("margaret", citizen.email[:8].upper())
     with pytest.raises(ApplicationError):
-        staff.people_search(actor=safeguarding_lead, query="m")
+        safeguarding_people.people_search(actor=safeguarding_lead, query="m")
 
 
 def test_viewing_a_person_writes_person_viewed(safeguarding_lead, citizen, away_council):
-    record = staff.person_view(actor=safeguarding_lead, person_id=citizen.pk)
+    record = safeguarding_people.person_view(actor=safeguarding_lead, person_id=citizen.pk)
     assert record.person == citizen
     event = AuditEvent.objects.get(verb="person.viewed")
     assert (event.actor_id, event.target_id, event.council_id) == (
@@ -393,10 +419,10 @@ def test_viewing_a_person_writes_person_viewed(safeguarding_lead, citizen, away_
     )
     other = make_person(council=away_council)
     with pytest.raises(NotFound):
-        staff.person_view(actor=safeguarding_lead, person_id=other.pk)
+        safeguarding_people.person_view(actor=safeguarding_lead, person_id=other.pk)
     assert AuditEvent.objects.filter(verb="person.viewed").count() == 1
 
 
 def test_moderators_cannot_search_people(moderator):
     with pytest.raises(ApplicationError):
-        staff.people_search(actor=moderator, query="anyone")
+        safeguarding_people.people_search(actor=moderator, query="anyone")

@@ -13,10 +13,11 @@ from django.utils.html import escape
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from marketplace.models import Need, Offer, Report
+from marketplace.models import Need, Offer
 from matching.models import Feedback, Message
 from tests.trust.test_privacy_probe import _web_urls
 from tests.trust.world import build_world
+from trust.models import Report
 
 pytestmark = pytest.mark.django_db
 

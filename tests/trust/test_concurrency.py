@@ -14,7 +14,8 @@ import pytest
 from django.db import connection, transaction
 from rest_framework.test import APIClient
 
-from marketplace.models import AuditEvent, Need, Offer
+from core.models import AuditEvent
+from marketplace.models import Need, Offer
 from tests.factories import CouncilFactory
 from tests.marketplace import factories as mf
 

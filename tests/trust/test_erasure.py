@@ -14,19 +14,24 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from accounts import open_data
-from accounts.erasure import ERASED_TEXT, erased_email, person_erase
-from accounts.errors import NotFound
 from accounts.models import StaffMembership, User
-from frontend.selectors import person_data_export
-from frontend.staff.oversight import oversight_for
-from marketplace import services as market
-from marketplace.models import AuditEvent, Block, Need, NeedSlot, Offer, Postcode
+from accounts.services import erased_email
+from core.errors import NotFound
+from core.models import AuditEvent
+from insights import open_data
+from insights.oversight import oversight_for
+from marketplace.models import Need, NeedSlot, Offer
 from matching import services as matching
 from matching.models import AlertPreference, Feedback, Match, Message
+from places.models import Postcode
+from privacy.erasure import ERASED_TEXT, person_erase
+from privacy.export import person_data_export
+from safeguarding import blocks as safeguarding_blocks
+from safeguarding import reports as safeguarding_reports
 from tests.factories import CouncilFactory
 from tests.marketplace import factories as mf
 from tests.races import at_once
+from trust.models import Block
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +126,7 @@ def world(client):
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     TOTP.activate(person, generate_totp_secret())
-    market.block_create(blocker=person, blocked_id=other.pk)
+    safeguarding_blocks.block_create(blocker=person, blocked_id=other.pk)
     return {
         "council": council,
         "moderator": moderator,
@@ -279,8 +284,8 @@ def test_staff_membership_goes_and_only_the_persons_council_admin_may_erase(worl
 def test_download_my_data_holds_everything_about_the_person(world):
     person, council = world["person"], world["council"]
     lead = mf.staff(council=council, role=StaffMembership.Role.COUNCIL_ADMIN)
-    from accounts.models import HelperCheck
-    from accounts.staff import helper_check_record
+    from trust.checks import helper_check_record
+    from trust.models import HelperCheck
 
     helper_check_record(
         actor=lead,
@@ -289,7 +294,7 @@ def test_download_my_data_holds_everything_about_the_person(world):
         issued_on=timezone.localdate() - dt.timedelta(days=3),
         expires_on=timezone.localdate() + dt.timedelta(days=300),
     )
-    market.report_create(
+    safeguarding_reports.report_create(
         reporter=person, target_type="offer", target_id=world["live"].offer_id, reason="Rude"
     )
     data = person_data_export(user=person)

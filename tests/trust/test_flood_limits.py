@@ -13,11 +13,11 @@ from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from marketplace.flood import MESSAGE_FLOOD_MESSAGE, REPORT_FLOOD_MESSAGE, parse_limit
-from marketplace.models import Report
 from matching import services
 from matching.models import Message
 from tests.matching.factories import make_council, make_need, make_offer, point_at
+from trust.flood import MESSAGE_FLOOD_MESSAGE, REPORT_FLOOD_MESSAGE, parse_limit
+from trust.models import Report
 
 pytestmark = pytest.mark.django_db
 

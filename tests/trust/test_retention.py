@@ -8,11 +8,13 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from marketplace import retention, services
-from marketplace.models import AuditEvent, Need, NeedSlot, Offer, OfferSlot
-from marketplace.tasks import retention_apply
+from core.models import AuditEvent
+from marketplace import services
+from marketplace.models import Need, NeedSlot, Offer, OfferSlot
 from matching import services as matching
 from matching.models import Feedback, Match, Message
+from privacy import retention
+from privacy.tasks import retention_apply
 from tests.factories import CouncilFactory
 from tests.marketplace import factories as mf
 

@@ -20,11 +20,11 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from frontend.services import person_set_home
+from accounts.services import person_set_home
 from marketplace import services
 from marketplace.models import Need, Offer
-from marketplace.places import approximate_point, distance_band
 from matching.scoring import haversine_m
+from places.geo import approximate_point, distance_band
 from tests.factories import PostcodeFactory
 from tests.marketplace import factories as mf
 from tests.trust.world import World, build_world

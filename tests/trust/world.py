@@ -14,16 +14,17 @@ from dataclasses import dataclass, field
 
 from django.contrib.gis.geos import Point
 
-from accounts import staff as staff_services
 from accounts.models import StaffMembership, User
-from frontend.services import web_profile_set_role
-from marketplace import services
-from marketplace.models import Need, Offer, Report
-from marketplace.places import approximate_point
+from accounts.services import web_profile_set_role
+from marketplace.models import Need, Offer
 from matching import services as matching
 from matching.models import Match, Message
+from places.geo import approximate_point
+from safeguarding import reports as safeguarding_reports
 from tests.factories import CouncilFactory
 from tests.marketplace import factories as mf
+from trust import concerns as trust_concerns
+from trust.models import Report
 
 # Homes chosen so their 4-decimal forms cannot appear by chance in a grid-cell centre.
 PEOPLE = {
@@ -134,17 +135,17 @@ def build_world(*, text: str = "") -> World:
     matching.match_complete(user=ada, match_id=completed.pk)
     matching.feedback_leave(user=ada, match_id=completed.pk, rating=5, comment=f"Kind{words}")
     matching.feedback_leave(user=cal, match_id=completed.pk, rating=4, comment=f"Nice{words}")
-    report = services.report_create(
+    report = safeguarding_reports.report_create(
         reporter=ada, target_type="person", target_id=bea.pk, reason=f"Rude{words}"
     )
-    concern = staff_services.concern_raise(
+    concern = trust_concerns.concern_raise(
         actor=moderator,
         about_id=bea.pk,
         summary=f"Worried{words}"[:200],
         priority="high",
         note=f"First note{words}",
     )
-    staff_services.concern_add_note(actor=lead, concern_id=concern.pk, body=f"Called{words}")
+    trust_concerns.concern_add_note(actor=lead, concern_id=concern.pk, body=f"Called{words}")
     for obj in (ada_need, bea_need, cal_offer, ada_cal, bea_cal, completed):
         obj.refresh_from_db()
     return World(

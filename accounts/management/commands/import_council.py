@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.errors import ApplicationError
 from accounts.services import councils_import_geojson
+from core.errors import ApplicationError
 
 
 class Command(BaseCommand):

@@ -1,0 +1,39 @@
+"""manage.py seed_demo — deterministic, idempotent demo data for the quick start.
+
+Each app contributes its own part (accounts/demo.py, marketplace/demo.py, matching/demo.py);
+this command runs them in order inside one transaction and prints the demo accounts.
+"""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from demo import listings as marketplace_demo
+from demo import matches as matching_demo
+from demo import people as accounts_demo
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo council, postcodes, accounts and listings."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            council = accounts_demo.seed_council()
+            postcodes = marketplace_demo.seed_postcodes(council=council)
+            accounts_demo.seed_accounts(council=council)
+            extra = [
+                marketplace_demo.seed_listings(council=council),
+                matching_demo.seed_matches(council=council),
+            ]
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo council: {council.name} ({postcodes} postcodes)")
+        )
+        for line in extra:
+            if line:
+                self.stdout.write(str(line))
+        self.stdout.write("\nDemo accounts (email / password):")
+        for account in accounts_demo.DEMO_ACCOUNTS:
+            self.stdout.write(f"  {account.role:<18} {account.email:<28} {account.password}")
+        self.stdout.write(
+            "Council staff open the console at /staff/ and set up an authenticator app "
+            "(any TOTP app) the first time.\nKith is served at http://127.0.0.1:8000 by `make run`."
+        )

@@ -1,0 +1,151 @@
+"""Reads for the impact report of one council: needs met, repeat pairings, hours given and
+the estimated cost avoided, by kind of help, for matches completed in a date range.
+
+Hours and costs are estimates from the council's own units (`accounts.staff.impact_units`):
+completed matches × hours per match, and completed matches × cost per match. A hot meal
+defaults to £4.90, the council cost of a meals-on-wheels meal published by Casserole Club.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from accounts.models import Council, User
+from accounts.permissions import Capability, staff_council
+from core.audit import audit_record
+from core.errors import ApplicationError
+from marketplace.models import Category
+from matching.models import Match
+
+
+@dataclass
+class ImpactRow:
+    slug: str
+    name: str
+    completed: int
+    needs_met: int
+    repeat_pairs: int
+    hours: Decimal
+    unit_cost: Decimal
+    cost_avoided: Decimal
+
+
+@dataclass
+class Impact:
+    date_from: dt.date
+    date_to: dt.date
+    rows: list[ImpactRow]
+    total: ImpactRow
+
+
+def impact_report(*, council: Council, date_from: dt.date, date_to: dt.date) -> Impact:
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(date_from, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    completed = Match.objects.filter(
+        council=council,
+        status=Match.Status.COMPLETED,
+        completed_at__gte=start,
+        completed_at__lt=end,
+    )
+    pairs = completed.values("need__category_id", "need__owner_id", "offer__helper_id").annotate(
+        n=Count("id")
+    )
+    needs = completed.values("need__category_id").annotate(n=Count("need_id", distinct=True))
+    counts: dict[int, int] = defaultdict(int)
+    repeats: dict[int, int] = defaultdict(int)
+    for pair in pairs:
+        counts[pair["need__category_id"]] += pair["n"]
+        if pair["n"] >= 2:
+            repeats[pair["need__category_id"]] += 1
+    needs_met = {row["need__category_id"]: row["n"] for row in needs}
+    units = impact_units(council=council)
+    rows = []
+    for category in Category.objects.filter(pk__in=counts.keys()).order_by("sort_order", "name"):
+        n = counts[category.pk]
+        hours_each = Decimal(units["unit_hours"].get(category.slug, DEFAULT_UNIT_HOURS))
+        cost_each = Decimal(units["unit_costs"].get(category.slug, "0"))
+        rows.append(
+            ImpactRow(
+                slug=category.slug,
+                name=category.name,
+                completed=n,
+                needs_met=needs_met.get(category.pk, 0),
+                repeat_pairs=repeats[category.pk],
+                hours=hours_each * n,
+                unit_cost=cost_each,
+                cost_avoided=(cost_each * n).quantize(Decimal("0.01")),
+            )
+        )
+    total = ImpactRow(
+        slug="",
+        name="All kinds of help",
+        completed=sum(r.completed for r in rows),
+        needs_met=sum(r.needs_met for r in rows),
+        repeat_pairs=sum(r.repeat_pairs for r in rows),
+        hours=sum((r.hours for r in rows), Decimal(0)),
+        unit_cost=Decimal(0),
+        cost_avoided=sum((r.cost_avoided for r in rows), Decimal("0.00")),
+    )
+    return Impact(date_from=date_from, date_to=date_to, rows=rows, total=total)
+
+
+# --- Impact unit costs -----------------------------------------------------------------------
+# The council cost of a meals-on-wheels meal that Casserole Club publishes; every other kind
+# of help has no cost until the council sets one.
+DEFAULT_UNIT_COSTS = {"hot-meals": "4.90"}
+
+
+DEFAULT_UNIT_HOURS = "1"
+
+
+def impact_units(*, council: Council) -> dict[str, dict[str, str]]:
+    """The council's unit cost (pounds) and hours per completed match, by category slug."""
+    stored = (council.settings or {}).get("impact", {})
+    return {
+        "unit_costs": {**DEFAULT_UNIT_COSTS, **stored.get("unit_costs", {})},
+        "unit_hours": dict(stored.get("unit_hours", {})),
+    }
+
+
+@transaction.atomic
+def impact_units_update(
+    *, actor: User, unit_costs: dict[str, Decimal], unit_hours: dict[str, Decimal]
+) -> Council:
+    """Set what one completed match of each kind of help saves the council, and how many
+    hours it takes, for the impact report. Audited with before and after."""
+    council = staff_council(actor, Capability.COUNCIL_SETTINGS)
+    council = Council.objects.select_for_update().get(pk=council.pk)
+    slugs = set(Category.objects.values_list("slug", flat=True))
+    for label, values, top in (("cost", unit_costs, 10000), ("hours", unit_hours, 24)):
+        for slug, value in values.items():
+            if slug not in slugs:
+                raise ApplicationError(f"Unknown kind of help: {slug}.", code="category")
+            if value < 0 or value > top:
+                raise ApplicationError(
+                    f"Each {label} must be between 0 and {top}.", code=f"{label}_range"
+                )
+    before = impact_units(council=council)
+    settings_ = dict(council.settings or {})
+    settings_["impact"] = {
+        "unit_costs": {slug: str(v) for slug, v in unit_costs.items()},
+        "unit_hours": {slug: str(v) for slug, v in unit_hours.items()},
+    }
+    council.settings = settings_
+    council.save(update_fields=["settings"])
+    audit_record(
+        actor=actor,
+        verb="council.impact_units_changed",
+        council=council,
+        target_type="council",
+        target_id=council.pk,
+        data={"before": before, "after": impact_units(council=council)},
+    )
+    return council

@@ -1,0 +1,251 @@
+"""Open data: public, anonymised statistics about each council's service, for anyone.
+
+- `/api/v1/open/stats/`: needs asked for, matched and fulfilled per council, kind of help and
+  month.
+- `/api/v1/open/demand/`: needs waiting for help on a hexagon grid, as GeoJSON.
+
+No person, listing or exact place is ever in these answers. Any count under
+`SUPPRESS_BELOW` is withheld (null in the statistics; the hexagon left out of the map), so
+nobody can be picked out from them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.db import connection
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Council
+from core.errors import ApplicationError
+
+SUPPRESS_BELOW = 5
+HEX_SIZE_M = 1000
+MAX_MONTHS = 36
+
+_STATS_SQL = """
+SELECT c.slug, cat.slug, to_char(date_trunc('month', n.created_at AT TIME ZONE %(tz)s), 'YYYY-MM'),
+       count(*),
+       count(*) FILTER (WHERE EXISTS (
+           SELECT 1 FROM matching_match m WHERE m.need_id = n.id AND m.accepted_at IS NOT NULL)),
+       count(*) FILTER (WHERE n.closed_reason = 'fulfilled' OR EXISTS (
+           SELECT 1 FROM matching_match m WHERE m.need_id = n.id AND m.status = 'completed'))
+FROM marketplace_need n
+JOIN accounts_council c ON c.id = n.council_id AND c.is_active
+JOIN marketplace_category cat ON cat.id = n.category_id
+WHERE n.created_at >= %(start)s AND n.created_at < %(end)s
+  AND n.status <> 'draft' AND NOT (n.status = 'closed' AND n.closed_reason = 'rejected')
+  AND (%(council)s::bigint IS NULL OR n.council_id = %(council)s)
+GROUP BY 1, 2, 3
+ORDER BY 1, 3, 2
+"""
+
+_DEMAND_SQL = """
+WITH area AS (
+    SELECT ST_Transform(boundary, 27700) AS g FROM accounts_council WHERE id = %(c)s
+), cells AS (
+    SELECT h.geom FROM area, ST_HexagonGrid(%(size)s, area.g) h WHERE ST_Intersects(h.geom, area.g)
+)
+SELECT ST_AsGeoJSON(ST_Transform(cells.geom, 4326), 5), count(n.id)
+FROM cells
+JOIN marketplace_need n
+  ON n.council_id = %(c)s AND n.status = 'open'
+ AND ST_Intersects(cells.geom, ST_Transform(n.location::geometry, 27700))
+GROUP BY cells.geom
+HAVING count(n.id) >= %(min)s
+ORDER BY count(n.id) DESC
+"""
+
+
+def _suppress(n: int) -> int | None:
+    return n if n >= SUPPRESS_BELOW else None
+
+
+def _month(value: str, *, name: str) -> dt.date:
+    try:
+        return dt.datetime.strptime(value, "%Y-%m").replace(day=1).date()  # noqa: DTZ007
+    except ValueError:
+        raise ApplicationError(
+            f"Give {name} as a year and month, like 2026-01.", code="invalid_month"
+        ) from None
+
+
+def _council(slug: str | None) -> Council | None:
+    if not slug:
+        return None
+    council = Council.objects.filter(slug=slug, is_active=True).defer("boundary").first()
+    if council is None:
+        raise NotFound("There is no council with that name on Kith.")
+    return council
+
+
+def open_stats(*, council: Council | None, first: dt.date, last: dt.date) -> list[dict]:
+    """Counts per council, category and month (months `first`..`last`, inclusive)."""
+    from django.utils import timezone
+
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
+    following = (last.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    end = dt.datetime.combine(following, dt.time.min, tzinfo=tz)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _STATS_SQL,
+            {"tz": str(tz), "start": start, "end": end, "council": council.pk if council else None},
+        )
+        rows = cursor.fetchall()
+    return [
+        {
+            "council": council_slug,
+            "category": category_slug,
+            "month": month,
+            "needs_asked": _suppress(asked),
+            "needs_matched": _suppress(matched),
+            "needs_fulfilled": _suppress(fulfilled),
+        }
+        for council_slug, category_slug, month, asked, matched, fulfilled in rows
+    ]
+
+
+def open_demand(*, council: Council) -> dict:
+    """A GeoJSON FeatureCollection of hexagons (about 2 km across) holding at least
+    `SUPPRESS_BELOW` needs that are waiting for help now."""
+    with connection.cursor() as cursor:
+        cursor.execute(_DEMAND_SQL, {"c": council.pk, "size": HEX_SIZE_M, "min": SUPPRESS_BELOW})
+        rows = cursor.fetchall()
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": json.loads(geometry), "properties": {"open_needs": n}}
+            for geometry, n in rows
+        ],
+        "council": council.slug,
+        "suppressed_below": SUPPRESS_BELOW,
+    }
+
+
+# --- API -------------------------------------------------------------------------------------
+# The refusals both endpoints can give, documented for clients and schema-driven fuzzers.
+ERROR_RESPONSES = {
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description='Refused: "detail" says why.'),
+    404: OpenApiResponse(OpenApiTypes.OBJECT, description="No council with that slug."),
+}
+
+
+class _Public:
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+
+def _stats_row_fields() -> dict:
+    return {
+        "council": serializers.CharField(),
+        "category": serializers.CharField(),
+        "month": serializers.CharField(help_text="YYYY-MM"),
+        "needs_asked": serializers.IntegerField(allow_null=True),
+        "needs_matched": serializers.IntegerField(allow_null=True),
+        "needs_fulfilled": serializers.IntegerField(allow_null=True),
+    }
+
+
+class OpenStatsApi(_Public, APIView):
+    """Needs asked for, matched and fulfilled, per council, kind of help and month."""
+
+    @extend_schema(
+        summary="Open statistics per council, kind of help and month",
+        description=(
+            "Public and anonymised. Any count under 5 is null (withheld), so that nobody can "
+            "be picked out. Months are of when the need was asked for; drafts and needs "
+            "turned down by moderators are not counted."
+        ),
+        parameters=[
+            OpenApiParameter("council", OpenApiTypes.STR, description="A council's slug"),
+            OpenApiParameter("from", OpenApiTypes.STR, description="First month, YYYY-MM"),
+            OpenApiParameter("to", OpenApiTypes.STR, description="Last month, YYYY-MM"),
+        ],
+        responses={
+            200: inline_serializer(
+                name="OpenStats",
+                fields={
+                    "suppressed_below": serializers.IntegerField(),
+                    "results": inline_serializer(
+                        name="OpenStatsRow", fields=_stats_row_fields(), many=True
+                    ),
+                },
+            ),
+            **ERROR_RESPONSES,
+        },
+    )
+    def get(self, request):
+        from django.utils import timezone
+
+        this_month = timezone.localdate().replace(day=1)
+        last = (
+            _month(request.query_params["to"], name="to")
+            if "to" in request.query_params
+            else this_month
+        )
+        default_first = (last - dt.timedelta(days=365)).replace(day=1)
+        first = (
+            _month(request.query_params["from"], name="from")
+            if "from" in request.query_params
+            else default_first
+        )
+        if first > last:
+            raise ApplicationError("The first month must not be after the last.", code="order")
+        if (last.year - first.year) * 12 + last.month - first.month >= MAX_MONTHS:
+            raise ApplicationError(
+                f"Ask for at most {MAX_MONTHS} months at a time.", code="too_many_months"
+            )
+        council = _council(request.query_params.get("council"))
+        return Response(
+            {
+                "suppressed_below": SUPPRESS_BELOW,
+                "results": open_stats(council=council, first=first, last=last),
+            }
+        )
+
+
+class OpenDemandApi(_Public, APIView):
+    """Where needs are waiting for help, on a hexagon grid, as GeoJSON."""
+
+    @extend_schema(
+        summary="Open map of needs waiting for help (GeoJSON hexagons)",
+        description=(
+            "Public and anonymised: hexagons about 2 km across (WGS84 polygons) with the "
+            "number of needs waiting for help in each. Hexagons with fewer than 5 are left out."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "council", OpenApiTypes.STR, required=True, description="A council's slug"
+            )
+        ],
+        responses={
+            200: inline_serializer(
+                name="OpenDemand",
+                fields={
+                    "type": serializers.CharField(),
+                    "features": serializers.ListField(child=serializers.DictField()),
+                    "council": serializers.CharField(),
+                    "suppressed_below": serializers.IntegerField(),
+                },
+            ),
+            **ERROR_RESPONSES,
+        },
+    )
+    def get(self, request):
+        slug = request.query_params.get("council")
+        if not slug:
+            raise ApplicationError("Say which council, like ?council=leeds.", code="council")
+        return Response(open_demand(council=_council(slug)))

@@ -1,0 +1,259 @@
+"""Reads for the oversight dashboard of one council: open needs by category and urgency,
+time to match, fulfilment, active helpers, needs nobody eligible can reach, and unmet demand
+on a hexagon grid with small counts suppressed.
+
+Every figure is computed in the database for one council and a date range of need creation
+(the snapshot figures — open needs, active helpers, unreached needs — are as of now).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Count
+from django.utils import timezone
+
+from accounts.models import Council
+from marketplace.models import Need, Offer, Urgency
+from trust.models import HelperCheck
+
+# Areas with fewer people than this are shown as "fewer than 5", never as a number, so that
+# nobody can be picked out from a map of where help is asked for.
+SUPPRESS_BELOW = 5
+HEX_SIZE_M = 1000  # distance from a hexagon's centre to a corner, British National Grid metres
+
+
+@dataclass
+class CategoryRow:
+    name: str
+    by_urgency: dict[str, int]
+    total: int
+
+    @property
+    def urgency_counts(self) -> list[int]:
+        return [self.by_urgency.get(value, 0) for value in Urgency.values]
+
+
+@dataclass
+class Hexagon:
+    points: str  # SVG polygon points in the map's viewBox
+    count: int | None  # None when suppressed (fewer than SUPPRESS_BELOW)
+    label: str
+    band: int  # 0 suppressed, 1..4 darker for more need
+
+
+@dataclass
+class DemandMap:
+    width: int
+    height: int
+    outline: list[str] = field(default_factory=list)
+    hexagons: list[Hexagon] = field(default_factory=list)
+
+
+@dataclass
+class Oversight:
+    date_from: dt.date
+    date_to: dt.date
+    categories: list[CategoryRow]
+    urgencies: list[tuple[str, str]]
+    open_total: int
+    created: int
+    matched: int
+    fulfilled: int
+    median_hours_to_match: float | None
+    fulfilment_rate: float | None
+    active_helpers: int
+    unreached: int
+    demand: DemandMap
+
+
+def _range(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(date_from, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return start, end
+
+
+def open_needs_by_category(*, council: Council) -> list[CategoryRow]:
+    rows: dict[str, CategoryRow] = {}
+    counts = (
+        Need.objects.filter(council=council, status=Need.Status.OPEN)
+        .values("category__name", "category__sort_order", "urgency")
+        .annotate(n=Count("id"))
+        .order_by("category__sort_order", "category__name")
+    )
+    for row in counts:
+        name = row["category__name"]
+        entry = rows.setdefault(
+            name, CategoryRow(name=name, by_urgency=dict.fromkeys(Urgency.values, 0), total=0)
+        )
+        entry.by_urgency[row["urgency"]] = row["n"]
+        entry.total += row["n"]
+    return list(rows.values())
+
+
+_MATCH_TIMES_SQL = """
+SELECT count(*) AS created,
+       count(first_match.accepted_at) AS matched,
+       count(*) FILTER (WHERE n.closed_reason = 'fulfilled' OR completed.done) AS fulfilled,
+       percentile_cont(0.5) WITHIN GROUP (
+           ORDER BY extract(
+               epoch FROM first_match.accepted_at - coalesce(n.published_at, n.created_at)
+           )
+       ) AS median_seconds
+FROM marketplace_need n
+LEFT JOIN LATERAL (
+    SELECT min(m.accepted_at) AS accepted_at FROM matching_match m
+    WHERE m.need_id = n.id AND m.accepted_at IS NOT NULL
+) first_match ON true
+LEFT JOIN LATERAL (
+    SELECT true AS done FROM matching_match m
+    WHERE m.need_id = n.id AND m.status = 'completed' LIMIT 1
+) completed ON true
+WHERE n.council_id = %(council)s
+  AND n.created_at >= %(start)s AND n.created_at < %(end)s
+  AND n.status <> 'draft'
+  AND NOT (n.status = 'closed' AND n.closed_reason = 'rejected')
+"""
+
+_UNREACHED_SQL = """
+SELECT count(*) FROM marketplace_need n
+JOIN marketplace_category c ON c.id = n.category_id
+WHERE n.council_id = %(council)s AND n.status = 'open'
+  AND NOT EXISTS (
+    SELECT 1 FROM marketplace_offer o
+    JOIN accounts_user hu ON hu.id = o.helper_id
+    WHERE o.council_id = n.council_id AND o.category_id = n.category_id
+      AND o.status = 'open' AND o.helper_id <> n.owner_id AND hu.suspended_at IS NULL
+      AND ST_DWithin(o.location, n.location, o.radius_m)
+      AND (c.required_level = 0 OR EXISTS (
+        SELECT 1 FROM accounts_helpercheck hc
+        WHERE hc.user_id = o.helper_id AND hc.revoked_at IS NULL
+          AND hc.kind = ANY(CASE WHEN c.required_level >= 2
+                                 THEN %(level2)s::text[] ELSE %(level1)s::text[] END)
+          AND (hc.expires_on IS NULL OR hc.expires_on >= %(today)s)
+      ))
+  )
+"""
+
+
+def _kinds_by_level() -> list[list[str]]:
+    """Kinds of check that satisfy level 1 and level 2 (a higher level satisfies lower)."""
+    return [
+        [k for k, lvl in HelperCheck.LEVEL_FOR_KIND.items() if lvl >= level] for level in (1, 2)
+    ]
+
+
+def unreached_needs(*, council: Council) -> int:
+    """Open needs with no open offer in their category whose helper can reach them (travel
+    radius), is not suspended and holds the check the category requires. Capacity and times
+    are not considered: this counts needs nobody could take at all."""
+    level1, level2 = _kinds_by_level()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _UNREACHED_SQL,
+            {
+                "council": council.pk,
+                "level1": level1,
+                "level2": level2,
+                "today": timezone.localdate(),
+            },
+        )
+        return cursor.fetchone()[0]
+
+
+def demand_map(
+    *, council: Council, start: dt.datetime, end: dt.datetime, size_m: int = HEX_SIZE_M
+) -> DemandMap:
+    """Needs still waiting for help (open) created in the range, counted on a hexagon grid
+    (PostGIS ST_HexagonGrid in British National Grid metres) over the council's area."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH area AS (
+                SELECT ST_Transform(boundary, 27700) AS g FROM accounts_council WHERE id = %(c)s
+            ), cells AS (
+                SELECT h.geom FROM area, ST_HexagonGrid(%(size)s, area.g) h
+                WHERE ST_Intersects(h.geom, area.g)
+            )
+            SELECT ST_AsGeoJSON(cells.geom, 1), count(n.id)
+            FROM cells
+            JOIN marketplace_need n
+              ON n.council_id = %(c)s AND n.status = 'open'
+             AND n.created_at >= %(start)s AND n.created_at < %(end)s
+             AND ST_Intersects(cells.geom, ST_Transform(n.location::geometry, 27700))
+            GROUP BY cells.geom
+            """,
+            {"c": council.pk, "size": size_m, "start": start, "end": end},
+        )
+        cells = [(json.loads(geojson), n) for geojson, n in cursor.fetchall()]
+        cursor.execute(
+            "SELECT ST_AsGeoJSON(ST_Transform(boundary, 27700), 1), "
+            "ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+            "FROM (SELECT boundary, ST_Transform(boundary, 27700)::box2d AS e "
+            "FROM accounts_council WHERE id = %s) b",
+            [council.pk],
+        )
+        outline_json, xmin, ymin, xmax, ymax = cursor.fetchone()
+
+    width = 600
+    span_x, span_y = max(xmax - xmin, 1.0), max(ymax - ymin, 1.0)
+    scale = width / span_x
+    height = max(int(span_y * scale), 1)
+
+    def project(ring) -> str:
+        return " ".join(f"{(x - xmin) * scale:.1f},{(ymax - y) * scale:.1f}" for x, y in ring)
+
+    result = DemandMap(width=width, height=height)
+    outline = json.loads(outline_json)
+    polygons = (
+        outline["coordinates"] if outline["type"] == "MultiPolygon" else [outline["coordinates"]]
+    )
+    result.outline = [project(polygon[0]) for polygon in polygons]
+    top = max((n for _, n in cells), default=0)
+    for geometry, n in sorted(cells, key=lambda c: -c[1]):
+        suppressed = n < SUPPRESS_BELOW
+        band = 0 if suppressed else min(4, 1 + int(3 * (n - SUPPRESS_BELOW) / max(top, 1)))
+        result.hexagons.append(
+            Hexagon(
+                points=project(geometry["coordinates"][0]),
+                count=None if suppressed else n,
+                label="fewer than 5 needs" if suppressed else f"{n} needs",
+                band=band,
+            )
+        )
+    return result
+
+
+def oversight_for(*, council: Council, date_from: dt.date, date_to: dt.date) -> Oversight:
+    start, end = _range(date_from, date_to)
+    categories = open_needs_by_category(council=council)
+    with connection.cursor() as cursor:
+        cursor.execute(_MATCH_TIMES_SQL, {"council": council.pk, "start": start, "end": end})
+        created, matched, fulfilled, median_seconds = cursor.fetchone()
+    active_helpers = (
+        Offer.objects.filter(
+            council=council, status=Offer.Status.OPEN, helper__suspended_at__isnull=True
+        )
+        .values("helper_id")
+        .distinct()
+        .count()
+    )
+    return Oversight(
+        date_from=date_from,
+        date_to=date_to,
+        categories=categories,
+        urgencies=list(Urgency.choices),
+        open_total=sum(c.total for c in categories),
+        created=created,
+        matched=matched,
+        fulfilled=fulfilled,
+        median_hours_to_match=(median_seconds / 3600) if median_seconds is not None else None,
+        fulfilment_rate=(fulfilled / created) if created else None,
+        active_helpers=active_helpers,
+        unreached=unreached_needs(council=council),
+        demand=demand_map(council=council, start=start, end=end),
+    )

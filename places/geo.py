@@ -1,0 +1,97 @@
+"""Places: postcode normalisation and lookup, and the approximations that keep homes private.
+
+A home point is personal data. Other people only ever see `approximate_point` (the centre of
+a grid cell of at least `KITH_LOCATION_GRID_M` metres, so the same home always shows in the
+same place) and a `distance_band` computed from their own stored home.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from django.conf import settings
+from django.contrib.gis.geos import Point
+
+from core.errors import ApplicationError
+from places.models import Postcode
+
+# GOV.UK-style UK postcode pattern (outward code, then inward code), after normalisation.
+POSTCODE_RE = re.compile(
+    r"^(GIR 0AA|"
+    r"[A-PR-UWYZ]([0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKS-UW]|[A-HK-Y][0-9][ABEHMNPRVWXY])"
+    r" [0-9][ABD-HJLNP-UW-Z]{2})$"
+)
+
+NOT_AVAILABLE_MESSAGE = "Kith is not available in your area yet."
+
+
+def normalise_postcode(raw: str) -> str:
+    """Upper case, remove every space, then one space before the last three characters."""
+    compact = re.sub(r"\s+", "", raw or "").upper()
+    if len(compact) < 5:
+        return compact
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
+def is_valid_postcode(raw: str) -> bool:
+    return bool(POSTCODE_RE.match(normalise_postcode(raw)))
+
+
+def postcode_point(*, postcode: str) -> Point:
+    """The centroid of a live postcode, or a clear error for a malformed or unknown one."""
+    normalised = normalise_postcode(postcode)
+    if not normalised:
+        raise ApplicationError("Enter a postcode.", code="postcode_missing")
+    if not POSTCODE_RE.match(normalised):
+        raise ApplicationError("Enter a real postcode, like SW1A 1AA.", code="postcode_invalid")
+    row = Postcode.objects.filter(postcode=normalised, terminated=False).first()
+    if row is None:
+        raise ApplicationError(
+            f"We could not find the postcode {normalised}. Check it, or place a pin on the map.",
+            code="postcode_unknown",
+        )
+    return Point(row.location.x, row.location.y, srid=4326)
+
+
+# --- Approximate locations ------------------------------------------------------------------
+_EARTH_M_PER_DEG_LAT = 111_320.0
+
+
+def approximate_point(point: Point | None, *, grid_m: int | None = None) -> Point | None:
+    """The centre of the grid cell holding `point`.
+
+    The grid is in degrees of latitude and, for longitude, in degrees scaled at the cell's
+    own latitude band, so cells are about `grid_m` metres square anywhere in the UK and the
+    same point always lands in the same cell (no random jitter to average away).
+    """
+    if point is None:
+        return None
+    grid = max(int(grid_m or settings.KITH_LOCATION_GRID_M), 500)
+    dlat = grid / _EARTH_M_PER_DEG_LAT
+    row = math.floor(point.y / dlat)
+    lat = (row + 0.5) * dlat
+    dlon = grid / (_EARTH_M_PER_DEG_LAT * math.cos(math.radians(lat)))
+    col = math.floor(point.x / dlon)
+    lon = (col + 0.5) * dlon
+    return Point(round(lon, 5), round(lat, 5), srid=4326)
+
+
+# Bands are wide enough that knowing which band someone is in, from one's own home, never
+# locates them more closely than the published grid cell does.
+DISTANCE_BANDS: list[tuple[int, str]] = [
+    (1000, "less than 1 km away"),
+    (2000, "about 1 to 2 km away"),
+    (5000, "about 2 to 5 km away"),
+    (10000, "about 5 to 10 km away"),
+    (20000, "about 10 to 20 km away"),
+]
+
+
+def distance_band(metres: float | None) -> str | None:
+    if metres is None:
+        return None
+    for limit, label in DISTANCE_BANDS:
+        if metres < limit:
+            return label
+    return "more than 20 km away"

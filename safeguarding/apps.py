@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SafeguardingConfig(AppConfig):
+    name = "safeguarding"
+    verbose_name = "Safeguarding: suspensions, revoked checks, blocks and reports and what they end"

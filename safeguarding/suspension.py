@@ -1,0 +1,171 @@
+"""Suspending a person and lifting it: they are signed out, their listings close and their
+live matches end through `matching`; each other person is told, neutrally."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.permissions import Capability, council_person, staff_council
+from accounts.services import user_sessions_end
+from core.audit import audit_record, typed_text_facts
+from core.errors import ApplicationError
+from core.mail import mail_send
+from marketplace import lifecycle
+from marketplace.models import Need, Offer
+from matching.services import MATCH_ENDED_BODY, MATCH_ENDED_SUBJECT
+from trust.checks import REASON_MAX_LENGTH
+from trust.concerns import concern_of
+from trust.models import Suspension
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class SuspensionResult:
+    person: User
+    needs_closed: int = 0
+    offers_closed: int = 0
+    matches_ended: int = 0
+    sessions_ended: int = 0
+
+
+@transaction.atomic
+def person_suspend(
+    *, actor: User, person_id: int, reason: str, concern_id: int | None = None
+) -> SuspensionResult:
+    """Suspend a person of the council at once.
+
+    They are signed out everywhere. Their needs and offers are withdrawn (needs closed as
+    withdrawn, offers closed), their live matches end through `matching`, and each other
+    person in those matches is told only that the match has ended. The reason is kept on a
+    `Suspension` row (the audit row says only that one was given), never sent to anyone.
+    """
+    council = staff_council(actor, Capability.SUSPENSION)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("Say why the person is being suspended.", code="reason_required")
+    person = council_person(council=council, person_id=person_id, lock=True)
+    if person.pk == actor.pk:
+        raise ApplicationError("You cannot suspend yourself.", code="self")
+    if person.is_suspended:
+        raise ApplicationError("This person is already suspended.", code="already_suspended")
+    concern = None
+    if concern_id:
+        concern = concern_of(council=council, concern_id=concern_id)
+    person.suspended_at = timezone.now()
+    person.save(update_fields=["suspended_at"])
+    Suspension.objects.create(
+        person=person,
+        council=council,
+        concern=concern,
+        reason=reason[:REASON_MAX_LENGTH],
+        suspended_by=actor,
+        suspended_at=person.suspended_at,
+    )
+    result = SuspensionResult(person=person)
+
+    # Signed out everywhere (web sessions and API tokens), audited by accounts.services.
+    result.sessions_ended = user_sessions_end(actor=actor, person_id=person.pk)
+    result.matches_ended = _end_matches_of(actor=actor, person=person)
+
+    closable_needs = [s for s in lifecycle.NEED_CLOSE_REASONS if s != Need.Status.CLOSED]
+    for need in Need.objects.select_for_update().filter(owner=person, status__in=closable_needs):
+        lifecycle.need_transition(
+            need=need, to=Need.Status.CLOSED, closed_reason=Need.ClosedReason.WITHDRAWN
+        )
+        audit_record(
+            actor=actor, verb="need.withdrawn", target=need, data={"because": "owner_suspended"}
+        )
+        result.needs_closed += 1
+    for offer in Offer.objects.select_for_update().filter(
+        helper=person,
+        status__in=[Offer.Status.PENDING_REVIEW, Offer.Status.OPEN, Offer.Status.PAUSED],
+    ):
+        lifecycle.offer_transition(offer=offer, to=Offer.Status.CLOSED)
+        audit_record(
+            actor=actor, verb="offer.closed", target=offer, data={"because": "helper_suspended"}
+        )
+        result.offers_closed += 1
+
+    audit_record(
+        actor=actor,
+        verb="person.suspended",
+        target=person,
+        council=council,
+        target_type="person",
+        data={
+            **typed_text_facts(reason[:REASON_MAX_LENGTH]),  # the words stay on the Suspension
+            "concern_id": concern.pk if concern else None,
+            "needs_closed": result.needs_closed,
+            "offers_closed": result.offers_closed,
+            "matches_ended": result.matches_ended,
+        },
+    )
+    return result
+
+
+def _end_matches_of(*, actor: User, person: User) -> int:
+    """Cancel every live match the person is in through `matching.services.match_cancel`
+    (which audits each one and puts the other person's need back to open), and tell each
+    other person, neutrally, that the match has ended. No reason is stored on the match,
+    because the people in it can read it; the reason is on the `Suspension`."""
+    from matching.models import Match
+    from matching.services import match_cancel
+
+    live = list(
+        Match.objects.select_related("need__owner", "offer__helper")
+        .filter(Q(need__owner=person) | Q(offer__helper=person), status__in=Match.LIVE)
+        .order_by("id")
+    )
+    for match in live:
+        match_cancel(user=actor, match_id=match.pk, reason="")
+        other = match.offer.helper if match.need.owner_id == person.pk else match.need.owner
+        transaction.on_commit(
+            lambda e=other.email: mail_send(
+                to=e, subject=MATCH_ENDED_SUBJECT, body=MATCH_ENDED_BODY
+            )
+        )
+    return len(live)
+
+
+@transaction.atomic
+def person_reinstate(*, actor: User, person_id: int, note: str) -> User:
+    """Lift a suspension. Listings closed at suspension stay closed; the person can record new
+    ones."""
+    council = staff_council(actor, Capability.SUSPENSION)
+    note = (note or "").strip()
+    if not note:
+        raise ApplicationError("Say why the person is being reinstated.", code="reason_required")
+    person = council_person(council=council, person_id=person_id, lock=True)
+    if not person.is_suspended:
+        raise ApplicationError("This person is not suspended.", code="not_suspended")
+    suspended_at = person.suspended_at
+    person.suspended_at = None
+    person.save(update_fields=["suspended_at"])
+    note = note[:REASON_MAX_LENGTH]
+    # The suspension in force gets the note. A person suspended before suspensions had their
+    # own rows (and not copied by migration 0004) has none: one is made so the note has a home.
+    suspension = (
+        Suspension.objects.select_for_update()
+        .filter(person=person, reinstated_at__isnull=True)
+        .first()
+    ) or Suspension(person=person, council=council, reason="", suspended_at=suspended_at)
+    suspension.reinstated_by = actor
+    suspension.reinstated_at = timezone.now()
+    suspension.reinstatement_note = note
+    suspension.save()
+    audit_record(
+        actor=actor,
+        verb="person.reinstated",
+        target=person,
+        council=council,
+        target_type="person",
+        data={**typed_text_facts(note, key="note"), "suspended_at": suspended_at.isoformat()},
+    )
+    return person
