@@ -7,16 +7,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.contrib.gis.gdal import DataSource, GDALException
-from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
+from django.contrib.gis.gdal.feature import Feature
+from django.contrib.gis.gdal.layer import Layer
+from django.contrib.gis.geos import GeometryCollection, GEOSGeometry, MultiPolygon, Polygon
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from rest_framework.authtoken.models import Token
 
 from accounts.models import WebProfile
 from accounts.permissions import Capability, staff_council
 from accounts.selectors import council_for_point
 from core.audit import audit_record
-from core.errors import ApplicationError
+from core.errors import ApplicationError, NotFound
 from places.geo import NOT_AVAILABLE_MESSAGE, normalise_postcode, postcode_point
 
 from .models import Council, StaffMembership, User
@@ -41,31 +45,25 @@ def _unique_slug(name: str, code: str) -> str:
 def _as_multipolygon(geom: GEOSGeometry) -> MultiPolygon:
     if not geom.valid:
         geom = geom.make_valid()
-    if geom.geom_type == "Polygon":
+    if isinstance(geom, Polygon):
         return MultiPolygon(geom, srid=geom.srid)
-    if geom.geom_type == "MultiPolygon":
+    if isinstance(geom, MultiPolygon):
         return geom
-    if geom.geom_type == "GeometryCollection":
-        polys = [g for g in geom if g.geom_type in ("Polygon", "MultiPolygon")]
-        parts = []
-        for p in polys:
-            parts.extend(p if p.geom_type == "MultiPolygon" else [p])
+    if isinstance(geom, GeometryCollection) and geom.geom_type == "GeometryCollection":
+        parts: list[GEOSGeometry] = []
+        for part in geom:
+            if isinstance(part, MultiPolygon):
+                parts.extend(part)
+            elif isinstance(part, Polygon):
+                parts.append(part)
         if parts:
             return MultiPolygon(*parts, srid=geom.srid)
     raise ApplicationError(f"A boundary must be a Polygon or MultiPolygon, not {geom.geom_type}.")
 
 
-def councils_import_geojson(
-    *, path: Path, name_property: str, code_property: str
-) -> CouncilImportResult:
-    """Load council boundaries from a GeoJSON FeatureCollection (e.g. ONS LAD boundaries).
-
-    Features are read one at a time by GDAL, so full-resolution files are not held in memory
-    as Python objects. A `crs` member naming another system (such as EPSG:27700) is honoured.
-    All features are imported in one transaction: a bad feature leaves nothing behind.
-    Councils already present (same code) get their name and boundary updated.
-    """
-    path = Path(path)
+def _boundary_layer(path: Path, name_property: str, code_property: str) -> Layer:
+    """The one layer of a GeoJSON FeatureCollection at `path`, with both properties present,
+    or an `ApplicationError` saying plainly what is wrong with the file."""
     if not path.is_file():
         raise ApplicationError(f"No such file: {path}")
     with path.open("rb") as fh:
@@ -91,6 +89,36 @@ def councils_import_geojson(
             f"Property {', '.join(missing)} not found in {path.name}. "
             f"Properties present: {', '.join(sorted(fields)) or 'none'}."
         )
+    return layer
+
+
+def _feature_boundary(feature: Feature, *, index: int, code: str) -> MultiPolygon:
+    """A feature's geometry as a two-dimensional WGS 84 multipolygon."""
+    ogr = feature.geom
+    if ogr.coord_dim == 3:
+        ogr.set_3d(False)
+    if ogr.geom_type.name not in ("Polygon", "MultiPolygon"):
+        raise ApplicationError(
+            f"Feature {index} ({code}) is a {ogr.geom_type.name}; "
+            "boundaries must be Polygon or MultiPolygon."
+        )
+    if ogr.srs is not None and ogr.srs.srid != 4326:
+        ogr.transform(4326)
+    return _as_multipolygon(GEOSGeometry(memoryview(bytes(ogr.wkb)), srid=4326))
+
+
+def councils_import_geojson(
+    *, path: Path, name_property: str, code_property: str
+) -> CouncilImportResult:
+    """Load council boundaries from a GeoJSON FeatureCollection (e.g. ONS LAD boundaries).
+
+    Features are read one at a time by GDAL, so full-resolution files are not held in memory
+    as Python objects. A `crs` member naming another system (such as EPSG:27700) is honoured.
+    All features are imported in one transaction: a bad feature leaves nothing behind.
+    Councils already present (same code) get their name and boundary updated.
+    """
+    path = Path(path)
+    layer = _boundary_layer(path, name_property, code_property)
     created = updated = 0
     seen: set[str] = set()
     with transaction.atomic():
@@ -104,18 +132,7 @@ def councils_import_geojson(
             if code in seen:
                 raise ApplicationError(f"Feature {index}: code {code} appears twice in the file.")
             seen.add(code)
-            ogr = feature.geom
-            if ogr.coord_dim == 3:
-                ogr.coord_dim = 2
-            if ogr.geom_type.name not in ("Polygon", "MultiPolygon"):
-                raise ApplicationError(
-                    f"Feature {index} ({code}) is a {ogr.geom_type.name}; "
-                    "boundaries must be Polygon or MultiPolygon."
-                )
-            if ogr.srs is not None and ogr.srs.srid != 4326:
-                ogr.transform(4326)
-            geom = GEOSGeometry(memoryview(bytes(ogr.wkb)), srid=4326)
-            boundary = _as_multipolygon(geom)
+            boundary = _feature_boundary(feature, index=index, code=code)
             _, was_created = Council.objects.update_or_create(
                 code=code,
                 defaults={"name": name, "slug": _unique_slug(name, code), "boundary": boundary},
@@ -132,13 +149,6 @@ def user_sessions_end(*, actor: User, person_id: int) -> int:
     For a suspected account takeover or a safeguarding concern. Audited in the same
     transaction. A person of another council is "not found", like everywhere else.
     """
-    from django.contrib.sessions.models import Session
-    from django.utils import timezone
-    from rest_framework.authtoken.models import Token
-
-    from core.audit import audit_record
-    from core.errors import NotFound
-
     person = User.objects.filter(pk=person_id).first()
     if person is None:
         raise NotFound("We could not find that person.")

@@ -34,15 +34,17 @@ def audit_record(
     council: models.Model | None = None,
     data: dict | None = None,
 ) -> AuditEvent:
+    # Ids, not instances: the council is an accounts model, and core sits below accounts.
+    council_id = council.pk if council is not None else None
     if target is not None:
-        target_type = target_type or target._meta.model_name
+        target_type = target_type or target._meta.model_name or ""
         target_id = target.pk
-        if council is None and getattr(target, "council_id", None):
-            council = target.council
+        if council_id is None:
+            council_id = getattr(target, "council_id", None)
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     return AuditEvent.objects.create(
         actor_id=actor_id,
-        council=council,
+        council_id=council_id,
         verb=verb,
         target_type=target_type,
         target_id=target_id,
@@ -60,7 +62,7 @@ def audit_events_for_council(
     target_type: str = "",
     target_id: int | None = None,
 ) -> QuerySet[AuditEvent]:
-    qs = AuditEvent.objects.filter(council=council).select_related("actor")
+    qs = AuditEvent.objects.filter(council_id=council.pk).select_related("actor")
     if verb:
         qs = qs.filter(verb__startswith=verb) if verb.endswith(".") else qs.filter(verb=verb)
     if date_from:

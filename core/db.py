@@ -7,6 +7,7 @@ import logging
 import time
 from contextlib import contextmanager
 
+import psycopg
 from django.conf import settings
 from django.db import connections
 
@@ -61,8 +62,6 @@ def prepared_cursor(using: str = "default"):
     ambiguous). A connection pooler in front of PostgreSQL must keep prepared statements
     (PgBouncer 1.21+ with `max_prepared_statements`; see docs/deploy.md).
     """
-    import psycopg
-
     connection = connections[using]
     connection.close_if_health_check_failed()
     connection.ensure_connection()
@@ -74,7 +73,10 @@ def prepared_cursor(using: str = "default"):
     raw.cursor_factory = psycopg.Cursor
     try:
         with connection.wrap_database_errors:
-            wrapped = connection._prepare_cursor(connection.create_cursor())
+            # Private to Django's backends (absent from the stubs): the set-up every cursor gets.
+            wrapped = connection._prepare_cursor(  # type: ignore[attr-defined]
+                connection.create_cursor()
+            )
     finally:
         raw.cursor_factory = client_factory
     with wrapped:

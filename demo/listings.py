@@ -5,10 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.gis.geos import Point
+from django.utils import timezone
 
-from accounts.models import Council
+from accounts.models import Council, StaffMembership, User
+from marketplace.models import Category, Need, NeedSlot, Offer, OfferSlot, Urgency
+from places.geo import approximate_point
 from places.models import Postcode
+from trust.models import HelperCheck
 
 DEMO_POSTCODE_COUNT = 300
 _LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
@@ -130,10 +135,6 @@ _REJECTION_REASONS = [
 
 def _demo_people(*, council: Council, rng: random.Random, homes: list[tuple[str, Point]]):
     """The extra demo people (neighbours and helpers), created once and then refreshed."""
-    from django.contrib.auth.hashers import make_password
-
-    from accounts.models import User
-
     wanted = [f"neighbour-{i:03d}@{DEMO_PEOPLE_DOMAIN}" for i in range(1, DEMO_NEIGHBOURS + 1)]
     wanted += [f"helper-{i:03d}@{DEMO_PEOPLE_DOMAIN}" for i in range(1, DEMO_HELPERS + 1)]
     existing = {u.email: u for u in User.objects.filter(email__in=wanted)}
@@ -169,6 +170,13 @@ _NEED_WINDOWS = [(9, 11, [1, 2]), (13, 15, [1, 2]), (17, 18, [1, 2])]
 _OFFER_WINDOWS = [(8, 9, [3, 4]), (12, 13, [3, 4]), (16, 17, [3, 4])]
 
 
+def _home(person: User) -> Point:
+    """A demo person's home: every one of them is given one (`_demo_people`)."""
+    if person.home_location is None:
+        raise ValueError(f"Demo person {person.email} has no home.")
+    return person.home_location
+
+
 def _weekly_slots(
     rng: random.Random, count: int, windows: list[tuple[int, int, list[int]]]
 ) -> list[tuple[int, dt.time, dt.time]]:
@@ -192,13 +200,6 @@ def seed_listings(*, council: Council) -> str:
     Deterministic (seeded) and idempotent: the demo people are keyed on their email and their
     listings and checks are deleted and made again, so a second run gives the same rows.
     """
-    from django.utils import timezone
-
-    from accounts.models import StaffMembership, User
-    from marketplace.models import Category, Need, NeedSlot, Offer, OfferSlot, Urgency
-    from places.geo import approximate_point
-    from trust.models import HelperCheck
-
     rng = random.Random(20261123)  # noqa: S311 - demo data, not security
     today = timezone.localdate()
     midnight = timezone.make_aware(dt.datetime.combine(today, dt.time()))
@@ -278,7 +279,7 @@ def seed_listings(*, council: Council) -> str:
         category = rng.choice(need_categories)
         title, description = rng.choice(_NEED_TEXT.get(category.slug, [("Help", "Help.")]))
         status, reason = statuses[i % len(statuses)]
-        point = owner.home_location
+        point = _home(owner)
         one_off = rng.random() < 0.3
         starts = midnight + dt.timedelta(days=rng.randint(1, 14), hours=rng.choice([9, 10, 14]))
         recorded = recorder is not None and rng.random() < 0.08
@@ -352,7 +353,7 @@ def seed_listings(*, council: Council) -> str:
             [h for h in all_helpers if level.get(h.pk, 0) >= category.required_level]
         )
         status = offer_statuses[i % len(offer_statuses)]
-        point = helper.home_location
+        point = _home(helper)
         offers.append(
             Offer(
                 helper=helper,

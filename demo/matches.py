@@ -65,6 +65,8 @@ def _make(state: str, *, need: Need, offer_id: int, helper: User, staff: User | 
     if state == "proposed_by_citizen":
         return services.match_request(citizen=citizen, need_id=need.pk, offer_id=offer_id)
     if state == "proposed_by_staff":
+        if staff is None:  # seed_matches skips this state when the council has no moderator
+            raise ValueError("A proposal by staff needs a moderator of the demo council.")
         return services.match_propose_by_staff(staff=staff, need_id=need.pk, offer_id=offer_id)
     match = services.match_offer_help(helper=helper, need_id=need.pk, offer_id=offer_id)
     if state == "declined":

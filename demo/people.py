@@ -12,6 +12,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 
 from accounts.models import Council, StaffMembership, User
+from places.geo import postcode_point
 
 DEMO_COUNCIL_CODE = "K99000001"
 DEMO_CENTRE = Point(-1.5491, 53.8008, srid=4326)  # a northern English town centre
@@ -99,8 +100,6 @@ def ensure_user(
 
 
 def seed_accounts(*, council: Council) -> dict[str, User]:
-    from places.geo import postcode_point
-
     users = {}
     for account in DEMO_ACCOUNTS:
         home = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import overload
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
@@ -56,6 +57,14 @@ def postcode_point(*, postcode: str) -> Point:
 
 # --- Approximate locations ------------------------------------------------------------------
 _EARTH_M_PER_DEG_LAT = 111_320.0
+
+
+@overload
+def approximate_point(point: Point, *, grid_m: int | None = None) -> Point: ...
+@overload
+def approximate_point(point: None, *, grid_m: int | None = None) -> None: ...
+@overload
+def approximate_point(point: Point | None, *, grid_m: int | None = None) -> Point | None: ...
 
 
 def approximate_point(point: Point | None, *, grid_m: int | None = None) -> Point | None:

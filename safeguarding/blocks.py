@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from accounts.models import User
 from accounts.services import ACCOUNT_CLOSED_MESSAGE, is_erased
 from core.errors import ApplicationError, NotFound
+from matching.services import matches_end_for_block
 from safeguarding.reports import visible_person
 from trust.models import Block
 
@@ -29,8 +30,6 @@ def block_create(*, blocker: User, blocked_id: int) -> Block:
     person (a new match's proposer, an audit row's actor) take FOR KEY SHARE on them, and a
     proposal holding its need while it inserts must not wait on us while we wait on its need.
     """
-    from matching.services import matches_end_for_block  # matching builds on marketplace
-
     existing = Block.objects.filter(blocker=blocker, blocked_id=blocked_id).first()
     if existing is not None:
         return existing
@@ -41,20 +40,20 @@ def block_create(*, blocker: User, blocked_id: int) -> Block:
         .filter(pk__in=(blocker.pk, blocked.pk))
         .order_by("pk")
     }
-    me, blocked = locked.get(blocker.pk), locked.get(blocked.pk)
+    me, other = locked.get(blocker.pk), locked.get(blocked.pk)
     if me is None or not me.is_active or is_erased(me):
         raise ApplicationError(ACCOUNT_CLOSED_MESSAGE, code="account_closed")
-    if blocked is None:
+    if other is None:
         raise NotFound(NOT_FOUND_MESSAGE)
-    existing = Block.objects.filter(blocker=blocker, blocked=blocked).first()
+    existing = Block.objects.filter(blocker=blocker, blocked=other).first()
     if existing is not None:  # the same block, committed while we waited for the locks
         return existing
     try:
         with transaction.atomic():
-            block = Block.objects.create(blocker=blocker, blocked=blocked)
+            block = Block.objects.create(blocker=blocker, blocked=other)
     except IntegrityError:
-        return Block.objects.get(blocker=blocker, blocked=blocked)
-    matches_end_for_block(blocker=me, blocked=blocked)
+        return Block.objects.get(blocker=blocker, blocked=other)
+    matches_end_for_block(blocker=me, blocked=other)
     return block
 
 

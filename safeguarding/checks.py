@@ -13,7 +13,7 @@ from accounts.models import User
 from accounts.permissions import NOT_FOUND_MESSAGE, Capability, staff_council
 from core.audit import audit_record, typed_text_facts
 from core.errors import ApplicationError, NotFound
-from core.mail import mail_send
+from core.mail import mail_send_on_commit
 from marketplace import lifecycle
 from marketplace.models import Offer
 from trust.checks import REASON_MAX_LENGTH, verification_levels
@@ -94,17 +94,14 @@ def offers_pause_unqualified(*, helper_ids=None, on: dt.date | None = None) -> i
                     "helper_level": levels[offer.helper_id],
                 },
             )
-            helper_email, category_name = offer.helper.email, offer.category.name
-            transaction.on_commit(
-                lambda e=helper_email, c=category_name: mail_send(
-                    to=e,
-                    subject="Your offer has been paused",
-                    body=(
-                        f"Your offer of {c.lower()} has been paused because the check it "
-                        "needs is no longer current. Please contact your council to renew "
-                        "your check; you can resume the offer once it is recorded.\n"
-                    ),
-                )
+            mail_send_on_commit(
+                to=offer.helper.email,
+                subject="Your offer has been paused",
+                body=(
+                    f"Your offer of {offer.category.name.lower()} has been paused because the "
+                    "check it needs is no longer current. Please contact your council to renew "
+                    "your check; you can resume the offer once it is recorded.\n"
+                ),
             )
             paused += 1
     return paused

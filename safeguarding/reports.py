@@ -4,12 +4,14 @@ report about a listing closes it."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Council, User
 from accounts.permissions import Capability, staff_council_id_with_mfa
 from core.audit import audit_record
 from core.errors import ApplicationError, NotFound
+from marketplace.selectors import access_need, access_offer, needs_visible_to, offers_visible_to
 from marketplace.services import (
     check_text,
     lock_listing,
@@ -17,6 +19,7 @@ from marketplace.services import (
     require_active,
     require_staff_of,
 )
+from matching.models import Match
 from trust.flood import report_flood_check
 from trust.models import Report
 
@@ -26,8 +29,6 @@ NOT_FOUND_MESSAGE = "Not found."
 # --- Reports and blocks ----------------------------------------------------------------------
 def visible_person(*, viewer: User, person_id: int) -> User:
     """A person the viewer may report or block: someone with a listing the viewer can see."""
-    from marketplace.selectors import needs_visible_to, offers_visible_to
-
     person = User.objects.filter(pk=person_id).first()
     if person is None or person.pk == viewer.pk:
         raise NotFound(NOT_FOUND_MESSAGE)
@@ -43,10 +44,6 @@ def visible_person(*, viewer: User, person_id: int) -> User:
     # Two people who have been matched may report each other even once their listings are
     # no longer public (a matched need is not listed, yet its helper may need to raise a
     # concern about the person they are helping).
-    from django.db.models import Q
-
-    from matching.models import Match
-
     if Match.objects.filter(
         Q(need__owner=viewer, offer__helper=person) | Q(need__owner=person, offer__helper=viewer)
     ).exists():
@@ -68,8 +65,6 @@ def report_create(
     Listings and people must be visible to the reporter (otherwise: not found). For messages,
     which the matching module owns, the caller passes the council after its own check.
     """
-    from marketplace.selectors import access_need, access_offer
-
     require_active(reporter)
     reason = check_text(reason, label="what is wrong", max_length=1000)
     if target_type == Report.TargetType.NEED:

@@ -15,10 +15,11 @@ from accounts.permissions import Capability, council_person, staff_council
 from accounts.services import user_sessions_end
 from core.audit import audit_record, typed_text_facts
 from core.errors import ApplicationError
-from core.mail import mail_send
+from core.mail import mail_send_on_commit
 from marketplace import lifecycle
 from marketplace.models import Need, Offer
-from matching.services import MATCH_ENDED_BODY, MATCH_ENDED_SUBJECT
+from matching.models import Match
+from matching.services import MATCH_ENDED_BODY, MATCH_ENDED_SUBJECT, match_cancel
 from trust.checks import REASON_MAX_LENGTH
 from trust.concerns import concern_of
 from trust.models import Suspension
@@ -115,9 +116,6 @@ def _end_matches_of(*, actor: User, person: User) -> int:
     (which audits each one and puts the other person's need back to open), and tell each
     other person, neutrally, that the match has ended. No reason is stored on the match,
     because the people in it can read it; the reason is on the `Suspension`."""
-    from matching.models import Match
-    from matching.services import match_cancel
-
     live = list(
         Match.objects.select_related("need__owner", "offer__helper")
         .filter(Q(need__owner=person) | Q(offer__helper=person), status__in=Match.LIVE)
@@ -126,11 +124,7 @@ def _end_matches_of(*, actor: User, person: User) -> int:
     for match in live:
         match_cancel(user=actor, match_id=match.pk, reason="")
         other = match.offer.helper if match.need.owner_id == person.pk else match.need.owner
-        transaction.on_commit(
-            lambda e=other.email: mail_send(
-                to=e, subject=MATCH_ENDED_SUBJECT, body=MATCH_ENDED_BODY
-            )
-        )
+        mail_send_on_commit(to=other.email, subject=MATCH_ENDED_SUBJECT, body=MATCH_ENDED_BODY)
     return len(live)
 
 
@@ -143,9 +137,9 @@ def person_reinstate(*, actor: User, person_id: int, note: str) -> User:
     if not note:
         raise ApplicationError("Say why the person is being reinstated.", code="reason_required")
     person = council_person(council=council, person_id=person_id, lock=True)
-    if not person.is_suspended:
+    suspended_at = person.suspended_at  # `person.is_suspended`, kept typed as a datetime
+    if suspended_at is None:
         raise ApplicationError("This person is not suspended.", code="not_suspended")
-    suspended_at = person.suspended_at
     person.suspended_at = None
     person.save(update_fields=["suspended_at"])
     note = note[:REASON_MAX_LENGTH]

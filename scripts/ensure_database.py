@@ -5,6 +5,7 @@ Usage: python scripts/ensure_database.py postgis://user@host:port/name
 
 import sys
 import time
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import psycopg
@@ -14,7 +15,7 @@ from psycopg import sql
 def main(url: str) -> None:
     parts = urlparse(url)
     name = unquote(parts.path.lstrip("/"))
-    params = {
+    params: dict[str, Any] = {
         "host": parts.hostname or "127.0.0.1",
         "port": parts.port or 5432,
         "user": unquote(parts.username or "postgres"),
@@ -36,7 +37,7 @@ def main(url: str) -> None:
             print(f"Created database {name}")
     with psycopg.connect(dbname=name, autocommit=True, **params) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-        version = conn.execute("SELECT postgis_lib_version()").fetchone()[0]
+        (version,) = conn.execute("SELECT postgis_lib_version()").fetchone() or ("unknown",)
         print(f"Database {name} ready (PostGIS {version})")
 
 

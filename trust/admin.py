@@ -12,8 +12,8 @@ class HelperCheckAdmin(admin.ModelAdmin):
 class ConcernNoteInline(admin.TabularInline):
     # Notes are append-only in the database: the admin shows them and never edits them.
     model = ConcernNote
-    fields = ["created_at", "author", "body"]
-    readonly_fields = fields
+    fields = ("created_at", "author", "body")
+    readonly_fields = ("created_at", "author", "body")
     extra = 0
     can_delete = False
 

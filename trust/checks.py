@@ -163,7 +163,7 @@ def verification_levels(*, user_ids, on: dt.date | None = None) -> dict[int, int
 def helper_verification_level(*, user: User, on=None) -> int:
     """The highest verification level `user` holds today through unexpired, unrevoked checks."""
     day = on or timezone.localdate()
-    best = VerificationLevel.NONE
+    best: int = VerificationLevel.NONE
     for check in HelperCheck.objects.filter(user=user, revoked_at__isnull=True):
         if check.is_valid_on(day):
             best = max(best, check.level)

@@ -5,6 +5,7 @@ concerns and their notes, and suspensions. The tables keep the names they were c
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -31,7 +32,7 @@ class HelperCheck(models.Model):
         ID = "id", "ID check"
         DBS_ENHANCED_BARRED = "dbs_enhanced_barred", "Enhanced DBS with adults' barred list"
 
-    LEVEL_FOR_KIND = {
+    LEVEL_FOR_KIND: ClassVar[dict[str, VerificationLevel]] = {
         Kind.ID: VerificationLevel.ID_CHECKED,
         Kind.DBS_ENHANCED_BARRED: VerificationLevel.ENHANCED_DBS_BARRED,
     }
