@@ -18,9 +18,11 @@ test: install ## The whole test suite against real PostGIS (and Chromium for bro
 	$(KITH) browser database
 	$(PY) -m pytest
 
-lint:
+lint: install ## ruff (lint and format), the rooms' import contract, mypy against its baseline
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
+	$(PY) scripts/mypy_baseline.py
 
 audit: install ## Known vulnerabilities in the locked packages (pip-audit, needs PyPI's JSON API) and bandit
 	.local/uv/bin/uv export --frozen --no-hashes --no-emit-project --quiet > .local/requirements-audit.txt

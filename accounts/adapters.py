@@ -1,6 +1,9 @@
 """allauth integration: Kith signs people up with an email address only."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.stagekit import clear_login
+from django.contrib import messages
+from django.shortcuts import redirect
 
 SUSPENDED_MESSAGE = (
     "Your account is suspended, so you cannot sign in. Contact your council if you think "
@@ -19,10 +22,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def pre_login(self, request, user, **kwargs):
         # A suspended person cannot sign in (suspension also ends their sessions at once).
         if getattr(user, "suspended_at", None) is not None:
-            from allauth.account.internal.stagekit import clear_login
-            from django.contrib import messages
-            from django.shortcuts import redirect
-
             clear_login(request)
             messages.error(request, SUSPENDED_MESSAGE)
             return redirect("account_login")

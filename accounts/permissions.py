@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from allauth.mfa.models import Authenticator
 from rest_framework.permissions import BasePermission
 
 from core.errors import ApplicationError, NotFound
@@ -108,8 +109,6 @@ def staff_has_mfa(user: User | None) -> bool:
     """Whether `user` has an authenticator app (TOTP) enrolled with allauth MFA."""
     if user is None or not user.is_authenticated:
         return False
-    from allauth.mfa.models import Authenticator
-
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 

@@ -2,6 +2,10 @@
 slow-query logger."""
 
 from django.apps import AppConfig
+from django.db import connections
+from django.db.backends.signals import connection_created
+
+from core.db import install_slow_query_logger
 
 
 class KithConfig(AppConfig):
@@ -10,12 +14,8 @@ class KithConfig(AppConfig):
     verbose_name = "Kith project configuration"
 
     def ready(self) -> None:
-        from django.db import connections
-        from django.db.backends.signals import connection_created
-
-        from core.db import install_slow_query_logger
-
-        from . import security  # noqa: F401  (connects the sign-in signal receivers)
+        # Here, not at the top: it imports models, which need the app registry ready.
+        from . import security  # noqa: F401, PLC0415  (connects the sign-in signal receivers)
 
         connection_created.connect(install_slow_query_logger, dispatch_uid="kith_slow_query")
         # Connections opened before the app registry was ready (rare) get it too.

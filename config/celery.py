@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery, signals
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -21,8 +22,6 @@ def beat_schedule_defined(*, schedule: dict, registered) -> dict:
 def _install_beat_schedule(sender=None, **kwargs):
     # Runs when a worker or beat starts, after autodiscover_tasks (connected before this) has
     # imported every app's tasks module.
-    from django.conf import settings
-
     app.conf.beat_schedule = beat_schedule_defined(
         schedule=getattr(settings, "KITH_BEAT_SCHEDULE", {}), registered=app.tasks
     )

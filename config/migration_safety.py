@@ -35,41 +35,63 @@ def _sql_text(sql) -> str:
     return "\n".join(item[0] if isinstance(item, tuple) else str(item) for item in sql)
 
 
+# Operations that are unsafe whatever they hold, and why; each operation is of one kind only.
+_UNSAFE_KINDS: list[tuple[tuple[type[migrations.operations.base.Operation], ...], str]] = [
+    (
+        (migrations.AddIndex,),
+        "builds the index under a write lock: use AddIndexConcurrently (atomic=False)",
+    ),
+    (
+        (migrations.AddConstraint,),
+        "validates every row under a lock: add it NOT VALID with RunSQL, then VALIDATE "
+        "CONSTRAINT in a later migration (or a unique index built concurrently first)",
+    ),
+    (
+        (migrations.AlterField,),
+        "may rewrite the table: add a new column, backfill in batches, then switch",
+    ),
+    (
+        (migrations.RenameField, migrations.RenameModel),
+        "breaks the code still running during a deploy: add, copy, then remove",
+    ),
+    (
+        (migrations.RemoveField,),
+        "breaks the code still running: stop using the column a release before",
+    ),
+]
+
+
+def _sql_reasons(sql) -> list[str]:
+    """Why a RunSQL statement would lock a big table for long, if it would."""
+    text = _sql_text(sql)
+    reasons = []
+    if _CREATE_INDEX.search(text):
+        reasons.append("CREATE INDEX without CONCURRENTLY (in a migration with atomic=False)")
+    if _ADD_CONSTRAINT.search(text) and not _NOT_VALID.search(text):
+        reasons.append("ADD CONSTRAINT without NOT VALID validates the table under a lock")
+    if _REWRITES.search(text):
+        reasons.append("rewrites the table under an exclusive lock")
+    return reasons
+
+
+def _reasons(op: migrations.operations.base.Operation, *, atomic: bool) -> list[str]:
+    """Why one operation is unsafe: nothing for a safe one."""
+    # Before the kinds: AddIndexConcurrently is an AddIndex, and safe outside a transaction.
+    if isinstance(op, AddIndexConcurrently | RemoveIndexConcurrently):
+        if atomic:
+            return ["concurrent index operations need `atomic = False` on the migration"]
+        return []
+    if isinstance(op, migrations.RunSQL):
+        return _sql_reasons(op.sql)
+    # A new table is empty and dropping one is quick: CreateModel and DeleteModel are safe.
+    return [why for kinds, why in _UNSAFE_KINDS if isinstance(op, kinds)][:1]
+
+
 def unsafe_operations(migration: migrations.Migration) -> list[Finding]:
     """The operations of `migration` that would lock a big table for a long time."""
     label = f"{migration.app_label}.{migration.name}"
-    found: list[Finding] = []
-
-    def flag(op, why: str) -> None:
-        found.append(Finding(label, op.describe(), why))
-
-    for op in migration.operations:
-        if isinstance(op, AddIndexConcurrently | RemoveIndexConcurrently):
-            if migration.atomic:
-                flag(op, "concurrent index operations need `atomic = False` on the migration")
-            continue
-        if isinstance(op, migrations.CreateModel | migrations.DeleteModel):
-            continue  # a new table is empty; dropping one is quick
-        if isinstance(op, migrations.AddIndex):
-            flag(op, "builds the index under a write lock: use AddIndexConcurrently (atomic=False)")
-        elif isinstance(op, migrations.AddConstraint):
-            flag(
-                op,
-                "validates every row under a lock: add it NOT VALID with RunSQL, then VALIDATE "
-                "CONSTRAINT in a later migration (or a unique index built concurrently first)",
-            )
-        elif isinstance(op, migrations.AlterField):
-            flag(op, "may rewrite the table: add a new column, backfill in batches, then switch")
-        elif isinstance(op, migrations.RenameField | migrations.RenameModel):
-            flag(op, "breaks the code still running during a deploy: add, copy, then remove")
-        elif isinstance(op, migrations.RemoveField):
-            flag(op, "breaks the code still running: stop using the column a release before")
-        elif isinstance(op, migrations.RunSQL):
-            text = _sql_text(op.sql)
-            if _CREATE_INDEX.search(text):
-                flag(op, "CREATE INDEX without CONCURRENTLY (in a migration with atomic=False)")
-            if _ADD_CONSTRAINT.search(text) and not _NOT_VALID.search(text):
-                flag(op, "ADD CONSTRAINT without NOT VALID validates the table under a lock")
-            if _REWRITES.search(text):
-                flag(op, "rewrites the table under an exclusive lock")
-    return found
+    return [
+        Finding(label, op.describe(), why)
+        for op in migration.operations
+        for why in _reasons(op, atomic=migration.atomic)
+    ]

@@ -20,6 +20,8 @@ from django.core.exceptions import ValidationError
 from django.dispatch import receiver
 from django.utils.translation import ngettext
 
+from accounts.models import StaffMembership
+
 security_log = logging.getLogger("kith.security")
 
 SESSION_STARTED = "_kith_started"
@@ -36,8 +38,6 @@ def is_privileged(user) -> bool:
         return True
     if user.pk is None:
         return False
-    from accounts.models import StaffMembership
-
     return StaffMembership.objects.filter(user_id=user.pk).exists()
 
 
@@ -55,8 +55,6 @@ class StaffMinimumLengthValidator:
             return
         staff = user.is_superuser or user.is_staff
         if not staff and user.pk is not None:
-            from accounts.models import StaffMembership
-
             staff = StaffMembership.objects.filter(user_id=user.pk).exists()
         if staff:
             raise ValidationError(

@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.errors import ApplicationError
+from trust.models import Report
 
 MESSAGE_FLOOD_MESSAGE = (
     "You have sent a lot of messages in a short time. Please wait a few minutes and try again."
@@ -68,8 +69,6 @@ def report_flood_check(*, person_id: int) -> None:
     """Refuse one more report (of a listing, a person or a message) if the person already
     made as many as the limit allows in its window. Call it inside the transaction that then
     saves the report."""
-    from trust.models import Report
-
     _check(
         kind="report",
         person_id=person_id,
