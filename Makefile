@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 KITH := bash scripts/kith.sh
+# Kith's rooms, as the import contract in pyproject.toml lists them (docs/architecture.md).
+ROOMS = $(shell python3 -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["tool"]["importlinter"]["root_packages"])')
 
 .PHONY: run setup install test lint format bench audit
 
@@ -27,7 +29,7 @@ lint: install ## ruff (lint and format), the rooms' import contract, mypy agains
 audit: install ## Known vulnerabilities in the locked packages (pip-audit, needs PyPI's JSON API) and bandit
 	.local/uv/bin/uv export --frozen --no-hashes --no-emit-project --quiet > .local/requirements-audit.txt
 	.venv/bin/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r .local/requirements-audit.txt
-	.venv/bin/bandit -q -r accounts config marketplace matching frontend benchmarks manage.py -x '*/migrations/*' --severity-level high
+	.venv/bin/bandit -q -r $(ROOMS) benchmarks scripts manage.py gunicorn.conf.py -x '*/migrations/*' --severity-level high
 
 format:
 	.venv/bin/ruff check --fix .

@@ -1,7 +1,8 @@
 """bandit over Kith's own code: no finding of high severity (issue: supply chain).
 
-Runs the real bandit on every Python file of the project's apps, settings, benchmarks and
-manage.py (migrations excluded: generated), and checks that it really read them, so the test
+Runs the real bandit on every Python file of Kith's rooms (the import contract's list in
+pyproject.toml, so a new room is scanned without being named here), benchmarks, scripts and
+the entry points (migrations excluded: generated), and checks that it really read them, so the test
 cannot pass by scanning nothing. Lower-severity findings are reviewed in code (`# noqa: S…`
 comments carry the reason) rather than failing the build.
 """
@@ -9,10 +10,14 @@ comments carry the reason) rather than failing the build.
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SCANNED = ["accounts", "config", "marketplace", "matching", "frontend", "benchmarks", "manage.py"]
+ROOMS = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"][
+    "root_packages"
+]
+SCANNED = [*ROOMS, "benchmarks", "scripts", "manage.py", "gunicorn.conf.py"]
 
 
 def test_bandit_finds_nothing_of_high_severity():
