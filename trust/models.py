@@ -181,7 +181,7 @@ class Suspension(models.Model):
     person or others, so they live here and never in the audit log, which records only that
     one was given and its length. They are part of the council's safeguarding record: withheld
     from the person's own data download like safeguarding concern notes, and kept (naming the
-    person only by id) when the person is erased (docs/adr/0010-erasure-anonymises.md).
+    person only by id) when the person is erased (docs/adr/0005-erasure-anonymises.md).
     """
 
     person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="suspensions")

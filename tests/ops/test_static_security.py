@@ -1,4 +1,4 @@
-"""bandit over Kith's own code: no finding of high severity (issue: supply chain).
+"""bandit over Kith's own code: no finding of high severity (the supply chain's last check).
 
 Runs the real bandit on every Python file of Kith's rooms (the import contract's list in
 pyproject.toml, so a new room is scanned without being named here), benchmarks, scripts and

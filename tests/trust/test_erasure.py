@@ -104,7 +104,7 @@ def world(client):
     turned_down = matching.match_offer_help(
         helper=other, need_id=open_need.pk, offer_id=done_offer.pk
     )
-    # The audit log is append-only and keeps the words of a decline reason (see ADR 0010), so
+    # The audit log is append-only and keeps the words of a decline reason (see ADR 0005), so
     # this one names nobody; the match row itself must lose it.
     matching.match_decline(user=person, match_id=turned_down.pk, reason="Away in May, sorry")
     staff_proposal = matching.match_propose_by_staff(

@@ -1,4 +1,4 @@
-"""Flood limits on messages and reports (issue 8, abuse limits): under the limit a person
+"""Flood limits on messages and reports (abuse limits, ADR 0002): under the limit a person
 sends and reports as usual; over it the API answers 400 with a plain message and nothing is
 saved; the count is per person, so someone else is unaffected; only the window counts."""
 
