@@ -10,7 +10,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Each test starts from a clean database; persistent connections only slow teardown.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
-STORAGES = {  # noqa: F405
+STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
@@ -23,7 +23,7 @@ REST_FRAMEWORK = {
 # Every test client comes from 127.0.0.1 and allauth counts in the same run-long cache, so the
 # per-IP limits are raised here; per-account (key) limits stay as in production. The abuse
 # tests in tests/security/ put the production limits back and clear the cache.
-ACCOUNT_RATE_LIMITS = {  # noqa: F405
+ACCOUNT_RATE_LIMITS = {
     **ACCOUNT_RATE_LIMITS,  # noqa: F405
     "login": "10000/m/ip",
     "login_failed": "10000/m/ip,5/5m/key",
