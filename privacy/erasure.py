@@ -9,16 +9,18 @@ after someone leaves, while nothing in the rows that remain can identify them:
   reason "The other person left Kith.";
 - open, waiting and paused needs and offers close through `marketplace.lifecycle` (withdrawn);
   drafts that never reached a match are deleted (a draft is never counted);
-- every listing of theirs keeps its council, category, status and dates, but its free text
-  becomes `ERASED_TEXT`, its postcode, languages, consent note, dietary needs and weekly times
-  go, and its exact point is replaced by the published grid-cell centre (`approx_location`);
-- messages they wrote read `ERASED_TEXT`; feedback comments by them or about them are
-  cleared (the ratings stay, as numbers, for reliability); their matches lose the ranking's
-  explanation and any reason they gave for declining or ending one;
+- then every model's rows of theirs are deleted, redacted or kept as `privacy.personal_data`
+  declares, field by field. Today that means: every listing of theirs keeps its council,
+  category, status and dates, but its free text becomes `ERASED_TEXT`, its postcode,
+  languages, consent note, dietary needs and weekly times go, and its exact point is replaced
+  by the published grid-cell centre (`approx_location`); messages they wrote read
+  `ERASED_TEXT`; feedback comments by them or about them are cleared (the ratings stay, as
+  numbers, for reliability); their matches lose the ranking's explanation and any reason they
+  gave for declining or ending one; their allauth email addresses, MFA authenticators, API
+  tokens, alert settings, web profile and staff membership are removed;
+- their web sessions end;
 - the account: email becomes `erased-<id>@erased.invalid`, the password unusable, name,
-  phone, languages, gender, home postcode and home point cleared, `is_active` off; their
-  allauth email addresses, MFA authenticators, API tokens, web sessions, alert settings, web
-  profile and staff membership are removed.
+  phone, languages, gender, home postcode and home point cleared, `is_active` off.
 
 Self-service erasure waits while the person is suspended or the subject of a safeguarding
 concern that is not closed (`self_erasure_hold`): the council may need those records to
@@ -26,25 +28,37 @@ establish or defend legal claims and to keep people safe (UK GDPR Article 17(3)(
 person is asked, kindly and without being told why in detail, to contact their council. Their
 data download is unaffected, and erasure by a council admin or superuser is not held.
 
-What stays, naming the person only by id: reports they made or that were made about them and
-safeguarding concerns (records the council must keep), suspensions with their reasons and
-reinstatement notes and helper checks with any revocation reason (the council's safeguarding
-and vetting record, kept as concerns are; retention ends them), blocks, and the append-only
-audit log, which gains a `person.erased` row (audit rows hold no staff-typed reasons).
+What stays, naming the person only by id (`Rows.KEEP` in the declaration): reports they made
+or that were made about them and safeguarding concerns (records the council must keep),
+suspensions with their reasons and reinstatement notes and helper checks with any revocation
+reason (the council's safeguarding and vetting record, kept as concerns are), blocks, and the
+append-only audit log, which gains a `person.erased` row (audit rows hold no staff-typed
+reasons).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import StaffMembership, User
 from accounts.services import erased_email, is_erased
+from core.audit import audit_record
 from core.errors import ApplicationError, NotFound
+from marketplace.lifecycle import need_transition, offer_transition
+from marketplace.models import Need, Offer
+from matching.models import Match
+from matching.services import match_cancel
+from trust.models import SafeguardingConcern
 
-ERASED_TEXT = "Removed at the person's request."
-LEFT_KITH_REASON = "The other person left Kith."
+from .personal_data import DECLARED, ERASED_TEXT, LEFT_KITH_REASON, declared_for
+from .personal_data.vocabulary import KEPT, Rows, Treatment, replacement, unchanged_skipped
+
+__all__ = ["ERASED_TEXT", "LEFT_KITH_REASON", "person_erase", "self_erasure_hold"]
 
 
 def self_erasure_hold(*, person: User) -> str | None:
@@ -53,8 +67,6 @@ def self_erasure_hold(*, person: User) -> str | None:
     Held while they are suspended or a safeguarding concern about them is open or in progress.
     The message names neither: a person under a concern is not told one exists.
     """
-    from trust.models import SafeguardingConcern
-
     held = person.suspended_at is not None or (
         SafeguardingConcern.objects.filter(about_id=person.pk)
         .exclude(status=SafeguardingConcern.Status.CLOSED)
@@ -92,8 +104,6 @@ def _check_actor(*, actor: User | None, person: User) -> None:
 def _end_sessions(*, person: User) -> int:
     """Delete every unexpired web session signed in as `person` (sessions are signed blobs,
     so the owner is only known after decoding; erasure is rare)."""
-    from django.contrib.sessions.models import Session
-
     wanted = str(person.pk)
     ended = [
         session.session_key
@@ -105,9 +115,6 @@ def _end_sessions(*, person: User) -> int:
 
 
 def _end_matches(*, person: User) -> int:
-    from matching.models import Match
-    from matching.services import match_cancel
-
     live = list(
         Match.objects.filter(
             Q(need__owner=person) | Q(offer__helper=person), status__in=Match.LIVE
@@ -121,9 +128,6 @@ def _end_matches(*, person: User) -> int:
 def _close_listings(*, person: User) -> tuple[int, int]:
     """Withdraw the person's needs and close their offers (row-locked, needs first, the
     order every writer uses). Drafts that never reached a match are deleted."""
-    from marketplace.lifecycle import need_transition, offer_transition
-    from marketplace.models import Need, Offer
-
     closed_needs = closed_offers = 0
     Need.objects.filter(owner=person, status=Need.Status.DRAFT, matches__isnull=True).delete()
     needs = Need.objects.select_for_update().filter(owner=person).order_by("pk")
@@ -141,81 +145,45 @@ def _close_listings(*, person: User) -> tuple[int, int]:
     return closed_needs, closed_offers
 
 
-def _redact_listings(*, person: User) -> None:
-    """Free text and exact places out; council, category, status and dates stay. A queryset
-    update, so `updated_at` keeps the closing time that retention counts from."""
-    from marketplace.models import Need, NeedSlot, Offer, OfferSlot
-
-    common = {
-        "description": ERASED_TEXT,
-        "postcode": "",
-        "location": F("approx_location"),
-        "languages": [],
-        "rejection_reason": "",
-    }
-    Need.objects.filter(owner=person).update(
-        title=ERASED_TEXT,
-        consent_note="",
-        dietary_requirements=[],
-        helper_gender_preference="",
-        **common,
-    )
-    Offer.objects.filter(helper=person).update(title="", **common)
-    NeedSlot.objects.filter(need__owner=person).delete()
-    OfferSlot.objects.filter(offer__helper=person).delete()
-
-
-def _redact_conversations(*, person: User) -> int:
-    from matching.models import Feedback, Match, Message
-
-    theirs = Match.objects.filter(Q(need__owner=person) | Q(offer__helper=person))
-    # The ranking's reasons (shared languages, weekly times) and any reason they gave for
-    # declining or ending a match; the neutral "left Kith" reason stays for the other person.
-    theirs.exclude(explanation="").update(explanation="")
-    theirs.filter(ended_by=person).exclude(decline_reason=LEFT_KITH_REASON).update(
-        decline_reason=""
-    )
-    messages = (
-        Message.objects.filter(sender=person).exclude(body=ERASED_TEXT).update(body=ERASED_TEXT)
-    )
-    Feedback.objects.filter(Q(author=person) | Q(subject=person)).update(comment="")
-    return messages
+def _erase_rows(*, person: User) -> dict[str, int]:
+    """Delete or redact the person's rows of every model as `privacy.personal_data` declares
+    (their own account row apart). Queryset updates, so `updated_at` keeps the closing time
+    that retention counts from. Returns the counts the audit row keeps (`audit_as`)."""
+    counts: dict[str, int] = {}
+    for declared in DECLARED:
+        if declared.rows not in (Rows.DELETE, Rows.REDACT):
+            continue
+        theirs = declared.model._default_manager.filter(declared.of_person(person))
+        if declared.rows is Rows.DELETE:
+            changed = theirs.delete()[0]
+        else:
+            changed = 0
+            for update in declared.erasure_groups(stand_in=ERASED_TEXT):
+                rows = theirs.filter(**{update.only_where: person}) if update.only_where else theirs
+                for name, spared in update.spared.items():
+                    rows = rows.exclude(**{f"{name}__in": spared})
+                changed += unchanged_skipped(rows, update.values).update(**update.values)
+        if declared.audit_as:
+            counts[declared.audit_as] = counts.get(declared.audit_as, 0) + changed
+    return counts
 
 
-def _anonymise_account(*, person: User) -> dict[str, int]:
-    from allauth.account.models import EmailAddress
-    from allauth.mfa.models import Authenticator
-    from rest_framework.authtoken.models import Token
-
-    from accounts.models import WebProfile
-    from matching.models import AlertPreference
-
-    removed = {
-        "email_addresses": EmailAddress.objects.filter(user=person).delete()[0],
-        "authenticators": Authenticator.objects.filter(user=person).delete()[0],
-        "api_tokens": Token.objects.filter(user=person).delete()[0],
-        "sessions": _end_sessions(person=person),
-    }
-    AlertPreference.objects.filter(user=person).delete()
-    WebProfile.objects.filter(user=person).delete()
-    StaffMembership.objects.filter(user=person).delete()
-    person.groups.clear()
-    person.user_permissions.clear()
-
-    person.email = erased_email(person.pk)
-    person.set_unusable_password()
-    person.display_name = ""
-    person.phone = ""
-    person.preferred_languages = []
-    person.gender = ""
-    person.home_postcode = ""
-    person.home_location = None
-    person.is_active = False
-    person.is_staff = False
-    person.is_superuser = False
-    person.last_login = None
+def _anonymise_account(*, person: User) -> None:
+    """The person's own row, field by field as declared, saved once."""
+    for name, personal in declared_for(User).personal.items():
+        treatment = personal.erase
+        if treatment in KEPT:
+            continue
+        if treatment is Treatment.ERASED_EMAIL:
+            setattr(person, name, erased_email(person.pk))
+        elif treatment is Treatment.UNUSABLE_PASSWORD:
+            person.set_unusable_password()
+        elif User._meta.get_field(name).many_to_many:
+            related: Any = getattr(person, name)
+            related.clear()
+        else:
+            setattr(person, name, replacement(User, name, treatment, stand_in=ERASED_TEXT))
     person.save()
-    return removed
 
 
 def person_erase(*, person: User, actor: User | None = None) -> User:
@@ -227,8 +195,6 @@ def person_erase(*, person: User, actor: User | None = None) -> User:
     themself while `self_erasure_hold` applies is refused (`ApplicationError`, code
     `erasure_on_hold`) and nothing changes.
     """
-    from core.audit import audit_record
-
     _check_actor(actor=actor, person=person)
     with transaction.atomic():
         # The lock every writer of the person's listings and messages takes first
@@ -243,9 +209,9 @@ def person_erase(*, person: User, actor: User | None = None) -> User:
         council = locked.council
         matches_ended = _end_matches(person=locked)
         needs_closed, offers_closed = _close_listings(person=locked)
-        _redact_listings(person=locked)
-        messages_redacted = _redact_conversations(person=locked)
-        removed = _anonymise_account(person=locked)
+        counts = _erase_rows(person=locked)
+        counts["sessions"] = _end_sessions(person=locked)
+        _anonymise_account(person=locked)
         audit_record(
             actor=None if by_self else actor,
             verb="person.erased",
@@ -257,8 +223,7 @@ def person_erase(*, person: User, actor: User | None = None) -> User:
                 "matches_ended": matches_ended,
                 "needs_closed": needs_closed,
                 "offers_closed": offers_closed,
-                "messages_redacted": messages_redacted,
-                **removed,
+                **counts,
             },
         )
     return locked

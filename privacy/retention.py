@@ -4,8 +4,9 @@ Each council sets `Council.settings["retention_days"]` (default `DEFAULT_RETENTI
 never less than `MIN_RETENTION_DAYS`, so a typing slip cannot wipe last week). Once a listing
 has been closed for longer than that, or a match ended longer ago than that:
 
-- the messages of the match are deleted, and the reason typed for declining or ending it
-  and the feedback comments are cleared (ratings stay);
+- the messages of the match are deleted, and the fields of the match and its feedback that
+  `privacy.personal_data` declares for retention are cleared — today the reason typed for
+  declining or ending it and the feedback comments (ratings stay);
 - a listing no statistic counts is deleted with its weekly slots (and the alert and
   round-proposal rows that point at it): a closed offer that never reached a match, and a
   rejected need that never reached a match;
@@ -13,9 +14,10 @@ has been closed for longer than that, or a match ended longer ago than that:
   dashboard count needs asked for (withdrawn, expired and fulfilled ones too) and deleting a
   listing with matches would cascade into the matches and feedback that the impact report and
   helper reliability count. Its personal content is erased instead, the way
-  `privacy.erasure` erases a departing person's listings: title, description, postcode,
-  languages, consent note, rejection reason, dietary requirements and gender preference are
-  cleared, the exact point becomes the published grid-cell centre, and the weekly slots go.
+  `privacy.erasure` erases a departing person's listings: the weekly slots go, and each
+  field goes as `privacy.personal_data` declares it (`Personal.retain`) — today the title,
+  description, postcode, languages, consent note, rejection reason, dietary requirements and
+  gender preference are cleared and the exact point becomes the published grid-cell centre.
 
 Audit events are append-only (the database refuses DELETE) and carry no foreign key, so they
 are never touched. "Closed at" is the listing's `updated_at`: closing is the last write a
@@ -26,21 +28,33 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db import models, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Council
 from marketplace.models import Need, NeedSlot, Offer, OfferSlot
+from matching.models import Feedback, Match, Message
+
+from .personal_data import REDACTED_TEXT, declared_for
+from .personal_data.vocabulary import unchanged_skipped
+
+__all__ = ["REDACTED_TEXT", "RetentionResult", "retention_apply", "retention_days"]
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_RETENTION_DAYS = 365
 MIN_RETENTION_DAYS = 30
 BATCH_SIZE = 500
-REDACTED_TEXT = "Removed after the council's retention period."
+
+
+def _retained(model: type[models.Model]) -> dict[str, Any]:
+    """What retention writes into a kept row of `model`, as `privacy.personal_data` declares."""
+    return declared_for(model).retention_values(stand_in=REDACTED_TEXT)
 
 
 def retention_days(council: Council) -> int:
@@ -65,7 +79,7 @@ class RetentionResult:
     messages_deleted: int = 0
     councils: dict[int, int] = field(default_factory=dict)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, int]:
         return {
             "needs_deleted": self.needs_deleted,
             "offers_deleted": self.offers_deleted,
@@ -75,7 +89,7 @@ class RetentionResult:
         }
 
 
-def _ids_in_batches(queryset, batch_size: int):
+def _ids_in_batches(queryset: models.QuerySet[Any], batch_size: int) -> Iterator[list[int]]:
     """Primary keys of `queryset` in batches, re-read each time (rows leave the set)."""
     last = 0
     while True:
@@ -89,8 +103,6 @@ def _ids_in_batches(queryset, batch_size: int):
 
 
 def _messages_purge(*, council: Council, cutoff: dt.datetime, batch_size: int) -> int:
-    from matching.models import Feedback, Match, Message  # matching builds on marketplace
-
     ended = Match.objects.filter(council=council).filter(
         Q(status=Match.Status.COMPLETED, completed_at__lt=cutoff)
         | Q(
@@ -105,16 +117,24 @@ def _messages_purge(*, council: Council, cutoff: dt.datetime, batch_size: int) -
             deleted += count
     # What people typed about the match goes too; ratings and dates stay for the statistics.
     with transaction.atomic():
-        ended.exclude(decline_reason="").update(decline_reason="")
-        Feedback.objects.filter(match__in=ended).exclude(comment="").update(comment="")
+        for rows, values in (
+            (ended, _retained(Match)),
+            (Feedback.objects.filter(match__in=ended), _retained(Feedback)),
+        ):
+            if values:
+                unchanged_skipped(rows, values).update(**values)
     return deleted
 
 
 def _listings_purge(
-    *, model, slot_model, slot_fk: str, council: Council, cutoff: dt.datetime, batch_size: int
+    *,
+    model: type[Need] | type[Offer],
+    slot_model: type[NeedSlot] | type[OfferSlot],
+    slot_fk: str,
+    council: Council,
+    cutoff: dt.datetime,
+    batch_size: int,
 ) -> tuple[int, int]:
-    from matching.models import Match
-
     closed = model.objects.filter(
         council=council, status=model.Status.CLOSED, updated_at__lt=cutoff
     )
@@ -137,16 +157,7 @@ def _listings_purge(
             _, per_model = model.objects.filter(pk__in=victims).delete()
             deleted += per_model.get(model._meta.label, 0)
 
-    cleared = {
-        "description": REDACTED_TEXT,
-        "postcode": "",
-        "location": F("approx_location"),
-        "languages": [],
-        "rejection_reason": "",
-        "title": "",
-    }
-    if model is Need:
-        cleared.update(consent_note="", dietary_requirements=[], helper_gender_preference="")
+    cleared = _retained(model)
     redacted = 0
     pending = closed.exclude(uncounted).exclude(description=REDACTED_TEXT)
     for ids in _ids_in_batches(pending, batch_size):

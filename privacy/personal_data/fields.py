@@ -1,0 +1,470 @@
+"""Every field of every model Kith holds, declared personal or not personal; for each personal
+field, what erasure and retention do with it and why the download withholds it, if it does.
+What counts as personal, and how to add a field: see the package docstring.
+"""
+
+from __future__ import annotations
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from rest_framework.authtoken.models import Token
+
+from accounts.models import Council, StaffMembership, User, WebProfile
+from core.models import AuditEvent
+from marketplace.models import Category, CouncilCategory, Need, NeedSlot, Offer, OfferSlot
+from matching.models import (
+    AlertPreference,
+    AlertSent,
+    Feedback,
+    Match,
+    Message,
+    Round,
+    RoundProposal,
+)
+from places.models import Postcode
+from trust.models import Block, ConcernNote, HelperCheck, Report, SafeguardingConcern, Suspension
+
+from .vocabulary import Declared, Personal, Rows
+from .vocabulary import Treatment as T
+
+#: What erasure writes over a person's free text (`Treatment.STAND_IN` on erasure).
+ERASED_TEXT = "Removed at the person's request."
+#: What retention writes over a kept listing's description (`Treatment.STAND_IN` on retention).
+REDACTED_TEXT = "Removed after the council's retention period."
+#: The neutral reason the other person sees when erasure ends a match (`match_cancel`).
+LEFT_KITH_REASON = "The other person left Kith."
+
+RECORD = (
+    "the council's safeguarding and vetting record, which it may need to keep people safe "
+    "and to establish or defend legal claims (UK GDPR Article 17(3)(e); ADR 0010)"
+)
+STAFF_TYPED = (
+    "what staff wrote about the person for safeguarding: disclosing it could put someone at "
+    "risk or reveal who raised a worry (DPA 2018 Schedules 2 and 3), so the council reviews "
+    "it on a subject access request made to them"
+)
+OPERATORS_ONLY = "Django admin access, which only Kith's operators hold, not council staff"
+
+# What needs and offers share (marketplace.models.Listing).
+_LISTING_PERSONAL = {
+    "description": Personal(erase=T.STAND_IN, retain=T.STAND_IN),
+    "postcode": Personal(erase=T.CLEAR, retain=T.CLEAR),
+    "location": Personal(erase=T.GRID_CELL, retain=T.GRID_CELL),
+    "languages": Personal(erase=T.CLEAR, retain=T.CLEAR),
+    "rejection_reason": Personal(
+        erase=T.CLEAR,
+        retain=T.CLEAR,
+        withheld="the moderator's words to the person, shown on the listing's own page; "
+        "not part of the download",
+    ),
+}
+_LISTING_NOT_PERSONAL = (
+    "id",
+    "council",
+    "category",
+    "approx_location",  # the published grid-cell centre, the only place others ever see
+    "version",
+    "created_at",
+    "updated_at",
+    "published_at",
+    "status",
+)
+_SLOT = {
+    "weekday": Personal(erase=T.WITH_ROW, retain=T.WITH_ROW),
+    "start": Personal(erase=T.WITH_ROW, retain=T.WITH_ROW),
+    "end": Personal(erase=T.WITH_ROW, retain=T.WITH_ROW),
+}
+
+DECLARED: tuple[Declared, ...] = (
+    # --- core, places ----------------------------------------------------------------------
+    Declared(
+        AuditEvent,
+        Rows.KEEP,
+        theirs=("actor",),
+        personal={
+            "data": Personal(
+                erase=T.KEEP_AS_RECORD,
+                why="the append-only log of decisions (the database refuses UPDATE): it "
+                "records counts and facts, never words staff typed; rows written before that "
+                "rule may hold such words, and age out with the log (ADR 0010)",
+                withheld="the council's record of its decisions and of staff reading personal data",
+            ),
+        },
+        not_personal=("id", "actor", "council", "verb", "target_type", "target_id", "created_at"),
+    ),
+    Declared(
+        Postcode,
+        Rows.NOBODY,
+        not_personal=("postcode", "location", "district_code", "terminated"),
+    ),
+    # --- accounts ----------------------------------------------------------------------------
+    Declared(
+        User,
+        Rows.ACCOUNT,
+        theirs=("pk",),
+        personal={
+            "email": Personal(erase=T.ERASED_EMAIL),
+            "password": Personal(erase=T.UNUSABLE_PASSWORD),
+            "display_name": Personal(erase=T.CLEAR),
+            "phone": Personal(erase=T.CLEAR),
+            "preferred_languages": Personal(erase=T.CLEAR),
+            "gender": Personal(erase=T.CLEAR),
+            "home_postcode": Personal(erase=T.CLEAR),
+            "home_location": Personal(erase=T.CLEAR),
+            "last_login": Personal(erase=T.CLEAR),
+            "is_active": Personal(
+                erase=T.SWITCH_OFF,
+                withheld="whether the account can sign in: it can while they download",
+            ),
+            "is_staff": Personal(erase=T.SWITCH_OFF, withheld=OPERATORS_ONLY),
+            "is_superuser": Personal(erase=T.SWITCH_OFF, withheld=OPERATORS_ONLY),
+            "groups": Personal(erase=T.CLEAR, withheld=OPERATORS_ONLY),
+            "user_permissions": Personal(erase=T.CLEAR, withheld=OPERATORS_ONLY),
+            "suspended_at": Personal(erase=T.KEEP_AS_RECORD, why=RECORD),
+            "date_joined": Personal(
+                erase=T.KEEP,
+                why="a date that says nothing about who they were once the rest has gone",
+            ),
+        },
+        not_personal=("id", "council"),
+    ),
+    Declared(
+        Council,
+        Rows.NOBODY,
+        not_personal=(
+            "id",
+            "name",
+            "slug",
+            "code",
+            "boundary",
+            "contact_email",  # the council's own public address
+            "is_active",
+            "max_travel_radius_m",
+            "auto_approve_verified_helpers",
+            "settings",
+            "created_at",
+        ),
+    ),
+    Declared(
+        StaffMembership,
+        Rows.DELETE,
+        theirs=("user",),
+        personal={"role": Personal(erase=T.WITH_ROW)},
+        not_personal=("id", "user", "council", "created_at"),
+    ),
+    Declared(
+        WebProfile,
+        Rows.DELETE,
+        theirs=("user",),
+        personal={
+            "role": Personal(erase=T.WITH_ROW),
+            "onboarded_at": Personal(erase=T.WITH_ROW),
+        },
+        not_personal=("id", "user", "updated_at"),
+    ),
+    # --- trust -------------------------------------------------------------------------------
+    Declared(
+        HelperCheck,
+        Rows.KEEP,
+        theirs=("user",),
+        personal={
+            "kind": Personal(erase=T.KEEP_AS_RECORD, why=RECORD),
+            "issued_on": Personal(erase=T.KEEP_AS_RECORD, why=RECORD),
+            "expires_on": Personal(erase=T.KEEP_AS_RECORD, why=RECORD),
+            "certificate_last4": Personal(erase=T.KEEP_AS_RECORD, why=RECORD),
+            "revoked_at": Personal(erase=T.KEEP_AS_RECORD, why=RECORD),
+            "revoked_reason": Personal(erase=T.KEEP_AS_RECORD, why=RECORD, withheld=STAFF_TYPED),
+        },
+        not_personal=("id", "user", "council", "recorded_by", "recorded_at"),
+    ),
+    Declared(
+        SafeguardingConcern,
+        Rows.KEEP,
+        theirs=("about",),
+        personal={
+            "summary": Personal(erase=T.KEEP_AS_RECORD, why=RECORD, withheld=STAFF_TYPED),
+            "priority": Personal(erase=T.KEEP_AS_RECORD, why=RECORD, withheld=STAFF_TYPED),
+            "outcome": Personal(erase=T.KEEP_AS_RECORD, why=RECORD, withheld=STAFF_TYPED),
+        },
+        not_personal=(
+            "id",
+            "council",
+            "about",
+            "raised_by",
+            "owner",
+            "status",
+            "created_at",
+            "updated_at",
+            "closed_at",
+        ),
+    ),
+    Declared(
+        ConcernNote,
+        Rows.KEEP,
+        theirs=("concern__about",),
+        personal={
+            "body": Personal(erase=T.KEEP_AS_RECORD, why=RECORD, withheld=STAFF_TYPED),
+        },
+        not_personal=("id", "concern", "author", "created_at"),
+    ),
+    Declared(
+        Suspension,
+        Rows.KEEP,
+        theirs=("person",),
+        personal={
+            "reason": Personal(erase=T.KEEP_AS_RECORD, why=RECORD, withheld=STAFF_TYPED),
+            "reinstatement_note": Personal(
+                erase=T.KEEP_AS_RECORD, why=RECORD, withheld=STAFF_TYPED
+            ),
+            "suspended_at": Personal(erase=T.KEEP_AS_RECORD, why=RECORD),
+            "reinstated_at": Personal(erase=T.KEEP_AS_RECORD, why=RECORD),
+        },
+        not_personal=("id", "person", "council", "concern", "suspended_by", "reinstated_by"),
+    ),
+    Declared(
+        Block,
+        Rows.KEEP,
+        theirs=("blocker", "blocked"),
+        not_personal=("id", "blocker", "blocked", "created_at"),
+    ),
+    Declared(
+        Report,
+        Rows.KEEP,
+        theirs=("reporter",),
+        personal={
+            "reason": Personal(erase=T.KEEP_AS_RECORD, why=RECORD),
+            "decision_note": Personal(erase=T.KEEP_AS_RECORD, why=RECORD, withheld=STAFF_TYPED),
+        },
+        not_personal=(
+            "id",
+            "reporter",
+            "council",
+            "target_type",
+            "target_id",
+            "status",
+            "decided_by",
+            "decided_at",
+            "created_at",
+        ),
+    ),
+    # --- marketplace -------------------------------------------------------------------------
+    Declared(
+        Category,
+        Rows.NOBODY,
+        not_personal=(
+            "id",
+            "slug",
+            "name",
+            "description",
+            "required_level",
+            "is_regulated_activity",
+            "is_meal",
+            "sort_order",
+            "is_active",
+        ),
+    ),
+    Declared(
+        CouncilCategory,
+        Rows.NOBODY,
+        not_personal=("id", "council", "category", "enabled"),
+    ),
+    Declared(
+        Need,
+        Rows.REDACT,
+        theirs=("owner",),
+        personal={
+            **_LISTING_PERSONAL,
+            "title": Personal(erase=T.STAND_IN, retain=T.CLEAR),
+            "consent_note": Personal(erase=T.CLEAR, retain=T.CLEAR),
+            "helper_gender_preference": Personal(erase=T.CLEAR, retain=T.CLEAR),
+            "dietary_requirements": Personal(erase=T.CLEAR, retain=T.CLEAR),
+        },
+        not_personal=(
+            *_LISTING_NOT_PERSONAL,
+            "owner",
+            "recorded_by",
+            "consent_recorded_at",
+            "closed_reason",
+            "timing",
+            "starts_at",
+            "ends_at",
+            "urgency",
+            "helpers_wanted",
+            "expires_at",
+        ),
+    ),
+    Declared(
+        Offer,
+        Rows.REDACT,
+        theirs=("helper",),
+        personal={
+            **_LISTING_PERSONAL,
+            "title": Personal(erase=T.CLEAR, retain=T.CLEAR),
+            "dietary_capabilities": Personal(
+                erase=T.KEEP,
+                why="what the offer can cook for, kept with its capacity and travel radius; "
+                "neither erasure nor retention clears it",
+            ),
+        },
+        not_personal=(*_LISTING_NOT_PERSONAL, "helper", "radius_m", "capacity"),
+    ),
+    Declared(
+        NeedSlot, Rows.DELETE, theirs=("need__owner",), personal=_SLOT, not_personal=("id", "need")
+    ),
+    Declared(
+        OfferSlot,
+        Rows.DELETE,
+        theirs=("offer__helper",),
+        personal=_SLOT,
+        not_personal=("id", "offer"),
+    ),
+    # --- matching ----------------------------------------------------------------------------
+    Declared(
+        Match,
+        Rows.REDACT,
+        theirs=("need__owner", "offer__helper"),
+        personal={
+            # The ranking's reasons: shared languages, weekly times, distance band.
+            "explanation": Personal(
+                erase=T.CLEAR,
+                withheld="Kith's summary of why the pair was ranked, shown on the match page; "
+                "not part of the download",
+            ),
+            # Only the reasons the person gave: the neutral "left Kith" that erasure itself
+            # gives stays for the other person.
+            "decline_reason": Personal(
+                erase=T.CLEAR,
+                retain=T.CLEAR,
+                only_where="ended_by",
+                spare=(LEFT_KITH_REASON,),
+                withheld="shown on the match page; not part of the download",
+            ),
+        },
+        not_personal=(
+            "id",
+            "council",
+            "need",
+            "offer",
+            "status",
+            "proposed_by",
+            "proposed_by_user",
+            "citizen_agreed_at",
+            "helper_agreed_at",
+            "score",
+            "ended_by",
+            "created_at",
+            "updated_at",
+            "accepted_at",
+            "started_at",
+            "completed_at",
+            "ended_at",
+        ),
+    ),
+    Declared(
+        Message,
+        Rows.REDACT,
+        theirs=("sender",),
+        personal={"body": Personal(erase=T.STAND_IN, retain=T.WITH_ROW)},
+        not_personal=("id", "match", "sender", "created_at", "sent_for_by"),
+        audit_as="messages_redacted",
+    ),
+    Declared(
+        Feedback,
+        Rows.REDACT,
+        theirs=("author", "subject"),
+        personal={
+            "comment": Personal(erase=T.CLEAR, retain=T.CLEAR),
+            "rating": Personal(
+                erase=T.KEEP,
+                why="a number that helper reliability and the impact report count",
+            ),
+        },
+        not_personal=("id", "match", "author", "subject", "created_at"),
+    ),
+    Declared(
+        AlertPreference,
+        Rows.DELETE,
+        theirs=("user",),
+        personal={
+            "opted_in": Personal(erase=T.WITH_ROW),
+            "quiet_start": Personal(erase=T.WITH_ROW),
+            "quiet_end": Personal(erase=T.WITH_ROW),
+            "daily_cap": Personal(erase=T.WITH_ROW),
+        },
+        # The token is a random key for the unsubscribe link, like an id.
+        not_personal=("id", "user", "unsubscribe_token", "updated_at"),
+    ),
+    Declared(
+        AlertSent,
+        Rows.KEEP,
+        theirs=("helper",),
+        # ring_m is the search ring that reached the helper: a band, not a place.
+        not_personal=("id", "need", "offer", "helper", "ring_m", "sent_at"),
+    ),
+    Declared(
+        Round,
+        Rows.NOBODY,
+        not_personal=(
+            "id",
+            "council",
+            "created_by",
+            "status",
+            "summary",
+            "created_at",
+            "decided_at",
+        ),
+    ),
+    Declared(
+        RoundProposal,
+        Rows.KEEP,
+        theirs=("need__owner", "offer__helper"),
+        personal={
+            "explanation": Personal(
+                erase=T.KEEP,
+                why="the round as staff reviewed it; the same words on the match itself "
+                "(Match.explanation) are cleared",
+                withheld="a proposal staff review, not shown to the person",
+            ),
+        },
+        not_personal=("id", "round", "need", "offer", "score", "match"),
+    ),
+    # --- sign-in material in other apps' tables ----------------------------------------------
+    # (Web sessions are signed blobs with no link to the person: erasure finds them by
+    # decoding, in `privacy.erasure`.)
+    Declared(
+        EmailAddress,
+        Rows.DELETE,
+        theirs=("user",),
+        personal={
+            "email": Personal(erase=T.WITH_ROW),
+            "verified": Personal(erase=T.WITH_ROW),
+            "primary": Personal(erase=T.WITH_ROW),
+        },
+        not_personal=("id", "user"),
+        audit_as="email_addresses",
+    ),
+    Declared(
+        Authenticator,
+        Rows.DELETE,
+        theirs=("user",),
+        personal={
+            "type": Personal(erase=T.WITH_ROW),
+            "data": Personal(erase=T.WITH_ROW, withheld="the authenticator's secrets"),
+            "created_at": Personal(erase=T.WITH_ROW, withheld="only the kind is shown"),
+            "last_used_at": Personal(erase=T.WITH_ROW, withheld="only the kind is shown"),
+        },
+        not_personal=("id", "user"),
+        audit_as="authenticators",
+    ),
+    Declared(
+        Token,
+        Rows.DELETE,
+        theirs=("user",),
+        personal={
+            "key": Personal(erase=T.WITH_ROW, withheld="a secret: only how many is shown"),
+            "created": Personal(erase=T.WITH_ROW, withheld="only how many is shown"),
+        },
+        not_personal=("user",),
+        audit_as="api_tokens",
+    ),
+)
