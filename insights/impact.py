@@ -1,7 +1,8 @@
 """Reads for the impact report of one council: needs met, repeat pairings, hours given and
 the estimated cost avoided, by kind of help, for matches completed in a date range.
 
-Hours and costs are estimates from the council's own units (`accounts.staff.impact_units`):
+A completed match is counted by the day it was completed (`insights.measures`). Hours and
+costs are estimates from the council's own units (`impact_units` below):
 completed matches × hours per match, and completed matches × cost per match. A hot meal
 defaults to £4.90, the council cost of a meals-on-wheels meal published by Casserole Club.
 """
@@ -15,14 +16,13 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone
 
 from accounts.models import Council, User
 from accounts.permissions import Capability, staff_council
 from core.audit import audit_record
 from core.errors import ApplicationError
+from insights import measures
 from marketplace.models import Category
-from matching.models import Match
 
 
 @dataclass
@@ -46,15 +46,8 @@ class Impact:
 
 
 def impact_report(*, council: Council, date_from: dt.date, date_to: dt.date) -> Impact:
-    tz = timezone.get_current_timezone()
-    start = dt.datetime.combine(date_from, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    completed = Match.objects.filter(
-        council=council,
-        status=Match.Status.COMPLETED,
-        completed_at__gte=start,
-        completed_at__lt=end,
-    )
+    start, end = measures.day_range(date_from, date_to)
+    completed = measures.completed_matches(council_id=council.pk, start=start, end=end)
     pairs = completed.values("need__category_id", "need__owner_id", "offer__helper_id").annotate(
         n=Count("id")
     )

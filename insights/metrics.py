@@ -1,7 +1,9 @@
-"""Prometheus metrics read at scrape time: matches made, time to match and queue depth.
+"""Prometheus metrics read at scrape time: matches made, time to match, needs waiting and
+queue depth.
 
 Nothing is counted in process memory, so the figures are the same whichever gunicorn worker
-answers the scrape and survive restarts.
+answers the scrape and survive restarts. The measures are those of `insights.measures`, so
+time to match here is the oversight dashboard's time to match.
 """
 
 from __future__ import annotations
@@ -12,9 +14,42 @@ from django.conf import settings
 from django.db import connection
 from prometheus_client.core import CollectorRegistry, CounterMetricFamily, GaugeMetricFamily
 
+from insights import measures
+
 logger = logging.getLogger(__name__)
 
 TIME_TO_MATCH_WINDOW_DAYS = 30
+TIME_TO_MATCH_QUANTILES = ("0.5", "0.9", "0.99")
+
+_MATCHES_MADE_SQL = f"""
+SELECT c.slug, count(*)
+FROM matching_match m JOIN accounts_council c ON c.id = m.council_id
+WHERE {measures.MATCH_ACCEPTED}
+GROUP BY c.slug ORDER BY c.slug
+"""  # noqa: S608 – the fragments are constants of insights.measures
+
+# The needs first matched in the window: found from the matches accepted in it, so that a
+# scrape reads recent matches rather than every need.
+_TIME_TO_MATCH_SQL = f"""
+SELECT c.slug,
+       percentile_cont(%(quantiles)s::float8[]) WITHIN GROUP (
+           ORDER BY {measures.SECONDS_TO_MATCH})
+FROM marketplace_need n
+JOIN accounts_council c ON c.id = n.council_id
+{measures.FIRST_MATCH}
+WHERE n.id IN (
+    SELECT m.need_id FROM matching_match m
+    WHERE m.accepted_at >= now() - make_interval(days => %(days)s))
+  AND first_match.matched_at >= now() - make_interval(days => %(days)s)
+GROUP BY c.slug ORDER BY c.slug
+"""  # noqa: S608 – the fragments are constants of insights.measures
+
+_NEEDS_WAITING_SQL = f"""
+SELECT c.slug, count(*)
+FROM marketplace_need n JOIN accounts_council c ON c.id = n.council_id
+WHERE {measures.WAITING}
+GROUP BY c.slug ORDER BY c.slug
+"""  # noqa: S608 – the fragments are constants of insights.measures
 
 
 class KithCollector:
@@ -30,50 +65,30 @@ class KithCollector:
         )
         ttm = GaugeMetricFamily(
             "kith_time_to_match_seconds",
-            f"Time from a need being recorded to its match being accepted, over matches "
-            f"accepted in the last {TIME_TO_MATCH_WINDOW_DAYS} days.",
+            f"Time from a need being recorded to its first match being accepted, over needs "
+            f"first matched in the last {TIME_TO_MATCH_WINDOW_DAYS} days.",
             labels=["council", "quantile"],
         )
         waiting = GaugeMetricFamily(
             "kith_needs_waiting",
-            "Open needs without an accepted match, by council.",
+            "Needs waiting for help (open), by council.",
             labels=["council"],
         )
         with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                SELECT c.slug, count(*)
-                FROM matching_match m JOIN accounts_council c ON c.id = m.council_id
-                WHERE m.accepted_at IS NOT NULL
-                GROUP BY c.slug ORDER BY c.slug
-                """
-            )
+            cursor.execute(_MATCHES_MADE_SQL)
             for slug, count in cursor.fetchall():
                 made.add_metric([slug], count)
             cursor.execute(
-                """
-                SELECT c.slug,
-                       percentile_cont(ARRAY[0.5, 0.9, 0.99]) WITHIN GROUP (
-                           ORDER BY extract(epoch FROM m.accepted_at - n.created_at))
-                FROM matching_match m
-                JOIN marketplace_need n ON n.id = m.need_id
-                JOIN accounts_council c ON c.id = m.council_id
-                WHERE m.accepted_at >= now() - make_interval(days => %s)
-                GROUP BY c.slug ORDER BY c.slug
-                """,
-                [TIME_TO_MATCH_WINDOW_DAYS],
+                _TIME_TO_MATCH_SQL,
+                {
+                    "quantiles": [float(q) for q in TIME_TO_MATCH_QUANTILES],
+                    "days": TIME_TO_MATCH_WINDOW_DAYS,
+                },
             )
             for slug, quantiles in cursor.fetchall():
-                for q, value in zip(("0.5", "0.9", "0.99"), quantiles, strict=True):
+                for q, value in zip(TIME_TO_MATCH_QUANTILES, quantiles, strict=True):
                     ttm.add_metric([slug, q], value)
-            cursor.execute(
-                """
-                SELECT c.slug, count(*)
-                FROM marketplace_need n JOIN accounts_council c ON c.id = n.council_id
-                WHERE n.status = 'open'
-                GROUP BY c.slug ORDER BY c.slug
-                """
-            )
+            cursor.execute(_NEEDS_WAITING_SQL)
             for slug, count in cursor.fetchall():
                 waiting.add_metric([slug], count)
         yield made

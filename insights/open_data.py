@@ -4,17 +4,17 @@
   month.
 - `/api/v1/open/demand/`: needs waiting for help on a hexagon grid, as GeoJSON.
 
-No person, listing or exact place is ever in these answers. Any count under
-`SUPPRESS_BELOW` is withheld (null in the statistics; the hexagon left out of the map), so
-nobody can be picked out from them.
+No person, listing or exact place is ever in these answers. Any count under the suppression
+threshold (`insights.measures`) is withheld (null in the statistics; the hexagon left out of
+the map), so nobody can be picked out from them. The measures themselves are defined there.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from django.db import connection
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -30,47 +30,22 @@ from rest_framework.views import APIView
 
 from accounts.models import Council
 from core.errors import ApplicationError
+from insights import measures
 
-SUPPRESS_BELOW = 5
-HEX_SIZE_M = 1000
 MAX_MONTHS = 36
 
-_STATS_SQL = """
+_STATS_SQL = f"""
 SELECT c.slug, cat.slug, to_char(date_trunc('month', n.created_at AT TIME ZONE %(tz)s), 'YYYY-MM'),
-       count(*),
-       count(*) FILTER (WHERE EXISTS (
-           SELECT 1 FROM matching_match m WHERE m.need_id = n.id AND m.accepted_at IS NOT NULL)),
-       count(*) FILTER (WHERE n.closed_reason = 'fulfilled' OR EXISTS (
-           SELECT 1 FROM matching_match m WHERE m.need_id = n.id AND m.status = 'completed'))
+       {measures.NEED_COUNTS}
 FROM marketplace_need n
 JOIN accounts_council c ON c.id = n.council_id AND c.is_active
 JOIN marketplace_category cat ON cat.id = n.category_id
-WHERE n.created_at >= %(start)s AND n.created_at < %(end)s
-  AND n.status <> 'draft' AND NOT (n.status = 'closed' AND n.closed_reason = 'rejected')
+{measures.FIRST_MATCH}
+WHERE n.created_at >= %(start)s AND n.created_at < %(end)s AND {measures.ASKED}
   AND (%(council)s::bigint IS NULL OR n.council_id = %(council)s)
 GROUP BY 1, 2, 3
 ORDER BY 1, 3, 2
-"""
-
-_DEMAND_SQL = """
-WITH area AS (
-    SELECT ST_Transform(boundary, 27700) AS g FROM accounts_council WHERE id = %(c)s
-), cells AS (
-    SELECT h.geom FROM area, ST_HexagonGrid(%(size)s, area.g) h WHERE ST_Intersects(h.geom, area.g)
-)
-SELECT ST_AsGeoJSON(ST_Transform(cells.geom, 4326), 5), count(n.id)
-FROM cells
-JOIN marketplace_need n
-  ON n.council_id = %(c)s AND n.status = 'open'
- AND ST_Intersects(cells.geom, ST_Transform(n.location::geometry, 27700))
-GROUP BY cells.geom
-HAVING count(n.id) >= %(min)s
-ORDER BY count(n.id) DESC
-"""
-
-
-def _suppress(n: int) -> int | None:
-    return n if n >= SUPPRESS_BELOW else None
+"""  # noqa: S608 – the fragments are constants of insights.measures
 
 
 def _month(value: str, *, name: str) -> dt.date:
@@ -92,17 +67,18 @@ def _council(slug: str | None) -> Council | None:
 
 
 def open_stats(*, council: Council | None, first: dt.date, last: dt.date) -> list[dict]:
-    """Counts per council, category and month (months `first`..`last`, inclusive)."""
-    from django.utils import timezone
-
-    tz = timezone.get_current_timezone()
-    start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
-    following = (last.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    end = dt.datetime.combine(following, dt.time.min, tzinfo=tz)
+    """Needs asked, matched and fulfilled per council, category and month (months
+    `first`..`last`, inclusive), small counts withheld."""
+    start, end = measures.month_range(first, last)
     with connection.cursor() as cursor:
         cursor.execute(
             _STATS_SQL,
-            {"tz": str(tz), "start": start, "end": end, "council": council.pk if council else None},
+            {
+                "tz": str(timezone.get_current_timezone()),
+                "start": start,
+                "end": end,
+                "council": council.pk if council else None,
+            },
         )
         rows = cursor.fetchall()
     return [
@@ -110,28 +86,27 @@ def open_stats(*, council: Council | None, first: dt.date, last: dt.date) -> lis
             "council": council_slug,
             "category": category_slug,
             "month": month,
-            "needs_asked": _suppress(asked),
-            "needs_matched": _suppress(matched),
-            "needs_fulfilled": _suppress(fulfilled),
+            "needs_asked": measures.suppress(asked),
+            "needs_matched": measures.suppress(matched),
+            "needs_fulfilled": measures.suppress(fulfilled),
         }
         for council_slug, category_slug, month, asked, matched, fulfilled in rows
     ]
 
 
 def open_demand(*, council: Council) -> dict:
-    """A GeoJSON FeatureCollection of hexagons (about 2 km across) holding at least
-    `SUPPRESS_BELOW` needs that are waiting for help now."""
-    with connection.cursor() as cursor:
-        cursor.execute(_DEMAND_SQL, {"c": council.pk, "size": HEX_SIZE_M, "min": SUPPRESS_BELOW})
-        rows = cursor.fetchall()
+    """A GeoJSON FeatureCollection of the hexagons (about 2 km across) holding at least
+    `SUPPRESS_BELOW` needs that are waiting for help now; the others are left out."""
+    cells = measures.waiting_needs_by_hexagon(council_id=council.pk, srid=4326, decimals=5)
     return {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "geometry": json.loads(geometry), "properties": {"open_needs": n}}
-            for geometry, n in rows
+            {"type": "Feature", "geometry": geometry, "properties": {"open_needs": n}}
+            for geometry, n in cells
+            if not measures.is_suppressed(n)
         ],
         "council": council.slug,
-        "suppressed_below": SUPPRESS_BELOW,
+        "suppressed_below": measures.SUPPRESS_BELOW,
     }
 
 
@@ -143,8 +118,10 @@ ERROR_RESPONSES = {
 }
 
 
-class _Public:
-    authentication_classes: list = []
+class _PublicApi(APIView):
+    """Open to anyone, signed in or not."""
+
+    authentication_classes = []
     permission_classes = [AllowAny]
 
 
@@ -159,13 +136,14 @@ def _stats_row_fields() -> dict:
     }
 
 
-class OpenStatsApi(_Public, APIView):
+class OpenStatsApi(_PublicApi):
     """Needs asked for, matched and fulfilled, per council, kind of help and month."""
 
     @extend_schema(
         summary="Open statistics per council, kind of help and month",
         description=(
-            "Public and anonymised. Any count under 5 is null (withheld), so that nobody can "
+            f"Public and anonymised. Any count under {measures.SUPPRESS_BELOW} is null "
+            "(withheld), so that nobody can "
             "be picked out. Months are of when the need was asked for; drafts and needs "
             "turned down by moderators are not counted."
         ),
@@ -188,8 +166,6 @@ class OpenStatsApi(_Public, APIView):
         },
     )
     def get(self, request):
-        from django.utils import timezone
-
         this_month = timezone.localdate().replace(day=1)
         last = (
             _month(request.query_params["to"], name="to")
@@ -211,20 +187,21 @@ class OpenStatsApi(_Public, APIView):
         council = _council(request.query_params.get("council"))
         return Response(
             {
-                "suppressed_below": SUPPRESS_BELOW,
+                "suppressed_below": measures.SUPPRESS_BELOW,
                 "results": open_stats(council=council, first=first, last=last),
             }
         )
 
 
-class OpenDemandApi(_Public, APIView):
+class OpenDemandApi(_PublicApi):
     """Where needs are waiting for help, on a hexagon grid, as GeoJSON."""
 
     @extend_schema(
         summary="Open map of needs waiting for help (GeoJSON hexagons)",
         description=(
             "Public and anonymised: hexagons about 2 km across (WGS84 polygons) with the "
-            "number of needs waiting for help in each. Hexagons with fewer than 5 are left out."
+            "number of needs waiting for help in each. Hexagons with fewer than "
+            f"{measures.SUPPRESS_BELOW} are left out."
         ),
         parameters=[
             OpenApiParameter(

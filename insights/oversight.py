@@ -3,7 +3,10 @@ time to match, fulfilment, active helpers, needs nobody eligible can reach, and 
 on a hexagon grid with small counts suppressed.
 
 Every figure is computed in the database for one council and a date range of need creation
-(the snapshot figures — open needs, active helpers, unreached needs — are as of now).
+(the snapshot figures — open needs, active helpers, unreached needs — are as of now). What
+counts as asked, matched, fulfilled and waiting, how time to match is measured, the hexagon
+grid and the suppression threshold are defined once in `insights.measures`, which open data
+and `/metrics` use too.
 """
 
 from __future__ import annotations
@@ -17,13 +20,10 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import Council
-from marketplace.models import Need, Offer, Urgency
+from insights import measures
+from insights.measures import BRITISH_NATIONAL_GRID, SUPPRESS_BELOW
+from marketplace.models import Offer, Urgency
 from trust.models import HelperCheck
-
-# Areas with fewer people than this are shown as "fewer than 5", never as a number, so that
-# nobody can be picked out from a map of where help is asked for.
-SUPPRESS_BELOW = 5
-HEX_SIZE_M = 1000  # distance from a hexagon's centre to a corner, British National Grid metres
 
 
 @dataclass
@@ -70,17 +70,11 @@ class Oversight:
     demand: DemandMap
 
 
-def _range(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    tz = timezone.get_current_timezone()
-    start = dt.datetime.combine(date_from, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    return start, end
-
-
 def open_needs_by_category(*, council: Council) -> list[CategoryRow]:
     rows: dict[str, CategoryRow] = {}
     counts = (
-        Need.objects.filter(council=council, status=Need.Status.OPEN)
+        measures.waiting_needs()
+        .filter(council=council)
         .values("category__name", "category__sort_order", "urgency")
         .annotate(n=Count("id"))
         .order_by("category__sort_order", "category__name")
@@ -94,30 +88,6 @@ def open_needs_by_category(*, council: Council) -> list[CategoryRow]:
         entry.total += row["n"]
     return list(rows.values())
 
-
-_MATCH_TIMES_SQL = """
-SELECT count(*) AS created,
-       count(first_match.accepted_at) AS matched,
-       count(*) FILTER (WHERE n.closed_reason = 'fulfilled' OR completed.done) AS fulfilled,
-       percentile_cont(0.5) WITHIN GROUP (
-           ORDER BY extract(
-               epoch FROM first_match.accepted_at - coalesce(n.published_at, n.created_at)
-           )
-       ) AS median_seconds
-FROM marketplace_need n
-LEFT JOIN LATERAL (
-    SELECT min(m.accepted_at) AS accepted_at FROM matching_match m
-    WHERE m.need_id = n.id AND m.accepted_at IS NOT NULL
-) first_match ON true
-LEFT JOIN LATERAL (
-    SELECT true AS done FROM matching_match m
-    WHERE m.need_id = n.id AND m.status = 'completed' LIMIT 1
-) completed ON true
-WHERE n.council_id = %(council)s
-  AND n.created_at >= %(start)s AND n.created_at < %(end)s
-  AND n.status <> 'draft'
-  AND NOT (n.status = 'closed' AND n.closed_reason = 'rejected')
-"""
 
 _UNREACHED_SQL = """
 SELECT count(*) FROM marketplace_need n
@@ -165,37 +135,20 @@ def unreached_needs(*, council: Council) -> int:
         return cursor.fetchone()[0]
 
 
-def demand_map(
-    *, council: Council, start: dt.datetime, end: dt.datetime, size_m: int = HEX_SIZE_M
-) -> DemandMap:
-    """Needs still waiting for help (open) created in the range, counted on a hexagon grid
-    (PostGIS ST_HexagonGrid in British National Grid metres) over the council's area."""
+def demand_map(*, council: Council, start: dt.datetime, end: dt.datetime) -> DemandMap:
+    """Needs still waiting for help (open) recorded in the range, counted on the hexagon grid
+    over the council's area and drawn in British National Grid metres; cells with fewer than
+    `SUPPRESS_BELOW` needs are drawn without their number."""
+    cells = measures.waiting_needs_by_hexagon(
+        council_id=council.pk, srid=BRITISH_NATIONAL_GRID, decimals=1, recorded=(start, end)
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            WITH area AS (
-                SELECT ST_Transform(boundary, 27700) AS g FROM accounts_council WHERE id = %(c)s
-            ), cells AS (
-                SELECT h.geom FROM area, ST_HexagonGrid(%(size)s, area.g) h
-                WHERE ST_Intersects(h.geom, area.g)
-            )
-            SELECT ST_AsGeoJSON(cells.geom, 1), count(n.id)
-            FROM cells
-            JOIN marketplace_need n
-              ON n.council_id = %(c)s AND n.status = 'open'
-             AND n.created_at >= %(start)s AND n.created_at < %(end)s
-             AND ST_Intersects(cells.geom, ST_Transform(n.location::geometry, 27700))
-            GROUP BY cells.geom
-            """,
-            {"c": council.pk, "size": size_m, "start": start, "end": end},
-        )
-        cells = [(json.loads(geojson), n) for geojson, n in cursor.fetchall()]
-        cursor.execute(
-            "SELECT ST_AsGeoJSON(ST_Transform(boundary, 27700), 1), "
+            "SELECT ST_AsGeoJSON(ST_Transform(boundary, %(srid)s), 1), "
             "ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
-            "FROM (SELECT boundary, ST_Transform(boundary, 27700)::box2d AS e "
-            "FROM accounts_council WHERE id = %s) b",
-            [council.pk],
+            "FROM (SELECT boundary, ST_Transform(boundary, %(srid)s)::box2d AS e "
+            "FROM accounts_council WHERE id = %(c)s) b",
+            {"srid": BRITISH_NATIONAL_GRID, "c": council.pk},
         )
         outline_json, xmin, ymin, xmax, ymax = cursor.fetchone()
 
@@ -214,14 +167,14 @@ def demand_map(
     )
     result.outline = [project(polygon[0]) for polygon in polygons]
     top = max((n for _, n in cells), default=0)
-    for geometry, n in sorted(cells, key=lambda c: -c[1]):
-        suppressed = n < SUPPRESS_BELOW
+    for geometry, n in cells:
+        suppressed = measures.is_suppressed(n)
         band = 0 if suppressed else min(4, 1 + int(3 * (n - SUPPRESS_BELOW) / max(top, 1)))
         result.hexagons.append(
             Hexagon(
                 points=project(geometry["coordinates"][0]),
                 count=None if suppressed else n,
-                label="fewer than 5 needs" if suppressed else f"{n} needs",
+                label=f"fewer than {SUPPRESS_BELOW} needs" if suppressed else f"{n} needs",
                 band=band,
             )
         )
@@ -229,11 +182,9 @@ def demand_map(
 
 
 def oversight_for(*, council: Council, date_from: dt.date, date_to: dt.date) -> Oversight:
-    start, end = _range(date_from, date_to)
+    start, end = measures.day_range(date_from, date_to)
     categories = open_needs_by_category(council=council)
-    with connection.cursor() as cursor:
-        cursor.execute(_MATCH_TIMES_SQL, {"council": council.pk, "start": start, "end": end})
-        created, matched, fulfilled, median_seconds = cursor.fetchone()
+    needs = measures.need_figures(council_id=council.pk, start=start, end=end)
     active_helpers = (
         Offer.objects.filter(
             council=council, status=Offer.Status.OPEN, helper__suspended_at__isnull=True
@@ -248,11 +199,15 @@ def oversight_for(*, council: Council, date_from: dt.date, date_to: dt.date) -> 
         categories=categories,
         urgencies=list(Urgency.choices),
         open_total=sum(c.total for c in categories),
-        created=created,
-        matched=matched,
-        fulfilled=fulfilled,
-        median_hours_to_match=(median_seconds / 3600) if median_seconds is not None else None,
-        fulfilment_rate=(fulfilled / created) if created else None,
+        created=needs.asked,
+        matched=needs.matched,
+        fulfilled=needs.fulfilled,
+        median_hours_to_match=(
+            needs.median_seconds_to_match / 3600
+            if needs.median_seconds_to_match is not None
+            else None
+        ),
+        fulfilment_rate=(needs.fulfilled / needs.asked) if needs.asked else None,
         active_helpers=active_helpers,
         unreached=unreached_needs(council=council),
         demand=demand_map(council=council, start=start, end=end),

@@ -1,0 +1,176 @@
+"""The measures Kith reports about a council's service, each defined once.
+
+Open data, the oversight dashboard, the impact report and `/metrics` all count with these
+definitions, so a figure with one name is the same figure wherever it appears:
+
+- **asked**: a need someone asked for. Drafts are not asked yet, and needs that moderators
+  turned down were never public. Counted by when the need was recorded (`created_at`).
+- **matched**: a need with at least one accepted match, whenever it was accepted.
+- **fulfilled**: a need closed as fulfilled, or with a completed match.
+- **waiting**: a need open now, that is published and not yet fully matched.
+- **time to match**: from the need being recorded to its first accepted match. It starts when
+  the person asked, not when a moderator published the need, because the time a listing
+  waits for review is time the person waits for help too. A need that wants two helpers is
+  matched when the first one is, as it counts as matched from then.
+- **completed matches** (the impact report): matches completed in a range of days.
+- **suppression**: a count under `SUPPRESS_BELOW` is never shown to the public or drawn on a
+  map, so that nobody can be picked out from it.
+- **the hexagon grid**: PostGIS `ST_HexagonGrid` cells of `HEX_SIZE_M` in British National
+  Grid metres over the council's boundary.
+
+The SQL fragments read a need as `n` and a match as `m`; queries that need the time of a
+need's first match join `FIRST_MATCH` after `marketplace_need n`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from marketplace.models import Need
+from matching.models import Match
+
+# Counts under this are withheld (null in open data, "fewer than 5" on the oversight map).
+SUPPRESS_BELOW = 5
+# The hexagon grid: distance from a cell's centre to a corner, British National Grid metres.
+HEX_SIZE_M = 1000
+BRITISH_NATIONAL_GRID = 27700
+
+# Over a match `m`: both people agreed to it (it may have ended since).
+MATCH_ACCEPTED = "m.accepted_at IS NOT NULL"
+
+# Over a need `n`; the values are those of Need.Status, Need.ClosedReason and Match.Status.
+ASKED = "n.status <> 'draft' AND NOT (n.status = 'closed' AND n.closed_reason = 'rejected')"
+WAITING = "n.status = 'open'"
+FULFILLED = (
+    "(n.closed_reason = 'fulfilled' OR EXISTS ("
+    "SELECT 1 FROM matching_match m WHERE m.need_id = n.id AND m.status = 'completed'))"
+)
+# When a need's first match was accepted (null while it has none), as `first_match.matched_at`.
+FIRST_MATCH = (
+    "LEFT JOIN LATERAL (SELECT min(m.accepted_at) AS matched_at FROM matching_match m "  # noqa: S608
+    f"WHERE m.need_id = n.id AND {MATCH_ACCEPTED}) first_match ON true"
+)
+MATCHED = "first_match.matched_at IS NOT NULL"
+SECONDS_TO_MATCH = "extract(epoch FROM first_match.matched_at - n.created_at)"
+
+# Needs asked, matched and fulfilled, as the columns of an aggregate query over the needs
+# `n` that ASKED admits, joined with FIRST_MATCH.
+NEED_COUNTS = f"""count(*) AS asked,
+       count(*) FILTER (WHERE {MATCHED}) AS matched,
+       count(*) FILTER (WHERE {FULFILLED}) AS fulfilled"""
+# percentile_cont leaves out the needs not matched: their time to match is null.
+MEDIAN_SECONDS_TO_MATCH = f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {SECONDS_TO_MATCH})"
+
+
+@dataclass(frozen=True)
+class NeedFigures:
+    asked: int
+    matched: int
+    fulfilled: int
+    median_seconds_to_match: float | None
+
+
+def is_suppressed(count: int) -> bool:
+    return count < SUPPRESS_BELOW
+
+
+def suppress(count: int) -> int | None:
+    """The count, or None when it is too small to show."""
+    return None if is_suppressed(count) else count
+
+
+def day_range(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """From the start of `date_from` to the start of the day after `date_to`, local time."""
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(date_from, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return start, end
+
+
+def month_range(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """From the start of `first`'s month to the start of the month after `last`'s, local time."""
+    following = (last.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return day_range(first.replace(day=1), following - dt.timedelta(days=1))
+
+
+def need_figures(*, council_id: int, start: dt.datetime, end: dt.datetime) -> NeedFigures:
+    """Asked, matched, fulfilled and the median time to match of the needs one council
+    recorded in [start, end)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT {NEED_COUNTS}, {MEDIAN_SECONDS_TO_MATCH}
+            FROM marketplace_need n {FIRST_MATCH}
+            WHERE n.council_id = %(council)s
+              AND n.created_at >= %(start)s AND n.created_at < %(end)s AND {ASKED}
+            """,  # noqa: S608 – the fragments are constants of this module
+            {"council": council_id, "start": start, "end": end},
+        )
+        asked, matched, fulfilled, median_seconds = cursor.fetchone()
+    return NeedFigures(asked, matched, fulfilled, median_seconds)
+
+
+def waiting_needs() -> QuerySet[Need]:
+    """The needs `WAITING` counts, for queries written with the ORM."""
+    return Need.objects.filter(status=Need.Status.OPEN)
+
+
+def completed_matches(*, council_id: int, start: dt.datetime, end: dt.datetime) -> QuerySet[Match]:
+    """Matches of one council completed in [start, end)."""
+    return Match.objects.filter(
+        council_id=council_id,
+        status=Match.Status.COMPLETED,
+        completed_at__gte=start,
+        completed_at__lt=end,
+    )
+
+
+def waiting_needs_by_hexagon(
+    *,
+    council_id: int,
+    srid: int,
+    decimals: int,
+    recorded: tuple[dt.datetime, dt.datetime] | None = None,
+) -> list[tuple[dict, int]]:
+    """Needs waiting for help on the hexagon grid over the council's area: each cell holding
+    any, as a GeoJSON geometry in `srid` (coordinates to `decimals` places) with its count,
+    most first. Small counts are included: the caller suppresses them as it shows them.
+    `recorded` limits the needs to those recorded in [start, end)."""
+    start, end = recorded or (None, None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH area AS (
+                SELECT ST_Transform(boundary, {BRITISH_NATIONAL_GRID}) AS g
+                FROM accounts_council WHERE id = %(c)s
+            ), cells AS (
+                SELECT h.geom FROM area, ST_HexagonGrid(%(size)s, area.g) h
+                WHERE ST_Intersects(h.geom, area.g)
+            )
+            SELECT ST_AsGeoJSON(ST_Transform(cells.geom, %(srid)s), %(decimals)s), count(n.id)
+            FROM cells
+            JOIN marketplace_need n
+              ON n.council_id = %(c)s AND {WAITING}
+             AND (%(start)s::timestamptz IS NULL OR n.created_at >= %(start)s)
+             AND (%(end)s::timestamptz IS NULL OR n.created_at < %(end)s)
+             AND ST_Intersects(
+                 cells.geom, ST_Transform(n.location::geometry, {BRITISH_NATIONAL_GRID}))
+            GROUP BY cells.geom
+            ORDER BY count(n.id) DESC
+            """,  # noqa: S608 – the fragments are constants of this module
+            {
+                "c": council_id,
+                "size": HEX_SIZE_M,
+                "srid": srid,
+                "decimals": decimals,
+                "start": start,
+                "end": end,
+            },
+        )
+        return [(json.loads(geometry), count) for geometry, count in cursor.fetchall()]
