@@ -110,12 +110,8 @@ def measure(*, need_ids: list[int], iterations: int) -> dict:
     from django.test import Client
 
     from marketplace.models import Need
-    from matching.selectors import (
-        knn_planner,
-        offer_candidates_sql,
-        ranked_offers_for_need,
-        search_bound_m,
-    )
+    from matching.candidates import knn_planner, offer_candidates_sql, ranked_offers_for_need
+    from matching.eligibility import search_bound_m
 
     needs = [
         Need.objects.select_related("council", "category", "owner").get(pk=i) for i in need_ids
@@ -175,7 +171,7 @@ def _summary(timings: dict, found: list, statement: tuple, *, listings: str, sca
     the candidate statement scans (`listings`: "offer" or "need"; `scanned`: its alias)."""
     from django.db import connection
 
-    from matching.selectors import knn_planner
+    from matching.candidates import knn_planner
 
     sql, params = statement
     table = f"marketplace_{listings}"
@@ -226,12 +222,8 @@ def measure_offers(*, offer_ids: list[int], iterations: int) -> dict:
     from django.test import Client
 
     from marketplace.models import Offer
-    from matching.selectors import (
-        knn_planner,
-        need_candidates_sql,
-        ranked_needs_for_offer,
-        search_bound_m,
-    )
+    from matching.candidates import knn_planner, need_candidates_sql, ranked_needs_for_offer
+    from matching.eligibility import search_bound_m
 
     offers = [
         Offer.objects.select_related("council", "category", "helper").get(pk=i) for i in offer_ids

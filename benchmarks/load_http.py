@@ -89,7 +89,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from accounts.models import User
 from marketplace.models import Need
-from matching.selectors import ranked_offers_for_need
+from matching.candidates import ranked_offers_for_need
 if not User.objects.filter(email="citizen@kith.example").exists():
     call_command("seed_demo")
 people = []

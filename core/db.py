@@ -55,7 +55,7 @@ def prepared_cursor(using: str = "default"):
 
     It binds parameters on the server, so psycopg prepares a statement after
     `PREPARE_THRESHOLD` runs and then sends only its name and parameters. Whether PostgreSQL
-    may then reuse a generic plan is the caller's choice (`matching.selectors.knn_planner`
+    may then reuse a generic plan is the caller's choice (`matching.candidates.knn_planner`
     keeps custom plans). It goes through Django's cursor wrapper, so execute wrappers (the
     slow-query log) and `assertNumQueries` see it as any other query. Pass parameters with the
     types PostgreSQL should see (the SQL casts where a Python value's type would be

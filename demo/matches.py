@@ -17,8 +17,8 @@ from django.utils import timezone
 from accounts.models import Council, StaffMembership, User
 from marketplace.models import Need
 from matching import services
+from matching.candidates import ranked_offers_for_need
 from matching.models import Match
-from matching.selectors import ranked_offers_for_need
 
 DEMO_CITIZEN = "citizen@kith.example"
 DEMO_HELPER = "helper@kith.example"

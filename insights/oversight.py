@@ -17,13 +17,12 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Count
-from django.utils import timezone
 
 from accounts.models import Council
 from insights import measures
 from insights.measures import BRITISH_NATIONAL_GRID, SUPPRESS_BELOW
 from marketplace.models import Offer, Urgency
-from trust.models import HelperCheck
+from matching.eligibility import PairSql, pair_conditions, search_bound_m
 
 
 @dataclass
@@ -96,41 +95,45 @@ WHERE n.council_id = %(council)s AND n.status = 'open'
   AND NOT EXISTS (
     SELECT 1 FROM marketplace_offer o
     JOIN accounts_user hu ON hu.id = o.helper_id
-    WHERE o.council_id = n.council_id AND o.category_id = n.category_id
-      AND o.status = 'open' AND o.helper_id <> n.owner_id AND hu.suspended_at IS NULL
-      AND ST_DWithin(o.location, n.location, o.radius_m)
-      AND (c.required_level = 0 OR EXISTS (
-        SELECT 1 FROM accounts_helpercheck hc
-        WHERE hc.user_id = o.helper_id AND hc.revoked_at IS NULL
-          AND hc.kind = ANY(CASE WHEN c.required_level >= 2
-                                 THEN %(level2)s::text[] ELSE %(level1)s::text[] END)
-          AND (hc.expires_on IS NULL OR hc.expires_on >= %(today)s)
-      ))
+    WHERE {conditions}
   )
 """
 
 
-def _kinds_by_level() -> list[list[str]]:
-    """Kinds of check that satisfy level 1 and level 2 (a higher level satisfies lower)."""
-    return [
-        [k for k, lvl in HelperCheck.LEVEL_FOR_KIND.items() if lvl >= level] for level in (1, 2)
-    ]
-
-
 def unreached_needs(*, council: Council) -> int:
-    """Open needs with no open offer in their category whose helper can reach them (travel
-    radius), is not suspended and holds the check the category requires. Capacity and times
-    are not considered: this counts needs nobody could take at all."""
-    level1, level2 = _kinds_by_level()
+    """Open needs that no open offer could ever take: every standing rule of
+    `matching.eligibility` (same council and category, not one's own, helper able to match
+    and holding the check the category requires, within reach, no block, gender, meals), the
+    same SQL the candidate searches use. Places left, weekly times and earlier matches are not
+    considered: they change from day to day, and this counts needs nobody could take at all."""
+    conditions = pair_conditions(
+        PairSql(
+            need="n.id",
+            owner="n.owner_id",
+            need_council="n.council_id",
+            need_category="n.category_id",
+            need_cell="n.approx_location",
+            gender_preference="n.helper_gender_preference",
+            diet_required="n.dietary_requirements",
+            offer="o.id",
+            helper="o.helper_id",
+            offer_council="o.council_id",
+            offer_category="o.category_id",
+            offer_cell="o.approx_location",
+            radius="o.radius_m",
+            bound="%(bound)s",
+            helper_gender="hu.gender",
+            diet_offered="o.dietary_capabilities",
+            offer_row="o",
+            helper_row="hu",
+            category_row="c",
+            not_again=False,
+        )
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            _UNREACHED_SQL,
-            {
-                "council": council.pk,
-                "level1": level1,
-                "level2": level2,
-                "today": timezone.localdate(),
-            },
+            _UNREACHED_SQL.format(conditions=conditions.where("\n      ")),
+            {"council": council.pk, "bound": search_bound_m(council), **conditions.params},
         )
         return cursor.fetchone()[0]
 

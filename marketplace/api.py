@@ -40,7 +40,7 @@ from core.audit import audit_record
 from core.errors import ApplicationError
 from core.errors import NotFound as DomainNotFound
 from marketplace.models import Category, DietaryTag, GenderPreference, Need, Offer, Urgency
-from places.geo import distance_band
+from places.geo import distance_band, metres_between
 
 from . import selectors, services
 from .contact_details import has_contact_details
@@ -233,13 +233,6 @@ def _point(data: dict | None) -> Point | None:
     return Point(data["lon"], data["lat"], srid=4326)
 
 
-def _haversine_m(a: Point, b: Point) -> float:
-    lat1, lat2 = math.radians(a.y), math.radians(b.y)
-    dlat, dlon = lat2 - lat1, math.radians(b.x - a.x)
-    h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
-    return 2 * 6_371_008.8 * math.asin(math.sqrt(min(1.0, h)))
-
-
 class ListingOutputBase(serializers.Serializer):
     id = serializers.IntegerField()
     category = serializers.CharField(source="category.slug")
@@ -262,7 +255,7 @@ class ListingOutputBase(serializers.Serializer):
         home = getattr(viewer, "home_location", None)
         if home is None:
             return None
-        return distance_band(_haversine_m(home, obj.approx_location))
+        return distance_band(metres_between(home, obj.approx_location))
 
 
 # --- Needs: serializers ----------------------------------------------------------------------

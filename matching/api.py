@@ -12,17 +12,18 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.schemas.inspectors import ViewInspector
 from rest_framework.views import APIView
 
-from accounts.permissions import Capability, staff_can, staff_has_mfa
+from accounts.permissions import staff_has_mfa
 from core.errors import NotFound as DomainNotFound
 from marketplace.api import MarketplaceAutoSchema, WallClockTimeField
 from marketplace.models import Need, Offer
-from places.geo import distance_band
+from places.geo import distance_band, metres_between
 
-from . import selectors, services
+from . import candidates, selectors, services
 from .models import AlertPreference, Match, Message
-from .scoring import COMPONENTS, RankedPair, metres_between
+from .scoring import COMPONENTS, RankedPair
 
 MAX_LIMIT = 25
 
@@ -56,7 +57,7 @@ class MatchingApiMixin:
     """A domain "not found" becomes a plain 404; other domain errors a 400 with the message
     (config.api.exception_handler)."""
 
-    schema = MatchingAutoSchema()
+    schema: ViewInspector | None = MatchingAutoSchema()
 
     def handle_exception(self, exc):
         if isinstance(exc, DomainNotFound):
@@ -151,7 +152,7 @@ class NeedMatchesApi(MatchingApiMixin, APIView):
     def get(self, request, pk: int):
         need = selectors.need_for_ranking(user=request.user, need_id=pk)
         _staff_needs_mfa(request, as_staff=need.owner_id != request.user.pk)
-        ranked = selectors.ranked_offers_for_need(need=need, limit=_limit(request))
+        ranked = candidates.ranked_offers_for_need(need=need, limit=_limit(request))
         return Response([_ranked_offer(p) for p in ranked])
 
 
@@ -164,7 +165,7 @@ class OfferMatchesApi(MatchingApiMixin, APIView):
     def get(self, request, pk: int):
         offer = selectors.offer_for_ranking(user=request.user, offer_id=pk)
         _staff_needs_mfa(request, as_staff=offer.helper_id != request.user.pk)
-        ranked = selectors.ranked_needs_for_offer(offer=offer, limit=_limit(request))
+        ranked = candidates.ranked_needs_for_offer(offer=offer, limit=_limit(request))
         return Response([_ranked_need(p) for p in ranked])
 
 
@@ -191,7 +192,7 @@ class MatchOutputSerializer(serializers.Serializer):
     ended_at = serializers.DateTimeField(allow_null=True)
 
 
-def match_data(*, match: Match, role: str) -> dict:
+def match_data(*, match: Match, role: str | None) -> dict:
     need, offer = match.need, match.offer
     if role == "helper":
         other, other_point, own_point = need.owner, need.approx_location, offer.location
@@ -499,137 +500,3 @@ class AlertUnsubscribeApi(MatchingApiMixin, APIView):
     def get(self, request, token: str):
         # Following the emailed link is enough (turning alerts off is safe to repeat).
         return self.post(request, token)
-
-
-# --- Rounds (council staff) -----------------------------------------------------------------
-class RoundOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    status = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    summary = inline_serializer(
-        "RoundSummary",
-        {
-            "needs": serializers.IntegerField(),
-            "offers": serializers.IntegerField(),
-            "pairs_considered": serializers.IntegerField(),
-            "optimal": inline_serializer(
-                "RoundOptimal",
-                {
-                    "needs_met": serializers.IntegerField(),
-                    "total_score": serializers.FloatField(),
-                },
-            ),
-            "greedy": inline_serializer(
-                "RoundGreedy",
-                {
-                    "needs_met": serializers.IntegerField(),
-                    "total_score": serializers.FloatField(),
-                },
-            ),
-            "seconds": serializers.FloatField(),
-        },
-    )
-    proposals = inline_serializer(
-        "RoundProposalOut",
-        {
-            "need_id": serializers.IntegerField(),
-            "need_title": serializers.CharField(),
-            "offer_id": serializers.IntegerField(),
-            "helper_name": serializers.CharField(),
-            "score": serializers.FloatField(),
-            "explanation": serializers.CharField(),
-        },
-        many=True,
-    )
-
-
-def _round(rnd) -> dict:
-    proposals = rnd.proposals.select_related("need", "offer__helper").order_by("-score", "id")
-    return {
-        "id": rnd.pk,
-        "status": rnd.status,
-        "created_at": rnd.created_at,
-        "summary": rnd.summary,
-        "proposals": [
-            {
-                "need_id": p.need_id,
-                "need_title": p.need.title,
-                "offer_id": p.offer_id,
-                "helper_name": p.offer.helper.public_name,
-                "score": p.score,
-                "explanation": p.explanation,
-            }
-            for p in proposals
-        ],
-    }
-
-
-def _staff_council(request):
-    from accounts.models import Council
-
-    council_id = selectors.staff_council_id(request.user)
-    if council_id is None:
-        raise exceptions.NotFound()
-    return Council.objects.get(pk=council_id)
-
-
-class RoundsStaffMixin(MatchingApiMixin):
-    """Rounds are for council staff whose role holds `matching_rounds`; anyone else gets a
-    404, so nobody learns a round exists (the services check the same capability again).
-    Staff without two-factor authentication get a 403, as on every staff tool."""
-
-    required_capability = Capability.MATCHING_ROUNDS
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if not staff_can(request.user, self.required_capability):
-            raise exceptions.NotFound()
-        if not staff_has_mfa(request.user):
-            raise exceptions.PermissionDenied(STAFF_MFA_MESSAGE)
-
-
-class RoundListCreateApi(RoundsStaffMixin, APIView):
-    @extend_schema(
-        summary="Run a matching round over your council's open needs and offers",
-        request=None,
-        responses={201: RoundOutputSerializer},
-    )
-    def post(self, request):
-        from .rounds import round_run
-
-        rnd = round_run(council=_staff_council(request), actor=request.user)
-        return Response(_round(rnd), status=status.HTTP_201_CREATED)
-
-
-class RoundDetailApi(RoundsStaffMixin, APIView):
-    @extend_schema(summary="A round and its proposals", responses=RoundOutputSerializer)
-    def get(self, request, pk: int):
-        from .models import Round
-
-        rnd = Round.objects.filter(pk=pk, council=_staff_council(request)).first()
-        if rnd is None:
-            raise exceptions.NotFound()
-        return Response(_round(rnd))
-
-
-class RoundApplyApi(RoundsStaffMixin, APIView):
-    @extend_schema(
-        summary="Propose a round's matches to the people in them",
-        request=None,
-        responses=inline_serializer(
-            "RoundApplyOut",
-            {"proposed": serializers.IntegerField(), "skipped": serializers.IntegerField()},
-        ),
-    )
-    def post(self, request, pk: int):
-        from .rounds import round_apply
-
-        return Response(round_apply(staff=request.user, round_id=pk))
-
-
-class RoundDiscardApi(RoundsStaffMixin, APIView):
-    @extend_schema(summary="Discard a round", request=None, responses=RoundOutputSerializer)
-    def post(self, request, pk: int):
-        from .rounds import round_discard
-
-        return Response(_round(round_discard(staff=request.user, round_id=pk)))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api
+from . import api, rounds_api
 
 urlpatterns = [
     path("needs/<int:pk>/matches/", api.NeedMatchesApi.as_view(), name="api-need-matches"),
@@ -17,12 +17,16 @@ urlpatterns = [
     path("matches/<int:pk>/messages/", api.MessageListCreateApi.as_view(), name="api-messages"),
     path("matches/<int:pk>/feedback/", api.FeedbackApi.as_view(), name="api-match-feedback"),
     path("messages/<int:pk>/report/", api.MessageReportApi.as_view(), name="api-message-report"),
-    path("staff/rounds/", api.RoundListCreateApi.as_view(), name="api-staff-rounds"),
-    path("staff/rounds/<int:pk>/", api.RoundDetailApi.as_view(), name="api-staff-round"),
-    path("staff/rounds/<int:pk>/apply/", api.RoundApplyApi.as_view(), name="api-staff-round-apply"),
+    path("staff/rounds/", rounds_api.RoundListCreateApi.as_view(), name="api-staff-rounds"),
+    path("staff/rounds/<int:pk>/", rounds_api.RoundDetailApi.as_view(), name="api-staff-round"),
+    path(
+        "staff/rounds/<int:pk>/apply/",
+        rounds_api.RoundApplyApi.as_view(),
+        name="api-staff-round-apply",
+    ),
     path(
         "staff/rounds/<int:pk>/discard/",
-        api.RoundDiscardApi.as_view(),
+        rounds_api.RoundDiscardApi.as_view(),
         name="api-staff-round-discard",
     ),
     path("me/alerts/", api.AlertPreferenceApi.as_view(), name="api-alert-preferences"),

@@ -31,9 +31,9 @@ from core.errors import ApplicationError, NotFound
 from marketplace.models import Need
 
 from . import services
+from .candidates import ranked_offers_for_need
 from .models import Match, Message
 from .scoring import RankedPair
-from .selectors import ranked_offers_for_need
 
 NOT_ON_BEHALF = (
     "Council staff can act for someone only on a need that staff recorded for them with "

@@ -8,7 +8,10 @@ proposed for staff review beside the greedy assignment of the same input.
    number of needs.
    Both sides are placed at their grid cell centres (`approx_location`), never their exact
    homes, like the candidate search: no proposal depends on where inside a cell a home is.
-2. Scores: the same components and council weights as ranking (`matching.scoring`).
+   The hard constraints are `matching.eligibility`'s: its SQL for the listings (open, people
+   able to match, check levels held), its Python checks for each pair.
+2. Scores: the same component registry, `combine` and council weights as ranking
+   (`matching.scoring`), from the same facts (`matching.history` for people's past).
 3. Assignment: a bipartite b-matching (a need takes up to its free places, an offer up to
    its free capacity). Lexicographic objective, solved as two LPs with HiGHS' dual simplex
    (`scipy.optimize.linprog`): first the most places filled, then the highest total score
@@ -22,10 +25,12 @@ proposed for staff review beside the greedy assignment of the same input.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
 import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from django.db import connection, transaction
@@ -36,17 +41,23 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from accounts.models import Council, User
-from accounts.permissions import Capability, staff_can
+from accounts.permissions import Capability, staff_can, staff_council_id
 from core.audit import audit_record
 from core.errors import ApplicationError, NotFound
-from marketplace.availability import overlap_minutes
 from marketplace.models import Need, NeedSlot, Offer, OfferSlot
-from trust.models import HelperCheck
+from places.geo import haversine_m_array
 
-from . import scoring
+from . import eligibility, scoring
+from .history import (
+    NO_HISTORY,
+    HelperHistory,
+    good_pairs_sql,
+    histories_sql,
+    read_good_pairs,
+    read_histories,
+)
 from .models import Match, Round, RoundProposal
 from .scoring import ScoringContext, council_weights, score_pairs
-from .selectors import NOT_AGAIN, search_bound_m, staff_council_id
 
 ROUND_EDGES_PER_NEED = 8
 
@@ -72,41 +83,70 @@ class Assignment:
     seconds: float = 0.0
 
 
+class _OfferRow(NamedTuple):
+    id: int
+    helper_id: int
+    category_id: int
+    lon: float  # grid cell centre
+    lat: float
+    radius_m: int
+    capacity: int
+    languages: list[str]
+    dietary_capabilities: list[str]
+    gender: str
+    preferred_languages: list[str]
+    level: int  # the highest check level the helper holds today
+    holding: int
+
+
+class _NeedRow(NamedTuple):
+    id: int
+    owner_id: int
+    category_id: int
+    lon: float  # grid cell centre
+    lat: float
+    helpers_wanted: int
+    helper_gender_preference: str
+    dietary_requirements: list[str]
+    languages: list[str]
+    published_at: dt.datetime | None
+    preferred_languages: list[str]
+    required_level: int
+    is_meal: bool
+    holding: int
+
+
 _OFFERS_SQL = """
 SELECT o.id, o.helper_id, o.category_id,
        ST_X(o.approx_location::geometry), ST_Y(o.approx_location::geometry),
-       ST_X(o.approx_location::geometry), ST_Y(o.approx_location::geometry),
        o.radius_m, o.capacity, o.languages, o.dietary_capabilities,
-       u.gender, u.preferred_languages,
-       COALESCE((SELECT max(CASE hc.kind {level_whens} ELSE 0 END)
-                 FROM accounts_helpercheck hc
-                 WHERE hc.user_id = o.helper_id AND hc.revoked_at IS NULL
-                   AND (hc.expires_on IS NULL OR hc.expires_on >= %(today)s)), 0) AS level,
-       (SELECT count(*) FROM matching_match m
-        WHERE m.offer_id = o.id AND m.status IN ('accepted', 'active')) AS holding
+       u.gender, u.preferred_languages, {level} AS level, ({holding}) AS holding
 FROM marketplace_offer o JOIN accounts_user u ON u.id = o.helper_id
-WHERE o.council_id = %(council)s AND o.status = 'open'
-  AND u.suspended_at IS NULL AND u.is_active
+WHERE o.council_id = %(council)s AND {ready}
 """
 _NEEDS_SQL = """
 SELECT n.id, n.owner_id, n.category_id,
        ST_X(n.approx_location::geometry), ST_Y(n.approx_location::geometry),
        n.helpers_wanted, n.helper_gender_preference, n.dietary_requirements, n.languages,
-       n.published_at, u.preferred_languages, c.required_level, c.is_meal,
-       (SELECT count(*) FROM matching_match m
-        WHERE m.need_id = n.id AND m.status IN ('accepted', 'active')) AS holding
+       n.published_at, u.preferred_languages, c.required_level, c.is_meal, ({holding}) AS holding
 FROM marketplace_need n
 JOIN accounts_user u ON u.id = n.owner_id
 JOIN marketplace_category c ON c.id = n.category_id
-WHERE n.council_id = %(council)s AND n.status = 'open'
-  AND u.suspended_at IS NULL AND u.is_active
+WHERE n.council_id = %(council)s AND {ready}
 """
-
-
-def _level_case() -> str:
-    return " ".join(
-        f"WHEN '{kind}' THEN {int(level)}" for kind, level in HelperCheck.LEVEL_FOR_KIND.items()
-    )
+_BLOCKS_SQL = """
+SELECT b.blocker_id, b.blocked_id FROM marketplace_block b
+WHERE EXISTS (SELECT 1 FROM marketplace_need n WHERE n.council_id = %(council)s
+              AND n.status = 'open' AND n.owner_id IN (b.blocker_id, b.blocked_id))
+"""
+_COUNCIL_HELPERS = (
+    "(SELECT DISTINCT helper_id FROM marketplace_offer"
+    " WHERE council_id = %(council)s AND status = 'open') AS h(id)"
+)
+_COUNCIL_OWNERS = (
+    "pn.owner_id IN (SELECT owner_id FROM marketplace_need"
+    " WHERE council_id = %(council)s AND status = 'open')"
+)
 
 
 def _fetch(sql: str, params: dict) -> list[tuple]:
@@ -115,14 +155,87 @@ def _fetch(sql: str, params: dict) -> list[tuple]:
         return cursor.fetchall()
 
 
+def _listings(council: Council) -> tuple[list[_OfferRow], list[_NeedRow]]:
+    """The council's open offers and needs whose people may match (rule 3), by name."""
+    params = {"council": council.pk, **eligibility.check_params()}
+    offers = _fetch(
+        _OFFERS_SQL.format(
+            level=eligibility.level_held_sql("o.helper_id"),
+            holding=eligibility.holding_sql(column="offer_id", listing_id="o.id"),
+            ready=eligibility.listing_ready_sql("o", "u"),
+        ),
+        params,
+    )
+    needs = _fetch(
+        _NEEDS_SQL.format(
+            holding=eligibility.holding_sql(column="need_id", listing_id="n.id"),
+            ready=eligibility.listing_ready_sql("n", "u"),
+        ),
+        params,
+    )
+    return [_OfferRow._make(o) for o in offers], [_NeedRow._make(n) for n in needs]
+
+
 def _metres_xy(lon, lat, lon0: float, lat0: float):
-    """A local equirectangular projection around the council (error well under 0.1% at the
-    scale of one council), so a KD-tree can find pairs within each helper's radius."""
+    """A local equirectangular projection around the council (error well under 1% at the
+    scale of one council), so a KD-tree can find the pairs that may be within each helper's
+    radius; the radius rule itself is then applied with `places.geo.haversine_m_array`."""
     k = _M_PER_DEG * math.cos(math.radians(lat0))
     return (np.asarray(lon) - lon0) * k, (np.asarray(lat) - lat0) * _M_PER_DEG
 
 
 _M_PER_DEG = 111_320.0
+# The KD-tree looks this much further than each radius, so that no pair the sphere puts
+# within reach is lost to the projection's error.
+_TREE_SLACK = 1.02
+
+
+def _pairs_within_reach(
+    offers: list[_OfferRow], needs: list[_NeedRow], *, centre, bound: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(need index, offer index, metres) of every same-category pair within reach (rule 6),
+    sorted by need, then distance."""
+    offer_by_cat: dict[int, list[int]] = {}
+    for i, o in enumerate(offers):
+        offer_by_cat.setdefault(o.category_id, []).append(i)
+    need_by_cat: dict[int, list[int]] = {}
+    for j, n in enumerate(needs):
+        need_by_cat.setdefault(n.category_id, []).append(j)
+    parts_n, parts_o = [], []
+    for cat, idx in offer_by_cat.items():
+        cat_needs = need_by_cat.get(cat)
+        if not cat_needs:
+            continue
+        ox, oy = _metres_xy([offers[i].lon for i in idx], [offers[i].lat for i in idx], *centre)
+        nx, ny = _metres_xy(
+            [needs[j].lon for j in cat_needs], [needs[j].lat for j in cat_needs], *centre
+        )
+        tree = cKDTree(np.column_stack([nx, ny]))
+        radii = np.minimum([offers[i].radius_m for i in idx], bound) * _TREE_SLACK + 1.0
+        hits = tree.query_ball_point(np.column_stack([ox, oy]), r=radii)
+        counts = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
+        total = int(counts.sum())
+        if not total:
+            continue
+        off_local = np.repeat(np.arange(len(idx)), counts)
+        need_local = np.fromiter(itertools.chain.from_iterable(hits), dtype=np.int64, count=total)
+        parts_n.append(np.asarray(cat_needs)[need_local])
+        parts_o.append(np.asarray(idx)[off_local])
+    if not parts_n:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0)
+    pn, po = np.concatenate(parts_n), np.concatenate(parts_o)
+    pd = haversine_m_array(
+        [offers[i].lon for i in po.tolist()],
+        [offers[i].lat for i in po.tolist()],
+        [needs[j].lon for j in pn.tolist()],
+        [needs[j].lat for j in pn.tolist()],
+    )
+    reach = np.minimum([offers[i].radius_m for i in po.tolist()], bound)
+    keep = pd <= reach
+    pn, po, pd = pn[keep], po[keep], pd[keep]
+    order = np.lexsort((pd, pn))
+    return pn[order], po[order], pd[order]
 
 
 def build_problem(*, council: Council, per_need: int = ROUND_EDGES_PER_NEED) -> Problem:
@@ -131,14 +244,11 @@ def build_problem(*, council: Council, per_need: int = ROUND_EDGES_PER_NEED) -> 
 
     A round looks at every listing of the council at once, so instead of one index probe
     per need it reads the council's open listings in two statements and pairs them with a
-    KD-tree per category, then applies the same hard constraints as the candidate search
-    (`matching.services.pair_problem` is the one-pair version) and the same scores.
+    KD-tree per category, then applies the hard constraints of `matching.eligibility` to
+    the rows (the checks `pair_problem` makes for one pair) and scores each pair with the
+    component registry of `matching.scoring`, as ranking does.
     """
-    today = timezone.localdate()
-    offers = _fetch(
-        _OFFERS_SQL.format(level_whens=_level_case()), {"council": council.pk, "today": today}
-    )
-    needs = _fetch(_NEEDS_SQL, {"council": council.pk})
+    offers, needs = _listings(council)
     if not offers or not needs:
         return Problem([], [], {}, {}, [], [], [])
     # Everything below is read by council, never as a list of thousands of ids.
@@ -146,202 +256,105 @@ def build_problem(*, council: Council, per_need: int = ROUND_EDGES_PER_NEED) -> 
     blocks = set(_fetch(_BLOCKS_SQL, {"council": cid}))
     not_again = set(
         Match.objects.filter(
-            offer__council_id=cid, offer__status="open", status__in=NOT_AGAIN
+            offer__council_id=cid, offer__status="open", status__in=eligibility.NOT_AGAIN
         ).values_list("need_id", "offer_id")
     )
     need_slots: dict[int, list] = {}
     for s in NeedSlot.objects.filter(need__council_id=cid, need__status="open").order_by():
         need_slots.setdefault(s.need_id, []).append(s)
     offer_slots: dict[int, list] = {}
-    for s in OfferSlot.objects.filter(offer__council_id=cid, offer__status="open").order_by():
-        offer_slots.setdefault(s.offer_id, []).append(s)
-    centre = council.boundary.centroid
-    bound = search_bound_m(council)
-    offer_by_cat: dict[int, list[int]] = {}
-    for i, o in enumerate(offers):
-        offer_by_cat.setdefault(o[2], []).append(i)
-    need_by_cat: dict[int, list[int]] = {}
-    for j, n in enumerate(needs):
-        need_by_cat.setdefault(n[2], []).append(j)
-    # Offers within each helper's radius: (need index, offer index, metres) as arrays.
-    parts_n, parts_o, parts_d = [], [], []
-    for cat, idx in offer_by_cat.items():
-        cat_needs = need_by_cat.get(cat)
-        if not cat_needs:
-            continue
-        ox, oy = _metres_xy([offers[i][3] for i in idx], [offers[i][4] for i in idx], *centre)
-        nx, ny = _metres_xy(
-            [needs[j][3] for j in cat_needs], [needs[j][4] for j in cat_needs], *centre
-        )
-        tree = cKDTree(np.column_stack([nx, ny]))
-        radii = np.minimum([offers[i][7] for i in idx], bound)
-        hits = tree.query_ball_point(np.column_stack([ox, oy]), r=radii)
-        counts = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
-        total = int(counts.sum())
-        if not total:
-            continue
-        off_local = np.repeat(np.arange(len(idx)), counts)
-        need_local = np.fromiter(itertools.chain.from_iterable(hits), dtype=np.int64, count=total)
-        parts_d.append(np.hypot(ox[off_local] - nx[need_local], oy[off_local] - ny[need_local]))
-        parts_n.append(np.asarray(cat_needs)[need_local])
-        parts_o.append(np.asarray(idx)[off_local])
-    if not parts_n:
-        return Problem([], [], {}, {}, [], [], [])
-    pn, po, pd = np.concatenate(parts_n), np.concatenate(parts_o), np.concatenate(parts_d)
-    order = np.lexsort((pd, pn))
-    pn, po, pd = pn[order], po[order], pd[order]
+    for t in OfferSlot.objects.filter(offer__council_id=cid, offer__status="open").order_by():
+        offer_slots.setdefault(t.offer_id, []).append(t)
+    pn, po, pd = _pairs_within_reach(
+        offers, needs, centre=council.boundary.centroid, bound=eligibility.search_bound_m(council)
+    )
 
-    def allowed(n, o) -> bool:
-        owner, helper = n[1], o[1]
-        if owner == helper or (owner, helper) in blocks or (helper, owner) in blocks:
-            return False
-        if (n[0], o[0]) in not_again or o[13] < n[11]:
-            return False
-        if n[6] and o[11] != n[6]:
-            return False
-        if n[12] and not set(n[7]) <= set(o[10]):
-            return False
-        ns, os_ = need_slots.get(n[0]), offer_slots.get(o[0])
-        return not (ns and os_ and overlap_minutes(ns, os_) == 0)
+    def allowed(n: _NeedRow, o: _OfferRow) -> bool:
+        """Rules 1, 4, 5 and 7–11 of `matching.eligibility` (2, 3 and 6 are applied above)."""
+        return (
+            n.owner_id != o.helper_id
+            and (n.owner_id, o.helper_id) not in blocks
+            and (o.helper_id, n.owner_id) not in blocks
+            and (n.id, o.id) not in not_again
+            and eligibility.level_ok(held=o.level, required=n.required_level)
+            and eligibility.gender_ok(preference=n.helper_gender_preference, gender=o.gender)
+            and not eligibility.diet_missing(
+                is_meal=n.is_meal, required=n.dietary_requirements, offered=o.dietary_capabilities
+            )
+            and eligibility.times_ok(need_slots.get(n.id, []), offer_slots.get(o.id, []))
+            and eligibility.places_left(holding=n.holding, wanted=n.helpers_wanted)
+            and eligibility.places_left(holding=o.holding, wanted=o.capacity)
+        )
 
     # Hard constraints, nearest first, until each need has its `per_need` eligible offers.
-    kept: dict[int, list[tuple[float, int]]] = {}
+    kept: list[tuple[int, int, float]] = []
     starts = np.concatenate(([0], np.flatnonzero(np.diff(pn)) + 1, [len(pn)]))
     pn_l, po_l, pd_l = pn.tolist(), po.tolist(), pd.tolist()
     for a, b in zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True):
-        j = pn_l[a]
-        chosen = kept.setdefault(j, [])
+        j, taken = pn_l[a], 0
         for k in range(a, b):
-            if allowed(needs[j], offers[po_l[k]]):
-                chosen.append((pd_l[k], po_l[k]))
-                if len(chosen) == per_need:
-                    break
-    # Scores: the same components and weights as ranking, without the sentences.
+            if taken < per_need and allowed(needs[j], offers[po_l[k]]):
+                kept.append((j, po_l[k], pd_l[k]))
+                taken += 1
+    if not kept:
+        return Problem([], [], {}, {}, [], [], [])
+    # Scores: the same registry, facts and weights as ranking, without the sentences.
+    history, good = _history(council=council)
+    context = ScoringContext(
+        need_slots=need_slots,
+        offer_slots=offer_slots,
+        history=history,
+        good_pairs=good,
+        holding={o.id: o.holding for o in offers},
+    )
     weights = council_weights(council)
     now = timezone.now()
-    stats, ratings, good = _history(council=council)
-    offer_cap = {o[0]: max(0, o[8] - o[14]) for o in offers}
-    need_cap = {n[0]: max(0, n[5] - n[13]) for n in needs}
-    # Per-person and per-listing parts once, then one weighted sum per pair (the same
-    # component functions as ranking, hoisted out of the pair loop).
-    w = weights
-    reliability = {
-        h: scoring.reliability(
-            completed=stats.get(h, (0, 0))[0],
-            failed=stats.get(h, (0, 0))[1],
-            rating_sum=ratings.get(h, (0.0, 0))[0],
-            rating_n=ratings.get(h, (0.0, 0))[1],
-        )
-        for h in {o[1] for o in offers}
-    }
-    new_helper = scoring.reliability(completed=0, failed=0)
-    pair_j = [j for j, pairs in kept.items() for _ in pairs]
-    pair_i = [i for pairs in kept.values() for _, i in pairs]
-    if not pair_i:
-        return Problem([], [], {}, {}, [], [], [])
-    nlon = np.array([needs[j][3] for j in pair_j])
-    nlat = np.array([needs[j][4] for j in pair_j])
-    olon = np.array([offers[i][5] for i in pair_i])
-    olat = np.array([offers[i][6] for i in pair_i])
-    approx_arr = _haversine_np(nlon, nlat, olon, olat)
-    radius = np.array([offers[i][7] for i in pair_i], dtype=float)
-    prox = np.clip(1.0 - approx_arr / radius, 0.0, 1.0).round(4)
-    result_edges, scores = [], []
-    for k, (j, i) in enumerate(zip(pair_j, pair_i, strict=True)):
+    edges, scores, approx = [], [], []
+    for j, i, metres in kept:
         n, o = needs[j], offers[i]
-        ns, os_ = need_slots.get(n[0]), offer_slots.get(o[0])
-        avail = (
-            scoring.availability(need_slots=ns, offer_slots=os_)
-            if ns and os_
-            else scoring.UNKNOWN_AVAILABILITY
+        facts = scoring.PairFacts(
+            approx_m=metres,
+            radius_m=o.radius_m,
+            need_slots=need_slots.get(n.id, []),
+            offer_slots=offer_slots.get(o.id, []),
+            wanted=list(n.languages or n.preferred_languages or []),
+            spoken=list(o.languages or o.preferred_languages or []),
+            history=history.get(o.helper_id, NO_HISTORY),
+            good_match=(n.owner_id, o.helper_id) in good,
+            published_at=n.published_at,
+            now=now,
+            holding=o.holding,
+            capacity=o.capacity,
         )
-        wanted = n[8] or n[10]
-        lang = scoring.language(wanted=wanted, spoken=o[9] or o[12] or []) if wanted else 1.0
-        total = (
-            w["proximity"] * prox[k]
-            + w["availability"] * round(avail, 4)
-            + w["language"] * lang
-            + w["reliability"] * round(reliability.get(o[1], new_helper), 4)
-            + w["continuity"] * (1.0 if (n[1], o[1]) in good else 0.0)
-            + w["waiting"] * round(scoring.waiting(published_at=n[9], now=now), 4)
-            + w["load"] * round(scoring.load(holding=o[14], capacity=o[8]), 4)
-        )
-        result_edges.append((n[0], o[0]))
-        scores.append(round(min(1.0, max(0.0, float(total))), 4))
-    approx = approx_arr.tolist()
-    used_needs = sorted({e[0] for e in result_edges})
-    used_offers = sorted({e[1] for e in result_edges})
+        edges.append((n.id, o.id))
+        scores.append(scoring.combine(scoring.components_of(facts), weights))
+        approx.append(metres)
+    used_needs = sorted({e[0] for e in edges})
+    used_offers = sorted({e[1] for e in edges})
+    need_rows = {n.id: n for n in needs}
+    offer_rows = {o.id: o for o in offers}
     return Problem(
         need_ids=used_needs,
         offer_ids=used_offers,
-        need_cap={k: need_cap[k] for k in used_needs},
-        offer_cap={k: offer_cap[k] for k in used_offers},
-        edges=result_edges,
+        need_cap={
+            k: max(0, need_rows[k].helpers_wanted - need_rows[k].holding) for k in used_needs
+        },
+        offer_cap={k: max(0, offer_rows[k].capacity - offer_rows[k].holding) for k in used_offers},
+        edges=edges,
         scores=scores,
         approx_m=approx,
-        context=ScoringContext(
-            need_slots=need_slots,
-            offer_slots=offer_slots,
-            helper_stats=stats,
-            helper_ratings=ratings,
-            good_pairs=good,
-            holding={o[0]: o[14] for o in offers},
-        ),
+        context=context,
     )
 
 
-def _haversine_np(lon1, lat1, lon2, lat2):
-    lon1, lat1, lon2, lat2 = map(np.radians, (lon1, lat1, lon2, lat2))
-    h = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6_371_008.8 * np.arcsin(np.sqrt(h))
-
-
-_BLOCKS_SQL = """
-SELECT b.blocker_id, b.blocked_id FROM marketplace_block b
-WHERE EXISTS (SELECT 1 FROM marketplace_need n WHERE n.council_id = %(council)s
-              AND n.status = 'open' AND n.owner_id IN (b.blocker_id, b.blocked_id))
-"""
-_STATS_SQL = """
-SELECT o.helper_id,
-       count(*) FILTER (WHERE m.status = 'completed'),
-       count(*) FILTER (WHERE m.status = 'cancelled' AND m.ended_by_id = o.helper_id)
-FROM matching_match m JOIN marketplace_offer o ON o.id = m.offer_id
-WHERE o.helper_id IN (SELECT helper_id FROM marketplace_offer
-                      WHERE council_id = %(council)s AND status = 'open')
-GROUP BY o.helper_id
-"""
-_RATINGS_SQL = """
-SELECT f.subject_id, sum(f.rating), count(*)
-FROM matching_feedback f
-JOIN matching_match m ON m.id = f.match_id
-JOIN marketplace_offer o ON o.id = m.offer_id AND o.helper_id = f.subject_id
-WHERE f.subject_id IN (SELECT helper_id FROM marketplace_offer
-                       WHERE council_id = %(council)s AND status = 'open')
-GROUP BY f.subject_id
-"""
-_GOOD_SQL = """
-SELECT DISTINCT n.owner_id, o.helper_id
-FROM matching_match m
-JOIN marketplace_need n ON n.id = m.need_id
-JOIN marketplace_offer o ON o.id = m.offer_id
-WHERE m.status = 'completed'
-  AND n.owner_id IN (SELECT owner_id FROM marketplace_need
-                     WHERE council_id = %(council)s AND status = 'open')
-  AND NOT EXISTS (SELECT 1 FROM matching_feedback f
-                  WHERE f.match_id = m.id AND f.author_id = n.owner_id AND f.rating <= 2)
-"""
-
-
-def _history(*, council: Council):
-    """Completions, cancellations, ratings and past good matches of the council's people."""
+def _history(*, council: Council) -> tuple[dict[int, HelperHistory], set[tuple[int, int]]]:
+    """The history of the council's helpers with open offers, and the good past pairs of the
+    people with open needs (`matching.history`, read per council)."""
     params = {"council": council.pk}
-    stats = {h: (c, f) for h, c, f in _fetch(_STATS_SQL, params)}
-    ratings = {h: (float(total), n) for h, total, n in _fetch(_RATINGS_SQL, params)}
-    good = set(_fetch(_GOOD_SQL, params))
-    return stats, ratings, good
+    return (
+        read_histories(histories_sql(_COUNCIL_HELPERS), params),
+        read_good_pairs(good_pairs_sql(_COUNCIL_OWNERS), params),
+    )
 
 
 # --- Solvers (pure functions of the problem) --------------------------------------------------
@@ -369,7 +382,7 @@ def greedy_assignment(problem: Problem) -> Assignment:
 
 
 def _solve_component(
-    edge_idx: np.ndarray, rows: np.ndarray, cols: np.ndarray, caps: np.ndarray, scores
+    edge_idx: np.ndarray, rows: np.ndarray, caps: np.ndarray, scores: np.ndarray
 ) -> list[int]:
     """Two-phase LP on one connected component; returns the chosen edge indexes."""
     m = len(edge_idx)
@@ -439,7 +452,7 @@ def optimal_assignment(problem: Problem) -> Assignment:
     chosen: list[int] = []
     for edge_idx in np.split(order, bounds):
         nodes, local = np.unique(ends[edge_idx].ravel(), return_inverse=True)
-        chosen += _solve_component(edge_idx, local, None, caps[nodes], scores)
+        chosen += _solve_component(edge_idx, local, caps[nodes], scores)
     return _summarise(problem, chosen, time.perf_counter() - started)
 
 
@@ -513,8 +526,10 @@ def round_apply(*, staff: User, round_id: int) -> dict:
     from .services import match_propose_by_staff
 
     council_id = rounds_council_id(staff)
+    if council_id is None:
+        raise NotFound()
     rnd = Round.objects.select_for_update().filter(pk=round_id, council_id=council_id).first()
-    if rnd is None or council_id is None:
+    if rnd is None:
         raise NotFound()
     if rnd.status != Round.Status.PROPOSED:
         raise ApplicationError("This round has already been decided.", code="round_decided")
@@ -547,8 +562,10 @@ def round_apply(*, staff: User, round_id: int) -> dict:
 @transaction.atomic
 def round_discard(*, staff: User, round_id: int) -> Round:
     council_id = rounds_council_id(staff)
+    if council_id is None:
+        raise NotFound()
     rnd = Round.objects.select_for_update().filter(pk=round_id, council_id=council_id).first()
-    if rnd is None or council_id is None:
+    if rnd is None:
         raise NotFound()
     if rnd.status != Round.Status.PROPOSED:
         raise ApplicationError("This round has already been decided.", code="round_decided")

@@ -24,12 +24,10 @@ Components:
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import Council
@@ -37,16 +35,8 @@ from marketplace.availability import WEEKDAY_NAMES, as_slots, overlap_share, ove
 from marketplace.models import Need, NeedSlot, Offer, OfferSlot
 from places.geo import distance_band
 
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "proximity": 0.30,
-    "availability": 0.20,
-    "language": 0.10,
-    "reliability": 0.15,
-    "continuity": 0.10,
-    "waiting": 0.10,
-    "load": 0.05,
-}
-COMPONENTS = tuple(DEFAULT_WEIGHTS)
+from .history import NO_HISTORY, HelperHistory, load_history
+
 WAITING_FULL_DAYS = 14
 RELIABILITY_PRIOR = (4.0, 1.0)  # Beta(successes, failures) before any history
 RATING_PRIOR_MEAN, RATING_PRIOR_WEIGHT = 0.8, 4.0
@@ -66,22 +56,6 @@ def council_weights(council: Council | None) -> dict[str, float]:
     if total <= 0:
         return dict(DEFAULT_WEIGHTS)
     return {key: value / total for key, value in weights.items()}
-
-
-def metres_between(a, b) -> float | None:
-    """Great-circle metres between two WGS84 points (for a band; never shown exactly)."""
-    if a is None or b is None:
-        return None
-    return haversine_m(a.x, a.y, b.x, b.y)
-
-
-def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    lon1, lat1, lon2, lat2 = map(math.radians, (lon1, lat1, lon2, lat2))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
 
 
 # --- Components -----------------------------------------------------------------------------
@@ -136,8 +110,72 @@ def load(*, holding: int, capacity: int) -> float:
     return _unit(1.0 - holding / capacity)
 
 
+# --- The registry ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PairFacts:
+    """Everything the components read about one pair, however it was loaded (a candidate
+    statement, the rounds' council-wide reads or `load_context`)."""
+
+    approx_m: float  # grid cell to grid cell (`places.geo.haversine_m`)
+    radius_m: float
+    need_slots: Sequence
+    offer_slots: Sequence
+    wanted: Sequence[str]  # the need's languages, else its owner's
+    spoken: Sequence[str]  # the offer's languages, else its helper's
+    history: HelperHistory
+    good_match: bool
+    published_at: dt.datetime | None
+    now: dt.datetime
+    holding: int
+    capacity: int
+
+
+@dataclass(frozen=True)
+class Component:
+    """One part of the score: its name (the key councils weight and the API shows), its
+    default weight, and how it is computed from a pair's facts."""
+
+    name: str
+    default_weight: float
+    score: Callable[[PairFacts], float]
+
+
+# Adding a component: one line here (and a phrase in `explain` if people should read it).
+REGISTRY: tuple[Component, ...] = (
+    Component("proximity", 0.30, lambda f: proximity(distance_m=f.approx_m, radius_m=f.radius_m)),
+    Component(
+        "availability",
+        0.20,
+        lambda f: availability(need_slots=f.need_slots, offer_slots=f.offer_slots),
+    ),
+    Component("language", 0.10, lambda f: language(wanted=f.wanted, spoken=f.spoken)),
+    Component(
+        "reliability",
+        0.15,
+        lambda f: reliability(
+            completed=f.history.completed,
+            failed=f.history.failed,
+            rating_sum=f.history.rating_sum,
+            rating_n=f.history.rating_n,
+        ),
+    ),
+    Component("continuity", 0.10, lambda f: continuity(had_good_match=f.good_match)),
+    Component("waiting", 0.10, lambda f: waiting(published_at=f.published_at, now=f.now)),
+    Component("load", 0.05, lambda f: load(holding=f.holding, capacity=f.capacity)),
+)
+DEFAULT_WEIGHTS: dict[str, float] = {c.name: c.default_weight for c in REGISTRY}
+COMPONENTS = tuple(DEFAULT_WEIGHTS)
+
+
+def components_of(facts: PairFacts) -> dict[str, float]:
+    """Every registered component of one pair, each rounded to 4 places (as published)."""
+    return {c.name: round(c.score(facts), 4) for c in REGISTRY}
+
+
 def combine(components: dict[str, float], weights: dict[str, float]) -> float:
-    return _unit(sum(weights[k] * components[k] for k in COMPONENTS))
+    """The score: the weighted mean of the components, in [0, 1], rounded to 4 places.
+    Ranking and rounds both score with this, so a pair scores the same in both."""
+    return round(_unit(sum(weights[k] * components[k] for k in COMPONENTS)), 4)
 
 
 # --- Explanation ----------------------------------------------------------------------------
@@ -244,79 +282,62 @@ class RankedPair:
 
 @dataclass
 class ScoringContext:
+    """What scoring needs beyond the two listings, read in bulk before scoring many pairs."""
+
     need_slots: dict[int, list] = field(default_factory=dict)
     offer_slots: dict[int, list] = field(default_factory=dict)
-    helper_stats: dict[int, tuple[int, int]] = field(default_factory=dict)
-    helper_ratings: dict[int, tuple[float, int]] = field(default_factory=dict)
-    good_pairs: set[tuple[int, int]] = field(default_factory=set)
-    holding: dict[int, int] = field(default_factory=dict)
+    history: dict[int, HelperHistory] = field(default_factory=dict)  # by helper id
+    good_pairs: set[tuple[int, int]] = field(default_factory=set)  # (owner id, helper id)
+    holding: dict[int, int] = field(default_factory=dict)  # by offer id
 
 
-def _load_context(needs: list[Need], offers: list[Offer]) -> ScoringContext:
-    from .models import Feedback, Match  # local: models import nothing from here
+def load_context(needs: list[Need], offers: list[Offer]) -> ScoringContext:
+    """The context for pairs that did not come from a candidate statement or a round."""
+    from .models import Match  # local: models import nothing from here
 
     ctx = ScoringContext()
-    need_ids = {n.pk for n in needs}
-    offer_ids = {o.pk for o in offers}
-    helper_ids = {o.helper_id for o in offers}
-    owner_ids = {n.owner_id for n in needs}
-    for s in NeedSlot.objects.filter(need_id__in=need_ids).order_by():
+    for s in NeedSlot.objects.filter(need_id__in={n.pk for n in needs}).order_by():
         ctx.need_slots.setdefault(s.need_id, []).append(s)
-    for s in OfferSlot.objects.filter(offer_id__in=offer_ids).order_by():
-        ctx.offer_slots.setdefault(s.offer_id, []).append(s)
-    rows = (
-        Match.objects.filter(offer__helper_id__in=helper_ids)
-        .order_by()
-        .values("offer__helper_id")
-        .annotate(
-            completed=Count("id", filter=Q(status=Match.Status.COMPLETED)),
-            failed=Count(
-                "id",
-                filter=Q(status=Match.Status.CANCELLED, ended_by_id=F("offer__helper_id")),
-            ),
-        )
+    for t in OfferSlot.objects.filter(offer_id__in={o.pk for o in offers}).order_by():
+        ctx.offer_slots.setdefault(t.offer_id, []).append(t)
+    ctx.history, ctx.good_pairs = load_history(
+        owner_ids={n.owner_id for n in needs}, helper_ids={o.helper_id for o in offers}
     )
-    ctx.helper_stats = {r["offer__helper_id"]: (r["completed"], r["failed"]) for r in rows}
-    ratings = (
-        Feedback.objects.filter(subject_id__in=helper_ids, match__offer__helper_id__in=helper_ids)
-        .order_by()
-        .values("subject_id")
-        .annotate(total=Sum("rating"), n=Count("id"))
-    )
-    ctx.helper_ratings = {r["subject_id"]: (float(r["total"]), r["n"]) for r in ratings}
-    bad = Feedback.objects.filter(
-        match=OuterRef("pk"), author_id=OuterRef("need__owner_id"), rating__lte=2
-    )
-    ctx.good_pairs = set(
-        Match.objects.filter(
-            status=Match.Status.COMPLETED,
-            need__owner_id__in=owner_ids,
-            offer__helper_id__in=helper_ids,
-        )
-        .filter(~Exists(bad))
-        .order_by()
-        .values_list("need__owner_id", "offer__helper_id")
-    )
-    holding = defaultdict(int)
-    # The candidate search already counted each offer's places taken (`holding`).
-    missing = [o.pk for o in offers if getattr(o, "holding", None) is None]
-    for o in offers:
-        if getattr(o, "holding", None) is not None:
-            holding[o.pk] = o.holding
-    if missing:
-        for offer_id, n in (
-            Match.objects.filter(offer_id__in=missing, status__in=Match.HOLDING)
+    ctx.holding = (
+        dict(
+            Match.objects.filter(offer_id__in=[o.pk for o in offers], status__in=Match.HOLDING)
             .order_by()
             .values_list("offer_id")
             .annotate(n=Count("id"))
-        ):
-            holding[offer_id] = n
-    ctx.holding = holding
+        )
+        if offers
+        else {}
+    )
     return ctx
 
 
-def _languages(listing, person) -> list[str]:
+def languages_of(listing, person) -> list[str]:
+    """The languages a listing asks for or offers: its own, else its person's."""
     return list(listing.languages or (person.preferred_languages if person else []) or [])
+
+
+def pair_facts(
+    *, need: Need, offer: Offer, approx_m: float, ctx: ScoringContext, now: dt.datetime
+) -> PairFacts:
+    return PairFacts(
+        approx_m=approx_m,
+        radius_m=offer.radius_m,
+        need_slots=ctx.need_slots.get(need.pk, []),
+        offer_slots=ctx.offer_slots.get(offer.pk, []),
+        wanted=languages_of(need, need.owner),
+        spoken=languages_of(offer, offer.helper),
+        history=ctx.history.get(offer.helper_id, NO_HISTORY),
+        good_match=(need.owner_id, offer.helper_id) in ctx.good_pairs,
+        published_at=need.published_at,
+        now=now,
+        holding=ctx.holding.get(offer.pk, 0),
+        capacity=offer.capacity,
+    )
 
 
 def score_pairs(
@@ -332,38 +353,21 @@ def score_pairs(
 
     `viewer` is "need" (the person asking, or staff looking from the need) or "offer"; it
     decides the wording. Needs and offers should come with `owner` and `helper` loaded.
-    Runs a fixed number of queries whatever the number of pairs.
+    Runs a fixed number of queries whatever the number of pairs (none with a `context`).
     """
     if not pairs:
         return []
     now = now or timezone.now()
     needs = list({n.pk: n for n, _, _ in pairs}.values())
     offers = list({o.pk: o for _, o, _ in pairs}.values())
-    ctx = context if context is not None else _load_context(needs, offers)
+    ctx = context if context is not None else load_context(needs, offers)
     weights = council_weights(council or needs[0].council)
     ranked = []
     for need, offer, approx_m in pairs:
-        n_slots = ctx.need_slots.get(need.pk, [])
-        o_slots = ctx.offer_slots.get(offer.pk, [])
-        completed, failed = ctx.helper_stats.get(offer.helper_id, (0, 0))
-        rating_sum, rating_n = ctx.helper_ratings.get(offer.helper_id, (0.0, 0))
-        good = (need.owner_id, offer.helper_id) in ctx.good_pairs
-        wanted = _languages(need, need.owner)
-        spoken = _languages(offer, offer.helper)
-        shared = [w for w in wanted if w.lower() in {s.lower() for s in spoken}]
-        components = {
-            "proximity": proximity(distance_m=approx_m, radius_m=offer.radius_m),
-            "availability": availability(need_slots=n_slots, offer_slots=o_slots),
-            "language": language(wanted=wanted, spoken=spoken),
-            "reliability": reliability(
-                completed=completed, failed=failed, rating_sum=rating_sum, rating_n=rating_n
-            ),
-            "continuity": continuity(had_good_match=good),
-            "waiting": waiting(published_at=need.published_at, now=now),
-            "load": load(holding=ctx.holding.get(offer.pk, 0), capacity=offer.capacity),
-        }
-        components = {k: round(v, 4) for k, v in components.items()}
+        facts = pair_facts(need=need, offer=offer, approx_m=approx_m, ctx=ctx, now=now)
+        components = components_of(facts)
         band = distance_band(approx_m)
+        spoken = {s.lower() for s in facts.spoken}
         waiting_days = (
             (now - need.published_at).total_seconds() / 86400 if need.published_at else 0.0
         )
@@ -371,18 +375,18 @@ def score_pairs(
             RankedPair(
                 need=need,
                 offer=offer,
-                score=round(combine(components, weights), 4),
+                score=combine(components, weights),
                 components=components,
                 explanation=""
                 if not explain_pairs
                 else explain(
                     viewer=viewer,
                     band=band,
-                    need_slots=n_slots,
-                    offer_slots=o_slots,
-                    shared_languages=shared,
-                    completed=completed,
-                    had_good_match=good,
+                    need_slots=facts.need_slots,
+                    offer_slots=facts.offer_slots,
+                    shared_languages=[w for w in facts.wanted if w.lower() in spoken],
+                    completed=facts.history.completed,
+                    had_good_match=facts.good_match,
                     waiting_days=waiting_days,
                 ),
                 distance_band=band,

@@ -24,8 +24,9 @@ from django.utils import timezone
 from marketplace.models import Need, Urgency
 from places.geo import distance_band
 
+from .candidates import offer_candidates_for_need
+from .eligibility import search_bound_m
 from .models import AlertPreference, AlertSent
-from .selectors import offer_candidates_for_need, search_bound_m
 
 logger = logging.getLogger(__name__)
 
@@ -94,14 +95,15 @@ def alert_urgent_need(need_id: int) -> int:
     for ring in rings:
         if len(reached) >= ALERT_TARGET_HELPERS:
             break
-        offers = offer_candidates_for_need(need=need, limit=200, ring_m=ring, alerts_opted_in=True)
+        found = offer_candidates_for_need(need=need, limit=200, ring_m=ring, alerts_opted_in=True)
         prefs = {
             p.user_id: p
             for p in AlertPreference.objects.select_related("user").filter(
-                user_id__in={o.helper_id for o in offers}
+                user_id__in={c.offer.helper_id for c in found}
             )
         }
-        for offer in offers:
+        for candidate in found:
+            offer = candidate.offer
             if len(reached) >= ALERT_TARGET_HELPERS:
                 break
             if offer.helper_id in reached or offer.helper_id in skipped:
@@ -133,7 +135,7 @@ def alert_urgent_need(need_id: int) -> int:
                     f"{ALERT_SUBJECT}",
                     message=_email_body(
                         need=need,
-                        band=distance_band(offer.helper_view_m),
+                        band=distance_band(candidate.helper_view_m),
                         token=pref.unsubscribe_token,
                     ),
                     from_email=None,

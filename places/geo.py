@@ -86,6 +86,44 @@ def approximate_point(point: Point | None, *, grid_m: int | None = None) -> Poin
     return Point(round(lon, 5), round(lat, 5), srid=4326)
 
 
+# --- Distance -------------------------------------------------------------------------------
+# The mean Earth radius PostGIS uses for geography on the sphere (`use_spheroid => false`).
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle metres between two WGS84 points on the sphere: Kith's one distance.
+
+    Matching measures every pair with it (cell centre to cell centre): the radius rule in
+    Python and, as `ST_DWithin(..., false)`, in SQL; proximity; and distance bands. The
+    rounds apply this same formula to numpy arrays (`haversine_m_array`)."""
+    return float(haversine_m_array(lon1, lat1, lon2, lat2))
+
+
+def haversine_m_array(lon1, lat1, lon2, lat2):
+    """`haversine_m` for scalars or numpy arrays alike (one formula, element by element).
+
+    numpy is imported here, not at module level, so a scalar call from a web request does
+    not pay for it; the formula and the constant are the same for both."""
+    import numpy as np
+
+    lon1, lat1, lon2, lat2 = (
+        np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2)
+    )
+    h = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(1.0, h)))
+
+
+def metres_between(a: Point | None, b: Point | None) -> float | None:
+    """`haversine_m` between two WGS84 points, or None if either is missing."""
+    if a is None or b is None:
+        return None
+    return haversine_m(a.x, a.y, b.x, b.y)
+
+
 # Bands are wide enough that knowing which band someone is in, from one's own home, never
 # locates them more closely than the published grid cell does.
 DISTANCE_BANDS: list[tuple[int, str]] = [

@@ -13,6 +13,7 @@ from core.errors import ApplicationError, NotFound
 from marketplace import selectors as market
 from marketplace import services as market_services
 from marketplace.models import Category, Need, Offer
+from matching import candidates as matching_candidates
 from matching import selectors as matching
 from matching import services as matching_services
 from matching.models import Match
@@ -338,7 +339,7 @@ def offer_detail(request, offer_id: int):
     offer = _own_offer(request, offer_id)
     ranked = []
     if offer.status == Offer.Status.OPEN:
-        ranked = matching.ranked_needs_for_offer(offer=offer, limit=10)
+        ranked = matching_candidates.ranked_needs_for_offer(offer=offer, limit=10)
     return render(
         request,
         "frontend/helping/offer_detail.html",
@@ -395,7 +396,7 @@ def needs_near(request):
         chosen = next((o for o in open_offers if str(o.pk) == wanted), open_offers[0])
     items = []
     if chosen is not None:
-        for pair in matching.ranked_needs_for_offer(offer=chosen, limit=20):
+        for pair in matching_candidates.ranked_needs_for_offer(offer=chosen, limit=20):
             items.append(
                 {
                     "title": pair.need.title,

@@ -257,6 +257,7 @@ def needs_mine(request):
 
 @home_required
 def need_detail(request, need_id: int):
+    from matching import candidates as matching_candidates
     from matching import selectors as matching
 
     need = not_found_as_404(lambda: matching.need_for_ranking(user=request.user, need_id=need_id))
@@ -272,7 +273,7 @@ def need_detail(request, need_id: int):
         }
         ranked = [
             pair
-            for pair in matching.ranked_offers_for_need(need=need, limit=10)
+            for pair in matching_candidates.ranked_offers_for_need(need=need, limit=10)
             if pair.offer.pk not in live_offer_ids
         ]
     return render(

@@ -16,7 +16,9 @@ from rest_framework.test import APIClient
 from core.errors import ApplicationError
 from core.models import AuditEvent
 from marketplace.models import Need
-from matching import scoring, selectors, services
+from matching import candidates as matching_candidates
+from matching import eligibility, scoring, services
+from matching.history import NO_HISTORY
 from matching.models import Match
 from matching.services import BLOCK_ENDED_REASON
 from privacy.erasure import person_erase
@@ -70,7 +72,7 @@ def test_a_block_cancels_the_match_whatever_its_stage(mcouncil, status, blocker_
     # The place is free again: the need is open, the offer holds nobody.
     need.refresh_from_db()
     assert need.status == Need.Status.OPEN
-    assert services._holding(offer=offer) == 0 and services._holding(need=need) == 0
+    assert eligibility.holding_count(offer=offer) == 0 and eligibility.holding_count(need=need) == 0
 
 
 def test_the_freed_place_can_be_taken_by_someone_else(mcouncil):
@@ -181,17 +183,17 @@ def test_no_email_before_the_block_is_committed(mcouncil, mailoutbox):
 # --- Statistics -------------------------------------------------------------------------------
 def _failures(offer) -> tuple[int, int, int]:
     """The helper's "failed" count as each ranking reads it: need-side candidates (SQL),
-    offer-side facts (SQL) and the scoring context (ORM)."""
+    offer-side facts (SQL) and the scoring context (`load_context`)."""
     probe = make_need(council=offer.council, at=point_at(50, 50))
-    candidates = selectors.offer_candidates_for_need(need=probe)
-    from_need_side = next(o.scoring.failed for o in candidates if o.pk == offer.pk)
-    _, facts = selectors._need_candidates(offer=offer, limit=10, offer_slots=None)
-    return from_need_side, facts.failed, _failures_in_scoring(offer)
+    found = matching_candidates.offer_candidates_for_need(need=probe)
+    from_need_side = next(c.history.failed for c in found if c.offer.pk == offer.pk)
+    _, facts = matching_candidates.need_candidates(offer=offer, limit=10, offer_slots=None)
+    return from_need_side, facts.history.failed, _failures_in_scoring(offer)
 
 
 def _failures_in_scoring(offer) -> int:
-    context = scoring._load_context([], [offer])
-    return context.helper_stats.get(offer.helper_id, (0, 0))[1]
+    context = scoring.load_context([], [offer])
+    return context.history.get(offer.helper_id, NO_HISTORY).failed
 
 
 @pytest.mark.parametrize("blocker_role", ["citizen", "helper"])
@@ -290,7 +292,7 @@ def test_an_accept_that_commits_while_the_block_waits_is_then_ended():
     thread.join(timeout=30)
     assert isinstance(result[0], Block), result
     match.refresh_from_db()
-    assert match.status == S.CANCELLED and services._holding(offer=offer) == 0
+    assert match.status == S.CANCELLED and eligibility.holding_count(offer=offer) == 0
     assert _no_live_match_between(citizen, helper)
 
 
@@ -331,7 +333,7 @@ def test_a_block_racing_an_accept_never_leaves_an_accepted_match(hold):
         match.refresh_from_db()
         need.refresh_from_db()
         assert match.status == S.CANCELLED and match.decline_reason == BLOCK_ENDED_REASON
-        assert need.status == Need.Status.OPEN and services._holding(offer=offer) == 0
+        assert need.status == Need.Status.OPEN and eligibility.holding_count(offer=offer) == 0
         assert _no_live_match_between(citizen, helper)
 
 

@@ -11,14 +11,14 @@ from django.db import connection
 from django.utils import timezone
 
 from marketplace.models import Need, Offer
-from matching.models import Match
-from matching.selectors import (
+from matching.candidates import (
     knn_planner,
     need_candidates_for_offer,
     need_candidates_sql,
     offer_candidates_for_need,
     offer_candidates_sql,
 )
+from matching.models import Match
 from places.geo import approximate_point
 from tests.matching.factories import (
     category,
@@ -35,11 +35,11 @@ MON, TUE, THU = 0, 1, 3
 
 
 def offer_ids(need):
-    return [o.pk for o in offer_candidates_for_need(need=need)]
+    return [c.offer.pk for c in offer_candidates_for_need(need=need)]
 
 
 def need_ids(offer):
-    return [n.pk for n in need_candidates_for_offer(offer=offer)]
+    return [c.need.pk for c in need_candidates_for_offer(offer=offer)]
 
 
 def test_nearest_first_within_each_helpers_radius(mcouncil):

@@ -46,7 +46,7 @@ def test_demo_needs_find_helpers_as_they_would_in_a_real_borough():
     helpers to choose from, and most open needs in the demo borough have at least one (some,
     such as personal care, rightly have none nearby)."""
     from marketplace.models import Need
-    from matching.selectors import ranked_offers_for_need
+    from matching.candidates import ranked_offers_for_need
 
     call_command("seed_demo", verbosity=0)
     open_needs = list(Need.objects.filter(status="open").select_related("category", "owner"))

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.db import PREPARE_THRESHOLD
-from matching import selectors
+from matching import candidates
 from tests.matching.factories import make_need, make_offer, point_at
 
 pytestmark = pytest.mark.django_db
@@ -23,15 +23,15 @@ def test_the_need_side_candidate_statement_is_prepared_and_answers_as_unprepared
     need = make_need(council=mcouncil)
     for east in (300, 900, 1500):
         make_offer(council=mcouncil, at=point_at(east, 0), radius_m=3000)
-    sql, params = selectors.offer_candidates_sql(need=need)
-    with selectors.knn_planner(), connection.cursor() as cursor:
+    sql, params = candidates.offer_candidates_sql(need=need)
+    with candidates.knn_planner(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         unprepared = cursor.fetchall()
     assert unprepared, "the factories should give the need some candidates"
 
     with CaptureQueriesContext(connection) as queries:
         runs = [
-            [o.pk for o in selectors.offer_candidates_for_need(need=need)]
+            [c.offer.pk for c in candidates.offer_candidates_for_need(need=need)]
             for _ in range(PREPARE_THRESHOLD + 1)
         ]
     assert runs == [[row[0] for row in unprepared]] * len(runs)
@@ -48,7 +48,9 @@ def test_the_need_side_candidate_statement_is_prepared_and_answers_as_unprepared
 def test_the_offer_side_candidate_statement_is_prepared(mcouncil):
     offer = make_offer(council=mcouncil, at=point_at(500, 0), radius_m=3000)
     make_need(council=mcouncil)
-    rankings = [selectors.ranked_needs_for_offer(offer=offer) for _ in range(PREPARE_THRESHOLD + 1)]
+    rankings = [
+        candidates.ranked_needs_for_offer(offer=offer) for _ in range(PREPARE_THRESHOLD + 1)
+    ]
     assert all(len(r) == 1 for r in rankings)
     assert any("marketplace_need n" in s for s in _prepared_statements())
 
@@ -59,7 +61,7 @@ def test_every_run_is_planned_with_its_own_values(mcouncil):
     need = make_need(council=mcouncil)
     make_offer(council=mcouncil, at=point_at(300, 0), radius_m=3000)
     for _ in range(8):  # PostgreSQL considers a generic plan from the sixth run
-        selectors.offer_candidates_for_need(need=need)
+        candidates.offer_candidates_for_need(need=need)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT generic_plans, custom_plans FROM pg_prepared_statements "

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from marketplace.models import Need, Offer
 from matching import scoring
+from matching.candidates import ranked_needs_for_offer, ranked_offers_for_need
 from matching.models import Feedback, Match
-from matching.selectors import ranked_needs_for_offer, ranked_offers_for_need
 from tests.matching.factories import make_need, make_offer, make_person, point_at
 
 TUE, THU, SAT = 1, 3, 5

@@ -21,6 +21,7 @@ from core.models import AuditEvent
 from insights import measures, open_data
 from insights.oversight import oversight_for
 from marketplace.models import Need, NeedSlot, Offer
+from matching import eligibility
 from matching import services as matching
 from matching.models import AlertPreference, Feedback, Match, Message
 from places.models import Postcode
@@ -243,7 +244,7 @@ def test_the_other_person_sees_the_match_ended_neutrally(world, client):
     assert match.decline_reason == "The other person left Kith."
     assert AuditEvent.objects.filter(verb="match.cancelled", target_id=live.pk).exists()
     # Their offer has its place back, and the match page names nobody.
-    assert matching._holding(offer=match.offer) == 0
+    assert eligibility.holding_count(offer=match.offer) == 0
     client.force_login(helper)
     html = client.get(reverse("match_detail", args=[live.pk])).content.decode()
     assert "Cancelled" in html and f"Kith member {world['person'].pk}" in html
@@ -389,4 +390,4 @@ def test_erasure_racing_the_helpers_accept_leaves_the_match_ended():
     need.refresh_from_db()
     assert match.status == Match.Status.CANCELLED
     assert need.status == Need.Status.CLOSED and need.title == ERASED_TEXT
-    assert matching._holding(offer=offer) == 0
+    assert eligibility.holding_count(offer=offer) == 0

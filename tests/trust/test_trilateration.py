@@ -23,8 +23,7 @@ from accounts.models import User
 from accounts.services import person_set_home
 from marketplace import services
 from marketplace.models import Need, Offer
-from matching.scoring import haversine_m
-from places.geo import approximate_point, distance_band
+from places.geo import approximate_point, distance_band, haversine_m
 from tests.factories import PostcodeFactory
 from tests.marketplace import factories as mf
 from tests.trust.world import World, build_world

@@ -1,5 +1,5 @@
-"""Writes for matching: the match lifecycle, messages, reports of messages, feedback and alert
-preferences. Every transition is audited in the same transaction.
+"""Writes for matching: the match lifecycle. Messages, feedback and alert preferences are in
+`matching.services.conversation`. Every transition is audited in the same transaction.
 
 Lifecycle: proposed → accepted → active → completed; proposed → declined; proposed, accepted
 or active → cancelled; proposed → expired. A match is accepted once both people agree: the
@@ -17,86 +17,21 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import person_lock_for_writing
 from core.audit import audit_record
 from core.errors import ApplicationError, NotFound
 from core.mail import mail_send
-from marketplace.availability import overlap_minutes
 from marketplace.lifecycle import need_transition
-from marketplace.models import GenderPreference, Need, Offer
-from trust.flood import message_flood_check, report_flood_check
-from trust.models import Block, Report
+from marketplace.models import Need, Offer
 
-from .models import AlertPreference, Feedback, Match, Message
-from .selectors import helper_holds_level, match_get, match_role, staff_council_id
+from ..eligibility import holding_count, pair_problem
+from ..models import Match
+from ..selectors import match_get, match_role, staff_council_id
 
 S = Match.Status
-
-
-# --- Pair rules -----------------------------------------------------------------------------
-def _holding(*, need: Need | None = None, offer: Offer | None = None) -> int:
-    qs = Match.objects.filter(status__in=Match.HOLDING)
-    if need is not None:
-        qs = qs.filter(need=need)
-    if offer is not None:
-        qs = qs.filter(offer=offer)
-    return qs.count()
-
-
-def pair_problem(*, need: Need, offer: Offer) -> str | None:
-    """Why this need and offer cannot be matched, in words for the person, or None.
-
-    The same hard constraints as the candidate search, checked for one pair (the search
-    applies them in SQL for many)."""
-    owner, helper = need.owner, offer.helper
-    if owner.pk == helper.pk:
-        return "You cannot be matched with your own offer."
-    if need.council_id != offer.council_id:
-        return "This helper works in a different council area."
-    if need.category_id != offer.category_id:
-        return "This offer is for a different kind of help."
-    if need.status != Need.Status.OPEN:
-        if need.status == Need.Status.MATCHED:
-            return "This need already has the helpers it asked for."
-        return "This need is not open."
-    if offer.status != Offer.Status.OPEN:
-        return "This offer is not open at the moment."
-    if owner.is_suspended or helper.is_suspended or not owner.is_active or not helper.is_active:
-        return "This match is not possible at the moment."
-    if (
-        Block.objects.filter(blocker=owner, blocked=helper).exists()
-        or Block.objects.filter(blocker=helper, blocked=owner).exists()
-    ):
-        return "This match is not possible."
-    category = need.category
-    if not helper_holds_level(helper=helper, level=category.required_level):
-        return f"This helper does not yet hold the checks that {category.name.lower()} needs."
-    # Cell to cell, like the candidate search: never a function of an exact home.
-    if not Offer.objects.filter(
-        pk=offer.pk, approx_location__dwithin=(need.approx_location, F("radius_m"))
-    ).exists():
-        return "This need is further away than the helper travels."
-    if need.helper_gender_preference and helper.gender != need.helper_gender_preference:
-        label = GenderPreference(need.helper_gender_preference).label.lower()
-        return f"This person asked for a helper who is {label}."
-    if category.is_meal:
-        missing = set(need.dietary_requirements) - set(offer.dietary_capabilities)
-        if missing:
-            return "This helper does not cook for: " + ", ".join(
-                sorted(m.replace("_", "-") for m in missing)
-            )
-    need_slots, offer_slots = list(need.slots.all()), list(offer.slots.all())
-    if need_slots and offer_slots and overlap_minutes(need_slots, offer_slots) == 0:
-        return "Your weekly times do not overlap."
-    if _holding(need=need) >= need.helpers_wanted:
-        return "This need already has the helpers it asked for."
-    if _holding(offer=offer) >= offer.capacity:
-        return "This helper has no room for anyone else right now."
-    return None
 
 
 def _lock_pair(*, need_id: int, offer_id: int) -> tuple[Need, Offer]:
@@ -243,7 +178,7 @@ def _refuse(match: Match, action: str) -> None:
 
 def _need_follows(*, need: Need) -> None:
     """Keep the need's status in step with its matches (caller holds the need's lock)."""
-    holding = _holding(need=need)
+    holding = holding_count(need=need)
     if need.status == Need.Status.OPEN and holding >= need.helpers_wanted:
         need_transition(need=need, to=Need.Status.MATCHED)
     elif need.status == Need.Status.MATCHED and holding < need.helpers_wanted:
@@ -430,7 +365,7 @@ def _tell_match_ended(*, email: str, count: int) -> None:
     """After commit, the neutral email any ended match sends (one per match, as suspension
     does), never naming why."""
 
-    from matching.services import MATCH_ENDED_BODY, MATCH_ENDED_SUBJECT
+    from .lifecycle import MATCH_ENDED_BODY, MATCH_ENDED_SUBJECT
 
     for _ in range(count):
         transaction.on_commit(
@@ -465,7 +400,7 @@ def match_complete(*, user: User, match_id: int) -> Match:
     match.started_at = match.started_at or now
     match.save(update_fields=["status", "completed_at", "started_at", "updated_at"])
     need = match.need
-    if _holding(need=need) == 0 and need.status in (Need.Status.OPEN, Need.Status.MATCHED):
+    if holding_count(need=need) == 0 and need.status in (Need.Status.OPEN, Need.Status.MATCHED):
         need_transition(need=need, to=Need.Status.CLOSED, closed_reason="fulfilled")
     _audit(actor=user, verb="match.completed", match=match, by=role)
     return match
@@ -486,176 +421,6 @@ def matches_expire(*, older_than: dt.timedelta = dt.timedelta(days=14)) -> int:
         match.save(update_fields=["status", "ended_at", "updated_at"])
         _audit(actor=None, verb="match.expired", match=match)
     return len(stale)
-
-
-# --- Messages -------------------------------------------------------------------------------
-MESSAGE_OPEN_STATUSES = (S.ACCEPTED, S.ACTIVE, S.COMPLETED)
-
-
-@transaction.atomic
-def message_send(
-    *, user: User, match_id: int, body: str, sent_for_by: User | None = None
-) -> Message:
-    """`user` (one of the match's two people) sends `body`. `sent_for_by`: the member of
-    council staff writing it for them (`matching.assisted`, which checks they may)."""
-    match = match_get(user=user, match_id=match_id)
-    role = match_role(user=user, match=match)
-    if role not in ("citizen", "helper"):
-        # Staff read conversations (audited) but do not take part in them.
-        raise NotFound()
-    body = (body or "").strip()
-    if not body:
-        raise ApplicationError("Write a message before sending it.", code="message_empty")
-    if len(body) > 2000:
-        raise ApplicationError("Keep a message under 2,000 characters.", code="message_long")
-    if match.status not in MESSAGE_OPEN_STATUSES:
-        raise ApplicationError(
-            "You can send messages once both of you have accepted the match.",
-            code="messages_closed",
-        )
-    other = match.offer.helper if role == "citizen" else match.need.owner
-    if (
-        Block.objects.filter(blocker=other, blocked=user).exists()
-        or Block.objects.filter(blocker=user, blocked=other).exists()
-    ):
-        raise ApplicationError("You cannot message this person.", code="blocked")
-    person_lock_for_writing(person_id=user.pk)  # erasure cannot run until this commits
-    message_flood_check(person_id=user.pk, sent=Message.objects.filter(sender=user))
-    message = Message.objects.create(match=match, sender=user, body=body, sent_for_by=sent_for_by)
-    audit_record(
-        actor=user,
-        verb="message.sent",
-        target=message,
-        council=match.council,
-        data={"match": match.pk, "sent_by_council": sent_for_by is not None},
-    )
-    return message
-
-
-@transaction.atomic
-def message_list(*, user: User, match_id: int) -> list[Message]:
-    """The conversation, for its two people or staff of the council (each staff read is
-    audited, in the same transaction as the read)."""
-    match = match_get(user=user, match_id=match_id)
-    role = match_role(user=user, match=match)
-    if role is None:
-        raise NotFound()
-    messages = list(match.messages.select_related("sender").order_by("created_at", "id"))
-    if role == "staff":
-        audit_record(
-            actor=user,
-            verb="messages.read_by_staff",
-            target=match,
-            council=match.council,
-            data={"messages": len(messages)},
-        )
-    return messages
-
-
-@transaction.atomic
-def message_report(*, user: User, message_id: int, reason: str) -> Report:
-    message = Message.objects.select_related("match").filter(pk=message_id).first()
-    if message is None:
-        raise NotFound()
-    match = match_get(user=user, match_id=message.match_id)
-    if match_role(user=user, match=match) not in ("citizen", "helper"):
-        raise NotFound()
-    if message.sender_id == user.pk:
-        raise ApplicationError("You cannot report your own message.", code="own_message")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ApplicationError("Tell us what is wrong with this message.", code="reason_missing")
-    if Report.objects.filter(
-        reporter=user,
-        target_type=Report.TargetType.MESSAGE,
-        target_id=message.pk,
-        status=Report.Status.OPEN,
-    ).exists():
-        raise ApplicationError(
-            "You have already reported this message. The council's team will look at it.",
-            code="already_reported",
-        )
-    report_flood_check(person_id=user.pk)
-    report = Report.objects.create(
-        reporter=user,
-        council=match.council,
-        target_type=Report.TargetType.MESSAGE,
-        target_id=message.pk,
-        reason=reason[:1000],
-    )
-    audit_record(
-        actor=user,
-        verb="message.reported",
-        target=report,
-        council=match.council,
-        data={"message": message.pk, "match": match.pk},
-    )
-    return report
-
-
-# --- Feedback -------------------------------------------------------------------------------
-@transaction.atomic
-def feedback_leave(*, user: User, match_id: int, rating: int, comment: str = "") -> Feedback:
-    match = match_get(user=user, match_id=match_id)
-    role = match_role(user=user, match=match)
-    if role not in ("citizen", "helper"):
-        raise NotFound()
-    if match.status != S.COMPLETED:
-        raise ApplicationError(
-            "You can leave feedback once the help is completed.", code="not_completed"
-        )
-    if not isinstance(rating, int) or not 1 <= rating <= 5:
-        raise ApplicationError("Choose a rating from 1 to 5.", code="rating_range")
-    subject = match.offer.helper if role == "citizen" else match.need.owner
-    if Feedback.objects.filter(match=match, author=user).exists():
-        raise ApplicationError("You have already left feedback for this match.", code="duplicate")
-    feedback = Feedback.objects.create(
-        match=match, author=user, subject=subject, rating=rating, comment=comment.strip()[:1000]
-    )
-    audit_record(
-        actor=user,
-        verb="feedback.left",
-        target=match,
-        council=match.council,
-        data={"rating": rating},
-    )
-    return feedback
-
-
-# --- Alert preferences ----------------------------------------------------------------------
-@transaction.atomic
-def alert_preference_update(
-    *,
-    user: User,
-    opted_in: bool,
-    quiet_start: dt.time | None = None,
-    quiet_end: dt.time | None = None,
-    daily_cap: int = 3,
-) -> AlertPreference:
-    if (quiet_start is None) != (quiet_end is None):
-        raise ApplicationError(
-            "Give both a start and an end for quiet hours, or neither.", code="quiet_hours"
-        )
-    if quiet_start is not None and quiet_start == quiet_end:
-        raise ApplicationError(
-            "Quiet hours must start and end at different times.", code="quiet_hours"
-        )
-    if not 1 <= int(daily_cap) <= 20:
-        raise ApplicationError("Choose between 1 and 20 alerts a day.", code="daily_cap")
-    pref, _ = AlertPreference.objects.select_for_update().get_or_create(user=user)
-    pref.opted_in = opted_in
-    pref.quiet_start, pref.quiet_end, pref.daily_cap = quiet_start, quiet_end, int(daily_cap)
-    pref.save()
-    return pref
-
-
-@transaction.atomic
-def alert_unsubscribe(*, token: str) -> bool:
-    """Turn alerts off from the link in an alert email. Unknown tokens change nothing."""
-    updated = AlertPreference.objects.filter(unsubscribe_token=token or "-").update(
-        opted_in=False, updated_at=timezone.now()
-    )
-    return bool(updated)
 
 
 # --- Suspension ------------------------------------------------------------------------------

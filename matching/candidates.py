@@ -1,0 +1,558 @@
+"""Candidate search and ranking: a need's offers and an offer's needs, best first.
+
+Location privacy: every people-facing result here (who is a candidate, in which order, the
+proximity score) is measured from grid cell centre to grid cell centre (`approx_location`),
+never from an exact home. Measuring from exact points let a stranger who moved their own pin
+and watched whether a need appeared (or how two were ordered) narrow a home down below the
+published cell (see tests/trust/test_trilateration.py).
+
+Candidate search is one indexed PostGIS query per call. The composite GiST index on open
+listings' (council, category, `approx_location`) (migration 0005) is used two ways at once:
+`ST_DWithin(approx_location, cell, BOUND)` with a **constant** bound (the council's maximum
+travel radius) and `ORDER BY approx_location <-> cell` (KNN) with a LIMIT. The helper's own
+radius is then a per-row filter on the rows the index already found. Per-row
+`ST_DWithin(approx_location, cell, radius_m)` alone, `distance_lte` and
+`order_by(Distance(...))` all compile to forms no index serves (a scan of every offer).
+
+Every hard constraint is part of the same SQL statement, composed from
+`matching.eligibility.pair_conditions`, so the LIMIT counts only eligible rows and nothing
+is filtered per row in Python.
+
+Both directions are hand-written statements of the same shape: a need's offers
+(`offer_candidates_sql`) and an offer's needs (`need_candidates_sql`). The offer side was an
+ORM query until it was measured: Django passed the council and category as small integers
+and the ORM's filter shape left the planner a bitmap scan of the cell index plus a sort, not
+a KNN scan of the composite index that stops at the LIMIT.
+
+Results are typed (`OfferCandidate`, `NeedCandidate`): the listing, rebuilt from the
+statement's columns, with its distance, places taken and what scoring needs beside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from django.contrib.gis.geos import Point
+from django.db import connection, transaction
+
+from accounts.models import User
+from core.db import prepared_cursor
+from marketplace.availability import WeeklySlot
+from marketplace.models import Need, Offer
+from places.geo import haversine_m
+
+from . import eligibility
+from .eligibility import PairSql, holding_sql, search_bound_m
+from .history import NO_HISTORY, RATINGS_SQL, STATS_SQL, HelperHistory, good_exists_sql
+from .scoring import RankedPair, ScoringContext, score_pairs
+
+# Ranking scores this many of the nearest eligible candidates, then returns the best `limit`.
+CANDIDATE_POOL = 50
+
+
+@contextmanager
+def knn_planner() -> Iterator[None]:
+    """Run a bounded KNN statement with bitmap scans off (for this statement only).
+
+    PostGIS underestimates how many rows fall inside a geography bounding box in a dense
+    town (measured at 1M offers: 1,879 estimated, 9,684 actual), so the planner prefers a
+    bitmap heap scan of the whole box plus a sort (80 ms, mostly heap reads) over the KNN
+    index scan that stops at the LIMIT (under 1 ms). Every candidate statement is bounded by
+    the index condition (council, category, box), so the KNN scan is never worse than the
+    bitmap scan; this makes the planner take it.
+
+    The candidate statements are prepared (`core.db.prepared_cursor`), and PostgreSQL may
+    then switch to a generic plan made without the parameters' values. That plan walks the
+    single-column cell index nearest-first and filters council and category row by row (seen
+    in a forced generic plan over 10k listings): fine in a mixed town, slow for a rare
+    category in a dense one. Custom plans are kept, so only parsing is saved, and every run is
+    planned on the composite (council, category, cell) index with its own values."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SET LOCAL enable_bitmapscan = off; SET LOCAL plan_cache_mode = force_custom_plan"
+        )
+        try:
+            yield
+        finally:
+            cursor.execute("RESET enable_bitmapscan; RESET plan_cache_mode")
+
+
+def _weekly(slots: Any) -> list[WeeklySlot]:
+    """The statement's json_agg of [weekday, start, end] as weekly slots."""
+    if isinstance(slots, str):
+        slots = json.loads(slots)
+    return [
+        WeeklySlot(int(d), dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for d, a, b in slots
+    ]
+
+
+def _fetch(sql: str, params: dict) -> list[Any]:
+    """Run a candidate statement (planned for KNN, prepared) and return its rows."""
+    with knn_planner(), prepared_cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+# --- A need's offers ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OfferCandidate:
+    """An offer that may help with a need, and what ranking needs to know of it.
+
+    `approx_m` is grid cell to grid cell (what decides the radius, the order and the
+    proximity score); `helper_view_m` is from the helper's exact point to the need's cell
+    (the band an alert may tell the helper, who knows their own home)."""
+
+    offer: Offer
+    approx_m: float
+    helper_view_m: float
+    holding: int
+    slots: list[WeeklySlot]
+    history: HelperHistory
+    good_match: bool
+
+
+class _OfferRow(NamedTuple):
+    id: int
+    helper_id: int
+    title: str
+    radius_m: int
+    capacity: int
+    languages: list[str]
+    dietary_capabilities: list[str]
+    ax: float
+    ay: float
+    knn: float
+    helper_view_m: float
+    holding: int
+    display_name: str
+    preferred_languages: list[str]
+    slots: Any
+    completed: int
+    failed: int
+    rating_sum: float
+    rating_n: int
+    good: bool
+
+
+_OFFER_CANDIDATES_SQL = """
+SELECT c.id, c.helper_id, c.title, c.radius_m, c.capacity, c.languages, c.dietary_capabilities,
+       c.ax, c.ay, c.knn, c.helper_view_m, c.holding,
+       hu.display_name, hu.preferred_languages,
+       COALESCE((SELECT json_agg(json_build_array(s.weekday, s.start, s."end"))
+                 FROM marketplace_offerslot s WHERE s.offer_id = c.id), '[]') AS slots,
+       st.completed, st.failed, fb.rating_sum, fb.rating_n,
+       {good} AS good
+FROM (
+    SELECT o.id, o.helper_id, o.title, o.radius_m, o.capacity, o.languages,
+           o.dietary_capabilities,
+           ST_X(o.approx_location::geometry) AS ax, ST_Y(o.approx_location::geometry) AS ay,
+           o.approx_location <-> %(pa)s::geography AS knn,
+           ST_Distance(o.location, %(pa)s::geography, false) AS helper_view_m,
+           h.holding
+    FROM marketplace_offer o
+    JOIN accounts_user hu ON hu.id = o.helper_id
+    CROSS JOIN LATERAL ({holding}) h
+    WHERE {where}
+    ORDER BY o.approx_location <-> %(pa)s::geography
+    LIMIT %(limit)s
+) c
+JOIN accounts_user hu ON hu.id = c.helper_id
+CROSS JOIN LATERAL ({stats}) st
+CROSS JOIN LATERAL ({ratings}) fb
+ORDER BY c.knn, c.id
+"""
+
+_RING_SQL = "ST_DWithin(o.approx_location, %(pa)s::geography, %(ring)s, false)"
+_OPTED_IN_SQL = """EXISTS (SELECT 1 FROM matching_alertpreference ap
+                 WHERE ap.user_id = o.helper_id AND ap.opted_in)"""
+
+
+def offer_candidates_sql(
+    *,
+    need: Need,
+    limit: int = CANDIDATE_POOL,
+    ring_m: int | None = None,
+    alerts_opted_in: bool = False,
+    need_slots: Sequence | None = None,
+) -> tuple[str, dict]:
+    """The candidate statement for a need and its parameters (also used by EXPLAIN tests).
+
+    Hand-written SQL rather than the ORM: this is the hottest query in Kith, and one
+    statement returns the candidates with everything scoring needs (slots, history, ratings,
+    past matches) for only the LIMIT rows, in a fixed shape the planner serves with a KNN scan.
+    Parameters are cast to the column types (bigint): an int literal against a bigint column
+    is a cross-type comparison btree_gist does not index.
+    """
+    category = need.category
+    slots = need_slots if need_slots is not None else list(need.slots.all())
+    conditions = eligibility.pair_conditions(
+        PairSql(
+            need="%(need)s",
+            owner="%(owner)s",
+            need_council="%(council)s::bigint",
+            need_category="%(category)s::bigint",
+            need_cell="%(pa)s::geography",
+            gender_preference="%(gender)s",
+            diet_required="%(diet)s::varchar[]",
+            offer="o.id",
+            helper="o.helper_id",
+            offer_council="o.council_id",
+            offer_category="o.category_id",
+            offer_cell="o.approx_location",
+            radius="o.radius_m",
+            bound="%(bound)s",
+            helper_gender="hu.gender",
+            diet_offered="o.dietary_capabilities",
+            offer_row="o",
+            helper_row="hu",
+            required_level=category.required_level,
+            is_meal=category.is_meal,
+            # The need's own places: a one-time condition (an InitPlan, evaluated once).
+            need_holding=f"({holding_sql(column='need_id', listing_id='%(need)s')})",
+            helpers_wanted="%(wanted)s",
+            offer_holding="h.holding",
+            capacity="o.capacity",
+            fixed_slots=slots,
+            row_slots=("marketplace_offerslot", "offer_id", "o.id"),
+        )
+    )
+    params = {
+        "pa": need.approx_location.ewkt,
+        "council": need.council_id,
+        "category": need.category_id,
+        "bound": search_bound_m(need.council),
+        "owner": need.owner_id,
+        "need": need.pk,
+        "wanted": need.helpers_wanted,
+        "gender": need.helper_gender_preference or "",
+        "diet": list(need.dietary_requirements or []),
+        "limit": limit,
+        **conditions.params,
+    }
+    if ring_m is not None:
+        conditions.sql.append(_RING_SQL)
+        params["ring"] = ring_m
+    if alerts_opted_in:
+        conditions.sql.append(_OPTED_IN_SQL)
+    sql = _OFFER_CANDIDATES_SQL.format(
+        good=good_exists_sql(owner="%(owner)s", helper="c.helper_id"),
+        holding=holding_sql(column="offer_id", listing_id="o.id"),
+        where=conditions.where(),
+        stats=STATS_SQL.format(helper="c.helper_id"),
+        ratings=RATINGS_SQL.format(helper="c.helper_id"),
+    )
+    return sql, params
+
+
+def offer_candidates_for_need(
+    *,
+    need: Need,
+    limit: int = CANDIDATE_POOL,
+    ring_m: int | None = None,
+    alerts_opted_in: bool = False,
+    need_slots: Sequence | None = None,
+) -> list[OfferCandidate]:
+    """Open offers that may help with `need`, nearest first, every hard constraint applied,
+    in one indexed statement (see the module docstring). `ring_m` narrows the search
+    (alerts); `alerts_opted_in` keeps helpers who asked for alerts."""
+    if need.status != Need.Status.OPEN or not eligibility.person_ready(need.owner):
+        return []
+    sql, params = offer_candidates_sql(
+        need=need,
+        limit=limit,
+        ring_m=ring_m,
+        alerts_opted_in=alerts_opted_in,
+        need_slots=need_slots,
+    )
+    cell = need.approx_location
+    found = []
+    for row in map(_OfferRow._make, _fetch(sql, params)):
+        offer = Offer(
+            id=row.id,
+            helper_id=row.helper_id,
+            council_id=need.council_id,
+            category_id=need.category_id,
+            title=row.title,
+            radius_m=row.radius_m,
+            capacity=row.capacity,
+            languages=row.languages,
+            dietary_capabilities=row.dietary_capabilities,
+            status=Offer.Status.OPEN,
+            approx_location=Point(row.ax, row.ay, srid=4326),
+        )
+        offer.helper = User(
+            id=row.helper_id,
+            display_name=row.display_name,
+            preferred_languages=row.preferred_languages,
+        )
+        offer.category = need.category
+        found.append(
+            OfferCandidate(
+                offer=offer,
+                approx_m=haversine_m(row.ax, row.ay, cell.x, cell.y),
+                helper_view_m=float(row.helper_view_m),
+                holding=row.holding,
+                slots=_weekly(row.slots),
+                history=HelperHistory.of(row.completed, row.failed, row.rating_sum, row.rating_n),
+                good_match=row.good,
+            )
+        )
+    return found
+
+
+# --- An offer's needs -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class NeedCandidate:
+    """A need an offer's helper may take; `approx_m` is grid cell to grid cell. It holds
+    only the columns ranking and its pages use (id, owner, title, urgency, timing,
+    languages, dietary needs, gender preference, places wanted, published time, grid cell)."""
+
+    need: Need
+    approx_m: float
+    holding: int
+    slots: list[WeeklySlot]
+    good_match: bool
+
+
+@dataclass(frozen=True)
+class OfferFacts:
+    """The searching offer's own side, read once by the same statement."""
+
+    history: HelperHistory = NO_HISTORY
+    holding: int = 0
+
+
+class _NeedRow(NamedTuple):
+    id: int
+    owner_id: int
+    title: str
+    urgency: str
+    timing: str
+    languages: list[str]
+    dietary_requirements: list[str]
+    helper_gender_preference: str
+    helpers_wanted: int
+    published_at: dt.datetime | None
+    ax: float
+    ay: float
+    knn: float
+    holding: int
+    display_name: str
+    preferred_languages: list[str]
+    slots: Any
+    good: bool
+    completed: int
+    failed: int
+    rating_sum: float
+    rating_n: int
+    offer_holding: int
+
+
+_NEED_CANDIDATES_SQL = """
+WITH st AS MATERIALIZED (
+    {stats}
+), fb AS MATERIALIZED (
+    {ratings}
+), oh AS MATERIALIZED (
+    {offer_holding}
+)
+SELECT c.id, c.owner_id, c.title, c.urgency, c.timing, c.languages, c.dietary_requirements,
+       c.helper_gender_preference, c.helpers_wanted, c.published_at,
+       c.ax, c.ay, c.knn, c.holding,
+       ou.display_name, ou.preferred_languages,
+       COALESCE((SELECT json_agg(json_build_array(s.weekday, s.start, s."end"))
+                 FROM marketplace_needslot s WHERE s.need_id = c.id), '[]') AS slots,
+       {good} AS good,
+       st.completed, st.failed, fb.rating_sum, fb.rating_n, oh.holding
+FROM (
+    SELECT n.id, n.owner_id, n.title, n.urgency, n.timing, n.languages, n.dietary_requirements,
+           n.helper_gender_preference, n.helpers_wanted, n.published_at,
+           ST_X(n.approx_location::geometry) AS ax, ST_Y(n.approx_location::geometry) AS ay,
+           n.approx_location <-> %(pa)s::geography AS knn,
+           h.holding
+    FROM marketplace_need n
+    JOIN accounts_user nu ON nu.id = n.owner_id
+    CROSS JOIN LATERAL ({holding}) h
+    WHERE {where}
+    ORDER BY n.approx_location <-> %(pa)s::geography
+    LIMIT %(limit)s
+) c
+JOIN accounts_user ou ON ou.id = c.owner_id
+CROSS JOIN st CROSS JOIN fb CROSS JOIN oh
+ORDER BY c.knn, c.id
+"""
+
+
+def need_candidates_sql(
+    *, offer: Offer, limit: int = CANDIDATE_POOL, offer_slots: Sequence | None = None
+) -> tuple[str, dict]:
+    """The candidate statement for an offer and its parameters (also used by EXPLAIN tests):
+    the mirror of `offer_candidates_sql`, served by a KNN scan of the composite (council,
+    category, cell) GiST index on open needs (matching migration 0005).
+
+    The offer's own side (its places left, its helper's checks, gender and dietary
+    capabilities) enters as constants, so those conditions are evaluated once; the helper's
+    history and the offer's places taken are read once (materialised CTEs)."""
+    category = offer.category
+    bound = search_bound_m(offer.council)
+    slots = offer_slots if offer_slots is not None else list(offer.slots.all())
+    conditions = eligibility.pair_conditions(
+        PairSql(
+            need="n.id",
+            owner="n.owner_id",
+            need_council="n.council_id",
+            need_category="n.category_id",
+            need_cell="%(pa)s::geography",
+            gender_preference="n.helper_gender_preference",
+            diet_required="n.dietary_requirements",
+            offer="%(offer)s",
+            helper="%(helper)s",
+            offer_council="%(council)s::bigint",
+            offer_category="%(category)s::bigint",
+            offer_cell="n.approx_location",
+            radius="%(radius)s",
+            bound="%(bound)s",
+            helper_gender="%(gender)s",
+            diet_offered="%(diet)s::varchar[]",
+            need_row="n",
+            owner_row="nu",
+            required_level=category.required_level,
+            is_meal=category.is_meal,
+            need_holding="h.holding",
+            helpers_wanted="n.helpers_wanted",
+            offer_holding="(SELECT holding FROM oh)",
+            capacity="%(capacity)s",
+            fixed_slots=slots,
+            row_slots=("marketplace_needslot", "need_id", "n.id"),
+        )
+    )
+    params = {
+        "pa": offer.approx_location.ewkt,
+        "council": offer.council_id,
+        "category": offer.category_id,
+        "bound": bound,
+        "radius": int(offer.radius_m),
+        "helper": offer.helper_id,
+        "gender": offer.helper.gender or "",
+        "offer": offer.pk,
+        "capacity": offer.capacity,
+        "diet": list(offer.dietary_capabilities or []),
+        "limit": limit,
+        **conditions.params,
+    }
+    sql = _NEED_CANDIDATES_SQL.format(
+        stats=STATS_SQL.format(helper="%(helper)s"),
+        ratings=RATINGS_SQL.format(helper="%(helper)s"),
+        offer_holding=holding_sql(column="offer_id", listing_id="%(offer)s"),
+        good=good_exists_sql(owner="c.owner_id", helper="%(helper)s"),
+        holding=holding_sql(column="need_id", listing_id="n.id"),
+        where=conditions.where(),
+    )
+    return sql, params
+
+
+def need_candidates(
+    *, offer: Offer, limit: int = CANDIDATE_POOL, offer_slots: Sequence | None = None
+) -> tuple[list[NeedCandidate], OfferFacts]:
+    """Open needs within the offer's travel radius that its helper may take, nearest first,
+    every hard constraint applied, in one indexed statement (`need_candidates_sql`), and
+    the offer's own facts (its helper's history, its places taken) from the same statement.
+
+    Radius, order and `approx_m` are measured between the two grid cells, so nothing here
+    depends on where inside its cell a home is (see the module docstring)."""
+    if offer.status != Offer.Status.OPEN or not eligibility.person_ready(offer.helper):
+        return [], OfferFacts()
+    sql, params = need_candidates_sql(offer=offer, limit=limit, offer_slots=offer_slots)
+    cell = offer.approx_location
+    found, facts = [], OfferFacts()
+    for row in map(_NeedRow._make, _fetch(sql, params)):
+        need = Need(
+            id=row.id,
+            owner_id=row.owner_id,
+            council_id=offer.council_id,
+            category_id=offer.category_id,
+            title=row.title,
+            urgency=row.urgency,
+            timing=row.timing,
+            languages=row.languages,
+            dietary_requirements=row.dietary_requirements,
+            helper_gender_preference=row.helper_gender_preference,
+            helpers_wanted=row.helpers_wanted,
+            published_at=row.published_at,
+            status=Need.Status.OPEN,
+            approx_location=Point(row.ax, row.ay, srid=4326),
+        )
+        need.owner = User(
+            id=row.owner_id,
+            display_name=row.display_name,
+            preferred_languages=row.preferred_languages,
+        )
+        need.category = offer.category
+        need.council = offer.council
+        found.append(
+            NeedCandidate(
+                need=need,
+                approx_m=haversine_m(row.ax, row.ay, cell.x, cell.y),
+                holding=row.holding,
+                slots=_weekly(row.slots),
+                good_match=row.good,
+            )
+        )
+        facts = OfferFacts(
+            history=HelperHistory.of(row.completed, row.failed, row.rating_sum, row.rating_n),
+            holding=row.offer_holding,
+        )
+    return found, facts
+
+
+def need_candidates_for_offer(
+    *, offer: Offer, limit: int = CANDIDATE_POOL, offer_slots: Sequence | None = None
+) -> list[NeedCandidate]:
+    """The needs of `need_candidates`, without the offer's own facts."""
+    return need_candidates(offer=offer, limit=limit, offer_slots=offer_slots)[0]
+
+
+# --- Ranking --------------------------------------------------------------------------------
+def ranked_offers_for_need(*, need: Need, limit: int = 10) -> list[RankedPair]:
+    """The best `limit` offers for a need, with components and an explanation each.
+
+    Two queries: the need's weekly times, then the candidate statement, which brings
+    everything the score needs."""
+    need_slots = list(need.slots.all())
+    candidates = offer_candidates_for_need(need=need, need_slots=need_slots)
+    if not candidates:
+        return []
+    context = ScoringContext(
+        need_slots={need.pk: need_slots},
+        offer_slots={c.offer.pk: c.slots for c in candidates},
+        history={c.offer.helper_id: c.history for c in candidates},
+        good_pairs={(need.owner_id, c.offer.helper_id) for c in candidates if c.good_match},
+        holding={c.offer.pk: c.holding for c in candidates},
+    )
+    pairs = [(need, c.offer, c.approx_m) for c in candidates]
+    return score_pairs(pairs=pairs, viewer="need", council=need.council, context=context)[:limit]
+
+
+def ranked_needs_for_offer(*, offer: Offer, limit: int = 10) -> list[RankedPair]:
+    """The best `limit` needs for an offer, with components and an explanation each.
+
+    Two queries, as for a need: the offer's weekly times, then the candidate statement,
+    which brings everything the score needs (the helper's history and ratings once)."""
+    offer_slots = list(offer.slots.all())
+    candidates, facts = need_candidates(offer=offer, limit=CANDIDATE_POOL, offer_slots=offer_slots)
+    if not candidates:
+        return []
+    context = ScoringContext(
+        need_slots={c.need.pk: c.slots for c in candidates},
+        offer_slots={offer.pk: offer_slots},
+        history={offer.helper_id: facts.history},
+        good_pairs={(c.need.owner_id, offer.helper_id) for c in candidates if c.good_match},
+        holding={offer.pk: facts.holding},
+    )
+    pairs = [(c.need, offer, c.approx_m) for c in candidates]
+    return score_pairs(pairs=pairs, viewer="offer", council=offer.council, context=context)[:limit]

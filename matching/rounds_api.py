@@ -1,0 +1,149 @@
+"""The council staff's matching rounds API: run a round, read it with its proposals, apply
+or discard it. Staff only, with two-factor authentication, for their own council and only
+with the `matching_rounds` capability (`matching.rounds.rounds_council_id`).
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import Capability, staff_can, staff_has_mfa
+
+from . import selectors
+from .api import STAFF_MFA_MESSAGE, MatchingApiMixin
+
+
+class RoundOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    summary = inline_serializer(
+        "RoundSummary",
+        {
+            "needs": serializers.IntegerField(),
+            "offers": serializers.IntegerField(),
+            "pairs_considered": serializers.IntegerField(),
+            "optimal": inline_serializer(
+                "RoundOptimal",
+                {
+                    "needs_met": serializers.IntegerField(),
+                    "total_score": serializers.FloatField(),
+                },
+            ),
+            "greedy": inline_serializer(
+                "RoundGreedy",
+                {
+                    "needs_met": serializers.IntegerField(),
+                    "total_score": serializers.FloatField(),
+                },
+            ),
+            "seconds": serializers.FloatField(),
+        },
+    )
+    proposals = inline_serializer(
+        "RoundProposalOut",
+        {
+            "need_id": serializers.IntegerField(),
+            "need_title": serializers.CharField(),
+            "offer_id": serializers.IntegerField(),
+            "helper_name": serializers.CharField(),
+            "score": serializers.FloatField(),
+            "explanation": serializers.CharField(),
+        },
+        many=True,
+    )
+
+
+def _round(rnd) -> dict:
+    proposals = rnd.proposals.select_related("need", "offer__helper").order_by("-score", "id")
+    return {
+        "id": rnd.pk,
+        "status": rnd.status,
+        "created_at": rnd.created_at,
+        "summary": rnd.summary,
+        "proposals": [
+            {
+                "need_id": p.need_id,
+                "need_title": p.need.title,
+                "offer_id": p.offer_id,
+                "helper_name": p.offer.helper.public_name,
+                "score": p.score,
+                "explanation": p.explanation,
+            }
+            for p in proposals
+        ],
+    }
+
+
+def _staff_council(request):
+    from accounts.models import Council
+
+    council_id = selectors.staff_council_id(request.user)
+    if council_id is None:
+        raise exceptions.NotFound()
+    return Council.objects.get(pk=council_id)
+
+
+class RoundsStaffMixin(MatchingApiMixin):
+    """Rounds are for council staff whose role holds `matching_rounds`; anyone else gets a
+    404, so nobody learns a round exists (the services check the same capability again).
+    Staff without two-factor authentication get a 403, as on every staff tool."""
+
+    required_capability = Capability.MATCHING_ROUNDS
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not staff_can(request.user, self.required_capability):
+            raise exceptions.NotFound()
+        if not staff_has_mfa(request.user):
+            raise exceptions.PermissionDenied(STAFF_MFA_MESSAGE)
+
+
+class RoundListCreateApi(RoundsStaffMixin, APIView):
+    @extend_schema(
+        summary="Run a matching round over your council's open needs and offers",
+        request=None,
+        responses={201: RoundOutputSerializer},
+    )
+    def post(self, request):
+        from .rounds import round_run
+
+        rnd = round_run(council=_staff_council(request), actor=request.user)
+        return Response(_round(rnd), status=status.HTTP_201_CREATED)
+
+
+class RoundDetailApi(RoundsStaffMixin, APIView):
+    @extend_schema(summary="A round and its proposals", responses=RoundOutputSerializer)
+    def get(self, request, pk: int):
+        from .models import Round
+
+        rnd = Round.objects.filter(pk=pk, council=_staff_council(request)).first()
+        if rnd is None:
+            raise exceptions.NotFound()
+        return Response(_round(rnd))
+
+
+class RoundApplyApi(RoundsStaffMixin, APIView):
+    @extend_schema(
+        summary="Propose a round's matches to the people in them",
+        request=None,
+        responses=inline_serializer(
+            "RoundApplyOut",
+            {"proposed": serializers.IntegerField(), "skipped": serializers.IntegerField()},
+        ),
+    )
+    def post(self, request, pk: int):
+        from .rounds import round_apply
+
+        return Response(round_apply(staff=request.user, round_id=pk))
+
+
+class RoundDiscardApi(RoundsStaffMixin, APIView):
+    @extend_schema(summary="Discard a round", request=None, responses=RoundOutputSerializer)
+    def post(self, request, pk: int):
+        from .rounds import round_discard
+
+        return Response(_round(round_discard(staff=request.user, round_id=pk)))

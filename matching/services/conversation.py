@@ -1,0 +1,193 @@
+"""Writes for what two matched people say: messages (and reports of them), feedback after a
+completed match, and a helper's alert preferences. Every write is audited or locked as the
+match lifecycle's are (`matching.services.lifecycle`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import person_lock_for_writing
+from core.audit import audit_record
+from core.errors import ApplicationError, NotFound
+from trust.flood import message_flood_check, report_flood_check
+from trust.models import Block, Report
+
+from ..models import AlertPreference, Feedback, Match, Message
+from ..selectors import match_get, match_role
+
+S = Match.Status
+
+
+# --- Messages -------------------------------------------------------------------------------
+MESSAGE_OPEN_STATUSES = (S.ACCEPTED, S.ACTIVE, S.COMPLETED)
+
+
+@transaction.atomic
+def message_send(
+    *, user: User, match_id: int, body: str, sent_for_by: User | None = None
+) -> Message:
+    """`user` (one of the match's two people) sends `body`. `sent_for_by`: the member of
+    council staff writing it for them (`matching.assisted`, which checks they may)."""
+    match = match_get(user=user, match_id=match_id)
+    role = match_role(user=user, match=match)
+    if role not in ("citizen", "helper"):
+        # Staff read conversations (audited) but do not take part in them.
+        raise NotFound()
+    body = (body or "").strip()
+    if not body:
+        raise ApplicationError("Write a message before sending it.", code="message_empty")
+    if len(body) > 2000:
+        raise ApplicationError("Keep a message under 2,000 characters.", code="message_long")
+    if match.status not in MESSAGE_OPEN_STATUSES:
+        raise ApplicationError(
+            "You can send messages once both of you have accepted the match.",
+            code="messages_closed",
+        )
+    other = match.offer.helper if role == "citizen" else match.need.owner
+    if (
+        Block.objects.filter(blocker=other, blocked=user).exists()
+        or Block.objects.filter(blocker=user, blocked=other).exists()
+    ):
+        raise ApplicationError("You cannot message this person.", code="blocked")
+    person_lock_for_writing(person_id=user.pk)  # erasure cannot run until this commits
+    message_flood_check(person_id=user.pk, sent=Message.objects.filter(sender=user))
+    message = Message.objects.create(match=match, sender=user, body=body, sent_for_by=sent_for_by)
+    audit_record(
+        actor=user,
+        verb="message.sent",
+        target=message,
+        council=match.council,
+        data={"match": match.pk, "sent_by_council": sent_for_by is not None},
+    )
+    return message
+
+
+@transaction.atomic
+def message_list(*, user: User, match_id: int) -> list[Message]:
+    """The conversation, for its two people or staff of the council (each staff read is
+    audited, in the same transaction as the read)."""
+    match = match_get(user=user, match_id=match_id)
+    role = match_role(user=user, match=match)
+    if role is None:
+        raise NotFound()
+    messages = list(match.messages.select_related("sender").order_by("created_at", "id"))
+    if role == "staff":
+        audit_record(
+            actor=user,
+            verb="messages.read_by_staff",
+            target=match,
+            council=match.council,
+            data={"messages": len(messages)},
+        )
+    return messages
+
+
+@transaction.atomic
+def message_report(*, user: User, message_id: int, reason: str) -> Report:
+    message = Message.objects.select_related("match").filter(pk=message_id).first()
+    if message is None:
+        raise NotFound()
+    match = match_get(user=user, match_id=message.match_id)
+    if match_role(user=user, match=match) not in ("citizen", "helper"):
+        raise NotFound()
+    if message.sender_id == user.pk:
+        raise ApplicationError("You cannot report your own message.", code="own_message")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("Tell us what is wrong with this message.", code="reason_missing")
+    if Report.objects.filter(
+        reporter=user,
+        target_type=Report.TargetType.MESSAGE,
+        target_id=message.pk,
+        status=Report.Status.OPEN,
+    ).exists():
+        raise ApplicationError(
+            "You have already reported this message. The council's team will look at it.",
+            code="already_reported",
+        )
+    report_flood_check(person_id=user.pk)
+    report = Report.objects.create(
+        reporter=user,
+        council=match.council,
+        target_type=Report.TargetType.MESSAGE,
+        target_id=message.pk,
+        reason=reason[:1000],
+    )
+    audit_record(
+        actor=user,
+        verb="message.reported",
+        target=report,
+        council=match.council,
+        data={"message": message.pk, "match": match.pk},
+    )
+    return report
+
+
+# --- Feedback -------------------------------------------------------------------------------
+@transaction.atomic
+def feedback_leave(*, user: User, match_id: int, rating: int, comment: str = "") -> Feedback:
+    match = match_get(user=user, match_id=match_id)
+    role = match_role(user=user, match=match)
+    if role not in ("citizen", "helper"):
+        raise NotFound()
+    if match.status != S.COMPLETED:
+        raise ApplicationError(
+            "You can leave feedback once the help is completed.", code="not_completed"
+        )
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise ApplicationError("Choose a rating from 1 to 5.", code="rating_range")
+    subject = match.offer.helper if role == "citizen" else match.need.owner
+    if Feedback.objects.filter(match=match, author=user).exists():
+        raise ApplicationError("You have already left feedback for this match.", code="duplicate")
+    feedback = Feedback.objects.create(
+        match=match, author=user, subject=subject, rating=rating, comment=comment.strip()[:1000]
+    )
+    audit_record(
+        actor=user,
+        verb="feedback.left",
+        target=match,
+        council=match.council,
+        data={"rating": rating},
+    )
+    return feedback
+
+
+# --- Alert preferences ----------------------------------------------------------------------
+@transaction.atomic
+def alert_preference_update(
+    *,
+    user: User,
+    opted_in: bool,
+    quiet_start: dt.time | None = None,
+    quiet_end: dt.time | None = None,
+    daily_cap: int = 3,
+) -> AlertPreference:
+    if (quiet_start is None) != (quiet_end is None):
+        raise ApplicationError(
+            "Give both a start and an end for quiet hours, or neither.", code="quiet_hours"
+        )
+    if quiet_start is not None and quiet_start == quiet_end:
+        raise ApplicationError(
+            "Quiet hours must start and end at different times.", code="quiet_hours"
+        )
+    if not 1 <= int(daily_cap) <= 20:
+        raise ApplicationError("Choose between 1 and 20 alerts a day.", code="daily_cap")
+    pref, _ = AlertPreference.objects.select_for_update().get_or_create(user=user)
+    pref.opted_in = opted_in
+    pref.quiet_start, pref.quiet_end, pref.daily_cap = quiet_start, quiet_end, int(daily_cap)
+    pref.save()
+    return pref
+
+
+@transaction.atomic
+def alert_unsubscribe(*, token: str) -> bool:
+    """Turn alerts off from the link in an alert email. Unknown tokens change nothing."""
+    updated = AlertPreference.objects.filter(unsubscribe_token=token or "-").update(
+        opted_in=False, updated_at=timezone.now()
+    )
+    return bool(updated)
