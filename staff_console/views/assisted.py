@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import User
+from accounts import selectors as accounts_selectors
 from core.errors import ApplicationError, NotFound
 from marketplace import services as marketplace_services
 from matching import assisted
@@ -22,7 +22,7 @@ from staff_console.views.base import C, call_service, render_staff
 @require_http_methods(["GET", "POST"])
 @staff_view(C.ASSISTED_DIGITAL)
 def assisted_need(request, pk: int):
-    person = User.objects.filter(pk=pk, council=request.staff_council).first()
+    person = accounts_selectors.person_of_council(council=request.staff_council, person_id=pk)
     if person is None:
         raise Http404("Not found.")
     form = forms.AssistedNeedForm(request.POST or None)
@@ -57,7 +57,7 @@ def assisted_need(request, pk: int):
     return render_staff(request, "assisted_need.html", {"form": form, "person": person})
 
 
-# --- Assisted digital: matches and messages for the person -----------------------------------
+# --- Matches and messages for the person ----------------------------------------------------
 def _assisted(request, fn, **kwargs):
     """Reads of matching.assisted: "not found" is a 404; a need staff did not record for the
     person (no consent on record) is a 403 with the service's reason."""

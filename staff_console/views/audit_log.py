@@ -19,7 +19,6 @@ from staff_console.views.base import C, csv_safe, render_staff
 AUDIT_PAGE_SIZE = 50
 
 
-# --- Audit log -------------------------------------------------------------------------------
 def _audit_events(request, form):
     data = form.cleaned_data if form.is_valid() else {}
     return core_audit.audit_events_for_council(

@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import User
+from accounts import selectors as accounts_selectors
 from marketplace import selectors as marketplace_selectors
 from safeguarding import checks as safeguarding_checks
 from staff_console import forms
@@ -17,7 +17,6 @@ from staff_console.views.base import C, call_service, render_staff
 from trust import checks as trust_checks
 
 
-# --- Helper checks ---------------------------------------------------------------------------
 def _checks_page(request, form, status=200):
     council = request.staff_council
     return render_staff(
@@ -43,9 +42,9 @@ def checks(request):
     form = forms.HelperCheckForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        helper = User.objects.filter(
-            council=request.staff_council, email__iexact=data["email"]
-        ).first()
+        helper = accounts_selectors.person_of_council_by_email(
+            council=request.staff_council, email=data["email"]
+        )
         if helper is None:
             form.add_error(
                 "email", "No one with that email address is registered in your council's area."

@@ -4,14 +4,12 @@ owner, notes and closing."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import User
+from accounts import selectors as accounts_selectors
 from accounts.permissions import staff_can
-from core import audit as core_audit
 from core.audit import audit_record
 from core.errors import NotFound
 from staff_console import forms
@@ -21,7 +19,6 @@ from trust import concerns as trust_concerns
 from trust.models import SafeguardingConcern
 
 
-# --- Safeguarding ----------------------------------------------------------------------------
 @require_GET
 @staff_view(C.SAFEGUARDING)
 def concerns(request):
@@ -41,7 +38,7 @@ def concerns(request):
 def concern_raise(request):
     person_id = request.GET.get("person") or request.POST.get("person") or ""
     person = (
-        User.objects.filter(pk=person_id, council=request.staff_council).first()
+        accounts_selectors.person_of_council(council=request.staff_council, person_id=person_id)
         if person_id.isdigit()
         else None
     )
@@ -74,7 +71,7 @@ def _concern_page(request, concern, status=200, **forms_):
     owners = trust_concerns.safeguarding_staff(council=council)
     context = {
         "concern": concern,
-        "notes": list(concern.notes.select_related("author")),
+        "notes": trust_concerns.concern_notes(concern=concern),
         "assign_form": forms_.get("assign_form")
         or forms.ConcernAssignForm(
             owners=owners,
@@ -83,30 +80,15 @@ def _concern_page(request, concern, status=200, **forms_):
         "note_form": forms_.get("note_form") or forms.ConcernNoteForm(),
         "close_form": forms_.get("close_form") or forms.ConcernCloseForm(),
         "suspend_form": forms.SuspendForm(initial={"concern": concern.pk}),
-        "history": _concern_history(council=council, concern=concern),
+        "history": trust_concerns.concern_history(council=council, concern=concern),
         # The reasons typed when suspending from this concern live on the suspensions.
-        "suspensions": list(
-            concern.suspensions.filter(council=council).select_related(
-                "suspended_by", "reinstated_by"
-            )
-        ),
+        "suspensions": trust_concerns.concern_suspensions(council=council, concern=concern),
     }
     # The page shows the error summary for whichever form was sent.
     context["form"] = (
         forms_.get("assign_form") or forms_.get("note_form") or forms_.get("close_form")
     )
     return render_staff(request, "concern_detail.html", context, status=status)
-
-
-def _concern_history(*, council, concern):
-    """The concern's own events and the suspensions made from it, newest first."""
-    events = core_audit.audit_events_for_council(council=council)
-    return list(
-        events.filter(
-            Q(target_type="safeguardingconcern", target_id=concern.pk)
-            | Q(verb__in=["person.suspended"], data__concern_id=concern.pk)
-        )[:100]
-    )
 
 
 def _concern(request, pk) -> SafeguardingConcern:

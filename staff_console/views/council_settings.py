@@ -13,17 +13,15 @@ from core.errors import NotFound
 from insights import impact as insights_impact
 from marketplace import selectors as marketplace_selectors
 from marketplace import services as marketplace_services
-from marketplace.models import Category
 from staff_console import forms
 from staff_console.access import staff_view
 from staff_console.views.base import C, call_service, render_staff
 
 
-# --- Council settings and category switches -------------------------------------------------
 def _units_form(request, data=None):
     return forms.ImpactUnitsForm(
         data,
-        categories=Category.objects.filter(is_active=True),
+        categories=marketplace_selectors.categories_active(),
         units=insights_impact.impact_units(council=request.staff_council),
     )
 
@@ -89,7 +87,7 @@ def council_settings(request):
 @require_POST
 @staff_view(C.CATEGORY_SWITCHES)
 def category_switch(request, slug: str):
-    category = Category.objects.filter(slug=slug, is_active=True).first()
+    category = marketplace_selectors.category_by_slug(slug=slug, active_only=True)
     if category is None:
         raise Http404("Not found.")
     enabled = request.POST.get("enabled") == "on"

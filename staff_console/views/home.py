@@ -10,11 +10,10 @@ from matching import assisted
 from staff_console.access import staff_view
 from staff_console.views.base import C, render_staff
 from trust import checks as trust_checks
+from trust import concerns as trust_concerns
 from trust import selectors as trust_selectors
-from trust.models import SafeguardingConcern
 
 
-# --- Home ------------------------------------------------------------------------------------
 @require_GET
 @staff_view(C.CONSOLE)
 def home(request):
@@ -28,11 +27,7 @@ def home(request):
     if staff_can(user, C.HELPER_CHECKS):
         counts["expiring"] = trust_checks.helper_checks_expiring(council=council).count()
     if staff_can(user, C.SAFEGUARDING):
-        counts["concerns"] = (
-            SafeguardingConcern.objects.filter(council=council)
-            .exclude(status=SafeguardingConcern.Status.CLOSED)
-            .count()
-        )
+        counts["concerns"] = trust_concerns.concerns_open_count(council=council)
     if staff_can(user, C.ASSISTED_DIGITAL):
         counts["assisted_waiting"] = assisted.assisted_waiting_count(staff=user)
     return render_staff(request, "home.html", {"counts": counts})

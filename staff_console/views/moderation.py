@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import User
+from accounts import selectors as accounts_selectors
 from core import audit as core_audit
 from core.errors import ApplicationError, NotFound
 from marketplace import selectors as marketplace_selectors
@@ -22,13 +22,8 @@ from trust import selectors as trust_selectors
 from trust.models import Report
 
 
-# --- Moderation ------------------------------------------------------------------------------
 def _listing_of(*, council, kind: str, pk: int) -> Need | Offer:
-    model = {"need": Need, "offer": Offer}.get(kind)
-    if model is None:
-        raise Http404("Not found.")
-    related = ("category", "owner") if model is Need else ("category", "helper")
-    listing = model.objects.select_related(*related).filter(pk=pk, council=council).first()
+    listing = marketplace_selectors.listing_of_council(council=council, kind=kind, listing_id=pk)
     if listing is None:
         raise Http404("Not found.")
     return listing
@@ -76,13 +71,9 @@ def moderation_queue(request):
         category = filters.cleaned_data["category"]
     needs = offers = reports = []
     if kind in ("", "need"):
-        needs = marketplace_selectors.review_queue_needs(staff=user)
-        if category:
-            needs = needs.filter(category=category)
+        needs = marketplace_selectors.review_queue_needs(staff=user, category=category)
     if kind in ("", "offer"):
-        offers = marketplace_selectors.review_queue_offers(staff=user)
-        if category:
-            offers = offers.filter(category=category)
+        offers = marketplace_selectors.review_queue_offers(staff=user, category=category)
     if kind in ("", "report") and category is None:
         reports = trust_selectors.reports_for_staff(staff=user)
     return render_staff(
@@ -164,11 +155,11 @@ def moderation_reject(request, kind: str, pk: int):
 
 def _report_target(report: Report, council):
     if report.target_type == Report.TargetType.NEED:
-        return Need.objects.filter(pk=report.target_id, council=council).first()
+        return marketplace_selectors.need_of_council(council=council, need_id=report.target_id)
     if report.target_type == Report.TargetType.OFFER:
-        return Offer.objects.filter(pk=report.target_id, council=council).first()
+        return marketplace_selectors.offer_of_council(council=council, offer_id=report.target_id)
     if report.target_type == Report.TargetType.PERSON:
-        return User.objects.filter(pk=report.target_id, council=council).first()
+        return accounts_selectors.person_of_council(council=council, person_id=report.target_id)
     return None
 
 
@@ -176,7 +167,7 @@ def _report_target(report: Report, council):
 @staff_view(C.MODERATION)
 def report_detail(request, pk: int):
     council = request.staff_council
-    report = Report.objects.select_related("reporter").filter(pk=pk, council=council).first()
+    report = trust_selectors.report_of_council(council=council, report_id=pk)
     if report is None:
         raise Http404("Not found.")
     form = forms.ReportDecisionForm(request.POST or None)

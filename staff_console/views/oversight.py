@@ -17,7 +17,7 @@ from staff_console import forms
 from staff_console.access import staff_view
 from staff_console.views.base import C, csv_safe, render_staff
 
-# --- Oversight -------------------------------------------------------------------------------
+# Without dates, the dashboard and the impact report cover the last 90 days.
 DEFAULT_RANGE_DAYS = 90
 
 

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import User
+from accounts import selectors as accounts_selectors
 from core.errors import NotFound
 from safeguarding import people as safeguarding_people
 from safeguarding import suspension as safeguarding_suspension
@@ -16,7 +16,6 @@ from staff_console.access import staff_view
 from staff_console.views.base import C, call_service, render_staff
 
 
-# --- People ----------------------------------------------------------------------------------
 @require_GET
 @staff_view(C.PEOPLE)
 def people(request):
@@ -58,7 +57,7 @@ def person_detail(request, pk: int):
 
 
 def _person_in_council_or_404(request, pk):
-    if not User.objects.filter(pk=pk, council=request.staff_council).exists():
+    if accounts_selectors.person_of_council(council=request.staff_council, person_id=pk) is None:
         raise Http404("Not found.")
 
 

@@ -8,15 +8,15 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import ApplicationError, NotFound
+from matching import web_selectors as matching_web
 from matching.models import Round
 from matching.rounds import round_apply, round_discard, round_run
 from staff_console.access import staff_view
 from staff_console.views.base import C, render_staff
 
 
-# --- Matching rounds -------------------------------------------------------------------------
 def _round_of(request, pk) -> Round:
-    rnd = Round.objects.filter(pk=pk, council=request.staff_council).first()
+    rnd = matching_web.round_of_council(council=request.staff_council, round_id=pk)
     if rnd is None:
         raise Http404("Not found.")
     return rnd
@@ -29,7 +29,7 @@ def rounds(request):
         rnd = round_run(council=request.staff_council, actor=request.user)
         messages.success(request, "Round worked out. Review the proposals below before sending.")
         return redirect("staff:round", pk=rnd.pk)
-    items = list(Round.objects.filter(council=request.staff_council)[:30])
+    items = matching_web.rounds_of_council(council=request.staff_council)
     return render_staff(request, "rounds.html", {"rounds": items})
 
 
@@ -37,11 +37,7 @@ def rounds(request):
 @staff_view(C.MATCHING_ROUNDS)
 def round_detail(request, pk: int):
     rnd = _round_of(request, pk)
-    proposals = list(
-        rnd.proposals.select_related(
-            "need__category", "need__owner", "offer__helper", "match"
-        ).order_by("-score", "id")
-    )
+    proposals = list(matching_web.round_proposals(round_=rnd))
     return render_staff(request, "round_detail.html", {"round": rnd, "proposals": proposals})
 
 
