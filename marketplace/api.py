@@ -22,7 +22,7 @@ from django.contrib.gis.geos import Point
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
-from rest_framework import exceptions, generics, serializers, status
+from rest_framework import exceptions, generics, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -37,8 +37,6 @@ from accounts.permissions import (
     staff_has_mfa,
 )
 from core.audit import audit_record
-from core.errors import ApplicationError
-from core.errors import NotFound as DomainNotFound
 from marketplace.models import Category, DietaryTag, GenderPreference, Need, Offer, Urgency
 from places.geo import distance_band
 
@@ -84,24 +82,11 @@ class MarketplaceAutoSchema(AutoSchema):
         return responses
 
 
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = services.STALE_VERSION_MESSAGE
-    default_code = "stale_version"
-
-
 class MarketplaceApiMixin:
     """Domain "not found" becomes a 404 and a stale version a 409; other domain errors
     become a 400 with their message (config.api.exception_handler)."""
 
     schema = MarketplaceAutoSchema()
-
-    def handle_exception(self, exc):
-        if isinstance(exc, DomainNotFound):
-            exc = exceptions.NotFound()
-        elif isinstance(exc, ApplicationError) and exc.code == "stale_version":
-            exc = Conflict(exc.message)
-        return super().handle_exception(exc)
 
 
 class ListingPagination(PageNumberPagination):

@@ -15,7 +15,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import Capability, staff_can, staff_has_mfa
-from core.errors import NotFound as DomainNotFound
 from marketplace.api import MarketplaceAutoSchema, WallClockTimeField
 from marketplace.models import Need, Offer
 from places.geo import distance_band
@@ -57,11 +56,6 @@ class MatchingApiMixin:
     (config.api.exception_handler)."""
 
     schema = MatchingAutoSchema()
-
-    def handle_exception(self, exc):
-        if isinstance(exc, DomainNotFound):
-            exc = exceptions.NotFound()
-        return super().handle_exception(exc)
 
 
 # --- Shared output pieces ------------------------------------------------------------------
