@@ -36,3 +36,13 @@ def web_profile_for(*, user: User) -> WebProfile:
     """The person's web profile, unsaved with defaults if they have not been through onboarding."""
     profile = WebProfile.objects.filter(user=user).first()
     return profile or WebProfile(user=user)
+
+
+def person_of_council(*, council: Council, person_id: int | str) -> User | None:
+    """Someone registered in `council`'s area, by number (None for anyone else)."""
+    return User.objects.filter(pk=person_id, council=council).first()
+
+
+def person_of_council_by_email(*, council: Council, email: str) -> User | None:
+    """Someone registered in `council`'s area, by email address in any case."""
+    return User.objects.filter(council=council, email__iexact=email).first()

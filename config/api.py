@@ -1,22 +1,45 @@
-"""API-wide plumbing: domain errors from services become 400 responses with a clear message;
-rate limits get a plain-English message; refused requests are written to the security log."""
+"""API-wide plumbing, the one place where domain errors become HTTP answers: a domain "not
+found" is a plain 404 (the same for "does not exist" and "not yours"), a stale version a 409,
+any other refusal a 400 with its message; rate limits get a plain-English message; refused
+requests are written to the security log."""
 
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ApplicationError
+from core.errors import NotFound as DomainNotFound
 
 from .throttling import throttled_message
 
 security_log = logging.getLogger("kith.security")
 
 
+# The domain error code a service gives when the caller's copy is out of date (the
+# `version` they read is no longer the record's).
+STALE_VERSION_CODE = "stale_version"
+
+
+class Conflict(exceptions.APIException):
+    """409: someone changed the record since the caller read it."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Someone changed this since you read it."
+    default_code = STALE_VERSION_CODE
+
+
 def exception_handler(exc, context):
-    if isinstance(exc, ApplicationError):
+    """DRF's EXCEPTION_HANDLER (settings): turn domain and Django errors into DRF's own
+    exceptions, log refusals, and let DRF build the response."""
+    if isinstance(exc, DomainNotFound):
+        # Never the service's own wording: a 404 says no more than DRF's "Not found.".
+        exc = exceptions.NotFound()
+    elif isinstance(exc, ApplicationError) and exc.code == STALE_VERSION_CODE:
+        exc = Conflict(exc.message)
+    elif isinstance(exc, ApplicationError):
         exc = exceptions.ValidationError({"detail": exc.message, **exc.extra})
     elif isinstance(exc, DjangoValidationError):
         if hasattr(exc, "message_dict"):

@@ -177,6 +177,12 @@ def listings_near(
     return qs.order_by("distance_m", "-id")
 
 
+def listing_near(*, viewer: User, kind: str, listing_id: int) -> Need | Offer | None:
+    """One open listing of another person as `listings_near` lists it (with `distance_m`
+    when the viewer has a home), or None if it is not among them."""
+    return listings_near(viewer=viewer, kind=kind).filter(pk=listing_id).first()
+
+
 def categories_for(*, user: User) -> list[tuple[Category, bool]]:
     """Active categories with whether each is on in the person's council (staff with
     two-factor authentication: the council they work for)."""
@@ -191,29 +197,34 @@ def categories_for(*, user: User) -> list[tuple[Category, bool]]:
     return [(c, c.pk not in off) for c in Category.objects.filter(is_active=True)]
 
 
-def review_queue_needs(*, staff: User) -> QuerySet[Need]:
-    """Needs of the staff member's council waiting for review, oldest first."""
+def review_queue_needs(*, staff: User, category: Category | None = None) -> QuerySet[Need]:
+    """Needs of the staff member's council waiting for review, oldest first (only those of
+    `category` if given)."""
     council_id = staff_council_id_with_mfa(staff)
     if council_id is None:
         return Need.objects.none()
-    return (
+    qs = (
         Need.objects.filter(council_id=council_id, status=Need.Status.PENDING_REVIEW)
         .select_related("category", "owner", "recorded_by")
         .prefetch_related("slots")
         .order_by("created_at", "id")
     )
+    return qs.filter(category=category) if category else qs
 
 
-def review_queue_offers(*, staff: User) -> QuerySet[Offer]:
+def review_queue_offers(*, staff: User, category: Category | None = None) -> QuerySet[Offer]:
+    """Offers of the staff member's council waiting for review, oldest first (only those of
+    `category` if given)."""
     council_id = staff_council_id_with_mfa(staff)
     if council_id is None:
         return Offer.objects.none()
-    return (
+    qs = (
         Offer.objects.filter(council_id=council_id, status=Offer.Status.PENDING_REVIEW)
         .select_related("category", "helper")
         .prefetch_related("slots")
         .order_by("created_at", "id")
     )
+    return qs.filter(category=category) if category else qs
 
 
 @dataclass(frozen=True)
@@ -233,3 +244,44 @@ def categories_by_level() -> list[LevelUnlocks]:
         LevelUnlocks(level=int(value), label=label, categories=by_level.get(int(value), []))
         for value, label in VerificationLevel.choices
     ]
+
+
+# --- Staff of a council: one listing or category by its number or slug ------------------------
+def listing_of_council(*, council, kind: str, listing_id: int) -> Need | Offer | None:
+    """A need or an offer of `council` with its category and owner, whatever its status (the
+    staff console's moderation pages); None for another council's or an unknown kind."""
+    if kind == "need":
+        return need_of_council(council=council, need_id=listing_id)
+    if kind == "offer":
+        return offer_of_council(council=council, offer_id=listing_id)
+    return None
+
+
+def need_of_council(*, council, need_id: int) -> Need | None:
+    return (
+        Need.objects.select_related("category", "owner").filter(pk=need_id, council=council).first()
+    )
+
+
+def offer_of_council(*, council, offer_id: int) -> Offer | None:
+    return (
+        Offer.objects.select_related("category", "helper")
+        .filter(pk=offer_id, council=council)
+        .first()
+    )
+
+
+def categories_active() -> QuerySet[Category]:
+    """The kinds of help Kith offers at all (a council may still switch one off)."""
+    return Category.objects.filter(is_active=True)
+
+
+def category_by_slug(*, slug: str, active_only: bool = False) -> Category | None:
+    categories = categories_active() if active_only else Category.objects.all()
+    return categories.filter(slug=slug).first()
+
+
+def council_need_of_someone_else(*, council_id: int, need_id: int, user: User) -> bool:
+    """Whether need `need_id` belongs to council `council_id` and to someone other than
+    `user` (changing it would be a staff action)."""
+    return Need.objects.filter(pk=need_id, council_id=council_id).exclude(owner=user).exists()

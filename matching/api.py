@@ -16,7 +16,6 @@ from rest_framework.schemas.inspectors import ViewInspector
 from rest_framework.views import APIView
 
 from accounts.permissions import staff_has_mfa
-from core.errors import NotFound as DomainNotFound
 from marketplace.api import MarketplaceAutoSchema, WallClockTimeField
 from marketplace.models import Need, Offer
 from places.geo import distance_band, metres_between
@@ -58,11 +57,6 @@ class MatchingApiMixin:
     (config.api.exception_handler)."""
 
     schema: ViewInspector | None = MatchingAutoSchema()
-
-    def handle_exception(self, exc):
-        if isinstance(exc, DomainNotFound):
-            exc = exceptions.NotFound()
-        return super().handle_exception(exc)
 
 
 # --- Shared output pieces ------------------------------------------------------------------

@@ -1,6 +1,6 @@
-"""Forms of the staff console. They check the shape of the input; the services in
-`accounts.staff` and `marketplace.services` enforce the rules and their messages are shown
-in the GOV.UK error summary."""
+"""Forms of the staff console. They check the shape of the input; the services of the rooms
+below (trust, marketplace, matching, safeguarding, insights) enforce the rules, and their
+messages are shown in the GOV.UK error summary."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Council, User
@@ -18,7 +18,7 @@ from accounts.permissions import (
     council_person,
     staff_council,
 )
-from core.audit import audit_record
+from core.audit import audit_events_for_council, audit_record
 from core.errors import ApplicationError, NotFound
 from trust.models import (
     ConcernNote,
@@ -197,3 +197,35 @@ def safeguarding_staff(*, council: Council) -> QuerySet[User]:
         is_active=True,
         suspended_at__isnull=True,
     ).order_by("display_name", "email")
+
+
+def concerns_open_count(*, council: Council) -> int:
+    """How many of the council's concerns are not closed yet (the staff console's home)."""
+    return (
+        SafeguardingConcern.objects.filter(council=council)
+        .exclude(status=SafeguardingConcern.Status.CLOSED)
+        .count()
+    )
+
+
+def concern_notes(*, concern: SafeguardingConcern) -> list[ConcernNote]:
+    return list(concern.notes.select_related("author"))
+
+
+def concern_suspensions(*, council: Council, concern: SafeguardingConcern) -> list:
+    """The suspensions made from this concern; the reasons typed when suspending live on
+    them, not in the audit log."""
+    return list(
+        concern.suspensions.filter(council=council).select_related("suspended_by", "reinstated_by")
+    )
+
+
+def concern_history(*, council: Council, concern: SafeguardingConcern) -> list:
+    """The concern's own audit events and the suspensions made from it, newest first."""
+    events = audit_events_for_council(council=council)
+    return list(
+        events.filter(
+            Q(target_type="safeguardingconcern", target_id=concern.pk)
+            | Q(verb__in=["person.suspended"], data__concern_id=concern.pk)
+        )[:100]
+    )

@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.selectors import web_profile_for
 from accounts.services import person_set_home
 from marketplace import selectors as market
-from matching import selectors as matching
+from matching import web_selectors as matching_web
 from privacy.erasure import person_erase
 from privacy.export import person_data_export
 
@@ -48,14 +48,7 @@ def dashboard(request):
     profile = web_profile_for(user=user)
     needs = list(market.needs_of_owner(user=user)[:5])
     offers = list(market.offers_of_helper(user=user)[:5])
-    waiting = [
-        m
-        for m in matching.matches_visible_to(user=user)
-        .filter(status="proposed")
-        .order_by("-created_at")[:20]
-        if (m.need.owner_id == user.pk and m.citizen_agreed_at is None)
-        or (m.offer.helper_id == user.pk and m.helper_agreed_at is None)
-    ]
+    waiting = matching_web.matches_waiting_for(user=user)
     return render(
         request,
         "frontend/dashboard.html",

@@ -16,7 +16,7 @@ from marketplace.models import Category, Need, Offer
 from matching import candidates as matching_candidates
 from matching import selectors as matching
 from matching import services as matching_services
-from matching.models import Match
+from matching import web_selectors as matching_web
 from places.geo import distance_band
 from trust.checks import helper_verification_level
 from trust.models import VerificationLevel
@@ -59,12 +59,7 @@ def _own_offer(request, offer_id: int) -> Offer:
 @home_required
 def helping(request):
     offers = list(market.offers_of_helper(user=request.user))
-    matches = list(
-        matching.matches_visible_to(user=request.user)
-        .filter(offer__helper=request.user)
-        .select_related("need__category")
-        .order_by("-created_at")[:50]
-    )
+    matches = matching_web.matches_as_helper(user=request.user)
     return render(request, "frontend/helping/home.html", {"offers": offers, "matches": matches})
 
 
@@ -446,13 +441,9 @@ def need_for_helper(request, need_id: int):
         for o in market.offers_of_helper(user=request.user)
         if o.status == Offer.Status.OPEN and o.category_id == need.category_id
     ]
-    existing = (
-        Match.objects.filter(need=need, offer__helper=request.user, status__in=Match.LIVE)
-        .order_by("-created_at")
-        .first()
-    )
+    existing = matching_web.live_match_of_helper(need=need, helper=request.user)
     # The band is measured from the helper's own stored home to the need's approximate place.
-    near = market.listings_near(viewer=request.user, kind="need").filter(pk=need.pk).first()
+    near = market.listing_near(viewer=request.user, kind="need", listing_id=need.pk)
     distance = getattr(near, "distance_m", None) if near is not None else None
     band = distance_band(distance.m) if distance is not None else None
     if request.method == "POST" and need.status == Need.Status.OPEN:

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 from core.errors import ApplicationError, NotFound
 from matching import selectors as matching
 from matching import services as matching_services
-from matching.models import Feedback, Match
+from matching import web_selectors as matching_web
+from matching.models import Match
 from safeguarding import reports as safeguarding_reports
 from trust.models import Report
 
@@ -58,7 +59,7 @@ def match_detail(request, match_id: int):
         if match.status in matching_services.MESSAGE_OPEN_STATUSES
         else []
     )
-    left_feedback = Feedback.objects.filter(match=match, author=request.user).exists()
+    left_feedback = matching_web.feedback_left(match=match, author=request.user)
     return render(
         request,
         "frontend/matches/detail.html",

@@ -259,13 +259,12 @@ def needs_mine(request):
 def need_detail(request, need_id: int):
     from matching import candidates as matching_candidates
     from matching import selectors as matching
+    from matching import web_selectors as matching_web
 
     need = not_found_as_404(lambda: matching.need_for_ranking(user=request.user, need_id=need_id))
     if need.owner_id != request.user.pk:
         raise Http404("Not found.")
-    matches = list(
-        matching.matches_visible_to(user=request.user).filter(need=need).order_by("-created_at")
-    )
+    matches = matching_web.matches_of_need(user=request.user, need=need)
     ranked = []
     if need.status == Need.Status.OPEN:
         live_offer_ids = {

@@ -8,14 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from matching import selectors as matching
 from matching import services as matching_services
+from matching import web_selectors as matching_web
 from matching.models import Match, Message
 from safeguarding import blocks as safeguarding_blocks
 from trust import selectors as trust_selectors
 
 from ..forms import KithForm, MessageReportForm
-from ..selectors import message_reported_by
 from .common import call_service, home_required, not_found_as_404
 from .matches import _other_person, _party_match
 
@@ -27,7 +26,7 @@ def match_block(request, match_id: int):
     other = _other_person(match, role)
     if other is None or not other.is_active:
         raise Http404("Not found.")
-    already = trust_selectors.blocks_of(user=request.user).filter(blocked=other).exists()
+    already = trust_selectors.has_blocked(user=request.user, blocked_id=other.pk)
     form = KithForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and not already and form.is_valid():
         done = call_service(
@@ -66,7 +65,7 @@ def account_blocks(request):
 @login_required
 def account_unblock(request, person_id: int):
     """Confirm, then unblock someone the person blocked. Anyone else: not found."""
-    block = trust_selectors.blocks_of(user=request.user).filter(blocked_id=person_id).first()
+    block = trust_selectors.block_of(user=request.user, blocked_id=person_id)
     if block is None:
         raise Http404("Not found.")
     if request.method == "POST":
@@ -81,7 +80,7 @@ def account_unblock(request, person_id: int):
 def _message_from_other(request, match_id: int, message_id: int) -> tuple[Match, Message]:
     """A message the other person in the match sent; anything else is not found."""
     match, _ = _party_match(request, match_id)
-    message = matching.message_list_for_party(match=match).filter(pk=message_id).first()
+    message = matching_web.message_of_match(match=match, message_id=message_id)
     if message is None or message.sender_id == request.user.pk:
         raise Http404("Not found.")
     return match, message
@@ -111,6 +110,6 @@ def message_report(request, match_id: int, message_id: int):
 @home_required
 def message_report_sent(request, match_id: int, message_id: int):
     match, message = _message_from_other(request, match_id, message_id)
-    if not message_reported_by(user=request.user, message_id=message.pk):
+    if not trust_selectors.message_reported_by(user=request.user, message_id=message.pk):
         raise Http404("Not found.")
     return render(request, "frontend/safety/report_sent.html", {"match": match, "message": message})

@@ -1,0 +1,109 @@
+"""Moderation: a moderator of the listing's council approves or rejects a listing waiting
+for review (or takes an open one down)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from accounts.models import User
+from accounts.permissions import Capability
+from core.audit import audit_record, typed_text_facts
+from core.errors import ApplicationError, NotFound
+from marketplace import lifecycle
+from marketplace.models import (
+    Need,
+    Offer,
+)
+from marketplace.services.shared import (
+    NOT_FOUND_MESSAGE,
+    check_text,
+    lock_need,
+    lock_offer,
+    need_opened,
+    require_staff_of,
+)
+
+
+# --- Moderation ------------------------------------------------------------------------------
+def lock_listing(*, kind: str, listing_id: int) -> Need | Offer:
+    if kind == "need":
+        return lock_need(listing_id)
+    if kind == "offer":
+        return lock_offer(listing_id)
+    raise NotFound(NOT_FOUND_MESSAGE)
+
+
+def _listing_owner_id(listing: Need | Offer) -> int:
+    return listing.owner_id if isinstance(listing, Need) else listing.helper_id
+
+
+@transaction.atomic
+def moderation_approve(*, actor: User, kind: str, listing_id: int) -> Need | Offer:
+    """A moderator of the listing's council publishes a listing waiting for review."""
+    listing = lock_listing(kind=kind, listing_id=listing_id)
+    require_staff_of(user=actor, council_id=listing.council_id, capability=Capability.MODERATION)
+    if _listing_owner_id(listing) == actor.pk:
+        raise ApplicationError(
+            "Another moderator must review your own listing.", code="own_listing"
+        )
+    if listing.status != "pending_review":
+        raise ApplicationError(
+            f"This {kind} is {listing.get_status_display().lower()}, not waiting for review.",
+            code="invalid_transition",
+        )
+    listing.rejection_reason = ""
+    listing.save(update_fields=["rejection_reason", "updated_at"])
+    if isinstance(listing, Need):
+        lifecycle.need_transition(need=listing, to=Need.Status.OPEN)
+        need_opened(listing)
+    else:
+        lifecycle.offer_transition(offer=listing, to=Offer.Status.OPEN)
+    audit_record(actor=actor, verb=f"{kind}.approved", target=listing)
+    return listing
+
+
+@transaction.atomic
+def moderation_reject(
+    *, actor: User, kind: str, listing_id: int, reason: str, only_pending: bool = False
+) -> Need | Offer:
+    """A moderator of the listing's council turns a listing down (or takes an open one down).
+    The reason is shown to the owner, so it should say what to change.
+
+    `only_pending` is for decisions taken from the review queue: the moderator saw the listing
+    waiting for review, so if another moderator approved it meanwhile, this rejection is
+    refused instead of taking down what a colleague has just published (one decision wins).
+    """
+    reason = check_text(reason, label="the reason, which the owner will see", max_length=500)
+    listing = lock_listing(kind=kind, listing_id=listing_id)
+    require_staff_of(user=actor, council_id=listing.council_id, capability=Capability.MODERATION)
+    if only_pending and listing.status != "pending_review":
+        raise ApplicationError(
+            f"This {kind} is not waiting for review any more: another decision was made first, "
+            "so it cannot be rejected from the review queue.",
+            code="already_decided",
+        )
+    if _listing_owner_id(listing) == actor.pk:
+        raise ApplicationError(
+            "Another moderator must review your own listing.", code="own_listing"
+        )
+    listing.rejection_reason = reason
+    if isinstance(listing, Need):
+        lifecycle.need_transition(
+            need=listing, to=Need.Status.CLOSED, closed_reason=Need.ClosedReason.REJECTED
+        )
+    else:
+        if listing.status not in (Offer.Status.PENDING_REVIEW, Offer.Status.OPEN):
+            raise ApplicationError(
+                f"This offer is {listing.get_status_display().lower()} and cannot be rejected.",
+                code="invalid_transition",
+            )
+        lifecycle.offer_transition(offer=listing, to=Offer.Status.CLOSED)
+    listing.save(update_fields=["rejection_reason", "updated_at"])
+    # The reason stays on the listing (erasure and retention reach it), not in the audit row.
+    audit_record(
+        actor=actor,
+        verb=f"{kind}.rejected",
+        target=listing,
+        data=typed_text_facts(reason),
+    )
+    return listing

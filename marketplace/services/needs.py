@@ -1,0 +1,331 @@
+"""Writes of needs: create (for oneself or recorded by staff for a person), submit, change,
+withdraw, and closing the stale ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.contrib.gis.geos import Point
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.permissions import staff_council_id as _staff_council_id
+from accounts.services import person_lock_for_writing
+from core.audit import audit_record
+from core.errors import ApplicationError, NotFound
+from marketplace import lifecycle
+from marketplace.availability import validate_slots
+from marketplace.models import (
+    Category,
+    GenderPreference,
+    Need,
+    Urgency,
+)
+from marketplace.services.shared import (
+    LISTING_PUBLIC_FIELDS,
+    NOT_FOUND_MESSAGE,
+    check_category,
+    check_dietary,
+    check_languages,
+    check_public_text,
+    check_text,
+    check_timing,
+    check_version,
+    default_expiry,
+    lock_need,
+    may_edit_need,
+    needs_review,
+    publish_or_queue,
+    replace_slots,
+    require_active,
+    resolve_location,
+)
+from places.geo import approximate_point
+from trust.models import VerificationLevel
+
+
+# --- Needs -----------------------------------------------------------------------------------
+@transaction.atomic
+def need_create(
+    *,
+    owner: User,
+    category: Category,
+    title: str,
+    description: str,
+    postcode: str | None = None,
+    point: Point | None = None,
+    timing: str = Need.Timing.WEEKLY,
+    starts_at: dt.datetime | None = None,
+    ends_at: dt.datetime | None = None,
+    slots: Iterable = (),
+    urgency: str = Urgency.ROUTINE,
+    languages: Iterable[str] | None = None,
+    helper_gender_preference: str = GenderPreference.ANY,
+    dietary_requirements: Iterable[str] | None = None,
+    helpers_wanted: int = 1,
+    recorded_by: User | None = None,
+    consent_given: bool = False,
+    consent_note: str = "",
+    submit: bool = True,
+) -> Need:
+    """Record a need. With `submit` (the default) it goes to review or straight to open;
+    without, it stays a draft the owner can finish later.
+
+    `recorded_by` is a staff member recording the need on the owner's behalf (assisted
+    digital): they must belong to the council of the need's place, and the owner's consent
+    must be recorded.
+    """
+    actor = recorded_by or owner
+    require_active(actor)
+    if owner.suspended_at is not None:
+        raise ApplicationError(
+            "This account is suspended, so no needs can be recorded for it.", code="suspended"
+        )
+    title = check_text(title, label="a short title", max_length=80)
+    description = check_text(description, label="a description", max_length=2000)
+    check_public_text(title=title, description=description)
+    if urgency not in Urgency.values:
+        raise ApplicationError("Choose how soon help is needed.", code="urgency")
+    if helper_gender_preference not in GenderPreference.values:
+        raise ApplicationError("Choose a helper preference from the list.", code="gender")
+    if not 1 <= int(helpers_wanted) <= 10:
+        raise ApplicationError("Ask for between 1 and 10 helpers.", code="helpers_wanted")
+    check_timing(timing=timing, starts_at=starts_at, ends_at=ends_at, is_new=True)
+    checked_slots = validate_slots(slots)
+    point, code, council = resolve_location(
+        postcode=postcode, point=point, fallback_user=None if recorded_by else owner
+    )
+    check_category(category=category, council=council)
+    consent_at = None
+    if recorded_by is not None:
+        if _staff_council_id(recorded_by) != council.pk:
+            raise ApplicationError(
+                "You can record needs only for places in your own council's area.",
+                code="wrong_council",
+            )
+        if not consent_given:
+            raise ApplicationError(
+                "Record that the person agreed to you adding this need for them.",
+                code="consent_missing",
+            )
+        consent_at = timezone.now()
+        consent_note = check_text(
+            consent_note, label="a note about consent", max_length=300, required=False
+        )
+    person_lock_for_writing(person_id=owner.pk)  # erasure cannot run until this commits
+    need = Need(
+        owner=owner,
+        recorded_by=recorded_by,
+        consent_recorded_at=consent_at,
+        consent_note=consent_note if recorded_by else "",
+        council=council,
+        category=category,
+        title=title,
+        description=description,
+        postcode=code,
+        location=point,
+        approx_location=approximate_point(point),
+        languages=check_languages(languages),
+        timing=timing,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        urgency=urgency,
+        helper_gender_preference=helper_gender_preference,
+        dietary_requirements=check_dietary(dietary_requirements),
+        helpers_wanted=int(helpers_wanted),
+    )
+    need.expires_at = default_expiry(need)
+    need.save()
+    replace_slots(listing=need, slots=checked_slots)
+    if recorded_by is not None:
+        audit_record(
+            actor=recorded_by,
+            verb="need.recorded_on_behalf",
+            target=need,
+            # Whether, not what: the note stays on the need, where erasure reaches it; audit
+            # rows are append-only and kept longer.
+            data={"owner_id": owner.pk, "consent_note_given": bool(need.consent_note)},
+        )
+    if submit:
+        _need_submit_locked(need=need, actor=actor)
+    return need
+
+
+def _need_submit_locked(*, need: Need, actor: User) -> Need:
+    # A need recorded by the council's own staff has been seen by staff already.
+    staff_recorded = need.recorded_by_id is not None and _staff_council_id(actor) == need.council_id
+    review = not staff_recorded and needs_review(
+        user=need.owner, council=need.council, required_level=VerificationLevel.ID_CHECKED
+    )
+    publish_or_queue(need, review=review)
+    if not review:
+        audit_record(actor=actor, verb="need.published", target=need, data={"auto": True})
+    return need
+
+
+@transaction.atomic
+def need_submit(*, actor: User, need: Need) -> Need:
+    """Send a draft need for review (or publish it at once where the council allows)."""
+    require_active(actor)
+    locked = lock_need(need.pk)
+    if not may_edit_need(user=actor, need=locked):
+        raise NotFound(NOT_FOUND_MESSAGE)
+    if locked.status != Need.Status.DRAFT:
+        raise ApplicationError(
+            f"This need is {locked.get_status_display().lower()}, not a draft.",
+            code="invalid_transition",
+        )
+    check_category(category=locked.category, council=locked.council)
+    return _need_submit_locked(need=locked, actor=actor)
+
+
+NEED_EDITABLE_FIELDS = {
+    "category",
+    "title",
+    "description",
+    "postcode",
+    "point",
+    "timing",
+    "starts_at",
+    "ends_at",
+    "slots",
+    "urgency",
+    "languages",
+    "helper_gender_preference",
+    "dietary_requirements",
+    "helpers_wanted",
+}
+
+
+@transaction.atomic
+def need_update(*, actor: User, need: Need, version: int, data: Mapping[str, Any]) -> Need:
+    """Change a need the actor owns (or recorded). `version` is the version the person
+    started from: if someone else saved in between, the change is refused, not lost.
+
+    Changing the public text of an open need sends it back to review unless the owner would
+    be published straight away.
+    """
+    require_active(actor)
+    unknown = set(data) - NEED_EDITABLE_FIELDS
+    if unknown:
+        raise ApplicationError(f"These cannot be changed: {', '.join(sorted(unknown))}.")
+    locked = lock_need(need.pk)
+    if not may_edit_need(user=actor, need=locked):
+        raise NotFound(NOT_FOUND_MESSAGE)
+    check_version(listing=locked, version=version)
+    if locked.status not in (Need.Status.DRAFT, Need.Status.PENDING_REVIEW, Need.Status.OPEN):
+        raise ApplicationError(
+            f"This need is {locked.get_status_display().lower()} and can no longer be changed.",
+            code="not_editable",
+        )
+    if "title" in data:
+        locked.title = check_text(data["title"], label="a short title", max_length=80)
+    if "description" in data:
+        locked.description = check_text(data["description"], label="a description", max_length=2000)
+    check_public_text(title=locked.title, description=locked.description)
+    if "urgency" in data:
+        if data["urgency"] not in Urgency.values:
+            raise ApplicationError("Choose how soon help is needed.", code="urgency")
+        locked.urgency = data["urgency"]
+    if "helper_gender_preference" in data:
+        if data["helper_gender_preference"] not in GenderPreference.values:
+            raise ApplicationError("Choose a helper preference from the list.", code="gender")
+        locked.helper_gender_preference = data["helper_gender_preference"]
+    if "helpers_wanted" in data:
+        if not 1 <= int(data["helpers_wanted"]) <= 10:
+            raise ApplicationError("Ask for between 1 and 10 helpers.", code="helpers_wanted")
+        locked.helpers_wanted = int(data["helpers_wanted"])
+    if "languages" in data:
+        locked.languages = check_languages(data["languages"])
+    if "dietary_requirements" in data:
+        locked.dietary_requirements = check_dietary(data["dietary_requirements"])
+    timing_changed = {"timing", "starts_at", "ends_at"} & set(data)
+    for field in ("timing", "starts_at", "ends_at"):
+        if field in data:
+            setattr(locked, field, data[field])
+    if timing_changed:
+        check_timing(
+            timing=locked.timing,
+            starts_at=locked.starts_at,
+            ends_at=locked.ends_at,
+            is_new="ends_at" in data,
+        )
+        if locked.timing == Need.Timing.ONE_OFF and locked.ends_at is not None:
+            locked.expires_at = locked.ends_at
+    council_changed = False
+    if data.get("postcode") or data.get("point") is not None:
+        point, code, council = resolve_location(
+            postcode=data.get("postcode"), point=data.get("point"), fallback_user=None
+        )
+        council_changed = council.pk != locked.council_id
+        locked.location, locked.postcode, locked.council = point, code, council
+        locked.approx_location = approximate_point(point)
+    if "category" in data:
+        locked.category = data["category"]
+    if "category" in data or council_changed:
+        check_category(category=locked.category, council=locked.council)
+    if "slots" in data:
+        replace_slots(listing=locked, slots=data["slots"])
+    locked.version += 1
+    locked.save()
+    if need_change_goes_to_review(
+        actor=actor, need=locked, fields=data, council_changed=council_changed
+    ):
+        lifecycle.need_transition(need=locked, to=Need.Status.PENDING_REVIEW)
+    return locked
+
+
+def need_change_goes_to_review(
+    *, actor: User, need: Need, fields: Iterable[str], council_changed: bool = False
+) -> bool:
+    """Whether changing `fields` of `need` sends it back to the council's review (the rule
+    `need_update` applies), so a page can say so before the person confirms.
+
+    Only the public text of an open need counts, and not for people the council would
+    publish straight away, nor for staff keeping a need they recorded up to date."""
+    if need.status != Need.Status.OPEN:
+        return False
+    if not (council_changed or LISTING_PUBLIC_FIELDS & set(fields)):
+        return False
+    staff_recorded = need.recorded_by_id is not None and _staff_council_id(actor) == need.council_id
+    return not staff_recorded and needs_review(
+        user=need.owner, council=need.council, required_level=VerificationLevel.ID_CHECKED
+    )
+
+
+@transaction.atomic
+def need_withdraw(*, actor: User, need: Need) -> Need:
+    """The owner (or the staff member who recorded it) no longer needs help."""
+    locked = lock_need(need.pk)
+    if not may_edit_need(user=actor, need=locked):
+        raise NotFound(NOT_FOUND_MESSAGE)
+    return lifecycle.need_transition(
+        need=locked, to=Need.Status.CLOSED, closed_reason=Need.ClosedReason.WITHDRAWN
+    )
+
+
+@transaction.atomic
+def need_expire_stale(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
+    """Close as expired the unmatched needs whose time has passed. Returns how many.
+
+    Rows another worker holds are skipped (`skip_locked`) and caught on the next run.
+    """
+    now = now or timezone.now()
+    stale = list(
+        Need.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("council")
+        .filter(
+            status__in=[Need.Status.DRAFT, Need.Status.PENDING_REVIEW, Need.Status.OPEN],
+            expires_at__lt=now,
+        )
+        .order_by("expires_at")[:limit]
+    )
+    for need in stale:
+        lifecycle.need_transition(
+            need=need, to=Need.Status.CLOSED, closed_reason=Need.ClosedReason.EXPIRED
+        )
+        audit_record(actor=None, verb="need.expired", target=need)
+    return len(stale)

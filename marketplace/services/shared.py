@@ -1,0 +1,272 @@
+"""The checks and steps that needs, offers and moderation share: who may write, text,
+languages and dietary tags, location and travel radius, timing, whether a listing goes to
+the council's review, row locks and the version check that refuses a lost update."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+
+from django.contrib.gis.geos import Point
+from django.utils import timezone
+
+from accounts.models import Council, User
+from accounts.permissions import Capability, staff_can, staff_council_for
+from accounts.permissions import staff_council_id as _staff_council_id
+from accounts.selectors import council_for_point
+from core.errors import ApplicationError, NotFound
+from marketplace import lifecycle, signals
+from marketplace.availability import validate_slots
+from marketplace.contact_details import CONTACT_DETAILS_MESSAGE, has_contact_details
+from marketplace.models import (
+    Category,
+    CouncilCategory,
+    DietaryTag,
+    Need,
+    NeedSlot,
+    Offer,
+    OfferSlot,
+)
+from places.geo import NOT_AVAILABLE_MESSAGE, normalise_postcode, postcode_point
+from trust.checks import helper_verification_level
+from trust.models import VerificationLevel
+
+# A weekly need with no end date of its own is closed as expired after this long unmatched.
+WEEKLY_NEED_LIFETIME = dt.timedelta(days=90)
+MAX_LANGUAGES = 10
+STALE_VERSION_MESSAGE = (
+    "Someone changed this since you opened it. Reload the page to see the latest version, "
+    "then make your change again."
+)
+NOT_FOUND_MESSAGE = "Not found."
+# A change to these sends an open listing back to the council's review.
+LISTING_PUBLIC_FIELDS = {"title", "description", "category"}
+
+
+# --- Shared checks ---------------------------------------------------------------------------
+def require_active(user: User) -> None:
+    if not user.is_authenticated or not user.is_active:
+        raise ApplicationError("Please sign in first.", code="not_signed_in")
+    if user.suspended_at is not None:
+        raise ApplicationError(
+            "Your account is suspended, so you cannot change listings. Contact your council "
+            "if you think this is a mistake.",
+            code="suspended",
+        )
+
+
+def check_public_text(**fields: str | None) -> None:
+    for value in fields.values():
+        if value and has_contact_details(value):
+            raise ApplicationError(CONTACT_DETAILS_MESSAGE, code="contact_details")
+
+
+def check_text(value: str, *, label: str, max_length: int, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ApplicationError(f"Enter {label}.", code="required")
+    if len(value) > max_length:
+        raise ApplicationError(
+            f"Keep {label} to {max_length} characters or fewer.", code="too_long"
+        )
+    return value
+
+
+def check_languages(languages: Iterable[str] | None) -> list[str]:
+    cleaned = []
+    for lang in languages or []:
+        lang = str(lang).strip()
+        if not lang:
+            continue
+        if len(lang) > 35:
+            raise ApplicationError("A language name is too long.", code="language")
+        if lang not in cleaned:
+            cleaned.append(lang)
+    if len(cleaned) > MAX_LANGUAGES:
+        raise ApplicationError(f"Give at most {MAX_LANGUAGES} languages.", code="languages")
+    return cleaned
+
+
+def check_dietary(tags: Iterable[str] | None) -> list[str]:
+    cleaned: list[str] = []
+    for tag in tags or []:
+        if tag not in DietaryTag.values:
+            raise ApplicationError(f"Unknown dietary option: {str(tag)[:30]}.", code="dietary")
+        if tag not in cleaned:
+            cleaned.append(tag)
+    return cleaned
+
+
+def resolve_location(
+    *, postcode: str | None, point: Point | None, fallback_user: User | None
+) -> tuple[Point, str, Council]:
+    """(exact point, normalised postcode or "", council), or a clear error.
+
+    A postcode wins over a map pin; with neither, the person's own stored home is used.
+    """
+    code = ""
+    if postcode:
+        point = postcode_point(postcode=postcode)
+        code = normalise_postcode(postcode)
+    elif point is not None:
+        if not (math.isfinite(point.x) and math.isfinite(point.y)) or not (
+            -180 <= point.x <= 180 and -90 <= point.y <= 90
+        ):
+            raise ApplicationError("That map pin is not a real place.", code="location_invalid")
+        point = Point(point.x, point.y, srid=4326)
+    elif fallback_user is not None and fallback_user.home_location is not None:
+        home = fallback_user.home_location
+        point = Point(home.x, home.y, srid=4326)
+        code = fallback_user.home_postcode or ""
+    else:
+        raise ApplicationError(
+            "Enter a postcode or place a pin on the map.", code="location_missing"
+        )
+    council = council_for_point(point=point)
+    if council is None:
+        raise ApplicationError(NOT_AVAILABLE_MESSAGE, code="not_available")
+    return point, code, council
+
+
+def check_category(*, category: Category, council: Council) -> None:
+    if not category.is_active:
+        raise ApplicationError(
+            f"{category.name} is no longer offered on Kith.", code="category_off"
+        )
+    if CouncilCategory.objects.filter(council=council, category=category, enabled=False).exists():
+        raise ApplicationError(
+            f"{council.name} does not offer {category.name.lower()} through Kith at the moment.",
+            code="category_off",
+        )
+
+
+def check_radius(*, radius_m: int, council: Council) -> int:
+    try:
+        radius_m = int(radius_m)
+    except (TypeError, ValueError):
+        raise ApplicationError("Enter how far you can travel, in metres.", code="radius") from None
+    if radius_m < 100:
+        raise ApplicationError("Choose a travel distance of at least 100 metres.", code="radius")
+    if radius_m > council.max_travel_radius_m:
+        limit = council.max_travel_radius_m
+        shown = f"{limit / 1000:g} km" if limit >= 1000 else f"{limit} metres"
+        raise ApplicationError(
+            f"{council.name} asks helpers to travel no further than {shown}. "
+            "Choose a shorter distance.",
+            code="radius_too_far",
+        )
+    return radius_m
+
+
+def needs_review(*, user: User, council: Council, required_level: int) -> bool:
+    """Listings from new or unverified people wait for a council moderator.
+
+    A council that turns on `auto_approve_verified_helpers` publishes straight away for people
+    holding a valid check at least at ID level and at the level the category requires.
+    """
+    if not council.auto_approve_verified_helpers:
+        return True
+    level = helper_verification_level(user=user)
+    return level < max(int(VerificationLevel.ID_CHECKED), int(required_level))
+
+
+def need_opened(need: Need) -> None:
+    """Announce that a need is now open (matching alerts nearby helpers of an urgent one)."""
+    signals.need_opened.send(sender=Need, need=need)
+
+
+def publish_or_queue(listing: Need | Offer, *, review: bool) -> None:
+    if isinstance(listing, Need):
+        target = Need.Status.PENDING_REVIEW if review else Need.Status.OPEN
+        lifecycle.need_transition(need=listing, to=target)
+        if not review:
+            need_opened(listing)
+    else:
+        target = Offer.Status.PENDING_REVIEW if review else Offer.Status.OPEN
+        if listing.status != target:
+            lifecycle.offer_transition(offer=listing, to=target)
+
+
+def replace_slots(*, listing: Need | Offer, slots: Iterable) -> None:
+    checked = validate_slots(slots)
+    if isinstance(listing, Need):
+        NeedSlot.objects.filter(need=listing).delete()
+        NeedSlot.objects.bulk_create(
+            [NeedSlot(need=listing, weekday=s.weekday, start=s.start, end=s.end) for s in checked]
+        )
+    else:
+        OfferSlot.objects.filter(offer=listing).delete()
+        OfferSlot.objects.bulk_create(
+            [OfferSlot(offer=listing, weekday=s.weekday, start=s.start, end=s.end) for s in checked]
+        )
+
+
+def check_timing(
+    *, timing: str, starts_at: dt.datetime | None, ends_at: dt.datetime | None, is_new: bool
+) -> None:
+    if timing not in Need.Timing.values:
+        raise ApplicationError("Choose once or every week.", code="timing")
+    if timing == Need.Timing.ONE_OFF and (starts_at is None or ends_at is None):
+        raise ApplicationError(
+            "For a one-off need, give the start and end of the time it is needed.",
+            code="window_missing",
+        )
+    for value in (starts_at, ends_at):
+        if value is not None and timezone.is_naive(value):
+            raise ApplicationError("Give times with a time zone.", code="naive_datetime")
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        raise ApplicationError(
+            "The end of the time needed must be after its start.", code="window_order"
+        )
+    if is_new and ends_at is not None and ends_at <= timezone.now():
+        raise ApplicationError("The time needed has already passed.", code="window_past")
+
+
+def default_expiry(need: Need) -> dt.datetime:
+    if need.timing == Need.Timing.ONE_OFF and need.ends_at is not None:
+        return need.ends_at
+    return timezone.now() + WEEKLY_NEED_LIFETIME
+
+
+def lock_need(need_id: int) -> Need:
+    need = (
+        Need.objects.select_for_update(of=("self",))
+        .select_related("council", "category", "owner")
+        .filter(pk=need_id)
+        .first()
+    )
+    if need is None:
+        raise NotFound(NOT_FOUND_MESSAGE)
+    return need
+
+
+def lock_offer(offer_id: int) -> Offer:
+    offer = (
+        Offer.objects.select_for_update(of=("self",))
+        .select_related("council", "category", "helper")
+        .filter(pk=offer_id)
+        .first()
+    )
+    if offer is None:
+        raise NotFound(NOT_FOUND_MESSAGE)
+    return offer
+
+
+def check_version(*, listing: Need | Offer, version: int) -> None:
+    if int(version) != listing.version:
+        raise ApplicationError(STALE_VERSION_MESSAGE, code="stale_version")
+
+
+def may_edit_need(*, user: User, need: Need) -> bool:
+    if need.owner_id == user.pk:
+        return True
+    # Staff who recorded a need on someone's behalf may keep it up to date for them.
+    return need.recorded_by_id == user.pk and _staff_council_id(user) == need.council_id
+
+
+def require_staff_of(*, user: User, council_id: int, capability: Capability) -> None:
+    """Staff of another council, and people without the capability, get "not found"."""
+    council = staff_council_for(user)
+    if council is None or council.pk != council_id or not staff_can(user, capability):
+        raise NotFound(NOT_FOUND_MESSAGE)

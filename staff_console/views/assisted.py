@@ -1,0 +1,233 @@
+"""Assisted digital: needs recorded by staff for a person who cannot use the site, and that
+person's matches and messages, handled by staff with the person's consent."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import selectors as accounts_selectors
+from core.errors import ApplicationError, NotFound
+from marketplace import services as marketplace_services
+from matching import assisted
+from matching.services import MESSAGE_OPEN_STATUSES
+from staff_console import forms
+from staff_console.access import staff_view
+from staff_console.views.base import C, call_service, render_staff
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(C.ASSISTED_DIGITAL)
+def assisted_need(request, pk: int):
+    person = accounts_selectors.person_of_council(council=request.staff_council, person_id=pk)
+    if person is None:
+        raise Http404("Not found.")
+    form = forms.AssistedNeedForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            location = {"postcode": data["postcode"]} if data["postcode"] else {}
+            if not location:
+                if person.home_postcode:
+                    location = {"postcode": person.home_postcode}
+                elif person.home_location is not None:
+                    location = {"point": person.home_location}
+            need = call_service(
+                form,
+                marketplace_services.need_create,
+                owner=person,
+                recorded_by=request.user,
+                consent_given=data["consent"],
+                consent_note=data["consent_note"],
+                category=data["category"],
+                title=data["title"],
+                description=data["description"],
+                urgency=data["urgency"],
+                **location,
+            )
+            if need is not None:
+                messages.success(request, f"Need recorded for {person.public_name}: {need.title}.")
+                return redirect("staff:person", pk=person.pk)
+        return render_staff(
+            request, "assisted_need.html", {"form": form, "person": person}, status=400
+        )
+    return render_staff(request, "assisted_need.html", {"form": form, "person": person})
+
+
+# --- Matches and messages for the person ----------------------------------------------------
+def _assisted(request, fn, **kwargs):
+    """Reads of matching.assisted: "not found" is a 404; a need staff did not record for the
+    person (no consent on record) is a 403 with the service's reason."""
+    try:
+        return fn(staff=request.user, **kwargs)
+    except NotFound:
+        raise Http404("Not found.") from None
+    except ApplicationError as exc:
+        raise PermissionDenied(exc.message) from None
+
+
+def _assisted_write(request, fn, **kwargs):
+    """Run an assisted-digital write; its refusal is shown as a message on the next page."""
+    try:
+        return fn(staff=request.user, **kwargs)
+    except NotFound:
+        raise Http404("Not found.") from None
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return None
+
+
+@require_GET
+@staff_view(C.ASSISTED_DIGITAL)
+def assisted_list(request):
+    needs = list(assisted.assisted_needs(staff=request.user)[:200])
+    return render_staff(request, "assisted_needs.html", {"needs": needs})
+
+
+def _assisted_need_page(request, pk: int, status: int = 200, decline_form=None):
+    need, matches, ranked = _assisted(request, assisted.assisted_need_view, need_id=pk)
+    return render_staff(
+        request,
+        "assisted_need_detail.html",
+        {
+            "need": need,
+            "person": need.owner,
+            "matches": matches,
+            "ranked": ranked,
+            "decline_form": decline_form or forms.AssistedDeclineForm(),
+            "form": decline_form,
+        },
+        status=status,
+    )
+
+
+@require_GET
+@staff_view(C.ASSISTED_DIGITAL)
+def assisted_need_detail(request, pk: int):
+    return _assisted_need_page(request, pk)
+
+
+@require_POST
+@staff_view(C.ASSISTED_DIGITAL)
+def assisted_ask(request, pk: int):
+    need = _assisted(request, assisted.assisted_need_get, need_id=pk)
+    offer_id = request.POST.get("offer", "")
+    if not offer_id.isdigit():
+        messages.error(request, "Choose a helper to ask.")
+        return redirect("staff:assisted_need_detail", pk=need.pk)
+    match = _assisted_write(
+        request, assisted.assisted_match_request, need_id=pk, offer_id=int(offer_id)
+    )
+    if match is not None:
+        messages.success(
+            request, f"Asked {match.offer.helper.public_name} to help. They can answer now."
+        )
+        return redirect("staff:assisted_match", pk=match.pk)
+    return redirect("staff:assisted_need_detail", pk=pk)
+
+
+def _assisted_match_page(request, pk: int, status: int = 200, form=None):
+    match = _assisted(request, assisted.assisted_match_get, match_id=pk)
+    conversation = (
+        _assisted(request, assisted.assisted_messages, match_id=pk)
+        if match.status in MESSAGE_OPEN_STATUSES
+        else []
+    )
+    return render_staff(
+        request,
+        "assisted_match.html",
+        {
+            "match": match,
+            "need": match.need,
+            "person": match.need.owner,
+            "conversation": conversation,
+            "can_message": match.status in MESSAGE_OPEN_STATUSES,
+            "form": form or forms.AssistedMessageForm(),
+            "decline_form": forms.AssistedDeclineForm(),
+            "cancel_form": forms.AssistedDeclineForm(prefix="cancel"),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(C.ASSISTED_DIGITAL)
+def assisted_match(request, pk: int):
+    if request.method == "GET":
+        return _assisted_match_page(request, pk)
+    match = _assisted(request, assisted.assisted_match_get, match_id=pk)
+    form = forms.AssistedMessageForm(request.POST)
+    if form.is_valid() and call_service(
+        form,
+        assisted.assisted_message_send,
+        staff=request.user,
+        match_id=match.pk,
+        body=form.cleaned_data["body"],
+    ):
+        messages.success(request, f"Message sent for {match.need.owner.public_name}.")
+        return redirect("staff:assisted_match", pk=match.pk)
+    return _assisted_match_page(request, pk, status=400, form=form)
+
+
+@require_POST
+@staff_view(C.ASSISTED_DIGITAL)
+def assisted_accept(request, pk: int):
+    match = _assisted(request, assisted.assisted_match_get, match_id=pk)
+    if _assisted_write(request, assisted.assisted_match_accept, match_id=match.pk):
+        messages.success(request, f"Accepted for {match.need.owner.public_name}.")
+    return redirect("staff:assisted_match", pk=match.pk)
+
+
+def _assisted_end(request, pk: int, *, service, prefix: str | None, success: str):
+    """Decline a proposal or end a match for the person, with an optional reason; then back
+    to the need, or to the match with matching's refusal."""
+    match = _assisted(request, assisted.assisted_match_get, match_id=pk)
+    form = forms.AssistedDeclineForm(request.POST, prefix=prefix)
+    if not form.is_valid():
+        for error in form.errors.get("reason", []):
+            messages.error(request, error)
+    elif _assisted_write(request, service, match_id=match.pk, reason=form.cleaned_data["reason"]):
+        messages.success(
+            request,
+            success.format(
+                person=match.need.owner.public_name, helper=match.offer.helper.public_name
+            ),
+        )
+        return redirect("staff:assisted_need_detail", pk=match.need_id)
+    return redirect("staff:assisted_match", pk=match.pk)
+
+
+@require_POST
+@staff_view(C.ASSISTED_DIGITAL)
+def assisted_decline(request, pk: int):
+    return _assisted_end(
+        request,
+        pk,
+        service=assisted.assisted_match_decline,
+        prefix=None,
+        success="Declined for {person}. Kith will not suggest this helper again for this need.",
+    )
+
+
+@require_POST
+@staff_view(C.ASSISTED_DIGITAL)
+def assisted_cancel(request, pk: int):
+    return _assisted_end(
+        request,
+        pk,
+        service=assisted.assisted_match_cancel,
+        prefix="cancel",
+        success="The match with {helper} is ended for {person}.",
+    )
+
+
+@require_POST
+@staff_view(C.ASSISTED_DIGITAL)
+def assisted_complete(request, pk: int):
+    match = _assisted(request, assisted.assisted_match_get, match_id=pk)
+    if _assisted_write(request, assisted.assisted_match_complete, match_id=match.pk):
+        messages.success(request, f"The help is marked as done for {match.need.owner.public_name}.")
+    return redirect("staff:assisted_match", pk=match.pk)

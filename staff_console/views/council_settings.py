@@ -1,0 +1,101 @@
+"""Council settings: travel radius, auto-approval, impact unit costs and hours, and which
+categories are on in the council's area."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import services as accounts_services
+from core.errors import NotFound
+from insights import impact as insights_impact
+from marketplace import selectors as marketplace_selectors
+from marketplace import services as marketplace_services
+from staff_console import forms
+from staff_console.access import staff_view
+from staff_console.views.base import C, call_service, render_staff
+
+
+def _units_form(request, data=None):
+    return forms.ImpactUnitsForm(
+        data,
+        categories=marketplace_selectors.categories_active(),
+        units=insights_impact.impact_units(council=request.staff_council),
+    )
+
+
+def _settings_page(request, form, status=200, units_form=None):
+    return render_staff(
+        request,
+        "settings.html",
+        {
+            "form": form,
+            "form2": units_form,
+            "units_form": units_form or _units_form(request),
+            "categories": marketplace_selectors.categories_for(user=request.user),
+        },
+        status=status,
+    )
+
+
+def _settings_form(council):
+    return forms.CouncilSettingsForm(
+        initial={
+            "max_travel_radius_m": council.max_travel_radius_m,
+            "auto_approve_verified_helpers": council.auto_approve_verified_helpers,
+        }
+    )
+
+
+@require_POST
+@staff_view(C.COUNCIL_SETTINGS)
+def impact_units(request):
+    units_form = _units_form(request, request.POST)
+    if units_form.is_valid():
+        costs, hours = units_form.units()
+        if call_service(
+            units_form,
+            insights_impact.impact_units_update,
+            actor=request.user,
+            unit_costs=costs,
+            unit_hours=hours,
+        ):
+            messages.success(request, "Unit costs and hours saved.")
+            return redirect("staff:settings")
+    return _settings_page(
+        request, _settings_form(request.staff_council), status=400, units_form=units_form
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(C.COUNCIL_SETTINGS)
+def council_settings(request):
+    council = request.staff_council
+    if request.method == "GET":
+        return _settings_page(request, _settings_form(council))
+    form = forms.CouncilSettingsForm(request.POST)
+    if form.is_valid() and call_service(
+        form, accounts_services.council_settings_update, actor=request.user, **form.cleaned_data
+    ):
+        messages.success(request, "Settings saved.")
+        return redirect("staff:settings")
+    return _settings_page(request, form, status=400)
+
+
+@require_POST
+@staff_view(C.CATEGORY_SWITCHES)
+def category_switch(request, slug: str):
+    category = marketplace_selectors.category_by_slug(slug=slug, active_only=True)
+    if category is None:
+        raise Http404("Not found.")
+    enabled = request.POST.get("enabled") == "on"
+    try:
+        marketplace_services.category_set_enabled(
+            actor=request.user, category=category, enabled=enabled
+        )
+    except NotFound:
+        raise Http404("Not found.") from None
+    messages.success(request, f"{category.name} is now {'on' if enabled else 'off'} in your area.")
+    return redirect("staff:settings")

@@ -1,0 +1,113 @@
+"""People: search, a person's record, and suspending or reinstating them."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import selectors as accounts_selectors
+from core.errors import NotFound
+from safeguarding import people as safeguarding_people
+from safeguarding import suspension as safeguarding_suspension
+from staff_console import forms
+from staff_console.access import staff_view
+from staff_console.views.base import C, call_service, render_staff
+
+
+@require_GET
+@staff_view(C.PEOPLE)
+def people(request):
+    form = forms.PeopleSearchForm(request.GET or None)
+    results = None
+    status = 200
+    if request.GET:
+        if form.is_valid():
+            results = call_service(
+                form,
+                safeguarding_people.people_search,
+                actor=request.user,
+                query=form.cleaned_data["q"],
+            )
+        if form.errors:
+            status = 400
+    return render_staff(request, "people.html", {"form": form, "results": results}, status=status)
+
+
+def _person_page(request, pk, status=200, **forms_):
+    try:
+        record = safeguarding_people.person_view(actor=request.user, person_id=pk)
+    except NotFound:
+        raise Http404("Not found.") from None
+    context = {
+        "record": record,
+        "person": record.person,
+        "suspend_form": forms_.get("suspend_form") or forms.SuspendForm(),
+        "reinstate_form": forms_.get("reinstate_form") or forms.ReinstateForm(),
+        "form": forms_.get("suspend_form") or forms_.get("reinstate_form"),
+    }
+    return render_staff(request, "person_detail.html", context, status=status)
+
+
+@require_GET
+@staff_view(C.PEOPLE)
+def person_detail(request, pk: int):
+    return _person_page(request, pk)
+
+
+def _person_in_council_or_404(request, pk):
+    if accounts_selectors.person_of_council(council=request.staff_council, person_id=pk) is None:
+        raise Http404("Not found.")
+
+
+@require_POST
+@staff_view(C.SUSPENSION)
+def person_suspend(request, pk: int):
+    _person_in_council_or_404(request, pk)
+    form = forms.SuspendForm(request.POST)
+    if form.is_valid():
+        result = call_service(
+            form,
+            safeguarding_suspension.person_suspend,
+            actor=request.user,
+            person_id=pk,
+            reason=form.cleaned_data["reason"],
+            concern_id=form.cleaned_data["concern"],
+        )
+        if result is not None:
+            messages.success(
+                request,
+                f"{result.person.public_name} is suspended. Needs withdrawn: "
+                f"{result.needs_closed}. Offers withdrawn: {result.offers_closed}. "
+                f"Matches ended: {result.matches_ended}.",
+            )
+            if form.cleaned_data["concern"]:
+                return redirect("staff:concern", pk=form.cleaned_data["concern"])
+            return redirect("staff:person", pk=pk)
+    concern_id = request.POST.get("concern", "")
+    if concern_id.isdigit():
+        # Sent from a concern's page: show the problem there.
+        for error in form.non_field_errors() or form.errors.get("reason", []):
+            messages.error(request, error)
+        return redirect("staff:concern", pk=int(concern_id))
+    return _person_page(request, pk, status=400, suspend_form=form)
+
+
+@require_POST
+@staff_view(C.SUSPENSION)
+def person_reinstate(request, pk: int):
+    _person_in_council_or_404(request, pk)
+    form = forms.ReinstateForm(request.POST)
+    if form.is_valid():
+        person = call_service(
+            form,
+            safeguarding_suspension.person_reinstate,
+            actor=request.user,
+            person_id=pk,
+            note=form.cleaned_data["note"],
+        )
+        if person is not None:
+            messages.success(request, f"{person.public_name} is reinstated.")
+            return redirect("staff:person", pk=pk)
+    return _person_page(request, pk, status=400, reinstate_form=form)
