@@ -194,6 +194,7 @@ def load_people(*, count: int, prefix: str, council_ids: list[int], seed: int) -
                     (today + dt.timedelta(days=700)).isoformat(),
                     "",
                     now,
+                    "",
                 )
             )
     _copy(
@@ -206,6 +207,7 @@ def load_people(*, count: int, prefix: str, council_ids: list[int], seed: int) -
             "expires_on",
             "certificate_last4",
             "recorded_at",
+            "revoked_reason",
         ],
         check_rows,
     )
