@@ -83,8 +83,8 @@ def checks(results: dict) -> list[Check]:
         found.append(
             Check(
                 "round meets at least as many needs as greedy, at least its score when equal",
-                f"{best['needs_met']} vs {greedy['needs_met']} met; "
-                f"{best['total_score']} vs {greedy['total_score']}",
+                f"{best['needs_met']} vs {greedy['needs_met']} needs, "
+                f"score {best['total_score']} vs {greedy['total_score']}",
                 best["needs_met"] > greedy["needs_met"]
                 or (
                     best["needs_met"] == greedy["needs_met"]
