@@ -17,8 +17,7 @@ from core.models import AuditEvent
 from marketplace.models import Need
 from privacy.erasure import person_erase, self_erasure_hold
 from safeguarding import suspension as safeguarding_suspension
-from tests.factories import CouncilFactory
-from tests.marketplace import factories as mf
+from tests.kit import factories as make
 from trust import concerns as trust_concerns
 from trust.models import SafeguardingConcern
 
@@ -29,11 +28,11 @@ Role = StaffMembership.Role
 
 @pytest.fixture
 def world():
-    council = CouncilFactory(name="Kindly Council", contact_email="help@kindly.example")
-    lead = mf.staff(council=council, role=Role.SAFEGUARDING_LEAD, lon=-1.54, lat=53.79)
-    admin = mf.staff(council=council, role=Role.COUNCIL_ADMIN, lon=-1.56, lat=53.81)
-    person = mf.person(council=council, display_name="Pat Person")
-    need = mf.need(owner=person)
+    council = make.CouncilFactory(name="Kindly Council", contact_email="help@kindly.example")
+    lead = make.staff(council=council, role=Role.SAFEGUARDING_LEAD, lon=-1.54, lat=53.79)
+    admin = make.staff(council=council, role=Role.COUNCIL_ADMIN, lon=-1.56, lat=53.81)
+    person = make.person(council=council, display_name="Pat Person")
+    need = make.need(owner=person)
     return {"council": council, "lead": lead, "admin": admin, "person": person, "need": need}
 
 

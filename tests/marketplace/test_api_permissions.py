@@ -10,7 +10,7 @@ from django.db import transaction
 from rest_framework.test import APIClient
 
 from marketplace import api_urls
-from tests.marketplace.world import OWNER_LAT, OWNER_LON, build_world
+from tests.kit.world import OWNER_LAT, OWNER_LON, build_listings_world
 
 pytestmark = pytest.mark.django_db
 
@@ -188,7 +188,7 @@ def _resolve(value, ids):
 def test_permission_matrix(method, url, body, statuses):
     """One world per endpoint; each role's request runs in a savepoint that is rolled back,
     so every role meets the same starting state."""
-    world = build_world()
+    world = build_listings_world()
     ids = _ids(world)
     path = "/api/v1/" + url.format(**ids)
     kwargs = {"format": "json"}

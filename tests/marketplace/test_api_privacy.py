@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from marketplace import api_urls
-from tests.marketplace.world import build_world, secrets_of
+from tests.kit.world import build_listings_world, stored_secrets_of
 
 pytestmark = pytest.mark.django_db
 
@@ -50,12 +50,12 @@ def _body(world) -> dict:
 
 @pytest.mark.parametrize("viewer_name", ["other", "helper", "away_staff"])
 def test_no_endpoint_leaks_other_peoples_exact_place_or_contact_details(viewer_name):
-    world = build_world()
+    world = build_listings_world()
     viewer = world.role(viewer_name)
     client = APIClient()
     client.force_authenticate(viewer)
     protected = [world.owner] + ([world.helper] if viewer != world.helper else [])
-    secrets = [s for person in protected for s in secrets_of(person)]
+    secrets = [s for person in protected for s in stored_secrets_of(person)]
     visited = set()
     for pattern in api_urls.urlpatterns:
         route = str(pattern.pattern)
@@ -72,15 +72,15 @@ def test_no_endpoint_leaks_other_peoples_exact_place_or_contact_details(viewer_n
 
 def test_the_sweep_would_catch_a_leak():
     """The owner sees their own exact place: proof that the sweep's strings are findable."""
-    world = build_world()
+    world = build_listings_world()
     client = APIClient()
     client.force_authenticate(world.owner)
     text = json.dumps(client.get(f"/api/v1/needs/{world.open_need.pk}/").json())
-    assert any(secret in text for secret in secrets_of(world.owner))
+    assert any(secret in text for secret in stored_secrets_of(world.owner))
 
 
 def test_public_listing_shows_approximate_location_and_band():
-    world = build_world()
+    world = build_listings_world()
     client = APIClient()
     client.force_authenticate(world.helper)
     body = client.get(f"/api/v1/needs/{world.open_need.pk}/").json()

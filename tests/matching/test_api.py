@@ -9,14 +9,7 @@ from rest_framework.test import APIClient
 from core.models import AuditEvent
 from matching import services
 from matching.models import AlertPreference
-from tests.matching.factories import (
-    make_council,
-    make_need,
-    make_offer,
-    make_person,
-    make_staff,
-    point_at,
-)
+from tests.kit import factories as make
 from trust.models import Report
 
 pytestmark = pytest.mark.django_db
@@ -31,18 +24,20 @@ def client_for(user) -> APIClient:
 
 @pytest.fixture
 def world(mcouncil):
-    need = make_need(council=mcouncil, slots=[(1, (18, 0), (20, 0))])
-    offer = make_offer(council=mcouncil, at=point_at(1500, 0), slots=[(1, (17, 0), (21, 0))])
-    away = make_council()
+    need = make.need_row(council=mcouncil, slots=[(1, (18, 0), (20, 0))])
+    offer = make.offer_row(
+        council=mcouncil, at=make.point_at(1500, 0), slots=[(1, (17, 0), (21, 0))]
+    )
+    away = make.council()
     return {
         "council": mcouncil,
         "need": need,
         "offer": offer,
         "citizen": need.owner,
         "helper": offer.helper,
-        "stranger": make_person(council=mcouncil),
-        "staff": make_staff(council=mcouncil),
-        "away_staff": make_staff(council=away),
+        "stranger": make.person(council=mcouncil),
+        "staff": make.staff(council=mcouncil, lives_here=True, with_home=False),
+        "away_staff": make.staff(council=away, lives_here=True, with_home=False),
     }
 
 
@@ -291,7 +286,12 @@ def test_rounds_need_the_matching_rounds_capability(world, mcouncil):
     from accounts.models import StaffMembership
     from matching.models import Round
 
-    lead = make_staff(council=mcouncil, role=StaffMembership.Role.SAFEGUARDING_LEAD)
+    lead = make.staff(
+        council=mcouncil,
+        role=StaffMembership.Role.SAFEGUARDING_LEAD,
+        lives_here=True,
+        with_home=False,
+    )
     assert client_for(lead).post("/api/v1/staff/rounds/").status_code == 404
     assert not Round.objects.exists()
     round_id = client_for(world["staff"]).post("/api/v1/staff/rounds/").json()["id"]
@@ -302,7 +302,9 @@ def test_rounds_need_the_matching_rounds_capability(world, mcouncil):
     ):
         assert getattr(client_for(lead), method)(url).status_code == 404, url
     assert Round.objects.get(pk=round_id).status == Round.Status.PROPOSED
-    admin = make_staff(council=mcouncil, role=StaffMembership.Role.COUNCIL_ADMIN)
+    admin = make.staff(
+        council=mcouncil, role=StaffMembership.Role.COUNCIL_ADMIN, lives_here=True, with_home=False
+    )
     assert client_for(admin).get(f"/api/v1/staff/rounds/{round_id}/").status_code == 200
 
 
@@ -310,7 +312,13 @@ def test_rounds_refuse_staff_without_two_factor_authentication(mcouncil):
     from accounts.models import StaffMembership
     from matching.models import Round
 
-    admin = make_staff(council=mcouncil, role=StaffMembership.Role.COUNCIL_ADMIN, mfa=False)
+    admin = make.staff(
+        council=mcouncil,
+        role=StaffMembership.Role.COUNCIL_ADMIN,
+        mfa=False,
+        lives_here=True,
+        with_home=False,
+    )
     response = client_for(admin).post("/api/v1/staff/rounds/")
     assert response.status_code == 403
     assert "two-factor" in response.json()["detail"]

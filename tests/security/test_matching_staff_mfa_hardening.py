@@ -17,13 +17,7 @@ from accounts.models import StaffMembership
 from core.models import AuditEvent
 from matching import services
 from matching.models import Match
-from tests.matching.factories import (
-    make_council,
-    make_need,
-    make_offer,
-    make_staff,
-    point_at,
-)
+from tests.kit import factories as make
 
 pytestmark = pytest.mark.django_db
 
@@ -38,14 +32,14 @@ def client_for(user) -> APIClient:
 
 @pytest.fixture
 def world(db):
-    council = make_council()
-    need = make_need(council=council)
-    offer = make_offer(council=council, at=point_at(800, 0))
+    council = make.council()
+    need = make.need_row(council=council)
+    offer = make.offer_row(council=council, at=make.point_at(800, 0))
     match = services.match_request(citizen=need.owner, need_id=need.pk, offer_id=offer.pk)
     services.match_accept(user=offer.helper, match_id=match.pk)
     services.message_send(user=need.owner, match_id=match.pk, body="Thursday at ten?")
-    spare_need = make_need(council=council, at=point_at(0, 300))
-    spare_offer = make_offer(council=council, at=point_at(300, 300))
+    spare_need = make.need_row(council=council, at=make.point_at(0, 300))
+    spare_offer = make.offer_row(council=council, at=make.point_at(300, 300))
     return {
         "council": council,
         "need": need,
@@ -53,8 +47,19 @@ def world(db):
         "match": match,
         "spare_need": spare_need,
         "spare_offer": spare_offer,
-        "no_mfa": make_staff(council=council, role=StaffMembership.Role.COUNCIL_ADMIN, mfa=False),
-        "mfa": make_staff(council=council, role=StaffMembership.Role.COUNCIL_ADMIN),
+        "no_mfa": make.staff(
+            council=council,
+            role=StaffMembership.Role.COUNCIL_ADMIN,
+            mfa=False,
+            lives_here=True,
+            with_home=False,
+        ),
+        "mfa": make.staff(
+            council=council,
+            role=StaffMembership.Role.COUNCIL_ADMIN,
+            lives_here=True,
+            with_home=False,
+        ),
     }
 
 
@@ -134,7 +139,9 @@ def test_enrolling_an_authenticator_opens_the_staff_reads(world):
 
 
 def test_staff_of_another_council_still_get_not_found_not_forbidden(world):
-    away = make_staff(council=make_council(centre=(-2.25, 53.48)), mfa=False)
+    away = make.staff(
+        council=make.council(centre=(-2.25, 53.48)), mfa=False, lives_here=True, with_home=False
+    )
     client = client_for(away)
     m = world["match"].pk
     for path in (
@@ -150,9 +157,9 @@ def test_staff_of_another_council_still_get_not_found_not_forbidden(world):
 def test_staff_member_who_is_one_of_the_people_keeps_their_own_match(world):
     """Their own need and match are theirs as a citizen, not as staff."""
     council = world["council"]
-    own = make_staff(council=council, mfa=False)
-    need = make_need(council=council, owner=own, at=point_at(0, -300))
-    offer = make_offer(council=council, at=point_at(200, -300))
+    own = make.staff(council=council, mfa=False, lives_here=True, with_home=False)
+    need = make.need_row(council=council, owner=own, at=make.point_at(0, -300))
+    offer = make.offer_row(council=council, at=make.point_at(200, -300))
     match = services.match_request(citizen=own, need_id=need.pk, offer_id=offer.pk)
     client = client_for(own)
     assert client.get(f"/api/v1/needs/{need.pk}/matches/").status_code == 200

@@ -18,18 +18,18 @@ from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_
 from django.urls import reverse
 
 from accounts.models import StaffMembership
-from tests.factories import CouncilFactory, UserFactory
+from tests.kit import factories as make
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "correct-horse-battery"  # UserFactory's password
+PASSWORD = "correct-horse-battery"  # make.UserFactory's password
 
 
 @pytest.fixture
 def staff_without_mfa():
-    user = UserFactory()
+    user = make.UserFactory()
     StaffMembership.objects.create(
-        user=user, council=CouncilFactory(), role=StaffMembership.Role.MODERATOR
+        user=user, council=make.CouncilFactory(), role=StaffMembership.Role.MODERATOR
     )
     return user
 

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import StaffMembership
 from config.security import SESSION_SEEN, SESSION_STAFF, SESSION_STARTED
-from tests.factories import CouncilFactory, UserFactory
+from tests.kit import factories as make
 
 pytestmark = pytest.mark.django_db
 
@@ -32,12 +32,12 @@ def _signed_in(client) -> bool:
 
 
 def _grant(user, role=StaffMembership.Role.MODERATOR):
-    StaffMembership.objects.create(user=user, council=CouncilFactory(), role=role)
+    StaffMembership.objects.create(user=user, council=make.CouncilFactory(), role=role)
 
 
 @override_settings(**LIMITS)
 def test_staff_idle_limit_applies_to_a_role_granted_while_signed_in(client):
-    person = UserFactory()
+    person = make.UserFactory()
     client.force_login(person)
     assert client.session[SESSION_STAFF] is False
     _grant(person)
@@ -47,7 +47,7 @@ def test_staff_idle_limit_applies_to_a_role_granted_while_signed_in(client):
 
 @override_settings(**LIMITS)
 def test_staff_absolute_limit_applies_to_a_role_granted_while_signed_in(client):
-    person = UserFactory()
+    person = make.UserFactory()
     client.force_login(person)
     _age(client, total=9 * 3600)
     assert _signed_in(client)  # a citizen may stay 12 hours
@@ -57,7 +57,7 @@ def test_staff_absolute_limit_applies_to_a_role_granted_while_signed_in(client):
 
 @override_settings(**LIMITS)
 def test_becoming_a_superuser_while_signed_in_also_applies_the_staff_limits(client):
-    person = UserFactory()
+    person = make.UserFactory()
     client.force_login(person)
     type(person).objects.filter(pk=person.pk).update(is_superuser=True)
     _age(client, idle=20 * 60, total=20 * 60)
@@ -66,7 +66,7 @@ def test_becoming_a_superuser_while_signed_in_also_applies_the_staff_limits(clie
 
 @override_settings(**LIMITS)
 def test_a_granted_role_within_the_staff_limits_keeps_the_session(client):
-    person = UserFactory()
+    person = make.UserFactory()
     client.force_login(person)
     _grant(person)
     _age(client, idle=10 * 60, total=10 * 60)
@@ -77,7 +77,7 @@ def test_a_granted_role_within_the_staff_limits_keeps_the_session(client):
 
 @override_settings(**LIMITS)
 def test_a_citizen_without_a_role_keeps_the_citizen_limits(client):
-    person = UserFactory()
+    person = make.UserFactory()
     client.force_login(person)
     _age(client, idle=20 * 60, total=10 * 3600)
     assert _signed_in(client)
@@ -85,7 +85,7 @@ def test_a_citizen_without_a_role_keeps_the_citizen_limits(client):
 
 @override_settings(**LIMITS)
 def test_ordinary_requests_do_not_look_up_the_staff_role(client):
-    person = UserFactory()
+    person = make.UserFactory()
     client.force_login(person)
     _age(client, idle=5 * 60, total=5 * 60)
     with CaptureQueriesContext(connection) as ctx:

@@ -13,11 +13,11 @@ from accounts.services import user_sessions_end
 from config.security import SESSION_SEEN, SESSION_STAFF, SESSION_STARTED
 from core.errors import NotFound
 from core.models import AuditEvent
-from tests.factories import CouncilFactory, StaffFactory, UserFactory
+from tests.kit import factories as make
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "correct-horse-battery"  # UserFactory's password
+PASSWORD = "correct-horse-battery"  # make.UserFactory's password
 
 
 def _sign_in(client, user, password=PASSWORD):
@@ -52,14 +52,14 @@ def _signed_in(client) -> bool:
 
 @override_settings(KITH_SESSION_IDLE=1800, KITH_STAFF_SESSION_IDLE=900)
 def test_idle_limit_is_shorter_for_staff(client):
-    citizen = UserFactory()
+    citizen = make.UserFactory()
     client.force_login(citizen)
     _age(client, idle=1200, total=1200)  # 20 minutes without activity
     assert _signed_in(client)
     _age(client, idle=1900)
     assert not _signed_in(client)
 
-    staff = StaffFactory().user
+    staff = make.StaffFactory().user
     client.force_login(staff)
     assert client.session[SESSION_STAFF] is True
     _age(client, idle=1200, total=1200)
@@ -68,14 +68,14 @@ def test_idle_limit_is_shorter_for_staff(client):
 
 @override_settings(KITH_SESSION_ABSOLUTE=12 * 3600, KITH_STAFF_SESSION_ABSOLUTE=8 * 3600)
 def test_absolute_limit_ends_even_an_active_session(client):
-    citizen = UserFactory()
+    citizen = make.UserFactory()
     client.force_login(citizen)
     _age(client, total=10 * 3600)
     assert _signed_in(client)  # activity keeps it going
     _age(client, total=3 * 3600)
     assert not _signed_in(client)
 
-    staff = StaffFactory().user
+    staff = make.StaffFactory().user
     client.force_login(staff)
     _age(client, total=9 * 3600)
     assert not _signed_in(client)
@@ -99,10 +99,10 @@ def test_an_ended_session_is_logged(client, user, caplog):
 
 
 def test_staff_end_all_sessions_and_tokens_of_a_person_of_their_council(client):
-    council = CouncilFactory()
-    person = UserFactory(council=council)
-    staff = StaffFactory(council=council).user
-    other = UserFactory(council=council)
+    council = make.CouncilFactory()
+    person = make.UserFactory(council=council)
+    staff = make.StaffFactory(council=council).user
+    other = make.UserFactory(council=council)
     laptop, phone, bystander = client, client.__class__(), client.__class__()
     laptop.force_login(person)
     phone.force_login(person)
@@ -122,13 +122,13 @@ def test_staff_end_all_sessions_and_tokens_of_a_person_of_their_council(client):
 
 
 def test_staff_of_another_council_cannot_end_sessions(client):
-    person = UserFactory(council=CouncilFactory())
-    outsider = StaffFactory(council=CouncilFactory()).user
+    person = make.UserFactory(council=make.CouncilFactory())
+    outsider = make.StaffFactory(council=make.CouncilFactory()).user
     client.force_login(person)
     with pytest.raises(NotFound):
         user_sessions_end(actor=outsider, person_id=person.pk)
     with pytest.raises(NotFound):
-        user_sessions_end(actor=UserFactory(), person_id=person.pk)
+        user_sessions_end(actor=make.UserFactory(), person_id=person.pk)
     assert _signed_in(client)
     assert not AuditEvent.objects.filter(verb="person.sessions_ended").exists()
 
