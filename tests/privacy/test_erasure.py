@@ -1,5 +1,10 @@
 """People's rights: "delete my account" anonymises the person instead of deleting them, so the
-council's statistics stay as they were, and "download my data" holds everything about them."""
+council's statistics stay as they were, and "download my data" holds everything about them.
+
+Self-service erasure waits while a person is suspended or the subject of a safeguarding
+concern that is not closed (UK GDPR Art. 17(3)(e)): the page says kindly to contact the
+council, without saying a concern exists, and nothing is erased; "download my data" still
+works; a council admin can still erase them."""
 
 from __future__ import annotations
 
@@ -15,8 +20,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from accounts.models import StaffMembership, User
-from accounts.services import erased_email
-from core.errors import NotFound
+from accounts.services import erased_email, is_erased
+from core.errors import ApplicationError, NotFound
 from core.models import AuditEvent
 from insights import open_data
 from insights.oversight import oversight_for
@@ -24,13 +29,14 @@ from marketplace.models import Need, NeedSlot, Offer
 from matching import services as matching
 from matching.models import AlertPreference, Feedback, Match, Message
 from places.models import Postcode
-from privacy.erasure import ERASED_TEXT, person_erase
+from privacy.erasure import ERASED_TEXT, person_erase, self_erasure_hold
 from privacy.export import person_data_export
 from safeguarding import blocks as safeguarding_blocks
 from safeguarding import reports as safeguarding_reports
+from safeguarding import suspension as safeguarding_suspension
 from tests.kit import factories as make
-from tests.kit.races import at_once
-from trust.models import Block
+from trust import concerns as trust_concerns
+from trust.models import Block, SafeguardingConcern
 
 pytestmark = pytest.mark.django_db
 
@@ -347,45 +353,153 @@ def test_the_sign_in_page_refuses_them_and_the_address_can_sign_up_afresh(world,
     assert not Need.objects.filter(owner=fresh).exists()
 
 
-# --- Erasure at the same moment as something else, on real threads ------------------------
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_erasures_at_once_erase_once():
-    council = make.CouncilFactory(name="Race Council")
-    person = make.person(council=council, email="twice@example.org")
-    results = at_once(
-        hold=lambda: User.objects.select_for_update().get(pk=person.pk),
-        calls=[lambda: person_erase(person=person), lambda: person_erase(person=person)],
-    )
-    assert all(isinstance(r, User) for r in results), results
-    assert AuditEvent.objects.filter(verb="person.erased", target_id=person.pk).count() == 1
-    assert User.objects.get(pk=person.pk).email == erased_email(person.pk)
+# --- Self-service erasure waits for a concern or a suspension -----------------------------
+Role = StaffMembership.Role
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_erasure_racing_the_helpers_accept_leaves_the_match_ended():
-    council = make.CouncilFactory(name="Race Council")
-    moderator = make.staff(council=council)
-    person = make.person(council=council, lon=-1.55, lat=53.80)
-    helper = make.person(council=council, lon=-1.56, lat=53.81)
-    make.check(user=helper, council=council)
-    need = make.open_need(owner=person, moderator=moderator)
-    offer = make.open_offer(helper=helper, moderator=moderator)
-    match = matching.match_request(citizen=person, need_id=need.pk, offer_id=offer.pk)
-    results = at_once(
-        hold=lambda: Need.objects.select_for_update().get(pk=need.pk),
-        calls=[
-            lambda: matching.match_accept(user=helper, match_id=match.pk),
-            lambda: person_erase(person=person),
-        ],
+@pytest.fixture
+def hold_world():
+    council = make.CouncilFactory(name="Kindly Council", contact_email="help@kindly.example")
+    lead = make.staff(council=council, role=Role.SAFEGUARDING_LEAD, lon=-1.54, lat=53.79)
+    admin = make.staff(council=council, role=Role.COUNCIL_ADMIN, lon=-1.56, lat=53.81)
+    person = make.person(council=council, display_name="Pat Person")
+    need = make.need(owner=person)
+    return {"council": council, "lead": lead, "admin": admin, "person": person, "need": need}
+
+
+def _raise_concern(hold_world) -> SafeguardingConcern:
+    return trust_concerns.concern_raise(
+        actor=hold_world["lead"],
+        about_id=hold_world["person"].pk,
+        summary="Asked a helper for money",
+        priority=SafeguardingConcern.Priority.HIGH,
     )
-    accepted, erased = results
-    assert isinstance(erased, User), erased
-    # Either the accept came first (and erasure then ended the match) or it was refused
-    # clearly; never an accepted match with someone who has left.
-    if isinstance(accepted, Exception):
-        assert "cannot be accepted" in str(accepted)
-    match.refresh_from_db()
-    need.refresh_from_db()
-    assert match.status == Match.Status.CANCELLED
-    assert need.status == Need.Status.CLOSED and need.title == ERASED_TEXT
-    assert matching._holding(offer=offer) == 0
+
+
+def _suspend(hold_world) -> None:
+    safeguarding_suspension.person_suspend(
+        actor=hold_world["lead"], person_id=hold_world["person"].pk, reason="Under investigation"
+    )
+
+
+def _fresh(person: User) -> User:
+    return User.objects.get(pk=person.pk)
+
+
+# --- The rule ---------------------------------------------------------------------------------
+def test_no_hold_for_an_ordinary_person(hold_world):
+    assert self_erasure_hold(person=hold_world["person"]) is None
+
+
+@pytest.mark.parametrize("status", ["open", "in_progress"])
+def test_a_concern_not_closed_holds_self_erasure(hold_world, status):
+    concern = _raise_concern(hold_world)
+    SafeguardingConcern.objects.filter(pk=concern.pk).update(status=status)
+    message = self_erasure_hold(person=_fresh(hold_world["person"]))
+    assert message is not None
+    assert "contact Kindly Council at help@kindly.example" in message
+    assert "download your data" in message
+    # The person is not told that a concern exists.
+    assert "concern" not in message.lower() and "safeguarding" not in message.lower()
+
+
+def test_a_closed_concern_does_not_hold(hold_world):
+    concern = _raise_concern(hold_world)
+    trust_concerns.concern_close(
+        actor=hold_world["lead"],
+        concern_id=concern.pk,
+        outcome=SafeguardingConcern.Outcome.NO_FURTHER_ACTION,
+        note="Spoke to both; a misunderstanding.",
+    )
+    assert self_erasure_hold(person=_fresh(hold_world["person"])) is None
+    person_erase(person=_fresh(hold_world["person"]))
+    assert is_erased(_fresh(hold_world["person"]))
+
+
+@pytest.mark.parametrize("hold", ["concern", "suspended"])
+def test_self_erasure_is_refused_and_changes_nothing(hold_world, hold):
+    _raise_concern(hold_world) if hold == "concern" else _suspend(hold_world)
+    with pytest.raises(ApplicationError) as refused:
+        person_erase(person=_fresh(hold_world["person"]))
+    assert refused.value.code == "erasure_on_hold"
+    person = _fresh(hold_world["person"])
+    assert person.email != erased_email(person.pk) and person.display_name == "Pat Person"
+    assert Need.objects.get(pk=hold_world["need"].pk).description != ""
+    assert not AuditEvent.objects.filter(verb="person.erased").exists()
+
+
+@pytest.mark.parametrize("hold", ["concern", "suspended"])
+def test_a_council_admin_can_still_erase(hold_world, hold):
+    _raise_concern(hold_world) if hold == "concern" else _suspend(hold_world)
+    person_erase(person=_fresh(hold_world["person"]), actor=hold_world["admin"])
+    assert is_erased(_fresh(hold_world["person"]))
+    event = AuditEvent.objects.get(verb="person.erased")
+    assert event.data["by"] == "staff"
+    # The concern stays, naming the person only by id.
+    if hold == "concern":
+        assert SafeguardingConcern.objects.get(about=hold_world["person"]).summary
+
+
+# --- The page -------------------------------------------------------------------------------
+def test_page_under_a_concern_explains_and_offers_the_download(client, hold_world):
+    _raise_concern(hold_world)
+    client.force_login(hold_world["person"])
+    response = client.get(reverse("account_delete"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="erasure-on-hold"' in html
+    assert "contact Kindly Council at help@kindly.example" in html
+    assert reverse("account_download") in html
+    assert "Delete my account</button>" not in html
+
+
+def test_page_post_under_a_concern_erases_nothing_and_keeps_them_signed_in(client, hold_world):
+    _raise_concern(hold_world)
+    client.force_login(hold_world["person"])
+    response = client.post(reverse("account_delete"), {"confirm": "on"})
+    assert response.status_code == 200
+    assert 'id="erasure-on-hold"' in response.content.decode()
+    assert not is_erased(_fresh(hold_world["person"]))
+    assert client.get(reverse("account_home")).status_code == 200  # still signed in
+
+
+def test_download_still_works_under_a_concern(client, hold_world):
+    _raise_concern(hold_world)
+    client.force_login(hold_world["person"])
+    response = client.post(reverse("account_download"))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    data = json.loads(response.content)
+    assert "Pat Person" in json.dumps(data)
+
+
+def test_page_for_a_suspended_person_with_a_lingering_session(client, hold_world):
+    """Suspension ends sessions; a session that outlived it (or a suspension set from the Django
+    admin) still cannot erase."""
+    client.force_login(hold_world["person"])
+    User.objects.filter(pk=hold_world["person"].pk).update(suspended_at="2026-01-01T00:00:00Z")
+    response = client.post(reverse("account_delete"), {"confirm": "on"})
+    assert response.status_code == 200
+    assert "contact Kindly Council" in response.content.decode()
+    assert not is_erased(_fresh(hold_world["person"]))
+
+
+def test_page_without_a_hold_still_erases(client, hold_world):
+    client.force_login(hold_world["person"])
+    response = client.post(reverse("account_delete"), {"confirm": "on"})
+    assert response.status_code == 302
+    assert is_erased(_fresh(hold_world["person"]))
+    assert client.get(reverse("account_home")).status_code == 302  # signed out
+
+
+# --- The API --------------------------------------------------------------------------------
+@pytest.mark.parametrize("method", ["delete", "post", "put", "patch"])
+def test_the_api_offers_no_way_round_the_hold(api_client, hold_world, method):
+    """The API has no erasure endpoint: /api/v1/me/ only reads, so a person under a concern
+    (or anyone) cannot erase through it."""
+    _raise_concern(hold_world)
+    api_client.force_authenticate(hold_world["person"])
+    response = getattr(api_client, method)("/api/v1/me/")
+    assert response.status_code == 405
+    assert not is_erased(_fresh(hold_world["person"]))
+    assert api_client.get("/api/v1/me/").json()["display_name"] == "Pat Person"

@@ -5,7 +5,8 @@ Creating a need or an offer and sending a message take a row lock on the person
 (`privacy.erasure.person_lock_for_writing`) and `person_erase` takes the same lock first, so
 whichever comes first, an erased person never has a live listing or a readable message: a
 write that wins commits and is then closed and redacted by erasure; a write that loses is
-refused with a plain message.
+refused with a plain message. Two erasures at once erase once, and an erasure racing the
+helper's accept never leaves an accepted match with someone who has left.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ from django.contrib.gis.geos import Point
 from django.db import connection, transaction
 
 from accounts.models import User
-from accounts.services import ACCOUNT_CLOSED_MESSAGE
+from accounts.services import ACCOUNT_CLOSED_MESSAGE, erased_email
 from core.errors import ApplicationError
+from core.models import AuditEvent
 from marketplace.models import Need, Offer
 from matching import services as matching
 from matching.models import Match, Message
 from privacy.erasure import ERASED_TEXT, person_erase
 from tests.kit import factories as make
+from tests.kit.races import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -191,3 +194,47 @@ def test_writes_for_a_deactivated_account_are_refused(world):
     with pytest.raises(ApplicationError) as refused:
         make.offer(helper=person, point=Point(-1.551, 53.801, srid=4326))
     assert refused.value.message == ACCOUNT_CLOSED_MESSAGE
+
+
+# --- Erasure at the same moment as something else, on real threads ------------------------
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_erasures_at_once_erase_once():
+    council = make.CouncilFactory(name="Race Council")
+    person = make.person(council=council, email="twice@example.org")
+    results = at_once(
+        hold=lambda: User.objects.select_for_update().get(pk=person.pk),
+        calls=[lambda: person_erase(person=person), lambda: person_erase(person=person)],
+    )
+    assert all(isinstance(r, User) for r in results), results
+    assert AuditEvent.objects.filter(verb="person.erased", target_id=person.pk).count() == 1
+    assert User.objects.get(pk=person.pk).email == erased_email(person.pk)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_erasure_racing_the_helpers_accept_leaves_the_match_ended():
+    council = make.CouncilFactory(name="Race Council")
+    moderator = make.staff(council=council)
+    person = make.person(council=council, lon=-1.55, lat=53.80)
+    helper = make.person(council=council, lon=-1.56, lat=53.81)
+    make.check(user=helper, council=council)
+    need = make.open_need(owner=person, moderator=moderator)
+    offer = make.open_offer(helper=helper, moderator=moderator)
+    match = matching.match_request(citizen=person, need_id=need.pk, offer_id=offer.pk)
+    results = at_once(
+        hold=lambda: Need.objects.select_for_update().get(pk=need.pk),
+        calls=[
+            lambda: matching.match_accept(user=helper, match_id=match.pk),
+            lambda: person_erase(person=person),
+        ],
+    )
+    accepted, erased = results
+    assert isinstance(erased, User), erased
+    # Either the accept came first (and erasure then ended the match) or it was refused
+    # clearly; never an accepted match with someone who has left.
+    if isinstance(accepted, Exception):
+        assert "cannot be accepted" in str(accepted)
+    match.refresh_from_db()
+    need.refresh_from_db()
+    assert match.status == Match.Status.CANCELLED
+    assert need.status == Need.Status.CLOSED and need.title == ERASED_TEXT
+    assert matching._holding(offer=offer) == 0

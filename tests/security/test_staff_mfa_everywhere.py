@@ -63,7 +63,7 @@ MARKERS = {
     "blocked_need": "Blockhurst company on walks",
 }
 
-# The staff console has its own two-factor gate (tests/staff); allauth's pages, the Django
+# The staff console has its own two-factor gate (tests/staff_console); allauth's pages, the Django
 # admin and the operations endpoints show no council data.
 WEB_SKIPPED_PREFIXES = ("api/", "staff/", "accounts/", "django-admin/", "healthz", "metrics")
 
