@@ -1,27 +1,30 @@
-"""The small worlds that the privacy, permission and bad-input sweeps walk, built through the
-real services with the kit's factories.
+"""One small world, built through the real services with the kit's factories, for the sweeps
+that walk every endpoint or page: the privacy probe, fuzzing, stored XSS, trilateration, the
+API permission matrix and the API privacy sweep.
 
-`build_world()`: one council with three people (Ada, Bea, Cal), their staff, their listings,
-matches, messages, feedback, a report and a safeguarding concern, for the privacy probe,
-fuzzing, stored XSS and trilateration. `text` goes into every field a person or a member of
-staff can type (names, titles, descriptions, messages, report reasons, feedback comments,
-concern summaries and notes).
-
-`build_listings_world()`: a marketplace with every role (an owner with listings in every
-state, another citizen, a helper, staff of the council and of another council, a council
-admin) and a report, for the API permission matrix and the API privacy sweep.
+One council (and a second far away), and in it:
+- Ada, Bea and Cal: Ada and Bea each have a need, Cal an offer; Cal is matched with Ada
+  (accepted, with messages) and with Bea (proposed), and helped Ada once before (completed,
+  with feedback both ways); Ada reported Bea, and a moderator raised a concern about Bea;
+- Margaret (the owner) with listings in every state (an open, a pending and a draft need; an
+  open, a pending and a paused offer), Bill (another citizen, with nothing) and Tomasz (a
+  helper with an open offer), who reported Margaret;
+- a moderator and a safeguarding lead of the council, a council admin, and a moderator of the
+  other council.
 
 Every person has distinctive private values (an unusual home, a phone number, an email and a
-postcode) so that a test looking for them cannot pass by accident.
+postcode) so that a test looking for them cannot pass by accident; `text` goes into every
+field Ada, Bea, Cal or their staff can type (names, titles, descriptions, messages, report
+reasons, feedback comments, concern summaries and notes).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.contrib.gis.geos import Point
 
-from accounts.models import StaffMembership, User
+from accounts.models import Council, StaffMembership, User
 from accounts.services import web_profile_set_role
 from marketplace import services
 from marketplace.models import Need, Offer
@@ -31,7 +34,7 @@ from places.geo import approximate_point
 from safeguarding import reports as safeguarding_reports
 from tests.kit import factories as make
 from trust import concerns as trust_concerns
-from trust.models import Report
+from trust.models import Report, SafeguardingConcern
 
 # Homes chosen so their 4-decimal forms cannot appear by chance in a grid-cell centre.
 PEOPLE = {
@@ -57,18 +60,34 @@ PEOPLE = {
         "email": "cal.fenwick@example.org",
     },
 }
+AWAY_CENTRE = (-2.24, 53.48)
+# The owner's exact home: digits that cannot appear by chance in an approximate location.
+OWNER_LON, OWNER_LAT = -1.551234, 53.801234
+OWNER_POSTCODE = "LS1 4AP"
+OWNER_PHONE = "07700 900461"
+OWNER_EMAIL = "margaret.owner@example.org"
+HELPER_LON, HELPER_LAT = -1.567891, 53.812345
+HELPER_POSTCODE = "LS2 7HY"
+HELPER_PHONE = "07700 900782"
+HELPER_EMAIL = "tomasz.helper@example.org"
 STAFF_EMAIL = "moderator.private@council.example"
 LEAD_EMAIL = "lead.private@council.example"
 
 
 @dataclass
 class World:
-    council: object
+    council: Council
+    away_council: Council
     ada: User  # a citizen with a need, matched with Cal
     bea: User  # a citizen with a need Cal offered to help with
     cal: User  # a helper with an offer
+    owner: User  # a citizen with listings in every state
+    other: User  # another citizen, with nothing
+    helper: User  # a helper with an open offer
     moderator: User
     lead: User
+    admin: User
+    away_staff: User  # a moderator of the other council
     ada_need: Need
     bea_need: Need
     cal_offer: Offer
@@ -76,15 +95,28 @@ class World:
     bea_cal: Match
     completed: Match
     message: Message
-    report: Report
-    concern: object
-    people: dict = field(default_factory=dict)
+    report: Report  # Ada's, about Bea
+    concern: SafeguardingConcern
+    open_need: Need
+    pending_need: Need
+    draft_need: Need
+    open_offer: Offer
+    pending_offer: Offer
+    paused_offer: Offer
+    helper_offer: Offer
+    report_about_owner: Report
 
     def others_than(self, viewer: User) -> list[User]:
         return [p for p in (self.ada, self.bea, self.cal, self.moderator, self.lead) if p != viewer]
 
+    def role(self, name: str) -> User | None:
+        """The caller a permission test names: "staff" is the council's moderator."""
+        if name == "anonymous":
+            return None
+        return self.moderator if name == "staff" else getattr(self, name)
 
-def person(name: str, *, council, text: str) -> User:
+
+def _person(name: str, *, council, text: str) -> User:
     values = PEOPLE[name]
     user = make.person(
         postcode=values["postcode"],
@@ -100,14 +132,18 @@ def person(name: str, *, council, text: str) -> User:
 
 
 def build_world(*, text: str = "") -> World:
-    council = make.CouncilFactory(name="Trust Borough Council")
+    council = make.CouncilFactory(name="Home Borough Council")
+    # Manchester: the bad-input tests need London to stay outside every council.
+    away_council = make.CouncilFactory(
+        boundary=make.square(*AWAY_CENTRE), name="Other Borough Council"
+    )
     moderator = make.staff(council=council, lon=-1.5401, lat=53.7999, email=STAFF_EMAIL)
     lead = make.staff(
         council=council, role=StaffMembership.Role.SAFEGUARDING_LEAD, email=LEAD_EMAIL
     )
-    ada = person("ada", council=council, text=text)
-    bea = person("bea", council=council, text=text)
-    cal = person("cal", council=council, text=text)
+    ada = _person("ada", council=council, text=text)
+    bea = _person("bea", council=council, text=text)
+    cal = _person("cal", council=council, text=text)
     words = f" {text}" if text else ""
 
     def need_of(owner: User, title: str) -> Need:
@@ -155,10 +191,47 @@ def build_world(*, text: str = "") -> World:
         note=f"First note{words}",
     )
     trust_concerns.concern_add_note(actor=lead, concern_id=concern.pk, body=f"Called{words}")
+    admin = make.staff(council=council, role=StaffMembership.Role.COUNCIL_ADMIN)
+    away_staff = make.staff(council=away_council, lon=AWAY_CENTRE[0], lat=AWAY_CENTRE[1])
+    owner = make.person(
+        postcode=OWNER_POSTCODE,
+        lon=OWNER_LON,
+        lat=OWNER_LAT,
+        council=council,
+        display_name="Margaret",
+        email=OWNER_EMAIL,
+        phone=OWNER_PHONE,
+    )
+    helper = make.person(
+        postcode=HELPER_POSTCODE,
+        lon=HELPER_LON,
+        lat=HELPER_LAT,
+        council=council,
+        display_name="Tomasz",
+        email=HELPER_EMAIL,
+        phone=HELPER_PHONE,
+    )
+    other = make.person(lon=-1.53, lat=53.79, council=council, display_name="Bill")
+    here = {"lon": OWNER_LON, "lat": OWNER_LAT}
+    open_need = make.open_need(owner=owner, moderator=moderator, **here)
+    pending_need = make.need(owner=owner, title="Help with a letter", **here)
+    draft_need = make.need(owner=owner, submit=False, title="A draft", **here)
+    open_offer = make.open_offer(helper=owner, moderator=moderator, **here)
+    pending_offer = make.offer(helper=owner, **here)
+    paused_offer = make.open_offer(helper=owner, moderator=moderator, **here)
+    services.offer_pause(actor=owner, offer=paused_offer)
+    paused_offer.refresh_from_db()
+    helper_offer = make.open_offer(
+        helper=helper, moderator=moderator, lon=HELPER_LON, lat=HELPER_LAT
+    )
+    report_about_owner = safeguarding_reports.report_create(
+        reporter=helper, target_type="person", target_id=owner.pk, reason="Seemed pushy"
+    )
     for obj in (ada_need, bea_need, cal_offer, ada_cal, bea_cal, completed):
         obj.refresh_from_db()
     return World(
         council=council,
+        away_council=away_council,
         ada=ada,
         bea=bea,
         cal=cal,
@@ -173,6 +246,19 @@ def build_world(*, text: str = "") -> World:
         message=message,
         report=report,
         concern=concern,
+        owner=owner,
+        other=other,
+        helper=helper,
+        admin=admin,
+        away_staff=away_staff,
+        open_need=open_need,
+        pending_need=pending_need,
+        draft_need=draft_need,
+        open_offer=open_offer,
+        pending_offer=pending_offer,
+        paused_offer=paused_offer,
+        helper_offer=helper_offer,
+        report_about_owner=report_about_owner,
     )
 
 
@@ -213,99 +299,6 @@ def leaks(body: str, people: list[User]) -> list[tuple[str, str, str]]:
                 if value.lower() in body.lower():
                     found.append((user.email, kind, value))
     return found
-
-
-# --- The marketplace with every role -----------------------------------------------------------
-# The owner's exact home: digits that cannot appear by chance in an approximate location.
-OWNER_LON, OWNER_LAT = -1.551234, 53.801234
-OWNER_POSTCODE = "LS1 4AP"
-OWNER_PHONE = "07700 900461"
-OWNER_EMAIL = "margaret.owner@example.org"
-HELPER_LON, HELPER_LAT = -1.567891, 53.812345
-HELPER_POSTCODE = "LS2 7HY"
-HELPER_PHONE = "07700 900782"
-HELPER_EMAIL = "tomasz.helper@example.org"
-
-
-@dataclass
-class ListingsWorld:
-    council: object
-    away_council: object
-    owner: User
-    other: User
-    helper: User
-    staff: User
-    away_staff: User
-    admin: User
-    open_need: Need
-    pending_need: Need
-    draft_need: Need
-    open_offer: Offer
-    pending_offer: Offer
-    paused_offer: Offer
-    helper_offer: Offer
-    report: Report
-
-    def role(self, name: str) -> User | None:
-        return None if name == "anonymous" else getattr(self, name)
-
-
-def build_listings_world() -> ListingsWorld:
-    council = make.CouncilFactory(name="Home Borough Council")
-    away_council = make.other_council()
-    owner = make.person(
-        postcode=OWNER_POSTCODE,
-        lon=OWNER_LON,
-        lat=OWNER_LAT,
-        council=council,
-        display_name="Margaret",
-        email=OWNER_EMAIL,
-        phone=OWNER_PHONE,
-    )
-    helper = make.person(
-        postcode=HELPER_POSTCODE,
-        lon=HELPER_LON,
-        lat=HELPER_LAT,
-        council=council,
-        display_name="Tomasz",
-        email=HELPER_EMAIL,
-        phone=HELPER_PHONE,
-    )
-    other = make.person(lon=-1.53, lat=53.79, council=council, display_name="Bill")
-    staff = make.staff(council=council, lon=-1.54, lat=53.80)
-    admin = make.staff(council=council, role=StaffMembership.Role.COUNCIL_ADMIN)
-    away_staff = make.staff(council=away_council, lon=-0.12, lat=51.5)
-    here = {"lon": OWNER_LON, "lat": OWNER_LAT}
-    open_need = make.open_need(owner=owner, moderator=staff, **here)
-    pending_need = make.need(owner=owner, title="Help with a letter", **here)
-    draft_need = make.need(owner=owner, submit=False, title="A draft", **here)
-    open_offer = make.open_offer(helper=owner, moderator=staff, **here)
-    pending_offer = make.offer(helper=owner, **here)
-    paused_offer = make.open_offer(helper=owner, moderator=staff, **here)
-    services.offer_pause(actor=owner, offer=paused_offer)
-    paused_offer.refresh_from_db()
-    helper_offer = make.open_offer(helper=helper, moderator=staff, lon=HELPER_LON, lat=HELPER_LAT)
-    report = safeguarding_reports.report_create(
-        reporter=helper, target_type="person", target_id=owner.pk, reason="Seemed pushy"
-    )
-    return ListingsWorld(
-        council=council,
-        away_council=away_council,
-        owner=owner,
-        other=other,
-        helper=helper,
-        staff=staff,
-        away_staff=away_staff,
-        admin=admin,
-        open_need=open_need,
-        pending_need=pending_need,
-        draft_need=draft_need,
-        open_offer=open_offer,
-        pending_offer=pending_offer,
-        paused_offer=paused_offer,
-        helper_offer=helper_offer,
-        report=report,
-    )
 
 
 def stored_secrets_of(user: User) -> list[str]:

@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from marketplace import api_urls
-from tests.kit.world import build_listings_world, stored_secrets_of
+from tests.kit.world import build_world, stored_secrets_of
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def _fill(route: str, world) -> list[str]:
         elif route.startswith("offers/") or route.startswith("staff/offers/"):
             ids = [world.open_offer.pk, world.pending_offer.pk, world.paused_offer.pk]
         else:
-            ids = [world.report.pk]
+            ids = [world.report_about_owner.pk]
         return [route.replace("<int:pk>", str(i)) for i in ids]
     if "<int:person_id>" in route:
         return [route.replace("<int:person_id>", str(world.owner.pk))]
@@ -50,7 +50,7 @@ def _body(world) -> dict:
 
 @pytest.mark.parametrize("viewer_name", ["other", "helper", "away_staff"])
 def test_no_endpoint_leaks_other_peoples_exact_place_or_contact_details(viewer_name):
-    world = build_listings_world()
+    world = build_world()
     viewer = world.role(viewer_name)
     client = APIClient()
     client.force_authenticate(viewer)
@@ -72,7 +72,7 @@ def test_no_endpoint_leaks_other_peoples_exact_place_or_contact_details(viewer_n
 
 def test_the_sweep_would_catch_a_leak():
     """The owner sees their own exact place: proof that the sweep's strings are findable."""
-    world = build_listings_world()
+    world = build_world()
     client = APIClient()
     client.force_authenticate(world.owner)
     text = json.dumps(client.get(f"/api/v1/needs/{world.open_need.pk}/").json())
@@ -80,7 +80,7 @@ def test_the_sweep_would_catch_a_leak():
 
 
 def test_public_listing_shows_approximate_location_and_band():
-    world = build_listings_world()
+    world = build_world()
     client = APIClient()
     client.force_authenticate(world.helper)
     body = client.get(f"/api/v1/needs/{world.open_need.pk}/").json()
