@@ -132,7 +132,8 @@ def person(
     code = normalise_postcode(postcode) if postcode else ""
     if code:
         PostcodeFactory(postcode=code, location=point)
-    return UserFactory(home_location=point, home_postcode=code, **kwargs)
+    kwargs.setdefault("home_postcode", code)
+    return UserFactory(home_location=point, **kwargs)
 
 
 def resident(*, postcode: str, name: str, **kwargs) -> User:

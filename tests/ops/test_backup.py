@@ -14,7 +14,9 @@ from tests.kit import factories as make
 from tests.kit.worker import _database_url
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.django_db(transaction=True)
+# Serialized, as every transactional test here is: a plain flush re-creates the content types
+# under new ids, which the next serialized test's restore then collides with.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _run(*args: str, database_url: str) -> subprocess.CompletedProcess:

@@ -21,7 +21,9 @@ def _closed_port() -> int:
         return s.getsockname()[1]  # nothing listens once the socket is closed
 
 
-@pytest.mark.django_db(transaction=True)
+# Serialized, as every transactional test here is: a plain flush re-creates the content types
+# under new ids, which the next serialized test's restore then collides with.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_healthz_down_when_database_unreachable(client):
     original = dict(connection.settings_dict)
     connection.close()

@@ -8,7 +8,9 @@ from django.test import override_settings
 from tests.kit import factories as make
 from tests.kit.worker import BROKER, WORKER_NAME
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Serialized, as every transactional test here is: a plain flush re-creates the content types
+# under new ids, which the next serialized test's restore then collides with.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _wait_for_files(folder, *, timeout: float = 30.0) -> list:
