@@ -7,7 +7,7 @@ from django.apps import apps
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from tests.factories import CouncilFactory, UserFactory
+from tests.kit import factories as make
 
 _CATEGORY_MIGRATION = "marketplace.migrations.0003_audit_append_only_and_default_categories"
 
@@ -42,9 +42,15 @@ def api_client():
 
 @pytest.fixture
 def council(db):
-    return CouncilFactory()
+    return make.CouncilFactory()
 
 
 @pytest.fixture
 def user(db):
-    return UserFactory()
+    return make.UserFactory()
+
+
+@pytest.fixture
+def mcouncil(db):
+    """A council wide enough for listings kilometres apart, as the matching tests need."""
+    return make.council()

@@ -13,8 +13,7 @@ from django.utils import timezone
 
 from accounts.models import StaffMembership
 from core.models import AuditEvent
-from tests.factories import CouncilFactory
-from tests.marketplace import factories as mf
+from tests.kit import factories as make
 from trust.models import HelperCheck, SafeguardingConcern, Suspension
 
 BEFORE = ("accounts", "0003_reasons_on_records")
@@ -39,10 +38,10 @@ def _event(*, actor, verb, council, target_type, target_id, data):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_old_audit_texts_are_copied_onto_the_records():
-    council = CouncilFactory()
-    lead = mf.staff(council=council, role=StaffMembership.Role.SAFEGUARDING_LEAD)
-    person = mf.person(council=council)
-    never = mf.person(council=council)
+    council = make.CouncilFactory()
+    lead = make.staff(council=council, role=StaffMembership.Role.SAFEGUARDING_LEAD)
+    person = make.person(council=council)
+    never = make.person(council=council)
     check = HelperCheck.objects.create(
         user=person,
         council=council,

@@ -9,7 +9,7 @@ import pytest
 from marketplace.models import Need
 from matching.models import Match
 from matching.services import match_accept, match_offer_help, message_send
-from tests.browser.conftest import sign_in
+from tests.kit.browser import sign_in
 from trust.models import Block, Report
 
 pytestmark = [

@@ -19,9 +19,8 @@ from core.models import AuditEvent
 from marketplace.models import Need, Offer
 from marketplace.services import moderation_approve
 from matching.models import Feedback, Match, Message
-from tests.browser.conftest import sign_in
-from tests.factories import CouncilFactory, PostcodeFactory, UserFactory, square
-from tests.staff.conftest import enrol_totp
+from tests.kit import factories as make
+from tests.kit.browser import sign_in
 from trust.checks import helper_check_record
 from trust.models import HelperCheck
 
@@ -36,10 +35,12 @@ PASSWORD = "a-long-pass-phrase-for-kith"
 
 @pytest.fixture
 def area():
-    council = CouncilFactory(name="Leafield Council", boundary=square(-1.55, 53.80, half_deg=0.2))
-    PostcodeFactory(postcode="LS1 1AA", location=Point(-1.550, 53.800, srid=4326))
-    PostcodeFactory(postcode="LS2 2BB", location=Point(-1.535, 53.808, srid=4326))
-    moderator = UserFactory(council=council)
+    council = make.CouncilFactory(
+        name="Leafield Council", boundary=make.square(-1.55, 53.80, half_deg=0.2)
+    )
+    make.PostcodeFactory(postcode="LS1 1AA", location=Point(-1.550, 53.800, srid=4326))
+    make.PostcodeFactory(postcode="LS2 2BB", location=Point(-1.535, 53.808, srid=4326))
+    moderator = make.UserFactory(council=council)
     StaffMembership.objects.create(
         user=moderator, council=council, role=StaffMembership.Role.MODERATOR
     )
@@ -142,7 +143,7 @@ def test_citizen_and_helper_journey(live_server, new_context, pages, area):
     # --- A moderator approves it in the staff console, signing in with an authenticator ----
     staff_page = new_context().new_page()
     s = staff_page
-    sign_in(s, base, moderator.email, totp=enrol_totp(moderator), pages=pages)
+    sign_in(s, base, moderator.email, totp=make.enrol_totp(moderator), pages=pages)
     s.get_by_role("heading", name="Staff console").wait_for()
     pages.check(s, "staff console home")
     s.get_by_role("link", name="Moderation queue").click()

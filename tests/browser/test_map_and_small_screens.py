@@ -8,7 +8,7 @@ import base64
 
 import pytest
 
-from tests.browser.conftest import sign_in
+from tests.kit.browser import sign_in
 
 pytestmark = [
     pytest.mark.browser,

@@ -7,7 +7,7 @@ import pytest
 
 from matching.models import Match
 from matching.services import match_offer_help
-from tests.browser.conftest import sign_in
+from tests.kit.browser import sign_in
 
 pytestmark = [
     pytest.mark.browser,

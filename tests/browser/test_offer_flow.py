@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from marketplace.models import Category, Offer
-from tests.browser.conftest import sign_in
+from tests.kit.browser import sign_in
 
 pytestmark = [
     pytest.mark.browser,

@@ -9,7 +9,7 @@ from accounts.models import User
 from core.models import AuditEvent
 from marketplace.models import Need
 from matching.services import match_offer_help
-from tests.frontend.conftest import open_need, open_offer
+from tests.kit import factories as make
 
 pytestmark = pytest.mark.django_db
 
@@ -31,8 +31,8 @@ def test_change_postcode_refuses_out_of_area(client, citizen):
 
 
 def test_download_my_data(client, citizen, helper, befriending, moderator):
-    need = open_need(owner=citizen, category=befriending, moderator=moderator)
-    offer = open_offer(helper=helper, category=befriending, moderator=moderator)
+    need = make.resident_need(owner=citizen, category=befriending, moderator=moderator)
+    offer = make.resident_offer(helper=helper, category=befriending, moderator=moderator)
     match_offer_help(helper=helper, need_id=need.pk, offer_id=offer.pk)
     client.force_login(citizen)
     assert client.get(reverse("account_download")).status_code == 200
@@ -48,7 +48,7 @@ def test_download_my_data(client, citizen, helper, befriending, moderator):
 
 
 def test_delete_account_needs_confirmation(client, citizen, befriending, moderator):
-    open_need(owner=citizen, category=befriending, moderator=moderator)
+    make.resident_need(owner=citizen, category=befriending, moderator=moderator)
     client.force_login(citizen)
     html = client.post(reverse("account_delete"), {}).content.decode()
     assert "Tick the box to confirm" in html
@@ -69,8 +69,8 @@ def test_deleting_a_helper_reopens_the_need_they_were_matched_with(
 ):
     from matching.services import match_accept
 
-    need = open_need(owner=citizen, category=befriending, moderator=moderator)
-    offer = open_offer(helper=helper, category=befriending, moderator=moderator)
+    need = make.resident_need(owner=citizen, category=befriending, moderator=moderator)
+    offer = make.resident_offer(helper=helper, category=befriending, moderator=moderator)
     match = match_offer_help(helper=helper, need_id=need.pk, offer_id=offer.pk)
     match_accept(user=citizen, match_id=match.pk)
     need.refresh_from_db()

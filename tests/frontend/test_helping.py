@@ -12,12 +12,8 @@ from django.urls import reverse
 from marketplace.models import Offer
 from matching.models import AlertPreference, Match
 from matching.services import match_request
-from tests.frontend.conftest import (
-    answer_offer_questions,
-    make_resident,
-    open_need,
-    open_offer,
-)
+from tests.kit import factories as make
+from tests.kit.web import answer_offer_questions
 
 pytestmark = pytest.mark.django_db
 
@@ -64,8 +60,8 @@ def test_needs_near_me_ranks_needs_and_shows_only_approximate_places(
     client, citizen, helper, befriending, moderator, settings
 ):
     settings.MAP_TILE_URL = "https://tiles.example/{z}/{x}/{y}.png"
-    need = open_need(owner=citizen, category=befriending, moderator=moderator)
-    open_offer(helper=helper, category=befriending, moderator=moderator)
+    need = make.resident_need(owner=citizen, category=befriending, moderator=moderator)
+    make.resident_offer(helper=helper, category=befriending, moderator=moderator)
     client.force_login(helper)
     html = client.get(reverse("needs_near")).content.decode()
     assert "A weekly chat" in html and "about 1 to 2 km away" in html.lower()
@@ -85,8 +81,8 @@ def test_needs_near_me_ranks_needs_and_shows_only_approximate_places(
 
 def test_no_map_without_a_tile_url(client, citizen, helper, befriending, moderator, settings):
     settings.MAP_TILE_URL = ""
-    open_need(owner=citizen, category=befriending, moderator=moderator)
-    open_offer(helper=helper, category=befriending, moderator=moderator)
+    make.resident_need(owner=citizen, category=befriending, moderator=moderator)
+    make.resident_offer(helper=helper, category=befriending, moderator=moderator)
     client.force_login(helper)
     html = client.get(reverse("needs_near")).content.decode()
     assert "A weekly chat" in html
@@ -96,9 +92,9 @@ def test_no_map_without_a_tile_url(client, citizen, helper, befriending, moderat
 def test_list_pages_make_a_constant_number_of_queries(
     client, place, helper, befriending, moderator, django_assert_num_queries
 ):
-    offer = open_offer(helper=helper, category=befriending, moderator=moderator)
-    people = [make_resident(postcode="LS1 1AA", name=f"Person {i}") for i in range(7)]
-    open_need(owner=people[0], category=befriending, moderator=moderator, title="Need 0")
+    offer = make.resident_offer(helper=helper, category=befriending, moderator=moderator)
+    people = [make.resident(postcode="LS1 1AA", name=f"Person {i}") for i in range(7)]
+    make.resident_need(owner=people[0], category=befriending, moderator=moderator, title="Need 0")
     client.force_login(helper)
     client.get(reverse("needs_near"))
     counts = {}
@@ -107,7 +103,9 @@ def test_list_pages_make_a_constant_number_of_queries(
             client.get(reverse(name))
         counts[name] = len(ctx.captured_queries)
     for i, person in enumerate(people[1:], start=1):
-        need = open_need(owner=person, category=befriending, moderator=moderator, title=f"Need {i}")
+        need = make.resident_need(
+            owner=person, category=befriending, moderator=moderator, title=f"Need {i}"
+        )
         if i <= 3:  # asked for this helper: shown on the helping and home pages
             match_request(citizen=person, need_id=need.pk, offer_id=offer.pk)
     for name, expected in counts.items():
@@ -120,8 +118,8 @@ def test_list_pages_make_a_constant_number_of_queries(
 
 
 def test_helper_offers_to_help(client, citizen, helper, befriending, moderator):
-    need = open_need(owner=citizen, category=befriending, moderator=moderator)
-    offer = open_offer(helper=helper, category=befriending, moderator=moderator)
+    need = make.resident_need(owner=citizen, category=befriending, moderator=moderator)
+    offer = make.resident_offer(helper=helper, category=befriending, moderator=moderator)
     client.force_login(helper)
     html = client.get(reverse("need_for_helper", args=[need.pk])).content.decode()
     assert "Offer to help" in html and "LS1 1AA" not in html
@@ -132,7 +130,7 @@ def test_helper_offers_to_help(client, citizen, helper, befriending, moderator):
 
 
 def test_pause_while_away_and_start_again(client, helper, befriending, moderator):
-    offer = open_offer(helper=helper, category=befriending, moderator=moderator)
+    offer = make.resident_offer(helper=helper, category=befriending, moderator=moderator)
     client.force_login(helper)
     assert (
         "Pause your offer" in client.get(reverse("offer_pause", args=[offer.pk])).content.decode()
@@ -146,7 +144,7 @@ def test_pause_while_away_and_start_again(client, helper, befriending, moderator
 
 
 def test_another_helpers_offer_is_not_found(client, citizen, helper, befriending, moderator):
-    offer = open_offer(helper=helper, category=befriending, moderator=moderator)
+    offer = make.resident_offer(helper=helper, category=befriending, moderator=moderator)
     client.force_login(citizen)
     for name in ("offer_detail", "offer_availability", "offer_pause"):
         assert client.get(reverse(name, args=[offer.pk])).status_code == 404
@@ -170,7 +168,7 @@ def test_alert_preferences(client, helper):
 def test_without_an_open_offer_needs_near_me_lists_the_nearest_with_a_distance_band(
     client, citizen, helper, befriending, moderator
 ):
-    open_need(owner=citizen, category=befriending, moderator=moderator)
+    make.resident_need(owner=citizen, category=befriending, moderator=moderator)
     client.force_login(helper)
     html = client.get(reverse("needs_near")).content.decode()
     assert "These are the nearest open requests" in html

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from matching.models import Feedback, Match, Message
 from matching.services import match_offer_help
-from tests.frontend.conftest import make_resident, open_need, open_offer
+from tests.kit import factories as make
 from trust.models import Report
 
 pytestmark = pytest.mark.django_db
@@ -13,8 +13,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def proposed(citizen, helper, befriending, moderator):
-    need = open_need(owner=citizen, category=befriending, moderator=moderator)
-    offer = open_offer(helper=helper, category=befriending, moderator=moderator)
+    need = make.resident_need(owner=citizen, category=befriending, moderator=moderator)
+    offer = make.resident_offer(helper=helper, category=befriending, moderator=moderator)
     return match_offer_help(helper=helper, need_id=need.pk, offer_id=offer.pk)
 
 
@@ -50,7 +50,7 @@ def test_decline(client, citizen, proposed):
 
 
 def test_people_outside_the_match_get_not_found(client, place, proposed):
-    stranger = make_resident(postcode="LS3 3DD", name="Stranger")
+    stranger = make.resident(postcode="LS3 3DD", name="Stranger")
     client.force_login(stranger)
     for name in ("match_detail", "match_feedback", "match_concern", "match_decline"):
         assert client.get(reverse(name, args=[proposed.pk])).status_code == 404

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from marketplace.models import Need
 from marketplace.services import need_create, need_withdraw
-from tests.frontend.conftest import open_need
+from tests.kit import factories as make
 from trust.checks import helper_check_record
 from trust.models import HelperCheck
 
@@ -23,7 +23,7 @@ def change_url(need, part):
 
 
 def test_need_page_has_change_links_for_each_part(client, citizen, befriending, moderator):
-    need = open_need(owner=citizen, category=befriending, moderator=moderator)
+    need = make.resident_need(owner=citizen, category=befriending, moderator=moderator)
     client.force_login(citizen)
     html = client.get(reverse("need_detail", args=[need.pk])).content.decode()
     for part in ("details", "times", "urgency", "preferences"):
@@ -35,7 +35,7 @@ def test_need_page_has_change_links_for_each_part(client, citizen, befriending, 
 def test_changing_the_words_of_an_open_need_warns_then_sends_it_back_to_review(
     client, citizen, befriending, moderator
 ):
-    need = open_need(owner=citizen, category=befriending, moderator=moderator)
+    need = make.resident_need(owner=citizen, category=befriending, moderator=moderator)
     client.force_login(citizen)
     page = client.get(change_url(need, "details"))
     html = page.content.decode()
@@ -60,7 +60,7 @@ def test_changing_the_words_of_an_open_need_warns_then_sends_it_back_to_review(
 def test_changing_how_soon_keeps_an_open_need_open_and_does_not_warn(
     client, citizen, befriending, moderator
 ):
-    need = open_need(owner=citizen, category=befriending, moderator=moderator)
+    need = make.resident_need(owner=citizen, category=befriending, moderator=moderator)
     client.force_login(citizen)
     assert REVIEW_AGAIN not in client.get(change_url(need, "urgency")).content.decode()
     client.post(change_url(need, "urgency"), {"urgency": "soon", "version": need.version})
@@ -100,7 +100,7 @@ def test_no_warning_where_the_council_publishes_the_person_straight_away(
 
 
 def test_contact_details_are_refused_and_nothing_is_saved(client, citizen, befriending, moderator):
-    need = open_need(owner=citizen, category=befriending, moderator=moderator)
+    need = make.resident_need(owner=citizen, category=befriending, moderator=moderator)
     client.force_login(citizen)
     response = client.post(
         change_url(need, "details"),
@@ -121,7 +121,7 @@ def test_contact_details_are_refused_and_nothing_is_saved(client, citizen, befri
 
 
 def test_empty_answers_show_the_error_summary(client, citizen, befriending, moderator):
-    need = open_need(owner=citizen, category=befriending, moderator=moderator)
+    need = make.resident_need(owner=citizen, category=befriending, moderator=moderator)
     client.force_login(citizen)
     html = client.post(
         change_url(need, "details"), {"title": "", "description": "", "version": need.version}
@@ -133,7 +133,7 @@ def test_empty_answers_show_the_error_summary(client, citizen, befriending, mode
 
 
 def test_a_change_over_someone_elses_newer_one_is_refused(client, citizen, befriending, moderator):
-    need = open_need(owner=citizen, category=befriending, moderator=moderator)
+    need = make.resident_need(owner=citizen, category=befriending, moderator=moderator)
     client.force_login(citizen)
     stale = need.version
     client.post(change_url(need, "urgency"), {"urgency": "soon", "version": stale})
@@ -146,7 +146,7 @@ def test_a_change_over_someone_elses_newer_one_is_refused(client, citizen, befri
 
 
 def test_weekly_times_change_without_javascript(client, citizen, befriending, moderator):
-    need = open_need(owner=citizen, category=befriending, moderator=moderator)
+    need = make.resident_need(owner=citizen, category=befriending, moderator=moderator)
     client.force_login(citizen)
     rows = {
         "slots-TOTAL_FORMS": "1",
@@ -217,7 +217,7 @@ def test_one_off_date_change_refuses_a_time_in_the_past(client, citizen, befrien
 
 
 def test_preferences_change(client, citizen, befriending, moderator):
-    need = open_need(owner=citizen, category=befriending, moderator=moderator)
+    need = make.resident_need(owner=citizen, category=befriending, moderator=moderator)
     client.force_login(citizen)
     html = client.get(change_url(need, "preferences")).content.decode()
     assert "dietary_requirements" not in html  # only for meals
@@ -239,7 +239,7 @@ def test_preferences_change(client, citizen, befriending, moderator):
 def test_someone_else_gets_not_found_and_visitors_are_sent_to_sign_in(
     client, citizen, helper, befriending, moderator
 ):
-    need = open_need(owner=citizen, category=befriending, moderator=moderator)
+    need = make.resident_need(owner=citizen, category=befriending, moderator=moderator)
     response = client.get(change_url(need, "details"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     client.force_login(helper)
@@ -256,7 +256,7 @@ def test_someone_else_gets_not_found_and_visitors_are_sent_to_sign_in(
 
 
 def test_a_withdrawn_need_can_no_longer_be_changed(client, citizen, befriending, moderator):
-    need = open_need(owner=citizen, category=befriending, moderator=moderator)
+    need = make.resident_need(owner=citizen, category=befriending, moderator=moderator)
     need_withdraw(actor=citizen, need=need)
     client.force_login(citizen)
     html = client.get(reverse("need_detail", args=[need.pk])).content.decode()
@@ -272,10 +272,9 @@ def test_suggested_helpers_list_asks_through_the_citizens_own_page(
 ):
     """The ranked list is one include shared with the staff assisted-need page; here its
     buttons post to the citizen's own "ask" address, with the reason for each helper."""
-    from tests.frontend.conftest import open_offer
 
-    need = open_need(owner=citizen, category=befriending, moderator=moderator)
-    offer = open_offer(helper=helper, category=befriending, moderator=moderator)
+    need = make.resident_need(owner=citizen, category=befriending, moderator=moderator)
+    offer = make.resident_offer(helper=helper, category=befriending, moderator=moderator)
     client.force_login(citizen)
     html = client.get(reverse("need_detail", args=[need.pk])).content.decode()
     assert f'action="{reverse("need_ask_helper", args=[need.pk])}"' in html

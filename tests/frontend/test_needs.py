@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from marketplace.models import Category, Need
 from matching.models import Match
-from tests.frontend.conftest import open_need, open_offer
+from tests.kit import factories as make
 
 pytestmark = pytest.mark.django_db
 
@@ -132,12 +132,14 @@ def test_my_needs_makes_a_constant_number_of_queries(
     client, citizen, befriending, moderator, django_assert_num_queries
 ):
     client.force_login(citizen)
-    open_need(owner=citizen, category=befriending, moderator=moderator, title="First")
+    make.resident_need(owner=citizen, category=befriending, moderator=moderator, title="First")
     client.get(reverse("needs_mine"))  # warm the session
     with CaptureQueriesContext(connection) as one:
         client.get(reverse("needs_mine"))
     for n in range(4):
-        open_need(owner=citizen, category=befriending, moderator=moderator, title=f"More {n}")
+        make.resident_need(
+            owner=citizen, category=befriending, moderator=moderator, title=f"More {n}"
+        )
     with django_assert_num_queries(len(one.captured_queries)):
         html = client.get(reverse("needs_mine")).content.decode()
     assert html.count('href="/needs/') >= 5
@@ -146,8 +148,8 @@ def test_my_needs_makes_a_constant_number_of_queries(
 def test_need_page_ranks_helpers_with_reasons_and_no_private_details(
     client, citizen, helper, befriending, moderator
 ):
-    need = open_need(owner=citizen, category=befriending, moderator=moderator)
-    open_offer(helper=helper, category=befriending, moderator=moderator)
+    need = make.resident_need(owner=citizen, category=befriending, moderator=moderator)
+    make.resident_offer(helper=helper, category=befriending, moderator=moderator)
     client.force_login(citizen)
     html = client.get(reverse("need_detail", args=[need.pk])).content.decode()
     assert "Helpers we suggest" in html
@@ -157,8 +159,8 @@ def test_need_page_ranks_helpers_with_reasons_and_no_private_details(
 
 
 def test_citizen_asks_a_suggested_helper(client, citizen, helper, befriending, moderator):
-    need = open_need(owner=citizen, category=befriending, moderator=moderator)
-    offer = open_offer(helper=helper, category=befriending, moderator=moderator)
+    need = make.resident_need(owner=citizen, category=befriending, moderator=moderator)
+    offer = make.resident_offer(helper=helper, category=befriending, moderator=moderator)
     client.force_login(citizen)
     response = client.post(reverse("need_ask_helper", args=[need.pk]), {"offer": offer.pk})
     match = Match.objects.get()
@@ -167,7 +169,7 @@ def test_citizen_asks_a_suggested_helper(client, citizen, helper, befriending, m
 
 
 def test_someone_elses_need_is_not_found(client, citizen, helper, befriending, moderator):
-    need = open_need(owner=citizen, category=befriending, moderator=moderator)
+    need = make.resident_need(owner=citizen, category=befriending, moderator=moderator)
     client.force_login(helper)
     assert client.get(reverse("need_detail", args=[need.pk])).status_code == 404
     assert client.post(reverse("need_withdraw", args=[need.pk])).status_code == 404
@@ -176,7 +178,7 @@ def test_someone_elses_need_is_not_found(client, citizen, helper, befriending, m
 
 
 def test_withdraw_after_confirmation(client, citizen, befriending, moderator):
-    need = open_need(owner=citizen, category=befriending, moderator=moderator)
+    need = make.resident_need(owner=citizen, category=befriending, moderator=moderator)
     client.force_login(citizen)
     html = client.get(reverse("need_withdraw", args=[need.pk])).content.decode()
     assert "Are you sure you no longer need" in html

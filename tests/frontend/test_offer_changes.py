@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from marketplace.models import Offer
 from marketplace.services import offer_close, offer_pause
-from tests.frontend.conftest import make_resident, open_offer
+from tests.kit import factories as make
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ def change_url(offer, part):
 
 
 def test_offer_page_links_to_each_change(client, helper, befriending, moderator):
-    offer = open_offer(helper=helper, category=befriending, moderator=moderator)
+    offer = make.resident_offer(helper=helper, category=befriending, moderator=moderator)
     client.force_login(helper)
     html = client.get(reverse("offer_detail", args=[offer.pk])).content.decode()
     for part in ("about", "distance", "capacity"):
@@ -28,7 +28,7 @@ def test_offer_page_links_to_each_change(client, helper, befriending, moderator)
 def test_changing_what_an_open_offer_says_warns_then_sends_it_to_review(
     client, helper, befriending, moderator
 ):
-    offer = open_offer(helper=helper, category=befriending, moderator=moderator)
+    offer = make.resident_offer(helper=helper, category=befriending, moderator=moderator)
     client.force_login(helper)
     html = client.get(change_url(offer, "about")).content.decode()
     assert "<title>Tell people about the help you can give – " in html
@@ -42,7 +42,7 @@ def test_changing_what_an_open_offer_says_warns_then_sends_it_to_review(
 
 
 def test_a_paused_offer_is_checked_when_started_again(client, helper, befriending, moderator):
-    offer = open_offer(helper=helper, category=befriending, moderator=moderator)
+    offer = make.resident_offer(helper=helper, category=befriending, moderator=moderator)
     offer_pause(actor=helper, offer=offer)
     offer.refresh_from_db()
     client.force_login(helper)
@@ -51,7 +51,7 @@ def test_a_paused_offer_is_checked_when_started_again(client, helper, befriendin
 
 
 def test_distance_and_capacity_change_without_review(client, helper, befriending, moderator):
-    offer = open_offer(helper=helper, category=befriending, moderator=moderator)
+    offer = make.resident_offer(helper=helper, category=befriending, moderator=moderator)
     client.force_login(helper)
     assert REVIEW_AGAIN not in client.get(change_url(offer, "distance")).content.decode()
     client.post(change_url(offer, "distance"), {"radius_m": "1000", "version": offer.version})
@@ -64,7 +64,7 @@ def test_distance_and_capacity_change_without_review(client, helper, befriending
 def test_bad_answers_show_the_error_summary_and_save_nothing(
     client, helper, befriending, moderator
 ):
-    offer = open_offer(helper=helper, category=befriending, moderator=moderator)
+    offer = make.resident_offer(helper=helper, category=befriending, moderator=moderator)
     client.force_login(helper)
     html = client.post(
         change_url(offer, "capacity"), {"capacity": "40", "version": offer.version}
@@ -83,9 +83,9 @@ def test_bad_answers_show_the_error_summary_and_save_nothing(
 def test_other_people_get_not_found_and_closed_offers_cannot_change(
     client, helper, befriending, moderator
 ):
-    offer = open_offer(helper=helper, category=befriending, moderator=moderator)
+    offer = make.resident_offer(helper=helper, category=befriending, moderator=moderator)
     assert client.get(change_url(offer, "about")).status_code == 302  # sign in first
-    other = make_resident(postcode="LS3 3DD", name="Other")
+    other = make.resident(postcode="LS3 3DD", name="Other")
     client.force_login(other)
     assert client.get(change_url(offer, "about")).status_code == 404
     assert (

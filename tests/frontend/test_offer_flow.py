@@ -9,13 +9,8 @@ from django.urls import reverse
 
 from accounts.services import person_update_profile
 from marketplace.models import Category, CouncilCategory, Offer
-from tests.frontend.conftest import (
-    NO_TIMES,
-    answer_offer_questions,
-    check_id,
-    make_resident,
-    offer_step,
-)
+from tests.kit import factories as make
+from tests.kit.web import NO_TIMES, answer_offer_questions, offer_step
 
 pytestmark = pytest.mark.django_db
 
@@ -148,7 +143,7 @@ def test_kinds_of_help_say_which_checks_they_need(client, helper, moderator):
     assert f'id="id_category_{position}-item-hint"' in html
 
     # A helper whose ID has been checked is no longer told they need an ID check.
-    check_id(helper=helper, moderator=moderator)
+    make.record_check(helper=helper, actor=moderator)
     html = client.get(step_url("category")).content.decode()
     assert "Needs an ID check." not in html
     assert "Regulated activity: needs an ID check and an enhanced DBS check." in html
@@ -415,7 +410,7 @@ def test_verified_helper_in_a_council_that_publishes_at_once(
 ):
     place.auto_approve_verified_helpers = True
     place.save(update_fields=["auto_approve_verified_helpers"])
-    check_id(helper=helper, moderator=moderator)
+    make.record_check(helper=helper, actor=moderator)
     client.force_login(helper)
     answer_offer_questions(client, befriending)
     assert "needs to check your ID" not in client.get(CHECK).content.decode()
@@ -454,7 +449,7 @@ def test_someone_elses_confirmation_is_not_found(client, place, helper, befriend
     answer_offer_questions(client, befriending)
     client.post(CHECK)
     offer = Offer.objects.get()
-    other = make_resident(postcode="LS1 1AA", name="Olive")
+    other = make.resident(postcode="LS1 1AA", name="Olive")
     client.force_login(other)
     assert client.get(reverse("offer_new_done", args=[offer.pk])).status_code == 404
     assert client.get(CHECK)["Location"] == step_url("category")  # answers are per person

@@ -8,7 +8,7 @@ from django.urls import reverse
 from matching.models import Match
 from matching.services import match_accept, match_offer_help, message_send
 from safeguarding.blocks import block_create
-from tests.frontend.conftest import make_resident, open_need, open_offer
+from tests.kit import factories as make
 from trust.models import Block, Report
 
 pytestmark = pytest.mark.django_db
@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def proposed(citizen, helper, befriending, moderator):
-    need = open_need(owner=citizen, category=befriending, moderator=moderator)
-    offer = open_offer(helper=helper, category=befriending, moderator=moderator)
+    need = make.resident_need(owner=citizen, category=befriending, moderator=moderator)
+    offer = make.resident_offer(helper=helper, category=befriending, moderator=moderator)
     return match_offer_help(helper=helper, need_id=need.pk, offer_id=offer.pk)
 
 
@@ -99,7 +99,7 @@ def test_others_cannot_block_or_unblock_for_someone(client, place, citizen, help
     url = reverse("match_block", args=[talking.pk])
     assert client.get(url).status_code == 302  # sign in first
     assert client.get(reverse("account_blocks")).status_code == 302
-    stranger = make_resident(postcode="LS3 3DD", name="Stranger")
+    stranger = make.resident(postcode="LS3 3DD", name="Stranger")
     client.force_login(stranger)
     assert client.get(url).status_code == 404
     assert client.post(url).status_code == 404
@@ -182,7 +182,7 @@ def test_own_messages_and_outsiders_get_not_found(client, place, citizen, helper
     url = reverse("message_report", args=[talking.pk, theirs.pk])
     client.logout()
     assert client.get(url).status_code == 302
-    stranger = make_resident(postcode="LS3 3DD", name="Stranger")
+    stranger = make.resident(postcode="LS3 3DD", name="Stranger")
     client.force_login(stranger)
     assert client.get(url).status_code == 404
     assert client.post(url, {"reason": "abuse"}).status_code == 404
@@ -192,9 +192,11 @@ def test_own_messages_and_outsiders_get_not_found(client, place, citizen, helper
 def test_a_message_of_another_match_is_not_found(
     client, place, citizen, helper, talking, befriending, moderator
 ):
-    other_helper = make_resident(postcode="LS3 3DD", name="Priya")
-    need = open_need(owner=citizen, category=befriending, moderator=moderator, title="Shopping")
-    offer = open_offer(helper=other_helper, category=befriending, moderator=moderator)
+    other_helper = make.resident(postcode="LS3 3DD", name="Priya")
+    need = make.resident_need(
+        owner=citizen, category=befriending, moderator=moderator, title="Shopping"
+    )
+    offer = make.resident_offer(helper=other_helper, category=befriending, moderator=moderator)
     second = match_offer_help(helper=other_helper, need_id=need.pk, offer_id=offer.pk)
     match_accept(user=citizen, match_id=second.pk)
     message = message_send(user=other_helper, match_id=second.pk, body="Hi")

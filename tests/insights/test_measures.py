@@ -23,12 +23,12 @@ from marketplace.lifecycle import need_transition
 from marketplace.models import Need
 from matching.models import Match
 from matching.services import match_accept, match_complete, match_request
-from tests.matching.factories import make_council, make_need, make_offer, make_staff, point_at
+from tests.kit import factories as make
 
 pytestmark = pytest.mark.django_db
 
 HOUR = dt.timedelta(hours=1)
-FAR = point_at(6000, 0)  # another hexagon of the grid, 6 km east
+FAR = make.point_at(6000, 0)  # another hexagon of the grid, 6 km east
 
 
 def _accept(*, need: Need, offer, hours_after_recorded: float) -> Match:
@@ -45,17 +45,17 @@ def world():
     """15 needs asked, 7 matched, 5 fulfilled, 8 waiting (6 in one hexagon, 2 in another);
     a draft and a need turned down by moderators, which are not asked. Every matched need
     waited half an hour for a moderator, so time to match from publication would differ."""
-    council = make_council(slug="same-figures")
-    offer = make_offer(council=council, capacity=20)
-    second = make_offer(council=council)
-    matched = [make_need(council=council) for _ in range(6)]
+    council = make.council(slug="same-figures")
+    offer = make.offer_row(council=council, capacity=20)
+    second = make.offer_row(council=council)
+    matched = [make.need_row(council=council) for _ in range(6)]
     for hours, need in enumerate(matched, start=1):
         match = _accept(need=need, offer=offer, hours_after_recorded=hours)
         if hours <= 5:
             match_complete(user=need.owner, match_id=match.pk)
     # A need wanting two helpers is matched when its first helper accepts (after 7 hours),
     # not when its second does (after 20).
-    both = make_need(council=council, helpers_wanted=2)
+    both = make.need_row(council=council, helpers_wanted=2)
     _accept(need=both, offer=offer, hours_after_recorded=7)
     _accept(need=both, offer=second, hours_after_recorded=20)
     matched.append(both)
@@ -63,11 +63,11 @@ def world():
         published_at=timezone.now() + dt.timedelta(minutes=30)
     )
     for _ in range(6):
-        make_need(council=council)
+        make.need_row(council=council)
     for _ in range(2):
-        make_need(council=council, at=FAR)
-    make_need(council=council, status=Need.Status.DRAFT)
-    turned_down = make_need(council=council)
+        make.need_row(council=council, at=FAR)
+    make.need_row(council=council, status=Need.Status.DRAFT)
+    turned_down = make.need_row(council=council)
     need_transition(need=turned_down, to=Need.Status.CLOSED, closed_reason="rejected")
     return council
 
@@ -99,7 +99,7 @@ def _open_stats_row(council) -> dict:
 
 def _metrics(client, council) -> dict[str, float]:
     """The council's samples on /metrics, by name and the labels other than the council."""
-    client.force_login(make_staff(council=council))
+    client.force_login(make.staff(council=council, lives_here=True, with_home=False))
     response = client.get("/metrics")
     assert response.status_code == 200
     values = {}

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from accounts.models import StaffMembership
 from core.models import AuditEvent
 from marketplace.models import Need, Offer
-from tests.marketplace import factories as mf
+from tests.kit import factories as make
 from trust.models import Report
 
 pytestmark = pytest.mark.django_db
@@ -151,10 +151,10 @@ def test_offer_lifecycle_over_the_api(helper, moderator):
 
 
 def test_browse_needs_near_me_with_bands_filters_and_pages(helper, moderator, home_council):
-    owners = [mf.person(council=home_council) for _ in range(3)]
-    near = mf.open_need(owner=owners[0], moderator=moderator, lon=-1.561, lat=53.811)
-    far = mf.open_need(owner=owners[1], moderator=moderator, lon=-1.48, lat=53.77)
-    chat = mf.open_need(
+    owners = [make.person(council=home_council) for _ in range(3)]
+    near = make.open_need(owner=owners[0], moderator=moderator, lon=-1.561, lat=53.811)
+    far = make.open_need(owner=owners[1], moderator=moderator, lon=-1.48, lat=53.77)
+    chat = make.open_need(
         owner=owners[2],
         moderator=moderator,
         lon=-1.57,
@@ -181,7 +181,7 @@ def test_browse_needs_near_me_with_bands_filters_and_pages(helper, moderator, ho
 
 
 def test_browse_ignores_an_origin_sent_by_the_client(helper, moderator, citizen):
-    mf.open_need(owner=citizen, moderator=moderator)
+    make.open_need(owner=citizen, moderator=moderator)
     api = client_for(helper)
     plain = api.get("/api/v1/needs/near/").json()
     spoofed = api.get("/api/v1/needs/near/?lat=53.9&lon=-1.2&origin=53.9,-1.2").json()
@@ -189,7 +189,7 @@ def test_browse_ignores_an_origin_sent_by_the_client(helper, moderator, citizen)
 
 
 def test_offers_near_me(citizen, helper, moderator):
-    offer = mf.open_offer(helper=helper, moderator=moderator)
+    offer = make.open_offer(helper=helper, moderator=moderator)
     rows = client_for(citizen).get("/api/v1/offers/near/").json()["results"]
     assert [row["id"] for row in rows] == [offer.pk]
     assert rows[0]["reach_band"] == "travels up to about 3 km"
@@ -210,8 +210,8 @@ def test_categories_show_council_switches(citizen, council_admin):
 
 
 def test_staff_review_queue_and_decisions(citizen, helper, moderator):
-    need = mf.need(owner=citizen)
-    offer = mf.offer(helper=helper)
+    need = make.need(owner=citizen)
+    offer = make.offer(helper=helper)
     staff = client_for(moderator)
     queue = staff.get("/api/v1/staff/review/needs/").json()
     assert [row["id"] for row in queue["results"]] == [need.pk]
@@ -232,14 +232,14 @@ def test_staff_review_queue_and_decisions(citizen, helper, moderator):
 
 
 def test_staff_see_exact_location_and_the_read_is_audited(citizen, moderator):
-    need = mf.need(owner=citizen)
+    need = make.need(owner=citizen)
     body = client_for(moderator).get(f"/api/v1/needs/{need.pk}/").json()
     assert body["location"] == {"lat": 53.8, "lon": -1.55}
     assert AuditEvent.objects.filter(verb="need.viewed", actor_id=moderator.pk).count() == 1
 
 
 def test_staff_without_mfa_are_refused(citizen, home_council):
-    no_mfa = mf.staff(council=home_council, mfa=False)
+    no_mfa = make.staff(council=home_council, mfa=False)
     response = client_for(no_mfa).get("/api/v1/staff/review/needs/")
     assert response.status_code == 403
     assert "two-factor" in response.json()["detail"]
@@ -255,7 +255,7 @@ def test_staff_record_a_need_on_behalf(citizen, moderator, away_council):
         "/api/v1/staff/needs/", {**body, "consent_given": False}, format="json"
     )
     assert no_consent.status_code == 400
-    stranger = mf.person(council=away_council)
+    stranger = make.person(council=away_council)
     elsewhere = client_for(moderator).post(
         "/api/v1/staff/needs/", {**body, "owner_id": stranger.pk}, format="json"
     )
@@ -264,7 +264,7 @@ def test_staff_record_a_need_on_behalf(citizen, moderator, away_council):
 
 
 def test_reports_and_blocks_over_the_api(citizen, other_citizen, moderator):
-    need = mf.open_need(owner=citizen, moderator=moderator)
+    need = make.open_need(owner=citizen, moderator=moderator)
     api = client_for(other_citizen)
     made = api.post(
         "/api/v1/reports/",
@@ -330,7 +330,7 @@ def test_schema_documents_every_marketplace_endpoint(api_client):
 def test_a_display_name_holding_contact_details_is_not_shown(citizen, helper, moderator):
     citizen.display_name = "Maggie 07700 900123"
     citizen.save()
-    need = mf.open_need(owner=citizen, moderator=moderator)
+    need = make.open_need(owner=citizen, moderator=moderator)
     body = client_for(helper).get(f"/api/v1/needs/{need.pk}/").json()
     assert body["owner_name"] == f"Kith member {citizen.pk}"
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from rest_framework.test import APIClient
 
 from marketplace import api_urls
-from tests.marketplace.world import OWNER_LAT, OWNER_LON, build_world
+from tests.kit.world import OWNER_LAT, OWNER_LON, build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -169,7 +169,7 @@ def _ids(world) -> dict:
         "open_offer": world.open_offer.pk,
         "pending_offer": world.pending_offer.pk,
         "paused_offer": world.paused_offer.pk,
-        "report": world.report.pk,
+        "report": world.report_about_owner.pk,
         "owner_id": world.owner.pk,
     }
 

@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from marketplace import api_urls
-from tests.marketplace.world import build_world, secrets_of
+from tests.kit.world import build_world, stored_secrets_of
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def _fill(route: str, world) -> list[str]:
         elif route.startswith("offers/") or route.startswith("staff/offers/"):
             ids = [world.open_offer.pk, world.pending_offer.pk, world.paused_offer.pk]
         else:
-            ids = [world.report.pk]
+            ids = [world.report_about_owner.pk]
         return [route.replace("<int:pk>", str(i)) for i in ids]
     if "<int:person_id>" in route:
         return [route.replace("<int:person_id>", str(world.owner.pk))]
@@ -55,7 +55,7 @@ def test_no_endpoint_leaks_other_peoples_exact_place_or_contact_details(viewer_n
     client = APIClient()
     client.force_authenticate(viewer)
     protected = [world.owner] + ([world.helper] if viewer != world.helper else [])
-    secrets = [s for person in protected for s in secrets_of(person)]
+    secrets = [s for person in protected for s in stored_secrets_of(person)]
     visited = set()
     for pattern in api_urls.urlpatterns:
         route = str(pattern.pattern)
@@ -76,7 +76,7 @@ def test_the_sweep_would_catch_a_leak():
     client = APIClient()
     client.force_authenticate(world.owner)
     text = json.dumps(client.get(f"/api/v1/needs/{world.open_need.pk}/").json())
-    assert any(secret in text for secret in secrets_of(world.owner))
+    assert any(secret in text for secret in stored_secrets_of(world.owner))
 
 
 def test_public_listing_shows_approximate_location_and_band():

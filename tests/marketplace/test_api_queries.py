@@ -9,7 +9,7 @@ from accounts.models import User
 from marketplace import services
 from safeguarding import blocks as safeguarding_blocks
 from safeguarding import reports as safeguarding_reports
-from tests.marketplace import factories as mf
+from tests.kit import factories as make
 
 pytestmark = pytest.mark.django_db
 
@@ -24,8 +24,8 @@ def _fresh_client(user) -> APIClient:
 def _populate(n, *, citizen, helper, moderator, reporter):
     for i in range(n):
         lon, lat = -1.55 + i * 0.001, 53.80 + i * 0.001
-        need = mf.need(owner=citizen, lon=lon, lat=lat)
-        offer = mf.offer(helper=helper, lon=lon, lat=lat)
+        need = make.need(owner=citizen, lon=lon, lat=lat)
+        offer = make.offer(helper=helper, lon=lon, lat=lat)
         if i % 2:
             services.moderation_approve(actor=moderator, kind="need", listing_id=need.pk)
             services.moderation_approve(actor=moderator, kind="offer", listing_id=offer.pk)
@@ -33,8 +33,8 @@ def _populate(n, *, citizen, helper, moderator, reporter):
                 reporter=reporter, target_type="need", target_id=need.pk, reason=f"Report {i}"
             )
         else:
-            neighbour = mf.person(council=citizen.council, lon=lon, lat=lat)
-            mf.open_offer(helper=neighbour, moderator=moderator, lon=lon, lat=lat)
+            neighbour = make.person(council=citizen.council, lon=lon, lat=lat)
+            make.open_offer(helper=neighbour, moderator=moderator, lon=lon, lat=lat)
             safeguarding_blocks.block_create(blocker=citizen, blocked_id=neighbour.pk)
 
 

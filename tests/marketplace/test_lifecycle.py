@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from core.errors import ApplicationError
 from marketplace import lifecycle, services
 from marketplace.models import Need, Offer
-from tests.marketplace import factories as mf
+from tests.kit import factories as make
 
 N, R = Need.Status, Need.ClosedReason
 
@@ -19,7 +19,7 @@ ALL_NEED_MOVES = [(to, "") for to in N.values if to != N.CLOSED] + [
 
 
 def _need_in(status, *, owner, moderator):
-    need = mf.need(owner=owner, submit=False)
+    need = make.need(owner=owner, submit=False)
     path = {
         N.DRAFT: [],
         N.PENDING_REVIEW: [N.PENDING_REVIEW],
@@ -53,7 +53,7 @@ def test_need_transitions(start, to, reason, citizen, moderator):
 @pytest.mark.django_db
 @pytest.mark.parametrize("to, reason", ALL_NEED_MOVES)
 def test_closed_needs_never_move(to, reason, citizen):
-    need = mf.need(owner=citizen)
+    need = make.need(owner=citizen)
     services.need_withdraw(actor=citizen, need=need)
     need.refresh_from_db()
     with pytest.raises(ApplicationError):
@@ -79,7 +79,7 @@ OFFER_TABLE = {
 @pytest.mark.parametrize("start", list(OFFER_TABLE))
 @pytest.mark.parametrize("step", list(OFFER_STEPS))
 def test_offer_owner_steps(start, step, helper, moderator):
-    offer = mf.offer(helper=helper)
+    offer = make.offer(helper=helper)
     if start != Offer.Status.PENDING_REVIEW:
         services.moderation_approve(actor=moderator, kind="offer", listing_id=offer.pk)
     if start == Offer.Status.PAUSED:
@@ -100,7 +100,7 @@ def test_offer_owner_steps(start, step, helper, moderator):
 
 @pytest.mark.django_db
 def test_offer_edited_while_paused_goes_to_review_on_resume(helper, moderator):
-    offer = mf.open_offer(helper=helper, moderator=moderator)
+    offer = make.open_offer(helper=helper, moderator=moderator)
     services.offer_pause(actor=helper, offer=offer)
     services.offer_update(
         actor=helper, offer=offer, version=1, data={"description": "Now I also do gardening."}
@@ -116,7 +116,7 @@ def test_offer_edited_while_paused_goes_to_review_on_resume(helper, moderator):
 
 @pytest.mark.django_db
 def test_editing_an_open_offer_sends_it_back_to_review(helper, moderator):
-    offer = mf.open_offer(helper=helper, moderator=moderator)
+    offer = make.open_offer(helper=helper, moderator=moderator)
     services.offer_update(actor=helper, offer=offer, version=1, data={"capacity": 2})
     offer.refresh_from_db()
     assert offer.status == Offer.Status.OPEN  # capacity is not public text
@@ -129,7 +129,7 @@ def test_editing_an_open_offer_sends_it_back_to_review(helper, moderator):
 def test_concurrent_edits_from_the_same_version_lose_nothing(home_council, citizen):
     """Two people save changes made from version 1 at the same moment: one is saved, the
     other is refused as stale. Neither overwrites the other silently."""
-    need = mf.need(owner=citizen)
+    need = make.need(owner=citizen)
     results: list[str] = []
     ready = threading.Barrier(2)
 

@@ -11,7 +11,7 @@ from marketplace import selectors, services
 from marketplace.models import Need, Offer
 from safeguarding import blocks as safeguarding_blocks
 from safeguarding import reports as safeguarding_reports
-from tests.marketplace import factories as mf
+from tests.kit import factories as make
 from trust import selectors as trust_selectors
 from trust.models import Block, HelperCheck, Report
 
@@ -19,8 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_new_listings_wait_for_review(citizen, helper, moderator):
-    need = mf.need(owner=citizen)
-    offer = mf.offer(helper=helper)
+    need = make.need(owner=citizen)
+    offer = make.offer(helper=helper)
     assert need.status == Need.Status.PENDING_REVIEW
     assert offer.status == Offer.Status.PENDING_REVIEW
     assert list(selectors.review_queue_needs(staff=moderator)) == [need]
@@ -28,7 +28,7 @@ def test_new_listings_wait_for_review(citizen, helper, moderator):
 
 
 def test_approve_publishes_and_writes_an_audit_event(citizen, moderator, home_council):
-    need = mf.need(owner=citizen)
+    need = make.need(owner=citizen)
     services.moderation_approve(actor=moderator, kind="need", listing_id=need.pk)
     need.refresh_from_db()
     assert need.status == Need.Status.OPEN
@@ -42,7 +42,7 @@ def test_approve_publishes_and_writes_an_audit_event(citizen, moderator, home_co
 
 
 def test_reject_with_a_reason_the_owner_sees(helper, moderator):
-    offer = mf.offer(helper=helper)
+    offer = make.offer(helper=helper)
     services.moderation_reject(
         actor=moderator,
         kind="offer",
@@ -59,7 +59,7 @@ def test_reject_with_a_reason_the_owner_sees(helper, moderator):
 
 
 def test_a_review_queue_rejection_never_takes_down_what_was_just_approved(citizen, moderator):
-    need = mf.need(owner=citizen)
+    need = make.need(owner=citizen)
     services.moderation_approve(actor=moderator, kind="need", listing_id=need.pk)
     with pytest.raises(ApplicationError, match="not waiting for review any more"):
         services.moderation_reject(
@@ -75,7 +75,7 @@ def test_a_review_queue_rejection_never_takes_down_what_was_just_approved(citize
 
 
 def test_reject_needs_a_reason(citizen, moderator):
-    need = mf.need(owner=citizen)
+    need = make.need(owner=citizen)
     with pytest.raises(ApplicationError, match="Enter the reason"):
         services.moderation_reject(actor=moderator, kind="need", listing_id=need.pk, reason=" ")
     need.refresh_from_db()
@@ -84,7 +84,7 @@ def test_reject_needs_a_reason(citizen, moderator):
 
 
 def test_rejected_need_is_closed_as_rejected(citizen, moderator):
-    need = mf.need(owner=citizen)
+    need = make.need(owner=citizen)
     services.moderation_reject(actor=moderator, kind="need", listing_id=need.pk, reason="Vague")
     need.refresh_from_db()
     assert (need.status, need.closed_reason, need.rejection_reason) == (
@@ -95,7 +95,7 @@ def test_rejected_need_is_closed_as_rejected(citizen, moderator):
 
 
 def test_staff_of_another_council_cannot_moderate(citizen, away_moderator):
-    need = mf.need(owner=citizen)
+    need = make.need(owner=citizen)
     with pytest.raises(NotFound):
         services.moderation_approve(actor=away_moderator, kind="need", listing_id=need.pk)
     with pytest.raises(NotFound):
@@ -110,21 +110,21 @@ def test_staff_of_another_council_cannot_moderate(citizen, away_moderator):
 def test_safeguarding_lead_cannot_moderate_and_citizens_cannot_either(
     citizen, other_citizen, home_council
 ):
-    lead = mf.staff(council=home_council, role=StaffMembership.Role.SAFEGUARDING_LEAD)
-    need = mf.need(owner=citizen)
+    lead = make.staff(council=home_council, role=StaffMembership.Role.SAFEGUARDING_LEAD)
+    need = make.need(owner=citizen)
     for actor in (lead, other_citizen, citizen):
         with pytest.raises(NotFound):
             services.moderation_approve(actor=actor, kind="need", listing_id=need.pk)
 
 
 def test_staff_cannot_approve_their_own_listing(moderator):
-    offer = mf.offer(helper=moderator)
+    offer = make.offer(helper=moderator)
     with pytest.raises(ApplicationError, match="Another moderator"):
         services.moderation_approve(actor=moderator, kind="offer", listing_id=offer.pk)
 
 
 def test_approving_twice_is_refused(citizen, moderator):
-    need = mf.open_need(owner=citizen, moderator=moderator)
+    need = make.open_need(owner=citizen, moderator=moderator)
     with pytest.raises(ApplicationError, match="not waiting for review"):
         services.moderation_approve(actor=moderator, kind="need", listing_id=need.pk)
 
@@ -133,9 +133,9 @@ def test_approving_twice_is_refused(citizen, moderator):
 def test_council_setting_auto_approves_id_checked_helpers(helper, home_council):
     home_council.auto_approve_verified_helpers = True
     home_council.save()
-    assert mf.offer(helper=helper).status == Offer.Status.PENDING_REVIEW  # no check yet
-    mf.check(user=helper, council=home_council)
-    offer = mf.offer(helper=helper)
+    assert make.offer(helper=helper).status == Offer.Status.PENDING_REVIEW  # no check yet
+    make.check(user=helper, council=home_council)
+    offer = make.offer(helper=helper)
     assert offer.status == Offer.Status.OPEN
     assert offer.published_at is not None
     assert AuditEvent.objects.filter(verb="offer.published", target_id=offer.pk).exists()
@@ -144,31 +144,31 @@ def test_council_setting_auto_approves_id_checked_helpers(helper, home_council):
 def test_auto_approval_needs_the_check_the_category_requires(helper, home_council):
     home_council.auto_approve_verified_helpers = True
     home_council.save()
-    mf.check(user=helper, council=home_council)
+    make.check(user=helper, council=home_council)
     # Personal care is regulated activity: an ID check alone is not enough to skip review.
-    offer = mf.offer(helper=helper, category_slug="personal-care")
+    offer = make.offer(helper=helper, category_slug="personal-care")
     assert offer.status == Offer.Status.PENDING_REVIEW
-    mf.check(user=helper, council=home_council, kind=HelperCheck.Kind.DBS_ENHANCED_BARRED)
-    assert mf.offer(helper=helper, category_slug="personal-care").status == Offer.Status.OPEN
+    make.check(user=helper, council=home_council, kind=HelperCheck.Kind.DBS_ENHANCED_BARRED)
+    assert make.offer(helper=helper, category_slug="personal-care").status == Offer.Status.OPEN
 
 
 def test_without_the_setting_verified_helpers_still_wait(helper, home_council):
-    mf.check(user=helper, council=home_council)
-    assert mf.offer(helper=helper).status == Offer.Status.PENDING_REVIEW
+    make.check(user=helper, council=home_council)
+    assert make.offer(helper=helper).status == Offer.Status.PENDING_REVIEW
 
 
 def test_expired_or_revoked_checks_do_not_auto_approve(helper, home_council):
     home_council.auto_approve_verified_helpers = True
     home_council.save()
-    check = mf.check(user=helper, council=home_council)
+    check = make.check(user=helper, council=home_council)
     check.revoked_at = timezone.now()
     check.save()
-    assert mf.offer(helper=helper).status == Offer.Status.PENDING_REVIEW
+    assert make.offer(helper=helper).status == Offer.Status.PENDING_REVIEW
 
 
 # --- Reports ---------------------------------------------------------------------------------
 def test_report_a_listing_joins_the_councils_queue(citizen, other_citizen, moderator):
-    need = mf.open_need(owner=citizen, moderator=moderator)
+    need = make.open_need(owner=citizen, moderator=moderator)
     report = safeguarding_reports.report_create(
         reporter=other_citizen, target_type="need", target_id=need.pk, reason="Looks like spam"
     )
@@ -181,7 +181,7 @@ def test_report_a_listing_joins_the_councils_queue(citizen, other_citizen, moder
 
 
 def test_cannot_report_what_you_cannot_see(citizen, other_citizen):
-    need = mf.need(owner=citizen)  # still waiting for review: only the owner sees it
+    need = make.need(owner=citizen)  # still waiting for review: only the owner sees it
     with pytest.raises(NotFound):
         safeguarding_reports.report_create(
             reporter=other_citizen, target_type="need", target_id=need.pk, reason="x"
@@ -194,7 +194,7 @@ def test_cannot_report_what_you_cannot_see(citizen, other_citizen):
 
 
 def test_report_upheld_with_take_down(citizen, other_citizen, moderator):
-    need = mf.open_need(owner=citizen, moderator=moderator)
+    need = make.open_need(owner=citizen, moderator=moderator)
     report = safeguarding_reports.report_create(
         reporter=other_citizen, target_type="need", target_id=need.pk, reason="Selling things"
     )
@@ -223,7 +223,7 @@ def test_report_upheld_with_take_down(citizen, other_citizen, moderator):
 def test_report_decided_only_by_staff_of_its_council(
     citizen, other_citizen, moderator, away_moderator
 ):
-    need = mf.open_need(owner=citizen, moderator=moderator)
+    need = make.open_need(owner=citizen, moderator=moderator)
     report = safeguarding_reports.report_create(
         reporter=other_citizen, target_type="person", target_id=citizen.pk, reason="Rude"
     )
@@ -239,8 +239,8 @@ def test_report_decided_only_by_staff_of_its_council(
 
 # --- Blocks ----------------------------------------------------------------------------------
 def test_block_hides_listings_both_ways(citizen, other_citizen, helper, moderator):
-    need = mf.open_need(owner=citizen, moderator=moderator)
-    offer = mf.open_offer(helper=helper, moderator=moderator)
+    need = make.open_need(owner=citizen, moderator=moderator)
+    offer = make.open_offer(helper=helper, moderator=moderator)
     safeguarding_blocks.block_create(blocker=citizen, blocked_id=helper.pk)
     safeguarding_blocks.block_create(blocker=citizen, blocked_id=helper.pk)  # idempotent
     assert Block.objects.count() == 1
@@ -264,8 +264,8 @@ def test_cannot_block_yourself_or_a_stranger(citizen, other_citizen):
 def test_an_urgent_need_going_live_alerts_helpers_after_commit(
     citizen, moderator, django_capture_on_commit_callbacks
 ):
-    urgent = mf.need(owner=citizen, urgency="urgent")
-    routine = mf.need(owner=citizen)
+    urgent = make.need(owner=citizen, urgency="urgent")
+    routine = make.need(owner=citizen)
     with django_capture_on_commit_callbacks() as callbacks:
         services.moderation_approve(actor=moderator, kind="need", listing_id=routine.pk)
     assert callbacks == []
@@ -278,4 +278,4 @@ def test_staff_cannot_record_for_a_suspended_person(citizen, moderator):
     citizen.suspended_at = timezone.now()
     citizen.save()
     with pytest.raises(ApplicationError, match="suspended"):
-        mf.need(owner=citizen, recorded_by=moderator, consent_given=True)
+        make.need(owner=citizen, recorded_by=moderator, consent_given=True)

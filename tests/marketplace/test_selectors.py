@@ -6,13 +6,13 @@ from django.utils import timezone
 
 from core.errors import ApplicationError, NotFound
 from marketplace import selectors, services
-from tests.marketplace import factories as mf
+from tests.kit import factories as make
 
 pytestmark = pytest.mark.django_db
 
 
 def test_owner_sees_own_listing_in_any_status(citizen, other_citizen, moderator, away_moderator):
-    draft = mf.need(owner=citizen, submit=False)
+    draft = make.need(owner=citizen, submit=False)
     assert selectors.access_need(user=citizen, need_id=draft.pk) == draft
     assert selectors.access_need(user=moderator, need_id=draft.pk) == draft
     for outsider in (other_citizen, away_moderator):
@@ -30,7 +30,7 @@ def test_nonsense_ids_are_not_found(citizen, bad_id):
 
 
 def test_open_listing_visible_to_signed_in_people(citizen, other_citizen, moderator):
-    need = mf.open_need(owner=citizen, moderator=moderator)
+    need = make.open_need(owner=citizen, moderator=moderator)
     assert selectors.access_need(user=other_citizen, need_id=need.pk) == need
     services.need_withdraw(actor=citizen, need=need)
     with pytest.raises(NotFound):
@@ -38,7 +38,7 @@ def test_open_listing_visible_to_signed_in_people(citizen, other_citizen, modera
 
 
 def test_suspended_owner_listings_are_hidden(citizen, other_citizen, moderator):
-    need = mf.open_need(owner=citizen, moderator=moderator)
+    need = make.open_need(owner=citizen, moderator=moderator)
     citizen.suspended_at = timezone.now()
     citizen.save()
     with pytest.raises(NotFound):
@@ -47,10 +47,10 @@ def test_suspended_owner_listings_are_hidden(citizen, other_citizen, moderator):
 
 
 def test_listings_near_orders_by_distance_from_the_viewers_home(helper, moderator, home_council):
-    far_owner = mf.person(council=home_council)
-    near_owner = mf.person(council=home_council)
-    far = mf.open_need(owner=far_owner, moderator=moderator, lon=-1.62, lat=53.85)
-    near = mf.open_need(owner=near_owner, moderator=moderator, lon=-1.565, lat=53.812)
+    far_owner = make.person(council=home_council)
+    near_owner = make.person(council=home_council)
+    far = make.open_need(owner=far_owner, moderator=moderator, lon=-1.62, lat=53.85)
+    near = make.open_need(owner=near_owner, moderator=moderator, lon=-1.565, lat=53.812)
     rows = list(selectors.listings_near(viewer=helper, kind="need"))
     assert rows == [near, far]
     assert rows[0].distance_m.m < rows[1].distance_m.m
@@ -63,7 +63,7 @@ def test_listings_near_orders_by_distance_from_the_viewers_home(helper, moderato
 
 
 def test_listings_near_measures_to_the_approximate_location(helper, moderator, citizen):
-    need = mf.open_need(owner=citizen, moderator=moderator, lon=-1.5512, lat=53.8013)
+    need = make.open_need(owner=citizen, moderator=moderator, lon=-1.5512, lat=53.8013)
     row = selectors.listings_near(viewer=helper, kind="need").get(pk=need.pk)
     home = helper.home_location
     expected = need.approx_location.transform(27700, clone=True).distance(
@@ -73,32 +73,32 @@ def test_listings_near_measures_to_the_approximate_location(helper, moderator, c
 
 
 def test_listings_near_excludes_own_and_filters_category(citizen, helper, moderator):
-    mine = mf.open_offer(helper=helper, moderator=moderator)
-    other_helper = mf.person(council=citizen.council)
-    walks = mf.open_offer(helper=other_helper, moderator=moderator)
-    chats = mf.open_offer(helper=other_helper, moderator=moderator, category_slug="befriending")
+    mine = make.open_offer(helper=helper, moderator=moderator)
+    other_helper = make.person(council=citizen.council)
+    walks = make.open_offer(helper=other_helper, moderator=moderator)
+    chats = make.open_offer(helper=other_helper, moderator=moderator, category_slug="befriending")
     assert mine not in selectors.listings_near(viewer=helper, kind="offer")
     assert list(
-        selectors.listings_near(viewer=citizen, kind="offer", category=mf.category("befriending"))
+        selectors.listings_near(viewer=citizen, kind="offer", category=make.category("befriending"))
     ) == [chats]
     assert set(selectors.listings_near(viewer=citizen, kind="offer")) == {mine, walks, chats}
 
 
 def test_viewer_without_home_gets_newest_first_and_no_distance_filter(moderator, citizen):
-    homeless = mf.UserFactory()
-    first = mf.open_need(owner=citizen, moderator=moderator)
-    second = mf.open_need(owner=citizen, moderator=moderator)
+    homeless = make.UserFactory()
+    first = make.open_need(owner=citizen, moderator=moderator)
+    second = make.open_need(owner=citizen, moderator=moderator)
     assert list(selectors.listings_near(viewer=homeless, kind="need")) == [second, first]
     with pytest.raises(ApplicationError, match="Add your home postcode"):
         selectors.listings_near(viewer=homeless, kind="need", max_distance_m=1000)
 
 
 def test_listings_far_away_are_not_near(helper, moderator, away_council):
-    far_owner = mf.person(council=away_council, lon=-0.12, lat=51.5)
-    away_staff = mf.staff(council=away_council)
-    london = mf.open_need(owner=far_owner, moderator=away_staff, lon=-0.12, lat=51.5)
+    far_owner = make.person(council=away_council, lon=-0.12, lat=51.5)
+    away_staff = make.staff(council=away_council)
+    london = make.open_need(owner=far_owner, moderator=away_staff, lon=-0.12, lat=51.5)
     assert london not in selectors.listings_near(viewer=helper, kind="need")
-    neighbour = mf.person(council=away_council, lon=-0.13, lat=51.51)
+    neighbour = make.person(council=away_council, lon=-0.13, lat=51.51)
     assert london in selectors.listings_near(viewer=neighbour, kind="need")
 
 

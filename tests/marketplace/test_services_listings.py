@@ -11,7 +11,7 @@ from core.models import AuditEvent
 from marketplace import services
 from marketplace.models import Need, NeedSlot, Offer, OfferSlot
 from places.geo import NOT_AVAILABLE_MESSAGE, approximate_point
-from tests.marketplace import factories as mf
+from tests.kit import factories as make
 from trust.models import HelperCheck
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 # --- Places ----------------------------------------------------------------------------------
 def test_need_from_postcode_gets_council_and_approximate_location(citizen, home_council):
-    need = mf.need(owner=citizen, point=None, postcode="ls11aa")
+    need = make.need(owner=citizen, point=None, postcode="ls11aa")
     assert need.postcode == "LS1 1AA"
     assert need.council == home_council
     assert need.location.equals_exact(Point(-1.55, 53.80, srid=4326), 1e-9)
@@ -28,16 +28,16 @@ def test_need_from_postcode_gets_council_and_approximate_location(citizen, home_
 
 
 def test_need_without_place_uses_the_owners_home(citizen):
-    need = mf.need(owner=citizen, point=None)
+    need = make.need(owner=citizen, point=None)
     assert need.postcode == "LS1 1AA"
 
 
 def test_point_outside_every_council_is_refused_with_nothing_saved(citizen, away_council):
     with pytest.raises(ApplicationError) as err:
-        mf.need(owner=citizen, lon=2.35, lat=48.85)  # Paris
+        make.need(owner=citizen, lon=2.35, lat=48.85)  # Paris
     assert err.value.message == NOT_AVAILABLE_MESSAGE == "Kith is not available in your area yet."
     with pytest.raises(ApplicationError, match="not available in your area"):
-        mf.offer(helper=citizen, lon=-3.0, lat=55.9)
+        make.offer(helper=citizen, lon=-3.0, lat=55.9)
     assert Need.objects.count() == 0
     assert Offer.objects.count() == 0
     assert NeedSlot.objects.count() == 0 and OfferSlot.objects.count() == 0
@@ -45,25 +45,25 @@ def test_point_outside_every_council_is_refused_with_nothing_saved(citizen, away
 
 def test_unknown_postcode_is_refused(citizen):
     with pytest.raises(ApplicationError, match="could not find the postcode LS9 9ZZ"):
-        mf.need(owner=citizen, point=None, postcode="LS9 9ZZ")
+        make.need(owner=citizen, point=None, postcode="LS9 9ZZ")
     assert Need.objects.count() == 0
 
 
 def test_other_council_place_goes_to_that_council(citizen, away_council):
-    need = mf.need(owner=citizen, lon=-0.11, lat=51.51)
+    need = make.need(owner=citizen, lon=-0.11, lat=51.51)
     assert need.council == away_council
 
 
 # --- Availability ----------------------------------------------------------------------------
 def test_slot_ending_before_it_starts_is_refused(citizen):
     with pytest.raises(ApplicationError, match="end time \\(09:00\\) must be after"):
-        mf.need(owner=citizen, slots=[(2, dt.time(10), dt.time(9))])
+        make.need(owner=citizen, slots=[(2, dt.time(10), dt.time(9))])
     assert Need.objects.count() == 0
 
 
 def test_overlapping_duplicate_slots_are_refused(helper):
     with pytest.raises(ApplicationError, match="overlap"):
-        mf.offer(
+        make.offer(
             helper=helper,
             slots=[(1, dt.time(9), dt.time(12)), (1, dt.time(11), dt.time(13))],
         )
@@ -71,7 +71,7 @@ def test_overlapping_duplicate_slots_are_refused(helper):
 
 
 def test_slots_are_saved_sorted(helper):
-    offer = mf.offer(
+    offer = make.offer(
         helper=helper, slots=[(3, dt.time(14), dt.time(16)), (1, dt.time(9), dt.time(10))]
     )
     assert [(s.weekday, s.start) for s in offer.slots.all()] == [(1, dt.time(9)), (3, dt.time(14))]
@@ -80,10 +80,10 @@ def test_slots_are_saved_sorted(helper):
 def test_one_off_need_requires_a_window_in_order(citizen):
     start = timezone.now() + dt.timedelta(days=2)
     with pytest.raises(ApplicationError, match="give the start and end"):
-        mf.need(owner=citizen, timing=Need.Timing.ONE_OFF, starts_at=start)
+        make.need(owner=citizen, timing=Need.Timing.ONE_OFF, starts_at=start)
     with pytest.raises(ApplicationError, match="must be after its start"):
-        mf.need(owner=citizen, timing=Need.Timing.ONE_OFF, starts_at=start, ends_at=start)
-    need = mf.need(
+        make.need(owner=citizen, timing=Need.Timing.ONE_OFF, starts_at=start, ends_at=start)
+    need = make.need(
         owner=citizen,
         timing=Need.Timing.ONE_OFF,
         starts_at=start,
@@ -97,13 +97,13 @@ def test_radius_is_capped_by_the_council(helper, home_council):
     home_council.max_travel_radius_m = 5000
     home_council.save()
     with pytest.raises(ApplicationError, match="no further than 5 km"):
-        mf.offer(helper=helper, radius_m=5001)
+        make.offer(helper=helper, radius_m=5001)
     assert Offer.objects.count() == 0
-    assert mf.offer(helper=helper, radius_m=5000).radius_m == 5000
+    assert make.offer(helper=helper, radius_m=5000).radius_m == 5000
 
 
 def test_offer_lifecycle_pause_resume_close(helper, moderator):
-    offer = mf.offer(helper=helper)
+    offer = make.offer(helper=helper)
     assert offer.status == Offer.Status.PENDING_REVIEW
     with pytest.raises(ApplicationError, match="waiting for review and cannot become paused"):
         services.offer_pause(actor=helper, offer=offer)
@@ -118,14 +118,14 @@ def test_offer_lifecycle_pause_resume_close(helper, moderator):
 
 
 def test_only_the_helper_can_pause_their_offer(helper, citizen):
-    offer = mf.offer(helper=helper)
+    offer = make.offer(helper=helper)
     with pytest.raises(NotFound):
         services.offer_close(actor=citizen, offer=offer)
 
 
 # --- Needs: lifecycle ------------------------------------------------------------------------
 def test_need_draft_submit_review_open(citizen, moderator):
-    need = mf.need(owner=citizen, submit=False)
+    need = make.need(owner=citizen, submit=False)
     assert need.status == Need.Status.DRAFT
     need = services.need_submit(actor=citizen, need=need)
     assert need.status == Need.Status.PENDING_REVIEW
@@ -137,7 +137,7 @@ def test_need_draft_submit_review_open(citizen, moderator):
 
 
 def test_need_withdraw_and_refused_transitions(citizen, moderator):
-    need = mf.need(owner=citizen)
+    need = make.need(owner=citizen)
     services.need_withdraw(actor=citizen, need=need)
     need.refresh_from_db()
     assert (need.status, need.closed_reason) == ("closed", "withdrawn")
@@ -152,7 +152,7 @@ def test_need_withdraw_and_refused_transitions(citizen, moderator):
 def test_matched_need_cannot_be_rejected_or_edited(citizen, moderator):
     from marketplace import lifecycle
 
-    need = mf.need(owner=citizen)
+    need = make.need(owner=citizen)
     services.moderation_approve(actor=moderator, kind="need", listing_id=need.pk)
     need.refresh_from_db()
     lifecycle.need_transition(need=need, to=Need.Status.MATCHED)
@@ -165,15 +165,15 @@ def test_matched_need_cannot_be_rejected_or_edited(citizen, moderator):
 
 
 def test_someone_else_cannot_withdraw_a_need(citizen, other_citizen):
-    need = mf.need(owner=citizen)
+    need = make.need(owner=citizen)
     with pytest.raises(NotFound):
         services.need_withdraw(actor=other_citizen, need=need)
 
 
 def test_expire_stale_needs(citizen, moderator):
-    fresh = mf.need(owner=citizen)
-    stale = mf.need(owner=citizen)
-    matched = mf.need(owner=citizen)
+    fresh = make.need(owner=citizen)
+    stale = make.need(owner=citizen)
+    matched = make.need(owner=citizen)
     services.moderation_approve(actor=moderator, kind="need", listing_id=matched.pk)
     matched.refresh_from_db()
     from marketplace import lifecycle
@@ -193,14 +193,14 @@ def test_expire_stale_needs(citizen, moderator):
 
 
 def test_weekly_need_expires_after_ninety_days(citizen):
-    need = mf.need(owner=citizen)
+    need = make.need(owner=citizen)
     expected = timezone.now() + services.WEEKLY_NEED_LIFETIME
     assert abs((need.expires_at - expected).total_seconds()) < 60
 
 
 # --- Edits and versions ----------------------------------------------------------------------
 def test_edit_bumps_version_and_refuses_a_stale_one(citizen):
-    need = mf.need(owner=citizen)
+    need = make.need(owner=citizen)
     assert need.version == 1
     updated = services.need_update(
         actor=citizen, need=need, version=1, data={"title": "Walk my dog on Mondays"}
@@ -213,7 +213,7 @@ def test_edit_bumps_version_and_refuses_a_stale_one(citizen):
 
 
 def test_offer_edit_refuses_a_stale_version(helper):
-    offer = mf.offer(helper=helper)
+    offer = make.offer(helper=helper)
     services.offer_update(actor=helper, offer=offer, version=1, data={"capacity": 2})
     with pytest.raises(ApplicationError) as err:
         services.offer_update(actor=helper, offer=offer, version=1, data={"capacity": 3})
@@ -223,7 +223,7 @@ def test_offer_edit_refuses_a_stale_version(helper):
 
 
 def test_offer_edit_respects_radius_cap_and_slots(helper):
-    offer = mf.offer(helper=helper)
+    offer = make.offer(helper=helper)
     with pytest.raises(ApplicationError, match="no further than 8 km"):
         services.offer_update(actor=helper, offer=offer, version=1, data={"radius_m": 9000})
     with pytest.raises(ApplicationError, match="overlap"):
@@ -239,7 +239,7 @@ def test_offer_edit_respects_radius_cap_and_slots(helper):
 
 
 def test_editing_an_open_need_sends_it_back_to_review(citizen, moderator):
-    need = mf.need(owner=citizen)
+    need = make.need(owner=citizen)
     services.moderation_approve(actor=moderator, kind="need", listing_id=need.pk)
     need = services.need_update(
         actor=citizen, need=need, version=1, data={"description": "Now a different dog."}
@@ -250,7 +250,7 @@ def test_editing_an_open_need_sends_it_back_to_review(citizen, moderator):
 
 
 def test_moving_a_need_out_of_area_is_refused(citizen):
-    need = mf.need(owner=citizen)
+    need = make.need(owner=citizen)
     with pytest.raises(ApplicationError, match="not available in your area"):
         services.need_update(
             actor=citizen, need=need, version=1, data={"point": Point(2.35, 48.85, srid=4326)}
@@ -277,10 +277,10 @@ def test_moving_a_need_out_of_area_is_refused(citizen):
 )
 def test_contact_details_in_public_text_are_refused(citizen, helper, text):
     with pytest.raises(ApplicationError, match="use|Kith messages") as err:
-        mf.need(owner=citizen, description=f"Please help. {text}")
+        make.need(owner=citizen, description=f"Please help. {text}")
     assert err.value.code == "contact_details"
     with pytest.raises(ApplicationError, match="Kith messages"):
-        mf.offer(helper=helper, title=text[:80])
+        make.offer(helper=helper, title=text[:80])
     assert Need.objects.count() == 0 and Offer.objects.count() == 0
 
 
@@ -295,11 +295,11 @@ def test_contact_details_in_public_text_are_refused(citizen, helper, text):
     ],
 )
 def test_ordinary_text_is_not_mistaken_for_contact_details(citizen, text):
-    assert mf.need(owner=citizen, description=text).description == text
+    assert make.need(owner=citizen, description=text).description == text
 
 
 def test_contact_details_refused_on_edit(citizen):
-    need = mf.need(owner=citizen)
+    need = make.need(owner=citizen)
     with pytest.raises(ApplicationError, match="Kith messages"):
         services.need_update(
             actor=citizen, need=need, version=1, data={"title": "text 07700 900123"}
@@ -308,7 +308,7 @@ def test_contact_details_refused_on_edit(citizen):
 
 # --- Recorded on someone's behalf ------------------------------------------------------------
 def test_staff_record_a_need_on_behalf_with_consent(citizen, moderator):
-    need = mf.need(
+    need = make.need(
         owner=citizen,
         recorded_by=moderator,
         consent_given=True,
@@ -326,38 +326,38 @@ def test_staff_record_a_need_on_behalf_with_consent(citizen, moderator):
 
 def test_recording_on_behalf_requires_consent(citizen, moderator):
     with pytest.raises(ApplicationError, match="agreed to you adding this need"):
-        mf.need(owner=citizen, recorded_by=moderator, consent_given=False)
+        make.need(owner=citizen, recorded_by=moderator, consent_given=False)
     assert Need.objects.count() == 0
 
 
 def test_staff_of_another_council_cannot_record_here(citizen, away_moderator):
     with pytest.raises(ApplicationError, match="own council's area"):
-        mf.need(owner=citizen, recorded_by=away_moderator, consent_given=True)
+        make.need(owner=citizen, recorded_by=away_moderator, consent_given=True)
 
 
 def test_suspended_people_cannot_create(citizen):
     citizen.suspended_at = timezone.now()
     citizen.save()
     with pytest.raises(ApplicationError, match="suspended"):
-        mf.need(owner=citizen)
+        make.need(owner=citizen)
 
 
 def test_category_switched_off_is_refused(citizen, council_admin):
-    services.category_set_enabled(actor=council_admin, category=mf.category(), enabled=False)
+    services.category_set_enabled(actor=council_admin, category=make.category(), enabled=False)
     with pytest.raises(ApplicationError, match="does not offer dog walking"):
-        mf.need(owner=citizen)
-    services.category_set_enabled(actor=council_admin, category=mf.category(), enabled=True)
-    assert mf.need(owner=citizen).pk
+        make.need(owner=citizen)
+    services.category_set_enabled(actor=council_admin, category=make.category(), enabled=True)
+    assert make.need(owner=citizen).pk
     assert AuditEvent.objects.filter(verb="category.disabled").count() == 1
 
 
 def test_only_council_admins_switch_categories(moderator):
     with pytest.raises(NotFound):
-        services.category_set_enabled(actor=moderator, category=mf.category(), enabled=False)
+        services.category_set_enabled(actor=moderator, category=make.category(), enabled=False)
 
 
 def test_helper_check_model_used_for_auto_approval(helper, home_council):
     home_council.auto_approve_verified_helpers = True
     home_council.save()
-    mf.check(user=helper, council=home_council, kind=HelperCheck.Kind.ID)
-    assert mf.offer(helper=helper).status == Offer.Status.OPEN
+    make.check(user=helper, council=home_council, kind=HelperCheck.Kind.ID)
+    assert make.offer(helper=helper).status == Offer.Status.OPEN

@@ -8,13 +8,13 @@ from django.utils import timezone
 
 from marketplace.models import Need
 from marketplace.tasks import listings_expire
-from tests.marketplace import factories as mf
+from tests.kit import factories as make
 
 pytestmark = pytest.mark.django_db
 
 
 def test_expiry_task_closes_stale_needs(citizen):
-    need = mf.need(owner=citizen)
+    need = make.need(owner=citizen)
     Need.objects.filter(pk=need.pk).update(expires_at=timezone.now() - dt.timedelta(hours=1))
     assert listings_expire.delay().get() == 1
     need.refresh_from_db()
@@ -33,8 +33,8 @@ def test_expiry_task_closes_stale_needs(citizen):
     ],
 )
 def test_admin_pages_open_for_superusers(client, citizen, helper, model):
-    mf.need(owner=citizen)
-    mf.offer(helper=helper)
+    make.need(owner=citizen)
+    make.offer(helper=helper)
     admin = get_user_model().objects.create_superuser("root@kith.example", "pw-long-enough")
     client.force_login(admin)
     assert client.get(f"/django-admin/{model}/").status_code == 200

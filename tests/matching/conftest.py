@@ -1,8 +1,14 @@
-import pytest
+"""Staff of every role and the people they serve, for assisted digital from the
+console
+(tests/kit/console_people.py)."""
 
-from tests.matching.factories import make_council
-
-
-@pytest.fixture
-def mcouncil(db):
-    return make_council()
+from tests.kit.console_people import (  # noqa: F401 - fixtures
+    away_admin,
+    away_council,
+    citizen,
+    council_admin,
+    helper,
+    home_council,
+    moderator,
+    safeguarding_lead,
+)

@@ -14,20 +14,20 @@ from rest_framework.test import APIClient
 from matching import tasks
 from matching.models import AlertPreference, AlertSent
 from matching.tasks import alert_urgent_need, in_quiet_hours, need_opened
-from tests.matching.factories import make_need, make_offer, make_person, point_at
+from tests.kit import factories as make
 
 pytestmark = pytest.mark.django_db
 
 
 def helper_at(council, east_m, **pref):
-    helper = make_person(council=council, home=point_at(east_m, 0))
+    helper = make.person(council=council, home=make.point_at(east_m, 0))
     AlertPreference.objects.create(user=helper, **({"opted_in": True} | pref))
-    make_offer(council=council, helper=helper, at=point_at(east_m, 0), radius_m=8000)
+    make.offer_row(council=council, helper=helper, at=make.point_at(east_m, 0), radius_m=8000)
     return helper
 
 
 def urgent_need(council, **kw):
-    return make_need(council=council, urgency="urgent", **kw)
+    return make.need_row(council=council, urgency="urgent", **kw)
 
 
 def test_widens_in_rings_until_enough_helpers(mcouncil):
@@ -57,10 +57,10 @@ def test_does_not_widen_when_the_first_ring_is_enough(mcouncil, monkeypatch):
 
 def test_only_opted_in_and_eligible_helpers(mcouncil):
     helper_at(mcouncil, 300, opted_in=False)
-    make_offer(council=mcouncil, at=point_at(400, 0))  # never set a preference
-    woman = make_person(council=mcouncil, gender="woman")
+    make.offer_row(council=mcouncil, at=make.point_at(400, 0))  # never set a preference
+    woman = make.person(council=mcouncil, gender="woman")
     AlertPreference.objects.create(user=woman, opted_in=True)
-    make_offer(council=mcouncil, helper=woman, at=point_at(600, 0), radius_m=8000)
+    make.offer_row(council=mcouncil, helper=woman, at=make.point_at(600, 0), radius_m=8000)
     helper_at(mcouncil, 500)  # gender not stated: the need asks for a woman
     need = urgent_need(mcouncil, gender="woman")
     assert alert_urgent_need(need.pk) == 1
@@ -69,7 +69,7 @@ def test_only_opted_in_and_eligible_helpers(mcouncil):
 
 def test_routine_needs_do_not_alert(mcouncil):
     helper_at(mcouncil, 300)
-    need = make_need(council=mcouncil)
+    need = make.need_row(council=mcouncil)
     assert alert_urgent_need(need.pk) == 0
     assert mail.outbox == []
 
@@ -79,14 +79,14 @@ def test_daily_cap(mcouncil):
     free = helper_at(mcouncil, 600, daily_cap=3)
     first = urgent_need(mcouncil)
     assert alert_urgent_need(first.pk) == 2
-    second = urgent_need(mcouncil, at=point_at(50, 50))
+    second = urgent_need(mcouncil, at=make.point_at(50, 50))
     assert alert_urgent_need(second.pk) == 1
     assert list(AlertSent.objects.filter(need=second).values_list("helper_id", flat=True)) == [
         free.pk
     ]
     # A day later the cap has room again.
     AlertSent.objects.filter(helper=capped).update(sent_at=timezone.now() - dt.timedelta(hours=25))
-    third = urgent_need(mcouncil, at=point_at(80, 80))
+    third = urgent_need(mcouncil, at=make.point_at(80, 80))
     assert alert_urgent_need(third.pk) == 2
 
 
@@ -129,7 +129,7 @@ def test_enqueued_after_commit_and_the_email_unsubscribes(
     mcouncil, django_capture_on_commit_callbacks
 ):
     helper = helper_at(mcouncil, 300)
-    need = make_need(council=mcouncil, urgency="urgent", status="draft")
+    need = make.need_row(council=mcouncil, urgency="urgent", status="draft")
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
         from marketplace.lifecycle import need_transition
 
@@ -145,5 +145,5 @@ def test_enqueued_after_commit_and_the_email_unsubscribes(
     assert path == f"/api/v1/alerts/unsubscribe/{token}/"
     assert APIClient().get(path).status_code == 200
     assert AlertPreference.objects.get(user=helper).opted_in is False
-    other = urgent_need(mcouncil, at=point_at(30, 30))
+    other = urgent_need(mcouncil, at=make.point_at(30, 30))
     assert alert_urgent_need(other.pk) == 0

@@ -20,14 +20,7 @@ from matching.candidates import (
 )
 from matching.models import Match
 from places.geo import approximate_point
-from tests.matching.factories import (
-    category,
-    grant_check,
-    make_need,
-    make_offer,
-    make_person,
-    point_at,
-)
+from tests.kit import factories as make
 from trust.models import Block, HelperCheck
 
 pytestmark = pytest.mark.django_db
@@ -43,11 +36,11 @@ def need_ids(offer):
 
 
 def test_nearest_first_within_each_helpers_radius(mcouncil):
-    need = make_need(council=mcouncil)
-    near = make_offer(council=mcouncil, at=point_at(800, 0), radius_m=1000)
-    far_but_travels = make_offer(council=mcouncil, at=point_at(0, 4000), radius_m=5000)
-    too_far_for_radius = make_offer(council=mcouncil, at=point_at(2500, 0), radius_m=2000)
-    beyond_council_max = make_offer(council=mcouncil, at=point_at(9000, 0), radius_m=10000)
+    need = make.need_row(council=mcouncil)
+    near = make.offer_row(council=mcouncil, at=make.point_at(800, 0), radius_m=1000)
+    far_but_travels = make.offer_row(council=mcouncil, at=make.point_at(0, 4000), radius_m=5000)
+    too_far_for_radius = make.offer_row(council=mcouncil, at=make.point_at(2500, 0), radius_m=2000)
+    beyond_council_max = make.offer_row(council=mcouncil, at=make.point_at(9000, 0), radius_m=10000)
     assert offer_ids(need) == [near.pk, far_but_travels.pk]
     assert too_far_for_radius.pk not in offer_ids(need)
     assert beyond_council_max.pk not in offer_ids(need)
@@ -57,11 +50,11 @@ def test_nearest_first_within_each_helpers_radius(mcouncil):
 
 
 def test_only_open_offers_in_the_same_category(mcouncil):
-    need = make_need(council=mcouncil, cat=category("befriending"))
-    make_offer(council=mcouncil, cat=category("gardening"))
-    make_offer(council=mcouncil, status=Offer.Status.PAUSED)
-    make_offer(council=mcouncil, status=Offer.Status.PENDING_REVIEW)
-    good = make_offer(council=mcouncil)
+    need = make.need_row(council=mcouncil, cat=make.category("befriending"))
+    make.offer_row(council=mcouncil, cat=make.category("gardening"))
+    make.offer_row(council=mcouncil, status=Offer.Status.PAUSED)
+    make.offer_row(council=mcouncil, status=Offer.Status.PENDING_REVIEW)
+    good = make.offer_row(council=mcouncil)
     assert offer_ids(need) == [good.pk]
 
 
@@ -75,32 +68,33 @@ def test_only_open_offers_in_the_same_category(mcouncil):
     ],
 )
 def test_helper_must_hold_the_categorys_level(mcouncil, kind, expires_in_days, revoked, eligible):
-    shopping = category("shopping")
-    need = make_need(council=mcouncil, cat=shopping)
-    helper = make_person(council=mcouncil)
-    grant_check(
+    shopping = make.category("shopping")
+    need = make.need_row(council=mcouncil, cat=shopping)
+    helper = make.person(council=mcouncil)
+    make.check(
         user=helper,
         council=mcouncil,
         kind=kind,
         expires_on=timezone.localdate() + dt.timedelta(days=expires_in_days),
         revoked=revoked,
+        issued_days_ago=30,
     )
-    offer = make_offer(council=mcouncil, helper=helper, cat=shopping)
+    offer = make.offer_row(council=mcouncil, helper=helper, cat=shopping)
     assert (offer.pk in offer_ids(need)) is eligible
     assert (need.pk in need_ids(offer)) is eligible
 
 
 def test_no_check_needed_for_dog_walking(mcouncil):
-    dogs = category("dog-walking")
-    need = make_need(council=mcouncil, cat=dogs)
-    offer = make_offer(council=mcouncil, cat=dogs, checked=False)
+    dogs = make.category("dog-walking")
+    need = make.need_row(council=mcouncil, cat=dogs)
+    offer = make.offer_row(council=mcouncil, cat=dogs, checked=False)
     assert offer_ids(need) == [offer.pk]
 
 
 def test_capacity_left(mcouncil):
-    need = make_need(council=mcouncil)
-    offer = make_offer(council=mcouncil, capacity=1)
-    other_need = make_need(council=mcouncil)
+    need = make.need_row(council=mcouncil)
+    offer = make.offer_row(council=mcouncil, capacity=1)
+    other_need = make.need_row(council=mcouncil)
     Match.objects.create(
         council=mcouncil,
         need=other_need,
@@ -114,30 +108,30 @@ def test_capacity_left(mcouncil):
 
 
 def test_availability_must_overlap_when_both_give_times(mcouncil):
-    need = make_need(council=mcouncil, slots=[(TUE, (18, 0), (20, 0))])
-    overlapping = make_offer(council=mcouncil, slots=[(TUE, (19, 0), (21, 0))])
-    disjoint = make_offer(council=mcouncil, slots=[(TUE, (9, 0), (12, 0))])
-    no_times = make_offer(council=mcouncil, at=point_at(100, 0))
+    need = make.need_row(council=mcouncil, slots=[(TUE, (18, 0), (20, 0))])
+    overlapping = make.offer_row(council=mcouncil, slots=[(TUE, (19, 0), (21, 0))])
+    disjoint = make.offer_row(council=mcouncil, slots=[(TUE, (9, 0), (12, 0))])
+    no_times = make.offer_row(council=mcouncil, at=make.point_at(100, 0))
     assert set(offer_ids(need)) == {overlapping.pk, no_times.pk}
     assert need_ids(disjoint) == []
     assert need_ids(overlapping) == [need.pk]
 
 
 def test_dietary_capability_for_meals(mcouncil):
-    meals = category("hot-meals")
-    need = make_need(council=mcouncil, cat=meals, dietary=["halal", "nut_free"])
-    both = make_offer(council=mcouncil, cat=meals, dietary=["halal", "nut_free", "vegan"])
-    one = make_offer(council=mcouncil, cat=meals, dietary=["halal"])
+    meals = make.category("hot-meals")
+    need = make.need_row(council=mcouncil, cat=meals, dietary=["halal", "nut_free"])
+    both = make.offer_row(council=mcouncil, cat=meals, dietary=["halal", "nut_free", "vegan"])
+    one = make.offer_row(council=mcouncil, cat=meals, dietary=["halal"])
     assert offer_ids(need) == [both.pk]
     assert need_ids(one) == []
     assert need_ids(both) == [need.pk]
 
 
 def test_stated_gender_preference(mcouncil):
-    need = make_need(council=mcouncil, gender="woman")
-    woman = make_offer(council=mcouncil, helper=make_person(council=mcouncil, gender="woman"))
-    man = make_offer(council=mcouncil, helper=make_person(council=mcouncil, gender="man"))
-    unsaid = make_offer(council=mcouncil, helper=make_person(council=mcouncil))
+    need = make.need_row(council=mcouncil, gender="woman")
+    woman = make.offer_row(council=mcouncil, helper=make.person(council=mcouncil, gender="woman"))
+    man = make.offer_row(council=mcouncil, helper=make.person(council=mcouncil, gender="man"))
+    unsaid = make.offer_row(council=mcouncil, helper=make.person(council=mcouncil))
     assert offer_ids(need) == [woman.pk]
     assert need_ids(man) == [] and need_ids(unsaid) == []
     assert need_ids(woman) == [need.pk]
@@ -145,8 +139,8 @@ def test_stated_gender_preference(mcouncil):
 
 @pytest.mark.parametrize("direction", ["citizen_blocks", "helper_blocks"])
 def test_no_block_either_way(mcouncil, direction):
-    need = make_need(council=mcouncil)
-    offer = make_offer(council=mcouncil)
+    need = make.need_row(council=mcouncil)
+    offer = make.offer_row(council=mcouncil)
     a, b = need.owner, offer.helper
     if direction == "helper_blocks":
         a, b = b, a
@@ -157,8 +151,8 @@ def test_no_block_either_way(mcouncil, direction):
 
 @pytest.mark.parametrize("who", ["helper", "citizen"])
 def test_nobody_suspended(mcouncil, who):
-    need = make_need(council=mcouncil)
-    offer = make_offer(council=mcouncil)
+    need = make.need_row(council=mcouncil)
+    offer = make.offer_row(council=mcouncil)
     person = offer.helper if who == "helper" else need.owner
     person.suspended_at = timezone.now()
     person.save(update_fields=["suspended_at"])
@@ -169,10 +163,10 @@ def test_nobody_suspended(mcouncil, who):
 
 
 def test_not_their_own_offer_and_not_a_declined_pair(mcouncil):
-    person = make_person(council=mcouncil)
-    need = make_need(council=mcouncil, owner=person)
-    make_offer(council=mcouncil, helper=person)
-    declined = make_offer(council=mcouncil)
+    person = make.person(council=mcouncil)
+    need = make.need_row(council=mcouncil, owner=person)
+    make.offer_row(council=mcouncil, helper=person)
+    declined = make.offer_row(council=mcouncil)
     Match.objects.create(
         council=mcouncil, need=need, offer=declined, proposed_by="helper", status="declined"
     )
@@ -181,38 +175,38 @@ def test_not_their_own_offer_and_not_a_declined_pair(mcouncil):
 
 def test_an_offer_finds_needs_only_within_every_constraint(mcouncil):
     """The offer side of each constraint the tests above check from the need side only."""
-    offer = make_offer(council=mcouncil, at=point_at(0, 0), radius_m=10000, capacity=2)
+    offer = make.offer_row(council=mcouncil, at=make.point_at(0, 0), radius_m=10000, capacity=2)
     helper = offer.helper
-    near = make_need(council=mcouncil, at=point_at(300, 0))
-    beyond_council_max = make_need(council=mcouncil, at=point_at(9000, 0))  # bound 8 km
-    own = make_need(council=mcouncil, owner=helper, at=point_at(100, 0))
-    declined = make_need(council=mcouncil, at=point_at(200, 0))
+    near = make.need_row(council=mcouncil, at=make.point_at(300, 0))
+    beyond_council_max = make.need_row(council=mcouncil, at=make.point_at(9000, 0))  # bound 8 km
+    own = make.need_row(council=mcouncil, owner=helper, at=make.point_at(100, 0))
+    declined = make.need_row(council=mcouncil, at=make.point_at(200, 0))
     Match.objects.create(
         council=mcouncil, need=declined, offer=offer, proposed_by="helper", status="declined"
     )
-    proposed = make_need(council=mcouncil, at=point_at(400, 0))
+    proposed = make.need_row(council=mcouncil, at=make.point_at(400, 0))
     Match.objects.create(
         council=mcouncil, need=proposed, offer=offer, proposed_by="helper", status="proposed"
     )
     # Cancelled earlier: may be suggested again (not in NOT_AGAIN).
-    cancelled = make_need(council=mcouncil, at=point_at(500, 0))
+    cancelled = make.need_row(council=mcouncil, at=make.point_at(500, 0))
     Match.objects.create(
         council=mcouncil, need=cancelled, offer=offer, proposed_by="helper", status="cancelled"
     )
-    inactive = make_need(council=mcouncil, at=point_at(600, 0))
+    inactive = make.need_row(council=mcouncil, at=make.point_at(600, 0))
     inactive.owner.is_active = False
     inactive.owner.save(update_fields=["is_active"])
     # A need whose one place another helper already holds.
-    full = make_need(council=mcouncil, at=point_at(700, 0))
+    full = make.need_row(council=mcouncil, at=make.point_at(700, 0))
     Match.objects.create(
         council=mcouncil,
         need=full,
-        offer=make_offer(council=mcouncil),
+        offer=make.offer_row(council=mcouncil),
         proposed_by="helper",
         status="active",
         accepted_at=timezone.now(),
     )
-    withdrawn = make_need(council=mcouncil, at=point_at(800, 0))
+    withdrawn = make.need_row(council=mcouncil, at=make.point_at(800, 0))
     Need.objects.filter(pk=withdrawn.pk).update(status="closed", closed_reason="withdrawn")
     assert need_ids(offer) == [near.pk, cancelled.pk]
     for need in (beyond_council_max, own, declined, proposed, inactive, full, withdrawn):
@@ -221,7 +215,7 @@ def test_an_offer_finds_needs_only_within_every_constraint(mcouncil):
     for _ in range(2):
         Match.objects.create(
             council=mcouncil,
-            need=make_need(council=mcouncil, at=point_at(50, 50)),
+            need=make.need_row(council=mcouncil, at=make.point_at(50, 50)),
             offer=offer,
             proposed_by="helper",
             status="accepted",
@@ -231,11 +225,11 @@ def test_an_offer_finds_needs_only_within_every_constraint(mcouncil):
 
 
 def test_a_paused_offer_or_an_unchecked_helper_finds_no_needs(mcouncil):
-    shopping = category("shopping")
-    make_need(council=mcouncil, cat=shopping)
-    paused = make_offer(council=mcouncil, cat=shopping, status=Offer.Status.PAUSED)
-    unchecked = make_offer(council=mcouncil, cat=shopping, checked=False)
-    checked = make_offer(council=mcouncil, cat=shopping)
+    shopping = make.category("shopping")
+    make.need_row(council=mcouncil, cat=shopping)
+    paused = make.offer_row(council=mcouncil, cat=shopping, status=Offer.Status.PAUSED)
+    unchecked = make.offer_row(council=mcouncil, cat=shopping, checked=False)
+    checked = make.offer_row(council=mcouncil, cat=shopping)
     assert need_ids(paused) == [] and need_ids(unchecked) == []
     assert len(need_ids(checked)) == 1
 
@@ -276,7 +270,7 @@ def _bulk_listings(council, n: int) -> None:
     )
     offers, needs = [], []
     for i in range(n):
-        at = point_at(rng.uniform(-30000, 30000), rng.uniform(-30000, 30000))
+        at = make.point_at(rng.uniform(-30000, 30000), rng.uniform(-30000, 30000))
         offers.append(
             Offer(
                 council=council,
@@ -289,7 +283,7 @@ def _bulk_listings(council, n: int) -> None:
                 status="open" if i % 5 else "closed",
             )
         )
-        at = point_at(rng.uniform(-30000, 30000), rng.uniform(-30000, 30000))
+        at = make.point_at(rng.uniform(-30000, 30000), rng.uniform(-30000, 30000))
         needs.append(
             Need(
                 council=council,
@@ -321,18 +315,18 @@ def _sql_plan(sql, params) -> str:
 @pytest.mark.slow
 def test_every_matching_query_uses_the_gist_index_and_never_scans_listings(mcouncil):
     _bulk_listings(mcouncil, 10000)
-    shopping = category("shopping")
-    need = make_need(
+    shopping = make.category("shopping")
+    need = make.need_row(
         council=mcouncil,
         cat=shopping,
         slots=[(THU, (18, 0), (20, 0))],
         gender="woman",
     )
-    meal_need = make_need(council=mcouncil, cat=category("hot-meals"), dietary=["halal"])
-    offer = make_offer(
+    meal_need = make.need_row(council=mcouncil, cat=make.category("hot-meals"), dietary=["halal"])
+    offer = make.offer_row(
         council=mcouncil, cat=shopping, radius_m=5000, slots=[(MON, (9, 0), (12, 0))]
     )
-    meal_offer = make_offer(council=mcouncil, cat=category("hot-meals"), dietary=["halal"])
+    meal_offer = make.offer_row(council=mcouncil, cat=make.category("hot-meals"), dietary=["halal"])
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE marketplace_offer; ANALYZE marketplace_need")
     plans = {

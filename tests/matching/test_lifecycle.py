@@ -13,7 +13,7 @@ from core.models import AuditEvent
 from marketplace.models import Need
 from matching import services
 from matching.models import Match
-from tests.matching.factories import make_need, make_offer, make_person, make_staff
+from tests.kit import factories as make
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +27,8 @@ def verbs(match):
 
 
 def test_helper_offers_citizen_accepts_need_matched_then_fulfilled(mcouncil):
-    need = make_need(council=mcouncil)
-    offer = make_offer(council=mcouncil)
+    need = make.need_row(council=mcouncil)
+    offer = make.offer_row(council=mcouncil)
     match = services.match_offer_help(helper=offer.helper, need_id=need.pk, offer_id=offer.pk)
     assert match.status == "proposed" and match.helper_agreed_at is not None
     match = services.match_accept(user=need.owner, match_id=match.pk)
@@ -49,8 +49,8 @@ def test_helper_offers_citizen_accepts_need_matched_then_fulfilled(mcouncil):
 
 
 def test_citizen_request_is_accepted_by_the_helper(mcouncil):
-    need = make_need(council=mcouncil)
-    offer = make_offer(council=mcouncil)
+    need = make.need_row(council=mcouncil)
+    offer = make.offer_row(council=mcouncil)
     match = services.match_request(citizen=need.owner, need_id=need.pk, offer_id=offer.pk)
     with pytest.raises(ApplicationError, match="cannot be started"):
         services.match_start(user=need.owner, match_id=match.pk)  # not accepted yet
@@ -59,9 +59,9 @@ def test_citizen_request_is_accepted_by_the_helper(mcouncil):
 
 
 def test_staff_proposal_needs_both_people(mcouncil):
-    staff = make_staff(council=mcouncil)
-    need = make_need(council=mcouncil)
-    offer = make_offer(council=mcouncil)
+    staff = make.staff(council=mcouncil, lives_here=True, with_home=False)
+    need = make.need_row(council=mcouncil)
+    offer = make.offer_row(council=mcouncil)
     match = services.match_propose_by_staff(staff=staff, need_id=need.pk, offer_id=offer.pk)
     assert match.proposed_by == "staff"
     assert services.match_accept(user=need.owner, match_id=match.pk).status == "proposed"
@@ -72,18 +72,17 @@ def test_staff_proposal_needs_both_people(mcouncil):
 
 
 def test_staff_of_another_council_cannot_propose(mcouncil):
-    from tests.matching.factories import make_council
 
-    other = make_staff(council=make_council())
-    need = make_need(council=mcouncil)
-    offer = make_offer(council=mcouncil)
+    other = make.staff(council=make.council(), lives_here=True, with_home=False)
+    need = make.need_row(council=mcouncil)
+    offer = make.offer_row(council=mcouncil)
     with pytest.raises(NotFound):
         services.match_propose_by_staff(staff=other, need_id=need.pk, offer_id=offer.pk)
 
 
 def test_decline_with_reason_and_refused_transitions(mcouncil):
-    need = make_need(council=mcouncil)
-    offer = make_offer(council=mcouncil)
+    need = make.need_row(council=mcouncil)
+    offer = make.offer_row(council=mcouncil)
     match = services.match_offer_help(helper=offer.helper, need_id=need.pk, offer_id=offer.pk)
     match = services.match_decline(user=need.owner, match_id=match.pk, reason="Found someone")
     assert match.status == "declined" and match.decline_reason == "Found someone"
@@ -98,8 +97,8 @@ def test_decline_with_reason_and_refused_transitions(mcouncil):
 
 
 def test_declined_pair_cannot_be_reproposed_but_constraint_holds_live_pairs(mcouncil):
-    need = make_need(council=mcouncil)
-    offer = make_offer(council=mcouncil)
+    need = make.need_row(council=mcouncil)
+    offer = make.offer_row(council=mcouncil)
     services.match_offer_help(helper=offer.helper, need_id=need.pk, offer_id=offer.pk)
     with pytest.raises(ApplicationError, match="already"):
         services.match_request(citizen=need.owner, need_id=need.pk, offer_id=offer.pk)
@@ -108,8 +107,8 @@ def test_declined_pair_cannot_be_reproposed_but_constraint_holds_live_pairs(mcou
 
 
 def test_cancel_reopens_the_need(mcouncil):
-    need = make_need(council=mcouncil)
-    offer = make_offer(council=mcouncil)
+    need = make.need_row(council=mcouncil)
+    offer = make.offer_row(council=mcouncil)
     match = services.match_offer_help(helper=offer.helper, need_id=need.pk, offer_id=offer.pk)
     services.match_accept(user=need.owner, match_id=match.pk)
     match = services.match_cancel(user=offer.helper, match_id=match.pk, reason="Moving away")
@@ -121,10 +120,10 @@ def test_cancel_reopens_the_need(mcouncil):
 
 
 def test_a_stranger_gets_not_found(mcouncil):
-    need = make_need(council=mcouncil)
-    offer = make_offer(council=mcouncil)
+    need = make.need_row(council=mcouncil)
+    offer = make.offer_row(council=mcouncil)
     match = services.match_offer_help(helper=offer.helper, need_id=need.pk, offer_id=offer.pk)
-    stranger = make_person(council=mcouncil)
+    stranger = make.person(council=mcouncil)
     for action in (services.match_accept, services.match_decline, services.match_cancel):
         with pytest.raises(NotFound):
             action(user=stranger, match_id=match.pk)
@@ -133,16 +132,16 @@ def test_a_stranger_gets_not_found(mcouncil):
 
 
 def test_hard_constraints_refuse_a_proposal_with_a_clear_message(mcouncil):
-    need = make_need(council=mcouncil, gender="woman")
-    offer = make_offer(council=mcouncil, helper=make_person(council=mcouncil, gender="man"))
+    need = make.need_row(council=mcouncil, gender="woman")
+    offer = make.offer_row(council=mcouncil, helper=make.person(council=mcouncil, gender="man"))
     with pytest.raises(ApplicationError, match="asked for a helper who is a woman"):
         services.match_offer_help(helper=offer.helper, need_id=need.pk, offer_id=offer.pk)
     assert not Match.objects.exists()
 
 
 def test_need_with_two_helpers_is_matched_after_the_second(mcouncil):
-    need = make_need(council=mcouncil, helpers_wanted=2)
-    a, b, c = (make_offer(council=mcouncil) for _ in range(3))
+    need = make.need_row(council=mcouncil, helpers_wanted=2)
+    a, b, c = (make.offer_row(council=mcouncil) for _ in range(3))
     matches = [
         services.match_offer_help(helper=o.helper, need_id=need.pk, offer_id=o.pk)
         for o in (a, b, c)
@@ -158,8 +157,8 @@ def test_need_with_two_helpers_is_matched_after_the_second(mcouncil):
 
 
 def test_offer_capacity_is_enforced(mcouncil):
-    offer = make_offer(council=mcouncil, capacity=1)
-    n1, n2 = make_need(council=mcouncil), make_need(council=mcouncil)
+    offer = make.offer_row(council=mcouncil, capacity=1)
+    n1, n2 = make.need_row(council=mcouncil), make.need_row(council=mcouncil)
     m1 = services.match_request(citizen=n1.owner, need_id=n1.pk, offer_id=offer.pk)
     m2 = services.match_request(citizen=n2.owner, need_id=n2.pk, offer_id=offer.pk)
     services.match_accept(user=offer.helper, match_id=m1.pk)
@@ -172,8 +171,8 @@ def test_expiry_of_old_proposals(mcouncil):
 
     from django.utils import timezone
 
-    need = make_need(council=mcouncil)
-    offer = make_offer(council=mcouncil)
+    need = make.need_row(council=mcouncil)
+    offer = make.offer_row(council=mcouncil)
     match = services.match_offer_help(helper=offer.helper, need_id=need.pk, offer_id=offer.pk)
     Match.objects.filter(pk=match.pk).update(created_at=timezone.now() - dt.timedelta(days=30))
     assert services.matches_expire() == 1
@@ -208,8 +207,8 @@ def _race(fn, args_list):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_twenty_simultaneous_accepts_on_a_need_for_one_give_one_match(mcouncil):
-    need = make_need(council=mcouncil, helpers_wanted=1)
-    offers = [make_offer(council=mcouncil) for _ in range(20)]
+    need = make.need_row(council=mcouncil, helpers_wanted=1)
+    offers = [make.offer_row(council=mcouncil) for _ in range(20)]
     matches = [
         services.match_offer_help(helper=o.helper, need_id=need.pk, offer_id=o.pk) for o in offers
     ]
@@ -226,8 +225,8 @@ def test_twenty_simultaneous_accepts_on_a_need_for_one_give_one_match(mcouncil):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_twenty_simultaneous_accepts_on_an_offer_for_one_give_one_match(mcouncil):
-    offer = make_offer(council=mcouncil, capacity=1, radius_m=5000)
-    needs = [make_need(council=mcouncil) for _ in range(20)]
+    offer = make.offer_row(council=mcouncil, capacity=1, radius_m=5000)
+    needs = [make.need_row(council=mcouncil) for _ in range(20)]
     matches = [
         services.match_request(citizen=n.owner, need_id=n.pk, offer_id=offer.pk) for n in needs
     ]

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from core.audit import audit_record
 from matching.models import Match, Message
-from tests.matching.factories import make_need, make_offer, make_staff
+from tests.kit import factories as make
 
 BEFORE = ("matching", "0007_message_sent_for_by_validate_index")
 AFTER = ("matching", "0008_message_sent_for_by_from_prefix")
@@ -23,8 +23,8 @@ def _migrate(target) -> None:
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_prefixed_messages_move_to_the_column_and_back(mcouncil):
-    need = make_need(council=mcouncil)
-    offer = make_offer(council=mcouncil)
+    need = make.need_row(council=mcouncil)
+    offer = make.offer_row(council=mcouncil)
     need.owner.display_name = "Margaret Citizen"
     need.owner.save(update_fields=["display_name"])
     match = Match.objects.create(
@@ -35,7 +35,7 @@ def test_prefixed_messages_move_to_the_column_and_back(mcouncil):
         status="accepted",
         accepted_at=timezone.now(),
     )
-    staff = make_staff(council=mcouncil)
+    staff = make.staff(council=mcouncil, lives_here=True, with_home=False)
 
     def sent(body, *, audited: bool, sender=need.owner, sent_for_by=None) -> Message:
         message = Message.objects.create(

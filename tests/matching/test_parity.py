@@ -27,15 +27,7 @@ from accounts.models import Council, User
 from marketplace.models import DietaryTag, Need, Offer
 from matching import candidates, eligibility, rounds
 from matching.models import Feedback, Match
-from tests.matching.factories import (
-    category,
-    grant_check,
-    make_council,
-    make_need,
-    make_offer,
-    make_person,
-    point_at,
-)
+from tests.kit import factories as make
 from trust.models import Block, HelperCheck
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -51,11 +43,11 @@ POOL = 1000  # far more than any world holds
 
 
 def _somewhere(rng: random.Random):
-    return point_at(rng.uniform(-4000, 4000), rng.uniform(-4000, 4000))
+    return make.point_at(rng.uniform(-4000, 4000), rng.uniform(-4000, 4000))
 
 
 def _person(rng: random.Random, council: Council) -> User:
-    person = make_person(
+    person = make.person(
         council=council,
         home=_somewhere(rng),
         gender=rng.choice(GENDERS),
@@ -67,7 +59,7 @@ def _person(rng: random.Random, council: Council) -> User:
     elif roll < 0.14:
         User.objects.filter(pk=person.pk).update(is_active=False)
     for kind in rng.sample(list(HelperCheck.Kind), k=rng.choice([0, 1, 2, 2])):
-        grant_check(
+        make.check(
             user=person,
             council=council,
             kind=kind,
@@ -84,18 +76,18 @@ def _times(rng: random.Random):
 def build_world(seed: int) -> list[Council]:
     """Two councils over the same town (so council is a rule, not just geography)."""
     rng = random.Random(seed)
-    councils = [make_council(max_radius_m=6000), make_council(max_radius_m=3000)]
+    councils = [make.council(max_radius_m=6000), make.council(max_radius_m=3000)]
     people = {c.pk: [_person(rng, c) for _ in range(14)] for c in councils}
     offers, needs = [], []
     for council in councils:
         for _ in range(9):
             helper = rng.choice(people[council.pk])
             offers.append(
-                make_offer(
+                make.offer_row(
                     council=council,
                     helper=helper,
                     at=_somewhere(rng),
-                    cat=category(rng.choice(CATEGORIES)),
+                    cat=make.category(rng.choice(CATEGORIES)),
                     radius_m=rng.choice([2000, 4000, 6000, 8000]),
                     capacity=rng.choice([1, 1, 2]),
                     slots=_times(rng),
@@ -106,11 +98,11 @@ def build_world(seed: int) -> list[Council]:
             )
         for _ in range(9):
             needs.append(
-                make_need(
+                make.need_row(
                     council=council,
                     owner=rng.choice(people[council.pk]),
                     at=_somewhere(rng),
-                    cat=category(rng.choice(CATEGORIES)),
+                    cat=make.category(rng.choice(CATEGORIES)),
                     slots=_times(rng),
                     languages=rng.choice([[], ["pl"], ["en"]]),
                     dietary=rng.sample(DIETS, k=rng.choice([0, 0, 1, 2])),

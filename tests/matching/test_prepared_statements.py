@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from core.db import PREPARE_THRESHOLD
 from matching import candidates
-from tests.matching.factories import make_need, make_offer, point_at
+from tests.kit import factories as make
 
 pytestmark = pytest.mark.django_db
 
@@ -20,9 +20,9 @@ def _prepared_statements() -> list[str]:
 
 
 def test_the_need_side_candidate_statement_is_prepared_and_answers_as_unprepared(mcouncil):
-    need = make_need(council=mcouncil)
+    need = make.need_row(council=mcouncil)
     for east in (300, 900, 1500):
-        make_offer(council=mcouncil, at=point_at(east, 0), radius_m=3000)
+        make.offer_row(council=mcouncil, at=make.point_at(east, 0), radius_m=3000)
     sql, params = candidates.offer_candidates_sql(need=need)
     with candidates.knn_planner(), connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -46,8 +46,8 @@ def test_the_need_side_candidate_statement_is_prepared_and_answers_as_unprepared
 
 
 def test_the_offer_side_candidate_statement_is_prepared(mcouncil):
-    offer = make_offer(council=mcouncil, at=point_at(500, 0), radius_m=3000)
-    make_need(council=mcouncil)
+    offer = make.offer_row(council=mcouncil, at=make.point_at(500, 0), radius_m=3000)
+    make.need_row(council=mcouncil)
     rankings = [
         candidates.ranked_needs_for_offer(offer=offer) for _ in range(PREPARE_THRESHOLD + 1)
     ]
@@ -58,8 +58,8 @@ def test_the_offer_side_candidate_statement_is_prepared(mcouncil):
 def test_every_run_is_planned_with_its_own_values(mcouncil):
     """Prepared, but never on a generic plan (see `knn_planner`): PostgreSQL counts which
     kind of plan each run of a prepared statement used."""
-    need = make_need(council=mcouncil)
-    make_offer(council=mcouncil, at=point_at(300, 0), radius_m=3000)
+    need = make.need_row(council=mcouncil)
+    make.offer_row(council=mcouncil, at=make.point_at(300, 0), radius_m=3000)
     for _ in range(8):  # PostgreSQL considers a generic plan from the sixth run
         candidates.offer_candidates_for_need(need=need)
     with connection.cursor() as cursor:

@@ -21,14 +21,7 @@ from matching.rounds import (
     round_apply,
     round_run,
 )
-from tests.matching.factories import (
-    make_council,
-    make_need,
-    make_offer,
-    make_person,
-    make_staff,
-    point_at,
-)
+from tests.kit import factories as make
 
 
 def problem(edges, scores, need_cap, offer_cap) -> Problem:
@@ -110,10 +103,10 @@ def test_objective_matches_brute_force_on_small_random_cases(seed):
 
 @pytest.mark.django_db
 def test_build_problem_uses_the_hard_constraints_and_free_places(mcouncil):
-    need = make_need(council=mcouncil, gender="woman", helpers_wanted=2)
-    woman = make_offer(council=mcouncil, helper=make_person(council=mcouncil, gender="woman"))
-    make_offer(council=mcouncil, helper=make_person(council=mcouncil, gender="man"))
-    make_offer(council=mcouncil, at=point_at(9000, 0), radius_m=3000)  # out of reach
+    need = make.need_row(council=mcouncil, gender="woman", helpers_wanted=2)
+    woman = make.offer_row(council=mcouncil, helper=make.person(council=mcouncil, gender="woman"))
+    make.offer_row(council=mcouncil, helper=make.person(council=mcouncil, gender="man"))
+    make.offer_row(council=mcouncil, at=make.point_at(9000, 0), radius_m=3000)  # out of reach
     p = build_problem(council=mcouncil)
     assert p.edges == [(need.pk, woman.pk)]
     assert p.need_cap == {need.pk: 2} and p.offer_cap == {woman.pk: 1}
@@ -122,12 +115,12 @@ def test_build_problem_uses_the_hard_constraints_and_free_places(mcouncil):
 
 @pytest.mark.django_db
 def test_round_run_stores_proposals_with_a_summary_and_apply_proposes_matches(mcouncil):
-    staff = make_staff(council=mcouncil)
+    staff = make.staff(council=mcouncil, lives_here=True, with_home=False)
     # The crafted case, on the map: need 1 near offers A and B, need 2 reaches only A.
-    a = make_offer(council=mcouncil, at=point_at(0, 0), radius_m=1500)
-    b = make_offer(council=mcouncil, at=point_at(-1200, 0), radius_m=1500)
-    n1 = make_need(council=mcouncil, at=point_at(-100, 0))
-    n2 = make_need(council=mcouncil, at=point_at(1200, 0))
+    a = make.offer_row(council=mcouncil, at=make.point_at(0, 0), radius_m=1500)
+    b = make.offer_row(council=mcouncil, at=make.point_at(-1200, 0), radius_m=1500)
+    n1 = make.need_row(council=mcouncil, at=make.point_at(-100, 0))
+    n2 = make.need_row(council=mcouncil, at=make.point_at(1200, 0))
     rnd = round_run(council=mcouncil, actor=staff)
     assert rnd.summary["optimal"]["needs_met"] == 2
     assert rnd.summary["greedy"]["needs_met"] == 1
@@ -144,8 +137,8 @@ def test_round_run_stores_proposals_with_a_summary_and_apply_proposes_matches(mc
 
 @pytest.mark.django_db
 def test_staff_of_another_council_cannot_run_or_apply(mcouncil):
-    away = make_staff(council=make_council())
-    make_need(council=mcouncil)
+    away = make.staff(council=make.council(), lives_here=True, with_home=False)
+    make.need_row(council=mcouncil)
     with pytest.raises(NotFound):
         round_run(council=mcouncil, actor=away)
     rnd = round_run(council=mcouncil)
@@ -155,8 +148,8 @@ def test_staff_of_another_council_cannot_run_or_apply(mcouncil):
 
 @pytest.mark.django_db
 def test_run_round_command(mcouncil):
-    make_offer(council=mcouncil)
-    make_need(council=mcouncil)
+    make.offer_row(council=mcouncil)
+    make.need_row(council=mcouncil)
     out = StringIO()
     call_command("run_round", "--council", mcouncil.slug, stdout=out)
     text = out.getvalue()

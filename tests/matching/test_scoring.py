@@ -11,7 +11,7 @@ from marketplace.models import Need, Offer
 from matching import scoring
 from matching.candidates import ranked_needs_for_offer, ranked_offers_for_need
 from matching.models import Feedback, Match
-from tests.matching.factories import make_need, make_offer, make_person, point_at
+from tests.kit import factories as make
 
 TUE, THU, SAT = 1, 3, 5
 
@@ -86,14 +86,14 @@ def test_times_phrase():
 
 @pytest.mark.django_db
 def test_ranked_pair_carries_components_band_and_sentence(mcouncil):
-    need = make_need(
+    need = make.need_row(
         council=mcouncil,
         slots=[(TUE, (18, 0), (20, 0)), (THU, (18, 0), (20, 0)), (SAT, (9, 0), (11, 0))],
         languages=["Polish"],
     )
-    offer = make_offer(
+    offer = make.offer_row(
         council=mcouncil,
-        at=point_at(1400, 0),
+        at=make.point_at(1400, 0),
         slots=[(TUE, (17, 0), (21, 0)), (THU, (18, 0), (21, 0))],
         languages=["English", "Polish"],
     )
@@ -113,9 +113,9 @@ def test_ranked_pair_carries_components_band_and_sentence(mcouncil):
 
 @pytest.mark.django_db
 def test_closer_and_proven_helpers_rank_higher(mcouncil):
-    need = make_need(council=mcouncil)
-    near = make_offer(council=mcouncil, at=point_at(300, 0), radius_m=5000)
-    far = make_offer(council=mcouncil, at=point_at(4000, 0), radius_m=5000)
+    need = make.need_row(council=mcouncil)
+    near = make.offer_row(council=mcouncil, at=make.point_at(300, 0), radius_m=5000)
+    far = make.offer_row(council=mcouncil, at=make.point_at(4000, 0), radius_m=5000)
     ranked = ranked_offers_for_need(need=need)
     assert [p.offer for p in ranked] == [near, far]
     assert ranked[0].components["proximity"] > ranked[1].components["proximity"]
@@ -123,9 +123,9 @@ def test_closer_and_proven_helpers_rank_higher(mcouncil):
 
 @pytest.mark.django_db
 def test_continuity_and_reliability_come_from_past_matches_and_feedback(mcouncil):
-    citizen = make_person(council=mcouncil)
-    offer = make_offer(council=mcouncil, capacity=3)
-    old_need = make_need(council=mcouncil, owner=citizen)
+    citizen = make.person(council=mcouncil)
+    offer = make.offer_row(council=mcouncil, capacity=3)
+    old_need = make.need_row(council=mcouncil, owner=citizen)
     past = Match.objects.create(
         council=mcouncil,
         need=old_need,
@@ -136,7 +136,7 @@ def test_continuity_and_reliability_come_from_past_matches_and_feedback(mcouncil
         completed_at=timezone.now(),
     )
     Feedback.objects.create(match=past, author=citizen, subject=offer.helper, rating=5)
-    need = make_need(council=mcouncil, owner=citizen, published_days_ago=7)
+    need = make.need_row(council=mcouncil, owner=citizen, published_days_ago=7)
     [pair] = ranked_offers_for_need(need=need)
     assert pair.components["continuity"] == 1.0
     assert pair.components["reliability"] > 0.8
@@ -151,9 +151,9 @@ def test_continuity_and_reliability_come_from_past_matches_and_feedback(mcouncil
 
 @pytest.mark.django_db
 def test_helper_view_mentions_waiting_and_load(mcouncil):
-    offer = make_offer(council=mcouncil, capacity=2)
-    waited = make_need(council=mcouncil, published_days_ago=10, at=point_at(500, 0))
-    fresh = make_need(council=mcouncil, at=point_at(500, 0))
+    offer = make.offer_row(council=mcouncil, capacity=2)
+    waited = make.need_row(council=mcouncil, published_days_ago=10, at=make.point_at(500, 0))
+    fresh = make.need_row(council=mcouncil, at=make.point_at(500, 0))
     ranked = ranked_needs_for_offer(offer=offer)
     assert [p.need for p in ranked] == [waited, fresh]
     assert "waiting 10 days" in ranked[0].explanation
@@ -163,9 +163,9 @@ def test_helper_view_mentions_waiting_and_load(mcouncil):
 
 @pytest.mark.django_db
 def test_ranking_runs_a_fixed_number_of_queries(mcouncil, django_assert_max_num_queries):
-    need = make_need(council=mcouncil)
+    need = make.need_row(council=mcouncil)
     for i in range(8):
-        make_offer(council=mcouncil, at=point_at(200 * i, 0))
+        make.offer_row(council=mcouncil, at=make.point_at(200 * i, 0))
     need = Need.objects.select_related("owner", "category", "council").get(pk=need.pk)
     # need slots, candidates, then one query each for slots, history, ratings, past matches
     with django_assert_max_num_queries(7):
@@ -193,9 +193,9 @@ def test_language_codes_read_as_names_and_english_is_not_mentioned():
 def test_offer_ranking_runs_two_queries_whatever_the_number_of_needs(
     mcouncil, django_assert_num_queries
 ):
-    offer = make_offer(council=mcouncil, radius_m=5000)
+    offer = make.offer_row(council=mcouncil, radius_m=5000)
     for i in range(8):
-        make_need(council=mcouncil, at=point_at(200 * i, 0))
+        make.need_row(council=mcouncil, at=make.point_at(200 * i, 0))
     offer = Offer.objects.select_related("helper", "category", "council").get(pk=offer.pk)
     # The offer's weekly times, then the candidate statement (history, ratings and places
     # come with it); the rest are knn_planner's transaction and planner settings.

@@ -10,11 +10,13 @@ import pytest
 from django.db import connection
 from psycopg import sql
 
-from tests.factories import CouncilFactory, StaffFactory, UserFactory
-from tests.ops.conftest import _database_url
+from tests.kit import factories as make
+from tests.kit.worker import _database_url
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.django_db(transaction=True)
+# Serialized, as every transactional test here is: a plain flush re-creates the content types
+# under new ids, which the next serialized test's restore then collides with.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _run(*args: str, database_url: str) -> subprocess.CompletedProcess:
@@ -66,9 +68,9 @@ def scratch_database():
 def test_backup_and_restore_round_trip(tmp_path, scratch_database):
     from django.contrib.gis.geos import Point
 
-    council = CouncilFactory(code="E09000099")
-    UserFactory(email="ada@example.org", council=council, home_location=Point(-1.5, 53.8))
-    StaffFactory(council=council, user=UserFactory(email="officer@example.org"))
+    council = make.CouncilFactory(code="E09000099")
+    make.UserFactory(email="ada@example.org", council=council, home_location=Point(-1.5, 53.8))
+    make.StaffFactory(council=council, user=make.UserFactory(email="officer@example.org"))
     source = _database_url(connection.settings_dict)
     dump = tmp_path / "kith.dump"
 

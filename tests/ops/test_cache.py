@@ -5,7 +5,7 @@ import threading
 import uuid
 
 from config.cache import RedisCache
-from tests.ops.conftest import BROKER
+from tests.kit.worker import BROKER
 
 REDIS_URL = BROKER.rsplit("/", 1)[0] + "/13"
 

@@ -12,8 +12,8 @@ from django.test import override_settings
 from rest_framework.authtoken.models import Token
 
 from config.logging import JsonFormatter, RequestIdFilter
-from tests.factories import UserFactory
-from tests.ops.conftest import BROKER
+from tests.kit import factories as make
+from tests.kit.worker import BROKER
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +73,7 @@ def _metrics(text: str) -> dict[str, float]:
 
 def test_metrics_refused_to_people_who_are_not_staff(client):
     assert client.get("/metrics").status_code == 403
-    client.force_login(UserFactory())
+    client.force_login(make.UserFactory())
     response = client.get("/metrics")
     assert response.status_code == 403
     assert "council staff" in response.content.decode()
@@ -94,18 +94,17 @@ def test_metrics_count_matches_and_time_to_match(client):
 
     from marketplace.models import Need
     from matching.services import match_accept, match_request
-    from tests.matching.factories import make_council, make_need, make_offer, make_staff
 
-    council = make_council(slug="metric-town")
-    need = make_need(council=council)
-    offer = make_offer(council=council)
+    council = make.council(slug="metric-town")
+    need = make.need_row(council=council)
+    offer = make.offer_row(council=council)
     match = match_request(citizen=need.owner, need_id=need.pk, offer_id=offer.pk)
     match_accept(user=offer.helper, match_id=match.pk)
     # The need was recorded two hours before its match was accepted.
     Need.objects.filter(pk=need.pk).update(created_at=timezone.now() - dt.timedelta(hours=2))
-    make_need(council=council)  # still waiting
+    make.need_row(council=council)  # still waiting
 
-    client.force_login(make_staff(council=council))
+    client.force_login(make.staff(council=council, lives_here=True, with_home=False))
     response = client.get("/metrics")
     assert response.status_code == 200
     values = _metrics(response.content.decode())
@@ -124,7 +123,7 @@ def test_metrics_report_queue_depth_from_the_broker(client):
     broker.delete(FULL, EMPTY)
     try:
         broker.rpush(FULL, "a", "b", "c")
-        token = Token.objects.create(user=UserFactory(is_superuser=True, is_staff=True))
+        token = Token.objects.create(user=make.UserFactory(is_superuser=True, is_staff=True))
         response = client.get("/metrics", HTTP_AUTHORIZATION=f"Token {token.key}")
         # A DRF token is not a session: /metrics wants a signed-in staff member or its token.
         assert response.status_code == 403

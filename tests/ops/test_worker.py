@@ -5,9 +5,12 @@ import time
 import pytest
 from django.test import override_settings
 
-from tests.ops.conftest import BROKER, WORKER_NAME
+from tests.kit import factories as make
+from tests.kit.worker import BROKER, WORKER_NAME
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Serialized, as every transactional test here is: a plain flush re-creates the content types
+# under new ids, which the next serialized test's restore then collides with.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _wait_for_files(folder, *, timeout: float = 30.0) -> list:
@@ -56,15 +59,14 @@ def test_urgent_need_alert_email_is_sent_by_the_worker_through_redis(worker_proc
 
     from matching.models import AlertSent
     from matching.services import alert_preference_update
-    from tests.matching.factories import make_council, make_need, make_offer, make_person, point_at
 
     # Transactional tests empty django_site; alert emails link back to the site.
     Site.objects.update_or_create(pk=1, defaults={"domain": "kith.example", "name": "Kith"})
-    council = make_council()
-    helper = make_person(council=council, home=point_at(400, 0))
+    council = make.council()
+    helper = make.person(council=council, home=make.point_at(400, 0))
     alert_preference_update(user=helper, opted_in=True)
-    make_offer(council=council, helper=helper, at=point_at(400, 0), radius_m=8000)
-    need = make_need(council=council, urgency="urgent")
+    make.offer_row(council=council, helper=helper, at=make.point_at(400, 0), radius_m=8000)
+    need = make.need_row(council=council, urgency="urgent")
     mail_dir = worker_process["mail_dir"]
     before = set(mail_dir.glob("*.log"))
 

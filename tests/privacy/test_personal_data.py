@@ -40,7 +40,7 @@ from privacy.personal_data.vocabulary import (
     Treatment,
 )
 from safeguarding import blocks, reports
-from tests.factories import CouncilFactory
+from tests.kit.factories import CouncilFactory
 from tests.marketplace import factories as mf
 
 ROOT = Path(__file__).resolve().parents[2]

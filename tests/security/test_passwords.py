@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
-from tests.factories import StaffFactory, UserFactory
+from tests.kit import factories as make
 
 pytestmark = pytest.mark.django_db
 
@@ -18,33 +18,33 @@ def _errors(password, user=None) -> list[str]:
 
 
 def test_citizen_needs_eight_characters():
-    citizen = UserFactory()
+    citizen = make.UserFactory()
     assert any("at least 8" in m for m in _errors("kx7#qw2", citizen))
     assert _errors("kx7#qw2b", citizen) == []
 
 
 def test_staff_need_fifteen_characters():
-    staff = StaffFactory().user
+    staff = make.StaffFactory().user
     messages = _errors("tangerine-kite", staff)  # 14 characters
     assert messages == ["Council staff need a password of at least 15 characters."]
     assert _errors("tangerine-kites", staff) == []
 
 
 def test_superuser_needs_fifteen_characters():
-    admin = UserFactory(is_superuser=True, is_staff=True)
+    admin = make.UserFactory(is_superuser=True, is_staff=True)
     assert _errors("tangerine-kite", admin)
     assert _errors("tangerine-kites", admin) == []
 
 
 def test_up_to_64_characters_allowed():
-    citizen = UserFactory()
+    citizen = make.UserFactory()
     assert _errors("correct horse battery staple " * 2 + "abcdef", citizen) == []  # 64
     messages = _errors("correct horse battery staple " * 2 + "abcdefg", citizen)  # 65
     assert messages == ["Your password can be at most 64 characters long."]
 
 
 def test_common_passwords_refused():
-    citizen = UserFactory()
+    citizen = make.UserFactory()
     assert "This password is too common." in _errors("password1", citizen)
     assert "This password is too common." in _errors("iloveyou", citizen)
 

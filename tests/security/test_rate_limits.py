@@ -8,7 +8,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from config.settings import base
-from tests.factories import UserFactory
+from tests.kit import factories as make
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def _rates(**rates):
 
 
 def test_api_throttle_counts_per_person_with_a_clear_message(api_client):
-    first, second = UserFactory(), UserFactory()
+    first, second = make.UserFactory(), make.UserFactory()
     with _rates(user="3/min", anon="100/min"):
         api_client.force_authenticate(first)
         for _ in range(3):
@@ -69,7 +69,7 @@ production_limits = override_settings(ACCOUNT_RATE_LIMITS=base.ACCOUNT_RATE_LIMI
 
 @production_limits
 def test_sign_in_locked_after_repeated_failures_for_one_account(client):
-    person = UserFactory()
+    person = make.UserFactory()
     for _ in range(5):
         response = client.post(
             reverse("account_login"), {"login": person.email, "password": "wrong-guess-1"}
@@ -84,7 +84,7 @@ def test_sign_in_locked_after_repeated_failures_for_one_account(client):
     assert "Too many failed login attempts. Try again later." in response.content.decode()
     assert "_auth_user_id" not in client.session
     # Another account from the same address is not locked by these failures.
-    other = UserFactory()
+    other = make.UserFactory()
     response = client.post(
         reverse("account_login"), {"login": other.email, "password": "correct-horse-battery"}
     )
@@ -117,7 +117,7 @@ def test_sign_up_limited_per_address(client):
 
 @production_limits
 def test_password_reset_limited_per_account(client, mailoutbox):
-    person = UserFactory()
+    person = make.UserFactory()
     per_key = int(base.ACCOUNT_RATE_LIMITS["reset_password"].split(",")[1].split("/")[0])
     for _ in range(per_key):
         response = client.post(reverse("account_reset_password"), {"email": person.email})

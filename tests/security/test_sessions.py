@@ -1,19 +1,24 @@
-"""Sessions: a new one at every sign-in, idle and absolute limits (shorter for staff), staff
-ending a person's sessions, and the security log of sign-ins and refusals."""
+"""Sessions: a new one at every sign-in, idle and absolute limits (shorter for staff, from the
+next request after someone is given a staff role while signed in, not from their next
+sign-in; ordinary requests still make no extra query), staff ending a person's sessions, and
+the security log of sign-ins and refusals."""
 
 import logging
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
+from accounts.models import StaffMembership
 from accounts.services import user_sessions_end
 from config.security import SESSION_SEEN, SESSION_STAFF, SESSION_STARTED
 from core.errors import NotFound
 from core.models import AuditEvent
-from tests.factories import CouncilFactory, StaffFactory, UserFactory
+from tests.kit import factories as make
 
 pytestmark = pytest.mark.django_db
 
@@ -52,14 +57,14 @@ def _signed_in(client) -> bool:
 
 @override_settings(KITH_SESSION_IDLE=1800, KITH_STAFF_SESSION_IDLE=900)
 def test_idle_limit_is_shorter_for_staff(client):
-    citizen = UserFactory()
+    citizen = make.UserFactory()
     client.force_login(citizen)
     _age(client, idle=1200, total=1200)  # 20 minutes without activity
     assert _signed_in(client)
     _age(client, idle=1900)
     assert not _signed_in(client)
 
-    staff = StaffFactory().user
+    staff = make.StaffFactory().user
     client.force_login(staff)
     assert client.session[SESSION_STAFF] is True
     _age(client, idle=1200, total=1200)
@@ -68,14 +73,14 @@ def test_idle_limit_is_shorter_for_staff(client):
 
 @override_settings(KITH_SESSION_ABSOLUTE=12 * 3600, KITH_STAFF_SESSION_ABSOLUTE=8 * 3600)
 def test_absolute_limit_ends_even_an_active_session(client):
-    citizen = UserFactory()
+    citizen = make.UserFactory()
     client.force_login(citizen)
     _age(client, total=10 * 3600)
     assert _signed_in(client)  # activity keeps it going
     _age(client, total=3 * 3600)
     assert not _signed_in(client)
 
-    staff = StaffFactory().user
+    staff = make.StaffFactory().user
     client.force_login(staff)
     _age(client, total=9 * 3600)
     assert not _signed_in(client)
@@ -89,6 +94,78 @@ def test_activity_keeps_a_session_alive(client, user):
     assert _signed_in(client)
 
 
+LIMITS = {
+    "KITH_SESSION_IDLE": 1800,
+    "KITH_STAFF_SESSION_IDLE": 900,
+    "KITH_SESSION_ABSOLUTE": 12 * 3600,
+    "KITH_STAFF_SESSION_ABSOLUTE": 8 * 3600,
+}
+
+
+def _grant(user, role=StaffMembership.Role.MODERATOR):
+    StaffMembership.objects.create(user=user, council=make.CouncilFactory(), role=role)
+
+
+@override_settings(**LIMITS)
+def test_staff_idle_limit_applies_to_a_role_granted_while_signed_in(client):
+    person = make.UserFactory()
+    client.force_login(person)
+    assert client.session[SESSION_STAFF] is False
+    _grant(person)
+    _age(client, idle=20 * 60, total=20 * 60)  # past the staff idle limit, within a citizen's
+    assert not _signed_in(client)
+
+
+@override_settings(**LIMITS)
+def test_staff_absolute_limit_applies_to_a_role_granted_while_signed_in(client):
+    person = make.UserFactory()
+    client.force_login(person)
+    _age(client, total=9 * 3600)
+    assert _signed_in(client)  # a citizen may stay 12 hours
+    _grant(person, role=StaffMembership.Role.COUNCIL_ADMIN)
+    assert not _signed_in(client)  # the very next request
+
+
+@override_settings(**LIMITS)
+def test_becoming_a_superuser_while_signed_in_also_applies_the_staff_limits(client):
+    person = make.UserFactory()
+    client.force_login(person)
+    type(person).objects.filter(pk=person.pk).update(is_superuser=True)
+    _age(client, idle=20 * 60, total=20 * 60)
+    assert not _signed_in(client)
+
+
+@override_settings(**LIMITS)
+def test_a_granted_role_within_the_staff_limits_keeps_the_session(client):
+    person = make.UserFactory()
+    client.force_login(person)
+    _grant(person)
+    _age(client, idle=10 * 60, total=10 * 60)
+    assert _signed_in(client)
+    _age(client, idle=16 * 60)  # 16 minutes since that request
+    assert not _signed_in(client)
+
+
+@override_settings(**LIMITS)
+def test_a_citizen_without_a_role_keeps_the_citizen_limits(client):
+    person = make.UserFactory()
+    client.force_login(person)
+    _age(client, idle=20 * 60, total=10 * 3600)
+    assert _signed_in(client)
+
+
+@override_settings(**LIMITS)
+def test_ordinary_requests_do_not_look_up_the_staff_role(client):
+    person = make.UserFactory()
+    client.force_login(person)
+    _age(client, idle=5 * 60, total=5 * 60)
+    with CaptureQueriesContext(connection) as ctx:
+        assert _signed_in(client)
+    role_lookups = [q for q in ctx.captured_queries if "accounts_staffmembership" in q["sql"]]
+    # /api/v1/me/ reads the membership once itself; the middleware adds no lookup.
+    assert len(role_lookups) == 1, [q["sql"] for q in role_lookups]
+
+
 def test_an_ended_session_is_logged(client, user, caplog):
     client.force_login(user)
     _age(client, idle=24 * 3600, total=24 * 3600)
@@ -99,10 +176,10 @@ def test_an_ended_session_is_logged(client, user, caplog):
 
 
 def test_staff_end_all_sessions_and_tokens_of_a_person_of_their_council(client):
-    council = CouncilFactory()
-    person = UserFactory(council=council)
-    staff = StaffFactory(council=council).user
-    other = UserFactory(council=council)
+    council = make.CouncilFactory()
+    person = make.UserFactory(council=council)
+    staff = make.StaffFactory(council=council).user
+    other = make.UserFactory(council=council)
     laptop, phone, bystander = client, client.__class__(), client.__class__()
     laptop.force_login(person)
     phone.force_login(person)
@@ -122,13 +199,13 @@ def test_staff_end_all_sessions_and_tokens_of_a_person_of_their_council(client):
 
 
 def test_staff_of_another_council_cannot_end_sessions(client):
-    person = UserFactory(council=CouncilFactory())
-    outsider = StaffFactory(council=CouncilFactory()).user
+    person = make.UserFactory(council=make.CouncilFactory())
+    outsider = make.StaffFactory(council=make.CouncilFactory()).user
     client.force_login(person)
     with pytest.raises(NotFound):
         user_sessions_end(actor=outsider, person_id=person.pk)
     with pytest.raises(NotFound):
-        user_sessions_end(actor=UserFactory(), person_id=person.pk)
+        user_sessions_end(actor=make.UserFactory(), person_id=person.pk)
     assert _signed_in(client)
     assert not AuditEvent.objects.filter(verb="person.sessions_ended").exists()
 

@@ -44,7 +44,7 @@ from marketplace.models import Need, Offer
 from matching import services as matching_services
 from matching.rounds import round_run
 from safeguarding import reports as safeguarding_reports
-from tests.matching.factories import make_council, make_need, make_offer, make_person, point_at
+from tests.kit import factories as make
 from tests.security.test_url_matrix import concrete
 from trust.models import Block
 
@@ -63,7 +63,7 @@ MARKERS = {
     "blocked_need": "Blockhurst company on walks",
 }
 
-# The staff console has its own two-factor gate (tests/staff); allauth's pages, the Django
+# The staff console has its own two-factor gate (tests/staff_console); allauth's pages, the Django
 # admin and the operations endpoints show no council data.
 WEB_SKIPPED_PREFIXES = ("api/", "staff/", "accounts/", "django-admin/", "healthz", "metrics")
 
@@ -154,23 +154,25 @@ def web_paths(route: str, values: dict[str, list[str]]) -> list[str]:
 # --- The council ------------------------------------------------------------------------------
 @pytest.fixture
 def world(db):
-    council = make_council()
-    moderator = make_person(council=council)
+    council = make.council()
+    moderator = make.person(council=council)
     StaffMembership.objects.create(
         user=moderator, council=council, role=StaffMembership.Role.COUNCIL_ADMIN
     )
     TOTP.activate(moderator, generate_totp_secret())
-    staff = make_person(council=council, display_name="Sam Staffer")
+    staff = make.person(council=council, display_name="Sam Staffer")
     StaffMembership.objects.create(
         user=staff, council=council, role=StaffMembership.Role.COUNCIL_ADMIN
     )
 
     # A person with nothing public: three needs only staff may see.
-    person = make_person(council=council, home=point_at(400, 0), display_name=MARKERS["person"])
-    pending_need = make_need(council=council, owner=person, status=Need.Status.DRAFT)
+    person = make.person(
+        council=council, home=make.point_at(400, 0), display_name=MARKERS["person"]
+    )
+    pending_need = make.need_row(council=council, owner=person, status=Need.Status.DRAFT)
     market_services.need_submit(actor=person, need=pending_need)
-    draft_need = make_need(council=council, owner=person, status=Need.Status.DRAFT)
-    rejected_need = make_need(council=council, owner=person, status=Need.Status.DRAFT)
+    draft_need = make.need_row(council=council, owner=person, status=Need.Status.DRAFT)
+    rejected_need = make.need_row(council=council, owner=person, status=Need.Status.DRAFT)
     market_services.need_submit(actor=person, need=rejected_need)
     for need, marker in (
         (pending_need, "pending_need"),
@@ -182,11 +184,11 @@ def world(db):
         actor=moderator, kind="need", listing_id=rejected_need.pk, reason="Not for us."
     )
 
-    pending_offer = make_offer(
-        council=council, at=point_at(0, 500), status=Offer.Status.PENDING_REVIEW
+    pending_offer = make.offer_row(
+        council=council, at=make.point_at(0, 500), status=Offer.Status.PENDING_REVIEW
     )
-    rejected_offer = make_offer(
-        council=council, at=point_at(0, 600), status=Offer.Status.PENDING_REVIEW
+    rejected_offer = make.offer_row(
+        council=council, at=make.point_at(0, 600), status=Offer.Status.PENDING_REVIEW
     )
     for offer, marker in ((pending_offer, "pending_offer"), (rejected_offer, "rejected_offer")):
         Offer.objects.filter(pk=offer.pk).update(title=MARKERS[marker])
@@ -195,15 +197,15 @@ def world(db):
     )
 
     # A public need, which the person reports (reports are for staff only).
-    public_need = make_need(council=council, at=point_at(-300, 0))
+    public_need = make.need_row(council=council, at=make.point_at(-300, 0))
     report = safeguarding_reports.report_create(
         reporter=person, target_type="need", target_id=public_need.pk, reason=MARKERS["report"]
     )
 
     # A match nobody else may see (its need is matched, so no longer listed), with a message.
-    matched_need = make_need(council=council, at=point_at(0, -700))
+    matched_need = make.need_row(council=council, at=make.point_at(0, -700))
     Need.objects.filter(pk=matched_need.pk).update(title=MARKERS["matched_need"])
-    offer = make_offer(council=council, at=point_at(200, -700))
+    offer = make.offer_row(council=council, at=make.point_at(200, -700))
     match = matching_services.match_request(
         citizen=matched_need.owner, need_id=matched_need.pk, offer_id=offer.pk
     )
@@ -215,14 +217,14 @@ def world(db):
     assert matched_need.status == Need.Status.MATCHED
 
     # The member of staff's own match, as a citizen: theirs with or without two-factor.
-    own_need = make_need(council=council, owner=staff, at=point_at(600, -300))
-    own_offer = make_offer(council=council, at=point_at(700, -300))
+    own_need = make.need_row(council=council, owner=staff, at=make.point_at(600, -300))
+    own_offer = make.offer_row(council=council, at=make.point_at(700, -300))
     own_match = matching_services.match_request(
         citizen=staff, need_id=own_need.pk, offer_id=own_offer.pk
     )
 
     # An open need of someone who blocked the member of staff.
-    blocked_need = make_need(council=council, at=point_at(-600, 300))
+    blocked_need = make.need_row(council=council, at=make.point_at(-600, 300))
     Need.objects.filter(pk=blocked_need.pk).update(title=MARKERS["blocked_need"])
     Block.objects.create(blocker=blocked_need.owner, blocked=staff)
 
@@ -381,7 +383,7 @@ def test_a_need_only_staff_may_see_is_not_found_without_two_factor(world):
 
 def test_an_open_need_shows_only_its_public_fields_without_two_factor(world):
     council, staff = world["council"], world["staff"]
-    need = make_need(council=council, at=point_at(100, 100))
+    need = make.need_row(council=council, at=make.point_at(100, 100))
     client = APIClient()
     client.force_authenticate(_fresh(staff))
     body = client.get(f"/api/v1/needs/{need.pk}/").json()
@@ -408,7 +410,7 @@ def test_reporting_or_blocking_any_person_of_the_council_needs_two_factor(world)
 def test_changing_someone_elses_need_needs_two_factor(world):
     """Staff keep needs they recorded for a person up to date: a staff action (403)."""
     council, staff = world["council"], world["staff"]
-    need = make_need(council=council, at=point_at(100, 100))
+    need = make.need_row(council=council, at=make.point_at(100, 100))
     Need.objects.filter(pk=need.pk).update(recorded_by=staff)
     client = APIClient()
     client.force_authenticate(_fresh(staff))
@@ -430,7 +432,7 @@ def test_changing_someone_elses_need_needs_two_factor(world):
 
 def test_a_staff_member_keeps_their_own_need_without_two_factor(world):
     council, staff = world["council"], world["staff"]
-    own = make_need(council=council, owner=staff, status=Need.Status.DRAFT)
+    own = make.need_row(council=council, owner=staff, status=Need.Status.DRAFT)
     client = APIClient()
     client.force_authenticate(_fresh(staff))
     assert client.get(f"/api/v1/needs/{own.pk}/").json()["status"] == Need.Status.DRAFT

@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import StaffMembership
 from accounts.permissions import ROLE_CAPABILITIES, Capability
+from tests.kit import factories as make
 
 # --- Walking the URLconf --------------------------------------------------------------------
 
@@ -421,32 +422,25 @@ def world(db):
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     from matching.services import match_request
-    from tests.matching.factories import (
-        make_council,
-        make_need,
-        make_offer,
-        make_person,
-        point_at,
-    )
 
-    home = make_council()
-    away = make_council(centre=(-2.25, 53.48))
-    owner = make_person(council=home)
-    need = make_need(council=home, owner=owner)
-    offer = make_offer(council=home)
+    home = make.council()
+    away = make.council(centre=(-2.25, 53.48))
+    owner = make.person(council=home)
+    need = make.need_row(council=home, owner=owner)
+    offer = make.offer_row(council=home)
     match = match_request(citizen=owner, need_id=need.pk, offer_id=offer.pk)
     people = {
         "owner": owner,
-        "other_citizen": make_person(council=home),
+        "other_citizen": make.person(council=home),
         "helper": offer.helper,
-        "staff_other_council": make_person(council=away, home=point_at(origin=(-2.25, 53.48))),
-        "superuser": make_person(council=home, is_superuser=True, is_staff=True),
+        "staff_other_council": make.person(council=away, home=make.point_at(origin=(-2.25, 53.48))),
+        "superuser": make.person(council=home, is_superuser=True, is_staff=True),
     }
     StaffMembership.objects.create(
         user=people["staff_other_council"], council=away, role="moderator"
     )
     for role in STAFF_SAME:
-        people[role] = make_person(council=home)
+        people[role] = make.person(council=home)
         StaffMembership.objects.create(user=people[role], council=home, role=role)
     # Staff reach the console only with an authenticator app enrolled.
     for role in (*STAFF_SAME, "staff_other_council"):

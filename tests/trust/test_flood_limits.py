@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from matching import services
 from matching.models import Message
-from tests.matching.factories import make_council, make_need, make_offer, point_at
+from tests.kit import factories as make
 from trust.flood import MESSAGE_FLOOD_MESSAGE, REPORT_FLOOD_MESSAGE, parse_limit
 from trust.models import Report
 
@@ -30,9 +30,11 @@ def client_for(user) -> APIClient:
 
 @pytest.fixture
 def match():
-    council = make_council()
-    need = make_need(council=council, slots=[(1, (18, 0), (20, 0))])
-    offer = make_offer(council=council, at=point_at(1500, 0), slots=[(1, (17, 0), (21, 0))])
+    council = make.council()
+    need = make.need_row(council=council, slots=[(1, (18, 0), (20, 0))])
+    offer = make.offer_row(
+        council=council, at=make.point_at(1500, 0), slots=[(1, (17, 0), (21, 0))]
+    )
     found = services.match_offer_help(helper=offer.helper, need_id=need.pk, offer_id=offer.pk)
     services.match_accept(user=need.owner, match_id=found.pk)
     return found

@@ -1,0 +1,14 @@
+"""Staff of every role and the people they serve, for the safeguarding actions and
+the staff services
+(tests/kit/console_people.py)."""
+
+from tests.kit.console_people import (  # noqa: F401 - fixtures
+    away_admin,
+    away_council,
+    citizen,
+    council_admin,
+    helper,
+    home_council,
+    moderator,
+    safeguarding_lead,
+)
