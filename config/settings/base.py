@@ -214,7 +214,8 @@ REST_FRAMEWORK = {
         "config.throttling.PersonRateThrottle",
         "config.throttling.AnonymousRateThrottle",
     ],
-    "NUM_PROXIES": KITH_TRUSTED_PROXY_COUNT or None,
+    # Zero means zero: DRF reads None as "trust X-Forwarded-For", which anyone can forge.
+    "NUM_PROXIES": KITH_TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "user": env("KITH_API_RATE_USER", default="240/min"),
         "anon": env("KITH_API_RATE_ANON", default="60/min"),
