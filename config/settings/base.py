@@ -17,7 +17,7 @@ if (BASE_DIR / ".env").is_file():
     env.read_env(str(BASE_DIR / ".env"))
 
 # Production refuses to start with this key (config/settings/production.py).
-DEVELOPMENT_SECRET_KEY = "kith-insecure-development-key-change-me"
+DEVELOPMENT_SECRET_KEY = "kith-insecure-development-key-change-me"  # noqa: S105
 SECRET_KEY = env("DJANGO_SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
