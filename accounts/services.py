@@ -211,11 +211,15 @@ def person_set_home(*, user: User, postcode: str) -> User:
     council = council_for_point(point=point)
     if council is None:
         raise ApplicationError(NOT_AVAILABLE_MESSAGE, code="out_of_area")
-    user.home_postcode = normalise_postcode(postcode)
-    user.home_location = point
-    user.council = council
-    user.save(update_fields=["home_postcode", "home_location", "council"])
-    return user
+    # Write the locked row, not the copy the request loaded: erasure takes the same lock, so
+    # an edit queued behind it is refused instead of putting a home back on an erased row.
+    locked = person_lock_for_writing(person_id=user.pk)
+    changes = {
+        "home_postcode": normalise_postcode(postcode),
+        "home_location": point,
+        "council": council,
+    }
+    return _save_locked(locked=locked, caller_copy=user, changes=changes)
 
 
 @transaction.atomic
@@ -230,12 +234,24 @@ def person_update_profile(
     display_name = display_name.strip()
     if not display_name:
         raise ApplicationError("Enter the name other people will see.", code="name_missing")
-    user.display_name = display_name
-    user.preferred_languages = [lang.strip() for lang in preferred_languages if lang.strip()]
-    user.gender = gender
-    user.phone = phone.strip()
-    user.save(update_fields=["display_name", "preferred_languages", "gender", "phone"])
-    return user
+    locked = person_lock_for_writing(person_id=user.pk)  # as in person_set_home
+    changes = {
+        "display_name": display_name,
+        "preferred_languages": [lang.strip() for lang in preferred_languages if lang.strip()],
+        "gender": gender,
+        "phone": phone.strip(),
+    }
+    return _save_locked(locked=locked, caller_copy=user, changes=changes)
+
+
+def _save_locked(*, locked: User, caller_copy: User, changes: dict) -> User:
+    """Save `changes` on the row-locked person and mirror them on the caller's copy (often
+    `request.user`, which the rest of the request goes on reading)."""
+    for name, value in changes.items():
+        setattr(locked, name, value)
+        setattr(caller_copy, name, value)
+    locked.save(update_fields=list(changes))
+    return locked
 
 
 @transaction.atomic
