@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +57,64 @@ def _as_multipolygon(geom: GEOSGeometry) -> MultiPolygon:
     raise ApplicationError(f"A boundary must be a Polygon or MultiPolygon, not {geom.geom_type}.")
 
 
+_CRS_NAME = re.compile(rb'"crs"\s*:\s*\{.*?"name"\s*:\s*"([^"]+)"', re.DOTALL)
+_WGS84_NAMES = re.compile(r"CRS84|EPSG:+4326$", re.IGNORECASE)
+
+
+def _declared_crs(head: bytes) -> str:
+    """The name in the file's `crs` member, if it has one (GeoJSON 2008 files do)."""
+    found = _CRS_NAME.search(head)
+    return found.group(1).decode("utf-8", "replace") if found else ""
+
+
+def _srid(srs) -> int | None:
+    return srs.srid if srs is not None else None
+
+
+def _require_utf8(path: Path) -> None:
+    """GeoJSON is UTF-8 (RFC 7946): a file in another encoding (often Latin-1 from older
+    tools) is refused with where it goes wrong, read in chunks so large files stay cheap."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                raise ApplicationError(
+                    f"{path.name} is not UTF-8 text (byte {offset + exc.start + 1} is not); "
+                    "GeoJSON files must be UTF-8. Save it as UTF-8 and try again."
+                ) from None
+            offset += len(chunk)
+
+
+def _require_on_earth(geom: GEOSGeometry, *, feature: str) -> None:
+    """Every corner of a boundary lies on Earth: finite, longitude within ±180 and latitude
+    within ±90 degrees (after any transformation to WGS84)."""
+    bad = next(
+        (
+            (x, y)
+            for x, y in _points(geom.coords)
+            if not (math.isfinite(x) and math.isfinite(y) and -180 <= x <= 180 and -90 <= y <= 90)
+        ),
+        None,
+    )
+    if bad is not None:
+        raise ApplicationError(
+            f"{feature} has a corner that is no place on Earth "
+            f"(longitude {bad[0]:g}, latitude {bad[1]:g})."
+        )
+
+
+def _points(coords):
+    """Every (x, y) in a geometry's nested coordinate tuples."""
+    if coords and isinstance(coords[0], float | int):
+        yield coords[0], coords[1]
+        return
+    for part in coords:
+        yield from _points(part)
+
+
 def councils_import_geojson(
     *, path: Path, name_property: str, code_property: str
 ) -> CouncilImportResult:
@@ -75,6 +135,8 @@ def councils_import_geojson(
             f"{path.name} is not a GeoJSON FeatureCollection "
             '(expected {"type": "FeatureCollection", "features": [...]}).'
         )
+    _require_utf8(path)
+    declared_crs = _declared_crs(head)
     try:
         source = DataSource(str(path))
     except GDALException as exc:
@@ -84,6 +146,13 @@ def councils_import_geojson(
     layer = source[0]
     if len(layer) == 0:
         raise ApplicationError(f"{path.name} has no features.")
+    # GDAL reads a coordinate system it cannot resolve as WGS84, silently: refuse instead.
+    if declared_crs and not _WGS84_NAMES.search(declared_crs) and _srid(layer.srs) == 4326:
+        raise ApplicationError(
+            f"{path.name} gives its coordinates in {declared_crs}, a coordinate reference "
+            "system Kith does not know. Give boundaries in WGS84 or British National Grid "
+            "(EPSG:27700)."
+        )
     fields = set(layer.fields)
     missing = [p for p in (name_property, code_property) if p not in fields]
     if missing:
@@ -115,6 +184,7 @@ def councils_import_geojson(
             if ogr.srs is not None and ogr.srs.srid != 4326:
                 ogr.transform(4326)
             geom = GEOSGeometry(memoryview(bytes(ogr.wkb)), srid=4326)
+            _require_on_earth(geom, feature=f"Feature {index} ({code})")
             boundary = _as_multipolygon(geom)
             _, was_created = Council.objects.update_or_create(
                 code=code,
