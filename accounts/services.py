@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +63,64 @@ def _as_multipolygon(geom: GEOSGeometry) -> MultiPolygon:
     raise ApplicationError(f"A boundary must be a Polygon or MultiPolygon, not {geom.geom_type}.")
 
 
+_CRS_NAME = re.compile(rb'"crs"\s*:\s*\{.*?"name"\s*:\s*"([^"]+)"', re.DOTALL)
+_WGS84_NAMES = re.compile(r"CRS84|EPSG:+4326$", re.IGNORECASE)
+
+
+def _declared_crs(head: bytes) -> str:
+    """The name in the file's `crs` member, if it has one (GeoJSON 2008 files do)."""
+    found = _CRS_NAME.search(head)
+    return found.group(1).decode("utf-8", "replace") if found else ""
+
+
+def _srid(srs) -> int | None:
+    return srs.srid if srs is not None else None
+
+
+def _require_utf8(path: Path) -> None:
+    """GeoJSON is UTF-8 (RFC 7946): a file in another encoding (often Latin-1 from older
+    tools) is refused with where it goes wrong, read in chunks so large files stay cheap."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                raise ApplicationError(
+                    f"{path.name} is not UTF-8 text (byte {offset + exc.start + 1} is not); "
+                    "GeoJSON files must be UTF-8. Save it as UTF-8 and try again."
+                ) from None
+            offset += len(chunk)
+
+
+def _require_on_earth(geom: GEOSGeometry, *, feature: str) -> None:
+    """Every corner of a boundary lies on Earth: finite, longitude within ±180 and latitude
+    within ±90 degrees (after any transformation to WGS84)."""
+    bad = next(
+        (
+            (x, y)
+            for x, y in _points(geom.coords)  # type: ignore[attr-defined]  # on every polygon type
+            if not (math.isfinite(x) and math.isfinite(y) and -180 <= x <= 180 and -90 <= y <= 90)
+        ),
+        None,
+    )
+    if bad is not None:
+        raise ApplicationError(
+            f"{feature} has a corner that is no place on Earth "
+            f"(longitude {bad[0]:g}, latitude {bad[1]:g})."
+        )
+
+
+def _points(coords):
+    """Every (x, y) in a geometry's nested coordinate tuples."""
+    if coords and isinstance(coords[0], float | int):
+        yield coords[0], coords[1]
+        return
+    for part in coords:
+        yield from _points(part)
+
+
 def _boundary_layer(path: Path, name_property: str, code_property: str) -> Layer:
     """The one layer of a GeoJSON FeatureCollection at `path`, with both properties present,
     or an `ApplicationError` saying plainly what is wrong with the file."""
@@ -73,6 +133,8 @@ def _boundary_layer(path: Path, name_property: str, code_property: str) -> Layer
             f"{path.name} is not a GeoJSON FeatureCollection "
             '(expected {"type": "FeatureCollection", "features": [...]}).'
         )
+    _require_utf8(path)
+    declared_crs = _declared_crs(head)
     try:
         source = DataSource(str(path))
     except GDALException as exc:
@@ -82,6 +144,13 @@ def _boundary_layer(path: Path, name_property: str, code_property: str) -> Layer
     layer = source[0]
     if len(layer) == 0:
         raise ApplicationError(f"{path.name} has no features.")
+    # GDAL reads a coordinate system it cannot resolve as WGS84, silently: refuse instead.
+    if declared_crs and not _WGS84_NAMES.search(declared_crs) and _srid(layer.srs) == 4326:
+        raise ApplicationError(
+            f"{path.name} gives its coordinates in {declared_crs}, a coordinate reference "
+            "system Kith does not know. Give boundaries in WGS84 or British National Grid "
+            "(EPSG:27700)."
+        )
     fields = set(layer.fields)
     missing = [p for p in (name_property, code_property) if p not in fields]
     if missing:
@@ -104,7 +173,9 @@ def _feature_boundary(feature: Feature, *, index: int, code: str) -> MultiPolygo
         )
     if ogr.srs is not None and ogr.srs.srid != 4326:
         ogr.transform(4326)
-    return _as_multipolygon(GEOSGeometry(memoryview(bytes(ogr.wkb)), srid=4326))
+    geom = GEOSGeometry(memoryview(bytes(ogr.wkb)), srid=4326)
+    _require_on_earth(geom, feature=f"Feature {index} ({code})")
+    return _as_multipolygon(geom)
 
 
 def councils_import_geojson(
@@ -221,11 +292,15 @@ def person_set_home(*, user: User, postcode: str) -> User:
     council = council_for_point(point=point)
     if council is None:
         raise ApplicationError(NOT_AVAILABLE_MESSAGE, code="out_of_area")
-    user.home_postcode = normalise_postcode(postcode)
-    user.home_location = point
-    user.council = council
-    user.save(update_fields=["home_postcode", "home_location", "council"])
-    return user
+    # Write the locked row, not the copy the request loaded: erasure takes the same lock, so
+    # an edit queued behind it is refused instead of putting a home back on an erased row.
+    locked = person_lock_for_writing(person_id=user.pk)
+    changes = {
+        "home_postcode": normalise_postcode(postcode),
+        "home_location": point,
+        "council": council,
+    }
+    return _save_locked(locked=locked, caller_copy=user, changes=changes)
 
 
 @transaction.atomic
@@ -240,12 +315,24 @@ def person_update_profile(
     display_name = display_name.strip()
     if not display_name:
         raise ApplicationError("Enter the name other people will see.", code="name_missing")
-    user.display_name = display_name
-    user.preferred_languages = [lang.strip() for lang in preferred_languages if lang.strip()]
-    user.gender = gender
-    user.phone = phone.strip()
-    user.save(update_fields=["display_name", "preferred_languages", "gender", "phone"])
-    return user
+    locked = person_lock_for_writing(person_id=user.pk)  # as in person_set_home
+    changes = {
+        "display_name": display_name,
+        "preferred_languages": [lang.strip() for lang in preferred_languages if lang.strip()],
+        "gender": gender,
+        "phone": phone.strip(),
+    }
+    return _save_locked(locked=locked, caller_copy=user, changes=changes)
+
+
+def _save_locked(*, locked: User, caller_copy: User, changes: dict) -> User:
+    """Save `changes` on the row-locked person and mirror them on the caller's copy (often
+    `request.user`, which the rest of the request goes on reading)."""
+    for name, value in changes.items():
+        setattr(locked, name, value)
+        setattr(caller_copy, name, value)
+    locked.save(update_fields=list(changes))
+    return locked
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.cache import add_never_cache_headers
 
 from .logging import request_id_var
@@ -68,6 +69,27 @@ class RequestIdMiddleware:
             return response
         finally:
             request_id_var.reset(token)
+
+
+NUL_MESSAGE = "A NUL character is not allowed in a web address."
+
+
+class RefuseNulBytesMiddleware:
+    """A NUL character in the path or the query string is nonsense that PostgreSQL refuses to
+    store or compare, which would surface as a server error wherever a view passes it to a
+    query: answer a clear 400 before any view runs (JSON under /api/). Form and JSON bodies
+    are checked by Django's and DRF's fields, which refuse NUL characters already."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "%00" in query or "\x00" in query:
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": NUL_MESSAGE}, status=400)
+            return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
 
 
 class SessionLimitMiddleware:

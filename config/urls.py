@@ -19,3 +19,4 @@ urlpatterns = [
 handler429 = "config.views.too_many_requests"
 # Unresolved addresses under /api/ answer in JSON; other addresses get the normal page.
 handler404 = "config.views.not_found"
+handler500 = "config.outages.server_error"

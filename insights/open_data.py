@@ -48,13 +48,22 @@ ORDER BY 1, 3, 2
 """  # noqa: S608 – the fragments are constants of insights.measures
 
 
+# Months Kith can be asked about: a later year would overflow the month after it.
+FIRST_YEAR, LAST_YEAR = 2000, 2999
+
+
 def _month(value: str, *, name: str) -> dt.date:
     try:
-        return dt.datetime.strptime(value, "%Y-%m").replace(day=1).date()  # noqa: DTZ007
+        month = dt.datetime.strptime(value, "%Y-%m").replace(day=1).date()  # noqa: DTZ007
     except ValueError:
+        month = None
+    if month is None or not FIRST_YEAR <= month.year <= LAST_YEAR:
         raise ApplicationError(
-            f"Give {name} as a year and month, like 2026-01.", code="invalid_month"
-        ) from None
+            f"Give {name} as a year and month between {FIRST_YEAR}-01 and {LAST_YEAR}-12, "
+            "like 2026-01.",
+            code="invalid_month",
+        )
+    return month
 
 
 def _council(slug: str | None) -> Council | None:

@@ -105,7 +105,7 @@ def haversine_m_array(lon1, lat1, lon2, lat2):
 
     numpy is imported here, not at module level, so a scalar call from a web request does
     not pay for it; the formula and the constant are the same for both."""
-    import numpy as np
+    import numpy as np  # noqa: PLC0415 - kept out of scalar callers' import cost
 
     lon1, lat1, lon2, lat2 = (
         np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2)

@@ -9,6 +9,7 @@ import is one transaction: a bad file leaves the table as it was.
 """
 
 import csv
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +71,11 @@ def _onspd_rows(reader, header: list[str], result: PostcodeImportResult) -> Iter
             lat, lon = float(row[i_lat]), float(row[i_long])
         except (IndexError, ValueError) as exc:
             raise ApplicationError(f"Line {line_no}: unreadable postcode row ({exc}).") from exc
+        if not (math.isfinite(lat) and math.isfinite(lon) and -180 <= lon <= 180):
+            raise ApplicationError(
+                f"Line {line_no}: {row[i_pc].strip()} is at latitude {row[i_lat].strip()}, "
+                f"longitude {row[i_long].strip()}, which is no place on Earth."
+            )
         if abs(lat - ONSPD_NO_LOCATION_LAT) < 1e-6 or not (-90 <= lat <= 90):
             result.skipped_no_location += 1
             continue

@@ -16,7 +16,9 @@ env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     env.read_env(str(BASE_DIR / ".env"))
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="kith-insecure-development-key-change-me")
+# Production refuses to start with this key (config/settings/production.py).
+DEVELOPMENT_SECRET_KEY = "kith-insecure-development-key-change-me"  # noqa: S105
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -59,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
+    "config.middleware.RefuseNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -115,6 +118,8 @@ if REDIS_URL:
             "BACKEND": "config.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "kith",
+            # A cache that does not answer at once is treated as down (config.cache).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
@@ -209,12 +214,19 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    # DRF's defaults, with a JSON parser that refuses absurdly nested documents with a 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Per person when signed in, per IP address otherwise; the message is in config.api.
     "DEFAULT_THROTTLE_CLASSES": [
         "config.throttling.PersonRateThrottle",
         "config.throttling.AnonymousRateThrottle",
     ],
-    "NUM_PROXIES": KITH_TRUSTED_PROXY_COUNT or None,
+    # Zero means zero: DRF reads None as "trust X-Forwarded-For", which anyone can forge.
+    "NUM_PROXIES": KITH_TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "user": env("KITH_API_RATE_USER", default="240/min"),
         "anon": env("KITH_API_RATE_ANON", default="60/min"),

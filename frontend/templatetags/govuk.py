@@ -12,10 +12,12 @@ register = template.Library()
 
 def _kind(bound: forms.BoundField) -> str:
     widget = bound.field.widget
-    if isinstance(widget, forms.RadioSelect):
-        return "radios"
+    # CheckboxSelectMultiple is a subclass of RadioSelect: test it first, or "choose all that
+    # apply" would be drawn as radios and keep only one answer.
     if isinstance(widget, forms.CheckboxSelectMultiple):
         return "checkboxes"
+    if isinstance(widget, forms.RadioSelect):
+        return "radios"
     if isinstance(widget, forms.CheckboxInput):
         return "checkbox"
     if isinstance(widget, forms.Textarea):

@@ -40,8 +40,8 @@ from privacy.personal_data.vocabulary import (
     Treatment,
 )
 from safeguarding import blocks, reports
+from tests.kit import factories as mf
 from tests.kit.factories import CouncilFactory
-from tests.marketplace import factories as mf
 
 ROOT = Path(__file__).resolve().parents[2]
 # Treatments erasure and retention write into a row that stays.

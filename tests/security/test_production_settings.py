@@ -87,3 +87,54 @@ def test_production_refuses_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def _start(**overrides: str) -> subprocess.CompletedProcess:
+    env = {**_production_env(), **overrides}
+    return subprocess.run(  # noqa: S603 – a fixed script, run by the test itself
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_refuses_to_start_with_the_development_secret_key():
+    from config.settings.base import DEVELOPMENT_SECRET_KEY
+
+    result = _start(DJANGO_SECRET_KEY=DEVELOPMENT_SECRET_KEY)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr and "development" in result.stderr
+
+
+def test_production_refuses_to_start_with_a_short_secret_key():
+    result = _start(DJANGO_SECRET_KEY="short-and-guessable")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_when_any_host_is_allowed():
+    for hosts in ("*", "kith.council.example,*"):
+        result = _start(DJANGO_ALLOWED_HOSTS=hosts)
+        assert result.returncode != 0, hosts
+        assert "DJANGO_ALLOWED_HOSTS" in result.stderr
+
+
+def test_production_serves_the_api_as_json_only():
+    script = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps(s.REST_FRAMEWORK['DEFAULT_RENDERER_CLASSES']))"
+    )
+    result = subprocess.run(  # noqa: S603 – a fixed script, run by the test itself
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=_production_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    renderers = json.loads(result.stdout.strip().splitlines()[-1])
+    assert renderers == ["rest_framework.renderers.JSONRenderer"]

@@ -144,3 +144,21 @@ def test_behind_a_load_balancer_each_client_has_its_own_limit(api_client):
         assert api_client.get("/_test/open", **first).status_code == 200
         assert api_client.get("/_test/open", **first).status_code == 429
         assert api_client.get("/_test/open", **second).status_code == 200
+
+
+@override_settings(ROOT_URLCONF="tests.security.urls")
+def test_with_no_trusted_proxy_a_forged_forwarded_for_does_not_dodge_the_limit(api_client):
+    """KITH_TRUSTED_PROXY_COUNT=0 (the default) means no proxy is trusted: the address is the
+    connection's own, whatever X-Forwarded-For a client makes up."""
+    assert settings.KITH_TRUSTED_PROXY_COUNT == 0
+    with _rates(user="100/min", anon="2/min"):
+        answers = [
+            api_client.get("/_test/open", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code
+            for n in range(5)
+        ]
+    assert answers == [200, 200, 429, 429, 429]
+
+
+def test_zero_trusted_proxies_means_zero_for_the_api_throttles():
+    assert base.KITH_TRUSTED_PROXY_COUNT == 0
+    assert base.REST_FRAMEWORK["NUM_PROXIES"] == 0

@@ -1,0 +1,60 @@
+"""Server errors, and outages told apart from them: when PostgreSQL or Redis cannot be
+reached, Kith answers 503 with Retry-After ("try again in a minute"), as a problem document
+(RFC 9457) under /api/ and as a page of Kith's own elsewhere, rendered without the database.
+Other server errors answer 500 in the same two shapes."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import redis
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+OUTAGES = (
+    OperationalError,
+    InterfaceError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)
+RETRY_AFTER_SECONDS = 30
+OUTAGE_DETAIL = (
+    "Kith is not working just now because part of it cannot be reached. Nothing you sent has "
+    "been lost: please try again in a minute."
+)
+ERROR_DETAIL = "Something went wrong on our side. Please try again later."
+API_PREFIX = "/api/"
+
+
+def server_error(request, *args, **kwargs):
+    """Django's handler500: it runs inside the failed request's `except` block."""
+    error = sys.exc_info()[1]
+    outage = isinstance(error, OUTAGES)
+    status = 503 if outage else 500
+    detail = OUTAGE_DETAIL if outage else ERROR_DETAIL
+    if request.path_info.startswith(API_PREFIX):
+        response = JsonResponse(
+            {
+                "type": "about:blank",
+                "title": "Service unavailable" if outage else "Server error",
+                "status": status,
+                "detail": detail,
+            },
+            status=status,
+            content_type="application/problem+json",
+        )
+    else:
+        # No request context: the context processors would read the database that is down.
+        html = render_to_string(
+            "503.html" if outage else "500.html",
+            {"site_name": getattr(settings, "SITE_NAME", "Kith"), "detail": detail},
+        )
+        response = HttpResponse(html, status=status)
+    if outage:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
