@@ -27,7 +27,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scripts" / "mypy_baseline.txt"
 # Rooms with no error at all: nothing in them may ever be written into the baseline.
-CLEAN_ROOMS = ("core", "places", "accounts", "trust", "matching", "privacy", "demo", "config", "scripts")
+CLEAN_ROOMS = (
+    "core",
+    "places",
+    "accounts",
+    "trust",
+    "matching",
+    "privacy",
+    "demo",
+    "config",
+    "scripts",
+)
 
 _ERROR = re.compile(
     r"^(?P<path>[^:\s]+\.py):\d+(?::\d+)?: error: (?P<message>.*?)(?:  \[(?P<code>[a-z0-9-]+)\])?$"
