@@ -18,9 +18,9 @@ assert _spec is not None and _spec.loader is not None
 baseline = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(baseline)
 
-OLD = "matching/api.py:10: error: Missing return statement  [return]\n"
-MOVED = "matching/api.py:42: error: Missing return statement  [return]\n"
-OTHER = 'privacy/export.py:7: error: "Model" has no attribute "owner"  [attr-defined]\n'
+OLD = "staff_console/forms.py:10: error: Missing return statement  [return]\n"
+MOVED = "staff_console/forms.py:42: error: Missing return statement  [return]\n"
+OTHER = 'frontend/forms.py:7: error: "Model" has no attribute "owner"  [attr-defined]\n'
 CLEAN = "core/audit.py:3: error: Incompatible types in assignment  [assignment]\n"
 
 
@@ -44,9 +44,9 @@ def recorded() -> list[str]:
 
 
 def test_keys_leave_out_line_numbers_and_count_repeats():
-    keys, shown = baseline.parse(OLD + MOVED + "matching/api.py:3: note: See line 9\n")
-    assert keys == {"matching/api.py: [return] Missing return statement": 2}
-    assert shown["matching/api.py: [return] Missing return statement"] == [
+    keys, shown = baseline.parse(OLD + MOVED + "staff_console/forms.py:3: note: See line 9\n")
+    assert keys == {"staff_console/forms.py: [return] Missing return statement": 2}
+    assert shown["staff_console/forms.py: [return] Missing return statement"] == [
         OLD.strip(),
         MOVED.strip(),
     ]
@@ -71,12 +71,12 @@ def test_fixed_errors_are_named_and_update_drops_them_without_adding_any(run):
     status, out = run(OLD)
     assert status == 0
     assert "1 error of the baseline fixed" in out
-    assert "fixed: privacy/export.py: [attr-defined]" in out
+    assert "fixed: frontend/forms.py: [attr-defined]" in out
     assert len(recorded()) == 2  # reported, not yet dropped
 
     status, _ = run(OLD + CLEAN, "--update")
     assert status == 1  # the new error still fails
-    assert recorded() == ["matching/api.py: [return] Missing return statement"]
+    assert recorded() == ["staff_console/forms.py: [return] Missing return statement"]
 
 
 def test_record_refuses_errors_in_a_room_that_checks_clean(run):
