@@ -17,6 +17,14 @@ from .throttling import throttled_message
 
 security_log = logging.getLogger("kith.security")
 
+# Addresses under this prefix answer in JSON, errors included (404s, 400s of the NUL-byte
+# guard, 500s and 503s), wherever in the stack they arise.
+API_PREFIX = "/api/"
+
+
+def is_api_request(request) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
 
 # The domain error code a service gives when the caller's copy is out of date (the
 # `version` they read is no longer the record's).

@@ -13,6 +13,7 @@ from django.contrib.auth import logout
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.cache import add_never_cache_headers
 
+from .api import is_api_request
 from .logging import request_id_var
 from .security import (
     SESSION_SEEN,
@@ -86,7 +87,7 @@ class RefuseNulBytesMiddleware:
     def __call__(self, request):
         query = request.META.get("QUERY_STRING", "")
         if "\x00" in request.path or "%00" in query or "\x00" in query:
-            if request.path.startswith("/api/"):
+            if is_api_request(request):
                 return JsonResponse({"detail": NUL_MESSAGE}, status=400)
             return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

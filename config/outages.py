@@ -14,6 +14,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
+from .api import is_api_request
+
 logger = logging.getLogger(__name__)
 
 OUTAGES = (
@@ -28,7 +30,6 @@ OUTAGE_DETAIL = (
     "been lost: please try again in a minute."
 )
 ERROR_DETAIL = "Something went wrong on our side. Please try again later."
-API_PREFIX = "/api/"
 
 
 def server_error(request, *args, **kwargs):
@@ -37,7 +38,7 @@ def server_error(request, *args, **kwargs):
     outage = isinstance(error, OUTAGES)
     status = 503 if outage else 500
     detail = OUTAGE_DETAIL if outage else ERROR_DETAIL
-    if request.path_info.startswith(API_PREFIX):
+    if is_api_request(request):
         response = JsonResponse(
             {
                 "type": "about:blank",

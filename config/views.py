@@ -16,6 +16,7 @@ from django.utils.html import escape
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from .api import is_api_request
 from .security import is_privileged
 
 logger = logging.getLogger(__name__)
@@ -160,13 +161,12 @@ def too_many_requests(request, exception=None):
 
 
 # --- 404 -------------------------------------------------------------------------------------
-API_PREFIX = "/api/"
 
 
 def not_found(request, exception=None):
     """An address under /api/ that does not resolve (an id the URL converters refuse, a
     mistyped path) answers in JSON, as the API's own 404s do; other addresses get the page."""
-    if request.path_info.startswith(API_PREFIX):
+    if is_api_request(request):
         return JsonResponse({"detail": "Not found."}, status=404)
     from django.views.defaults import page_not_found
 
