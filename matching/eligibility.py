@@ -135,9 +135,16 @@ def blocked(*, owner_id: int, helper_id: int) -> bool:
 def pair_problem(*, need: Need, offer: Offer) -> str | None:
     """Why this need and offer cannot be matched, in words for the person, or None.
 
-    Rules 1–10 for one pair (the candidate searches apply the same rules in SQL for many)."""
-    owner, helper = need.owner, offer.helper
-    if owner.pk == helper.pk:
+    Rules 1–10 for one pair (the candidate searches apply the same rules in SQL for many),
+    checked in this order: the two listings, the two people, then how well they fit."""
+    return (
+        _listings_problem(need, offer) or _people_problem(need, offer) or _fit_problem(need, offer)
+    )
+
+
+def _listings_problem(need: Need, offer: Offer) -> str | None:
+    """Rules 1–3 on the listings: not one's own, one council and category, both open."""
+    if need.owner_id == offer.helper_id:
         return "You cannot be matched with your own offer."
     if need.council_id != offer.council_id:
         return "This helper works in a different council area."
@@ -149,6 +156,13 @@ def pair_problem(*, need: Need, offer: Offer) -> str | None:
         return "This need is not open."
     if offer.status != Offer.Status.OPEN:
         return "This offer is not open at the moment."
+    return None
+
+
+def _people_problem(need: Need, offer: Offer) -> str | None:
+    """Rules 3–5 on the people: both active and not suspended, no block, the helper's
+    checks."""
+    owner, helper = need.owner, offer.helper
     if not (person_ready(owner) and person_ready(helper)):
         return "This match is not possible at the moment."
     if blocked(owner_id=owner.pk, helper_id=helper.pk):
@@ -156,6 +170,11 @@ def pair_problem(*, need: Need, offer: Offer) -> str | None:
     category = need.category
     if not helper_holds_level(helper=helper, level=category.required_level):
         return f"This helper does not yet hold the checks that {category.name.lower()} needs."
+    return None
+
+
+def _fit_problem(need: Need, offer: Offer) -> str | None:
+    """Rules 6–10 on the fit: reach, gender, food, weekly times, places left."""
     if not within_reach(
         need_cell=need.approx_location,
         offer_cell=offer.approx_location,
@@ -163,11 +182,11 @@ def pair_problem(*, need: Need, offer: Offer) -> str | None:
         bound_m=search_bound_m(need.council),
     ):
         return "This need is further away than the helper travels."
-    if not gender_ok(preference=need.helper_gender_preference, gender=helper.gender):
+    if not gender_ok(preference=need.helper_gender_preference, gender=offer.helper.gender):
         label = GenderPreference(need.helper_gender_preference).label.lower()
         return f"This person asked for a helper who is {label}."
     missing = diet_missing(
-        is_meal=category.is_meal,
+        is_meal=need.category.is_meal,
         required=need.dietary_requirements,
         offered=offer.dietary_capabilities,
     )

@@ -44,6 +44,7 @@ from accounts.models import Council, User
 from accounts.permissions import Capability, staff_can, staff_council_id
 from core.audit import audit_record
 from core.errors import ApplicationError, NotFound
+from marketplace.availability import WeeklySlot
 from marketplace.models import Need, NeedSlot, Offer, OfferSlot
 from places.geo import haversine_m_array
 
@@ -249,6 +250,11 @@ def build_problem(*, council: Council, per_need: int = ROUND_EDGES_PER_NEED) -> 
     component registry of `matching.scoring`, as ranking does.
     """
     offers, needs = _listings(council)
+    # Rule 10 reads one listing at a time: drop the full ones before pairing.
+    offers = [o for o in offers if eligibility.places_left(holding=o.holding, wanted=o.capacity)]
+    needs = [
+        n for n in needs if eligibility.places_left(holding=n.holding, wanted=n.helpers_wanted)
+    ]
     if not offers or not needs:
         return Problem([], [], {}, {}, [], [], [])
     # Everything below is read by council, never as a list of thousands of ids.
@@ -259,18 +265,14 @@ def build_problem(*, council: Council, per_need: int = ROUND_EDGES_PER_NEED) -> 
             offer__council_id=cid, offer__status="open", status__in=eligibility.NOT_AGAIN
         ).values_list("need_id", "offer_id")
     )
-    need_slots: dict[int, list] = {}
-    for s in NeedSlot.objects.filter(need__council_id=cid, need__status="open").order_by():
-        need_slots.setdefault(s.need_id, []).append(s)
-    offer_slots: dict[int, list] = {}
-    for t in OfferSlot.objects.filter(offer__council_id=cid, offer__status="open").order_by():
-        offer_slots.setdefault(t.offer_id, []).append(t)
+    need_slots, offer_slots = _weekly_times(cid)
     pn, po, pd = _pairs_within_reach(
         offers, needs, centre=council.boundary.centroid, bound=eligibility.search_bound_m(council)
     )
 
     def allowed(n: _NeedRow, o: _OfferRow) -> bool:
-        """Rules 1, 4, 5 and 7–11 of `matching.eligibility` (2, 3 and 6 are applied above)."""
+        """Rules 1, 4, 5, 7–9 and 11 of `matching.eligibility` (2, 3, 6 and 10 are applied
+        above)."""
         return (
             n.owner_id != o.helper_id
             and (n.owner_id, o.helper_id) not in blocks
@@ -282,8 +284,6 @@ def build_problem(*, council: Council, per_need: int = ROUND_EDGES_PER_NEED) -> 
                 is_meal=n.is_meal, required=n.dietary_requirements, offered=o.dietary_capabilities
             )
             and eligibility.times_ok(need_slots.get(n.id, []), offer_slots.get(o.id, []))
-            and eligibility.places_left(holding=n.holding, wanted=n.helpers_wanted)
-            and eligibility.places_left(holding=o.holding, wanted=o.capacity)
         )
 
     # Hard constraints, nearest first, until each need has its `per_need` eligible offers.
@@ -293,9 +293,11 @@ def build_problem(*, council: Council, per_need: int = ROUND_EDGES_PER_NEED) -> 
     for a, b in zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True):
         j, taken = pn_l[a], 0
         for k in range(a, b):
-            if taken < per_need and allowed(needs[j], offers[po_l[k]]):
+            if allowed(needs[j], offers[po_l[k]]):
                 kept.append((j, po_l[k], pd_l[k]))
                 taken += 1
+                if taken == per_need:
+                    break
     if not kept:
         return Problem([], [], {}, {}, [], [], [])
     # Scores: the same registry, facts and weights as ranking, without the sentences.
@@ -310,6 +312,12 @@ def build_problem(*, council: Council, per_need: int = ROUND_EDGES_PER_NEED) -> 
     weights = council_weights(council)
     now = timezone.now()
     edges, scores, approx = [], [], []
+    # A component that reads only the need's (or the offer's) facts is computed once per need
+    # (offer), not once per pair: the same functions and numbers, fewer calls.
+    need_parts: dict[int, dict[str, float]] = {}
+    offer_parts: dict[int, dict[str, float]] = {}
+    wanted = [n.languages or n.preferred_languages or [] for n in needs]
+    spoken = [o.languages or o.preferred_languages or [] for o in offers]
     for j, i, metres in kept:
         n, o = needs[j], offers[i]
         facts = scoring.PairFacts(
@@ -317,8 +325,8 @@ def build_problem(*, council: Council, per_need: int = ROUND_EDGES_PER_NEED) -> 
             radius_m=o.radius_m,
             need_slots=need_slots.get(n.id, []),
             offer_slots=offer_slots.get(o.id, []),
-            wanted=list(n.languages or n.preferred_languages or []),
-            spoken=list(o.languages or o.preferred_languages or []),
+            wanted=wanted[j],
+            spoken=spoken[i],
             history=history.get(o.helper_id, NO_HISTORY),
             good_match=(n.owner_id, o.helper_id) in good,
             published_at=n.published_at,
@@ -326,8 +334,17 @@ def build_problem(*, council: Council, per_need: int = ROUND_EDGES_PER_NEED) -> 
             holding=o.holding,
             capacity=o.capacity,
         )
+        need_part = need_parts.get(n.id)
+        if need_part is None:
+            need_part = need_parts[n.id] = scoring.components_of(facts, scope=scoring.NEED)
+        offer_part = offer_parts.get(o.id)
+        if offer_part is None:
+            offer_part = offer_parts[o.id] = scoring.components_of(facts, scope=scoring.OFFER)
+        components = scoring.components_of(facts, scope=scoring.PAIR)
+        components.update(need_part)
+        components.update(offer_part)
         edges.append((n.id, o.id))
-        scores.append(scoring.combine(scoring.components_of(facts), weights))
+        scores.append(scoring.combine(components, weights))
         approx.append(metres)
     used_needs = sorted({e[0] for e in edges})
     used_offers = sorted({e[1] for e in edges})
@@ -345,6 +362,26 @@ def build_problem(*, council: Council, per_need: int = ROUND_EDGES_PER_NEED) -> 
         approx_m=approx,
         context=context,
     )
+
+
+def _weekly_times(council_id: int) -> tuple[dict[int, list], dict[int, list]]:
+    """The weekly times of the council's open needs and offers, by listing id, as plain
+    values read once (every pair compares them)."""
+    need_slots: dict[int, list] = {}
+    for need_id, weekday, start, end in (
+        NeedSlot.objects.filter(need__council_id=council_id, need__status="open")
+        .order_by()
+        .values_list("need_id", "weekday", "start", "end")
+    ):
+        need_slots.setdefault(need_id, []).append(WeeklySlot(weekday, start, end))
+    offer_slots: dict[int, list] = {}
+    for offer_id, weekday, start, end in (
+        OfferSlot.objects.filter(offer__council_id=council_id, offer__status="open")
+        .order_by()
+        .values_list("offer_id", "weekday", "start", "end")
+    ):
+        offer_slots.setdefault(offer_id, []).append(WeeklySlot(weekday, start, end))
+    return need_slots, offer_slots
 
 
 def _history(*, council: Council) -> tuple[dict[int, HelperHistory], set[tuple[int, int]]]:

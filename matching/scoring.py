@@ -111,7 +111,7 @@ def load(*, holding: int, capacity: int) -> float:
 
 
 # --- The registry ---------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PairFacts:
     """Everything the components read about one pair, however it was loaded (a candidate
     statement, the rounds' council-wide reads or `load_context`)."""
@@ -130,14 +130,20 @@ class PairFacts:
     capacity: int
 
 
+# What a component reads: both listings of the pair, or only the need's or the offer's facts
+# (a round, scoring thousands of pairs at once, then computes it once per need or offer).
+PAIR, NEED, OFFER = "pair", "need", "offer"
+
+
 @dataclass(frozen=True)
 class Component:
     """One part of the score: its name (the key councils weight and the API shows), its
-    default weight, and how it is computed from a pair's facts."""
+    default weight, how it is computed from a pair's facts, and which facts it reads."""
 
     name: str
     default_weight: float
     score: Callable[[PairFacts], float]
+    scope: str = PAIR
 
 
 # Adding a component: one line here (and a phrase in `explain` if people should read it).
@@ -158,18 +164,26 @@ REGISTRY: tuple[Component, ...] = (
             rating_sum=f.history.rating_sum,
             rating_n=f.history.rating_n,
         ),
+        scope=OFFER,
     ),
     Component("continuity", 0.10, lambda f: continuity(had_good_match=f.good_match)),
-    Component("waiting", 0.10, lambda f: waiting(published_at=f.published_at, now=f.now)),
-    Component("load", 0.05, lambda f: load(holding=f.holding, capacity=f.capacity)),
+    Component(
+        "waiting", 0.10, lambda f: waiting(published_at=f.published_at, now=f.now), scope=NEED
+    ),
+    Component("load", 0.05, lambda f: load(holding=f.holding, capacity=f.capacity), scope=OFFER),
 )
 DEFAULT_WEIGHTS: dict[str, float] = {c.name: c.default_weight for c in REGISTRY}
 COMPONENTS = tuple(DEFAULT_WEIGHTS)
 
 
-def components_of(facts: PairFacts) -> dict[str, float]:
-    """Every registered component of one pair, each rounded to 4 places (as published)."""
-    return {c.name: round(c.score(facts), 4) for c in REGISTRY}
+_BY_SCOPE = {scope: tuple(c for c in REGISTRY if c.scope == scope) for scope in (PAIR, NEED, OFFER)}
+
+
+def components_of(facts: PairFacts, *, scope: str | None = None) -> dict[str, float]:
+    """Every registered component of one pair (or only those of one `scope`), each rounded
+    to 4 places (as published)."""
+    chosen = REGISTRY if scope is None else _BY_SCOPE[scope]
+    return {c.name: round(c.score(facts), 4) for c in chosen}
 
 
 def combine(components: dict[str, float], weights: dict[str, float]) -> float:

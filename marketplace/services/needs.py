@@ -27,6 +27,8 @@ from marketplace.models import (
 from marketplace.services.shared import (
     LISTING_PUBLIC_FIELDS,
     NOT_FOUND_MESSAGE,
+    change_place_and_category,
+    change_text,
     check_category,
     check_dietary,
     check_languages,
@@ -221,52 +223,10 @@ def need_update(*, actor: User, need: Need, version: int, data: Mapping[str, Any
             f"This need is {locked.get_status_display().lower()} and can no longer be changed.",
             code="not_editable",
         )
-    if "title" in data:
-        locked.title = check_text(data["title"], label="a short title", max_length=80)
-    if "description" in data:
-        locked.description = check_text(data["description"], label="a description", max_length=2000)
-    check_public_text(title=locked.title, description=locked.description)
-    if "urgency" in data:
-        if data["urgency"] not in Urgency.values:
-            raise ApplicationError("Choose how soon help is needed.", code="urgency")
-        locked.urgency = data["urgency"]
-    if "helper_gender_preference" in data:
-        if data["helper_gender_preference"] not in GenderPreference.values:
-            raise ApplicationError("Choose a helper preference from the list.", code="gender")
-        locked.helper_gender_preference = data["helper_gender_preference"]
-    if "helpers_wanted" in data:
-        if not 1 <= int(data["helpers_wanted"]) <= 10:
-            raise ApplicationError("Ask for between 1 and 10 helpers.", code="helpers_wanted")
-        locked.helpers_wanted = int(data["helpers_wanted"])
-    if "languages" in data:
-        locked.languages = check_languages(data["languages"])
-    if "dietary_requirements" in data:
-        locked.dietary_requirements = check_dietary(data["dietary_requirements"])
-    timing_changed = {"timing", "starts_at", "ends_at"} & set(data)
-    for field in ("timing", "starts_at", "ends_at"):
-        if field in data:
-            setattr(locked, field, data[field])
-    if timing_changed:
-        check_timing(
-            timing=locked.timing,
-            starts_at=locked.starts_at,
-            ends_at=locked.ends_at,
-            is_new="ends_at" in data,
-        )
-        if locked.timing == Need.Timing.ONE_OFF and locked.ends_at is not None:
-            locked.expires_at = locked.ends_at
-    council_changed = False
-    if data.get("postcode") or data.get("point") is not None:
-        point, code, council = resolve_location(
-            postcode=data.get("postcode"), point=data.get("point"), fallback_user=None
-        )
-        council_changed = council.pk != locked.council_id
-        locked.location, locked.postcode, locked.council = point, code, council
-        locked.approx_location = approximate_point(point)
-    if "category" in data:
-        locked.category = data["category"]
-    if "category" in data or council_changed:
-        check_category(category=locked.category, council=locked.council)
+    change_text(locked, data, title_required=True)
+    _change_need_answers(locked, data)
+    _change_need_timing(locked, data)
+    council_changed = change_place_and_category(locked, data)
     if "slots" in data:
         replace_slots(listing=locked, slots=data["slots"])
     locked.version += 1
@@ -276,6 +236,41 @@ def need_update(*, actor: User, need: Need, version: int, data: Mapping[str, Any
     ):
         lifecycle.need_transition(need=locked, to=Need.Status.PENDING_REVIEW)
     return locked
+
+
+def _change_need_answers(need: Need, data: Mapping[str, Any]) -> None:
+    """Step of `need_update`: how soon, who, how many and the person's languages and diet."""
+    if "urgency" in data:
+        if data["urgency"] not in Urgency.values:
+            raise ApplicationError("Choose how soon help is needed.", code="urgency")
+        need.urgency = data["urgency"]
+    if "helper_gender_preference" in data:
+        if data["helper_gender_preference"] not in GenderPreference.values:
+            raise ApplicationError("Choose a helper preference from the list.", code="gender")
+        need.helper_gender_preference = data["helper_gender_preference"]
+    if "helpers_wanted" in data:
+        if not 1 <= int(data["helpers_wanted"]) <= 10:
+            raise ApplicationError("Ask for between 1 and 10 helpers.", code="helpers_wanted")
+        need.helpers_wanted = int(data["helpers_wanted"])
+    if "languages" in data:
+        need.languages = check_languages(data["languages"])
+    if "dietary_requirements" in data:
+        need.dietary_requirements = check_dietary(data["dietary_requirements"])
+
+
+def _change_need_timing(need: Need, data: Mapping[str, Any]) -> None:
+    """Step of `need_update`: a new timing or dates, checked together; a one-off need
+    expires when it ends."""
+    changed = {"timing", "starts_at", "ends_at"} & set(data)
+    if not changed:
+        return
+    for field in changed:
+        setattr(need, field, data[field])
+    check_timing(
+        timing=need.timing, starts_at=need.starts_at, ends_at=need.ends_at, is_new="ends_at" in data
+    )
+    if need.timing == Need.Timing.ONE_OFF and need.ends_at is not None:
+        need.expires_at = need.ends_at
 
 
 def need_change_goes_to_review(

@@ -21,6 +21,8 @@ from marketplace.models import (
 from marketplace.services.shared import (
     LISTING_PUBLIC_FIELDS,
     NOT_FOUND_MESSAGE,
+    change_place_and_category,
+    change_text,
     check_category,
     check_dietary,
     check_languages,
@@ -117,13 +119,7 @@ def offer_update(*, actor: User, offer: Offer, version: int, data: Mapping[str, 
     check_version(listing=locked, version=version)
     if locked.status == Offer.Status.CLOSED:
         raise ApplicationError("This offer is closed and can no longer be changed.")
-    if "title" in data:
-        locked.title = check_text(
-            data["title"], label="a short title", max_length=80, required=False
-        )
-    if "description" in data:
-        locked.description = check_text(data["description"], label="a description", max_length=2000)
-    check_public_text(title=locked.title, description=locked.description)
+    change_text(locked, data, title_required=False)
     if "capacity" in data:
         if not 1 <= int(data["capacity"]) <= 20:
             raise ApplicationError(
@@ -134,22 +130,7 @@ def offer_update(*, actor: User, offer: Offer, version: int, data: Mapping[str, 
         locked.languages = check_languages(data["languages"])
     if "dietary_capabilities" in data:
         locked.dietary_capabilities = check_dietary(data["dietary_capabilities"])
-    council_changed = False
-    if data.get("postcode") or data.get("point") is not None:
-        point, code, council = resolve_location(
-            postcode=data.get("postcode"), point=data.get("point"), fallback_user=None
-        )
-        council_changed = council.pk != locked.council_id
-        locked.location, locked.postcode, locked.council = point, code, council
-        locked.approx_location = approximate_point(point)
-    if "radius_m" in data or council_changed:
-        locked.radius_m = check_radius(
-            radius_m=data.get("radius_m", locked.radius_m), council=locked.council
-        )
-    if "category" in data:
-        locked.category = data["category"]
-    if "category" in data or council_changed:
-        check_category(category=locked.category, council=locked.council)
+    council_changed = change_place_and_category(locked, data)
     if "slots" in data:
         replace_slots(listing=locked, slots=data["slots"])
     locked.version += 1

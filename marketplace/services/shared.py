@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.contrib.gis.geos import Point
 from django.utils import timezone
@@ -28,7 +29,7 @@ from marketplace.models import (
     Offer,
     OfferSlot,
 )
-from places.geo import NOT_AVAILABLE_MESSAGE, normalise_postcode, postcode_point
+from places.geo import NOT_AVAILABLE_MESSAGE, approximate_point, normalise_postcode, postcode_point
 from trust.checks import helper_verification_level
 from trust.models import VerificationLevel
 
@@ -127,6 +128,42 @@ def resolve_location(
     if council is None:
         raise ApplicationError(NOT_AVAILABLE_MESSAGE, code="not_available")
     return point, code, council
+
+
+def change_text(listing: Need | Offer, data: Mapping[str, Any], *, title_required: bool) -> None:
+    """Step of a change: the title and description the change gives, checked, then the
+    pair checked together for contact details."""
+    if "title" in data:
+        listing.title = check_text(
+            data["title"], label="a short title", max_length=80, required=title_required
+        )
+    if "description" in data:
+        listing.description = check_text(
+            data["description"], label="a description", max_length=2000
+        )
+    check_public_text(title=listing.title, description=listing.description)
+
+
+def change_place_and_category(listing: Need | Offer, data: Mapping[str, Any]) -> bool:
+    """Step of a change: a new postcode or pin (and so perhaps a new council), a new
+    category, both checked against the council. Returns whether the council changed."""
+    council_changed = False
+    if data.get("postcode") or data.get("point") is not None:
+        point, code, council = resolve_location(
+            postcode=data.get("postcode"), point=data.get("point"), fallback_user=None
+        )
+        council_changed = council.pk != listing.council_id
+        listing.location, listing.postcode, listing.council = point, code, council
+        listing.approx_location = approximate_point(point)
+    if isinstance(listing, Offer) and ("radius_m" in data or council_changed):
+        listing.radius_m = check_radius(
+            radius_m=data.get("radius_m", listing.radius_m), council=listing.council
+        )
+    if "category" in data:
+        listing.category = data["category"]
+    if "category" in data or council_changed:
+        check_category(category=listing.category, council=listing.council)
+    return council_changed
 
 
 def check_category(*, category: Category, council: Council) -> None:

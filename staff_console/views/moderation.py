@@ -42,27 +42,7 @@ def _history(*, council, target_type: str, target_id: int):
 def moderation_queue(request):
     user = request.user
     if request.method == "POST":
-        items = request.POST.getlist("items")
-        if not items:
-            messages.error(request, "Select at least one item to approve.")
-            return redirect(request.get_full_path())
-        approved, problems = 0, []
-        for item in items:
-            kind, _, pk = item.partition("-")
-            if kind not in ("need", "offer") or not pk.isdigit():
-                continue
-            try:
-                marketplace_services.moderation_approve(actor=user, kind=kind, listing_id=int(pk))
-                approved += 1
-            except NotFound:
-                problems.append(f"{kind.capitalize()} {pk} was not found.")
-            except ApplicationError as exc:
-                problems.append(f"{kind.capitalize()} {pk}: {exc.message}")
-        if approved:
-            messages.success(request, f"Approved {approved} item{'s' if approved != 1 else ''}.")
-        for problem in problems:
-            messages.error(request, problem)
-        return redirect(request.get_full_path())
+        return _approve_selected(request)
 
     filters = forms.ModerationFilterForm(request.GET or None)
     kind, category = "", None
@@ -86,6 +66,34 @@ def moderation_queue(request):
             "reports": list(reports),
         },
     )
+
+
+def _approve_selected(request):
+    """The queue's "approve selected": each ticked item approved on its own, and what could
+    not be approved said by name."""
+    items = request.POST.getlist("items")
+    if not items:
+        messages.error(request, "Select at least one item to approve.")
+        return redirect(request.get_full_path())
+    approved, problems = 0, []
+    for item in items:
+        kind, _, pk = item.partition("-")
+        if kind not in ("need", "offer") or not pk.isdigit():
+            continue
+        try:
+            marketplace_services.moderation_approve(
+                actor=request.user, kind=kind, listing_id=int(pk)
+            )
+            approved += 1
+        except NotFound:
+            problems.append(f"{kind.capitalize()} {pk} was not found.")
+        except ApplicationError as exc:
+            problems.append(f"{kind.capitalize()} {pk}: {exc.message}")
+    if approved:
+        messages.success(request, f"Approved {approved} item{'s' if approved != 1 else ''}.")
+    for problem in problems:
+        messages.error(request, problem)
+    return redirect(request.get_full_path())
 
 
 def _moderation_item_page(request, listing, kind, reject_form, status=200):
