@@ -16,7 +16,8 @@ definitions, so a figure with one name is the same figure wherever it appears:
 - **suppression**: a count under `SUPPRESS_BELOW` is never shown to the public or drawn on a
   map, so that nobody can be picked out from it.
 - **the hexagon grid**: PostGIS `ST_HexagonGrid` cells of `HEX_SIZE_M` in British National
-  Grid metres over the council's boundary.
+  Grid metres over the council's boundary; a need is counted in the cell holding its
+  published grid-cell centre (`approx_location`), never its exact point.
 
 The SQL fragments read a need as `n` and a match as `m`; queries that need the time of a
 need's first match join `FIRST_MATCH` after `marketplace_need n`.
@@ -140,7 +141,9 @@ def waiting_needs_by_hexagon(
 ) -> list[tuple[dict, int]]:
     """Needs waiting for help on the hexagon grid over the council's area: each cell holding
     any, as a GeoJSON geometry in `srid` (coordinates to `decimals` places) with its count,
-    most first. Small counts are included: the caller suppresses them as it shows them.
+    most first. A need counts where it is published (its grid-cell centre), never at its
+    exact point: a count must not narrow down where someone lives. Small counts are
+    included: the caller suppresses them as it shows them.
     `recorded` limits the needs to those recorded in [start, end)."""
     start, end = recorded or (None, None)
     with connection.cursor() as cursor:
@@ -160,7 +163,7 @@ def waiting_needs_by_hexagon(
              AND (%(start)s::timestamptz IS NULL OR n.created_at >= %(start)s)
              AND (%(end)s::timestamptz IS NULL OR n.created_at < %(end)s)
              AND ST_Intersects(
-                 cells.geom, ST_Transform(n.location::geometry, {BRITISH_NATIONAL_GRID}))
+                 cells.geom, ST_Transform(n.approx_location::geometry, {BRITISH_NATIONAL_GRID}))
             GROUP BY cells.geom
             ORDER BY count(n.id) DESC
             """,  # noqa: S608 – the fragments are constants of this module

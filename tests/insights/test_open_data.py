@@ -81,3 +81,24 @@ def test_demand_is_geojson_with_small_cells_left_out(api_client, home_council, d
 def test_open_data_is_in_the_schema(api_client):
     schema = api_client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").content.decode()
     assert "/api/v1/open/stats/" in schema and "/api/v1/open/demand/" in schema
+
+
+def test_the_demand_map_counts_published_cells_not_exact_homes(api_client, home_council, data):
+    """The map counts each need where it is published (its grid-cell centre): an exact home
+    moved anywhere within its cell, even across a hexagon's edge, changes nothing. Here the
+    exact points of the five waiting needs at A are moved 3 km away while their published
+    cell stays at A: the hexagon with five is still the one around A."""
+    from django.contrib.gis.geos import Point
+
+    from marketplace.models import Need
+
+    waiting = Need.objects.filter(pk__in=[n.pk for n in data[1:6]])
+    waiting.update(location=Point(A[0] + 0.045, A[1], srid=4326))
+    [feature] = api_client.get("/api/v1/open/demand/", {"council": home_council.slug}).json()[
+        "features"
+    ]
+    assert feature["properties"] == {"open_needs": 5}
+    ring = feature["geometry"]["coordinates"][0]
+    lons, lats = [p[0] for p in ring], [p[1] for p in ring]
+    cell = waiting.first().approx_location
+    assert min(lons) <= cell.x <= max(lons) and min(lats) <= cell.y <= max(lats)
