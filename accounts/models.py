@@ -7,6 +7,7 @@ from typing import ClassVar
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.gis.db import models as gis
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -173,3 +174,42 @@ class WebProfile(models.Model):
     @property
     def can_help(self) -> bool:
         return self.role in (self.Role.HELP, self.Role.BOTH)
+
+
+class PersonSession(AbstractBaseSession):
+    """A web session, stored as Django's database sessions are, plus the id of the person
+    signed in to it (`accounts.sessions.SessionStore` keeps it up to date on every save), so
+    that a person's sessions can be found and ended without decoding everyone's."""
+
+    # No database constraint: a session may outlive a deleted account by a request; deleting
+    # a person still deletes their sessions (Django's cascade).
+    user = models.ForeignKey(
+        User, null=True, on_delete=models.CASCADE, db_constraint=False, related_name="+"
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "accounts_session"
+
+
+class StaffInvitation(models.Model):
+    """A one-time link with which a member of staff sets up their authenticator app.
+
+    Council staff and platform operators cannot add an authenticator with their password
+    alone (whoever knew the password could then open the console): a council admin (or, for
+    operators, `manage.py staff_setup_link`) sends this link to the person's own address.
+    Only a digest of the token is stored. A new link replaces any earlier unused one."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_invitations")
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    token_digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["user", "used_at"], name="staffinvite_user_used")]
+
+    def __str__(self) -> str:
+        return f"Set-up link for user {self.user_id}"

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from allauth.mfa.models import Authenticator
 from rest_framework.permissions import BasePermission
 
 from core.errors import ApplicationError, NotFound
 
 from .models import Council, StaffMembership, User
+from .second_factor import second_factor_used
 from .selectors import staff_membership_for
 
 Role = StaffMembership.Role
@@ -40,6 +40,7 @@ class Capability(StrEnum):
     OVERSIGHT = "oversight"  # the oversight dashboard, demand map and impact report
     MATCHING_ROUNDS = "matching_rounds"  # run a round, review it, send or discard it
     ASSISTED_DIGITAL = "assisted_digital"  # record a need for someone who is not online
+    TEAM = "team"  # see the council's staff and send them their set-up links
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -106,18 +107,23 @@ def staff_can(
 
 
 def staff_has_mfa(user: User | None) -> bool:
-    """Whether `user` has an authenticator app (TOTP) enrolled with allauth MFA."""
+    """Whether `user` — the request's user — entered a code from their authenticator app in
+    this session (`accounts.second_factor`): an authenticator on the account is not enough,
+    and an API token never counts."""
     if user is None or not user.is_authenticated:
         return False
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    return second_factor_used(user)
 
 
-STAFF_MFA_MESSAGE = "Set up two-factor authentication before using staff tools."
+STAFF_MFA_MESSAGE = (
+    "Staff tools need two-factor sign-in: a session in which you entered a code from your "
+    "authenticator app. An API token alone cannot be used for them."
+)
 
 
 def staff_council_id_with_mfa(user: User | None) -> int | None:
     """The council whose non-public data `user` may read as staff: `staff_council_id`, but
-    only once they have an authenticator app enrolled (`staff_has_mfa`).
+    only in a session that used their second factor (`staff_has_mfa`).
 
     Without one, a member of staff is an ordinary person to the selectors that ask this: they
     see their own records and what is public, never their council's pending, rejected or draft
@@ -130,14 +136,15 @@ def staff_council_id_with_mfa(user: User | None) -> int | None:
 
 
 class IsCouncilStaff(BasePermission):
-    """DRF: a signed-in member of council staff with MFA enrolled and the view's capability.
+    """DRF: a member of council staff signed in with their second factor in this session (never
+    a token alone), holding the view's capability.
 
     A view sets `required_capability` (default: the console itself). Objects with a
     `council_id` must belong to the staff member's council; views should also filter their
     querysets with `staff_council_for` so lists match.
     """
 
-    message = "This is for council staff with two-factor authentication set up."
+    message = STAFF_MFA_MESSAGE
 
     def has_permission(self, request, view) -> bool:
         capability = getattr(view, "required_capability", Capability.CONSOLE)

@@ -12,7 +12,6 @@ from django.contrib.gis.gdal import DataSource, GDALException
 from django.contrib.gis.gdal.feature import Feature
 from django.contrib.gis.gdal.layer import Layer
 from django.contrib.gis.geos import GeometryCollection, GEOSGeometry, MultiPolygon, Polygon
-from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -21,6 +20,7 @@ from rest_framework.authtoken.models import Token
 from accounts.models import WebProfile
 from accounts.permissions import Capability, staff_council
 from accounts.selectors import council_for_point
+from accounts.sessions import sessions_end
 from core.audit import audit_record
 from core.errors import ApplicationError, NotFound
 from places.geo import NOT_AVAILABLE_MESSAGE, normalise_postcode, postcode_point
@@ -228,23 +228,16 @@ def user_sessions_end(*, actor: User, person_id: int) -> int:
         if membership is None or membership.council_id != person.council_id:
             raise NotFound("We could not find that person.")
     with transaction.atomic():
-        wanted = str(person.pk)
-        ended = []
-        # Sessions are signed blobs, so the owner is only known after decoding each one; this
-        # is a rare staff action and reads only unexpired sessions.
-        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-            if session.get_decoded().get("_auth_user_id") == wanted:
-                ended.append(session.session_key)
-        Session.objects.filter(session_key__in=ended).delete()
+        ended = sessions_end(user_id=person.pk)
         tokens, _ = Token.objects.filter(user=person).delete()
         audit_record(
             actor=actor,
             verb="person.sessions_ended",
             target=person,
             council=person.council,
-            data={"sessions": len(ended), "api_tokens": tokens},
+            data={"sessions": ended, "api_tokens": tokens},
         )
-    return len(ended)
+    return ended
 
 
 # --- Council settings ------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 slow-query logger."""
 
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 from django.db import connections
 from django.db.backends.signals import connection_created
 
@@ -21,3 +22,10 @@ class KithConfig(AppConfig):
         # Connections opened before the app registry was ready (rare) get it too.
         for conn in connections.all(initialized_only=True):
             install_slow_query_logger(sender=None, connection=conn)
+
+
+class KithAdminConfig(AdminConfig):
+    """The Django admin, on Kith's admin site: signed in through Kith's own sign-in (its rate
+    limits and the second factor), never through the admin's own password form."""
+
+    default_site = "config.admin_site.KithAdminSite"

@@ -9,9 +9,11 @@ import time
 import uuid
 
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.cache import add_never_cache_headers
+
+from accounts.second_factor import mark_second_factor, second_factor_in_session
 
 from .api import is_api_request
 from .logging import request_id_var
@@ -169,3 +171,21 @@ class NoStoreForSignedInMiddleware:
         if signed_in or "HTTP_AUTHORIZATION" in request.META:
             add_never_cache_headers(response)
         return response
+
+
+class SecondFactorMiddleware:
+    """Marks the request's user with whether this session used a second factor (an
+    authenticator code at sign-in or since), read from allauth's record in the session; every
+    staff check asks `accounts.second_factor.second_factor_used`. Requests without a signed-in
+    session cost nothing: the user is not loaded here."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None and SESSION_KEY in session:
+            user = request.user
+            if user.is_authenticated:
+                mark_second_factor(user, used=second_factor_in_session(request, user))
+        return self.get_response(request)

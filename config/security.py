@@ -14,6 +14,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from allauth.mfa.signals import authenticator_added
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.exceptions import ValidationError
@@ -21,6 +22,7 @@ from django.dispatch import receiver
 from django.utils.translation import ngettext
 
 from accounts.models import StaffMembership
+from accounts.second_factor import enrolment_complete, is_privileged
 
 security_log = logging.getLogger("kith.security")
 
@@ -30,15 +32,8 @@ SESSION_STAFF = "_kith_staff"
 
 
 # --- Who counts as staff ----------------------------------------------------------------------
-def is_privileged(user) -> bool:
-    """Council staff (a StaffMembership) and Django superusers/admin users."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_superuser or user.is_staff:
-        return True
-    if user.pk is None:
-        return False
-    return StaffMembership.objects.filter(user_id=user.pk).exists()
+# `is_privileged` (council staff, Django staff and superusers) is defined with the second factor
+# in accounts.second_factor; it is imported here for the session limits.
 
 
 # --- Passwords --------------------------------------------------------------------------------
@@ -169,4 +164,18 @@ def _on_logged_out(sender, request, user, **kwargs):
             "user_id": getattr(user, "pk", None),
             "ip": client_ip(request),
         },
+    )
+
+
+# --- A new authenticator ----------------------------------------------------------------------
+@receiver(authenticator_added, dispatch_uid="kith_authenticator_added")
+def _on_authenticator_added(sender, request, user, authenticator, **kwargs):
+    # The code just entered counts as this session's second factor; the session gets a new
+    # key and the person's other sessions end (one opened with the password alone included).
+    if authenticator.type != authenticator.Type.TOTP or request is None:
+        return
+    ended = enrolment_complete(request=request, user=user, authenticator=authenticator)
+    security_log.info(
+        "authenticator added",
+        extra={"event": "authenticator_added", "user_id": user.pk, "sessions_ended": ended},
     )

@@ -3,12 +3,20 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from staff_console.views import team
+
 from . import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("metrics", views.metrics, name="metrics"),
     path("django-admin/", admin.site.urls),
+    # In front of allauth's own page (same address): staff add an authenticator only from the
+    # set-up link their council admin sends them.
+    path("accounts/2fa/totp/activate/", team.add_authenticator),
+    # The one-time set-up link itself: for the signed-in person it was sent to, staff or not
+    # yet, so it is not a console page.
+    path("staff/set-up/<str:token>/", team.setup, name="staff_setup"),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("config.api_urls")),
     path("staff/", include("staff_console.urls")),

@@ -16,8 +16,9 @@ from django.utils.html import escape
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.second_factor import second_factor_used
+
 from .api import is_api_request
-from .security import is_privileged
 
 logger = logging.getLogger(__name__)
 
@@ -117,18 +118,21 @@ def _metrics_allowed(request) -> bool:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if token and header.startswith("Bearer "):
         return hmac.compare_digest(header.removeprefix("Bearer ").encode(), token.encode())
-    return is_privileged(request.user)
+    # Every council's figures: platform operators only, signed in with their second factor;
+    # council staff see their own council's on the oversight page.
+    user = request.user
+    return user.is_authenticated and user.is_active and user.is_staff and second_factor_used(user)
 
 
 @never_cache
 @require_GET
 def metrics(request):
-    """Prometheus text format, read from the database and the broker at scrape time. For
-    council staff who are signed in, or a scraper sending `Authorization: Bearer
-    <KITH_METRICS_TOKEN>`."""
+    """Prometheus text format, read from the database and the broker at scrape time. For a
+    scraper sending `Authorization: Bearer <KITH_METRICS_TOKEN>`, or a platform operator
+    signed in with their second factor."""
     if not _metrics_allowed(request):
         return HttpResponse(
-            "Metrics are for council staff or a scraper with the metrics token.\n",
+            "Metrics are for Kith's operators or a scraper with the metrics token.\n",
             status=403,
             content_type="text/plain; charset=utf-8",
         )

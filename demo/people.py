@@ -12,6 +12,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 
 from accounts.models import Council, StaffMembership, User
+from accounts.second_factor import invitation_send, needs_invitation_to_enrol
 from places.geo import postcode_point
 
 DEMO_COUNCIL_CODE = "K99000001"
@@ -122,3 +123,15 @@ def seed_accounts(*, council: Council) -> dict[str, User]:
             )
         users[account.email] = user
     return users
+
+
+def staff_setup_links(*, base_url: str) -> list[tuple[str, str]]:
+    """A fresh one-time authenticator set-up link for each demo member of staff who has not
+    set up an app yet (the link a council admin would send them), as (email, link)."""
+    links = []
+    for account in DEMO_ACCOUNTS:
+        user = User.objects.filter(email=account.email).first()
+        if user is None or not needs_invitation_to_enrol(user):
+            continue
+        links.append((account.email, invitation_send(actor=None, member=user, base_url=base_url)))
+    return links

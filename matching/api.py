@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.schemas.inspectors import ViewInspector
 from rest_framework.views import APIView
 
-from accounts.permissions import staff_has_mfa
+from accounts.permissions import STAFF_MFA_MESSAGE, staff_has_mfa
 from marketplace.api import MarketplaceAutoSchema, WallClockTimeField
 from marketplace.models import Need, Offer
 from places.geo import distance_band, metres_between
@@ -32,9 +32,6 @@ class MatchingAutoSchema(MarketplaceAutoSchema):
     does): 400 (a rule or a field refused), 401, 403 (staff without two-factor) and 404."""
 
     ERRORS = {code: text for code, text in MarketplaceAutoSchema.ERRORS.items() if code != "409"}
-
-
-STAFF_MFA_MESSAGE = "Set up two-factor authentication before using staff tools."
 
 
 def _staff_needs_mfa(request, *, as_staff: bool) -> None:

@@ -40,13 +40,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from accounts.models import StaffMembership, User
 from accounts.services import erased_email, is_erased
+from accounts.sessions import sessions_end
 from core.audit import audit_record
 from core.errors import ApplicationError, NotFound
 from marketplace.lifecycle import need_transition, offer_transition
@@ -99,19 +98,6 @@ def _check_actor(*, actor: User | None, person: User) -> None:
         or membership.council_id != person.council_id
     ):
         raise NotFound("We could not find that person.")
-
-
-def _end_sessions(*, person: User) -> int:
-    """Delete every unexpired web session signed in as `person` (sessions are signed blobs,
-    so the owner is only known after decoding; erasure is rare)."""
-    wanted = str(person.pk)
-    ended = [
-        session.session_key
-        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
-        if session.get_decoded().get("_auth_user_id") == wanted
-    ]
-    Session.objects.filter(session_key__in=ended).delete()
-    return len(ended)
 
 
 def _end_matches(*, person: User) -> int:
@@ -210,7 +196,7 @@ def person_erase(*, person: User, actor: User | None = None) -> User:
         matches_ended = _end_matches(person=locked)
         needs_closed, offers_closed = _close_listings(person=locked)
         counts = _erase_rows(person=locked)
-        counts["sessions"] = _end_sessions(person=locked)
+        counts["sessions"] = sessions_end(user_id=locked.pk)
         _anonymise_account(person=locked)
         audit_record(
             actor=None if by_self else actor,

@@ -3,8 +3,10 @@
 `staff_view(capability)` wraps every console view:
 - anonymous visitors are sent to sign in;
 - signed-in people who are not council staff (or are suspended) get 403;
-- staff without an authenticator app enrolled are sent to allauth's set-up page with a
-  message saying why: the console never opens without two-factor authentication;
+- the console opens only in a session that used the second factor
+  (`accounts.second_factor`): staff with an authenticator app who have not entered a code in
+  this session are asked for one; staff without one are sent to the set-up page, which tells
+  them to use the set-up link their council admin sends;
 - staff whose role lacks the page's capability get 403.
 
 Objects of another council are 404 (the services raise `NotFound`), so a page never confirms
@@ -14,18 +16,22 @@ that another council's record exists.
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from accounts.permissions import Capability, active_staff_membership, staff_can, staff_has_mfa
+from accounts.second_factor import has_authenticator
 
 MFA_REQUIRED_MESSAGE = (
     "Set up an authenticator app before you use the staff console. Council staff sign in "
-    "with a code from the app as well as their password, to keep people's records safe."
+    "with a code from the app as well as their password, to keep people's records safe. "
+    "You set it up from the link your council admin sends to your email address."
 )
 
 
@@ -40,6 +46,9 @@ def staff_view(capability: Capability = Capability.CONSOLE):
             if membership is None:
                 raise PermissionDenied("This area is for council staff.")
             if not staff_has_mfa(user):
+                if has_authenticator(user):
+                    query = urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})
+                    return redirect(f"{reverse('mfa_reauthenticate')}?{query}")
                 messages.warning(request, MFA_REQUIRED_MESSAGE)
                 return redirect(reverse("mfa_activate_totp"))
             if not staff_can(user, capability):

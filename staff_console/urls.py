@@ -13,6 +13,7 @@ from staff_console.views import (
     oversight,
     people,
     rounds,
+    team,
 )
 
 app_name = "staff"
@@ -70,6 +71,8 @@ urlpatterns = [
     path(
         "settings/categories/<slug:slug>/", council_settings.category_switch, name="category_switch"
     ),
+    path("team/", team.team, name="team"),
+    path("team/<int:pk>/setup-link/", team.team_setup_link, name="team_setup_link"),
     path("audit/", audit_log.audit_log, name="audit"),
     path("audit/export.csv", audit_log.audit_log_csv, name="audit_csv"),
 ]

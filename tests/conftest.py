@@ -1,13 +1,38 @@
 """Fixtures shared by the whole suite."""
 
 import importlib
+import time
 
 import pytest
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from django.apps import apps
 from django.conf import settings
+from django.test.client import ClientMixin
 from rest_framework.test import APIClient
 
+from accounts.second_factor import has_authenticator
 from tests.kit import factories as make
+
+_force_login = ClientMixin.force_login
+
+
+def _force_login_with_both_factors(self, user, backend=None):
+    """`client.force_login(user)` signs in as allauth does after the password *and*, for a
+    person with an authenticator app, its code: the session records both factors, so staff
+    tools open. Tests of what a password-only session may do sign in through the real pages
+    (`tests/security/test_staff_second_factor.py`)."""
+    _force_login(self, user, backend)
+    if has_authenticator(user):
+        session = self.session
+        session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+            {"method": "password", "at": time.time(), "email": user.email},
+            {"method": "mfa", "at": time.time(), "type": "totp"},
+        ]
+        session["account_authentication_methods_user"] = str(user.pk)
+        session.save()
+
+
+ClientMixin.force_login = _force_login_with_both_factors
 
 _CATEGORY_MIGRATION = "marketplace.migrations.0003_audit_append_only_and_default_categories"
 

@@ -26,7 +26,7 @@ SITE_ID = 1
 SITE_NAME = env("KITH_SITE_NAME", default="Kith")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.KithAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.SecondFactorMiddleware",
     "config.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "config.middleware.SessionLimitMiddleware",
@@ -150,6 +151,9 @@ KITH_SESSION_IDLE = env.int("KITH_SESSION_IDLE_SECONDS", default=30 * 60)
 KITH_SESSION_ABSOLUTE = env.int("KITH_SESSION_ABSOLUTE_SECONDS", default=12 * 3600)
 KITH_STAFF_SESSION_IDLE = env.int("KITH_STAFF_SESSION_IDLE_SECONDS", default=15 * 60)
 KITH_STAFF_SESSION_ABSOLUTE = env.int("KITH_STAFF_SESSION_ABSOLUTE_SECONDS", default=8 * 3600)
+# Database sessions that record whose they are (accounts.sessions), so that a person's sessions
+# are ended with one indexed delete.
+SESSION_ENGINE = "accounts.sessions"
 SESSION_COOKIE_AGE = KITH_SESSION_ABSOLUTE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -206,7 +210,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = KITH_TRUSTED_PROXY_COUNT
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous API client gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        "config.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -9,7 +9,14 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from rest_framework.authtoken.models import Token
 
-from accounts.models import Council, StaffMembership, User, WebProfile
+from accounts.models import (
+    Council,
+    PersonSession,
+    StaffInvitation,
+    StaffMembership,
+    User,
+    WebProfile,
+)
 from core.models import AuditEvent
 from marketplace.models import Category, CouncilCategory, Need, NeedSlot, Offer, OfferSlot
 from matching.models import (
@@ -43,6 +50,7 @@ STAFF_TYPED = (
     "risk or reveal who raised a worry (DPA 2018 Schedules 2 and 3), so the council reviews "
     "it on a subject access request made to them"
 )
+SETUP_LINK = "when a staff sign-in set-up link was sent and used: part of the sign-in itself"
 OPERATORS_ONLY = "Django admin access, which only Kith's operators hold, not council staff"
 
 # What needs and offers share (marketplace.models.Listing).
@@ -429,8 +437,30 @@ DECLARED: tuple[Declared, ...] = (
         not_personal=("id", "round", "need", "offer", "score", "match"),
     ),
     # --- sign-in material in other apps' tables ----------------------------------------------
-    # (Web sessions are signed blobs with no link to the person: erasure finds them by
-    # decoding, in `privacy.erasure`.)
+    Declared(
+        PersonSession,
+        Rows.DELETE,
+        theirs=("user",),
+        personal={
+            "session_key": Personal(erase=T.WITH_ROW, withheld="a secret: the sign-in itself"),
+            "session_data": Personal(erase=T.WITH_ROW, withheld="what the pages remember"),
+            "expire_date": Personal(erase=T.WITH_ROW, withheld="part of the sign-in"),
+        },
+        not_personal=("user",),
+    ),
+    Declared(
+        StaffInvitation,
+        Rows.DELETE,
+        theirs=("user",),
+        personal={
+            "token_digest": Personal(erase=T.WITH_ROW, withheld="a secret's digest"),
+            "created_at": Personal(erase=T.WITH_ROW, withheld=SETUP_LINK),
+            "expires_at": Personal(erase=T.WITH_ROW, withheld=SETUP_LINK),
+            "used_at": Personal(erase=T.WITH_ROW, withheld=SETUP_LINK),
+        },
+        # The council admin who sent the link: the council's record of who did what.
+        not_personal=("id", "user", "created_by"),
+    ),
     Declared(
         EmailAddress,
         Rows.DELETE,

@@ -28,6 +28,7 @@ NAV = [
     (C.OVERSIGHT, "Oversight", "staff:oversight"),
     (C.OVERSIGHT, "Impact", "staff:impact"),
     (C.COUNCIL_SETTINGS, "Settings", "staff:settings"),
+    (C.TEAM, "Team", "staff:team"),
 ]
 
 

@@ -1,5 +1,6 @@
 """The staff console in a real browser (Chromium), every page checked with axe-core:
-a moderator enrols an authenticator app (code computed here with pyotp) and approves a need;
+a moderator sets up an authenticator app from a set-up link (code computed here with pyotp)
+and approves a need;
 a moderator records a DBS check; a safeguarding lead raises a concern, suspends the person and
 closes the concern; a council admin runs a matching round, reviews it beside greedy matching
 and sends it; a safeguarding lead asks a helper and messages them for someone not online."""
@@ -8,8 +9,9 @@ from __future__ import annotations
 
 import pyotp
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
 
+from accounts.second_factor import invitation_send
+from accounts.sessions import SessionStore
 from core.models import AuditEvent
 from marketplace import services as marketplace_services
 from marketplace.models import Need, Offer
@@ -37,6 +39,12 @@ def test_moderator_enrols_an_authenticator_then_approves_a_need(
     sign_in(page, base, moderator.email)
 
     page.goto(base + "/staff/")
+    page.wait_for_load_state("load")
+    # Without a set-up link, staff are told to ask their council admin for one.
+    page.get_by_role("heading", name="Set up your authenticator app").wait_for()
+    pages.check(page, "set-up link needed")
+    link = invitation_send(actor=None, member=moderator, base_url=base)
+    page.goto(link)
     page.wait_for_load_state("load")
     if "/reauthenticate/" in page.url:
         pages.check(page, "confirm password")
@@ -164,6 +172,16 @@ def test_council_admin_pages_pass_axe(
         pages.check(page, heading)
     page.goto(base + "/staff/oversight/")
     assert page.locator("svg[role=img] polygon title", has_text="6 needs").count() == 1
+
+    # The team: a new colleague without an authenticator app gets a set-up link.
+    newcomer = make.staff(council=home_council, mfa=False, lives_here=True, display_name="Nell New")
+    page.goto(base + "/staff/team/")
+    page.get_by_role("heading", name="Staff of Home Borough Council").wait_for()
+    pages.check(page, "team")
+    page.get_by_role("button", name=f"Send a set-up link to {newcomer.email}").click()
+    page.get_by_text(f"A set-up link has been sent to {newcomer.email}").wait_for()
+    pages.check(page, "team after sending a link")
+    assert AuditEvent.objects.filter(verb="staff.setup_link_sent", target_id=newcomer.pk).exists()
 
 
 def test_council_admin_runs_a_round_reviews_it_and_sends_it(

@@ -23,6 +23,7 @@ from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.utils import timezone
 
 from accounts.models import Council, StaffMembership, User
+from accounts.second_factor import mark_second_factor
 from accounts.services import person_set_home, person_update_profile
 from marketplace import services
 from marketplace.lifecycle import need_transition, offer_transition
@@ -157,14 +158,17 @@ def staff(
     *, council: Council, role=Role.MODERATOR, mfa: bool = True, lives_here: bool = False, **kwargs
 ) -> User:
     """A member of council staff, with an authenticator app enrolled unless `mfa=False` (staff
-    tools refuse staff without one). `lives_here` also makes `council` the person's own
-    council; the other keyword arguments go to `person`."""
+    tools refuse staff without one). With one, the returned object is marked as a request's
+    user whose session used it (`accounts.second_factor`), for tests that call services and
+    selectors directly or use `force_authenticate`. `lives_here` also makes `council` the
+    person's own council; the other keyword arguments go to `person`."""
     if lives_here:
         kwargs["council"] = council
     user = person(**kwargs)
     StaffMembership.objects.create(user=user, council=council, role=role)
     if mfa:
         enrol_totp(user)
+        mark_second_factor(user, used=True)
     return user
 
 

@@ -6,6 +6,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from accounts.second_factor import mark_second_factor, second_factor_used
 from marketplace import services
 from safeguarding import blocks as safeguarding_blocks
 from safeguarding import reports as safeguarding_reports
@@ -16,8 +17,11 @@ pytestmark = pytest.mark.django_db
 
 def _fresh_client(user) -> APIClient:
     # A fresh instance each time, so no relation cached by an earlier request hides a query.
+    # It is marked as the first was: staff signed in with their second factor stay so.
+    fresh = User.objects.get(pk=user.pk)
+    mark_second_factor(fresh, used=second_factor_used(user))
     client = APIClient()
-    client.force_authenticate(User.objects.get(pk=user.pk))
+    client.force_authenticate(fresh)
     return client
 
 

@@ -36,11 +36,13 @@ def test_admin_pages_open_for_superusers(client, citizen, helper, model):
     make.need(owner=citizen)
     make.offer(helper=helper)
     admin = get_user_model().objects.create_superuser("root@kith.example", "pw-long-enough")
+    make.enrol_totp(admin)  # the admin opens only with the second factor (docs/adr/0007)
     client.force_login(admin)
     assert client.get(f"/django-admin/{model}/").status_code == 200
 
 
 def test_audit_log_cannot_be_edited_in_admin(client):
     admin = get_user_model().objects.create_superuser("root@kith.example", "pw-long-enough")
+    make.enrol_totp(admin)  # the admin opens only with the second factor (docs/adr/0007)
     client.force_login(admin)
     assert client.get("/django-admin/core/auditevent/add/").status_code == 403

@@ -71,12 +71,32 @@ def _metrics(text: str) -> dict[str, float]:
     return values
 
 
+def operator():
+    """A platform operator with an authenticator app (force_login records its code)."""
+    user = make.UserFactory(is_superuser=True, is_staff=True)
+    make.enrol_totp(user)
+    return user
+
+
 def test_metrics_refused_to_people_who_are_not_staff(client):
     assert client.get("/metrics").status_code == 403
     client.force_login(make.UserFactory())
     response = client.get("/metrics")
     assert response.status_code == 403
-    assert "council staff" in response.content.decode()
+    assert "operators" in response.content.decode()
+
+
+def test_metrics_are_for_operators_with_their_second_factor_not_council_staff(client):
+    """Every council's figures: council staff, even with two-factor sign-in, see only their
+    own council's (the oversight page); an operator needs the code in this session."""
+    council = make.council()
+    client.force_login(make.staff(council=council, lives_here=True, with_home=False))
+    assert client.get("/metrics").status_code == 403
+    password_only = make.UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(password_only)  # no authenticator: no second factor in the session
+    assert client.get("/metrics").status_code == 403
+    client.force_login(operator())
+    assert client.get("/metrics").status_code == 200
 
 
 @override_settings(KITH_METRICS_TOKEN="scrape-token-for-tests-0123456789")
@@ -104,7 +124,7 @@ def test_metrics_count_matches_and_time_to_match(client):
     Need.objects.filter(pk=need.pk).update(created_at=timezone.now() - dt.timedelta(hours=2))
     make.need_row(council=council)  # still waiting
 
-    client.force_login(make.staff(council=council, lives_here=True, with_home=False))
+    client.force_login(operator())
     response = client.get("/metrics")
     assert response.status_code == 200
     values = _metrics(response.content.decode())
@@ -123,9 +143,9 @@ def test_metrics_report_queue_depth_from_the_broker(client):
     broker.delete(FULL, EMPTY)
     try:
         broker.rpush(FULL, "a", "b", "c")
-        token = Token.objects.create(user=make.UserFactory(is_superuser=True, is_staff=True))
+        token = Token.objects.create(user=operator())
         response = client.get("/metrics", HTTP_AUTHORIZATION=f"Token {token.key}")
-        # A DRF token is not a session: /metrics wants a signed-in staff member or its token.
+        # A DRF token is not a session: /metrics wants a signed-in operator or its token.
         assert response.status_code == 403
         client.force_login(token.user)
         values = _metrics(client.get("/metrics").content.decode())

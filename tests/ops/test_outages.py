@@ -122,7 +122,7 @@ def serve(tmp_path):
             proc.kill()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_with_the_cache_stopped_open_data_and_sign_in_still_answer(private_redis, serve):
     from django.db import connection
 

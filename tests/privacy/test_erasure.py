@@ -164,9 +164,9 @@ def _statistics(council):
 
 
 def _sessions_of(user) -> int:
-    from django.contrib.sessions.models import Session
+    from accounts.models import PersonSession
 
-    return sum(s.get_decoded().get("_auth_user_id") == str(user.pk) for s in Session.objects.all())
+    return PersonSession.objects.filter(user_id=user.pk).count()
 
 
 def _every_row_as_text() -> str:

@@ -9,13 +9,15 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
-from django.contrib.auth import get_user_model
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from accounts.models import StaffMembership, User, WebProfile
+from accounts.second_factor import invitation_send
+from accounts.sessions import SessionStore
 from matching import services as matching
 from matching.models import Match
 from privacy import retention
@@ -275,6 +277,10 @@ def someone():
         mf.check(user=who, council=council)
     WebProfile.objects.create(user=person)
     Token.objects.create(user=person)
+    signed_in = SessionStore()
+    signed_in[SESSION_KEY] = str(person.pk)
+    signed_in.create()
+    invitation_send(actor=moderator, member=person, base_url="http://testserver")
     matching.alert_preference_update(user=person, opted_in=True)
 
     need = mf.open_need(owner=person, moderator=moderator, title="Walks for Dee")

@@ -17,6 +17,7 @@ from allauth.account.models import EmailAddress
 from django.urls import reverse
 
 from accounts.models import StaffMembership
+from accounts.second_factor import invitation_send
 from tests.kit import factories as make
 
 pytestmark = pytest.mark.django_db
@@ -113,6 +114,9 @@ def test_enrolment_asks_for_the_password_once_then_goes_straight_to_the_app_set_
     client, staff_without_mfa
 ):
     client.post(reverse("account_login"), {"login": staff_without_mfa.email, "password": PASSWORD})
+    # Staff add an authenticator from the set-up link their council admin sends them.
+    link = invitation_send(actor=None, member=staff_without_mfa, base_url="http://testserver")
+    assert client.get(link)["Location"] == reverse("mfa_activate_totp")
     response = client.get(reverse("mfa_activate_totp"))
     # allauth's design: a sign-in is not a re-authentication.
     assert response.status_code == 302

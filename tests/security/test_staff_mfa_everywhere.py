@@ -38,6 +38,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import StaffMembership, User
 from accounts.permissions import STAFF_MFA_MESSAGE
+from accounts.second_factor import has_authenticator, mark_second_factor
 from core.models import AuditEvent
 from marketplace import services as market_services
 from marketplace.models import Need, Offer
@@ -253,8 +254,13 @@ def world(db):
 
 
 def _fresh(user: User) -> User:
-    """The user as a new request sees them (no cached staff membership)."""
-    return User.objects.get(pk=user.pk)
+    """The user as a new request sees them (no cached staff membership), signed in with every
+    factor their account has: with an authenticator app, its code was entered in this session
+    (`accounts.second_factor`; tests/security/test_staff_second_factor.py tests sessions that
+    did not)."""
+    fresh = User.objects.get(pk=user.pk)
+    mark_second_factor(fresh, used=has_authenticator(fresh))
+    return fresh
 
 
 def _markers_in(body: bytes) -> set[str]:

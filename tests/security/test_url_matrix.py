@@ -150,7 +150,8 @@ CLASSIFICATION: dict[str, Access] = {
     "healthz": Access(PUBLIC),
     "metrics": Access(
         PUBLIC,  # answers 403 to anonymous callers itself (scrapers use a bearer token)
-        {**staff_only(superuser=200, citizens=403), **dict.fromkeys(STAFF_SAME, 200)},
+        # Every council's figures: operators only, never council staff.
+        staff_only(same=403, other=403, superuser=200, citizens=403),
     ),
     # allauth
     "accounts/login/": Access(PUBLIC),
@@ -258,6 +259,10 @@ CLASSIFICATION: dict[str, Access] = {
     "staff/people/<int:pk>/reinstate/": staff(Capability.SUSPENSION, check=False),
     "staff/settings/": staff(Capability.COUNCIL_SETTINGS),
     "staff/settings/categories/<slug:slug>/": staff(Capability.CATEGORY_SWITCHES, check=False),
+    "staff/team/": staff(Capability.TEAM),
+    "staff/team/<int:pk>/setup-link/": staff(Capability.TEAM, check=False),  # POST
+    # A set-up link: opened signed in as the person it was sent to; any other link is refused.
+    "staff/set-up/<str:token>/": Access(LOGIN, dict.fromkeys(ROLES, 403)),
     "staff/audit/": staff(Capability.AUDIT_LOG),
     "staff/audit/export.csv": staff(Capability.AUDIT_LOG),
     "staff/impact/": staff(Capability.OVERSIGHT),
@@ -442,8 +447,9 @@ def world(db):
     for role in STAFF_SAME:
         people[role] = make.person(council=home)
         StaffMembership.objects.create(user=people[role], council=home, role=role)
-    # Staff reach the console only with an authenticator app enrolled.
-    for role in (*STAFF_SAME, "staff_other_council"):
+    # Staff reach the console, and operators the Django admin, only with an authenticator app
+    # (force_login records its code in the session: tests/conftest.py).
+    for role in (*STAFF_SAME, "staff_other_council", "superuser"):
         TOTP.activate(people[role], generate_totp_secret())
     return {"people": people, "need": need, "offer": offer, "match": match}
 

@@ -74,6 +74,8 @@ URLS = [
     ("staff:category_switch", "category", "post", C.CATEGORY_SWITCHES, 302),
     ("staff:audit", None, "get", C.AUDIT_LOG, 200),
     ("staff:audit_csv", None, "get", C.AUDIT_LOG, 200),
+    ("staff:team", None, "get", C.TEAM, 200),
+    ("staff:team_setup_link", "team_member", "post", C.TEAM, 302),
 ]
 ROLES = [Role.MODERATOR, Role.SAFEGUARDING_LEAD, Role.COUNCIL_ADMIN]
 ACTORS = [*ROLES, "other_council_admin", "citizen", "anonymous", "admin_without_mfa"]
@@ -114,6 +116,7 @@ def records(home_council, council_admin, citizen, helper):
         "check": check,
         "concern": concern,
         "person": citizen,
+        "team_member": make.staff(council=home_council, mfa=False, lives_here=True),
     }
 
 

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.second_factor import invitation_send
 from core.audit import audit_record
 from core.errors import ApplicationError
 from core.models import AuditEvent
@@ -62,11 +63,15 @@ def test_staff_sign_in_with_password_then_authenticator_code(client, home_counci
     assert client.get(reverse("staff:home")).status_code == 200
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # finishes after commit
 def test_staff_without_an_authenticator_enrol_then_the_console_opens(client, home_council):
     user = make.staff(council=home_council, role=Role.SAFEGUARDING_LEAD, mfa=False, lives_here=True)
     client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
     response = client.get(reverse("staff:concerns"))
     assert response["Location"] == reverse("mfa_activate_totp")
+    # From the set-up link their council admin sent them (tests/security/test_staff_second_factor).
+    link = invitation_send(actor=None, member=user, base_url="http://testserver")
+    assert client.get(link)["Location"] == reverse("mfa_activate_totp")
 
     page = client.get(reverse("mfa_activate_totp"), follow=True)
     if page.redirect_chain and "reauthenticate" in page.redirect_chain[-1][0]:

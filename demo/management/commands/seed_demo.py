@@ -4,6 +4,7 @@ Each app contributes its own part (accounts/demo.py, marketplace/demo.py, matchi
 this command runs them in order inside one transaction and prints the demo accounts.
 """
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -33,7 +34,13 @@ class Command(BaseCommand):
         self.stdout.write("\nDemo accounts (email / password):")
         for account in accounts_demo.DEMO_ACCOUNTS:
             self.stdout.write(f"  {account.role:<18} {account.email:<28} {account.password}")
-        self.stdout.write(
-            "Council staff open the console at /staff/ and set up an authenticator app "
-            "(any TOTP app) the first time.\nKith is served at http://127.0.0.1:8000 by `make run`."
-        )
+        links = accounts_demo.staff_setup_links(base_url=settings.KITH_BASE_URL)
+        if links:
+            self.stdout.write(
+                "\nCouncil staff set up an authenticator app (any TOTP app) before the console "
+                "opens, from a one-time link\n(sign in, then open it; a new `seed_demo` makes "
+                "new links):"
+            )
+            for email, link in links:
+                self.stdout.write(f"  {email:<28} {link}")
+        self.stdout.write("Kith is served at http://127.0.0.1:8000 by `make run`.")
