@@ -20,6 +20,7 @@ from marketplace.services import (
     require_staff_of,
 )
 from matching.models import Match
+from trust.concerns import concern_from_report
 from trust.flood import report_flood_check
 from trust.models import Report
 
@@ -60,7 +61,8 @@ def report_create(
     reason: str,
     council: Council | None = None,
 ) -> Report:
-    """Report a listing, a person or a message to the council's moderators.
+    """Report a listing or a message to the council's moderators, or a person to its
+    safeguarding lead (a concern in their queue, `trust.concerns.concern_from_report`).
 
     Listings and people must be visible to the reporter (otherwise: not found). For messages,
     which the matching module owns, the caller passes the council after its own check.
@@ -98,13 +100,17 @@ def report_create(
             code="already_reported",
         )
     report_flood_check(person_id=reporter.pk)
-    return Report.objects.create(
+    report = Report.objects.create(
         reporter=reporter,
         council=council,
         target_type=target_type,
         target_id=target_id,
         reason=reason,
     )
+    if target_type == Report.TargetType.PERSON:
+        # A worry about a person goes to the safeguarding lead, not to moderation.
+        concern_from_report(report=report, about=person)
+    return report
 
 
 @transaction.atomic

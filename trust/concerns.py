@@ -22,6 +22,7 @@ from core.audit import audit_events_for_council, audit_record
 from core.errors import ApplicationError, NotFound
 from trust.models import (
     ConcernNote,
+    Report,
     SafeguardingConcern,
 )
 
@@ -78,6 +79,38 @@ def concern_raise(
         verb="concern.raised",
         target=concern,
         data={"person_id": about.pk, "priority": priority},
+    )
+    return concern
+
+
+RESIDENT_REPORT_SUMMARY = "A resident reported a worry about this person"
+
+
+def concern_from_report(*, report: Report, about: User) -> SafeguardingConcern:
+    """A resident's report about a person, passed to the council's safeguarding lead: a
+    concern in their queue, with the resident's words as its first note. The report is
+    marked as passed on, so it does not also wait in the moderation queue. Called inside the
+    report's transaction."""
+    concern = SafeguardingConcern.objects.create(
+        council_id=report.council_id,
+        about=about,
+        raised_by=report.reporter,
+        summary=RESIDENT_REPORT_SUMMARY,
+        priority=SafeguardingConcern.Priority.MEDIUM,
+    )
+    ConcernNote.objects.create(concern=concern, author=report.reporter, body=report.reason)
+    report.status = Report.Status.REFERRED
+    report.decided_at = timezone.now()
+    report.save(update_fields=["status", "decided_at"])
+    audit_record(
+        actor=report.reporter,
+        verb="concern.raised",
+        target=concern,
+        data={
+            "person_id": about.pk,
+            "priority": concern.priority,
+            "from_report": report.pk,
+        },
     )
     return concern
 

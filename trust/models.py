@@ -245,7 +245,8 @@ class Block(models.Model):
 
 
 class Report(models.Model):
-    """Someone reported a listing, a person or a message. Reports join the moderation queue."""
+    """Someone reported a listing, a person or a message. Reports of listings and messages join
+    the moderation queue; a report about a person becomes a safeguarding concern."""
 
     class TargetType(models.TextChoices):
         NEED = "need", "Need"
@@ -257,6 +258,8 @@ class Report(models.Model):
         OPEN = "open", "Open"
         UPHELD = "upheld", "Upheld"
         DISMISSED = "dismissed", "Dismissed"
+        # A worry about a person: passed to the safeguarding lead as a concern, not moderated.
+        REFERRED = "referred", "Passed to safeguarding"
 
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="reports_made"

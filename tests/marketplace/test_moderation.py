@@ -224,8 +224,9 @@ def test_report_decided_only_by_staff_of_its_council(
     citizen, other_citizen, moderator, away_moderator
 ):
     need = make.open_need(owner=citizen, moderator=moderator)
+    # (A report about a person goes to the safeguarding lead as a concern instead.)
     report = safeguarding_reports.report_create(
-        reporter=other_citizen, target_type="person", target_id=citizen.pk, reason="Rude"
+        reporter=other_citizen, target_type="need", target_id=need.pk, reason="Rude"
     )
     with pytest.raises(NotFound):
         safeguarding_reports.report_decide(actor=away_moderator, report_id=report.pk, upheld=False)
