@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from matching.models import Feedback, Match, Message
-from matching.services import match_offer_help
+from matching.services import match_offer_help, match_propose_by_staff
 from tests.kit import factories as make
 from trust.models import Report
 
@@ -105,3 +105,34 @@ def test_match_page_makes_a_constant_number_of_queries(
     with django_assert_num_queries(len(one.captured_queries)):
         html = client.get(url).content.decode()
     assert html.count("kith-message") >= 6
+
+
+@pytest.mark.parametrize("proposed_by", [Match.ProposedBy.STAFF, Match.ProposedBy.ROUND])
+def test_a_proposal_from_the_council_says_the_council_suggested_it(
+    client, citizen, helper, befriending, moderator, proposed_by
+):
+    """Neither person offered or asked: the pages must not say that they did."""
+    need = make.resident_need(owner=citizen, category=befriending, moderator=moderator)
+    offer = make.resident_offer(helper=helper, category=befriending, moderator=moderator)
+    match = match_propose_by_staff(
+        staff=moderator, need_id=need.pk, offer_id=offer.pk, proposed_by=proposed_by
+    )
+    client.force_login(citizen)
+    for page in (reverse("match_detail", args=[match.pk]), reverse("home"), need_page(need)):
+        html = client.get(page, follow=True).content.decode()
+        assert "has offered to help" not in html, page
+    assert (
+        "The council suggests Sam could help"
+        in client.get(reverse("match_detail", args=[match.pk])).content.decode()
+    )
+    assert "suggested by the council" in client.get(need_page(need)).content.decode()
+
+    client.force_login(helper)
+    for page in (reverse("match_detail", args=[match.pk]), reverse("home")):
+        html = client.get(page, follow=True).content.decode()
+        assert "has asked you to help" not in html, page
+        assert "The council suggests you" in html, page
+
+
+def need_page(need) -> str:
+    return reverse("need_detail", args=[need.pk])
