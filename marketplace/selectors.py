@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 
 from accounts.models import User
 from accounts.permissions import staff_council_id_with_mfa
 from core.errors import ApplicationError, NotFound
-from marketplace.models import Category, CouncilCategory, Need, Offer
+from marketplace.models import Category, CouncilCategory, Need, Offer, Urgency
 from trust.models import Block, VerificationLevel
 
 MAX_BROWSE_DISTANCE_M = 50_000
@@ -198,16 +198,22 @@ def categories_for(*, user: User) -> list[tuple[Category, bool]]:
 
 
 def review_queue_needs(*, staff: User, category: Category | None = None) -> QuerySet[Need]:
-    """Needs of the staff member's council waiting for review, oldest first (only those of
-    `category` if given)."""
+    """Needs of the staff member's council waiting for review, the most urgent first ("today
+    or tomorrow", then "in the next few days"), oldest first within each (only those of
+    `category` if given): help wanted today cannot wait behind last week's routine needs."""
     council_id = staff_council_id_with_mfa(staff)
     if council_id is None:
         return Need.objects.none()
+    soonest_first = Case(
+        When(urgency=Urgency.URGENT, then=Value(0)),
+        When(urgency=Urgency.SOON, then=Value(1)),
+        default=Value(2),
+    )
     qs = (
         Need.objects.filter(council_id=council_id, status=Need.Status.PENDING_REVIEW)
         .select_related("category", "owner", "recorded_by")
         .prefetch_related("slots")
-        .order_by("created_at", "id")
+        .order_by(soonest_first, "created_at", "id")
     )
     return qs.filter(category=category) if category else qs
 

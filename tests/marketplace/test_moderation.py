@@ -280,3 +280,15 @@ def test_staff_cannot_record_for_a_suspended_person(citizen, moderator):
     citizen.save()
     with pytest.raises(ApplicationError, match="suspended"):
         make.need(owner=citizen, recorded_by=moderator, consent_given=True)
+
+
+def test_urgent_needs_lead_the_review_queue(client, citizen, other_citizen, moderator):
+    """Needs for today or tomorrow first, then the next few days, oldest first within each."""
+    routine = make.need(owner=citizen, title="Routine, oldest")
+    soon = make.need(owner=other_citizen, title="Later this week", urgency="soon")
+    urgent = make.need(owner=citizen, title="Today, newest", urgency="urgent")
+    assert list(selectors.review_queue_needs(staff=moderator)) == [urgent, soon, routine]
+    client.force_login(moderator)
+    page = client.get("/staff/moderation/").content.decode()
+    order = [page.index(title) for title in ("Today, newest", "Later this week", "Routine, oldest")]
+    assert order == sorted(order)
