@@ -99,6 +99,13 @@ def second_factor_used(user) -> bool:
 
 
 # --- Set-up links ---------------------------------------------------------------------------
+def _council_of(user: User):
+    """The council a member of staff works for (their audit rows are that council's), or
+    None for an operator."""
+    membership = StaffMembership.objects.filter(user_id=user.pk).select_related("council").first()
+    return membership.council if membership else None
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -123,12 +130,8 @@ def invitation_send(*, actor: User | None, member: User, base_url: str) -> str:
         expires_at=now + INVITATION_LIFETIME,
     )
     link = base_url.rstrip("/") + reverse("staff_setup", kwargs={"token": token})
-    membership = StaffMembership.objects.filter(user_id=member.pk).first()
     audit_record(
-        actor=actor,
-        verb="staff.setup_link_sent",
-        target=member,
-        council=membership.council if membership else None,
+        actor=actor, verb="staff.setup_link_sent", target=member, council=_council_of(member)
     )
     days = INVITATION_LIFETIME.days
     mail_send_on_commit(
@@ -200,12 +203,11 @@ def enrolment_complete(*, request, user: User, authenticator: Authenticator) -> 
     request.session.cycle_key()
     ended = sessions_end(user_id=user.pk, keep=request.session.session_key)
     if is_privileged(user):
-        membership = StaffMembership.objects.filter(user_id=user.pk).first()
         audit_record(
             actor=user,
             verb="staff.authenticator_added",
             target=user,
-            council=membership.council if membership else None,
+            council=_council_of(user),
             data={"setup_link": invitation is not None, "other_sessions_ended": ended},
         )
     return ended
