@@ -224,8 +224,10 @@ def build_world(*, text: str = "") -> World:
     helper_offer = make.open_offer(
         helper=helper, moderator=moderator, lon=HELPER_LON, lat=HELPER_LAT
     )
+    # A report moderators decide: about a listing (a report about a person goes to the
+    # safeguarding lead as a concern instead).
     report_about_owner = safeguarding_reports.report_create(
-        reporter=helper, target_type="person", target_id=owner.pk, reason="Seemed pushy"
+        reporter=ada, target_type="need", target_id=open_need.pk, reason="Seemed pushy"
     )
     for obj in (ada_need, bea_need, cal_offer, ada_cal, bea_cal, completed):
         obj.refresh_from_db()
