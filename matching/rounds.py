@@ -9,9 +9,11 @@ proposed for staff review beside the greedy assignment of the same input.
    Both sides are placed at their grid cell centres (`approx_location`), never their exact
    homes, like the candidate search: no proposal depends on where inside a cell a home is.
    The hard constraints are `matching.eligibility`'s: its SQL for the listings (open, people
-   able to match, check levels held), its Python checks for each pair.
+   able to match, check levels held), its Python checks for each pair
+   (`matching.round_pairs`).
 2. Scores: the same component registry, `combine` and council weights as ranking
-   (`matching.scoring`), from the same facts (`matching.history` for people's past).
+   (`matching.scoring`), from the same facts (`matching.history` for people's past),
+   computed a component at a time for all pairs.
 3. Assignment: a bipartite b-matching (a need takes up to its free places, an offer up to
    its free capacity). Lexicographic objective, solved as two LPs with HiGHS' dual simplex
    (`scipy.optimize.linprog`): first the most places filled, then the highest total score
@@ -26,29 +28,24 @@ proposed for staff review beside the greedy assignment of the same input.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
 
 from accounts.models import Council, User
 from accounts.permissions import Capability, staff_can, staff_council_id
 from core.audit import audit_record
 from core.errors import ApplicationError, NotFound
-from marketplace.availability import WeeklySlot
-from marketplace.models import Need, NeedSlot, Offer, OfferSlot
-from places.geo import haversine_m_array
+from marketplace.models import Need, Offer
 
-from . import eligibility, scoring
+from . import eligibility, round_pairs, scoring
 from .history import (
     NO_HISTORY,
     HelperHistory,
@@ -84,161 +81,6 @@ class Assignment:
     seconds: float = 0.0
 
 
-class _OfferRow(NamedTuple):
-    id: int
-    helper_id: int
-    category_id: int
-    lon: float  # grid cell centre
-    lat: float
-    radius_m: int
-    capacity: int
-    languages: list[str]
-    dietary_capabilities: list[str]
-    gender: str
-    preferred_languages: list[str]
-    level: int  # the highest check level the helper holds today
-    holding: int
-
-
-class _NeedRow(NamedTuple):
-    id: int
-    owner_id: int
-    category_id: int
-    lon: float  # grid cell centre
-    lat: float
-    helpers_wanted: int
-    helper_gender_preference: str
-    dietary_requirements: list[str]
-    languages: list[str]
-    published_at: dt.datetime | None
-    preferred_languages: list[str]
-    required_level: int
-    is_meal: bool
-    holding: int
-
-
-_OFFERS_SQL = """
-SELECT o.id, o.helper_id, o.category_id,
-       ST_X(o.approx_location::geometry), ST_Y(o.approx_location::geometry),
-       o.radius_m, o.capacity, o.languages, o.dietary_capabilities,
-       u.gender, u.preferred_languages, {level} AS level, ({holding}) AS holding
-FROM marketplace_offer o JOIN accounts_user u ON u.id = o.helper_id
-WHERE o.council_id = %(council)s AND {ready}
-"""
-_NEEDS_SQL = """
-SELECT n.id, n.owner_id, n.category_id,
-       ST_X(n.approx_location::geometry), ST_Y(n.approx_location::geometry),
-       n.helpers_wanted, n.helper_gender_preference, n.dietary_requirements, n.languages,
-       n.published_at, u.preferred_languages, c.required_level, c.is_meal, ({holding}) AS holding
-FROM marketplace_need n
-JOIN accounts_user u ON u.id = n.owner_id
-JOIN marketplace_category c ON c.id = n.category_id
-WHERE n.council_id = %(council)s AND {ready}
-"""
-_BLOCKS_SQL = """
-SELECT b.blocker_id, b.blocked_id FROM marketplace_block b
-WHERE EXISTS (SELECT 1 FROM marketplace_need n WHERE n.council_id = %(council)s
-              AND n.status = 'open' AND n.owner_id IN (b.blocker_id, b.blocked_id))
-"""
-_COUNCIL_HELPERS = (
-    "(SELECT DISTINCT helper_id FROM marketplace_offer"
-    " WHERE council_id = %(council)s AND status = 'open') AS h(id)"
-)
-_COUNCIL_OWNERS = (
-    "pn.owner_id IN (SELECT owner_id FROM marketplace_need"
-    " WHERE council_id = %(council)s AND status = 'open')"
-)
-
-
-def _fetch(sql: str, params: dict) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def _listings(council: Council) -> tuple[list[_OfferRow], list[_NeedRow]]:
-    """The council's open offers and needs whose people may match (rule 3), by name."""
-    params = {"council": council.pk, **eligibility.check_params()}
-    offers = _fetch(
-        _OFFERS_SQL.format(
-            level=eligibility.level_held_sql("o.helper_id"),
-            holding=eligibility.holding_sql(column="offer_id", listing_id="o.id"),
-            ready=eligibility.listing_ready_sql("o", "u"),
-        ),
-        params,
-    )
-    needs = _fetch(
-        _NEEDS_SQL.format(
-            holding=eligibility.holding_sql(column="need_id", listing_id="n.id"),
-            ready=eligibility.listing_ready_sql("n", "u"),
-        ),
-        params,
-    )
-    return [_OfferRow._make(o) for o in offers], [_NeedRow._make(n) for n in needs]
-
-
-def _metres_xy(lon, lat, lon0: float, lat0: float):
-    """A local equirectangular projection around the council (error well under 1% at the
-    scale of one council), so a KD-tree can find the pairs that may be within each helper's
-    radius; the radius rule itself is then applied with `places.geo.haversine_m_array`."""
-    k = _M_PER_DEG * math.cos(math.radians(lat0))
-    return (np.asarray(lon) - lon0) * k, (np.asarray(lat) - lat0) * _M_PER_DEG
-
-
-_M_PER_DEG = 111_320.0
-# The KD-tree looks this much further than each radius, so that no pair the sphere puts
-# within reach is lost to the projection's error.
-_TREE_SLACK = 1.02
-
-
-def _pairs_within_reach(
-    offers: list[_OfferRow], needs: list[_NeedRow], *, centre, bound: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(need index, offer index, metres) of every same-category pair within reach (rule 6),
-    sorted by need, then distance."""
-    offer_by_cat: dict[int, list[int]] = {}
-    for i, o in enumerate(offers):
-        offer_by_cat.setdefault(o.category_id, []).append(i)
-    need_by_cat: dict[int, list[int]] = {}
-    for j, n in enumerate(needs):
-        need_by_cat.setdefault(n.category_id, []).append(j)
-    parts_n, parts_o = [], []
-    for cat, idx in offer_by_cat.items():
-        cat_needs = need_by_cat.get(cat)
-        if not cat_needs:
-            continue
-        ox, oy = _metres_xy([offers[i].lon for i in idx], [offers[i].lat for i in idx], *centre)
-        nx, ny = _metres_xy(
-            [needs[j].lon for j in cat_needs], [needs[j].lat for j in cat_needs], *centre
-        )
-        tree = cKDTree(np.column_stack([nx, ny]))
-        radii = np.minimum([offers[i].radius_m for i in idx], bound) * _TREE_SLACK + 1.0
-        hits = tree.query_ball_point(np.column_stack([ox, oy]), r=radii)
-        counts = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
-        total = int(counts.sum())
-        if not total:
-            continue
-        off_local = np.repeat(np.arange(len(idx)), counts)
-        need_local = np.fromiter(itertools.chain.from_iterable(hits), dtype=np.int64, count=total)
-        parts_n.append(np.asarray(cat_needs)[need_local])
-        parts_o.append(np.asarray(idx)[off_local])
-    if not parts_n:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0)
-    pn, po = np.concatenate(parts_n), np.concatenate(parts_o)
-    pd = haversine_m_array(
-        [offers[i].lon for i in po.tolist()],
-        [offers[i].lat for i in po.tolist()],
-        [needs[j].lon for j in pn.tolist()],
-        [needs[j].lat for j in pn.tolist()],
-    )
-    reach = np.minimum([offers[i].radius_m for i in po.tolist()], bound)
-    keep = pd <= reach
-    pn, po, pd = pn[keep], po[keep], pd[keep]
-    order = np.lexsort((pd, pn))
-    return pn[order], po[order], pd[order]
-
-
 def build_problem(*, council: Council, per_need: int = ROUND_EDGES_PER_NEED) -> Problem:
     """Every eligible pair of the council's open needs and offers (each need keeping its
     `per_need` nearest eligible offers), with scores and the free places on each side.
@@ -246,10 +88,10 @@ def build_problem(*, council: Council, per_need: int = ROUND_EDGES_PER_NEED) -> 
     A round looks at every listing of the council at once, so instead of one index probe
     per need it reads the council's open listings in two statements and pairs them with a
     KD-tree per category, then applies the hard constraints of `matching.eligibility` to
-    the rows (the checks `pair_problem` makes for one pair) and scores each pair with the
-    component registry of `matching.scoring`, as ranking does.
+    the rows (the checks `pair_problem` makes for one pair; `matching.round_pairs`) and
+    scores each pair with the component registry of `matching.scoring`, as ranking does.
     """
-    offers, needs = _listings(council)
+    offers, needs = round_pairs.listings(council)
     # Rule 10 reads one listing at a time: drop the full ones before pairing.
     offers = [o for o in offers if eligibility.places_left(holding=o.holding, wanted=o.capacity)]
     needs = [
@@ -257,97 +99,23 @@ def build_problem(*, council: Council, per_need: int = ROUND_EDGES_PER_NEED) -> 
     ]
     if not offers or not needs:
         return Problem([], [], {}, {}, [], [], [])
-    # Everything below is read by council, never as a list of thousands of ids.
-    cid = council.pk
-    blocks = set(_fetch(_BLOCKS_SQL, {"council": cid}))
-    not_again = set(
-        Match.objects.filter(
-            offer__council_id=cid, offer__status="open", status__in=eligibility.NOT_AGAIN
-        ).values_list("need_id", "offer_id")
-    )
-    need_slots, offer_slots = _weekly_times(cid)
-    pn, po, pd = _pairs_within_reach(
-        offers, needs, centre=council.boundary.centroid, bound=eligibility.search_bound_m(council)
-    )
-
-    def allowed(n: _NeedRow, o: _OfferRow) -> bool:
-        """Rules 1, 4, 5, 7–9 and 11 of `matching.eligibility` (2, 3, 6 and 10 are applied
-        above)."""
-        return (
-            n.owner_id != o.helper_id
-            and (n.owner_id, o.helper_id) not in blocks
-            and (o.helper_id, n.owner_id) not in blocks
-            and (n.id, o.id) not in not_again
-            and eligibility.level_ok(held=o.level, required=n.required_level)
-            and eligibility.gender_ok(preference=n.helper_gender_preference, gender=o.gender)
-            and not eligibility.diet_missing(
-                is_meal=n.is_meal, required=n.dietary_requirements, offered=o.dietary_capabilities
-            )
-            and eligibility.times_ok(need_slots.get(n.id, []), offer_slots.get(o.id, []))
-        )
-
-    # Hard constraints, nearest first, until each need has its `per_need` eligible offers.
-    kept: list[tuple[int, int, float]] = []
-    starts = np.concatenate(([0], np.flatnonzero(np.diff(pn)) + 1, [len(pn)]))
-    pn_l, po_l, pd_l = pn.tolist(), po.tolist(), pd.tolist()
-    for a, b in zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True):
-        j, taken = pn_l[a], 0
-        for k in range(a, b):
-            if allowed(needs[j], offers[po_l[k]]):
-                kept.append((j, po_l[k], pd_l[k]))
-                taken += 1
-                if taken == per_need:
-                    break
-    if not kept:
+    slots = round_pairs.weekly_times(council.pk)
+    kept = round_pairs.eligible_pairs(council, offers, needs, slots=slots, per_need=per_need)
+    if not len(kept.need):
         return Problem([], [], {}, {}, [], [], [])
     # Scores: the same registry, facts and weights as ranking, without the sentences.
     history, good = _history(council=council)
     context = ScoringContext(
-        need_slots=need_slots,
-        offer_slots=offer_slots,
+        need_slots=slots[0],
+        offer_slots=slots[1],
         history=history,
         good_pairs=good,
         holding={o.id: o.holding for o in offers},
     )
-    weights = council_weights(council)
-    now = timezone.now()
-    edges, scores, approx = [], [], []
-    # A component that reads only the need's (or the offer's) facts is computed once per need
-    # (offer), not once per pair: the same functions and numbers, fewer calls.
-    need_parts: dict[int, dict[str, float]] = {}
-    offer_parts: dict[int, dict[str, float]] = {}
-    wanted = [n.languages or n.preferred_languages or [] for n in needs]
-    spoken = [o.languages or o.preferred_languages or [] for o in offers]
-    for j, i, metres in kept:
-        n, o = needs[j], offers[i]
-        facts = scoring.PairFacts(
-            approx_m=metres,
-            radius_m=o.radius_m,
-            need_slots=need_slots.get(n.id, []),
-            offer_slots=offer_slots.get(o.id, []),
-            wanted=wanted[j],
-            spoken=spoken[i],
-            history=history.get(o.helper_id, NO_HISTORY),
-            good_match=(n.owner_id, o.helper_id) in good,
-            published_at=n.published_at,
-            now=now,
-            holding=o.holding,
-            capacity=o.capacity,
-        )
-        need_part = need_parts.get(n.id)
-        if need_part is None:
-            need_part = need_parts[n.id] = scoring.components_of(facts, scope=scoring.NEED)
-        offer_part = offer_parts.get(o.id)
-        if offer_part is None:
-            offer_part = offer_parts[o.id] = scoring.components_of(facts, scope=scoring.OFFER)
-        components = scoring.components_of(facts, scope=scoring.PAIR)
-        components.update(need_part)
-        components.update(offer_part)
-        edges.append((n.id, o.id))
-        scores.append(scoring.combine(components, weights))
-        approx.append(metres)
-    used_needs = sorted({e[0] for e in edges})
-    used_offers = sorted({e[1] for e in edges})
+    need_ids = [needs[j].id for j in kept.need.tolist()]
+    offer_ids = [offers[i].id for i in kept.offer.tolist()]
+    edges = list(zip(need_ids, offer_ids, strict=True))
+    used_needs, used_offers = sorted(set(need_ids)), sorted(set(offer_ids))
     need_rows = {n.id: n for n in needs}
     offer_rows = {o.id: o for o in offers}
     return Problem(
@@ -358,30 +126,86 @@ def build_problem(*, council: Council, per_need: int = ROUND_EDGES_PER_NEED) -> 
         },
         offer_cap={k: max(0, offer_rows[k].capacity - offer_rows[k].holding) for k in used_offers},
         edges=edges,
-        scores=scores,
-        approx_m=approx,
+        scores=_scores(kept, needs, offers, context=context, council=council),
+        approx_m=kept.metres.tolist(),
         context=context,
     )
 
 
-def _weekly_times(council_id: int) -> tuple[dict[int, list], dict[int, list]]:
-    """The weekly times of the council's open needs and offers, by listing id, as plain
-    values read once (every pair compares them)."""
-    need_slots: dict[int, list] = {}
-    for need_id, weekday, start, end in (
-        NeedSlot.objects.filter(need__council_id=council_id, need__status="open")
-        .order_by()
-        .values_list("need_id", "weekday", "start", "end")
-    ):
-        need_slots.setdefault(need_id, []).append(WeeklySlot(weekday, start, end))
-    offer_slots: dict[int, list] = {}
-    for offer_id, weekday, start, end in (
-        OfferSlot.objects.filter(offer__council_id=council_id, offer__status="open")
-        .order_by()
-        .values_list("offer_id", "weekday", "start", "end")
-    ):
-        offer_slots.setdefault(offer_id, []).append(WeeklySlot(weekday, start, end))
-    return need_slots, offer_slots
+def _scores(
+    kept: round_pairs.Pairs,
+    needs: list[round_pairs.NeedRow],
+    offers: list[round_pairs.OfferRow],
+    *,
+    context: ScoringContext,
+    council: Council,
+) -> list[float]:
+    """The score of each pair: the registry's components (`matching.scoring`), column by
+    column, and `combine`'s weighted mean for all at once.
+
+    A component that reads only the need's (or the offer's) facts is computed once per need
+    (offer), from the facts of its first pair: the same functions and numbers, fewer calls."""
+    facts = _facts_of(needs, offers, context=context, now=timezone.now())
+    pairs = list(zip(kept.need.tolist(), kept.offer.tolist(), kept.metres.tolist(), strict=True))
+    columns = {
+        name: np.asarray(values)
+        for name, values in scoring.component_columns(
+            (facts(*pair) for pair in pairs), scope=scoring.PAIR
+        ).items()
+    }
+    for scope, side in ((scoring.NEED, kept.need), (scoring.OFFER, kept.offer)):
+        # Each pair's need (offer): the first pair of each, and each pair's place among them.
+        _, first, position = np.unique(side, return_index=True, return_inverse=True)
+        own = scoring.component_columns((facts(*pairs[k]) for k in first.tolist()), scope=scope)
+        columns |= {name: np.asarray(values)[position] for name, values in own.items()}
+    return scoring.combine_columns(columns, council_weights(council))
+
+
+def _facts_of(
+    needs: list[round_pairs.NeedRow],
+    offers: list[round_pairs.OfferRow],
+    *,
+    context: ScoringContext,
+    now: dt.datetime,
+) -> Callable[[int, int, float], scoring.PairFacts]:
+    """The facts of a pair (need index, offer index, metres) from the rows, as
+    `scoring.pair_facts` makes them from model instances."""
+    # What each need and each offer brings to its pairs' facts, looked up once.
+    wanted = [n.languages or n.preferred_languages or [] for n in needs]
+    spoken = [o.languages or o.preferred_languages or [] for o in offers]
+    need_slots = [context.need_slots.get(n.id, []) for n in needs]
+    offer_slots = [context.offer_slots.get(o.id, []) for o in offers]
+    history = [context.history.get(o.helper_id, NO_HISTORY) for o in offers]
+    good = context.good_pairs
+
+    def facts(j: int, i: int, metres: float) -> scoring.PairFacts:
+        n, o = needs[j], offers[i]
+        return scoring.PairFacts(
+            approx_m=metres,
+            radius_m=o.radius_m,
+            need_slots=need_slots[j],
+            offer_slots=offer_slots[i],
+            wanted=wanted[j],
+            spoken=spoken[i],
+            history=history[i],
+            good_match=(n.owner_id, o.helper_id) in good,
+            published_at=n.published_at,
+            now=now,
+            holding=o.holding,
+            capacity=o.capacity,
+        )
+
+    return facts
+
+
+_COUNCIL_HELPERS = (
+    "(SELECT DISTINCT helper_id FROM marketplace_offer"
+    " WHERE council_id = %(council)s AND status = 'open') AS h(id)"
+)
+_COUNCIL_OWNERS = (
+    "pn.owner_id IN (SELECT owner_id FROM marketplace_need"
+    " WHERE council_id = %(council)s AND status = 'open')"
+)
 
 
 def _history(*, council: Council) -> tuple[dict[int, HelperHistory], set[tuple[int, int]]]:
