@@ -19,6 +19,8 @@ urlpatterns = [
     path("staff/set-up/<str:token>/", team.setup, name="staff_setup"),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("config.api_urls")),
+    # GOV.UK Notify's callbacks: delivery receipts and received text messages.
+    path("notify/", include("notifications.urls")),
     path("staff/", include("staff_console.urls")),
     path("", include("frontend.urls")),
 ]

@@ -1,7 +1,8 @@
 """The audit log: every staff decision, every staff read of personal data, every match step.
 
 Call `audit_record` inside the same transaction as the change it records (Saleor's order
-events pattern): if the change rolls back, so does its record.
+events pattern): if the change rolls back, so does its record. Each record is also announced
+as a domain event (`core.events`), which is how the people concerned are told.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
 from django.db.models import QuerySet
 
+from core.events import Event, announce
 from core.models import AuditEvent
 
 
@@ -42,7 +44,7 @@ def audit_record(
         if council_id is None:
             council_id = getattr(target, "council_id", None)
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
-    return AuditEvent.objects.create(
+    row = AuditEvent.objects.create(
         actor_id=actor_id,
         council_id=council_id,
         verb=verb,
@@ -50,6 +52,18 @@ def audit_record(
         target_id=target_id,
         data=data or {},
     )
+    announce(
+        Event(
+            verb=verb,
+            target_type=target_type,
+            target_id=target_id,
+            actor_id=actor_id,
+            council_id=council_id,
+            data=row.data,
+            audit_id=row.pk,
+        )
+    )
+    return row
 
 
 # --- Audit log -------------------------------------------------------------------------------

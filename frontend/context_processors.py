@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.urls import reverse
 
+from notifications.selectors import unread_count
+
 
 def site(request):
     user = getattr(request, "user", None)
@@ -13,8 +15,10 @@ def site(request):
         # The person's own council names the service in the header once they have one.
         council = user.council if user.council_id else None
         council_name = council.name if council else ""
+        unread = unread_count(person=user)
         items = [
             ("Home", reverse("dashboard")),
+            (f"What’s new ({unread} unread)" if unread else "What’s new", reverse("whats_new")),
             ("Your needs", reverse("needs_mine")),
             ("Helping", reverse("helping")),
             ("Your account", reverse("account_home")),

@@ -25,11 +25,12 @@ class KithForm(forms.Form):
         self.add_error(field if field in self.fields else None, message)
 
 
-def _time(value: str) -> dt.time | None:
-    value = (value or "").strip().replace(".", ":")
+def time_of_day(value: str) -> dt.time | None:
+    """A time of day as people write it: 21:00, 2100, 21, 9pm, 9.30pm."""
+    value = (value or "").strip().replace(".", ":").replace(" ", "").upper()
     if not value:
         return None
-    for fmt in ("%H:%M", "%H%M", "%H"):
+    for fmt in ("%H:%M", "%H%M", "%H", "%I%p", "%I:%M%p"):
         try:
             return dt.datetime.strptime(value, fmt).time()  # noqa: DTZ007 - a time of day
         except ValueError:
@@ -165,7 +166,7 @@ class OneOffForm(KithForm):
         except (TypeError, ValueError):
             self.add_error("day", "Enter a real date, for example 27 3 2027.")
             return data
-        start, end = _time(data.get("start")), _time(data.get("end"))
+        start, end = time_of_day(data.get("start")), time_of_day(data.get("end"))
         if start is None:
             self.add_error("start", "Enter the start time, for example 14:00.")
         if end is None:
@@ -197,7 +198,7 @@ class SlotRowForm(KithForm):
         data["empty"] = False
         if not weekday:
             self.add_error("weekday", "Choose a day for this time.")
-        start, end = _time(raw_start), _time(raw_end)
+        start, end = time_of_day(raw_start), time_of_day(raw_end)
         if start is None:
             self.add_error("start", "Enter a start time, for example 09:30.")
         if end is None:
@@ -475,8 +476,8 @@ class AlertPreferencesForm(KithForm):
     def clean(self):
         data = super().clean()
         start, end = data.get("quiet_start"), data.get("quiet_end")
-        data["quiet_start_time"] = _time(start) if start else None
-        data["quiet_end_time"] = _time(end) if end else None
+        data["quiet_start_time"] = time_of_day(start) if start else None
+        data["quiet_end_time"] = time_of_day(end) if end else None
         if start and data["quiet_start_time"] is None:
             self.add_error("quiet_start", "Enter a time, for example 21:00.")
         if end and data["quiet_end_time"] is None:

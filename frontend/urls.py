@@ -3,7 +3,7 @@ what they have recorded."""
 
 from django.urls import path
 
-from .views import account, helping, matches, needs, onboarding, pages, safety
+from .views import account, helping, matches, needs, notices, onboarding, pages, safety
 
 urlpatterns = [
     path("", account.home_or_dashboard, name="home"),
@@ -58,6 +58,11 @@ urlpatterns = [
     ),
     # Account
     path("account/", account.account_home, name="account_home"),
+    path("account/contact/", notices.contact_preferences, name="contact_preferences"),
+    path("account/contact/mobile/", notices.contact_mobile, name="contact_mobile"),
+    path("whats-new/", notices.whats_new, name="whats_new"),
+    path("whats-new/read/", notices.whats_new_read_all, name="whats_new_read_all"),
+    path("whats-new/<int:notification_id>/", notices.whats_new_open, name="whats_new_open"),
     path("account/details/", account.account_profile, name="account_profile"),
     path("account/postcode/", account.account_postcode, name="account_postcode"),
     path("account/download/", account.account_download, name="account_download"),

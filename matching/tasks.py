@@ -5,22 +5,21 @@ searches rings of growing radius around the need (1 km, 3 km, 8 km, never beyond
 maximum travel radius) with the same indexed candidate query as ranking, restricted to
 helpers who opted in, nearest first, until `ALERT_TARGET_HELPERS` helpers have been alerted.
 A helper is skipped during their quiet hours and once they have had `daily_cap` alerts in
-the last 24 hours. Each alert is recorded (`AlertSent`, unique per need and helper), so a
-retried task never emails the same person twice about the same need.
+the last 24 hours. Each alert is recorded (`AlertSent`, unique per need and helper) and
+announced as the event `need.urgent_alert`, which the notifications room turns into the
+helper's email or text message; a retried task never alerts the same person twice about the
+same need. Once the need stops being open, those alerted are told to stand down.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
+from core.events import Event, announce
 from marketplace.models import Need, Urgency
 from places.geo import distance_band
 
@@ -28,11 +27,8 @@ from .candidates import offer_candidates_for_need
 from .eligibility import search_bound_m
 from .models import AlertPreference, AlertSent
 
-logger = logging.getLogger(__name__)
-
 ALERT_RINGS_M = (1000, 3000, 8000)
 ALERT_TARGET_HELPERS = 5
-ALERT_SUBJECT = "Someone near you needs help soon"
 
 
 def need_opened(*, need: Need) -> None:
@@ -50,27 +46,6 @@ def in_quiet_hours(*, pref: AlertPreference, at: dt.time) -> bool:
     if start < end:
         return start <= at < end
     return at >= start or at < end  # spans midnight, e.g. 21:00–08:00
-
-
-def _base_url() -> str:
-    configured = getattr(settings, "KITH_BASE_URL", "")
-    if configured:
-        return configured.rstrip("/")
-    from django.contrib.sites.models import Site
-
-    return f"https://{Site.objects.get_current().domain}"
-
-
-def _email_body(*, need: Need, band: str | None, token: str) -> str:
-    unsubscribe = _base_url() + reverse("api-alert-unsubscribe", kwargs={"token": token})
-    return (
-        f"Someone {band or 'near you'} has asked for help soon with: {need.category.name}.\n\n"
-        f"“{need.title}”\n\n"
-        "If you can help, sign in to Kith and look at needs near you to offer your help.\n"
-        "If you cannot, there is nothing to do: other helpers nearby have been told too.\n\n"
-        "You get these emails because you asked for alerts about urgent needs.\n"
-        f"Stop these alerts: {unsubscribe}\n"
-    )
 
 
 @shared_task
@@ -121,28 +96,24 @@ def alert_urgent_need(need_id: int) -> int:
                 continue
             try:
                 with transaction.atomic():
-                    AlertSent.objects.create(
+                    alert = AlertSent.objects.create(
                         need=need, offer_id=offer.pk, helper=helper, ring_m=ring
+                    )
+                    # The notifications room tells the helper, after this commits.
+                    announce(
+                        Event(
+                            verb="need.urgent_alert",
+                            target_type="alertsent",
+                            target_id=alert.pk,
+                            council_id=need.council_id,
+                            data={"band": distance_band(candidate.helper_view_m) or ""},
+                        )
                     )
             except IntegrityError:
                 reached.add(helper.pk)  # another run got there first
                 continue
             reached.add(helper.pk)
             sent += 1
-            try:
-                send_mail(
-                    subject=f"{getattr(settings, 'ACCOUNT_EMAIL_SUBJECT_PREFIX', '')}"
-                    f"{ALERT_SUBJECT}",
-                    message=_email_body(
-                        need=need,
-                        band=distance_band(candidate.helper_view_m),
-                        token=pref.unsubscribe_token,
-                    ),
-                    from_email=None,
-                    recipient_list=[helper.email],
-                )
-            except Exception:  # one failed email must not stop the others
-                logger.exception("Alert email for need %s failed", need.pk)
     return sent
 
 

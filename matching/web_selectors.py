@@ -71,3 +71,14 @@ def round_proposals(*, round_: Round) -> QuerySet[RoundProposal]:
     return round_.proposals.select_related(
         "need__category", "need__owner", "offer__helper", "match"
     ).order_by("-score", "id")
+
+
+def live_matches_for(*, user: User, limit: int = 20) -> list[Match]:
+    """Agreed matches still going where `user` is one of the two people, newest first (the
+    home page's "Your matches")."""
+    return list(
+        matches_visible_to(user=user, as_staff=False)
+        .filter(status__in=Match.HOLDING)
+        .select_related("need__category", "need__owner", "offer__helper")
+        .order_by("-accepted_at", "-created_at")[:limit]
+    )

@@ -16,6 +16,7 @@ from django.db.models import Q
 from accounts.models import StaffMembership, User, WebProfile
 from marketplace.models import Need, Offer
 from matching.models import AlertPreference, Feedback, Match, Message
+from notifications.models import ContactPreference, InboundText, Notification
 from trust.models import Block, HelperCheck, Report, Suspension
 
 from .personal_data import DOWNLOAD
@@ -52,6 +53,13 @@ SOURCES: dict[str, Callable[[User], Any]] = {
     "feedback_received": lambda user: Feedback.objects.filter(subject=user),
     "reports_made": lambda user: Report.objects.filter(reporter=user),
     "alert_preferences": lambda user: AlertPreference.objects.filter(user=user).first(),
+    "contact_preferences": lambda user: ContactPreference.objects.filter(person=user).first(),
+    "messages_from_kith": lambda user: Notification.objects.filter(person=user).order_by(
+        "created_at", "id"
+    ),
+    "texts_you_sent": lambda user: InboundText.objects.filter(person=user).order_by(
+        "received_at", "id"
+    ),
 }
 
 

@@ -13,7 +13,6 @@ from accounts.models import User
 from accounts.permissions import NOT_FOUND_MESSAGE, Capability, staff_council
 from core.audit import audit_record, typed_text_facts
 from core.errors import ApplicationError, NotFound
-from core.mail import mail_send_on_commit
 from marketplace import lifecycle
 from marketplace.models import Offer
 from trust.checks import REASON_MAX_LENGTH, verification_levels
@@ -59,7 +58,8 @@ def offers_pause_unqualified(*, helper_ids=None, on: dt.date | None = None) -> i
     (a check expired or was revoked). Returns how many were paused.
 
     Runs daily (`safeguarding.tasks.helper_checks_enforce_expiry`) and straight after a
-    revocation. Each pause is audited and the helper is told by email after commit.
+    revocation. Each pause is audited; the helper is told through the notifications room
+    (`offer.paused_check_lapsed`).
     """
     offers = Offer.objects.filter(
         status=Offer.Status.OPEN, category__required_level__gt=VerificationLevel.NONE
@@ -93,15 +93,6 @@ def offers_pause_unqualified(*, helper_ids=None, on: dt.date | None = None) -> i
                     "required_level": offer.category.required_level,
                     "helper_level": levels[offer.helper_id],
                 },
-            )
-            mail_send_on_commit(
-                to=offer.helper.email,
-                subject="Your offer has been paused",
-                body=(
-                    f"Your offer of {offer.category.name.lower()} has been paused because the "
-                    "check it needs is no longer current. Please contact your council to renew "
-                    "your check; you can resume the offer once it is recorded.\n"
-                ),
             )
             paused += 1
     return paused

@@ -15,11 +15,10 @@ from accounts.permissions import Capability, council_person, staff_council
 from accounts.services import user_sessions_end
 from core.audit import audit_record, typed_text_facts
 from core.errors import ApplicationError
-from core.mail import mail_send_on_commit
 from marketplace import lifecycle
 from marketplace.models import Need, Offer
 from matching.models import Match
-from matching.services import MATCH_ENDED_BODY, MATCH_ENDED_SUBJECT, match_cancel
+from matching.services import match_cancel
 from trust.checks import REASON_MAX_LENGTH
 from trust.concerns import concern_of
 from trust.models import Suspension
@@ -122,9 +121,8 @@ def _end_matches_of(*, actor: User, person: User) -> int:
         .order_by("id")
     )
     for match in live:
+        # The other person is told by the notifications room (`match.cancelled`).
         match_cancel(user=actor, match_id=match.pk, reason="")
-        other = match.offer.helper if match.need.owner_id == person.pk else match.need.owner
-        mail_send_on_commit(to=other.email, subject=MATCH_ENDED_SUBJECT, body=MATCH_ENDED_BODY)
     return len(live)
 
 

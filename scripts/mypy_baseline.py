@@ -33,6 +33,7 @@ CLEAN_ROOMS = (
     "accounts",
     "trust",
     "matching",
+    "notifications",
     "privacy",
     "demo",
     "config",

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "marketplace",
     "matching",
     "safeguarding",
+    "notifications",
     "privacy",
     "insights",
     "frontend",
@@ -259,7 +260,7 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Europe/London"
-CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="default")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
@@ -280,11 +281,39 @@ KITH_BEAT_SCHEDULE = {
         "task": "matching.tasks.expire_stale_proposals",
         "schedule": env.int("KITH_PROPOSAL_EXPIRY_EVERY_SECONDS", default=3600),
     },
+    "send-queued-notifications": {
+        "task": "notifications.tasks.send_queued",
+        "schedule": env.int("KITH_NOTIFICATION_SWEEP_EVERY_SECONDS", default=60),
+    },
+    "tell-helpers-of-expiring-checks": {
+        "task": "notifications.tasks.checks_expiring",
+        "schedule": env.int("KITH_CHECK_REMINDER_EVERY_SECONDS", default=24 * 3600),
+    },
+    "notification-failures-digest": {
+        "task": "notifications.tasks.failures_digest",
+        "schedule": env.int("KITH_FAILURES_DIGEST_EVERY_SECONDS", default=24 * 3600),
+    },
     "apply-retention": {
         "task": "privacy.tasks.retention_apply",
         "schedule": env.int("KITH_RETENTION_EVERY_SECONDS", default=24 * 3600),
     },
 }
+
+# --- Notifications: GOV.UK Notify (README, "GOV.UK Notify") ---------------------------------
+# Without NOTIFY_API_KEY, email goes through EMAIL_BACKEND and text messages and letters are
+# written to KITH_OUTBOX_DIR (or only logged when that is empty).
+NOTIFY_API_KEY = env("NOTIFY_API_KEY", default="")
+NOTIFY_BASE_URL = env("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
+NOTIFY_TIMEOUT_SECONDS = env.int("NOTIFY_TIMEOUT_SECONDS", default=10)
+NOTIFY_EMAIL_TEMPLATE_ID = env("NOTIFY_EMAIL_TEMPLATE_ID", default="")
+NOTIFY_SMS_TEMPLATE_ID = env("NOTIFY_SMS_TEMPLATE_ID", default="")
+NOTIFY_LETTER_TEMPLATE_ID = env("NOTIFY_LETTER_TEMPLATE_ID", default="")
+NOTIFY_EMAIL_REPLY_TO_ID = env("NOTIFY_EMAIL_REPLY_TO_ID", default="")
+NOTIFY_SMS_SENDER_ID = env("NOTIFY_SMS_SENDER_ID", default="")
+# The bearer tokens Notify sends with its callbacks (delivery receipts, received texts).
+NOTIFY_RECEIPT_TOKEN = env("NOTIFY_RECEIPT_TOKEN", default="")
+NOTIFY_INBOUND_TOKEN = env("NOTIFY_INBOUND_TOKEN", default="")
+KITH_OUTBOX_DIR = env("KITH_OUTBOX_DIR", default="")
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -13,3 +13,5 @@ LOGGING = logging_config(
 )
 # Links in emails point at the development server unless told otherwise.
 KITH_BASE_URL = env("KITH_BASE_URL", default="http://127.0.0.1:8000")
+# Without a Notify account, text messages and letters land here as JSON files to read.
+KITH_OUTBOX_DIR = env("KITH_OUTBOX_DIR", default=str(BASE_DIR / ".local" / "outbox"))  # noqa: F405

@@ -17,6 +17,7 @@ from accounts.selectors import web_profile_for
 from accounts.services import person_set_home
 from marketplace import selectors as market
 from matching import web_selectors as matching_web
+from notifications import selectors as notices
 from privacy.erasure import person_erase
 from privacy.export import person_data_export
 
@@ -52,7 +53,15 @@ def dashboard(request):
     return render(
         request,
         "frontend/dashboard.html",
-        {"profile": profile, "needs": needs, "offers": offers, "waiting": waiting},
+        {
+            "profile": profile,
+            "needs": needs,
+            "offers": offers,
+            "waiting": waiting,
+            "live": matching_web.live_matches_for(user=user),
+            "with_news": notices.conversations_with_news(person=user),
+            "items": notices.whats_new(person=user, limit=5),
+        },
     )
 
 

@@ -13,6 +13,8 @@ from matching import selectors as matching
 from matching import services as matching_services
 from matching import web_selectors as matching_web
 from matching.models import Match
+from notifications import selectors as notices
+from notifications import services as notice_services
 from safeguarding import reports as safeguarding_reports
 from trust.models import Report
 
@@ -60,6 +62,8 @@ def match_detail(request, match_id: int):
         else []
     )
     left_feedback = matching_web.feedback_left(match=match, author=request.user)
+    last_read = notices.conversation_read_at(person=request.user, match_id=match.pk)
+    notice_services.conversation_read(person=request.user, match_id=match.pk)
     return render(
         request,
         "frontend/matches/detail.html",
@@ -72,6 +76,7 @@ def match_detail(request, match_id: int):
             "form": form,
             "can_message": match.status in matching_services.MESSAGE_OPEN_STATUSES,
             "left_feedback": left_feedback,
+            "last_read": last_read,
         },
     )
 

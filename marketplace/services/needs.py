@@ -297,9 +297,12 @@ def need_withdraw(*, actor: User, need: Need) -> Need:
     locked = lock_need(need.pk)
     if not may_edit_need(user=actor, need=locked):
         raise NotFound(NOT_FOUND_MESSAGE)
-    return lifecycle.need_transition(
+    lifecycle.need_transition(
         need=locked, to=Need.Status.CLOSED, closed_reason=Need.ClosedReason.WITHDRAWN
     )
+    # Recorded (and announced): helpers alerted about an urgent need are told to stand down.
+    audit_record(actor=actor, verb="need.withdrawn", target=locked)
+    return locked
 
 
 @transaction.atomic

@@ -23,7 +23,6 @@ from django.utils import timezone
 from accounts.models import User
 from core.audit import audit_record
 from core.errors import ApplicationError, NotFound
-from core.mail import mail_send
 from marketplace.lifecycle import need_transition
 from marketplace.models import Need, Offer
 
@@ -283,8 +282,8 @@ def matches_end_for_block(*, blocker: User, blocked: User) -> list[Match]:
     reopens if it now has fewer helpers than it asked for, and the offer's place is free.
 
     Each match keeps `decline_reason` = `BLOCK_ENDED_REASON` (what the API shows both people)
-    and the other person is sent the same "Your Kith match has ended" email that suspension
-    sends (`MATCH_ENDED_BODY`): nothing in either says that anyone was blocked.
+    and the other person is told what any ended match tells (`MATCH_ENDED_BODY`, through the
+    notifications room's rule for `match.cancelled`): nothing says that anyone was blocked.
 
     `ended_by` is left empty, as for an expired match: Kith ended it by its rule that blocked
     people are never matched. Reliability counts a match as the helper failing when it was
@@ -356,21 +355,7 @@ def matches_end_for_block(*, blocker: User, blocked: User) -> list[Match]:
             because="block",
         )
         ended.append(match)
-    if blocked.is_active:
-        _tell_match_ended(email=blocked.email, count=len(ended))
     return ended
-
-
-def _tell_match_ended(*, email: str, count: int) -> None:
-    """After commit, the neutral email any ended match sends (one per match, as suspension
-    does), never naming why."""
-
-    from .lifecycle import MATCH_ENDED_BODY, MATCH_ENDED_SUBJECT
-
-    for _ in range(count):
-        transaction.on_commit(
-            lambda: mail_send(to=email, subject=MATCH_ENDED_SUBJECT, body=MATCH_ENDED_BODY)
-        )
 
 
 @transaction.atomic
@@ -423,7 +408,7 @@ def matches_expire(*, older_than: dt.timedelta = dt.timedelta(days=14)) -> int:
     return len(stale)
 
 
-# --- Suspension ------------------------------------------------------------------------------
+# --- What an ended match tells the other person (notifications.texts) ----------------------
 MATCH_ENDED_SUBJECT = "Your Kith match has ended"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from accounts.models import StaffMembership, User, WebProfile
 from marketplace.models import Need, Offer
 from matching.models import AlertPreference, Feedback, Match
+from notifications.models import ContactPreference, InboundText, Notification
 from trust.models import Block, HelperCheck, Report, Suspension
 
 from .vocabulary import Column, Form, Section, Shape
@@ -207,6 +208,48 @@ DOWNLOAD: tuple[Section, ...] = (
             Column("quiet_start", "quiet_start", Form.HH_MM),
             Column("quiet_end", "quiet_end", Form.HH_MM),
             Column("daily_cap", "daily_cap"),
+        ),
+    ),
+    Section(
+        "contact_preferences",
+        ContactPreference,
+        Shape.ONE,
+        (
+            Column("by_email", "by_email"),
+            Column("by_text_message", "by_sms"),
+            Column("by_letter", "by_letter"),
+            Column("mobile", "mobile"),
+            Column("mobile_confirmed_at", "mobile_verified_at", Form.ISO),
+            Column("texts_stopped_at", "sms_stopped_at", Form.ISO),
+            Column("postal_address", "postal_address"),
+            Column("quiet_start", "quiet_start", Form.HH_MM),
+            Column("quiet_end", "quiet_end", Form.HH_MM),
+            Column("language", "language", Form.DISPLAY),
+        ),
+    ),
+    Section(
+        "messages_from_kith",
+        Notification,
+        Shape.MANY,
+        (
+            Column("how", "channel", Form.DISPLAY),
+            Column("to", "to"),
+            Column("subject", "subject"),
+            Column("body", "body"),
+            Column("status", "status", Form.DISPLAY),
+            Column("created_at", "created_at", Form.ISO),
+            Column("read_at", "read_at", Form.ISO),
+        ),
+    ),
+    Section(
+        "texts_you_sent",
+        InboundText,
+        Shape.MANY,
+        (
+            Column("text", "body"),
+            Column("what_kith_did", "outcome", Form.DISPLAY),
+            Column("about", "detail"),
+            Column("received_at", "received_at", Form.ISO),
         ),
     ),
 )

@@ -28,6 +28,7 @@ from matching.models import (
     Round,
     RoundProposal,
 )
+from notifications.models import ContactPreference, ConversationRead, InboundText, Notification
 from places.models import Postcode
 from trust.models import Block, ConcernNote, HelperCheck, Report, SafeguardingConcern, Suspension
 
@@ -437,6 +438,83 @@ DECLARED: tuple[Declared, ...] = (
         not_personal=("id", "round", "need", "offer", "score", "match"),
     ),
     # --- sign-in material in other apps' tables ----------------------------------------------
+    Declared(
+        Notification,
+        Rows.DELETE,
+        theirs=("person",),
+        personal={
+            "subject": Personal(erase=T.WITH_ROW),
+            "body": Personal(erase=T.WITH_ROW),
+            "context": Personal(erase=T.WITH_ROW, withheld="the words are in the body"),
+            "to": Personal(erase=T.WITH_ROW),
+            "read_at": Personal(erase=T.WITH_ROW),
+        },
+        # What happened and how the message went: ids, names of Kith's own templates, times.
+        not_personal=(
+            "id",
+            "person",
+            "council",
+            "event",
+            "template",
+            "channel",
+            "dedupe_key",
+            "reference",
+            "link",
+            "target_type",
+            "target_id",
+            "safety_critical",
+            "status",
+            "failure",
+            "provider_id",
+            "attempts",
+            "send_after",
+            "created_at",
+            "sent_at",
+            "finished_at",
+        ),
+        audit_as="notifications",
+    ),
+    Declared(
+        ContactPreference,
+        Rows.DELETE,
+        theirs=("person",),
+        personal={
+            "by_email": Personal(erase=T.WITH_ROW),
+            "by_sms": Personal(erase=T.WITH_ROW),
+            "by_letter": Personal(erase=T.WITH_ROW),
+            "mobile": Personal(erase=T.WITH_ROW),
+            "mobile_verified_at": Personal(erase=T.WITH_ROW),
+            "mobile_code_digest": Personal(erase=T.WITH_ROW, withheld="a secret's digest"),
+            "mobile_code_expires_at": Personal(erase=T.WITH_ROW, withheld="part of the code"),
+            "mobile_code_attempts": Personal(erase=T.WITH_ROW, withheld="part of the code"),
+            "sms_stopped_at": Personal(erase=T.WITH_ROW),
+            "postal_address": Personal(erase=T.WITH_ROW),
+            "quiet_start": Personal(erase=T.WITH_ROW),
+            "quiet_end": Personal(erase=T.WITH_ROW),
+            "language": Personal(erase=T.WITH_ROW),
+        },
+        # The member of staff who set them for the person: the council's record.
+        not_personal=("id", "person", "set_by", "updated_at"),
+    ),
+    Declared(
+        ConversationRead,
+        Rows.DELETE,
+        theirs=("person",),
+        personal={"read_at": Personal(erase=T.WITH_ROW, withheld="when a page was open")},
+        not_personal=("id", "person", "match"),
+    ),
+    Declared(
+        InboundText,
+        Rows.DELETE,
+        theirs=("person",),
+        personal={
+            "body": Personal(erase=T.WITH_ROW),
+            "detail": Personal(erase=T.WITH_ROW),
+            "received_at": Personal(erase=T.WITH_ROW),
+        },
+        not_personal=("id", "provider_id", "person", "council", "outcome", "match", "handled_at"),
+        audit_as="texts_received",
+    ),
     Declared(
         PersonSession,
         Rows.DELETE,

@@ -9,6 +9,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors as accounts_selectors
 from core.errors import NotFound
+from notifications import selectors as notices
+from notifications.models import FAILED
 from safeguarding import people as safeguarding_people
 from safeguarding import suspension as safeguarding_suspension
 from staff_console import forms
@@ -46,6 +48,10 @@ def _person_page(request, pk, status=200, **forms_):
         "suspend_form": forms_.get("suspend_form") or forms.SuspendForm(),
         "reinstate_form": forms_.get("reinstate_form") or forms.ReinstateForm(),
         "form": forms_.get("suspend_form") or forms_.get("reinstate_form"),
+        "contact": notices.contact_preference_for(person=record.person),
+        "sent": notices.sent_to_person(person=record.person),
+        "texts": notices.texts_from_person(person=record.person),
+        "failed_statuses": FAILED,
     }
     return render_staff(request, "person_detail.html", context, status=status)
 

@@ -93,6 +93,8 @@ def worker_process(django_db_setup, django_db_blocker, tmp_path_factory, produce
         DATABASE_CONN_MAX_AGE="0",
         CELERY_BROKER_URL=BROKER,
         CELERY_TASK_ALWAYS_EAGER="false",
+        # What the worker's own tasks enqueue (a notification to send) stays on this run's queue.
+        CELERY_TASK_DEFAULT_QUEUE=QUEUE,
         DJANGO_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         DJANGO_EMAIL_FILE_PATH=str(mail_dir),
         KITH_SITE_NAME="Kith",

@@ -20,6 +20,9 @@ from accounts.second_factor import invitation_send
 from accounts.sessions import SessionStore
 from matching import services as matching
 from matching.models import Match
+from notifications import services as notices
+from notifications.models import ContactPreference
+from notifications.replies import inbound_text
 from privacy import retention
 from privacy.erasure import person_erase
 from privacy.export import SOURCES
@@ -288,6 +291,18 @@ def someone():
     done = matching.match_request(citizen=person, need_id=need.pk, offer_id=offer.pk)
     matching.match_accept(user=helper, match_id=done.pk)
     matching.message_send(user=person, match_id=done.pk, body="My door is the blue one")
+    notices.conversation_read(person=person, match_id=done.pk)
+    notices.contact_preference_update(
+        actor=person,
+        person=person,
+        by_email=True,
+        by_sms=False,
+        by_letter=True,
+        mobile="07700 900111",
+        postal_address="1 Blue Door Road\nLeeds\nLS1 1AA",
+    )
+    ContactPreference.objects.filter(person=person).update(mobile_verified_at=timezone.now())
+    inbound_text(provider_id="text-1", from_number="07700900111", body="Is my helper coming?")
     matching.match_complete(user=person, match_id=done.pk)
     matching.feedback_leave(user=person, match_id=done.pk, rating=5, comment="Thank you Hal")
     again = mf.open_need(owner=person, moderator=moderator, title="More walks")

@@ -322,11 +322,13 @@ def test_suspension_withdraws_listings_ends_matches_and_tells_the_other_person_n
     assert helper_need.closed_reason == Need.ClosedReason.WITHDRAWN
     assert match.status == Match.Status.CANCELLED and match.ended_by == safeguarding_lead
     assert need.status == Need.Status.OPEN  # the citizen can be matched again
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert message.to == [citizen.email]
+    [message] = [m for m in mail.outbox if m.to == [citizen.email]]
     assert "This match has ended" in message.body
     assert "money" not in message.body and "suspend" not in message.body.lower()
+    # The suspended person is told too, without the reason staff typed.
+    [own] = [m for m in mail.outbox if m.to == [helper.email]]
+    assert "suspended" in own.subject and "money" not in own.body
+    assert len(mail.outbox) == 2
     event = AuditEvent.objects.get(verb="person.suspended")
     assert event.target_type == "person" and event.target_id == helper.pk
     # The words are on the suspension, not in the append-only audit row.

@@ -44,6 +44,7 @@ from marketplace import services as market_services
 from marketplace.models import Need, Offer
 from matching import services as matching_services
 from matching.rounds import round_run
+from notifications.models import Notification
 from safeguarding import reports as safeguarding_reports
 from tests.kit import factories as make
 from tests.security.test_url_matrix import concrete
@@ -118,6 +119,7 @@ WEB_PARAMETERS = {
     "person_id": "people",
     "step": "slugs",
     "part": "slugs",
+    "notification_id": "notifications",
 }
 
 
@@ -242,7 +244,15 @@ def world(db):
         "tokens": ["no-such-token"],
         "slugs": ["details"],
         "council": [council.slug],
+        # What Kith told the person (their rejected listings): theirs only.
+        "notifications": [
+            str(pk)
+            for pk in Notification.objects.filter(person=person, channel="kith").values_list(
+                "pk", flat=True
+            )
+        ],
     }
+    assert values["notifications"]
     return {
         "council": council,
         "staff": staff,

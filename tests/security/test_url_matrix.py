@@ -148,6 +148,9 @@ SIGNED_IN = Access(LOGIN, EVERYONE_SIGNED_IN)
 CLASSIFICATION: dict[str, Access] = {
     # Operations
     "healthz": Access(PUBLIC),
+    # GOV.UK Notify's callbacks: Notify's bearer token, never a session (404 until configured).
+    "notify/receipts/": Access(TOKEN),
+    "notify/received-texts/": Access(TOKEN),
     "metrics": Access(
         PUBLIC,  # answers 403 to anonymous callers itself (scrapers use a bearer token)
         # Every council's figures: operators only, never council staff.
@@ -246,6 +249,8 @@ CLASSIFICATION: dict[str, Access] = {
     "staff/concerns/<int:pk>/close/": staff(Capability.SAFEGUARDING, check=False),
     "staff/people/": staff(Capability.PEOPLE),
     "staff/people/<int:pk>/": staff(Capability.PEOPLE, check=False),
+    "staff/people/<int:pk>/contact/": staff(Capability.ASSISTED_DIGITAL, check=False),
+    "staff/people/not-reached/": staff(Capability.PEOPLE),
     "staff/people/<int:pk>/needs/new/": staff(Capability.ASSISTED_DIGITAL, check=False),
     "staff/assisted/": staff(Capability.ASSISTED_DIGITAL),
     "staff/assisted/needs/<int:pk>/": staff(Capability.ASSISTED_DIGITAL, check=False),
@@ -319,6 +324,12 @@ CLASSIFICATION: dict[str, Access] = {
     "matches/<int:match_id>/messages/<int:message_id>/report/": Access(LOGIN),
     "matches/<int:match_id>/messages/<int:message_id>/report/sent/": Access(LOGIN),
     "account/": Access(LOGIN),
+    "account/contact/": Access(LOGIN),
+    "account/contact/mobile/": Access(LOGIN),
+    "whats-new/": Access(LOGIN),
+    "whats-new/read/": Access(LOGIN),
+    # One item of the person's own "What's new": everyone else is told it is not found.
+    "whats-new/<int:notification_id>/": Access(LOGIN),
     "account/details/": Access(LOGIN),
     "account/postcode/": Access(LOGIN),
     "account/download/": Access(LOGIN),

@@ -1,0 +1,76 @@
+"""Forms for how Kith contacts a person: channels, mobile number and its code, letters'
+address, quiet hours and language. The rules are in `notifications.services`."""
+
+from __future__ import annotations
+
+from django import forms
+
+from notifications.models import ContactPreference
+
+from .forms import KithForm, time_of_day
+
+
+class ContactPreferencesForm(KithForm):
+    channels = forms.MultipleChoiceField(
+        label="How should Kith contact you? Choose all that apply",
+        help_text="You will always see what is new when you sign in to Kith.",
+        choices=[
+            ("email", "Email"),
+            ("sms", "Text message"),
+            ("letter", "Letter"),
+        ],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    mobile = forms.CharField(
+        label="Mobile number for text messages",
+        help_text="We send a code to check it is yours. For example, 07700 900 982",
+        max_length=20,
+        required=False,
+    )
+    postal_address = forms.CharField(
+        label="Postal address for letters",
+        help_text="One line each, the postcode on the last line.",
+        max_length=400,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    quiet_start = forms.CharField(
+        label="No texts or emails from (optional)",
+        help_text="For example, 21:00 or 9pm. Messages about safety still come.",
+        max_length=8,
+        required=False,
+    )
+    quiet_end = forms.CharField(
+        label="Until (optional)",
+        help_text="For example, 08:00 or 8am",
+        max_length=8,
+        required=False,
+    )
+    language = forms.ChoiceField(
+        label="Which language should messages be in?",
+        choices=ContactPreference.Language.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a language."},
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("quiet_start"), data.get("quiet_end")
+        data["quiet_start_time"] = time_of_day(start) if start else None
+        data["quiet_end_time"] = time_of_day(end) if end else None
+        if start and data["quiet_start_time"] is None:
+            self.add_error("quiet_start", "Enter a time, for example 21:00 or 9pm.")
+        if end and data["quiet_end_time"] is None:
+            self.add_error("quiet_end", "Enter a time, for example 08:00 or 8am.")
+        return data
+
+
+class MobileCodeForm(KithForm):
+    code = forms.CharField(
+        label="Code from the text message",
+        help_text="6 numbers, for example 123456",
+        max_length=12,
+        error_messages={"required": "Enter the code from the text message."},
+    )
+    code.widget.attrs.update({"inputmode": "numeric", "autocomplete": "one-time-code"})

@@ -1,0 +1,254 @@
+"""The pipeline: a domain event → who must be told (`rules.RULES`) → on which channels, by
+their preferences → the words of a template in their language → `Notification` rows, written
+in the event's own transaction (the outbox) → sent by a Celery task once it commits.
+
+If the broker is down when the transaction commits, the rows simply stay queued and the beat
+job `notifications.tasks.send_queued` sends them later: the event is never undone and nothing
+is lost. A failure in this module is logged and rolled back to a savepoint; it never undoes
+the change that announced the event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from celery import current_app
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from core.events import Event
+from core.links import absolute_url
+
+from .models import FALLBACK_ORDER, Channel, ContactPreference, ConversationRead, Notification
+from .rules import RULES, Notice
+from .texts import SMS_STOP, TEMPLATES, WHY_AND_HOW
+
+logger = logging.getLogger(__name__)
+
+SEND_TASK = "notifications.tasks.send_notification"
+#: No notice of a new message while the person has had the conversation open this recently.
+READING_WINDOW = dt.timedelta(minutes=2)
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def on_event(event: Event) -> None:
+    """The receiver of `core.events.happened`: runs inside the announcer's transaction."""
+    rule = RULES.get(event.verb)
+    if rule is None:
+        return
+    try:
+        with transaction.atomic():
+            notify(rule(event), event=event.verb)
+    except Exception:  # telling people must never undo what happened
+        logger.exception("Notifications for %s %s failed", event.verb, event.target_id)
+
+
+def notify(notices: Iterable[Notice], *, event: str, only: str | None = None) -> list[Notification]:
+    """Write the rows for `notices` (in the caller's transaction) and send them after
+    commit. Rows that already exist for the same person, channel and key are left alone.
+    `only`: one channel (a fallback), whatever the person's usual choice."""
+    rows: list[Notification] = []
+    for notice in notices:
+        rows += _rows_for(notice, event=event, only=only)
+    if not rows:
+        return []
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    send_after_commit([row.reference for row in rows if row.send_after is None])
+    return rows
+
+
+def send_after_commit(references: list[uuid.UUID]) -> None:
+    if references:
+        transaction.on_commit(lambda: enqueue(references))
+
+
+def enqueue(references: Iterable[uuid.UUID]) -> None:
+    """Hand rows to the worker. With the broker down this logs and returns: the rows stay
+    queued and the beat job sends them once it is back. (The task is found by its name: the
+    tasks module imports this one.)"""
+    send_notification = current_app.tasks[SEND_TASK]
+    for reference in references:
+        try:
+            send_notification.delay(str(reference))
+        except Exception:
+            logger.warning("Broker unavailable: notification %s stays queued", reference)
+            return
+
+
+def preference_of(person: User) -> ContactPreference:
+    """The person's saved preference, or the default (email only) without saving it."""
+    found = ContactPreference.objects.filter(person=person).first()
+    return found or ContactPreference(person=person)
+
+
+def channels_for(*, person: User, pref: ContactPreference, notice: Notice) -> list[str]:
+    channels = [Channel.KITH.value]
+    if pref.by_email and has_email(person):
+        channels.append(Channel.EMAIL.value)
+    if pref.by_sms and pref.sms_ready:
+        channels.append(Channel.SMS.value)
+    if pref.by_letter and pref.postal_address and notice.by_letter:
+        channels.append(Channel.LETTER.value)
+    return channels
+
+
+def has_email(person: User) -> bool:
+    return bool(person.email) and not person.email.endswith(".invalid")
+
+
+def may_be_told(person: User, notice: Notice) -> bool:
+    if not person.is_active:
+        return False
+    # A suspended person hears only about the suspension itself.
+    return not person.is_suspended or notice.template == "person_suspended"
+
+
+def _rows_for(notice: Notice, *, event: str, only: str | None = None) -> list[Notification]:
+    person = notice.person
+    if not may_be_told(person, notice):
+        return []
+    if notice.conversation is not None and _conversation_quiet(person, notice):
+        return []
+    pref = preference_of(person)
+    rows = []
+    channels = [only] if only else channels_for(person=person, pref=pref, notice=notice)
+    for channel in channels:
+        subject, body = render(notice, channel=channel, language=pref.language)
+        rows.append(
+            Notification(
+                person=person,
+                council_id=person.council_id,
+                event=event,
+                template=notice.template,
+                channel=channel,
+                dedupe_key=notice.dedupe[:120],
+                subject=subject[:200],
+                body=body,
+                link=notice.link,
+                context=notice.context,
+                target_type=notice.target[0] if notice.target else "",
+                target_id=notice.target[1] if notice.target else None,
+                to=address(person=person, pref=pref, channel=channel),
+                safety_critical=notice.safety_critical,
+                status="delivered" if channel == Channel.KITH else "queued",
+                finished_at=timezone.now() if channel == Channel.KITH else None,
+                send_after=(
+                    None
+                    if channel == Channel.KITH or notice.safety_critical
+                    else quiet_until(pref=pref, now=timezone.now())
+                ),
+            )
+        )
+    return rows
+
+
+def _conversation_quiet(person: User, notice: Notice) -> bool:
+    """True while the person is reading the conversation, or has an unread notice of it."""
+    read = ConversationRead.objects.filter(person=person, match_id=notice.conversation or 0).first()
+    if read is not None and read.read_at >= timezone.now() - READING_WINDOW:
+        return True
+    return Notification.objects.filter(
+        person=person,
+        channel=Channel.KITH,
+        template=notice.template,
+        target_type="match",
+        target_id=notice.conversation,
+        read_at__isnull=True,
+    ).exists()
+
+
+def fallback_for(notification: Notification) -> Notification | None:
+    """After a failure for good, the same words by the next channel that can reach the
+    person (a verified mobile, a postal address), unless they already have it that way."""
+    if notification.channel not in FALLBACK_ORDER:
+        return None
+    person = notification.person
+    pref = preference_of(person)
+    later = FALLBACK_ORDER[FALLBACK_ORDER.index(notification.channel) + 1 :]
+    for channel in later:
+        reachable = (channel == Channel.SMS and pref.sms_ready) or (
+            channel == Channel.LETTER and bool(pref.postal_address)
+        )
+        if not reachable:
+            continue
+        if Notification.objects.filter(
+            person=person, channel=channel, dedupe_key=notification.dedupe_key
+        ).exists():
+            return None  # the person already has it that way
+        notice = _notice_of(notification)
+        if notice is None:
+            return None
+        rows = notify([notice], event=notification.event, only=channel)
+        return rows[0] if rows else None
+    return None
+
+
+def _notice_of(notification: Notification) -> Notice | None:
+    """The notice behind a row, to say it again on another channel. Only rows made from a
+    template can be; a sign-in code cannot go by letter."""
+    if notification.template not in TEMPLATES:
+        return None
+    return Notice(
+        person=notification.person,
+        template=notification.template,
+        dedupe=notification.dedupe_key,
+        link=notification.link,
+        context=dict(notification.context),
+        safety_critical=notification.safety_critical,
+    )
+
+
+def address(*, person: User, pref: ContactPreference, channel: str) -> str:
+    if channel == Channel.EMAIL:
+        return person.email
+    if channel == Channel.SMS:
+        return pref.mobile
+    if channel == Channel.LETTER:
+        return pref.postal_address[:254]
+    return ""
+
+
+def render(notice: Notice, *, channel: str, language: str = "en") -> tuple[str, str]:
+    """The subject and the words of `notice` for `channel`. Every message that leaves Kith
+    carries its link, why it was sent and how to change the preference; texts say how to
+    stop them."""
+    template = TEMPLATES[notice.template]  # Welsh words join here (ADR 0008)
+    context: dict[str, Any] = _Blank({k: str(v) for k, v in notice.context.items()})
+    subject = template.subject.format_map(context)
+    link = absolute_url(notice.link) if notice.link else ""
+    if channel == Channel.KITH:
+        return subject, template.body.format_map(context)
+    if channel == Channel.SMS:
+        parts = [template.sms.format_map(context), link, SMS_STOP]
+        return subject, " ".join(p for p in parts if p)
+    why = WHY_AND_HOW.format(
+        why=template.why.format_map(context), settings=absolute_url(reverse("contact_preferences"))
+    )
+    parts = [template.body.format_map(context), link, why]
+    if notice.context.get("alerts_off"):
+        parts.append("Stop these alerts: " + absolute_url(str(notice.context["alerts_off"])))
+    return subject, "\n\n".join(p for p in parts if p) + "\n"
+
+
+def quiet_until(*, pref: ContactPreference, now: dt.datetime) -> dt.datetime | None:
+    """When the person's quiet hours end, if `now` is inside them; else None."""
+    start, end = pref.quiet_start, pref.quiet_end
+    if start is None or end is None or start == end:
+        return None
+    local = timezone.localtime(now)
+    at = local.time()
+    inside = (start <= at < end) if start < end else (at >= start or at < end)
+    if not inside:
+        return None
+    day = local.date() if at < end else local.date() + dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(day, end), local.tzinfo)

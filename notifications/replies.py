@@ -1,0 +1,189 @@
+"""Replies by text message (Notify's received-text callback).
+
+"YES" or "NO" (and the ways people write them) answers the latest proposal or urgent alert
+sent to that number that still waits for this person, through the same matching services the
+web uses, so capacity, locking and eligibility rules hold. "STOP" ends texts; "START" brings
+them back. Anything else gets a helpful reply and waits for staff on the person's page.
+Numbers that are not a verified mobile of a Kith account are ignored, and nothing of them is
+kept.
+
+Replies from one person are handled one at a time (their contact preference row is locked
+first), so twenty "YES" texts arriving together accept once: the first records the person's
+agreement, and the others find nothing waiting for them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from core.errors import ApplicationError
+from marketplace.models import Need
+from matching.models import AlertSent, Match
+from matching.selectors import match_role
+from matching.services import match_accept, match_decline, match_offer_help
+
+from . import texts
+from .models import Channel, ContactPreference, InboundText, Notification
+from .pipeline import send_after_commit
+from .services import normalise_mobile
+
+YES = {"yes", "y", "yeah", "yep", "yes please", "ok", "okay", "accept", "ie", "oes", "ydw"}
+NO = {"no", "n", "nope", "no thanks", "no thank you", "decline", "na", "nac oes", "dim diolch"}
+STOP = {"stop", "stopall", "unsubscribe", "end", "quit"}
+START = {"start", "unstop"}
+
+Outcome = InboundText.Outcome
+
+
+def _word(body: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", (body or "").lower())).strip()
+
+
+def inbound_text(
+    *, provider_id: str, from_number: str, body: str, received_at: dt.datetime | None = None
+) -> InboundText | None:
+    try:
+        number = normalise_mobile(from_number)
+    except ApplicationError:
+        return None
+    with transaction.atomic():
+        pref = (
+            ContactPreference.objects.select_for_update()
+            .select_related("person")
+            .filter(mobile=number, mobile_verified_at__isnull=False)
+            .first()
+        )
+        if pref is None or not pref.person.is_active:
+            return None
+        seen = InboundText.objects.filter(provider_id=provider_id).first()
+        if seen is not None:  # Notify repeats a callback it is not sure arrived
+            return seen
+        inbound = _answer(pref=pref, body=body)
+        inbound.provider_id = provider_id
+        inbound.received_at = received_at or timezone.now()
+        inbound.save()
+        if inbound.outcome not in (Outcome.STOPPED,):
+            _reply(pref=pref, inbound=inbound)
+        return inbound
+
+
+def _answer(*, pref: ContactPreference, body: str) -> InboundText:
+    person = pref.person
+    inbound = InboundText(person=person, council_id=person.council_id, body=(body or "")[:1000])
+    word = _word(body)
+    if word in STOP:
+        pref.sms_stopped_at = timezone.now()
+        pref.by_sms = False
+        pref.save(update_fields=["sms_stopped_at", "by_sms", "updated_at"])
+        inbound.outcome = Outcome.STOPPED
+        return inbound
+    if word in START:
+        pref.sms_stopped_at = None
+        pref.by_sms = True
+        pref.save(update_fields=["sms_stopped_at", "by_sms", "updated_at"])
+        inbound.outcome = Outcome.STARTED
+        return inbound
+    if word not in YES and word not in NO:
+        inbound.outcome = Outcome.UNRECOGNISED
+        return inbound
+    waiting = _waiting_for(person)
+    if waiting is None:
+        inbound.outcome = Outcome.NOTHING_OPEN
+        return inbound
+    try:
+        _act(inbound, person=person, waiting=waiting, yes=word in YES)
+    except ApplicationError as error:
+        inbound.outcome = Outcome.REFUSED
+        inbound.detail = str(error.message)[:200]
+    return inbound
+
+
+def _act(inbound: InboundText, *, person: User, waiting: Match | AlertSent, yes: bool) -> None:
+    if isinstance(waiting, Match):
+        inbound.match = waiting
+        if yes:
+            match_accept(user=person, match_id=waiting.pk)
+            inbound.outcome = Outcome.ACCEPTED
+        else:
+            match_decline(user=person, match_id=waiting.pk)
+            inbound.outcome = Outcome.DECLINED
+        inbound.detail = waiting.need.category.name.lower()
+        return
+    inbound.detail = waiting.need.category.name.lower()
+    if yes:
+        inbound.match = match_offer_help(
+            helper=person, need_id=waiting.need_id, offer_id=waiting.offer_id
+        )
+        inbound.outcome = Outcome.ALERT_YES
+    else:
+        inbound.outcome = Outcome.ALERT_NO
+
+
+def _waiting_for(person: User) -> Match | AlertSent | None:
+    """The newest proposal or urgent alert texted to the person that still waits for them."""
+    sent = Notification.objects.filter(
+        person=person, channel=Channel.SMS, target_type__in=("match", "alert")
+    ).order_by("-created_at", "-id")[:20]
+    for notification in sent:
+        if notification.target_type == "match":
+            match = (
+                Match.objects.select_related("need__category", "offer")
+                .filter(pk=notification.target_id or 0, status=Match.Status.PROPOSED)
+                .first()
+            )
+            if match is not None and not _agreed(match, person):
+                return match
+        else:
+            alert = (
+                AlertSent.objects.select_related("need__category")
+                .filter(pk=notification.target_id or 0, need__status=Need.Status.OPEN)
+                .first()
+            )
+            if (
+                alert is not None
+                and not Match.objects.filter(need_id=alert.need_id, offer__helper=person).exists()
+            ):
+                return alert
+    return None
+
+
+def _agreed(match: Match, person: User) -> bool:
+    role = match_role(user=person, match=match)
+    if role == "citizen":
+        return match.citizen_agreed_at is not None
+    if role == "helper":
+        return match.helper_agreed_at is not None
+    return True  # not theirs to answer
+
+
+def _reply(*, pref: ContactPreference, inbound: InboundText) -> None:
+    words = {
+        Outcome.ACCEPTED: texts.REPLY_ACCEPTED,
+        Outcome.DECLINED: texts.REPLY_DECLINED,
+        Outcome.ALERT_YES: texts.REPLY_ALERT_YES,
+        Outcome.ALERT_NO: texts.REPLY_ALERT_NO,
+        Outcome.STARTED: texts.REPLY_STARTED,
+        Outcome.NOTHING_OPEN: texts.REPLY_NOTHING_OPEN,
+        Outcome.REFUSED: texts.REPLY_REFUSED,
+        Outcome.UNRECOGNISED: texts.REPLY_UNRECOGNISED,
+    }[Outcome(inbound.outcome)]
+    body = words.format(category=inbound.detail, reason=inbound.detail)
+    row = Notification.objects.create(
+        person=pref.person,
+        council_id=pref.person.council_id,
+        event="text.reply",
+        template="reply",
+        channel=Channel.SMS,
+        dedupe_key=f"reply:{uuid.uuid4()}",
+        subject="Reply to your text",
+        body=body,
+        to=pref.mobile,
+        safety_critical=True,
+    )
+    send_after_commit([row.reference])

@@ -1,0 +1,355 @@
+"""Who must be told of each event, with which template and which link: one entry per event
+verb in `RULES`. A rule reads the event's target and returns `Notice`s; the pipeline turns
+each into rows per channel by the person's preferences (`notifications.pipeline`).
+
+Each notice names the page where the person acts. Staff and rounds' proposals go to both
+people; a step one person took is told to the other; a match's end is told to whoever did not
+end it. Nothing here says why a match ended or who blocked whom.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.urls import reverse
+
+from accounts.models import User
+from core.events import Event
+from marketplace.models import Need, Offer, Urgency
+from matching.models import AlertPreference, AlertSent, Match
+from trust.models import Report
+
+
+@dataclass(frozen=True)
+class Notice:
+    person: User
+    template: str
+    dedupe: str
+    link: str = ""
+    context: dict[str, Any] = field(default_factory=dict)
+    safety_critical: bool = False
+    by_letter: bool = True  # whether this is worth a letter to someone who reads only letters
+    conversation: int | None = None  # the match whose messages this is about
+    target: tuple[str, int] | None = None  # what a reply by text answers
+
+
+Rule = Callable[[Event], list[Notice]]
+
+
+def _id(event: Event) -> int:
+    """The event's target id (0, which no row has, when it names none)."""
+    return event.target_id or 0
+
+
+def _listing(event: Event) -> Need | Offer | None:
+    model = Need if event.target_type == "need" else Offer
+    return (
+        model.objects.select_related("category", *(("owner",) if model is Need else ("helper",)))
+        .filter(pk=_id(event))
+        .first()
+    )
+
+
+def _owner(listing: Need | Offer) -> User:
+    return listing.owner if isinstance(listing, Need) else listing.helper
+
+
+def _listing_link(listing: Need | Offer) -> str:
+    if isinstance(listing, Need):
+        return reverse("need_detail", args=[listing.pk])
+    return reverse("offer_detail", args=[listing.pk])
+
+
+def listing_approved(event: Event) -> list[Notice]:
+    listing = _listing(event)
+    if listing is None:
+        return []
+    return [
+        Notice(
+            person=_owner(listing),
+            template="listing_approved",
+            dedupe=f"{event.target_type}:{listing.pk}:approved",
+            link=_listing_link(listing),
+            context={"kind": _kind(listing), "title": listing.title},
+        )
+    ]
+
+
+def listing_rejected(event: Event) -> list[Notice]:
+    listing = _listing(event)
+    if listing is None:
+        return []
+    return [
+        Notice(
+            person=_owner(listing),
+            template="listing_rejected",
+            dedupe=f"{event.target_type}:{listing.pk}:rejected:{event.audit_id}",
+            link=_listing_link(listing),
+            context={
+                "kind": _kind(listing),
+                "title": listing.title,
+                "reason": listing.rejection_reason,
+            },
+        )
+    ]
+
+
+def _kind(listing: Need | Offer) -> str:
+    return "request for help" if isinstance(listing, Need) else "offer of help"
+
+
+# --- Matches ---------------------------------------------------------------------------------
+def _match(event: Event) -> Match | None:
+    return (
+        Match.objects.select_related("need__owner", "need__category", "offer__helper")
+        .filter(pk=_id(event))
+        .first()
+    )
+
+
+def _match_context(match: Match) -> dict[str, Any]:
+    # The category, never the need's title: the helper's copy must hold nothing the citizen
+    # typed (texts.py).
+    return {"category": match.need.category.name.lower()}
+
+
+def _parties(match: Match) -> list[User]:
+    return [match.need.owner, match.offer.helper]
+
+
+def _to_parties(
+    event: Event,
+    template: str,
+    *,
+    step: str,
+    skip_actor: bool = True,
+    link_name: str = "match_detail",
+    **extra: Any,
+) -> list[Notice]:
+    match = _match(event)
+    if match is None:
+        return []
+    return [
+        Notice(
+            person=person,
+            template=template,
+            dedupe=f"match:{match.pk}:{step}",
+            link=reverse(link_name, args=[match.pk]),
+            context=_match_context(match),
+            target=("match", match.pk),
+            **extra,
+        )
+        for person in _parties(match)
+        if not (skip_actor and person.pk == event.actor_id)
+    ]
+
+
+def match_proposed(event: Event) -> list[Notice]:
+    match = _match(event)
+    if match is None:
+        return []
+    by = event.data.get("proposed_by", match.proposed_by)
+    link = reverse("match_detail", args=[match.pk])
+    context = _match_context(match)
+    dedupe = f"match:{match.pk}:proposed"
+    if by == Match.ProposedBy.HELPER:
+        told = [(match.need.owner, "helper_offered")]
+    elif by == Match.ProposedBy.CITIZEN:
+        told = [(match.offer.helper, "citizen_asked")]
+    else:  # staff or a round: both are asked, and told it came from the council
+        told = [(person, "council_proposed") for person in _parties(match)]
+    return [
+        Notice(
+            person=person,
+            template=template,
+            dedupe=dedupe,
+            link=link,
+            context=context,
+            target=("match", match.pk),
+        )
+        for person, template in told
+    ]
+
+
+def match_accepted(event: Event) -> list[Notice]:
+    return _to_parties(event, "proposal_accepted", step="accepted") + stand_down_if_filled(event)
+
+
+def match_declined(event: Event) -> list[Notice]:
+    return _to_parties(event, "proposal_declined", step="declined", by_letter=False)
+
+
+def match_expired(event: Event) -> list[Notice]:
+    return _to_parties(event, "proposal_expired", step="expired", skip_actor=False)
+
+
+def match_cancelled(event: Event) -> list[Notice]:
+    return _to_parties(event, "match_cancelled", step="cancelled", safety_critical=True)
+
+
+def match_completed(event: Event) -> list[Notice]:
+    # Both are invited to say how it went, including whoever marked it done.
+    return _to_parties(
+        event,
+        "match_completed",
+        step="completed",
+        skip_actor=False,
+        link_name="match_feedback",
+        by_letter=False,
+    ) + stand_down_if_filled(event)
+
+
+def message_sent(event: Event) -> list[Notice]:
+    match = Match.objects.select_related("need__owner", "offer__helper", "need__category").filter(
+        pk=int(event.data.get("match") or 0)
+    )
+    found = match.first()
+    if found is None:
+        return []
+    return [
+        Notice(
+            person=person,
+            template="message_received",
+            dedupe=f"message:{event.target_id}",
+            link=reverse("match_detail", args=[found.pk]) + "#messages",
+            context=_match_context(found),
+            by_letter=False,
+            conversation=found.pk,
+            target=("match", found.pk),
+        )
+        for person in _parties(found)
+        if person.pk != event.actor_id
+    ]
+
+
+# --- Urgent needs ----------------------------------------------------------------------------
+def urgent_alert(event: Event) -> list[Notice]:
+    alert = (
+        AlertSent.objects.select_related("need__category", "helper").filter(pk=_id(event)).first()
+    )
+    if alert is None:
+        return []
+    pref = AlertPreference.objects.filter(user_id=alert.helper_id).first()
+    unsubscribe = (
+        reverse("api-alert-unsubscribe", kwargs={"token": pref.unsubscribe_token}) if pref else ""
+    )
+    return [
+        Notice(
+            person=alert.helper,
+            template="urgent_alert",
+            dedupe=f"need:{alert.need_id}:alert",
+            link=reverse("need_for_helper", args=[alert.need_id]),
+            target=("alert", alert.pk),
+            context={
+                "category": alert.need.category.name.lower(),
+                "band": event.data.get("band") or "near you",
+                "alerts_off": unsubscribe,
+            },
+            safety_critical=True,
+            by_letter=False,
+        )
+    ]
+
+
+def stand_down_if_filled(event: Event) -> list[Notice]:
+    """Helpers alerted about an urgent need hear once that it no longer needs them, when it
+    stops being open (matched, done, withdrawn, expired, taken down)."""
+    need_id = event.target_id if event.target_type == "need" else event.data.get("need")
+    need = (
+        Need.objects.select_related("category").filter(pk=int(need_id)).first() if need_id else None
+    )
+    if need is None or need.urgency != Urgency.URGENT or need.status == Need.Status.OPEN:
+        return []
+    holding = set(
+        Match.objects.filter(need=need, status__in=Match.HOLDING).values_list(
+            "offer__helper_id", flat=True
+        )
+    )
+    alerted = AlertSent.objects.filter(need=need).select_related("helper")
+    return [
+        Notice(
+            person=alert.helper,
+            template="urgent_stand_down",
+            dedupe=f"need:{need.pk}:stand_down",
+            link=reverse("helping"),
+            context={"category": need.category.name.lower()},
+            safety_critical=True,
+            by_letter=False,
+        )
+        for alert in alerted
+        if alert.helper_id not in holding
+    ]
+
+
+# --- Trust and safety -----------------------------------------------------------------------
+def offer_paused_check(event: Event) -> list[Notice]:
+    offer = Offer.objects.select_related("helper", "category").filter(pk=_id(event)).first()
+    if offer is None:
+        return []
+    return [
+        Notice(
+            person=offer.helper,
+            template="offer_paused_check",
+            dedupe=f"offer:{offer.pk}:paused_check:{event.audit_id}",
+            link=reverse("offer_detail", args=[offer.pk]),
+            context={"category": offer.category.name.lower()},
+        )
+    ]
+
+
+def _about_person(template: str, step: str, *, safety_critical: bool = False) -> Rule:
+    def rule(event: Event) -> list[Notice]:
+        person = User.objects.filter(pk=_id(event)).first()
+        if person is None:
+            return []
+        return [
+            Notice(
+                person=person,
+                template=template,
+                dedupe=f"person:{person.pk}:{step}:{event.audit_id}",
+                link=reverse("home"),
+                safety_critical=safety_critical,
+            )
+        ]
+
+    return rule
+
+
+def report_decided(event: Event) -> list[Notice]:
+    report = Report.objects.select_related("reporter").filter(pk=_id(event)).first()
+    if report is None or report.reporter is None:
+        return []
+    return [
+        Notice(
+            person=report.reporter,
+            template=f"report_{report.status}",
+            dedupe=f"report:{report.pk}:decided",
+            link=reverse("home"),
+            by_letter=False,
+        )
+    ]
+
+
+RULES: dict[str, Rule] = {
+    "need.approved": listing_approved,
+    "offer.approved": listing_approved,
+    "need.rejected": lambda e: listing_rejected(e) + stand_down_if_filled(e),
+    "offer.rejected": listing_rejected,
+    "need.withdrawn": stand_down_if_filled,
+    "need.expired": stand_down_if_filled,
+    "match.proposed": match_proposed,
+    "match.accepted": match_accepted,
+    "match.declined": match_declined,
+    "match.expired": match_expired,
+    "match.cancelled": match_cancelled,
+    "match.completed": match_completed,
+    "message.sent": message_sent,
+    "need.urgent_alert": urgent_alert,
+    "offer.paused_check_lapsed": offer_paused_check,
+    "person.suspended": _about_person("person_suspended", "suspended", safety_critical=True),
+    "person.reinstated": _about_person("person_reinstated", "reinstated"),
+    "report.upheld": report_decided,
+    "report.dismissed": report_decided,
+}

@@ -1,0 +1,374 @@
+"""Writes of the notifications room: how a person wants to be contacted (and proving their
+mobile number), what they have read, delivery receipts, fallback to another channel, the
+scheduled notices (checks about to expire, the staff's daily digest of failures)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import StaffMembership, User
+from accounts.permissions import ROLE_CAPABILITIES, Capability
+from accounts.services import person_lock_for_writing
+from core.audit import audit_record
+from core.errors import ApplicationError, NotFound
+from core.links import absolute_url
+from core.mail import mail_send_on_commit
+from trust.checks import EXPIRING_WITHIN_DAYS
+from trust.models import HelperCheck
+
+from .models import FAILED, Channel, ContactPreference, ConversationRead, Notification, Status
+from .pipeline import fallback_for, notify, send_after_commit
+from .rules import Notice
+from .texts import MOBILE_CODE_SMS
+
+MOBILE_CODE_LIFETIME = dt.timedelta(minutes=15)
+MOBILE_CODE_ATTEMPTS = 5
+MOBILE_CODE_EVERY = dt.timedelta(seconds=60)
+_UK_MOBILE = re.compile(r"^\+447\d{9}$")
+
+
+# --- Preferences ----------------------------------------------------------------------------
+def normalise_mobile(raw: str) -> str:
+    """A UK mobile number as +447…, from the ways people write it; refuses anything else."""
+    digits = re.sub(r"[\s\-().]", "", raw or "")
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    if digits.startswith("07"):
+        digits = "+44" + digits[1:]
+    elif digits.startswith("447"):
+        digits = "+" + digits
+    if not _UK_MOBILE.match(digits):
+        raise ApplicationError(
+            "Enter a UK mobile number, like 07700 900 982.", code="mobile_invalid"
+        )
+    return digits
+
+
+def _postal_address(raw: str) -> str:
+    lines = [line.strip() for line in (raw or "").splitlines() if line.strip()]
+    if not lines:
+        return ""
+    if not 3 <= len(lines) <= 7 or any(len(line) > 60 for line in lines):
+        raise ApplicationError(
+            "Write the address on 3 to 7 lines, each under 60 characters, with the postcode "
+            "on the last line.",
+            code="address_invalid",
+        )
+    return "\n".join(lines)
+
+
+def _quiet_hours(start: dt.time | None, end: dt.time | None) -> tuple[dt.time | None, ...]:
+    if (start is None) != (end is None):
+        raise ApplicationError(
+            "Give both a start and an end for quiet hours, or neither.", code="quiet_hours"
+        )
+    if start is not None and start == end:
+        raise ApplicationError(
+            "Quiet hours must start and end at different times.", code="quiet_hours"
+        )
+    return start, end
+
+
+@transaction.atomic
+def contact_preference_update(
+    *,
+    actor: User,
+    person: User,
+    by_email: bool,
+    by_sms: bool,
+    by_letter: bool,
+    mobile: str = "",
+    postal_address: str = "",
+    quiet_start: dt.time | None = None,
+    quiet_end: dt.time | None = None,
+    language: str = ContactPreference.Language.ENGLISH,
+) -> ContactPreference:
+    """Save how `person` wants to be contacted: by themselves, or by staff recording it for a
+    person who is not online (audited). Everything is checked before anything is saved."""
+    mobile = normalise_mobile(mobile) if (mobile or "").strip() else ""
+    postal_address = _postal_address(postal_address)
+    quiet_start, quiet_end = _quiet_hours(quiet_start, quiet_end)
+    if language not in ContactPreference.Language.values:
+        raise ApplicationError("Choose English or Cymraeg.", code="language")
+    if by_letter and not postal_address:
+        raise ApplicationError(
+            "Give the postal address letters should go to.", code="address_required"
+        )
+    if by_sms and not mobile:
+        raise ApplicationError(
+            "Give the mobile number text messages should go to.", code="mobile_required"
+        )
+    person_lock_for_writing(person_id=person.pk)
+    pref, _ = ContactPreference.objects.select_for_update().get_or_create(person=person)
+    if pref.mobile != mobile:
+        pref.mobile = mobile
+        pref.mobile_verified_at = None
+        pref.mobile_code_digest = ""
+    pref.by_email, pref.by_sms, pref.by_letter = by_email, by_sms, by_letter
+    pref.postal_address = postal_address
+    pref.quiet_start, pref.quiet_end, pref.language = quiet_start, quiet_end, language
+    if actor.pk != person.pk:
+        pref.set_by = actor
+        audit_record(
+            actor=actor,
+            verb="contact.preferences_set",
+            target=person,
+            target_type="person",
+            council=person.council,
+            data={"email": by_email, "sms": by_sms, "letter": by_letter},
+        )
+    pref.save()
+    if by_sms and mobile and pref.mobile_verified_at is None and not pref.mobile_code_digest:
+        mobile_code_send(person=person)
+    return pref
+
+
+def _code_digest(code: str, *, mobile: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"{mobile}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+@transaction.atomic
+def mobile_code_send(*, person: User) -> None:
+    """Text a six-digit code to the person's mobile number, to prove it is theirs."""
+    pref = ContactPreference.objects.select_for_update().filter(person=person).first()
+    if pref is None or not pref.mobile:
+        raise ApplicationError("Give a mobile number first.", code="mobile_required")
+    if pref.mobile_verified_at is not None:
+        return
+    now = timezone.now()
+    sent_recently = (
+        pref.mobile_code_expires_at is not None
+        and pref.mobile_code_expires_at - MOBILE_CODE_LIFETIME > now - MOBILE_CODE_EVERY
+    )
+    if sent_recently:
+        raise ApplicationError(
+            "A code was sent less than a minute ago. Please wait for it before asking again.",
+            code="code_too_soon",
+        )
+    code = f"{secrets.randbelow(10**6):06d}"
+    pref.mobile_code_digest = _code_digest(code, mobile=pref.mobile)
+    pref.mobile_code_expires_at = now + MOBILE_CODE_LIFETIME
+    pref.mobile_code_attempts = 0
+    pref.save(
+        update_fields=[
+            "mobile_code_digest",
+            "mobile_code_expires_at",
+            "mobile_code_attempts",
+            "updated_at",
+        ]
+    )
+    row = Notification.objects.create(
+        person=person,
+        council_id=person.council_id,
+        event="contact.mobile_code",
+        template="mobile_code",
+        channel=Channel.SMS,
+        dedupe_key=f"mobile_code:{uuid.uuid4()}",
+        subject="Your Kith code",
+        body=MOBILE_CODE_SMS.format(code=code),
+        to=pref.mobile,
+        safety_critical=True,
+    )
+    send_after_commit([row.reference])
+
+
+def mobile_code_confirm(*, person: User, code: str) -> ContactPreference:
+    """Check the code the person typed (or read out to staff). A wrong code counts towards
+    the limit even though it is refused, so the count is saved before refusing."""
+    with transaction.atomic():
+        pref = ContactPreference.objects.select_for_update().filter(person=person).first()
+        if pref is None or not pref.mobile or not pref.mobile_code_digest:
+            raise ApplicationError("Ask for a code first.", code="code_missing")
+        if pref.mobile_verified_at is not None:
+            return pref
+        expires = pref.mobile_code_expires_at
+        if (
+            expires is None
+            or expires < timezone.now()
+            or (pref.mobile_code_attempts >= MOBILE_CODE_ATTEMPTS)
+        ):
+            raise ApplicationError(
+                "That code has expired or been tried too often. Ask for a new code.",
+                code="code_expired",
+            )
+        given = re.sub(r"\s", "", code or "")
+        digest = _code_digest(given, mobile=pref.mobile)
+        right = hmac.compare_digest(digest, pref.mobile_code_digest)
+        if right:
+            pref.mobile_verified_at = timezone.now()
+            pref.mobile_code_digest = ""
+            pref.sms_stopped_at = None
+            try:
+                with transaction.atomic():
+                    pref.save()
+            except IntegrityError:
+                raise ApplicationError(
+                    "This number is already in use on another Kith account. Please call the "
+                    "council.",
+                    code="mobile_taken",
+                ) from None
+        else:
+            pref.mobile_code_attempts += 1
+            pref.save(update_fields=["mobile_code_attempts", "updated_at"])
+    if not right:
+        raise ApplicationError(
+            "That code is not right. Check the text message and try again.", code="code_wrong"
+        )
+    return pref
+
+
+# --- Reading --------------------------------------------------------------------------------
+def notification_open(*, person: User, notification_id: int) -> str:
+    """Mark one of the person's "What's new" items read; the page it points to."""
+    found = Notification.objects.filter(
+        pk=notification_id, person=person, channel=Channel.KITH
+    ).first()
+    if found is None:
+        raise NotFound()
+    if found.read_at is None:
+        Notification.objects.filter(pk=found.pk).update(read_at=timezone.now())
+    return found.link or reverse("home")
+
+
+def notifications_mark_all_read(*, person: User) -> int:
+    return Notification.objects.filter(
+        person=person, channel=Channel.KITH, read_at__isnull=True
+    ).update(read_at=timezone.now())
+
+
+def conversation_read(*, person: User, match_id: int) -> None:
+    """The person has the conversation open: its notices are read, and no new one is sent
+    while they are reading (`pipeline.READING_WINDOW`)."""
+    now = timezone.now()
+    ConversationRead.objects.update_or_create(
+        person=person, match_id=match_id, defaults={"read_at": now}
+    )
+    Notification.objects.filter(
+        person=person,
+        channel=Channel.KITH,
+        read_at__isnull=True,
+        target_type="match",
+        target_id=match_id,
+    ).update(read_at=now)
+
+
+# --- Delivery receipts and fallback ---------------------------------------------------------
+RECEIPT_STATUSES = {
+    "delivered": Status.DELIVERED,
+    "permanent-failure": Status.PERMANENT_FAILURE,
+    "temporary-failure": Status.TEMPORARY_FAILURE,
+    "technical-failure": Status.TECHNICAL_FAILURE,
+    "sending": Status.SENDING,
+    "created": Status.SENDING,
+    "accepted": Status.SENDING,
+    "received": Status.DELIVERED,  # a letter Notify has printed and posted
+    "validation-failed": Status.PERMANENT_FAILURE,
+}
+
+
+@transaction.atomic
+def delivery_receipt(*, provider_id: str, reference: str, status: str) -> Notification | None:
+    """Notify's callback: the row's new status; a failure falls back to another channel."""
+    new = RECEIPT_STATUSES.get(status)
+    query = Q(provider_id=provider_id) if provider_id else Q(pk__in=[])
+    if reference:
+        with contextlib.suppress(ValueError):
+            query |= Q(reference=uuid.UUID(reference))
+    notification = Notification.objects.select_for_update().filter(query).first()
+    if notification is None or new is None or notification.status == new:
+        return notification
+    if notification.status in (Status.DELIVERED, *FAILED):
+        return notification  # final already: a late or repeated receipt changes nothing
+    notification.status = new
+    if new != Status.SENDING:
+        notification.finished_at = timezone.now()
+    notification.save(update_fields=["status", "finished_at"])
+    if new in FAILED:
+        fallback_for(notification)
+    return notification
+
+
+# --- Scheduled notices ------------------------------------------------------------------------
+def helper_checks_tell_expiring(*, today: dt.date | None = None) -> int:
+    """Helpers hear, once per check, that it expires within `EXPIRING_WITHIN_DAYS`, and once
+    that it has expired (unless renewed meanwhile)."""
+    today = today or timezone.localdate()
+    told = 0
+    soon = HelperCheck.objects.filter(
+        revoked_at__isnull=True,
+        expires_on__gte=today - dt.timedelta(days=7),
+        expires_on__lte=today + dt.timedelta(days=EXPIRING_WITHIN_DAYS),
+    ).select_related("user")
+    for check in soon:
+        if check.expires_on is None:
+            continue
+        renewed = HelperCheck.objects.filter(
+            user_id=check.user_id, kind=check.kind, revoked_at__isnull=True
+        ).filter(Q(expires_on__isnull=True) | Q(expires_on__gt=check.expires_on))
+        if renewed.exists():
+            continue
+        expired = check.expires_on < today
+        with transaction.atomic():
+            told += len(
+                notify(
+                    [
+                        Notice(
+                            person=check.user,
+                            template="check_expired" if expired else "check_expiring",
+                            dedupe=f"check:{check.pk}:{'expired' if expired else 'expiring'}",
+                            link=reverse("helping"),
+                            context={
+                                "check": check.get_kind_display(),
+                                "date": f"{check.expires_on:%-d %B %Y}",
+                            },
+                        )
+                    ],
+                    event="helper_check.expiring",
+                )
+            )
+    return told
+
+
+def failures_digest_send(*, since: dt.datetime) -> int:
+    """Email each council's people-search staff the people Kith could not reach since
+    `since`, to phone them instead. Returns how many councils were told."""
+    failed = (
+        Notification.objects.filter(status__in=FAILED, finished_at__gte=since)
+        .exclude(council__isnull=True)
+        .values_list("council_id", "person_id")
+        .distinct()
+    )
+    by_council: dict[int, set[int]] = {}
+    for council_id, person_id in failed:
+        by_council.setdefault(council_id, set()).add(person_id)
+    roles = [role for role, caps in ROLE_CAPABILITIES.items() if Capability.PEOPLE in caps]
+    told = 0
+    for council_id, people in by_council.items():
+        staff = StaffMembership.objects.filter(
+            council_id=council_id, role__in=roles, user__is_active=True
+        ).select_related("user")
+        link = absolute_url(reverse("staff:notification_failures"))
+        body = (
+            f"Kith could not reach {len(people)} "
+            f"{'person' if len(people) == 1 else 'people'} in the last day by email, text or "
+            f"letter. Please phone them: the list is at {link}\n"
+        )
+        for member in staff:
+            mail_send_on_commit(
+                to=member.user.email, subject="People Kith could not reach", body=body
+            )
+        told += 1
+    return told

@@ -1,0 +1,208 @@
+"""What Kith says, one entry per template: a subject, the words for email, letters and the
+"What's new" list, a short text message, and why the person is being told.
+
+Plain words that never repeat where anyone lives or how to reach them, and never another
+person's words: a match is named by its category, not by the title its citizen typed (which
+erasure must be able to reach), and a listing's own title goes only to its owner. Placeholders are
+filled from the notice's context (`{category}`, `{title}`, `{reason}` …); a link to the page
+where the person acts, and how to change how Kith contacts them, are added to every message
+(`notifications.pipeline.render`). Welsh versions go beside the English ones, keyed by the
+person's language; until a template has one, the English words are used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from matching.services import MATCH_ENDED_BODY, MATCH_ENDED_SUBJECT
+
+
+@dataclass(frozen=True)
+class Template:
+    subject: str
+    body: str
+    sms: str
+    why: str
+
+
+TEMPLATES: dict[str, Template] = {
+    "listing_approved": Template(
+        subject="Your {kind} is now on Kith",
+        body="Your {kind} “{title}” has been checked by the council and is now on Kith. "
+        "We will tell you when there is a match.",
+        sms="Kith: your {kind} “{title}” is now live. We will tell you when there is a match.",
+        why="you put this {kind} on Kith",
+    ),
+    "listing_rejected": Template(
+        subject="Your {kind} needs a change before it can go on Kith",
+        body="The council looked at your {kind} “{title}” and could not put it on Kith as it "
+        "is. What they said:\n\n{reason}\n\nYou can change it and send it again.",
+        sms="Kith: your {kind} “{title}” needs a change before it can go live. "
+        "Please look at it on Kith or call the council.",
+        why="you put this {kind} on Kith",
+    ),
+    "helper_offered": Template(
+        subject="A helper has offered to help",
+        body="A helper near you has offered to help with your request for {category}. Look "
+        "at what they offer and say yes or no.",
+        sms="Kith: a helper has offered to help with your request for {category}. Reply YES "
+        "to accept or NO to say no thanks.",
+        why="you asked for help on Kith",
+    ),
+    "citizen_asked": Template(
+        subject="Someone has asked for your help",
+        body="Someone near you has asked for your help with {category}. Look at what they "
+        "need and say yes or no.",
+        sms="Kith: someone near you has asked for your help with {category}. Reply YES to "
+        "accept or NO to say no.",
+        why="you offered help on Kith",
+    ),
+    "council_proposed": Template(
+        subject="The council suggests a match",
+        body="The council suggests a match for {category}. Both of you are asked first: "
+        "nothing happens until you both say yes.",
+        sms="Kith: the council suggests a match for {category}. Reply YES to accept or NO to "
+        "say no thanks.",
+        why="you are part of this suggested match",
+    ),
+    "proposal_accepted": Template(
+        subject="Your match is agreed",
+        body="Both of you have said yes to the match for {category}. You can now send each "
+        "other messages on Kith to agree the details.",
+        sms="Kith: your match for {category} is agreed. Sign in to Kith or call the council "
+        "to agree the details.",
+        why="you are part of this match",
+    ),
+    "proposal_declined": Template(
+        subject="A suggested match will not go ahead",
+        body="The match for {category} will not go ahead. You do not need to do anything: "
+        "your listing stays open and Kith will keep looking.",
+        sms="Kith: the match for {category} will not go ahead. Kith will keep looking.",
+        why="you are part of this suggested match",
+    ),
+    "proposal_expired": Template(
+        subject="A suggested match has expired",
+        body="Nobody answered the suggested match for {category} in time, so it has expired. "
+        "Your listing stays open and Kith will keep looking.",
+        sms="Kith: the suggested match for {category} has expired. Kith will keep looking.",
+        why="you are part of this suggested match",
+    ),
+    "match_cancelled": Template(
+        subject=MATCH_ENDED_SUBJECT,
+        body=MATCH_ENDED_BODY.strip(),
+        sms="Kith: your match for {category} has ended. You do not need to do anything.",
+        why="you are part of this match",
+    ),
+    "match_completed": Template(
+        subject="The help is done: tell us how it went",
+        body="The help with {category} is marked as done. Thank you. Please tell us how it "
+        "went: it takes a minute and helps the council.",
+        sms="Kith: the help with {category} is marked as done. Thank you.",
+        why="you are part of this match",
+    ),
+    "message_received": Template(
+        subject="You have a new message on Kith",
+        body="You have a new message about your match for {category}. Read it on Kith. We "
+        "will not tell you about more messages in this conversation until you have read it.",
+        sms="Kith: you have a new message about your match for {category}. Read it on Kith.",
+        why="you are part of this match",
+    ),
+    "check_expiring": Template(
+        subject="Your {check} check expires on {date}",
+        body="Your {check} check recorded by the council expires on {date}. Please contact "
+        "the council to renew it, so that your offers that need it can stay open.",
+        sms="Kith: your {check} check expires on {date}. Please contact the council to renew it.",
+        why="you offer help that needs this check",
+    ),
+    "check_expired": Template(
+        subject="Your {check} check has expired",
+        body="Your {check} check recorded by the council expired on {date}. Offers that need "
+        "it are paused until a new check is recorded. Please contact the council to renew it.",
+        sms="Kith: your {check} check expired on {date}. Please contact the council to renew it.",
+        why="you offer help that needs this check",
+    ),
+    "offer_paused_check": Template(
+        subject="Your offer has been paused",
+        body="Your offer of {category} has been paused because the check it needs is no "
+        "longer current. Please contact your council to renew your check; you can resume "
+        "the offer once it is recorded.",
+        sms="Kith: your offer of {category} is paused because a check it needs is no longer "
+        "current. Please contact the council.",
+        why="you offer help that needs this check",
+    ),
+    "person_suspended": Template(
+        subject="Your Kith account has been suspended",
+        body="The council has suspended your Kith account. Your listings and matches have "
+        "been closed. If you want to talk about this, please contact the council.",
+        sms="Kith: the council has suspended your account. Please contact the council if you "
+        "want to talk about this.",
+        why="this is about your account",
+    ),
+    "person_reinstated": Template(
+        subject="Your Kith account is open again",
+        body="The council has lifted the suspension of your Kith account. You can sign in "
+        "and use Kith again.",
+        sms="Kith: your account is open again. You can sign in and use Kith.",
+        why="this is about your account",
+    ),
+    "report_upheld": Template(
+        subject="We have looked at your report",
+        body="Thank you for telling us. The council has looked at your report and has acted on it.",
+        sms="Kith: thank you for your report. The council has looked at it and acted on it.",
+        why="you made a report",
+    ),
+    "report_dismissed": Template(
+        subject="We have looked at your report",
+        body="Thank you for telling us. The council has looked at your report and did not "
+        "need to take action this time. If you are still worried, please contact the "
+        "council.",
+        sms="Kith: thank you for your report. The council has looked at it.",
+        why="you made a report",
+    ),
+    "urgent_alert": Template(
+        subject="Someone near you needs help soon",
+        body="Someone {band} has asked for help soon with: {category}.\n\nIf you can help, "
+        "look at the need on Kith and offer your help, or reply YES to a text. If you cannot, "
+        "there is nothing to do: other helpers nearby have been told too.",
+        sms="Kith: someone {band} needs help soon with {category}. Reply YES if you can "
+        "help, or ignore this.",
+        why="you asked for alerts about urgent needs",
+    ),
+    "urgent_stand_down": Template(
+        subject="Stand down: the urgent need has been filled",
+        body="Thank you. The urgent need for {category} you were told about has been filled "
+        "or closed, so there is nothing more to do.",
+        sms="Kith: thank you, the urgent need for {category} has been filled. Nothing more to do.",
+        why="you were alerted about this need",
+    ),
+    "broadcast": Template(
+        subject="{subject}",
+        body="{message}",
+        sms="Kith: {message}",
+        why="you offer help on Kith in this council",
+    ),
+}
+
+#: A text message the person's reply gets.
+REPLY_ACCEPTED = "Kith: thank you, you have said yes to the match for {category}."
+REPLY_DECLINED = "Kith: thank you, you have said no to the match for {category}."
+REPLY_ALERT_YES = (
+    "Kith: thank you. You have offered to help with {category}. The person is asked to agree."
+)
+REPLY_ALERT_NO = "Kith: thank you for letting us know. Other helpers have been told too."
+REPLY_STARTED = "Kith: you will get text messages from Kith again. Reply STOP to stop them."
+REPLY_NOTHING_OPEN = (
+    "Kith: there is nothing waiting for a YES or NO from you. To talk to someone, please "
+    "call the council."
+)
+REPLY_REFUSED = "Kith: that could not be done: {reason}"
+REPLY_UNRECOGNISED = (
+    "Kith: sorry, we did not understand. Reply YES or NO to the last message, or STOP for "
+    "no more texts. The council can see your message."
+)
+MOBILE_CODE_SMS = "Your Kith code is {code}. It works for 15 minutes. Do not share it."
+
+WHY_AND_HOW = (
+    "You are getting this because {why}. To change how Kith contacts you, go to {settings}"
+)
+SMS_STOP = "Reply STOP for no more texts."

@@ -1,0 +1,89 @@
+"""How Kith contacts a person, as staff see and set it: for someone who is not online
+(assisted digital), the channels, mobile number (and the code the person reads out) and
+address staff record for them; and the people Kith could not reach, to phone instead."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET
+
+from accounts import selectors as accounts_selectors
+from frontend.notice_forms import ContactPreferencesForm, MobileCodeForm
+from frontend.views.notices import preference_initial
+from notifications import selectors as notices
+from notifications import services as notice_services
+from staff_console.access import staff_view
+from staff_console.views.base import C, call_service, render_staff
+
+
+def _person(request, pk):
+    person = accounts_selectors.person_of_council(council=request.staff_council, person_id=pk)
+    if person is None:
+        raise Http404("Not found.")
+    return person
+
+
+@staff_view(C.ASSISTED_DIGITAL)
+def person_contact(request, pk: int):
+    person = _person(request, pk)
+    pref = notices.contact_preference_for(person=person)
+    form = ContactPreferencesForm(
+        request.POST if request.method == "POST" else None, initial=preference_initial(pref)
+    )
+    code_form = MobileCodeForm(request.POST if "code" in request.POST else None)
+    if request.method == "POST" and "code" in request.POST:
+        form = ContactPreferencesForm(initial=preference_initial(pref))
+        if code_form.is_valid():
+            done = call_service(
+                code_form,
+                notice_services.mobile_code_confirm,
+                person=person,
+                code=code_form.cleaned_data["code"],
+            )
+            if done is not None:
+                messages.success(request, f"{person.public_name}'s mobile number is confirmed.")
+                return redirect("staff:person", pk=person.pk)
+    elif request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        chosen = set(data["channels"])
+        saved = call_service(
+            form,
+            notice_services.contact_preference_update,
+            actor=request.user,
+            person=person,
+            by_email="email" in chosen,
+            by_sms="sms" in chosen,
+            by_letter="letter" in chosen,
+            mobile=data["mobile"],
+            postal_address=data["postal_address"],
+            quiet_start=data["quiet_start_time"],
+            quiet_end=data["quiet_end_time"],
+            language=data["language"],
+        )
+        if saved is not None:
+            if saved.by_sms and saved.mobile_verified_at is None:
+                messages.success(
+                    request, "Saved. A code has been texted to the number: ask them to read it out."
+                )
+                return redirect("staff:person_contact", pk=person.pk)
+            messages.success(request, f"How Kith contacts {person.public_name} is saved.")
+            return redirect("staff:person", pk=person.pk)
+    pref = notices.contact_preference_for(person=person)
+    return render_staff(
+        request,
+        "person_contact.html",
+        {"person": person, "pref": pref, "form": form, "form2": code_form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_GET
+@staff_view(C.PEOPLE)
+def notification_failures(request):
+    return render_staff(
+        request,
+        "notification_failures.html",
+        {"failures": notices.failures_of_council(council_id=request.staff_council.pk)},
+    )
