@@ -81,7 +81,9 @@ def enqueue(references: Iterable[uuid.UUID]) -> None:
         try:
             send_notification.delay(str(reference))
         except Exception:
-            logger.warning("Broker unavailable: notification %s stays queued", reference)
+            logger.warning(
+                "Broker unavailable: notification %s stays queued", reference, exc_info=True
+            )
             return
 
 

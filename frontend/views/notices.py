@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from core.errors import NotFound
+from core.errors import ApplicationError, NotFound
 from notifications import selectors as notices
 from notifications import services as notice_services
 
@@ -124,14 +124,14 @@ def contact_mobile(request):
         return redirect("contact_preferences")
     form = MobileCodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and request.POST.get("action") == "resend":
-        form = MobileCodeForm()
-        sent = call_service(
-            form, lambda: notice_services.mobile_code_send(person=request.user) or True
-        )
-        if sent:
+        try:
+            notice_services.mobile_code_send(person=request.user)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
             messages.success(request, "We have sent a new code.")
-            return redirect("contact_mobile")
-    elif request.method == "POST" and form.is_valid():
+        return redirect("contact_mobile")
+    if request.method == "POST" and form.is_valid():
         done = call_service(
             form,
             lambda: notice_services.mobile_code_confirm(

@@ -1,0 +1,108 @@
+"""How a person chooses to be contacted, on the web pages: channels ("choose all that apply"
+keeps every box), a mobile number proved by a texted code, letters' address, quiet hours as
+people write them; bad input is refused with a clear message and nothing half-saved. Staff
+record the same for someone who is not online, audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from core.models import AuditEvent
+from notifications.models import ContactPreference, Notification
+
+pytestmark = pytest.mark.django_db
+
+
+def last_code(person) -> str:
+    body = Notification.objects.filter(person=person, template="mobile_code").latest("id").body
+    return re.search(r"\b(\d{6})\b", body).group(1)
+
+
+def save(client, **fields):
+    data = {"language": "en", "channels": ["email"], **fields}
+    return client.post("/account/contact/", data)
+
+
+def test_two_channels_a_texted_code_and_quiet_hours_as_people_write_them(client, citizen):
+    client.force_login(citizen)
+    answer = save(
+        client,
+        channels=["email", "sms"],
+        mobile="07700 900 982",
+        quiet_start="9pm",
+        quiet_end="8am",
+    )
+    assert answer.status_code == 302 and answer["Location"] == "/account/contact/mobile/"
+    pref = ContactPreference.objects.get(person=citizen)
+    assert (pref.by_email, pref.by_sms, pref.mobile) == (True, True, "+447700900982")
+    assert (pref.quiet_start, pref.quiet_end) == (dt.time(21), dt.time(8))
+    assert not pref.sms_ready  # not until the code comes back
+
+    wrong = client.post("/account/contact/mobile/", {"code": "000000"})
+    assert "That code is not right" in wrong.content.decode()
+    done = client.post("/account/contact/mobile/", {"code": last_code(citizen)})
+    assert done.status_code == 302
+    pref.refresh_from_db()
+    assert pref.sms_ready
+    page = client.get("/account/contact/").content.decode()
+    assert page.count("checked") >= 2  # both boxes stay ticked
+
+
+def test_a_code_tried_too_often_stops_working(client, citizen):
+    client.force_login(citizen)
+    save(client, channels=["sms"], mobile="07700900982")
+    code = last_code(citizen)
+    for _ in range(5):
+        client.post("/account/contact/mobile/", {"code": "111111" if code != "111111" else "2"})
+    answer = client.post("/account/contact/mobile/", {"code": code})
+    assert "tried too often" in answer.content.decode()
+    assert not ContactPreference.objects.get(person=citizen).sms_ready
+    again = client.post("/account/contact/mobile/", {"action": "resend"}, follow=True)
+    assert "less than a minute ago" in again.content.decode()
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"channels": ["sms"], "mobile": "hello"}, "Enter a UK mobile number"),
+        ({"channels": ["sms"], "mobile": "0113 496 0000"}, "Enter a UK mobile number"),
+        ({"channels": ["sms"]}, "Give the mobile number"),
+        ({"channels": ["letter"]}, "Give the postal address"),
+        ({"channels": ["letter"], "postal_address": "Leeds"}, "3 to 7 lines"),
+        ({"quiet_start": "9pm"}, "Give both a start and an end"),
+        ({"quiet_start": "soon", "quiet_end": "8am"}, "Enter a time"),
+    ],
+)
+def test_bad_input_is_refused_and_nothing_is_saved(client, citizen, fields, message):
+    client.force_login(citizen)
+    answer = save(client, **{"channels": ["email", "letter"], **fields})
+    assert answer.status_code == 200
+    assert message in answer.content.decode()
+    assert not ContactPreference.objects.filter(person=citizen).exists()
+
+
+def test_staff_record_choices_for_someone_not_online(client, council_admin, citizen):
+    client.force_login(council_admin)
+    answer = client.post(
+        f"/staff/people/{citizen.pk}/contact/",
+        {
+            "channels": ["letter", "sms"],
+            "mobile": "07700900982",
+            "postal_address": "2 Park Row\nLeeds\nLS1 5HD",
+            "language": "cy",
+        },
+    )
+    assert answer.status_code == 302
+    pref = ContactPreference.objects.get(person=citizen)
+    assert (pref.by_letter, pref.by_sms, pref.by_email, pref.language) == (True, True, False, "cy")
+    assert pref.set_by == council_admin
+    event = AuditEvent.objects.get(verb="contact.preferences_set")
+    assert event.actor_id == council_admin.pk and event.target_id == citizen.pk
+    # The person reads the texted code out on the phone.
+    confirmed = client.post(f"/staff/people/{citizen.pk}/contact/", {"code": last_code(citizen)})
+    assert confirmed.status_code == 302
+    pref.refresh_from_db()
+    assert pref.sms_ready
