@@ -41,6 +41,7 @@ class Capability(StrEnum):
     MATCHING_ROUNDS = "matching_rounds"  # run a round, review it, send or discard it
     ASSISTED_DIGITAL = "assisted_digital"  # record a need for someone who is not online
     TEAM = "team"  # see the council's staff and send them their set-up links
+    BROADCAST = "broadcast"  # message the helpers of a category or an area at once
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {

@@ -356,3 +356,36 @@ class AssistedDeclineForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class BroadcastForm(forms.Form):
+    subject = forms.CharField(
+        label="Subject", max_length=100, error_messages={"required": "Write a subject."}
+    )
+    message = forms.CharField(
+        label="Message",
+        max_length=600,
+        help_text="Up to 600 characters. Helpers get it by email, text or in Kith, as they chose.",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Write the message."},
+    )
+    category = forms.ChoiceField(label="Helpers offering", required=False, choices=())
+    postcode = forms.CharField(
+        label="Near this postcode (optional)",
+        help_text="Leave empty for the whole council.",
+        max_length=10,
+        required=False,
+    )
+    radius_km = forms.IntegerField(
+        label="Within (km)",
+        min_value=1,
+        max_value=50,
+        initial=5,
+        error_messages={"required": "Enter a distance, like 5.", "invalid": "Enter a number."},
+    )
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "Any kind of help")] + [
+            (c.slug, c.name) for c in categories
+        ]

@@ -5,6 +5,7 @@ from django.urls import path
 from staff_console.views import (
     assisted,
     audit_log,
+    broadcast,
     checks,
     concerns,
     contact,
@@ -54,6 +55,7 @@ urlpatterns = [
     path("people/", people.people, name="people"),
     path("people/<int:pk>/", people.person_detail, name="person"),
     path("people/<int:pk>/contact/", contact.person_contact, name="person_contact"),
+    path("broadcast/", broadcast.broadcast, name="broadcast"),
     path("people/not-reached/", contact.notification_failures, name="notification_failures"),
     path("people/<int:pk>/needs/new/", assisted.assisted_need, name="assisted_need"),
     path("assisted/", assisted.assisted_list, name="assisted"),

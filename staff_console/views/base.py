@@ -29,6 +29,7 @@ NAV = [
     (C.OVERSIGHT, "Impact", "staff:impact"),
     (C.COUNCIL_SETTINGS, "Settings", "staff:settings"),
     (C.TEAM, "Team", "staff:team"),
+    (C.BROADCAST, "Message helpers", "staff:broadcast"),
 ]
 
 

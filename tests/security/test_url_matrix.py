@@ -251,6 +251,7 @@ CLASSIFICATION: dict[str, Access] = {
     "staff/people/<int:pk>/": staff(Capability.PEOPLE, check=False),
     "staff/people/<int:pk>/contact/": staff(Capability.ASSISTED_DIGITAL, check=False),
     "staff/people/not-reached/": staff(Capability.PEOPLE),
+    "staff/broadcast/": staff(Capability.BROADCAST),
     "staff/people/<int:pk>/needs/new/": staff(Capability.ASSISTED_DIGITAL, check=False),
     "staff/assisted/": staff(Capability.ASSISTED_DIGITAL),
     "staff/assisted/needs/<int:pk>/": staff(Capability.ASSISTED_DIGITAL, check=False),

@@ -55,6 +55,8 @@ URLS = [
     ("staff:person_contact", "person", "get", C.ASSISTED_DIGITAL, 200),
     ("staff:person_contact", "person", "post", C.ASSISTED_DIGITAL, 400),
     ("staff:notification_failures", None, "get", C.PEOPLE, 200),
+    ("staff:broadcast", None, "get", C.BROADCAST, 200),
+    ("staff:broadcast", None, "post", C.BROADCAST, 400),
     ("staff:assisted_need", "person", "get", C.ASSISTED_DIGITAL, 200),
     ("staff:assisted_need", "person", "post", C.ASSISTED_DIGITAL, 400),
     ("staff:assisted", None, "get", C.ASSISTED_DIGITAL, 200),
