@@ -226,6 +226,28 @@ class AlertSent(models.Model):
         return f"Alert for need {self.need_id} to {self.helper_id}"
 
 
+class AlertRequest(models.Model):
+    """An urgent need's alerts, owed: written in the transaction that opens the need, done
+    by `matching.tasks.alert_urgent_need`. If the task broker was down at commit, the beat
+    job `alert_requests_pending` finds the request still open and runs it."""
+
+    need = models.OneToOneField(Need, on_delete=models.CASCADE, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["requested_at"],
+                condition=models.Q(done_at__isnull=True),
+                name="alertrequest_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Alerts owed for need {self.need_id}"
+
+
 class Round(models.Model):
     """A batch assignment over a council's open needs and offers, proposed for staff review."""
 

@@ -14,6 +14,7 @@ same need. Once the need stops being open, those alerted are told to stand down.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from celery import shared_task
 from django.db import IntegrityError, transaction
@@ -25,18 +26,44 @@ from places.geo import distance_band
 
 from .candidates import offer_candidates_for_need
 from .eligibility import search_bound_m
-from .models import AlertPreference, AlertSent
+from .models import AlertPreference, AlertRequest, AlertSent
+
+logger = logging.getLogger(__name__)
 
 ALERT_RINGS_M = (1000, 3000, 8000)
 ALERT_TARGET_HELPERS = 5
 
 
 def need_opened(*, need: Need) -> None:
-    """Call when a need becomes open (inside the transaction that opens it). Urgent needs
-    alert nearby helpers once the transaction has committed."""
-    if need.urgency == Urgency.URGENT:
-        need_id = need.pk
-        transaction.on_commit(lambda: alert_urgent_need.delay(need_id))
+    """Call when a need becomes open (inside the transaction that opens it). An urgent need's
+    alerts are recorded as owed in the same transaction (`AlertRequest`) and handed to the
+    worker once it commits; with the broker down they wait for `alert_requests_pending`."""
+    if need.urgency != Urgency.URGENT:
+        return
+    AlertRequest.objects.get_or_create(need=need)
+    need_id = need.pk
+    transaction.on_commit(lambda: _hand_over(need_id))
+
+
+def _hand_over(need_id: int) -> None:
+    try:
+        alert_urgent_need.delay(need_id)
+    except Exception:  # the broker is down: the request waits for the beat job
+        logger.warning("Broker unavailable: alerts for need %s wait", need_id, exc_info=True)
+
+
+@shared_task
+def alert_requests_pending(*, older_than_s: int = 30, limit: int = 100) -> int:
+    """Run the urgent alerts still owed (the broker was down when their need opened)."""
+    cutoff = timezone.now() - dt.timedelta(seconds=older_than_s)
+    owed = list(
+        AlertRequest.objects.filter(done_at__isnull=True, requested_at__lte=cutoff)
+        .order_by("requested_at")
+        .values_list("need_id", flat=True)[:limit]
+    )
+    for need_id in owed:
+        alert_urgent_need(need_id)
+    return len(owed)
 
 
 def in_quiet_hours(*, pref: AlertPreference, at: dt.time) -> bool:
@@ -58,6 +85,7 @@ def alert_urgent_need(need_id: int) -> int:
         .first()
     )
     if need is None:
+        _alerts_done(need_id)
         return 0
     now = timezone.now()
     local_time = timezone.localtime(now).time()
@@ -114,7 +142,14 @@ def alert_urgent_need(need_id: int) -> int:
                 continue
             reached.add(helper.pk)
             sent += 1
+    _alerts_done(need_id)  # not if the run failed part-way: the beat job runs it again
     return sent
+
+
+def _alerts_done(need_id: int) -> None:
+    AlertRequest.objects.filter(need_id=need_id, done_at__isnull=True).update(
+        done_at=timezone.now()
+    )
 
 
 @shared_task

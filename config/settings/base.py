@@ -281,6 +281,10 @@ KITH_BEAT_SCHEDULE = {
         "task": "matching.tasks.expire_stale_proposals",
         "schedule": env.int("KITH_PROPOSAL_EXPIRY_EVERY_SECONDS", default=3600),
     },
+    "run-owed-urgent-alerts": {
+        "task": "matching.tasks.alert_requests_pending",
+        "schedule": env.int("KITH_NOTIFICATION_SWEEP_EVERY_SECONDS", default=60),
+    },
     "send-queued-notifications": {
         "task": "notifications.tasks.send_queued",
         "schedule": env.int("KITH_NOTIFICATION_SWEEP_EVERY_SECONDS", default=60),

@@ -21,6 +21,7 @@ from core.models import AuditEvent
 from marketplace.models import Category, CouncilCategory, Need, NeedSlot, Offer, OfferSlot
 from matching.models import (
     AlertPreference,
+    AlertRequest,
     AlertSent,
     Feedback,
     Match,
@@ -402,6 +403,13 @@ DECLARED: tuple[Declared, ...] = (
         },
         # The token is a random key for the unsubscribe link, like an id.
         not_personal=("id", "user", "unsubscribe_token", "updated_at"),
+    ),
+    Declared(
+        AlertRequest,
+        Rows.KEEP,
+        theirs=("need__owner",),
+        # When an urgent need's alerts were owed and done: times, no words, no place.
+        not_personal=("id", "need", "requested_at", "done_at"),
     ),
     Declared(
         AlertSent,

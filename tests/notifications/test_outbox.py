@@ -122,3 +122,32 @@ def test_with_the_broker_stopped_events_commit_and_their_notices_go_out_later(
     matching.match_accept(user=citizen, match_id=match.pk)
     queued = redis.Redis(port=broker["port"]).llen("default")
     assert queued >= 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_with_the_broker_stopped_an_urgent_need_opens_and_its_alerts_go_out_later(
+    broker, home_council, moderator, citizen, helper
+):
+    from marketplace import services as market
+    from matching.models import AlertPreference, AlertRequest, AlertSent
+    from matching.tasks import alert_requests_pending
+
+    AlertPreference.objects.create(user=helper, opted_in=True)
+    make.open_offer(helper=helper, moderator=moderator)
+    need = make.need(owner=citizen, urgency="urgent")
+    broker["stop"]()
+
+    market.moderation_approve(actor=moderator, kind="need", listing_id=need.pk)  # no error
+
+    need.refresh_from_db()
+    assert need.status == "open"
+    owed = AlertRequest.objects.get(need=need)
+    assert owed.done_at is None and not AlertSent.objects.exists()
+
+    broker["start"]()
+    assert alert_requests_pending.apply(kwargs={"older_than_s": 0}).get() == 1
+    owed.refresh_from_db()
+    assert owed.done_at is not None
+    assert AlertSent.objects.get(need=need).helper_id == helper.pk
+    assert Notification.objects.filter(person=helper, template="urgent_alert").exists()
+    assert alert_requests_pending.apply(kwargs={"older_than_s": 0}).get() == 0
