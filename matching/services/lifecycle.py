@@ -75,6 +75,13 @@ def _propose(
     problem = pair_problem(need=need, offer=offer)
     if problem:
         raise ApplicationError(problem, code="match_not_possible")
+    if Match.objects.filter(
+        need=need, offer__helper_id=offer.helper_id, status__in=Match.LIVE
+    ).exists():
+        # One proposal per need and helper, whichever of the helper's offers it came through.
+        raise ApplicationError(
+            "This helper already has a match for this need.", code="match_exists"
+        )
     if Match.objects.filter(need=need, offer=offer, status=S.DECLINED).exists():
         raise ApplicationError(
             "This match was declined before, so Kith will not suggest it again.",

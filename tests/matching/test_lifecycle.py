@@ -71,6 +71,18 @@ def test_staff_proposal_needs_both_people(mcouncil):
         services.match_accept(user=staff, match_id=match.pk)
 
 
+def test_one_proposal_per_need_and_helper_whichever_offer(mcouncil):
+    staff = make.staff(council=mcouncil, lives_here=True, with_home=False)
+    need = make.need_row(council=mcouncil, helpers_wanted=2)
+    first = make.offer_row(council=mcouncil)
+    second = make.offer_row(council=mcouncil, helper=first.helper)
+    services.match_propose_by_staff(staff=staff, need_id=need.pk, offer_id=first.pk)
+    with pytest.raises(ApplicationError, match="already has a match for this need"):
+        services.match_propose_by_staff(staff=staff, need_id=need.pk, offer_id=second.pk)
+    with pytest.raises(ApplicationError, match="already has a match for this need"):
+        services.match_offer_help(helper=first.helper, need_id=need.pk, offer_id=second.pk)
+
+
 def test_staff_of_another_council_cannot_propose(mcouncil):
 
     other = make.staff(council=make.council(), lives_here=True, with_home=False)
