@@ -16,6 +16,7 @@ from typing import Any
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.permissions import ROLE_CAPABILITIES, Capability
 from core.events import Event
 from marketplace.models import Need, Offer, Urgency
 from matching.models import AlertPreference, AlertSent, Match
@@ -283,6 +284,31 @@ def stand_down_if_filled(event: Event) -> list[Notice]:
     ]
 
 
+def urgent_waiting(event: Event) -> list[Notice]:
+    """An urgent need waits for review: the council's moderators hear at once."""
+    need = Need.objects.select_related("category").filter(pk=_id(event)).first()
+    if need is None:
+        return []
+    roles = [role for role, caps in ROLE_CAPABILITIES.items() if Capability.MODERATION in caps]
+    moderators = User.objects.filter(
+        staff_membership__council_id=need.council_id,
+        staff_membership__role__in=roles,
+        is_active=True,
+    ).exclude(pk=need.owner_id)
+    return [
+        Notice(
+            person=moderator,
+            template="urgent_waiting",
+            dedupe=f"need:{need.pk}:urgent_waiting",
+            link=reverse("staff:moderation_item", args=["need", need.pk]),
+            context={"category": need.category.name.lower()},
+            safety_critical=True,
+            by_letter=False,
+        )
+        for moderator in moderators
+    ]
+
+
 # --- Trust and safety -----------------------------------------------------------------------
 def offer_paused_check(event: Event) -> list[Notice]:
     offer = Offer.objects.select_related("helper", "category").filter(pk=_id(event)).first()
@@ -347,6 +373,7 @@ RULES: dict[str, Rule] = {
     "match.completed": match_completed,
     "message.sent": message_sent,
     "need.urgent_alert": urgent_alert,
+    "need.urgent_waiting": urgent_waiting,
     "offer.paused_check_lapsed": offer_paused_check,
     "person.suspended": _about_person("person_suspended", "suspended", safety_critical=True),
     "person.reinstated": _about_person("person_reinstated", "reinstated"),

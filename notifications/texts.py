@@ -168,6 +168,13 @@ TEMPLATES: dict[str, Template] = {
         "help, or ignore this.",
         why="you asked for alerts about urgent needs",
     ),
+    "urgent_waiting": Template(
+        subject="An urgent request is waiting for review",
+        body="Someone has asked for help with {category} today or tomorrow. Their request is "
+        "waiting for review: please look at it now, so that nearby helpers can be alerted.",
+        sms="Kith: an urgent request for help with {category} is waiting for review.",
+        why="you review requests for your council",
+    ),
     "urgent_stand_down": Template(
         subject="Stand down: the urgent need has been filled",
         body="Thank you. The urgent need for {category} you were told about has been filled "

@@ -16,6 +16,7 @@ from accounts.permissions import staff_council_id as _staff_council_id
 from accounts.services import person_lock_for_writing
 from core.audit import audit_record
 from core.errors import ApplicationError, NotFound
+from core.events import Event, announce
 from marketplace import lifecycle
 from marketplace.availability import validate_slots
 from marketplace.models import (
@@ -165,6 +166,16 @@ def _need_submit_locked(*, need: Need, actor: User) -> Need:
     publish_or_queue(need, review=review)
     if not review:
         audit_record(actor=actor, verb="need.published", target=need, data={"auto": True})
+    elif need.urgency == Urgency.URGENT:
+        # The council's moderators are told at once (the notifications room listens).
+        announce(
+            Event(
+                verb="need.urgent_waiting",
+                target_type="need",
+                target_id=need.pk,
+                council_id=need.council_id,
+            )
+        )
     return need
 
 

@@ -204,6 +204,18 @@ def urgent_alert_then_stand_down(w):
     ]
 
 
+def urgent_need_waits_for_review(w):
+    need = make.need(owner=w.citizen, urgency="urgent")
+    assert need.status == "pending_review"
+    return [
+        Told(
+            "moderator",
+            "urgent_waiting",
+            reverse("staff:moderation_item", args=["need", need.pk]),
+        )
+    ]
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -225,6 +237,7 @@ CASES = {
         reinstated,
         report_decided,
         urgent_alert_then_stand_down,
+        urgent_need_waits_for_review,
     )
 }
 
@@ -236,7 +249,7 @@ def test_each_event_tells_the_right_people(case, w, django_capture_on_commit_cal
     with django_capture_on_commit_callbacks(execute=True):
         expected = CASES[case](w)
     rows = Notification.objects.filter(id__gt=before).select_related("person")
-    people = {w.citizen.pk: "citizen", w.helper.pk: "helper"}
+    people = {w.citizen.pk: "citizen", w.helper.pk: "helper", w.moderator.pk: "moderator"}
     in_kith = {
         (people.get(r.person_id, r.person_id), r.template, r.link)
         for r in rows
