@@ -17,9 +17,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import kombu.exceptions
+import redis.exceptions
 from django.dispatch import Signal
 
 happened = Signal()
+
+#: What handing a task to a broker that cannot be reached raises. Work handed over after a
+#: commit catches these (and only these: a fault in the task itself must still surface) and
+#: leaves its record for a beat job to pick up.
+BROKER_DOWN = (kombu.exceptions.KombuError, redis.exceptions.RedisError, OSError)
 
 
 @dataclass(frozen=True, slots=True)

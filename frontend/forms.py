@@ -38,6 +38,21 @@ def time_of_day(value: str) -> dt.time | None:
     return None
 
 
+def clean_quiet_hours(form: forms.Form, data: dict) -> dict:
+    """The `quiet_start` and `quiet_end` a person typed, as times (`quiet_start_time`,
+    `quiet_end_time`); a time that cannot be read is an error on its field."""
+    start, end = data.get("quiet_start"), data.get("quiet_end")
+    data["quiet_start_time"] = time_of_day(start) if start else None
+    data["quiet_end_time"] = time_of_day(end) if end else None
+    if start and data["quiet_start_time"] is None:
+        form.add_error("quiet_start", "Enter a time, for example 21:00 or 9pm.")
+    if end and data["quiet_end_time"] is None:
+        form.add_error("quiet_end", "Enter a time, for example 08:00 or 8am.")
+    if bool(start) != bool(end):
+        form.add_error("quiet_end" if start else "quiet_start", "Give both times, or neither.")
+    return data
+
+
 class PostcodeField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 16)
@@ -474,17 +489,7 @@ class AlertPreferencesForm(KithForm):
     daily_cap.widget.attrs.update({"inputmode": "numeric", "class": "govuk-input--width-2"})
 
     def clean(self):
-        data = super().clean()
-        start, end = data.get("quiet_start"), data.get("quiet_end")
-        data["quiet_start_time"] = time_of_day(start) if start else None
-        data["quiet_end_time"] = time_of_day(end) if end else None
-        if start and data["quiet_start_time"] is None:
-            self.add_error("quiet_start", "Enter a time, for example 21:00.")
-        if end and data["quiet_end_time"] is None:
-            self.add_error("quiet_end", "Enter a time, for example 08:00.")
-        if bool(start) != bool(end):
-            self.add_error("quiet_end" if start else "quiet_start", "Give both times, or neither.")
-        return data
+        return clean_quiet_hours(self, super().clean())
 
 
 class DeleteAccountForm(KithForm):

@@ -7,7 +7,7 @@ from django import forms
 
 from notifications.models import ContactPreference
 
-from .forms import KithForm, time_of_day
+from .forms import KithForm, clean_quiet_hours
 
 
 class ContactPreferencesForm(KithForm):
@@ -55,15 +55,7 @@ class ContactPreferencesForm(KithForm):
     )
 
     def clean(self):
-        data = super().clean()
-        start, end = data.get("quiet_start"), data.get("quiet_end")
-        data["quiet_start_time"] = time_of_day(start) if start else None
-        data["quiet_end_time"] = time_of_day(end) if end else None
-        if start and data["quiet_start_time"] is None:
-            self.add_error("quiet_start", "Enter a time, for example 21:00 or 9pm.")
-        if end and data["quiet_end_time"] is None:
-            self.add_error("quiet_end", "Enter a time, for example 08:00 or 8am.")
-        return data
+        return clean_quiet_hours(self, super().clean())
 
 
 class MobileCodeForm(KithForm):

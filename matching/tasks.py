@@ -20,7 +20,8 @@ from celery import shared_task
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.events import Event, announce
+from core.events import BROKER_DOWN, Event, announce
+from core.quiet_hours import is_quiet
 from marketplace.models import Need, Urgency
 from places.geo import distance_band
 
@@ -48,7 +49,7 @@ def need_opened(*, need: Need) -> None:
 def _hand_over(need_id: int) -> None:
     try:
         alert_urgent_need.delay(need_id)
-    except Exception:  # the broker is down: the request waits for the beat job
+    except BROKER_DOWN:  # the request waits for the beat job
         logger.warning("Broker unavailable: alerts for need %s wait", need_id, exc_info=True)
 
 
@@ -67,12 +68,7 @@ def alert_requests_pending(*, older_than_s: int = 30, limit: int = 100) -> int:
 
 
 def in_quiet_hours(*, pref: AlertPreference, at: dt.time) -> bool:
-    start, end = pref.quiet_start, pref.quiet_end
-    if start is None or end is None:
-        return False
-    if start < end:
-        return start <= at < end
-    return at >= start or at < end  # spans midnight, e.g. 21:00–08:00
+    return is_quiet(start=pref.quiet_start, end=pref.quiet_end, at=at)
 
 
 @shared_task

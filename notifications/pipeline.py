@@ -22,8 +22,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from core.events import Event
+from core.events import BROKER_DOWN, Event
 from core.links import absolute_url
+from core.quiet_hours import is_quiet
 
 from .models import FALLBACK_ORDER, Channel, ContactPreference, ConversationRead, Notification
 from .rules import RULES, Notice
@@ -80,7 +81,7 @@ def enqueue(references: Iterable[uuid.UUID]) -> None:
     for reference in references:
         try:
             send_notification.delay(str(reference))
-        except Exception:
+        except BROKER_DOWN:
             logger.warning(
                 "Broker unavailable: notification %s stays queued", reference, exc_info=True
             )
@@ -245,12 +246,9 @@ def render(notice: Notice, *, channel: str, language: str = "en") -> tuple[str, 
 def quiet_until(*, pref: ContactPreference, now: dt.datetime) -> dt.datetime | None:
     """When the person's quiet hours end, if `now` is inside them; else None."""
     start, end = pref.quiet_start, pref.quiet_end
-    if start is None or end is None or start == end:
-        return None
     local = timezone.localtime(now)
     at = local.time()
-    inside = (start <= at < end) if start < end else (at >= start or at < end)
-    if not inside:
+    if start is None or end is None or not is_quiet(start=start, end=end, at=at):
         return None
     day = local.date() if at < end else local.date() + dt.timedelta(days=1)
     return timezone.make_aware(dt.datetime.combine(day, end), local.tzinfo)

@@ -25,6 +25,7 @@ from core.audit import audit_record
 from core.errors import ApplicationError, NotFound
 from core.links import absolute_url
 from core.mail import mail_send_on_commit
+from core.quiet_hours import quiet_hours_check
 from trust.checks import EXPIRING_WITHIN_DAYS
 from trust.models import HelperCheck
 
@@ -69,18 +70,6 @@ def _postal_address(raw: str) -> str:
     return "\n".join(lines)
 
 
-def _quiet_hours(start: dt.time | None, end: dt.time | None) -> tuple[dt.time | None, ...]:
-    if (start is None) != (end is None):
-        raise ApplicationError(
-            "Give both a start and an end for quiet hours, or neither.", code="quiet_hours"
-        )
-    if start is not None and start == end:
-        raise ApplicationError(
-            "Quiet hours must start and end at different times.", code="quiet_hours"
-        )
-    return start, end
-
-
 @transaction.atomic
 def contact_preference_update(
     *,
@@ -99,7 +88,7 @@ def contact_preference_update(
     person who is not online (audited). Everything is checked before anything is saved."""
     mobile = normalise_mobile(mobile) if (mobile or "").strip() else ""
     postal_address = _postal_address(postal_address)
-    quiet_start, quiet_end = _quiet_hours(quiet_start, quiet_end)
+    quiet_hours_check(quiet_start, quiet_end)
     if language not in ContactPreference.Language.values:
         raise ApplicationError("Choose English or Cymraeg.", code="language")
     if by_letter and not postal_address:

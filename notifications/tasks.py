@@ -17,6 +17,8 @@ from celery import shared_task
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.events import BROKER_DOWN
+
 from .channels import TryAgain, Undeliverable, deliver
 from .models import Channel, Notification, Status
 from .pipeline import SEND_TASK, fallback_for
@@ -83,7 +85,7 @@ def _again(notification: Notification, *, reason: str) -> str:
         send_notification.apply_async(
             (str(notification.reference),), countdown=int(wait.total_seconds())
         )
-    except Exception:  # the beat job picks it up when it falls due
+    except BROKER_DOWN:  # the beat job picks it up when it falls due
         logger.warning("Broker unavailable: notification %s waits for the sweep", notification.pk)
     return "retry"
 

@@ -14,6 +14,7 @@ from accounts.models import User
 from accounts.services import person_lock_for_writing
 from core.audit import audit_record
 from core.errors import ApplicationError, NotFound
+from core.quiet_hours import quiet_hours_check
 from trust.flood import message_flood_check, report_flood_check
 from trust.models import Block, Report
 
@@ -167,14 +168,7 @@ def alert_preference_update(
     quiet_end: dt.time | None = None,
     daily_cap: int = 3,
 ) -> AlertPreference:
-    if (quiet_start is None) != (quiet_end is None):
-        raise ApplicationError(
-            "Give both a start and an end for quiet hours, or neither.", code="quiet_hours"
-        )
-    if quiet_start is not None and quiet_start == quiet_end:
-        raise ApplicationError(
-            "Quiet hours must start and end at different times.", code="quiet_hours"
-        )
+    quiet_hours_check(quiet_start, quiet_end)
     if not 1 <= int(daily_cap) <= 20:
         raise ApplicationError("Choose between 1 and 20 alerts a day.", code="daily_cap")
     pref, _ = AlertPreference.objects.select_for_update().get_or_create(user=user)

@@ -72,7 +72,7 @@ def test_a_code_tried_too_often_stops_working(client, citizen):
         ({"channels": ["sms"]}, "Give the mobile number"),
         ({"channels": ["letter"]}, "Give the postal address"),
         ({"channels": ["letter"], "postal_address": "Leeds"}, "3 to 7 lines"),
-        ({"quiet_start": "9pm"}, "Give both a start and an end"),
+        ({"quiet_start": "9pm"}, "Give both times, or neither"),
         ({"quiet_start": "soon", "quiet_end": "8am"}, "Enter a time"),
     ],
 )
