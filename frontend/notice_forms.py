@@ -28,6 +28,7 @@ class ContactPreferencesForm(KithForm):
         max_length=20,
         required=False,
     )
+    mobile.widget.attrs.update({"autocomplete": "tel", "inputmode": "tel"})
     postal_address = forms.CharField(
         label="Postal address for letters",
         help_text="One line each, the postcode on the last line.",
@@ -53,6 +54,20 @@ class ContactPreferencesForm(KithForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose a language."},
     )
+
+    def __init__(self, *args, about: str = "", **kwargs):
+        """`about`: the name of the person staff are recording this for."""
+        super().__init__(*args, **kwargs)
+        if about:
+            self.fields[
+                "channels"
+            ].label = f"How should Kith contact {about}? Choose all that apply"
+            self.fields[
+                "channels"
+            ].help_text = f"{about} will always see what is new when they sign in to Kith."
+            self.fields[
+                "mobile"
+            ].help_text = "Kith texts a code to check it is theirs. For example, 07700 900 982"
 
     def clean(self):
         return clean_quiet_hours(self, super().clean())

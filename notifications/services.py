@@ -37,6 +37,9 @@ from .texts import MOBILE_CODE_SMS
 MOBILE_CODE_LIFETIME = dt.timedelta(minutes=15)
 MOBILE_CODE_ATTEMPTS = 5
 MOBILE_CODE_EVERY = dt.timedelta(seconds=60)
+#: Codes one person can have texted in a day, to any number (texts cost the council money,
+#: and a stranger's number must not be texted over and over).
+MOBILE_CODES_PER_DAY = 5
 _UK_MOBILE = re.compile(r"^\+447\d{9}$")
 
 
@@ -99,12 +102,23 @@ def contact_preference_update(
         raise ApplicationError(
             "Give the mobile number text messages should go to.", code="mobile_required"
         )
+    if (
+        mobile
+        and ContactPreference.objects.filter(mobile=mobile, mobile_verified_at__isnull=False)
+        .exclude(person=person)
+        .exists()
+    ):
+        raise ApplicationError(
+            "This number is already in use on another Kith account. Please call the council.",
+            code="mobile_taken",
+        )
     person_lock_for_writing(person_id=person.pk)
     pref, _ = ContactPreference.objects.select_for_update().get_or_create(person=person)
     if pref.mobile != mobile:
         pref.mobile = mobile
         pref.mobile_verified_at = None
         pref.mobile_code_digest = ""
+        pref.mobile_code_expires_at = None  # a new number may have its code at once
     pref.by_email, pref.by_sms, pref.by_letter = by_email, by_sms, by_letter
     pref.postal_address = postal_address
     pref.quiet_start, pref.quiet_end, pref.language = quiet_start, quiet_end, language
@@ -119,7 +133,7 @@ def contact_preference_update(
             data={"email": by_email, "sms": by_sms, "letter": by_letter},
         )
     pref.save()
-    if by_sms and mobile and pref.mobile_verified_at is None and not pref.mobile_code_digest:
+    if mobile and pref.mobile_verified_at is None and not pref.mobile_code_digest:
         mobile_code_send(person=person)
     return pref
 
@@ -145,6 +159,15 @@ def mobile_code_send(*, person: User) -> None:
     if sent_recently:
         raise ApplicationError(
             "A code was sent less than a minute ago. Please wait for it before asking again.",
+            code="code_too_soon",
+        )
+    codes_today = Notification.objects.filter(
+        person=person, template="mobile_code", created_at__gte=now - dt.timedelta(days=1)
+    ).count()
+    if codes_today >= MOBILE_CODES_PER_DAY:
+        raise ApplicationError(
+            f"Kith has sent {MOBILE_CODES_PER_DAY} codes today, the most it sends in a day. "
+            "Please try again tomorrow, or call the council.",
             code="code_too_soon",
         )
     code = f"{secrets.randbelow(10**6):06d}"
@@ -174,7 +197,7 @@ def mobile_code_send(*, person: User) -> None:
     send_after_commit([row.reference])
 
 
-def mobile_code_confirm(*, person: User, code: str) -> ContactPreference:
+def mobile_code_confirm(*, person: User, code: str, actor: User | None = None) -> ContactPreference:
     """Check the code the person typed (or read out to staff). A wrong code counts towards
     the limit even though it is refused, so the count is saved before refusing."""
     with transaction.atomic():
@@ -197,6 +220,14 @@ def mobile_code_confirm(*, person: User, code: str) -> ContactPreference:
         digest = _code_digest(given, mobile=pref.mobile)
         right = hmac.compare_digest(digest, pref.mobile_code_digest)
         if right:
+            if actor is not None and actor.pk != person.pk:
+                audit_record(
+                    actor=actor,
+                    verb="contact.mobile_confirmed",
+                    target=person,
+                    target_type="person",
+                    council=person.council,
+                )
             pref.mobile_verified_at = timezone.now()
             pref.mobile_code_digest = ""
             pref.sms_stopped_at = None

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError, NotFound
 from notifications import selectors as notices
@@ -24,6 +23,7 @@ PREFERENCE_ERRORS = {
     "quiet_hours": "quiet_start",
     "language": "language",
     "code_too_soon": "mobile",
+    "mobile_taken": "mobile",
 }
 
 
@@ -46,8 +46,9 @@ def whats_new_open(request, notification_id: int):
 
 
 @login_required
-@require_POST
 def whats_new_read_all(request):
+    if request.method != "POST":  # a bookmarked or retyped address: show the list
+        return redirect("whats_new")
     notice_services.notifications_mark_all_read(person=request.user)
     messages.success(request, "Everything is marked as read.")
     return redirect("whats_new")
@@ -107,8 +108,8 @@ def contact_preferences_submit(request, *, person, actor):
 def contact_preferences(request):
     form, saved = contact_preferences_submit(request, person=request.user, actor=request.user)
     if saved is not None:
-        if saved.by_sms and saved.mobile_verified_at is None:
-            messages.success(request, "Saved. We have sent a code to your mobile.")
+        if saved.mobile and saved.mobile_verified_at is None:
+            messages.success(request, "Saved. Enter the code we texted to your mobile.")
             return redirect("contact_mobile")
         messages.success(request, "How Kith contacts you has been saved.")
         return redirect("account_home")

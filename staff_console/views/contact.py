@@ -11,11 +11,12 @@ from django.views.decorators.http import require_GET
 
 from accounts import selectors as accounts_selectors
 from frontend.notice_forms import ContactPreferencesForm, MobileCodeForm
-from frontend.views.notices import preference_initial
+from frontend.views.common import call_service as field_errors
+from frontend.views.notices import PREFERENCE_ERRORS, preference_initial
 from notifications import selectors as notices
 from notifications import services as notice_services
 from staff_console.access import staff_view
-from staff_console.views.base import C, call_service, render_staff
+from staff_console.views.base import C, render_staff
 
 
 def _person(request, pk):
@@ -30,40 +31,45 @@ def person_contact(request, pk: int):
     person = _person(request, pk)
     pref = notices.contact_preference_for(person=person)
     form = ContactPreferencesForm(
-        request.POST if request.method == "POST" else None, initial=preference_initial(pref)
+        request.POST if request.method == "POST" else None,
+        initial=preference_initial(pref),
+        about=person.public_name,
     )
     code_form = MobileCodeForm(request.POST if "code" in request.POST else None)
     if request.method == "POST" and "code" in request.POST:
-        form = ContactPreferencesForm(initial=preference_initial(pref))
+        form = ContactPreferencesForm(initial=preference_initial(pref), about=person.public_name)
         if code_form.is_valid():
-            done = call_service(
+            done = field_errors(
                 code_form,
-                notice_services.mobile_code_confirm,
-                person=person,
-                code=code_form.cleaned_data["code"],
+                lambda: notice_services.mobile_code_confirm(
+                    person=person, code=code_form.cleaned_data["code"], actor=request.user
+                ),
+                field="code",
             )
-            if done is not None:
+            if done:
                 messages.success(request, f"{person.public_name}'s mobile number is confirmed.")
                 return redirect("staff:person", pk=person.pk)
     elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         chosen = set(data["channels"])
-        saved = call_service(
+        saved = field_errors(
             form,
-            notice_services.contact_preference_update,
-            actor=request.user,
-            person=person,
-            by_email="email" in chosen,
-            by_sms="sms" in chosen,
-            by_letter="letter" in chosen,
-            mobile=data["mobile"],
-            postal_address=data["postal_address"],
-            quiet_start=data["quiet_start_time"],
-            quiet_end=data["quiet_end_time"],
-            language=data["language"],
+            lambda: notice_services.contact_preference_update(
+                actor=request.user,
+                person=person,
+                by_email="email" in chosen,
+                by_sms="sms" in chosen,
+                by_letter="letter" in chosen,
+                mobile=data["mobile"],
+                postal_address=data["postal_address"],
+                quiet_start=data["quiet_start_time"],
+                quiet_end=data["quiet_end_time"],
+                language=data["language"],
+            ),
+            field_for=PREFERENCE_ERRORS,
         )
-        if saved is not None:
-            if saved.by_sms and saved.mobile_verified_at is None:
+        if saved:
+            if saved.mobile and saved.mobile_verified_at is None:
                 messages.success(
                     request, "Saved. A code has been texted to the number: ask them to read it out."
                 )

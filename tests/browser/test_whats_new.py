@@ -164,7 +164,7 @@ def test_choose_email_and_texts_and_confirm_the_mobile(
 
     p.get_by_role("heading", name="Confirm your mobile number").wait_for()
     assert p.url.endswith("/account/contact/mobile/"), p.url
-    p.get_by_text("Saved. We have sent a code to your mobile.").wait_for()
+    p.get_by_text("Saved. Enter the code we texted to your mobile.").wait_for()
     pages.check(p, "confirm your mobile number", javascript=False)
     texted = Notification.objects.get(person=margaret, template="mobile_code", channel=Channel.SMS)
     assert texted.to == "+447700900982"

@@ -106,3 +106,32 @@ def test_staff_record_choices_for_someone_not_online(client, council_admin, citi
     assert confirmed.status_code == 302
     pref.refresh_from_db()
     assert pref.sms_ready
+
+
+def test_codes_are_capped_and_never_sent_to_a_number_in_use(client, citizen, helper):
+    from notifications.services import MOBILE_CODES_PER_DAY
+
+    ContactPreference.objects.create(
+        person=helper, mobile="+447700900982", mobile_verified_at=dt.datetime.now(dt.UTC)
+    )
+    client.force_login(citizen)
+    taken = save(client, channels=["sms"], mobile="07700900982")
+    assert "already in use on another Kith account" in taken.content.decode()
+    assert not Notification.objects.filter(template="mobile_code").exists()
+
+    for n in range(MOBILE_CODES_PER_DAY + 1):
+        save(client, channels=["email"], mobile=f"0770090{n:04d}")
+    sent = Notification.objects.filter(person=citizen, template="mobile_code")
+    assert sent.count() == MOBILE_CODES_PER_DAY  # a new number each time, and still capped
+    last = save(client, channels=["email"], mobile="07700901111")
+    assert "the most it sends in a day" in last.content.decode()
+
+
+def test_staff_see_what_was_sent_but_never_a_code(client, council_admin, citizen):
+    client.force_login(citizen)
+    save(client, channels=["email", "sms"], mobile="07700900982")
+    code = last_code(citizen)
+    client.force_login(council_admin)
+    page = client.get(f"/staff/people/{citizen.pk}/").content.decode()
+    assert "+447700900982 (not confirmed yet)" in page
+    assert "Your Kith code" in page and code not in page
