@@ -232,7 +232,8 @@ def render(notice: Notice, *, channel: str, language: str = "en") -> tuple[str, 
     if channel == Channel.KITH:
         return subject, template.body.format_map(context)
     if channel == Channel.SMS:
-        parts = [template.sms.format_map(context), link, SMS_STOP]
+        why_short = f"You get this because {template.why.format_map(context)}."
+        parts = [template.sms.format_map(context), link, why_short, SMS_STOP]
         return subject, " ".join(p for p in parts if p)
     why = WHY_AND_HOW.format(
         why=template.why.format_map(context), settings=absolute_url(reverse("contact_preferences"))

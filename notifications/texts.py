@@ -212,4 +212,4 @@ MOBILE_CODE_SMS = "Your Kith code is {code}. It works for 15 minutes. Do not sha
 WHY_AND_HOW = (
     "You are getting this because {why}. To change how Kith contacts you, go to {settings}"
 )
-SMS_STOP = "Reply STOP for no more texts."
+SMS_STOP = "Change how Kith contacts you in your account, or reply STOP for no more texts."

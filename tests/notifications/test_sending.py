@@ -68,7 +68,8 @@ def test_email_text_and_letter_go_through_notify(
     assert letter.personalisation["address_line_4"] == "LS1 5HD"
     assert "https://kith.example.gov.uk/matches/" in email.personalisation["body"]
     assert "Reply YES to accept" in sms.personalisation["body"]
-    assert "Reply STOP" in sms.personalisation["body"]
+    assert "reply STOP" in sms.personalisation["body"]
+    assert "You get this because you asked for help on Kith." in sms.personalisation["body"]
     rows = Notification.objects.filter(person=citizen, template="helper_offered").exclude(
         channel=Channel.KITH
     )
