@@ -64,7 +64,11 @@ def notify(notices: Iterable[Notice], *, event: str, only: str | None = None) ->
     if not rows:
         return []
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    send_after_commit([row.reference for row in rows if row.send_after is None])
+    # "In Kith" rows are delivered by being written; the others go to the worker unless they
+    # wait for quiet hours to end (the beat job sends those).
+    send_after_commit(
+        [row.reference for row in rows if row.channel != Channel.KITH and row.send_after is None]
+    )
     return rows
 
 
