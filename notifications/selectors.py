@@ -17,6 +17,7 @@ from .models import (
     InboundText,
     Notification,
 )
+from .pipeline import preference_of
 
 WHATS_NEW_LIMIT = 30
 
@@ -57,9 +58,8 @@ def conversation_read_at(*, person: User, match_id: int) -> dt.datetime:
 
 
 def contact_preference_for(*, person: User) -> ContactPreference:
-    return ContactPreference.objects.filter(person=person).first() or ContactPreference(
-        person=person
-    )
+    """The person's saved preference, or the default one (not saved)."""
+    return preference_of(person)
 
 
 def sent_to_person(*, person: User, limit: int = 50) -> QuerySet[Notification]:

@@ -74,12 +74,15 @@ def preference_initial(pref) -> dict:
     }
 
 
-def contact_preferences_submit(request, *, person, actor):
+def contact_preferences_submit(request, *, person, actor, about: str = ""):
     """The form of how `person` wants to be contacted, saved by `actor` (themselves or staff
-    recording it for them). Returns (form, saved preference or None)."""
+    recording it for them, `about` naming the person). Returns (form, saved preference or
+    None)."""
     pref = notices.contact_preference_for(person=person)
     form = ContactPreferencesForm(
-        request.POST if request.method == "POST" else None, initial=preference_initial(pref)
+        request.POST if request.method == "POST" else None,
+        initial=preference_initial(pref),
+        about=about,
     )
     if request.method != "POST" or not form.is_valid():
         return form, None

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET
 
 from accounts import selectors as accounts_selectors
 from frontend.notice_forms import ContactPreferencesForm, MobileCodeForm
-from frontend.views.common import call_service as field_errors
-from frontend.views.notices import PREFERENCE_ERRORS, preference_initial
+from frontend.views.common import call_service
+from frontend.views.notices import contact_preferences_submit, preference_initial
 from notifications import selectors as notices
 from notifications import services as notice_services
 from staff_console.access import staff_view
@@ -29,58 +29,51 @@ def _person(request, pk):
 @staff_view(C.ASSISTED_DIGITAL)
 def person_contact(request, pk: int):
     person = _person(request, pk)
-    pref = notices.contact_preference_for(person=person)
-    form = ContactPreferencesForm(
-        request.POST if request.method == "POST" else None,
-        initial=preference_initial(pref),
-        about=person.public_name,
-    )
-    code_form = MobileCodeForm(request.POST if "code" in request.POST else None)
     if request.method == "POST" and "code" in request.POST:
-        form = ContactPreferencesForm(initial=preference_initial(pref), about=person.public_name)
-        if code_form.is_valid():
-            done = field_errors(
-                code_form,
-                lambda: notice_services.mobile_code_confirm(
-                    person=person, code=code_form.cleaned_data["code"], actor=request.user
-                ),
-                field="code",
+        return _confirm_code(request, person)
+    form, saved = contact_preferences_submit(
+        request, person=person, actor=request.user, about=person.public_name
+    )
+    if saved:
+        if saved.mobile and saved.mobile_verified_at is None:
+            messages.success(
+                request, "Saved. A code has been texted to the number: ask them to read it out."
             )
-            if done:
-                messages.success(request, f"{person.public_name}'s mobile number is confirmed.")
-                return redirect("staff:person", pk=person.pk)
-    elif request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        chosen = set(data["channels"])
-        saved = field_errors(
-            form,
-            lambda: notice_services.contact_preference_update(
-                actor=request.user,
-                person=person,
-                by_email="email" in chosen,
-                by_sms="sms" in chosen,
-                by_letter="letter" in chosen,
-                mobile=data["mobile"],
-                postal_address=data["postal_address"],
-                quiet_start=data["quiet_start_time"],
-                quiet_end=data["quiet_end_time"],
-                language=data["language"],
+            return redirect("staff:person_contact", pk=person.pk)
+        messages.success(request, f"How Kith contacts {person.public_name} is saved.")
+        return redirect("staff:person", pk=person.pk)
+    return _page(request, person, form=form, code_form=MobileCodeForm())
+
+
+def _confirm_code(request, person):
+    """The code the person read out on the phone."""
+    code_form = MobileCodeForm(request.POST)
+    if code_form.is_valid():
+        done = call_service(
+            code_form,
+            lambda: notice_services.mobile_code_confirm(
+                person=person, code=code_form.cleaned_data["code"], actor=request.user
             ),
-            field_for=PREFERENCE_ERRORS,
+            field="code",
         )
-        if saved:
-            if saved.mobile and saved.mobile_verified_at is None:
-                messages.success(
-                    request, "Saved. A code has been texted to the number: ask them to read it out."
-                )
-                return redirect("staff:person_contact", pk=person.pk)
-            messages.success(request, f"How Kith contacts {person.public_name} is saved.")
+        if done:
+            messages.success(request, f"{person.public_name}'s mobile number is confirmed.")
             return redirect("staff:person", pk=person.pk)
     pref = notices.contact_preference_for(person=person)
+    form = ContactPreferencesForm(initial=preference_initial(pref), about=person.public_name)
+    return _page(request, person, form=form, code_form=code_form)
+
+
+def _page(request, person, *, form, code_form):
     return render_staff(
         request,
         "person_contact.html",
-        {"person": person, "pref": pref, "form": form, "form2": code_form},
+        {
+            "person": person,
+            "pref": notices.contact_preference_for(person=person),
+            "form": form,
+            "form2": code_form,
+        },
         status=400 if request.method == "POST" else 200,
     )
 
