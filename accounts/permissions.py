@@ -42,6 +42,7 @@ class Capability(StrEnum):
     ASSISTED_DIGITAL = "assisted_digital"  # record a need for someone who is not online
     TEAM = "team"  # see the council's staff and send them their set-up links
     BROADCAST = "broadcast"  # message the helpers of a category or an area at once
+    WELFARE = "welfare"  # welfare checks after missed visits, and "still need help?" follow-ups
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -60,6 +61,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.PEOPLE,
             Capability.SUSPENSION,
             Capability.ASSISTED_DIGITAL,
+            Capability.WELFARE,
         }
     ),
     Role.COUNCIL_ADMIN: frozenset(Capability),

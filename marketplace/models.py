@@ -30,6 +30,10 @@ class Category(models.Model):
         help_text="Regulated activity with adults (Protection of Freedoms Act 2012, s.66).",
     )
     is_meal = models.BooleanField(default=False, help_text="Dietary requirements apply.")
+    first_meeting = models.BooleanField(
+        default=False,
+        help_text="Ongoing help starts with an introductory visit and the safety checklist.",
+    )
     sort_order = models.PositiveSmallIntegerField(default=100)
     is_active = models.BooleanField(default=True)
 

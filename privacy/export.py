@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models import StaffMembership, User, WebProfile
+from arrangements.models import Arrangement
 from marketplace.models import Need, Offer
 from matching.models import AlertPreference, Feedback, Match, Message
 from notifications.models import ContactPreference, InboundText, Notification
@@ -47,6 +48,11 @@ SOURCES: dict[str, Callable[[User], Any]] = {
         Match.objects.filter(Q(need__owner=user) | Q(offer__helper=user))
         .select_related("need__owner", "offer__helper")
         .prefetch_related("messages__sender")
+        .order_by("created_at")
+    ),
+    "arrangements": lambda user: (
+        Arrangement.objects.filter(Q(match__need__owner=user) | Q(match__offer__helper=user))
+        .prefetch_related("times", "visits")
         .order_by("created_at")
     ),
     "feedback_given": lambda user: Feedback.objects.filter(author=user).select_related("subject"),

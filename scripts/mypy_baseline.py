@@ -34,6 +34,7 @@ CLEAN_ROOMS = (
     "trust",
     "matching",
     "notifications",
+    "arrangements",
     "privacy",
     "demo",
     "config",

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "marketplace",
     "matching",
     "safeguarding",
+    "arrangements",
     "notifications",
     "privacy",
     "insights",
@@ -296,6 +297,18 @@ KITH_BEAT_SCHEDULE = {
     "notification-failures-digest": {
         "task": "notifications.tasks.failures_digest",
         "schedule": env.int("KITH_FAILURES_DIGEST_EVERY_SECONDS", default=24 * 3600),
+    },
+    "generate-visits-ahead": {
+        "task": "arrangements.tasks.visits_ahead",
+        "schedule": env.int("KITH_VISITS_AHEAD_EVERY_SECONDS", default=24 * 3600),
+    },
+    "visit-check-ins": {
+        "task": "arrangements.tasks.checkins",
+        "schedule": env.int("KITH_CHECKINS_EVERY_SECONDS", default=15 * 60),
+    },
+    "still-need-help": {
+        "task": "arrangements.tasks.still_needed",
+        "schedule": env.int("KITH_STILL_NEEDED_EVERY_SECONDS", default=24 * 3600),
     },
     "apply-retention": {
         "task": "privacy.tasks.retention_apply",

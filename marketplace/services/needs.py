@@ -318,7 +318,10 @@ def need_withdraw(*, actor: User, need: Need) -> Need:
 
 @transaction.atomic
 def need_expire_stale(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
-    """Close as expired the unmatched needs whose time has passed. Returns how many.
+    """Close as expired the drafts and the needs still waiting for review whose time has
+    passed. Returns how many. An open need whose time has passed stays open: nobody could
+    help yet, and the ongoing-help room brings it to staff (`arrangements.still_needed`)
+    rather than let it close unseen.
 
     Rows another worker holds are skipped (`skip_locked`) and caught on the next run.
     """
@@ -327,7 +330,7 @@ def need_expire_stale(*, now: dt.datetime | None = None, limit: int = 1000) -> i
         Need.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("council")
         .filter(
-            status__in=[Need.Status.DRAFT, Need.Status.PENDING_REVIEW, Need.Status.OPEN],
+            status__in=[Need.Status.DRAFT, Need.Status.PENDING_REVIEW],
             expires_at__lt=now,
         )
         .order_by("expires_at")[:limit]

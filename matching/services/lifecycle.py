@@ -399,6 +399,56 @@ def match_complete(*, user: User, match_id: int) -> Match:
 
 
 @transaction.atomic
+def match_end(
+    *, user: User, match_id: int, helped: bool, need_still_wanted: bool, blame: bool
+) -> Match:
+    """An accepted or running match ends by either person's (or staff's) choice, as ongoing
+    help does (`arrangements.services.arrangement_end`): completed when help was given,
+    otherwise cancelled. `blame` names the person as having ended it (`ended_by`), which
+    reliability counts against a helper; an ending that should not count (say, after a
+    first meeting) leaves it empty, as Kith's own endings do.
+
+    The need follows: back to open if its owner still wants help and it has room, else
+    closed (fulfilled if anyone helped, withdrawn if not) once no helper holds a place.
+    """
+    match, role = _locked_match(user=user, match_id=match_id)
+    if match.status not in Match.HOLDING:
+        _refuse(match, "ended")
+    now = timezone.now()
+    if helped:
+        match.status = S.COMPLETED
+        match.completed_at = now
+        match.started_at = match.started_at or now
+        fields = ["status", "completed_at", "started_at", "updated_at"]
+    else:
+        match.status = S.CANCELLED
+        match.ended_at = now
+        match.ended_by = user if blame else None
+        fields = ["status", "ended_at", "ended_by", "updated_at"]
+    match.save(update_fields=fields)
+    need = match.need
+    holding = holding_count(need=need)
+    if need_still_wanted:
+        if need.status == Need.Status.MATCHED and holding < need.helpers_wanted:
+            need_transition(need=need, to=Need.Status.OPEN)
+    elif holding == 0 and need.status in (Need.Status.OPEN, Need.Status.MATCHED):
+        completed = helped or Match.objects.filter(need=need, status=S.COMPLETED).exists()
+        need_transition(
+            need=need,
+            to=Need.Status.CLOSED,
+            closed_reason="fulfilled" if completed else "withdrawn",
+        )
+    _audit(
+        actor=user,
+        verb="match.completed" if helped else "match.cancelled",
+        match=match,
+        by=role,
+        because="arrangement_ended",
+    )
+    return match
+
+
+@transaction.atomic
 def matches_expire(*, older_than: dt.timedelta = dt.timedelta(days=14)) -> int:
     """Proposals nobody answered within `older_than` expire (run daily)."""
     cutoff = timezone.now() - older_than

@@ -8,6 +8,7 @@ has one. Other people appear only by their public name.
 from __future__ import annotations
 
 from accounts.models import StaffMembership, User, WebProfile
+from arrangements.models import Arrangement
 from marketplace.models import Need, Offer
 from matching.models import AlertPreference, Feedback, Match
 from notifications.models import ContactPreference, InboundText, Notification
@@ -163,6 +164,30 @@ DOWNLOAD: tuple[Section, ...] = (
                     Column("from", "sender", Form.SENDER),
                     Column("body", "body"),
                     Column("sent_at", "created_at", Form.ISO),
+                ),
+            ),
+        ),
+    ),
+    Section(
+        "arrangements",
+        Arrangement,
+        Shape.MANY,
+        (
+            Column("id", "id"),
+            Column("match", "match", Form.ID),
+            Column("how_often", "frequency", Form.DISPLAY),
+            Column("starts_on", "starts_on", Form.ISO),
+            Column("ends_on", "ends_on", Form.ISO),
+            Column("status", "status", Form.DISPLAY),
+            Column("regular_times", "times", Form.ROWS, of=SLOT_COLUMNS),
+            Column(
+                "visits",
+                "visits",
+                Form.ROWS,
+                of=(
+                    Column("planned_for", "starts_at", Form.ISO),
+                    Column("status", "status", Form.DISPLAY),
+                    Column("minutes_spent", "minutes_spent"),
                 ),
             ),
         ),

@@ -17,6 +17,15 @@ from accounts.models import (
     User,
     WebProfile,
 )
+from arrangements.models import (
+    Arrangement,
+    RegularTime,
+    ScheduleChange,
+    StillNeeded,
+    Visit,
+    WelfareCall,
+    WelfareCheck,
+)
 from core.models import AuditEvent
 from marketplace.models import Category, CouncilCategory, Need, NeedSlot, Offer, OfferSlot
 from matching.models import (
@@ -269,6 +278,7 @@ DECLARED: tuple[Declared, ...] = (
             "required_level",
             "is_regulated_activity",
             "is_meal",
+            "first_meeting",
             "sort_order",
             "is_active",
         ),
@@ -444,6 +454,156 @@ DECLARED: tuple[Declared, ...] = (
             ),
         },
         not_personal=("id", "round", "need", "offer", "score", "match"),
+    ),
+    # --- ongoing help (arrangements) ---------------------------------------------------------
+    Declared(
+        Arrangement,
+        Rows.REDACT,
+        theirs=("match__need__owner", "match__offer__helper"),
+        personal={
+            "end_note": Personal(
+                erase=T.CLEAR,
+                retain=T.CLEAR,
+                withheld="why one of the two people ended the help, written for council staff "
+                "only; it may be the other person's words",
+            ),
+        },
+        not_personal=(
+            "id",
+            "match",
+            "council",
+            "frequency",
+            "starts_on",
+            "ends_on",
+            "status",
+            "first_meeting",
+            "visit_minutes",
+            "generated_until",
+            "still_needed_at",
+            "created_at",
+            "ended_at",
+            "ended_by",
+            "ended_by_role",
+            "end_reason",
+        ),
+    ),
+    Declared(
+        RegularTime,
+        Rows.DELETE,
+        theirs=("arrangement__match__need__owner", "arrangement__match__offer__helper"),
+        personal=_SLOT,
+        not_personal=("id", "arrangement"),
+    ),
+    Declared(
+        Visit,
+        Rows.REDACT,
+        theirs=("arrangement__match__need__owner", "arrangement__match__offer__helper"),
+        personal={
+            "note": Personal(
+                erase=T.CLEAR,
+                retain=T.CLEAR,
+                withheld="the helper's note for council staff about the visit",
+            ),
+            "skip_reason": Personal(
+                erase=T.CLEAR,
+                retain=T.CLEAR,
+                withheld="why a visit was skipped, written for council staff only; it may be "
+                "the other person's words",
+            ),
+        },
+        # When visits were planned and happened, and how long they took: the figures of
+        # hours given, with no words and no place.
+        not_personal=(
+            "id",
+            "arrangement",
+            "planned_for",
+            "starts_at",
+            "ends_at",
+            "status",
+            "is_introduction",
+            "checkin",
+            "helper_asked_at",
+            "helper_answer",
+            "helper_answered_at",
+            "citizen_asked_at",
+            "citizen_answer",
+            "citizen_answered_at",
+            "minutes_spent",
+            "changed_by_role",
+            "updated_at",
+        ),
+    ),
+    Declared(
+        ScheduleChange,
+        Rows.KEEP,
+        theirs=("asked_by",),
+        # Which visit time was asked to move where: times, no words.
+        not_personal=(
+            "id",
+            "arrangement",
+            "kind",
+            "status",
+            "asked_by",
+            "asked_by_role",
+            "visit",
+            "new_starts_at",
+            "new_weekday",
+            "new_start",
+            "new_end",
+            "new_frequency",
+            "created_at",
+            "decided_at",
+        ),
+    ),
+    Declared(
+        WelfareCheck,
+        Rows.KEEP,
+        theirs=("person",),
+        # The council's record that it checked on the person, and how that ended.
+        not_personal=(
+            "id",
+            "council",
+            "person",
+            "arrangement",
+            "visit",
+            "reason",
+            "status",
+            "outcome",
+            "concern_id",
+            "opened_at",
+            "closed_at",
+            "closed_by",
+        ),
+    ),
+    Declared(
+        WelfareCall,
+        Rows.KEEP,
+        theirs=("check_row__person",),
+        personal={
+            "note": Personal(erase=T.KEEP_AS_RECORD, why=RECORD, withheld=STAFF_TYPED),
+        },
+        not_personal=("id", "check_row", "staff", "result", "created_at"),
+    ),
+    Declared(
+        StillNeeded,
+        Rows.KEEP,
+        theirs=("need__owner",),
+        # When "do you still need help?" was asked and answered: times and choices.
+        not_personal=(
+            "id",
+            "council",
+            "need",
+            "arrangement",
+            "reason",
+            "asked_at",
+            "reminded_at",
+            "answered_at",
+            "answer",
+            "for_staff_at",
+            "resolved_at",
+            "resolved_by",
+            "resolution",
+        ),
     ),
     # --- sign-in material in other apps' tables ----------------------------------------------
     Declared(
