@@ -1,8 +1,9 @@
 """Replies by text message (Notify's received-text callback).
 
-"YES" or "NO" (and the ways people write them) answers the latest proposal or urgent alert
-sent to that number that still waits for this person, through the same matching services the
-web uses, so capacity, locking and eligibility rules hold. "STOP" ends texts; "START" brings
+"YES" or "NO" (and the ways people write them) answers the latest question texted to that
+number that still waits for this person — a proposal, an urgent alert, "did the visit
+happen?", "do you still need help?" — through the same services the web uses, so capacity,
+locking and eligibility rules hold. "STOP" ends texts; "START" brings
 them back. Anything else gets a helpful reply and waits for staff on the person's page.
 Numbers that are not a verified mobile of a Kith account are ignored, and nothing of them is
 kept.
@@ -22,6 +23,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from arrangements.models import StillNeeded, Visit
+from arrangements.services import visit_check_in
+from arrangements.still_needed import still_needed_answer
 from core.errors import ApplicationError
 from marketplace.models import Need
 from matching.models import AlertSent, Match
@@ -104,7 +108,25 @@ def _answer(*, pref: ContactPreference, body: str) -> InboundText:
     return inbound
 
 
-def _act(inbound: InboundText, *, person: User, waiting: Match | AlertSent, yes: bool) -> None:
+Waiting = Match | AlertSent | Visit | StillNeeded
+
+
+def _act(inbound: InboundText, *, person: User, waiting: Waiting, yes: bool) -> None:
+    if isinstance(waiting, Visit):
+        inbound.match = waiting.arrangement.match
+        visit_check_in(
+            user=person,
+            arrangement_id=waiting.arrangement_id,
+            visit_id=waiting.pk,
+            happened=yes,
+        )
+        inbound.outcome = Outcome.VISIT_YES if yes else Outcome.VISIT_NO
+        return
+    if isinstance(waiting, StillNeeded):
+        inbound.detail = waiting.need.category.name.lower()
+        still_needed_answer(user=person, row_id=waiting.pk, still=yes)
+        inbound.outcome = Outcome.STILL_YES if yes else Outcome.STILL_NO
+        return
     if isinstance(waiting, Match):
         inbound.match = waiting
         if yes:
@@ -125,13 +147,32 @@ def _act(inbound: InboundText, *, person: User, waiting: Match | AlertSent, yes:
         inbound.outcome = Outcome.ALERT_NO
 
 
-def _waiting_for(person: User) -> Match | AlertSent | None:
-    """The newest proposal or urgent alert texted to the person that still waits for them."""
+def _waiting_for(person: User) -> Waiting | None:
+    """The newest question texted to the person that still waits for their answer."""
     sent = Notification.objects.filter(
-        person=person, channel=Channel.SMS, target_type__in=("match", "alert")
+        person=person,
+        channel=Channel.SMS,
+        target_type__in=("match", "alert", "visit", "still_needed"),
     ).order_by("-created_at", "-id")[:20]
     for notification in sent:
-        if notification.target_type == "match":
+        if notification.target_type == "visit":
+            visit = _visit_waiting(person, notification.target_id or 0)
+            if visit is not None:
+                return visit
+        elif notification.target_type == "still_needed":
+            row = (
+                StillNeeded.objects.select_related("need__category")
+                .filter(
+                    pk=notification.target_id or 0,
+                    need__owner=person,
+                    answered_at__isnull=True,
+                    resolved_at__isnull=True,
+                )
+                .first()
+            )
+            if row is not None:
+                return row
+        elif notification.target_type == "match":
             match = (
                 Match.objects.select_related("need__category", "offer")
                 .filter(pk=notification.target_id or 0, status=Match.Status.PROPOSED)
@@ -153,6 +194,31 @@ def _waiting_for(person: User) -> Match | AlertSent | None:
     return None
 
 
+def _visit_waiting(person: User, visit_id: int) -> Visit | None:
+    """The visit, if its check-in still waits for this person's answer."""
+    visit = (
+        Visit.objects.select_related("arrangement__match__need", "arrangement__match__offer")
+        .filter(pk=visit_id, arrangement__status="running")
+        .first()
+    )
+    if visit is None:
+        return None
+    match = visit.arrangement.match
+    if match.offer.helper_id == person.pk:
+        return (
+            visit
+            if visit.checkin == Visit.CheckIn.ASKED_HELPER and not visit.helper_answer
+            else None
+        )
+    if match.need.owner_id == person.pk:
+        return (
+            visit
+            if visit.checkin == Visit.CheckIn.ASKED_CITIZEN and not visit.citizen_answer
+            else None
+        )
+    return None
+
+
 def _agreed(match: Match, person: User) -> bool:
     role = match_role(user=person, match=match)
     if role == "citizen":
@@ -168,6 +234,10 @@ def _reply(*, pref: ContactPreference, inbound: InboundText) -> None:
         Outcome.DECLINED: texts.REPLY_DECLINED,
         Outcome.ALERT_YES: texts.REPLY_ALERT_YES,
         Outcome.ALERT_NO: texts.REPLY_ALERT_NO,
+        Outcome.VISIT_YES: texts.REPLY_VISIT_YES,
+        Outcome.VISIT_NO: texts.REPLY_VISIT_NO,
+        Outcome.STILL_YES: texts.REPLY_STILL_YES,
+        Outcome.STILL_NO: texts.REPLY_STILL_NO,
         Outcome.STARTED: texts.REPLY_STARTED,
         Outcome.NOTHING_OPEN: texts.REPLY_NOTHING_OPEN,
         Outcome.REFUSED: texts.REPLY_REFUSED,

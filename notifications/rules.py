@@ -17,6 +17,8 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.permissions import ROLE_CAPABILITIES, Capability
+from arrangements.models import Arrangement, ScheduleChange, StillNeeded, Visit
+from arrangements.schedule import local_zone
 from core.events import Event
 from marketplace.models import Need, Offer, Urgency
 from matching.models import AlertPreference, AlertSent, Match
@@ -284,17 +286,28 @@ def stand_down_if_filled(event: Event) -> list[Notice]:
     ]
 
 
+def council_staff_with(capability: Capability, council_id: int | None) -> list[User]:
+    """The active staff of a council whose role holds `capability`."""
+    roles = [role for role, caps in ROLE_CAPABILITIES.items() if capability in caps]
+    return list(
+        User.objects.filter(
+            staff_membership__council_id=council_id,
+            staff_membership__role__in=roles,
+            is_active=True,
+        )
+    )
+
+
 def urgent_waiting(event: Event) -> list[Notice]:
     """An urgent need waits for review: the council's moderators hear at once."""
     need = Need.objects.select_related("category").filter(pk=_id(event)).first()
     if need is None:
         return []
-    roles = [role for role, caps in ROLE_CAPABILITIES.items() if Capability.MODERATION in caps]
-    moderators = User.objects.filter(
-        staff_membership__council_id=need.council_id,
-        staff_membership__role__in=roles,
-        is_active=True,
-    ).exclude(pk=need.owner_id)
+    moderators = [
+        person
+        for person in council_staff_with(Capability.MODERATION, need.council_id)
+        if person.pk != need.owner_id
+    ]
     return [
         Notice(
             person=moderator,
@@ -358,6 +371,186 @@ def report_decided(event: Event) -> list[Notice]:
     ]
 
 
+# --- Ongoing help ---------------------------------------------------------------------------
+def _when(moment) -> str:
+    local = moment.astimezone(local_zone())
+    return f"{local:%A} {local.day} {local:%B at %H:%M}"
+
+
+def _visit(event: Event) -> Visit | None:
+    return (
+        Visit.objects.select_related(
+            "arrangement__match__need__owner",
+            "arrangement__match__need__category",
+            "arrangement__match__offer__helper",
+        )
+        .filter(pk=_id(event))
+        .first()
+    )
+
+
+def _checkin(who: str) -> Rule:
+    def rule(event: Event) -> list[Notice]:
+        visit = _visit(event)
+        if visit is None:
+            return []
+        match = visit.arrangement.match
+        person = match.offer.helper if who == "helper" else match.need.owner
+        return [
+            Notice(
+                person=person,
+                template=f"visit_checkin_{who}",
+                dedupe=f"visit:{visit.pk}:checkin_{who}",
+                link=reverse("visit_check_in", args=[visit.arrangement_id, visit.pk]),
+                context={**_match_context(match), "when": _when(visit.starts_at)},
+                target=("visit", visit.pk),
+                by_letter=False,
+            )
+        ]
+
+    return rule
+
+
+def _arrangement(event: Event) -> Arrangement | None:
+    return (
+        Arrangement.objects.select_related(
+            "match__need__owner", "match__need__category", "match__offer__helper"
+        )
+        .filter(pk=_id(event))
+        .first()
+    )
+
+
+def _to_other(
+    arrangement: Arrangement, event: Event, template: str, step: str, **context
+) -> Notice:
+    match = arrangement.match
+    other = match.offer.helper if event.actor_id == match.need.owner_id else match.need.owner
+    return Notice(
+        person=other,
+        template=template,
+        dedupe=f"arrangement:{arrangement.pk}:{step}:{event.audit_id}",
+        link=reverse("arrangement_detail", args=[arrangement.pk]),
+        context={**_match_context(match), **context},
+        by_letter=False,
+    )
+
+
+def visit_skipped(event: Event) -> list[Notice]:
+    arrangement = _arrangement(event)
+    visit = Visit.objects.filter(pk=int(event.data.get("visit") or 0)).first()
+    if arrangement is None or visit is None:
+        return []
+    return [_to_other(arrangement, event, "visit_skipped", "skipped", when=_when(visit.starts_at))]
+
+
+def _change_words(change: ScheduleChange) -> str:
+    if change.kind == ScheduleChange.Kind.MOVE_VISIT and change.visit and change.new_starts_at:
+        return (
+            f"move the visit on {_when(change.visit.planned_for)} to {_when(change.new_starts_at)}"
+        )
+    how_often = "every two weeks" if change.new_frequency == "fortnightly" else "every week"
+    day = change.get_new_weekday_display()
+    return (
+        f"change the regular time to {day}s, {change.new_start:%H:%M} to "
+        f"{change.new_end:%H:%M}, {how_often}"
+    )
+
+
+def change_asked(event: Event) -> list[Notice]:
+    arrangement = _arrangement(event)
+    change = (
+        ScheduleChange.objects.select_related("visit")
+        .filter(pk=int(event.data.get("change") or 0))
+        .first()
+    )
+    if arrangement is None or change is None:
+        return []
+    return [_to_other(arrangement, event, "change_asked", "change", change=_change_words(change))]
+
+
+def change_decided(template: str) -> Rule:
+    def rule(event: Event) -> list[Notice]:
+        arrangement = _arrangement(event)
+        change = (
+            ScheduleChange.objects.select_related("visit")
+            .filter(pk=int(event.data.get("change") or 0))
+            .first()
+        )
+        if arrangement is None or change is None:
+            return []
+        return [_to_other(arrangement, event, template, "decided", change=_change_words(change))]
+
+    return rule
+
+
+def welfare_opened(event: Event) -> list[Notice]:
+    arrangement = (
+        Arrangement.objects.select_related("match__need__category")
+        .filter(welfare__pk=_id(event))
+        .first()
+    )
+    category = arrangement.match.need.category.name.lower() if arrangement else "help"
+    return [
+        Notice(
+            person=person,
+            template="welfare_opened",
+            dedupe=f"welfare:{_id(event)}:opened",
+            link=reverse("staff:welfare_check", args=[_id(event)]),
+            context={"category": category},
+            safety_critical=True,
+            by_letter=False,
+        )
+        for person in council_staff_with(Capability.WELFARE, event.council_id)
+    ]
+
+
+def _still_needed(event: Event) -> StillNeeded | None:
+    return (
+        StillNeeded.objects.select_related("need__owner", "need__category")
+        .filter(pk=_id(event))
+        .first()
+    )
+
+
+def still_needed_asked(event: Event) -> list[Notice]:
+    row = _still_needed(event)
+    if row is None:
+        return []
+    return [
+        Notice(
+            person=row.need.owner,
+            template="still_needed",
+            dedupe=f"still_needed:{row.pk}:{event.verb}",
+            link=reverse("still_needed", args=[row.need_id]),
+            context={"category": row.need.category.name.lower()},
+            target=("still_needed", row.pk),
+        )
+    ]
+
+
+def still_needed_for_staff(event: Event) -> list[Notice]:
+    row = _still_needed(event)
+    if row is None:
+        return []
+    why_here = (
+        "its time has run out and nobody has been able to help yet"
+        if row.reason == StillNeeded.Reason.NOBODY_HELPING
+        else "the person has not said whether they still need it"
+    )
+    return [
+        Notice(
+            person=person,
+            template="still_needed_staff",
+            dedupe=f"still_needed:{row.pk}:staff",
+            link=reverse("staff:still_needed"),
+            context={"category": row.need.category.name.lower(), "why_here": why_here},
+            by_letter=False,
+        )
+        for person in council_staff_with(Capability.WELFARE, row.council_id)
+    ]
+
+
 RULES: dict[str, Rule] = {
     "need.approved": listing_approved,
     "offer.approved": listing_approved,
@@ -379,4 +572,15 @@ RULES: dict[str, Rule] = {
     "person.reinstated": _about_person("person_reinstated", "reinstated"),
     "report.upheld": report_decided,
     "report.dismissed": report_decided,
+    "visit.checkin_helper": _checkin("helper"),
+    "visit.checkin_citizen": _checkin("citizen"),
+    "visit.skipped": visit_skipped,
+    "arrangement.change_asked": change_asked,
+    "arrangement.change_confirmed": change_decided("change_confirmed"),
+    "arrangement.change_declined": change_decided("change_declined"),
+    "welfare.opened": welfare_opened,
+    "need.still_needed_asked": still_needed_asked,
+    "need.still_needed_reminder": still_needed_asked,
+    "need.still_needed_unanswered": still_needed_for_staff,
+    "need.nobody_helping": still_needed_for_staff,
 }

@@ -182,6 +182,76 @@ TEMPLATES: dict[str, Template] = {
         sms="Kith: thank you, the urgent need for {category} has been filled. Nothing more to do.",
         why="you were alerted about this need",
     ),
+    # --- Ongoing help (arrangements) ----------------------------------------------------------
+    "visit_checkin_helper": Template(
+        subject="Did your visit happen?",
+        body="Your visit for {category} was planned for {when}. Did it happen? Tell us on "
+        "Kith, with the time you spent and anything the council should know.",
+        sms="Kith: did your {category} visit on {when} happen? Reply YES if it did or NO if it "
+        "did not.",
+        why="you are helping someone through Kith",
+    ),
+    "visit_checkin_citizen": Template(
+        subject="Did your visit happen?",
+        body="Your visit for {category} was planned for {when}. Did it happen, and are you "
+        "all right? Please tell us on Kith. If it did not, the council will call you to check "
+        "you are all right.",
+        sms="Kith: did your {category} visit on {when} happen? Reply YES if it did or NO if it "
+        "did not.",
+        why="you get help through Kith",
+    ),
+    "visit_skipped": Template(
+        subject="A visit will not happen",
+        body="The visit for {category} on {when} will not happen this time. The visits after "
+        "it are still planned.",
+        sms="Kith: the {category} visit on {when} will not happen this time. The next ones "
+        "are still planned.",
+        why="you have regular visits through Kith",
+    ),
+    "change_asked": Template(
+        subject="A change to your visits has been asked for",
+        body="The other person in your {category} arrangement has asked to {change}. Please "
+        "say whether that suits you. Nothing changes until you agree.",
+        sms="Kith: a change to your {category} visits has been asked for. Please look at it "
+        "on Kith.",
+        why="you have regular visits through Kith",
+    ),
+    "change_confirmed": Template(
+        subject="Your change to the visits was agreed",
+        body="The other person agreed to {change}. Your upcoming visits show the change.",
+        sms="Kith: your change to the {category} visits was agreed.",
+        why="you asked for a change to your visits on Kith",
+    ),
+    "change_declined": Template(
+        subject="Your change to the visits was not agreed",
+        body="The other person could not agree to {change}. Your visits stay as they were. "
+        "You can send a message to agree another time.",
+        sms="Kith: your change to the {category} visits was not agreed. The visits stay as "
+        "they were.",
+        why="you asked for a change to your visits on Kith",
+    ),
+    "welfare_opened": Template(
+        subject="A welfare check is waiting",
+        body="A visit for {category} seems not to have happened, and the person may need a "
+        "call to check they are all right.",
+        sms="Kith: a welfare check is waiting for the council. Please look at it today.",
+        why="you handle welfare checks for the council",
+    ),
+    "still_needed": Template(
+        subject="Do you still need help?",
+        body="You asked for help with {category}. Do you still need it? Please tell us, so "
+        "that helpers' time goes where it is needed.",
+        sms="Kith: do you still need help with {category}? Reply YES if you do or NO if you "
+        "do not.",
+        why="you asked for help on Kith",
+    ),
+    "still_needed_staff": Template(
+        subject="A request for help needs a decision",
+        body="A request for help with {category} needs someone from the council to look at "
+        "it: {why_here}.",
+        sms="Kith: a request for help needs the council's decision. Please look at it on Kith.",
+        why="you handle follow-ups for the council",
+    ),
     "broadcast": Template(
         subject="{subject}",
         body="{message}",
@@ -202,6 +272,13 @@ REPLY_NOTHING_OPEN = (
     "Kith: there is nothing waiting for a YES or NO from you. To talk to someone, please "
     "call the council."
 )
+REPLY_VISIT_YES = "Kith: thank you for letting us know the visit happened."
+REPLY_VISIT_NO = (
+    "Kith: thank you for letting us know the visit did not happen. The council may call to "
+    "check all is well."
+)
+REPLY_STILL_YES = "Kith: thank you. Your request for {category} stays open."
+REPLY_STILL_NO = "Kith: thank you. We have closed your request for {category}."
 REPLY_REFUSED = "Kith: that could not be done: {reason}"
 REPLY_UNRECOGNISED = (
     "Kith: sorry, we did not understand. Reply YES or NO to the last message, or STOP for "
