@@ -79,6 +79,23 @@ def welfare_check_for_staff(*, actor: User, check_id: int, lock: bool = False) -
     return check
 
 
+@transaction.atomic
+def welfare_check_view(*, actor: User, check_id: int) -> tuple[WelfareCheck, list[Visit]]:
+    """The check as staff open it to make the call, with the arrangement's recent visits (and
+    the helper's notes on them). It shows the person's contact routes, so opening it is
+    audited, as opening a person's record is."""
+    check = welfare_check_for_staff(actor=actor, check_id=check_id)
+    recent: list[Visit] = []
+    if check.arrangement_id:
+        recent = list(
+            Visit.objects.filter(arrangement_id=check.arrangement_id, starts_at__lte=timezone.now())
+            .exclude(status=Visit.Status.CANCELLED)
+            .order_by("-starts_at")[:6]
+        )
+    _audit(actor=actor, verb="welfare.viewed", check=check)
+    return check, recent
+
+
 def welfare_calls(*, check: WelfareCheck) -> list[WelfareCall]:
     return list(check.calls.select_related("staff"))
 
@@ -114,10 +131,15 @@ def welfare_escalate(*, actor: User, check_id: int, note: str = "") -> WelfareCh
     check = welfare_check_for_staff(actor=actor, check_id=check_id, lock=True)
     if check.status != W.OPEN:
         raise ApplicationError("This welfare check is closed.", code="check_closed")
+    reached = check.calls.exclude(result=WelfareCall.Result.NOT_REACHED).exists()
     concern = concern_raise(
         actor=actor,
         about_id=check.person_id,
-        summary="Welfare check: the person could not be reached after a missed visit",
+        summary=(
+            "Welfare check: staff are worried about the person after a missed visit"
+            if reached or not check.calls.exists()
+            else "Welfare check: the person could not be reached after a missed visit"
+        ),
         priority="urgent",
         note=note,
     )

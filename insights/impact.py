@@ -1,17 +1,21 @@
-"""Reads for the impact report of one council: needs met, repeat pairings, hours given and
-the estimated cost avoided, by kind of help, for matches completed in a date range.
+"""Reads for the impact report of one council, by kind of help: needs met, repeat pairings
+and the estimated cost avoided of the matches completed in a date range, and, from the visit
+log of ongoing help, the hours given, visits done and missed, arrangements running and their
+length, and the welfare checks opened and how they ended.
 
-A completed match is counted by the day it was completed (`insights.measures`). Hours and
-costs are estimates from the council's own units (`impact_units` below):
-completed matches × hours per match, and completed matches × cost per match. A hot meal
-defaults to £4.90, the council cost of a meals-on-wheels meal published by Casserole Club.
+A completed match is counted by the day it was completed, and the figures of ongoing help
+are defined in `insights.measures` (`ongoing_figures`). Hours given are the minutes helpers
+spent on visits done, as the visit log records them: not an estimate. The cost avoided is an
+estimate from the council's own unit costs (`impact_units` below): completed matches × cost
+per match. A hot meal defaults to £4.90, the council cost of a meals-on-wheels meal
+published by Casserole Club.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
@@ -22,6 +26,7 @@ from accounts.permissions import Capability, staff_council
 from core.audit import audit_record
 from core.errors import ApplicationError
 from insights import measures
+from insights.measures import OngoingFigures
 from marketplace.models import Category
 
 
@@ -32,9 +37,14 @@ class ImpactRow:
     completed: int
     needs_met: int
     repeat_pairs: int
-    hours: Decimal
     unit_cost: Decimal
     cost_avoided: Decimal
+    ongoing: OngoingFigures = field(default_factory=OngoingFigures)
+
+    @property
+    def hours(self) -> Decimal:
+        """Hours given, from the visit log."""
+        return self.ongoing.hours
 
 
 @dataclass
@@ -59,11 +69,12 @@ def impact_report(*, council: Council, date_from: dt.date, date_to: dt.date) -> 
         if pair["n"] >= 2:
             repeats[pair["need__category_id"]] += 1
     needs_met = {row["need__category_id"]: row["n"] for row in needs}
+    ongoing = measures.ongoing_figures(council_id=council.pk, start=start, end=end)
     units = impact_units(council=council)
     rows = []
-    for category in Category.objects.filter(pk__in=counts.keys()).order_by("sort_order", "name"):
+    shown = {*counts, *(pk for pk in ongoing if pk is not measures.TOTAL)}
+    for category in Category.objects.filter(pk__in=shown).order_by("sort_order", "name"):
         n = counts[category.pk]
-        hours_each = Decimal(units["unit_hours"].get(category.slug, DEFAULT_UNIT_HOURS))
         cost_each = Decimal(units["unit_costs"].get(category.slug, "0"))
         rows.append(
             ImpactRow(
@@ -72,9 +83,9 @@ def impact_report(*, council: Council, date_from: dt.date, date_to: dt.date) -> 
                 completed=n,
                 needs_met=needs_met.get(category.pk, 0),
                 repeat_pairs=repeats[category.pk],
-                hours=hours_each * n,
                 unit_cost=cost_each,
                 cost_avoided=(cost_each * n).quantize(Decimal("0.01")),
+                ongoing=ongoing.get(category.pk) or OngoingFigures(),
             )
         )
     total = ImpactRow(
@@ -83,9 +94,9 @@ def impact_report(*, council: Council, date_from: dt.date, date_to: dt.date) -> 
         completed=sum(r.completed for r in rows),
         needs_met=sum(r.needs_met for r in rows),
         repeat_pairs=sum(r.repeat_pairs for r in rows),
-        hours=sum((r.hours for r in rows), Decimal(0)),
         unit_cost=Decimal(0),
         cost_avoided=sum((r.cost_avoided for r in rows), Decimal("0.00")),
+        ongoing=ongoing[measures.TOTAL],
     )
     return Impact(date_from=date_from, date_to=date_to, rows=rows, total=total)
 
@@ -96,11 +107,10 @@ def impact_report(*, council: Council, date_from: dt.date, date_to: dt.date) -> 
 DEFAULT_UNIT_COSTS = {"hot-meals": "4.90"}
 
 
-DEFAULT_UNIT_HOURS = "1"
-
-
 def impact_units(*, council: Council) -> dict[str, dict[str, str]]:
-    """The council's unit cost (pounds) and hours per completed match, by category slug."""
+    """The council's unit cost (pounds) per completed match, by category slug. (Hours per
+    match, which the report once estimated hours from, are kept as they were stored but no
+    longer used: hours come from the visit log.)"""
     stored = (council.settings or {}).get("impact", {})
     return {
         "unit_costs": {**DEFAULT_UNIT_COSTS, **stored.get("unit_costs", {})},
@@ -110,13 +120,17 @@ def impact_units(*, council: Council) -> dict[str, dict[str, str]]:
 
 @transaction.atomic
 def impact_units_update(
-    *, actor: User, unit_costs: dict[str, Decimal], unit_hours: dict[str, Decimal]
+    *, actor: User, unit_costs: dict[str, Decimal], unit_hours: dict[str, Decimal] | None = None
 ) -> Council:
-    """Set what one completed match of each kind of help saves the council, and how many
-    hours it takes, for the impact report. Audited with before and after."""
+    """Set what one completed match of each kind of help saves the council, for the impact
+    report. Audited with before and after. `unit_hours` (hours per match) is no longer used
+    by the report, which takes hours from the visit log; left out, the stored ones stay."""
     council = staff_council(actor, Capability.COUNCIL_SETTINGS)
     council = Council.objects.select_for_update().get(pk=council.pk)
     slugs = set(Category.objects.values_list("slug", flat=True))
+    before = impact_units(council=council)
+    if unit_hours is None:
+        unit_hours = {slug: Decimal(v) for slug, v in before["unit_hours"].items()}
     for label, values, top in (("cost", unit_costs, 10000), ("hours", unit_hours, 24)):
         for slug, value in values.items():
             if slug not in slugs:
@@ -125,7 +139,6 @@ def impact_units_update(
                 raise ApplicationError(
                     f"Each {label} must be between 0 and {top}.", code=f"{label}_range"
                 )
-    before = impact_units(council=council)
     settings_ = dict(council.settings or {})
     settings_["impact"] = {
         "unit_costs": {slug: str(v) for slug, v in unit_costs.items()},

@@ -13,6 +13,18 @@ definitions, so a figure with one name is the same figure wherever it appears:
   waits for review is time the person waits for help too. A need that wants two helpers is
   matched when the first one is, as it counts as matched from then.
 - **completed matches** (the impact report): matches completed in a range of days.
+- **ongoing help** (from the visit log, `arrangements`), by the kind of help of the need:
+  - **hours given**: the minutes spent on visits done (`Visit.minutes_spent`), in hours;
+  - **visits done** and **visits missed** (status "missed"): visits that were due to start
+    in the range; the **missed rate** is missed / (done + missed), leaving out visits still
+    planned, skipped or cancelled;
+  - **active arrangements**: arrangements running now;
+  - **arrangement length**: the median number of days from the arrangement's start
+    (`created_at`, when both people agreed) to its end (`ended_at`), over arrangements that
+    ended in the range; and, separately, the median age so far of those running now;
+  - **welfare checks**: those opened in the range, and how they ended: closed with the
+    person reached and fine, closed with the person needing something, passed to the
+    safeguarding lead (escalated), or still open.
 - **suppression**: a count under `SUPPRESS_BELOW` is never shown to the public or drawn on a
   map, so that nobody can be picked out from it.
 - **the hexagon grid**: PostGIS `ST_HexagonGrid` cells of `HEX_SIZE_M` in British National
@@ -28,11 +40,24 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import (
+    Aggregate,
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.utils import timezone
 
+from arrangements.models import Arrangement, Visit, WelfareCheck
 from marketplace.models import Need
 from matching.models import Match
 
@@ -177,3 +202,135 @@ def waiting_needs_by_hexagon(
             },
         )
         return [(json.loads(geometry), count) for geometry, count in cursor.fetchall()]
+
+
+# --- Ongoing help: the visit log ----------------------------------------------------------
+# Group rows by the kind of help of the arrangement's need; `None` is every kind together.
+TOTAL = None
+
+
+class Median(Aggregate):
+    """PostgreSQL's `percentile_cont(0.5)`: the median of an interval or a number."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    allow_distinct = False
+
+
+@dataclass
+class OngoingFigures:
+    hours: Decimal = Decimal(0)
+    visits_done: int = 0
+    visits_missed: int = 0
+    active_arrangements: int = 0
+    #: Median days from agreeing to ending, of arrangements that ended in the range.
+    median_days_ended: float | None = None
+    #: Median days so far of the arrangements running now.
+    median_days_running: float | None = None
+    welfare_opened: int = 0
+    welfare_fine: int = 0
+    welfare_needs: int = 0
+    welfare_escalated: int = 0
+    welfare_open: int = 0
+
+    @property
+    def missed_rate(self) -> float | None:
+        """Missed visits / (done + missed), or None when there were neither."""
+        due = self.visits_done + self.visits_missed
+        return self.visits_missed / due if due else None
+
+    @property
+    def missed_percent(self) -> float | None:
+        rate = self.missed_rate
+        return None if rate is None else 100 * rate
+
+
+def _days(value: dt.timedelta | None) -> float | None:
+    return None if value is None else value.total_seconds() / 86400
+
+
+def _grouped(rows: QuerySet, key: str, **aggregates) -> dict[int | None, dict]:
+    """The aggregates per value of `key`, and over all rows under `TOTAL`."""
+    result: dict[int | None, dict] = {
+        row[key]: row for row in rows.values(key).order_by().annotate(**aggregates)
+    }
+    result.pop(TOTAL, None)  # rows without a kind of help count only in the total
+    result[TOTAL] = rows.aggregate(**aggregates)
+    return result
+
+
+def visits_due(*, council_id: int, start: dt.datetime, end: dt.datetime) -> QuerySet[Visit]:
+    """The visits of one council's arrangements that were due to start in [start, end)."""
+    return Visit.objects.filter(
+        arrangement__council_id=council_id, starts_at__gte=start, starts_at__lt=end
+    )
+
+
+def ongoing_figures(
+    *,
+    council_id: int,
+    start: dt.datetime,
+    end: dt.datetime,
+    now: dt.datetime | None = None,
+) -> dict[int | None, OngoingFigures]:
+    """The figures of ongoing help for one council and [start, end), by category id, with
+    every kind together under `TOTAL` (checks without an arrangement count only there)."""
+    now = now or timezone.now()
+    category = "arrangement__match__need__category_id"
+    done, missed = Q(status=Visit.Status.DONE), Q(status=Visit.Status.MISSED)
+    visits = _grouped(
+        visits_due(council_id=council_id, start=start, end=end),
+        category,
+        done=Count("id", filter=done),
+        missed=Count("id", filter=missed),
+        minutes=Sum("minutes_spent", filter=done),
+    )
+    arrangements = Arrangement.objects.filter(council_id=council_id)
+    running_q = Q(status=Arrangement.Status.RUNNING)
+    lengths = _grouped(
+        arrangements.filter(
+            running_q | Q(status=Arrangement.Status.ENDED, ended_at__gte=start, ended_at__lt=end)
+        ),
+        "match__need__category_id",
+        running=Count("id", filter=running_q),
+        ended_length=Median(
+            ExpressionWrapper(F("ended_at") - F("created_at"), output_field=DurationField()),
+            filter=Q(status=Arrangement.Status.ENDED),
+            output_field=DurationField(),
+        ),
+        running_length=Median(
+            ExpressionWrapper(
+                Value(now, output_field=DateTimeField()) - F("created_at"),
+                output_field=DurationField(),
+            ),
+            filter=running_q,
+            output_field=DurationField(),
+        ),
+    )
+    W = WelfareCheck
+    welfare = _grouped(
+        WelfareCheck.objects.filter(council_id=council_id, opened_at__gte=start, opened_at__lt=end),
+        category,
+        opened=Count("id"),
+        fine=Count("id", filter=Q(status=W.Status.CLOSED, outcome=W.Outcome.FINE)),
+        needs=Count("id", filter=Q(status=W.Status.CLOSED, outcome=W.Outcome.NEEDS_SOMETHING)),
+        escalated=Count("id", filter=Q(status=W.Status.ESCALATED)),
+        still_open=Count("id", filter=Q(status=W.Status.OPEN)),
+    )
+    figures: dict[int | None, OngoingFigures] = {}
+    for key in {*visits, *lengths, *welfare}:
+        v, a, w = visits.get(key, {}), lengths.get(key, {}), welfare.get(key, {})
+        figures[key] = OngoingFigures(
+            hours=(Decimal(v.get("minutes") or 0) / 60).quantize(Decimal("0.01")),
+            visits_done=v.get("done") or 0,
+            visits_missed=v.get("missed") or 0,
+            active_arrangements=a.get("running") or 0,
+            median_days_ended=_days(a.get("ended_length")),
+            median_days_running=_days(a.get("running_length")),
+            welfare_opened=w.get("opened") or 0,
+            welfare_fine=w.get("fine") or 0,
+            welfare_needs=w.get("needs") or 0,
+            welfare_escalated=w.get("escalated") or 0,
+            welfare_open=w.get("still_open") or 0,
+        )
+    return figures

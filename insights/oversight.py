@@ -1,6 +1,7 @@
 """Reads for the oversight dashboard of one council: open needs by category and urgency,
-time to match, fulfilment, active helpers, needs nobody eligible can reach, and unmet demand
-on a hexagon grid with small counts suppressed.
+time to match, fulfilment, active helpers, needs nobody eligible can reach, unmet demand
+on a hexagon grid with small counts suppressed, and ongoing help from the visit log (hours
+given, visits done and missed, arrangements running and their length, welfare checks).
 
 Every figure is computed in the database for one council and a date range of need creation
 (the snapshot figures — open needs, active helpers, unreached needs — are as of now). What
@@ -20,7 +21,7 @@ from django.db.models import Count
 
 from accounts.models import Council
 from insights import measures
-from insights.measures import BRITISH_NATIONAL_GRID, SUPPRESS_BELOW
+from insights.measures import BRITISH_NATIONAL_GRID, SUPPRESS_BELOW, OngoingFigures
 from marketplace.models import Offer, Urgency
 from matching.eligibility import PairSql, pair_conditions, search_bound_m
 
@@ -67,6 +68,8 @@ class Oversight:
     active_helpers: int
     unreached: int
     demand: DemandMap
+    #: Ongoing help in the range, every kind of help together (`measures.ongoing_figures`).
+    ongoing: OngoingFigures = field(default_factory=OngoingFigures)
 
 
 def open_needs_by_category(*, council: Council) -> list[CategoryRow]:
@@ -214,4 +217,7 @@ def oversight_for(*, council: Council, date_from: dt.date, date_to: dt.date) -> 
         active_helpers=active_helpers,
         unreached=unreached_needs(council=council),
         demand=demand_map(council=council, start=start, end=end),
+        ongoing=measures.ongoing_figures(council_id=council.pk, start=start, end=end)[
+            measures.TOTAL
+        ],
     )

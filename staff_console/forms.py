@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from django import forms
 
+from arrangements.models import WelfareCall
+from arrangements.still_needed import Resolution
 from marketplace.models import Category, Urgency
 from trust.models import HelperCheck, SafeguardingConcern
 
@@ -241,7 +243,7 @@ class CouncilSettingsForm(forms.Form):
 
 
 class ImpactUnitsForm(forms.Form):
-    """One cost and one hours field per kind of help, named cost_<slug> and hours_<slug>."""
+    """One cost field per kind of help, named cost_<slug>. (Hours come from the visit log.)"""
 
     def __init__(self, *args, categories=(), units=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -262,31 +264,44 @@ class ImpactUnitsForm(forms.Form):
                     "max_decimal_places": "Enter a cost in pounds and pence, like 4.90.",
                 },
             )
-            self.fields[f"hours_{category.slug}"] = forms.DecimalField(
-                label=f"{category.name}: hours per completed match",
-                min_value=0,
-                max_value=24,
-                decimal_places=2,
-                required=False,
-                initial=units["unit_hours"].get(category.slug, ""),
-                error_messages={
-                    "invalid": f"Enter the hours for {category.name.lower()} as a number like 1.5.",
-                    "min_value": "Hours cannot be negative.",
-                    "max_value": "Hours can be at most 24.",
-                    "max_decimal_places": "Enter hours to at most 2 decimal places.",
-                },
-            )
 
-    def units(self) -> tuple[dict, dict]:
-        costs, hours = {}, {}
+    def units(self) -> dict:
+        costs = {}
         for category in self.categories:
             cost = self.cleaned_data.get(f"cost_{category.slug}")
-            hour = self.cleaned_data.get(f"hours_{category.slug}")
             if cost is not None:
                 costs[category.slug] = cost
-            if hour is not None:
-                hours[category.slug] = hour
-        return costs, hours
+        return costs
+
+
+class OngoingSettingsForm(forms.Form):
+    checkin_wait_hours = forms.IntegerField(
+        label="Check-in wait (hours)",
+        help_text=(
+            "After a visit, how long Kith waits for the helper, then the person helped, to say "
+            "whether it happened before it takes the next step. From 1 to 168 hours (a week)."
+        ),
+        min_value=1,
+        max_value=168,
+        error_messages={
+            "required": "Enter the check-in wait in hours.",
+            "invalid": "Enter the check-in wait as a whole number of hours, like 24.",
+            "min_value": "The check-in wait must be at least 1 hour.",
+            "max_value": "The check-in wait can be at most 168 hours (a week).",
+        },
+    )
+    still_needed_weeks = forms.IntegerField(
+        label="Ask 'still need help?' every (weeks)",
+        help_text="How often people are asked whether they still need the help. From 1 to 26.",
+        min_value=1,
+        max_value=26,
+        error_messages={
+            "required": "Enter how many weeks between asking 'still need help?'.",
+            "invalid": "Enter the number of weeks as a whole number, like 4.",
+            "min_value": "Ask at least every 1 week.",
+            "max_value": "Ask at least every 26 weeks.",
+        },
+    )
 
 
 class AssistedNeedForm(forms.Form):
@@ -389,3 +404,51 @@ class BroadcastForm(forms.Form):
         self.fields["category"].choices = [("", "Any kind of help")] + [
             (c.slug, c.name) for c in categories
         ]
+
+
+class WelfareCallForm(forms.Form):
+    result = forms.ChoiceField(
+        choices=WelfareCall.Result.choices,
+        widget=forms.RadioSelect,
+        label="What happened when you called?",
+        error_messages={
+            "required": "Choose what happened when you called.",
+            "invalid_choice": "Choose what happened when you called.",
+        },
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=1000,
+        label="Note",
+        help_text="Say what the person needs, if they need something. Shown to staff only.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"max_length": "The note can be at most 1000 characters."},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("result") == WelfareCall.Result.NEEDS_SOMETHING and not data.get("note"):
+            self.add_error("note", "Say what the person needs.")
+        return data
+
+
+class WelfareEscalateForm(forms.Form):
+    note = forms.CharField(
+        required=False,
+        max_length=4000,
+        label="Note for the safeguarding lead (optional)",
+        help_text="What you tried, and anything that worries you.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "The note can be at most 4,000 characters."},
+    )
+
+
+class StillNeededResolveForm(forms.Form):
+    row = forms.IntegerField(widget=forms.HiddenInput)
+    resolution = forms.ChoiceField(
+        choices=Resolution.CHOICES,
+        error_messages={
+            "required": "Choose what to do with this request.",
+            "invalid_choice": "Choose what to do with this request.",
+        },
+    )

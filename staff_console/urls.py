@@ -16,6 +16,7 @@ from staff_console.views import (
     people,
     rounds,
     team,
+    welfare,
 )
 
 app_name = "staff"
@@ -73,9 +74,13 @@ urlpatterns = [
     path("impact/export.csv", oversight.impact_csv, name="impact_csv"),
     path("settings/", council_settings.council_settings, name="settings"),
     path("settings/impact-units/", council_settings.impact_units, name="impact_units"),
+    path("settings/ongoing-help/", council_settings.ongoing_settings, name="ongoing_settings"),
     path(
         "settings/categories/<slug:slug>/", council_settings.category_switch, name="category_switch"
     ),
+    path("welfare/", welfare.welfare_checks, name="welfare_checks"),
+    path("welfare/<int:check_id>/", welfare.welfare_check, name="welfare_check"),
+    path("still-needed/", welfare.still_needed, name="still_needed"),
     path("team/", team.team, name="team"),
     path("team/<int:pk>/setup-link/", team.team_setup_link, name="team_setup_link"),
     path("audit/", audit_log.audit_log, name="audit"),

@@ -23,6 +23,8 @@ NAV = [
     (C.MATCHING_ROUNDS, "Rounds", "staff:rounds"),
     (C.SAFEGUARDING, "Concerns", "staff:concerns"),
     (C.PEOPLE, "People", "staff:people"),
+    (C.WELFARE, "Welfare checks", "staff:welfare_checks"),
+    (C.WELFARE, "Still need help?", "staff:still_needed"),
     (C.ASSISTED_DIGITAL, "Assisted digital", "staff:assisted"),
     (C.AUDIT_LOG, "Audit log", "staff:audit"),
     (C.OVERSIGHT, "Oversight", "staff:oversight"),

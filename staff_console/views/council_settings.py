@@ -1,5 +1,6 @@
-"""Council settings: travel radius, auto-approval, impact unit costs and hours, and which
-categories are on in the council's area."""
+"""Council settings: travel radius, auto-approval, impact unit costs, ongoing help (how long a
+check-in waits, how often "still need help?" is asked), and which categories are on in the
+council's area."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services as accounts_services
+from arrangements import policy as arrangements_policy
 from core.errors import NotFound
 from insights import impact as insights_impact
 from marketplace import selectors as marketplace_selectors
@@ -26,14 +28,21 @@ def _units_form(request, data=None):
     )
 
 
-def _settings_page(request, form, status=200, units_form=None):
+def _ongoing_form(request, data=None):
+    return forms.OngoingSettingsForm(
+        data, initial=arrangements_policy.ongoing_settings(request.staff_council)
+    )
+
+
+def _settings_page(request, form, status=200, units_form=None, ongoing_form=None):
     return render_staff(
         request,
         "settings.html",
         {
             "form": form,
-            "form2": units_form,
+            "form2": units_form or ongoing_form,
             "units_form": units_form or _units_form(request),
+            "ongoing_form": ongoing_form or _ongoing_form(request),
             "categories": marketplace_selectors.categories_for(user=request.user),
         },
         status=status,
@@ -53,19 +62,33 @@ def _settings_form(council):
 @staff_view(C.COUNCIL_SETTINGS)
 def impact_units(request):
     units_form = _units_form(request, request.POST)
-    if units_form.is_valid():
-        costs, hours = units_form.units()
-        if call_service(
-            units_form,
-            insights_impact.impact_units_update,
-            actor=request.user,
-            unit_costs=costs,
-            unit_hours=hours,
-        ):
-            messages.success(request, "Unit costs and hours saved.")
-            return redirect("staff:settings")
+    if units_form.is_valid() and call_service(
+        units_form,
+        insights_impact.impact_units_update,
+        actor=request.user,
+        unit_costs=units_form.units(),
+    ):
+        messages.success(request, "Unit costs saved.")
+        return redirect("staff:settings")
     return _settings_page(
         request, _settings_form(request.staff_council), status=400, units_form=units_form
+    )
+
+
+@require_POST
+@staff_view(C.COUNCIL_SETTINGS)
+def ongoing_settings(request):
+    ongoing_form = _ongoing_form(request, request.POST)
+    if ongoing_form.is_valid() and call_service(
+        ongoing_form,
+        arrangements_policy.ongoing_policy_update,
+        actor=request.user,
+        **ongoing_form.cleaned_data,
+    ):
+        messages.success(request, "Settings for ongoing help saved.")
+        return redirect("staff:settings")
+    return _settings_page(
+        request, _settings_form(request.staff_council), status=400, ongoing_form=ongoing_form
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.views.decorators.http import require_GET
 
 from accounts.permissions import staff_can
+from arrangements import still_needed as arrangements_still_needed
+from arrangements import welfare as arrangements_welfare
 from marketplace import selectors as marketplace_selectors
 from matching import assisted
 from staff_console.access import staff_view
@@ -30,4 +32,9 @@ def home(request):
         counts["concerns"] = trust_concerns.concerns_open_count(council=council)
     if staff_can(user, C.ASSISTED_DIGITAL):
         counts["assisted_waiting"] = assisted.assisted_waiting_count(staff=user)
+    if staff_can(user, C.WELFARE):
+        counts["welfare"] = arrangements_welfare.welfare_checks_for_staff(actor=user).count()
+        counts["still_needed"] = arrangements_still_needed.still_needed_for_staff(
+            actor=user
+        ).count()
     return render_staff(request, "home.html", {"counts": counts})

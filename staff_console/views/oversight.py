@@ -41,6 +41,33 @@ def oversight(request):
 
 
 # --- Impact report ---------------------------------------------------------------------------
+def _blank_none(value, fmt="{:.1f}"):
+    return "" if value is None else fmt.format(value)
+
+
+# (column, value of an `ImpactRow`) of the CSV export; the last row is every kind together.
+CSV_COLUMNS = [
+    ("kind_of_help", lambda r: csv_safe(r.name)),
+    ("completed_matches", lambda r: r.completed),
+    ("needs_met", lambda r: r.needs_met),
+    ("repeat_pairings", lambda r: r.repeat_pairs),
+    ("hours_given", lambda r: r.hours),
+    ("unit_cost_gbp", lambda r: r.unit_cost if r.slug else ""),
+    ("cost_avoided_gbp", lambda r: r.cost_avoided),
+    ("arrangements_running_now", lambda r: r.ongoing.active_arrangements),
+    ("visits_done", lambda r: r.ongoing.visits_done),
+    ("visits_missed", lambda r: r.ongoing.visits_missed),
+    ("missed_rate", lambda r: _blank_none(r.ongoing.missed_rate, "{:.3f}")),
+    ("median_days_ended_arrangements", lambda r: _blank_none(r.ongoing.median_days_ended)),
+    ("median_days_so_far_running", lambda r: _blank_none(r.ongoing.median_days_running)),
+    ("welfare_checks_opened", lambda r: r.ongoing.welfare_opened),
+    ("welfare_closed_fine", lambda r: r.ongoing.welfare_fine),
+    ("welfare_closed_needs_something", lambda r: r.ongoing.welfare_needs),
+    ("welfare_escalated", lambda r: r.ongoing.welfare_escalated),
+    ("welfare_still_open", lambda r: r.ongoing.welfare_open),
+]
+
+
 def _date_range(form) -> tuple[dt.date, dt.date]:
     today = timezone.localdate()
     date_from, date_to = today - dt.timedelta(days=DEFAULT_RANGE_DAYS), today
@@ -89,27 +116,7 @@ def impact_csv(request):
         f'attachment; filename="kith-impact-{date_from.isoformat()}-{date_to.isoformat()}.csv"'
     )
     writer = csv.writer(response)
-    writer.writerow(
-        [
-            "kind_of_help",
-            "completed_matches",
-            "needs_met",
-            "repeat_pairings",
-            "hours_given",
-            "unit_cost_gbp",
-            "cost_avoided_gbp",
-        ]
-    )
+    writer.writerow([name for name, _ in CSV_COLUMNS])
     for row in [*report.rows, report.total]:
-        writer.writerow(
-            [
-                csv_safe(row.name),
-                row.completed,
-                row.needs_met,
-                row.repeat_pairs,
-                row.hours,
-                row.unit_cost if row.slug else "",
-                row.cost_avoided,
-            ]
-        )
+        writer.writerow([value(row) for _, value in CSV_COLUMNS])
     return response

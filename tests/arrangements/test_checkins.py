@@ -306,3 +306,39 @@ def test_escalation_raises_an_urgent_safeguarding_concern(open_check, mcouncil):
     assert (concern.about_id, concern.priority) == (open_check.person_id, "urgent")
     assert (open_check.status, open_check.outcome) == ("escalated", "escalated")
     assert AuditEvent.objects.filter(verb="welfare.escalated").exists()
+
+
+def test_opening_a_check_to_call_is_audited_and_shows_the_helpers_notes(arrangement, mcouncil):
+    citizen, helper = people(arrangement)
+    first, second = visits(arrangement)[:2]
+    services.visit_check_in(
+        user=helper,
+        arrangement_id=arrangement.pk,
+        visit_id=first.pk,
+        happened=True,
+        note="Quiet today",
+        now=after(first),
+    )
+    services.visit_check_in(
+        user=citizen,
+        arrangement_id=arrangement.pk,
+        visit_id=second.pk,
+        happened=False,
+        now=after(second),
+    )
+    check = WelfareCheck.objects.get()
+    lead = _staff(mcouncil, "safeguarding_lead")
+    Visit.objects.filter(arrangement=arrangement).update(
+        starts_at=first.starts_at - dt.timedelta(weeks=52)
+    )  # all in the past, so the page lists them
+    seen, recent = welfare.welfare_check_view(actor=lead, check_id=check.pk)
+    assert seen == check and "Quiet today" in [v.note for v in recent]
+    assert AuditEvent.objects.filter(verb="welfare.viewed", actor=lead, target_id=check.pk).exists()
+
+
+def test_escalating_after_reaching_them_says_staff_are_worried(open_check, mcouncil):
+    lead = _staff(mcouncil, "safeguarding_lead")
+    welfare.welfare_escalate(actor=lead, check_id=open_check.pk)
+    open_check.refresh_from_db()
+    summary = SafeguardingConcern.objects.get(pk=open_check.concern_id).summary
+    assert "worried" in summary and "could not be reached" not in summary

@@ -1,4 +1,4 @@
-""""Do you still need help?", through the real beat task: asked every few weeks, a yes and a
+""" "Do you still need help?", through the real beat task: asked every few weeks, a yes and a
 no, a reminder, then the staff queue; an open need nobody could help goes to staff instead of
 expiring; staff keep or close."""
 

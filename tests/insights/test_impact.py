@@ -1,5 +1,5 @@
-"""The impact report: needs met, repeat pairings, hours and cost avoided from the council's
-units (a hot meal defaults to £4.90), on the page and as CSV."""
+"""The impact report: needs met, repeat pairings and cost avoided from the council's units
+(a hot meal defaults to £4.90), hours given from the visit log, on the page and as CSV."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from arrangements.models import Visit
 from core.errors import ApplicationError
 from core.models import AuditEvent
 from insights.impact import impact_report, impact_units_update
@@ -22,10 +23,19 @@ from tests.kit import factories as make
 pytestmark = pytest.mark.django_db
 
 
-def complete(*, need, offer, helper, moderator):
+def complete(*, need, offer, helper, moderator, minutes):
+    """Match, accept, record one visit done (`minutes` spent, earlier today) and complete."""
     marketplace_services.moderation_approve(actor=moderator, kind="need", listing_id=need.pk)
     match = matching_services.match_offer_help(helper=helper, need_id=need.pk, offer_id=offer.pk)
     matching_services.match_accept(user=need.owner, match_id=match.pk)
+    visit = Visit.objects.filter(arrangement__match=match).first()
+    start = timezone.now() - dt.timedelta(minutes=minutes + 1)
+    Visit.objects.filter(pk=visit.pk).update(
+        status=Visit.Status.DONE,
+        starts_at=start,
+        ends_at=start + dt.timedelta(minutes=minutes),
+        minutes_spent=minutes,
+    )
     matching_services.match_complete(user=need.owner, match_id=match.pk)
 
 
@@ -35,9 +45,14 @@ def meals(home_council, moderator, helper, citizen):
     offer = make.offer(helper=helper, category_slug="hot-meals", title="Sunday roast for one more")
     marketplace_services.moderation_approve(actor=moderator, kind="offer", listing_id=offer.pk)
     other = make.person(council=home_council, display_name="Another Asker")
-    for owner, title in ((citizen, "Meal one"), (citizen, "Meal two"), (other, "Meal three")):
+    # Three visits done, of 60, 90 and 30 minutes: 3 hours given.
+    for owner, title, minutes in (
+        (citizen, "Meal one", 60),
+        (citizen, "Meal two", 90),
+        (other, "Meal three", 30),
+    ):
         need = make.need(owner=owner, category_slug="hot-meals", title=title)
-        complete(need=need, offer=offer, helper=helper, moderator=moderator)
+        complete(need=need, offer=offer, helper=helper, moderator=moderator, minutes=minutes)
     return offer
 
 
@@ -57,14 +72,11 @@ def test_report_counts_needs_met_repeats_hours_and_cost(home_council, meals):
 
 
 def test_council_units_change_the_estimate_and_are_audited(home_council, meals, council_admin):
-    impact_units_update(
-        actor=council_admin,
-        unit_costs={"hot-meals": Decimal("5.00")},
-        unit_hours={"hot-meals": Decimal("1.5")},
-    )
+    impact_units_update(actor=council_admin, unit_costs={"hot-meals": Decimal("5.00")})
     home_council.refresh_from_db()
     [row] = impact_report(council=home_council, **today_range()).rows
-    assert row.cost_avoided == Decimal("15.00") and row.hours == Decimal("4.5")
+    # The cost is an estimate from the units; the hours are what the visit log records.
+    assert row.cost_avoided == Decimal("15.00") and row.hours == Decimal(3)
     event = AuditEvent.objects.get(verb="council.impact_units_changed")
     assert event.data["before"]["unit_costs"]["hot-meals"] == "4.90"
     assert event.data["after"]["unit_costs"]["hot-meals"] == "5.00"
@@ -87,14 +99,24 @@ def test_impact_page_csv_and_units_form(client, council_admin, meals):
     assert "£14.70" in page.content.decode()
     response = client.get(reverse("staff:impact_csv"))
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0][0] == "kind_of_help"
-    assert rows[1] == ["Hot meals", "3", "3", "1", "3", "4.90", "14.70"]
-    assert rows[-1][0] == "All kinds of help" and rows[-1][-1] == "14.70"
+    assert rows[0][:7] == [
+        "kind_of_help",
+        "completed_matches",
+        "needs_met",
+        "repeat_pairings",
+        "hours_given",
+        "unit_cost_gbp",
+        "cost_avoided_gbp",
+    ]
+    assert rows[1][:7] == ["Hot meals", "3", "3", "1", "3.00", "4.90", "14.70"]
+    total = dict(zip(rows[0], rows[-1], strict=True))
+    assert total["kind_of_help"] == "All kinds of help" and total["cost_avoided_gbp"] == "14.70"
+    assert total["visits_done"] == "3" and total["hours_given"] == "3.00"
     assert AuditEvent.objects.filter(verb="impact.exported").exists()
 
     bad = client.post(reverse("staff:impact_units"), {"cost_hot-meals": "lots"})
     assert bad.status_code == 400
     assert "Enter the cost for hot meals in pounds" in bad.content.decode()
-    ok = client.post(reverse("staff:impact_units"), {"cost_hot-meals": "6", "hours_hot-meals": "2"})
+    ok = client.post(reverse("staff:impact_units"), {"cost_hot-meals": "6"})
     assert ok.status_code == 302
     assert "£18.00" in client.get(reverse("staff:impact")).content.decode()

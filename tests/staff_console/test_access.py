@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.permissions import ROLE_CAPABILITIES, Capability
+from arrangements.welfare import welfare_open
 from marketplace import services as marketplace_services
 from safeguarding import reports as safeguarding_reports
+from tests.arrangements.conftest import make_arrangement
 from tests.kit import factories as make
 from tests.kit.factories import Role
 from trust.concerns import concern_raise
@@ -75,6 +78,12 @@ URLS = [
     ("staff:impact_csv", None, "get", C.OVERSIGHT, 200),
     ("staff:settings", None, "get", C.COUNCIL_SETTINGS, 200),
     ("staff:impact_units", None, "post", C.COUNCIL_SETTINGS, 302),
+    ("staff:ongoing_settings", None, "post", C.COUNCIL_SETTINGS, 400),
+    ("staff:welfare_checks", None, "get", C.WELFARE, 200),
+    ("staff:welfare_check", "welfare_check", "get", C.WELFARE, 200),
+    ("staff:welfare_check", "welfare_check", "post", C.WELFARE, 400),
+    ("staff:still_needed", None, "get", C.WELFARE, 200),
+    ("staff:still_needed", None, "post", C.WELFARE, 400),
     ("staff:settings", None, "post", C.COUNCIL_SETTINGS, 400),
     ("staff:category_switch", "category", "post", C.CATEGORY_SWITCHES, 302),
     ("staff:audit", None, "get", C.AUDIT_LOG, 200),
@@ -111,7 +120,16 @@ def records(home_council, council_admin, citizen, helper):
     assisted_match = match_offer_help(
         helper=helper, need_id=assisted_need.pk, offer_id=published.pk
     )
+    # A welfare check after a visit of an arrangement of the citizen's.
+    arrangement = make_arrangement(home_council)
+    welfare_check = welfare_open(
+        arrangement=arrangement,
+        visit=arrangement.visits.first(),
+        reason="citizen_said_no",
+        now=timezone.now(),
+    )
     return {
+        "welfare_check": welfare_check,
         "assisted_need": assisted_need,
         "assisted_match": assisted_match,
         "round": round_run(council=home_council, actor=council_admin),
@@ -130,6 +148,8 @@ def _url(name: str, key: str | None, records) -> str:
         return reverse(name)
     if key == "category":  # categories are shared; the switch acts on the actor's council
         return reverse(name, kwargs={"slug": "gardening"})
+    if key == "welfare_check":
+        return reverse(name, kwargs={"check_id": records[key].pk})
     if key == "person_query":
         return f"{reverse(name)}?person={records['person'].pk}"
     if name in ("staff:moderation_item", "staff:moderation_approve", "staff:moderation_reject"):
