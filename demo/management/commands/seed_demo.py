@@ -1,6 +1,6 @@
 """manage.py seed_demo — deterministic, idempotent demo data for the quick start.
 
-Each app contributes its own part (accounts/demo.py, marketplace/demo.py, matching/demo.py);
+Each app contributes its own part (demo/people.py, listings.py, matches.py, ongoing.py);
 this command runs them in order inside one transaction and prints the demo accounts.
 """
 
@@ -10,6 +10,7 @@ from django.db import transaction
 
 from demo import listings as marketplace_demo
 from demo import matches as matching_demo
+from demo import ongoing as arrangements_demo
 from demo import people as accounts_demo
 
 
@@ -24,6 +25,7 @@ class Command(BaseCommand):
             extra = [
                 marketplace_demo.seed_listings(council=council),
                 matching_demo.seed_matches(council=council),
+                arrangements_demo.seed_arrangements(council=council),
             ]
         self.stdout.write(
             self.style.SUCCESS(f"Demo council: {council.name} ({postcodes} postcodes)")
