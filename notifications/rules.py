@@ -288,6 +288,8 @@ def stand_down_if_filled(event: Event) -> list[Notice]:
 
 def council_staff_with(capability: Capability, council_id: int | None) -> list[User]:
     """The active staff of a council whose role holds `capability`."""
+    if council_id is None:
+        return []
     roles = [role for role, caps in ROLE_CAPABILITIES.items() if capability in caps]
     return list(
         User.objects.filter(
