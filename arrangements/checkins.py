@@ -59,9 +59,9 @@ def after_answer(
         role == "citizen" and visit.citizen_answer == "yes"
     )
     if said_yes:
-        if visit.helper_answer == "no":
-            # The helper said it did not happen; the citizen says they are fine: it stays
-            # missed, and nobody needs to worry.
+        if "no" in (visit.helper_answer, visit.citizen_answer):
+            # One of the two said it did not happen: it stays missed (and a citizen's "no"
+            # has already opened a welfare check, which a later "yes" does not undo).
             visit.status, visit.checkin = V.MISSED, C.CONFIRMED
         else:
             visit.status, visit.checkin = V.DONE, C.CONFIRMED

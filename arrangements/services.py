@@ -216,6 +216,10 @@ def visit_check_in(
         raise ApplicationError(
             f"Give the time spent in minutes, between 1 and {MAX_MINUTES}.", code="minutes"
         )
+    if (visit.helper_answer if role == Role.HELPER else visit.citizen_answer) != "":
+        raise ApplicationError(
+            "You have already told us about this visit. Thank you.", code="answered"
+        )
     answer = Visit.Answer.YES if happened else Visit.Answer.NO
     if role == Role.HELPER:
         visit.helper_answer, visit.helper_answered_at = answer, now

@@ -342,3 +342,34 @@ def test_escalating_after_reaching_them_says_staff_are_worried(open_check, mcoun
     open_check.refresh_from_db()
     summary = SafeguardingConcern.objects.get(pk=open_check.concern_id).summary
     assert "worried" in summary and "could not be reached" not in summary
+
+
+def test_each_person_answers_once_and_a_later_yes_does_not_undo_a_citizens_no(arrangement):
+    citizen, helper = people(arrangement)
+    first = visits(arrangement)[0]
+    services.visit_check_in(
+        user=citizen,
+        arrangement_id=arrangement.pk,
+        visit_id=first.pk,
+        happened=False,
+        now=after(first),
+    )
+    with pytest.raises(ApplicationError, match="already told us"):
+        services.visit_check_in(
+            user=citizen,
+            arrangement_id=arrangement.pk,
+            visit_id=first.pk,
+            happened=True,
+            now=after(first, 10),
+        )
+    services.visit_check_in(
+        user=helper,
+        arrangement_id=arrangement.pk,
+        visit_id=first.pk,
+        happened=True,
+        minutes=40,
+        now=after(first, 20),
+    )
+    first.refresh_from_db()
+    assert first.status == "missed"
+    assert WelfareCheck.objects.get().status == "open"
