@@ -79,6 +79,13 @@ def after_answer(
     welfare_open(arrangement=arrangement, visit=visit, reason="citizen_said_no", now=now)
 
 
+#: Visits asked about: those of running help, and those of ended help that were over before
+#: it ended.
+_STILL_ASKED = Q(arrangement__status=Arrangement.Status.RUNNING) | Q(
+    ends_at__lte=F("arrangement__ended_at")
+)
+
+
 def _due(now: dt.datetime):
     return Visit.objects.select_for_update(skip_locked=True, of=("self",)).select_related(
         "arrangement__council"
@@ -95,18 +102,14 @@ def checkins_run(*, now: dt.datetime | None = None, limit: int = 500) -> dict[st
     for visit in (
         _due(now)
         .filter(status=V.PLANNED, checkin=C.NOT_YET, ends_at__lte=now)
-        # A visit of help that has since ended is still asked about if it was over by then.
-        .filter(
-            Q(arrangement__status=Arrangement.Status.RUNNING)
-            | Q(ends_at__lte=F("arrangement__ended_at"))
-        )
+        .filter(_STILL_ASKED)
         .order_by("ends_at")[:limit]
     ):
         _ask(visit, who="helper", now=now)
         counts["asked_helper"] += 1
     for visit in (
         _due(now)
-        .filter(checkin=C.ASKED_HELPER, helper_answer="")
+        .filter(_STILL_ASKED, checkin=C.ASKED_HELPER, helper_answer="")
         .order_by("helper_asked_at")[:limit]
     ):
         if (
@@ -118,7 +121,7 @@ def checkins_run(*, now: dt.datetime | None = None, limit: int = 500) -> dict[st
         counts["asked_citizen"] += 1
     for visit in (
         _due(now)
-        .filter(checkin=C.ASKED_CITIZEN, citizen_answer="")
+        .filter(_STILL_ASKED, checkin=C.ASKED_CITIZEN, citizen_answer="")
         .order_by("citizen_asked_at")[:limit]
     ):
         if (

@@ -209,8 +209,9 @@ class ScheduleChange(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     asked_by_role = models.CharField(max_length=8, choices=Role.choices)
+    # A visit replaced by a new regular time goes; the record of what was asked stays.
     visit = models.ForeignKey(
-        Visit, null=True, blank=True, on_delete=models.CASCADE, related_name="changes"
+        Visit, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes"
     )
     new_starts_at = models.DateTimeField(null=True, blank=True)
     new_weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, null=True, blank=True)

@@ -129,10 +129,11 @@ def visits_generate(*, arrangement: Arrangement, now: dt.datetime | None = None)
         )
         for i, (start, end) in enumerate(found)
     ]
-    made = Visit.objects.bulk_create(rows, ignore_conflicts=True)
+    before = Visit.objects.filter(arrangement=arrangement).count()
+    Visit.objects.bulk_create(rows, ignore_conflicts=True)
     arrangement.generated_until = until
     arrangement.save(update_fields=["generated_until"])
-    return len(made)
+    return Visit.objects.filter(arrangement=arrangement).count() - before
 
 
 # --- Reading who is who ----------------------------------------------------------------------
@@ -296,6 +297,28 @@ def change_ask(
             raise ApplicationError("Choose a new time in the future.", code="time_past")
         if new_starts_at - now > dt.timedelta(weeks=12):
             raise ApplicationError("Choose a new time within the next 12 weeks.", code="time_far")
+        new_day = new_starts_at.astimezone(schedule.local_zone()).date()
+        if arrangement.ends_on is not None and new_day > arrangement.ends_on:
+            raise ApplicationError(
+                f"Choose a time before the arrangement ends ({arrangement.ends_on:%-d %B %Y}).",
+                code="time_after_end",
+            )
+        new_ends_at = new_starts_at + (visit.ends_at - visit.starts_at)
+        clash = (
+            Visit.objects.filter(
+                arrangement=arrangement,
+                status=V.PLANNED,
+                starts_at__lt=new_ends_at,
+                ends_at__gt=new_starts_at,
+            )
+            .exclude(pk=visit.pk)
+            .exists()
+        )
+        if clash:
+            raise ApplicationError(
+                "Another visit is planned at that time. Choose a different time.",
+                code="time_clash",
+            )
         change.visit, change.new_starts_at = visit, new_starts_at
     elif kind == ScheduleChange.Kind.CHANGE_TIME:
         if arrangement.frequency == Frequency.ONCE:

@@ -3,7 +3,17 @@ what they have recorded."""
 
 from django.urls import path
 
-from .views import account, helping, matches, needs, notices, onboarding, pages, safety
+from .views import (
+    account,
+    arrangements,
+    helping,
+    matches,
+    needs,
+    notices,
+    onboarding,
+    pages,
+    safety,
+)
 
 urlpatterns = [
     path("", account.home_or_dashboard, name="home"),
@@ -24,6 +34,7 @@ urlpatterns = [
     path("needs/<int:need_id>/ask/", needs.need_ask_helper, name="need_ask_helper"),
     path("needs/<int:need_id>/withdraw/", needs.need_withdraw, name="need_withdraw"),
     path("needs/<int:need_id>/change/<slug:part>/", needs.need_change, name="need_change"),
+    path("needs/<int:need_id>/still-needed/", arrangements.still_needed, name="still_needed"),
     # Helping
     path("helping/", helping.helping, name="helping"),
     path("helping/alerts/", helping.alerts, name="alerts"),
@@ -36,6 +47,7 @@ urlpatterns = [
     path("offers/<int:offer_id>/", helping.offer_detail, name="offer_detail"),
     path("offers/<int:offer_id>/times/", helping.offer_availability, name="offer_availability"),
     path("offers/<int:offer_id>/pause/", helping.offer_pause, name="offer_pause"),
+    path("offers/<int:offer_id>/close/", helping.offer_close, name="offer_close"),
     path("offers/<int:offer_id>/change/<slug:part>/", helping.offer_change, name="offer_change"),
     # Matches
     path("matches/<int:match_id>/", matches.match_detail, name="match_detail"),
@@ -55,6 +67,42 @@ urlpatterns = [
         "matches/<int:match_id>/messages/<int:message_id>/report/sent/",
         safety.message_report_sent,
         name="message_report_sent",
+    ),
+    # Ongoing help: an accepted match's visits and changes
+    path(
+        "arrangements/<int:arrangement_id>/",
+        arrangements.arrangement_detail,
+        name="arrangement_detail",
+    ),
+    path(
+        "arrangements/<int:arrangement_id>/visits/<int:visit_id>/",
+        arrangements.visit_check_in,
+        name="visit_check_in",
+    ),
+    path(
+        "arrangements/<int:arrangement_id>/visits/<int:visit_id>/skip/",
+        arrangements.visit_skip,
+        name="visit_skip",
+    ),
+    path(
+        "arrangements/<int:arrangement_id>/visits/<int:visit_id>/move/",
+        arrangements.visit_move,
+        name="visit_move",
+    ),
+    path(
+        "arrangements/<int:arrangement_id>/change-time/",
+        arrangements.arrangement_change_time,
+        name="arrangement_change_time",
+    ),
+    path(
+        "arrangements/<int:arrangement_id>/changes/<int:change_id>/",
+        arrangements.arrangement_change_decide,
+        name="arrangement_change_decide",
+    ),
+    path(
+        "arrangements/<int:arrangement_id>/end/",
+        arrangements.arrangement_end,
+        name="arrangement_end",
     ),
     # Account
     path("account/", account.account_home, name="account_home"),

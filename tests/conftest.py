@@ -35,6 +35,7 @@ def _force_login_with_both_factors(self, user, backend=None):
 ClientMixin.force_login = _force_login_with_both_factors
 
 _CATEGORY_MIGRATION = "marketplace.migrations.0003_audit_append_only_and_default_categories"
+_FIRST_MEETING_MIGRATION = "marketplace.migrations.0006_category_first_meeting"
 
 
 @pytest.fixture(autouse=True)
@@ -53,6 +54,7 @@ def _migration_data(request):
     Category = apps.get_model("marketplace", "Category")
     if not Category.objects.exists():
         importlib.import_module(_CATEGORY_MIGRATION).add_categories(apps, None)
+        importlib.import_module(_FIRST_MEETING_MIGRATION).first_meeting_on(apps, None)
     Site = apps.get_model("sites", "Site")
     Site.objects.get_or_create(
         pk=settings.SITE_ID, defaults={"domain": "example.com", "name": "example.com"}

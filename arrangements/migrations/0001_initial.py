@@ -116,7 +116,7 @@ class Migration(migrations.Migration):
                 ('decided_at', models.DateTimeField(blank=True, null=True)),
                 ('arrangement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='arrangements.arrangement')),
                 ('asked_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('visit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='arrangements.visit')),
+                ('visit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='changes', to='arrangements.visit')),
             ],
             options={
                 'ordering': ['-created_at', '-id'],

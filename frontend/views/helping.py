@@ -369,6 +369,30 @@ def offer_pause(request, offer_id: int):
     return render(request, "frontend/helping/pause.html", {"offer": offer})
 
 
+@home_required
+def offer_close(request, offer_id: int):
+    """Close an offer for good (a confirmation page first)."""
+    offer = _own_offer(request, offer_id)
+    if request.method == "POST":
+        try:
+            market_services.offer_close(actor=request.user, offer=offer)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                "Your offer is closed. Nobody new will be matched with it. Thank you for "
+                "offering to help.",
+            )
+        return redirect("offer_detail", offer_id=offer.pk)
+    if offer.status == Offer.Status.CLOSED:
+        messages.error(request, "This offer is already closed.")
+        return redirect("offer_detail", offer_id=offer.pk)
+    return render(request, "frontend/helping/close.html", {"offer": offer})
+
+
 def _map_points(items: list[dict]) -> list[dict]:
     """Approximate points only (the published grid cell), never an exact location."""
     return [

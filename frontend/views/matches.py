@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from arrangements import selectors as arrangements
 from core.errors import ApplicationError, NotFound
 from matching import selectors as matching
 from matching import services as matching_services
@@ -63,6 +64,7 @@ def match_detail(request, match_id: int):
     )
     left_feedback = matching_web.feedback_left(match=match, author=request.user)
     last_read = notices.conversation_read_at(person=request.user, match_id=match.pk)
+    arrangement = arrangements.arrangement_of_match(match)
     notice_services.conversation_read(person=request.user, match_id=match.pk)
     return render(
         request,
@@ -77,6 +79,9 @@ def match_detail(request, match_id: int):
             "can_message": match.status in matching_services.MESSAGE_OPEN_STATUSES,
             "left_feedback": left_feedback,
             "last_read": last_read,
+            "arrangement": arrangement,
+            "recurring": arrangement is not None and arrangements.is_recurring(arrangement),
+            "next_visit": arrangements.next_visit(arrangement) if arrangement else None,
         },
     )
 

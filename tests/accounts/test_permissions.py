@@ -30,6 +30,7 @@ EXPECTED = {
         C.PEOPLE,
         C.SUSPENSION,
         C.ASSISTED_DIGITAL,
+        C.WELFARE,
     },
     Role.COUNCIL_ADMIN: set(Capability),
 }

@@ -226,3 +226,28 @@ def test_strangers_cannot_touch_an_arrangement(arrangement, mcouncil):
             reason="x",
         )
     assert Arrangement.objects.get(pk=arrangement.pk).status == "running"
+
+
+def test_a_visit_cannot_move_onto_another_or_past_the_end(arrangement):
+    helper = arrangement.match.offer.helper
+    first, second = list(arrangement.visits.order_by("starts_at")[:2])
+    with pytest.raises(ApplicationError, match="Another visit"):
+        services.change_ask(
+            user=helper,
+            arrangement_id=arrangement.pk,
+            kind="move_visit",
+            visit_id=first.pk,
+            new_starts_at=second.starts_at + dt.timedelta(minutes=30),
+        )
+    Arrangement.objects.filter(pk=arrangement.pk).update(
+        ends_on=second.starts_at.astimezone(local_zone()).date()
+    )
+    with pytest.raises(ApplicationError, match="before the arrangement ends"):
+        services.change_ask(
+            user=helper,
+            arrangement_id=arrangement.pk,
+            kind="move_visit",
+            visit_id=first.pk,
+            new_starts_at=second.starts_at + dt.timedelta(days=3),
+        )
+    assert not ScheduleChange.objects.exists()

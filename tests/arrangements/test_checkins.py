@@ -328,9 +328,11 @@ def test_opening_a_check_to_call_is_audited_and_shows_the_helpers_notes(arrangem
     )
     check = WelfareCheck.objects.get()
     lead = _staff(mcouncil, "safeguarding_lead")
-    Visit.objects.filter(arrangement=arrangement).update(
-        starts_at=first.starts_at - dt.timedelta(weeks=52)
-    )  # all in the past, so the page lists them
+    for visit in (first, second):  # both in the past, so the page lists them
+        Visit.objects.filter(pk=visit.pk).update(
+            starts_at=visit.starts_at - dt.timedelta(weeks=52),
+            ends_at=visit.ends_at - dt.timedelta(weeks=52),
+        )
     seen, recent = welfare.welfare_check_view(actor=lead, check_id=check.pk)
     assert seen == check and "Quiet today" in [v.note for v in recent]
     assert AuditEvent.objects.filter(verb="welfare.viewed", actor=lead, target_id=check.pk).exists()

@@ -275,6 +275,10 @@ CLASSIFICATION: dict[str, Access] = {
     "staff/impact/export.csv": staff(Capability.OVERSIGHT),
     "staff/oversight/": staff(Capability.OVERSIGHT),
     "staff/settings/impact-units/": staff(Capability.COUNCIL_SETTINGS, check=False),  # POST
+    "staff/settings/ongoing-help/": staff(Capability.COUNCIL_SETTINGS, check=False),  # POST
+    "staff/welfare/": staff(Capability.WELFARE),
+    "staff/welfare/<int:check_id>/": staff(Capability.WELFARE, check=False),
+    "staff/still-needed/": staff(Capability.WELFARE),
     "staff/rounds/": staff(Capability.MATCHING_ROUNDS),
     "staff/rounds/<int:pk>/": staff(Capability.MATCHING_ROUNDS, check=False),
     "staff/rounds/<int:pk>/apply/": staff(Capability.MATCHING_ROUNDS, check=False),  # POST
@@ -299,6 +303,8 @@ CLASSIFICATION: dict[str, Access] = {
     "needs/<int:need_id>/ask/": Access(LOGIN),
     "needs/<int:need_id>/withdraw/": Access(LOGIN),
     "needs/<int:need_id>/change/<slug:part>/": Access(LOGIN),
+    # "Do you still need help?": the need's owner only (a page even with nothing to answer).
+    "needs/<int:need_id>/still-needed/": Access(LOGIN, owner_only(staff=404), obj="need"),
     "helping/": Access(LOGIN),
     "helping/alerts/": Access(LOGIN),
     "helping/needs-near-me/": Access(LOGIN),
@@ -313,6 +319,9 @@ CLASSIFICATION: dict[str, Access] = {
     "offers/<int:offer_id>/": Access(LOGIN),
     "offers/<int:offer_id>/times/": Access(LOGIN),
     "offers/<int:offer_id>/pause/": Access(LOGIN),
+    "offers/<int:offer_id>/close/": Access(
+        LOGIN, {**dict.fromkeys(ROLES, 404), "helper": 200}, obj="offer"
+    ),
     "offers/<int:offer_id>/change/<slug:part>/": Access(LOGIN),
     "matches/<int:match_id>/": Access(LOGIN, match_parties(), obj="match"),
     "matches/<int:match_id>/accept/": Access(LOGIN),
@@ -324,6 +333,15 @@ CLASSIFICATION: dict[str, Access] = {
     "matches/<int:match_id>/block/": Access(LOGIN),
     "matches/<int:match_id>/messages/<int:message_id>/report/": Access(LOGIN),
     "matches/<int:match_id>/messages/<int:message_id>/report/sent/": Access(LOGIN),
+    # Ongoing help: the two people of the match only (404 for everyone else, staff included;
+    # tests/frontend/test_arrangement_pages.py checks each page as a stranger).
+    "arrangements/<int:arrangement_id>/": Access(LOGIN),
+    "arrangements/<int:arrangement_id>/visits/<int:visit_id>/": Access(LOGIN),
+    "arrangements/<int:arrangement_id>/visits/<int:visit_id>/skip/": Access(LOGIN),
+    "arrangements/<int:arrangement_id>/visits/<int:visit_id>/move/": Access(LOGIN),
+    "arrangements/<int:arrangement_id>/change-time/": Access(LOGIN),
+    "arrangements/<int:arrangement_id>/changes/<int:change_id>/": Access(LOGIN),  # POST
+    "arrangements/<int:arrangement_id>/end/": Access(LOGIN),
     "account/": Access(LOGIN),
     "account/contact/": Access(LOGIN),
     "account/contact/mobile/": Access(LOGIN),

@@ -1,0 +1,186 @@
+"""Forms for the pages of ongoing help: "did the visit happen?", skipping or moving a visit,
+changing the regular time, ending an arrangement and "do you still need help?". They check the
+shape of what people type; the rules are in `arrangements.services`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+
+from arrangements.models import Arrangement, Frequency, Role
+from arrangements.schedule import at_local
+from arrangements.services import END_REASONS, MAX_MINUTES
+from marketplace.availability import WEEKDAY_NAMES
+
+from .forms import KithForm, time_of_day
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+class CheckInForm(KithForm):
+    happened = forms.ChoiceField(
+        label="Did the visit happen?",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose yes if the visit happened, or no if it did not."},
+    )
+    minutes = forms.IntegerField(
+        label="Time spent, in minutes (optional)",
+        min_value=1,
+        max_value=MAX_MINUTES,
+        required=False,
+        error_messages={
+            "invalid": "Enter the time spent as a number of minutes, for example 45.",
+            "min_value": f"Enter a time between 1 and {MAX_MINUTES} minutes.",
+            "max_value": f"Enter a time between 1 and {MAX_MINUTES} minutes.",
+        },
+    )
+    note = forms.CharField(
+        label="Anything the council should know? (optional)",
+        help_text="Only council staff will read this.",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        error_messages={"max_length": "Keep it to 1000 characters or fewer."},
+    )
+    worried = forms.BooleanField(
+        label="I am worried about them",
+        help_text="Council staff will get in touch with them, and may call you.",
+        required=False,
+    )
+
+    def __init__(self, *args, role: str, planned_minutes: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role = role
+        self.fields["minutes"].widget.attrs.update(
+            {"inputmode": "numeric", "class": "govuk-input--width-3"}
+        )
+        if role == Role.HELPER:
+            if planned_minutes:
+                self.fields[
+                    "minutes"
+                ].help_text = f"Leave it empty if it took the planned {planned_minutes} minutes."
+        else:
+            for name in ("minutes", "note", "worried"):
+                del self.fields[name]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("happened") == "no" and data.get("minutes"):
+            self.add_error("minutes", "Leave the time spent empty if the visit did not happen.")
+        return data
+
+
+class SkipForm(KithForm):
+    reason = forms.CharField(
+        label="Why can this visit not happen?",
+        help_text="Only council staff will see the reason. The other person is told the visit "
+        "will not happen.",
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "required": "Say why this visit cannot happen.",
+            "max_length": "Keep the reason to 200 characters or fewer.",
+        },
+    )
+
+
+class MoveForm(KithForm):
+    """A new date (GOV.UK date input: day, month, year) and start time for one visit."""
+
+    day = forms.CharField(max_length=2, required=False)
+    month = forms.CharField(max_length=2, required=False)
+    year = forms.CharField(max_length=4, required=False)
+    start = forms.CharField(
+        label="New start time", help_text="For example, 14:00", max_length=7, required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        try:
+            day = dt.date(int(data.get("year")), int(data.get("month")), int(data.get("day")))
+        except (TypeError, ValueError):
+            self.add_error("day", "Enter a real date, for example 27 3 2027.")
+            day = None
+        start = time_of_day(data.get("start") or "")
+        if start is None:
+            self.add_error("start", "Enter the new start time, for example 14:00.")
+        data["starts_at"] = at_local(day, start) if day and start else None
+        return data
+
+
+class ChangeTimeForm(KithForm):
+    weekday = forms.ChoiceField(
+        label="Which day?",
+        choices=[(str(i), name) for i, name in enumerate(WEEKDAY_NAMES)],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a day."},
+    )
+    start = forms.CharField(
+        label="From", help_text="For example, 12:00", max_length=7, required=False
+    )
+    end = forms.CharField(
+        label="Until", help_text="For example, 13:00", max_length=7, required=False
+    )
+    frequency = forms.ChoiceField(
+        label="How often?",
+        choices=[(Frequency.WEEKLY, "Every week"), (Frequency.FORTNIGHTLY, "Every two weeks")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose every week or every two weeks."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("start", "end"):
+            self.fields[name].widget.attrs.update({"class": "govuk-input--width-5"})
+
+    def clean(self):
+        data = super().clean()
+        start, end = time_of_day(data.get("start") or ""), time_of_day(data.get("end") or "")
+        if start is None:
+            self.add_error("start", "Enter the start time, for example 12:00.")
+        if end is None:
+            self.add_error("end", "Enter the end time, for example 13:00.")
+        if start and end and end <= start:
+            self.add_error("end", "The end time must be after the start time.")
+        data["start_time"], data["end_time"] = start, end
+        return data
+
+
+class EndForm(KithForm):
+    reason = forms.ChoiceField(
+        label="Why is it ending?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose why the arrangement is ending."},
+    )
+    note = forms.CharField(
+        label="Anything else the council should know? (optional)",
+        help_text="Only council staff will read this — the other person will not see it.",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        error_messages={"max_length": "Keep it to 500 characters or fewer."},
+    )
+
+    def __init__(self, *args, role: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(Arrangement.EndReason.choices)
+        field = self.fields["reason"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(str(reason), labels[reason]) for reason in END_REASONS.get(role, [])]
+
+
+class StillNeededForm(KithForm):
+    still = forms.ChoiceField(
+        label="Do you still need help?",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose yes if you still need help, or no if you do not."},
+    )
+
+
+class DecisionForm(KithForm):
+    decision = forms.ChoiceField(
+        choices=[("agree", "Agree"), ("decline", "Do not agree"), ("withdraw", "Withdraw")]
+    )

@@ -1,0 +1,414 @@
+"""Ongoing help, from either side: the arrangement's visits and changes, "did the visit
+happen?", skipping or moving a visit, changing the regular time, agreeing to the other person's
+change, ending the arrangement, and the citizen's "do you still need help?".
+
+Words people type here (a note, a skip reason, an end reason) go to council staff only: no
+page shows them to the other person."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from arrangements import selectors as arrangements
+from arrangements import services as arrangement_services
+from arrangements.models import Arrangement, Role, ScheduleChange, Visit
+from arrangements.schedule import local_zone
+from arrangements.still_needed import still_needed_answer, still_needed_waiting
+from core.errors import ApplicationError, NotFound
+from marketplace import selectors as market
+
+from ..arrangement_forms import (
+    ChangeTimeForm,
+    CheckInForm,
+    DecisionForm,
+    EndForm,
+    MoveForm,
+    SkipForm,
+    StillNeededForm,
+)
+from .common import call_service, home_required, not_found_as_404
+
+
+def _party(request, arrangement_id: int) -> tuple[Arrangement, str]:
+    return not_found_as_404(
+        lambda: arrangements.arrangement_for_party(user=request.user, arrangement_id=arrangement_id)
+    )
+
+
+def _other(arrangement: Arrangement, role: str):
+    match = arrangement.match
+    return match.offer.helper if role == Role.CITIZEN else match.need.owner
+
+
+def when(visit_or_instant) -> str:
+    """A visit's start as people say it: "Monday 7 December at 12:00"."""
+    instant = getattr(visit_or_instant, "starts_at", visit_or_instant)
+    local = instant.astimezone(local_zone())
+    return f"{local:%A} {local.day} {local:%B} at {local:%H:%M}"
+
+
+def _to_detail(arrangement: Arrangement):
+    return redirect("arrangement_detail", arrangement_id=arrangement.pk)
+
+
+def _visit_to_change(request, arrangement: Arrangement, visit_id: int) -> Visit | None:
+    """A visit still to come of a running arrangement; otherwise None, with a message."""
+    visit = not_found_as_404(lambda: arrangements.visit_of(arrangement, visit_id))
+    if arrangement.status != Arrangement.Status.RUNNING:
+        messages.error(request, "This arrangement has ended.")
+        return None
+    if visit.status != Visit.Status.PLANNED or visit.starts_at <= timezone.now():
+        messages.error(request, "Only a visit still to come can be changed.")
+        return None
+    return visit
+
+
+# --- The arrangement's page ------------------------------------------------------------------
+@home_required
+def arrangement_detail(request, arrangement_id: int):
+    arrangement, role = _party(request, arrangement_id)
+    now = timezone.now()
+    upcoming = arrangements.upcoming_visits(arrangement, now=now)
+    change = arrangements.pending_change(arrangement)
+    running = arrangement.status == Arrangement.Status.RUNNING
+    return render(
+        request,
+        "frontend/arrangements/detail.html",
+        {
+            "arrangement": arrangement,
+            "match": arrangement.match,
+            "role": role,
+            "other": _other(arrangement, role),
+            "running": running,
+            "recurring": arrangements.is_recurring(arrangement),
+            "times": list(arrangement.times.all()),
+            "upcoming": upcoming,
+            "awaiting": arrangements.visits_awaiting(arrangement, role, now=now),
+            "recent": arrangements.recent_visits(arrangement, now=now),
+            "change": change,
+            "change_is_mine": change is not None and change.asked_by_role == role,
+            "checklist": arrangements.FIRST_MEETING_CHECKLIST
+            if running and any(v.is_introduction for v in upcoming)
+            else (),
+        },
+    )
+
+
+# --- "Did the visit happen?" -----------------------------------------------------------------
+@home_required
+def visit_check_in(request, arrangement_id: int, visit_id: int):
+    arrangement, role = _party(request, arrangement_id)
+    visit = not_found_as_404(lambda: arrangements.visit_of(arrangement, visit_id))
+    now = timezone.now()
+    answered = arrangements.my_answer(visit, role)
+    closed = visit.status in (Visit.Status.SKIPPED, Visit.Status.CANCELLED)
+    can_answer = not answered and not closed and visit.starts_at <= now
+    form = CheckInForm(
+        request.POST if request.method == "POST" and can_answer else None,
+        role=role,
+        planned_minutes=visit.planned_minutes,
+    )
+    if request.method == "POST" and can_answer and form.is_valid():
+        data = form.cleaned_data
+        happened = data["happened"] == "yes"
+        worried = bool(data.get("worried"))
+        done = call_service(
+            form,
+            lambda: arrangement_services.visit_check_in(
+                user=request.user,
+                arrangement_id=arrangement.pk,
+                visit_id=visit.pk,
+                happened=happened,
+                minutes=data.get("minutes"),
+                note=data.get("note") or "",
+                worried=worried,
+            ),
+            field_for={"minutes": "minutes", "too_long": "note"},
+            field="happened",
+        )
+        if done:
+            messages.success(
+                request, _thanks(role, happened, worried, done, _other(arrangement, role))
+            )
+            return _to_detail(arrangement)
+    return render(
+        request,
+        "frontend/arrangements/check_in.html",
+        {
+            "arrangement": arrangement,
+            "role": role,
+            "visit": visit,
+            "when": when(visit),
+            "heading": f"Did the visit on {when(visit)} happen?",
+            "other": _other(arrangement, role),
+            "form": form,
+            "answered": answered,
+            "closed": closed,
+            "not_yet": visit.starts_at > now,
+            "can_answer": can_answer,
+        },
+    )
+
+
+def _thanks(role: str, happened: bool, worried: bool, visit: Visit, other) -> str:
+    if role == Role.HELPER:
+        if worried:
+            return (
+                "Thank you for telling us. Someone from the council will check that "
+                f"{other.public_name} is all right."
+            )
+        if happened:
+            return f"Thank you. The visit is recorded as done ({visit.minutes_spent} minutes)."
+        return f"Thank you for telling us. We will ask {other.public_name} about it."
+    if happened:
+        return "Thank you. The visit is recorded as done."
+    return (
+        "Thank you for telling us. Someone from the council will get in touch to check you are "
+        "all right."
+    )
+
+
+# --- Changes ----------------------------------------------------------------------------------
+@home_required
+def visit_skip(request, arrangement_id: int, visit_id: int):
+    arrangement, role = _party(request, arrangement_id)
+    visit = _visit_to_change(request, arrangement, visit_id)
+    if visit is None:
+        return _to_detail(arrangement)
+    form = SkipForm(request.POST if request.method == "POST" else None)
+    other = _other(arrangement, role)
+    if request.method == "POST" and form.is_valid():
+        done = call_service(
+            form,
+            lambda: arrangement_services.visit_skip(
+                user=request.user,
+                arrangement_id=arrangement.pk,
+                visit_id=visit.pk,
+                reason=form.cleaned_data["reason"],
+            ),
+            field="reason",
+        )
+        if done:
+            messages.success(
+                request,
+                f"The visit on {when(visit)} will not happen. We have told {other.public_name}.",
+            )
+            return _to_detail(arrangement)
+    return render(
+        request,
+        "frontend/arrangements/skip.html",
+        {
+            "arrangement": arrangement,
+            "visit": visit,
+            "when": when(visit),
+            "other": other,
+            "form": form,
+        },
+    )
+
+
+@home_required
+def visit_move(request, arrangement_id: int, visit_id: int):
+    arrangement, role = _party(request, arrangement_id)
+    visit = _visit_to_change(request, arrangement, visit_id)
+    if visit is None:
+        return _to_detail(arrangement)
+    local = visit.starts_at.astimezone(local_zone())
+    form = MoveForm(
+        request.POST if request.method == "POST" else None,
+        initial={"start": f"{local:%H:%M}"},
+    )
+    other = _other(arrangement, role)
+    if request.method == "POST" and form.is_valid():
+        done = call_service(
+            form,
+            lambda: arrangement_services.change_ask(
+                user=request.user,
+                arrangement_id=arrangement.pk,
+                kind=ScheduleChange.Kind.MOVE_VISIT,
+                visit_id=visit.pk,
+                new_starts_at=form.cleaned_data["starts_at"],
+            ),
+            field_for={"time_past": "day", "time_far": "day"},
+        )
+        if done:
+            messages.success(
+                request,
+                f"We have asked {other.public_name} to agree to {when(done.new_starts_at)}. "
+                "The visit stays at its current time until they do.",
+            )
+            return _to_detail(arrangement)
+    return render(
+        request,
+        "frontend/arrangements/move.html",
+        {
+            "arrangement": arrangement,
+            "visit": visit,
+            "when": when(visit),
+            "other": other,
+            "form": form,
+        },
+    )
+
+
+@home_required
+def arrangement_change_time(request, arrangement_id: int):
+    arrangement, role = _party(request, arrangement_id)
+    if arrangement.status != Arrangement.Status.RUNNING:
+        messages.error(request, "This arrangement has ended.")
+        return _to_detail(arrangement)
+    if not arrangements.is_recurring(arrangement):
+        messages.error(request, "A one-off visit has no regular time: move the visit instead.")
+        return _to_detail(arrangement)
+    current = list(arrangement.times.all())
+    initial = {"frequency": arrangement.frequency}
+    if current:
+        initial.update(
+            weekday=str(current[0].weekday),
+            start=f"{current[0].start:%H:%M}",
+            end=f"{current[0].end:%H:%M}",
+        )
+    form = ChangeTimeForm(request.POST if request.method == "POST" else None, initial=initial)
+    other = _other(arrangement, role)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = call_service(
+            form,
+            lambda: arrangement_services.change_ask(
+                user=request.user,
+                arrangement_id=arrangement.pk,
+                kind=ScheduleChange.Kind.CHANGE_TIME,
+                new_weekday=int(data["weekday"]),
+                new_start=data["start_time"],
+                new_end=data["end_time"],
+                new_frequency=data["frequency"],
+            ),
+            field_for={"slot_weekday": "weekday", "frequency": "frequency", "time": "start"},
+            field="end",
+        )
+        if done:
+            messages.success(
+                request,
+                f"We have asked {other.public_name} to agree to the new time. Your visits stay "
+                "as they are until they do.",
+            )
+            return _to_detail(arrangement)
+    return render(
+        request,
+        "frontend/arrangements/change_time.html",
+        {"arrangement": arrangement, "times": current, "other": other, "form": form},
+    )
+
+
+@require_POST
+@home_required
+def arrangement_change_decide(request, arrangement_id: int, change_id: int):
+    arrangement, role = _party(request, arrangement_id)
+    change = not_found_as_404(lambda: arrangements.change_of(arrangement, change_id))
+    form = DecisionForm(request.POST)
+    own = change.asked_by_role == role
+    decision = form.cleaned_data["decision"] if form.is_valid() else ""
+    if decision not in (("withdraw",) if own else ("agree", "decline")):
+        messages.error(request, "Choose whether you agree to the change.")
+        return _to_detail(arrangement)
+    try:
+        decided = arrangement_services.change_decide(
+            user=request.user,
+            arrangement_id=arrangement.pk,
+            change_id=change.pk,
+            agree=decision == "agree",
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return _to_detail(arrangement)
+    other = _other(arrangement, role).public_name
+    said: dict[str, str] = {
+        ScheduleChange.Status.CONFIRMED: f"Thank you. The change is made and {other} has been "
+        "told.",
+        ScheduleChange.Status.DECLINED: f"You have not agreed to the change. {other} has been "
+        "told, and the visits stay as they were.",
+        ScheduleChange.Status.WITHDRAWN: "You have withdrawn your change. Nothing has changed.",
+    }
+    messages.success(request, said.get(str(decided.status), "Thank you."))
+    return _to_detail(arrangement)
+
+
+# --- Ending -----------------------------------------------------------------------------------
+@home_required
+def arrangement_end(request, arrangement_id: int):
+    arrangement, role = _party(request, arrangement_id)
+    if arrangement.status != Arrangement.Status.RUNNING:
+        messages.error(request, "This arrangement has already ended.")
+        return redirect("match_detail", match_id=arrangement.match_id)
+    form = EndForm(request.POST if request.method == "POST" else None, role=role)
+    other = _other(arrangement, role)
+    if request.method == "POST" and form.is_valid():
+        done = call_service(
+            form,
+            lambda: arrangement_services.arrangement_end(
+                user=request.user,
+                arrangement_id=arrangement.pk,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            ),
+            field_for={"too_long": "note"},
+            field="reason",
+        )
+        if done:
+            helped = done.match.status == "completed"
+            messages.success(
+                request,
+                f"The arrangement with {other.public_name} has ended. Thank you"
+                + (
+                    " for everything. Please tell us how it went below."
+                    if helped
+                    else ". We have told them kindly."
+                ),
+            )
+            return redirect("match_detail", match_id=arrangement.match_id)
+    return render(
+        request,
+        "frontend/arrangements/end.html",
+        {"arrangement": arrangement, "role": role, "other": other, "form": form},
+    )
+
+
+# --- "Do you still need help?" ----------------------------------------------------------------
+@home_required
+def still_needed(request, need_id: int):
+    need = market.needs_of_owner(user=request.user).filter(pk=need_id).first()
+    if need is None:
+        raise Http404("Not found.")
+    row = still_needed_waiting(user=request.user, need_id=need.pk)
+    form = StillNeededForm(request.POST if request.method == "POST" and row else None)
+    if request.method == "POST" and row is not None and form.is_valid():
+        still = form.cleaned_data["still"] == "yes"
+        done = call_service(
+            form,
+            lambda: still_needed_answer(user=request.user, row_id=row.pk, still=still),
+            field="still",
+        )
+        if done:
+            messages.success(
+                request,
+                "Thank you. Your help carries on as before."
+                if still
+                else "Thank you for letting us know. We have closed your request for help.",
+            )
+            return redirect("need_detail", need_id=need.pk)
+    return render(
+        request,
+        "frontend/arrangements/still_needed.html",
+        {
+            "need": need,
+            "row": row,
+            "form": form,
+            "heading": f"Do you still need help with {need.category.name.lower()}?",
+        },
+    )

@@ -1,0 +1,559 @@
+"""The pages of ongoing help, from both sides: the arrangement's visits, "did the visit
+happen?", skipping and moving a visit, changing the regular time, agreeing, ending, "do you
+still need help?" and closing an offer. Strangers are told "not found"; a bad answer is a clear
+error and saves nothing; words typed for the council never reach the other person."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import StaffMembership
+from arrangements.models import Arrangement, ScheduleChange, StillNeeded, Visit, WelfareCheck
+from marketplace.models import Category, Offer
+from matching.services import match_offer_help
+from tests.arrangements.conftest import make_arrangement
+from tests.kit import factories as make
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def arr(mcouncil) -> Arrangement:
+    return make_arrangement(mcouncil, category="hot-meals")
+
+
+def people(arrangement):
+    return arrangement.match.need.owner, arrangement.match.offer.helper
+
+
+def to_the_past(visit: Visit, hours: int = 2) -> Visit:
+    """Move a planned visit so that it began `hours` ago and lasted an hour."""
+    start = timezone.now() - dt.timedelta(hours=hours)
+    Visit.objects.filter(pk=visit.pk).update(starts_at=start, ends_at=start + dt.timedelta(hours=1))
+    visit.refresh_from_db()
+    return visit
+
+
+def page(client, name, *args, **post):
+    url = reverse(name, args=args)
+    response = client.post(url, post) if post else client.get(url)
+    return response, response.content.decode()
+
+
+def all_urls(arrangement, visit):
+    a = arrangement.pk
+    return [
+        reverse("arrangement_detail", args=[a]),
+        reverse("visit_check_in", args=[a, visit.pk]),
+        reverse("visit_skip", args=[a, visit.pk]),
+        reverse("visit_move", args=[a, visit.pk]),
+        reverse("arrangement_change_time", args=[a]),
+        reverse("arrangement_end", args=[a]),
+    ]
+
+
+# --- Who may see them -------------------------------------------------------------------------
+def test_strangers_and_staff_are_told_not_found(client, arr, mcouncil):
+    visit = arr.visits.first()
+    stranger = make.person(council=mcouncil)
+    lead = make.staff(council=mcouncil, role="safeguarding_lead")
+    change = ScheduleChange.objects.create(
+        arrangement=arr,
+        kind="move_visit",
+        asked_by=people(arr)[0],
+        asked_by_role="citizen",
+        visit=visit,
+        new_starts_at=visit.starts_at + dt.timedelta(hours=1),
+    )
+    decide = reverse("arrangement_change_decide", args=[arr.pk, change.pk])
+    for someone in (stranger, lead):
+        client.force_login(someone)
+        for url in all_urls(arr, visit):
+            assert client.get(url).status_code == 404, url
+            assert client.post(url, {"reason": "x", "happened": "yes"}).status_code == 404, url
+        assert client.post(decide, {"decision": "agree"}).status_code == 404
+    change.refresh_from_db()
+    visit.refresh_from_db()
+    assert change.status == "pending" and visit.status == "planned"
+    arr.refresh_from_db()
+    assert arr.status == "running"
+    # A visit of another arrangement is not found through this one.
+    other = make_arrangement(mcouncil)
+    client.force_login(people(arr)[0])
+    url = reverse("visit_check_in", args=[arr.pk, other.visits.first().pk])
+    assert client.get(url).status_code == 404
+    # Deciding is POST only.
+    assert client.get(decide).status_code == 405
+
+
+# --- The arrangement's page ------------------------------------------------------------------
+def test_both_people_see_the_upcoming_visits_and_the_way_to_change_them(client, arr):
+    citizen, helper = people(arr)
+    visits = list(arr.visits.filter(status="planned")[:6])
+    for person in (citizen, helper):
+        client.force_login(person)
+        response, html = page(client, "arrangement_detail", arr.pk)
+        assert response.status_code == 200
+        assert "Upcoming visits" in html
+        assert html.count(f"/arrangements/{arr.pk}/visits/") >= 2 * len(visits)
+        assert reverse("visit_skip", args=[arr.pk, visits[0].pk]) in html
+        assert reverse("visit_move", args=[arr.pk, visits[0].pk]) in html
+        assert "Change the regular time" in html and "End this arrangement" in html
+        # Hot meals have no introduction visit.
+        assert "First meeting" not in html and "Before your first meeting" not in html
+        local = visits[0].starts_at.astimezone(dt.UTC).astimezone(timezone.get_default_timezone())
+        assert local.strftime("%H:%M") in html
+        assert "Monday" in html
+        assert citizen.email not in html and helper.email not in html
+
+
+def test_a_first_meeting_is_tagged_and_comes_with_the_safety_checklist(client, mcouncil):
+    Category.objects.filter(slug="befriending").update(first_meeting=True)  # as migration 0006
+    befriending = make_arrangement(mcouncil)  # befriending starts with an introduction
+    citizen, helper = people(befriending)
+    for person in (citizen, helper):
+        client.force_login(person)
+        _, html = page(client, "arrangement_detail", befriending.pk)
+        assert "First meeting" in html
+        assert "Before your first meeting" in html
+        assert "Never hand over money, keys, bank cards" in html
+        assert "call 999" in html
+
+
+# --- "Did the visit happen?" -----------------------------------------------------------------
+def test_helper_confirms_a_visit_with_the_time_spent(client, arr):
+    citizen, helper = people(arr)
+    visit = to_the_past(arr.visits.first())
+    client.force_login(helper)
+    _, html = page(client, "arrangement_detail", arr.pk)
+    assert reverse("visit_check_in", args=[arr.pk, visit.pk]) in html
+    response, html = page(client, "visit_check_in", arr.pk, visit.pk)
+    assert response.status_code == 200
+    assert "Did the visit on" in html and "happen?" in html
+    assert "Time spent" in html and "only council staff will read this" in html.lower()
+    assert "I am worried about them" in html
+
+    # Nothing chosen, or minutes that are not a number: an error, and nothing saved.
+    response, html = page(client, "visit_check_in", arr.pk, visit.pk, minutes="45")
+    assert "Choose yes if the visit happened" in html
+    assert "<title>Error:" in html
+    _, html = page(client, "visit_check_in", arr.pk, visit.pk, happened="yes", minutes="lots")
+    assert "Enter the time spent as a number of minutes" in html
+    _, html = page(client, "visit_check_in", arr.pk, visit.pk, happened="yes", minutes="9999")
+    assert "between 1 and 720" in html
+    visit.refresh_from_db()
+    assert (visit.status, visit.helper_answer, visit.minutes_spent) == ("planned", "", None)
+
+    response, _ = page(
+        client,
+        "visit_check_in",
+        arr.pk,
+        visit.pk,
+        happened="yes",
+        minutes="45",
+        note="Her cupboard was bare",
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("arrangement_detail", args=[arr.pk])
+    visit.refresh_from_db()
+    assert (visit.status, visit.helper_answer, visit.minutes_spent) == ("done", "yes", 45)
+    assert visit.note == "Her cupboard was bare"
+    html = client.get(response["Location"]).content.decode()
+    assert "The visit is recorded as done (45 minutes)" in html
+    # Answered: the page says so, with no second form.
+    _, html = page(client, "visit_check_in", arr.pk, visit.pk)
+    assert "You have already told us that it happened" in html and 'name="happened"' not in html
+
+    # The citizen never sees the helper's note.
+    client.force_login(citizen)
+    for name, args in (("arrangement_detail", [arr.pk]), ("match_detail", [arr.match_id])):
+        assert "cupboard" not in client.get(reverse(name, args=args)).content.decode()
+
+
+def test_minutes_default_to_the_planned_length(client, arr):
+    _, helper = people(arr)
+    visit = to_the_past(arr.visits.first())
+    client.force_login(helper)
+    page(client, "visit_check_in", arr.pk, visit.pk, happened="yes", minutes="")
+    visit.refresh_from_db()
+    assert visit.minutes_spent == 60
+
+
+def test_helper_says_no_then_the_citizen_says_no_and_a_welfare_check_opens(client, arr):
+    citizen, helper = people(arr)
+    visit = to_the_past(arr.visits.first())
+    client.force_login(helper)
+    response, _ = page(client, "visit_check_in", arr.pk, visit.pk, happened="no")
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    assert (visit.status, visit.checkin) == ("missed", "asked_citizen")
+
+    client.force_login(citizen)
+    _, html = page(client, "arrangement_detail", arr.pk)
+    assert reverse("visit_check_in", args=[arr.pk, visit.pk]) in html
+    _, html = page(client, "visit_check_in", arr.pk, visit.pk)
+    assert 'name="happened"' in html
+    assert "Time spent" not in html and "worried" not in html  # the helper's questions only
+    response, _ = page(client, "visit_check_in", arr.pk, visit.pk, happened="no")
+    assert response.status_code == 302
+    assert (
+        "get in touch to check you are all right"
+        in client.get(response["Location"]).content.decode()
+    )
+    check = WelfareCheck.objects.get()
+    assert (check.person, check.reason, check.status) == (citizen, "citizen_said_no", "open")
+
+
+def test_a_worried_helper_opens_a_welfare_check_at_once(client, arr):
+    citizen, helper = people(arr)
+    visit = to_the_past(arr.visits.first())
+    client.force_login(helper)
+    page(client, "visit_check_in", arr.pk, visit.pk, happened="yes", worried="on")
+    check = WelfareCheck.objects.get()
+    assert (check.person, check.reason) == (citizen, "helper_concern")
+
+
+def test_a_visit_to_come_cannot_be_answered_yet(client, arr):
+    _, helper = people(arr)
+    visit = arr.visits.first()
+    client.force_login(helper)
+    _, html = page(client, "visit_check_in", arr.pk, visit.pk)
+    assert "has not happened yet" in html and 'name="happened"' not in html
+    page(client, "visit_check_in", arr.pk, visit.pk, happened="yes")
+    visit.refresh_from_db()
+    assert visit.helper_answer == ""
+
+
+# --- Skipping and moving one visit ------------------------------------------------------------
+def test_skip_a_visit_needs_a_reason_only_staff_see(client, arr):
+    citizen, helper = people(arr)
+    visit = arr.visits.first()
+    client.force_login(citizen)
+    _, html = page(client, "visit_skip", arr.pk, visit.pk)
+    assert "Only council staff will see the reason" in html
+    _, html = page(client, "visit_skip", arr.pk, visit.pk, reason="   ")
+    assert "Say why this visit cannot happen" in html
+    visit.refresh_from_db()
+    assert visit.status == "planned"
+    response, _ = page(client, "visit_skip", arr.pk, visit.pk, reason="Hospital appointment")
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    assert (visit.status, visit.skip_reason) == ("skipped", "Hospital appointment")
+    client.force_login(helper)
+    _, html = page(client, "arrangement_detail", arr.pk)
+    assert "Hospital" not in html
+    # A skipped visit cannot be skipped again: back to the arrangement with a message.
+    client.force_login(citizen)
+    response, _ = page(client, "visit_skip", arr.pk, visit.pk)
+    assert response.status_code == 302
+
+
+def test_move_a_visit_then_the_other_person_agrees(client, arr):
+    citizen, helper = people(arr)
+    visit = arr.visits.first()
+    client.force_login(helper)
+    _, html = page(client, "visit_move", arr.pk, visit.pk)
+    assert "New date" in html and "New start time" in html
+    # A date that does not exist, a time that cannot be read, a date in the past.
+    _, html = page(
+        client, "visit_move", arr.pk, visit.pk, day="31", month="2", year="2030", start="14:00"
+    )
+    assert "Enter a real date" in html
+    new_day = (visit.starts_at + dt.timedelta(days=1)).astimezone(timezone.get_default_timezone())
+    _, html = page(
+        client,
+        "visit_move",
+        arr.pk,
+        visit.pk,
+        day=str(new_day.day),
+        month=str(new_day.month),
+        year=str(new_day.year),
+        start="teatime",
+    )
+    assert "Enter the new start time" in html
+    _, html = page(
+        client, "visit_move", arr.pk, visit.pk, day="1", month="1", year="2020", start="14:00"
+    )
+    assert "Choose a new time in the future" in html
+    assert not ScheduleChange.objects.exists()
+
+    response, _ = page(
+        client,
+        "visit_move",
+        arr.pk,
+        visit.pk,
+        day=str(new_day.day),
+        month=str(new_day.month),
+        year=str(new_day.year),
+        start="14:30",
+    )
+    assert response.status_code == 302
+    change = ScheduleChange.objects.get()
+    local = change.new_starts_at.astimezone(timezone.get_default_timezone())
+    assert (local.date(), local.time()) == (new_day.date(), dt.time(14, 30))
+    _, html = page(client, "arrangement_detail", arr.pk)
+    assert "Withdraw my change" in html and ">Agree<" not in html
+
+    client.force_login(citizen)
+    _, html = page(client, "arrangement_detail", arr.pk)
+    assert ">Agree<" in html and "Do not agree" in html and "Withdraw" not in html
+    # The citizen cannot withdraw the helper's change.
+    page(client, "arrangement_change_decide", arr.pk, change.pk, decision="withdraw")
+    change.refresh_from_db()
+    assert change.status == "pending"
+    response, _ = page(client, "arrangement_change_decide", arr.pk, change.pk, decision="agree")
+    assert response.status_code == 302
+    change.refresh_from_db()
+    visit.refresh_from_db()
+    assert change.status == "confirmed"
+    assert visit.starts_at == change.new_starts_at
+
+
+def test_the_asker_withdraws_and_the_other_declines(client, arr):
+    citizen, helper = people(arr)
+    visit = arr.visits.first()
+    client.force_login(citizen)
+    later = (visit.starts_at + dt.timedelta(days=1)).astimezone(timezone.get_default_timezone())
+    fields = {
+        "day": str(later.day),
+        "month": str(later.month),
+        "year": str(later.year),
+        "start": "15:00",
+    }
+    page(client, "visit_move", arr.pk, visit.pk, **fields)
+    change = ScheduleChange.objects.get()
+    # The asker cannot agree to their own change.
+    page(client, "arrangement_change_decide", arr.pk, change.pk, decision="agree")
+    change.refresh_from_db()
+    assert change.status == "pending"
+    page(client, "arrangement_change_decide", arr.pk, change.pk, decision="withdraw")
+    change.refresh_from_db()
+    assert change.status == "withdrawn"
+
+    page(client, "visit_move", arr.pk, visit.pk, **fields)
+    second = ScheduleChange.objects.get(status="pending")
+    client.force_login(helper)
+    page(client, "arrangement_change_decide", arr.pk, second.pk, decision="decline")
+    second.refresh_from_db()
+    visit.refresh_from_db()
+    assert second.status == "declined" and visit.starts_at != second.new_starts_at
+
+
+# --- The regular time -------------------------------------------------------------------------
+def test_change_the_regular_time(client, arr):
+    citizen, helper = people(arr)
+    client.force_login(citizen)
+    _, html = page(client, "arrangement_change_time", arr.pk)
+    assert "Every two weeks" in html and "Tuesday" in html
+    _, html = page(
+        client,
+        "arrangement_change_time",
+        arr.pk,
+        weekday="1",
+        start="12:00",
+        end="",
+        frequency="weekly",
+    )
+    assert "Enter the end time" in html
+    _, html = page(
+        client,
+        "arrangement_change_time",
+        arr.pk,
+        weekday="1",
+        start="13:00",
+        end="12:00",
+        frequency="weekly",
+    )
+    assert "The end time must be after the start time" in html
+    _, html = page(client, "arrangement_change_time", arr.pk, start="12:00", end="13:00")
+    assert "Choose a day" in html and "Choose every week or every two weeks" in html
+    assert not ScheduleChange.objects.exists()
+
+    response, _ = page(
+        client,
+        "arrangement_change_time",
+        arr.pk,
+        weekday="1",
+        start="17:00",
+        end="18:00",
+        frequency="fortnightly",
+    )
+    assert response.status_code == 302
+    change = ScheduleChange.objects.get()
+    assert (change.new_weekday, change.new_start, change.new_frequency) == (
+        1,
+        dt.time(17),
+        "fortnightly",
+    )
+    client.force_login(helper)
+    _, html = page(client, "arrangement_detail", arr.pk)
+    assert "every two weeks on Tuesday, 17:00 to 18:00" in html
+    page(client, "arrangement_change_decide", arr.pk, change.pk, decision="agree")
+    arr.refresh_from_db()
+    assert arr.frequency == "fortnightly"
+    assert [(t.weekday, t.start) for t in arr.times.all()] == [(1, dt.time(17))]
+
+
+def test_a_one_off_has_no_regular_time(client, mcouncil):
+    once = make_arrangement(mcouncil, timing="one_off")
+    citizen, _ = people(once)
+    client.force_login(citizen)
+    _, html = page(client, "arrangement_detail", once.pk)
+    assert "Change the regular time" not in html
+    response, _ = page(client, "arrangement_change_time", once.pk)
+    assert response.status_code == 302
+
+
+# --- Ending ----------------------------------------------------------------------------------
+def test_end_offers_each_role_its_reasons_and_keeps_the_note_from_the_other(client, arr):
+    citizen, helper = people(arr)
+    client.force_login(citizen)
+    _, html = page(client, "arrangement_end", arr.pk)
+    assert "Help is no longer needed" in html and "Cannot carry on helping" not in html
+    assert "the other person will not see it" in html
+    client.force_login(helper)
+    _, html = page(client, "arrangement_end", arr.pk)
+    assert "Cannot carry on helping" in html and "Help is no longer needed" not in html
+    _, html = page(client, "arrangement_end", arr.pk, note="Moving away")
+    assert "Choose why the arrangement is ending" in html
+    # A reason of the other role is refused.
+    _, html = page(client, "arrangement_end", arr.pk, reason="no_longer_needed")
+    assert "Select a valid choice" in html
+    arr.refresh_from_db()
+    assert arr.status == "running"
+
+    response, _ = page(
+        client, "arrangement_end", arr.pk, reason="cannot_continue", note="Moving to Leeds for work"
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("match_detail", args=[arr.match_id])
+    arr.refresh_from_db()
+    assert (arr.status, arr.end_reason, arr.end_note) == (
+        "ended",
+        "cannot_continue",
+        "Moving to Leeds for work",
+    )
+    assert not arr.visits.filter(status="planned").exists()
+    html = client.get(response["Location"]).content.decode()
+    assert "has ended" in html
+
+    client.force_login(citizen)
+    for name, args in (("arrangement_detail", [arr.pk]), ("match_detail", [arr.match_id])):
+        html = client.get(reverse(name, args=args)).content.decode()
+        assert "Leeds" not in html and "Cannot carry on" not in html
+    _, html = page(client, "arrangement_detail", arr.pk)
+    assert "This arrangement has ended" in html and "End this arrangement" not in html
+    response, _ = page(client, "arrangement_end", arr.pk)
+    assert response.status_code == 302
+
+
+def test_ending_after_help_was_given_leads_to_feedback(client, arr):
+    citizen, helper = people(arr)
+    visit = to_the_past(arr.visits.first())
+    client.force_login(helper)
+    page(client, "visit_check_in", arr.pk, visit.pk, happened="yes")
+    client.force_login(citizen)
+    response, _ = page(client, "arrangement_end", arr.pk, reason="done")
+    html = client.get(response["Location"]).content.decode()
+    assert "Please tell us how it went" in html
+    assert reverse("match_feedback", args=[arr.match_id]) in html
+
+
+# --- The match page --------------------------------------------------------------------------
+def test_the_match_page_shows_the_visits_and_ends_a_recurring_arrangement(client, arr, mcouncil):
+    citizen, _ = people(arr)
+    client.force_login(citizen)
+    _, html = page(client, "match_detail", arr.match_id)
+    assert "Next visit:" in html and "See all visits and changes" in html
+    assert reverse("arrangement_detail", args=[arr.pk]) in html
+    assert reverse("arrangement_end", args=[arr.pk]) in html
+    assert "The help is done" not in html
+
+    once = make_arrangement(mcouncil, timing="one_off")
+    client.force_login(once.match.need.owner)
+    _, html = page(client, "match_detail", once.match_id)
+    assert "The help is done" in html and "See all visits and changes" in html
+    assert reverse("arrangement_end", args=[once.pk]) not in html
+
+
+def test_a_match_without_an_arrangement_has_no_visits(client, mcouncil):
+    need = make.need_row(council=mcouncil)
+    offer = make.offer_row(council=mcouncil, cat=need.category)
+    match = match_offer_help(helper=offer.helper, need_id=need.pk, offer_id=offer.pk)
+    client.force_login(need.owner)
+    _, html = page(client, "match_detail", match.pk)
+    assert "See all visits" not in html
+
+
+# --- "Do you still need help?" -----------------------------------------------------------------
+def test_still_needed_yes_and_no(client, arr, mcouncil):
+    citizen, helper = people(arr)
+    need = arr.match.need
+    client.force_login(citizen)
+    _, html = page(client, "still_needed", need.pk)
+    assert "There is nothing to answer" in html
+    row = StillNeeded.objects.create(
+        council=mcouncil, need=need, arrangement=arr, asked_at=timezone.now()
+    )
+    _, html = page(client, "still_needed", need.pk)
+    assert "Do you still need help with hot meals?" in html
+    _, html = page(client, "still_needed", need.pk, still="")
+    assert "Choose yes if you still need help" in html
+    row.refresh_from_db()
+    assert row.answered_at is None
+    response, _ = page(client, "still_needed", need.pk, still="yes")
+    assert response["Location"] == reverse("need_detail", args=[need.pk])
+    row.refresh_from_db()
+    assert row.answer == "yes"
+    arr.refresh_from_db()
+    assert arr.still_needed_at is not None and arr.status == "running"
+
+    StillNeeded.objects.create(
+        council=mcouncil, need=need, arrangement=arr, asked_at=timezone.now()
+    )
+    page(client, "still_needed", need.pk, still="no")
+    arr.refresh_from_db()
+    assert (arr.status, arr.end_reason) == ("ended", "no_longer_needed")
+
+    # Only the need's owner reaches the page.
+    for someone in (helper, make.person(council=mcouncil)):
+        client.force_login(someone)
+        assert client.get(reverse("still_needed", args=[need.pk])).status_code == 404
+
+
+# --- Closing an offer ---------------------------------------------------------------------------
+def test_a_helper_closes_an_offer_for_good(client, mcouncil):
+    offer = make.offer_row(council=mcouncil)
+    stranger = make.person(council=mcouncil)
+    client.force_login(stranger)
+    assert client.get(reverse("offer_close", args=[offer.pk])).status_code == 404
+    assert client.post(reverse("offer_close", args=[offer.pk])).status_code == 404
+    offer.refresh_from_db()
+    assert offer.status == Offer.Status.OPEN
+
+    client.force_login(offer.helper)
+    html = client.get(reverse("offer_detail", args=[offer.pk])).content.decode()
+    assert reverse("offer_close", args=[offer.pk]) in html
+    _, html = page(client, "offer_close", offer.pk)
+    assert "for good?" in html and "Close my offer" in html
+    offer.refresh_from_db()
+    assert offer.status == Offer.Status.OPEN  # looking is not closing
+    response = client.post(reverse("offer_close", args=[offer.pk]))
+    assert response["Location"] == reverse("offer_detail", args=[offer.pk])
+    offer.refresh_from_db()
+    assert offer.status == Offer.Status.CLOSED
+    html = client.get(response["Location"]).content.decode()
+    assert "Your offer is closed" in html
+    assert reverse("offer_close", args=[offer.pk]) not in html
+
+
+def test_staff_membership_alone_gives_no_way_in(client, arr, mcouncil):
+    """Council staff use the staff console, not the two people's pages."""
+    admin = make.person(council=mcouncil)
+    StaffMembership.objects.create(user=admin, council=mcouncil, role="council_admin")
+    client.force_login(admin)
+    assert client.get(reverse("arrangement_detail", args=[arr.pk])).status_code == 404
