@@ -4,8 +4,6 @@ shape of what people type; the rules are in `arrangements.services`."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 
 from arrangements.models import Arrangement, Frequency, Role
@@ -13,7 +11,7 @@ from arrangements.schedule import at_local
 from arrangements.services import END_REASONS, MAX_MINUTES
 from marketplace.availability import WEEKDAY_NAMES
 
-from .forms import KithForm, time_of_day
+from .forms import KithForm, date_of_parts, time_of_day
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -98,11 +96,9 @@ class MoveForm(KithForm):
 
     def clean(self):
         data = super().clean()
-        try:
-            day = dt.date(int(data.get("year")), int(data.get("month")), int(data.get("day")))
-        except (TypeError, ValueError):
+        day = date_of_parts(data)
+        if day is None:
             self.add_error("day", "Enter a real date, for example 27 3 2027.")
-            day = None
         start = time_of_day(data.get("start") or "")
         if start is None:
             self.add_error("start", "Enter the new start time, for example 14:00.")

@@ -25,6 +25,14 @@ class KithForm(forms.Form):
         self.add_error(field if field in self.fields else None, message)
 
 
+def date_of_parts(data: dict) -> dt.date | None:
+    """The date of a GOV.UK date input's day, month and year fields, or None if not a real one."""
+    try:
+        return dt.date(int(data.get("year")), int(data.get("month")), int(data.get("day")))
+    except (TypeError, ValueError):
+        return None
+
+
 def time_of_day(value: str) -> dt.time | None:
     """A time of day as people write it: 21:00, 2100, 21, 9pm, 9.30pm."""
     value = (value or "").strip().replace(".", ":").replace(" ", "").upper()
@@ -176,9 +184,8 @@ class OneOffForm(KithForm):
 
     def clean(self):
         data = super().clean()
-        try:
-            day = dt.date(int(data.get("year")), int(data.get("month")), int(data.get("day")))
-        except (TypeError, ValueError):
+        day = date_of_parts(data)
+        if day is None:
             self.add_error("day", "Enter a real date, for example 27 3 2027.")
             return data
         start, end = time_of_day(data.get("start")), time_of_day(data.get("end"))
