@@ -41,6 +41,12 @@ def at_local(day: dt.date, time: dt.time) -> dt.datetime:
     return aware.astimezone(dt.UTC).astimezone(zone)
 
 
+def spoken(moment: dt.datetime) -> str:
+    """An instant as people say it, in local time: "Monday 7 December at 12:00"."""
+    local = moment.astimezone(local_zone())
+    return f"{local:%A} {local.day} {local:%B} at {local:%H:%M}"
+
+
 def _intersection(a: WeeklySlot, b: WeeklySlot) -> WeeklySlot | None:
     if a.weekday != b.weekday:
         return None

@@ -18,7 +18,7 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.permissions import ROLE_CAPABILITIES, Capability
 from arrangements.models import Arrangement, ScheduleChange, StillNeeded, Visit
-from arrangements.schedule import local_zone
+from arrangements.schedule import spoken
 from core.events import Event
 from marketplace.models import Need, Offer, Urgency
 from matching.models import AlertPreference, AlertSent, Match
@@ -374,11 +374,6 @@ def report_decided(event: Event) -> list[Notice]:
 
 
 # --- Ongoing help ---------------------------------------------------------------------------
-def _when(moment) -> str:
-    local = moment.astimezone(local_zone())
-    return f"{local:%A} {local.day} {local:%B at %H:%M}"
-
-
 def _visit(event: Event) -> Visit | None:
     return (
         Visit.objects.select_related(
@@ -404,7 +399,7 @@ def _checkin(who: str) -> Rule:
                 template=f"visit_checkin_{who}",
                 dedupe=f"visit:{visit.pk}:checkin_{who}",
                 link=reverse("visit_check_in", args=[visit.arrangement_id, visit.pk]),
-                context={**_match_context(match), "when": _when(visit.starts_at)},
+                context={**_match_context(match), "when": spoken(visit.starts_at)},
                 target=("visit", visit.pk),
                 by_letter=False,
             )
@@ -443,14 +438,13 @@ def visit_skipped(event: Event) -> list[Notice]:
     visit = Visit.objects.filter(pk=int(event.data.get("visit") or 0)).first()
     if arrangement is None or visit is None:
         return []
-    return [_to_other(arrangement, event, "visit_skipped", "skipped", when=_when(visit.starts_at))]
+    return [_to_other(arrangement, event, "visit_skipped", "skipped", when=spoken(visit.starts_at))]
 
 
 def _change_words(change: ScheduleChange) -> str:
     if change.kind == ScheduleChange.Kind.MOVE_VISIT and change.visit and change.new_starts_at:
-        return (
-            f"move the visit on {_when(change.visit.planned_for)} to {_when(change.new_starts_at)}"
-        )
+        moved_from, moved_to = spoken(change.visit.starts_at), spoken(change.new_starts_at)
+        return f"move the visit on {moved_from} to {moved_to}"
     how_often = "every two weeks" if change.new_frequency == "fortnightly" else "every week"
     day = change.get_new_weekday_display()
     return (

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from arrangements import selectors as arrangements
 from arrangements import services as arrangement_services
 from arrangements.models import Arrangement, Role, ScheduleChange, Visit
-from arrangements.schedule import local_zone
+from arrangements.schedule import local_zone, spoken
 from arrangements.still_needed import still_needed_answer, still_needed_waiting
 from core.errors import ApplicationError, NotFound
 from marketplace import selectors as market
@@ -45,10 +45,8 @@ def _other(arrangement: Arrangement, role: str):
 
 
 def when(visit_or_instant) -> str:
-    """A visit's start as people say it: "Monday 7 December at 12:00"."""
-    instant = getattr(visit_or_instant, "starts_at", visit_or_instant)
-    local = instant.astimezone(local_zone())
-    return f"{local:%A} {local.day} {local:%B} at {local:%H:%M}"
+    """A visit's start (or an instant) as people say it: "Monday 7 December at 12:00"."""
+    return spoken(getattr(visit_or_instant, "starts_at", visit_or_instant))
 
 
 def _to_detail(arrangement: Arrangement):
