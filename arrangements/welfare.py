@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -94,6 +94,24 @@ def welfare_check_view(*, actor: User, check_id: int) -> tuple[WelfareCheck, lis
         )
     _audit(actor=actor, verb="welfare.viewed", check=check)
     return check, recent
+
+
+def arrangements_of_person(*, actor: User, person_id: int) -> list[Arrangement]:
+    """A person's arrangements, either side, as staff with the people capability see them on
+    the person's page: how each is going and, once ended, who ended it and why (the reason
+    and note the other person never sees). The caller has checked the person is of their
+    council; this filters by council too."""
+    council = staff_council(actor, Capability.PEOPLE)
+    return list(
+        Arrangement.objects.filter(council=council)
+        .filter(Q(match__need__owner_id=person_id) | Q(match__offer__helper_id=person_id))
+        .select_related("match__need__owner", "match__need__category", "match__offer__helper")
+        .annotate(
+            visits_done=Count("visits", filter=Q(visits__status=Visit.Status.DONE)),
+            visits_missed=Count("visits", filter=Q(visits__status=Visit.Status.MISSED)),
+        )
+        .order_by("-created_at")
+    )
 
 
 def welfare_calls(*, check: WelfareCheck) -> list[WelfareCall]:

@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors as accounts_selectors
+from arrangements import welfare as arrangements_welfare
 from core.errors import NotFound
 from notifications import selectors as notices
 from notifications.models import FAILED
@@ -51,6 +52,9 @@ def _person_page(request, pk, status=200, **forms_):
         "contact": notices.contact_preference_for(person=record.person),
         "sent": notices.sent_to_person(person=record.person),
         "texts": notices.texts_from_person(person=record.person),
+        "arrangements": arrangements_welfare.arrangements_of_person(
+            actor=request.user, person_id=record.person.pk
+        ),
         "failed_statuses": FAILED,
     }
     return render_staff(request, "person_detail.html", context, status=status)

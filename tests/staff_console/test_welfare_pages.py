@@ -287,3 +287,22 @@ def test_ongoing_settings_are_for_council_admins(client, safeguarding_lead):
         reverse("staff:ongoing_settings"), {"checkin_wait_hours": "48", "still_needed_weeks": "6"}
     )
     assert response.status_code == 403
+
+
+def test_the_person_page_shows_who_ended_help_and_why(client, safeguarding_lead, arrangement):
+    from arrangements.services import arrangement_end
+
+    citizen = arrangement.match.need.owner
+    arrangement_end(
+        user=citizen,
+        arrangement_id=arrangement.pk,
+        reason="no_longer_needed",
+        note="My daughter is staying now",
+    )
+    client.force_login(safeguarding_lead)
+    page = client.get(reverse("staff:person", args=[citizen.pk])).content.decode()
+    assert "Ongoing help" in page
+    assert "help is no longer needed" in page and "My daughter is staying now" in page
+    # The helper's own page shows it too, with the words the helper never sees elsewhere.
+    helper_page = client.get(reverse("staff:person", args=[arrangement.match.offer.helper.pk]))
+    assert "My daughter is staying now" in helper_page.content.decode()
