@@ -4,9 +4,11 @@ Each council sets `Council.settings["retention_days"]` (default `DEFAULT_RETENTI
 never less than `MIN_RETENTION_DAYS`, so a typing slip cannot wipe last week). Once a listing
 has been closed for longer than that, or a match ended longer ago than that:
 
-- the messages of the match are deleted, and the fields of the match and its feedback that
-  `privacy.personal_data` declares for retention are cleared — today the reason typed for
-  declining or ending it and the feedback comments (ratings stay);
+- the messages of the match are deleted, and the fields of the match, its feedback and its
+  ongoing help that `privacy.personal_data` declares for retention are cleared — today the
+  reason typed for declining or ending it, the feedback comments (ratings stay), why the
+  arrangement ended, and the helper's visit notes and skip reasons (visit times and minutes
+  stay); the arrangement's regular times are deleted;
 - a listing no statistic counts is deleted with its weekly slots (and the alert and
   round-proposal rows that point at it): a closed offer that never reached a match, and a
   rejected need that never reached a match;
@@ -37,6 +39,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Council
+from arrangements.models import Arrangement, RegularTime, Visit
 from marketplace.models import Need, NeedSlot, Offer, OfferSlot
 from matching.models import Feedback, Match, Message
 
@@ -115,14 +118,19 @@ def _messages_purge(*, council: Council, cutoff: dt.datetime, batch_size: int) -
         with transaction.atomic():
             count, _ = Message.objects.filter(pk__in=ids).delete()
             deleted += count
-    # What people typed about the match goes too; ratings and dates stay for the statistics.
+    # What people typed about the match goes too — and about its ongoing help: why it ended,
+    # the helper's notes and skip reasons; ratings, visit times and minutes stay for the
+    # statistics, and the arrangement's regular times go with the match's conversation.
     with transaction.atomic():
         for rows, values in (
             (ended, _retained(Match)),
             (Feedback.objects.filter(match__in=ended), _retained(Feedback)),
+            (Arrangement.objects.filter(match__in=ended), _retained(Arrangement)),
+            (Visit.objects.filter(arrangement__match__in=ended), _retained(Visit)),
         ):
             if values:
                 unchanged_skipped(rows, values).update(**values)
+        RegularTime.objects.filter(arrangement__match__in=ended).delete()
     return deleted
 
 

@@ -225,3 +225,34 @@ def test_batches_cover_every_row(people):
     result = retention.retention_apply(batch_size=2)
     assert (result.offers_deleted, result.needs_redacted) == (5, 3)
     assert not Offer.objects.filter(pk__in=offers).exists()
+
+
+def test_the_words_of_ongoing_help_go_after_the_period_but_its_hours_stay(people):
+    from arrangements.models import Arrangement, Visit
+    from arrangements.services import arrangement_end
+
+    council, moderator, citizen, helper = people
+    need = make.open_need(owner=citizen, moderator=moderator, title="Walk Biscuit, please")
+    offer = make.open_offer(helper=helper, moderator=moderator)
+    match = matching.match_offer_help(helper=helper, need_id=need.pk, offer_id=offer.pk)
+    matching.match_accept(user=citizen, match_id=match.pk)
+    arrangement = Arrangement.objects.get(match=match)
+    visit = arrangement.visits.order_by("starts_at").first()
+    Visit.objects.filter(pk=visit.pk).update(
+        status="done", minutes_spent=50, note="Her son visits on Tuesdays"
+    )
+    arrangement_end(
+        user=citizen, arrangement_id=arrangement.pk, reason="no_longer_needed", note="Moving"
+    )
+    recent = retention.retention_apply()
+    assert Arrangement.objects.get(pk=arrangement.pk).end_note == "Moving"  # not yet
+    assert recent.messages_deleted == 0
+    end_match(Match.objects.get(pk=match.pk), days=400)
+
+    retention.retention_apply()
+
+    arrangement.refresh_from_db()
+    visit.refresh_from_db()
+    assert arrangement.end_note == "" and arrangement.end_reason == "no_longer_needed"
+    assert visit.note == "" and visit.minutes_spent == 50 and visit.status == "done"
+    assert not arrangement.times.exists()
