@@ -36,12 +36,26 @@ def arrangement_follow_end(*, match_id: int, completed: bool) -> None:
         return
     now = timezone.now()
     if completed and arrangement.frequency == "once":
-        # "The help is done" on a one-off need: its visit happened.
+        # "The help is done" on a one-off need: its visit happened — by now, whenever it was
+        # planned for, so one planned for later is recorded as having ended now.
         for visit in Visit.objects.filter(arrangement=arrangement, status=Visit.Status.PLANNED):
+            if visit.ends_at > now:
+                length = visit.ends_at - visit.starts_at
+                visit.ends_at = now
+                visit.starts_at = now - length
             visit.status = Visit.Status.DONE
             visit.checkin = Visit.CheckIn.CONFIRMED
             visit.minutes_spent = visit.minutes_spent or visit.planned_minutes
-            visit.save(update_fields=["status", "checkin", "minutes_spent", "updated_at"])
+            visit.save(
+                update_fields=[
+                    "status",
+                    "checkin",
+                    "minutes_spent",
+                    "starts_at",
+                    "ends_at",
+                    "updated_at",
+                ]
+            )
     # Visits still to come (or still going on) will not happen; one already over is still
     # asked about by the check-ins (`arrangements.checkins`), as if the help were running.
     Visit.objects.filter(

@@ -265,6 +265,10 @@ def visit_skip(*, user: User, arrangement_id: int, visit_id: int, reason: str) -
     visit.skip_reason = reason
     visit.changed_by_role = role
     visit.save(update_fields=["status", "skip_reason", "changed_by_role", "updated_at"])
+    # A request to move this visit has nothing left to move.
+    ScheduleChange.objects.filter(
+        arrangement=arrangement, visit=visit, status=ScheduleChange.Status.PENDING
+    ).update(status=ScheduleChange.Status.WITHDRAWN, decided_at=timezone.now())
     _audit(actor=user, verb="visit.skipped", arrangement=arrangement, visit=visit.pk, by=role)
     return visit
 
@@ -398,6 +402,12 @@ def _apply(arrangement: Arrangement, change: ScheduleChange, *, now: dt.datetime
         visit = Visit.objects.select_for_update().get(pk=change.visit_id or 0)
         if visit.status != V.PLANNED or change.new_starts_at is None:
             raise ApplicationError("That visit can no longer be moved.", code="visit_past")
+        if change.new_starts_at <= now:
+            raise ApplicationError(
+                "The new time has already passed. The person who asked can withdraw this and "
+                "ask for another time.",
+                code="time_past",
+            )
         length = visit.ends_at - visit.starts_at
         visit.starts_at, visit.ends_at = change.new_starts_at, change.new_starts_at + length
         visit.changed_by_role = change.asked_by_role

@@ -154,7 +154,9 @@ def welfare_escalate(*, actor: User, check_id: int, note: str = "") -> WelfareCh
         actor=actor,
         about_id=check.person_id,
         summary=(
-            "Welfare check: staff are worried about the person after a missed visit"
+            "Welfare check: their helper is worried about the person"
+            if check.reason == WelfareCheck.Reason.HELPER_CONCERN
+            else "Welfare check: staff are worried about the person after a missed visit"
             if reached or not check.calls.exists()
             else "Welfare check: the person could not be reached after a missed visit"
         ),

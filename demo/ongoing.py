@@ -152,6 +152,12 @@ def _move_back(arrangement: Arrangement, *, weeks: int, now: dt.datetime) -> dt.
         arrangement.generated_until -= back
     arrangement.save(update_fields=["starts_on", "generated_until"])
     Arrangement.objects.filter(pk=arrangement.pk).update(created_at=began)
+    # The need was asked for before it was matched, as in life (time to a match stays
+    # positive on the oversight dashboard).
+    Need.objects.filter(pk=arrangement.match.need_id).update(
+        created_at=began - dt.timedelta(days=5),
+        published_at=began - dt.timedelta(days=4),
+    )
     Match.objects.filter(pk=arrangement.match_id).update(
         created_at=began - dt.timedelta(days=2),
         helper_agreed_at=began - dt.timedelta(days=2),

@@ -35,6 +35,7 @@ from matching.services import match_accept, match_decline, match_offer_help
 from . import texts
 from .models import Channel, ContactPreference, InboundText, Notification
 from .pipeline import send_after_commit
+from .rules import category_words
 from .services import normalise_mobile
 
 YES = {"yes", "y", "yeah", "yep", "yes please", "ok", "okay", "accept", "ie", "oes", "ydw"}
@@ -123,7 +124,7 @@ def _act(inbound: InboundText, *, person: User, waiting: Waiting, yes: bool) -> 
         inbound.outcome = Outcome.VISIT_YES if yes else Outcome.VISIT_NO
         return
     if isinstance(waiting, StillNeeded):
-        inbound.detail = waiting.need.category.name.lower()
+        inbound.detail = category_words(waiting.need.category)
         still_needed_answer(user=person, row_id=waiting.pk, still=yes)
         inbound.outcome = Outcome.STILL_YES if yes else Outcome.STILL_NO
         return
@@ -135,9 +136,9 @@ def _act(inbound: InboundText, *, person: User, waiting: Waiting, yes: bool) -> 
         else:
             match_decline(user=person, match_id=waiting.pk)
             inbound.outcome = Outcome.DECLINED
-        inbound.detail = waiting.need.category.name.lower()
+        inbound.detail = category_words(waiting.need.category)
         return
-    inbound.detail = waiting.need.category.name.lower()
+    inbound.detail = category_words(waiting.need.category)
     if yes:
         inbound.match = match_offer_help(
             helper=person, need_id=waiting.need_id, offer_id=waiting.offer_id

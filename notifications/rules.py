@@ -20,7 +20,7 @@ from accounts.permissions import ROLE_CAPABILITIES, Capability
 from arrangements.models import Arrangement, ScheduleChange, StillNeeded, Visit
 from arrangements.schedule import spoken
 from core.events import Event
-from marketplace.models import Need, Offer, Urgency
+from marketplace.models import Category, Need, Offer, Urgency
 from matching.models import AlertPreference, AlertSent, Match
 from trust.models import Report
 
@@ -112,10 +112,17 @@ def _match(event: Event) -> Match | None:
     )
 
 
+def category_words(category: Category) -> str:
+    """A kind of help as the messages' sentences use it ("help with {category}"): lower
+    case, and without its own "Help with", so "Help with technology" never reads "help with
+    help with technology"."""
+    return category.name.lower().removeprefix("help with ")
+
+
 def _match_context(match: Match) -> dict[str, Any]:
     # The category, never the need's title: the helper's copy must hold nothing the citizen
     # typed (texts.py).
-    return {"category": match.need.category.name.lower()}
+    return {"category": category_words(match.need.category)}
 
 
 def _parties(match: Match) -> list[User]:
@@ -246,7 +253,7 @@ def urgent_alert(event: Event) -> list[Notice]:
             link=reverse("need_for_helper", args=[alert.need_id]),
             target=("alert", alert.pk),
             context={
-                "category": alert.need.category.name.lower(),
+                "category": category_words(alert.need.category),
                 "band": event.data.get("band") or "near you",
                 "alerts_off": unsubscribe,
             },
@@ -277,7 +284,7 @@ def stand_down_if_filled(event: Event) -> list[Notice]:
             template="urgent_stand_down",
             dedupe=f"need:{need.pk}:stand_down",
             link=reverse("helping"),
-            context={"category": need.category.name.lower()},
+            context={"category": category_words(need.category)},
             safety_critical=True,
             by_letter=False,
         )
@@ -316,7 +323,7 @@ def urgent_waiting(event: Event) -> list[Notice]:
             template="urgent_waiting",
             dedupe=f"need:{need.pk}:urgent_waiting",
             link=reverse("staff:moderation_item", args=["need", need.pk]),
-            context={"category": need.category.name.lower()},
+            context={"category": category_words(need.category)},
             safety_critical=True,
             by_letter=False,
         )
@@ -335,7 +342,7 @@ def offer_paused_check(event: Event) -> list[Notice]:
             template="offer_paused_check",
             dedupe=f"offer:{offer.pk}:paused_check:{event.audit_id}",
             link=reverse("offer_detail", args=[offer.pk]),
-            context={"category": offer.category.name.lower()},
+            context={"category": category_words(offer.category)},
         )
     ]
 
@@ -480,20 +487,28 @@ def change_decided(template: str) -> Rule:
     return rule
 
 
+WELFARE_WHY = {
+    "citizen_said_no": "they said a visit did not happen",
+    "two_unconfirmed": "nobody has confirmed two visits in a row",
+    "helper_concern": "their helper is worried about them",
+}
+
+
 def welfare_opened(event: Event) -> list[Notice]:
+    reason = str(event.data.get("reason") or "")
     arrangement = (
         Arrangement.objects.select_related("match__need__category")
         .filter(welfare__pk=_id(event))
         .first()
     )
-    category = arrangement.match.need.category.name.lower() if arrangement else "help"
+    category = category_words(arrangement.match.need.category) if arrangement else "help"
     return [
         Notice(
             person=person,
             template="welfare_opened",
             dedupe=f"welfare:{_id(event)}:opened",
             link=reverse("staff:welfare_check", args=[_id(event)]),
-            context={"category": category},
+            context={"category": category, "why_opened": WELFARE_WHY.get(reason, reason)},
             safety_critical=True,
             by_letter=False,
         )
@@ -519,7 +534,7 @@ def still_needed_asked(event: Event) -> list[Notice]:
             template="still_needed",
             dedupe=f"still_needed:{row.pk}:{event.verb}",
             link=reverse("still_needed", args=[row.need_id]),
-            context={"category": row.need.category.name.lower()},
+            context={"category": category_words(row.need.category)},
             target=("still_needed", row.pk),
         )
     ]
@@ -540,7 +555,7 @@ def still_needed_for_staff(event: Event) -> list[Notice]:
             template="still_needed_staff",
             dedupe=f"still_needed:{row.pk}:staff",
             link=reverse("staff:still_needed"),
-            context={"category": row.need.category.name.lower(), "why_here": why_here},
+            context={"category": category_words(row.need.category), "why_here": why_here},
             by_letter=False,
         )
         for person in council_staff_with(Capability.WELFARE, row.council_id)

@@ -232,8 +232,8 @@ TEMPLATES: dict[str, Template] = {
     ),
     "welfare_opened": Template(
         subject="A welfare check is waiting",
-        body="A visit for {category} seems not to have happened, and the person may need a "
-        "call to check they are all right.",
+        body="Someone helped through Kith with {category} may need a call to check they are "
+        "all right: {why_opened}.",
         sms="Kith: a welfare check is waiting for the council. Please look at it today.",
         why="you handle welfare checks for the council",
     ),

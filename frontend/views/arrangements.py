@@ -320,8 +320,10 @@ def arrangement_change_decide(request, arrangement_id: int, change_id: int):
             change_id=change.pk,
             agree=decision == "agree",
         )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    except NotFound:
+        # Answered or withdrawn meanwhile (another tab, the other person, a second click).
+        messages.error(request, "This change has already been answered or withdrawn.")
+        return _to_detail(arrangement)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return _to_detail(arrangement)

@@ -373,7 +373,7 @@ def offer_pause(request, offer_id: int):
 def offer_close(request, offer_id: int):
     """Close an offer for good (a confirmation page first)."""
     offer = _own_offer(request, offer_id)
-    if request.method == "POST":
+    if request.method == "POST" and offer.status != Offer.Status.CLOSED:
         try:
             market_services.offer_close(actor=request.user, offer=offer)
         except NotFound as exc:

@@ -251,3 +251,13 @@ def test_a_visit_cannot_move_onto_another_or_past_the_end(arrangement):
             new_starts_at=second.starts_at + dt.timedelta(days=3),
         )
     assert not ScheduleChange.objects.exists()
+
+
+def test_help_done_before_the_planned_time_is_recorded_as_done_by_now(mcouncil):
+    one_off = make_arrangement(mcouncil, timing="one_off")
+    visit = one_off.visits.get()
+    assert visit.starts_at > timezone.now()
+    matching.match_complete(user=one_off.match.offer.helper, match_id=one_off.match_id)
+    visit.refresh_from_db()
+    assert visit.status == "done" and visit.ends_at <= timezone.now()
+    assert visit.ends_at - visit.starts_at == dt.timedelta(hours=1)

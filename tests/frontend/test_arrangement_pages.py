@@ -557,3 +557,66 @@ def test_staff_membership_alone_gives_no_way_in(client, arr, mcouncil):
     StaffMembership.objects.create(user=admin, council=mcouncil, role="council_admin")
     client.force_login(admin)
     assert client.get(reverse("arrangement_detail", args=[arr.pk])).status_code == 404
+
+
+def test_agreeing_to_a_change_withdrawn_meanwhile_says_so(client, arr):
+    from arrangements import services
+
+    citizen, helper = people(arr)
+    change = services.change_ask(
+        user=citizen,
+        arrangement_id=arr.pk,
+        kind="change_time",
+        new_weekday=1,
+        new_start=dt.time(15),
+        new_end=dt.time(16),
+    )
+    client.force_login(helper)
+    detail = client.get(reverse("arrangement_detail", args=[arr.pk]))  # the helper's open tab
+    assert detail.status_code == 200
+    services.change_decide(user=citizen, arrangement_id=arr.pk, change_id=change.pk, agree=False)
+    response = client.post(
+        reverse("arrangement_change_decide", args=[arr.pk, change.pk]),
+        {"decision": "agree"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "already been answered or withdrawn" in response.content.decode()
+    assert ScheduleChange.objects.get(pk=change.pk).status == "withdrawn"
+
+
+def test_skipping_a_visit_withdraws_a_request_to_move_it(client, arr):
+    from arrangements import services
+
+    citizen, helper = people(arr)
+    visit = arr.visits.order_by("starts_at").first()
+    change = services.change_ask(
+        user=citizen,
+        arrangement_id=arr.pk,
+        kind="move_visit",
+        visit_id=visit.pk,
+        new_starts_at=visit.starts_at + dt.timedelta(days=1),
+    )
+    services.visit_skip(user=helper, arrangement_id=arr.pk, visit_id=visit.pk, reason="Away")
+    assert ScheduleChange.objects.get(pk=change.pk).status == "withdrawn"
+    # Nothing blocks the next change.
+    services.change_ask(
+        user=citizen,
+        arrangement_id=arr.pk,
+        kind="change_time",
+        new_weekday=1,
+        new_start=dt.time(15),
+        new_end=dt.time(16),
+    )
+
+
+def test_the_helper_sees_their_own_answer_not_the_citizens(client, arr):
+    from arrangements import services
+
+    citizen, helper = people(arr)
+    visit = to_the_past(arr.visits.order_by("starts_at").first())
+    services.visit_check_in(user=helper, arrangement_id=arr.pk, visit_id=visit.pk, happened=True)
+    services.visit_check_in(user=citizen, arrangement_id=arr.pk, visit_id=visit.pk, happened=False)
+    client.force_login(helper)
+    body = client.get(reverse("arrangement_detail", args=[arr.pk])).content.decode()
+    assert "You said it happened" in body and "Missed" not in body

@@ -263,7 +263,7 @@ def test_ongoing_settings_are_saved_audited_and_checked(client, council_admin, h
     bad = client.post(url, {"checkin_wait_hours": "200", "still_needed_weeks": "0"})
     assert bad.status_code == 400
     assert "at most 168 hours" in bad.content.decode()
-    assert "at least every 1 week" in bad.content.decode()
+    assert "every 1 week or more" in bad.content.decode()
     home_council.refresh_from_db()
     assert "ongoing" not in (home_council.settings or {})
 
