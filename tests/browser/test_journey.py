@@ -250,9 +250,12 @@ def test_citizen_and_helper_journey(live_server, new_context, pages, area):
     assert Message.objects.filter(match=match).count() == 2
 
     # --- The help is done and both leave feedback -------------------------------------------
-    h.get_by_role("button", name="The help is done").click()
+    # A weekly chat is ongoing help: the helper ends the arrangement, saying the help is done.
+    h.get_by_role("button", name="End this arrangement").click()
     pages.check(h, "is the help done")
-    h.get_by_role("button", name="Yes, the help is done").click()
+    h.get_by_label("The help is done", exact=True).check()
+    h.get_by_role("button", name="End the arrangement").click()
+    h.get_by_role("link", name="Tell us how it went").first.click()
     h.get_by_role("heading", name="How did it go?").wait_for()
     pages.check(h, "helper feedback")
     h.get_by_label("Very well", exact=True).check()

@@ -27,6 +27,7 @@ two-factor gate): without an authenticator app no page shows a marker.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -39,6 +40,8 @@ from rest_framework.test import APIClient
 from accounts.models import StaffMembership, User
 from accounts.permissions import STAFF_MFA_MESSAGE
 from accounts.second_factor import has_authenticator, mark_second_factor
+from arrangements import services as arrangement_services
+from arrangements.models import Arrangement
 from core.models import AuditEvent
 from marketplace import services as market_services
 from marketplace.models import Need, Offer
@@ -120,6 +123,9 @@ WEB_PARAMETERS = {
     "step": "slugs",
     "part": "slugs",
     "notification_id": "notifications",
+    "arrangement_id": "arrangements",
+    "visit_id": "visits",
+    "change_id": "changes",
 }
 
 
@@ -218,6 +224,17 @@ def world(db):
     )
     matched_need.refresh_from_db()
     assert matched_need.status == Need.Status.MATCHED
+    # Its arrangement, a visit and a change asked of the helper: the two people's only.
+    arrangement = Arrangement.objects.get(match=match)
+    visit = arrangement.visits.order_by("starts_at").first()
+    change = arrangement_services.change_ask(
+        user=matched_need.owner,
+        arrangement_id=arrangement.pk,
+        kind="change_time",
+        new_weekday=1,
+        new_start=dt.time(15),
+        new_end=dt.time(16),
+    )
 
     # The member of staff's own match, as a citizen: theirs with or without two-factor.
     own_need = make.need_row(council=council, owner=staff, at=make.point_at(600, -300))
@@ -237,6 +254,9 @@ def world(db):
         "offers": [str(pending_offer.pk), str(rejected_offer.pk)],
         "matches": [str(match.pk)],
         "messages": [str(message.pk)],
+        "arrangements": [str(arrangement.pk)],
+        "visits": [str(visit.pk)],
+        "changes": [str(change.pk)],
         "rounds": [str(rnd.pk)],
         "reports": [str(report.pk)],
         "people": [str(person.pk)],
