@@ -2,7 +2,8 @@
 
 need:  draft → pending_review → open → matched → closed
        (closed reasons: fulfilled, withdrawn, expired, rejected)
-offer: pending_review → open ⇄ paused → closed (paused → pending_review after an edit)
+offer: pending_review → open ⇄ paused → closed (paused → pending_review after an edit;
+       closed → open or pending_review only when staff reopen it on lifting a suspension)
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ OFFER_TRANSITIONS: dict[str, set[str]] = {
     OS.PAUSED: {OS.OPEN, OS.CLOSED, OS.PENDING_REVIEW},
     OS.CLOSED: set(),
 }
+# The one way out of closed: staff lifting a suspension reopen the offers it closed
+# (`safeguarding.suspension.person_reinstate`), never the helper.
+OFFER_REOPEN_TO: set[str] = {OS.OPEN, OS.PENDING_REVIEW}
 
 
 def need_can_transition(need: Need, to: str, closed_reason: str = "") -> bool:
@@ -76,8 +80,13 @@ def need_transition(*, need: Need, to: str, closed_reason: str = "") -> Need:
     return need
 
 
-def offer_transition(*, offer: Offer, to: str) -> Offer:
-    if to not in OFFER_TRANSITIONS.get(offer.status, set()):
+def offer_transition(*, offer: Offer, to: str, reopen: bool = False) -> Offer:
+    """Move `offer` to status `to`, or refuse. `reopen` is for a closed offer its helper's
+    suspension closed, and only from closed (`OFFER_REOPEN_TO`)."""
+    allowed = OFFER_TRANSITIONS.get(offer.status, set())
+    if reopen:
+        allowed = OFFER_REOPEN_TO if offer.status == OS.CLOSED else set()
+    if to not in allowed:
         raise ApplicationError(
             f"This offer is {offer.get_status_display().lower()} and cannot become {to}.",
             code="invalid_transition",

@@ -166,6 +166,12 @@ class Need(Listing):
     )
     helpers_wanted = models.PositiveSmallIntegerField(default=1)
     expires_at = models.DateTimeField(null=True, blank=True)
+    review_after_open = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Opened at once without waiting for review (an urgent need from someone in "
+        "good standing, where the council allows it): a moderator still has to look at it.",
+    )
 
     class Meta:
         indexes = [

@@ -200,7 +200,10 @@ def categories_for(*, user: User) -> list[tuple[Category, bool]]:
 def review_queue_needs(*, staff: User, category: Category | None = None) -> QuerySet[Need]:
     """Needs of the staff member's council waiting for review, the most urgent first ("today
     or tomorrow", then "in the next few days"), oldest first within each (only those of
-    `category` if given): help wanted today cannot wait behind last week's routine needs."""
+    `category` if given): help wanted today cannot wait behind last week's routine needs.
+
+    Urgent needs that opened at once (`marketplace.urgent`) are listed too, open or matched,
+    until a moderator has looked at them (`Need.review_after_open`)."""
     council_id = staff_council_id_with_mfa(staff)
     if council_id is None:
         return Need.objects.none()
@@ -209,8 +212,11 @@ def review_queue_needs(*, staff: User, category: Category | None = None) -> Quer
         When(urgency=Urgency.SOON, then=Value(1)),
         default=Value(2),
     )
+    waiting = Q(status=Need.Status.PENDING_REVIEW) | Q(
+        review_after_open=True, status__in=[Need.Status.OPEN, Need.Status.MATCHED]
+    )
     qs = (
-        Need.objects.filter(council_id=council_id, status=Need.Status.PENDING_REVIEW)
+        Need.objects.filter(waiting, council_id=council_id)
         .select_related("category", "owner", "recorded_by")
         .prefetch_related("slots")
         .order_by(soonest_first, "created_at", "id")

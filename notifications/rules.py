@@ -307,28 +307,33 @@ def council_staff_with(capability: Capability, council_id: int | None) -> list[U
     )
 
 
-def urgent_waiting(event: Event) -> list[Notice]:
-    """An urgent need waits for review: the council's moderators hear at once."""
-    need = Need.objects.select_related("category").filter(pk=_id(event)).first()
-    if need is None:
-        return []
-    moderators = [
-        person
-        for person in council_staff_with(Capability.MODERATION, need.council_id)
-        if person.pk != need.owner_id
-    ]
-    return [
-        Notice(
-            person=moderator,
-            template="urgent_waiting",
-            dedupe=f"need:{need.pk}:urgent_waiting",
-            link=reverse("staff:moderation_item", args=["need", need.pk]),
-            context={"category": category_words(need.category)},
-            safety_critical=True,
-            by_letter=False,
-        )
-        for moderator in moderators
-    ]
+def _to_moderators(template: str) -> Rule:
+    """An urgent need that needs a moderator's look — waiting for review, or opened at once
+    under the council's setting and to be checked afterwards: its moderators hear at once."""
+
+    def rule(event: Event) -> list[Notice]:
+        need = Need.objects.select_related("category").filter(pk=_id(event)).first()
+        if need is None:
+            return []
+        moderators = [
+            person
+            for person in council_staff_with(Capability.MODERATION, need.council_id)
+            if person.pk != need.owner_id
+        ]
+        return [
+            Notice(
+                person=moderator,
+                template=template,
+                dedupe=f"need:{need.pk}:{template}",
+                link=reverse("staff:moderation_item", args=["need", need.pk]),
+                context={"category": category_words(need.category)},
+                safety_critical=True,
+                by_letter=False,
+            )
+            for moderator in moderators
+        ]
+
+    return rule
 
 
 # --- Trust and safety -----------------------------------------------------------------------
@@ -577,7 +582,8 @@ RULES: dict[str, Rule] = {
     "match.completed": match_completed,
     "message.sent": message_sent,
     "need.urgent_alert": urgent_alert,
-    "need.urgent_waiting": urgent_waiting,
+    "need.urgent_waiting": _to_moderators("urgent_waiting"),
+    "need.opened_at_once": _to_moderators("urgent_opened_at_once"),
     "offer.paused_check_lapsed": offer_paused_check,
     "person.suspended": _about_person("person_suspended", "suspended", safety_critical=True),
     "person.reinstated": _about_person("person_reinstated", "reinstated"),

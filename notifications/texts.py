@@ -175,6 +175,14 @@ TEMPLATES: dict[str, Template] = {
         sms="Kith: an urgent request for help with {category} is waiting for review.",
         why="you review requests for your council",
     ),
+    "urgent_opened_at_once": Template(
+        subject="An urgent request opened at once: please check it",
+        body="Someone in good standing asked for help with {category} today or tomorrow. "
+        "Under the council's setting their request opened at once and nearby helpers have "
+        "been alerted. Please check it now, and take it down if it is not right.",
+        sms="Kith: an urgent request for help with {category} opened at once. Please check it.",
+        why="you review requests for your council",
+    ),
     "urgent_stand_down": Template(
         subject="Stand down: the urgent need has been filled",
         body="Thank you. The urgent need for {category} you were told about has been filled "

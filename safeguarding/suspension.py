@@ -4,7 +4,7 @@ live matches end through `matching`; each other person is told, neutrally."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Q
@@ -19,11 +19,16 @@ from marketplace import lifecycle
 from marketplace.models import Need, Offer
 from matching.models import Match
 from matching.services import match_cancel
-from trust.checks import REASON_MAX_LENGTH
+from trust.checks import REASON_MAX_LENGTH, helper_verification_level
 from trust.concerns import concern_of
-from trust.models import Suspension
+from trust.models import Suspension, VerificationLevel
 
 logger = logging.getLogger(__name__)
+
+
+# The offers staff may reopen when they lift a suspension: those that were listed when it
+# closed them. One waiting for review was never shown; the helper can send it again.
+LISTED = (Offer.Status.OPEN, Offer.Status.PAUSED)
 
 
 @dataclass
@@ -60,7 +65,7 @@ def person_suspend(
         concern = concern_of(council=council, concern_id=concern_id)
     person.suspended_at = timezone.now()
     person.save(update_fields=["suspended_at"])
-    Suspension.objects.create(
+    suspension = Suspension.objects.create(
         person=person,
         council=council,
         concern=concern,
@@ -83,15 +88,21 @@ def person_suspend(
             actor=actor, verb="need.withdrawn", target=need, data={"because": "owner_suspended"}
         )
         result.needs_closed += 1
+    listed = []
     for offer in Offer.objects.select_for_update().filter(
         helper=person,
         status__in=[Offer.Status.PENDING_REVIEW, Offer.Status.OPEN, Offer.Status.PAUSED],
     ):
+        if offer.status in LISTED:
+            listed.append(offer.pk)
         lifecycle.offer_transition(offer=offer, to=Offer.Status.CLOSED)
         audit_record(
             actor=actor, verb="offer.closed", target=offer, data={"because": "helper_suspended"}
         )
         result.offers_closed += 1
+    if listed:
+        suspension.closed_offer_ids = sorted(listed)
+        suspension.save(update_fields=["closed_offer_ids"])
 
     audit_record(
         actor=actor,
@@ -126,10 +137,49 @@ def _end_matches_of(*, actor: User, person: User) -> int:
     return len(live)
 
 
+@dataclass
+class NotReopened:
+    offer: Offer
+    why: str
+
+
+@dataclass
+class ReinstatementResult:
+    person: User
+    # Open again, or waiting for review if the helper changed its words while it was paused.
+    offers_reopened: list[Offer] = field(default_factory=list)
+    offers_not_reopened: list[NotReopened] = field(default_factory=list)
+
+
+def offers_to_reopen(*, actor: User, person_id: int) -> list[Offer]:
+    """The offers the person's suspension in force closed and that are still closed: what
+    staff lifting it may reopen (the person's page offers them, all ticked)."""
+    council = staff_council(actor, Capability.SUSPENSION)
+    person = council_person(council=council, person_id=person_id)
+    suspension = Suspension.objects.filter(person=person, reinstated_at__isnull=True).first()
+    if suspension is None or not suspension.closed_offer_ids:
+        return []
+    return list(
+        Offer.objects.filter(
+            pk__in=suspension.closed_offer_ids, helper=person, status=Offer.Status.CLOSED
+        )
+        .select_related("category")
+        .order_by("id")
+    )
+
+
 @transaction.atomic
-def person_reinstate(*, actor: User, person_id: int, note: str) -> User:
-    """Lift a suspension. Listings closed at suspension stay closed; the person can record new
-    ones."""
+def person_reinstate(
+    *, actor: User, person_id: int, note: str, reopen_offer_ids: list[int] | None = None
+) -> ReinstatementResult:
+    """Lift a suspension, and reopen the offers staff chose among those it closed.
+
+    An offer is reopened only if the suspension closed it and it is still closed, and only if
+    the helper still holds the check its kind of help needs (`trust.checks`); one that does
+    not stays closed and the result says why. A reopened offer is open again, or waits for
+    review if its words changed while it was paused (as `offer_resume` would do). Needs closed
+    at suspension stay closed; the person can record new ones.
+    """
     council = staff_council(actor, Capability.SUSPENSION)
     note = (note or "").strip()
     if not note:
@@ -152,12 +202,64 @@ def person_reinstate(*, actor: User, person_id: int, note: str) -> User:
     suspension.reinstated_at = timezone.now()
     suspension.reinstatement_note = note
     suspension.save()
+    result = _reopen_offers(
+        actor=actor, suspension=suspension, chosen=reopen_offer_ids or [], person=person
+    )
     audit_record(
         actor=actor,
         verb="person.reinstated",
         target=person,
         council=council,
         target_type="person",
-        data={**typed_text_facts(note, key="note"), "suspended_at": suspended_at.isoformat()},
+        data={
+            **typed_text_facts(note, key="note"),
+            "suspended_at": suspended_at.isoformat(),
+            "offers_reopened": [offer.pk for offer in result.offers_reopened],
+            "offers_not_reopened": [left.offer.pk for left in result.offers_not_reopened],
+        },
     )
-    return person
+    return result
+
+
+def _reopen_offers(
+    *, actor: User, suspension: Suspension, chosen: list[int], person: User
+) -> ReinstatementResult:
+    result = ReinstatementResult(person=person)
+    chosen_ids = {int(pk) for pk in chosen}
+    if not chosen_ids:
+        return result
+    if not chosen_ids <= set(suspension.closed_offer_ids):
+        raise ApplicationError(
+            "Choose only offers that the suspension closed.", code="not_closed_by_suspension"
+        )
+    offers = (
+        Offer.objects.select_for_update(of=("self",))
+        .select_related("category")
+        .filter(pk__in=chosen_ids, helper=person, status=Offer.Status.CLOSED)
+        .order_by("id")
+    )
+    level = helper_verification_level(user=person)
+    for offer in offers:
+        required = offer.category.required_level
+        if level < required:
+            result.offers_not_reopened.append(
+                NotReopened(
+                    offer=offer,
+                    why=f"{offer.category.name} needs a current "
+                    f"{VerificationLevel(required).label} check, which "
+                    f"{person.public_name} no longer holds",
+                )
+            )
+            continue
+        # Words changed while paused (`offer_update` clears `published_at`): a moderator
+        # looks at them first, as when the helper resumes it.
+        to = Offer.Status.OPEN if offer.published_at else Offer.Status.PENDING_REVIEW
+        lifecycle.offer_transition(offer=offer, to=to, reopen=True)
+        audit_record(
+            actor=actor,
+            verb="offer.reopened",
+            target=offer,
+            data={"because": "helper_reinstated", "status": to},
+        )
+        result.offers_reopened.append(offer)
+    return result

@@ -178,6 +178,24 @@ class ReinstateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Say why the person is being reinstated."},
     )
+    reopen_offers = forms.TypedMultipleChoiceField(
+        label="Reopen the offers the suspension closed",
+        help_text="Select all that apply. An offer whose kind of help needs a check they no "
+        "longer hold stays closed.",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, offers=(), **kwargs):
+        """`offers`: those the suspension closed that are still closed, all ticked at first."""
+        super().__init__(*args, **kwargs)
+        field = self.fields["reopen_offers"]
+        field.choices = [
+            (offer.pk, f"{offer.title} ({offer.category.name})" if offer.title else str(offer))
+            for offer in offers
+        ]
+        field.initial = [offer.pk for offer in offers]
 
 
 class PeopleSearchForm(forms.Form):
@@ -242,6 +260,19 @@ class CouncilSettingsForm(forms.Form):
     )
 
 
+class UrgentNeedsSettingForm(forms.Form):
+    open_urgent_needs_at_once = forms.BooleanField(
+        required=False,
+        label="Open urgent needs from people in good standing at once, and check them afterwards",
+        help_text=(
+            "A need for today or tomorrow opens straight away, and nearby helpers are alerted, "
+            "when the person is not suspended, has no open safeguarding concern, has had no "
+            "report upheld in the last 90 days and has had a need approved before. It stays in "
+            "the moderation queue until a moderator has checked it."
+        ),
+    )
+
+
 class ImpactUnitsForm(forms.Form):
     """One cost field per kind of help, named cost_<slug>. (Hours come from the visit log.)"""
 
@@ -298,8 +329,8 @@ class OngoingSettingsForm(forms.Form):
         error_messages={
             "required": "Enter how many weeks between asking 'still need help?'.",
             "invalid": "Enter the number of weeks as a whole number, like 4.",
-            "min_value": "Ask at least every 1 week.",
-            "max_value": "Ask at least every 26 weeks.",
+            "min_value": "Ask every 1 week or more.",
+            "max_value": "Ask at least once every 26 weeks.",
         },
     )
 

@@ -8,6 +8,7 @@ import datetime as dt
 from typing import ClassVar
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from accounts.models import Council, User
@@ -204,6 +205,14 @@ class Suspension(models.Model):
     )
     reinstated_at = models.DateTimeField(null=True, blank=True)
     reinstatement_note = models.TextField(max_length=1000, blank=True, default="")
+    closed_offer_ids = ArrayField(
+        models.BigIntegerField(),
+        default=list,
+        db_default=[],
+        blank=True,
+        help_text="The person's listed (open or paused) offers this suspension closed: staff "
+        "may reopen them when they lift it.",
+    )
 
     class Meta:
         db_table = "accounts_suspension"

@@ -11,6 +11,7 @@ behind are the marketplace's own arrangement.
 """
 
 from marketplace.services.categories import category_set_enabled
+from marketplace.services.council_settings import urgent_needs_setting_update
 from marketplace.services.moderation import lock_listing, moderation_approve, moderation_reject
 from marketplace.services.needs import (
     NEED_EDITABLE_FIELDS,
@@ -68,4 +69,5 @@ __all__ = [
     "offer_update",
     "require_active",
     "require_staff_of",
+    "urgent_needs_setting_update",
 ]

@@ -37,15 +37,32 @@ def _listing_owner_id(listing: Need | Offer) -> int:
     return listing.owner_id if isinstance(listing, Need) else listing.helper_id
 
 
+def _checked_after_open(listing: Need | Offer) -> bool:
+    """An urgent need that opened at once and still waits for a moderator's look."""
+    return (
+        isinstance(listing, Need)
+        and listing.review_after_open
+        and listing.status in (Need.Status.OPEN, Need.Status.MATCHED)
+    )
+
+
 @transaction.atomic
 def moderation_approve(*, actor: User, kind: str, listing_id: int) -> Need | Offer:
-    """A moderator of the listing's council publishes a listing waiting for review."""
+    """A moderator of the listing's council publishes a listing waiting for review.
+
+    An urgent need that opened at once (`Need.review_after_open`) is already open: approving
+    it records that a moderator has looked at it and changes nothing else."""
     listing = lock_listing(kind=kind, listing_id=listing_id)
     require_staff_of(user=actor, council_id=listing.council_id, capability=Capability.MODERATION)
     if _listing_owner_id(listing) == actor.pk:
         raise ApplicationError(
             "Another moderator must review your own listing.", code="own_listing"
         )
+    if isinstance(listing, Need) and _checked_after_open(listing):
+        listing.review_after_open = False
+        listing.save(update_fields=["review_after_open", "updated_at"])
+        audit_record(actor=actor, verb="need.reviewed_after_open", target=listing)
+        return listing
     if listing.status != "pending_review":
         raise ApplicationError(
             f"This {kind} is {listing.get_status_display().lower()}, not waiting for review.",
@@ -54,6 +71,9 @@ def moderation_approve(*, actor: User, kind: str, listing_id: int) -> Need | Off
     listing.rejection_reason = ""
     listing.save(update_fields=["rejection_reason", "updated_at"])
     if isinstance(listing, Need):
+        if listing.review_after_open:  # opened at once, then changed: this is its look
+            listing.review_after_open = False
+            listing.save(update_fields=["review_after_open", "updated_at"])
         lifecycle.need_transition(need=listing, to=Need.Status.OPEN)
         need_opened(listing)
     else:
@@ -70,13 +90,14 @@ def moderation_reject(
     The reason is shown to the owner, so it should say what to change.
 
     `only_pending` is for decisions taken from the review queue: the moderator saw the listing
-    waiting for review, so if another moderator approved it meanwhile, this rejection is
-    refused instead of taking down what a colleague has just published (one decision wins).
+    waiting for review (or an urgent need that opened at once waiting for its look), so if
+    another moderator approved it meanwhile, this rejection is refused instead of taking down
+    what a colleague has just published (one decision wins).
     """
     reason = check_text(reason, label="the reason, which the owner will see", max_length=500)
     listing = lock_listing(kind=kind, listing_id=listing_id)
     require_staff_of(user=actor, council_id=listing.council_id, capability=Capability.MODERATION)
-    if only_pending and listing.status != "pending_review":
+    if only_pending and listing.status != "pending_review" and not _checked_after_open(listing):
         raise ApplicationError(
             f"This {kind} is not waiting for review any more: another decision was made first, "
             "so it cannot be rejected from the review queue.",
@@ -88,6 +109,7 @@ def moderation_reject(
         )
     listing.rejection_reason = reason
     if isinstance(listing, Need):
+        listing.review_after_open = False
         lifecycle.need_transition(
             need=listing, to=Need.Status.CLOSED, closed_reason=Need.ClosedReason.REJECTED
         )
@@ -98,7 +120,10 @@ def moderation_reject(
                 code="invalid_transition",
             )
         lifecycle.offer_transition(offer=listing, to=Offer.Status.CLOSED)
-    listing.save(update_fields=["rejection_reason", "updated_at"])
+    listing.save(
+        update_fields=["rejection_reason", "updated_at"]
+        + (["review_after_open"] if isinstance(listing, Need) else [])
+    )
     # The reason stays on the listing (erasure and retention reach it), not in the audit row.
     audit_record(
         actor=actor,

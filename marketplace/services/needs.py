@@ -46,6 +46,7 @@ from marketplace.services.shared import (
     require_active,
     resolve_location,
 )
+from marketplace.urgent import in_good_standing, opens_urgent_needs_at_once
 from places.geo import approximate_point
 from trust.models import VerificationLevel
 
@@ -163,6 +164,8 @@ def _need_submit_locked(*, need: Need, actor: User) -> Need:
     review = not staff_recorded and needs_review(
         user=need.owner, council=need.council, required_level=VerificationLevel.ID_CHECKED
     )
+    if review and _opens_at_once(need):
+        return _open_at_once(need=need, actor=actor)
     publish_or_queue(need, review=review)
     if not review:
         audit_record(actor=actor, verb="need.published", target=need, data={"auto": True})
@@ -176,6 +179,26 @@ def _need_submit_locked(*, need: Need, actor: User) -> Need:
                 council_id=need.council_id,
             )
         )
+    return need
+
+
+def _opens_at_once(need: Need) -> bool:
+    """An urgent need that would wait for review opens at once where the council allows it
+    and its owner is in good standing (`marketplace.urgent`)."""
+    return (
+        need.urgency == Urgency.URGENT
+        and opens_urgent_needs_at_once(need.council)
+        and in_good_standing(user=need.owner, need=need)
+    )
+
+
+def _open_at_once(*, need: Need, actor: User) -> Need:
+    """Open the need now, so nearby helpers are alerted (`need_opened`), and keep it in the
+    moderation queue until a moderator has looked at it (`moderation_approve`)."""
+    need.review_after_open = True
+    need.save(update_fields=["review_after_open", "updated_at"])
+    publish_or_queue(need, review=False)
+    audit_record(actor=actor, verb="need.opened_at_once", target=need)
     return need
 
 

@@ -238,7 +238,15 @@ DECLARED: tuple[Declared, ...] = (
             "suspended_at": Personal(erase=T.KEEP_AS_RECORD, why=RECORD),
             "reinstated_at": Personal(erase=T.KEEP_AS_RECORD, why=RECORD),
         },
-        not_personal=("id", "person", "council", "concern", "suspended_by", "reinstated_by"),
+        not_personal=(
+            "id",
+            "person",
+            "council",
+            "concern",
+            "suspended_by",
+            "reinstated_by",
+            "closed_offer_ids",
+        ),
     ),
     Declared(
         Block,
@@ -311,6 +319,7 @@ DECLARED: tuple[Declared, ...] = (
             "urgency",
             "helpers_wanted",
             "expires_at",
+            "review_after_open",
         ),
     ),
     Declared(

@@ -1,6 +1,6 @@
-"""Council settings: travel radius, auto-approval, impact unit costs, ongoing help (how long a
-check-in waits, how often "still need help?" is asked), and which categories are on in the
-council's area."""
+"""Council settings: travel radius, auto-approval, whether urgent needs from people in good
+standing open at once, impact unit costs, ongoing help (how long a check-in waits, how often
+"still need help?" is asked), and which categories are on in the council's area."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from core.errors import NotFound
 from insights import impact as insights_impact
 from marketplace import selectors as marketplace_selectors
 from marketplace import services as marketplace_services
+from marketplace import urgent as marketplace_urgent
 from staff_console import forms
 from staff_console.access import staff_view
 from staff_console.views.base import C, call_service, render_staff
@@ -34,15 +35,27 @@ def _ongoing_form(request, data=None):
     )
 
 
-def _settings_page(request, form, status=200, units_form=None, ongoing_form=None):
+def _urgent_form(request, data=None):
+    return forms.UrgentNeedsSettingForm(
+        data,
+        initial={
+            "open_urgent_needs_at_once": marketplace_urgent.opens_urgent_needs_at_once(
+                request.staff_council
+            )
+        },
+    )
+
+
+def _settings_page(request, form, status=200, units_form=None, ongoing_form=None, urgent_form=None):
     return render_staff(
         request,
         "settings.html",
         {
             "form": form,
-            "form2": units_form or ongoing_form,
+            "form2": units_form or ongoing_form or urgent_form,
             "units_form": units_form or _units_form(request),
             "ongoing_form": ongoing_form or _ongoing_form(request),
+            "urgent_form": urgent_form or _urgent_form(request),
             "categories": marketplace_selectors.categories_for(user=request.user),
         },
         status=status,
@@ -98,6 +111,8 @@ def council_settings(request):
     council = request.staff_council
     if request.method == "GET":
         return _settings_page(request, _settings_form(council))
+    if request.POST.get("section") == "urgent_needs":
+        return _urgent_needs_setting(request)
     form = forms.CouncilSettingsForm(request.POST)
     if form.is_valid() and call_service(
         form, accounts_services.council_settings_update, actor=request.user, **form.cleaned_data
@@ -105,6 +120,23 @@ def council_settings(request):
         messages.success(request, "Settings saved.")
         return redirect("staff:settings")
     return _settings_page(request, form, status=400)
+
+
+def _urgent_needs_setting(request):
+    """The settings page's form for urgent needs (posted to the page itself, marked by its
+    `section`)."""
+    urgent_form = _urgent_form(request, request.POST)
+    if urgent_form.is_valid() and call_service(
+        urgent_form,
+        marketplace_services.urgent_needs_setting_update,
+        actor=request.user,
+        **urgent_form.cleaned_data,
+    ):
+        messages.success(request, "Setting for urgent needs saved.")
+        return redirect("staff:settings")
+    return _settings_page(
+        request, _settings_form(request.staff_council), status=400, urgent_form=urgent_form
+    )
 
 
 @require_POST

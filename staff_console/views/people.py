@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors as accounts_selectors
+from accounts.permissions import staff_can
 from arrangements import welfare as arrangements_welfare
 from core.errors import NotFound
 from notifications import selectors as notices
@@ -43,11 +44,18 @@ def _person_page(request, pk, status=200, **forms_):
         record = safeguarding_people.person_view(actor=request.user, person_id=pk)
     except NotFound:
         raise Http404("Not found.") from None
+    reinstate_form = forms_.get("reinstate_form")
+    if (
+        reinstate_form is None
+        and record.person.is_suspended
+        and staff_can(request.user, C.SUSPENSION)
+    ):
+        reinstate_form = forms.ReinstateForm(offers=_offers_to_reopen(request, pk))
     context = {
         "record": record,
         "person": record.person,
         "suspend_form": forms_.get("suspend_form") or forms.SuspendForm(),
-        "reinstate_form": forms_.get("reinstate_form") or forms.ReinstateForm(),
+        "reinstate_form": reinstate_form or forms.ReinstateForm(),
         "form": forms_.get("suspend_form") or forms_.get("reinstate_form"),
         "contact": notices.contact_preference_for(person=record.person),
         "sent": notices.sent_to_person(person=record.person),
@@ -104,20 +112,44 @@ def person_suspend(request, pk: int):
     return _person_page(request, pk, status=400, suspend_form=form)
 
 
+def _offers_to_reopen(request, pk):
+    try:
+        return safeguarding_suspension.offers_to_reopen(actor=request.user, person_id=pk)
+    except NotFound:
+        raise Http404("Not found.") from None
+
+
+def _reinstated_message(result) -> str:
+    """What staff are told, e.g. "Sam is reinstated. 2 offers reopened. “…” could not
+    reopen: …"."""
+    words = [f"{result.person.public_name} is reinstated."]
+    reopened = result.offers_reopened
+    if reopened:
+        waiting = sum(offer.status != offer.Status.OPEN for offer in reopened)
+        words.append(
+            f"{len(reopened)} {'offer' if len(reopened) == 1 else 'offers'} reopened"
+            + (f" ({waiting} waiting for review: words changed while paused)." if waiting else ".")
+        )
+    for left in result.offers_not_reopened:
+        words.append(f"“{left.offer}” could not reopen: {left.why}.")
+    return " ".join(words)
+
+
 @require_POST
 @staff_view(C.SUSPENSION)
 def person_reinstate(request, pk: int):
     _person_in_council_or_404(request, pk)
-    form = forms.ReinstateForm(request.POST)
+    form = forms.ReinstateForm(request.POST, offers=_offers_to_reopen(request, pk))
     if form.is_valid():
-        person = call_service(
+        result = call_service(
             form,
             safeguarding_suspension.person_reinstate,
             actor=request.user,
             person_id=pk,
             note=form.cleaned_data["note"],
+            reopen_offer_ids=form.cleaned_data["reopen_offers"],
         )
-        if person is not None:
-            messages.success(request, f"{person.public_name} is reinstated.")
+        if result is not None:
+            messages.success(request, _reinstated_message(result))
             return redirect("staff:person", pk=pk)
     return _person_page(request, pk, status=400, reinstate_form=form)
