@@ -28,7 +28,9 @@ class KithForm(forms.Form):
 def date_of_parts(data: dict) -> dt.date | None:
     """The date of a GOV.UK date input's day, month and year fields, or None if not a real one."""
     try:
-        return dt.date(int(data.get("year")), int(data.get("month")), int(data.get("day")))
+        return dt.date(
+            int(data.get("year") or ""), int(data.get("month") or ""), int(data.get("day") or "")
+        )
     except (TypeError, ValueError):
         return None
 
