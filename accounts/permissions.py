@@ -43,6 +43,7 @@ class Capability(StrEnum):
     TEAM = "team"  # see the council's staff and send them their set-up links
     BROADCAST = "broadcast"  # message the helpers of a category or an area at once
     WELFARE = "welfare"  # welfare checks after missed visits, and "still need help?" follow-ups
+    CONVERSATIONS = "conversations"  # read a match's private messages, saying why (audited)
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -62,6 +63,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.SUSPENSION,
             Capability.ASSISTED_DIGITAL,
             Capability.WELFARE,
+            Capability.CONVERSATIONS,
         }
     ),
     Role.COUNCIL_ADMIN: frozenset(Capability),

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.schemas.inspectors import ViewInspector
 from rest_framework.views import APIView
 
-from accounts.permissions import STAFF_MFA_MESSAGE, staff_has_mfa
+from accounts.permissions import STAFF_MFA_MESSAGE, Capability, staff_can, staff_has_mfa
 from marketplace.api import MarketplaceAutoSchema, WallClockTimeField
 from marketplace.models import Need, Offer
 from places.geo import distance_band, metres_between
@@ -363,12 +363,27 @@ def _message(m: Message, user) -> dict:
 
 class MessageListCreateApi(MatchingApiMixin, APIView):
     @extend_schema(
-        summary="The conversation of a match (its two people; staff reads are audited)",
+        summary="The conversation of a match (its two people; the council's safeguarding lead "
+        "with a reason, recorded and audited)",
+        parameters=[
+            OpenApiParameter(
+                "reason",
+                str,
+                required=False,
+                description="Staff only, and required of them: why they need to read this "
+                "conversation (at least 10 characters).",
+            )
+        ],
         responses=MessageOutputSerializer(many=True),
     )
     def get(self, request, pk: int):
-        _staff_needs_mfa(request, as_staff=_match_as_staff(request, pk))
-        messages = services.message_list(user=request.user, match_id=pk)
+        as_staff = _match_as_staff(request, pk)
+        _staff_needs_mfa(request, as_staff=as_staff)
+        if as_staff and not staff_can(request.user, Capability.CONVERSATIONS):
+            raise exceptions.PermissionDenied(services.READ_NOT_ALLOWED)
+        messages = services.message_list(
+            user=request.user, match_id=pk, reason=request.query_params.get("reason", "")
+        )
         return Response([_message(m, request.user) for m in messages])
 
     @extend_schema(

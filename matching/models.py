@@ -142,6 +142,26 @@ class Message(models.Model):
         return self.sent_for_by_id is not None
 
 
+class StaffConversationRead(models.Model):
+    """A member of council staff read a match's private conversation, and why. Only staff
+    whose role may (`Capability.CONVERSATIONS`, the safeguarding lead's) read one, and only
+    after saying why; the reason stays here, with the council's safeguarding record, and the
+    audit row (`messages.read_by_staff`) points at this one."""
+
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="+")
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=300)
+    read_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-read_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Conversation of match {self.match_id} read by {self.staff_id}"
+
+
 class Feedback(models.Model):
     """After a completed match, each person may rate the other once (1–5) and comment."""
 

@@ -5,6 +5,7 @@ the names below are its interface."""
 from ..eligibility import pair_problem
 from .conversation import (
     MESSAGE_OPEN_STATUSES,
+    READ_NOT_ALLOWED,
     alert_preference_update,
     alert_unsubscribe,
     feedback_leave,
@@ -34,6 +35,7 @@ __all__ = [
     "MATCH_ENDED_BODY",
     "MATCH_ENDED_SUBJECT",
     "MESSAGE_OPEN_STATUSES",
+    "READ_NOT_ALLOWED",
     "alert_preference_update",
     "alert_unsubscribe",
     "feedback_leave",

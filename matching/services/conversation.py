@@ -11,14 +11,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.permissions import Capability, staff_can
 from accounts.services import person_lock_for_writing
-from core.audit import audit_record
+from core.audit import audit_record, typed_text_facts
 from core.errors import ApplicationError, NotFound
 from core.quiet_hours import quiet_hours_check
 from trust.flood import message_flood_check, report_flood_check
 from trust.models import Block, Report
 
-from ..models import AlertPreference, Feedback, Match, Message
+from ..models import AlertPreference, Feedback, Match, Message, StaffConversationRead
 from ..selectors import match_get, match_role
 
 S = Match.Status
@@ -68,22 +69,43 @@ def message_send(
     return message
 
 
+#: The fewest characters of a reason for reading a conversation that say anything.
+READ_REASON_MIN = 10
+READ_NOT_ALLOWED = (
+    "Only the council's safeguarding lead can read a conversation between two people."
+)
+
+
 @transaction.atomic
-def message_list(*, user: User, match_id: int) -> list[Message]:
-    """The conversation, for its two people or staff of the council (each staff read is
-    audited, in the same transaction as the read)."""
+def message_list(*, user: User, match_id: int, reason: str = "") -> list[Message]:
+    """The conversation, for its two people, or for council staff who may read
+    conversations (`Capability.CONVERSATIONS`) and say why: each staff read is recorded with
+    its reason (`StaffConversationRead`) and audited, in the same transaction as the read.
+    Other staff of the council are refused: moderation does not need people's messages."""
     match = match_get(user=user, match_id=match_id)
     role = match_role(user=user, match=match)
     if role is None:
         raise NotFound()
-    messages = list(match.messages.select_related("sender").order_by("created_at", "id"))
+    read = None
     if role == "staff":
+        if not staff_can(user, Capability.CONVERSATIONS):
+            raise ApplicationError(READ_NOT_ALLOWED, code="conversations_not_allowed")
+        reason = (reason or "").strip()
+        if len(reason) < READ_REASON_MIN:
+            raise ApplicationError(
+                "Say why you need to read this conversation (at least "
+                f"{READ_REASON_MIN} characters).",
+                code="reason_required",
+            )
+        read = StaffConversationRead.objects.create(match=match, staff=user, reason=reason[:300])
+    messages = list(match.messages.select_related("sender").order_by("created_at", "id"))
+    if read is not None:
         audit_record(
             actor=user,
             verb="messages.read_by_staff",
             target=match,
             council=match.council,
-            data={"messages": len(messages)},
+            data={"messages": len(messages), "read": read.pk, **typed_text_facts(reason)},
         )
     return messages
 

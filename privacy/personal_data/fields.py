@@ -37,6 +37,7 @@ from matching.models import (
     Message,
     Round,
     RoundProposal,
+    StaffConversationRead,
 )
 from notifications.models import ContactPreference, ConversationRead, InboundText, Notification
 from places.models import Postcode
@@ -409,6 +410,15 @@ DECLARED: tuple[Declared, ...] = (
             ),
         },
         not_personal=("id", "match", "author", "subject", "created_at"),
+    ),
+    Declared(
+        StaffConversationRead,
+        Rows.KEEP,
+        theirs=("match__need__owner", "match__offer__helper", "staff"),
+        personal={
+            "reason": Personal(erase=T.KEEP_AS_RECORD, why=RECORD, withheld=STAFF_TYPED),
+        },
+        not_personal=("id", "match", "staff", "read_at"),
     ),
     Declared(
         AlertPreference,

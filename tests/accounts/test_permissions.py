@@ -31,6 +31,7 @@ EXPECTED = {
         C.SUSPENSION,
         C.ASSISTED_DIGITAL,
         C.WELFARE,
+        C.CONVERSATIONS,
     },
     Role.COUNCIL_ADMIN: set(Capability),
 }

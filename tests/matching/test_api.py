@@ -19,7 +19,7 @@ from accounts.models import StaffMembership
 from accounts.permissions import STAFF_MFA_MESSAGE
 from core.models import AuditEvent
 from matching import services
-from matching.models import AlertPreference, Match
+from matching.models import AlertPreference, Match, StaffConversationRead
 from tests.kit import factories as make
 from trust.models import Report
 
@@ -184,18 +184,32 @@ def test_message_privacy_outsiders_get_404(world, who):
     assert client.post(f"/api/v1/matches/{match.pk}/cancel/").status_code == 404
 
 
-def test_staff_read_messages_and_each_read_is_audited(world):
+WHY = "?reason=A report says the helper asked for money"
+
+
+def test_only_the_safeguarding_lead_reads_messages_saying_why_and_each_read_is_audited(world):
     match = _accepted_match(world)
-    staff = client_for(world["staff"])
+    url = f"/api/v1/matches/{match.pk}/messages/"
+    # A moderator moderates listings: a private conversation is not theirs to read.
+    refused = client_for(world["staff"]).get(url + WHY)
+    assert refused.status_code == 403 and "safeguarding lead" in refused.json()["detail"]
+    lead = make.staff(council=world["council"], role=StaffMembership.Role.SAFEGUARDING_LEAD)
+    staff = client_for(lead)
+    no_reason = staff.get(url)
+    assert no_reason.status_code == 400 and "Say why" in no_reason.json()["detail"]
+    assert not StaffConversationRead.objects.exists()
     for _ in range(2):
-        response = staff.get(f"/api/v1/matches/{match.pk}/messages/")
+        response = staff.get(url + WHY)
         assert response.status_code == 200
         assert response.json()[0]["body"] == "My number is 0113 496 0000"
     reads = AuditEvent.objects.filter(verb="messages.read_by_staff", target_id=match.pk)
     assert reads.count() == 2
-    assert {e.actor_id for e in reads} == {world["staff"].pk}
+    assert {e.actor_id for e in reads} == {lead.pk}
+    recorded = StaffConversationRead.objects.filter(match=match, staff=lead)
+    assert [r.reason for r in recorded] == ["A report says the helper asked for money"] * 2
+    assert {e.data["read"] for e in reads} == {r.pk for r in recorded}
     # Staff read, but do not write into, a conversation.
-    assert staff.post(f"/api/v1/matches/{match.pk}/messages/", {"body": "x"}).status_code == 404
+    assert staff.post(url, {"body": "x"}).status_code == 404
     # The two people reading their own conversation is not audited as a staff read.
     client_for(world["helper"]).get(f"/api/v1/matches/{match.pk}/messages/")
     assert reads.count() == 2
@@ -380,7 +394,7 @@ def _reads(staff_world) -> list[str]:
         f"/api/v1/needs/{staff_world['need'].pk}/matches/",
         f"/api/v1/offers/{staff_world['offer'].pk}/matches/",
         f"/api/v1/matches/{m}/",
-        f"/api/v1/matches/{m}/messages/",
+        f"/api/v1/matches/{m}/messages/?reason=Checking a report about this match",
     ]
 
 
@@ -410,7 +424,7 @@ def test_staff_reads_with_two_factor_succeed(staff_world):
     assert set(answers.values()) == {200}, answers
     listed = client.get("/api/v1/matches/").json()
     assert [(m["id"], m["your_role"]) for m in listed] == [(staff_world["match"].pk, "staff")]
-    messages = client.get(f"/api/v1/matches/{staff_world['match'].pk}/messages/").json()
+    messages = client.get(f"/api/v1/matches/{staff_world['match'].pk}/messages/" + WHY).json()
     assert [m["body"] for m in messages] == ["Thursday at ten?"]
     assert AuditEvent.objects.filter(verb="messages.read_by_staff").count() == 2
 
@@ -442,7 +456,7 @@ def test_staff_match_actions_with_two_factor_reach_the_rules(staff_world, action
 
 def test_the_staff_reads_open_to_a_session_that_used_the_authenticator(staff_world):
     staff = staff_world["no_mfa"]
-    path = f"/api/v1/matches/{staff_world['match'].pk}/messages/"
+    path = f"/api/v1/matches/{staff_world['match'].pk}/messages/" + WHY
     assert client_for(staff).get(path).status_code == 403
     TOTP.activate(staff, generate_totp_secret())
     # An authenticator on the account is not enough (docs/adr/0007) ...

@@ -134,7 +134,11 @@ def _parameters(route: str) -> list[str]:
 
 
 # Query strings a route needs to answer at all.
-QUERIES = {"api/v1/open/demand/": "?council={council}"}
+QUERIES = {
+    "api/v1/open/demand/": "?council={council}",
+    # Staff who may read a conversation say why.
+    "api/v1/matches/<int:pk>/messages/": "?reason=Checking+a+report+about+this+match",
+}
 
 
 def api_paths(route: str, values: dict[str, list[str]]) -> list[str]:
@@ -147,7 +151,7 @@ def api_paths(route: str, values: dict[str, list[str]]) -> list[str]:
     assert params == [name], (
         f"{route}: say in PARAMETER_OBJECTS which staff-only objects fill its parameters"
     )
-    return [concrete(route, {name: v}) for v in values[key]]
+    return [concrete(route, {name: v}) + QUERIES.get(route, "") for v in values[key]]
 
 
 def web_paths(route: str, values: dict[str, list[str]]) -> list[str]:

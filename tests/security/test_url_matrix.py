@@ -213,7 +213,13 @@ CLASSIFICATION: dict[str, Access] = {
     "api/v1/matches/<int:pk>/cancel/": Access(LOGIN),
     "api/v1/matches/<int:pk>/start/": Access(LOGIN),
     "api/v1/matches/<int:pk>/complete/": Access(LOGIN),
-    "api/v1/matches/<int:pk>/messages/": Access(LOGIN, match_parties(), obj="match"),
+    # Staff may not read a conversation without the capability (403), nor without saying
+    # why (400, tests/matching/test_api.py): never a 200 on a bare GET.
+    "api/v1/matches/<int:pk>/messages/": Access(
+        LOGIN,
+        {**match_parties(), **dict.fromkeys(STAFF_SAME, (400, 403, 404)), "superuser": (403, 404)},
+        obj="match",
+    ),
     "api/v1/matches/<int:pk>/feedback/": Access(LOGIN),
     "api/v1/messages/<int:pk>/report/": Access(LOGIN),
     # API: council staff
