@@ -218,6 +218,11 @@ class ScheduleChange(models.Model):
     new_start = models.TimeField(null=True, blank=True)
     new_end = models.TimeField(null=True, blank=True)
     new_frequency = models.CharField(max_length=12, choices=Frequency.choices, blank=True)
+    # Changing one of several regular times: the one it replaces (none: all of them).
+    replaces_weekday = models.PositiveSmallIntegerField(
+        choices=Weekday.choices, null=True, blank=True
+    )
+    replaces_start = models.TimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 

@@ -273,6 +273,87 @@ def visit_skip(*, user: User, arrangement_id: int, visit_id: int, reason: str) -
     return visit
 
 
+def _ask_move(
+    change: ScheduleChange,
+    arrangement: Arrangement,
+    *,
+    visit_id: int | None,
+    new_starts_at: dt.datetime | None,
+    now: dt.datetime,
+) -> None:
+    """Check a request to move one visit and fill it in."""
+    visit = _visit(arrangement, visit_id or 0)
+    if visit.status != V.PLANNED or visit.starts_at <= now:
+        raise ApplicationError("Only a visit still to come can be moved.", code="visit_past")
+    if new_starts_at is None or new_starts_at <= now:
+        raise ApplicationError("Choose a new time in the future.", code="time_past")
+    if new_starts_at - now > dt.timedelta(weeks=12):
+        raise ApplicationError("Choose a new time within the next 12 weeks.", code="time_far")
+    new_day = new_starts_at.astimezone(schedule.local_zone()).date()
+    if arrangement.ends_on is not None and new_day > arrangement.ends_on:
+        raise ApplicationError(
+            f"Choose a time before the arrangement ends ({arrangement.ends_on:%-d %B %Y}).",
+            code="time_after_end",
+        )
+    new_ends_at = new_starts_at + (visit.ends_at - visit.starts_at)
+    clash = (
+        Visit.objects.filter(
+            arrangement=arrangement,
+            status=V.PLANNED,
+            starts_at__lt=new_ends_at,
+            ends_at__gt=new_starts_at,
+        )
+        .exclude(pk=visit.pk)
+        .exists()
+    )
+    if clash:
+        raise ApplicationError(
+            "Another visit is planned at that time. Choose a different time.",
+            code="time_clash",
+        )
+    change.visit, change.new_starts_at = visit, new_starts_at
+
+
+def _ask_time(
+    change: ScheduleChange,
+    arrangement: Arrangement,
+    *,
+    new_weekday: int | None,
+    new_start: dt.time | None,
+    new_end: dt.time | None,
+    new_frequency: str,
+    replaces: tuple[int, dt.time] | None,
+) -> None:
+    """Check a request to change the regular time (all, or the one `replaces`) and fill it in."""
+    if arrangement.frequency == Frequency.ONCE:
+        raise ApplicationError(
+            "A one-off visit has no regular time: move the visit instead.",
+            code="not_recurring",
+        )
+    if new_weekday is None or new_start is None or new_end is None:
+        raise ApplicationError("Choose a day, a start time and an end time.", code="time")
+    kept = []
+    if replaces is not None:
+        current = [(t.weekday, t.start, t.end) for t in arrangement.times.all()]
+        if not any((day, start) == replaces for day, start, _ in current):
+            raise ApplicationError(
+                "That regular time has changed meanwhile. Look at the visits again.",
+                code="time_gone",
+            )
+        kept = [t for t in current if (t[0], t[1]) != replaces]
+        if new_frequency and new_frequency != arrangement.frequency:
+            raise ApplicationError(
+                "To change how often, change all the regular times at once.",
+                code="frequency",
+            )
+        change.replaces_weekday, change.replaces_start = replaces
+    validate_slots([*kept, (new_weekday, new_start, new_end)])
+    if new_frequency and new_frequency not in (Frequency.WEEKLY, Frequency.FORTNIGHTLY):
+        raise ApplicationError("Choose every week or every two weeks.", code="frequency")
+    change.new_weekday, change.new_start, change.new_end = new_weekday, new_start, new_end
+    change.new_frequency = new_frequency or arrangement.frequency
+
+
 @transaction.atomic
 def change_ask(
     *,
@@ -285,8 +366,10 @@ def change_ask(
     new_start: dt.time | None = None,
     new_end: dt.time | None = None,
     new_frequency: str = "",
+    replaces: tuple[int, dt.time] | None = None,
 ) -> ScheduleChange:
-    """Ask to move one visit, or to change the regular time (and how often). Nothing changes
+    """Ask to move one visit, or to change the regular time (and how often) — all of them,
+    or, with `replaces` (weekday, start), one of several, keeping how often. Nothing changes
     until the other person agrees (`change_decide`); one change waits at a time."""
     arrangement, role = _locked(user=user, arrangement_id=arrangement_id)
     _party(role)
@@ -294,49 +377,17 @@ def change_ask(
     now = timezone.now()
     change = ScheduleChange(arrangement=arrangement, kind=kind, asked_by=user, asked_by_role=role)
     if kind == ScheduleChange.Kind.MOVE_VISIT:
-        visit = _visit(arrangement, visit_id or 0)
-        if visit.status != V.PLANNED or visit.starts_at <= now:
-            raise ApplicationError("Only a visit still to come can be moved.", code="visit_past")
-        if new_starts_at is None or new_starts_at <= now:
-            raise ApplicationError("Choose a new time in the future.", code="time_past")
-        if new_starts_at - now > dt.timedelta(weeks=12):
-            raise ApplicationError("Choose a new time within the next 12 weeks.", code="time_far")
-        new_day = new_starts_at.astimezone(schedule.local_zone()).date()
-        if arrangement.ends_on is not None and new_day > arrangement.ends_on:
-            raise ApplicationError(
-                f"Choose a time before the arrangement ends ({arrangement.ends_on:%-d %B %Y}).",
-                code="time_after_end",
-            )
-        new_ends_at = new_starts_at + (visit.ends_at - visit.starts_at)
-        clash = (
-            Visit.objects.filter(
-                arrangement=arrangement,
-                status=V.PLANNED,
-                starts_at__lt=new_ends_at,
-                ends_at__gt=new_starts_at,
-            )
-            .exclude(pk=visit.pk)
-            .exists()
-        )
-        if clash:
-            raise ApplicationError(
-                "Another visit is planned at that time. Choose a different time.",
-                code="time_clash",
-            )
-        change.visit, change.new_starts_at = visit, new_starts_at
+        _ask_move(change, arrangement, visit_id=visit_id, new_starts_at=new_starts_at, now=now)
     elif kind == ScheduleChange.Kind.CHANGE_TIME:
-        if arrangement.frequency == Frequency.ONCE:
-            raise ApplicationError(
-                "A one-off visit has no regular time: move the visit instead.",
-                code="not_recurring",
-            )
-        if new_weekday is None or new_start is None or new_end is None:
-            raise ApplicationError("Choose a day, a start time and an end time.", code="time")
-        validate_slots([(new_weekday, new_start, new_end)])
-        if new_frequency and new_frequency not in (Frequency.WEEKLY, Frequency.FORTNIGHTLY):
-            raise ApplicationError("Choose every week or every two weeks.", code="frequency")
-        change.new_weekday, change.new_start, change.new_end = new_weekday, new_start, new_end
-        change.new_frequency = new_frequency or arrangement.frequency
+        _ask_time(
+            change,
+            arrangement,
+            new_weekday=new_weekday,
+            new_start=new_start,
+            new_end=new_end,
+            new_frequency=new_frequency,
+            replaces=replaces,
+        )
     else:
         raise ApplicationError("Choose what to change.", code="kind")
     try:
@@ -415,6 +466,9 @@ def _apply(arrangement: Arrangement, change: ScheduleChange, *, now: dt.datetime
         return
     # A new regular time: from tomorrow, planned visits are replaced by the new schedule.
     tomorrow = now.astimezone(schedule.local_zone()).date() + dt.timedelta(days=1)
+    if change.replaces_weekday is not None and change.replaces_start is not None:
+        _replace_one(arrangement, change, tomorrow=tomorrow, now=now)
+        return
     Visit.objects.filter(
         arrangement=arrangement,
         status=V.PLANNED,
@@ -434,6 +488,40 @@ def _apply(arrangement: Arrangement, change: ScheduleChange, *, now: dt.datetime
     arrangement.starts_on = max(arrangement.starts_on, tomorrow)
     arrangement.generated_until = tomorrow - dt.timedelta(days=1)
     arrangement.save(update_fields=["frequency", "starts_on", "generated_until"])
+    visits_generate(arrangement=arrangement, now=now)
+
+
+def _replace_one(
+    arrangement: Arrangement, change: ScheduleChange, *, tomorrow: dt.date, now: dt.datetime
+) -> None:
+    """One of several regular times gives way to the new one; the others, their visits and
+    how often stay as they are."""
+    old = arrangement.times.filter(
+        weekday=change.replaces_weekday, start=change.replaces_start
+    ).first()
+    if old is None or change.new_weekday is None or change.new_start is None:
+        raise ApplicationError(
+            "That regular time has changed meanwhile. Nothing was changed.", code="time_gone"
+        )
+    zone = schedule.local_zone()
+    for visit in Visit.objects.filter(
+        arrangement=arrangement,
+        status=V.PLANNED,
+        starts_at__gte=schedule.at_local(tomorrow, dt.time(0)),
+    ):
+        planned = visit.planned_for.astimezone(zone)
+        if planned.weekday() == old.weekday and planned.time() == old.start:
+            visit.delete()
+    old.delete()
+    RegularTime.objects.create(
+        arrangement=arrangement,
+        weekday=change.new_weekday,
+        start=change.new_start,
+        end=change.new_end,
+    )
+    # Written again from tomorrow: the kept times' visits exist and are not made twice.
+    arrangement.generated_until = tomorrow - dt.timedelta(days=1)
+    arrangement.save(update_fields=["generated_until"])
     visits_generate(arrangement=arrangement, now=now)
 
 

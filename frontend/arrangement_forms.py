@@ -4,6 +4,8 @@ shape of what people type; the rules are in `arrangements.services`."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 
 from arrangements.models import Arrangement, Frequency, Role
@@ -106,7 +108,16 @@ class MoveForm(KithForm):
         return data
 
 
+ALL_TIMES = "all"
+
+
 class ChangeTimeForm(KithForm):
+    which = forms.ChoiceField(
+        label="Which regular time do you want to change?",
+        widget=forms.RadioSelect,
+        required=False,
+        error_messages={"invalid_choice": "Choose which regular time to change."},
+    )
     weekday = forms.ChoiceField(
         label="Which day?",
         choices=[(str(i), name) for i, name in enumerate(WEEKDAY_NAMES)],
@@ -126,10 +137,29 @@ class ChangeTimeForm(KithForm):
         error_messages={"required": "Choose every week or every two weeks."},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, times=(), **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("start", "end"):
             self.fields[name].widget.attrs.update({"class": "govuk-input--width-5"})
+        times = list(times)
+        if len(times) > 1:
+            # With several regular times, say which one changes (or all, for one new time).
+            self.fields["which"].required = True
+            self.fields["which"].error_messages["required"] = "Choose which time to change."
+            self.fields["which"].choices = [
+                (f"{t.weekday}-{t.start:%H:%M}", f"{t} (the others stay as they are)")
+                for t in times
+            ] + [(ALL_TIMES, "All of them: one new regular time instead")]
+        else:
+            del self.fields["which"]
+
+    def replaces(self) -> tuple[int, dt.time] | None:
+        """The (weekday, start) of the regular time to replace; None for all of them."""
+        which = self.cleaned_data.get("which") or ALL_TIMES
+        if which == ALL_TIMES:
+            return None
+        day, start = which.split("-", 1)
+        return int(day), dt.time.fromisoformat(start)
 
     def clean(self):
         data = super().clean()

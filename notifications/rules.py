@@ -459,6 +459,12 @@ def _change_words(change: ScheduleChange) -> str:
         return f"move the visit on {moved_from} to {moved_to}"
     how_often = "every two weeks" if change.new_frequency == "fortnightly" else "every week"
     day = change.get_new_weekday_display()
+    if change.replaces_weekday is not None and change.replaces_start is not None:
+        was = f"{change.get_replaces_weekday_display()}s at {change.replaces_start:%H:%M}"
+        return (
+            f"change the regular time on {was} to {day}s, {change.new_start:%H:%M} to "
+            f"{change.new_end:%H:%M}"
+        )
     return (
         f"change the regular time to {day}s, {change.new_start:%H:%M} to "
         f"{change.new_end:%H:%M}, {how_often}"

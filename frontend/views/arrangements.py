@@ -270,7 +270,9 @@ def arrangement_change_time(request, arrangement_id: int):
             start=f"{current[0].start:%H:%M}",
             end=f"{current[0].end:%H:%M}",
         )
-    form = ChangeTimeForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = ChangeTimeForm(
+        request.POST if request.method == "POST" else None, initial=initial, times=current
+    )
     other = _other(arrangement, role)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -284,8 +286,15 @@ def arrangement_change_time(request, arrangement_id: int):
                 new_start=data["start_time"],
                 new_end=data["end_time"],
                 new_frequency=data["frequency"],
+                replaces=form.replaces(),
             ),
-            field_for={"slot_weekday": "weekday", "frequency": "frequency", "time": "start"},
+            field_for={
+                "slot_weekday": "weekday",
+                "slot_overlap": "weekday",
+                "frequency": "frequency",
+                "time": "start",
+                "time_gone": "which" if "which" in form.fields else "weekday",
+            },
             field="end",
         )
         if done:

@@ -570,6 +570,8 @@ DECLARED: tuple[Declared, ...] = (
             "new_start",
             "new_end",
             "new_frequency",
+            "replaces_weekday",
+            "replaces_start",
             "created_at",
             "decided_at",
         ),

@@ -261,3 +261,64 @@ def test_help_done_before_the_planned_time_is_recorded_as_done_by_now(mcouncil):
     visit.refresh_from_db()
     assert visit.status == "done" and visit.ends_at <= timezone.now()
     assert visit.ends_at - visit.starts_at == dt.timedelta(hours=1)
+
+
+def test_changing_one_of_several_regular_times_keeps_the_others(arrangement):
+    citizen, helper = arrangement.match.need.owner, arrangement.match.offer.helper
+    zone = local_zone()
+
+    def days():
+        return {
+            v.starts_at.astimezone(zone).weekday()
+            for v in arrangement.visits.filter(status="planned")
+            if v.starts_at > timezone.now() + dt.timedelta(days=1)
+        }
+
+    mondays_before = set(
+        arrangement.visits.filter(status="planned").values_list("planned_for", flat=True)
+    )
+    assert days() == {0, 2, 4}
+    with pytest.raises(ApplicationError, match="change all the regular times"):
+        services.change_ask(
+            user=citizen,
+            arrangement_id=arrangement.pk,
+            kind="change_time",
+            new_weekday=3,
+            new_start=dt.time(12),
+            new_end=dt.time(13),
+            new_frequency="fortnightly",
+            replaces=(2, dt.time(12)),
+        )
+    with pytest.raises(ApplicationError, match="overlap"):
+        services.change_ask(
+            user=citizen,
+            arrangement_id=arrangement.pk,
+            kind="change_time",
+            new_weekday=0,
+            new_start=dt.time(12, 30),
+            new_end=dt.time(13, 30),
+            replaces=(2, dt.time(12)),
+        )
+    change = services.change_ask(
+        user=citizen,
+        arrangement_id=arrangement.pk,
+        kind="change_time",
+        new_weekday=3,
+        new_start=dt.time(15),
+        new_end=dt.time(16),
+        replaces=(2, dt.time(12)),
+    )
+    services.change_decide(
+        user=helper, arrangement_id=arrangement.pk, change_id=change.pk, agree=True
+    )
+    assert [(t.weekday, t.start) for t in arrangement.times.all()] == [
+        (0, dt.time(12)),
+        (3, dt.time(15)),
+        (4, dt.time(12)),
+    ]
+    assert days() == {0, 3, 4}
+    arrangement.refresh_from_db()
+    assert arrangement.frequency == "weekly"
+    # The Monday and Friday visits are the same rows as before.
+    kept = set(arrangement.visits.filter(status="planned").values_list("planned_for", flat=True))
+    assert {p for p in mondays_before if p.astimezone(zone).weekday() in (0, 4)} <= kept

@@ -381,6 +381,7 @@ def test_change_the_regular_time(client, arr):
         start="17:00",
         end="18:00",
         frequency="fortnightly",
+        which="all",  # all three regular times become this one
     )
     assert response.status_code == 302
     change = ScheduleChange.objects.get()
@@ -620,3 +621,19 @@ def test_the_helper_sees_their_own_answer_not_the_citizens(client, arr):
     client.force_login(helper)
     body = client.get(reverse("arrangement_detail", args=[arr.pk])).content.decode()
     assert "You said it happened" in body and "Missed" not in body
+
+
+def test_with_several_regular_times_the_page_asks_which_one_changes(client, arr):
+    citizen, _ = people(arr)
+    client.force_login(citizen)
+    url = reverse("arrangement_change_time", args=[arr.pk])
+    page_ = client.get(url).content.decode()
+    assert "Which regular time do you want to change?" in page_
+    data = {"weekday": "3", "start": "15:00", "end": "16:00", "frequency": "weekly"}
+    missing = client.post(url, data)
+    assert missing.status_code == 200 and "Choose which time to change" in missing.content.decode()
+    assert not ScheduleChange.objects.exists()
+    times = list(arr.times.all())
+    client.post(url, {**data, "which": f"{times[1].weekday}-{times[1].start:%H:%M}"})
+    change = ScheduleChange.objects.get()
+    assert (change.replaces_weekday, change.replaces_start) == (times[1].weekday, times[1].start)
