@@ -16,6 +16,19 @@ DEFAULT_CHECKIN_WAIT_HOURS = 24
 DEFAULT_STILL_NEEDED_WEEKS = 4
 #: After "still need help?", how long before a reminder, and again before staff are asked.
 STILL_NEEDED_REMINDER_AFTER = dt.timedelta(days=7)
+#: The short safety checklist shown to both people before a first meeting, until the council
+#: writes its own.
+DEFAULT_FIRST_MEETING_CHECKLIST = (
+    "Meet at the front door first. The helper does not need to come in on a first visit.",
+    "Ask to see the helper's name in their Kith account, and check it is the person you "
+    "were matched with.",
+    "Never hand over money, keys, bank cards or PINs, whoever asks.",
+    "Tell a friend or relative when the visit is, and who is coming.",
+    "If something feels wrong, report a concern on the match page. If anyone is in danger, "
+    "call 999.",
+)
+CHECKLIST_MAX_POINTS = 10
+CHECKLIST_MAX_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,29 @@ def ongoing_policy(council: Council) -> OngoingPolicy:
     )
 
 
+def first_meeting_checklist_of(council: Council) -> tuple[str, ...]:
+    """The council's safety checklist for first meetings, or Kith's own."""
+    stored = (council.settings or {}).get("ongoing", {}) if council else {}
+    points = stored.get("first_meeting_checklist") or ()
+    return tuple(points) or DEFAULT_FIRST_MEETING_CHECKLIST
+
+
+def _clean_checklist(points: list[str]) -> list[str]:
+    points = [p.strip() for p in points if p and p.strip()]
+    if len(points) > CHECKLIST_MAX_POINTS:
+        raise ApplicationError(
+            f"Keep the checklist to {CHECKLIST_MAX_POINTS} points or fewer.", code="checklist"
+        )
+    for point in points:
+        if len(point) > CHECKLIST_MAX_LENGTH:
+            raise ApplicationError(
+                f"Keep each point of the checklist to {CHECKLIST_MAX_LENGTH} characters or "
+                f"fewer (one is {len(point)}).",
+                code="checklist",
+            )
+    return points
+
+
 # --- Staff: the council's settings -------------------------------------------------------------
 CHECKIN_WAIT_HOURS_RANGE = (1, 168)
 STILL_NEEDED_WEEKS_RANGE = (1, 26)
@@ -51,10 +87,15 @@ def ongoing_settings(council: Council) -> dict[str, int]:
 
 @transaction.atomic
 def ongoing_policy_update(
-    *, actor: User, checkin_wait_hours: int, still_needed_weeks: int
+    *,
+    actor: User,
+    checkin_wait_hours: int,
+    still_needed_weeks: int,
+    first_meeting_checklist: list[str] | None = None,
 ) -> Council:
-    """Set how long a check-in question waits before the next step, and how often people are
-    asked whether they still need help. Audited with before and after."""
+    """Set how long a check-in question waits before the next step, how often people are
+    asked whether they still need help, and (unless None) the first-meeting checklist — an
+    empty one brings back Kith's own. Audited with before and after."""
     council = staff_council(actor, Capability.COUNCIL_SETTINGS)
     council = Council.objects.select_for_update().get(pk=council.pk)
     for value, (low, high), what in (
@@ -65,10 +106,16 @@ def ongoing_policy_update(
             unit = "hours" if high == CHECKIN_WAIT_HOURS_RANGE[1] else "weeks"
             raise ApplicationError(f"{what} {low} and {high} {unit}.", code="ongoing_range")
     before = ongoing_settings(council)
+    checklist_before = first_meeting_checklist_of(council)
+    stored = dict((council.settings or {}).get("ongoing", {}))
+    checklist = stored.get("first_meeting_checklist") or []
+    if first_meeting_checklist is not None:
+        checklist = _clean_checklist(first_meeting_checklist)
     settings_ = dict(council.settings or {})
     settings_["ongoing"] = {
         "checkin_wait_hours": checkin_wait_hours,
         "still_needed_weeks": still_needed_weeks,
+        **({"first_meeting_checklist": checklist} if checklist else {}),
     }
     council.settings = settings_
     council.save(update_fields=["settings"])
@@ -78,6 +125,10 @@ def ongoing_policy_update(
         council=council,
         target_type="council",
         target_id=council.pk,
-        data={"before": before, "after": ongoing_settings(council)},
+        data={
+            "before": before,
+            "after": ongoing_settings(council),
+            "checklist_changed": checklist_before != first_meeting_checklist_of(council),
+        },
     )
     return council

@@ -19,17 +19,7 @@ from matching.models import Match
 from matching.selectors import match_role
 
 from .models import Arrangement, Frequency, Role, ScheduleChange, Visit
-
-#: The council's short safety checklist, shown to both people before a first meeting.
-FIRST_MEETING_CHECKLIST = (
-    "Meet at the front door first. The helper does not need to come in on a first visit.",
-    "Ask to see the helper's name in their Kith account, and check it is the person you "
-    "were matched with.",
-    "Never hand over money, keys, bank cards or PINs, whoever asks.",
-    "Tell a friend or relative when the visit is, and who is coming.",
-    "If something feels wrong, report a concern on the match page. If anyone is in danger, "
-    "call 999.",
-)
+from .policy import first_meeting_checklist_of
 
 #: How many visits to come the arrangement's page lists.
 UPCOMING = 6
@@ -147,3 +137,8 @@ def change_of(arrangement: Arrangement, change_id: int) -> ScheduleChange:
     if change is None:
         raise NotFound()
     return change
+
+
+def checklist_for(arrangement: Arrangement) -> tuple[str, ...]:
+    """The safety checklist both people see before the first meeting: the council's own."""
+    return first_meeting_checklist_of(arrangement.council)

@@ -333,6 +333,21 @@ class OngoingSettingsForm(forms.Form):
             "max_value": "Ask at least once every 26 weeks.",
         },
     )
+    first_meeting_checklist = forms.CharField(
+        label="First-meeting safety checklist",
+        help_text=(
+            "Shown to both people before an introductory visit. One point on each line, at "
+            "most 10 points. Leave it empty to use Kith's own."
+        ),
+        required=False,
+        max_length=2500,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"max_length": "Keep the checklist shorter (at most 2,500 characters)."},
+    )
+
+    def clean_first_meeting_checklist(self) -> list[str]:
+        text = self.cleaned_data.get("first_meeting_checklist") or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 class AssistedNeedForm(forms.Form):

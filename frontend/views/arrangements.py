@@ -89,7 +89,7 @@ def arrangement_detail(request, arrangement_id: int):
             "recent": arrangements.recent_visits(arrangement, now=now),
             "change": change,
             "change_is_mine": change is not None and change.asked_by_role == role,
-            "checklist": arrangements.FIRST_MEETING_CHECKLIST
+            "checklist": arrangements.checklist_for(arrangement)
             if running and any(v.is_introduction for v in upcoming)
             else (),
         },

@@ -31,7 +31,13 @@ def _units_form(request, data=None):
 
 def _ongoing_form(request, data=None):
     return forms.OngoingSettingsForm(
-        data, initial=arrangements_policy.ongoing_settings(request.staff_council)
+        data,
+        initial={
+            **arrangements_policy.ongoing_settings(request.staff_council),
+            "first_meeting_checklist": "\n".join(
+                arrangements_policy.first_meeting_checklist_of(request.staff_council)
+            ),
+        },
     )
 
 

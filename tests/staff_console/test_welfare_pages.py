@@ -278,7 +278,37 @@ def test_ongoing_settings_are_saved_audited_and_checked(client, council_admin, h
     assert event.data == {
         "before": {"checkin_wait_hours": 24, "still_needed_weeks": 4},
         "after": {"checkin_wait_hours": 48, "still_needed_weeks": 6},
+        "checklist_changed": False,
     }
+
+
+def test_the_council_writes_its_own_first_meeting_checklist(client, council_admin, home_council):
+    from arrangements.policy import DEFAULT_FIRST_MEETING_CHECKLIST, first_meeting_checklist_of
+    from tests.arrangements.conftest import make_arrangement
+
+    client.force_login(council_admin)
+    url = reverse("staff:ongoing_settings")
+    base = {"checkin_wait_hours": "24", "still_needed_weeks": "4"}
+    too_many = "\n".join(f"Point {n}" for n in range(11))
+    bad = client.post(url, {**base, "first_meeting_checklist": too_many})
+    assert bad.status_code == 400 and "10 points or fewer" in bad.content.decode()
+    home_council.refresh_from_db()
+    assert first_meeting_checklist_of(home_council) == DEFAULT_FIRST_MEETING_CHECKLIST
+    ours = "Meet at the library first.\n\nCall the duty line on arrival."
+    assert client.post(url, {**base, "first_meeting_checklist": ours}).status_code == 302
+    home_council.refresh_from_db()
+    assert first_meeting_checklist_of(home_council) == (
+        "Meet at the library first.",
+        "Call the duty line on arrival.",
+    )
+    assert AuditEvent.objects.filter(
+        verb="council.ongoing_policy_changed", data__checklist_changed=True
+    ).exists()
+    # Both people see the council's words before the first meeting.
+    arrangement = make_arrangement(home_council)  # befriending: a first meeting
+    client.force_login(arrangement.match.need.owner)
+    page = client.get(reverse("arrangement_detail", args=[arrangement.pk])).content.decode()
+    assert "Meet at the library first." in page and DEFAULT_FIRST_MEETING_CHECKLIST[2] not in page
 
 
 def test_ongoing_settings_are_for_council_admins(client, safeguarding_lead):
