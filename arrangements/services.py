@@ -496,10 +496,13 @@ def _replace_one(
 ) -> None:
     """One of several regular times gives way to the new one; the others, their visits and
     how often stay as they are."""
-    old = arrangement.times.filter(
-        weekday=change.replaces_weekday, start=change.replaces_start
-    ).first()
-    if old is None or change.new_weekday is None or change.new_start is None:
+    day, start = change.replaces_weekday, change.replaces_start
+    old = (
+        arrangement.times.filter(weekday=day, start=start).first()
+        if day is not None and start is not None
+        else None
+    )
+    if old is None or None in (change.new_weekday, change.new_start, change.new_end):
         raise ApplicationError(
             "That regular time has changed meanwhile. Nothing was changed.", code="time_gone"
         )
@@ -515,9 +518,9 @@ def _replace_one(
     old.delete()
     RegularTime.objects.create(
         arrangement=arrangement,
-        weekday=change.new_weekday,
-        start=change.new_start,
-        end=change.new_end,
+        weekday=change.new_weekday or 0,
+        start=change.new_start or old.start,
+        end=change.new_end or old.end,
     )
     # Written again from tomorrow: the kept times' visits exist and are not made twice.
     arrangement.generated_until = tomorrow - dt.timedelta(days=1)
