@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import selectors as accounts_selectors
 from core.errors import ApplicationError, NotFound
 from marketplace import services as marketplace_services
+from marketplace.models import DietaryTag
 from matching import assisted
 from matching.services import MESSAGE_OPEN_STATUSES
 from staff_console import forms
@@ -22,39 +23,58 @@ from staff_console.views.base import C, call_service, render_staff
 @require_http_methods(["GET", "POST"])
 @staff_view(C.ASSISTED_DIGITAL)
 def assisted_need(request, pk: int):
+    """Record a need for someone who is not online: the questions of the citizen's own form,
+    passed to the same service (marketplace.services.need_create)."""
     person = accounts_selectors.person_of_council(council=request.staff_council, person_id=pk)
     if person is None:
         raise Http404("Not found.")
-    form = forms.AssistedNeedForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            location = {"postcode": data["postcode"]} if data["postcode"] else {}
-            if not location:
-                if person.home_postcode:
-                    location = {"postcode": person.home_postcode}
-                elif person.home_location is not None:
-                    location = {"point": person.home_location}
-            need = call_service(
-                form,
-                marketplace_services.need_create,
-                owner=person,
-                recorded_by=request.user,
-                consent_given=data["consent"],
-                consent_note=data["consent_note"],
-                category=data["category"],
-                title=data["title"],
-                description=data["description"],
-                urgency=data["urgency"],
-                **location,
-            )
+    post = request.POST if request.method == "POST" else None
+    asked = forms.AssistedNeedForms(post, person=person)
+    status = 200
+    if post is not None:
+        status = 400
+        if asked.adding_row:
+            status = 200 if asked.add_row() else 400
+        elif asked.is_valid():
+            need = _need_create(request, asked, person)
             if need is not None:
                 messages.success(request, f"Need recorded for {person.public_name}: {need.title}.")
                 return redirect("staff:person", pk=person.pk)
-        return render_staff(
-            request, "assisted_need.html", {"form": form, "person": person}, status=400
+    errors = asked.error_summary()
+    return render_staff(
+        request,
+        "assisted_need.html",
+        {
+            "form": asked.form,
+            "slots": asked.slots,
+            "once": asked.once,
+            "errors": errors,
+            "has_errors": bool(errors),
+            "person": person,
+        },
+        status=status,
+    )
+
+
+def _need_create(request, asked, person):
+    """The need, or None with the service's refusal shown on the question it is about."""
+    data = asked.cleaned_data
+    location: dict = {}
+    if asked.form.cleaned_data["postcode"]:
+        location = {"postcode": asked.form.cleaned_data["postcode"]}
+    elif person.home_postcode:
+        location = {"postcode": person.home_postcode}
+    elif person.home_location is not None:
+        location = {"point": person.home_location}
+    try:
+        return marketplace_services.need_create(
+            owner=person, recorded_by=request.user, **data, **location
         )
-    return render_staff(request, "assisted_need.html", {"form": form, "person": person})
+    except NotFound:
+        raise Http404("Not found.") from None
+    except ApplicationError as exc:
+        asked.add_service_error(exc)
+        return None
 
 
 # --- Matches and messages for the person ----------------------------------------------------
@@ -97,6 +117,7 @@ def _assisted_need_page(request, pk: int, status: int = 200, decline_form=None):
             "person": need.owner,
             "matches": matches,
             "ranked": ranked,
+            "diet": [DietaryTag(tag).label for tag in need.dietary_requirements],
             "decline_form": decline_form or forms.AssistedDeclineForm(),
             "form": decline_form,
         },

@@ -437,6 +437,12 @@ def test_record_a_need_for_someone_not_online(client, safeguarding_lead, home_co
         "description": "Would like someone to talk to on Tuesday afternoons.",
         "urgency": "routine",
         "consent_note": "By phone, 3 March",
+        "timing": "weekly",
+        "slots-TOTAL_FORMS": "1",
+        "slots-INITIAL_FORMS": "1",
+        "slots-0-weekday": "1",
+        "slots-0-start": "14:00",
+        "slots-0-end": "16:00",
     }
     refused = client.post(url, form)
     assert refused.status_code == 400
