@@ -177,11 +177,12 @@ class OneOffForm(KithForm):
     day = forms.CharField(max_length=2, required=False)
     month = forms.CharField(max_length=2, required=False)
     year = forms.CharField(max_length=4, required=False)
+    # Long enough for "4.30pm", which `time_of_day` reads.
     start = forms.CharField(
-        label="From", help_text="For example, 14:00", max_length=5, required=False
+        label="From", help_text="For example, 14:00", max_length=8, required=False
     )
     end = forms.CharField(
-        label="Until", help_text="For example, 16:30", max_length=5, required=False
+        label="Until", help_text="For example, 16:30", max_length=8, required=False
     )
 
     def clean(self):
@@ -403,6 +404,7 @@ class OfferForm(KithForm):
         choices=DietaryTag.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
+        error_messages={"invalid_choice": "Choose only from the kinds of food listed."},
     )
 
     def __init__(self, *args, step: str | None = None, categories=(), hints=None, **kwargs):
@@ -511,7 +513,14 @@ class DeleteAccountForm(KithForm):
 class OfferChangeForm(KithForm):
     """One part of an offer already recorded, with the same question as when it was made."""
 
-    FIELD_FOR_PART = {"about": "description", "distance": "radius_m", "capacity": "capacity"}
+    FIELD_FOR_PART = {
+        "title": "title",
+        "about": "description",
+        "distance": "radius_m",
+        "capacity": "capacity",
+        "languages": "languages",
+        "food": "dietary_capabilities",
+    }
 
     def __init__(self, *args, part: str, **kwargs):
         super().__init__(*args, **kwargs)

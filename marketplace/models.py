@@ -249,7 +249,30 @@ class Offer(Listing):
         ]
 
     def __str__(self) -> str:
+        # Not `label()`: that reads the weekly times, a query per offer where str() is used
+        # on lists that do not prefetch them (the matching API, the staff console).
         return self.title or f"{self.category} offer"
+
+    def label(self) -> str:
+        """The one name of an offer wherever its helper picks or sees it among their others:
+        the title they gave it, else a summary that tells two offers of one kind apart, such
+        as "Hot meals – Mondays and Wednesdays, within 3 km". Reads the weekly times
+        (prefetch `slots` when labelling a list)."""
+        if self.title:
+            return self.title
+        days = sorted({slot.weekday for slot in self.slots.all()}) if self.pk else []
+        if not days:
+            when = "any day"
+        elif len(days) == len(Weekday):
+            when = "every day"
+        else:
+            names = [f"{Weekday(day).label}s" for day in days]
+            when = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        if self.radius_m < 1000:
+            far = f"{self.radius_m} metres"
+        else:
+            far = f"{round(self.radius_m / 1000, 1):g} km"
+        return f"{self.category.name} – {when}, within {far}"
 
 
 class Slot(models.Model):

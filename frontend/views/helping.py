@@ -17,6 +17,7 @@ from matching import candidates as matching_candidates
 from matching import selectors as matching
 from matching import services as matching_services
 from matching import web_selectors as matching_web
+from matching.scoring import language_name
 from places.geo import distance_band
 from trust.checks import helper_verification_level
 from trust.models import VerificationLevel
@@ -34,19 +35,20 @@ from .wizard import (
     slots_text,
 )
 
-OFFER_ERRORS = {
-    "required": "description",
-    "too_long": "description",
-    "contact_details": "description",
-    "capacity": "capacity",
-    "radius": "radius_m",
-    "radius_too_far": "radius_m",
-    "category_off": "category",
-    "postcode_missing": "postcode",
-    "postcode_invalid": "postcode",
-    "postcode_unknown": "postcode",
-    "not_available": "postcode",
-}
+# The refusals of `offer_update` that are about what the helper sent (others, such as a newer
+# version saved meanwhile, are shown above the form). A change page asks one question, so
+# these go on its field.
+OFFER_FIELD_REFUSALS = (
+    "required",
+    "too_long",
+    "contact_details",
+    "capacity",
+    "radius",
+    "radius_too_far",
+    "language",
+    "languages",
+    "dietary",
+)
 
 
 def _own_offer(request, offer_id: int) -> Offer:
@@ -338,7 +340,13 @@ def offer_detail(request, offer_id: int):
     return render(
         request,
         "frontend/helping/offer_detail.html",
-        {"offer": offer, "ranked": ranked, "slots": list(offer.slots.all())},
+        {
+            "offer": offer,
+            "ranked": ranked,
+            "slots": list(offer.slots.all()),
+            "languages": ", ".join(language_name(lang) for lang in offer.languages) or "None given",
+            "food": dietary_text(offer.dietary_capabilities) if offer.category.is_meal else None,
+        },
     )
 
 
@@ -535,9 +543,12 @@ def alerts(request):
 
 
 OFFER_PART_TITLES = {
+    "title": "Sum up your offer in a few words",
     "about": "Tell people about the help you can give",
-    "distance": "How far can you travel?",
-    "capacity": "How many people could you help at the same time?",
+    "distance": OFFER_STEP_TITLES["distance"],
+    "capacity": OFFER_STEP_TITLES["capacity"],
+    "languages": OFFER_STEP_TITLES["languages"],
+    "food": OFFER_STEP_TITLES["food"],
 }
 
 
@@ -546,16 +557,19 @@ def offer_change(request, offer_id: int, part: str):
     """Change one part of an offer from the "Change" links on its page. The page says before
     saving whether the council will check the offer again (the service's own rule)."""
     offer = _own_offer(request, offer_id)
-    if part not in OFFER_PART_TITLES:
+    if part not in OFFER_PART_TITLES or (part == "food" and not offer.category.is_meal):
         raise Http404("No such part.")
     if offer.status == Offer.Status.CLOSED:
         messages.error(request, "This offer is closed and can no longer be changed.")
         return redirect("offer_detail", offer_id=offer.pk)
     name = OfferChangeForm.FIELD_FOR_PART[part]
     current = {
+        "title": offer.title,
         "description": offer.description,
         "radius_m": str(offer.radius_m),
         "capacity": offer.capacity,
+        "languages": offer.languages,
+        "dietary_capabilities": offer.dietary_capabilities,
     }
     form = OfferChangeForm(
         request.POST if request.method == "POST" else None,
@@ -574,7 +588,7 @@ def offer_change(request, offer_id: int, part: str):
                 version=version,
                 data={name: int(value) if name == "radius_m" else value},
             ),
-            field_for=OFFER_ERRORS,
+            field_for=dict.fromkeys(OFFER_FIELD_REFUSALS, name),
         )
         if changed:
             if was == Offer.Status.OPEN and changed.status == Offer.Status.PENDING_REVIEW:
