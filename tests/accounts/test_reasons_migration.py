@@ -89,7 +89,8 @@ def test_old_audit_texts_are_copied_onto_the_records():
             ("First words", "Back words", concern.pk, lead.pk),
             ("Second words", "", None, lead.pk),
         ]
-        second = Suspension.objects.get(reason="Second words")
+        # Only the columns that existed then: later migrations (trust 0003) are unapplied.
+        second = Suspension.objects.only("reinstated_at").get(reason="Second words")
         assert second.reinstated_at is None
         assert not Suspension.objects.filter(person=never).exists()
         # The audit rows are untouched (append-only).
