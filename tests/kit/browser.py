@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -276,3 +277,10 @@ def sign_in(page, base: str, email: str, *, totp=None, pages=None) -> None:
         page.locator("input[name=code]").fill(totp.now())
         page.locator("form button[type=submit]").first.click()
         page.wait_for_load_state("load")
+        if "/2fa/authenticate/" in page.url and page.locator("input[name=code]").count():
+            # The code was typed as its 30-second window closed and the server read it in the
+            # next one: enter the next code, as a person would.
+            page.wait_for_timeout(1000 * (31 - int(time.time()) % 30))
+            page.locator("input[name=code]").fill(totp.now())
+            page.locator("form button[type=submit]").first.click()
+            page.wait_for_load_state("load")
