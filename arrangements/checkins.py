@@ -86,7 +86,7 @@ _STILL_ASKED = Q(arrangement__status=Arrangement.Status.RUNNING) | Q(
 )
 
 
-def _due(now: dt.datetime):
+def _due():
     return Visit.objects.select_for_update(skip_locked=True, of=("self",)).select_related(
         "arrangement__council"
     )
@@ -100,7 +100,7 @@ def checkins_run(*, now: dt.datetime | None = None, limit: int = 500) -> dict[st
     now = now or timezone.now()
     counts = {"asked_helper": 0, "asked_citizen": 0, "unconfirmed": 0}
     for visit in (
-        _due(now)
+        _due()
         .filter(status=V.PLANNED, checkin=C.NOT_YET, ends_at__lte=now)
         .filter(_STILL_ASKED)
         .order_by("ends_at")[:limit]
@@ -108,7 +108,7 @@ def checkins_run(*, now: dt.datetime | None = None, limit: int = 500) -> dict[st
         _ask(visit, who="helper", now=now)
         counts["asked_helper"] += 1
     for visit in (
-        _due(now)
+        _due()
         .filter(_STILL_ASKED, checkin=C.ASKED_HELPER, helper_answer="")
         .order_by("helper_asked_at")[:limit]
     ):
@@ -120,7 +120,7 @@ def checkins_run(*, now: dt.datetime | None = None, limit: int = 500) -> dict[st
         _ask(visit, who="citizen", now=now)
         counts["asked_citizen"] += 1
     for visit in (
-        _due(now)
+        _due()
         .filter(_STILL_ASKED, checkin=C.ASKED_CITIZEN, citizen_answer="")
         .order_by("citizen_asked_at")[:limit]
     ):

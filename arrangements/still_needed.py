@@ -167,6 +167,7 @@ def still_needed_answer(
 
 
 def _more_time(*, need: Need, council: Council, now: dt.datetime) -> None:
+    """An open need kept by its owner's "yes" or by staff gets another interval to run."""
     if need.status == Need.Status.OPEN and need.expires_at is not None:
         locked = Need.objects.select_for_update().get(pk=need.pk)
         later = now + ongoing_policy(council).still_needed_every
@@ -217,11 +218,7 @@ def still_needed_resolve(*, actor: User, row_id: int, resolution: str) -> StillN
         need = Need.objects.select_for_update().get(pk=row.need_id)
         running = _running(need)
         if resolution == Resolution.KEEP_OPEN:
-            if need.status == Need.Status.OPEN and need.expires_at is not None:
-                need.expires_at = max(
-                    need.expires_at, now + ongoing_policy(row.council).still_needed_every
-                )
-                need.save(update_fields=["expires_at", "updated_at"])
+            _more_time(need=need, council=row.council, now=now)
             return row
         if not running and need.status == Need.Status.OPEN:
             need_transition(need=need, to=Need.Status.CLOSED, closed_reason="expired")
