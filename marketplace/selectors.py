@@ -4,8 +4,9 @@ show what detail views would hide:
 - a listing is visible to its owner, whatever its status;
 - open listings are visible to signed-in people (except between people who blocked each
   other, and not from suspended people);
-- every listing of a council is visible to that council's staff — with two-factor
-  authentication only. A member of staff without an authenticator app is an ordinary person
+- every listing of a council but a person's unsent draft is visible to that council's staff
+  — with two-factor authentication only, and its exact place only to those who may read
+  people's records. A member of staff without an authenticator app is an ordinary person
   here (`staff_council_id_with_mfa`): their own listings and public open ones, the public
   fields only, and no review queue or reports. The API, the web pages and the services that
   read through these selectors all inherit the rule.
@@ -25,7 +26,7 @@ from django.contrib.gis.measure import D
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 
 from accounts.models import User
-from accounts.permissions import staff_council_id_with_mfa
+from accounts.permissions import Capability, staff_can, staff_council_id_with_mfa
 from core.errors import ApplicationError, NotFound
 from marketplace.models import Category, CouncilCategory, Need, Offer, Urgency
 from trust.models import Block, VerificationLevel
@@ -53,7 +54,8 @@ def needs_visible_to(*, user: User) -> QuerySet[Need]:
     )
     council_id = staff_council_id_with_mfa(user)
     if council_id is not None:
-        rule |= Q(council_id=council_id)
+        # A draft is the person's own until they send it: no member of staff reads it.
+        rule |= Q(council_id=council_id) & ~Q(status=Need.Status.DRAFT)
     return Need.objects.filter(rule)
 
 
@@ -107,10 +109,15 @@ def access_offer(*, user: User, offer_id: int) -> Offer:
 
 
 def can_see_exact_location(*, user: User, listing: Need | Offer) -> bool:
-    """The owner, and staff of the listing's council (with two-factor authentication), may
-    see the exact place."""
+    """The owner may see the exact place, and of the staff of the listing's council (with
+    two-factor authentication) those who may read people's records: moderating a listing
+    needs its words, kind, times and area, not the home it starts from."""
     owner_id = listing.owner_id if isinstance(listing, Need) else listing.helper_id
-    return owner_id == user.pk or staff_council_id_with_mfa(user) == listing.council_id
+    if owner_id == user.pk:
+        return True
+    return staff_council_id_with_mfa(user) == listing.council_id and staff_can(
+        user, Capability.PEOPLE
+    )
 
 
 def needs_of_owner(*, user: User) -> QuerySet[Need]:
@@ -270,8 +277,12 @@ def listing_of_council(*, council, kind: str, listing_id: int) -> Need | Offer |
 
 
 def need_of_council(*, council, need_id: int) -> Need | None:
+    """A need of `council` as staff may see it: never a person's unsent draft."""
     return (
-        Need.objects.select_related("category", "owner").filter(pk=need_id, council=council).first()
+        Need.objects.select_related("category", "owner")
+        .filter(pk=need_id, council=council)
+        .exclude(status=Need.Status.DRAFT)
+        .first()
     )
 
 

@@ -35,6 +35,15 @@ def normalise_postcode(raw: str) -> str:
     return f"{compact[:-3]} {compact[-3:]}"
 
 
+def postcode_sector(raw: str) -> str:
+    """The postcode's sector ("SW1A 1AA" → "SW1A 1"): a few thousand homes, where the full
+    postcode narrows a home to a handful. Blank for a blank or malformed postcode."""
+    normalised = normalise_postcode(raw)
+    if not POSTCODE_RE.match(normalised):
+        return ""
+    return normalised[:-2]
+
+
 def is_valid_postcode(raw: str) -> bool:
     return bool(POSTCODE_RE.match(normalise_postcode(raw)))
 
@@ -49,7 +58,7 @@ def postcode_point(*, postcode: str) -> Point:
     row = Postcode.objects.filter(postcode=normalised, terminated=False).first()
     if row is None:
         raise ApplicationError(
-            f"We could not find the postcode {normalised}. Check it, or place a pin on the map.",
+            f"We could not find the postcode {normalised}. Check it and try again.",
             code="postcode_unknown",
         )
     return Point(row.location.x, row.location.y, srid=4326)

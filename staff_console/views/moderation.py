@@ -14,6 +14,7 @@ from core.errors import ApplicationError, NotFound
 from marketplace import selectors as marketplace_selectors
 from marketplace import services as marketplace_services
 from marketplace.models import Need, Offer
+from places.geo import postcode_sector
 from safeguarding import reports as safeguarding_reports
 from staff_console import forms
 from staff_console.access import staff_view
@@ -109,6 +110,7 @@ def _moderation_item_page(request, listing, kind, reject_form, status=200):
                 council=request.staff_council, target_type=kind, target_id=listing.pk
             ),
             "slots": list(listing.slots.all()),
+            "postcode_area": postcode_sector(listing.postcode or ""),
         },
         status=status,
     )

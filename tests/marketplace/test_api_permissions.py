@@ -31,7 +31,7 @@ MATRIX = [
     ("create need", "post", "needs/", NEED, [401, 201, 201, 201, 201, 201, 201]),
     ("open need", "get", "needs/{open_need}/", None, [401, 200, 200, 200, 200, 200, 200]),
     ("pending need", "get", "needs/{pending_need}/", None, [401, 200, 404, 404, 200, 404, 200]),
-    ("draft need", "get", "needs/{draft_need}/", None, [401, 200, 404, 404, 200, 404, 200]),
+    ("draft need", "get", "needs/{draft_need}/", None, [401, 200, 404, 404, 404, 404, 404]),
     (
         "edit need",
         "patch",

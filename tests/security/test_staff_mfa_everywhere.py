@@ -10,16 +10,18 @@ holds every capability) reads every GET endpoint of /api/v1/ three times:
 3. as staff *with* an authenticator app.
 
 The council holds things only its staff may see, each carrying a marker word: a need waiting
-for review, a draft need and a rejected need of a person who has nothing public (whose name is
-a marker too), an offer waiting for review and a rejected one, an open report, a match that
-is not public (its need is matched) with a message, and an open need of someone who blocked
-the member of staff. Then:
+for review and a rejected need of a person who has nothing public (whose name is a marker
+too), an offer waiting for review and a rejected one, an open report, a match that is not
+public (its need is matched) with a message, and an open need of someone who blocked the
+member of staff. The person also has a draft need, which is theirs alone: no member of staff
+reads it, with or without two-factor authentication. Then:
 
 - without two-factor authentication no answer carries any marker, nothing is audited, and
   each endpoint answers exactly what the ordinary citizen gets (the same status and body) or
   the staff tools' 403;
-- with it, every endpoint answers 200 and every marker is there — so the paths really reach
-  the objects and the first check cannot pass by looking in the wrong place.
+- with it, every endpoint answers 200 (the draft's own path 404) and every marker but the
+  draft's is there — so the paths really reach the objects and the first check cannot pass by
+  looking in the wrong place.
 
 The web pages outside the staff console are walked the same way (the console has its own
 two-factor gate): without an authenticator app no page shows a marker.
@@ -281,6 +283,7 @@ def world(db):
         "council": council,
         "staff": staff,
         "values": values,
+        "draft_need": draft_need,
         "person": person,
         "match": match,
         "own_match": own_match,
@@ -382,9 +385,12 @@ def test_every_api_read_hides_staff_only_things_without_two_factor(world):
     refused = {
         path: status for path, (status, _) in with_mfa.items() if status != 200
     }.keys() - NOT_STAFF_OBJECTS
-    assert not refused, {p: with_mfa[p][0] for p in refused}
+    draft_path = f"/api/v1/needs/{world['draft_need'].pk}/"
+    assert refused == {draft_path}, {p: with_mfa[p][0] for p in refused}
+    assert with_mfa[draft_path][0] == 404
     seen = set().union(*(_markers_in(body) for _, body in with_mfa.values()))
-    assert seen == set(MARKERS), f"with two-factor authentication, not seen: {set(MARKERS) - seen}"
+    expected = set(MARKERS) - {"draft_need"}
+    assert seen == expected, f"with two-factor authentication: {seen ^ expected}"
 
 
 def test_staff_only_endpoints_answer_the_staff_tools_message(world):
