@@ -12,6 +12,15 @@ SUSPENDED_MESSAGE = (
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        # Said after five wrong passwords for one address, and after three wrong sign-in codes.
+        "too_many_login_attempts": (
+            "Too many failed login attempts. Try again later. You can sign in now with a "
+            "code sent to your email instead."
+        ),
+    }
+
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)
         user.email = user.email.lower()

@@ -177,6 +177,7 @@ ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
+    "request_login_code": "20/m/ip,3/m/key",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
@@ -188,6 +189,12 @@ ACCOUNT_RATE_LIMITS = {
 # in the last ACCOUNT_REAUTHENTICATION_TIMEOUT seconds (allauth: 300); signing in alone does
 # not count. Changing the password always asks for the current one.
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
+# Five wrong passwords pause password sign-in for an address ("login_failed" above), the right
+# password too, so strangers guessing could lock a person out. A one-time code emailed to the
+# address still signs them in (one factor: staff are then asked for their authenticator code).
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 10 * 60
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
 MFA_REAUTHENTICATION_REQUIRED = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME

@@ -30,4 +30,5 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "10000/m/ip",
     "reset_password": "10000/m/ip,5/m/key",
     "reset_password_from_key": "10000/m/ip",
+    "request_login_code": "10000/m/ip,3/m/key",
 }

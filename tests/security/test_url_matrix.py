@@ -167,6 +167,7 @@ CLASSIFICATION: dict[str, Access] = {
     "accounts/password/change/": Access(LOGIN),
     "accounts/password/set/": Access(LOGIN),
     "accounts/password/reset/": Access(PUBLIC),
+    "accounts/login/code/": Access(PUBLIC),  # ask for a sign-in code by email
     "accounts/login/code/confirm/": Access(PUBLIC),
     "accounts/^confirm-email/(?P<key>[-:\\w]+)/$": Access(TOKEN),
     "accounts/password/reset/key/done/": Access(PUBLIC),
