@@ -22,7 +22,7 @@ from places.geo import distance_band, metres_between
 
 from . import candidates, selectors, services
 from .models import AlertPreference, Match, Message
-from .scoring import COMPONENTS, RankedPair
+from .scoring import COMPONENTS, RankedPair, ordering_sentence
 
 MAX_LIMIT = 25
 
@@ -66,6 +66,11 @@ def _point(p) -> dict | None:
     return {"lon": round(p.x, 5), "lat": round(p.y, 5)} if p is not None else None
 
 
+EXPLANATION_HELP = (
+    'What counted for the pair, then, after "but", what counted against it (the '
+    "costliest first), from the same components as the score. Distance only as its band."
+)
+
 ComponentsSerializer = inline_serializer(
     name="ScoreComponents", fields={name: serializers.FloatField() for name in COMPONENTS}
 )
@@ -77,7 +82,7 @@ class RankedOfferSerializer(serializers.Serializer):
     helper_name = serializers.CharField()
     score = serializers.FloatField()
     components = ComponentsSerializer
-    explanation = serializers.CharField()
+    explanation = serializers.CharField(help_text=EXPLANATION_HELP)
     distance_band = serializers.CharField(allow_null=True)
     approx_location = PointSerializer()
 
@@ -89,7 +94,7 @@ class RankedNeedSerializer(serializers.Serializer):
     person_name = serializers.CharField()
     score = serializers.FloatField()
     components = ComponentsSerializer
-    explanation = serializers.CharField()
+    explanation = serializers.CharField(help_text=EXPLANATION_HELP)
     distance_band = serializers.CharField(allow_null=True)
     approx_location = PointSerializer()
 
@@ -137,6 +142,7 @@ def _limit(request) -> int:
 class NeedMatchesApi(MatchingApiMixin, APIView):
     @extend_schema(
         summary="Ranked helpers for a need (its owner, or staff of its council)",
+        description=ordering_sentence("need"),
         parameters=[LIMIT_PARAM],
         responses=RankedOfferSerializer(many=True),
     )
@@ -150,6 +156,7 @@ class NeedMatchesApi(MatchingApiMixin, APIView):
 class OfferMatchesApi(MatchingApiMixin, APIView):
     @extend_schema(
         summary="Ranked needs for an offer (its helper, or staff of its council)",
+        description=ordering_sentence("offer"),
         parameters=[LIMIT_PARAM],
         responses=RankedNeedSerializer(many=True),
     )

@@ -19,6 +19,9 @@ Components:
 - waiting: how long the need has been open, 0 when new, 1 at `WAITING_FULL_DAYS` (fairness to
   people who have waited longest).
 - load: the share of the helper's capacity still free.
+
+The explanation (`explain`) reads these same components: what counted for a pair, then,
+after "but", each component low enough to count against it, the costliest first.
 """
 
 from __future__ import annotations
@@ -150,7 +153,8 @@ class Component:
     scope: str = PAIR
 
 
-# Adding a component: one line here (and a phrase in `explain` if people should read it).
+# Adding a component: one line here (and its words in `explain`, and in `_against` for when
+# it is low, if people should read it).
 REGISTRY: tuple[Component, ...] = (
     Component("proximity", 0.30, lambda f: proximity(distance_m=f.approx_m, radius_m=f.radius_m)),
     Component(
@@ -255,6 +259,22 @@ def _and(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _when(covered: Sequence) -> str:
+    """'Tuesday and Thursday evenings, Saturday morning': the days and parts of the day."""
+    by_part: dict[str, list[str]] = {}
+    for slot in sorted(covered):
+        days = by_part.setdefault(_part_of_day(slot.start), [])
+        name = WEEKDAY_NAMES[slot.weekday]
+        if name not in days:
+            days.append(name)
+    return _and(
+        [
+            f"{_and(days)} {part}s" if len(days) > 1 else f"{days[0]} {part}"
+            for part, days in by_part.items()
+        ]
+    )
+
+
 def times_phrase(*, need_slots: Sequence, offer_slots: Sequence, viewer: str) -> str:
     """'free Tuesday and Thursday evenings, 2 of your 3 times' (viewer "need"), or with
     'their' for a helper looking at a need."""
@@ -264,54 +284,140 @@ def times_phrase(*, need_slots: Sequence, offer_slots: Sequence, viewer: str) ->
     covered = overlapping_slots(need, offer_slots)
     if not covered:
         return "no shared times"
-    by_part: dict[str, list[str]] = {}
-    for slot in sorted(covered):
-        days = by_part.setdefault(_part_of_day(slot.start), [])
-        name = WEEKDAY_NAMES[slot.weekday]
-        if name not in days:
-            days.append(name)
-    phrases = [
-        f"{_and(days)} {part}s" if len(days) > 1 else f"{days[0]} {part}"
-        for part, days in by_part.items()
-    ]
     whose = "your" if viewer == "need" else "their"
     if len(need) == 1:
-        return f"free {_and(phrases)}, {whose} only time"
+        return f"free {_when(covered)}, {whose} only time"
     if len(covered) == len(need):
-        return f"free {_and(phrases)}, all {len(need)} of {whose} times"
-    return f"free {_and(phrases)}, {len(covered)} of {whose} {len(need)} times"
+        return f"free {_when(covered)}, all {len(need)} of {whose} times"
+    return f"free {_when(covered)}, {len(covered)} of {whose} {len(need)} times"
+
+
+def _few_times(*, need_slots: Sequence, offer_slots: Sequence, viewer: str) -> str:
+    """The times when they count against: 'free for only 1 of your 3 times (Tuesday
+    evening)'."""
+    need = as_slots(need_slots)
+    covered = overlapping_slots(need, offer_slots)
+    whose = "your" if viewer == "need" else "their"
+    if not covered:
+        return "no shared times"
+    if len(covered) < len(need):
+        return f"free for only {len(covered)} of {whose} {len(need)} times ({_when(covered)})"
+    return f"free for only part of {whose} {'time' if len(need) == 1 else 'times'}"
+
+
+# Below these a component counted against the pair, and the explanation says so after
+# "but". Proximity: beyond half the helper's travel radius (a loss bigger than a language
+# mismatch's). Availability: under half the need's minutes (its 0.5 means "to be arranged").
+# Language: no shared language. Reliability: worse than a new helper's (a new helper starts
+# at the prior, so "new to Kith" is a plain fact, not a fault). Load: the helper already
+# holds a match. Waiting (the helper's view only): under `WAITING_SAID_DAYS` days.
+FAR_BELOW = 0.5
+RELIABILITY_NEW = reliability(completed=0, failed=0)
+WAITING_SAID_DAYS = 3
+
+# How every list of suggestions is ordered, in one place: said above each list (the
+# citizen's, the helper's and staff's pages) and in the API's description.
+ORDERING = {
+    "need": "Best match first. We weigh up distance, shared times, languages and experience "
+    "together, so the nearest helper is not always first.",
+    "offer": "Best match first. We weigh up distance, shared times, languages and how long "
+    "people have waited, so the nearest request is not always first.",
+}
+
+
+def ordering_sentence(viewer: str) -> str:
+    """How a list of suggestions for a need ("need") or for an offer ("offer") is ordered."""
+    return ORDERING[viewer]
+
+
+def _waiting_days(facts: PairFacts) -> float:
+    if facts.published_at is None:
+        return 0.0
+    return (facts.now - facts.published_at).total_seconds() / 86400
+
+
+def _against(viewer: str, facts: PairFacts, components: dict[str, float]) -> dict[str, str]:
+    """{component: words} for each component low enough to count against the pair, in the
+    registry's order. The helper's own record and load are the same for every need, and a
+    need's waiting the same for every helper: each is said only to the side it ranks."""
+    said: dict[str, str] = {}
+    them = "them" if viewer == "need" else "you"
+    if components["proximity"] < FAR_BELOW:
+        said["proximity"] = f"far for {them} to travel"
+    if components["availability"] < UNKNOWN_AVAILABILITY:
+        said["availability"] = _few_times(
+            need_slots=facts.need_slots, offer_slots=facts.offer_slots, viewer=viewer
+        )
+    if components["language"] < 1:
+        wanted = " or ".join(sorted({language_name(w) for w in facts.wanted if w.strip()}))
+        said["language"] = (
+            f"does not speak {wanted}"
+            if viewer == "need"
+            else f"no shared language (they speak {wanted})"
+        )
+    if viewer == "need":
+        if components["reliability"] < round(RELIABILITY_NEW, 4):
+            said["reliability"] = "a mixed record on Kith"
+        if components["load"] < 1 and facts.holding > 0:
+            people = "person" if facts.holding == 1 else "people"
+            said["load"] = f"already helping {facts.holding} {people}"
+    else:
+        days = _waiting_days(facts)
+        if days < WAITING_SAID_DAYS:
+            said["waiting"] = (
+                "waiting less than a day"
+                if days < 1
+                else f"waiting only {int(days)} {'day' if int(days) == 1 else 'days'}"
+            )
+    return said
 
 
 def explain(
     *,
     viewer: str,
     band: str | None,
-    need_slots: Sequence,
-    offer_slots: Sequence,
-    shared_languages: Sequence[str],
-    completed: int,
-    had_good_match: bool,
-    waiting_days: float,
+    facts: PairFacts,
+    components: dict[str, float],
+    weights: dict[str, float] | None = None,
 ) -> str:
+    """What counted for a pair, then, after "but", what counted against it: the components
+    that ranked it (`components_of(facts)`), the costliest first (weight × shortfall, with
+    the council's `weights`); a component the council does not weigh is not said against.
+    Distance only as its band, never a place."""
+    weights = weights if weights is not None else council_weights(None)
+    against = _against(viewer, facts, components)
     parts = [band or "distance unknown"]
-    parts.append(times_phrase(need_slots=need_slots, offer_slots=offer_slots, viewer=viewer))
+    if "availability" not in against:
+        parts.append(
+            times_phrase(need_slots=facts.need_slots, offer_slots=facts.offer_slots, viewer=viewer)
+        )
     # English is assumed; only other shared languages are worth saying.
-    other = sorted({language_name(lang) for lang in shared_languages} - {"English"})
+    spoken = {s.strip().lower() for s in facts.spoken}
+    shared = {language_name(w) for w in facts.wanted if w.strip().lower() in spoken}
+    other = sorted(shared - {"English"})
     if other:
         parts.append("speaks " + _and(other))
+    completed = facts.history.completed
     if viewer == "need":
-        if had_good_match:
+        if facts.good_match:
             parts.append("has helped you before")
         elif completed:
             parts.append(f"has completed {completed} {'match' if completed == 1 else 'matches'}")
         else:
             parts.append("new to Kith")
     else:
-        if had_good_match:
+        if facts.good_match:
             parts.append("you have helped them before")
-        if waiting_days >= 3:
-            parts.append(f"waiting {int(waiting_days)} days")
-    return " · ".join(parts)
+        if _waiting_days(facts) >= WAITING_SAID_DAYS:
+            parts.append(f"waiting {int(_waiting_days(facts))} days")
+    counted = sorted(
+        (name for name in against if weights.get(name, 0) > 0),
+        key=lambda name: -weights[name] * (1 - components[name]),
+    )
+    sentence = " · ".join(parts)
+    if counted:
+        sentence += " · but " + _and([against[name] for name in counted])
+    return sentence
 
 
 # --- Batch scoring --------------------------------------------------------------------------
@@ -413,28 +519,17 @@ def score_pairs(
         facts = pair_facts(need=need, offer=offer, approx_m=approx_m, ctx=ctx, now=now)
         components = components_of(facts)
         band = distance_band(approx_m)
-        spoken = {s.lower() for s in facts.spoken}
-        waiting_days = (
-            (now - need.published_at).total_seconds() / 86400 if need.published_at else 0.0
-        )
         ranked.append(
             RankedPair(
                 need=need,
                 offer=offer,
                 score=combine(components, weights),
                 components=components,
-                explanation=""
-                if not explain_pairs
-                else explain(
-                    viewer=viewer,
-                    band=band,
-                    need_slots=facts.need_slots,
-                    offer_slots=facts.offer_slots,
-                    shared_languages=[w for w in facts.wanted if w.lower() in spoken],
-                    completed=facts.history.completed,
-                    had_good_match=facts.good_match,
-                    waiting_days=waiting_days,
-                ),
+                explanation=explain(
+                    viewer=viewer, band=band, facts=facts, components=components, weights=weights
+                )
+                if explain_pairs
+                else "",
                 distance_band=band,
                 approx_distance_m=approx_m,
             )

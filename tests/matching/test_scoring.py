@@ -10,6 +10,7 @@ from django.utils import timezone
 from marketplace.models import Need, Offer
 from matching import scoring
 from matching.candidates import ranked_needs_for_offer, ranked_offers_for_need
+from matching.history import HelperHistory
 from matching.models import Feedback, Match
 from tests.kit import factories as make
 
@@ -174,15 +175,25 @@ def test_ranking_runs_a_fixed_number_of_queries(mcouncil, django_assert_max_num_
 
 
 def test_language_codes_read_as_names_and_english_is_not_mentioned():
+    facts = scoring.PairFacts(
+        approx_m=500.0,
+        radius_m=5000.0,
+        need_slots=[],
+        offer_slots=[],
+        wanted=["en", "pl"],
+        spoken=["pl", "en"],
+        history=HelperHistory(completed=2),
+        good_match=False,
+        published_at=None,
+        now=timezone.now(),
+        holding=0,
+        capacity=1,
+    )
     text = scoring.explain(
         viewer="need",
         band="less than 1 km away",
-        need_slots=[],
-        offer_slots=[],
-        shared_languages=["en", "pl"],
-        completed=2,
-        had_good_match=False,
-        waiting_days=0,
+        facts=facts,
+        components=scoring.components_of(facts),
     )
     assert text == (
         "less than 1 km away · times to be arranged · speaks Polish · has completed 2 matches"
