@@ -83,10 +83,12 @@ def availability(*, need_slots: Sequence, offer_slots: Sequence) -> float:
 
 
 def language(*, wanted: Iterable[str], spoken: Iterable[str]) -> float:
-    wanted_set = {w.strip().lower() for w in wanted if w.strip()}
+    """1 if the helper speaks a language asked for (or none is asked for), else 0. A code and
+    a name are the same language: "pl" and "Polish" match."""
+    wanted_set = {language_key(w) for w in wanted if w.strip()}
     if not wanted_set:
         return 1.0
-    return 1.0 if wanted_set & {s.strip().lower() for s in spoken} else 0.0
+    return 1.0 if wanted_set & {language_key(s) for s in spoken if s.strip()} else 0.0
 
 
 def reliability(*, completed: int, failed: int, rating_sum: float = 0, rating_n: int = 0) -> float:
@@ -245,6 +247,11 @@ def language_name(value: str) -> str:
     return LANGUAGE_NAMES.get(value.lower(), value[:1].upper() + value[1:])
 
 
+def language_key(value: str) -> str:
+    """What two listings' languages are compared by: the name, in lower case."""
+    return language_name(value).lower()
+
+
 def _part_of_day(t: dt.time) -> str:
     if t.hour < 12:
         return "morning"
@@ -392,8 +399,8 @@ def explain(
             times_phrase(need_slots=facts.need_slots, offer_slots=facts.offer_slots, viewer=viewer)
         )
     # English is assumed; only other shared languages are worth saying.
-    spoken = {s.strip().lower() for s in facts.spoken}
-    shared = {language_name(w) for w in facts.wanted if w.strip().lower() in spoken}
+    spoken = {language_key(s) for s in facts.spoken if s.strip()}
+    shared = {language_name(w) for w in facts.wanted if w.strip() and language_key(w) in spoken}
     other = sorted(shared - {"English"})
     if other:
         parts.append("speaks " + _and(other))

@@ -40,6 +40,12 @@ def test_language():
     assert scoring.language(wanted=["Polish"], spoken=["English"]) == 0.0
 
 
+def test_a_language_code_and_its_name_are_the_same_language():
+    assert scoring.language(wanted=["pl"], spoken=["Polish"]) == 1.0
+    assert scoring.language(wanted=["Welsh"], spoken=[" CY "]) == 1.0
+    assert scoring.language(wanted=["pl"], spoken=["Welsh", ""]) == 0.0
+
+
 def test_reliability_prior_does_not_punish_a_new_helper():
     new = scoring.reliability(completed=0, failed=0)
     assert new == pytest.approx(0.8)
