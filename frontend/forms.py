@@ -1,6 +1,8 @@
 """Forms for the web pages. They check the shape of what people type (a number is a number,
 something was chosen); the business rules live in the domain services, whose
-`ApplicationError` messages the views attach to the right field."""
+`ApplicationError` messages the views attach to the right field. Where a question page can
+check its answer on its own (a need's date here; its words and place in `need_forms`), the
+form asks the service's own check, so the person hears of a problem on that page."""
 
 from __future__ import annotations
 
@@ -8,8 +10,11 @@ import copy
 import datetime as dt
 
 from django import forms
+from django.utils import timezone
 
 from accounts.models import User, WebProfile
+from core.errors import ApplicationError
+from marketplace import services as market_services
 from marketplace.availability import WEEKDAY_NAMES
 from marketplace.models import DietaryTag, GenderPreference, Need, Urgency
 from places.geo import is_valid_postcode, normalise_postcode
@@ -125,43 +130,8 @@ class AboutYouForm(KithForm):
 
 
 # --- Recording a need, one thing per page ----------------------------------------------------
-class CategoryForm(KithForm):
-    category = forms.ChoiceField(
-        label="What kind of help do you need?",
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose the kind of help you need."},
-    )
-
-    def __init__(self, *args, categories=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [(str(c.pk), c.name) for c in categories]
-
-
-class NeedDetailsForm(KithForm):
-    title = forms.CharField(
-        label="Sum up what you need in a few words",
-        help_text="For example, a hot meal on weekdays.",
-        max_length=80,
-        error_messages={
-            "required": "Enter a few words about what you need.",
-            "max_length": "Keep it to 80 characters or fewer.",
-        },
-    )
-    description = forms.CharField(
-        label="Tell helpers a bit more",
-        help_text=(
-            "What would help, and anything a helper should know. Do not include your address, "
-            "phone number or email address."
-        ),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={
-            "required": "Tell helpers a bit more about what you need.",
-            "max_length": "Keep it to 2,000 characters or fewer.",
-        },
-    )
-
-
+# (The questions the staff console shares are here; the kind of help, the words and the place,
+# which only the citizen's pages ask, are in `frontend.need_forms`.)
 class TimingForm(KithForm):
     timing = forms.ChoiceField(
         label="How often do you need help?",
@@ -172,7 +142,9 @@ class TimingForm(KithForm):
 
 
 class OneOffForm(KithForm):
-    """A date (GOV.UK date input: day, month, year) and a start and end time on that day."""
+    """A date (GOV.UK date input: day, month, year) and a start and end time on that day,
+    checked as a one-off need's time is (`need_window_check`: not already past). Cleans to
+    `date`, `start_time`, `end_time` and the local `starts_at` and `ends_at`."""
 
     day = forms.CharField(max_length=2, required=False)
     month = forms.CharField(max_length=2, required=False)
@@ -200,6 +172,16 @@ class OneOffForm(KithForm):
             self.add_error("end", "The end time must be after the start time.")
         data["date"] = day
         data["start_time"], data["end_time"] = start, end
+        if start and end and end > start:
+            zone = timezone.get_current_timezone()
+            data["starts_at"] = timezone.make_aware(dt.datetime.combine(day, start), zone)
+            data["ends_at"] = timezone.make_aware(dt.datetime.combine(day, end), zone)
+            try:
+                market_services.need_window_check(
+                    starts_at=data["starts_at"], ends_at=data["ends_at"]
+                )
+            except ApplicationError as exc:
+                self.add_error("end" if exc.code == "window_order" else "day", exc.message)
         return data
 
 
@@ -263,14 +245,6 @@ class UrgencyForm(KithForm):
         ],
         widget=forms.RadioSelect,
         error_messages={"required": "Choose how soon you need help."},
-    )
-
-
-class NeedPlaceForm(KithForm):
-    postcode = PostcodeField(
-        label="What is the postcode where you need help?",
-        help_text="Helpers only see roughly where this is, never the postcode itself.",
-        error_messages={"required": "Enter the postcode where you need help."},
     )
 
 

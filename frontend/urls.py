@@ -34,6 +34,7 @@ urlpatterns = [
     path("needs/<int:need_id>/ask/", needs.need_ask_helper, name="need_ask_helper"),
     path("needs/<int:need_id>/withdraw/", needs.need_withdraw, name="need_withdraw"),
     path("needs/<int:need_id>/change/<slug:part>/", needs.need_change, name="need_change"),
+    path("needs/<int:need_id>/send-again/", needs.need_send_again, name="need_send_again"),
     path("needs/<int:need_id>/still-needed/", arrangements.still_needed, name="still_needed"),
     # Helping
     path("helping/", helping.helping, name="helping"),

@@ -1,7 +1,8 @@
 """Allowed status changes of needs and offers. Every status change goes through `transition`.
 
 need:  draft → pending_review → open → matched → closed
-       (closed reasons: fulfilled, withdrawn, expired, rejected)
+       (closed reasons: fulfilled, withdrawn, expired, rejected; a rejected need may be
+       changed by its owner and sent again: closed → draft, then sent as any draft is)
 offer: pending_review → open ⇄ paused → closed (paused → pending_review after an edit;
        closed → open or pending_review only when staff reopen it on lifting a suspension)
 """
@@ -51,7 +52,30 @@ OFFER_TRANSITIONS: dict[str, set[str]] = {
 OFFER_REOPEN_TO: set[str] = {OS.OPEN, OS.PENDING_REVIEW}
 
 
-def need_can_transition(need: Need, to: str, closed_reason: str = "") -> bool:
+# The one way out of closed for a need: its owner sends a need a moderator turned down again,
+# after changing it (`marketplace.services.need_submit`). It becomes a draft for that moment
+# and is then sent the way every new need is, so the rules of sending stay in one place.
+NEED_SEND_AGAIN_TO = N.DRAFT
+# Who may still change a need: before it is matched, and when a moderator turned it down.
+NEED_CHANGEABLE: set[str] = {N.DRAFT, N.PENDING_REVIEW, N.OPEN}
+
+
+def need_may_send_again(need: Need) -> bool:
+    """Whether `need` was turned down by a moderator, so its owner may change it and send it
+    again (a need closed for any other reason stays closed)."""
+    return need.status == N.CLOSED and need.closed_reason == Need.ClosedReason.REJECTED
+
+
+def need_may_change(need: Need) -> bool:
+    """Whether the owner may still change `need` (`need_update`, the need's change pages)."""
+    return need.status in NEED_CHANGEABLE or need_may_send_again(need)
+
+
+def need_can_transition(
+    need: Need, to: str, closed_reason: str = "", *, send_again: bool = False
+) -> bool:
+    if send_again:
+        return to == NEED_SEND_AGAIN_TO and need_may_send_again(need)
     if to not in NEED_TRANSITIONS.get(need.status, set()):
         return False
     if to == N.CLOSED:
@@ -59,12 +83,16 @@ def need_can_transition(need: Need, to: str, closed_reason: str = "") -> bool:
     return True
 
 
-def need_transition(*, need: Need, to: str, closed_reason: str = "") -> Need:
+def need_transition(
+    *, need: Need, to: str, closed_reason: str = "", send_again: bool = False
+) -> Need:
     """Move `need` to status `to`, or refuse with a clear message. Saves only what changed.
+    `send_again` is for a need a moderator turned down, and only to a draft
+    (`NEED_SEND_AGAIN_TO`).
 
     The caller holds the transaction (and a row lock where concurrent changes are possible).
     """
-    if not need_can_transition(need, to, closed_reason):
+    if not need_can_transition(need, to, closed_reason, send_again=send_again):
         what = f"{to} ({closed_reason})" if closed_reason else to
         raise ApplicationError(
             f"This need is {need.get_status_display().lower()} and cannot become {what}.",

@@ -1,5 +1,6 @@
-"""A citizen's needs: record one step by step (one thing per page, kept in the session until
-check-your-answers), see them, see the helpers Kith suggests for one, and withdraw it."""
+"""A citizen's needs: record one step by step (one thing per page, each answer checked on its
+page, kept in the session until check-your-answers), see them, see the helpers Kith suggests
+for one, change one, send again one the council turned down, and withdraw one."""
 
 from __future__ import annotations
 
@@ -13,19 +14,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError, NotFound
+from marketplace import lifecycle
 from marketplace import selectors as market
 from marketplace import services as market_services
 from marketplace.models import Category, DietaryTag, GenderPreference, Need, Urgency
 
-from ..forms import (
-    CategoryForm,
-    NeedDetailsForm,
-    NeedPlaceForm,
-    NeedPreferencesForm,
-    OneOffForm,
-    TimingForm,
-    UrgencyForm,
-)
+from ..forms import NeedPreferencesForm, OneOffForm, TimingForm, UrgencyForm
+from ..need_forms import CategoryForm, NeedDetailsForm, NeedPlaceForm
 from .common import call_service, home_required, not_found_as_404, posted_version
 from .wizard import (
     Wizard,
@@ -141,11 +136,8 @@ def need_new_step(request, step: str):
     if post is not None and form.is_valid():
         data = form.cleaned_data
         if step == "date":
-            starts = dt.datetime.combine(data["date"], data["start_time"])
-            ends = dt.datetime.combine(data["date"], data["end_time"])
-            zone = timezone.get_current_timezone()
-            draft["starts_at"] = timezone.make_aware(starts, zone).isoformat()
-            draft["ends_at"] = timezone.make_aware(ends, zone).isoformat()
+            draft["starts_at"] = data["starts_at"].isoformat()
+            draft["ends_at"] = data["ends_at"].isoformat()
             draft["date_fields"] = {k: data[k] for k in ("day", "month", "year", "start", "end")}
         else:
             draft.update(data)
@@ -283,7 +275,8 @@ def need_detail(request, need_id: int):
             "ranked": ranked,
             "matches": matches,
             "slots": list(need.slots.all()),
-            "can_change": need.status in EDITABLE_STATUSES,
+            "can_change": lifecycle.need_may_change(need),
+            "can_send_again": lifecycle.need_may_send_again(need),
             "diet": [DietaryTag(t).label for t in need.dietary_requirements],
         },
     )
@@ -334,11 +327,11 @@ def need_ask_helper(request, need_id: int):
     return redirect("match_detail", match_id=match.pk)
 
 
-# --- Changing a need after sending it ----------------------------------------------------------
-EDITABLE_STATUSES = (Need.Status.DRAFT, Need.Status.PENDING_REVIEW, Need.Status.OPEN)
+# --- Changing a need after sending it, and sending again one the council turned down -----------
 # The fields of `need_update` each part of the page changes.
 CHANGE_FIELDS = {
     "details": ("title", "description"),
+    "place": ("postcode",),
     "times": ("slots",),
     "date": ("starts_at", "ends_at"),
     "urgency": ("urgency",),
@@ -353,6 +346,19 @@ CHANGE_ERRORS = {
     "urgency": "urgency",
     "gender": "helper_gender_preference",
     "dietary": "dietary_requirements",
+    "postcode_missing": "postcode",
+    "postcode_invalid": "postcode",
+    "postcode_unknown": "postcode",
+    "not_available": "postcode",
+    "category_off": "postcode",  # the kind of help is not offered in the new place's council
+}
+# The part to change for each refusal of sending a turned-down need again (others, such as a
+# kind of help the council no longer offers, are shown without a link).
+PART_FOR_CODE = {
+    "contact_details": "details",
+    "window_past": "date",
+    "window_missing": "date",
+    "window_order": "date",
 }
 
 
@@ -368,6 +374,8 @@ def _change_form(part: str, need: Need, post):
         return NeedDetailsForm(post, initial={"title": need.title, "description": need.description})
     if part == "urgency":
         return UrgencyForm(post, initial={"urgency": need.urgency})
+    if part == "place":
+        return NeedPlaceForm(post, initial={"postcode": need.postcode})
     if part == "preferences":
         return NeedPreferencesForm(
             post,
@@ -392,29 +400,29 @@ def _change_form(part: str, need: Need, post):
 
 
 def _change_data(part: str, need: Need, data: dict) -> dict:
-    if part == "date":
-        zone = timezone.get_current_timezone()
-        return {
-            "starts_at": timezone.make_aware(
-                dt.datetime.combine(data["date"], data["start_time"]), zone
-            ),
-            "ends_at": timezone.make_aware(
-                dt.datetime.combine(data["date"], data["end_time"]), zone
-            ),
-        }
     fields = CHANGE_FIELDS[part]
     if part == "preferences" and not need.category.is_meal:
         fields = ("helper_gender_preference",)
     return {f: data[f] for f in fields}
 
 
-def _changed_message(need: Need, was: str) -> str:
-    if was == Need.Status.OPEN and need.status == Need.Status.PENDING_REVIEW:
-        return (
-            "Your changes have been saved. Council staff will check your request again before "
-            "helpers see it."
+def _after_change(request, need: Need, was: str):
+    """Where a saved change leads: a need the council turned down goes back to checking it
+    before sending it again; any other to its page."""
+    if lifecycle.need_may_send_again(need):
+        messages.success(
+            request, "Your changes have been saved. Send your request again when it is ready."
         )
-    return "Your changes have been saved."
+        return redirect("need_send_again", need_id=need.pk)
+    if was == Need.Status.OPEN and need.status == Need.Status.PENDING_REVIEW:
+        messages.success(
+            request,
+            "Your changes have been saved. Council staff will check your request again before "
+            "helpers see it.",
+        )
+    else:
+        messages.success(request, "Your changes have been saved.")
+    return redirect("need_detail", need_id=need.pk)
 
 
 @home_required
@@ -429,7 +437,7 @@ def need_change(request, need_id: int, part: str):
         raise Http404("No such part.")
     if (part == "times") != (need.timing == Need.Timing.WEEKLY) and part in ("times", "date"):
         raise Http404("No such part.")
-    if need.status not in EDITABLE_STATUSES:
+    if not lifecycle.need_may_change(need):
         messages.error(
             request,
             f"This request is {need.get_status_display().lower()} and can no longer be changed.",
@@ -440,7 +448,10 @@ def need_change(request, need_id: int, part: str):
         "need": need,
         "step": part,
         "page_title": STEP_TITLES[part],
-        "back_url": reverse("need_detail", args=[need.pk]),
+        "back_url": reverse(
+            "need_send_again" if lifecycle.need_may_send_again(need) else "need_detail",
+            args=[need.pk],
+        ),
         "caption": "Change your request",
         "submit_label": "Save changes",
         "version": posted_version(request, need.version),
@@ -460,8 +471,7 @@ def need_change(request, need_id: int, part: str):
             post, listing_slot_rows(need), lambda slots: save({"slots": slots})
         )
         if changed:
-            messages.success(request, _changed_message(changed, was))
-            return redirect("need_detail", need_id=need.pk)
+            return _after_change(request, changed, was)
         context.update(
             formset=formset,
             has_errors=formset.total_error_count() > 0 or bool(formset.non_form_errors()),
@@ -476,7 +486,52 @@ def need_change(request, need_id: int, part: str):
             field_for=CHANGE_ERRORS,
         )
         if changed:
-            messages.success(request, _changed_message(changed, was))
-            return redirect("need_detail", need_id=need.pk)
+            return _after_change(request, changed, was)
     context["form"] = form
     return render(request, f"frontend/needs/step_{part}.html", context)
+
+
+@home_required
+def need_send_again(request, need_id: int):
+    """A need the council turned down: its reason, the request as it now is with a "Change"
+    link for each part, and sending it again (the service's own step for sending a need). A
+    refusal links to the part to change."""
+    need = _own_need(request, need_id)
+    if not lifecycle.need_may_send_again(need):
+        messages.error(request, "This request is not waiting to be sent again.")
+        return redirect("need_detail", need_id=need.pk)
+    error = None
+    if request.method == "POST":
+        try:
+            sent = market_services.need_submit(
+                actor=request.user, need=need, version=posted_version(request, need.version)
+            )
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except ApplicationError as exc:
+            part = PART_FOR_CODE.get(exc.code)
+            href = reverse("need_change", args=[need.pk, part]) if part else ""
+            error = {"message": exc.message, "href": href}
+        else:
+            if sent.status == Need.Status.OPEN:
+                messages.success(request, "You have sent your request again. It is now open.")
+            else:
+                messages.success(
+                    request,
+                    "You have sent your request again. Council staff will check it, usually "
+                    "within one working day.",
+                )
+            return redirect("need_detail", need_id=need.pk)
+    return render(
+        request,
+        "frontend/needs/send_again.html",
+        {
+            "need": need,
+            "slots": list(need.slots.all()),
+            "diet": [DietaryTag(t).label for t in need.dietary_requirements],
+            "can_change": True,
+            "version": need.version,
+            "error": error,
+            "has_errors": bool(error),
+        },
+    )

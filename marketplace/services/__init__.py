@@ -18,8 +18,10 @@ from marketplace.services.needs import (
     need_change_goes_to_review,
     need_create,
     need_expire_stale,
+    need_place_check,
     need_submit,
     need_update,
+    need_window_check,
     need_withdraw,
 )
 from marketplace.services.offers import (
@@ -58,8 +60,10 @@ __all__ = [
     "need_change_goes_to_review",
     "need_create",
     "need_expire_stale",
+    "need_place_check",
     "need_submit",
     "need_update",
+    "need_window_check",
     "need_withdraw",
     "offer_change_goes_to_review",
     "offer_close",

@@ -1,5 +1,6 @@
-"""Writes of needs: create (for oneself or recorded by staff for a person), submit, change,
-withdraw, and closing the stale ones."""
+"""Writes of needs: create (for oneself or recorded by staff for a person), submit (a draft,
+or a need a moderator turned down, sent again), change, withdraw, and closing the stale ones;
+and the check of a need's place that a page can make before anything is saved."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Council, User
 from accounts.permissions import staff_council_id as _staff_council_id
 from accounts.services import person_lock_for_writing
 from core.audit import audit_record
@@ -84,10 +85,7 @@ def need_create(
     """
     actor = recorded_by or owner
     require_active(actor)
-    if owner.suspended_at is not None:
-        raise ApplicationError(
-            "This account is suspended, so no needs can be recorded for it.", code="suspended"
-        )
+    _require_owner_not_suspended(owner)
     title = check_text(title, label="a short title", max_length=80)
     description = check_text(description, label="a description", max_length=2000)
     check_public_text(title=title, description=description)
@@ -158,6 +156,13 @@ def need_create(
     return need
 
 
+def _require_owner_not_suspended(owner: User) -> None:
+    if owner.suspended_at is not None:
+        raise ApplicationError(
+            "This account is suspended, so no needs can be recorded for it.", code="suspended"
+        )
+
+
 def _need_submit_locked(*, need: Need, actor: User) -> Need:
     # A need recorded by the council's own staff has been seen by staff already.
     staff_recorded = need.recorded_by_id is not None and _staff_council_id(actor) == need.council_id
@@ -203,19 +208,57 @@ def _open_at_once(*, need: Need, actor: User) -> Need:
 
 
 @transaction.atomic
-def need_submit(*, actor: User, need: Need) -> Need:
-    """Send a draft need for review (or publish it at once where the council allows)."""
+def need_submit(*, actor: User, need: Need, version: int | None = None) -> Need:
+    """Send a need for review (or publish it at once where the council allows): a draft, or
+    a need a moderator turned down, which its owner has changed and sends again
+    (`lifecycle.need_may_send_again`). Both go through the step that sends a new need.
+
+    `version`, when given, is the version the person saw: a need changed since is refused."""
     require_active(actor)
     locked = lock_need(need.pk)
     if not may_edit_need(user=actor, need=locked):
         raise NotFound(NOT_FOUND_MESSAGE)
-    if locked.status != Need.Status.DRAFT:
+    if version is not None:
+        check_version(listing=locked, version=version)
+    if lifecycle.need_may_send_again(locked):
+        _reopen_as_draft(need=locked, actor=actor)
+    elif locked.status != Need.Status.DRAFT:
         raise ApplicationError(
             f"This need is {locked.get_status_display().lower()}, not a draft.",
             code="invalid_transition",
         )
     check_category(category=locked.category, council=locked.council)
     return _need_submit_locked(need=locked, actor=actor)
+
+
+def _reopen_as_draft(*, need: Need, actor: User) -> None:
+    """Step of `need_submit` for a need a moderator turned down: the checks a new need meets
+    that time may have broken (its words, its date), then a draft again — without the old
+    reason, which no longer describes it, and without the old publication, so it is judged
+    as the new need it now is — ready to be sent as one."""
+    _require_owner_not_suspended(need.owner)
+    check_public_text(title=need.title, description=need.description)
+    check_timing(timing=need.timing, starts_at=need.starts_at, ends_at=need.ends_at, is_new=True)
+    lifecycle.need_transition(need=need, to=lifecycle.NEED_SEND_AGAIN_TO, send_again=True)
+    need.rejection_reason = ""
+    need.published_at = None
+    need.expires_at = default_expiry(need)
+    need.save(update_fields=["rejection_reason", "published_at", "expires_at", "updated_at"])
+    audit_record(actor=actor, verb="need.sent_again", target=need)
+
+
+def need_place_check(*, postcode: str) -> Council:
+    """The council a need at `postcode` belongs to, or the refusal `need_create` and
+    `need_update` would give for it (a postcode that is not real or not known, a place outside
+    every council's area), so the page that asks for the postcode can say so at once."""
+    _point, _code, council = resolve_location(postcode=postcode, point=None, fallback_user=None)
+    return council
+
+
+def need_window_check(*, starts_at: dt.datetime, ends_at: dt.datetime) -> None:
+    """The check `need_create` makes of a one-off need's time (an end after its start, not
+    already past), so the page that asks for the date can say so at once."""
+    check_timing(timing=Need.Timing.ONE_OFF, starts_at=starts_at, ends_at=ends_at, is_new=True)
 
 
 NEED_EDITABLE_FIELDS = {
@@ -242,7 +285,9 @@ def need_update(*, actor: User, need: Need, version: int, data: Mapping[str, Any
     started from: if someone else saved in between, the change is refused, not lost.
 
     Changing the public text of an open need sends it back to review unless the owner would
-    be published straight away.
+    be published straight away. A need a moderator turned down can be changed too, and stays
+    turned down until it is sent again (`need_submit`). A new postcode is checked and placed
+    as at creation (`resolve_location`, `approximate_point`).
     """
     require_active(actor)
     unknown = set(data) - NEED_EDITABLE_FIELDS
@@ -252,7 +297,7 @@ def need_update(*, actor: User, need: Need, version: int, data: Mapping[str, Any
     if not may_edit_need(user=actor, need=locked):
         raise NotFound(NOT_FOUND_MESSAGE)
     check_version(listing=locked, version=version)
-    if locked.status not in (Need.Status.DRAFT, Need.Status.PENDING_REVIEW, Need.Status.OPEN):
+    if not lifecycle.need_may_change(locked):
         raise ApplicationError(
             f"This need is {locked.get_status_display().lower()} and can no longer be changed.",
             code="not_editable",

@@ -104,7 +104,8 @@ def resolve_location(
 ) -> tuple[Point, str, Council]:
     """(exact point, normalised postcode or "", council), or a clear error.
 
-    A postcode wins over a map pin; with neither, the person's own stored home is used.
+    A postcode wins over a point (the API's `location`); with neither, the person's own stored
+    home is used. The web pages always ask for a postcode.
     """
     code = ""
     if postcode:
@@ -114,16 +115,14 @@ def resolve_location(
         if not (math.isfinite(point.x) and math.isfinite(point.y)) or not (
             -180 <= point.x <= 180 and -90 <= point.y <= 90
         ):
-            raise ApplicationError("That map pin is not a real place.", code="location_invalid")
+            raise ApplicationError("That location is not a real place.", code="location_invalid")
         point = Point(point.x, point.y, srid=4326)
     elif fallback_user is not None and fallback_user.home_location is not None:
         home = fallback_user.home_location
         point = Point(home.x, home.y, srid=4326)
         code = fallback_user.home_postcode or ""
     else:
-        raise ApplicationError(
-            "Enter a postcode or place a pin on the map.", code="location_missing"
-        )
+        raise ApplicationError("Enter a postcode.", code="location_missing")
     council = council_for_point(point=point)
     if council is None:
         raise ApplicationError(NOT_AVAILABLE_MESSAGE, code="not_available")

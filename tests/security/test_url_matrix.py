@@ -310,6 +310,7 @@ CLASSIFICATION: dict[str, Access] = {
     "needs/<int:need_id>/ask/": Access(LOGIN),
     "needs/<int:need_id>/withdraw/": Access(LOGIN),
     "needs/<int:need_id>/change/<slug:part>/": Access(LOGIN),
+    "needs/<int:need_id>/send-again/": Access(LOGIN),
     # "Do you still need help?": the need's owner only (a page even with nothing to answer).
     "needs/<int:need_id>/still-needed/": Access(LOGIN, owner_only(staff=404), obj="need"),
     "helping/": Access(LOGIN),

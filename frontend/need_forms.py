@@ -1,0 +1,83 @@
+"""The questions of a citizen's need pages that only those pages ask: the kind of help, what is
+needed (its words) and where (its postcode). Each is checked on its own page with the rule the
+marketplace applies when the need is saved — contact details in the words
+(`marketplace.contact_details`), a postcode Kith knows inside a council's area
+(`marketplace.services.need_place_check`) — so nobody learns of a problem only after the last
+question. The questions the staff console shares (how often, the date, how soon, preferences)
+are in `frontend.forms`."""
+
+from __future__ import annotations
+
+from django import forms
+
+from core.errors import ApplicationError
+from marketplace import services as market_services
+from marketplace.contact_details import CONTACT_DETAILS_MESSAGE, has_contact_details
+
+from .forms import KithForm, PostcodeField
+
+
+class CategoryForm(KithForm):
+    category = forms.ChoiceField(
+        label="What kind of help do you need?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the kind of help you need."},
+    )
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [(str(c.pk), c.name) for c in categories]
+
+
+class NeedDetailsForm(KithForm):
+    """What is needed: a title and a description, neither with a phone number or an email
+    address in it."""
+
+    title = forms.CharField(
+        label="Sum up what you need in a few words",
+        help_text="For example, a hot meal on weekdays.",
+        max_length=80,
+        error_messages={
+            "required": "Enter a few words about what you need.",
+            "max_length": "Keep it to 80 characters or fewer.",
+        },
+    )
+    description = forms.CharField(
+        label="Tell helpers a bit more",
+        help_text=(
+            "What would help, and anything a helper should know. Do not include your address, "
+            "phone number or email address."
+        ),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={
+            "required": "Tell helpers a bit more about what you need.",
+            "max_length": "Keep it to 2,000 characters or fewer.",
+        },
+    )
+
+    def clean(self):
+        data = super().clean()
+        for name in ("title", "description"):
+            if has_contact_details(data.get(name) or ""):
+                self.add_error(name, CONTACT_DETAILS_MESSAGE)
+        return data
+
+
+class NeedPlaceForm(KithForm):
+    """Where help is needed: a real postcode, known to Kith, in a council's area
+    (`need_place_check`, the check recording or changing the need makes)."""
+
+    postcode = PostcodeField(
+        label="What is the postcode where you need help?",
+        help_text="Helpers only see roughly where this is, never the postcode itself.",
+        error_messages={"required": "Enter the postcode where you need help."},
+    )
+
+    def clean_postcode(self) -> str:
+        postcode = self.cleaned_data["postcode"]
+        try:
+            market_services.need_place_check(postcode=postcode)
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+        return postcode
