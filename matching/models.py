@@ -269,7 +269,12 @@ class AlertRequest(models.Model):
 
 
 class Round(models.Model):
-    """A batch assignment over a council's open needs and offers, proposed for staff review."""
+    """A batch assignment over a council's open needs and offers, proposed for staff review.
+
+    `summary` holds the round's figures beside greedy matching's (`matching.rounds`), and
+    `greedy_differences`: for each need greedy matching would have met otherwise, greedy's
+    pairs (`{"need_id", "offer_id", "score"}`), or one with no offer where greedy would have
+    left the need unmet."""
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", "Waiting for review"
@@ -293,11 +298,22 @@ class Round(models.Model):
 
 
 class RoundProposal(models.Model):
+    """One pair a round proposes. Staff send the ones they tick; `outcome` records what
+    became of each (`match` is the proposed match of a sent one)."""
+
+    class Outcome(models.TextChoices):
+        WAITING = "waiting", "Waiting for review"
+        SENT = "sent", "Sent"
+        NOT_SELECTED = "not_selected", "Not sent: left out by staff"
+        SKIPPED = "skipped", "Not sent: no longer possible"
+        DISCARDED = "discarded", "Discarded with the round"
+
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="proposals")
     need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="+")
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="+")
     score = models.FloatField()
     explanation = models.CharField(max_length=400, blank=True)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.WAITING)
     match = models.ForeignKey(
         Match, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

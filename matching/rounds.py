@@ -20,7 +20,11 @@ proposed for staff review beside the greedy assignment of the same input.
    among assignments that fill that many. The constraint matrix of a bipartite b-matching is
    totally unimodular and the second phase optimises over a face of that polytope, so the
    vertex found is integral (checked; `milp` with integrality is the fallback).
-4. Greedy for comparison: best score first while both sides have room.
+4. Greedy for comparison: best score first while both sides have room. The round keeps its
+   figures and, for each need it would have met otherwise, its pairs
+   (`greedy_differences`), for staff to see where the two part.
+5. Review: staff send the proposals they tick (`round_apply`); the others are recorded as
+   not sent and nobody is told of them.
 
 "Needs met" counts places filled: a need asking for two helpers counts twice.
 """
@@ -29,7 +33,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,6 +61,7 @@ from .history import (
 )
 from .models import Match, Round, RoundProposal
 from .scoring import ScoringContext, council_weights, score_pairs
+from .services import match_propose_by_staff
 
 ROUND_EDGES_PER_NEED = 8
 
@@ -317,6 +323,33 @@ def optimal_assignment(problem: Problem) -> Assignment:
     return _summarise(problem, chosen, time.perf_counter() - started)
 
 
+def greedy_differences(problem: Problem, best: Assignment, greedy: Assignment) -> list[dict]:
+    """Greedy's pairs for each need it would have met otherwise than `best`, by need: its
+    offers and scores, or one entry with no offer where greedy leaves the need unmet. Needs
+    the two meet alike are left out, so the list stays as short as the disagreement."""
+    ours: dict[int, set[int]] = defaultdict(set)
+    for i in best.chosen:
+        need_id, offer_id = problem.edges[i]
+        ours[need_id].add(offer_id)
+    theirs: dict[int, list[int]] = defaultdict(list)
+    for i in greedy.chosen:
+        theirs[problem.edges[i][0]].append(i)
+    differences: list[dict] = []
+    for need_id in sorted(ours.keys() | theirs.keys()):
+        edges = sorted(theirs.get(need_id, []), key=lambda i: (-problem.scores[i], i))
+        if {problem.edges[i][1] for i in edges} == ours.get(need_id, set()):
+            continue
+        differences += [
+            {"need_id": need_id, "offer_id": problem.edges[i][1], "score": _score(problem, i)}
+            for i in edges
+        ] or [{"need_id": need_id, "offer_id": None, "score": None}]
+    return differences
+
+
+def _score(problem: Problem, i: int) -> float:
+    return round(float(problem.scores[i]), 4)
+
+
 # --- Services -------------------------------------------------------------------------------
 def _summary(problem: Problem, best: Assignment, greedy: Assignment, seconds: float) -> dict:
     return {
@@ -326,6 +359,7 @@ def _summary(problem: Problem, best: Assignment, greedy: Assignment, seconds: fl
         "optimal": {"needs_met": best.needs_met, "total_score": best.total_score},
         "greedy": {"needs_met": greedy.needs_met, "total_score": greedy.total_score},
         "seconds": round(seconds, 3),
+        "greedy_differences": greedy_differences(problem, best, greedy),
     }
 
 
@@ -376,16 +410,16 @@ def round_run(*, council: Council, actor: User | None = None) -> Round:
             for r in explained
         ]
     )
-    audit_record(actor=actor, verb="round.proposed", target=rnd, council=council, data=rnd.summary)
+    # The audit row keeps to the figures; greedy's pairs stay with the round.
+    figures = {k: v for k, v in rnd.summary.items() if k != "greedy_differences"}
+    audit_record(actor=actor, verb="round.proposed", target=rnd, council=council, data=figures)
     return rnd
 
 
-@transaction.atomic
-def round_apply(*, staff: User, round_id: int) -> dict:
-    """Turn a round's proposals into matches proposed to both people. Pairs that are no
-    longer possible (a need taken, a helper paused) are skipped and counted."""
-    from .services import match_propose_by_staff
-
+def _round_to_decide(*, staff: User, round_id: int) -> Round:
+    """The round, row-locked, if `staff` may decide it and nobody has yet: its state is read
+    under the lock, so a second press, a second tab or a second client waits for the first
+    decision and is then refused."""
     council_id = rounds_council_id(staff)
     if council_id is None:
         raise NotFound()
@@ -394,42 +428,80 @@ def round_apply(*, staff: User, round_id: int) -> dict:
         raise NotFound()
     if rnd.status != Round.Status.PROPOSED:
         raise ApplicationError("This round has already been decided.", code="round_decided")
-    proposed, skipped = 0, 0
-    for proposal in rnd.proposals.order_by("-score", "id"):
-        try:
-            with transaction.atomic():
-                match = match_propose_by_staff(
-                    staff=staff,
-                    need_id=proposal.need_id,
-                    offer_id=proposal.offer_id,
-                    proposed_by=Match.ProposedBy.ROUND,
-                    score=proposal.score,
-                    explanation=proposal.explanation,
-                )
-        except ApplicationError:
-            skipped += 1
-            continue
-        proposal.match = match
-        proposal.save(update_fields=["match"])
-        proposed += 1
+    return rnd
+
+
+def _chosen(proposals: list[RoundProposal], proposal_ids: Iterable[int] | None) -> set[int]:
+    """The ids of the proposals to send: all of them when `proposal_ids` is None, else those
+    listed, which must all be the round's and at least one."""
+    ours = {p.pk for p in proposals}
+    chosen = ours if proposal_ids is None else set(proposal_ids)
+    unknown = sorted(chosen - ours)
+    if unknown:
+        raise ApplicationError(
+            "These proposals are not part of this round: "
+            + ", ".join(str(pk) for pk in unknown)
+            + ".",
+            code="round_proposal_unknown",
+            extra={"proposal_ids": unknown},
+        )
+    if not chosen:
+        raise ApplicationError(
+            "Choose at least one proposed match to send.", code="round_nothing_selected"
+        )
+    return chosen
+
+
+def _send(*, staff: User, proposal: RoundProposal) -> Match | None:
+    """Propose one pair to both people; None if it is no longer possible (a need taken, a
+    helper paused), with nothing of the attempt kept."""
+    try:
+        with transaction.atomic():
+            return match_propose_by_staff(
+                staff=staff,
+                need_id=proposal.need_id,
+                offer_id=proposal.offer_id,
+                proposed_by=Match.ProposedBy.ROUND,
+                score=proposal.score,
+                explanation=proposal.explanation,
+            )
+    except ApplicationError:
+        return None
+
+
+@transaction.atomic
+def round_apply(
+    *, staff: User, round_id: int, proposal_ids: Iterable[int] | None = None
+) -> dict[str, int]:
+    """Send the round's proposals listed in `proposal_ids` (all of them when None) to the
+    people in them, as matches both must agree to. The others are recorded as not sent and
+    nobody is told of them; pairs no longer possible are skipped. A round is sent once.
+    Returns, as the audit row records, how many were sent, not sent and skipped."""
+    rnd = _round_to_decide(staff=staff, round_id=round_id)
+    proposals = list(rnd.proposals.order_by("-score", "id"))
+    chosen = _chosen(proposals, proposal_ids)
+    counts = {"sent": 0, "not_sent": 0, "skipped": 0}
+    for proposal in proposals:
+        if proposal.pk not in chosen:
+            proposal.outcome, key = RoundProposal.Outcome.NOT_SELECTED, "not_sent"
+        elif (match := _send(staff=staff, proposal=proposal)) is None:
+            proposal.outcome, key = RoundProposal.Outcome.SKIPPED, "skipped"
+        else:
+            proposal.outcome, proposal.match, key = RoundProposal.Outcome.SENT, match, "sent"
+        counts[key] += 1
+    RoundProposal.objects.bulk_update(proposals, ["outcome", "match"])
     rnd.status = Round.Status.APPLIED
     rnd.decided_at = timezone.now()
     rnd.save(update_fields=["status", "decided_at"])
-    result = {"proposed": proposed, "skipped": skipped}
-    audit_record(actor=staff, verb="round.applied", target=rnd, data=result)
-    return result
+    audit_record(actor=staff, verb="round.applied", target=rnd, data=counts)
+    return counts
 
 
 @transaction.atomic
 def round_discard(*, staff: User, round_id: int) -> Round:
-    council_id = rounds_council_id(staff)
-    if council_id is None:
-        raise NotFound()
-    rnd = Round.objects.select_for_update().filter(pk=round_id, council_id=council_id).first()
-    if rnd is None:
-        raise NotFound()
-    if rnd.status != Round.Status.PROPOSED:
-        raise ApplicationError("This round has already been decided.", code="round_decided")
+    """Discard a round: none of its proposals is sent, and nobody is told of them."""
+    rnd = _round_to_decide(staff=staff, round_id=round_id)
+    rnd.proposals.update(outcome=RoundProposal.Outcome.DISCARDED)
     rnd.status = Round.Status.DISCARDED
     rnd.decided_at = timezone.now()
     rnd.save(update_fields=["status", "decided_at"])

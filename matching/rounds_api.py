@@ -1,6 +1,7 @@
-"""The council staff's matching rounds API: run a round, read it with its proposals, apply
-or discard it. Staff only, with two-factor authentication, for their own council and only
-with the `matching_rounds` capability (`matching.rounds.rounds_council_id`).
+"""The council staff's matching rounds API: run a round, read it with its proposals and where
+greedy matching would have differed, send all or some of its proposals, or discard it.
+Staff only, with two-factor authentication, for their own council and only with the
+`matching_rounds` capability (`matching.rounds.rounds_council_id`).
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import Council
 from accounts.permissions import Capability, staff_can, staff_has_mfa
 
 from . import selectors
 from .api import STAFF_MFA_MESSAGE, MatchingApiMixin
+from .models import Round, RoundProposal
+from .rounds import round_apply, round_discard, round_run
 
 
 class RoundOutputSerializer(serializers.Serializer):
@@ -41,11 +45,27 @@ class RoundOutputSerializer(serializers.Serializer):
                 },
             ),
             "seconds": serializers.FloatField(),
+            "greedy_differences": inline_serializer(
+                "RoundGreedyDifference",
+                {
+                    "need_id": serializers.IntegerField(),
+                    "offer_id": serializers.IntegerField(
+                        allow_null=True, help_text="None: greedy would have left the need unmet."
+                    ),
+                    "score": serializers.FloatField(allow_null=True),
+                },
+                many=True,
+                required=False,
+                help_text="Greedy matching's pairs for each need it would have met otherwise "
+                "(absent from rounds run before they were kept).",
+            ),
         },
     )
     proposals = inline_serializer(
         "RoundProposalOut",
         {
+            "id": serializers.IntegerField(),
+            "outcome": serializers.ChoiceField(choices=RoundProposal.Outcome.choices),
             "need_id": serializers.IntegerField(),
             "need_title": serializers.CharField(),
             "offer_id": serializers.IntegerField(),
@@ -66,6 +86,8 @@ def _round(rnd) -> dict:
         "summary": rnd.summary,
         "proposals": [
             {
+                "id": p.pk,
+                "outcome": p.outcome,
                 "need_id": p.need_id,
                 "need_title": p.need.title,
                 "offer_id": p.offer_id,
@@ -79,8 +101,6 @@ def _round(rnd) -> dict:
 
 
 def _staff_council(request):
-    from accounts.models import Council
-
     council_id = selectors.staff_council_id(request.user)
     if council_id is None:
         raise exceptions.NotFound()
@@ -109,8 +129,6 @@ class RoundListCreateApi(RoundsStaffMixin, APIView):
         responses={201: RoundOutputSerializer},
     )
     def post(self, request):
-        from .rounds import round_run
-
         rnd = round_run(council=_staff_council(request), actor=request.user)
         return Response(_round(rnd), status=status.HTTP_201_CREATED)
 
@@ -118,32 +136,47 @@ class RoundListCreateApi(RoundsStaffMixin, APIView):
 class RoundDetailApi(RoundsStaffMixin, APIView):
     @extend_schema(summary="A round and its proposals", responses=RoundOutputSerializer)
     def get(self, request, pk: int):
-        from .models import Round
-
         rnd = Round.objects.filter(pk=pk, council=_staff_council(request)).first()
         if rnd is None:
             raise exceptions.NotFound()
         return Response(_round(rnd))
 
 
+class RoundApplyInputSerializer(serializers.Serializer):
+    proposal_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        help_text="The proposals to send, by their `id` in this round; without it, all of "
+        "them. The others are recorded as not sent and nobody is told of them.",
+    )
+
+
 class RoundApplyApi(RoundsStaffMixin, APIView):
     @extend_schema(
-        summary="Propose a round's matches to the people in them",
-        request=None,
+        summary="Send a round's proposals (all, or those listed) to the people in them",
+        request=RoundApplyInputSerializer,
         responses=inline_serializer(
             "RoundApplyOut",
-            {"proposed": serializers.IntegerField(), "skipped": serializers.IntegerField()},
+            {
+                "sent": serializers.IntegerField(),
+                "not_sent": serializers.IntegerField(help_text="Left out of `proposal_ids`."),
+                "skipped": serializers.IntegerField(help_text="No longer possible."),
+            },
         ),
     )
     def post(self, request, pk: int):
-        from .rounds import round_apply
-
-        return Response(round_apply(staff=request.user, round_id=pk))
+        form = RoundApplyInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        return Response(
+            round_apply(
+                staff=request.user,
+                round_id=pk,
+                proposal_ids=form.validated_data.get("proposal_ids"),
+            )
+        )
 
 
 class RoundDiscardApi(RoundsStaffMixin, APIView):
     @extend_schema(summary="Discard a round", request=None, responses=RoundOutputSerializer)
     def post(self, request, pk: int):
-        from .rounds import round_discard
-
         return Response(_round(round_discard(staff=request.user, round_id=pk)))

@@ -4,10 +4,12 @@ than the API would."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 
 from accounts.models import User
-from marketplace.models import Need
+from marketplace.models import Need, Offer
 from matching.models import Feedback, Match, Message, Round, RoundProposal
 from matching.selectors import matches_visible_to, message_list_for_party
 
@@ -71,6 +73,71 @@ def round_proposals(*, round_: Round) -> QuerySet[RoundProposal]:
     return round_.proposals.select_related(
         "need__category", "need__owner", "offer__helper", "match"
     ).order_by("-score", "id")
+
+
+@dataclass(frozen=True)
+class GreedyChoice:
+    """A helper greedy matching would have chosen for a need: their public name only."""
+
+    helper_name: str
+    score: float
+
+
+@dataclass(frozen=True)
+class ProposalRow:
+    """A proposal and what greedy matching would have done for its need instead: None where
+    it agrees, no choices where it would have left the need unmet."""
+
+    proposal: RoundProposal
+    greedy: list[GreedyChoice] | None
+
+
+@dataclass(frozen=True)
+class GreedyOnlyNeed:
+    """A need greedy matching would have met and the round leaves unmet."""
+
+    need: Need
+    greedy: list[GreedyChoice]
+
+
+@dataclass(frozen=True)
+class RoundReview:
+    rows: list[ProposalRow]
+    greedy_only: list[GreedyOnlyNeed]
+    # Needs for which greedy matching would have chosen otherwise; None for rounds run
+    # before greedy's pairs were kept.
+    needs_differing: int | None
+
+
+def round_review(*, round_: Round) -> RoundReview:
+    """A round's proposals, best score first, each with where greedy matching would have
+    chosen otherwise (`Round.summary["greedy_differences"]`), and the needs only greedy
+    would have met. Helpers are named by their public names, nothing more."""
+    proposals = list(round_proposals(round_=round_))
+    differences = round_.summary.get("greedy_differences")
+    greedy: dict[int, list[GreedyChoice]] = {}
+    offers = Offer.objects.select_related("helper").in_bulk(
+        {d["offer_id"] for d in differences or [] if d["offer_id"] is not None}
+    )
+    for difference in differences or []:
+        choices = greedy.setdefault(difference["need_id"], [])
+        if difference["offer_id"] is not None:
+            offer = offers.get(difference["offer_id"])
+            name = offer.helper.public_name if offer else "a helper whose offer has gone"
+            choices.append(GreedyChoice(helper_name=name, score=difference["score"]))
+    proposed = {p.need_id for p in proposals}
+    unmet = Need.objects.select_related("category", "owner").in_bulk(
+        [need_id for need_id in greedy if need_id not in proposed]
+    )
+    return RoundReview(
+        rows=[ProposalRow(proposal=p, greedy=greedy.get(p.need_id)) for p in proposals],
+        greedy_only=[
+            GreedyOnlyNeed(need=unmet[need_id], greedy=choices)
+            for need_id, choices in greedy.items()
+            if need_id in unmet
+        ],
+        needs_differing=None if differences is None else len(greedy),
+    )
 
 
 def live_matches_for(*, user: User, limit: int = 20) -> list[Match]:

@@ -472,7 +472,7 @@ DECLARED: tuple[Declared, ...] = (
                 withheld="a proposal staff review, not shown to the person",
             ),
         },
-        not_personal=("id", "round", "need", "offer", "score", "match"),
+        not_personal=("id", "round", "need", "offer", "score", "outcome", "match"),
     ),
     # --- ongoing help (arrangements) ---------------------------------------------------------
     Declared(

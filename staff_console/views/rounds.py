@@ -1,7 +1,9 @@
-"""Matching rounds: work one out, review its proposals, send or discard them."""
+"""Matching rounds: work one out, review its proposals beside greedy matching, send the ones
+staff tick or discard them all."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
@@ -9,10 +11,31 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.errors import ApplicationError, NotFound
 from matching import web_selectors as matching_web
-from matching.models import Round
+from matching.models import Round, RoundProposal
 from matching.rounds import round_apply, round_discard, round_run
 from staff_console.access import staff_view
 from staff_console.views.base import C, render_staff
+
+
+class RoundSendForm(forms.Form):
+    """The proposals staff tick on the round's page (all of them to begin with)."""
+
+    def __init__(self, *args, proposals: list[RoundProposal], **kwargs):
+        kwargs.setdefault("initial", {"proposals": [p.pk for p in proposals]})
+        super().__init__(*args, **kwargs)
+        self.fields["proposals"] = forms.TypedMultipleChoiceField(
+            choices=[(p.pk, p.pk) for p in proposals],
+            coerce=int,
+            required=False,
+            # Drawn by round_detail.html, one checkbox in each proposal's row.
+            widget=forms.CheckboxSelectMultiple,
+            error_messages={"invalid_choice": "Choose only proposed matches of this round"},
+        )
+
+    def ticked(self) -> set[int]:
+        """The proposals to show ticked: as posted, or all of them on a first visit."""
+        values = self["proposals"].value() or []
+        return {int(v) for v in values if str(v).isdigit()}
 
 
 def _round_of(request, pk) -> Round:
@@ -20,6 +43,39 @@ def _round_of(request, pk) -> Round:
     if rnd is None:
         raise Http404("Not found.")
     return rnd
+
+
+def _round_page(request, rnd: Round, *, form: RoundSendForm | None = None, status: int = 200):
+    review = matching_web.round_review(round_=rnd)
+    form = form or RoundSendForm(proposals=[row.proposal for row in review.rows])
+    return render_staff(
+        request,
+        "round_detail.html",
+        {
+            "round": rnd,
+            "review": review,
+            "form": form,
+            "ticked": form.ticked(),
+            "proposing": rnd.status == Round.Status.PROPOSED,
+        },
+        status=status,
+    )
+
+
+def _counted(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _sent_message(result: dict[str, int]) -> str:
+    sent = result["sent"]
+    text = "Sent " + _counted(sent, "proposed match", "proposed matches")
+    text += " to the people in it." if sent == 1 else " to the people in them."
+    if result["not_sent"]:
+        text += " " + _counted(result["not_sent"], "you left out was", "you left out were")
+        text += " not sent."
+    if result["skipped"]:
+        text += " " + _counted(result["skipped"], "was", "were") + " no longer possible."
+    return text
 
 
 @require_http_methods(["GET", "POST"])
@@ -36,9 +92,26 @@ def rounds(request):
 @require_GET
 @staff_view(C.MATCHING_ROUNDS)
 def round_detail(request, pk: int):
-    rnd = _round_of(request, pk)
-    proposals = list(matching_web.round_proposals(round_=rnd))
-    return render_staff(request, "round_detail.html", {"round": rnd, "proposals": proposals})
+    return _round_page(request, _round_of(request, pk))
+
+
+def _send_selected(request, rnd: Round):
+    """Send the ticked proposals; with none ticked (or one not of this round) the page comes
+    back with the error and nothing is sent."""
+    form = RoundSendForm(request.POST, proposals=list(matching_web.round_proposals(round_=rnd)))
+    if form.is_valid():
+        try:
+            result = round_apply(
+                staff=request.user, round_id=rnd.pk, proposal_ids=form.cleaned_data["proposals"]
+            )
+        except ApplicationError as exc:
+            if exc.code not in ("round_nothing_selected", "round_proposal_unknown"):
+                raise
+            form.add_error("proposals", exc.message)
+        else:
+            messages.success(request, _sent_message(result))
+            return redirect("staff:round", pk=rnd.pk)
+    return _round_page(request, rnd, form=form, status=400)
 
 
 @require_POST
@@ -47,15 +120,9 @@ def round_decide(request, pk: int, decision: str):
     rnd = _round_of(request, pk)
     try:
         if decision == "apply":
-            result = round_apply(staff=request.user, round_id=rnd.pk)
-            messages.success(
-                request,
-                f"Sent {result['proposed']} proposed matches to the people in them"
-                + (f"; {result['skipped']} were no longer possible." if result["skipped"] else "."),
-            )
-        else:
-            round_discard(staff=request.user, round_id=rnd.pk)
-            messages.success(request, "Round discarded. Nobody was told about it.")
+            return _send_selected(request, rnd)
+        round_discard(staff=request.user, round_id=rnd.pk)
+        messages.success(request, "Round discarded. Nobody was told about it.")
     except NotFound:
         raise Http404("Not found.") from None
     except ApplicationError as exc:

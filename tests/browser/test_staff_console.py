@@ -231,11 +231,11 @@ def test_council_admin_runs_a_round_reviews_it_and_sends_it(
         assert proposed.get_by_text(title).count() == 1
     assert not Match.objects.exists()  # nobody is told before staff send the round
 
-    page.get_by_role("button", name="Send these matches to the people in them").click()
+    page.get_by_role("button", name="Send selected").click()
     page.get_by_text("Sent 2 proposed matches to the people in them.").wait_for()
     pages.check(page, "round sent")
-    assert page.get_by_role("button", name="Send these matches to the people in them").count() == 0
-    assert proposed.get_by_role("cell", name="Yes").count() == 2
+    assert page.get_by_role("button", name="Send selected").count() == 0
+    assert proposed.get_by_role("cell", name="Sent", exact=True).count() == 2
     page.get_by_role("link", name="Back to rounds").click()
     page.get_by_role("heading", name="Matching rounds").wait_for()
     pages.check(page, "rounds after sending")

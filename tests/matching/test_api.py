@@ -300,7 +300,7 @@ def test_staff_run_a_round_for_their_own_council_only(world, who, expected):
         assert away.get(f"/api/v1/staff/rounds/{round_id}/").status_code == 404
         assert away.post(f"/api/v1/staff/rounds/{round_id}/apply/").status_code == 404
         applied = client_for(world["staff"]).post(f"/api/v1/staff/rounds/{round_id}/apply/")
-        assert applied.json() == {"proposed": 1, "skipped": 0}
+        assert applied.json() == {"sent": 1, "not_sent": 0, "skipped": 0}
         again = client_for(world["staff"]).post(f"/api/v1/staff/rounds/{round_id}/discard/")
         assert again.status_code == 400
 

@@ -129,7 +129,7 @@ def test_round_run_stores_proposals_with_a_summary_and_apply_proposes_matches(mc
     assert all(p.explanation for p in rnd.proposals.all())
     assert AuditEvent.objects.filter(verb="round.proposed", target_id=rnd.pk).exists()
     result = round_apply(staff=staff, round_id=rnd.pk)
-    assert result == {"proposed": 2, "skipped": 0}
+    assert result == {"sent": 2, "not_sent": 0, "skipped": 0}
     assert set(Match.objects.values_list("proposed_by", "status")) == {("round", "proposed")}
     rnd.refresh_from_db()
     assert rnd.status == Round.Status.APPLIED

@@ -44,7 +44,7 @@ URLS = [
     ("staff:rounds", None, "get", C.MATCHING_ROUNDS, 200),
     ("staff:rounds", None, "post", C.MATCHING_ROUNDS, 302),
     ("staff:round", "round", "get", C.MATCHING_ROUNDS, 200),
-    ("staff:round_apply", "round", "post", C.MATCHING_ROUNDS, 302),
+    ("staff:round_apply", "round", "post", C.MATCHING_ROUNDS, 400),  # nothing ticked
     ("staff:round_discard", "round", "post", C.MATCHING_ROUNDS, 302),
     ("staff:concerns", None, "get", C.SAFEGUARDING, 200),
     ("staff:concern_raise", "person_query", "get", C.CONSOLE, 200),
