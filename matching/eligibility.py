@@ -23,8 +23,10 @@ The rules, in the order `pair_problem` reports them:
  9. weekly times overlap when both sides give some;
 10. places left on the need and on the offer;
 11. for suggestions only (`pair_eligible`, the candidate searches and the rounds): no earlier
-    match of this pair in `NOT_AGAIN`. `pair_problem` leaves it out because it also re-checks
-    a pair that already has its proposed match (accepting it).
+    match of this need with this helper, through any of their offers, in `NOT_AGAIN` (one
+    proposal per need and helper; a helper declined for a need is not suggested for it again
+    through another offer). `pair_problem` leaves it out because it also re-checks a pair that
+    already has its proposed match (accepting it).
 
 A new rule goes here in both forms (and into `pair_problem` / `pair_conditions`);
 tests/matching/test_parity.py checks on random worlds that every statement agrees with the
@@ -203,15 +205,18 @@ def _fit_problem(need: Need, offer: Offer) -> str | None:
     return None
 
 
-def suggested_before(*, need_id: int, offer_id: int) -> bool:
-    """Rule 11: an earlier match of this pair stops it being suggested again."""
-    return Match.objects.filter(need_id=need_id, offer_id=offer_id, status__in=NOT_AGAIN).exists()
+def suggested_before(*, need_id: int, helper_id: int) -> bool:
+    """Rule 11: an earlier match of this need with this helper, through any of their offers,
+    stops the helper being suggested for it again."""
+    return Match.objects.filter(
+        need_id=need_id, offer__helper_id=helper_id, status__in=NOT_AGAIN
+    ).exists()
 
 
 def pair_eligible(*, need: Need, offer: Offer) -> bool:
     """Whether Kith would suggest this pair: rules 1–11 (what every search returns)."""
     return pair_problem(need=need, offer=offer) is None and not suggested_before(
-        need_id=need.pk, offer_id=offer.pk
+        need_id=need.pk, helper_id=offer.helper_id
     )
 
 
@@ -321,7 +326,8 @@ _BLOCK_SQL = """NOT EXISTS (
              OR (b.blocker_id = {helper} AND b.blocked_id = {owner}))"""
 _NOT_AGAIN_SQL = """NOT EXISTS (
           SELECT 1 FROM matching_match xm
-          WHERE xm.need_id = {need} AND xm.offer_id = {offer}
+          JOIN marketplace_offer xo ON xo.id = xm.offer_id
+          WHERE xm.need_id = {need} AND xo.helper_id = {helper}
             AND xm.status = ANY(%(not_again)s))"""
 _CHECK_SQL = """EXISTS (
           SELECT 1 FROM accounts_helpercheck hc
@@ -361,7 +367,7 @@ def pair_conditions(p: PairSql) -> Conditions:
     add(_BLOCK_SQL.format(owner=p.owner, helper=p.helper))
     # 11. Not suggested again.
     if p.not_again:
-        add(_NOT_AGAIN_SQL.format(need=p.need, offer=p.offer))
+        add(_NOT_AGAIN_SQL.format(need=p.need, helper=p.helper))
         out.params["not_again"] = list(NOT_AGAIN)
     # 5. The check the category requires.
     if p.required_level is None:

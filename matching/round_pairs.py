@@ -234,7 +234,7 @@ class _Once:
 class PairRules:
     """Rules 1, 4, 5, 7–9 and 11 of `matching.eligibility` on rows already read (2, 3, 6 and
     10 are applied to the listings and by `pairs_within_reach`). `blocks` are (blocker id,
-    blocked id), `not_again` (need id, offer id)."""
+    blocked id), `not_again` (need id, helper id)."""
 
     needs: list[NeedRow]
     offers: list[OfferRow]
@@ -250,7 +250,7 @@ class PairRules:
             n.owner_id != o.helper_id
             and (n.owner_id, o.helper_id) not in self.blocks
             and (o.helper_id, n.owner_id) not in self.blocks
-            and (n.id, o.id) not in self.not_again
+            and (n.id, o.helper_id) not in self.not_again
         )
 
     def fits(self, j: int, i: int) -> bool:
@@ -351,8 +351,8 @@ def eligible_pairs(
         blocks=set(fetch(_BLOCKS_SQL, {"council": cid})),
         not_again=set(
             Match.objects.filter(
-                offer__council_id=cid, offer__status="open", status__in=eligibility.NOT_AGAIN
-            ).values_list("need_id", "offer_id")
+                need__council_id=cid, need__status="open", status__in=eligibility.NOT_AGAIN
+            ).values_list("need_id", "offer__helper_id")
         ),
         need_slots=slots[0],
         offer_slots=slots[1],

@@ -11,6 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from marketplace.models import Need, Offer
+from matching import eligibility
 from matching.candidates import (
     knn_planner,
     need_candidates_for_offer,
@@ -19,6 +20,7 @@ from matching.candidates import (
     offer_candidates_sql,
 )
 from matching.models import Match
+from matching.rounds import build_problem
 from places.geo import approximate_point
 from tests.kit import factories as make
 from trust.models import Block, HelperCheck
@@ -171,6 +173,27 @@ def test_not_their_own_offer_and_not_a_declined_pair(mcouncil):
         council=mcouncil, need=need, offer=declined, proposed_by="helper", status="declined"
     )
     assert offer_ids(need) == []
+
+
+def test_a_helper_matched_with_a_need_through_one_offer_is_not_suggested_through_another(
+    mcouncil,
+):
+    """One proposal per need and helper: every search, the rule and the round agree."""
+    need = make.need_row(council=mcouncil)
+    Need.objects.filter(pk=need.pk).update(helpers_wanted=2)
+    first = make.offer_row(council=mcouncil)
+    second = make.offer_row(council=mcouncil, helper=first.helper)
+    other = make.offer_row(council=mcouncil)
+    Match.objects.create(
+        council=mcouncil, need=need, offer=first, proposed_by="staff", status="proposed"
+    )
+    need.refresh_from_db()
+    assert offer_ids(need) == [other.pk]
+    assert need_ids(second) == []
+    assert not eligibility.pair_eligible(need=need, offer=second)
+    assert eligibility.pair_eligible(need=need, offer=other)
+    edges = set(build_problem(council=mcouncil).edges)
+    assert (need.pk, second.pk) not in edges and (need.pk, other.pk) in edges
 
 
 def test_an_offer_finds_needs_only_within_every_constraint(mcouncil):
