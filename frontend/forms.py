@@ -106,7 +106,10 @@ class PostcodeForm(KithForm):
 class AboutYouForm(KithForm):
     display_name = forms.CharField(
         label="What name should other people see?",
-        help_text="Your first name is enough, for example Margaret.",
+        help_text=(
+            "Your first name and the first letter of your family name is enough, for example "
+            "Margaret S."
+        ),
         max_length=60,
         error_messages={"required": "Enter the name other people will see."},
     )

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from arrangements import selectors as arrangements
 from core.errors import ApplicationError, NotFound
+from matching import profiles as matching_profiles
 from matching import selectors as matching
 from matching import services as matching_services
 from matching import web_selectors as matching_web
@@ -73,6 +74,11 @@ def match_detail(request, match_id: int):
             "match": match,
             "role": role,
             "other": _other_person(match, role),
+            "helper_profile": (
+                matching_profiles.profiles_for_offers([match.offer])[match.offer_id]
+                if role == "citizen"
+                else None
+            ),
             "i_agreed": _my_agreement(match, role) is not None,
             "conversation": conversation,
             "form": form,

@@ -250,6 +250,7 @@ def needs_mine(request):
 @home_required
 def need_detail(request, need_id: int):
     from matching import candidates as matching_candidates
+    from matching import profiles as matching_profiles
     from matching import selectors as matching
     from matching import web_selectors as matching_web
 
@@ -273,6 +274,7 @@ def need_detail(request, need_id: int):
         {
             "need": need,
             "ranked": ranked,
+            "suggestions": matching_profiles.with_profiles(ranked),
             "matches": matches,
             "slots": list(need.slots.all()),
             "can_change": lifecycle.need_may_change(need),

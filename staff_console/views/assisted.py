@@ -13,7 +13,7 @@ from accounts import selectors as accounts_selectors
 from core.errors import ApplicationError, NotFound
 from marketplace import services as marketplace_services
 from marketplace.models import DietaryTag
-from matching import assisted
+from matching import assisted, profiles
 from matching.services import MESSAGE_OPEN_STATUSES
 from staff_console import forms
 from staff_console.access import staff_view
@@ -117,6 +117,7 @@ def _assisted_need_page(request, pk: int, status: int = 200, decline_form=None):
             "person": need.owner,
             "matches": matches,
             "ranked": ranked,
+            "suggestions": profiles.with_profiles(ranked),
             "diet": [DietaryTag(tag).label for tag in need.dietary_requirements],
             "decline_form": decline_form or forms.AssistedDeclineForm(),
             "form": decline_form,

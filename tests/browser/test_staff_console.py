@@ -274,7 +274,7 @@ def test_safeguarding_lead_manages_matches_and_messages_for_someone_not_online(
     page.get_by_role("link", name="Walk Biscuit on Mondays").click()
     page.get_by_role("heading", name="Walk Biscuit on Mondays").wait_for()
     pages.check(page, "need managed for the person")
-    page.get_by_role("button", name="Ask Harry Helper to help").click()
+    page.get_by_role("button", name="Ask Harry H. to help").click()
     page.get_by_text("Asked Harry Helper to help.").wait_for()
     pages.check(page, "match waiting for the helper")
     match = Match.objects.get()

@@ -1,0 +1,104 @@
+"""A helper's short profile, as the person being helped sees it on suggestions and matches:
+first name and the initial of the family name (so two Bernards differ), the checks the
+council holds for them ("ID checked", "DBS checked"), the languages they speak, since when
+they have offered help on Kith and how many people they have helped. Never where they live:
+a suggestion gives distance only as its band.
+
+Profiles are read for many offers at once, in a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Min
+
+from marketplace.models import Offer
+from trust.checks import verification_levels
+from trust.models import VerificationLevel
+
+from .models import Match
+from .scoring import RankedPair, language_name, languages_of
+
+# A match in these states means the helper helped, or is helping, the person.
+HELPED = (Match.Status.ACCEPTED, Match.Status.ACTIVE, Match.Status.COMPLETED)
+
+
+def short_name(display_name: str) -> str:
+    """'Bernard Hughes' → 'Bernard H.'; a single name stays as it is; blank stays blank. Only
+    the first name and one initial, whatever else a person typed."""
+    words = display_name.split()
+    if not words:
+        return ""
+    if len(words) == 1:
+        return words[0]
+    return f"{words[0]} {words[-1][0].upper()}."
+
+
+@dataclass(frozen=True)
+class HelperProfile:
+    name: str
+    id_checked: bool = False
+    dbs_checked: bool = False
+    languages: list[str] = field(default_factory=list)
+    helping_since: dt.date | None = None
+    people_helped: int = 0
+
+    @property
+    def badges(self) -> list[str]:
+        held = (("ID checked", self.id_checked), ("DBS checked", self.dbs_checked))
+        return [label for label, has in held if has]
+
+    @property
+    def people_helped_phrase(self) -> str:
+        if not self.people_helped:
+            return ""
+        return (
+            f"has helped {self.people_helped} {'person' if self.people_helped == 1 else 'people'}"
+        )
+
+
+def profiles_for_offers(offers: Sequence[Offer]) -> dict[int, HelperProfile]:
+    """{offer id: the profile of its helper}, the languages being the offer's own (else the
+    helper's). Offers should come with `helper` loaded. Three queries, however many offers."""
+    if not offers:
+        return {}
+    helper_ids = sorted({o.helper_id for o in offers})
+    levels = verification_levels(user_ids=helper_ids)
+    since = dict(
+        Offer.objects.filter(helper_id__in=helper_ids, published_at__isnull=False)
+        .order_by()
+        .values("helper_id")
+        .annotate(first=Min("published_at"))
+        .values_list("helper_id", "first")
+    )
+    helped = dict(
+        Match.objects.filter(offer__helper_id__in=helper_ids, status__in=HELPED)
+        .order_by()
+        .values("offer__helper_id")
+        .annotate(people=Count("need__owner_id", distinct=True))
+        .values_list("offer__helper_id", "people")
+    )
+    profiles = {}
+    for offer in offers:
+        helper = offer.helper
+        level = levels.get(helper.pk, VerificationLevel.NONE)
+        first = since.get(helper.pk)
+        names = {language_name(lang) for lang in languages_of(offer, helper) if lang.strip()}
+        profiles[offer.pk] = HelperProfile(
+            name=short_name(helper.display_name) or helper.public_name,
+            id_checked=level >= VerificationLevel.ID_CHECKED,
+            dbs_checked=level >= VerificationLevel.ENHANCED_DBS_BARRED,
+            languages=sorted(names),
+            helping_since=first.date() if first else None,
+            people_helped=helped.get(helper.pk, 0),
+        )
+    return profiles
+
+
+def with_profiles(ranked: Iterable[RankedPair]) -> list[tuple[RankedPair, HelperProfile]]:
+    """Ranked suggestions for a need, each with its helper's profile, in the same order."""
+    pairs = list(ranked)
+    profiles = profiles_for_offers([pair.offer for pair in pairs])
+    return [(pair, profiles[pair.offer.pk]) for pair in pairs]
