@@ -22,6 +22,7 @@ from places.geo import distance_band, metres_between
 
 from . import candidates, selectors, services
 from .models import AlertPreference, Match, Message
+from .profiles import HelperProfile, with_profiles
 from .scoring import COMPONENTS, RankedPair, ordering_sentence
 
 MAX_LIMIT = 25
@@ -76,10 +77,27 @@ ComponentsSerializer = inline_serializer(
 )
 
 
+class HelperProfileSerializer(serializers.Serializer):
+    """`matching.profiles.HelperProfile`: what a person asking for help sees of a helper."""
+
+    name = serializers.CharField(help_text="First name and the initial of the family name.")
+    checks = serializers.ListField(
+        child=serializers.CharField(),
+        source="badges",
+        help_text='The checks the council holds for the helper: "ID checked", "DBS checked".',
+    )
+    languages = serializers.ListField(child=serializers.CharField())
+    helping_since = serializers.DateField(
+        allow_null=True, help_text="When their first offer opened on Kith."
+    )
+    people_helped = serializers.IntegerField()
+
+
 class RankedOfferSerializer(serializers.Serializer):
     offer_id = serializers.IntegerField()
     title = serializers.CharField()
     helper_name = serializers.CharField()
+    helper = HelperProfileSerializer()
     score = serializers.FloatField()
     components = ComponentsSerializer
     explanation = serializers.CharField(help_text=EXPLANATION_HELP)
@@ -99,11 +117,12 @@ class RankedNeedSerializer(serializers.Serializer):
     approx_location = PointSerializer()
 
 
-def _ranked_offer(pair: RankedPair) -> dict:
+def _ranked_offer(pair: RankedPair, profile: HelperProfile) -> dict:
     return {
         "offer_id": pair.offer.pk,
         "title": str(pair.offer),
         "helper_name": pair.offer.helper.public_name,
+        "helper": HelperProfileSerializer(profile).data,
         "score": pair.score,
         "components": pair.components,
         "explanation": pair.explanation,
@@ -150,7 +169,7 @@ class NeedMatchesApi(MatchingApiMixin, APIView):
         need = selectors.need_for_ranking(user=request.user, need_id=pk)
         _staff_needs_mfa(request, as_staff=need.owner_id != request.user.pk)
         ranked = candidates.ranked_offers_for_need(need=need, limit=_limit(request))
-        return Response([_ranked_offer(p) for p in ranked])
+        return Response([_ranked_offer(p, profile) for p, profile in with_profiles(ranked)])
 
 
 class OfferMatchesApi(MatchingApiMixin, APIView):

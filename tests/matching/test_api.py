@@ -75,6 +75,8 @@ def test_need_ranking_shows_band_approx_point_and_public_name_only(world):
     offer = world["offer"]
     assert row["offer_id"] == offer.pk
     assert row["helper_name"] == offer.helper.public_name
+    assert set(row["helper"]) == {"name", "checks", "languages", "helping_since", "people_helped"}
+    assert row["helper"]["people_helped"] == 0
     assert row["distance_band"] == "about 1 to 2 km away"
     assert row["approx_location"] == {
         "lon": round(offer.approx_location.x, 5),
