@@ -28,5 +28,7 @@ urlpatterns = [
 # allauth's rate limits (sign-in, sign-up, password reset) answer with this view.
 handler429 = "config.views.too_many_requests"
 # Unresolved addresses under /api/ answer in JSON; other addresses get the normal page.
+handler400 = "config.views.bad_request"
+handler403 = "config.views.permission_denied"
 handler404 = "config.views.not_found"
 handler500 = "config.outages.server_error"

@@ -175,3 +175,57 @@ def not_found(request, exception=None):
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
+
+
+# --- 400, 403 and a refused form (CSRF) -----------------------------------------------------
+def _error_page(request, *, template: str, status: int, title: str, context=None) -> HttpResponse:
+    """The branded page `template` (with the site's navigation), or a bare page with `title`
+    if even that cannot be drawn (a request too broken for the context processors)."""
+    try:
+        body = render_to_string(template, context or {}, request=request)
+    except Exception:  # the error page must never fail in turn
+        logger.exception("error page %s could not be drawn", template)
+        body = (
+            "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{escape(title)} – {escape(settings.SITE_NAME)}</title></head>"
+            f"<body><h1>{escape(title)}</h1></body></html>"
+        )
+    return HttpResponse(body, status=status)
+
+
+def bad_request(request, exception=None):
+    """A request Django could not read (a malformed address or body): the API answers in JSON,
+    the web with its page. Nothing was saved."""
+    if is_api_request(request):
+        return JsonResponse({"detail": "The request could not be read."}, status=400)
+    return _error_page(
+        request, template="400.html", status=400, title="Sorry, we could not understand that"
+    )
+
+
+def permission_denied(request, exception=None):
+    """A page the signed-in person may not open: the reason a view gave, when it gave one."""
+    reason = str(exception or "")
+    if is_api_request(request):
+        return JsonResponse(
+            {"detail": reason or "You do not have permission to do this."}, status=403
+        )
+    return _error_page(
+        request,
+        template="403.html",
+        status=403,
+        title="You cannot see this page",
+        context={"reason": reason},
+    )
+
+
+def csrf_failure(request, reason: str = ""):
+    """A form sent without its valid security token (an old tab, a sign-in in another tab, no
+    cookies): nothing was saved; say so and how to try again. Django's reason is logged."""
+    logger.warning("form refused by the CSRF check: %s", reason)
+    if is_api_request(request):
+        return JsonResponse(
+            {"detail": "The request's security token was missing or wrong. Reload and try again."},
+            status=403,
+        )
+    return _error_page(request, template="403_csrf.html", status=403, title="This page has expired")

@@ -199,6 +199,9 @@ MFA_REAUTHENTICATION_REQUIRED = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 
+# A form refused for its security token gets a page saying nothing was saved and why.
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
+
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
