@@ -181,6 +181,7 @@ def not_found(request, exception=None):
 def _error_page(request, *, template: str, status: int, title: str, context=None) -> HttpResponse:
     """The branded page `template` (with the site's navigation), or a bare page with `title`
     if even that cannot be drawn (a request too broken for the context processors)."""
+    body: str
     try:
         body = render_to_string(template, context or {}, request=request)
     except Exception:  # the error page must never fail in turn
