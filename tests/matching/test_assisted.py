@@ -189,7 +189,7 @@ def test_console_pages_for_the_person(
     assert need_url in person_page
 
     page = client.get(need_url).content.decode()
-    assert "Harry Helper" in page and "Ask Harry Helper to help" in page
+    assert "Harry H." in page and "Ask Harry H. to help" in page  # first name and initial
     assert helper.email not in page and "Agreed by phone" in page
 
     response = client.post(reverse("staff:assisted_ask", args=[recorded_need.pk]))
