@@ -48,7 +48,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         NON_BINARY = "non_binary", "Non-binary"
         UNSAID = "", "Prefer not to say"
 
-    email = models.EmailField("email address", max_length=254, unique=True)
+    # None for a person who is not online (recorded by staff or a referrer, reached by text or
+    # letter) until they claim an online account; unique in any case wherever present.
+    email = models.EmailField("email address", max_length=254, unique=True, null=True, blank=True)
     display_name = models.CharField(max_length=60, blank=True)
     phone = models.CharField(max_length=20, blank=True, help_text="Private; never shown to others.")
     preferred_languages = ArrayField(
@@ -79,7 +81,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
 
     def __str__(self) -> str:
-        return self.display_name or self.email
+        return self.display_name or self.email or f"Person {self.pk}"
+
+    @property
+    def is_online(self) -> bool:
+        """Whether the person has an online account (an email address to sign in with)."""
+        return bool(self.email)
 
     @property
     def public_name(self) -> str:
@@ -213,3 +220,61 @@ class StaffInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"Set-up link for user {self.user_id}"
+
+
+class OfflinePerson(models.Model):
+    """A person recorded without an email address by council staff (or a referrer) with their
+    consent: reached by text message or letter, until they claim an online account with a
+    one-time code (`ClaimCode`)."""
+
+    class Route(models.TextChoices):
+        TEXT = "text", "Text message"
+        LETTER = "letter", "Letter"
+
+    class Consent(models.TextChoices):
+        PHONE = "phone", "Said yes on the phone"
+        IN_PERSON = "in_person", "Said yes in person"
+        WRITING = "writing", "Agreed in writing"
+
+    person = models.OneToOneField(User, on_delete=models.CASCADE, related_name="offline")
+    preferred_route = models.CharField(max_length=6, choices=Route.choices)
+    consent_how = models.CharField(max_length=10, choices=Consent.choices)
+    consent_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Person {self.person_id}, not online ({self.preferred_route})"
+
+
+class ClaimCode(models.Model):
+    """A one-time code, sent by text or letter to a person who is not online, with which they
+    claim an online account. Only a digest (bound to the person) is stored."""
+
+    class Channel(models.TextChoices):
+        TEXT = "text", "Text message"
+        LETTER = "letter", "Letter"
+
+    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="claim_codes")
+    channel = models.CharField(max_length=6, choices=Channel.choices)
+    reference = models.CharField(max_length=12, unique=True, help_text="Printed on a letter.")
+    sent_to_mobile = models.CharField(max_length=16, blank=True)
+    code_digest = models.CharField(max_length=64)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["sent_to_mobile", "used_at"], name="claimcode_mobile_used")
+        ]
+
+    def __str__(self) -> str:
+        return f"Claim code {self.reference} for person {self.person_id}"
