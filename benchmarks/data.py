@@ -199,6 +199,9 @@ def load_people(*, count: int, prefix: str, council_ids: list[int], seed: int) -
                     "",
                     now,
                     "",
+                    "",
+                    "",
+                    "",
                 )
             )
     _copy(
@@ -212,6 +215,9 @@ def load_people(*, count: int, prefix: str, council_ids: list[int], seed: int) -
             "certificate_last4",
             "recorded_at",
             "revoked_reason",
+            "referee_name",
+            "certificate_number_encrypted",
+            "status_check_result",
         ],
         check_rows,
     )

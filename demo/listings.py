@@ -18,6 +18,9 @@ from trust.models import HelperCheck
 DEMO_POSTCODE_COUNT = 300
 _LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 
+#: Days left for some demo checks (by the helper's index), inside the warning days.
+DUE_TO_EXPIRE = {0: 25, 3: 6}
+
 
 def seed_postcodes(*, council: Council) -> int:
     """A few hundred postcodes spread over the council's boundary, in the YY area, which
@@ -227,7 +230,9 @@ def seed_listings(*, council: Council) -> str:
     Offer.objects.filter(helper__in=everyone).delete()
     HelperCheck.objects.filter(user__in=set(all_helpers)).delete()
 
-    # Checks: most helpers are ID checked, a third also hold an enhanced DBS check.
+    # Checks: most helpers are ID checked, a third also hold an enhanced DBS check, half have
+    # safeguarding training; some checks are due to expire (`DUE_TO_EXPIRE`), so staff see the
+    # renewal queue and the 30- and 7-day warnings.
     level: dict[int, int] = {}
     checks = []
     for index, helper in enumerate(sorted(set(all_helpers), key=lambda u: u.email)):
@@ -251,8 +256,21 @@ def seed_listings(*, council: Council) -> str:
                     council=council,
                     kind=HelperCheck.Kind.DBS_ENHANCED_BARRED,
                     issued_on=today - dt.timedelta(days=60 + index),
-                    expires_on=today + dt.timedelta(days=3 * 365 - index),
+                    expires_on=today
+                    + dt.timedelta(days=DUE_TO_EXPIRE.get(index % 7, 3 * 365 - index)),
                     certificate_last4=f"{1000 + index * 37 % 9000:04d}",
+                    recorded_by=recorder,
+                )
+            )
+        if roll < 0.5:
+            # Safeguarding training, some of it due for renewal within the warning days.
+            checks.append(
+                HelperCheck(
+                    user=helper,
+                    council=council,
+                    kind=HelperCheck.Kind.SAFEGUARDING_TRAINING,
+                    issued_on=today - dt.timedelta(days=300 + index),
+                    expires_on=today + dt.timedelta(days=DUE_TO_EXPIRE.get(index % 5, 400)),
                     recorded_by=recorder,
                 )
             )

@@ -13,7 +13,7 @@ from django.contrib.postgres.indexes import GistIndex
 from django.db import models
 
 from accounts.models import Council
-from trust.models import VerificationLevel
+from trust.models import HelperCheck, VerificationLevel
 
 
 class Category(models.Model):
@@ -59,6 +59,41 @@ class CouncilCategory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} at {self.council}: {'on' if self.enabled else 'off'}"
+
+
+class CategoryRequirement(models.Model):
+    """A check a category needs of its helpers, and how many (references: two).
+
+    Rows without a council are Kith's defaults (set by migration 0008); a council's own rows
+    add to them. Nothing goes below the legal floor of the category's `required_level`
+    (`trust.vetting.floor_for_level`), whatever the rows say (`marketplace.vetting`)."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="requirements")
+    council = models.ForeignKey(
+        Council, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=24, choices=HelperCheck.Kind.choices)
+    count = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "kind"],
+                condition=models.Q(council__isnull=True),
+                name="categoryrequirement_default_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["category", "council", "kind"],
+                condition=models.Q(council__isnull=False),
+                name="categoryrequirement_council_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(count__gte=1, count__lte=5), name="categoryrequirement_count"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} needs {self.count} × {self.kind}"
 
 
 class Weekday(models.IntegerChoices):

@@ -81,9 +81,13 @@ def kinds_meeting(level: int) -> list[str]:
 
 
 def valid_checks(*, user_id: int, level: int) -> QuerySet[HelperCheck]:
-    """The person's checks that meet `level` today: not revoked, not expired."""
+    """The person's current checks that meet `level` today: not revoked, not superseded by a
+    newer record of their kind, not expired."""
     return HelperCheck.objects.filter(
-        user_id=user_id, kind__in=kinds_meeting(level), revoked_at__isnull=True
+        user_id=user_id,
+        kind__in=kinds_meeting(level),
+        revoked_at__isnull=True,
+        superseded_at__isnull=True,
     ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate()))
 
 
@@ -239,7 +243,7 @@ def holding_sql(*, column: str, listing_id: str) -> str:
 
 
 _VALID_CHECK = (
-    "hc.user_id = {helper} AND hc.revoked_at IS NULL"
+    "hc.user_id = {helper} AND hc.revoked_at IS NULL AND hc.superseded_at IS NULL"
     " AND (hc.expires_on IS NULL OR hc.expires_on >= %(today)s)"
 )
 

@@ -17,11 +17,13 @@ from core.audit import audit_record, typed_text_facts
 from core.errors import ApplicationError
 from marketplace import lifecycle
 from marketplace.models import Need, Offer
+from marketplace.vetting import offers_vetting
 from matching.models import Match
 from matching.services import match_cancel
-from trust.checks import REASON_MAX_LENGTH, helper_verification_level
+from trust.checks import REASON_MAX_LENGTH
 from trust.concerns import concern_of
-from trust.models import Suspension, VerificationLevel
+from trust.models import Suspension
+from trust.vetting import Lapse, why_missing
 
 logger = logging.getLogger(__name__)
 
@@ -232,22 +234,21 @@ def _reopen_offers(
         raise ApplicationError(
             "Choose only offers that the suspension closed.", code="not_closed_by_suspension"
         )
-    offers = (
+    offers = list(
         Offer.objects.select_for_update(of=("self",))
         .select_related("category")
         .filter(pk__in=chosen_ids, helper=person, status=Offer.Status.CLOSED)
         .order_by("id")
     )
-    level = helper_verification_level(user=person)
+    vettings = offers_vetting(offers)
     for offer in offers:
-        required = offer.category.required_level
-        if level < required:
+        vetting = vettings[offer.pk]
+        if not vetting.ok:
             result.offers_not_reopened.append(
                 NotReopened(
                     offer=offer,
-                    why=f"{offer.category.name} needs a current "
-                    f"{VerificationLevel(required).label} check, which "
-                    f"{person.public_name} no longer holds",
+                    why=f"{offer.category.name} needs checks that {person.public_name} "
+                    f"{_holds_words(person, vetting.missing_kinds)}: {vetting.missing_words}",
                 )
             )
             continue
@@ -263,3 +264,10 @@ def _reopen_offers(
         )
         result.offers_reopened.append(offer)
     return result
+
+
+def _holds_words(person: User, kinds: list[str]) -> str:
+    """ "no longer holds" only for a check that existed; "has never held" otherwise."""
+    if why_missing(user_id=person.pk, kinds=kinds) == Lapse.NEVER_HELD:
+        return "has never held"
+    return "no longer holds"

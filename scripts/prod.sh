@@ -44,6 +44,11 @@ production_env() {
   export DJANGO_SETTINGS_MODULE=config.settings.production
   DJANGO_SECRET_KEY="$(cat "$RUN/secret_key")"
   export DJANGO_SECRET_KEY
+  if [ ! -s "$RUN/field_key" ]; then
+    (umask 077; "$PY" -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())' > "$RUN/field_key")
+  fi
+  KITH_FIELD_KEY="$(cat "$RUN/field_key")"
+  export KITH_FIELD_KEY
   export DJANGO_ALLOWED_HOSTS="${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}"
   DATABASE_URL="$(database_url)"
   export DATABASE_URL

@@ -1,4 +1,5 @@
-"""Helper checks: recording them, and reading which checks and verification level a helper
+"""Helper checks: recording them (each supersedes the current one of its kind), the renewal
+and DBS re-check queues, and reading which checks and verification level a helper
 holds (what marketplace and matching need to decide who may help with what)."""
 
 from __future__ import annotations
@@ -8,17 +9,19 @@ import logging
 import re
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Council, User
 from accounts.permissions import Capability, council_person, staff_council
 from core.audit import audit_record
+from core.crypto import encrypt_text
 from core.errors import ApplicationError
 from trust.models import (
     HelperCheck,
     VerificationLevel,
 )
+from trust.vetting import current_q, vetting_settings
 
 logger = logging.getLogger(__name__)
 
@@ -50,26 +53,32 @@ def _clean_certificate_last4(value: str) -> str:
     return cleaned
 
 
-@transaction.atomic
-def helper_check_record(
+def _clean_certificate_number(value: str) -> str:
+    cleaned = re.sub(r"[\s-]", "", value or "")
+    if cleaned and not re.fullmatch(r"\d{12}", cleaned):
+        raise ApplicationError(
+            "A DBS certificate number is 12 digits.", code="invalid_certificate_number"
+        )
+    return cleaned
+
+
+def _check_fields(
     *,
-    actor: User,
-    helper_id: int,
     kind: str,
     issued_on: dt.date,
     expires_on: dt.date | None,
-    certificate_last4: str = "",
-) -> HelperCheck:
-    """Record an ID or DBS check that staff have seen for a helper of their council."""
-    council = staff_council(actor, Capability.HELPER_CHECKS)
-    helper = council_person(council=council, person_id=helper_id)
-    if kind not in HelperCheck.Kind.values:
-        raise ApplicationError("Choose the kind of check.", code="invalid_kind")
-    today = timezone.localdate()
-    last4 = _clean_certificate_last4(certificate_last4)
-    if kind == HelperCheck.Kind.ID and last4:
+    last4: str,
+    referee_name: str,
+    certificate_number: str,
+    update_service_consent: bool,
+) -> None:
+    """Refuse what does not fit the kind of check (its certificate, its referee, its dates)."""
+    if kind != HelperCheck.Kind.DBS_ENHANCED_BARRED and (last4 or certificate_number):
+        label = HelperCheck.Kind(kind).label
         raise ApplicationError(
-            "An ID check has no certificate number. Leave it empty.", code="id_has_no_certificate"
+            f"{'An' if label[0] in 'AEIOU' else 'A'} {label.lower()} has no certificate "
+            "number. Leave it empty.",
+            code="id_has_no_certificate",
         )
     if kind == HelperCheck.Kind.DBS_ENHANCED_BARRED:
         if not last4:
@@ -82,6 +91,29 @@ def helper_check_record(
                 "Enter the date by which this DBS check must be renewed.",
                 code="expiry_required",
             )
+    if certificate_number and not update_service_consent:
+        raise ApplicationError(
+            "Kith keeps a whole certificate number only when the helper has agreed to DBS "
+            "Update Service status checks. Record their consent, or enter only the last 4 "
+            "characters.",
+            code="consent_required",
+        )
+    if update_service_consent and not certificate_number:
+        raise ApplicationError(
+            "Enter the whole 12-digit certificate number for Update Service status checks.",
+            code="certificate_number_required",
+        )
+    if kind == HelperCheck.Kind.REFERENCE and not referee_name:
+        raise ApplicationError("Enter who gave the reference.", code="referee_required")
+    if kind != HelperCheck.Kind.REFERENCE and referee_name:
+        raise ApplicationError(
+            "Only a reference has a referee. Leave it empty.", code="referee_not_reference"
+        )
+    _check_dates(issued_on=issued_on, expires_on=expires_on)
+
+
+def _check_dates(*, issued_on: dt.date, expires_on: dt.date | None) -> None:
+    today = timezone.localdate()
     if issued_on > today:
         raise ApplicationError("The issue date cannot be in the future.", code="issued_future")
     if expires_on is not None:
@@ -93,6 +125,70 @@ def helper_check_record(
             raise ApplicationError(
                 "This check has already expired. Record a current check.", code="expired"
             )
+
+
+def _supersede_previous(*, user_id: int, kind: str) -> list[int]:
+    """The helper's earlier unrevoked checks of `kind` give way to the one being recorded (for
+    references, all but the newest earlier one: two are current at once)."""
+    keep = HelperCheck.CURRENT_AT_ONCE.get(kind, 1) - 1
+    earlier = list(
+        HelperCheck.objects.select_for_update()
+        .filter(
+            user_id=user_id,
+            kind=kind,
+            revoked_at__isnull=True,
+            superseded_at__isnull=True,
+        )
+        .order_by("-issued_on", "-recorded_at", "-id")
+    )[keep:]
+    ids = [c.pk for c in earlier]
+    if ids:
+        HelperCheck.objects.filter(pk__in=ids).update(superseded_at=timezone.now())
+    return ids
+
+
+@transaction.atomic
+def helper_check_record(
+    *,
+    actor: User,
+    helper_id: int,
+    kind: str,
+    issued_on: dt.date,
+    expires_on: dt.date | None,
+    certificate_last4: str = "",
+    referee_name: str = "",
+    certificate_number: str = "",
+    update_service_consent: bool = False,
+) -> HelperCheck:
+    """Record a check that staff have seen for a helper of their council. It supersedes the
+    helper's current check of the same kind (references: the older of two).
+
+    With the helper's consent to DBS Update Service checks, the whole certificate number is
+    kept, encrypted (`core.crypto`); it never reaches the audit row, a log line or a page."""
+    council = staff_council(actor, Capability.HELPER_CHECKS)
+    helper = council_person(council=council, person_id=helper_id)
+    if kind not in HelperCheck.Kind.values:
+        raise ApplicationError("Choose the kind of check.", code="invalid_kind")
+    number = _clean_certificate_number(certificate_number)
+    last4 = _clean_certificate_last4(certificate_last4)
+    if number:
+        if last4 and last4 != number[-4:]:
+            raise ApplicationError(
+                "The last 4 characters do not match the certificate number.",
+                code="last4_mismatch",
+            )
+        last4 = number[-4:]
+    referee_name = (referee_name or "").strip()[:120]
+    _check_fields(
+        kind=kind,
+        issued_on=issued_on,
+        expires_on=expires_on,
+        last4=last4,
+        referee_name=referee_name,
+        certificate_number=number,
+        update_service_consent=update_service_consent,
+    )
+    superseded = _supersede_previous(user_id=helper.pk, kind=kind)
     check = HelperCheck.objects.create(
         user=helper,
         council=council,
@@ -100,8 +196,14 @@ def helper_check_record(
         issued_on=issued_on,
         expires_on=expires_on,
         certificate_last4=last4,
+        referee_name=referee_name,
         recorded_by=actor,
+        update_service_consent_at=timezone.now() if update_service_consent else None,
+        certificate_number_encrypted=encrypt_text(number),
     )
+    if superseded:
+        HelperCheck.objects.filter(pk__in=superseded).update(superseded_by=check)
+    # Never the certificate number or the referee's name: the audit log is kept longer.
     audit_record(
         actor=actor,
         verb="helper_check.recorded",
@@ -111,6 +213,8 @@ def helper_check_record(
             "kind": kind,
             "issued_on": issued_on.isoformat(),
             "expires_on": expires_on.isoformat() if expires_on else None,
+            "supersedes": superseded,
+            "update_service": bool(update_service_consent),
         },
     )
     return check
@@ -125,25 +229,45 @@ def helper_checks_of_council(*, council: Council) -> QuerySet[HelperCheck]:
 
 
 def helper_checks_expiring(
-    *, council: Council, within_days: int = EXPIRING_WITHIN_DAYS, today: dt.date | None = None
+    *, council: Council, within_days: int | None = None, today: dt.date | None = None
 ) -> QuerySet[HelperCheck]:
-    """Unrevoked checks of the council that expire between today and `within_days` from now
-    and have not been renewed, soonest first."""
+    """The council's current checks inside their renewal window (`within_days`, by default
+    the council's setting): expiring between today and then and not yet superseded by a
+    renewal, soonest first."""
     today = today or timezone.localdate()
-    # A check already renewed (the same kind recorded again, lasting longer) is not listed.
-    renewed = HelperCheck.objects.filter(
-        user_id=OuterRef("user_id"), kind=OuterRef("kind"), revoked_at__isnull=True
-    ).filter(Q(expires_on__isnull=True) | Q(expires_on__gt=OuterRef("expires_on")))
+    if within_days is None:
+        within_days = vetting_settings(council).renewal_window_days
     return (
         HelperCheck.objects.filter(
             council=council,
             revoked_at__isnull=True,
+            superseded_at__isnull=True,
             expires_on__gte=today,
             expires_on__lte=today + dt.timedelta(days=within_days),
         )
-        .exclude(Exists(renewed))
         .select_related("user")
         .order_by("expires_on", "id")
+    )
+
+
+def dbs_rechecks_due(*, council: Council, today: dt.date | None = None) -> QuerySet[HelperCheck]:
+    """Current DBS checks whose helper agreed to Update Service checks and whose status was
+    never checked, or last checked longer ago than the council's re-check interval."""
+    today = today or timezone.localdate()
+    every = vetting_settings(council).recheck_every_days
+    return (
+        HelperCheck.objects.filter(
+            council=council,
+            kind=HelperCheck.Kind.DBS_ENHANCED_BARRED,
+            update_service_consent_at__isnull=False,
+        )
+        .filter(current_q(today))
+        .filter(
+            Q(status_checked_on__isnull=True)
+            | Q(status_checked_on__lte=today - dt.timedelta(days=every))
+        )
+        .select_related("user")
+        .order_by(F("status_checked_on").asc(nulls_first=True), "id")
     )
 
 
@@ -152,9 +276,7 @@ def verification_levels(*, user_ids, on: dt.date | None = None) -> dict[int, int
     level among their unrevoked, unexpired checks; 0 for people with none."""
     day = on or timezone.localdate()
     levels: dict[int, int] = dict.fromkeys(user_ids, int(VerificationLevel.NONE))
-    rows = HelperCheck.objects.filter(user_id__in=list(levels), revoked_at__isnull=True).filter(
-        Q(expires_on__isnull=True) | Q(expires_on__gte=day)
-    )
+    rows = HelperCheck.objects.filter(user_id__in=list(levels)).filter(current_q(day))
     for user_id, kind in rows.values_list("user_id", "kind"):
         levels[user_id] = max(levels[user_id], int(HelperCheck.LEVEL_FOR_KIND[kind]))
     return levels
@@ -164,7 +286,7 @@ def helper_verification_level(*, user: User, on=None) -> int:
     """The highest verification level `user` holds today through unexpired, unrevoked checks."""
     day = on or timezone.localdate()
     best: int = VerificationLevel.NONE
-    for check in HelperCheck.objects.filter(user=user, revoked_at__isnull=True):
+    for check in HelperCheck.objects.filter(user=user, revoked_at__isnull=True, superseded_at=None):
         if check.is_valid_on(day):
             best = max(best, check.level)
     return int(best)

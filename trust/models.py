@@ -23,24 +23,47 @@ class VerificationLevel(models.IntegerChoices):
 
 
 class HelperCheck(models.Model):
-    """One ID or DBS check of a helper recorded by council staff.
+    """One check of a helper recorded by council staff: ID, enhanced DBS, induction, training,
+    or a reference (with who gave it; `issued_on` is when).
 
-    Only the last four characters of a DBS certificate number are kept: enough to find the
-    certificate again, not enough to misuse it.
+    A check is *current* while it is not revoked, not superseded and not expired. Recording a
+    check supersedes the current one of the same kind (a helper holds at most one current
+    check of each kind, except references: the two most recent are current).
+
+    Of a DBS certificate number, only the last four characters are kept in the clear. With the
+    helper's recorded consent to DBS Update Service status checks, the full number is kept too,
+    encrypted at rest (`core.crypto`); it is never shown, logged, exported or audited.
     """
 
     class Kind(models.TextChoices):
         ID = "id", "ID check"
         DBS_ENHANCED_BARRED = "dbs_enhanced_barred", "Enhanced DBS with adults' barred list"
+        INDUCTION = "induction", "Induction"
+        SAFEGUARDING_TRAINING = "safeguarding_training", "Safeguarding training"
+        DATA_PROTECTION_TRAINING = "data_protection_training", "Data protection training"
+        REFERENCE = "reference", "Reference"
+
+    class StatusResult(models.TextChoices):
+        NONE = "", "Not checked yet"
+        CURRENT = "current", "Current: no new information"
+        NOT_CURRENT = "not_current", "Not current: new information, ask for a new certificate"
 
     LEVEL_FOR_KIND: ClassVar[dict[str, VerificationLevel]] = {
         Kind.ID: VerificationLevel.ID_CHECKED,
         Kind.DBS_ENHANCED_BARRED: VerificationLevel.ENHANCED_DBS_BARRED,
+        Kind.INDUCTION: VerificationLevel.NONE,
+        Kind.SAFEGUARDING_TRAINING: VerificationLevel.NONE,
+        Kind.DATA_PROTECTION_TRAINING: VerificationLevel.NONE,
+        Kind.REFERENCE: VerificationLevel.NONE,
     }
+    #: How many current checks of a kind a helper may hold at once (one unless said here).
+    CURRENT_AT_ONCE: ClassVar[dict[str, int]] = {Kind.REFERENCE: 2}
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="checks")
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="helper_checks")
     kind = models.CharField(max_length=24, choices=Kind.choices)
+    # Who gave a reference (a third party's name, typed by staff); empty for other kinds.
+    referee_name = models.CharField(max_length=120, blank=True, default="")
     issued_on = models.DateField()
     expires_on = models.DateField(null=True, blank=True)
     certificate_last4 = models.CharField(max_length=4, blank=True)
@@ -52,11 +75,30 @@ class HelperCheck(models.Model):
     # Why staff revoked it, as they typed it. Kept here, not in the audit row (append-only and
     # kept longer), so retention and erasure decisions reach it.
     revoked_reason = models.TextField(blank=True, default="")
+    # Recording a newer check of the same kind supersedes this one.
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # DBS Update Service: the helper's consent, the full certificate number (a Fernet token,
+    # `core.crypto`; never shown), and the last status check staff made and its result.
+    update_service_consent_at = models.DateTimeField(null=True, blank=True)
+    certificate_number_encrypted = models.TextField(blank=True, default="")
+    status_checked_on = models.DateField(null=True, blank=True)
+    status_check_result = models.CharField(
+        max_length=12, choices=StatusResult.choices, blank=True, default=""
+    )
 
     class Meta:
         db_table = "accounts_helpercheck"
         indexes = [models.Index(fields=["user", "expires_on"])]
         constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind"],
+                condition=models.Q(revoked_at__isnull=True, superseded_at__isnull=True)
+                & ~models.Q(kind="reference"),
+                name="helpercheck_one_current_per_kind",
+            ),
             models.CheckConstraint(
                 condition=models.Q(expires_on__isnull=True)
                 | models.Q(expires_on__gte=models.F("issued_on")),
@@ -72,7 +114,15 @@ class HelperCheck(models.Model):
         return self.LEVEL_FOR_KIND[self.kind]
 
     def is_valid_on(self, day: dt.date) -> bool:
-        return self.revoked_at is None and (self.expires_on is None or self.expires_on >= day)
+        return (
+            self.revoked_at is None
+            and self.superseded_at is None
+            and (self.expires_on is None or self.expires_on >= day)
+        )
+
+    @property
+    def has_full_certificate_number(self) -> bool:
+        return bool(self.certificate_number_encrypted)
 
 
 class SafeguardingConcern(models.Model):

@@ -4,7 +4,7 @@ would be unsafe refuse to start rather than warn."""
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DEVELOPMENT_SECRET_KEY, REST_FRAMEWORK, env
+from .base import DEVELOPMENT_FIELD_KEY, DEVELOPMENT_SECRET_KEY, REST_FRAMEWORK, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -18,6 +18,16 @@ if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured(
         "DJANGO_SECRET_KEY is too short or too simple: use at least 50 random characters."
     )
+# Full DBS certificate numbers are encrypted with this key: no default, never the
+# development one, and a well-formed Fernet key (32 bytes, url-safe base64).
+KITH_FIELD_KEY = env("KITH_FIELD_KEY")
+if KITH_FIELD_KEY == DEVELOPMENT_FIELD_KEY:
+    raise ImproperlyConfigured(
+        "KITH_FIELD_KEY is the development key: set a random one for production, e.g. "
+        "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+    )
+if len(KITH_FIELD_KEY) != 44:
+    raise ImproperlyConfigured("KITH_FIELD_KEY must be a Fernet key: 32 bytes, url-safe base64.")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
     raise ImproperlyConfigured(

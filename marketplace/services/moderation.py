@@ -22,6 +22,7 @@ from marketplace.services.shared import (
     need_opened,
     require_staff_of,
 )
+from marketplace.vetting import require_vetted
 
 
 # --- Moderation ------------------------------------------------------------------------------
@@ -77,6 +78,7 @@ def moderation_approve(*, actor: User, kind: str, listing_id: int) -> Need | Off
         lifecycle.need_transition(need=listing, to=Need.Status.OPEN)
         need_opened(listing)
     else:
+        require_vetted(listing)  # the offer stays in review, saying what is missing
         lifecycle.offer_transition(offer=listing, to=Offer.Status.OPEN)
     audit_record(actor=actor, verb=f"{kind}.approved", target=listing)
     return listing

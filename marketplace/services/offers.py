@@ -37,6 +37,7 @@ from marketplace.services.shared import (
     require_active,
     resolve_location,
 )
+from marketplace.vetting import require_vetted
 from places.geo import approximate_point
 
 
@@ -85,7 +86,9 @@ def offer_create(
         status=Offer.Status.PENDING_REVIEW,
     )
     replace_slots(listing=offer, slots=checked_slots)
-    review = needs_review(user=helper, council=council, required_level=category.required_level)
+    review = needs_review(
+        user=helper, council=council, required_level=category.required_level, category=category
+    )
     if not review:
         publish_or_queue(offer, review=False)
         audit_record(actor=helper, verb="offer.published", target=offer, data={"auto": True})
@@ -159,7 +162,10 @@ def offer_change_goes_to_review(
     if not (council_changed or LISTING_PUBLIC_FIELDS & set(fields)):
         return False
     return needs_review(
-        user=actor, council=offer.council, required_level=offer.category.required_level
+        user=actor,
+        council=offer.council,
+        required_level=offer.category.required_level,
+        category=offer.category,
     )
 
 
@@ -191,9 +197,13 @@ def offer_resume(*, actor: User, offer: Offer) -> Offer:
         )
     edited_while_paused = locked.published_at is None
     if edited_while_paused and needs_review(
-        user=actor, council=locked.council, required_level=locked.category.required_level
+        user=actor,
+        council=locked.council,
+        required_level=locked.category.required_level,
+        category=locked.category,
     ):
         return lifecycle.offer_transition(offer=locked, to=Offer.Status.PENDING_REVIEW)
+    require_vetted(locked)  # a check lapsed while it was paused: it stays paused
     return lifecycle.offer_transition(offer=locked, to=Offer.Status.OPEN)
 
 

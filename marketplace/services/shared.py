@@ -29,6 +29,7 @@ from marketplace.models import (
     Offer,
     OfferSlot,
 )
+from marketplace.vetting import vetting_of
 from places.geo import NOT_AVAILABLE_MESSAGE, approximate_point, normalise_postcode, postcode_point
 from trust.checks import helper_verification_level
 from trust.models import VerificationLevel
@@ -195,16 +196,23 @@ def check_radius(*, radius_m: int, council: Council) -> int:
     return radius_m
 
 
-def needs_review(*, user: User, council: Council, required_level: int) -> bool:
+def needs_review(
+    *, user: User, council: Council, required_level: int, category: Category | None = None
+) -> bool:
     """Listings from new or unverified people wait for a council moderator.
 
     A council that turns on `auto_approve_verified_helpers` publishes straight away for people
-    holding a valid check at least at ID level and at the level the category requires.
+    holding a valid check at least at ID level and, for an offer (`category`), every check
+    the category needs (`marketplace.vetting`).
     """
     if not council.auto_approve_verified_helpers:
         return True
     level = helper_verification_level(user=user)
-    return level < max(int(VerificationLevel.ID_CHECKED), int(required_level))
+    if level < max(int(VerificationLevel.ID_CHECKED), int(required_level)):
+        return True
+    return (
+        category is not None and not vetting_of(helper=user, category=category, council=council).ok
+    )
 
 
 def need_opened(need: Need) -> None:

@@ -13,6 +13,7 @@ from core import audit as core_audit
 from core.errors import ApplicationError, NotFound
 from marketplace import selectors as marketplace_selectors
 from marketplace import services as marketplace_services
+from marketplace import vetting as marketplace_vetting
 from marketplace.models import Need, Offer
 from places.geo import postcode_sector
 from safeguarding import reports as safeguarding_reports
@@ -111,6 +112,8 @@ def _moderation_item_page(request, listing, kind, reject_form, status=200):
             ),
             "slots": list(listing.slots.all()),
             "postcode_area": postcode_sector(listing.postcode or ""),
+            # What the offer's category needs, what the helper holds and what is missing.
+            "vetting": marketplace_vetting.offer_vetting(listing) if kind == "offer" else None,
         },
         status=status,
     )
@@ -127,15 +130,20 @@ def moderation_item(request, kind: str, pk: int):
 @staff_view(C.MODERATION)
 def moderation_approve(request, kind: str, pk: int):
     listing = _listing_of(council=request.staff_council, kind=kind, pk=pk)
-    form = forms.RejectForm()
-    result = call_service(
-        form,
-        marketplace_services.moderation_approve,
-        actor=request.user,
-        kind=kind,
-        listing_id=listing.pk,
-    )
-    if result is None:
+    try:
+        marketplace_services.moderation_approve(
+            actor=request.user, kind=kind, listing_id=listing.pk
+        )
+    except NotFound:
+        raise Http404("Not found.") from None
+    except ApplicationError as exc:
+        # The refusal (say, checks the helper lacks) in the page's error summary; the reject
+        # form below stays empty and unmarked.
+        form = forms.RejectForm(data={})
+        form.full_clean()
+        form.errors.clear()
+        form.add_error(None, exc.message)
+        listing.refresh_from_db()
         return _moderation_item_page(request, listing, kind, form, status=400)
     messages.success(request, f"Approved: {listing}.")
     return redirect("staff:moderation")

@@ -23,11 +23,13 @@ from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.utils import timezone
 
 from accounts.models import Council, StaffMembership, User
+from accounts.permissions import staff_council_for
 from accounts.second_factor import mark_second_factor
 from accounts.services import person_set_home, person_update_profile
 from marketplace import services
 from marketplace.lifecycle import need_transition, offer_transition
 from marketplace.models import Category, Need, NeedSlot, Offer, OfferSlot
+from marketplace.vetting import requirements_of
 from places.geo import approximate_point, normalise_postcode
 from places.models import Postcode
 from trust.checks import helper_check_record
@@ -208,6 +210,32 @@ def record_check(*, actor, helper, kind=HelperCheck.Kind.ID, days_left=365, last
         expires_on=today + dt.timedelta(days=days_left),
         certificate_last4=last4,
     )
+
+
+def record_checks_for(*, helper, category, moderator, days_left=365):
+    """Council staff record every check `category` needs in the moderator's council
+    (`marketplace.vetting`), so an offer of it may open: two references where two are
+    needed, each with its referee."""
+    required = requirements_of(category=category, council=staff_council_for(moderator))
+    recorded = []
+    for kind, needed in required.items():
+        for n in range(needed):
+            if kind == HelperCheck.Kind.DBS_ENHANCED_BARRED:
+                recorded.append(
+                    record_check(actor=moderator, helper=helper, kind=kind, days_left=days_left)
+                )
+                continue
+            recorded.append(
+                helper_check_record(
+                    actor=moderator,
+                    helper_id=helper.pk,
+                    kind=kind,
+                    issued_on=timezone.localdate() - dt.timedelta(days=30 + n),
+                    expires_on=timezone.localdate() + dt.timedelta(days=days_left),
+                    referee_name=f"Referee {n + 1}" if kind == HelperCheck.Kind.REFERENCE else "",
+                )
+            )
+    return recorded
 
 
 # --- Listings through the services -----------------------------------------------------------

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import redis
 from celery import Celery
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER = "redis://127.0.0.1:6379/15"
@@ -88,6 +89,7 @@ def worker_process(django_db_setup, django_db_blocker, tmp_path_factory, produce
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        KITH_FIELD_KEY=Fernet.generate_key().decode(),
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
         DATABASE_URL=_database_url(connection.settings_dict),
         DATABASE_CONN_MAX_AGE="0",

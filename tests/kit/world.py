@@ -20,9 +20,11 @@ reasons, feedback comments, concern summaries and notes).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.gis.geos import Point
+from django.utils import timezone
 
 from accounts.models import Council, StaffMembership, User
 from accounts.services import web_profile_set_role
@@ -34,7 +36,8 @@ from places.geo import approximate_point
 from safeguarding import reports as safeguarding_reports
 from tests.kit import factories as make
 from trust import concerns as trust_concerns
-from trust.models import Report, SafeguardingConcern
+from trust.checks import helper_check_record
+from trust.models import HelperCheck, Report, SafeguardingConcern
 
 # Homes chosen so their 4-decimal forms cannot appear by chance in a grid-cell centre.
 PEOPLE = {
@@ -72,6 +75,9 @@ HELPER_PHONE = "07700 900782"
 HELPER_EMAIL = "tomasz.helper@example.org"
 STAFF_EMAIL = "moderator.private@council.example"
 LEAD_EMAIL = "lead.private@council.example"
+# Cal's whole DBS certificate number, kept (encrypted) with his consent to Update Service
+# checks: no page, API answer, export, log line or audit row may ever show it, to anyone.
+CAL_DBS_NUMBER = "928374650192"
 
 
 @dataclass
@@ -105,6 +111,7 @@ class World:
     paused_offer: Offer
     helper_offer: Offer
     report_about_owner: Report
+    cal_dbs: HelperCheck | None = None  # Cal's DBS check with the whole number (CAL_DBS_NUMBER)
 
     def others_than(self, viewer: User) -> list[User]:
         return [p for p in (self.ada, self.bea, self.cal, self.moderator, self.lead) if p != viewer]
@@ -229,6 +236,15 @@ def build_world(*, text: str = "") -> World:
     report_about_owner = safeguarding_reports.report_create(
         reporter=ada, target_type="need", target_id=open_need.pk, reason="Seemed pushy"
     )
+    cal_dbs = helper_check_record(
+        actor=moderator,
+        helper_id=cal.pk,
+        kind=HelperCheck.Kind.DBS_ENHANCED_BARRED,
+        issued_on=timezone.localdate() - dt.timedelta(days=40),
+        expires_on=timezone.localdate() + dt.timedelta(days=1000),
+        certificate_number=CAL_DBS_NUMBER,
+        update_service_consent=True,
+    )
     for obj in (ada_need, bea_need, cal_offer, ada_cal, bea_cal, completed):
         obj.refresh_from_db()
     return World(
@@ -261,6 +277,7 @@ def build_world(*, text: str = "") -> World:
         paused_offer=paused_offer,
         helper_offer=helper_offer,
         report_about_owner=report_about_owner,
+        cal_dbs=cal_dbs,
     )
 
 

@@ -76,6 +76,9 @@ def test_listings_near_excludes_own_and_filters_category(citizen, helper, modera
     mine = make.open_offer(helper=helper, moderator=moderator)
     other_helper = make.person(council=citizen.council)
     walks = make.open_offer(helper=other_helper, moderator=moderator)
+    make.record_checks_for(
+        helper=other_helper, category=make.category("befriending"), moderator=moderator
+    )
     chats = make.open_offer(helper=other_helper, moderator=moderator, category_slug="befriending")
     assert mine not in selectors.listings_near(viewer=helper, kind="offer")
     assert list(

@@ -58,7 +58,10 @@ def _person(rng: random.Random, council: Council) -> User:
         User.objects.filter(pk=person.pk).update(suspended_at=timezone.now())
     elif roll < 0.14:
         User.objects.filter(pk=person.pk).update(is_active=False)
-    for kind in rng.sample(list(HelperCheck.Kind), k=rng.choice([0, 1, 2, 2])):
+    # The kinds of check matching reads (a category's level); training and references are
+    # the vetting policy's, which opens offers, not a rule of who is suggested.
+    levelled = [k for k, level in HelperCheck.LEVEL_FOR_KIND.items() if level]
+    for kind in rng.sample(levelled, k=rng.choice([0, 1, 2, 2])):
         make.check(
             user=person,
             council=council,

@@ -164,7 +164,8 @@ def check_revoked_pauses_offer(w):
     safeguarding_checks.helper_check_revoke(
         actor=w.moderator, check_id=check.pk, reason="Recorded for the wrong person"
     )
-    return [Told("helper", "offer_paused_check", reverse("offer_detail", args=[offer.pk]))]
+    # Revoked, not expired: the words say the council withdrew it.
+    return [Told("helper", "offer_paused_check_revoked", reverse("offer_detail", args=[offer.pk]))]
 
 
 def suspended(w):

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 import redis
 import requests
+from cryptography.fernet import Fernet
 
 from tests.kit.worker import _database_url
 
@@ -73,6 +74,7 @@ def _serve(*, database_url: str, redis_port: int, log: Path):
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        KITH_FIELD_KEY=Fernet.generate_key().decode(),
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
         DJANGO_SECURE_SSL_REDIRECT="false",
         DATABASE_URL=database_url,

@@ -121,6 +121,9 @@ def world(client):
         explanation="1–2 km away · speaks Welsh",
     )
     draft = make.need(owner=person, lon=HOME[0], lat=HOME[1], submit=False, title="Draft")
+    make.record_checks_for(
+        helper=person, category=make.category("befriending"), moderator=moderator
+    )
     own_offer = make.open_offer(
         helper=person, moderator=moderator, lon=HOME[0], lat=HOME[1], category_slug="befriending"
     )
@@ -321,7 +324,9 @@ def test_download_my_data_holds_everything_about_the_person(world):
     assert data["feedback_given"][0]["comment"] == f"Thanks, {SECRETS['name']}"
     assert data["feedback_received"][0]["rating"] == 4
     assert data["alert_preferences"]["opted_in"] is True
-    assert [c["kind"] for c in data["checks"]] == ["ID check"]
+    # The check recorded for the befriending offer, and the one recorded here superseding it.
+    assert [c["kind"] for c in data["checks"]] == ["ID check", "ID check"]
+    assert sum(bool(c["superseded_at"]) for c in data["checks"]) == 1
     assert data["blocked"] == ["Olu Other"]
     assert data["sign_in"]["authenticators"] == ["totp"]
     assert data["reports_made"][0]["reason"] == "Rude"

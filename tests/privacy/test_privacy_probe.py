@@ -11,6 +11,8 @@ listing that can be changed. Every person has a half-finished need and offer in 
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 import sys
 
@@ -20,11 +22,15 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RegexPattern, RoutePattern
 from rest_framework.test import APIClient
 
+from core.crypto import decrypt_text
+from core.models import AuditEvent
 from frontend.views import helping, needs
 from frontend.views.wizard import Wizard
 from matching.models import AlertPreference
 from matching.rounds import round_run
-from tests.kit.world import World, build_world, leaks, secrets_of
+from privacy.export import person_data_export
+from tests.kit.world import CAL_DBS_NUMBER, World, build_world, leaks, secrets_of
+from trust.models import HelperCheck
 
 pytestmark = pytest.mark.django_db
 
@@ -308,3 +314,42 @@ def test_staff_of_the_council_see_exact_details_which_the_probe_recognises(world
     body = api.get("/api/v1/staff/review/needs/").content.decode()
     body += api.get(f"/api/v1/needs/{world.bea_need.pk}/").content.decode()
     assert {"latitude", "longitude"} <= {kind for _, kind, _ in leaks(body, [world.bea])}
+
+
+def _every_body(client, world: World) -> list[str]:
+    """Every page's body as `client` gets it, streamed ones (CSV exports) too."""
+    bodies = []
+    for url in _web_urls(world):
+        if url.startswith("/api/") or url in ("/healthz", "/metrics"):
+            continue
+        response = client.get(url)
+        assert response.status_code < 500, (url, response.status_code)
+        raw = b"".join(response.streaming_content) if response.streaming else response.content
+        bodies.append(raw.decode(errors="replace"))
+    return bodies
+
+
+def test_a_whole_dbs_certificate_number_is_never_shown_logged_exported_or_audited(world, caplog):
+    """Cal agreed to DBS Update Service checks, so his whole certificate number is kept,
+    encrypted. Neither he nor the council's staff ever see it again: no page, no API answer,
+    no export, no log line, no audit row."""
+    world = _with_round(world)
+    stored = HelperCheck.objects.get(pk=world.cal_dbs.pk)
+    assert stored.certificate_number_encrypted  # it is kept ...
+    assert decrypt_text(stored.certificate_number_encrypted) == CAL_DBS_NUMBER
+    bodies = []
+    with caplog.at_level(logging.DEBUG):
+        for viewer in (world.cal, world.moderator, world.lead, world.admin):
+            api = APIClient()
+            api.force_authenticate(viewer)
+            bodies += _walk_api(api, world, protect=[])[1]
+            web = Client()
+            web.force_login(viewer)
+            bodies += _every_body(web, world)
+        bodies.append(json.dumps(person_data_export(user=world.cal), default=str))
+    bodies.append(caplog.text)
+    bodies += [json.dumps(e.data) for e in AuditEvent.objects.all()]
+    assert any("ending 0192" in body for body in bodies)  # ... and its last four are shown
+    assert not [
+        b for b in bodies if CAL_DBS_NUMBER in b or stored.certificate_number_encrypted in b
+    ]

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -15,6 +17,7 @@ def _production_env() -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        KITH_FIELD_KEY=Fernet.generate_key().decode(),
         DJANGO_ALLOWED_HOSTS="kith.council.example",
         KITH_MAP_TILE_URL="https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png",
     )

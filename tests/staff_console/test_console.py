@@ -170,7 +170,7 @@ def test_record_a_dbs_check_through_the_page(client, moderator, helper):
     check = HelperCheck.objects.get()
     assert (check.user, check.certificate_last4, check.recorded_by) == (helper, "7890", moderator)
     page = client.get(reverse("staff:checks")).content.decode()
-    assert "Expiring in the next 30 days" in page and helper.public_name in page
+    assert "Due for renewal: expiring in the next 60 days" in page and helper.public_name in page
     assert "ending 7890" in page and "0012" not in page
     assert "Personal care" in page or "Light personal care" in page
     assert_no_inline_code(page)

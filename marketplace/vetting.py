@@ -1,0 +1,110 @@
+"""Vetting as a policy: which checks each kind of help needs (Kith's defaults, a council's
+additions, never below the legal floor), what a helper holds and lacks, and the one rule that
+an offer opens only when its helper holds every check its category needs.
+
+Every path that opens an offer asks first: a moderator's approval and the helper resuming
+(`require_vetted`, refusing with what is missing), auto-approval (`needs_review`: the offer
+waits for review instead), and staff reopening after a suspension (`offers_vetting`: the offer
+stays closed, saying why). Matching's own rule 5 (`matching.eligibility`) still leaves out
+helpers below their category's level.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from accounts.models import Council, User
+from core.errors import ApplicationError
+from marketplace.models import Category, CategoryRequirement, Offer
+from trust.vetting import KindStatus, assess, current_checks, floor_for_level, missing_words
+
+
+def requirements_of(*, category: Category, council: Council | int | None) -> dict[str, int]:
+    """kind → how many current checks of it `category` needs in `council`'s area."""
+    council_id = council.pk if isinstance(council, Council) else council
+    required = dict(floor_for_level(category.required_level))
+    rows = CategoryRequirement.objects.filter(category=category).filter(
+        Q(council__isnull=True) | Q(council_id=council_id)
+    )
+    for kind, count in rows.values_list("kind", "count"):
+        required[kind] = max(required.get(kind, 0), count)
+    return required
+
+
+@dataclass
+class Vetting:
+    """What a helper's offer of a category needs, holds and lacks."""
+
+    category: Category
+    statuses: list[KindStatus]
+
+    @property
+    def ok(self) -> bool:
+        return all(s.missing == 0 for s in self.statuses)
+
+    @property
+    def missing(self) -> list[KindStatus]:
+        return [s for s in self.statuses if s.missing]
+
+    @property
+    def missing_kinds(self) -> list[str]:
+        return [s.kind for s in self.missing]
+
+    @property
+    def missing_words(self) -> str:
+        return missing_words(self.statuses)
+
+
+def vetting_of(
+    *, helper: User | int, category: Category, council: Council | int, on: dt.date | None = None
+) -> Vetting:
+    helper_id = helper.pk if isinstance(helper, User) else helper
+    held = current_checks(user_ids=[helper_id], on=on)[helper_id]
+    required = requirements_of(category=category, council=council)
+    return Vetting(category=category, statuses=assess(required=required, held=held))
+
+
+def offer_vetting(offer: Offer, *, on: dt.date | None = None) -> Vetting:
+    return vetting_of(
+        helper=offer.helper_id, category=offer.category, council=offer.council_id, on=on
+    )
+
+
+def offers_vetting(offers: Iterable[Offer], *, on: dt.date | None = None) -> dict[int, Vetting]:
+    """Each offer's vetting, reading the helpers' checks in one query."""
+    offers = list(offers)
+    held = current_checks(user_ids={o.helper_id for o in offers}, on=on)
+    out = {}
+    for offer in offers:
+        required = requirements_of(category=offer.category, council=offer.council_id)
+        out[offer.pk] = Vetting(
+            category=offer.category,
+            statuses=assess(required=required, held=held[offer.helper_id]),
+        )
+    return out
+
+
+STAYS: dict[str, str] = {
+    Offer.Status.PENDING_REVIEW: "in review",
+    Offer.Status.PAUSED: "paused",
+    Offer.Status.CLOSED: "closed",
+}
+
+
+def require_vetted(offer: Offer) -> None:
+    """Refuse to open `offer` while its helper lacks a check its category needs, naming what
+    is missing. The offer stays where it is (in review, paused or closed)."""
+    vetting = offer_vetting(offer)
+    if vetting.ok:
+        return
+    stays = STAYS.get(offer.status, offer.get_status_display().lower())
+    raise ApplicationError(
+        f"This offer cannot open: {offer.category.name} needs checks the helper does not "
+        f"hold. Missing: {vetting.missing_words}. The offer stays {stays} until the council "
+        "records them.",
+        code="checks_missing",
+    )
