@@ -44,6 +44,7 @@ class Capability(StrEnum):
     BROADCAST = "broadcast"  # message the helpers of a category or an area at once
     WELFARE = "welfare"  # welfare checks after missed visits, and "still need help?" follow-ups
     CONVERSATIONS = "conversations"  # read a match's private messages, saying why (audited)
+    PARTNERS = "partners"  # partner organisations, their referrers and referrals
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {

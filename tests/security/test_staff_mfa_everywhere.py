@@ -52,6 +52,7 @@ from matching.rounds import round_run
 from notifications.models import Notification
 from safeguarding import reports as safeguarding_reports
 from tests.kit import factories as make
+from tests.kit import partners as partners_kit
 from tests.security.test_url_matrix import concrete
 from trust.models import Block
 
@@ -128,6 +129,7 @@ WEB_PARAMETERS = {
     "arrangement_id": "arrangements",
     "visit_id": "visits",
     "change_id": "changes",
+    "referral_id": "referrals",
 }
 
 
@@ -263,6 +265,17 @@ def world(db):
         "arrangements": [str(arrangement.pk)],
         "visits": [str(visit.pk)],
         "changes": [str(change.pk)],
+        # A partner organisation's referral (partners/): its referrer's page only.
+        "referrals": [
+            str(
+                partners_kit.referral(
+                    referrer=partners_kit.referrer(
+                        organisation=partners_kit.organisation(council=council)
+                    ),
+                    phone="07700900888",
+                ).pk
+            )
+        ],
         "rounds": [str(rnd.pk)],
         "reports": [str(report.pk)],
         "people": [str(person.pk)],

@@ -1,0 +1,119 @@
+"""The form with which a partner organisation's referrer records a referral: the person (not
+online: reached by text message or letter), their need, and their consent. It checks the
+shape of the input; the services (`partners.services`, `notifications.services`) enforce the
+rules."""
+
+from __future__ import annotations
+
+from django import forms
+
+from accounts.models import OfflinePerson
+from marketplace.models import Category
+from partners.models import Referral
+
+from .forms import KithForm, date_of_parts
+
+
+class ReferralForm(KithForm):
+    display_name = forms.CharField(
+        label="Their name",
+        max_length=60,
+        help_text="As they would like helpers to call them.",
+        error_messages={"required": "Enter the person's name."},
+    )
+    postcode = forms.CharField(
+        label="Home postcode",
+        max_length=8,
+        error_messages={"required": "Enter the postcode of their home."},
+    )
+    preferred_route = forms.ChoiceField(
+        label="How should Kith contact them?",
+        choices=OfflinePerson.Route.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a text message or a letter."},
+    )
+    phone = forms.CharField(
+        label="Phone number",
+        max_length=20,
+        required=False,
+        help_text="For text messages, a UK mobile number.",
+    )
+    address = forms.CharField(
+        label="Postal address",
+        max_length=400,
+        required=False,
+        help_text="For letters: 3 to 7 lines, the postcode on the last line.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    category = forms.ModelChoiceField(
+        label="What kind of help do they need?",
+        queryset=Category.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={"required": "Choose the kind of help they need."},
+    )
+    title = forms.CharField(
+        label="In a few words, what do they need?",
+        max_length=80,
+        help_text="For example: a weekly chat, or shopping on Fridays.",
+        error_messages={"required": "Enter a short title for the need."},
+    )
+    description = forms.CharField(
+        label="More about the help they need",
+        max_length=2000,
+        help_text="What a helper should know. Do not include their address or phone number.",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Describe the help they need."},
+    )
+    consent_by = forms.ChoiceField(
+        label="Who agreed to this referral?",
+        choices=Referral.ConsentBy.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Say who agreed to this referral. You can only refer someone who agreed."
+        },
+    )
+    consent_representative = forms.CharField(
+        label="If someone spoke for them, their name",
+        max_length=120,
+        required=False,
+    )
+    consent_how = forms.ChoiceField(
+        label="How did they agree?",
+        choices=Referral.ConsentHow.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say how they agreed."},
+    )
+    day = forms.CharField(required=False)
+    month = forms.CharField(required=False)
+    year = forms.CharField(required=False)
+
+    def __init__(self, *args, categories, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = categories
+
+    def clean(self):
+        data = super().clean()
+        data["consent_on"] = date_of_parts(data)
+        if data["consent_on"] is None:
+            self.add_error("day", "Enter the date they agreed, like 27 3 2027.")
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            key: data[key]
+            for key in (
+                "display_name",
+                "postcode",
+                "preferred_route",
+                "phone",
+                "category",
+                "title",
+                "description",
+                "consent_by",
+                "consent_representative",
+                "consent_how",
+                "consent_on",
+            )
+        }
