@@ -6,12 +6,14 @@ from django.urls import path
 from .views import (
     account,
     arrangements,
+    claim,
     helping,
     matches,
     needs,
     notices,
     onboarding,
     pages,
+    refer,
     safety,
 )
 
@@ -20,6 +22,14 @@ urlpatterns = [
     path("privacy/", pages.privacy, name="privacy"),
     path("accessibility/", pages.accessibility, name="accessibility"),
     path("staying-safe/", pages.safety, name="safety"),
+    # Going online with a code sent by text or letter
+    path("go-online/", claim.claim_account, name="claim_account"),
+    path("go-online/get-a-code/", claim.claim_ask, name="claim_ask"),
+    path("go-online/your-account/", claim.claim_account_details, name="claim_account_details"),
+    # A partner organisation's referrers (partners/)
+    path("refer/", refer.referrals, name="referrals"),
+    path("refer/new/", refer.referral_new, name="referral_new"),
+    path("refer/<int:referral_id>/", refer.referral_detail, name="referral_detail"),
     # Getting started
     path("start/", onboarding.start_role, name="start_role"),
     path("start/postcode/", onboarding.start_postcode, name="start_postcode"),

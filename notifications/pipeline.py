@@ -28,6 +28,8 @@ from core.quiet_hours import is_quiet
 
 from .models import FALLBACK_ORDER, Channel, ContactPreference, ConversationRead, Notification
 from .rules import RULES, Notice
+from .rules_partners import PARTNER_RULES
+from .rules_vetting import VETTING_RULES
 from .texts import SMS_STOP, TEMPLATES, WHY_AND_HOW
 
 logger = logging.getLogger(__name__)
@@ -44,12 +46,19 @@ class _Blank(dict):
 
 def on_event(event: Event) -> None:
     """The receiver of `core.events.happened`: runs inside the announcer's transaction."""
-    rule = RULES.get(event.verb)
-    if rule is None:
+    rules = [
+        rule
+        for rule in (
+            RULES.get(event.verb) or VETTING_RULES.get(event.verb),
+            PARTNER_RULES.get(event.verb),  # a referrer hears of their referral's progress
+        )
+        if rule is not None
+    ]
+    if not rules:
         return
     try:
         with transaction.atomic():
-            notify(rule(event), event=event.verb)
+            notify([notice for rule in rules for notice in rule(event)], event=event.verb)
     except Exception:  # telling people must never undo what happened
         logger.exception("Notifications for %s %s failed", event.verb, event.target_id)
 
@@ -110,7 +119,8 @@ def channels_for(*, person: User, pref: ContactPreference, notice: Notice) -> li
 
 
 def has_email(person: User) -> bool:
-    return bool(person.email) and not person.email.endswith(".invalid")
+    # A person who is not online has no email address (None): never emailed.
+    return bool(person.email) and not (person.email or "").endswith(".invalid")
 
 
 def may_be_told(person: User, notice: Notice) -> bool:
@@ -217,7 +227,7 @@ def _notice_of(notification: Notification) -> Notice | None:
 
 def address(*, person: User, pref: ContactPreference, channel: str) -> str:
     if channel == Channel.EMAIL:
-        return person.email
+        return person.email or ""
     if channel == Channel.SMS:
         return pref.mobile
     if channel == Channel.LETTER:

@@ -341,10 +341,13 @@ def offer_paused_check(event: Event) -> list[Notice]:
     offer = Offer.objects.select_related("helper", "category").filter(pk=_id(event)).first()
     if offer is None:
         return []
+    # In words that fit what happened: a check that never existed never "expired".
+    why = (event.data or {}).get("why", "expired")
+    template = {"revoked": "offer_paused_check_revoked", "never_held": "offer_paused_check_missing"}
     return [
         Notice(
             person=offer.helper,
-            template="offer_paused_check",
+            template=template.get(why, "offer_paused_check"),
             dedupe=f"offer:{offer.pk}:paused_check:{event.audit_id}",
             link=reverse("offer_detail", args=[offer.pk]),
             context={"category": category_words(offer.category)},

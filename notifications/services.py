@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import StaffMembership, User
+from accounts.models import Council, StaffMembership, User
 from accounts.permissions import ROLE_CAPABILITIES, Capability
 from accounts.services import person_lock_for_writing
 from core.audit import audit_record
@@ -26,12 +26,12 @@ from core.errors import ApplicationError, NotFound
 from core.links import absolute_url
 from core.mail import mail_send_on_commit
 from core.quiet_hours import quiet_hours_check
-from trust.checks import EXPIRING_WITHIN_DAYS
 from trust.models import HelperCheck
+from trust.vetting import DEFAULT_WARN_DAYS, vetting_settings
 
 from .models import FAILED, Channel, ContactPreference, ConversationRead, Notification, Status
 from .pipeline import fallback_for, notify, send_after_commit
-from .rules import Notice
+from .rules import Notice, council_staff_with
 from .texts import MOBILE_CODE_SMS
 
 MOBILE_CODE_LIFETIME = dt.timedelta(minutes=15)
@@ -323,42 +323,64 @@ def delivery_receipt(*, provider_id: str, reference: str, status: str) -> Notifi
 
 # --- Scheduled notices ------------------------------------------------------------------------
 def helper_checks_tell_expiring(*, today: dt.date | None = None) -> int:
-    """Helpers hear, once per check, that it expires within `EXPIRING_WITHIN_DAYS`, and once
-    that it has expired (unless renewed meanwhile)."""
+    """Warn before a current check expires, at each of its council's warning days (30 and 7
+    by default): the helper, and the council's staff who record checks. Then tell the helper
+    once that it has expired (within a week of it, unless renewed meanwhile). Idempotent: one
+    warning per check and threshold, whatever how often the job runs (the dedupe key)."""
     today = today or timezone.localdate()
     told = 0
+    longest = max(
+        [DEFAULT_WARN_DAYS[0]]
+        + [max(vetting_settings(c).warn_days) for c in Council.objects.exclude(settings={})]
+    )
     soon = HelperCheck.objects.filter(
         revoked_at__isnull=True,
+        superseded_at__isnull=True,
         expires_on__gte=today - dt.timedelta(days=7),
-        expires_on__lte=today + dt.timedelta(days=EXPIRING_WITHIN_DAYS),
-    ).select_related("user")
+        expires_on__lte=today + dt.timedelta(days=longest),
+    ).select_related("user", "council")
     for check in soon:
-        if check.expires_on is None:
-            continue
-        renewed = HelperCheck.objects.filter(
-            user_id=check.user_id, kind=check.kind, revoked_at__isnull=True
-        ).filter(Q(expires_on__isnull=True) | Q(expires_on__gt=check.expires_on))
-        if renewed.exists():
-            continue
-        expired = check.expires_on < today
-        with transaction.atomic():
-            told += len(
-                notify(
-                    [
-                        Notice(
-                            person=check.user,
-                            template="check_expired" if expired else "check_expiring",
-                            dedupe=f"check:{check.pk}:{'expired' if expired else 'expiring'}",
-                            link=reverse("helping"),
-                            context={
-                                "check": check.get_kind_display(),
-                                "date": f"{check.expires_on:%-d %B %Y}",
-                            },
-                        )
-                    ],
-                    event="helper_check.expiring",
+        assert check.expires_on is not None
+        days_left = (check.expires_on - today).days
+        context = {"check": check.get_kind_display(), "date": f"{check.expires_on:%-d %B %Y}"}
+        notices = []
+        if days_left < 0:
+            notices.append(
+                Notice(
+                    person=check.user,
+                    template="check_expired",
+                    dedupe=f"check:{check.pk}:expired",
+                    link=reverse("helping"),
+                    context=context,
                 )
             )
+        else:
+            passed = [d for d in vetting_settings(check.council).warn_days if days_left <= d]
+            if not passed:
+                continue
+            threshold = min(passed)  # the nearest warning due; earlier ones are not repeated
+            notices.append(
+                Notice(
+                    person=check.user,
+                    template="check_expiring",
+                    dedupe=f"check:{check.pk}:expiring:{threshold}",
+                    link=reverse("helping"),
+                    context=context,
+                )
+            )
+            notices += [
+                Notice(
+                    person=person,
+                    template="check_expiring_staff",
+                    dedupe=f"check:{check.pk}:expiring:{threshold}",
+                    link=reverse("staff:checks"),
+                    context=context,
+                    by_letter=False,
+                )
+                for person in council_staff_with(Capability.HELPER_CHECKS, check.council_id)
+            ]
+        with transaction.atomic():
+            told += len(notify(notices, event="helper_check.expiring"))
     return told
 
 
@@ -387,6 +409,8 @@ def failures_digest_send(*, since: dt.datetime) -> int:
             f"letter. Please phone them: the list is at {link}\n"
         )
         for member in staff:
+            if not member.user.email:
+                continue
             mail_send_on_commit(
                 to=member.user.email, subject="People Kith could not reach", body=body
             )

@@ -123,12 +123,59 @@ TEMPLATES: dict[str, Template] = {
     ),
     "offer_paused_check": Template(
         subject="Your offer has been paused",
-        body="Your offer of {category} has been paused because the check it needs is no "
-        "longer current. Please contact your council to renew your check; you can resume "
-        "the offer once it is recorded.",
-        sms="Kith: your offer of {category} is paused because a check it needs is no longer "
-        "current. Please contact the council.",
+        body="Your offer of {category} has been paused because a check it needs has expired. "
+        "Please contact your council to renew your check; you can resume the offer once it "
+        "is recorded.",
+        sms="Kith: your offer of {category} is paused because a check it needs has expired. "
+        "Please contact the council.",
         why="you offer help that needs this check",
+    ),
+    "offer_paused_check_revoked": Template(
+        subject="Your offer has been paused",
+        body="Your offer of {category} has been paused because the council has withdrawn a "
+        "check it needs. Please contact your council if you want to talk about this.",
+        sms="Kith: your offer of {category} is paused because the council withdrew a check it "
+        "needs. Please contact the council.",
+        why="you offer help that needs this check",
+    ),
+    "offer_paused_check_missing": Template(
+        subject="Your offer has been paused",
+        body="Your offer of {category} has been paused because it needs a check the council "
+        "has not recorded for you yet. Please contact your council to arrange it; you can "
+        "resume the offer once it is recorded.",
+        sms="Kith: your offer of {category} is paused until the council records a check it "
+        "needs. Please contact the council.",
+        why="you offer help that needs this check",
+    ),
+    "match_held_helper": Template(
+        subject="Your match is on hold",
+        body="Your match for {category} is on hold while the council looks at it, because "
+        "{what}. Please do not arrange new visits until the council has been in touch.",
+        sms="Kith: your match for {category} is on hold while the council looks at it. Please "
+        "wait for the council to contact you.",
+        why="you are part of this match",
+    ),
+    "match_held_citizen": Template(
+        subject="Your match is on hold",
+        body="Your match for {category} is on hold while the council looks at it, because "
+        "{what}. Please do not arrange new visits until the council has been in touch.",
+        sms="Kith: your match for {category} is on hold while the council looks at it. Please "
+        "wait for the council to contact you.",
+        why="you are part of this match",
+    ),
+    "match_held_staff": Template(
+        subject="A match for {category} is held for your review",
+        body="A match for {category} is on hold because its helper no longer holds a check "
+        "this help needs. Look at it, then let it go on or end it.",
+        sms="Kith: a match for {category} is held for your review.",
+        why="you record helper checks for the council",
+    ),
+    "check_expiring_staff": Template(
+        subject="A helper's {check} check expires on {date}",
+        body="A helper's {check} check expires on {date}. Record the renewed check before "
+        "then, or their offers that need it will be paused.",
+        sms="Kith: a helper's {check} check expires on {date}.",
+        why="you record helper checks for the council",
     ),
     "person_suspended": Template(
         subject="Your Kith account has been suspended",
@@ -260,6 +307,28 @@ TEMPLATES: dict[str, Template] = {
         sms="Kith: a request for help needs the council's decision. Please look at it on Kith.",
         why="you handle follow-ups for the council",
     ),
+    # A partner organisation's referrer: the stage of their referral, never the helper.
+    "referral_matched": Template(
+        subject="A helper has been found for your referral",
+        body="A helper has been found for your referral number {reference}, for help with "
+        "{category}. The council's Kith team and the person will arrange the rest.",
+        sms="Kith: a helper has been found for your referral number {reference}.",
+        why="you referred this person to Kith",
+    ),
+    "referral_running": Template(
+        subject="Visits have started for your referral",
+        body="Visits are now under way for your referral number {reference}, for help with "
+        "{category}.",
+        sms="Kith: visits are under way for your referral number {reference}.",
+        why="you referred this person to Kith",
+    ),
+    "referral_ended": Template(
+        subject="Your referral has ended",
+        body="The help for your referral number {reference}, for help with {category}, has "
+        "ended. If the person needs help again, you can refer them again.",
+        sms="Kith: the help for your referral number {reference} has ended.",
+        why="you referred this person to Kith",
+    ),
     "broadcast": Template(
         subject="{subject}",
         body="{message}",
@@ -298,3 +367,16 @@ WHY_AND_HOW = (
     "You are getting this because {why}. To change how Kith contacts you, go to {settings}"
 )
 SMS_STOP = "Change how Kith contacts you in your account, or reply STOP for no more texts."
+
+CLAIM_CODE_SMS = (
+    "Your Kith code to go online is {code}. It works for 30 minutes. Enter it with this "
+    "mobile number at {link} Do not share it."
+)
+CLAIM_CODE_LETTER = (
+    "You asked to use Kith online, or the council asked for you.\n\n"
+    "Go to {link} and enter:\n\n"
+    "Your reference: {reference}\n"
+    "Your code: {code}\n\n"
+    "The code works once, for 14 days. Do not share it. If you did not ask for this, you "
+    "can ignore this letter: nothing changes unless the code is used."
+)

@@ -13,11 +13,12 @@ from typing import Any
 from django.db import models
 from django.db.models import Q
 
-from accounts.models import StaffMembership, User, WebProfile
+from accounts.models import OfflinePerson, StaffMembership, User, WebProfile
 from arrangements.models import Arrangement
 from marketplace.models import Need, Offer
 from matching.models import AlertPreference, Feedback, Match, Message
 from notifications.models import ContactPreference, InboundText, Notification
+from partners.models import Referral
 from trust.models import Block, HelperCheck, Report, Suspension
 
 from .personal_data import DOWNLOAD
@@ -59,6 +60,10 @@ SOURCES: dict[str, Callable[[User], Any]] = {
     "feedback_received": lambda user: Feedback.objects.filter(subject=user),
     "reports_made": lambda user: Report.objects.filter(reporter=user),
     "alert_preferences": lambda user: AlertPreference.objects.filter(user=user).first(),
+    "recorded_by_the_council": lambda user: OfflinePerson.objects.filter(person=user).first(),
+    "referrals": lambda user: (
+        Referral.objects.filter(person=user).select_related("organisation").order_by("pk")
+    ),
     "contact_preferences": lambda user: ContactPreference.objects.filter(person=user).first(),
     "messages_from_kith": lambda user: Notification.objects.filter(person=user).order_by(
         "created_at", "id"

@@ -33,6 +33,7 @@ CLEAN_ROOMS = (
     "accounts",
     "trust",
     "matching",
+    "partners",
     "notifications",
     "arrangements",
     "privacy",

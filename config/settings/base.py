@@ -19,6 +19,10 @@ if (BASE_DIR / ".env").is_file():
 # Production refuses to start with this key (config/settings/production.py).
 DEVELOPMENT_SECRET_KEY = "kith-insecure-development-key-change-me"  # noqa: S105
 SECRET_KEY = env("DJANGO_SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
+# The key that encrypts fields at rest (`core.crypto`: full DBS certificate numbers). A Fernet
+# key: 32 random bytes, url-safe base64. Production refuses to start with this one.
+DEVELOPMENT_FIELD_KEY = "a2l0aC1pbnNlY3VyZS1kZXZlbG9wbWVudC1maWVsZHM="
+KITH_FIELD_KEY = env("KITH_FIELD_KEY", default=DEVELOPMENT_FIELD_KEY)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -52,6 +56,7 @@ INSTALLED_APPS = [
     "matching",
     "safeguarding",
     "arrangements",
+    "partners",
     "notifications",
     "privacy",
     "insights",
@@ -184,6 +189,8 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
     "manage_email": "10/m/user",
+    # Kith's own: going online with a code sent by text or letter (frontend/views/claim.py).
+    "claim_account": "20/m/ip,10/h/key",
 }
 # Changing email addresses or MFA asks for the password again unless the person re-entered it
 # in the last ACCOUNT_REAUTHENTICATION_TIMEOUT seconds (allauth: 300); signing in alone does

@@ -18,6 +18,7 @@ from accounts.services import person_set_home
 from marketplace import selectors as market
 from matching import web_selectors as matching_web
 from notifications import selectors as notices
+from partners.selectors import is_referrer
 from privacy.erasure import person_erase
 from privacy.export import person_data_export
 
@@ -39,6 +40,8 @@ def home_or_dashboard(request):
                 return redirect(reverse("staff:home"))
             except NoReverseMatch:
                 pass
+        if is_referrer(request.user.pk):
+            return redirect("referrals")
         return redirect("dashboard")
     return home(request)
 

@@ -72,6 +72,7 @@ def need_create(
     dietary_requirements: Iterable[str] | None = None,
     helpers_wanted: int = 1,
     recorded_by: User | None = None,
+    recorder_council: Council | None = None,
     consent_given: bool = False,
     consent_note: str = "",
     submit: bool = True,
@@ -81,7 +82,8 @@ def need_create(
 
     `recorded_by` is a staff member recording the need on the owner's behalf (assisted
     digital): they must belong to the council of the need's place, and the owner's consent
-    must be recorded.
+    must be recorded. `recorder_council`: the council `recorded_by` records for when they
+    are not its staff (a partner organisation's referrer, whom `partners.services` checks).
     """
     actor = recorded_by or owner
     require_active(actor)
@@ -103,7 +105,8 @@ def need_create(
     check_category(category=category, council=council)
     consent_at = None
     if recorded_by is not None:
-        if _staff_council_id(recorded_by) != council.pk:
+        recorder_council_id = recorder_council.pk if recorder_council else None
+        if (recorder_council_id or _staff_council_id(recorded_by)) != council.pk:
             raise ApplicationError(
                 "You can record needs only for places in your own council's area.",
                 code="wrong_council",

@@ -7,11 +7,12 @@ has one. Other people appear only by their public name.
 
 from __future__ import annotations
 
-from accounts.models import StaffMembership, User, WebProfile
+from accounts.models import OfflinePerson, StaffMembership, User, WebProfile
 from arrangements.models import Arrangement
 from marketplace.models import Need, Offer
 from matching.models import AlertPreference, Feedback, Match
 from notifications.models import ContactPreference, InboundText, Notification
+from partners.models import Referral
 from trust.models import Block, HelperCheck, Report, Suspension
 
 from .vocabulary import Column, Form, Section, Shape
@@ -79,6 +80,10 @@ DOWNLOAD: tuple[Section, ...] = (
             Column("expires_on", "expires_on", Form.ISO),
             Column("certificate_last4", "certificate_last4"),
             Column("revoked_at", "revoked_at", Form.ISO),
+            Column("superseded_at", "superseded_at", Form.ISO),
+            Column("update_service_consent_at", "update_service_consent_at", Form.ISO),
+            Column("status_checked_on", "status_checked_on", Form.ISO),
+            Column("status_check_result", "status_check_result", Form.DISPLAY),
         ),
     ),
     # Dates only: the reasons staff typed are withheld (STAFF_TYPED).
@@ -233,6 +238,31 @@ DOWNLOAD: tuple[Section, ...] = (
             Column("quiet_start", "quiet_start", Form.HH_MM),
             Column("quiet_end", "quiet_end", Form.HH_MM),
             Column("daily_cap", "daily_cap"),
+        ),
+    ),
+    Section(
+        "recorded_by_the_council",
+        OfflinePerson,
+        Shape.ONE,
+        (
+            Column("contact_by", "preferred_route", Form.DISPLAY),
+            Column("how_you_agreed", "consent_how", Form.DISPLAY),
+            Column("agreed_at", "consent_at", Form.ISO),
+            Column("recorded_at", "recorded_at", Form.ISO),
+            Column("went_online_at", "claimed_at", Form.ISO),
+        ),
+    ),
+    Section(
+        "referrals",
+        Referral,
+        Shape.MANY,
+        (
+            Column("referred_by", "organisation", Form.NAME),
+            Column("who_agreed", "consent_by", Form.DISPLAY),
+            Column("speaking_for_you", "consent_representative"),
+            Column("how_agreed", "consent_how", Form.DISPLAY),
+            Column("agreed_on", "consent_on", Form.ISO),
+            Column("referred_at", "created_at", Form.ISO),
         ),
     ),
     Section(

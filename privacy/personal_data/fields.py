@@ -10,7 +10,9 @@ from allauth.mfa.models import Authenticator
 from rest_framework.authtoken.models import Token
 
 from accounts.models import (
+    ClaimCode,
     Council,
+    OfflinePerson,
     PersonSession,
     StaffInvitation,
     StaffMembership,
@@ -27,7 +29,15 @@ from arrangements.models import (
     WelfareCheck,
 )
 from core.models import AuditEvent
-from marketplace.models import Category, CouncilCategory, Need, NeedSlot, Offer, OfferSlot
+from marketplace.models import (
+    Category,
+    CategoryRequirement,
+    CouncilCategory,
+    Need,
+    NeedSlot,
+    Offer,
+    OfferSlot,
+)
 from matching.models import (
     AlertPreference,
     AlertRequest,
@@ -40,7 +50,9 @@ from matching.models import (
     StaffConversationRead,
 )
 from notifications.models import ContactPreference, ConversationRead, InboundText, Notification
+from partners.models import PartnerOrganisation, Referral, Referrer
 from places.models import Postcode
+from safeguarding.models import MatchHold
 from trust.models import Block, ConcernNote, HelperCheck, Report, SafeguardingConcern, Suspension
 
 from .vocabulary import Declared, Personal, Rows
@@ -194,8 +206,39 @@ DECLARED: tuple[Declared, ...] = (
             "certificate_last4": Personal(erase=T.KEEP_AS_RECORD, why=RECORD),
             "revoked_at": Personal(erase=T.KEEP_AS_RECORD, why=RECORD),
             "revoked_reason": Personal(erase=T.KEEP_AS_RECORD, why=RECORD, withheld=STAFF_TYPED),
+            "referee_name": Personal(
+                erase=T.KEEP_AS_RECORD, why=RECORD, withheld="another person's name"
+            ),
+            "superseded_at": Personal(erase=T.KEEP_AS_RECORD, why=RECORD),
+            "update_service_consent_at": Personal(erase=T.KEEP_AS_RECORD, why=RECORD),
+            # Encrypted at rest (core.crypto), never shown anywhere; the last 4 are shown.
+            "certificate_number_encrypted": Personal(
+                erase=T.KEEP_AS_RECORD,
+                why=RECORD,
+                withheld="a whole certificate number is never shown: the last 4 are",
+            ),
+            "status_checked_on": Personal(erase=T.KEEP_AS_RECORD, why=RECORD),
+            "status_check_result": Personal(erase=T.KEEP_AS_RECORD, why=RECORD),
         },
-        not_personal=("id", "user", "council", "recorded_by", "recorded_at"),
+        not_personal=("id", "user", "council", "recorded_by", "recorded_at", "superseded_by"),
+    ),
+    Declared(
+        MatchHold,
+        Rows.KEEP,
+        theirs=("match__offer__helper",),
+        personal={
+            "why": Personal(erase=T.KEEP_AS_RECORD, why=RECORD, withheld="staff's review"),
+            "kinds": Personal(erase=T.KEEP_AS_RECORD, why=RECORD, withheld="staff's review"),
+        },
+        not_personal=(
+            "id",
+            "match",
+            "council",
+            "created_at",
+            "resolved_at",
+            "resolved_by",
+            "outcome",
+        ),
     ),
     Declared(
         SafeguardingConcern,
@@ -291,6 +334,11 @@ DECLARED: tuple[Declared, ...] = (
             "sort_order",
             "is_active",
         ),
+    ),
+    Declared(
+        CategoryRequirement,
+        Rows.NOBODY,
+        not_personal=("id", "category", "council", "kind", "count"),
     ),
     Declared(
         CouncilCategory,
@@ -729,6 +777,36 @@ DECLARED: tuple[Declared, ...] = (
         not_personal=("id", "user", "created_by"),
     ),
     Declared(
+        OfflinePerson,
+        Rows.DELETE,
+        theirs=("person",),
+        personal={
+            "preferred_route": Personal(erase=T.WITH_ROW),
+            "consent_how": Personal(erase=T.WITH_ROW),
+            "consent_at": Personal(erase=T.WITH_ROW),
+            "recorded_at": Personal(erase=T.WITH_ROW),
+            "claimed_at": Personal(erase=T.WITH_ROW),
+        },
+        # The member of staff who recorded the person: the council's record of who did what.
+        not_personal=("id", "person", "recorded_by"),
+    ),
+    Declared(
+        ClaimCode,
+        Rows.DELETE,
+        theirs=("person",),
+        personal={
+            "channel": Personal(erase=T.WITH_ROW, withheld="part of a one-time code"),
+            "reference": Personal(erase=T.WITH_ROW, withheld="part of a one-time code"),
+            "sent_to_mobile": Personal(erase=T.WITH_ROW, withheld="part of a one-time code"),
+            "code_digest": Personal(erase=T.WITH_ROW, withheld="a secret's digest"),
+            "attempts": Personal(erase=T.WITH_ROW, withheld="part of a one-time code"),
+            "created_at": Personal(erase=T.WITH_ROW, withheld="part of a one-time code"),
+            "expires_at": Personal(erase=T.WITH_ROW, withheld="part of a one-time code"),
+            "used_at": Personal(erase=T.WITH_ROW, withheld="part of a one-time code"),
+        },
+        not_personal=("id", "person", "created_by"),
+    ),
+    Declared(
         EmailAddress,
         Rows.DELETE,
         theirs=("user",),
@@ -763,5 +841,62 @@ DECLARED: tuple[Declared, ...] = (
         },
         not_personal=("user",),
         audit_as="api_tokens",
+    ),
+    # --- partners ------------------------------------------------------------------------
+    Declared(
+        PartnerOrganisation,
+        Rows.NOBODY,
+        not_personal=(
+            "id",
+            "council",
+            "name",
+            "kind",
+            # The organisation's work contact, given by the organisation for the council's
+            # directory of partners: not a person Kith serves.
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "categories",
+            "suspended_at",
+            "suspended_reason",  # the council's words about the organisation
+            "created_at",
+        ),
+    ),
+    Declared(
+        Referrer,
+        Rows.KEEP,
+        theirs=("user",),
+        # Who referred whom stays the council's record, naming the referrer only by id.
+        not_personal=("id", "user", "organisation", "active", "invited_by", "created_at"),
+    ),
+    Declared(
+        Referral,
+        Rows.REDACT,
+        theirs=("person",),
+        personal={
+            "consent_representative": Personal(erase=T.CLEAR),
+            "consent_by": Personal(
+                erase=T.KEEP_AS_RECORD,
+                why="the council's record that the person was referred with their consent",
+            ),
+            "consent_how": Personal(
+                erase=T.KEEP_AS_RECORD,
+                why="the council's record that the person was referred with their consent",
+            ),
+            "consent_on": Personal(
+                erase=T.KEEP_AS_RECORD,
+                why="the council's record that the person was referred with their consent",
+            ),
+        },
+        not_personal=(
+            "id",
+            "council",
+            "organisation",
+            "referrer",
+            "person",
+            "need",
+            "possible_duplicates",  # ids of other people, for staff to compare
+            "created_at",
+        ),
     ),
 )

@@ -31,6 +31,7 @@ NAV = [
     (C.OVERSIGHT, "Impact", "staff:impact"),
     (C.COUNCIL_SETTINGS, "Settings", "staff:settings"),
     (C.TEAM, "Team", "staff:team"),
+    (C.PARTNERS, "Partners", "staff:partners"),
     (C.BROADCAST, "Message helpers", "staff:broadcast"),
 ]
 

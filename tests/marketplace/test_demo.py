@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def _snapshot():
     needs = sorted(
         (
-            n.owner.email,
+            n.owner.email or n.owner.display_name,  # a referred person has no email
             n.title,
             n.status,
             n.closed_reason,
@@ -105,4 +105,10 @@ def test_seed_demo_command_runs_twice_with_the_same_listings(capsys):
     call_command("seed_demo")
     second = _snapshot()
     assert first == second
-    assert "Demo listings: 180 needs" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Demo listings: 180 needs" in out
+    # A person who is not online: only a mobile phone, reached by text, never email.
+    assert "Demo person not online: Edna (phone only)" in out
+    edna = User.objects.get(display_name="Edna (phone only)")
+    assert edna.email is None and not edna.has_usable_password()
+    assert edna.contact_preference.sms_ready and not edna.contact_preference.by_email

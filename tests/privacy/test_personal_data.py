@@ -15,7 +15,7 @@ from django.db import models
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from accounts.models import StaffMembership, User, WebProfile
+from accounts.models import ClaimCode, OfflinePerson, StaffMembership, User, WebProfile
 from accounts.second_factor import invitation_send
 from accounts.sessions import SessionStore
 from matching import services as matching
@@ -23,6 +23,7 @@ from matching.models import Match
 from notifications import services as notices
 from notifications.models import ContactPreference
 from notifications.replies import inbound_text
+from partners.models import Referral, Referrer
 from privacy import retention
 from privacy.erasure import person_erase
 from privacy.export import SOURCES
@@ -46,6 +47,7 @@ from privacy.personal_data.vocabulary import (
 )
 from safeguarding import blocks, reports
 from tests.kit import factories as mf
+from tests.kit import partners as partners_kit
 from tests.kit.factories import CouncilFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -315,6 +317,28 @@ def someone():
     other = mf.person(council=council, lon=-1.54, lat=53.79)
     mf.open_offer(helper=other, moderator=moderator, lon=-1.54, lat=53.79)
     blocks.block_create(blocker=person, blocked_id=other.pk)
+    OfflinePerson.objects.create(person=person, preferred_route="text", consent_how="phone")
+    ClaimCode.objects.create(
+        person=person,
+        channel="text",
+        reference="ABCD2345",
+        sent_to_mobile="+447700900111",
+        code_digest="0" * 64,
+        expires_at=timezone.now(),
+    )
+    # A partner organisation referred them (partners/).
+    referrer = partners_kit.referrer(organisation=partners_kit.organisation(council=council))
+    Referral.objects.create(
+        council=council,
+        organisation=Referrer.objects.get(user=referrer).organisation,
+        referrer=Referrer.objects.get(user=referrer),
+        person=person,
+        need=need,
+        consent_by="representative",
+        consent_representative="Jo Clared",
+        consent_how="phone",
+        consent_on=timezone.localdate(),
+    )
     _fill_personal_text(person)
     return {"person": person, "helper": helper, "live": live, "done": done}
 

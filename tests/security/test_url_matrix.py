@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts.models import StaffMembership
 from accounts.permissions import ROLE_CAPABILITIES, Capability
 from tests.kit import factories as make
+from tests.kit import partners as partners_kit
 
 # --- Walking the URLconf --------------------------------------------------------------------
 
@@ -74,7 +75,13 @@ ROLES = (
     "council_admin",
     "staff_other_council",
     "superuser",
+    # A partner organisation's referrer (partners/), and a referrer of another organisation.
+    "referrer",
+    "other_referrer",
 )
+REFERRERS = ("referrer", "other_referrer")
+#: Referrers have no citizen's profile: the citizens' pages send them to start one.
+NO_PROFILE = dict.fromkeys(REFERRERS, (302, 404))
 STAFF_SAME = ("moderator", "safeguarding_lead", "council_admin")
 EVERYONE_SIGNED_IN = dict.fromkeys(ROLES, 200)
 
@@ -84,7 +91,7 @@ class Access:
     anonymous: str
     # Expected GET status per signed-in role, where the matrix can build the objects needed.
     roles: dict[str, int | tuple[int, ...]] = field(default_factory=dict)
-    obj: str = ""  # "need", "offer" or "match": fill the route's id from that object
+    obj: str = ""  # "need", "offer", "match" or "referral": fill the route's id from that object
     cap: str = ""  # the staff capability the view must declare (accounts.permissions)
 
 
@@ -96,6 +103,7 @@ def staff_only(*, same=200, other=200, superuser=(403, 404), citizens=(403, 404)
         **dict.fromkeys(STAFF_SAME, same),
         "staff_other_council": other,
         "superuser": superuser,
+        **dict.fromkeys(REFERRERS, citizens),
     }
 
 
@@ -115,6 +123,7 @@ def staff(cap: Capability, *, check: bool = True) -> Access:
             "staff_other_council": 200 if cap in ROLE_CAPABILITIES["moderator"] else refused,
             # A superuser is not council staff: the Django admin is theirs, not the console.
             "superuser": refused,
+            **dict.fromkeys(REFERRERS, refused),
         }
     return Access(LOGIN, roles, cap=cap)
 
@@ -128,6 +137,7 @@ def owner_only(*, staff=(200, 404), other=404) -> dict:
         **dict.fromkeys(STAFF_SAME, staff),
         "staff_other_council": 404,
         "superuser": (200, 404),
+        **NO_PROFILE,
     }
 
 
@@ -140,6 +150,17 @@ def match_parties() -> dict:
         **dict.fromkeys(STAFF_SAME, (200, 404)),
         "staff_other_council": 404,
         "superuser": (200, 404),
+        **NO_PROFILE,
+    }
+
+
+def referrers_only(*, other: int = 200) -> dict:
+    """A referrer's own pages: everyone else who is signed in is refused; a referrer of
+    another organisation is told their own referral is "not found" (`other=404`)."""
+    return {
+        **dict.fromkeys(ROLES, 403),
+        "referrer": 200,
+        "other_referrer": other,
     }
 
 
@@ -248,6 +269,8 @@ CLASSIFICATION: dict[str, Access] = {
     "staff/moderation/<str:kind>/<int:pk>/reject/": staff(Capability.MODERATION, check=False),
     "staff/checks/": staff(Capability.HELPER_CHECKS),
     "staff/checks/<int:pk>/revoke/": staff(Capability.HELPER_CHECKS, check=False),
+    "staff/checks/<int:pk>/status/": staff(Capability.HELPER_CHECKS, check=False),
+    "staff/checks/holds/<int:pk>/release/": staff(Capability.HELPER_CHECKS, check=False),
     "staff/concerns/": staff(Capability.SAFEGUARDING),
     "staff/concerns/new/": staff(Capability.CONSOLE, check=False),
     "staff/concerns/<int:pk>/": staff(Capability.SAFEGUARDING, check=False),
@@ -260,6 +283,8 @@ CLASSIFICATION: dict[str, Access] = {
     "staff/people/not-reached/": staff(Capability.PEOPLE),
     "staff/broadcast/": staff(Capability.BROADCAST),
     "staff/people/<int:pk>/needs/new/": staff(Capability.ASSISTED_DIGITAL, check=False),
+    "staff/assisted/people/new/": staff(Capability.ASSISTED_DIGITAL),
+    "staff/people/<int:pk>/go-online-code/": staff(Capability.ASSISTED_DIGITAL, check=False),
     "staff/assisted/": staff(Capability.ASSISTED_DIGITAL),
     "staff/assisted/needs/<int:pk>/": staff(Capability.ASSISTED_DIGITAL, check=False),
     "staff/assisted/needs/<int:pk>/ask/": staff(Capability.ASSISTED_DIGITAL, check=False),
@@ -290,6 +315,16 @@ CLASSIFICATION: dict[str, Access] = {
     "staff/rounds/<int:pk>/": staff(Capability.MATCHING_ROUNDS, check=False),
     "staff/rounds/<int:pk>/apply/": staff(Capability.MATCHING_ROUNDS, check=False),  # POST
     "staff/rounds/<int:pk>/discard/": staff(Capability.MATCHING_ROUNDS, check=False),  # POST
+    "staff/partners/": staff(Capability.PARTNERS),
+    "staff/partners/<int:pk>/": staff(Capability.PARTNERS, check=False),
+    "staff/partners/<int:pk>/referrers/": staff(Capability.PARTNERS, check=False),  # POST
+    "staff/partners/<int:pk>/suspend/": staff(Capability.PARTNERS, check=False),  # POST
+    "staff/partners/<int:pk>/reinstate/": staff(Capability.PARTNERS, check=False),  # POST
+    "staff/partners/referrers/<int:pk>/": staff(Capability.PARTNERS, check=False),
+    # A partner organisation's referrers: their own referrals only.
+    "refer/": Access(LOGIN, referrers_only()),
+    "refer/new/": Access(LOGIN, referrers_only()),
+    "refer/<int:referral_id>/": Access(LOGIN, referrers_only(other=404), obj="referral"),
     # Open data (public, anonymised)
     "api/v1/open/stats/": Access(PUBLIC),
     "api/v1/open/demand/": Access(PUBLIC),
@@ -298,6 +333,10 @@ CLASSIFICATION: dict[str, Access] = {
     "privacy/": Access(PUBLIC),
     "accessibility/": Access(PUBLIC),
     "staying-safe/": Access(PUBLIC),
+    # Going online with a code sent by text or letter (rate limited, codes bound to a person)
+    "go-online/": Access(PUBLIC),
+    "go-online/get-a-code/": Access(PUBLIC),
+    "go-online/your-account/": Access(PUBLIC),  # only after a right code, in that session
     "start/": Access(LOGIN),
     "start/postcode/": Access(LOGIN),
     "start/about-you/": Access(LOGIN),
@@ -322,13 +361,13 @@ CLASSIFICATION: dict[str, Access] = {
     "offers/new/<slug:step>/": Access(LOGIN),
     # The confirmation after recording an offer: its helper only; nobody else learns it exists.
     "offers/<int:offer_id>/sent/": Access(
-        LOGIN, {**dict.fromkeys(ROLES, 404), "helper": 200}, obj="offer"
+        LOGIN, {**dict.fromkeys(ROLES, 404), "helper": 200, **NO_PROFILE}, obj="offer"
     ),
     "offers/<int:offer_id>/": Access(LOGIN),
     "offers/<int:offer_id>/times/": Access(LOGIN),
     "offers/<int:offer_id>/pause/": Access(LOGIN),
     "offers/<int:offer_id>/close/": Access(
-        LOGIN, {**dict.fromkeys(ROLES, 404), "helper": 200}, obj="offer"
+        LOGIN, {**dict.fromkeys(ROLES, 404), "helper": 200, **NO_PROFILE}, obj="offer"
     ),
     "offers/<int:offer_id>/change/<slug:part>/": Access(LOGIN),
     "matches/<int:match_id>/": Access(LOGIN, match_parties(), obj="match"),
@@ -489,7 +528,13 @@ def world(db):
     # (force_login records its code in the session: tests/conftest.py).
     for role in (*STAFF_SAME, "staff_other_council", "superuser"):
         TOTP.activate(people[role], generate_totp_secret())
-    return {"people": people, "need": need, "offer": offer, "match": match}
+    # Referrers sign in with their authenticator app too (partners/).
+    people["referrer"] = partners_kit.referrer(organisation=partners_kit.organisation(council=home))
+    people["other_referrer"] = partners_kit.referrer(
+        organisation=partners_kit.organisation(council=home, name="Age Well charity")
+    )
+    referral = partners_kit.referral(referrer=people["referrer"], phone="07700900777")
+    return {"people": people, "need": need, "offer": offer, "match": match, "referral": referral}
 
 
 def _values(route: str, world) -> dict[str, str]:
@@ -497,7 +542,7 @@ def _values(route: str, world) -> dict[str, str]:
     if not access.obj:
         return {}
     pk = str(world[access.obj].pk)
-    return {"pk": pk, "need_id": pk, "offer_id": pk, "match_id": pk}
+    return {"pk": pk, "need_id": pk, "offer_id": pk, "match_id": pk, "referral_id": pk}
 
 
 ROLE_ROUTES = sorted(r for r, a in CLASSIFICATION.items() if a.roles) + [ADMIN_PREFIX]

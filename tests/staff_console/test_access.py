@@ -18,9 +18,12 @@ from django.utils import timezone
 from accounts.permissions import ROLE_CAPABILITIES, Capability
 from arrangements.welfare import welfare_open
 from marketplace import services as marketplace_services
+from partners.models import Referrer
 from safeguarding import reports as safeguarding_reports
+from safeguarding.models import MatchHold
 from tests.arrangements.conftest import make_arrangement
 from tests.kit import factories as make
+from tests.kit import partners as partners_kit
 from tests.kit.factories import Role
 from trust.concerns import concern_raise
 
@@ -41,6 +44,8 @@ URLS = [
     ("staff:checks", None, "get", C.HELPER_CHECKS, 200),
     ("staff:checks", None, "post", C.HELPER_CHECKS, 400),
     ("staff:check_revoke", "check", "post", C.HELPER_CHECKS, 302),
+    ("staff:check_status", "check", "post", C.HELPER_CHECKS, 302),
+    ("staff:hold_release", "hold", "post", C.HELPER_CHECKS, 302),
     ("staff:rounds", None, "get", C.MATCHING_ROUNDS, 200),
     ("staff:rounds", None, "post", C.MATCHING_ROUNDS, 302),
     ("staff:round", "round", "get", C.MATCHING_ROUNDS, 200),
@@ -63,6 +68,9 @@ URLS = [
     ("staff:assisted_need", "person", "get", C.ASSISTED_DIGITAL, 200),
     ("staff:assisted_need", "person", "post", C.ASSISTED_DIGITAL, 400),
     ("staff:assisted", None, "get", C.ASSISTED_DIGITAL, 200),
+    ("staff:person_offline_new", None, "get", C.ASSISTED_DIGITAL, 200),
+    ("staff:person_offline_new", None, "post", C.ASSISTED_DIGITAL, 400),
+    ("staff:person_claim_code", "person", "post", C.ASSISTED_DIGITAL, 302),
     ("staff:assisted_need_detail", "assisted_need", "get", C.ASSISTED_DIGITAL, 200),
     ("staff:assisted_ask", "assisted_need", "post", C.ASSISTED_DIGITAL, 302),
     ("staff:assisted_match", "assisted_match", "get", C.ASSISTED_DIGITAL, 200),
@@ -90,6 +98,14 @@ URLS = [
     ("staff:audit_csv", None, "get", C.AUDIT_LOG, 200),
     ("staff:team", None, "get", C.TEAM, 200),
     ("staff:team_setup_link", "team_member", "post", C.TEAM, 302),
+    ("staff:partners", None, "get", C.PARTNERS, 200),
+    ("staff:partners", None, "post", C.PARTNERS, 400),
+    ("staff:partner", "partner", "get", C.PARTNERS, 200),
+    ("staff:partner", "partner", "post", C.PARTNERS, 400),
+    ("staff:partner_invite", "partner", "post", C.PARTNERS, 400),
+    ("staff:partner_suspend", "partner", "post", C.PARTNERS, 400),
+    ("staff:partner_reinstate", "partner", "post", C.PARTNERS, 302),  # not paused: a message
+    ("staff:partner_referrer", "referrer", "get", C.PARTNERS, 200),
 ]
 ROLES = [Role.MODERATOR, Role.SAFEGUARDING_LEAD, Role.COUNCIL_ADMIN]
 ACTORS = [*ROLES, "other_council_admin", "citizen", "anonymous", "admin_without_mfa"]
@@ -128,6 +144,7 @@ def records(home_council, council_admin, citizen, helper):
         reason="citizen_said_no",
         now=timezone.now(),
     )
+    partner = partners_kit.organisation(council=home_council)
     return {
         "welfare_check": welfare_check,
         "assisted_need": assisted_need,
@@ -137,9 +154,14 @@ def records(home_council, council_admin, citizen, helper):
         "offer": offer,
         "report": report,
         "check": check,
+        "hold": MatchHold.objects.create(
+            match=assisted_match, council=home_council, why=MatchHold.Why.REVOKED
+        ),
         "concern": concern,
         "person": citizen,
         "team_member": make.staff(council=home_council, mfa=False, lives_here=True),
+        "partner": partner,
+        "referrer": Referrer.objects.get(user=partners_kit.referrer(organisation=partner)),
     }
 
 

@@ -10,7 +10,9 @@ from django.db import transaction
 
 from demo import listings as marketplace_demo
 from demo import matches as matching_demo
+from demo import offline as offline_demo
 from demo import ongoing as arrangements_demo
+from demo import partners as partners_demo
 from demo import people as accounts_demo
 
 
@@ -26,6 +28,8 @@ class Command(BaseCommand):
                 marketplace_demo.seed_listings(council=council),
                 matching_demo.seed_matches(council=council),
                 arrangements_demo.seed_arrangements(council=council),
+                offline_demo.seed_offline_person(council=council),
+                partners_demo.seed_partner(council=council, base_url=settings.KITH_BASE_URL),
             ]
         self.stdout.write(
             self.style.SUCCESS(f"Demo council: {council.name} ({postcodes} postcodes)")
