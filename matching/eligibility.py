@@ -48,6 +48,7 @@ from marketplace.availability import overlap_minutes
 from marketplace.models import GenderPreference, Need, Offer
 from places.geo import haversine_m
 from trust.models import Block, HelperCheck
+from trust.vetting import current_q
 
 from .models import Match
 
@@ -83,12 +84,9 @@ def kinds_meeting(level: int) -> list[str]:
 def valid_checks(*, user_id: int, level: int) -> QuerySet[HelperCheck]:
     """The person's current checks that meet `level` today: not revoked, not superseded by a
     newer record of their kind, not expired."""
-    return HelperCheck.objects.filter(
-        user_id=user_id,
-        kind__in=kinds_meeting(level),
-        revoked_at__isnull=True,
-        superseded_at__isnull=True,
-    ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate()))
+    return HelperCheck.objects.filter(user_id=user_id, kind__in=kinds_meeting(level)).filter(
+        current_q(timezone.localdate())
+    )
 
 
 def helper_holds_level(*, helper: User, level: int) -> bool:
