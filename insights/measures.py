@@ -58,7 +58,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from arrangements.models import Arrangement, Visit, WelfareCheck
-from marketplace.models import Need
+from marketplace.models import Need, Offer
 from matching.models import Match
 
 # Counts under this are withheld (null in open data, "fewer than 5" on the oversight map).
@@ -334,3 +334,16 @@ def ongoing_figures(
             welfare_open=w.get("still_open") or 0,
         )
     return figures
+
+
+def active_helper_ids(*, council_id: int) -> QuerySet:
+    """Active helpers: people with an open offer in the council who are not suspended (the
+    oversight figure and the vetting evidence count the same people)."""
+    return (
+        Offer.objects.filter(
+            council_id=council_id, status=Offer.Status.OPEN, helper__suspended_at__isnull=True
+        )
+        .order_by()
+        .values_list("helper_id", flat=True)
+        .distinct()
+    )

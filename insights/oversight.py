@@ -22,7 +22,7 @@ from django.db.models import Count
 from accounts.models import Council
 from insights import measures
 from insights.measures import BRITISH_NATIONAL_GRID, SUPPRESS_BELOW, OngoingFigures
-from marketplace.models import Offer, Urgency
+from marketplace.models import Urgency
 from matching.eligibility import PairSql, pair_conditions, search_bound_m
 
 
@@ -191,14 +191,7 @@ def oversight_for(*, council: Council, date_from: dt.date, date_to: dt.date) -> 
     start, end = measures.day_range(date_from, date_to)
     categories = open_needs_by_category(council=council)
     needs = measures.need_figures(council_id=council.pk, start=start, end=end)
-    active_helpers = (
-        Offer.objects.filter(
-            council=council, status=Offer.Status.OPEN, helper__suspended_at__isnull=True
-        )
-        .values("helper_id")
-        .distinct()
-        .count()
-    )
+    active_helpers = measures.active_helper_ids(council_id=council.pk).count()
     return Oversight(
         date_from=date_from,
         date_to=date_to,

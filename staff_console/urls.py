@@ -76,6 +76,7 @@ urlpatterns = [
     path("people/<int:pk>/suspend/", people.person_suspend, name="person_suspend"),
     path("people/<int:pk>/reinstate/", people.person_reinstate, name="person_reinstate"),
     path("oversight/", oversight.oversight, name="oversight"),
+    path("oversight/helper-checks.csv", oversight.vetting_csv, name="vetting_csv"),
     path("impact/", oversight.impact, name="impact"),
     path("impact/export.csv", oversight.impact_csv, name="impact_csv"),
     path("settings/", council_settings.council_settings, name="settings"),

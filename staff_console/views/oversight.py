@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from core.audit import audit_record
 from insights.impact import impact_report
 from insights.oversight import SUPPRESS_BELOW, oversight_for
+from insights.vetting_evidence import vetting_evidence
 from staff_console import forms
 from staff_console.access import staff_view
 from staff_console.views.base import C, csv_safe, render_staff
@@ -35,9 +36,47 @@ def oversight(request):
     return render_staff(
         request,
         "oversight.html",
-        {"form": form, "data": data, "bars": bars, "suppress_below": SUPPRESS_BELOW},
+        {
+            "form": form,
+            "data": data,
+            "bars": bars,
+            "suppress_below": SUPPRESS_BELOW,
+            "vetting": vetting_evidence(council=request.staff_council),
+        },
         status=400 if form.errors else 200,
     )
+
+
+@require_GET
+@staff_view(C.OVERSIGHT)
+def vetting_csv(request):
+    """The helper checks and training figures of the oversight page, as of today: one row
+    per kind, with the data-security training target."""
+    evidence = vetting_evidence(council=request.staff_council)
+    audit_record(
+        actor=request.user,
+        verb="vetting_evidence.exported",
+        council=request.staff_council,
+        target_type="vetting_evidence",
+        data={"on": evidence.today.isoformat()},
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="kith-helper-checks-{evidence.today.isoformat()}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(
+        ["check_or_training", "needed_at_once", "active_helpers", "holding", "share",
+         "expiring_within_30_days", "target_share"]
+    )  # fmt: skip
+    for kind in evidence.kinds:
+        target = evidence.target if kind.kind == "data_protection_training" else ""
+        share = "" if kind.share is None else f"{kind.share:.3f}"
+        writer.writerow(
+            [kind.kind, kind.needed, evidence.active_helpers, kind.holding, share,
+             kind.expiring, target]
+        )  # fmt: skip
+    return response
 
 
 # --- Impact report ---------------------------------------------------------------------------

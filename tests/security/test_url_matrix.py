@@ -305,6 +305,7 @@ CLASSIFICATION: dict[str, Access] = {
     "staff/audit/export.csv": staff(Capability.AUDIT_LOG),
     "staff/impact/": staff(Capability.OVERSIGHT),
     "staff/impact/export.csv": staff(Capability.OVERSIGHT),
+    "staff/oversight/helper-checks.csv": staff(Capability.OVERSIGHT),
     "staff/oversight/": staff(Capability.OVERSIGHT),
     "staff/settings/impact-units/": staff(Capability.COUNCIL_SETTINGS, check=False),  # POST
     "staff/settings/ongoing-help/": staff(Capability.COUNCIL_SETTINGS, check=False),  # POST

@@ -84,6 +84,7 @@ URLS = [
     ("staff:oversight", None, "get", C.OVERSIGHT, 200),
     ("staff:impact", None, "get", C.OVERSIGHT, 200),
     ("staff:impact_csv", None, "get", C.OVERSIGHT, 200),
+    ("staff:vetting_csv", None, "get", C.OVERSIGHT, 200),
     ("staff:settings", None, "get", C.COUNCIL_SETTINGS, 200),
     ("staff:impact_units", None, "post", C.COUNCIL_SETTINGS, 302),
     ("staff:ongoing_settings", None, "post", C.COUNCIL_SETTINGS, 400),
