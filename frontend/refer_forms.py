@@ -7,44 +7,14 @@ from __future__ import annotations
 
 from django import forms
 
-from accounts.models import OfflinePerson
 from marketplace.models import Category
 from partners.models import Referral
 
-from .forms import KithForm, date_of_parts
+from .forms import date_of_parts
+from .offline_person_forms import OfflinePersonFields
 
 
-class ReferralForm(KithForm):
-    display_name = forms.CharField(
-        label="Their name",
-        max_length=60,
-        help_text="As they would like helpers to call them.",
-        error_messages={"required": "Enter the person's name."},
-    )
-    postcode = forms.CharField(
-        label="Home postcode",
-        max_length=8,
-        error_messages={"required": "Enter the postcode of their home."},
-    )
-    preferred_route = forms.ChoiceField(
-        label="How should Kith contact them?",
-        choices=OfflinePerson.Route.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose a text message or a letter."},
-    )
-    phone = forms.CharField(
-        label="Phone number",
-        max_length=20,
-        required=False,
-        help_text="For text messages, a UK mobile number.",
-    )
-    address = forms.CharField(
-        label="Postal address",
-        max_length=400,
-        required=False,
-        help_text="For letters: 3 to 7 lines, the postcode on the last line.",
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
+class ReferralForm(OfflinePersonFields):
     category = forms.ModelChoiceField(
         label="What kind of help do they need?",
         queryset=Category.objects.none(),

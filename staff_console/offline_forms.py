@@ -8,39 +8,14 @@ from django import forms
 
 from accounts.models import ClaimCode, OfflinePerson
 from frontend.forms import KithForm
+from frontend.offline_person_forms import MOBILE_HINT, OfflinePersonFields
 
 
-class OfflinePersonForm(KithForm):
-    display_name = forms.CharField(
-        label="Their name",
-        max_length=60,
-        help_text="As they would like helpers to call them.",
-        error_messages={"required": "Enter the person's name."},
-    )
-    postcode = forms.CharField(
-        label="Home postcode",
-        max_length=8,
-        error_messages={"required": "Enter the postcode of their home."},
-    )
-    preferred_route = forms.ChoiceField(
-        label="How should Kith contact them?",
-        choices=OfflinePerson.Route.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose a text message or a letter."},
-    )
-    phone = forms.CharField(
-        label="Phone number",
-        max_length=20,
-        required=False,
-        help_text="For text messages, a UK mobile number. Kith texts it a code to read out.",
-    )
-    address = forms.CharField(
-        label="Postal address",
-        max_length=400,
-        required=False,
-        help_text="For letters: 3 to 7 lines, the postcode on the last line.",
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
+class OfflinePersonForm(OfflinePersonFields):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].help_text = MOBILE_HINT + " Kith texts it a code to read out."
+
     consent_how = forms.ChoiceField(
         label="How did they agree to Kith keeping their details?",
         choices=OfflinePerson.Consent.choices,
