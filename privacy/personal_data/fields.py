@@ -197,7 +197,9 @@ DECLARED: tuple[Declared, ...] = (
     # --- trust -------------------------------------------------------------------------------
     Declared(
         HelperCheck,
-        Rows.KEEP,
+        # Kept as the council's vetting record, but a whole DBS certificate number is only
+        # for Update Service checks while the person is a helper: erasure clears it.
+        Rows.REDACT,
         theirs=("user",),
         personal={
             "kind": Personal(erase=T.KEEP_AS_RECORD, why=RECORD),
@@ -213,8 +215,7 @@ DECLARED: tuple[Declared, ...] = (
             "update_service_consent_at": Personal(erase=T.KEEP_AS_RECORD, why=RECORD),
             # Encrypted at rest (core.crypto), never shown anywhere; the last 4 are shown.
             "certificate_number_encrypted": Personal(
-                erase=T.KEEP_AS_RECORD,
-                why=RECORD,
+                erase=T.CLEAR,
                 withheld="a whole certificate number is never shown: the last 4 are",
             ),
             "status_checked_on": Personal(erase=T.KEEP_AS_RECORD, why=RECORD),

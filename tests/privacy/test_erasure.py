@@ -37,7 +37,8 @@ from safeguarding import reports as safeguarding_reports
 from safeguarding import suspension as safeguarding_suspension
 from tests.kit import factories as make
 from trust import concerns as trust_concerns
-from trust.models import Block, SafeguardingConcern
+from trust.checks import helper_check_record
+from trust.models import Block, HelperCheck, SafeguardingConcern
 
 pytestmark = pytest.mark.django_db
 
@@ -509,3 +510,25 @@ def test_the_api_offers_no_way_round_the_hold(api_client, hold_world, method):
     assert response.status_code == 405
     assert not is_erased(_fresh(hold_world["person"]))
     assert api_client.get("/api/v1/me/").json()["display_name"] == "Pat Person"
+
+
+def test_erasure_clears_a_whole_dbs_certificate_number_and_keeps_the_vetting_record():
+    council = make.CouncilFactory(name="Vetting Council")
+    moderator = make.staff(council=council, role=StaffMembership.Role.COUNCIL_ADMIN)
+    helper = make.person(council=council, display_name="Dora Vetted")
+    check = helper_check_record(
+        actor=moderator,
+        helper_id=helper.pk,
+        kind=HelperCheck.Kind.DBS_ENHANCED_BARRED,
+        issued_on=timezone.localdate() - dt.timedelta(days=30),
+        expires_on=timezone.localdate() + dt.timedelta(days=700),
+        certificate_number="001234567890",
+        update_service_consent=True,
+    )
+    assert check.certificate_number_encrypted
+    person_erase(person=helper, actor=moderator)
+    check.refresh_from_db()
+    assert check.certificate_number_encrypted == ""
+    # The council's record of the check stays, naming the person only by id.
+    assert (check.kind, check.certificate_last4) == (HelperCheck.Kind.DBS_ENHANCED_BARRED, "7890")
+    assert check.update_service_consent_at is not None
