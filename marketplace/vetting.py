@@ -15,11 +15,15 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import Q
 
 from accounts.models import Council, User
+from accounts.permissions import Capability, staff_council
+from core.audit import audit_record
 from core.errors import ApplicationError
 from marketplace.models import Category, CategoryRequirement, Offer
+from trust.models import HelperCheck
 from trust.vetting import KindStatus, assess, current_checks, floor_for_level, missing_words
 
 
@@ -108,3 +112,37 @@ def require_vetted(offer: Offer) -> None:
         "records them.",
         code="checks_missing",
     )
+
+
+def kith_requirements_of(category: Category) -> dict[str, int]:
+    """What `category` needs anywhere: the legal floor and Kith's defaults (no council's)."""
+    return requirements_of(category=category, council=None)
+
+
+@transaction.atomic
+def council_requirements_set(
+    *, actor: User, category: Category, kinds: Iterable[str]
+) -> dict[str, int]:
+    """A council asks more of a category's helpers than Kith does: `kinds` are the checks it
+    adds (references: two). What Kith asks stays whatever is sent; the new rule applies to
+    offers opened from now on. Audited; returns what the category now needs there."""
+    council = staff_council(actor, Capability.COUNCIL_SETTINGS)
+    kinds = set(kinds)
+    unknown = kinds - set(HelperCheck.Kind.values)
+    if unknown:
+        raise ApplicationError("Choose checks from the list.", code="invalid_kind")
+    base = kith_requirements_of(category)
+    added = {kind: HelperCheck.CURRENT_AT_ONCE.get(kind, 1) for kind in kinds if kind not in base}
+    CategoryRequirement.objects.filter(category=category, council=council).delete()
+    CategoryRequirement.objects.bulk_create(
+        CategoryRequirement(category=category, council=council, kind=kind, count=count)
+        for kind, count in sorted(added.items())
+    )
+    audit_record(
+        actor=actor,
+        verb="council.category_requirements_changed",
+        target=category,
+        council=council,
+        data={"category": category.slug, "added": sorted(added)},
+    )
+    return requirements_of(category=category, council=council)

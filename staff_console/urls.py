@@ -18,6 +18,7 @@ from staff_console.views import (
     people,
     rounds,
     team,
+    vetting_settings,
     welfare,
 )
 
@@ -82,6 +83,12 @@ urlpatterns = [
     path("settings/", council_settings.council_settings, name="settings"),
     path("settings/impact-units/", council_settings.impact_units, name="impact_units"),
     path("settings/ongoing-help/", council_settings.ongoing_settings, name="ongoing_settings"),
+    path("settings/vetting/", vetting_settings.vetting_settings, name="vetting_settings"),
+    path(
+        "settings/vetting/categories/<slug:slug>/",
+        vetting_settings.category_requirements,
+        name="category_requirements",
+    ),
     path(
         "settings/categories/<slug:slug>/", council_settings.category_switch, name="category_switch"
     ),

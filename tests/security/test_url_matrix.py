@@ -309,6 +309,10 @@ CLASSIFICATION: dict[str, Access] = {
     "staff/oversight/": staff(Capability.OVERSIGHT),
     "staff/settings/impact-units/": staff(Capability.COUNCIL_SETTINGS, check=False),  # POST
     "staff/settings/ongoing-help/": staff(Capability.COUNCIL_SETTINGS, check=False),  # POST
+    "staff/settings/vetting/": staff(Capability.COUNCIL_SETTINGS),
+    "staff/settings/vetting/categories/<slug:slug>/": staff(
+        Capability.COUNCIL_SETTINGS, check=False
+    ),  # POST
     "staff/welfare/": staff(Capability.WELFARE),
     "staff/welfare/<int:check_id>/": staff(Capability.WELFARE, check=False),
     "staff/still-needed/": staff(Capability.WELFARE),
