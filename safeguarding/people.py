@@ -4,12 +4,14 @@ are audited."""
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Q
 
 from accounts.models import StaffMembership, User
+from accounts.offline import people_of_council_with_phone_key, phone_key
 from accounts.permissions import Capability, council_person, staff_can, staff_council
 from core.audit import audit_record
 from core.errors import ApplicationError
@@ -30,17 +32,24 @@ PEOPLE_SEARCH_LIMIT = 50
 
 @transaction.atomic
 def people_search(*, actor: User, query: str, limit: int = PEOPLE_SEARCH_LIMIT) -> list[User]:
-    """People of the staff member's council whose name or email contains `query`. Results
-    show names and emails, so each search is audited with what was searched for."""
+    """People of the staff member's council whose name or email contains `query`, or whose
+    phone number is the one typed (however it is written: people who are not online have no
+    email). Results show names and emails, so each search is audited with what was searched
+    for."""
     council = staff_council(actor, Capability.PEOPLE)
     query = (query or "").strip()
     if len(query) < 2:
         raise ApplicationError(
-            "Enter at least 2 characters of a name or email address.", code="query_short"
+            "Enter at least 2 characters of a name or email address, or a whole phone number.",
+            code="query_short",
         )
+    matches = Q(display_name__icontains=query) | Q(email__icontains=query)
+    key = phone_key(query)
+    if len(key) >= 9 and not re.search(r"[^\d\s+()-]", query):
+        matches |= Q(pk__in=people_of_council_with_phone_key(council=council, key=key).values("pk"))
     people = list(
         User.objects.filter(council=council)
-        .filter(Q(display_name__icontains=query) | Q(email__icontains=query))
+        .filter(matches)
         .order_by("display_name", "email")[:limit]
     )
     audit_record(

@@ -214,11 +214,11 @@ class ReinstateForm(forms.Form):
 
 class PeopleSearchForm(forms.Form):
     q = forms.CharField(
-        label="Name or email address",
+        label="Name, email address or phone number",
         min_length=2,
         max_length=100,
         error_messages={
-            "required": "Enter a name or email address.",
+            "required": "Enter a name, an email address or a phone number.",
             "min_length": "Enter at least 2 characters.",
         },
     )

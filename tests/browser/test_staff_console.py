@@ -115,7 +115,7 @@ def test_safeguarding_lead_raises_a_concern_suspends_and_closes_it(
 
     page.goto(base + "/staff/people/")
     pages.check(page, "people search")
-    page.get_by_label("Name or email address").fill("Harry")
+    page.get_by_label("Name, email address or phone number").fill("Harry")
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name="Harry Helper").click()
     page.get_by_role("heading", name="Harry Helper").wait_for()

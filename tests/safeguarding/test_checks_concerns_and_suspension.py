@@ -428,3 +428,15 @@ def test_viewing_a_person_writes_person_viewed(safeguarding_lead, citizen, away_
 def test_moderators_cannot_search_people(moderator):
     with pytest.raises(ApplicationError):
         safeguarding_people.people_search(actor=moderator, query="anyone")
+
+
+def test_people_search_finds_a_person_by_phone_however_it_is_written(
+    safeguarding_lead, home_council, away_council
+):
+    """People who are not online have no email: staff find them by their phone number."""
+    edna = make.person(council=home_council, display_name="Edna", phone="07700 900123")
+    make.person(council=away_council, display_name="Edna Elsewhere", phone="07700900123")
+    for written in ("07700 900123", "+44 7700 900123", "(07700) 900-123"):
+        assert safeguarding_people.people_search(actor=safeguarding_lead, query=written) == [edna]
+    # Part of a number is not a search for a number.
+    assert safeguarding_people.people_search(actor=safeguarding_lead, query="900123") == []
