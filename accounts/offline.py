@@ -14,8 +14,9 @@ from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 
 from accounts.models import Council, OfflinePerson, User, WebProfile
+from accounts.selectors import council_for_point
 from core.errors import ApplicationError
-from places.geo import normalise_postcode
+from places.geo import NOT_AVAILABLE_MESSAGE, normalise_postcode, postcode_point
 
 #: What `person_create_offline` refuses with while possible duplicates are not confirmed.
 POSSIBLE_DUPLICATE = "possible_duplicate"
@@ -118,6 +119,18 @@ def possible_duplicates(
             )
         )
     return found
+
+
+def offline_home(*, postcode: str, council: Council) -> dict:
+    """The home of a person recorded offline: `postcode`'s point, which must lie in `council`
+    (the caller's council), as `offline_person_add` takes it."""
+    point = postcode_point(postcode=postcode)
+    found = council_for_point(point=point)
+    if found is None or found.pk != council.pk:
+        raise ApplicationError(
+            f"{NOT_AVAILABLE_MESSAGE} The postcode must be in {council.name}.", code="out_of_area"
+        )
+    return {"postcode": normalise_postcode(postcode), "point": point}
 
 
 def offline_person_add(

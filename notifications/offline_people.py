@@ -21,17 +21,16 @@ from accounts.offline import (
     DUPLICATE_MESSAGE,
     POSSIBLE_DUPLICATE,
     PossibleDuplicate,
+    offline_home,
     offline_person_add,
     offline_record_of,
     phone_key,
     possible_duplicates,
 )
 from accounts.permissions import Capability, active_staff_membership, staff_can
-from accounts.selectors import council_for_point
 from core.audit import audit_record
 from core.errors import ApplicationError, NotFound
 from core.links import absolute_url
-from places.geo import NOT_AVAILABLE_MESSAGE, normalise_postcode, postcode_point
 
 from .models import Channel, ContactPreference, Notification
 from .pipeline import send_after_commit
@@ -74,16 +73,6 @@ def duplicates_of(
     )
 
 
-def _home(postcode: str, council: Council) -> dict:
-    point = postcode_point(postcode=postcode)
-    found = council_for_point(point=point)
-    if found is None or found.pk != council.pk:
-        raise ApplicationError(
-            f"{NOT_AVAILABLE_MESSAGE} The postcode must be in {council.name}.", code="out_of_area"
-        )
-    return {"postcode": normalise_postcode(postcode), "point": point}
-
-
 @transaction.atomic
 def person_create_offline(
     *,
@@ -112,7 +101,7 @@ def person_create_offline(
     display_name = " ".join((display_name or "").split())
     if not display_name:
         raise ApplicationError("Enter the person's name.", code="name_missing")
-    home = _home(postcode, council)
+    home = offline_home(postcode=postcode, council=council)
     phone = (phone or "").strip()
     mobile = ""
     if preferred_route == OfflinePerson.Route.TEXT:

@@ -21,15 +21,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Council, OfflinePerson, User
-from accounts.offline import offline_person_add, possible_duplicates
+from accounts.offline import offline_home, offline_person_add, possible_duplicates
 from accounts.permissions import Capability, staff_council
 from accounts.second_factor import has_authenticator, invitation_send
-from accounts.selectors import council_for_point
 from core.audit import audit_record
 from core.errors import ApplicationError, NotFound
 from marketplace.models import Category
 from marketplace.services import need_create
-from places.geo import NOT_AVAILABLE_MESSAGE, normalise_postcode, postcode_point
 
 from .models import PartnerOrganisation, Referral, Referrer
 from .selectors import NOT_FOUND_MESSAGE, organisation_of, referrer_of
@@ -268,16 +266,6 @@ def _consent(*, by: str, representative: str, how: str, on: dt.date | None) -> d
     return on
 
 
-def _home(postcode: str, council: Council) -> dict:
-    point = postcode_point(postcode=postcode)
-    found = council_for_point(point=point)
-    if found is None or found.pk != council.pk:
-        raise ApplicationError(
-            f"{NOT_AVAILABLE_MESSAGE} The postcode must be in {council.name}.", code="out_of_area"
-        )
-    return {"postcode": normalise_postcode(postcode), "point": point}
-
-
 @transaction.atomic
 def referral_record(
     *,
@@ -322,7 +310,7 @@ def referral_record(
         raise ApplicationError(
             "Give the mobile number text messages should go to.", code="mobile_required"
         )
-    home = _home(postcode, council)
+    home = offline_home(postcode=postcode, council=council)
     duplicates = possible_duplicates(
         council=council, display_name=display_name, postcode=postcode, phone=phone
     )
