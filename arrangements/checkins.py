@@ -80,10 +80,11 @@ def after_answer(
 
 
 #: Visits asked about: those of running help, and those of ended help that were over before
-#: it ended.
-_STILL_ASKED = Q(arrangement__status=Arrangement.Status.RUNNING) | Q(
-    ends_at__lte=F("arrangement__ended_at")
-)
+#: it ended — never while the match is held for staff (`arrangements.follow`): nobody is
+#: asked, and no visit counts as missed, until staff let it go on.
+_STILL_ASKED = (
+    Q(arrangement__status=Arrangement.Status.RUNNING) | Q(ends_at__lte=F("arrangement__ended_at"))
+) & Q(arrangement__held_since__isnull=True)
 
 
 def _due():
@@ -149,7 +150,7 @@ def _unconfirmed(visit: Visit, *, now: dt.datetime) -> None:
     )
     before = (
         Visit.objects.filter(arrangement=arrangement, starts_at__lt=visit.starts_at)
-        .exclude(status__in=(V.SKIPPED, V.CANCELLED))
+        .exclude(status__in=(V.SKIPPED, V.CANCELLED, V.ON_HOLD))
         .order_by("-starts_at")
         .first()
     )

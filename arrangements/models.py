@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Council
 from marketplace.models import Need, Weekday
@@ -23,32 +24,32 @@ from matching.models import Match
 
 
 class Frequency(models.TextChoices):
-    ONCE = "once", "Once"
-    WEEKLY = "weekly", "Every week"
-    FORTNIGHTLY = "fortnightly", "Every two weeks"
+    ONCE = "once", _("Once")
+    WEEKLY = "weekly", _("Every week")
+    FORTNIGHTLY = "fortnightly", _("Every two weeks")
 
 
 class Role(models.TextChoices):
     NONE = "", "—"
-    CITIZEN = "citizen", "The person helped"
-    HELPER = "helper", "The helper"
-    STAFF = "staff", "Council staff"
-    KITH = "kith", "Kith"
+    CITIZEN = "citizen", _("The person helped")
+    HELPER = "helper", _("The helper")
+    STAFF = "staff", _("Council staff")
+    KITH = "kith", _("Kith")
 
 
 class Arrangement(models.Model):
     class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        ENDED = "ended", "Ended"
+        RUNNING = "running", _("Running")
+        ENDED = "ended", _("Ended")
 
     class EndReason(models.TextChoices):
         NONE = "", "—"
-        DONE = "done", "The help is done"
-        NO_LONGER_NEEDED = "no_longer_needed", "Help is no longer needed"
-        CANNOT_CONTINUE = "cannot_continue", "Cannot carry on helping"
-        NOT_A_GOOD_FIT = "not_a_good_fit", "Not the right match after meeting"
-        OTHER = "other", "Another reason"
-        MATCH_ENDED = "match_ended", "The match was ended"
+        DONE = "done", _("The help is done")
+        NO_LONGER_NEEDED = "no_longer_needed", _("Help is no longer needed")
+        CANNOT_CONTINUE = "cannot_continue", _("Cannot carry on helping")
+        NOT_A_GOOD_FIT = "not_a_good_fit", _("Not the right match after meeting")
+        OTHER = "other", _("Another reason")
+        MATCH_ENDED = "match_ended", _("The match was ended")
 
     match = models.OneToOneField(Match, on_delete=models.CASCADE, related_name="arrangement")
     council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="+")
@@ -57,15 +58,21 @@ class Arrangement(models.Model):
     ends_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.RUNNING)
     first_meeting = models.BooleanField(
-        default=False, help_text="The first visit is an introduction, with the safety checklist."
+        default=False, help_text=_("The first visit is an introduction, with the safety checklist.")
     )
     visit_minutes = models.PositiveSmallIntegerField(
-        default=60, help_text="How long a one-off visit is planned to take."
+        default=60, help_text=_("How long a one-off visit is planned to take.")
     )
     # Visits exist up to this date; the daily job generates further ones as time moves on.
     generated_until = models.DateField(null=True, blank=True)
     still_needed_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the citizen last said they still need the help."
+        null=True, blank=True, help_text=_("When the citizen last said they still need the help.")
+    )
+    # Its match is held for staff (a check the help needs lapsed or was revoked): visits to
+    # come are on hold, nobody is asked about them, and no visit counts as missed, until staff
+    # let the match go on (`arrangements.follow`).
+    held_since = models.DateTimeField(
+        null=True, blank=True, help_text=_("Since when its visits are on hold for staff review.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -74,7 +81,7 @@ class Arrangement(models.Model):
     )
     ended_by_role = models.CharField(max_length=8, choices=Role.choices, default="", blank=True)
     end_reason = models.CharField(max_length=20, choices=EndReason.choices, default="", blank=True)
-    end_note = models.TextField(max_length=500, blank=True, help_text="Shown to staff only.")
+    end_note = models.TextField(max_length=500, blank=True, help_text=_("Shown to staff only."))
 
     class Meta:
         indexes = [models.Index(fields=["council", "status"])]
@@ -119,23 +126,24 @@ class RegularTime(models.Model):
 
 class Visit(models.Model):
     class Status(models.TextChoices):
-        PLANNED = "planned", "Planned"
-        DONE = "done", "Done"
-        MISSED = "missed", "Missed"
-        SKIPPED = "skipped", "Skipped"
-        CANCELLED = "cancelled", "Cancelled"
+        PLANNED = "planned", _("Planned")
+        DONE = "done", _("Done")
+        MISSED = "missed", _("Missed")
+        SKIPPED = "skipped", _("Skipped")
+        CANCELLED = "cancelled", _("Cancelled")
+        ON_HOLD = "on_hold", _("On hold while the council checks")
 
     class CheckIn(models.TextChoices):
-        NOT_YET = "", "Not asked yet"
-        ASKED_HELPER = "asked_helper", "Helper asked"
-        ASKED_CITIZEN = "asked_citizen", "Person helped asked"
-        CONFIRMED = "confirmed", "Confirmed"
-        UNCONFIRMED = "unconfirmed", "Nobody confirmed"
+        NOT_YET = "", _("Not asked yet")
+        ASKED_HELPER = "asked_helper", _("Helper asked")
+        ASKED_CITIZEN = "asked_citizen", _("Person helped asked")
+        CONFIRMED = "confirmed", _("Confirmed")
+        UNCONFIRMED = "unconfirmed", _("Nobody confirmed")
 
     class Answer(models.TextChoices):
         NONE = "", "—"
-        YES = "yes", "Yes"
-        NO = "no", "No"
+        YES = "yes", _("Yes")
+        NO = "no", _("No")
 
     arrangement = models.ForeignKey(Arrangement, on_delete=models.CASCADE, related_name="visits")
     # When the schedule put it: never changes, so generating again never makes it twice.
@@ -152,8 +160,8 @@ class Visit(models.Model):
     citizen_answer = models.CharField(max_length=3, choices=Answer.choices, default="", blank=True)
     citizen_answered_at = models.DateTimeField(null=True, blank=True)
     minutes_spent = models.PositiveSmallIntegerField(null=True, blank=True)
-    note = models.TextField(max_length=1000, blank=True, help_text="The helper's; staff only.")
-    skip_reason = models.CharField(max_length=200, blank=True, help_text="Staff only.")
+    note = models.TextField(max_length=1000, blank=True, help_text=_("The helper's; staff only."))
+    skip_reason = models.CharField(max_length=200, blank=True, help_text=_("Staff only."))
     changed_by_role = models.CharField(max_length=8, choices=Role.choices, default="", blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -193,14 +201,14 @@ class ScheduleChange(models.Model):
     """A change one person asks for; it takes effect when the other confirms."""
 
     class Kind(models.TextChoices):
-        MOVE_VISIT = "move_visit", "Move one visit"
-        CHANGE_TIME = "change_time", "Change the regular time"
+        MOVE_VISIT = "move_visit", _("Move one visit")
+        CHANGE_TIME = "change_time", _("Change the regular time")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for the other person"
-        CONFIRMED = "confirmed", "Agreed"
-        DECLINED = "declined", "Not agreed"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        PENDING = "pending", _("Waiting for the other person")
+        CONFIRMED = "confirmed", _("Agreed")
+        DECLINED = "declined", _("Not agreed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     arrangement = models.ForeignKey(Arrangement, on_delete=models.CASCADE, related_name="changes")
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -245,20 +253,20 @@ class WelfareCheck(models.Model):
     happened. Every call they make is logged (`WelfareCall`)."""
 
     class Reason(models.TextChoices):
-        CITIZEN_SAID_NO = "citizen_said_no", "The person said the visit did not happen"
-        TWO_UNCONFIRMED = "two_unconfirmed", "Two visits in a row nobody confirmed"
-        HELPER_CONCERN = "helper_concern", "The helper raised a worry"
+        CITIZEN_SAID_NO = "citizen_said_no", _("The person said the visit did not happen")
+        TWO_UNCONFIRMED = "two_unconfirmed", _("Two visits in a row nobody confirmed")
+        HELPER_CONCERN = "helper_concern", _("The helper raised a worry")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        CLOSED = "closed", "Closed"
-        ESCALATED = "escalated", "Passed to the safeguarding lead"
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+        ESCALATED = "escalated", _("Passed to the safeguarding lead")
 
     class Outcome(models.TextChoices):
         NONE = "", "—"
-        FINE = "reached_fine", "Reached, and they are fine"
-        NEEDS_SOMETHING = "reached_needs", "Reached, and they need something"
-        ESCALATED = "escalated", "Not reached: passed to the safeguarding lead"
+        FINE = "reached_fine", _("Reached, and they are fine")
+        NEEDS_SOMETHING = "reached_needs", _("Reached, and they need something")
+        ESCALATED = "escalated", _("Not reached: passed to the safeguarding lead")
 
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="+")
     person = models.ForeignKey(
@@ -274,7 +282,7 @@ class WelfareCheck(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     outcome = models.CharField(max_length=14, choices=Outcome.choices, default="", blank=True)
     concern_id = models.PositiveIntegerField(
-        null=True, blank=True, help_text="The safeguarding concern it was passed on as."
+        null=True, blank=True, help_text=_("The safeguarding concern it was passed on as.")
     )
     opened_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -305,9 +313,9 @@ class WelfareCall(models.Model):
     """One attempt by staff to reach the person, and what came of it."""
 
     class Result(models.TextChoices):
-        FINE = "reached_fine", "Reached, and they are fine"
-        NEEDS_SOMETHING = "reached_needs", "Reached, and they need something"
-        NOT_REACHED = "not_reached", "Not reached"
+        FINE = "reached_fine", _("Reached, and they are fine")
+        NEEDS_SOMETHING = "reached_needs", _("Reached, and they need something")
+        NOT_REACHED = "not_reached", _("Not reached")
 
     check_row = models.ForeignKey(WelfareCheck, on_delete=models.CASCADE, related_name="calls")
     staff = models.ForeignKey(
@@ -329,13 +337,13 @@ class StillNeeded(models.Model):
     reminder, or for a need whose time ran out with nobody helping, it waits for staff."""
 
     class Reason(models.TextChoices):
-        PERIODIC = "periodic", "Time to ask again"
-        NOBODY_HELPING = "nobody_helping", "Its time ran out and nobody could help"
+        PERIODIC = "periodic", _("Time to ask again")
+        NOBODY_HELPING = "nobody_helping", _("Its time ran out and nobody could help")
 
     class Answer(models.TextChoices):
         NONE = "", "—"
-        YES = "yes", "Still needed"
-        NO = "no", "No longer needed"
+        YES = "yes", _("Still needed")
+        NO = "no", _("No longer needed")
 
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="+")
     need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="+")
@@ -348,7 +356,7 @@ class StillNeeded(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     answer = models.CharField(max_length=3, choices=Answer.choices, default="", blank=True)
     for_staff_at = models.DateTimeField(
-        null=True, blank=True, help_text="Put in the staff queue (no answer, or nobody helping)."
+        null=True, blank=True, help_text=_("Put in the staff queue (no answer, or nobody helping).")
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(

@@ -14,7 +14,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.audit import audit_record
@@ -23,6 +25,7 @@ from marketplace.availability import validate_slots
 from matching.models import Match
 from matching.selectors import match_role
 from matching.services import match_end
+from safeguarding.models import MatchHold
 
 from . import schedule
 from .checkins import after_answer
@@ -61,6 +64,12 @@ def arrangement_start(*, match: Match, now: dt.datetime | None = None) -> Arrang
         frequency=Frequency.WEEKLY if recurring else Frequency.ONCE,
         starts_on=today + dt.timedelta(days=1),
         first_meeting=bool(getattr(need.category, "first_meeting", False)),
+        # Held for staff before both had accepted: its visits start on hold.
+        held_since=(
+            now
+            if MatchHold.objects.filter(match_id=match.pk, resolved_at__isnull=True).exists()
+            else None
+        ),
     )
     if recurring:
         times = schedule.agreed_times(list(need.slots.all()), list(offer.slots.all()))
@@ -88,6 +97,7 @@ def arrangement_start(*, match: Match, now: dt.datetime | None = None) -> Arrang
             starts_at=start,
             ends_at=end,
             is_introduction=arrangement.first_meeting,
+            status=V.ON_HOLD if arrangement.held_since else V.PLANNED,
         )
     _audit(actor=None, verb="arrangement.started", arrangement=arrangement)
     return arrangement
@@ -126,6 +136,8 @@ def visits_generate(*, arrangement: Arrangement, now: dt.datetime | None = None)
             starts_at=start,
             ends_at=end,
             is_introduction=first_meeting_due and i == 0,
+            # While the match is held for staff, visits are written on hold.
+            status=V.ON_HOLD if arrangement.held_since else V.PLANNED,
         )
         for i, (start, end) in enumerate(found)
     ]
@@ -155,13 +167,24 @@ def _locked(*, user: User, arrangement_id: int) -> tuple[Arrangement, str]:
 
 def _running(arrangement: Arrangement) -> None:
     if arrangement.status != A.Status.RUNNING:
-        raise ApplicationError("This arrangement has ended.", code="arrangement_ended")
+        raise ApplicationError(gettext("This arrangement has ended."), code="arrangement_ended")
+
+
+HELD_MESSAGE = _(
+    "Visits are on hold while the council checks something about this help. You can change "
+    "visits again once the council has looked at it."
+)
+
+
+def _not_held(arrangement: Arrangement) -> None:
+    if arrangement.held_since is not None:
+        raise ApplicationError(str(HELD_MESSAGE), code="arrangement_held")
 
 
 def _party(role: str) -> None:
     if role not in (Role.CITIZEN, Role.HELPER):
         raise ApplicationError(
-            "Only the two people in an arrangement can do this.", code="not_a_party"
+            gettext("Only the two people in an arrangement can do this."), code="not_a_party"
         )
 
 
@@ -175,7 +198,14 @@ def _visit(arrangement: Arrangement, visit_id: int) -> Visit:
 def _clean_words(text: str, *, limit: int, what: str) -> str:
     text = (text or "").strip()
     if len(text) > limit:
-        raise ApplicationError(f"{what} can be at most {limit} characters.", code="too_long")
+        sentences = {
+            "The note": gettext("The note can be at most %(limit)s characters."),
+            "The reason": gettext("The reason can be at most %(limit)s characters."),
+            "What you tell the council": gettext(
+                "What you tell the council can be at most %(limit)s characters."
+            ),
+        }
+        raise ApplicationError(sentences[what] % {"limit": limit}, code="too_long")
     return text
 
 
@@ -205,21 +235,26 @@ def visit_check_in(
     visit = _visit(arrangement, visit_id)
     if visit.starts_at > now:
         raise ApplicationError(
-            "This visit has not happened yet: you can say how it went afterwards.",
+            gettext("This visit has not happened yet: you can say how it went afterwards."),
             code="visit_not_yet",
         )
-    if visit.status in (V.SKIPPED, V.CANCELLED):
-        raise ApplicationError(
-            f"This visit was {visit.get_status_display().lower()}.", code="visit_not_planned"
-        )
+    if visit.status in (V.SKIPPED, V.CANCELLED, V.ON_HOLD):
+        sentences: dict[str, str] = {
+            V.SKIPPED: gettext("This visit was skipped."),
+            V.CANCELLED: gettext("This visit was cancelled."),
+            V.ON_HOLD: gettext("This visit was on hold while the council checks."),
+        }
+        raise ApplicationError(sentences[visit.status], code="visit_not_planned")
     note = _clean_words(note, limit=1000, what="The note")
     if minutes is not None and not 1 <= minutes <= MAX_MINUTES:
         raise ApplicationError(
-            f"Give the time spent in minutes, between 1 and {MAX_MINUTES}.", code="minutes"
+            gettext("Give the time spent in minutes, between 1 and %(most)s.")
+            % {"most": MAX_MINUTES},
+            code="minutes",
         )
     if (visit.helper_answer if role == Role.HELPER else visit.citizen_answer) != "":
         raise ApplicationError(
-            "You have already told us about this visit. Thank you.", code="answered"
+            gettext("You have already told us about this visit. Thank you."), code="answered"
         )
     answer = Visit.Answer.YES if happened else Visit.Answer.NO
     if role == Role.HELPER:
@@ -231,7 +266,7 @@ def visit_check_in(
     else:
         if minutes or note:
             raise ApplicationError(
-                "Only the helper records the time spent.", code="citizen_minutes"
+                gettext("Only the helper records the time spent."), code="citizen_minutes"
             )
         visit.citizen_answer, visit.citizen_answered_at = answer, now
     visit.save()
@@ -255,12 +290,15 @@ def visit_skip(*, user: User, arrangement_id: int, visit_id: int, reason: str) -
     arrangement, role = _locked(user=user, arrangement_id=arrangement_id)
     _party(role)
     _running(arrangement)
+    _not_held(arrangement)
     visit = _visit(arrangement, visit_id)
     if visit.status != V.PLANNED or visit.starts_at <= timezone.now():
-        raise ApplicationError("Only a visit still to come can be skipped.", code="visit_past")
+        raise ApplicationError(
+            gettext("Only a visit still to come can be skipped."), code="visit_past"
+        )
     reason = _clean_words(reason, limit=200, what="The reason")
     if not reason:
-        raise ApplicationError("Say why this visit cannot happen.", code="reason_required")
+        raise ApplicationError(gettext("Say why this visit cannot happen."), code="reason_required")
     visit.status = V.SKIPPED
     visit.skip_reason = reason
     visit.changed_by_role = role
@@ -284,15 +322,20 @@ def _ask_move(
     """Check a request to move one visit and fill it in."""
     visit = _visit(arrangement, visit_id or 0)
     if visit.status != V.PLANNED or visit.starts_at <= now:
-        raise ApplicationError("Only a visit still to come can be moved.", code="visit_past")
+        raise ApplicationError(
+            gettext("Only a visit still to come can be moved."), code="visit_past"
+        )
     if new_starts_at is None or new_starts_at <= now:
-        raise ApplicationError("Choose a new time in the future.", code="time_past")
+        raise ApplicationError(gettext("Choose a new time in the future."), code="time_past")
     if new_starts_at - now > dt.timedelta(weeks=12):
-        raise ApplicationError("Choose a new time within the next 12 weeks.", code="time_far")
+        raise ApplicationError(
+            gettext("Choose a new time within the next 12 weeks."), code="time_far"
+        )
     new_day = new_starts_at.astimezone(schedule.local_zone()).date()
     if arrangement.ends_on is not None and new_day > arrangement.ends_on:
         raise ApplicationError(
-            f"Choose a time before the arrangement ends ({arrangement.ends_on:%-d %B %Y}).",
+            gettext("Choose a time before the arrangement ends (%(date)s).")
+            % {"date": dateformat.format(arrangement.ends_on, "j F Y")},
             code="time_after_end",
         )
     new_ends_at = new_starts_at + (visit.ends_at - visit.starts_at)
@@ -308,7 +351,7 @@ def _ask_move(
     )
     if clash:
         raise ApplicationError(
-            "Another visit is planned at that time. Choose a different time.",
+            gettext("Another visit is planned at that time. Choose a different time."),
             code="time_clash",
         )
     change.visit, change.new_starts_at = visit, new_starts_at
@@ -327,29 +370,29 @@ def _ask_time(
     """Check a request to change the regular time (all, or the one `replaces`) and fill it in."""
     if arrangement.frequency == Frequency.ONCE:
         raise ApplicationError(
-            "A one-off visit has no regular time: move the visit instead.",
+            gettext("A one-off visit has no regular time: move the visit instead."),
             code="not_recurring",
         )
     if new_weekday is None or new_start is None or new_end is None:
-        raise ApplicationError("Choose a day, a start time and an end time.", code="time")
+        raise ApplicationError(gettext("Choose a day, a start time and an end time."), code="time")
     kept = []
     if replaces is not None:
         current = [(t.weekday, t.start, t.end) for t in arrangement.times.all()]
         if not any((day, start) == replaces for day, start, _ in current):
             raise ApplicationError(
-                "That regular time has changed meanwhile. Look at the visits again.",
+                gettext("That regular time has changed meanwhile. Look at the visits again."),
                 code="time_gone",
             )
         kept = [t for t in current if (t[0], t[1]) != replaces]
         if new_frequency and new_frequency != arrangement.frequency:
             raise ApplicationError(
-                "To change how often, change all the regular times at once.",
+                gettext("To change how often, change all the regular times at once."),
                 code="frequency",
             )
         change.replaces_weekday, change.replaces_start = replaces
     validate_slots([*kept, (new_weekday, new_start, new_end)])
     if new_frequency and new_frequency not in (Frequency.WEEKLY, Frequency.FORTNIGHTLY):
-        raise ApplicationError("Choose every week or every two weeks.", code="frequency")
+        raise ApplicationError(gettext("Choose every week or every two weeks."), code="frequency")
     change.new_weekday, change.new_start, change.new_end = new_weekday, new_start, new_end
     change.new_frequency = new_frequency or arrangement.frequency
 
@@ -374,6 +417,7 @@ def change_ask(
     arrangement, role = _locked(user=user, arrangement_id=arrangement_id)
     _party(role)
     _running(arrangement)
+    _not_held(arrangement)
     now = timezone.now()
     change = ScheduleChange(arrangement=arrangement, kind=kind, asked_by=user, asked_by_role=role)
     if kind == ScheduleChange.Kind.MOVE_VISIT:
@@ -389,13 +433,15 @@ def change_ask(
             replaces=replaces,
         )
     else:
-        raise ApplicationError("Choose what to change.", code="kind")
+        raise ApplicationError(gettext("Choose what to change."), code="kind")
     try:
         with transaction.atomic():
             change.save()
     except IntegrityError as exc:
         raise ApplicationError(
-            "A change is already waiting for an answer. Wait for it, or withdraw it first.",
+            gettext(
+                "A change is already waiting for an answer. Wait for it, or withdraw it first."
+            ),
             code="change_pending",
         ) from exc
     _audit(
@@ -429,7 +475,7 @@ def change_decide(
     own = change.asked_by_role == role
     if own and agree:
         raise ApplicationError(
-            "The other person agrees to a change you asked for.", code="own_change"
+            gettext("The other person agrees to a change you asked for."), code="own_change"
         )
     S = ScheduleChange.Status
     change.status = S.WITHDRAWN if own else (S.CONFIRMED if agree else S.DECLINED)
@@ -452,11 +498,13 @@ def _apply(arrangement: Arrangement, change: ScheduleChange, *, now: dt.datetime
     if change.kind == ScheduleChange.Kind.MOVE_VISIT:
         visit = Visit.objects.select_for_update().get(pk=change.visit_id or 0)
         if visit.status != V.PLANNED or change.new_starts_at is None:
-            raise ApplicationError("That visit can no longer be moved.", code="visit_past")
+            raise ApplicationError(gettext("That visit can no longer be moved."), code="visit_past")
         if change.new_starts_at <= now:
             raise ApplicationError(
-                "The new time has already passed. The person who asked can withdraw this and "
-                "ask for another time.",
+                gettext(
+                    "The new time has already passed. The person who asked can withdraw this and "
+                    "ask for another time."
+                ),
                 code="time_past",
             )
         length = visit.ends_at - visit.starts_at
@@ -476,7 +524,7 @@ def _apply(arrangement: Arrangement, change: ScheduleChange, *, now: dt.datetime
     ).delete()
     arrangement.times.all().delete()
     if change.new_weekday is None or change.new_start is None or change.new_end is None:
-        raise ApplicationError("The new time is incomplete.", code="time")
+        raise ApplicationError(gettext("The new time is incomplete."), code="time")
     RegularTime.objects.create(
         arrangement=arrangement,
         weekday=change.new_weekday,
@@ -504,7 +552,8 @@ def _replace_one(
     )
     if old is None or None in (change.new_weekday, change.new_start, change.new_end):
         raise ApplicationError(
-            "That regular time has changed meanwhile. Nothing was changed.", code="time_gone"
+            gettext("That regular time has changed meanwhile. Nothing was changed."),
+            code="time_gone",
         )
     zone = schedule.local_zone()
     for visit in Visit.objects.filter(
@@ -577,10 +626,12 @@ def arrangement_end(*, user: User, arrangement_id: int, reason: str, note: str =
         if role is None:
             raise NotFound()
         if seen.status != A.Status.RUNNING:
-            raise ApplicationError("This arrangement has already ended.", code="arrangement_ended")
+            raise ApplicationError(
+                gettext("This arrangement has already ended."), code="arrangement_ended"
+            )
         allowed = END_REASONS.get(role, list(A.EndReason.values))
         if reason not in allowed or reason in ("", A.EndReason.MATCH_ENDED):
-            raise ApplicationError("Choose why the arrangement is ending.", code="reason")
+            raise ApplicationError(gettext("Choose why the arrangement is ending."), code="reason")
         note = _clean_words(note, limit=500, what="What you tell the council")
         helped = Visit.objects.filter(arrangement=seen, status=V.DONE).exists() or (
             reason == A.EndReason.DONE

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from accounts.models import Council, User
 from accounts.permissions import Capability, staff_council
@@ -24,7 +25,14 @@ from core.audit import audit_record
 from core.errors import ApplicationError
 from marketplace.models import Category, CategoryRequirement, Offer
 from trust.models import HelperCheck
-from trust.vetting import KindStatus, assess, current_checks, floor_for_level, missing_words
+from trust.vetting import (
+    MEETS,
+    KindStatus,
+    assess,
+    current_checks,
+    floor_for_level,
+    missing_words,
+)
 
 
 def requirements_of(*, category: Category, council: Council | int | None) -> dict[str, int]:
@@ -105,13 +113,29 @@ def require_vetted(offer: Offer) -> None:
     vetting = offer_vetting(offer)
     if vetting.ok:
         return
-    stays = STAYS.get(offer.status, offer.get_status_display().lower())
-    raise ApplicationError(
-        f"This offer cannot open: {offer.category.name} needs checks the helper does not "
-        f"hold. Missing: {vetting.missing_words}. The offer stays {stays} until the council "
-        "records them.",
-        code="checks_missing",
-    )
+    words = {"category": offer.category.local_name, "missing": vetting.missing_words}
+    if offer.status == Offer.Status.PENDING_REVIEW:
+        message = _(
+            "This offer cannot open: %(category)s needs checks the helper does not hold. "
+            "Missing: %(missing)s. The offer stays in review until the council records them."
+        )
+    elif offer.status == Offer.Status.PAUSED:
+        message = _(
+            "This offer cannot open: %(category)s needs checks the helper does not hold. "
+            "Missing: %(missing)s. The offer stays paused until the council records them."
+        )
+    elif offer.status == Offer.Status.CLOSED:
+        message = _(
+            "This offer cannot open: %(category)s needs checks the helper does not hold. "
+            "Missing: %(missing)s. The offer stays closed until the council records them."
+        )
+    else:
+        words["stays"] = offer.get_status_display().lower()
+        message = _(
+            "This offer cannot open: %(category)s needs checks the helper does not hold. "
+            "Missing: %(missing)s. The offer stays %(stays)s until the council records them."
+        )
+    raise ApplicationError(message % words, code="checks_missing")
 
 
 def kith_requirements_of(category: Category) -> dict[str, int]:
@@ -119,20 +143,45 @@ def kith_requirements_of(category: Category) -> dict[str, int]:
     return requirements_of(category=category, council=None)
 
 
+def always_required(category: Category) -> set[str]:
+    """The kinds of check a council cannot add to `category` because it needs them anyway:
+    Kith's (and the law's), and those a check Kith asks for already meets (an enhanced DBS
+    check includes checking who the helper is)."""
+    base = kith_requirements_of(category)
+    return {
+        kind
+        for kind in HelperCheck.Kind.values
+        if any(meeting in base for meeting in MEETS.get(kind, (kind,)))
+    }
+
+
+def _council_added(category: Category, kinds: Iterable[str]) -> dict[str, int]:
+    kinds = set(kinds)
+    if kinds - set(HelperCheck.Kind.values):
+        raise ApplicationError(_("Choose checks from the list."), code="invalid_kind")
+    fixed = always_required(category)
+    return {kind: HelperCheck.CURRENT_AT_ONCE.get(kind, 1) for kind in kinds if kind not in fixed}
+
+
+def council_requirements_would_be(*, category: Category, kinds: Iterable[str]) -> dict[str, int]:
+    """What `category` would need in a council that adds `kinds` (nothing is saved): for
+    telling staff what a change does before they make it."""
+    required = kith_requirements_of(category)
+    for kind, count in _council_added(category, kinds).items():
+        required[kind] = max(required.get(kind, 0), count)
+    return required
+
+
 @transaction.atomic
 def council_requirements_set(
     *, actor: User, category: Category, kinds: Iterable[str]
 ) -> dict[str, int]:
     """A council asks more of a category's helpers than Kith does: `kinds` are the checks it
-    adds (references: two). What Kith asks stays whatever is sent; the new rule applies to
-    offers opened from now on. Audited; returns what the category now needs there."""
+    adds (references: two). What Kith asks stays whatever is sent. Audited; returns what the
+    category now needs there. Offers already open that now lack a check are paused by the
+    safeguarding room (`safeguarding.lapses.category_requirements_change`), which calls this."""
     council = staff_council(actor, Capability.COUNCIL_SETTINGS)
-    kinds = set(kinds)
-    unknown = kinds - set(HelperCheck.Kind.values)
-    if unknown:
-        raise ApplicationError("Choose checks from the list.", code="invalid_kind")
-    base = kith_requirements_of(category)
-    added = {kind: HelperCheck.CURRENT_AT_ONCE.get(kind, 1) for kind in kinds if kind not in base}
+    added = _council_added(category, kinds)
     CategoryRequirement.objects.filter(category=category, council=council).delete()
     CategoryRequirement.objects.bulk_create(
         CategoryRequirement(category=category, council=council, kind=kind, count=count)

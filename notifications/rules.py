@@ -5,24 +5,33 @@ each into rows per channel by the person's preferences (`notifications.pipeline`
 Each notice names the page where the person acts. Staff and rounds' proposals go to both
 people; a step one person took is told to the other; a match's end is told to whoever did not
 end it. Nothing here says why a match ended or who blocked whom.
+
+A notice's context holds words as well as values (the kind of help, how far away, when a
+visit is): rules give them as lazy translations (`said`, `gettext_lazy`), and the pipeline
+makes them in each person's own language, the language their message is written in.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.urls import reverse
+from django.utils import dateformat
+from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext, gettext_noop, ngettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import ROLE_CAPABILITIES, Capability
 from arrangements.models import Arrangement, ScheduleChange, StillNeeded, Visit
-from arrangements.schedule import spoken
+from arrangements.schedule import local_zone
 from core.events import Event
 from marketplace.models import Category, Need, Offer, Urgency
 from matching.models import AlertPreference, AlertSent, Match
-from trust.models import Report
+from trust.models import HelperCheck, Report
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,80 @@ class Notice:
 
 
 Rule = Callable[[Event], list[Notice]]
+
+
+# --- Words that fill the templates, in the reader's language ---------------------------------
+def _say(words: str) -> str:
+    return gettext(words) if words else words
+
+
+#: Words kept in English in the code (marked with `gettext_noop` where they are written) and
+#: said in the language active when the message is made.
+said = lazy(_say, str)
+
+#: The default kinds of help as sentences use them (`category_words`), for the catalogue. A
+#: council's own categories read as they were named.
+CATEGORY_WORDS = (
+    pgettext_lazy("a kind of help, in a sentence", "hot meals"),
+    pgettext_lazy("a kind of help, in a sentence", "shopping and errands"),
+    pgettext_lazy("a kind of help, in a sentence", "befriending and check-in chats"),
+    pgettext_lazy("a kind of help, in a sentence", "lifts to appointments"),
+    pgettext_lazy("a kind of help, in a sentence", "gardening"),
+    pgettext_lazy("a kind of help, in a sentence", "small repairs"),
+    pgettext_lazy("a kind of help, in a sentence", "technology"),
+    pgettext_lazy("a kind of help, in a sentence", "forms and letters"),
+    pgettext_lazy("a kind of help, in a sentence", "dog walking"),
+    pgettext_lazy("a kind of help, in a sentence", "light personal care"),
+)
+
+#: How far away someone is, in an urgent alert (`places.geo.DISTANCE_BANDS`).
+BAND_WORDS = (
+    gettext_noop("near you"),
+    gettext_noop("less than 1 km away"),
+    gettext_noop("about 1 to 2 km away"),
+    gettext_noop("about 2 to 5 km away"),
+    gettext_noop("about 5 to 10 km away"),
+    gettext_noop("about 10 to 20 km away"),
+    gettext_noop("more than 20 km away"),
+)
+
+#: Each weekday as a regular time ("on Mondays"), by `marketplace.models.Weekday` value.
+EVERY_WEEKDAY = (
+    pgettext_lazy("a regular visit on every", "Mondays"),
+    pgettext_lazy("a regular visit on every", "Tuesdays"),
+    pgettext_lazy("a regular visit on every", "Wednesdays"),
+    pgettext_lazy("a regular visit on every", "Thursdays"),
+    pgettext_lazy("a regular visit on every", "Fridays"),
+    pgettext_lazy("a regular visit on every", "Saturdays"),
+    pgettext_lazy("a regular visit on every", "Sundays"),
+)
+
+
+def _every(weekday: int | None) -> str:
+    if weekday is None or not 0 <= weekday < len(EVERY_WEEKDAY):
+        return ""
+    return str(EVERY_WEEKDAY[weekday])
+
+
+def _spoken(moment: dt.datetime) -> str:
+    """An instant as people say it, in local time: "Monday 7 December at 12:00"."""
+    local = moment.astimezone(local_zone())
+    return gettext("%(day)s at %(time)s") % {
+        "day": dateformat.format(local, "l j F"),
+        "time": f"{local:%H:%M}",
+    }
+
+
+#: When a visit is, said in the reader's language.
+spoken = lazy(_spoken, str)
+
+
+def _day(day: dt.date) -> str:
+    return dateformat.format(day, "j F Y")
+
+
+#: A date ("7 December 2026"), said in the reader's language.
+said_date = lazy(_day, str)
 
 
 def _id(event: Event) -> int:
@@ -99,8 +182,8 @@ def listing_rejected(event: Event) -> list[Notice]:
     ]
 
 
-def _kind(listing: Need | Offer) -> str:
-    return "request for help" if isinstance(listing, Need) else "offer of help"
+def _kind(listing: Need | Offer) -> Promise:
+    return _("request for help") if isinstance(listing, Need) else _("offer of help")
 
 
 # --- Matches ---------------------------------------------------------------------------------
@@ -115,8 +198,15 @@ def _match(event: Event) -> Match | None:
 def category_words(category: Category) -> str:
     """A kind of help as the messages' sentences use it ("help with {category}"): lower
     case, and without its own "Help with", so "Help with technology" never reads "help with
-    help with technology"."""
-    return category.name.lower().removeprefix("help with ")
+    help with technology". Said in the reader's language (`CATEGORY_WORDS`)."""
+    return _category_said(category.name.lower().removeprefix("help with "))
+
+
+def _category_say(words: str) -> str:
+    return pgettext("a kind of help, in a sentence", words)
+
+
+_category_said = lazy(_category_say, str)
 
 
 def _match_context(match: Match) -> dict[str, Any]:
@@ -254,7 +344,7 @@ def urgent_alert(event: Event) -> list[Notice]:
             target=("alert", alert.pk),
             context={
                 "category": category_words(alert.need.category),
-                "band": event.data.get("band") or "near you",
+                "band": said(event.data.get("band") or BAND_WORDS[0]),
                 "alerts_off": unsubscribe,
             },
             safety_critical=True,
@@ -341,18 +431,51 @@ def offer_paused_check(event: Event) -> list[Notice]:
     offer = Offer.objects.select_related("helper", "category").filter(pk=_id(event)).first()
     if offer is None:
         return []
-    # In words that fit what happened: a check that never existed never "expired".
+    # In words that fit what happened: a check that never existed never "expired", and one
+    # the council newly asks for did not lapse either.
     why = (event.data or {}).get("why", "expired")
-    template = {"revoked": "offer_paused_check_revoked", "never_held": "offer_paused_check_missing"}
+    template = {
+        "revoked": "offer_paused_check_revoked",
+        "never_held": "offer_paused_check_missing",
+        "now_required": "offer_paused_check_required",
+    }
     return [
         Notice(
             person=offer.helper,
             template=template.get(why, "offer_paused_check"),
             dedupe=f"offer:{offer.pk}:paused_check:{event.audit_id}",
             link=reverse("offer_detail", args=[offer.pk]),
-            context={"category": category_words(offer.category)},
+            context={
+                "category": category_words(offer.category),
+                "checks": checks_words((event.data or {}).get("asked") or []),
+            },
         )
     ]
+
+
+def _checks_say(*kinds: str) -> str:
+    words = []
+    for kind in kinds:
+        if kind not in HelperCheck.Kind.values:
+            continue
+        count = HelperCheck.CURRENT_AT_ONCE.get(kind, 1)
+        if kind == HelperCheck.Kind.REFERENCE:
+            words.append(
+                ngettext("%(count)d reference", "%(count)d references", count) % {"count": count}
+            )
+        else:
+            words.append(str(HelperCheck.Kind(kind).label).lower())
+    if len(words) > 1:
+        return gettext("%(some)s and %(last)s") % {"some": ", ".join(words[:-1]), "last": words[-1]}
+    return words[0] if words else gettext("a check")
+
+
+_checks_said = lazy(_checks_say, str)
+
+
+def checks_words(kinds: list[str]) -> str:
+    """Kinds of check in words ("induction and 2 references"), in the reader's language."""
+    return cast(str, _checks_said(*kinds))
 
 
 def _about_person(template: str, step: str, *, safety_critical: bool = False) -> Rule:
@@ -456,22 +579,37 @@ def visit_skipped(event: Event) -> list[Notice]:
     return [_to_other(arrangement, event, "visit_skipped", "skipped", when=spoken(visit.starts_at))]
 
 
-def _change_words(change: ScheduleChange) -> str:
+def _change_say(change: ScheduleChange) -> str:
+    """The change asked for, as the end of "… has asked to {change}"."""
     if change.kind == ScheduleChange.Kind.MOVE_VISIT and change.visit and change.new_starts_at:
-        moved_from, moved_to = spoken(change.visit.starts_at), spoken(change.new_starts_at)
-        return f"move the visit on {moved_from} to {moved_to}"
-    how_often = "every two weeks" if change.new_frequency == "fortnightly" else "every week"
-    day = change.get_new_weekday_display()
+        return gettext("move the visit on %(moved_from)s to %(moved_to)s") % {
+            "moved_from": _spoken(change.visit.starts_at),
+            "moved_to": _spoken(change.new_starts_at),
+        }
+    times = {
+        "days": _every(change.new_weekday),
+        "start": f"{change.new_start:%H:%M}",
+        "end": f"{change.new_end:%H:%M}",
+    }
     if change.replaces_weekday is not None and change.replaces_start is not None:
-        was = f"{change.get_replaces_weekday_display()}s at {change.replaces_start:%H:%M}"
+        return gettext(
+            "change the regular time on %(old_days)s at %(old_start)s to %(days)s, %(start)s "
+            "to %(end)s"
+        ) % {
+            **times,
+            "old_days": _every(change.replaces_weekday),
+            "old_start": f"{change.replaces_start:%H:%M}",
+        }
+    if change.new_frequency == "fortnightly":
         return (
-            f"change the regular time on {was} to {day}s, {change.new_start:%H:%M} to "
-            f"{change.new_end:%H:%M}"
+            gettext("change the regular time to %(days)s, %(start)s to %(end)s, every two weeks")
+            % times
         )
-    return (
-        f"change the regular time to {day}s, {change.new_start:%H:%M} to "
-        f"{change.new_end:%H:%M}, {how_often}"
-    )
+    return gettext("change the regular time to %(days)s, %(start)s to %(end)s, every week") % times
+
+
+#: The change, said in the reader's language.
+_change_words = lazy(_change_say, str)
 
 
 def change_asked(event: Event) -> list[Notice]:
@@ -502,9 +640,9 @@ def change_decided(template: str) -> Rule:
 
 
 WELFARE_WHY = {
-    "citizen_said_no": "they said a visit did not happen",
-    "two_unconfirmed": "nobody has confirmed two visits in a row",
-    "helper_concern": "their helper is worried about them",
+    "citizen_said_no": gettext_noop("they said a visit did not happen"),
+    "two_unconfirmed": gettext_noop("nobody has confirmed two visits in a row"),
+    "helper_concern": gettext_noop("their helper is worried about them"),
 }
 
 
@@ -515,14 +653,14 @@ def welfare_opened(event: Event) -> list[Notice]:
         .filter(welfare__pk=_id(event))
         .first()
     )
-    category = category_words(arrangement.match.need.category) if arrangement else "help"
+    category = category_words(arrangement.match.need.category) if arrangement else _("help")
     return [
         Notice(
             person=person,
             template="welfare_opened",
             dedupe=f"welfare:{_id(event)}:opened",
             link=reverse("staff:welfare_check", args=[_id(event)]),
-            context={"category": category, "why_opened": WELFARE_WHY.get(reason, reason)},
+            context={"category": category, "why_opened": said(WELFARE_WHY.get(reason, reason))},
             safety_critical=True,
             by_letter=False,
         )
@@ -559,9 +697,9 @@ def still_needed_for_staff(event: Event) -> list[Notice]:
     if row is None:
         return []
     why_here = (
-        "its time has run out and nobody has been able to help yet"
+        _("its time has run out and nobody has been able to help yet")
         if row.reason == StillNeeded.Reason.NOBODY_HELPING
-        else "the person has not said whether they still need it"
+        else _("the person has not said whether they still need it")
     )
     return [
         Notice(

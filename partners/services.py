@@ -19,33 +19,74 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Council, OfflinePerson, User
 from accounts.offline import offline_home, offline_person_add, possible_duplicates
 from accounts.permissions import Capability, staff_council
 from accounts.second_factor import has_authenticator, invitation_send
+from accounts.services import is_erased
+from accounts.sessions import sessions_end
 from core.audit import audit_record
 from core.errors import ApplicationError, NotFound
 from marketplace.models import Category
 from marketplace.services import need_create
 
 from .models import PartnerOrganisation, Referral, Referrer
-from .selectors import NOT_FOUND_MESSAGE, organisation_of, referrer_of
+from .selectors import NOT_FOUND_MESSAGE, organisation_of, referrer_in, referrer_of
 
-PAUSED_MESSAGE = (
+PAUSED_MESSAGE = gettext_lazy(
     "Your organisation's access to Kith is paused, so you cannot record referrals just now. "
     "Your council's Kith team can tell you more."
 )
-CONSENT_MESSAGE = "You can only refer someone who has agreed to it. Say who agreed, how and when."
+CONSENT_MESSAGE = gettext_lazy(
+    "You can only refer someone who has agreed to it. Say who agreed, how and when."
+)
+# Each text field `_text` checks: its refusal code when missing, and what a missing or too
+# long text is refused with.
+_TEXT_REFUSALS = {
+    "organisation_name": (
+        "the_organisation's_name_missing",
+        gettext_lazy("Enter the organisation's name."),
+        gettext_lazy("Shorten the organisation's name to %(max_length)s characters."),
+    ),
+    "contact_name": (
+        "the_contact's_name_missing",
+        gettext_lazy("Enter the contact's name."),
+        gettext_lazy("Shorten the contact's name to %(max_length)s characters."),
+    ),
+    "contact_phone": (
+        "a_phone_number_missing",
+        gettext_lazy("Enter a phone number."),
+        gettext_lazy("Shorten a phone number to %(max_length)s characters."),
+    ),
+    "pause_reason": (
+        "the_reason_missing",
+        gettext_lazy("Enter the reason."),
+        gettext_lazy("Shorten the reason to %(max_length)s characters."),
+    ),
+    "referrer_name": (
+        "their_name_missing",
+        gettext_lazy("Enter their name."),
+        gettext_lazy("Shorten their name to %(max_length)s characters."),
+    ),
+    "person_name": (
+        "the_person's_name_missing",
+        gettext_lazy("Enter the person's name."),
+        gettext_lazy("Shorten the person's name to %(max_length)s characters."),
+    ),
+}
 
 
 # --- Partner organisations ------------------------------------------------------------------
-def _text(value: str, *, label: str, max_length: int, required: bool = True) -> str:
+def _text(value: str, *, field: str, max_length: int, required: bool = True) -> str:
     value = " ".join((value or "").split())
+    code, missing, too_long = _TEXT_REFUSALS[field]
     if required and not value:
-        raise ApplicationError(f"Enter {label}.", code=f"{label.replace(' ', '_')}_missing")
+        raise ApplicationError(missing, code=code)
     if len(value) > max_length:
-        raise ApplicationError(f"Shorten {label} to {max_length} characters.", code="too_long")
+        raise ApplicationError(too_long % {"max_length": max_length}, code="too_long")
     return value
 
 
@@ -60,28 +101,26 @@ def _organisation_fields(
     categories: Iterable[Category],
 ) -> dict:
     if kind not in PartnerOrganisation.Kind.values:
-        raise ApplicationError("Choose what kind of organisation it is.", code="kind_invalid")
+        raise ApplicationError(_("Choose what kind of organisation it is."), code="kind_invalid")
     email = (contact_email or "").strip().lower()
     try:
         validate_email(email)
     except ValidationError:
         raise ApplicationError(
-            "Enter the contact's email address, like name@example.org.", code="email_invalid"
+            _("Enter the contact's email address, like name@example.org."), code="email_invalid"
         ) from None
     chosen = list(categories)
     if not chosen:
         raise ApplicationError(
-            "Choose at least one kind of help the organisation may refer people for.",
+            _("Choose at least one kind of help the organisation may refer people for."),
             code="categories_missing",
         )
     return {
-        "name": _text(name, label="the organisation's name", max_length=120),
+        "name": _text(name, field="organisation_name", max_length=120),
         "kind": kind,
-        "contact_name": _text(contact_name, label="the contact's name", max_length=120),
+        "contact_name": _text(contact_name, field="contact_name", max_length=120),
         "contact_email": email,
-        "contact_phone": _text(
-            contact_phone, label="a phone number", max_length=20, required=False
-        ),
+        "contact_phone": _text(contact_phone, field="contact_phone", max_length=20, required=False),
         "categories": chosen,
     }
 
@@ -92,7 +131,7 @@ def _name_free(*, council: Council, name: str, but: int | None = None) -> None:
         taken = taken.exclude(pk=but)
     if taken.exists():
         raise ApplicationError(
-            "The council already has a partner organisation with this name.", code="name_taken"
+            _("The council already has a partner organisation with this name."), code="name_taken"
         )
 
 
@@ -149,9 +188,9 @@ def organisation_suspend(*, actor: User, organisation_id, reason: str) -> Partne
     """Pause an organisation's access: its referrers see a page saying so and cannot record
     referrals, and are not told of their referrals' progress until it is reinstated."""
     organisation = _locked_organisation(actor=actor, organisation_id=organisation_id)
-    reason = _text(reason, label="the reason", max_length=300)
+    reason = _text(reason, field="pause_reason", max_length=300)
     if organisation.is_suspended:
-        raise ApplicationError("This organisation's access is paused already.", code="paused")
+        raise ApplicationError(_("This organisation's access is paused already."), code="paused")
     organisation.suspended_at = timezone.now()
     organisation.suspended_reason = reason
     organisation.save(update_fields=["suspended_at", "suspended_reason"])
@@ -169,7 +208,7 @@ def organisation_suspend(*, actor: User, organisation_id, reason: str) -> Partne
 def organisation_reinstate(*, actor: User, organisation_id) -> PartnerOrganisation:
     organisation = _locked_organisation(actor=actor, organisation_id=organisation_id)
     if not organisation.is_suspended:
-        raise ApplicationError("This organisation's access is not paused.", code="not_paused")
+        raise ApplicationError(_("This organisation's access is not paused."), code="not_paused")
     organisation.suspended_at = None
     organisation.suspended_reason = ""
     organisation.save(update_fields=["suspended_at", "suspended_reason"])
@@ -194,16 +233,16 @@ def referrer_invite(
     organisation = _locked_organisation(actor=actor, organisation_id=organisation_id)
     if organisation.is_suspended:
         raise ApplicationError(
-            "This organisation's access is paused: reinstate it before inviting referrers.",
+            _("This organisation's access is paused: reinstate it before inviting referrers."),
             code="paused",
         )
-    display_name = _text(display_name, label="their name", max_length=60)
+    display_name = _text(display_name, field="referrer_name", max_length=60)
     email = (email or "").strip().lower()
     try:
         validate_email(email)
     except ValidationError:
         raise ApplicationError(
-            "Enter their email address, like name@example.org.", code="email_invalid"
+            _("Enter their email address, like name@example.org."), code="email_invalid"
         ) from None
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
@@ -218,13 +257,15 @@ def referrer_invite(
         existing = Referrer.objects.filter(user=user, organisation=organisation).first()
         if existing is None:
             raise ApplicationError(
-                "This email address already has a Kith account. Ask the person for their work "
-                "email address.",
+                _(
+                    "This email address already has a Kith account. Ask the person for their work "
+                    "email address."
+                ),
                 code="email_taken",
             )
         if has_authenticator(user):
             raise ApplicationError(
-                "This referrer has set up their authenticator app already.", code="enrolled"
+                _("This referrer has set up their authenticator app already."), code="enrolled"
             )
         referrer, resent = existing, True
     invitation_send(
@@ -237,6 +278,65 @@ def referrer_invite(
         target_type="person",
         council=organisation.council,
         data={"organisation": organisation.pk, "resent": resent},
+    )
+    return referrer
+
+
+def _locked_referrer(*, actor: User, referrer_id) -> Referrer:
+    council = staff_council(actor, Capability.PARTNERS)
+    referrer = referrer_in(council=council, referrer_id=referrer_id)
+    return (
+        Referrer.objects.select_related("user", "organisation")
+        .select_for_update(of=("self",))
+        .get(pk=referrer.pk)
+    )
+
+
+@transaction.atomic
+def referrer_deactivate(*, actor: User, referrer_id) -> Referrer:
+    """A council admin stops one referrer of one of the council's organisations: they can no
+    longer sign in (their account is made inactive and its sessions end), use the referral
+    pages or hear how their referrals go. Their referrals stay, for staff. Another council's
+    referrer is "not found"."""
+    referrer = _locked_referrer(actor=actor, referrer_id=referrer_id)
+    if not referrer.active:
+        raise ApplicationError(_("This referrer is deactivated already."), code="inactive")
+    referrer.active = False
+    referrer.save(update_fields=["active"])
+    User.objects.filter(pk=referrer.user_id).update(is_active=False)
+    sessions_end(user_id=referrer.user_id)
+    audit_record(
+        actor=actor,
+        verb="partner.referrer_deactivated",
+        target=referrer.user,
+        target_type="person",
+        council=referrer.organisation.council,
+        data={"organisation": referrer.organisation_id, "referrer": referrer.pk},
+    )
+    return referrer
+
+
+@transaction.atomic
+def referrer_reactivate(*, actor: User, referrer_id) -> Referrer:
+    """Let a deactivated referrer sign in and refer again (a closed account stays closed)."""
+    referrer = _locked_referrer(actor=actor, referrer_id=referrer_id)
+    if referrer.active:
+        raise ApplicationError(_("This referrer is active already."), code="active")
+    if is_erased(referrer.user):
+        raise ApplicationError(
+            _("This referrer's account has been closed, so it cannot be reactivated."),
+            code="erased",
+        )
+    referrer.active = True
+    referrer.save(update_fields=["active"])
+    User.objects.filter(pk=referrer.user_id).update(is_active=True)
+    audit_record(
+        actor=actor,
+        verb="partner.referrer_reactivated",
+        target=referrer.user,
+        target_type="person",
+        council=referrer.organisation.council,
+        data={"organisation": referrer.organisation_id, "referrer": referrer.pk},
     )
     return referrer
 
@@ -259,10 +359,12 @@ def _consent(*, by: str, representative: str, how: str, on: dt.date | None) -> d
     representative = " ".join((representative or "").split())
     if by == Referral.ConsentBy.REPRESENTATIVE and not representative:
         raise ApplicationError(
-            "Enter the name of whoever agreed for the person.", code="representative_missing"
+            _("Enter the name of whoever agreed for the person."), code="representative_missing"
         )
     if on > timezone.localdate():
-        raise ApplicationError("The date they agreed cannot be in the future.", code="consent_date")
+        raise ApplicationError(
+            _("The date they agreed cannot be in the future."), code="consent_date"
+        )
     return on
 
 
@@ -298,17 +400,20 @@ def referral_record(
         representative = " ".join(consent_representative.split())[:120]
     if not organisation.categories.filter(pk=category.pk).exists():
         raise ApplicationError(
-            f"{organisation.name} may not refer people for {category.name.lower()}. Choose "
-            "another kind of help, or ask the council.",
+            _(
+                "%(organisation)s may not refer people for %(category)s. Choose another kind "
+                "of help, or ask the council."
+            )
+            % {"organisation": organisation.name, "category": category.local_name.lower()},
             code="category_not_allowed",
         )
-    display_name = _text(display_name, label="the person's name", max_length=60)
+    display_name = _text(display_name, field="person_name", max_length=60)
     if preferred_route not in OfflinePerson.Route.values:
-        raise ApplicationError("Choose a text message or a letter.", code="route_invalid")
+        raise ApplicationError(_("Choose a text message or a letter."), code="route_invalid")
     phone = (phone or "").strip()
     if preferred_route == OfflinePerson.Route.TEXT and not phone:
         raise ApplicationError(
-            "Give the mobile number text messages should go to.", code="mobile_required"
+            _("Give the mobile number text messages should go to."), code="mobile_required"
         )
     home = offline_home(postcode=postcode, council=council)
     duplicates = possible_duplicates(

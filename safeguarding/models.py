@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Council
 from matching.models import Match
@@ -16,14 +17,15 @@ class MatchHold(models.Model):
     Both people are told when it is held (`match.held_check`)."""
 
     class Why(models.TextChoices):
-        REVOKED = "revoked", "A check was revoked"
-        EXPIRED = "expired", "A check expired"
-        NEVER_HELD = "never_held", "A check was never recorded"
+        REVOKED = "revoked", _("A check was revoked")
+        EXPIRED = "expired", _("A check expired")
+        NEVER_HELD = "never_held", _("A check was never recorded")
+        NOW_REQUIRED = "now_required", _("The council now asks for a check")
 
     class Outcome(models.TextChoices):
         NONE = "", "—"
-        CONTINUED = "continued", "Went on: the helper holds the checks again"
-        ENDED = "ended", "Ended"
+        CONTINUED = "continued", _("Went on: the helper holds the checks again")
+        ENDED = "ended", _("Ended")
 
     match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="holds")
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="+")

@@ -5,30 +5,56 @@ result."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from staff_console.forms import DateInput, HelperCheckForm
 from trust.models import HelperCheck
 
 
+class NeverShownAgain(forms.TextInput):
+    """A whole DBS certificate number is typed once and never shown again — not even when the
+    form is refused and comes back with an error: the box is then empty."""
+
+    def format_value(self, value):
+        return None
+
+
+class LastFourOnly(forms.TextInput):
+    """The box for a certificate number's last four characters shows back only what could be
+    a last four: a whole number typed here by mistake is not shown again."""
+
+    def format_value(self, value):
+        value = super().format_value(value)
+        return value if value is not None and len(value.strip()) <= 4 else None
+
+
 class CheckRecordForm(HelperCheckForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["certificate_last4"].widget = LastFourOnly()
+
     referee_name = forms.CharField(
-        label="Who gave the reference",
+        label=_("Who gave the reference"),
         required=False,
         max_length=120,
-        help_text="For a reference only: the referee's name. The issue date is when they gave it.",
+        help_text=_(
+            "For a reference only: the referee's name. The issue date is when they gave it."
+        ),
     )
     update_service_consent = forms.BooleanField(
-        label="The helper agrees to DBS Update Service status checks",
+        label=_("The helper agrees to DBS Update Service status checks"),
         required=False,
-        help_text="Only with their recorded consent does Kith keep the whole certificate "
-        "number, encrypted, for staff to make status checks.",
+        help_text=_(
+            "Only with their recorded consent does Kith keep the whole certificate "
+            "number, encrypted, for staff to make status checks."
+        ),
     )
     certificate_number = forms.CharField(
-        label="Whole DBS certificate number (12 digits)",
+        label=_("Whole DBS certificate number (12 digits)"),
         required=False,
         max_length=40,
-        help_text="Only with the helper's consent above. It is never shown again.",
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text=_("Only with the helper's consent above. It is never shown again."),
+        widget=NeverShownAgain(attrs={"autocomplete": "off"}),
     )
 
 
@@ -39,13 +65,13 @@ class DbsStatusForm(forms.Form):
             (HelperCheck.StatusResult.NOT_CURRENT, HelperCheck.StatusResult.NOT_CURRENT.label),
         ],
         widget=forms.RadioSelect,
-        label="What the Update Service said",
-        error_messages={"required": "Choose what the Update Service said."},
+        label=_("What the Update Service said"),
+        error_messages={"required": _("Choose what the Update Service said.")},
     )
     checked_on = forms.DateField(
-        label="Date of the status check",
+        label=_("Date of the status check"),
         required=False,
         widget=DateInput,
-        help_text="Leave empty for today.",
-        error_messages={"invalid": "Enter the date as a real date."},
+        help_text=_("Leave empty for today."),
+        error_messages={"invalid": _("Enter the date as a real date.")},
     )

@@ -103,6 +103,16 @@ urlpatterns = [
     path("partners/<int:pk>/suspend/", partners.partner_suspend, name="partner_suspend"),
     path("partners/<int:pk>/reinstate/", partners.partner_reinstate, name="partner_reinstate"),
     path("partners/referrers/<int:pk>/", partners.partner_referrer, name="partner_referrer"),
+    path(
+        "partners/referrers/<int:pk>/deactivate/",
+        partners.partner_referrer_deactivate,
+        name="partner_referrer_deactivate",
+    ),
+    path(
+        "partners/referrers/<int:pk>/reactivate/",
+        partners.partner_referrer_reactivate,
+        name="partner_referrer_reactivate",
+    ),
     path("audit/", audit_log.audit_log, name="audit"),
     path("audit/export.csv", audit_log.audit_log_csv, name="audit_csv"),
 ]

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import ApplicationError, NotFound
@@ -34,7 +35,11 @@ def partners(request):
             form, services.organisation_register, actor=request.user, **form.cleaned_data
         )
         if organisation is not None:
-            messages.success(request, f"{organisation.name} is registered as a partner.")
+            messages.success(
+                request,
+                _("%(organisation)s is registered as a partner.")
+                % {"organisation": organisation.name},
+            )
             return redirect("staff:partner", pk=organisation.pk)
     organisations = list(selectors.organisations_of(council=request.staff_council))
     return render_staff(
@@ -76,7 +81,7 @@ def partner(request, pk: int):
         organisation_id=organisation.pk,
         **form.cleaned_data,
     ):
-        messages.success(request, "The organisation's details are saved.")
+        messages.success(request, _("The organisation's details are saved."))
         return redirect("staff:partner", pk=organisation.pk)
     return _partner_page(request, organisation, form=form, status=400)
 
@@ -96,8 +101,8 @@ def partner_invite(request, pk: int):
     ):
         messages.success(
             request,
-            f"A set-up link has been sent to {form2.cleaned_data['email']}. It works once, "
-            "for 3 days.",
+            _("A set-up link has been sent to %(email)s. It works once, for 3 days.")
+            % {"email": form2.cleaned_data["email"]},
         )
         return redirect("staff:partner", pk=organisation.pk)
     return _partner_page(request, organisation, form2=form2, status=400)
@@ -115,7 +120,9 @@ def partner_suspend(request, pk: int):
         organisation_id=organisation.pk,
         reason=suspend_form.cleaned_data["reason"],
     ):
-        messages.success(request, f"{organisation.name}'s access is paused.")
+        messages.success(
+            request, _("%(organisation)s's access is paused.") % {"organisation": organisation.name}
+        )
         return redirect("staff:partner", pk=organisation.pk)
     return _partner_page(request, organisation, suspend_form=suspend_form, status=400)
 
@@ -131,8 +138,48 @@ def partner_reinstate(request, pk: int):
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"{organisation.name}'s access is reinstated.")
+        messages.success(
+            request,
+            _("%(organisation)s's access is reinstated.") % {"organisation": organisation.name},
+        )
     return redirect("staff:partner", pk=organisation.pk)
+
+
+def _referrer_switch(request, pk: int, *, service, done: str):
+    try:
+        referrer = service(actor=request.user, referrer_id=pk)
+    except NotFound:
+        raise Http404("Not found.") from None
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        referrer = selectors.referrer_in(council=request.staff_council, referrer_id=pk)
+    else:
+        name = referrer.user.display_name or referrer.user.email
+        messages.success(request, done % {"name": name})
+    return redirect("staff:partner_referrer", pk=referrer.pk)
+
+
+@require_POST
+@staff_view(C.PARTNERS)
+def partner_referrer_deactivate(request, pk: int):
+    """Stop one referrer: no sign-in, no referral pages; their referrals stay for staff."""
+    return _referrer_switch(
+        request,
+        pk,
+        service=services.referrer_deactivate,
+        done=_("%(name)s is deactivated: they can no longer sign in or refer people."),
+    )
+
+
+@require_POST
+@staff_view(C.PARTNERS)
+def partner_referrer_reactivate(request, pk: int):
+    return _referrer_switch(
+        request,
+        pk,
+        service=services.referrer_reactivate,
+        done=_("%(name)s is active again and can sign in and refer people."),
+    )
 
 
 @require_GET

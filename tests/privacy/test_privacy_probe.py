@@ -353,3 +353,41 @@ def test_a_whole_dbs_certificate_number_is_never_shown_logged_exported_or_audite
     assert not [
         b for b in bodies if CAL_DBS_NUMBER in b or stored.certificate_number_encrypted in b
     ]
+
+
+def test_a_whole_dbs_number_typed_into_a_refused_form_is_not_shown_back_or_logged(world, caplog):
+    """Staff type a whole certificate number and the form is refused (a date missing, or the
+    whole number in the box for its last four, or no consent): the page shown again, the log
+    lines of the request and the audit log hold none of it."""
+    number = "837465019283"
+    helper_email = world.helper.email
+    before = HelperCheck.objects.filter(user=world.helper).count()
+    web = Client()
+    web.force_login(world.moderator)
+    refused = []
+    with caplog.at_level(logging.DEBUG):
+        for typed in (
+            # No issue date: refused by the form, with consent and the whole number.
+            {"certificate_number": number, "update_service_consent": "on", "issued_on": ""},
+            # The whole number where only its last four belong: refused by the service.
+            {"certificate_last4": number},
+            # The whole number without consent: refused by the service.
+            {"certificate_number": number, "certificate_last4": "9283"},
+        ):
+            response = web.post(
+                reverse("staff:checks"),
+                {
+                    "email": helper_email,
+                    "kind": HelperCheck.Kind.DBS_ENHANCED_BARRED,
+                    "issued_on": "2026-01-05",
+                    "expires_on": "2029-01-05",
+                    **typed,
+                },
+            )
+            assert response.status_code == 400, typed
+            refused.append(response.content.decode())
+    assert HelperCheck.objects.filter(user=world.helper).count() == before
+    leaked = [body for body in refused if number in body]
+    assert not leaked, "the refused form showed the whole number back"
+    assert number not in caplog.text
+    assert not [e for e in AuditEvent.objects.all() if number in json.dumps(e.data)]

@@ -110,6 +110,8 @@ URLS = [
     ("staff:partner_suspend", "partner", "post", C.PARTNERS, 400),
     ("staff:partner_reinstate", "partner", "post", C.PARTNERS, 302),  # not paused: a message
     ("staff:partner_referrer", "referrer", "get", C.PARTNERS, 200),
+    ("staff:partner_referrer_deactivate", "referrer", "post", C.PARTNERS, 302),
+    ("staff:partner_referrer_reactivate", "referrer", "post", C.PARTNERS, 302),  # a message
 ]
 ROLES = [Role.MODERATOR, Role.SAFEGUARDING_LEAD, Role.COUNCIL_ADMIN]
 ACTORS = [*ROLES, "other_council_admin", "citizen", "anonymous", "admin_without_mfa"]
