@@ -5,7 +5,7 @@ KITH := bash scripts/kith.sh
 # Kith's rooms, as the import contract in pyproject.toml lists them (docs/architecture.md).
 ROOMS = $(shell python3 -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["tool"]["importlinter"]["root_packages"])')
 
-.PHONY: run setup install test lint format bench audit
+.PHONY: run setup install test lint format bench audit messages lighthouse
 
 run: setup ## Install what is missing, prepare the database and demo data, serve on :8000
 	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py runserver 127.0.0.1:8000
@@ -14,7 +14,14 @@ setup: install ## Everything `make run` does except serving
 	$(KITH) database app
 
 install:
-	$(KITH) system python node
+	$(KITH) system python node messages
+
+messages: ## Gather the words to translate into each room's locale/cy/LC_MESSAGES/django.po
+	$(PY) manage.py makemessages -l cy --no-location --ignore=.venv --ignore=node_modules \
+	  --ignore=.local --ignore=staticfiles --ignore=tests --ignore=benchmarks --ignore=demo \
+	  --ignore=scripts --ignore=manage.py --ignore=gunicorn.conf.py --ignore=deploy
+	$(PY) scripts/tidy_po.py
+	$(KITH) messages
 
 test: install ## The whole test suite against real PostGIS (and Chromium for browser tests)
 	$(KITH) browser database
@@ -38,6 +45,10 @@ format:
 bench: install
 	$(KITH) database
 	$(PY) -m benchmarks
+
+lighthouse: install ## Lighthouse (Debian Chromium) on the key pages, phone and desktop: docs/lighthouse.md
+	$(KITH) browser database
+	$(PY) -m benchmarks.lighthouse
 
 # --- Production runtime on this machine (docs/deploy.md, docs/runbook.md) -------------------
 .PHONY: prod prod-stop backup restore bench-load bench-soak

@@ -4,8 +4,9 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.stagekit import clear_login
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
 
-SUSPENDED_MESSAGE = (
+SUSPENDED_MESSAGE = _(
     "Your account is suspended, so you cannot sign in. Contact your council if you think "
     "this is a mistake."
 )
@@ -15,7 +16,7 @@ class AccountAdapter(DefaultAccountAdapter):
     error_messages = {
         **DefaultAccountAdapter.error_messages,
         # Said after five wrong passwords for one address, and after three wrong sign-in codes.
-        "too_many_login_attempts": (
+        "too_many_login_attempts": _(
             "Too many failed login attempts. Try again later. You can sign in now with a "
             "code sent to your email instead."
         ),

@@ -23,6 +23,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import ClaimCode, OfflinePerson, User
 from accounts.offline import phone_key
@@ -41,7 +43,7 @@ CODE_EVERY = dt.timedelta(seconds=60)
 CLAIM_WINDOW = dt.timedelta(minutes=30)
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
-WRONG = (
+WRONG = gettext_lazy(
     "That code is not right, or it has expired. Check the number and the code and try again, "
     "or ask for a new code."
 )
@@ -76,22 +78,26 @@ def claim_code_issue(
     """A new code for `person` (in the caller's transaction, which sends it): the code in
     clear, to send, and its row. Earlier unused codes stop working."""
     if channel not in ClaimCode.Channel.values:
-        raise ApplicationError("Choose a text message or a letter.", code="route_invalid")
+        raise ApplicationError(_("Choose a text message or a letter."), code="route_invalid")
     locked = User.objects.select_for_update().filter(pk=person.pk).first()
     if locked is None or not claimable(locked):
         raise ApplicationError(
-            "This person already has an online account, or cannot have one.", code="not_claimable"
+            _("This person already has an online account, or cannot have one."),
+            code="not_claimable",
         )
     now = timezone.now()
     recent = ClaimCode.objects.filter(person=person, created_at__gte=now - dt.timedelta(days=1))
     if recent.filter(created_at__gte=now - CODE_EVERY).exists():
         raise ApplicationError(
-            "A code was sent less than a minute ago. Please wait for it.", code="code_too_soon"
+            _("A code was sent less than a minute ago. Please wait for it."), code="code_too_soon"
         )
     if recent.count() >= CODES_PER_DAY:
         raise ApplicationError(
-            f"Kith has sent {CODES_PER_DAY} codes today, the most it sends in a day. Please "
-            "try again tomorrow.",
+            _(
+                "Kith has sent %(count)s codes today, the most it sends in a day. Please try "
+                "again tomorrow."
+            )
+            % {"count": CODES_PER_DAY},
             code="code_too_soon",
         )
     ClaimCode.objects.filter(person=person, used_at__isnull=True).update(expires_at=now)
@@ -131,7 +137,7 @@ def claim_code_check(*, code: str, phone: str = "", reference: str = "") -> Clai
         where = Q(sent_to_mobile="+44" + phone_key(phone))
     else:
         raise ApplicationError(
-            "Enter your mobile number, or the reference on your letter.", code="claim_who"
+            _("Enter your mobile number, or the reference on your letter."), code="claim_who"
         )
     with transaction.atomic():
         live = list(
@@ -175,21 +181,23 @@ def account_claim(*, claim_code_id: int, email: str, password: str) -> User:
     code = ClaimCode.objects.select_for_update().filter(pk=claim_code_id).first()
     if code is None or code.used_at is None or code.used_at < timezone.now() - CLAIM_WINDOW:
         raise ApplicationError(
-            "That took too long. Please ask for a new code.", code="claim_expired"
+            _("That took too long. Please ask for a new code."), code="claim_expired"
         )
     person = User.objects.select_for_update().get(pk=code.person_id)
     if not claimable(person):
-        raise ApplicationError("This account has already been set up.", code="not_claimable")
+        raise ApplicationError(_("This account has already been set up."), code="not_claimable")
     if not email or "@" not in email:
-        raise ApplicationError("Enter your email address.", code="email_invalid")
+        raise ApplicationError(_("Enter your email address."), code="email_invalid")
     taken = (
         User.objects.filter(email__iexact=email).exists()
         or EmailAddress.objects.filter(email__iexact=email).exists()
     )
     if taken:
         raise ApplicationError(
-            "This email address is already used by a Kith account. Sign in with it instead, "
-            "or use another address.",
+            _(
+                "This email address is already used by a Kith account. Sign in with it instead, "
+                "or use another address."
+            ),
             code="email_taken",
         )
     try:

@@ -11,6 +11,9 @@ from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.welsh import in_active_language
 
 
 class UserManager(BaseUserManager["User"]):
@@ -43,16 +46,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     """
 
     class Gender(models.TextChoices):
-        WOMAN = "woman", "Woman"
-        MAN = "man", "Man"
-        NON_BINARY = "non_binary", "Non-binary"
-        UNSAID = "", "Prefer not to say"
+        WOMAN = "woman", _("Woman")
+        MAN = "man", _("Man")
+        NON_BINARY = "non_binary", _("Non-binary")
+        UNSAID = "", _("Prefer not to say")
 
     # None for a person who is not online (recorded by staff or a referrer, reached by text or
     # letter) until they claim an online account; unique in any case wherever present.
     email = models.EmailField("email address", max_length=254, unique=True, null=True, blank=True)
     display_name = models.CharField(max_length=60, blank=True)
-    phone = models.CharField(max_length=20, blank=True, help_text="Private; never shown to others.")
+    phone = models.CharField(
+        max_length=20, blank=True, help_text=_("Private; never shown to others.")
+    )
     preferred_languages = ArrayField(
         models.CharField(max_length=35), default=list, blank=True, size=10
     )
@@ -102,24 +107,26 @@ class Council(models.Model):
     """A local authority running Kith in its area: the tenant that owns listings and staff."""
 
     name = models.CharField(max_length=120)
+    # The council's name in Welsh, shown on pages in Welsh (`local_name`); blank: the English.
+    name_cy = models.CharField("name in Welsh", max_length=120, blank=True, default="")
     slug = models.SlugField(max_length=120, unique=True)
     code = models.CharField(
-        max_length=12, unique=True, help_text="ONS local authority code, e.g. E06000001."
+        max_length=12, unique=True, help_text=_("ONS local authority code, e.g. E06000001.")
     )
     boundary = gis.MultiPolygonField(srid=4326)
     contact_email = models.EmailField(blank=True)
     is_active = models.BooleanField(default=True)
     max_travel_radius_m = models.PositiveIntegerField(
-        default=8000, help_text="The furthest a helper may offer to travel, in metres."
+        default=8000, help_text=_("The furthest a helper may offer to travel, in metres.")
     )
     auto_approve_verified_helpers = models.BooleanField(
         default=False,
-        help_text="Publish offers from ID-checked helpers without waiting for review.",
+        help_text=_("Publish offers from ID-checked helpers without waiting for review."),
     )
     settings = models.JSONField(
         default=dict,
         blank=True,
-        help_text="Further per-council settings (matching weights, unit costs, retention).",
+        help_text=_("Further per-council settings (matching weights, unit costs, retention)."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -134,16 +141,21 @@ class Council(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.local_name
+
+    @property
+    def local_name(self) -> str:
+        """The council's name in the active language (the English when it has no Welsh)."""
+        return in_active_language(self.name, self.name_cy)
 
 
 class StaffMembership(models.Model):
     """A person working for one council in one role. Staff belong to exactly one council."""
 
     class Role(models.TextChoices):
-        MODERATOR = "moderator", "Moderator"
-        SAFEGUARDING_LEAD = "safeguarding_lead", "Safeguarding lead"
-        COUNCIL_ADMIN = "council_admin", "Council admin"
+        MODERATOR = "moderator", _("Moderator")
+        SAFEGUARDING_LEAD = "safeguarding_lead", _("Safeguarding lead")
+        COUNCIL_ADMIN = "council_admin", _("Council admin")
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="staff_membership")
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="staff")
@@ -159,9 +171,9 @@ class WebProfile(models.Model):
     ask for help, to help, or both, so the pages can put the right things first."""
 
     class Role(models.TextChoices):
-        NEED = "need", "I need help"
-        HELP = "help", "I can help"
-        BOTH = "both", "Both"
+        NEED = "need", _("I need help")
+        HELP = "help", _("I can help")
+        BOTH = "both", _("Both")
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="web_profile")
     role = models.CharField(max_length=4, choices=Role.choices, default=Role.NEED)
@@ -228,13 +240,13 @@ class OfflinePerson(models.Model):
     one-time code (`ClaimCode`)."""
 
     class Route(models.TextChoices):
-        TEXT = "text", "Text message"
-        LETTER = "letter", "Letter"
+        TEXT = "text", _("Text message")
+        LETTER = "letter", _("Letter")
 
     class Consent(models.TextChoices):
-        PHONE = "phone", "Said yes on the phone"
-        IN_PERSON = "in_person", "Said yes in person"
-        WRITING = "writing", "Agreed in writing"
+        PHONE = "phone", _("Said yes on the phone")
+        IN_PERSON = "in_person", _("Said yes in person")
+        WRITING = "writing", _("Agreed in writing")
 
     person = models.OneToOneField(User, on_delete=models.CASCADE, related_name="offline")
     preferred_route = models.CharField(max_length=6, choices=Route.choices)
@@ -255,12 +267,12 @@ class ClaimCode(models.Model):
     claim an online account. Only a digest (bound to the person) is stored."""
 
     class Channel(models.TextChoices):
-        TEXT = "text", "Text message"
-        LETTER = "letter", "Letter"
+        TEXT = "text", _("Text message")
+        LETTER = "letter", _("Letter")
 
     person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="claim_codes")
     channel = models.CharField(max_length=6, choices=Channel.choices)
-    reference = models.CharField(max_length=12, unique=True, help_text="Printed on a letter.")
+    reference = models.CharField(max_length=12, unique=True, help_text=_("Printed on a letter."))
     sent_to_mobile = models.CharField(max_length=16, blank=True)
     code_digest = models.CharField(max_length=64)
     attempts = models.PositiveSmallIntegerField(default=0)

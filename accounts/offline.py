@@ -12,15 +12,17 @@ from dataclasses import dataclass
 from django.db.models import F, Func, Q, QuerySet, Value
 from django.db.models.functions import Lower, Trim
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Council, OfflinePerson, User, WebProfile
 from accounts.selectors import council_for_point
 from core.errors import ApplicationError
-from places.geo import NOT_AVAILABLE_MESSAGE, normalise_postcode, postcode_point
+from places.geo import normalise_postcode, postcode_point
 
 #: What `person_create_offline` refuses with while possible duplicates are not confirmed.
 POSSIBLE_DUPLICATE = "possible_duplicate"
-DUPLICATE_MESSAGE = (
+DUPLICATE_MESSAGE = gettext_lazy(
     "This may be someone Kith already has: check the people listed. Go to their record, or "
     "confirm that this is a different person."
 )
@@ -128,7 +130,9 @@ def offline_home(*, postcode: str, council: Council) -> dict:
     found = council_for_point(point=point)
     if found is None or found.pk != council.pk:
         raise ApplicationError(
-            f"{NOT_AVAILABLE_MESSAGE} The postcode must be in {council.name}.", code="out_of_area"
+            _("Kith is not available in your area yet. The postcode must be in %(council)s.")
+            % {"council": council.local_name},
+            code="out_of_area",
         )
     return {"postcode": normalise_postcode(postcode), "point": point}
 
@@ -146,10 +150,10 @@ def offline_person_add(
     """The record of a person who is not online, in the caller's transaction (which audits
     it): no email address, no usable password, their home, and how they said yes."""
     if preferred_route not in OfflinePerson.Route.values:
-        raise ApplicationError("Choose a text message or a letter.", code="route_invalid")
+        raise ApplicationError(_("Choose a text message or a letter."), code="route_invalid")
     if consent_how not in OfflinePerson.Consent.values:
         raise ApplicationError(
-            "Say how the person agreed to Kith keeping their details.", code="consent_missing"
+            _("Say how the person agreed to Kith keeping their details."), code="consent_missing"
         )
     person = User(
         email=None,

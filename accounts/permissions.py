@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.permissions import BasePermission
 
 from core.errors import ApplicationError, NotFound
@@ -121,7 +123,7 @@ def staff_has_mfa(user: User | None) -> bool:
     return second_factor_used(user)
 
 
-STAFF_MFA_MESSAGE = (
+STAFF_MFA_MESSAGE = gettext_lazy(
     "Staff tools need two-factor sign-in: a session in which you entered a code from your "
     "authenticator app. An API token alone cannot be used for them."
 )
@@ -175,7 +177,7 @@ def _has(request, capability: Capability) -> bool:
     return staff_can(request.user, capability) and staff_has_mfa(request.user)
 
 
-NOT_FOUND_MESSAGE = "Not found."
+NOT_FOUND_MESSAGE = gettext_lazy("Not found.")
 
 
 def staff_council(actor: User, capability: Capability) -> Council:
@@ -185,7 +187,7 @@ def staff_council(actor: User, capability: Capability) -> Council:
         raise NotFound(NOT_FOUND_MESSAGE)
     if not staff_can(actor, capability):
         raise ApplicationError(
-            "Your staff role does not include this. Ask your council admin.", code="forbidden"
+            _("Your staff role does not include this. Ask your council admin."), code="forbidden"
         )
     return membership.council
 

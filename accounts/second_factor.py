@@ -35,19 +35,22 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.audit import audit_record
 from core.errors import ApplicationError
 from core.mail import mail_send_on_commit
 
 from .models import StaffInvitation, StaffMembership, User
+from .selectors import council_is_welsh_first
 from .sessions import sessions_end
 
 _USED = "_kith_second_factor_used"
 INVITATION_SESSION_KEY = "_kith_staff_invitation"
 INVITATION_LIFETIME = dt.timedelta(days=3)
-INVITATION_INVALID_MESSAGE = (
+INVITATION_INVALID_MESSAGE = gettext_lazy(
     "This set-up link has expired, has been used already or is not for this account. Ask "
     "your council admin to send you a new one."
 )
@@ -134,10 +137,10 @@ def invitation_send(
     admin sending it, or None from the command line. `account` and `tool` name the kind of
     account and what it opens in the email (a referrer's: "referrer", "referrals")."""
     if not is_privileged(member):
-        raise ApplicationError("Set-up links are only for council staff.", code="not_staff")
+        raise ApplicationError(_("Set-up links are only for council staff."), code="not_staff")
     if not member.email:
         raise ApplicationError(
-            "A set-up link goes to the person's own email address, and they have none.",
+            _("A set-up link goes to the person's own email address, and they have none."),
             code="no_email",
         )
     now = timezone.now()
@@ -156,20 +159,38 @@ def invitation_send(
     audit_record(
         actor=actor, verb="staff.setup_link_sent", target=member, council=_council_of(member)
     )
-    days = INVITATION_LIFETIME.days
-    mail_send_on_commit(
-        to=member.email,  # checked above
-        subject=f"Set up two-step sign-in for {tool}",
-        body=(
-            f"You have been asked to set up an authenticator app for your Kith {account} "
-            "account.\n\n"
-            f"Open this link, sign in with your email address and password, and follow the steps:\n"
-            f"{link}\n\n"
-            f"The link works once and for {days} days. If you did not expect it, tell your "
-            "council admin and do not open it.\n"
-        ),
-    )
+    council = _council_of(member)
+    council_id = council.pk if council else member.council_id
+    with translation.override("cy" if council_is_welsh_first(council_id) else "en-gb"):
+        subject, body = _invitation_words(
+            account=account, tool=tool, link=link, days=INVITATION_LIFETIME.days
+        )
+    mail_send_on_commit(to=member.email, subject=subject, body=body)  # email checked above
     return link
+
+
+def _invitation_words(*, account: str, tool: str, link: str, days: int) -> tuple[str, str]:
+    """The set-up link email (subject, body), in the active language: a staff member's, a
+    referrer's, or another kind of account's."""
+    if account == "staff" and tool == "the staff console":
+        subject = _("Set up two-step sign-in for the staff console")
+        asked = _("You have been asked to set up an authenticator app for your Kith staff account.")
+    elif account == "referrer" and tool == "Kith referrals":
+        subject = _("Set up two-step sign-in for Kith referrals")
+        asked = _(
+            "You have been asked to set up an authenticator app for your Kith referrer account."
+        )
+    else:
+        subject = _("Set up two-step sign-in for %(tool)s") % {"tool": tool}
+        asked = _(
+            "You have been asked to set up an authenticator app for your Kith %(account)s account."
+        ) % {"account": account}
+    steps = _("Open this link, sign in with your email address and password, and follow the steps:")
+    works = _(
+        "The link works once and for %(days)s days. If you did not expect it, tell your council "
+        "admin and do not open it."
+    ) % {"days": days}
+    return subject, f"{asked}\n\n{steps}\n{link}\n\n{works}\n"
 
 
 def invitation_open(*, request, token: str) -> StaffInvitation:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.gis.geos import Point
 
 from accounts.models import Council, StaffMembership, User, WebProfile
@@ -46,3 +48,45 @@ def person_of_council(*, council: Council, person_id: int | str) -> User | None:
 def person_of_council_by_email(*, council: Council, email: str) -> User | None:
     """Someone registered in `council`'s area, by email address in any case."""
     return User.objects.filter(council=council, email__iexact=email).first()
+
+
+def council_is_welsh_first(council_id: int | None) -> bool:
+    """Whether a council speaks Welsh first to its people (`Council.settings["welsh_first"]`):
+    their pages and messages are in Welsh unless they choose English."""
+    if council_id is None:
+        return False
+    flag = (
+        Council.objects.filter(pk=council_id)
+        .values_list("settings__welsh_first", flat=True)
+        .first()
+    )
+    return flag is True
+
+
+@dataclass(frozen=True)
+class CouncilContact:
+    """How people can reach a council other than online: its name (in the language of the
+    page), its public email (`Council.contact_email`) and phone
+    (`Council.settings["contact_phone"]`); either may be blank."""
+
+    name: str
+    email: str
+    phone: str
+
+
+def council_contact(council_id: int | None = None) -> CouncilContact | None:
+    """The contact details of council `council_id`; with no council, those of the only active
+    council when the service runs for one (a visitor's council is not known otherwise).
+    None when there is no such council or it gives neither an email nor a phone."""
+    councils = Council.objects.filter(is_active=True).defer("boundary")
+    if council_id is not None:
+        council = councils.filter(pk=council_id).first()
+    else:
+        only = list(councils[:2])
+        council = only[0] if len(only) == 1 else None
+    if council is None:
+        return None
+    phone = str((council.settings or {}).get("contact_phone") or "").strip()
+    if not (council.contact_email or phone):
+        return None
+    return CouncilContact(name=council.local_name, email=council.contact_email, phone=phone)

@@ -15,6 +15,8 @@ from django.contrib.gis.geos import GeometryCollection, GEOSGeometry, MultiPolyg
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.authtoken.models import Token
 
 from accounts.models import WebProfile
@@ -60,7 +62,9 @@ def _as_multipolygon(geom: GEOSGeometry) -> MultiPolygon:
                 parts.append(part)
         if parts:
             return MultiPolygon(*parts, srid=geom.srid)
-    raise ApplicationError(f"A boundary must be a Polygon or MultiPolygon, not {geom.geom_type}.")
+    raise ApplicationError(
+        _("A boundary must be a Polygon or MultiPolygon, not %(type)s.") % {"type": geom.geom_type}
+    )
 
 
 _CRS_NAME = re.compile(rb'"crs"\s*:\s*\{.*?"name"\s*:\s*"([^"]+)"', re.DOTALL)
@@ -88,13 +92,16 @@ def _require_utf8(path: Path) -> None:
                 decoder.decode(chunk)
             except UnicodeDecodeError as exc:
                 raise ApplicationError(
-                    f"{path.name} is not UTF-8 text (byte {offset + exc.start + 1} is not); "
-                    "GeoJSON files must be UTF-8. Save it as UTF-8 and try again."
+                    _(
+                        "%(file)s is not UTF-8 text (byte %(byte)s is not); GeoJSON files must "
+                        "be UTF-8. Save it as UTF-8 and try again."
+                    )
+                    % {"file": path.name, "byte": offset + exc.start + 1}
                 ) from None
             offset += len(chunk)
 
 
-def _require_on_earth(geom: GEOSGeometry, *, feature: str) -> None:
+def _require_on_earth(geom: GEOSGeometry, *, index: int, code: str) -> None:
     """Every corner of a boundary lies on Earth: finite, longitude within ±180 and latitude
     within ±90 degrees (after any transformation to WGS84)."""
     bad = next(
@@ -107,8 +114,11 @@ def _require_on_earth(geom: GEOSGeometry, *, feature: str) -> None:
     )
     if bad is not None:
         raise ApplicationError(
-            f"{feature} has a corner that is no place on Earth "
-            f"(longitude {bad[0]:g}, latitude {bad[1]:g})."
+            _(
+                "Feature %(index)s (%(code)s) has a corner that is no place on Earth "
+                "(longitude %(long)s, latitude %(lat)s)."
+            )
+            % {"index": index, "code": code, "long": f"{bad[0]:g}", "lat": f"{bad[1]:g}"}
         )
 
 
@@ -125,38 +135,49 @@ def _boundary_layer(path: Path, name_property: str, code_property: str) -> Layer
     """The one layer of a GeoJSON FeatureCollection at `path`, with both properties present,
     or an `ApplicationError` saying plainly what is wrong with the file."""
     if not path.is_file():
-        raise ApplicationError(f"No such file: {path}")
+        raise ApplicationError(_("No such file: %(path)s") % {"path": path})
     with path.open("rb") as fh:
         head = fh.read(1 << 20)
     if not _FEATURE_COLLECTION.search(head):
         raise ApplicationError(
-            f"{path.name} is not a GeoJSON FeatureCollection "
-            '(expected {"type": "FeatureCollection", "features": [...]}).'
+            _("%(file)s is not a GeoJSON FeatureCollection (expected %(expected)s).")
+            % {"file": path.name, "expected": '{"type": "FeatureCollection", "features": [...]}'}
         )
     _require_utf8(path)
     declared_crs = _declared_crs(head)
     try:
         source = DataSource(str(path))
     except GDALException as exc:
-        raise ApplicationError(f"{path.name} could not be read as GeoJSON: {exc}") from exc
+        raise ApplicationError(
+            _("%(file)s could not be read as GeoJSON: %(error)s")
+            % {"file": path.name, "error": exc}
+        ) from exc
     if source.driver.name != "GeoJSON" or len(source) != 1:
-        raise ApplicationError(f"{path.name} is not a GeoJSON FeatureCollection.")
+        raise ApplicationError(
+            _("%(file)s is not a GeoJSON FeatureCollection.") % {"file": path.name}
+        )
     layer = source[0]
     if len(layer) == 0:
-        raise ApplicationError(f"{path.name} has no features.")
+        raise ApplicationError(_("%(file)s has no features.") % {"file": path.name})
     # GDAL reads a coordinate system it cannot resolve as WGS84, silently: refuse instead.
     if declared_crs and not _WGS84_NAMES.search(declared_crs) and _srid(layer.srs) == 4326:
         raise ApplicationError(
-            f"{path.name} gives its coordinates in {declared_crs}, a coordinate reference "
-            "system Kith does not know. Give boundaries in WGS84 or British National Grid "
-            "(EPSG:27700)."
+            _(
+                "%(file)s gives its coordinates in %(crs)s, a coordinate reference system Kith "
+                "does not know. Give boundaries in WGS84 or British National Grid (EPSG:27700)."
+            )
+            % {"file": path.name, "crs": declared_crs}
         )
     fields = set(layer.fields)
     missing = [p for p in (name_property, code_property) if p not in fields]
     if missing:
         raise ApplicationError(
-            f"Property {', '.join(missing)} not found in {path.name}. "
-            f"Properties present: {', '.join(sorted(fields)) or 'none'}."
+            _("Property %(missing)s not found in %(file)s. Properties present: %(present)s.")
+            % {
+                "missing": ", ".join(missing),
+                "file": path.name,
+                "present": ", ".join(sorted(fields)) or _("none"),
+            }
         )
     return layer
 
@@ -168,13 +189,16 @@ def _feature_boundary(feature: Feature, *, index: int, code: str) -> MultiPolygo
         ogr.set_3d(False)
     if ogr.geom_type.name not in ("Polygon", "MultiPolygon"):
         raise ApplicationError(
-            f"Feature {index} ({code}) is a {ogr.geom_type.name}; "
-            "boundaries must be Polygon or MultiPolygon."
+            _(
+                "Feature %(index)s (%(code)s) is a %(type)s; boundaries must be Polygon or "
+                "MultiPolygon."
+            )
+            % {"index": index, "code": code, "type": ogr.geom_type.name}
         )
     if ogr.srs is not None and ogr.srs.srid != 4326:
         ogr.transform(4326)
     geom = GEOSGeometry(memoryview(bytes(ogr.wkb)), srid=4326)
-    _require_on_earth(geom, feature=f"Feature {index} ({code})")
+    _require_on_earth(geom, index=index, code=code)
     return _as_multipolygon(geom)
 
 
@@ -198,13 +222,21 @@ def councils_import_geojson(
             name = str(feature.get(name_property) or "").strip()
             if not code or not name:
                 raise ApplicationError(
-                    f"Feature {index} has no {code_property} or {name_property}."
+                    _("Feature %(index)s has no %(code_property)s or %(name_property)s.")
+                    % {
+                        "index": index,
+                        "code_property": code_property,
+                        "name_property": name_property,
+                    }
                 )
             if code in seen:
-                raise ApplicationError(f"Feature {index}: code {code} appears twice in the file.")
+                raise ApplicationError(
+                    _("Feature %(index)s: code %(code)s appears twice in the file.")
+                    % {"index": index, "code": code}
+                )
             seen.add(code)
             boundary = _feature_boundary(feature, index=index, code=code)
-            _, was_created = Council.objects.update_or_create(
+            _council, was_created = Council.objects.update_or_create(
                 code=code,
                 defaults={"name": name, "slug": _unique_slug(name, code), "boundary": boundary},
             )
@@ -222,14 +254,14 @@ def user_sessions_end(*, actor: User, person_id: int) -> int:
     """
     person = User.objects.filter(pk=person_id).first()
     if person is None:
-        raise NotFound("We could not find that person.")
+        raise NotFound(_("We could not find that person."))
     if not actor.is_superuser:
         membership = StaffMembership.objects.filter(user_id=actor.pk).first()
         if membership is None or membership.council_id != person.council_id:
-            raise NotFound("We could not find that person.")
+            raise NotFound(_("We could not find that person."))
     with transaction.atomic():
         ended = sessions_end(user_id=person.pk)
-        tokens, _ = Token.objects.filter(user=person).delete()
+        tokens, _per_model = Token.objects.filter(user=person).delete()
         audit_record(
             actor=actor,
             verb="person.sessions_ended",
@@ -250,7 +282,7 @@ def council_settings_update(
     council = Council.objects.select_for_update().get(pk=council.pk)
     if not 100 <= int(max_travel_radius_m) <= 50000:
         raise ApplicationError(
-            "The furthest distance must be between 100 and 50,000 metres.", code="radius_range"
+            _("The furthest distance must be between 100 and 50,000 metres."), code="radius_range"
         )
     before = {
         "max_travel_radius_m": council.max_travel_radius_m,
@@ -284,7 +316,7 @@ def person_set_home(*, user: User, postcode: str) -> User:
     point = postcode_point(postcode=postcode)
     council = council_for_point(point=point)
     if council is None:
-        raise ApplicationError(NOT_AVAILABLE_MESSAGE, code="out_of_area")
+        raise ApplicationError(_(NOT_AVAILABLE_MESSAGE), code="out_of_area")
     # Write the locked row, not the copy the request loaded: erasure takes the same lock, so
     # an edit queued behind it is refused instead of putting a home back on an erased row.
     locked = person_lock_for_writing(person_id=user.pk)
@@ -307,7 +339,7 @@ def person_update_profile(
 ) -> User:
     display_name = display_name.strip()
     if not display_name:
-        raise ApplicationError("Enter the name other people will see.", code="name_missing")
+        raise ApplicationError(_("Enter the name other people will see."), code="name_missing")
     locked = person_lock_for_writing(person_id=user.pk)  # as in person_set_home
     changes = {
         "display_name": display_name,
@@ -331,8 +363,8 @@ def _save_locked(*, locked: User, caller_copy: User, changes: dict) -> User:
 @transaction.atomic
 def web_profile_set_role(*, user: User, role: str, onboarded: bool = False) -> WebProfile:
     if role not in WebProfile.Role.values:
-        raise ApplicationError("Choose whether you need help, can help, or both.")
-    profile, _ = WebProfile.objects.select_for_update().get_or_create(user=user)
+        raise ApplicationError(_("Choose whether you need help, can help, or both."))
+    profile, _created = WebProfile.objects.select_for_update().get_or_create(user=user)
     profile.role = role
     fields = ["role", "updated_at"]
     if onboarded and profile.onboarded_at is None:
@@ -354,7 +386,9 @@ def is_erased(user: User) -> bool:
     return user.email == erased_email(user.pk)
 
 
-ACCOUNT_CLOSED_MESSAGE = "This account has been closed, so nothing more can be added to it."
+ACCOUNT_CLOSED_MESSAGE = gettext_lazy(
+    "This account has been closed, so nothing more can be added to it."
+)
 
 
 def person_lock_for_writing(*, person_id: int) -> User:

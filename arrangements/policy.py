@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Council, User
 from accounts.permissions import Capability, staff_council
@@ -17,15 +19,22 @@ DEFAULT_STILL_NEEDED_WEEKS = 4
 #: After "still need help?", how long before a reminder, and again before staff are asked.
 STILL_NEEDED_REMINDER_AFTER = dt.timedelta(days=7)
 #: The short safety checklist shown to both people before a first meeting, until the council
-#: writes its own.
+#: writes its own. In English here; people read it in the language of the page
+#: (`first_meeting_checklist_of`).
 DEFAULT_FIRST_MEETING_CHECKLIST = (
-    "Meet at the front door first. The helper does not need to come in on a first visit.",
-    "Ask to see the helper's name in their Kith account, and check it is the person you "
-    "were matched with.",
-    "Never hand over money, keys, bank cards or PINs, whoever asks.",
-    "Tell a friend or relative when the visit is, and who is coming.",
-    "If something feels wrong, report a concern on the match page. If anyone is in danger, "
-    "call 999.",
+    gettext_noop(
+        "Meet at the front door first. The helper does not need to come in on a first visit."
+    ),
+    gettext_noop(
+        "Ask to see the helper's name in their Kith account, and check it is the person you "
+        "were matched with."
+    ),
+    gettext_noop("Never hand over money, keys, bank cards or PINs, whoever asks."),
+    gettext_noop("Tell a friend or relative when the visit is, and who is coming."),
+    gettext_noop(
+        "If something feels wrong, report a concern on the match page. If anyone is in danger, "
+        "call 999."
+    ),
 )
 CHECKLIST_MAX_POINTS = 10
 CHECKLIST_MAX_LENGTH = 200
@@ -48,24 +57,33 @@ def ongoing_policy(council: Council) -> OngoingPolicy:
     )
 
 
+def _default_checklist() -> tuple[str, ...]:
+    """Kith's own checklist in the language of the page."""
+    return tuple(_(point) for point in DEFAULT_FIRST_MEETING_CHECKLIST)
+
+
 def first_meeting_checklist_of(council: Council) -> tuple[str, ...]:
     """The council's safety checklist for first meetings, or Kith's own."""
     stored = (council.settings or {}).get("ongoing", {}) if council else {}
     points = stored.get("first_meeting_checklist") or ()
-    return tuple(points) or DEFAULT_FIRST_MEETING_CHECKLIST
+    return tuple(points) or _default_checklist()
 
 
 def _clean_checklist(points: list[str]) -> list[str]:
     points = [p.strip() for p in points if p and p.strip()]
     if len(points) > CHECKLIST_MAX_POINTS:
         raise ApplicationError(
-            f"Keep the checklist to {CHECKLIST_MAX_POINTS} points or fewer.", code="checklist"
+            _("Keep the checklist to %(count)s points or fewer.") % {"count": CHECKLIST_MAX_POINTS},
+            code="checklist",
         )
     for point in points:
         if len(point) > CHECKLIST_MAX_LENGTH:
             raise ApplicationError(
-                f"Keep each point of the checklist to {CHECKLIST_MAX_LENGTH} characters or "
-                f"fewer (one is {len(point)}).",
+                _(
+                    "Keep each point of the checklist to %(count)s characters or fewer "
+                    "(one is %(length)s)."
+                )
+                % {"count": CHECKLIST_MAX_LENGTH, "length": len(point)},
                 code="checklist",
             )
     return points
@@ -98,19 +116,28 @@ def ongoing_policy_update(
     empty one brings back Kith's own. Audited with before and after."""
     council = staff_council(actor, Capability.COUNCIL_SETTINGS)
     council = Council.objects.select_for_update().get(pk=council.pk)
-    for value, (low, high), what in (
-        (checkin_wait_hours, CHECKIN_WAIT_HOURS_RANGE, "The check-in wait must be between"),
-        (still_needed_weeks, STILL_NEEDED_WEEKS_RANGE, "How often to ask must be between"),
+    for value, (low, high), sentence in (
+        (
+            checkin_wait_hours,
+            CHECKIN_WAIT_HOURS_RANGE,
+            _("The check-in wait must be between %(low)s and %(high)s hours."),
+        ),
+        (
+            still_needed_weeks,
+            STILL_NEEDED_WEEKS_RANGE,
+            _("How often to ask must be between %(low)s and %(high)s weeks."),
+        ),
     ):
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            unit = "hours" if high == CHECKIN_WAIT_HOURS_RANGE[1] else "weeks"
-            raise ApplicationError(f"{what} {low} and {high} {unit}.", code="ongoing_range")
+            raise ApplicationError(sentence % {"low": low, "high": high}, code="ongoing_range")
     before = ongoing_settings(council)
     checklist_before = first_meeting_checklist_of(council)
     stored = dict((council.settings or {}).get("ongoing", {}))
     checklist = stored.get("first_meeting_checklist") or []
     if first_meeting_checklist is not None:
         checklist = _clean_checklist(first_meeting_checklist)
+        if tuple(checklist) == _default_checklist():
+            checklist = []  # Kith's own words, kept in every language
     settings_ = dict(council.settings or {})
     settings_["ongoing"] = {
         "checkin_wait_hours": checkin_wait_hours,

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import dateformat
+from django.utils.translation import gettext as _
 
 from marketplace.availability import WeeklySlot, as_slots
 
@@ -42,9 +44,13 @@ def at_local(day: dt.date, time: dt.time) -> dt.datetime:
 
 
 def spoken(moment: dt.datetime) -> str:
-    """An instant as people say it, in local time: "Monday 7 December at 12:00"."""
+    """An instant as people say it, in local time and the active language: "Monday 7
+    December at 12:00" ("Dydd Llun 7 Rhagfyr am 12:00")."""
     local = moment.astimezone(local_zone())
-    return f"{local:%A} {local.day} {local:%B} at {local:%H:%M}"
+    return _("%(date)s at %(time)s") % {
+        "date": dateformat.format(local, "l j F"),
+        "time": f"{local:%H:%M}",
+    }
 
 
 def _intersection(a: WeeklySlot, b: WeeklySlot) -> WeeklySlot | None:

@@ -15,6 +15,7 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import Council, User
 from accounts.permissions import Capability, staff_council
@@ -142,7 +143,9 @@ def still_needed_answer(
         if row is None:
             raise NotFound()
         if row.answered_at is not None or row.resolved_at is not None:
-            raise ApplicationError("This has already been answered. Thank you.", code="answered")
+            raise ApplicationError(
+                gettext("This has already been answered. Thank you."), code="answered"
+            )
         row.answered_at = now
         row.answer = StillNeeded.Answer.YES if still else StillNeeded.Answer.NO
         row.save(update_fields=["answered_at", "answer"])
@@ -179,7 +182,10 @@ def _more_time(*, need: Need, council: Council, now: dt.datetime) -> None:
 class Resolution:
     KEEP_OPEN = "keep_open"
     CLOSE = "close"
-    CHOICES = ((KEEP_OPEN, "Keep it: the person still needs help"), (CLOSE, "Close it"))
+    CHOICES = (
+        (KEEP_OPEN, gettext_lazy("Keep it: the person still needs help")),
+        (CLOSE, gettext_lazy("Close it")),
+    )
 
 
 def still_needed_for_staff(*, actor: User) -> QuerySet[StillNeeded]:
@@ -211,7 +217,9 @@ def still_needed_resolve(*, actor: User, row_id: int, resolution: str) -> StillN
         if row is None:
             raise NotFound()
         if resolution not in (Resolution.KEEP_OPEN, Resolution.CLOSE):
-            raise ApplicationError("Choose what to do with this request.", code="resolution")
+            raise ApplicationError(
+                gettext("Choose what to do with this request."), code="resolution"
+            )
         row.resolved_at, row.resolved_by, row.resolution = now, actor, resolution
         row.save(update_fields=["resolved_at", "resolved_by", "resolution"])
         _audit(actor=actor, verb="need.still_needed_resolved", row=row, resolution=resolution)

@@ -12,6 +12,7 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.permissions import Capability, staff_council
@@ -124,14 +125,16 @@ def welfare_call_record(*, actor: User, check_id: int, result: str, note: str = 
     leaves it open for another call or to be passed to the safeguarding lead."""
     check = welfare_check_for_staff(actor=actor, check_id=check_id, lock=True)
     if check.status != W.OPEN:
-        raise ApplicationError("This welfare check is closed.", code="check_closed")
+        raise ApplicationError(gettext("This welfare check is closed."), code="check_closed")
     if result not in WelfareCall.Result.values:
-        raise ApplicationError("Choose what happened when you called.", code="result")
+        raise ApplicationError(gettext("Choose what happened when you called."), code="result")
     note = (note or "").strip()
     if len(note) > 1000:
-        raise ApplicationError("The note can be at most 1000 characters.", code="note_long")
+        raise ApplicationError(
+            gettext("The note can be at most 1000 characters."), code="note_long"
+        )
     if result == WelfareCall.Result.NEEDS_SOMETHING and not note:
-        raise ApplicationError("Say what the person needs.", code="note_required")
+        raise ApplicationError(gettext("Say what the person needs."), code="note_required")
     call = WelfareCall.objects.create(check_row=check, staff=actor, result=result, note=note)
     if result != WelfareCall.Result.NOT_REACHED:
         check.status = W.CLOSED
@@ -148,7 +151,7 @@ def welfare_escalate(*, actor: User, check_id: int, note: str = "") -> WelfareCh
     """Pass the check to the safeguarding lead as an urgent safeguarding concern."""
     check = welfare_check_for_staff(actor=actor, check_id=check_id, lock=True)
     if check.status != W.OPEN:
-        raise ApplicationError("This welfare check is closed.", code="check_closed")
+        raise ApplicationError(gettext("This welfare check is closed."), code="check_closed")
     reached = check.calls.exclude(result=WelfareCall.Result.NOT_REACHED).exists()
     concern = concern_raise(
         actor=actor,

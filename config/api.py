@@ -7,6 +7,7 @@ import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -35,7 +36,7 @@ class Conflict(exceptions.APIException):
     """409: someone changed the record since the caller read it."""
 
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "Someone changed this since you read it."
+    default_detail = _("Someone changed this since you read it.")
     default_code = STALE_VERSION_CODE
 
 

@@ -7,15 +7,21 @@ import logging
 import re
 import time
 import uuid
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpResponseBadRequest, JsonResponse
-from django.utils.cache import add_never_cache_headers
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.translation import gettext
 
 from accounts.second_factor import mark_second_factor, second_factor_in_session
+from notifications.pipeline import language_of
 
 from .api import is_api_request
+from .languages import supported_language
 from .logging import request_id_var
 from .security import (
     SESSION_SEEN,
@@ -35,6 +41,18 @@ _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # The last-seen time is written back at most this often, so an active session does not cost a
 # session save on every request.
 SEEN_RESOLUTION_SECONDS = 60
+SESSION_STATUS_PATH = "/session/"
+
+
+@dataclass(frozen=True)
+class SessionTiming:
+    """What a page tells its timeout warning: the idle limit, and the moment (seconds since
+    the epoch) the session ends whatever happens. Both are the same on every page of a
+    session, so a page's HTML does not change from one second to the next."""
+
+    idle_seconds: int
+    ends_at: int
+    seen_resolution: int
 
 
 class RequestIdMiddleware:
@@ -133,8 +151,20 @@ class SessionLimitMiddleware:
         elif now - seen > limits.idle_seconds:
             reason = "idle"
         else:
-            if now - seen >= SEEN_RESOLUTION_SECONDS:
+            # Asking how long is left (the timeout warning's script) is not activity.
+            if now - seen >= SEEN_RESOLUTION_SECONDS and request.path != SESSION_STATUS_PATH:
                 session[SESSION_SEEN] = now
+                seen = now
+            # For the timeout warning: how long this session may still sit unused, and when it
+            # ends whatever happens (the same on every page of the session).
+            request.kith_session_left = min(
+                limits.idle_seconds - (now - seen), limits.absolute_seconds - (now - started)
+            )
+            request.kith_session_timing = SessionTiming(
+                idle_seconds=limits.idle_seconds,
+                ends_at=started + limits.absolute_seconds,
+                seen_resolution=SEEN_RESOLUTION_SECONDS,
+            )
             return
         user_id = user.pk
         logout(request)
@@ -143,12 +173,14 @@ class SessionLimitMiddleware:
             extra={"event": "session_expired", "reason": reason, "user_id": user_id},
         )
         if reason == "idle":
-            text = (
+            text = gettext(
                 "You were signed out because you had not used Kith for a while. "
                 "Please sign in again."
             )
         else:
-            text = "For your safety you are signed out after a while. Please sign in again."
+            text = gettext(
+                "For your safety you are signed out after a while. Please sign in again."
+            )
         messages.info(request, text, fail_silently=True)
 
 
@@ -170,6 +202,36 @@ class NoStoreForSignedInMiddleware:
         signed_in = user is not None and user.is_authenticated
         if signed_in or "HTTP_AUTHORIZATION" in request.META:
             add_never_cache_headers(response)
+        return response
+
+
+def language_for(request) -> str:
+    """The language of a page, first of: the choice made with the English | Cymraeg switch
+    (a cookie); Welsh for a signed-in person whom Kith writes to in Welsh (they asked for it,
+    or their council is Welsh-first and they have not chosen English); the browser's
+    languages; the deployment's default."""
+    chosen = supported_language(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
+    if chosen:
+        return chosen
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and language_of(user) == "cy":
+        return "cy"
+    return translation.get_language_from_request(request)
+
+
+class LanguageMiddleware:
+    """Speaks each page in English or Welsh (`language_for`) and says so in the response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = language_for(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
 
 

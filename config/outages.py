@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .api import is_api_request
 
@@ -25,11 +27,11 @@ OUTAGES = (
     redis.exceptions.TimeoutError,
 )
 RETRY_AFTER_SECONDS = 30
-OUTAGE_DETAIL = (
+OUTAGE_DETAIL = _(
     "Kith is not working just now because part of it cannot be reached. Nothing you sent has "
     "been lost: please try again in a minute."
 )
-ERROR_DETAIL = "Something went wrong on our side. Please try again later."
+ERROR_DETAIL = _("Something went wrong on our side. Please try again later.")
 
 
 def server_error(request, *args, **kwargs):
@@ -42,9 +44,9 @@ def server_error(request, *args, **kwargs):
         response = JsonResponse(
             {
                 "type": "about:blank",
-                "title": "Service unavailable" if outage else "Server error",
+                "title": gettext("Service unavailable") if outage else gettext("Server error"),
                 "status": status,
-                "detail": detail,
+                "detail": str(detail),
             },
             status=status,
             content_type="application/problem+json",
@@ -53,7 +55,7 @@ def server_error(request, *args, **kwargs):
         # No request context: the context processors would read the database that is down.
         html = render_to_string(
             "503.html" if outage else "500.html",
-            {"site_name": getattr(settings, "SITE_NAME", "Kith"), "detail": detail},
+            {"site_name": getattr(settings, "SITE_NAME", "Kith"), "detail": str(detail)},
         )
         response = HttpResponse(html, status=status)
     if outage:

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.exceptions import ValidationError
 from django.dispatch import receiver
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
 from accounts.models import StaffMembership
 from accounts.second_factor import enrolment_complete, is_privileged
@@ -63,10 +63,10 @@ class StaffMinimumLengthValidator:
             )
 
     def get_help_text(self) -> str:
-        return (
-            f"If you work for a council on Kith, your password must be at least "
-            f"{self.min_length} characters."
-        )
+        return gettext(
+            "If you work for a council on Kith, your password must be at least "
+            "%(min_length)d characters."
+        ) % {"min_length": self.min_length}
 
 
 class MaximumLengthValidator:
@@ -79,13 +79,15 @@ class MaximumLengthValidator:
     def validate(self, password: str, user=None) -> None:
         if len(password) > self.max_length:
             raise ValidationError(
-                "Your password can be at most %(max_length)d characters long.",
+                gettext("Your password can be at most %(max_length)d characters long."),
                 code="password_too_long",
                 params={"max_length": self.max_length},
             )
 
     def get_help_text(self) -> str:
-        return f"Your password can be up to {self.max_length} characters long."
+        return gettext("Your password can be up to %(max_length)d characters long.") % {
+            "max_length": self.max_length
+        }
 
 
 # --- Session limits ---------------------------------------------------------------------------

@@ -3,12 +3,9 @@ them from settings on every request, so an operator's (or a test's) change takes
 
 from __future__ import annotations
 
+from django.utils.translation import gettext, ngettext
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
-
-THROTTLED_MESSAGE = (
-    "You have made too many requests in a short time. Please wait {wait} and try again."
-)
 
 
 class _LiveRate:
@@ -26,7 +23,15 @@ class AnonymousRateThrottle(_LiveRate, AnonRateThrottle):
 
 def throttled_message(wait: float | None) -> str:
     if wait is None:
-        return THROTTLED_MESSAGE.format(wait="a little while")
+        return gettext(
+            "You have made too many requests in a short time. Please wait a little while and "
+            "try again."
+        )
     seconds = max(1, int(round(wait)))
-    unit = "second" if seconds == 1 else "seconds"
-    return THROTTLED_MESSAGE.format(wait=f"{seconds} {unit}")
+    return ngettext(
+        "You have made too many requests in a short time. Please wait %(seconds)d second and "
+        "try again.",
+        "You have made too many requests in a short time. Please wait %(seconds)d seconds and "
+        "try again.",
+        seconds,
+    ) % {"seconds": seconds}

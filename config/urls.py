@@ -10,6 +10,11 @@ from . import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("metrics", views.metrics, name="metrics"),
+    path("favicon.ico", views.favicon),
+    path("language/<str:code>/", views.switch_language, name="switch_language"),
+    # The timeout warning: how long is left, and "stay signed in".
+    path("session/", views.session_status, name="session_status"),
+    path("session/stay/", views.session_stay, name="session_stay"),
     path("django-admin/", admin.site.urls),
     # In front of allauth's own page (same address): staff add an authenticator only from the
     # set-up link their council admin sends them.

@@ -5,20 +5,32 @@ from __future__ import annotations
 
 import hmac
 import logging
+import time
 
 from django.conf import settings
 from django.db import connection
 from django.db.utils import DatabaseError
-from django.http import HttpResponse, JsonResponse
+from django.http import (
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.second_factor import second_factor_used
 
 from .api import is_api_request
+from .languages import supported_language
+from .security import SESSION_SEEN, SESSION_STAFF, SESSION_STARTED, session_limits
 
 logger = logging.getLogger(__name__)
 
@@ -144,22 +156,84 @@ def metrics(request):
 
 
 # --- 429 ----------------------------------------------------------------------------------
-TOO_MANY_REQUESTS = (
+TOO_MANY_REQUESTS = _(
     "You have tried this too many times in a short while. To keep your account safe, "
     "please wait a few minutes and then try again."
 )
 
 
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says: send them to Kith's icon."""
+    return HttpResponsePermanentRedirect(static("kith/favicon.svg"))
+
+
+@require_GET
+def switch_language(request, code: str):
+    """The English | Cymraeg switch on every page: a plain link (no script, no form), so the
+    choice is remembered in a cookie and the person comes back to the page they were on."""
+    language = supported_language(code)
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
+
+
+@never_cache
+@require_GET
+def session_status(request):
+    """How long the signed-in session may still sit unused, for the timeout warning. Asking
+    does not count as using it (`SessionLimitMiddleware`)."""
+    left = getattr(request, "kith_session_left", None)
+    signed_in = request.user.is_authenticated and left is not None
+    return JsonResponse({"signed_in": signed_in, "seconds_left": max(left, 0) if signed_in else 0})
+
+
+@never_cache
+@require_POST
+def session_stay(request):
+    """ "Stay signed in" on the timeout warning: this request is the activity that keeps the
+    session; without script the form comes back to the page it was on."""
+    if not request.user.is_authenticated:
+        return HttpResponseRedirect(settings.LOGIN_URL)
+    now = int(time.time())
+    request.session[SESSION_SEEN] = now
+    if request.headers.get("Accept", "").startswith("application/json"):
+        limits = session_limits(staff=bool(request.session.get(SESSION_STAFF)))
+        started = request.session.get(SESSION_STARTED, now)
+        left = min(limits.idle_seconds, limits.absolute_seconds - (now - started))
+        return JsonResponse({"signed_in": True, "seconds_left": max(left, 0)})
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    return HttpResponseRedirect(target)
+
+
 def too_many_requests(request, exception=None):
     """allauth's rate limits (sign-in, sign-up, password reset) answer with this page."""
     context = {"message": TOO_MANY_REQUESTS}
+    title = gettext("Too many attempts")
     try:
         body = render_to_string("429.html", context, request=request)
     except TemplateDoesNotExist:
         body = (
             "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>Too many attempts – {escape(settings.SITE_NAME)}</title></head>"
-            f"<body><h1>Too many attempts</h1><p>{escape(TOO_MANY_REQUESTS)}</p></body></html>"
+            f"<title>{escape(title)} – {escape(settings.SITE_NAME)}</title></head>"
+            f"<body><h1>{escape(title)}</h1><p>{escape(TOO_MANY_REQUESTS)}</p></body></html>"
         )
     return HttpResponse(body, status=429)
 
@@ -171,7 +245,7 @@ def not_found(request, exception=None):
     """An address under /api/ that does not resolve (an id the URL converters refuse, a
     mistyped path) answers in JSON, as the API's own 404s do; other addresses get the page."""
     if is_api_request(request):
-        return JsonResponse({"detail": "Not found."}, status=404)
+        return JsonResponse({"detail": gettext("Not found.")}, status=404)
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
@@ -198,9 +272,12 @@ def bad_request(request, exception=None):
     """A request Django could not read (a malformed address or body): the API answers in JSON,
     the web with its page. Nothing was saved."""
     if is_api_request(request):
-        return JsonResponse({"detail": "The request could not be read."}, status=400)
+        return JsonResponse({"detail": gettext("The request could not be read.")}, status=400)
     return _error_page(
-        request, template="400.html", status=400, title="Sorry, we could not understand that"
+        request,
+        template="400.html",
+        status=400,
+        title=gettext("Sorry, we could not understand that"),
     )
 
 
@@ -209,13 +286,13 @@ def permission_denied(request, exception=None):
     reason = str(exception or "")
     if is_api_request(request):
         return JsonResponse(
-            {"detail": reason or "You do not have permission to do this."}, status=403
+            {"detail": reason or gettext("You do not have permission to do this.")}, status=403
         )
     return _error_page(
         request,
         template="403.html",
         status=403,
-        title="You cannot see this page",
+        title=gettext("You cannot see this page"),
         context={"reason": reason},
     )
 
@@ -226,7 +303,13 @@ def csrf_failure(request, reason: str = ""):
     logger.warning("form refused by the CSRF check: %s", reason)
     if is_api_request(request):
         return JsonResponse(
-            {"detail": "The request's security token was missing or wrong. Reload and try again."},
+            {
+                "detail": gettext(
+                    "The request's security token was missing or wrong. Reload and try again."
+                )
+            },
             status=403,
         )
-    return _error_page(request, template="403_csrf.html", status=403, title="This page has expired")
+    return _error_page(
+        request, template="403_csrf.html", status=403, title=gettext("This page has expired")
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 
@@ -33,5 +34,5 @@ def decrypt_text(token: str) -> str:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken:
         raise ApplicationError(
-            "This value cannot be read with the current key.", code="undecryptable"
+            _("This value cannot be read with the current key."), code="undecryptable"
         ) from None

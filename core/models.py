@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
@@ -29,7 +30,7 @@ class AuditEvent(models.Model):
         db_constraint=False,
         related_name="+",
     )
-    verb = models.CharField(max_length=60, help_text='e.g. "need.approved", "person.viewed".')
+    verb = models.CharField(max_length=60, help_text=_('e.g. "need.approved", "person.viewed".'))
     target_type = models.CharField(max_length=30)
     target_id = models.BigIntegerField(null=True)
     data = models.JSONField(default=dict, blank=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext as _
+
 from core.errors import ApplicationError
 
 
@@ -12,11 +14,11 @@ def quiet_hours_check(start: dt.time | None, end: dt.time | None) -> None:
     """Both times or neither, and not the same time."""
     if (start is None) != (end is None):
         raise ApplicationError(
-            "Give both a start and an end for quiet hours, or neither.", code="quiet_hours"
+            _("Give both a start and an end for quiet hours, or neither."), code="quiet_hours"
         )
     if start is not None and start == end:
         raise ApplicationError(
-            "Quiet hours must start and end at different times.", code="quiet_hours"
+            _("Quiet hours must start and end at different times."), code="quiet_hours"
         )
 
 

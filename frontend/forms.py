@@ -10,14 +10,19 @@ import copy
 import datetime as dt
 
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, WebProfile
 from core.errors import ApplicationError
 from marketplace import services as market_services
 from marketplace.availability import WEEKDAY_NAMES
-from marketplace.models import DietaryTag, GenderPreference, Need, Urgency
+from marketplace.models import DietaryTag, GenderPreference, Need
 from places.geo import is_valid_postcode, normalise_postcode
+
+from .times import TIME_HINT, parse_time
+from .words import URGENCY_WORDS, languages_typed
 
 
 class KithForm(forms.Form):
@@ -25,6 +30,19 @@ class KithForm(forms.Form):
     validation bubbles (which screen readers announce poorly) are switched off."""
 
     use_required_attribute = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Long text is never cut as it is typed (a character count shows the limit): text
+        # that is too long is refused with words that say so.
+        for field in self.fields.values():
+            limit = getattr(field, "max_length", None)
+            if limit and isinstance(field.widget, forms.Textarea):
+                field.error_messages.setdefault(
+                    "max_length",
+                    gettext("Keep it to %(count)s characters or fewer.")
+                    % {"count": formats.number_format(limit, force_grouping=True)},
+                )
 
     def add_service_error(self, field: str | None, message: str) -> None:
         self.add_error(field if field in self.fields else None, message)
@@ -40,17 +58,8 @@ def date_of_parts(data: dict) -> dt.date | None:
         return None
 
 
-def time_of_day(value: str) -> dt.time | None:
-    """A time of day as people write it: 21:00, 2100, 21, 9pm, 9.30pm."""
-    value = (value or "").strip().replace(".", ":").replace(" ", "").upper()
-    if not value:
-        return None
-    for fmt in ("%H:%M", "%H%M", "%H", "%I%p", "%I:%M%p"):
-        try:
-            return dt.datetime.strptime(value, fmt).time()  # noqa: DTZ007 - a time of day
-        except ValueError:
-            continue
-    return None
+# Times of day as people type them ("2pm", "2:30pm", "14:30", "noon"): read in one place.
+time_of_day = parse_time
 
 
 def clean_quiet_hours(form: forms.Form, data: dict) -> dict:
@@ -60,20 +69,22 @@ def clean_quiet_hours(form: forms.Form, data: dict) -> dict:
     data["quiet_start_time"] = time_of_day(start) if start else None
     data["quiet_end_time"] = time_of_day(end) if end else None
     if start and data["quiet_start_time"] is None:
-        form.add_error("quiet_start", "Enter a time, for example 21:00 or 9pm.")
+        form.add_error("quiet_start", gettext("Enter a time, for example 21:00 or 9pm."))
     if end and data["quiet_end_time"] is None:
-        form.add_error("quiet_end", "Enter a time, for example 08:00 or 8am.")
+        form.add_error("quiet_end", gettext("Enter a time, for example 08:00 or 8am."))
     if bool(start) != bool(end):
-        form.add_error("quiet_end" if start else "quiet_start", "Give both times, or neither.")
+        form.add_error(
+            "quiet_end" if start else "quiet_start", gettext("Give both times, or neither.")
+        )
     return data
 
 
 class PostcodeField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 16)
-        messages = {"required": "Enter your postcode."}
+        messages = {"required": _("Enter your postcode.")}
         messages.update(kwargs.pop("error_messages", {}))
-        messages.setdefault("max_length", "Enter a real postcode, like SW1A 1AA.")
+        messages.setdefault("max_length", _("Enter a real postcode, like SW1A 1AA."))
         super().__init__(error_messages=messages, **kwargs)
         self.widget.attrs.update(
             {"autocomplete": "postal-code", "spellcheck": "false", "class": "govuk-input--width-10"}
@@ -82,47 +93,50 @@ class PostcodeField(forms.CharField):
     def clean(self, value):
         value = super().clean(value)
         if value and not is_valid_postcode(value):
-            raise forms.ValidationError("Enter a real postcode, like SW1A 1AA.")
+            raise forms.ValidationError(gettext("Enter a real postcode, like SW1A 1AA."))
         return normalise_postcode(value) if value else value
 
 
 # --- Onboarding and profile ------------------------------------------------------------------
 class RoleForm(KithForm):
     role = forms.ChoiceField(
-        label="What would you like to do?",
+        label=_("What would you like to do?"),
         choices=WebProfile.Role.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose whether you need help, can help, or both."},
+        error_messages={"required": _("Choose whether you need help, can help, or both.")},
     )
 
 
 class PostcodeForm(KithForm):
     postcode = PostcodeField(
-        label="What is your postcode?",
-        help_text="We use it to find people near you. Nobody else will see it.",
+        label=_("What is your postcode?"),
+        help_text=_("We use it to find people near you. Nobody else will see it."),
     )
 
 
 class AboutYouForm(KithForm):
     display_name = forms.CharField(
-        label="What name should other people see?",
+        label=_("What name should other people see?"),
         help_text=(
-            "Your first name and the first letter of your family name is enough, for example "
-            "Margaret S."
+            _(
+                "Your first name and the first letter of your family name is enough, for example "
+                "Margaret S."
+            )
         ),
         max_length=60,
-        error_messages={"required": "Enter the name other people will see."},
+        error_messages={"required": _("Enter the name other people will see.")},
     )
     languages = forms.CharField(
-        label="Which languages do you speak? (optional)",
-        help_text="Separate them with commas, for example English, Polish.",
+        label=_("Which languages do you speak? (optional)"),
+        help_text=_("Separate them with commas, for example English, Polish."),
         max_length=200,
         required=False,
     )
     gender = forms.ChoiceField(
-        label="What is your gender? (optional)",
-        help_text="Some people prefer a helper of the same gender. You do not have to say.",
-        choices=[("", "Prefer not to say")] + [(v, label) for v, label in User.Gender.choices if v],
+        label=_("What is your gender? (optional)"),
+        help_text=_("Some people prefer a helper of the same gender. You do not have to say."),
+        choices=[("", _("Prefer not to say"))]
+        + [(v, label) for v, label in User.Gender.choices if v],
         widget=forms.RadioSelect,
         required=False,
     )
@@ -137,10 +151,10 @@ class AboutYouForm(KithForm):
 # which only the citizen's pages ask, are in `frontend.need_forms`.)
 class TimingForm(KithForm):
     timing = forms.ChoiceField(
-        label="How often do you need help?",
-        choices=[(Need.Timing.WEEKLY, "Every week"), (Need.Timing.ONE_OFF, "Just once")],
+        label=_("How often do you need help?"),
+        choices=[(Need.Timing.WEEKLY, _("Every week")), (Need.Timing.ONE_OFF, _("Just once"))],
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose every week or just once."},
+        error_messages={"required": _("Choose every week or just once.")},
     )
 
 
@@ -152,27 +166,23 @@ class OneOffForm(KithForm):
     day = forms.CharField(max_length=2, required=False)
     month = forms.CharField(max_length=2, required=False)
     year = forms.CharField(max_length=4, required=False)
-    # Long enough for "4.30pm", which `time_of_day` reads.
-    start = forms.CharField(
-        label="From", help_text="For example, 14:00", max_length=8, required=False
-    )
-    end = forms.CharField(
-        label="Until", help_text="For example, 16:30", max_length=8, required=False
-    )
+    # Long enough for "2.30 p.m.", which `time_of_day` reads.
+    start = forms.CharField(label=_("From"), help_text=TIME_HINT, max_length=12, required=False)
+    end = forms.CharField(label=_("Until"), help_text=TIME_HINT, max_length=12, required=False)
 
     def clean(self):
         data = super().clean()
         day = date_of_parts(data)
         if day is None:
-            self.add_error("day", "Enter a real date, for example 27 3 2027.")
+            self.add_error("day", gettext("Enter a real date, for example 27 3 2027."))
             return data
         start, end = time_of_day(data.get("start")), time_of_day(data.get("end"))
         if start is None:
-            self.add_error("start", "Enter the start time, for example 14:00.")
+            self.add_error("start", gettext("Enter the start time, for example 2pm or 14:00."))
         if end is None:
-            self.add_error("end", "Enter the end time, for example 16:30.")
+            self.add_error("end", gettext("Enter the end time, for example 4:30pm or 16:30."))
         if start and end and end <= start:
-            self.add_error("end", "The end time must be after the start time.")
+            self.add_error("end", gettext("The end time must be after the start time."))
         data["date"] = day
         data["start_time"], data["end_time"] = start, end
         if start and end and end > start:
@@ -192,12 +202,12 @@ class SlotRowForm(KithForm):
     """One row of a weekly timetable: a day, and a start and end time."""
 
     weekday = forms.ChoiceField(
-        label="Day",
-        choices=[("", "Choose a day")] + [(str(i), n) for i, n in enumerate(WEEKDAY_NAMES)],
+        label=_("Day"),
+        choices=[("", _("Choose a day"))] + [(str(i), n) for i, n in enumerate(WEEKDAY_NAMES)],
         required=False,
     )
-    start = forms.CharField(label="From", max_length=5, required=False)
-    end = forms.CharField(label="Until", max_length=5, required=False)
+    start = forms.CharField(label=_("From"), max_length=12, required=False)
+    end = forms.CharField(label=_("Until"), max_length=12, required=False)
 
     def clean(self):
         data = super().clean()
@@ -207,14 +217,16 @@ class SlotRowForm(KithForm):
             return data
         data["empty"] = False
         if not weekday:
-            self.add_error("weekday", "Choose a day for this time.")
+            self.add_error("weekday", gettext("Choose a day for this time."))
         start, end = time_of_day(raw_start), time_of_day(raw_end)
         if start is None:
-            self.add_error("start", "Enter a start time, for example 09:30.")
+            self.add_error(
+                "start", gettext("Enter a start time, for example 9am, 2:30pm or 14:30.")
+            )
         if end is None:
-            self.add_error("end", "Enter an end time, for example 12:00.")
+            self.add_error("end", gettext("Enter an end time, for example noon, 4pm or 16:00."))
         if start and end and end <= start:
-            self.add_error("end", "The end time must be after the start time.")
+            self.add_error("end", gettext("The end time must be after the start time."))
         data["start_time"], data["end_time"] = start, end
         return data
 
@@ -240,26 +252,23 @@ def slot_rows(formset) -> list[dict]:
 
 class UrgencyForm(KithForm):
     urgency = forms.ChoiceField(
-        label="How soon do you need help?",
-        choices=[
-            (Urgency.ROUTINE, "There is no rush"),
-            (Urgency.SOON, "In the next few days"),
-            (Urgency.URGENT, "Today or tomorrow"),
-        ],
+        label=_("How soon do you need help?"),
+        # The words people chose are the words shown back to them (`frontend.words`).
+        choices=list(URGENCY_WORDS.items()),
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose how soon you need help."},
+        error_messages={"required": _("Choose how soon you need help.")},
     )
 
 
 class NeedPreferencesForm(KithForm):
     helper_gender_preference = forms.ChoiceField(
-        label="Would you prefer a helper of a particular gender?",
+        label=_("Would you prefer a helper of a particular gender?"),
         choices=GenderPreference.choices,
         widget=forms.RadioSelect,
         required=False,
     )
     dietary_requirements = forms.MultipleChoiceField(
-        label="Does your food need to be any of these? (optional)",
+        label=_("Does your food need to be any of these? (optional)"),
         choices=DietaryTag.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -273,11 +282,11 @@ class NeedPreferencesForm(KithForm):
 
 # --- Offers ----------------------------------------------------------------------------------
 RADIUS_CHOICES = [
-    ("500", "Up to half a kilometre (a short walk)"),
-    ("1000", "Up to 1 km"),
-    ("2000", "Up to 2 km"),
-    ("5000", "Up to 5 km"),
-    ("8000", "Up to 8 km"),
+    ("500", _("Up to half a kilometre (a short walk)")),
+    ("1000", _("Up to 1 km")),
+    ("2000", _("Up to 2 km")),
+    ("5000", _("Up to 5 km")),
+    ("8000", _("Up to 8 km")),
 ]
 
 
@@ -302,7 +311,7 @@ class LanguagesField(forms.CharField):
         return [part.strip() for part in raw.split(",") if part.strip()]
 
     def prepare_value(self, value):
-        return ", ".join(value) if isinstance(value, list | tuple) else value
+        return languages_typed(value) if isinstance(value, list | tuple) else value
 
 
 class OfferForm(KithForm):
@@ -320,68 +329,74 @@ class OfferForm(KithForm):
     }
 
     category = forms.ChoiceField(
-        label="What kind of help can you offer?",
-        help_text="Some kinds of help need the council to check your ID, or do a DBS check, "
-        "before people can see your offer.",
+        label=_("What kind of help can you offer?"),
+        help_text=_(
+            "Some kinds of help need the council to check your ID, or do a DBS check, "
+            "before people can see your offer."
+        ),
         widget=HintedRadioSelect,
-        error_messages={"required": "Choose what you can help with."},
+        error_messages={"required": _("Choose what you can help with.")},
     )
     title = forms.CharField(
-        label="Sum up your offer in a few words (optional)",
-        help_text="For example, a chat over a cup of tea.",
+        label=_("Sum up your offer in a few words (optional)"),
+        help_text=_("For example, a chat over a cup of tea."),
         max_length=80,
         required=False,
-        error_messages={"max_length": "Keep it to 80 characters or fewer."},
+        error_messages={"max_length": _("Keep it to 80 characters or fewer.")},
     )
     description = forms.CharField(
-        label="Tell people about the help you can give",
-        help_text="For example, what you enjoy doing and anything people should know. Do not "
-        "include your phone number or email address.",
+        label=_("Tell people about the help you can give"),
+        help_text=_(
+            "For example, what you enjoy doing and anything people should know. Do not "
+            "include your phone number or email address."
+        ),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={
-            "required": "Tell people about the help you can give.",
-            "max_length": "Keep it to 2,000 characters or fewer.",
+            "required": _("Tell people about the help you can give."),
+            "max_length": _("Keep it to 2,000 characters or fewer."),
         },
     )
     radius_m = forms.ChoiceField(
-        label="How far can you travel?",
+        label=_("How far can you travel?"),
         choices=RADIUS_CHOICES,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose how far you can travel."},
+        error_messages={"required": _("Choose how far you can travel.")},
     )
     capacity = forms.IntegerField(
-        label="How many people could you help at the same time?",
+        label=_("How many people could you help at the same time?"),
         min_value=1,
         max_value=20,
         initial=1,
         error_messages={
-            "required": "Enter how many people you could help at the same time.",
-            "invalid": "Enter a number, like 1 or 2.",
-            "min_value": "Enter a number from 1 to 20.",
-            "max_value": "Enter a number from 1 to 20.",
+            "required": _("Enter how many people you could help at the same time."),
+            "invalid": _("Enter a number, like 1 or 2."),
+            "min_value": _("Enter a number from 1 to 20."),
+            "max_value": _("Enter a number from 1 to 20."),
         },
     )
     capacity.widget.attrs.update({"inputmode": "numeric", "class": "govuk-input--width-2"})
     postcode = PostcodeField(
-        label="Where will you help from?",
-        help_text="Usually your home postcode. Other people only see roughly where this is.",
-        error_messages={"required": "Enter the postcode you will help from."},
+        label=_("Where will you help from?"),
+        help_text=_("Usually your home postcode. Other people only see roughly where this is."),
+        error_messages={"required": _("Enter the postcode you will help from.")},
     )
     languages = LanguagesField(
-        label="Which languages can you help in? (optional)",
-        help_text="Separate them with commas, for example English, Polish.",
+        label=_("Which languages can you help in? (optional)"),
+        help_text=_("Separate them with commas, for example English, Polish."),
         max_length=200,
         required=False,
-        error_messages={"max_length": "Keep it to 200 characters or fewer."},
+        error_messages={"max_length": _("Keep it to 200 characters or fewer.")},
     )
     dietary_capabilities = forms.MultipleChoiceField(
-        label="Which of these can you cook? (optional)",
-        help_text="Choose all that apply. People who need food like this can be matched with you.",
+        label=_("Which of these can you cook? (optional)"),
+        help_text=_(
+            "Choose all that apply. People who need food like this can be matched with you."
+        ),
         choices=DietaryTag.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        error_messages={"invalid_choice": "Choose only from the kinds of food listed."},
+        error_messages={"invalid_choice": _("Choose only from the kinds of food listed.")},
     )
 
     def __init__(self, *args, step: str | None = None, categories=(), hints=None, **kwargs):
@@ -397,29 +412,29 @@ class OfferForm(KithForm):
 # --- Matches ---------------------------------------------------------------------------------
 class MessageForm(KithForm):
     body = forms.CharField(
-        label="Your message",
-        help_text="Do not share bank details. Keep to arrangements for the help.",
+        label=_("Your message"),
+        help_text=_("Do not share bank details. Keep to arrangements for the help."),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Write a message before sending it."},
+        error_messages={"required": _("Write a message before sending it.")},
     )
 
 
 class FeedbackForm(KithForm):
     rating = forms.ChoiceField(
-        label="How did it go?",
+        label=_("How did it go?"),
         choices=[
-            ("5", "Very well"),
-            ("4", "Well"),
-            ("3", "OK"),
-            ("2", "Not very well"),
-            ("1", "Badly"),
+            ("5", _("Very well")),
+            ("4", _("Well")),
+            ("3", _("OK")),
+            ("2", _("Not very well")),
+            ("1", _("Badly")),
         ],
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose how it went."},
+        error_messages={"required": _("Choose how it went.")},
     )
     comment = forms.CharField(
-        label="Anything else you would like to say? (optional)",
+        label=_("Anything else you would like to say? (optional)"),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
@@ -428,19 +443,20 @@ class FeedbackForm(KithForm):
 
 class ConcernForm(KithForm):
     reason = forms.CharField(
-        label="What is worrying you?",
-        help_text="Council safeguarding staff will read this. If someone is in danger now, "
-        "call 999.",
+        label=_("What is worrying you?"),
+        help_text=_(
+            "Council safeguarding staff will read this. If someone is in danger now, call 999."
+        ),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "Tell us what is worrying you."},
+        error_messages={"required": _("Tell us what is worrying you.")},
     )
 
 
 class DeclineForm(KithForm):
     reason = forms.CharField(
-        label="Why are you saying no? (optional)",
-        help_text="This helps us suggest better matches. The other person will not see it.",
+        label=_("Why are you saying no? (optional)"),
+        help_text=_("This helps us suggest better matches. The other person will not see it."),
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
@@ -449,29 +465,35 @@ class DeclineForm(KithForm):
 
 class AlertPreferencesForm(KithForm):
     opted_in = forms.ChoiceField(
-        label="Do you want an email when someone near you needs help urgently?",
-        choices=[("yes", "Yes"), ("no", "No")],
+        label=_("Do you want an email when someone near you needs help urgently?"),
+        choices=[
+            ("yes", pgettext_lazy("answer: I do", "Yes")),
+            ("no", pgettext_lazy("answer: I do", "No")),
+        ],
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose yes or no."},
+        error_messages={"required": _("Choose yes or no.")},
     )
     quiet_start = forms.CharField(
-        label="Do not send alerts from (optional)",
-        help_text="For example, 21:00",
-        max_length=5,
+        label=_("Do not send alerts from (optional)"),
+        help_text=_("For example, 21:00"),
+        max_length=12,
         required=False,
     )
     quiet_end = forms.CharField(
-        label="Until (optional)", help_text="For example, 08:00", max_length=5, required=False
+        label=_("Until (optional)"),
+        help_text=_("For example, 08:00"),
+        max_length=12,
+        required=False,
     )
     daily_cap = forms.IntegerField(
-        label="Most alerts in one day",
+        label=_("Most alerts in one day"),
         min_value=1,
         max_value=20,
         error_messages={
-            "required": "Enter the most alerts you want in one day.",
-            "invalid": "Enter a number, like 3.",
-            "min_value": "Enter a number from 1 to 20.",
-            "max_value": "Enter a number from 1 to 20.",
+            "required": _("Enter the most alerts you want in one day."),
+            "invalid": _("Enter a number, like 3."),
+            "min_value": _("Enter a number from 1 to 20."),
+            "max_value": _("Enter a number from 1 to 20."),
         },
     )
     daily_cap.widget.attrs.update({"inputmode": "numeric", "class": "govuk-input--width-2"})
@@ -482,8 +504,8 @@ class AlertPreferencesForm(KithForm):
 
 class DeleteAccountForm(KithForm):
     confirm = forms.BooleanField(
-        label="I understand that this cannot be undone",
-        error_messages={"required": "Tick the box to confirm you want to delete your account."},
+        label=_("I understand that this cannot be undone"),
+        error_messages={"required": _("Tick the box to confirm you want to delete your account.")},
     )
 
 
@@ -507,36 +529,40 @@ class OfferChangeForm(KithForm):
 
 class MessageReportForm(KithForm):
     REASONS = [
-        ("abuse", "It is rude, threatening or abusive"),
-        ("money", "It asks for money, bank details or personal information"),
-        ("unsafe", "It makes me feel unsafe"),
-        ("spam", "It is advertising or spam"),
-        ("other", "Something else"),
+        ("abuse", _("It is rude, threatening or abusive")),
+        ("money", _("It asks for money, bank details or personal information")),
+        ("unsafe", _("It makes me feel unsafe")),
+        ("spam", _("It is advertising or spam")),
+        ("other", _("Something else")),
     ]
     reason = forms.ChoiceField(
-        label="What is wrong with this message?",
+        label=_("What is wrong with this message?"),
         choices=REASONS,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose what is wrong with this message."},
+        error_messages={"required": _("Choose what is wrong with this message.")},
     )
     details = forms.CharField(
-        label="Anything else the council should know? (optional)",
-        help_text="Council staff will read the message and what you write here. The other "
-        "person will not be told who reported it.",
+        label=_("Anything else the council should know? (optional)"),
+        help_text=_(
+            "Council staff will read the message and what you write here. The other "
+            "person will not be told who reported it."
+        ),
         max_length=900,
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        error_messages={"max_length": "Keep it to 900 characters or fewer."},
+        error_messages={"max_length": _("Keep it to 900 characters or fewer.")},
     )
 
     def clean(self):
         data = super().clean()
         if data.get("reason") == "other" and not (data.get("details") or "").strip():
-            self.add_error("details", "Tell us what is wrong with this message.")
+            self.add_error("details", gettext("Tell us what is wrong with this message."))
         return data
 
     def report_text(self) -> str:
-        """The reason as the council's team reads it: the choice, then the person's words."""
-        label = dict(self.REASONS)[self.cleaned_data["reason"]]
+        """The reason as the council's team reads it: the choice (in English, as the team's
+        records are kept), then the person's words."""
+        with translation.override("en-gb"):
+            label = str(dict(self.REASONS)[self.cleaned_data["reason"]])
         details = (self.cleaned_data.get("details") or "").strip()
         return f"{label}. {details}" if details else label

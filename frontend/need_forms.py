@@ -9,6 +9,7 @@ are in `frontend.forms`."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
 from marketplace import services as market_services
@@ -19,9 +20,9 @@ from .forms import KithForm, PostcodeField
 
 class CategoryForm(KithForm):
     category = forms.ChoiceField(
-        label="What kind of help do you need?",
+        label=_("What kind of help do you need?"),
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose the kind of help you need."},
+        error_messages={"required": _("Choose the kind of help you need.")},
     )
 
     def __init__(self, *args, categories=(), **kwargs):
@@ -34,25 +35,27 @@ class NeedDetailsForm(KithForm):
     address in it."""
 
     title = forms.CharField(
-        label="Sum up what you need in a few words",
-        help_text="For example, a hot meal on weekdays.",
+        label=_("Sum up what you need in a few words"),
+        help_text=_("For example, a hot meal on weekdays."),
         max_length=80,
         error_messages={
-            "required": "Enter a few words about what you need.",
-            "max_length": "Keep it to 80 characters or fewer.",
+            "required": _("Enter a few words about what you need."),
+            "max_length": _("Keep it to 80 characters or fewer."),
         },
     )
     description = forms.CharField(
-        label="Tell helpers a bit more",
+        label=_("Tell helpers a bit more"),
         help_text=(
-            "What would help, and anything a helper should know. Do not include your address, "
-            "phone number or email address."
+            _(
+                "What would help, and anything a helper should know. Do not include your address, "
+                "phone number or email address."
+            )
         ),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={
-            "required": "Tell helpers a bit more about what you need.",
-            "max_length": "Keep it to 2,000 characters or fewer.",
+            "required": _("Tell helpers a bit more about what you need."),
+            "max_length": _("Keep it to 2,000 characters or fewer."),
         },
     )
 
@@ -69,9 +72,9 @@ class NeedPlaceForm(KithForm):
     (`need_place_check`, the check recording or changing the need makes)."""
 
     postcode = PostcodeField(
-        label="What is the postcode where you need help?",
-        help_text="Helpers only see roughly where this is, never the postcode itself.",
-        error_messages={"required": "Enter the postcode where you need help."},
+        label=_("What is the postcode where you need help?"),
+        help_text=_("Helpers only see roughly where this is, never the postcode itself."),
+        error_messages={"required": _("Enter the postcode where you need help.")},
     )
 
     def clean_postcode(self) -> str:

@@ -6,6 +6,8 @@ rules."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import Category
 from partners.models import Referral
@@ -16,43 +18,43 @@ from .offline_person_forms import OfflinePersonFields
 
 class ReferralForm(OfflinePersonFields):
     category = forms.ModelChoiceField(
-        label="What kind of help do they need?",
+        label=_("What kind of help do they need?"),
         queryset=Category.objects.none(),
         widget=forms.RadioSelect,
         empty_label=None,
-        error_messages={"required": "Choose the kind of help they need."},
+        error_messages={"required": _("Choose the kind of help they need.")},
     )
     title = forms.CharField(
-        label="In a few words, what do they need?",
+        label=_("In a few words, what do they need?"),
         max_length=80,
-        help_text="For example: a weekly chat, or shopping on Fridays.",
-        error_messages={"required": "Enter a short title for the need."},
+        help_text=_("For example: a weekly chat, or shopping on Fridays."),
+        error_messages={"required": _("Enter a short title for the need.")},
     )
     description = forms.CharField(
-        label="More about the help they need",
+        label=_("More about the help they need"),
         max_length=2000,
-        help_text="What a helper should know. Do not include their address or phone number.",
+        help_text=_("What a helper should know. Do not include their address or phone number."),
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "Describe the help they need."},
+        error_messages={"required": _("Describe the help they need.")},
     )
     consent_by = forms.ChoiceField(
-        label="Who agreed to this referral?",
+        label=_("Who agreed to this referral?"),
         choices=Referral.ConsentBy.choices,
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Say who agreed to this referral. You can only refer someone who agreed."
+            "required": _("Say who agreed to this referral. You can only refer someone who agreed.")
         },
     )
     consent_representative = forms.CharField(
-        label="If someone spoke for them, their name",
+        label=_("If someone spoke for them, their name"),
         max_length=120,
         required=False,
     )
     consent_how = forms.ChoiceField(
-        label="How did they agree?",
+        label=_("How did they agree?"),
         choices=Referral.ConsentHow.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Say how they agreed."},
+        error_messages={"required": _("Say how they agreed.")},
     )
     day = forms.CharField(required=False)
     month = forms.CharField(required=False)
@@ -66,7 +68,7 @@ class ReferralForm(OfflinePersonFields):
         data = super().clean()
         data["consent_on"] = date_of_parts(data)
         if data["consent_on"] is None:
-            self.add_error("day", "Enter the date they agreed, like 27 3 2027.")
+            self.add_error("day", gettext("Enter the date they agreed, like 27 3 2027."))
         return data
 
     def service_kwargs(self) -> dict:

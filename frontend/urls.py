@@ -21,6 +21,7 @@ urlpatterns = [
     path("", account.home_or_dashboard, name="home"),
     path("privacy/", pages.privacy, name="privacy"),
     path("accessibility/", pages.accessibility, name="accessibility"),
+    path("cookies/", pages.cookies, name="cookies"),
     path("staying-safe/", pages.safety, name="safety"),
     # Going online with a code sent by text or letter
     path("go-online/", claim.claim_account, name="claim_account"),

@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from accounts.models import Council, User
 from accounts.permissions import Capability, staff_council
@@ -79,7 +80,7 @@ def impact_report(*, council: Council, date_from: dt.date, date_to: dt.date) -> 
         rows.append(
             ImpactRow(
                 slug=category.slug,
-                name=category.name,
+                name=category.local_name,
                 completed=n,
                 needs_met=needs_met.get(category.pk, 0),
                 repeat_pairs=repeats[category.pk],
@@ -90,7 +91,7 @@ def impact_report(*, council: Council, date_from: dt.date, date_to: dt.date) -> 
         )
     total = ImpactRow(
         slug="",
-        name="All kinds of help",
+        name=_("All kinds of help"),
         completed=sum(r.completed for r in rows),
         needs_met=sum(r.needs_met for r in rows),
         repeat_pairs=sum(r.repeat_pairs for r in rows),
@@ -131,14 +132,17 @@ def impact_units_update(
     before = impact_units(council=council)
     if unit_hours is None:
         unit_hours = {slug: Decimal(v) for slug, v in before["unit_hours"].items()}
-    for label, values, top in (("cost", unit_costs, 10000), ("hours", unit_hours, 24)):
+    for label, values, top, out_of_range in (
+        ("cost", unit_costs, 10000, _("Each cost must be between 0 and %(top)s.")),
+        ("hours", unit_hours, 24, _("Each hours must be between 0 and %(top)s.")),
+    ):
         for slug, value in values.items():
             if slug not in slugs:
-                raise ApplicationError(f"Unknown kind of help: {slug}.", code="category")
-            if value < 0 or value > top:
                 raise ApplicationError(
-                    f"Each {label} must be between 0 and {top}.", code=f"{label}_range"
+                    _("Unknown kind of help: %(slug)s.") % {"slug": slug}, code="category"
                 )
+            if value < 0 or value > top:
+                raise ApplicationError(out_of_range % {"top": top}, code=f"{label}_range")
     settings_ = dict(council.settings or {})
     settings_["impact"] = {
         "unit_costs": {slug: str(v) for slug, v in unit_costs.items()},

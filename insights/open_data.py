@@ -15,6 +15,8 @@ import datetime as dt
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -59,8 +61,11 @@ def _month(value: str, *, name: str) -> dt.date:
         month = None
     if month is None or not FIRST_YEAR <= month.year <= LAST_YEAR:
         raise ApplicationError(
-            f"Give {name} as a year and month between {FIRST_YEAR}-01 and {LAST_YEAR}-12, "
-            "like 2026-01.",
+            _(
+                "Give %(name)s as a year and month between %(first)s-01 and %(last)s-12, "
+                "like 2026-01."
+            )
+            % {"name": name, "first": FIRST_YEAR, "last": LAST_YEAR},
             code="invalid_month",
         )
     return month
@@ -71,7 +76,7 @@ def _council(slug: str | None) -> Council | None:
         return None
     council = Council.objects.filter(slug=slug, is_active=True).defer("boundary").first()
     if council is None:
-        raise NotFound("There is no council with that name on Kith.")
+        raise NotFound(_("There is no council with that name on Kith."))
     return council
 
 
@@ -138,7 +143,7 @@ def _stats_row_fields() -> dict:
     return {
         "council": serializers.CharField(),
         "category": serializers.CharField(),
-        "month": serializers.CharField(help_text="YYYY-MM"),
+        "month": serializers.CharField(help_text=gettext_lazy("YYYY-MM")),
         "needs_asked": serializers.IntegerField(allow_null=True),
         "needs_matched": serializers.IntegerField(allow_null=True),
         "needs_fulfilled": serializers.IntegerField(allow_null=True),
@@ -188,10 +193,11 @@ class OpenStatsApi(_PublicApi):
             else default_first
         )
         if first > last:
-            raise ApplicationError("The first month must not be after the last.", code="order")
+            raise ApplicationError(_("The first month must not be after the last."), code="order")
         if (last.year - first.year) * 12 + last.month - first.month >= MAX_MONTHS:
             raise ApplicationError(
-                f"Ask for at most {MAX_MONTHS} months at a time.", code="too_many_months"
+                _("Ask for at most %(count)s months at a time.") % {"count": MAX_MONTHS},
+                code="too_many_months",
             )
         council = _council(request.query_params.get("council"))
         return Response(
@@ -233,5 +239,5 @@ class OpenDemandApi(_PublicApi):
     def get(self, request):
         slug = request.query_params.get("council")
         if not slug:
-            raise ApplicationError("Say which council, like ?council=leeds.", code="council")
+            raise ApplicationError(_("Say which council, like ?council=leeds."), code="council")
         return Response(open_demand(council=_council(slug)))

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Count
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Council
 from insights import measures
@@ -180,7 +182,11 @@ def demand_map(*, council: Council, start: dt.datetime, end: dt.datetime) -> Dem
             Hexagon(
                 points=project(geometry["coordinates"][0]),
                 count=None if suppressed else n,
-                label=f"fewer than {SUPPRESS_BELOW} needs" if suppressed else f"{n} needs",
+                label=(
+                    _("fewer than %(count)s needs") % {"count": SUPPRESS_BELOW}
+                    if suppressed
+                    else ngettext("%(count)s need", "%(count)s needs", n) % {"count": n}
+                ),
                 band=band,
             )
         )
@@ -196,7 +202,7 @@ def oversight_for(*, council: Council, date_from: dt.date, date_to: dt.date) -> 
         date_from=date_from,
         date_to=date_to,
         categories=categories,
-        urgencies=list(Urgency.choices),
+        urgencies=[(value, str(label)) for value, label in Urgency.choices],
         open_total=sum(c.total for c in categories),
         created=needs.asked,
         matched=needs.matched,

@@ -77,7 +77,7 @@ def vetting_evidence(*, council: Council, today: dt.date | None = None) -> Vetti
         kinds.append(
             KindEvidence(
                 kind=kind,
-                label=label,
+                label=str(label),
                 needed=needed,
                 holding=holding,
                 share=(holding / len(helper_ids)) if helper_ids else None,

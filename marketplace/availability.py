@@ -10,9 +10,20 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from core.errors import ApplicationError
 
-WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+WEEKDAY_NAMES = [
+    gettext_lazy("Monday"),
+    gettext_lazy("Tuesday"),
+    gettext_lazy("Wednesday"),
+    gettext_lazy("Thursday"),
+    gettext_lazy("Friday"),
+    gettext_lazy("Saturday"),
+    gettext_lazy("Sunday"),
+]
 MAX_SLOTS = 21
 
 
@@ -53,22 +64,32 @@ def validate_slots(rows: Iterable) -> list[WeeklySlot]:
     """Check slots and return them sorted; a clear ApplicationError names the bad one."""
     slots = as_slots(rows)
     if len(slots) > MAX_SLOTS:
-        raise ApplicationError(f"Give at most {MAX_SLOTS} weekly times.", code="slots_too_many")
+        raise ApplicationError(
+            _("Give at most %(count)s weekly times.") % {"count": MAX_SLOTS},
+            code="slots_too_many",
+        )
     for slot in slots:
         if not 0 <= slot.weekday <= 6:
-            raise ApplicationError("Choose a day of the week.", code="slot_weekday")
+            raise ApplicationError(_("Choose a day of the week."), code="slot_weekday")
         if slot.end <= slot.start:
             raise ApplicationError(
-                f"{WEEKDAY_NAMES[slot.weekday]}: the end time ({slot.end:%H:%M}) must be after "
-                f"the start time ({slot.start:%H:%M}).",
+                _("%(day)s: the end time (%(end)s) must be after the start time (%(start)s).")
+                % {
+                    "day": WEEKDAY_NAMES[slot.weekday],
+                    "end": f"{slot.end:%H:%M}",
+                    "start": f"{slot.start:%H:%M}",
+                },
                 code="slot_end_before_start",
             )
     slots.sort()
     for previous, current in zip(slots, slots[1:], strict=False):
         if previous.weekday == current.weekday and current.start < previous.end:
             raise ApplicationError(
-                f"{previous.label()} and {current.label()} overlap. Join them into one time "
-                "or change one of them.",
+                _(
+                    "%(first)s and %(second)s overlap. Join them into one time or change one "
+                    "of them."
+                )
+                % {"first": previous.label(), "second": current.label()},
                 code="slot_overlap",
             )
     return slots

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import re
 
-CONTACT_DETAILS_MESSAGE = (
+from django.utils.translation import gettext_noop
+
+# Marked here, translated where it is shown (`gettext(CONTACT_DETAILS_MESSAGE)`).
+CONTACT_DETAILS_MESSAGE = gettext_noop(
     "Please take out phone numbers and email addresses. To keep everyone safe, people get in "
     "touch through Kith messages once a match is agreed."
 )

@@ -10,6 +10,7 @@ offer: pending_review → open ⇄ paused → closed (paused → pending_review 
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 
@@ -95,7 +96,8 @@ def need_transition(
     if not need_can_transition(need, to, closed_reason, send_again=send_again):
         what = f"{to} ({closed_reason})" if closed_reason else to
         raise ApplicationError(
-            f"This need is {need.get_status_display().lower()} and cannot become {what}.",
+            _("This need is %(status)s and cannot become %(to)s.")
+            % {"status": need.get_status_display().lower(), "to": what},
             code="invalid_transition",
         )
     need.status = to
@@ -116,7 +118,8 @@ def offer_transition(*, offer: Offer, to: str, reopen: bool = False) -> Offer:
         allowed = OFFER_REOPEN_TO if offer.status == OS.CLOSED else set()
     if to not in allowed:
         raise ApplicationError(
-            f"This offer is {offer.get_status_display().lower()} and cannot become {to}.",
+            _("This offer is %(status)s and cannot become %(to)s.")
+            % {"status": offer.get_status_display().lower(), "to": to},
             code="invalid_transition",
         )
     offer.status = to

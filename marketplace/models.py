@@ -11,8 +11,11 @@ from django.contrib.gis.db import models as gis
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GistIndex
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Council
+from core.welsh import in_active_language
 from trust.models import HelperCheck, VerificationLevel
 
 
@@ -22,17 +25,22 @@ class Category(models.Model):
     slug = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=60)
     description = models.CharField(max_length=300, blank=True)
+    # The Welsh, shown on pages in Welsh (`local_name`, `local_description`); blank: English.
+    name_cy = models.CharField("name in Welsh", max_length=60, blank=True, default="")
+    description_cy = models.CharField(
+        "description in Welsh", max_length=300, blank=True, default=""
+    )
     required_level = models.PositiveSmallIntegerField(
         choices=VerificationLevel.choices, default=VerificationLevel.NONE
     )
     is_regulated_activity = models.BooleanField(
         default=False,
-        help_text="Regulated activity with adults (Protection of Freedoms Act 2012, s.66).",
+        help_text=_("Regulated activity with adults (Protection of Freedoms Act 2012, s.66)."),
     )
-    is_meal = models.BooleanField(default=False, help_text="Dietary requirements apply.")
+    is_meal = models.BooleanField(default=False, help_text=_("Dietary requirements apply."))
     first_meeting = models.BooleanField(
         default=False,
-        help_text="Ongoing help starts with an introductory visit and the safety checklist.",
+        help_text=_("Ongoing help starts with an introductory visit and the safety checklist."),
     )
     sort_order = models.PositiveSmallIntegerField(default=100)
     is_active = models.BooleanField(default=True)
@@ -42,7 +50,18 @@ class Category(models.Model):
         verbose_name_plural = "categories"
 
     def __str__(self) -> str:
-        return self.name
+        return self.local_name
+
+    @property
+    def local_name(self) -> str:
+        """The name in the active language: the Welsh on a page in Welsh, when there is one;
+        the English otherwise."""
+        return in_active_language(self.name, self.name_cy)
+
+    @property
+    def local_description(self) -> str:
+        """The description in the active language, as `local_name`."""
+        return in_active_language(self.description, self.description_cy)
 
 
 class CouncilCategory(models.Model):
@@ -97,37 +116,49 @@ class CategoryRequirement(models.Model):
 
 
 class Weekday(models.IntegerChoices):
-    MONDAY = 0, "Monday"
-    TUESDAY = 1, "Tuesday"
-    WEDNESDAY = 2, "Wednesday"
-    THURSDAY = 3, "Thursday"
-    FRIDAY = 4, "Friday"
-    SATURDAY = 5, "Saturday"
-    SUNDAY = 6, "Sunday"
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+#: "Mondays" and so on, by weekday number: when an offer's helper is free each week.
+WEEKDAYS_PLURAL = [
+    _("Mondays"),
+    _("Tuesdays"),
+    _("Wednesdays"),
+    _("Thursdays"),
+    _("Fridays"),
+    _("Saturdays"),
+    _("Sundays"),
+]
 
 
 class Urgency(models.TextChoices):
-    ROUTINE = "routine", "Routine"
-    SOON = "soon", "Soon"
-    URGENT = "urgent", "Urgent"
+    ROUTINE = "routine", _("Routine")
+    SOON = "soon", _("Soon")
+    URGENT = "urgent", _("Urgent")
 
 
 class DietaryTag(models.TextChoices):
-    VEGETARIAN = "vegetarian", "Vegetarian"
-    VEGAN = "vegan", "Vegan"
-    HALAL = "halal", "Halal"
-    KOSHER = "kosher", "Kosher"
-    GLUTEN_FREE = "gluten_free", "Gluten-free"
-    DIABETIC_FRIENDLY = "diabetic_friendly", "Diabetic-friendly"
-    DAIRY_FREE = "dairy_free", "Dairy-free"
-    NUT_FREE = "nut_free", "Nut-free"
-    SOFT_FOOD = "soft_food", "Soft food"
+    VEGETARIAN = "vegetarian", _("Vegetarian")
+    VEGAN = "vegan", _("Vegan")
+    HALAL = "halal", _("Halal")
+    KOSHER = "kosher", _("Kosher")
+    GLUTEN_FREE = "gluten_free", _("Gluten-free")
+    DIABETIC_FRIENDLY = "diabetic_friendly", _("Diabetic-friendly")
+    DAIRY_FREE = "dairy_free", _("Dairy-free")
+    NUT_FREE = "nut_free", _("Nut-free")
+    SOFT_FOOD = "soft_food", _("Soft food")
 
 
 class GenderPreference(models.TextChoices):
-    ANY = "", "No preference"
-    WOMAN = "woman", "A woman"
-    MAN = "man", "A man"
+    ANY = "", _("No preference")
+    WOMAN = "woman", _("A woman")
+    MAN = "man", _("A man")
 
 
 class Listing(models.Model):
@@ -143,7 +174,7 @@ class Listing(models.Model):
     approx_location = gis.PointField(geography=True)
     languages = ArrayField(models.CharField(max_length=35), default=list, blank=True, size=10)
     rejection_reason = models.CharField(max_length=500, blank=True)
-    version = models.PositiveIntegerField(default=1, help_text="Bumped on every edit.")
+    version = models.PositiveIntegerField(default=1, help_text=_("Bumped on every edit."))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -154,22 +185,22 @@ class Listing(models.Model):
 
 class Need(Listing):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PENDING_REVIEW = "pending_review", "Waiting for review"
-        OPEN = "open", "Open"
-        MATCHED = "matched", "Matched"
-        CLOSED = "closed", "Closed"
+        DRAFT = "draft", _("Draft")
+        PENDING_REVIEW = "pending_review", _("Waiting for review")
+        OPEN = "open", _("Open")
+        MATCHED = "matched", _("Matched")
+        CLOSED = "closed", _("Closed")
 
     class ClosedReason(models.TextChoices):
         NONE = "", "—"
-        FULFILLED = "fulfilled", "Fulfilled"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        EXPIRED = "expired", "Expired"
-        REJECTED = "rejected", "Rejected"
+        FULFILLED = "fulfilled", _("Fulfilled")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        EXPIRED = "expired", _("Expired")
+        REJECTED = "rejected", _("Rejected")
 
     class Timing(models.TextChoices):
-        ONE_OFF = "one_off", "Once"
-        WEEKLY = "weekly", "Every week"
+        ONE_OFF = "one_off", _("Once")
+        WEEKLY = "weekly", _("Every week")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="needs"
@@ -180,7 +211,7 @@ class Need(Listing):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="needs_recorded",
-        help_text="Council staff who recorded this need on the owner's behalf.",
+        help_text=_("Council staff who recorded this need on the owner's behalf."),
     )
     consent_recorded_at = models.DateTimeField(null=True, blank=True)
     consent_note = models.CharField(max_length=300, blank=True)
@@ -190,8 +221,8 @@ class Need(Listing):
         max_length=12, choices=ClosedReason.choices, default=ClosedReason.NONE, blank=True
     )
     timing = models.CharField(max_length=8, choices=Timing.choices, default=Timing.WEEKLY)
-    starts_at = models.DateTimeField(null=True, blank=True, help_text="One-off window start.")
-    ends_at = models.DateTimeField(null=True, blank=True, help_text="One-off window end.")
+    starts_at = models.DateTimeField(null=True, blank=True, help_text=_("One-off window start."))
+    ends_at = models.DateTimeField(null=True, blank=True, help_text=_("One-off window end."))
     urgency = models.CharField(max_length=8, choices=Urgency.choices, default=Urgency.ROUTINE)
     helper_gender_preference = models.CharField(
         max_length=8, choices=GenderPreference.choices, default=GenderPreference.ANY, blank=True
@@ -204,8 +235,10 @@ class Need(Listing):
     review_after_open = models.BooleanField(
         default=False,
         db_default=False,
-        help_text="Opened at once without waiting for review (an urgent need from someone in "
-        "good standing, where the council allows it): a moderator still has to look at it.",
+        help_text=_(
+            "Opened at once without waiting for review (an urgent need from someone in "
+            "good standing, where the council allows it): a moderator still has to look at it."
+        ),
     )
 
     class Meta:
@@ -243,19 +276,21 @@ class Need(Listing):
 
 class Offer(Listing):
     class Status(models.TextChoices):
-        PENDING_REVIEW = "pending_review", "Waiting for review"
-        OPEN = "open", "Open"
-        PAUSED = "paused", "Paused"
-        CLOSED = "closed", "Closed"
+        PENDING_REVIEW = "pending_review", _("Waiting for review")
+        OPEN = "open", _("Open")
+        PAUSED = "paused", _("Paused")
+        CLOSED = "closed", _("Closed")
 
     helper = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="offers"
     )
     title = models.CharField(max_length=80, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING_REVIEW)
-    radius_m = models.PositiveIntegerField(help_text="How far the helper will travel, in metres.")
+    radius_m = models.PositiveIntegerField(
+        help_text=_("How far the helper will travel, in metres.")
+    )
     capacity = models.PositiveSmallIntegerField(
-        default=1, help_text="How many people the helper can help at once."
+        default=1, help_text=_("How many people the helper can help at once.")
     )
     dietary_capabilities = ArrayField(
         models.CharField(max_length=20, choices=DietaryTag.choices), default=list, blank=True
@@ -286,7 +321,7 @@ class Offer(Listing):
     def __str__(self) -> str:
         # Not `label()`: that reads the weekly times, a query per offer where str() is used
         # on lists that do not prefetch them (the matching API, the staff console).
-        return self.title or f"{self.category} offer"
+        return self.title or gettext("%(category)s offer") % {"category": self.category}
 
     def label(self) -> str:
         """The one name of an offer wherever its helper picks or sees it among their others:
@@ -297,17 +332,26 @@ class Offer(Listing):
             return self.title
         days = sorted({slot.weekday for slot in self.slots.all()}) if self.pk else []
         if not days:
-            when = "any day"
+            when = gettext("any day")
         elif len(days) == len(Weekday):
-            when = "every day"
+            when = gettext("every day")
         else:
-            names = [f"{Weekday(day).label}s" for day in days]
-            when = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+            names = [str(WEEKDAYS_PLURAL[day]) for day in days]
+            when = (
+                names[0]
+                if len(names) == 1
+                else gettext("%(days)s and %(last)s")
+                % {"days": ", ".join(names[:-1]), "last": names[-1]}
+            )
         if self.radius_m < 1000:
-            far = f"{self.radius_m} metres"
+            far = gettext("%(metres)s metres") % {"metres": self.radius_m}
         else:
-            far = f"{round(self.radius_m / 1000, 1):g} km"
-        return f"{self.category.name} – {when}, within {far}"
+            far = gettext("%(km)s km") % {"km": f"{round(self.radius_m / 1000, 1):g}"}
+        return gettext("%(category)s – %(when)s, within %(distance)s") % {
+            "category": self.category.local_name,
+            "when": when,
+            "distance": far,
+        }
 
 
 class Slot(models.Model):

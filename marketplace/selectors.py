@@ -24,6 +24,7 @@ from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import Capability, staff_can, staff_council_id_with_mfa
@@ -163,7 +164,7 @@ def listings_near(
             .select_related("category", "helper")
         )
     else:
-        raise ApplicationError("Choose needs or offers.", code="kind")
+        raise ApplicationError(_("Choose needs or offers."), code="kind")
     qs = qs.prefetch_related("slots")
     if category is not None:
         qs = qs.filter(category=category)
@@ -171,7 +172,7 @@ def listings_near(
     if home is None:
         if max_distance_m is not None:
             raise ApplicationError(
-                "Add your home postcode to your profile to search by distance.",
+                _("Add your home postcode to your profile to search by distance."),
                 code="home_missing",
             )
         return qs.order_by("-published_at", "-id")
@@ -260,7 +261,7 @@ def categories_by_level() -> list[LevelUnlocks]:
     for category in Category.objects.filter(is_active=True):
         by_level[category.required_level].append(category)
     return [
-        LevelUnlocks(level=int(value), label=label, categories=by_level.get(int(value), []))
+        LevelUnlocks(level=int(value), label=str(label), categories=by_level.get(int(value), []))
         for value, label in VerificationLevel.choices
     ]
 

@@ -8,6 +8,8 @@ see are 404, the same as objects that do not exist.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
@@ -80,15 +82,19 @@ ComponentsSerializer = inline_serializer(
 class HelperProfileSerializer(serializers.Serializer):
     """`matching.profiles.HelperProfile`: what a person asking for help sees of a helper."""
 
-    name = serializers.CharField(help_text="First name and the initial of the family name.")
+    name = serializers.CharField(
+        help_text=gettext_lazy("First name and the initial of the family name.")
+    )
     checks = serializers.ListField(
         child=serializers.CharField(),
         source="badges",
-        help_text='The checks the council holds for the helper: "ID checked", "DBS checked".',
+        help_text=gettext_lazy(
+            'The checks the council holds for the helper: "ID checked", "DBS checked".'
+        ),
     )
     languages = serializers.ListField(child=serializers.CharField())
     helping_since = serializers.DateField(
-        allow_null=True, help_text="When their first offer opened on Kith."
+        allow_null=True, help_text=gettext_lazy("When their first offer opened on Kith.")
     )
     people_helped = serializers.IntegerField()
 
@@ -154,7 +160,7 @@ def _limit(request) -> int:
     try:
         value = int(request.query_params.get("limit", 10))
     except ValueError as exc:
-        raise exceptions.ValidationError({"limit": "Give a whole number."}) from exc
+        raise exceptions.ValidationError({"limit": _("Give a whole number.")}) from exc
     return max(1, min(MAX_LIMIT, value))
 
 
@@ -197,7 +203,7 @@ class MatchOutputSerializer(serializers.Serializer):
     need_title = serializers.CharField()
     offer_id = serializers.IntegerField()
     category = serializers.CharField()
-    other_person = serializers.CharField(help_text="Public name only.")
+    other_person = serializers.CharField(help_text=gettext_lazy("Public name only."))
     other_approx_location = PointSerializer(allow_null=True)
     distance_band = serializers.CharField(allow_null=True)
     waiting_for_you = serializers.BooleanField()
@@ -230,7 +236,7 @@ def match_data(*, match: Match, role: str | None) -> dict:
         "need_id": need.pk,
         "need_title": need.title,
         "offer_id": offer.pk,
-        "category": need.category.name,
+        "category": need.category.local_name,
         "other_person": other.public_name,
         "other_approx_location": _point(other_point),
         "distance_band": distance_band(metres),
@@ -366,8 +372,10 @@ class MessageOutputSerializer(serializers.Serializer):
     is_mine = serializers.BooleanField()
     body = serializers.CharField()
     sent_by_council = serializers.BooleanField(
-        help_text="Council staff wrote it for the sender (show: Sent for <sender_name> by "
-        "the council). Which member of staff is never given."
+        help_text=gettext_lazy(
+            "Council staff wrote it for the sender (show: Sent for <sender_name> by "
+            "the council). Which member of staff is never given."
+        )
     )
     created_at = serializers.DateTimeField()
 
@@ -379,7 +387,7 @@ class MessageInputSerializer(serializers.Serializer):
 def _message(m: Message, user) -> dict:
     return {
         "id": m.pk,
-        "sender_name": m.sender.public_name if m.sender else "Former member",
+        "sender_name": m.sender.public_name if m.sender else _("Former member"),
         "is_mine": m.sender_id == user.pk,
         "body": m.body,
         "sent_by_council": m.sent_by_council,
@@ -522,7 +530,7 @@ class AlertUnsubscribeApi(MatchingApiMixin, APIView):
     def post(self, request, token: str):
         if not services.alert_unsubscribe(token=token):
             raise exceptions.NotFound()
-        return Response({"detail": "You will not get any more alerts from Kith."})
+        return Response({"detail": _("You will not get any more alerts from Kith.")})
 
     @extend_schema(
         summary="Stop alerts by following the link in an alert email",

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.permissions import Capability, staff_can, staff_council_for
@@ -35,7 +36,7 @@ from .candidates import ranked_offers_for_need
 from .models import Match, Message
 from .scoring import RankedPair
 
-NOT_ON_BEHALF = (
+NOT_ON_BEHALF = gettext_lazy(
     "Council staff can act for someone only on a need that staff recorded for them with "
     "their consent."
 )
@@ -52,7 +53,7 @@ def _check_on_behalf(*, staff: User, need: Need) -> None:
     if need.council_id != _staff_council_id(staff):
         raise NotFound()
     if need.recorded_by_id is None or need.consent_recorded_at is None:
-        raise ApplicationError(NOT_ON_BEHALF, code="not_assisted")
+        raise ApplicationError(str(NOT_ON_BEHALF), code="not_assisted")
 
 
 def _record(*, staff: User, verb: str, need: Need, target, **data) -> None:

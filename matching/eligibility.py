@@ -42,6 +42,7 @@ from typing import Any
 from django.contrib.gis.geos import Point
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Council, User
 from marketplace.availability import overlap_minutes
@@ -149,17 +150,17 @@ def pair_problem(*, need: Need, offer: Offer) -> str | None:
 def _listings_problem(need: Need, offer: Offer) -> str | None:
     """Rules 1–3 on the listings: not one's own, one council and category, both open."""
     if need.owner_id == offer.helper_id:
-        return "You cannot be matched with your own offer."
+        return _("You cannot be matched with your own offer.")
     if need.council_id != offer.council_id:
-        return "This helper works in a different council area."
+        return _("This helper works in a different council area.")
     if need.category_id != offer.category_id:
-        return "This offer is for a different kind of help."
+        return _("This offer is for a different kind of help.")
     if need.status != Need.Status.OPEN:
         if need.status == Need.Status.MATCHED:
-            return "This need already has the helpers it asked for."
-        return "This need is not open."
+            return _("This need already has the helpers it asked for.")
+        return _("This need is not open.")
     if offer.status != Offer.Status.OPEN:
-        return "This offer is not open at the moment."
+        return _("This offer is not open at the moment.")
     return None
 
 
@@ -168,12 +169,14 @@ def _people_problem(need: Need, offer: Offer) -> str | None:
     checks."""
     owner, helper = need.owner, offer.helper
     if not (person_ready(owner) and person_ready(helper)):
-        return "This match is not possible at the moment."
+        return _("This match is not possible at the moment.")
     if blocked(owner_id=owner.pk, helper_id=helper.pk):
-        return "This match is not possible."
+        return _("This match is not possible.")
     category = need.category
     if not helper_holds_level(helper=helper, level=category.required_level):
-        return f"This helper does not yet hold the checks that {category.name.lower()} needs."
+        return _("This helper does not yet hold the checks that %(category)s needs.") % {
+            "category": category.local_name.lower()
+        }
     return None
 
 
@@ -185,25 +188,29 @@ def _fit_problem(need: Need, offer: Offer) -> str | None:
         radius_m=offer.radius_m,
         bound_m=search_bound_m(need.council),
     ):
-        return "This need is further away than the helper travels."
+        return _("This need is further away than the helper travels.")
     if not gender_ok(preference=need.helper_gender_preference, gender=offer.helper.gender):
+        if need.helper_gender_preference == GenderPreference.WOMAN:
+            return _("This person asked for a helper who is a woman.")
+        if need.helper_gender_preference == GenderPreference.MAN:
+            return _("This person asked for a helper who is a man.")
         label = GenderPreference(need.helper_gender_preference).label.lower()
-        return f"This person asked for a helper who is {label}."
+        return _("This person asked for a helper who is %(gender)s.") % {"gender": label}
     missing = diet_missing(
         is_meal=need.category.is_meal,
         required=need.dietary_requirements,
         offered=offer.dietary_capabilities,
     )
     if missing:
-        return "This helper does not cook for: " + ", ".join(
-            sorted(m.replace("_", "-") for m in missing)
-        )
+        return _("This helper does not cook for: %(diets)s") % {
+            "diets": ", ".join(sorted(m.replace("_", "-") for m in missing))
+        }
     if not times_ok(list(need.slots.all()), list(offer.slots.all())):
-        return "Your weekly times do not overlap."
+        return _("Your weekly times do not overlap.")
     if not places_left(holding=holding_count(need=need), wanted=need.helpers_wanted):
-        return "This need already has the helpers it asked for."
+        return _("This need already has the helpers it asked for.")
     if not places_left(holding=holding_count(offer=offer), wanted=offer.capacity):
-        return "This helper has no room for anyone else right now."
+        return _("This helper has no room for anyone else right now.")
     return None
 
 

@@ -13,6 +13,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Council
 from marketplace.models import Need, Offer
@@ -20,19 +21,19 @@ from marketplace.models import Need, Offer
 
 class Match(models.Model):
     class Status(models.TextChoices):
-        PROPOSED = "proposed", "Proposed"
-        ACCEPTED = "accepted", "Accepted"
-        ACTIVE = "active", "Under way"
-        COMPLETED = "completed", "Completed"
-        DECLINED = "declined", "Declined"
-        CANCELLED = "cancelled", "Cancelled"
-        EXPIRED = "expired", "Expired"
+        PROPOSED = "proposed", _("Proposed")
+        ACCEPTED = "accepted", _("Accepted")
+        ACTIVE = "active", _("Under way")
+        COMPLETED = "completed", _("Completed")
+        DECLINED = "declined", _("Declined")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired")
 
     class ProposedBy(models.TextChoices):
-        HELPER = "helper", "The helper"
-        CITIZEN = "citizen", "The person asking for help"
-        STAFF = "staff", "Council staff"
-        ROUND = "round", "A matching round"
+        HELPER = "helper", _("The helper")
+        CITIZEN = "citizen", _("The person asking for help")
+        STAFF = "staff", _("Council staff")
+        ROUND = "round", _("A matching round")
 
     # Statuses that hold a place against capacity, and those that block a new proposal.
     HOLDING = ("accepted", "active")
@@ -61,7 +62,9 @@ class Match(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
-    ended_at = models.DateTimeField(null=True, blank=True, help_text="Declined/cancelled/expired.")
+    ended_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Declined/cancelled/expired.")
+    )
 
     class Meta:
         verbose_name_plural = "matches"
@@ -204,8 +207,8 @@ class AlertPreference(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_preference"
     )
     opted_in = models.BooleanField(default=False)
-    quiet_start = models.TimeField(null=True, blank=True, help_text="Local time, e.g. 21:00.")
-    quiet_end = models.TimeField(null=True, blank=True, help_text="Local time, e.g. 08:00.")
+    quiet_start = models.TimeField(null=True, blank=True, help_text=_("Local time, e.g. 21:00."))
+    quiet_end = models.TimeField(null=True, blank=True, help_text=_("Local time, e.g. 08:00."))
     daily_cap = models.PositiveSmallIntegerField(default=3)
     unsubscribe_token = models.CharField(max_length=64, unique=True, default=_new_token)
     updated_at = models.DateTimeField(auto_now=True)
@@ -233,7 +236,7 @@ class AlertSent(models.Model):
     helper = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alerts_received"
     )
-    ring_m = models.PositiveIntegerField(help_text="The search ring that reached this helper.")
+    ring_m = models.PositiveIntegerField(help_text=_("The search ring that reached this helper."))
     sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -277,9 +280,9 @@ class Round(models.Model):
     left the need unmet."""
 
     class Status(models.TextChoices):
-        PROPOSED = "proposed", "Waiting for review"
-        APPLIED = "applied", "Applied"
-        DISCARDED = "discarded", "Discarded"
+        PROPOSED = "proposed", _("Waiting for review")
+        APPLIED = "applied", _("Applied")
+        DISCARDED = "discarded", _("Discarded")
 
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="+")
     created_by = models.ForeignKey(
@@ -302,11 +305,11 @@ class RoundProposal(models.Model):
     became of each (`match` is the proposed match of a sent one)."""
 
     class Outcome(models.TextChoices):
-        WAITING = "waiting", "Waiting for review"
-        SENT = "sent", "Sent"
-        NOT_SELECTED = "not_selected", "Not sent: left out by staff"
-        SKIPPED = "skipped", "Not sent: no longer possible"
-        DISCARDED = "discarded", "Discarded with the round"
+        WAITING = "waiting", _("Waiting for review")
+        SENT = "sent", _("Sent")
+        NOT_SELECTED = "not_selected", _("Not sent: left out by staff")
+        SKIPPED = "skipped", _("Not sent: no longer possible")
+        DISCARDED = "discarded", _("Discarded with the round")
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="proposals")
     need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="+")

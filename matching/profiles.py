@@ -13,13 +13,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Min
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from marketplace.models import Offer
 from trust.checks import verification_levels
 from trust.models import VerificationLevel
 
 from .models import Match
-from .scoring import RankedPair, language_name, languages_of
+from .scoring import RankedPair, language_name, language_said, languages_of
 
 # A match in these states means the helper helped, or is helping, the person.
 HELPED = (Match.Status.ACCEPTED, Match.Status.ACTIVE, Match.Status.COMPLETED)
@@ -47,16 +49,16 @@ class HelperProfile:
 
     @property
     def badges(self) -> list[str]:
-        held = (("ID checked", self.id_checked), ("DBS checked", self.dbs_checked))
+        held = ((_("ID checked"), self.id_checked), (_("DBS checked"), self.dbs_checked))
         return [label for label, has in held if has]
 
     @property
     def people_helped_phrase(self) -> str:
         if not self.people_helped:
             return ""
-        return (
-            f"has helped {self.people_helped} {'person' if self.people_helped == 1 else 'people'}"
-        )
+        return ngettext(
+            "has helped %(count)s person", "has helped %(count)s people", self.people_helped
+        ) % {"count": self.people_helped}
 
 
 def profiles_for_offers(offers: Sequence[Offer]) -> dict[int, HelperProfile]:
@@ -85,7 +87,12 @@ def profiles_for_offers(offers: Sequence[Offer]) -> dict[int, HelperProfile]:
         helper = offer.helper
         level = levels.get(helper.pk, VerificationLevel.NONE)
         first = since.get(helper.pk)
-        names = {language_name(lang) for lang in languages_of(offer, helper) if lang.strip()}
+        # The names in the language of the page (the profile is what a person reads).
+        names = {
+            language_said(language_name(lang))
+            for lang in languages_of(offer, helper)
+            if lang.strip()
+        }
         profiles[offer.pk] = HelperProfile(
             name=short_name(helper.display_name) or helper.public_name,
             id_checked=level >= VerificationLevel.ID_CHECKED,

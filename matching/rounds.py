@@ -39,7 +39,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -389,15 +390,18 @@ def round_run(*, council: Council, actor: User | None = None) -> Round:
     chosen_pairs = [problem.edges[i] for i in best.chosen]
     needs = Need.objects.select_related("owner", "council").in_bulk([n for n, _ in chosen_pairs])
     offers = Offer.objects.select_related("helper").in_bulk([o for _, o in chosen_pairs])
-    explained = score_pairs(
-        pairs=[
-            (needs[n], offers[o], problem.approx_m[i])
-            for i, (n, o) in zip(best.chosen, chosen_pairs, strict=True)
-        ],
-        viewer="need",
-        council=council,
-        context=problem.context,
-    )
+    # Explanations are stored and shown to other people (staff, then both people of a sent
+    # match), so they are kept in English whatever language the member of staff reads.
+    with translation.override("en-gb"):
+        explained = score_pairs(
+            pairs=[
+                (needs[n], offers[o], problem.approx_m[i])
+                for i, (n, o) in zip(best.chosen, chosen_pairs, strict=True)
+            ],
+            viewer="need",
+            council=council,
+            context=problem.context,
+        )
     RoundProposal.objects.bulk_create(
         [
             RoundProposal(
@@ -427,7 +431,7 @@ def _round_to_decide(*, staff: User, round_id: int) -> Round:
     if rnd is None:
         raise NotFound()
     if rnd.status != Round.Status.PROPOSED:
-        raise ApplicationError("This round has already been decided.", code="round_decided")
+        raise ApplicationError(_("This round has already been decided."), code="round_decided")
     return rnd
 
 
@@ -439,15 +443,14 @@ def _chosen(proposals: list[RoundProposal], proposal_ids: Iterable[int] | None) 
     unknown = sorted(chosen - ours)
     if unknown:
         raise ApplicationError(
-            "These proposals are not part of this round: "
-            + ", ".join(str(pk) for pk in unknown)
-            + ".",
+            _("These proposals are not part of this round: %(ids)s.")
+            % {"ids": ", ".join(str(pk) for pk in unknown)},
             code="round_proposal_unknown",
             extra={"proposal_ids": unknown},
         )
     if not chosen:
         raise ApplicationError(
-            "Choose at least one proposed match to send.", code="round_nothing_selected"
+            _("Choose at least one proposed match to send."), code="round_nothing_selected"
         )
     return chosen
 

@@ -6,6 +6,7 @@ Staff only, with two-factor authentication, for their own council and only with 
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -50,14 +51,17 @@ class RoundOutputSerializer(serializers.Serializer):
                 {
                     "need_id": serializers.IntegerField(),
                     "offer_id": serializers.IntegerField(
-                        allow_null=True, help_text="None: greedy would have left the need unmet."
+                        allow_null=True,
+                        help_text=gettext_lazy("None: greedy would have left the need unmet."),
                     ),
                     "score": serializers.FloatField(allow_null=True),
                 },
                 many=True,
                 required=False,
-                help_text="Greedy matching's pairs for each need it would have met otherwise "
-                "(absent from rounds run before they were kept).",
+                help_text=gettext_lazy(
+                    "Greedy matching's pairs for each need it would have met otherwise "
+                    "(absent from rounds run before they were kept)."
+                ),
             ),
         },
     )
@@ -146,8 +150,10 @@ class RoundApplyInputSerializer(serializers.Serializer):
     proposal_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1),
         required=False,
-        help_text="The proposals to send, by their `id` in this round; without it, all of "
-        "them. The others are recorded as not sent and nobody is told of them.",
+        help_text=gettext_lazy(
+            "The proposals to send, by their `id` in this round; without it, all of "
+            "them. The others are recorded as not sent and nobody is told of them."
+        ),
     )
 
 
@@ -159,8 +165,10 @@ class RoundApplyApi(RoundsStaffMixin, APIView):
             "RoundApplyOut",
             {
                 "sent": serializers.IntegerField(),
-                "not_sent": serializers.IntegerField(help_text="Left out of `proposal_ids`."),
-                "skipped": serializers.IntegerField(help_text="No longer possible."),
+                "not_sent": serializers.IntegerField(
+                    help_text=gettext_lazy("Left out of `proposal_ids`.")
+                ),
+                "skipped": serializers.IntegerField(help_text=gettext_lazy("No longer possible.")),
             },
         ),
     )

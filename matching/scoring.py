@@ -32,10 +32,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
 
 from accounts.models import Council
-from marketplace.availability import WEEKDAY_NAMES, as_slots, overlap_share, overlapping_slots
+from marketplace.availability import as_slots, overlap_share, overlapping_slots
 from marketplace.models import Need, NeedSlot, Offer, OfferSlot
 from places.geo import distance_band
 
@@ -252,6 +254,116 @@ def language_key(value: str) -> str:
     return language_name(value).lower()
 
 
+# The names people read, in the language of the page (`language_name` stays English: it is
+# what listings are compared by).
+LANGUAGE_WORDS = {
+    "Arabic": gettext_lazy("Arabic"),
+    "Bengali": gettext_lazy("Bengali"),
+    "Welsh": gettext_lazy("Welsh"),
+    "German": gettext_lazy("German"),
+    "English": gettext_lazy("English"),
+    "Spanish": gettext_lazy("Spanish"),
+    "Persian": gettext_lazy("Persian"),
+    "French": gettext_lazy("French"),
+    "Gaelic": gettext_lazy("Gaelic"),
+    "Gujarati": gettext_lazy("Gujarati"),
+    "Hindi": gettext_lazy("Hindi"),
+    "Italian": gettext_lazy("Italian"),
+    "Kurdish": gettext_lazy("Kurdish"),
+    "Lithuanian": gettext_lazy("Lithuanian"),
+    "Punjabi": gettext_lazy("Punjabi"),
+    "Polish": gettext_lazy("Polish"),
+    "Portuguese": gettext_lazy("Portuguese"),
+    "Romanian": gettext_lazy("Romanian"),
+    "Russian": gettext_lazy("Russian"),
+    "Somali": gettext_lazy("Somali"),
+    "Tamil": gettext_lazy("Tamil"),
+    "Tigrinya": gettext_lazy("Tigrinya"),
+    "Turkish": gettext_lazy("Turkish"),
+    "Ukrainian": gettext_lazy("Ukrainian"),
+    "Urdu": gettext_lazy("Urdu"),
+    "Chinese": gettext_lazy("Chinese"),
+}
+
+
+def language_said(name: str) -> str:
+    """A language's name (`language_name`) in the language of the page."""
+    return str(LANGUAGE_WORDS.get(name, name))
+
+
+# Distance bands (`places.geo.distance_band`) in the language of the page.
+BAND_WORDS = {
+    "less than 1 km away": gettext_lazy("less than 1 km away"),
+    "about 1 to 2 km away": gettext_lazy("about 1 to 2 km away"),
+    "about 2 to 5 km away": gettext_lazy("about 2 to 5 km away"),
+    "about 5 to 10 km away": gettext_lazy("about 5 to 10 km away"),
+    "about 10 to 20 km away": gettext_lazy("about 10 to 20 km away"),
+    "more than 20 km away": gettext_lazy("more than 20 km away"),
+}
+
+
+def band_said(band: str) -> str:
+    return str(BAND_WORDS.get(band, band))
+
+
+# Welsh joins "and" (a, ac) and "or" (neu) with a mutation of the word that follows: the
+# English is untouched.
+_VOWELS = "aeiouwyâêîôûŵŷ"
+_ASPIRATE = {"c": "ch", "p": "ph", "t": "th"}
+_SOFT: tuple[tuple[str, str], ...] = (
+    ("ll", "l"),
+    ("rh", "r"),
+    ("p", "b"),
+    ("t", "d"),
+    ("c", "g"),
+    ("b", "f"),
+    ("d", "dd"),
+)
+_SOFT += (("g", ""), ("m", "f"))
+
+
+def _welsh() -> bool:
+    return (translation.get_language() or "").startswith("cy")
+
+
+def _mutate(word: str, table) -> str:
+    low = word.lower()
+    if low[:2] in ("ch", "ph", "th", "dd", "ff"):
+        return word
+    for radical, mutated in table:
+        if low.startswith(radical):
+            rest = word[len(radical) :]
+            if word[:1].isupper():
+                return (
+                    (mutated[:1].upper() + mutated[1:] + rest)
+                    if mutated
+                    else rest[:1].upper() + rest[1:]
+                )
+            return mutated + rest
+    return word
+
+
+def _and(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    head, last = ", ".join(items[:-1]), items[-1]
+    if _welsh() and last[:1].lower() in _VOWELS:
+        return pgettext("before a vowel", "%(items)s and %(last)s") % {"items": head, "last": last}
+    if _welsh():
+        last = _mutate(last, tuple(_ASPIRATE.items()))
+    return _("%(items)s and %(last)s") % {"items": head, "last": last}
+
+
+def _or(items: list[str]) -> str:
+    said = items[0] if items else ""
+    for item in items[1:]:
+        said = _("%(items)s or %(last)s") % {
+            "items": said,
+            "last": _mutate(item, _SOFT) if _welsh() else item,
+        }
+    return said
+
+
 def _part_of_day(t: dt.time) -> str:
     if t.hour < 12:
         return "morning"
@@ -260,26 +372,64 @@ def _part_of_day(t: dt.time) -> str:
     return "evening"
 
 
-def _and(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+# Each weekday in each part of the day ("Tuesday" in "Tuesday evening"): Welsh names the
+# two together ("nos Fawrth").
+_DAY_IN_PART = {
+    "morning": (
+        pgettext_lazy("morning", "Monday"),
+        pgettext_lazy("morning", "Tuesday"),
+        pgettext_lazy("morning", "Wednesday"),
+        pgettext_lazy("morning", "Thursday"),
+        pgettext_lazy("morning", "Friday"),
+        pgettext_lazy("morning", "Saturday"),
+        pgettext_lazy("morning", "Sunday"),
+    ),
+    "afternoon": (
+        pgettext_lazy("afternoon", "Monday"),
+        pgettext_lazy("afternoon", "Tuesday"),
+        pgettext_lazy("afternoon", "Wednesday"),
+        pgettext_lazy("afternoon", "Thursday"),
+        pgettext_lazy("afternoon", "Friday"),
+        pgettext_lazy("afternoon", "Saturday"),
+        pgettext_lazy("afternoon", "Sunday"),
+    ),
+    "evening": (
+        pgettext_lazy("evening", "Monday"),
+        pgettext_lazy("evening", "Tuesday"),
+        pgettext_lazy("evening", "Wednesday"),
+        pgettext_lazy("evening", "Thursday"),
+        pgettext_lazy("evening", "Friday"),
+        pgettext_lazy("evening", "Saturday"),
+        pgettext_lazy("evening", "Sunday"),
+    ),
+}
+_ONE_DAY = {
+    "morning": gettext_lazy("%(day)s morning"),
+    "afternoon": gettext_lazy("%(day)s afternoon"),
+    "evening": gettext_lazy("%(day)s evening"),
+}
+_DAYS = {
+    "morning": gettext_lazy("%(days)s mornings"),
+    "afternoon": gettext_lazy("%(days)s afternoons"),
+    "evening": gettext_lazy("%(days)s evenings"),
+}
 
 
 def _when(covered: Sequence) -> str:
     """'Tuesday and Thursday evenings, Saturday morning': the days and parts of the day."""
-    by_part: dict[str, list[str]] = {}
+    by_part: dict[str, list[int]] = {}
     for slot in sorted(covered):
         days = by_part.setdefault(_part_of_day(slot.start), [])
-        name = WEEKDAY_NAMES[slot.weekday]
-        if name not in days:
-            days.append(name)
-    return _and(
-        [
-            f"{_and(days)} {part}s" if len(days) > 1 else f"{days[0]} {part}"
-            for part, days in by_part.items()
-        ]
-    )
+        if slot.weekday not in days:
+            days.append(slot.weekday)
+    phrases = []
+    for part, days in by_part.items():
+        names = [str(_DAY_IN_PART[part][day]) for day in days]
+        if len(names) > 1:
+            phrases.append(str(_DAYS[part]) % {"days": _and(names)})
+        else:
+            phrases.append(str(_ONE_DAY[part]) % {"day": names[0]})
+    return _and(phrases)
 
 
 def times_phrase(*, need_slots: Sequence, offer_slots: Sequence, viewer: str) -> str:
@@ -287,16 +437,22 @@ def times_phrase(*, need_slots: Sequence, offer_slots: Sequence, viewer: str) ->
     'their' for a helper looking at a need."""
     need = as_slots(need_slots)
     if not need or not offer_slots:
-        return "times to be arranged"
+        return _("times to be arranged")
     covered = overlapping_slots(need, offer_slots)
     if not covered:
-        return "no shared times"
-    whose = "your" if viewer == "need" else "their"
+        return _("no shared times")
+    said = {"when": _when(covered), "covered": len(covered), "count": len(need)}
+    if viewer == "need":
+        if len(need) == 1:
+            return _("free %(when)s, your only time") % said
+        if len(covered) == len(need):
+            return _("free %(when)s, all %(count)s of your times") % said
+        return _("free %(when)s, %(covered)s of your %(count)s times") % said
     if len(need) == 1:
-        return f"free {_when(covered)}, {whose} only time"
+        return _("free %(when)s, their only time") % said
     if len(covered) == len(need):
-        return f"free {_when(covered)}, all {len(need)} of {whose} times"
-    return f"free {_when(covered)}, {len(covered)} of {whose} {len(need)} times"
+        return _("free %(when)s, all %(count)s of their times") % said
+    return _("free %(when)s, %(covered)s of their %(count)s times") % said
 
 
 def _few_times(*, need_slots: Sequence, offer_slots: Sequence, viewer: str) -> str:
@@ -304,12 +460,20 @@ def _few_times(*, need_slots: Sequence, offer_slots: Sequence, viewer: str) -> s
     evening)'."""
     need = as_slots(need_slots)
     covered = overlapping_slots(need, offer_slots)
-    whose = "your" if viewer == "need" else "their"
     if not covered:
-        return "no shared times"
+        return _("no shared times")
     if len(covered) < len(need):
-        return f"free for only {len(covered)} of {whose} {len(need)} times ({_when(covered)})"
-    return f"free for only part of {whose} {'time' if len(need) == 1 else 'times'}"
+        said = {"covered": len(covered), "count": len(need), "when": _when(covered)}
+        if viewer == "need":
+            return _("free for only %(covered)s of your %(count)s times (%(when)s)") % said
+        return _("free for only %(covered)s of their %(count)s times (%(when)s)") % said
+    if viewer == "need":
+        if len(need) == 1:
+            return _("free for only part of your time")
+        return _("free for only part of your times")
+    if len(need) == 1:
+        return _("free for only part of their time")
+    return _("free for only part of their times")
 
 
 # Below these a component counted against the pair, and the explanation says so after
@@ -325,16 +489,21 @@ WAITING_SAID_DAYS = 3
 # How every list of suggestions is ordered, in one place: said above each list (the
 # citizen's, the helper's and staff's pages) and in the API's description.
 ORDERING = {
-    "need": "Best match first. We weigh up distance, shared times, languages and experience "
-    "together, so the nearest helper is not always first.",
-    "offer": "Best match first. We weigh up distance, shared times, languages and how long "
-    "people have waited, so the nearest request is not always first.",
+    "need": gettext_lazy(
+        "Best match first. We weigh up distance, shared times, languages and experience "
+        "together, so the nearest helper is not always first."
+    ),
+    "offer": gettext_lazy(
+        "Best match first. We weigh up distance, shared times, languages and how long "
+        "people have waited, so the nearest request is not always first."
+    ),
 }
 
 
 def ordering_sentence(viewer: str) -> str:
-    """How a list of suggestions for a need ("need") or for an offer ("offer") is ordered."""
-    return ORDERING[viewer]
+    """How a list of suggestions for a need ("need") or for an offer ("offer") is ordered,
+    in the language of the page."""
+    return str(ORDERING[viewer])
 
 
 def _waiting_days(facts: PairFacts) -> float:
@@ -348,33 +517,41 @@ def _against(viewer: str, facts: PairFacts, components: dict[str, float]) -> dic
     registry's order. The helper's own record and load are the same for every need, and a
     need's waiting the same for every helper: each is said only to the side it ranks."""
     said: dict[str, str] = {}
-    them = "them" if viewer == "need" else "you"
     if components["proximity"] < FAR_BELOW:
-        said["proximity"] = f"far for {them} to travel"
+        said["proximity"] = (
+            _("far for them to travel") if viewer == "need" else _("far for you to travel")
+        )
     if components["availability"] < UNKNOWN_AVAILABILITY:
         said["availability"] = _few_times(
             need_slots=facts.need_slots, offer_slots=facts.offer_slots, viewer=viewer
         )
     if components["language"] < 1:
-        wanted = " or ".join(sorted({language_name(w) for w in facts.wanted if w.strip()}))
+        names = sorted({language_name(w) for w in facts.wanted if w.strip()})
+        wanted = _or([language_said(name) for name in names])
         said["language"] = (
-            f"does not speak {wanted}"
+            _("does not speak %(languages)s") % {"languages": wanted}
             if viewer == "need"
-            else f"no shared language (they speak {wanted})"
+            else _("no shared language (they speak %(languages)s)") % {"languages": wanted}
         )
     if viewer == "need":
         if components["reliability"] < round(RELIABILITY_NEW, 4):
-            said["reliability"] = "a mixed record on Kith"
+            said["reliability"] = _("a mixed record on Kith")
         if components["load"] < 1 and facts.holding > 0:
-            people = "person" if facts.holding == 1 else "people"
-            said["load"] = f"already helping {facts.holding} {people}"
+            said["load"] = ngettext(
+                "already helping %(count)s person",
+                "already helping %(count)s people",
+                facts.holding,
+            ) % {"count": facts.holding}
     else:
         days = _waiting_days(facts)
         if days < WAITING_SAID_DAYS:
             said["waiting"] = (
-                "waiting less than a day"
+                _("waiting less than a day")
                 if days < 1
-                else f"waiting only {int(days)} {'day' if int(days) == 1 else 'days'}"
+                else ngettext(
+                    "waiting only %(count)s day", "waiting only %(count)s days", int(days)
+                )
+                % {"count": int(days)}
             )
     return said
 
@@ -393,7 +570,7 @@ def explain(
     Distance only as its band, never a place."""
     weights = weights if weights is not None else council_weights(None)
     against = _against(viewer, facts, components)
-    parts = [band or "distance unknown"]
+    parts = [band_said(band) if band else _("distance unknown")]
     if "availability" not in against:
         parts.append(
             times_phrase(need_slots=facts.need_slots, offer_slots=facts.offer_slots, viewer=viewer)
@@ -403,27 +580,36 @@ def explain(
     shared = {language_name(w) for w in facts.wanted if w.strip() and language_key(w) in spoken}
     other = sorted(shared - {"English"})
     if other:
-        parts.append("speaks " + _and(other))
+        parts.append(
+            _("speaks %(languages)s") % {"languages": _and(list(map(language_said, other)))}
+        )
     completed = facts.history.completed
     if viewer == "need":
         if facts.good_match:
-            parts.append("has helped you before")
+            parts.append(_("has helped you before"))
         elif completed:
-            parts.append(f"has completed {completed} {'match' if completed == 1 else 'matches'}")
+            parts.append(
+                ngettext(
+                    "has completed %(count)s match", "has completed %(count)s matches", completed
+                )
+                % {"count": completed}
+            )
         else:
-            parts.append("new to Kith")
+            parts.append(_("new to Kith"))
     else:
         if facts.good_match:
-            parts.append("you have helped them before")
+            parts.append(_("you have helped them before"))
         if _waiting_days(facts) >= WAITING_SAID_DAYS:
-            parts.append(f"waiting {int(_waiting_days(facts))} days")
+            parts.append(_("waiting %(count)s days") % {"count": int(_waiting_days(facts))})
     counted = sorted(
         (name for name in against if weights.get(name, 0) > 0),
         key=lambda name: -weights[name] * (1 - components[name]),
     )
     sentence = " · ".join(parts)
     if counted:
-        sentence += " · but " + _and([against[name] for name in counted])
+        sentence += " · " + _("but %(reasons)s") % {
+            "reasons": _and([against[name] for name in counted])
+        }
     return sentence
 
 

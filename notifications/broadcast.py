@@ -2,7 +2,8 @@
 council, of one category and/or near one postcode. Previewed first (how many it reaches),
 capped (`BROADCAST_MAX_RECIPIENTS` people, `BROADCASTS_PER_DAY` a day per council), audited,
 and sent through the same pipeline as every other notice, so each helper gets it the way they
-chose (and in "What's new")."""
+chose (and in "What's new"). The council's own words go as they wrote them; what Kith adds
+around them (why the helper is told, how to change it) is in each helper's language."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import Capability, staff_council
@@ -71,26 +73,31 @@ def broadcast_plan(
     subject, message = (subject or "").strip(), (message or "").strip()
     if not subject or len(subject) > SUBJECT_MAX:
         raise ApplicationError(
-            f"Write a subject of up to {SUBJECT_MAX} characters.", code="subject"
+            _("Write a subject of up to %(max)s characters.") % {"max": SUBJECT_MAX},
+            code="subject",
         )
     if not message or len(message) > MESSAGE_MAX:
         raise ApplicationError(
-            f"Write a message of up to {MESSAGE_MAX} characters.", code="message"
+            _("Write a message of up to %(max)s characters.") % {"max": MESSAGE_MAX},
+            code="message",
         )
     if not 1 <= int(radius_km) <= 50:
-        raise ApplicationError("Choose a distance from 1 to 50 km.", code="radius")
+        raise ApplicationError(_("Choose a distance from 1 to 50 km."), code="radius")
     category = Category.objects.filter(slug=category_slug).first() if category_slug else None
     if category_slug and category is None:
-        raise ApplicationError("Choose a kind of help from the list.", code="category")
+        raise ApplicationError(_("Choose a kind of help from the list."), code="category")
     count = _helpers(
         council_id=council.pk, category=category, postcode=postcode, radius_km=int(radius_km)
     ).count()
     if count == 0:
-        raise ApplicationError("No helper with an open offer matches this.", code="nobody")
+        raise ApplicationError(_("No helper with an open offer matches this."), code="nobody")
     if count > BROADCAST_MAX_RECIPIENTS:
         raise ApplicationError(
-            f"This would reach {count} helpers; the most at once is "
-            f"{BROADCAST_MAX_RECIPIENTS}. Choose a kind of help or an area.",
+            _(
+                "This would reach %(count)s helpers; the most at once is %(max)s. Choose a "
+                "kind of help or an area."
+            )
+            % {"count": count, "max": BROADCAST_MAX_RECIPIENTS},
             code="too_many",
         )
     return Broadcast(subject, message, category, postcode, int(radius_km), count)
@@ -125,8 +132,11 @@ def broadcast_send(
     ).count()
     if today >= BROADCASTS_PER_DAY:
         raise ApplicationError(
-            f"Your council has sent {BROADCASTS_PER_DAY} broadcasts in the last day, the most "
-            "Kith allows. Please try again tomorrow.",
+            _(
+                "Your council has sent %(count)s broadcasts in the last day, the most Kith "
+                "allows. Please try again tomorrow."
+            )
+            % {"count": BROADCASTS_PER_DAY},
             code="daily_limit",
         )
     helpers = list(

@@ -14,13 +14,14 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Channel(models.TextChoices):
-    KITH = "kith", "In Kith"
-    EMAIL = "email", "Email"
-    SMS = "sms", "Text message"
-    LETTER = "letter", "Letter"
+    KITH = "kith", _("In Kith")
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("Text message")
+    LETTER = "letter", _("Letter")
 
 
 #: The order Kith falls back through when a channel fails for good.
@@ -29,13 +30,13 @@ FALLBACK_ORDER = (Channel.EMAIL, Channel.SMS, Channel.LETTER)
 
 class Status(models.TextChoices):
     # GOV.UK Notify's statuses, so that its delivery receipts map one to one.
-    QUEUED = "queued", "Waiting to be sent"
-    SENDING = "sending", "Sent, waiting for delivery"
-    DELIVERED = "delivered", "Delivered"
-    PERMANENT_FAILURE = "permanent-failure", "Could not be delivered"
-    TEMPORARY_FAILURE = "temporary-failure", "Not delivered: the phone or inbox was unavailable"
-    TECHNICAL_FAILURE = "technical-failure", "Not sent: a technical problem"
-    WITHDRAWN = "withdrawn", "Not sent: no longer needed"
+    QUEUED = "queued", _("Waiting to be sent")
+    SENDING = "sending", _("Sent, waiting for delivery")
+    DELIVERED = "delivered", _("Delivered")
+    PERMANENT_FAILURE = "permanent-failure", _("Could not be delivered")
+    TEMPORARY_FAILURE = "temporary-failure", _("Not delivered: the phone or inbox was unavailable")
+    TECHNICAL_FAILURE = "technical-failure", _("Not sent: a technical problem")
+    WITHDRAWN = "withdrawn", _("Not sent: no longer needed")
 
 
 FAILED = (Status.PERMANENT_FAILURE, Status.TEMPORARY_FAILURE, Status.TECHNICAL_FAILURE)
@@ -60,22 +61,24 @@ class Notification(models.Model):
         db_constraint=False,
         related_name="+",
     )
-    event = models.CharField(max_length=60, help_text='What happened, e.g. "match.proposed".')
-    template = models.CharField(max_length=40, help_text="Kith's template (notifications.texts).")
+    event = models.CharField(max_length=60, help_text=_('What happened, e.g. "match.proposed".'))
+    template = models.CharField(
+        max_length=40, help_text=_("Kith's template (notifications.texts).")
+    )
     channel = models.CharField(max_length=6, choices=Channel.choices)
     dedupe_key = models.CharField(
-        max_length=120, help_text="One notification per person, channel and this key."
+        max_length=120, help_text=_("One notification per person, channel and this key.")
     )
     reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     subject = models.CharField(max_length=200)
     body = models.TextField(max_length=3000)
-    link = models.CharField(max_length=300, blank=True, help_text="Path of the page to act on.")
+    link = models.CharField(max_length=300, blank=True, help_text=_("Path of the page to act on."))
     context = models.JSONField(
-        default=dict, blank=True, help_text="What filled the template's placeholders."
+        default=dict, blank=True, help_text=_("What filled the template's placeholders.")
     )
-    target_type = models.CharField(max_length=20, blank=True, help_text='e.g. "match", "need".')
+    target_type = models.CharField(max_length=20, blank=True, help_text=_('e.g. "match", "need".'))
     target_id = models.BigIntegerField(null=True, blank=True)
-    to = models.CharField(max_length=254, blank=True, help_text="Where it was sent.")
+    to = models.CharField(max_length=254, blank=True, help_text=_("Where it was sent."))
     safety_critical = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     failure = models.CharField(max_length=200, blank=True)
@@ -115,8 +118,8 @@ class ContactPreference(models.Model):
     """How a person wants Kith to reach them. Staff recording for someone set it for them."""
 
     class Language(models.TextChoices):
-        ENGLISH = "en", "English"
-        WELSH = "cy", "Cymraeg"
+        ENGLISH = "en", _("English")
+        WELSH = "cy", _("Cymraeg")
 
     person = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact_preference"
@@ -124,16 +127,16 @@ class ContactPreference(models.Model):
     by_email = models.BooleanField(default=True)
     by_sms = models.BooleanField(default=False)
     by_letter = models.BooleanField(default=False)
-    mobile = models.CharField(max_length=16, blank=True, help_text="E.164, e.g. +447700900123.")
+    mobile = models.CharField(max_length=16, blank=True, help_text=_("E.164, e.g. +447700900123."))
     mobile_verified_at = models.DateTimeField(null=True, blank=True)
     mobile_code_digest = models.CharField(max_length=64, blank=True)
     mobile_code_expires_at = models.DateTimeField(null=True, blank=True)
     mobile_code_attempts = models.PositiveSmallIntegerField(default=0)
     sms_stopped_at = models.DateTimeField(
-        null=True, blank=True, help_text="The person texted STOP: no texts until they opt in."
+        null=True, blank=True, help_text=_("The person texted STOP: no texts until they opt in.")
     )
     postal_address = models.TextField(
-        max_length=400, blank=True, help_text="For letters: lines, the postcode last."
+        max_length=400, blank=True, help_text=_("For letters: lines, the postcode last.")
     )
     quiet_start = models.TimeField(null=True, blank=True)
     quiet_end = models.TimeField(null=True, blank=True)
@@ -144,7 +147,7 @@ class ContactPreference(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The member of staff who set these for the person, if one did.",
+        help_text=_("The member of staff who set these for the person, if one did."),
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -186,19 +189,19 @@ class InboundText(models.Model):
     """A text message a person sent to Kith's number, and what Kith did with it."""
 
     class Outcome(models.TextChoices):
-        ACCEPTED = "accepted", "Accepted a proposal"
-        DECLINED = "declined", "Declined a proposal"
-        ALERT_YES = "alert_yes", "Said yes to an urgent alert"
-        ALERT_NO = "alert_no", "Said no to an urgent alert"
-        VISIT_YES = "visit_yes", "Said a visit happened"
-        VISIT_NO = "visit_no", "Said a visit did not happen"
-        STILL_YES = "still_yes", "Still needs help"
-        STILL_NO = "still_no", "No longer needs help"
-        STOPPED = "stopped", "Asked for no more texts"
-        STARTED = "started", "Asked for texts again"
-        NOTHING_OPEN = "nothing_open", "Nothing open to answer"
-        REFUSED = "refused", "Answer not possible"
-        UNRECOGNISED = "unrecognised", "Not understood: for staff to read"
+        ACCEPTED = "accepted", _("Accepted a proposal")
+        DECLINED = "declined", _("Declined a proposal")
+        ALERT_YES = "alert_yes", _("Said yes to an urgent alert")
+        ALERT_NO = "alert_no", _("Said no to an urgent alert")
+        VISIT_YES = "visit_yes", _("Said a visit happened")
+        VISIT_NO = "visit_no", _("Said a visit did not happen")
+        STILL_YES = "still_yes", _("Still needs help")
+        STILL_NO = "still_no", _("No longer needs help")
+        STOPPED = "stopped", _("Asked for no more texts")
+        STARTED = "started", _("Asked for texts again")
+        NOTHING_OPEN = "nothing_open", _("Nothing open to answer")
+        REFUSED = "refused", _("Answer not possible")
+        UNRECOGNISED = "unrecognised", _("Not understood: for staff to read")
 
     provider_id = models.CharField(max_length=64, unique=True)
     person = models.ForeignKey(

@@ -14,6 +14,8 @@ import uuid
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from accounts.claims import claim_code_issue, format_reference
 from accounts.models import ClaimCode, Council, OfflinePerson, User
@@ -33,9 +35,9 @@ from core.errors import ApplicationError, NotFound
 from core.links import absolute_url
 
 from .models import Channel, ContactPreference, Notification
-from .pipeline import send_after_commit
+from .pipeline import language_of, send_after_commit
 from .services import _postal_address, contact_preference_update, normalise_mobile
-from .texts import CLAIM_CODE_LETTER, CLAIM_CODE_SMS
+from .texts import CLAIM_CODE_LETTER, CLAIM_CODE_SMS, CLAIM_CODE_SUBJECT
 
 
 class PossibleDuplicates(ApplicationError):
@@ -53,7 +55,7 @@ def _may_record_for(actor: User, council: Council) -> None:
         raise NotFound()
     if not staff_can(actor, Capability.ASSISTED_DIGITAL):
         raise ApplicationError(
-            "Your staff role does not include this. Ask your council admin.", code="forbidden"
+            _("Your staff role does not include this. Ask your council admin."), code="forbidden"
         )
 
 
@@ -100,27 +102,29 @@ def person_create_offline(
     _may_record_for(actor, council)
     display_name = " ".join((display_name or "").split())
     if not display_name:
-        raise ApplicationError("Enter the person's name.", code="name_missing")
+        raise ApplicationError(_("Enter the person's name."), code="name_missing")
     home = offline_home(postcode=postcode, council=council)
     phone = (phone or "").strip()
     mobile = ""
     if preferred_route == OfflinePerson.Route.TEXT:
         if not phone:
             raise ApplicationError(
-                "Give the mobile number text messages should go to.", code="mobile_required"
+                _("Give the mobile number text messages should go to."), code="mobile_required"
             )
         mobile = normalise_mobile(phone)
         phone = mobile
     elif preferred_route == OfflinePerson.Route.LETTER:
         if not (address or "").strip():
             raise ApplicationError(
-                "Give the postal address letters should go to.", code="address_required"
+                _("Give the postal address letters should go to."), code="address_required"
             )
         _postal_address(address)  # refuses a malformed address before anything is saved
     else:
-        raise ApplicationError("Choose a text message or a letter.", code="route_invalid")
+        raise ApplicationError(_("Choose a text message or a letter."), code="route_invalid")
     if phone and len(phone_key(phone)) < 9:
-        raise ApplicationError("Enter a UK phone number, like 01632 960 001.", code="phone_invalid")
+        raise ApplicationError(
+            _("Enter a UK phone number, like 01632 960 001."), code="phone_invalid"
+        )
     duplicates = duplicates_of(
         council=council, display_name=display_name, postcode=postcode, phone=phone
     )
@@ -184,25 +188,28 @@ def claim_code_send(*, actor: User, person: User, channel: str) -> ClaimCode:
                 to = ""
         if not to:
             raise ApplicationError(
-                "Kith has no mobile number for this person: send a letter instead.",
+                _("Kith has no mobile number for this person: send a letter instead."),
                 code="mobile_required",
             )
     elif channel == ClaimCode.Channel.LETTER:
         to = pref.postal_address if pref is not None else ""
         if not to:
             raise ApplicationError(
-                "Kith has no postal address for this person: send a text instead.",
+                _("Kith has no postal address for this person: send a text instead."),
                 code="address_required",
             )
     else:
-        raise ApplicationError("Choose a text message or a letter.", code="route_invalid")
+        raise ApplicationError(_("Choose a text message or a letter."), code="route_invalid")
     row, code = claim_code_issue(person=person, channel=channel, actor=actor, mobile=to)
     words = {"code": code, "link": absolute_url(reverse("claim_account"))}
-    if channel == ClaimCode.Channel.TEXT:
-        notice_channel, body = Channel.SMS, CLAIM_CODE_SMS.format(**words)
-    else:
-        words["reference"] = format_reference(row.reference)
-        notice_channel, body = Channel.LETTER, CLAIM_CODE_LETTER.format(**words)
+    # In the person's language, whether they or staff asked for the code.
+    with translation.override(language_of(person)):
+        subject = str(CLAIM_CODE_SUBJECT)
+        if channel == ClaimCode.Channel.TEXT:
+            notice_channel, body = Channel.SMS, str(CLAIM_CODE_SMS).format(**words)
+        else:
+            words["reference"] = format_reference(row.reference)
+            notice_channel, body = Channel.LETTER, str(CLAIM_CODE_LETTER).format(**words)
     sent = Notification.objects.create(
         person=person,
         council_id=person.council_id,
@@ -210,7 +217,7 @@ def claim_code_send(*, actor: User, person: User, channel: str) -> ClaimCode:
         template="claim_code",
         channel=notice_channel,
         dedupe_key=f"claim_code:{uuid.uuid4()}",
-        subject="Your code to go online with Kith",
+        subject=subject,
         body=body,
         to=to[:254],
         safety_critical=True,

@@ -2,6 +2,11 @@
 their preferences → the words of a template in their language → `Notification` rows, written
 in the event's own transaction (the outbox) → sent by a Celery task once it commits.
 
+Each person's rows are written in their correspondence language (`language_of`: the language
+of their contact preferences; Welsh by default in a Welsh-first council), whatever the
+language of the page whose action caused the event: the words, and the values that fill
+them (which rules give as lazy translations), are made under `translation.override`.
+
 If the broker is down when the transaction commits, the rows simply stay queued and the beat
 job `notifications.tasks.send_queued` sends them later: the event is never undone and nothing
 is lost. A failure in this module is logged and rolled back to a savepoint; it never undoes
@@ -19,9 +24,11 @@ from typing import Any
 from celery import current_app
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 
 from accounts.models import User
+from accounts.selectors import council_is_welsh_first
 from core.events import BROKER_DOWN, Event
 from core.links import absolute_url
 from core.quiet_hours import is_quiet
@@ -30,7 +37,7 @@ from .models import FALLBACK_ORDER, Channel, ContactPreference, ConversationRead
 from .rules import RULES, Notice
 from .rules_partners import PARTNER_RULES
 from .rules_vetting import VETTING_RULES
-from .texts import SMS_STOP, TEMPLATES, WHY_AND_HOW
+from .texts import SMS_STOP, SMS_WHY, STOP_ALERTS, TEMPLATES, WHY_AND_HOW
 
 logger = logging.getLogger(__name__)
 
@@ -102,9 +109,32 @@ def enqueue(references: Iterable[uuid.UUID]) -> None:
 
 
 def preference_of(person: User) -> ContactPreference:
-    """The person's saved preference, or the default (email only) without saving it."""
+    """The person's saved preference, or the default (email only, in their council's first
+    language) without saving it."""
     found = ContactPreference.objects.filter(person=person).first()
-    return found or ContactPreference(person=person)
+    return found or ContactPreference(person=person, language=default_language(person))
+
+
+def default_language(person: User) -> str:
+    """The correspondence language of someone who has not chosen one: Welsh in a Welsh-first
+    council (`Council.settings["welsh_first"]`), English elsewhere."""
+    welsh = council_is_welsh_first(person.council_id)
+    return ContactPreference.Language.WELSH if welsh else ContactPreference.Language.ENGLISH
+
+
+def language_of(person: User) -> str:
+    """The language Kith writes to the person in ("en" or "cy")."""
+    chosen = (
+        ContactPreference.objects.filter(person=person).values_list("language", flat=True).first()
+    )
+    return chosen or default_language(person)
+
+
+def in_words(context: dict[str, Any]) -> dict[str, Any]:
+    """The context with its lazy words made in the active language (to render and to keep)."""
+    return {
+        key: str(value) if isinstance(value, Promise) else value for key, value in context.items()
+    }
 
 
 def channels_for(*, person: User, pref: ContactPreference, notice: Notice) -> list[str]:
@@ -139,6 +169,8 @@ def _rows_for(notice: Notice, *, event: str, only: str | None = None) -> list[No
     pref = preference_of(person)
     rows = []
     channels = [only] if only else channels_for(person=person, pref=pref, notice=notice)
+    with translation.override(pref.language):
+        context = in_words(notice.context)
     for channel in channels:
         subject, body = render(notice, channel=channel, language=pref.language)
         rows.append(
@@ -152,7 +184,7 @@ def _rows_for(notice: Notice, *, event: str, only: str | None = None) -> list[No
                 subject=subject[:200],
                 body=body,
                 link=notice.link,
-                context=notice.context,
+                context=context,
                 target_type=notice.target[0] if notice.target else "",
                 target_id=notice.target[1] if notice.target else None,
                 to=address(person=person, pref=pref, channel=channel),
@@ -238,23 +270,31 @@ def address(*, person: User, pref: ContactPreference, channel: str) -> str:
 def render(notice: Notice, *, channel: str, language: str = "en") -> tuple[str, str]:
     """The subject and the words of `notice` for `channel`. Every message that leaves Kith
     carries its link, why it was sent and how to change the preference; texts say how to
-    stop them."""
-    template = TEMPLATES[notice.template]  # Welsh words join here (ADR 0008)
+    stop them. All in `language` ("en" or "cy"), the person's."""
+    with translation.override(language):
+        return _render(notice, channel=channel)
+
+
+def _render(notice: Notice, *, channel: str) -> tuple[str, str]:
+    template = TEMPLATES[notice.template]
     context: dict[str, Any] = _Blank({k: str(v) for k, v in notice.context.items()})
-    subject = template.subject.format_map(context)
+    subject = str(template.subject).format_map(context)
+    body = str(template.body).format_map(context)
+    why = str(template.why).format_map(context)
     link = absolute_url(notice.link) if notice.link else ""
     if channel == Channel.KITH:
-        return subject, template.body.format_map(context)
+        return subject, body
     if channel == Channel.SMS:
-        why_short = f"You get this because {template.why.format_map(context)}."
-        parts = [template.sms.format_map(context), link, why_short, SMS_STOP]
+        why_short = str(SMS_WHY).format(why=why)
+        parts = [str(template.sms).format_map(context), link, why_short, str(SMS_STOP)]
         return subject, " ".join(p for p in parts if p)
-    why = WHY_AND_HOW.format(
-        why=template.why.format_map(context), settings=absolute_url(reverse("contact_preferences"))
+    why_and_how = str(WHY_AND_HOW).format(
+        why=why, settings=absolute_url(reverse("contact_preferences"))
     )
-    parts = [template.body.format_map(context), link, why]
+    parts = [body, link, why_and_how]
     if notice.context.get("alerts_off"):
-        parts.append("Stop these alerts: " + absolute_url(str(notice.context["alerts_off"])))
+        off = absolute_url(str(notice.context["alerts_off"]))
+        parts.append(str(STOP_ALERTS).format(link=off))
     return subject, "\n\n".join(p for p in parts if p) + "\n"
 
 

@@ -1,10 +1,12 @@
 """Replies by text message (Notify's received-text callback).
 
-"YES" or "NO" (and the ways people write them) answers the latest question texted to that
+"YES" or "NO" (and the ways people write them, in English or Welsh: "IE", "OES", "DO",
+"NA", "NAC OES", "NADDO" …) answers the latest question texted to that
 number that still waits for this person — a proposal, an urgent alert, "did the visit
 happen?", "do you still need help?" — through the same services the web uses, so capacity,
-locking and eligibility rules hold. "STOP" ends texts; "START" brings
-them back. Anything else gets a helpful reply and waits for staff on the person's page.
+locking and eligibility rules hold. "STOP" (or "STOPIO") ends texts; "START" (or "DECHRAU")
+brings them back. Anything else gets a helpful reply and waits for staff on the person's page.
+Kith's replies are in the person's correspondence language.
 Numbers that are not a verified mobile of a Kith account are ignored, and nothing of them is
 kept.
 
@@ -20,7 +22,7 @@ import re
 import uuid
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import User
 from arrangements.models import StillNeeded, Visit
@@ -34,14 +36,24 @@ from matching.services import match_accept, match_decline, match_offer_help
 
 from . import texts
 from .models import Channel, ContactPreference, InboundText, Notification
-from .pipeline import send_after_commit
+from .pipeline import language_of, send_after_commit
 from .rules import category_words
 from .services import normalise_mobile
 
-YES = {"yes", "y", "yeah", "yep", "yes please", "ok", "okay", "accept", "ie", "oes", "ydw"}
-NO = {"no", "n", "nope", "no thanks", "no thank you", "decline", "na", "nac oes", "dim diolch"}
-STOP = {"stop", "stopall", "unsubscribe", "end", "quit"}
-START = {"start", "unstop"}
+# Welsh answers a yes-or-no question with the verb it was asked in: "Ie" / "Na", "Oes" / "Nac
+# oes" (is there?), "Do" / "Naddo" (did it?), "Ydw" / "Nac ydw" (am I?).
+YES = {
+    *("yes", "y", "yeah", "yep", "yes please", "ok", "okay", "accept"),
+    *("ie", "ia", "oes", "do", "ydw", "ydy", "ydw plis", "ie plis", "ie diolch", "iawn"),
+    *("derbyn", "gallaf", "galla"),
+}
+NO = {
+    *("no", "n", "nope", "no thanks", "no thank you", "decline"),
+    *("na", "nage", "nac oes", "naddo", "nac ydw", "nac ydy", "na diolch", "dim diolch"),
+    *("gwrthod", "ddim", "methu"),
+}
+STOP = {"stop", "stopall", "unsubscribe", "end", "quit", "stopio", "stopiwch"}
+START = {"start", "unstop", "dechrau", "ailddechrau"}
 
 Outcome = InboundText.Outcome
 
@@ -69,12 +81,14 @@ def inbound_text(
         seen = InboundText.objects.filter(provider_id=provider_id).first()
         if seen is not None:  # Notify repeats a callback it is not sure arrived
             return seen
-        inbound = _answer(pref=pref, body=body)
-        inbound.provider_id = provider_id
-        inbound.received_at = received_at or timezone.now()
-        inbound.save()
-        if inbound.outcome not in (Outcome.STOPPED,):
-            _reply(pref=pref, inbound=inbound)
+        # The person's language, for Kith's reply and any refusal it quotes.
+        with translation.override(language_of(pref.person)):
+            inbound = _answer(pref=pref, body=body)
+            inbound.provider_id = provider_id
+            inbound.received_at = received_at or timezone.now()
+            inbound.save()
+            if inbound.outcome not in (Outcome.STOPPED,):
+                _reply(pref=pref, inbound=inbound)
         return inbound
 
 
@@ -244,7 +258,7 @@ def _reply(*, pref: ContactPreference, inbound: InboundText) -> None:
         Outcome.REFUSED: texts.REPLY_REFUSED,
         Outcome.UNRECOGNISED: texts.REPLY_UNRECOGNISED,
     }[Outcome(inbound.outcome)]
-    body = words.format(category=inbound.detail, reason=inbound.detail)
+    body = str(words).format(category=inbound.detail, reason=inbound.detail)
     row = Notification.objects.create(
         person=pref.person,
         council_id=pref.person.council_id,
@@ -252,7 +266,7 @@ def _reply(*, pref: ContactPreference, inbound: InboundText) -> None:
         template="reply",
         channel=Channel.SMS,
         dedupe_key=f"reply:{uuid.uuid4()}",
-        subject="Reply to your text",
+        subject=str(texts.REPLY_SUBJECT),
         body=body,
         to=pref.mobile,
         safety_critical=True,

@@ -16,7 +16,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Council, StaffMembership, User
 from accounts.permissions import ROLE_CAPABILITIES, Capability
@@ -30,9 +32,9 @@ from trust.models import HelperCheck
 from trust.vetting import DEFAULT_WARN_DAYS, vetting_settings
 
 from .models import FAILED, Channel, ContactPreference, ConversationRead, Notification, Status
-from .pipeline import fallback_for, notify, send_after_commit
-from .rules import Notice, council_staff_with
-from .texts import MOBILE_CODE_SMS
+from .pipeline import default_language, fallback_for, language_of, notify, send_after_commit
+from .rules import Notice, council_staff_with, said, said_date
+from .texts import MOBILE_CODE_SMS, MOBILE_CODE_SUBJECT
 
 MOBILE_CODE_LIFETIME = dt.timedelta(minutes=15)
 MOBILE_CODE_ATTEMPTS = 5
@@ -55,7 +57,7 @@ def normalise_mobile(raw: str) -> str:
         digits = "+" + digits
     if not _UK_MOBILE.match(digits):
         raise ApplicationError(
-            "Enter a UK mobile number, like 07700 900 982.", code="mobile_invalid"
+            _("Enter a UK mobile number, like 07700 900 982."), code="mobile_invalid"
         )
     return digits
 
@@ -66,8 +68,10 @@ def _postal_address(raw: str) -> str:
         return ""
     if not 3 <= len(lines) <= 7 or any(len(line) > 60 for line in lines):
         raise ApplicationError(
-            "Write the address on 3 to 7 lines, each under 60 characters, with the postcode "
-            "on the last line.",
+            _(
+                "Write the address on 3 to 7 lines, each under 60 characters, with the "
+                "postcode on the last line."
+            ),
             code="address_invalid",
         )
     return "\n".join(lines)
@@ -85,22 +89,24 @@ def contact_preference_update(
     postal_address: str = "",
     quiet_start: dt.time | None = None,
     quiet_end: dt.time | None = None,
-    language: str = ContactPreference.Language.ENGLISH,
+    language: str | None = None,
 ) -> ContactPreference:
     """Save how `person` wants to be contacted: by themselves, or by staff recording it for a
-    person who is not online (audited). Everything is checked before anything is saved."""
+    person who is not online (audited). Everything is checked before anything is saved.
+    `language` None keeps the person's language: for someone new, Welsh in a Welsh-first
+    council (`pipeline.default_language`), else English."""
     mobile = normalise_mobile(mobile) if (mobile or "").strip() else ""
     postal_address = _postal_address(postal_address)
     quiet_hours_check(quiet_start, quiet_end)
-    if language not in ContactPreference.Language.values:
-        raise ApplicationError("Choose English or Cymraeg.", code="language")
+    if language is not None and language not in ContactPreference.Language.values:
+        raise ApplicationError(_("Choose English or Cymraeg."), code="language")
     if by_letter and not postal_address:
         raise ApplicationError(
-            "Give the postal address letters should go to.", code="address_required"
+            _("Give the postal address letters should go to."), code="address_required"
         )
     if by_sms and not mobile:
         raise ApplicationError(
-            "Give the mobile number text messages should go to.", code="mobile_required"
+            _("Give the mobile number text messages should go to."), code="mobile_required"
         )
     if (
         mobile
@@ -109,11 +115,13 @@ def contact_preference_update(
         .exists()
     ):
         raise ApplicationError(
-            "This number is already in use on another Kith account. Please call the council.",
+            _("This number is already in use on another Kith account. Please call the council."),
             code="mobile_taken",
         )
     person_lock_for_writing(person_id=person.pk)
-    pref, _ = ContactPreference.objects.select_for_update().get_or_create(person=person)
+    pref, _created = ContactPreference.objects.select_for_update().get_or_create(
+        person=person, defaults={"language": default_language(person)}
+    )
     if pref.mobile != mobile:
         pref.mobile = mobile
         pref.mobile_verified_at = None
@@ -121,7 +129,8 @@ def contact_preference_update(
         pref.mobile_code_expires_at = None  # a new number may have its code at once
     pref.by_email, pref.by_sms, pref.by_letter = by_email, by_sms, by_letter
     pref.postal_address = postal_address
-    pref.quiet_start, pref.quiet_end, pref.language = quiet_start, quiet_end, language
+    pref.quiet_start, pref.quiet_end = quiet_start, quiet_end
+    pref.language = language or pref.language
     if actor.pk != person.pk:
         pref.set_by = actor
         audit_record(
@@ -148,7 +157,7 @@ def mobile_code_send(*, person: User) -> None:
     """Text a six-digit code to the person's mobile number, to prove it is theirs."""
     pref = ContactPreference.objects.select_for_update().filter(person=person).first()
     if pref is None or not pref.mobile:
-        raise ApplicationError("Give a mobile number first.", code="mobile_required")
+        raise ApplicationError(_("Give a mobile number first."), code="mobile_required")
     if pref.mobile_verified_at is not None:
         return
     now = timezone.now()
@@ -158,7 +167,7 @@ def mobile_code_send(*, person: User) -> None:
     )
     if sent_recently:
         raise ApplicationError(
-            "A code was sent less than a minute ago. Please wait for it before asking again.",
+            _("A code was sent less than a minute ago. Please wait for it before asking again."),
             code="code_too_soon",
         )
     codes_today = Notification.objects.filter(
@@ -166,8 +175,11 @@ def mobile_code_send(*, person: User) -> None:
     ).count()
     if codes_today >= MOBILE_CODES_PER_DAY:
         raise ApplicationError(
-            f"Kith has sent {MOBILE_CODES_PER_DAY} codes today, the most it sends in a day. "
-            "Please try again tomorrow, or call the council.",
+            _(
+                "Kith has sent %(count)s codes today, the most it sends in a day. Please try "
+                "again tomorrow, or call the council."
+            )
+            % {"count": MOBILE_CODES_PER_DAY},
             code="code_too_soon",
         )
     code = f"{secrets.randbelow(10**6):06d}"
@@ -189,12 +201,17 @@ def mobile_code_send(*, person: User) -> None:
         template="mobile_code",
         channel=Channel.SMS,
         dedupe_key=f"mobile_code:{uuid.uuid4()}",
-        subject="Your Kith code",
-        body=MOBILE_CODE_SMS.format(code=code),
+        # In the person's language, whoever asked for the code.
+        **_code_words(pref.language, code=code),
         to=pref.mobile,
         safety_critical=True,
     )
     send_after_commit([row.reference])
+
+
+def _code_words(language: str, *, code: str) -> dict[str, str]:
+    with translation.override(language):
+        return {"subject": str(MOBILE_CODE_SUBJECT), "body": str(MOBILE_CODE_SMS).format(code=code)}
 
 
 def mobile_code_confirm(*, person: User, code: str, actor: User | None = None) -> ContactPreference:
@@ -203,7 +220,7 @@ def mobile_code_confirm(*, person: User, code: str, actor: User | None = None) -
     with transaction.atomic():
         pref = ContactPreference.objects.select_for_update().filter(person=person).first()
         if pref is None or not pref.mobile or not pref.mobile_code_digest:
-            raise ApplicationError("Ask for a code first.", code="code_missing")
+            raise ApplicationError(_("Ask for a code first."), code="code_missing")
         if pref.mobile_verified_at is not None:
             return pref
         expires = pref.mobile_code_expires_at
@@ -213,7 +230,7 @@ def mobile_code_confirm(*, person: User, code: str, actor: User | None = None) -
             or (pref.mobile_code_attempts >= MOBILE_CODE_ATTEMPTS)
         ):
             raise ApplicationError(
-                "That code has expired or been tried too often. Ask for a new code.",
+                _("That code has expired or been tried too often. Ask for a new code."),
                 code="code_expired",
             )
         given = re.sub(r"\s", "", code or "")
@@ -236,8 +253,10 @@ def mobile_code_confirm(*, person: User, code: str, actor: User | None = None) -
                     pref.save()
             except IntegrityError:
                 raise ApplicationError(
-                    "This number is already in use on another Kith account. Please call the "
-                    "council.",
+                    _(
+                        "This number is already in use on another Kith account. Please call "
+                        "the council."
+                    ),
                     code="mobile_taken",
                 ) from None
         else:
@@ -245,7 +264,7 @@ def mobile_code_confirm(*, person: User, code: str, actor: User | None = None) -
             pref.save(update_fields=["mobile_code_attempts", "updated_at"])
     if not right:
         raise ApplicationError(
-            "That code is not right. Check the text message and try again.", code="code_wrong"
+            _("That code is not right. Check the text message and try again."), code="code_wrong"
         )
     return pref
 
@@ -342,7 +361,10 @@ def helper_checks_tell_expiring(*, today: dt.date | None = None) -> int:
     for check in soon:
         assert check.expires_on is not None
         days_left = (check.expires_on - today).days
-        context = {"check": check.get_kind_display(), "date": f"{check.expires_on:%-d %B %Y}"}
+        context = {
+            "check": said(str(check.get_kind_display())),
+            "date": said_date(check.expires_on),
+        }
         notices = []
         if days_left < 0:
             notices.append(
@@ -403,16 +425,18 @@ def failures_digest_send(*, since: dt.datetime) -> int:
             council_id=council_id, role__in=roles, user__is_active=True
         ).select_related("user")
         link = absolute_url(reverse("staff:notification_failures"))
-        body = (
-            f"Kith could not reach {len(people)} "
-            f"{'person' if len(people) == 1 else 'people'} in the last day by email, text or "
-            f"letter. Please phone them: the list is at {link}\n"
-        )
         for member in staff:
             if not member.user.email:
                 continue
-            mail_send_on_commit(
-                to=member.user.email, subject="People Kith could not reach", body=body
-            )
+            with translation.override(language_of(member.user)):
+                body = ngettext(
+                    "Kith could not reach %(count)s person in the last day by email, text or "
+                    "letter. Please phone them: the list is at %(link)s",
+                    "Kith could not reach %(count)s people in the last day by email, text or "
+                    "letter. Please phone them: the list is at %(link)s",
+                    len(people),
+                ) % {"count": len(people), "link": link}
+                subject = _("People Kith could not reach")
+            mail_send_on_commit(to=member.user.email, subject=subject, body=body + "\n")
         told += 1
     return told

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Council
 from marketplace.models import Category, Need
@@ -18,11 +19,11 @@ from marketplace.models import Category, Need
 
 class PartnerOrganisation(models.Model):
     class Kind(models.TextChoices):
-        GP_PRACTICE = "gp_practice", "GP practice"
-        SOCIAL_PRESCRIBING = "social_prescribing", "Social prescribing"
-        HOSPITAL_DISCHARGE = "hospital_discharge", "Hospital discharge team"
-        CHARITY = "charity", "Charity"
-        OTHER = "other", "Other"
+        GP_PRACTICE = "gp_practice", _("GP practice")
+        SOCIAL_PRESCRIBING = "social_prescribing", _("Social prescribing")
+        HOSPITAL_DISCHARGE = "hospital_discharge", _("Hospital discharge team")
+        CHARITY = "charity", _("Charity")
+        OTHER = "other", _("Other")
 
     council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=120)
@@ -68,13 +69,13 @@ class Referrer(models.Model):
 
 class Referral(models.Model):
     class ConsentBy(models.TextChoices):
-        PERSON = "person", "The person themselves"
-        REPRESENTATIVE = "representative", "Someone who speaks for them"
+        PERSON = "person", _("The person themselves")
+        REPRESENTATIVE = "representative", _("Someone who speaks for them")
 
     class ConsentHow(models.TextChoices):
-        IN_PERSON = "in_person", "In person"
-        PHONE = "phone", "On the phone"
-        WRITING = "writing", "In writing"
+        IN_PERSON = "in_person", _("In person")
+        PHONE = "phone", _("On the phone")
+        WRITING = "writing", _("In writing")
 
     council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey(
@@ -87,7 +88,7 @@ class Referral(models.Model):
     need = models.OneToOneField(Need, null=True, on_delete=models.SET_NULL, related_name="referral")
     consent_by = models.CharField(max_length=14, choices=ConsentBy.choices)
     consent_representative = models.CharField(
-        max_length=120, blank=True, help_text="The name of whoever agreed for the person."
+        max_length=120, blank=True, help_text=_("The name of whoever agreed for the person.")
     )
     consent_how = models.CharField(max_length=10, choices=ConsentHow.choices)
     consent_on = models.DateField()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from accounts.models import Council, User
 from arrangements.models import Arrangement, Visit
@@ -20,7 +21,7 @@ from matching.models import Match
 
 from .models import PartnerOrganisation, Referral, Referrer
 
-NOT_FOUND_MESSAGE = "Not found."
+NOT_FOUND_MESSAGE = gettext_lazy("Not found.")
 
 
 # --- Referrers ------------------------------------------------------------------------------
@@ -42,11 +43,13 @@ def referrer_of(user: User | None) -> Referrer | None:
 
 
 # --- Progress in plain words ----------------------------------------------------------------
-WAITING = "Waiting for review"
-LOOKING = "Looking for a helper"
-FOUND = "Helper found"
-RUNNING = "Visits running"
-ENDED = "Ended"
+# Each stage is named by its English words (marked for translation; `ReferralRow.words` or
+# `{% translate row.status %}` shows them in the page's language).
+WAITING = gettext_noop("Waiting for review")
+LOOKING = gettext_noop("Looking for a helper")
+FOUND = gettext_noop("Helper found")
+RUNNING = gettext_noop("Visits running")
+ENDED = gettext_noop("Ended")
 
 TAG = {WAITING: "grey", LOOKING: "blue", FOUND: "green", RUNNING: "green", ENDED: "grey"}
 
@@ -89,6 +92,11 @@ class ReferralRow:
     @property
     def tag(self) -> str:
         return TAG[self.status]
+
+    @property
+    def words(self) -> str:
+        """The stage in the page's language."""
+        return gettext(self.status)
 
 
 def with_status(referrals: list[Referral]) -> list[ReferralRow]:

@@ -13,6 +13,8 @@ from typing import overload
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.errors import ApplicationError
 from places.models import Postcode
@@ -24,7 +26,8 @@ POSTCODE_RE = re.compile(
     r" [0-9][ABD-HJLNP-UW-Z]{2})$"
 )
 
-NOT_AVAILABLE_MESSAGE = "Kith is not available in your area yet."
+# Marked here, translated where it is shown (`gettext(NOT_AVAILABLE_MESSAGE)`): it stays plain text.
+NOT_AVAILABLE_MESSAGE = gettext_noop("Kith is not available in your area yet.")
 
 
 def normalise_postcode(raw: str) -> str:
@@ -52,13 +55,14 @@ def postcode_point(*, postcode: str) -> Point:
     """The centroid of a live postcode, or a clear error for a malformed or unknown one."""
     normalised = normalise_postcode(postcode)
     if not normalised:
-        raise ApplicationError("Enter a postcode.", code="postcode_missing")
+        raise ApplicationError(_("Enter a postcode."), code="postcode_missing")
     if not POSTCODE_RE.match(normalised):
-        raise ApplicationError("Enter a real postcode, like SW1A 1AA.", code="postcode_invalid")
+        raise ApplicationError(_("Enter a real postcode, like SW1A 1AA."), code="postcode_invalid")
     row = Postcode.objects.filter(postcode=normalised, terminated=False).first()
     if row is None:
         raise ApplicationError(
-            f"We could not find the postcode {normalised}. Check it and try again.",
+            _("We could not find the postcode %(postcode)s. Check it and try again.")
+            % {"postcode": normalised},
             code="postcode_unknown",
         )
     return Point(row.location.x, row.location.y, srid=4326)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 from places.geo import POSTCODE_RE, normalise_postcode
@@ -52,8 +53,11 @@ def _onspd_rows(reader, header: list[str], result: PostcodeImportResult) -> Iter
                 return names.index(c)
         if required:
             raise ApplicationError(
-                f"This looks like an ONS Postcode Directory file, but it has no "
-                f"{' or '.join(candidates)} column."
+                _(
+                    "This looks like an ONS Postcode Directory file, but it has no %(column)s "
+                    "column."
+                )
+                % {"column": " or ".join(candidates)}
             )
         return None
 
@@ -70,11 +74,22 @@ def _onspd_rows(reader, header: list[str], result: PostcodeImportResult) -> Iter
             postcode = normalise_postcode(row[i_pc])
             lat, lon = float(row[i_lat]), float(row[i_long])
         except (IndexError, ValueError) as exc:
-            raise ApplicationError(f"Line {line_no}: unreadable postcode row ({exc}).") from exc
+            raise ApplicationError(
+                _("Line %(line)s: unreadable postcode row (%(error)s).")
+                % {"line": line_no, "error": exc}
+            ) from exc
         if not (math.isfinite(lat) and math.isfinite(lon) and -180 <= lon <= 180):
             raise ApplicationError(
-                f"Line {line_no}: {row[i_pc].strip()} is at latitude {row[i_lat].strip()}, "
-                f"longitude {row[i_long].strip()}, which is no place on Earth."
+                _(
+                    "Line %(line)s: %(postcode)s is at latitude %(lat)s, longitude %(long)s, "
+                    "which is no place on Earth."
+                )
+                % {
+                    "line": line_no,
+                    "postcode": row[i_pc].strip(),
+                    "lat": row[i_lat].strip(),
+                    "long": row[i_long].strip(),
+                }
             )
         if abs(lat - ONSPD_NO_LOCATION_LAT) < 1e-6 or not (-90 <= lat <= 90):
             result.skipped_no_location += 1
@@ -97,23 +112,29 @@ def _codepoint_rows(reader, first: list[str], result: PostcodeImportResult) -> I
             continue
         if len(row) < 4:
             raise ApplicationError(
-                f"Line {line_no}: expected Code-Point Open columns (postcode, quality, "
-                "eastings, northings, ...) or an ONSPD header with pcds, lat and long."
+                _(
+                    "Line %(line)s: expected Code-Point Open columns (postcode, quality, "
+                    "eastings, northings, ...) or an ONSPD header with pcds, lat and long."
+                )
+                % {"line": line_no}
             )
         try:
             easting, northing = float(row[2]), float(row[3])
         except ValueError as exc:
             raise ApplicationError(
-                f"Line {line_no}: eastings and northings must be numbers, got "
-                f"{row[2]!r} and {row[3]!r}."
+                _(
+                    "Line %(line)s: eastings and northings must be numbers, got %(eastings)s "
+                    "and %(northings)s."
+                )
+                % {"line": line_no, "eastings": repr(row[2]), "northings": repr(row[3])}
             ) from exc
         if easting == 0 and northing == 0:
             result.skipped_no_location += 1
             continue
         if not (0 <= easting <= 800_000 and 0 <= northing <= 1_400_000):
             raise ApplicationError(
-                f"Line {line_no}: {easting:.0f}, {northing:.0f} is outside the British "
-                "National Grid."
+                _("Line %(line)s: %(easting)s, %(northing)s is outside the British National Grid.")
+                % {"line": line_no, "easting": f"{easting:.0f}", "northing": f"{northing:.0f}"}
             )
         postcode = normalise_postcode(row[0])
         if not POSTCODE_RE.match(postcode):
@@ -155,15 +176,18 @@ def postcodes_import_csv(*, path: Path, batch_rows: int = BATCH_ROWS) -> Postcod
     """Import an ONSPD CSV (with header) or an OS Code-Point Open CSV (no header)."""
     path = Path(path)
     if not path.is_file():
-        raise ApplicationError(f"No such file: {path}")
+        raise ApplicationError(_("No such file: %(path)s") % {"path": path})
     with path.open("r", encoding="utf-8-sig", newline="") as raw:
         reader = csv.reader(raw)
         try:
             first = next(reader)
         except StopIteration:
-            raise ApplicationError(f"{path.name} is empty.") from None
+            raise ApplicationError(_("%(file)s is empty.") % {"file": path.name}) from None
         except (csv.Error, UnicodeDecodeError) as exc:
-            raise ApplicationError(f"{path.name} is not a readable CSV file ({exc}).") from exc
+            raise ApplicationError(
+                _("%(file)s is not a readable CSV file (%(error)s).")
+                % {"file": path.name, "error": exc}
+            ) from exc
         lowered = [c.strip().lower() for c in first]
         if "pcds" in lowered:
             result = PostcodeImportResult(format="onspd")
@@ -189,7 +213,12 @@ def postcodes_import_csv(*, path: Path, batch_rows: int = BATCH_ROWS) -> Postcod
                         _flush(cursor, buffer)
                 _flush(cursor, buffer)
             except (csv.Error, UnicodeDecodeError) as exc:
-                raise ApplicationError(f"{path.name} is not a readable CSV file ({exc}).") from exc
+                raise ApplicationError(
+                    _("%(file)s is not a readable CSV file (%(error)s).")
+                    % {"file": path.name, "error": exc}
+                ) from exc
         if result.imported == 0:
-            raise ApplicationError(f"{path.name} has no postcodes with a location.")
+            raise ApplicationError(
+                _("%(file)s has no postcodes with a location.") % {"file": path.name}
+            )
     return result

@@ -42,6 +42,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from accounts.models import StaffMembership, User
 from accounts.services import erased_email, is_erased
@@ -75,15 +76,22 @@ def self_erasure_hold(*, person: User) -> str | None:
         return None
     council = person.council
     if council is not None and council.contact_email:
-        contact = f"contact {council.name} at {council.contact_email}"
-    elif council is not None:
-        contact = f"contact {council.name}"
-    else:
-        contact = "contact your council"
-    return (
+        return _(
+            "We cannot delete your account at the moment, because your council may still need "
+            "some of its records. Please contact %(council)s at %(email)s: they can explain, "
+            "and can delete your account for you when they are able to. You can still download "
+            "your data."
+        ) % {"council": council.local_name, "email": council.contact_email}
+    if council is not None:
+        return _(
+            "We cannot delete your account at the moment, because your council may still need "
+            "some of its records. Please contact %(council)s: they can explain, and can delete "
+            "your account for you when they are able to. You can still download your data."
+        ) % {"council": council.local_name}
+    return _(
         "We cannot delete your account at the moment, because your council may still need "
-        f"some of its records. Please {contact}: they can explain, and can delete your account "
-        "for you when they are able to. You can still download your data."
+        "some of its records. Please contact your council: they can explain, and can delete "
+        "your account for you when they are able to. You can still download your data."
     )
 
 
@@ -97,7 +105,7 @@ def _check_actor(*, actor: User | None, person: User) -> None:
         or membership.role != StaffMembership.Role.COUNCIL_ADMIN
         or membership.council_id != person.council_id
     ):
-        raise NotFound("We could not find that person.")
+        raise NotFound(_("We could not find that person."))
 
 
 def _end_matches(*, person: User) -> int:

@@ -4,6 +4,8 @@ marketplace API (`marketplace.api`): thin views, rules in the services."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, serializers
 from rest_framework.response import Response
@@ -26,9 +28,9 @@ from . import blocks, reports
 class ReportCreateInput(serializers.Serializer):
     target_type = serializers.ChoiceField(
         choices=[
-            (Report.TargetType.NEED, "Need"),
-            (Report.TargetType.OFFER, "Offer"),
-            (Report.TargetType.PERSON, "Person"),
+            (Report.TargetType.NEED, gettext_lazy("Need")),
+            (Report.TargetType.OFFER, gettext_lazy("Offer")),
+            (Report.TargetType.PERSON, gettext_lazy("Person")),
         ]
     )
     target_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
@@ -60,7 +62,7 @@ class ReportCreateApi(MarketplaceApiMixin, APIView):
                 {
                     "id": report.pk,
                     "status": report.status,
-                    "message": "Thank you. The council's team will look at this.",
+                    "message": _("Thank you. The council's team will look at this."),
                 }
             ).data,
             status=201,
@@ -152,7 +154,8 @@ class ReportDecideInput(serializers.Serializer):
     upheld = serializers.BooleanField()
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     take_down = serializers.BooleanField(
-        default=False, help_text="When upholding a report on a listing, also take it down."
+        default=False,
+        help_text=gettext_lazy("When upholding a report on a listing, also take it down."),
     )
 
 

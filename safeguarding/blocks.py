@@ -4,6 +4,7 @@ going between them ends."""
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.services import ACCOUNT_CLOSED_MESSAGE, is_erased
@@ -12,7 +13,7 @@ from matching.services import matches_end_for_block
 from safeguarding.reports import visible_person
 from trust.models import Block
 
-NOT_FOUND_MESSAGE = "Not found."
+NOT_FOUND_MESSAGE = gettext_lazy("Not found.")
 
 
 @transaction.atomic
@@ -59,6 +60,6 @@ def block_create(*, blocker: User, blocked_id: int) -> Block:
 
 @transaction.atomic
 def block_delete(*, blocker: User, blocked_id: int) -> None:
-    deleted, _ = Block.objects.filter(blocker=blocker, blocked_id=blocked_id).delete()
+    deleted, _per_model = Block.objects.filter(blocker=blocker, blocked_id=blocked_id).delete()
     if not deleted:
         raise NotFound(NOT_FOUND_MESSAGE)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import NOT_FOUND_MESSAGE, Capability, staff_council
@@ -65,7 +66,7 @@ def helper_check_revoke(*, actor: User, check_id: int, reason: str) -> Revoked:
     council = staff_council(actor, Capability.HELPER_CHECKS)
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("Say why the check is being revoked.", code="reason_required")
+        raise ApplicationError(_("Say why the check is being revoked."), code="reason_required")
     check = _lock_check(council=council, check_id=check_id)
     return _revoke(actor=actor, check=check, reason=reason)
 
@@ -80,11 +81,11 @@ def dbs_status_record(
     revocation, if there was one."""
     council = staff_council(actor, Capability.HELPER_CHECKS)
     if result not in (HelperCheck.StatusResult.CURRENT, HelperCheck.StatusResult.NOT_CURRENT):
-        raise ApplicationError("Choose what the Update Service said.", code="invalid_result")
+        raise ApplicationError(_("Choose what the Update Service said."), code="invalid_result")
     today = timezone.localdate()
     checked_on = checked_on or today
     if checked_on > today:
-        raise ApplicationError("The check date cannot be in the future.", code="checked_future")
+        raise ApplicationError(_("The check date cannot be in the future."), code="checked_future")
     check = _lock_check(
         council=council,
         check_id=check_id,

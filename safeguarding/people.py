@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from accounts.models import StaffMembership, User
 from accounts.offline import people_of_council_with_phone_key, phone_key
@@ -40,7 +41,7 @@ def people_search(*, actor: User, query: str, limit: int = PEOPLE_SEARCH_LIMIT) 
     query = (query or "").strip()
     if len(query) < 2:
         raise ApplicationError(
-            "Enter at least 2 characters of a name or email address, or a whole phone number.",
+            _("Enter at least 2 characters of a name or email address, or a whole phone number."),
             code="query_short",
         )
     matches = Q(display_name__icontains=query) | Q(email__icontains=query)

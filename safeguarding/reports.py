@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Council, User
 from accounts.permissions import Capability, staff_council_id_with_mfa
@@ -24,7 +26,7 @@ from trust.concerns import concern_from_report
 from trust.flood import report_flood_check
 from trust.models import Report
 
-NOT_FOUND_MESSAGE = "Not found."
+NOT_FOUND_MESSAGE = gettext_lazy("Not found.")
 
 
 # --- Reports and blocks ----------------------------------------------------------------------
@@ -68,16 +70,16 @@ def report_create(
     which the matching module owns, the caller passes the council after its own check.
     """
     require_active(reporter)
-    reason = check_text(reason, label="what is wrong", max_length=1000)
+    reason = check_text(reason, field="report_reason", max_length=1000)
     if target_type == Report.TargetType.NEED:
         need = access_need(user=reporter, need_id=target_id)
         if need.owner_id == reporter.pk:
-            raise ApplicationError("You cannot report your own need.", code="own_listing")
+            raise ApplicationError(_("You cannot report your own need."), code="own_listing")
         council = need.council
     elif target_type == Report.TargetType.OFFER:
         offer = access_offer(user=reporter, offer_id=target_id)
         if offer.helper_id == reporter.pk:
-            raise ApplicationError("You cannot report your own offer.", code="own_listing")
+            raise ApplicationError(_("You cannot report your own offer."), code="own_listing")
         council = offer.council
     elif target_type == Report.TargetType.PERSON:
         person = visible_person(viewer=reporter, person_id=target_id)
@@ -88,7 +90,7 @@ def report_create(
         if council is None:
             raise NotFound(NOT_FOUND_MESSAGE)
     else:
-        raise ApplicationError("Choose what you are reporting.", code="target_type")
+        raise ApplicationError(_("Choose what you are reporting."), code="target_type")
     if Report.objects.filter(
         reporter=reporter,
         target_type=target_type,
@@ -96,7 +98,7 @@ def report_create(
         status=Report.Status.OPEN,
     ).exists():
         raise ApplicationError(
-            "You have already reported this. The council's team will look at it.",
+            _("You have already reported this. The council's team will look at it."),
             code="already_reported",
         )
     report_flood_check(person_id=reporter.pk)
@@ -125,13 +127,13 @@ def report_decide(
     """A moderator of the report's council upholds or dismisses it. Upholding a report on a
     listing can take the listing down in the same step (the note becomes the reason the
     owner sees)."""
-    note = check_text(note, label="a note", max_length=500, required=False)
+    note = check_text(note, field="decision_note", max_length=500, required=False)
     report = Report.objects.select_for_update().filter(pk=report_id).first()
     if report is None:
         raise NotFound(NOT_FOUND_MESSAGE)
     require_staff_of(user=actor, council_id=report.council_id, capability=Capability.MODERATION)
     if report.status != Report.Status.OPEN:
-        raise ApplicationError("This report has already been decided.", code="already_decided")
+        raise ApplicationError(_("This report has already been decided."), code="already_decided")
     report.status = Report.Status.UPHELD if upheld else Report.Status.DISMISSED
     report.decided_by = actor
     report.decided_at = timezone.now()

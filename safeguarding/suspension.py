@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import Capability, council_person, staff_council
@@ -56,12 +57,12 @@ def person_suspend(
     council = staff_council(actor, Capability.SUSPENSION)
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("Say why the person is being suspended.", code="reason_required")
+        raise ApplicationError(_("Say why the person is being suspended."), code="reason_required")
     person = council_person(council=council, person_id=person_id, lock=True)
     if person.pk == actor.pk:
-        raise ApplicationError("You cannot suspend yourself.", code="self")
+        raise ApplicationError(_("You cannot suspend yourself."), code="self")
     if person.is_suspended:
-        raise ApplicationError("This person is already suspended.", code="already_suspended")
+        raise ApplicationError(_("This person is already suspended."), code="already_suspended")
     concern = None
     if concern_id:
         concern = concern_of(council=council, concern_id=concern_id)
@@ -185,11 +186,11 @@ def person_reinstate(
     council = staff_council(actor, Capability.SUSPENSION)
     note = (note or "").strip()
     if not note:
-        raise ApplicationError("Say why the person is being reinstated.", code="reason_required")
+        raise ApplicationError(_("Say why the person is being reinstated."), code="reason_required")
     person = council_person(council=council, person_id=person_id, lock=True)
     suspended_at = person.suspended_at  # `person.is_suspended`, kept typed as a datetime
     if suspended_at is None:
-        raise ApplicationError("This person is not suspended.", code="not_suspended")
+        raise ApplicationError(_("This person is not suspended."), code="not_suspended")
     person.suspended_at = None
     person.save(update_fields=["suspended_at"])
     note = note[:REASON_MAX_LENGTH]
@@ -232,7 +233,7 @@ def _reopen_offers(
         return result
     if not chosen_ids <= set(suspension.closed_offer_ids):
         raise ApplicationError(
-            "Choose only offers that the suspension closed.", code="not_closed_by_suspension"
+            _("Choose only offers that the suspension closed."), code="not_closed_by_suspension"
         )
     offers = list(
         Offer.objects.select_for_update(of=("self",))
@@ -247,8 +248,7 @@ def _reopen_offers(
             result.offers_not_reopened.append(
                 NotReopened(
                     offer=offer,
-                    why=f"{offer.category.name} needs checks that {person.public_name} "
-                    f"{_holds_words(person, vetting.missing_kinds)}: {vetting.missing_words}",
+                    why=_not_reopened_words(person, offer, vetting),
                 )
             )
             continue
@@ -266,8 +266,14 @@ def _reopen_offers(
     return result
 
 
-def _holds_words(person: User, kinds: list[str]) -> str:
-    """ "no longer holds" only for a check that existed; "has never held" otherwise."""
-    if why_missing(user_id=person.pk, kinds=kinds) == Lapse.NEVER_HELD:
-        return "has never held"
-    return "no longer holds"
+def _not_reopened_words(person: User, offer: Offer, vetting) -> str:
+    """Why an offer stays closed: "no longer holds" only for a check that existed; "has never
+    held" otherwise."""
+    values = {
+        "category": offer.category.local_name,
+        "name": person.public_name,
+        "missing": vetting.missing_words,
+    }
+    if why_missing(user_id=person.pk, kinds=vetting.missing_kinds) == Lapse.NEVER_HELD:
+        return _("%(category)s needs checks that %(name)s has never held: %(missing)s") % values
+    return _("%(category)s needs checks that %(name)s no longer holds: %(missing)s") % values

@@ -6,6 +6,7 @@
 #   scripts/kith.sh browser    Debian's Chromium, for the browser tests
 #   scripts/kith.sh python     .venv with the locked Python packages (uv.lock)
 #   scripts/kith.sh node       front-end packages (package-lock.json) copied into static
+#   scripts/kith.sh messages   the Welsh translations compiled (each room's locale/cy/*.po)
 #   scripts/kith.sh database   a PostGIS database; writes DATABASE_URL to .env when it chose one
 #   scripts/kith.sh app        migrate, collect static files, load the demo data
 set -euo pipefail
@@ -48,7 +49,7 @@ find_python() {
 
 step_system() {
   apt_install ca-certificates make "postgresql-$PG_MAJOR" "postgresql-$PG_MAJOR-postgis-3" \
-    gdal-bin libgdal-dev binutils libproj-dev redis-server
+    gdal-bin libgdal-dev binutils libproj-dev redis-server gettext
   command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
   local py; py="$(find_python)"
   "$py" -c 'import venv, ensurepip' 2>/dev/null || apt_install python3-venv python3-pip
@@ -81,6 +82,12 @@ step_node() {
     fi
     if [ -f scripts/copy-frontend-assets.sh ]; then bash scripts/copy-frontend-assets.sh; fi
   fi
+}
+
+step_messages() {
+  log "Compiling the Welsh translations"
+  .venv/bin/python manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=.local \
+    --ignore=staticfiles -v 0
 }
 
 pg_bin() { echo "/usr/lib/postgresql/$PG_MAJOR/bin/$1"; }
@@ -149,7 +156,7 @@ step_app() {
 
 for step in "$@"; do
   case "$step" in
-    system|browser|loadgen|python|node|database|app) "step_$step" ;;
+    system|browser|loadgen|python|node|messages|database|app) "step_$step" ;;
     *) echo "unknown step: $step" >&2; exit 2 ;;
   esac
 done

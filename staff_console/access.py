@@ -24,11 +24,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.permissions import Capability, active_staff_membership, staff_can, staff_has_mfa
 from accounts.second_factor import has_authenticator
 
-MFA_REQUIRED_MESSAGE = (
+MFA_REQUIRED_MESSAGE = gettext_lazy(
     "Set up an authenticator app before you use the staff console. Council staff sign in "
     "with a code from the app as well as their password, to keep people's records safe. "
     "You set it up from the link your council admin sends to your email address."
@@ -44,7 +45,7 @@ def staff_view(capability: Capability = Capability.CONSOLE):
                 return redirect_to_login(request.get_full_path())
             membership = active_staff_membership(user)
             if membership is None:
-                raise PermissionDenied("This area is for council staff.")
+                raise PermissionDenied(gettext("This area is for council staff."))
             if not staff_has_mfa(user):
                 if has_authenticator(user):
                     query = urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})
@@ -52,7 +53,7 @@ def staff_view(capability: Capability = Capability.CONSOLE):
                 messages.warning(request, MFA_REQUIRED_MESSAGE)
                 return redirect(reverse("mfa_activate_totp"))
             if not staff_can(user, capability):
-                raise PermissionDenied("Your staff role does not include this page.")
+                raise PermissionDenied(gettext("Your staff role does not include this page."))
             request.staff_membership = membership
             request.staff_council = membership.council
             return view(request, *args, **kwargs)

@@ -9,6 +9,9 @@ import datetime as dt
 
 from django import forms
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from arrangements.models import WelfareCall
 from arrangements.still_needed import Resolution
@@ -31,107 +34,112 @@ class DateInput(forms.DateInput):
 
 
 class ModerationFilterForm(forms.Form):
-    KINDS = [("", "Everything"), ("need", "Needs"), ("offer", "Offers"), ("report", "Reports")]
+    KINDS = [
+        ("", _("Everything")),
+        ("need", _("Needs")),
+        ("offer", _("Offers")),
+        ("report", _("Reports")),
+    ]
 
-    kind = forms.ChoiceField(choices=KINDS, required=False, label="Show")
+    kind = forms.ChoiceField(choices=KINDS, required=False, label=_("Show"))
     category = forms.ModelChoiceField(
         queryset=Category.objects.filter(is_active=True),
         required=False,
         to_field_name="slug",
-        empty_label="All categories",
-        label="Category",
+        empty_label=_("All categories"),
+        label=_("Category"),
     )
 
 
 class RejectForm(forms.Form):
     reason = forms.CharField(
-        label="Reason",
-        help_text="The person who wrote it will see this. Say what they need to change.",
+        label=_("Reason"),
+        help_text=_("The person who wrote it will see this. Say what they need to change."),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Enter the reason, which the owner will see."},
+        error_messages={"required": _("Enter the reason, which the owner will see.")},
     )
 
 
 class ReportDecisionForm(forms.Form):
-    DECISIONS = [("dismiss", "Dismiss the report"), ("uphold", "Uphold the report")]
+    DECISIONS = [("dismiss", _("Dismiss the report")), ("uphold", _("Uphold the report"))]
 
     decision = forms.ChoiceField(
         choices=DECISIONS,
         widget=forms.RadioSelect,
-        label="Decision",
-        error_messages={"required": "Choose whether to uphold or dismiss the report."},
+        label=_("Decision"),
+        error_messages={"required": _("Choose whether to uphold or dismiss the report.")},
     )
     take_down = forms.BooleanField(
-        required=False, label="Take the reported listing down (the note is shown to its owner)"
+        required=False, label=_("Take the reported listing down (the note is shown to its owner)")
     )
     note = forms.CharField(
-        required=False, max_length=500, label="Note", widget=forms.Textarea(attrs={"rows": 3})
+        required=False, max_length=500, label=_("Note"), widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
 class HelperCheckForm(forms.Form):
     email = forms.EmailField(
-        label="Helper's email address",
-        help_text="The email address the helper signed up with.",
+        label=_("Helper's email address"),
+        help_text=_("The email address the helper signed up with."),
         error_messages={
-            "required": "Enter the helper's email address.",
-            "invalid": "Enter an email address in the correct format, like name@example.com.",
+            "required": _("Enter the helper's email address."),
+            "invalid": _("Enter an email address in the correct format, like name@example.com."),
         },
     )
     kind = forms.ChoiceField(
         choices=HelperCheck.Kind.choices,
         widget=forms.RadioSelect,
-        label="Kind of check",
-        error_messages={"required": "Choose the kind of check."},
+        label=_("Kind of check"),
+        error_messages={"required": _("Choose the kind of check.")},
     )
     issued_on = forms.DateField(
-        label="Issue date",
+        label=_("Issue date"),
         widget=DateInput,
         error_messages={
-            "required": "Enter the date the check was issued.",
-            "invalid": "Enter the issue date as a real date.",
+            "required": _("Enter the date the check was issued."),
+            "invalid": _("Enter the issue date as a real date."),
         },
     )
     expires_on = forms.DateField(
-        label="Expiry or renewal date",
+        label=_("Expiry or renewal date"),
         required=False,
         widget=DateInput,
-        help_text="Required for DBS checks: the date your council asks for a new check.",
-        error_messages={"invalid": "Enter the expiry date as a real date."},
+        help_text=_("Required for DBS checks: the date your council asks for a new check."),
+        error_messages={"invalid": _("Enter the expiry date as a real date.")},
     )
     certificate_last4 = forms.CharField(
-        label="Last 4 characters of the DBS certificate number",
+        label=_("Last 4 characters of the DBS certificate number"),
         required=False,
         max_length=40,  # longer input reaches the service, which explains the rule
-        help_text="Only the last 4 characters. Do not enter the whole number.",
+        help_text=_("Only the last 4 characters. Do not enter the whole number."),
     )
 
 
 class RevokeCheckForm(forms.Form):
     reason = forms.CharField(
-        label="Why is this check being revoked?",
+        label=_("Why is this check being revoked?"),
         max_length=500,
-        error_messages={"required": "Say why the check is being revoked."},
+        error_messages={"required": _("Say why the check is being revoked.")},
     )
 
 
 class ConcernRaiseForm(forms.Form):
     summary = forms.CharField(
-        label="Summary",
+        label=_("Summary"),
         max_length=200,
-        help_text="One line: what is the worry?",
-        error_messages={"required": "Write a short summary of the concern."},
+        help_text=_("One line: what is the worry?"),
+        error_messages={"required": _("Write a short summary of the concern.")},
     )
     priority = forms.ChoiceField(
         choices=SafeguardingConcern.Priority.choices,
         widget=forms.RadioSelect,
-        label="Priority",
+        label=_("Priority"),
         initial=SafeguardingConcern.Priority.MEDIUM,
-        error_messages={"required": "Choose a priority."},
+        error_messages={"required": _("Choose a priority.")},
     )
     note = forms.CharField(
-        label="What happened (optional)",
+        label=_("What happened (optional)"),
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -139,22 +147,22 @@ class ConcernRaiseForm(forms.Form):
 
 
 class ConcernAssignForm(forms.Form):
-    owner = forms.ChoiceField(label="Owner", error_messages={"required": "Choose an owner."})
-    priority = forms.ChoiceField(choices=SafeguardingConcern.Priority.choices, label="Priority")
+    owner = forms.ChoiceField(label=_("Owner"), error_messages={"required": _("Choose an owner.")})
+    priority = forms.ChoiceField(choices=SafeguardingConcern.Priority.choices, label=_("Priority"))
 
     def __init__(self, *args, owners=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = [("", "Choose a member of staff")] + [
+        self.fields["owner"].choices = [("", gettext("Choose a member of staff"))] + [
             (str(u.pk), u.display_name or u.email) for u in owners
         ]
 
 
 class ConcernNoteForm(forms.Form):
     body = forms.CharField(
-        label="Add a note",
+        label=_("Add a note"),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": "Write the note."},
+        error_messages={"required": _("Write the note.")},
     )
 
 
@@ -162,40 +170,44 @@ class ConcernCloseForm(forms.Form):
     outcome = forms.ChoiceField(
         choices=[c for c in SafeguardingConcern.Outcome.choices if c[0]],
         widget=forms.RadioSelect,
-        label="Outcome",
-        error_messages={"required": "Choose the outcome."},
+        label=_("Outcome"),
+        error_messages={"required": _("Choose the outcome.")},
     )
     note = forms.CharField(
-        label="What was done",
+        label=_("What was done"),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": "Say what was done."},
+        error_messages={"required": _("Say what was done.")},
     )
 
 
 class SuspendForm(forms.Form):
     reason = forms.CharField(
-        label="Reason for suspending",
+        label=_("Reason for suspending"),
         max_length=1000,
-        help_text="Kept on the council's record of this suspension, for staff who may suspend "
-        "people. The person and the people they were matched with are not told the reason.",
+        help_text=_(
+            "Kept on the council's record of this suspension, for staff who may suspend "
+            "people. The person and the people they were matched with are not told the reason."
+        ),
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Say why the person is being suspended."},
+        error_messages={"required": _("Say why the person is being suspended.")},
     )
     concern = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class ReinstateForm(forms.Form):
     note = forms.CharField(
-        label="Reason for reinstating",
+        label=_("Reason for reinstating"),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Say why the person is being reinstated."},
+        error_messages={"required": _("Say why the person is being reinstated.")},
     )
     reopen_offers = forms.TypedMultipleChoiceField(
-        label="Reopen the offers the suspension closed",
-        help_text="Select all that apply. An offer whose kind of help needs a check they no "
-        "longer hold stays closed.",
+        label=_("Reopen the offers the suspension closed"),
+        help_text=_(
+            "Select all that apply. An offer whose kind of help needs a check they no "
+            "longer hold stays closed."
+        ),
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -206,7 +218,10 @@ class ReinstateForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["reopen_offers"]
         field.choices = [
-            (offer.pk, f"{offer.title} ({offer.category.name})" if offer.title else str(offer))
+            (
+                offer.pk,
+                f"{offer.title} ({offer.category.local_name})" if offer.title else str(offer),
+            )
             for offer in offers
         ]
         field.initial = [offer.pk for offer in offers]
@@ -214,34 +229,34 @@ class ReinstateForm(forms.Form):
 
 class PeopleSearchForm(forms.Form):
     q = forms.CharField(
-        label="Name, email address or phone number",
+        label=_("Name, email address or phone number"),
         min_length=2,
         max_length=100,
         error_messages={
-            "required": "Enter a name, an email address or a phone number.",
-            "min_length": "Enter at least 2 characters.",
+            "required": _("Enter a name, an email address or a phone number."),
+            "min_length": _("Enter at least 2 characters."),
         },
     )
 
 
 class DateRangeForm(forms.Form):
     date_from = forms.DateField(
-        label="From",
+        label=_("From"),
         required=False,
         widget=DateInput,
-        error_messages={"invalid": "Enter the start date as a real date."},
+        error_messages={"invalid": _("Enter the start date as a real date.")},
     )
     date_to = forms.DateField(
-        label="To",
+        label=_("To"),
         required=False,
         widget=DateInput,
-        error_messages={"invalid": "Enter the end date as a real date."},
+        error_messages={"invalid": _("Enter the end date as a real date.")},
     )
 
     def clean(self):
         data = super().clean()
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            self.add_error("date_to", "The end date must be on or after the start date.")
+            self.add_error("date_to", gettext("The end date must be on or after the start date."))
         return data
 
 
@@ -249,36 +264,45 @@ class AuditFilterForm(DateRangeForm):
     field_order = ["verb", "date_from", "date_to"]
 
     verb = forms.CharField(
-        label="Event",
+        label=_("Event"),
         required=False,
         max_length=60,
-        help_text='For example "person.viewed", or "need." for every need event.',
+        help_text=_('For example "person.viewed", or "need." for every need event.'),
     )
 
 
 class CouncilSettingsForm(forms.Form):
     max_travel_radius_m = forms.IntegerField(
-        label="Furthest a helper may offer to travel, in metres",
+        label=_("Furthest a helper may offer to travel, in metres"),
         min_value=100,
         max_value=50000,
         error_messages={
-            "required": "Enter the furthest distance in metres.",
-            "invalid": "Enter the distance as a whole number of metres, like 8000.",
-            "min_value": "The furthest distance must be at least 100 metres.",
-            "max_value": "The furthest distance can be at most 50,000 metres.",
+            "required": _("Enter the furthest distance in metres."),
+            "invalid": _("Enter the distance as a whole number of metres, like 8000."),
+            "min_value": _("The furthest distance must be at least 100 metres."),
+            "max_value": _("The furthest distance can be at most 50,000 metres."),
         },
     )
     auto_approve_verified_helpers = forms.BooleanField(
         required=False,
-        label="Publish offers from ID-checked helpers without waiting for review",
+        label=_("Publish offers from ID-checked helpers without waiting for review"),
+    )
+    welsh_first = forms.BooleanField(
+        required=False,
+        label=_("Speak Welsh first"),
+        help_text=_(
+            "People of this council see pages and get messages in Welsh unless they choose English."
+        ),
     )
 
 
 class UrgentNeedsSettingForm(forms.Form):
     open_urgent_needs_at_once = forms.BooleanField(
         required=False,
-        label="Open urgent needs from people in good standing at once, and check them afterwards",
-        help_text=(
+        label=_(
+            "Open urgent needs from people in good standing at once, and check them afterwards"
+        ),
+        help_text=_(
             "A need for today or tomorrow opens straight away, and nearby helpers are alerted, "
             "when the person is not suspended, has no open safeguarding concern, has had no "
             "report upheld in the last 90 days and has had a need approved before. It stays in "
@@ -296,17 +320,21 @@ class ImpactUnitsForm(forms.Form):
         self.categories = list(categories)
         for category in self.categories:
             self.fields[f"cost_{category.slug}"] = forms.DecimalField(
-                label=f"{category.name}: cost the council avoids per completed match, in pounds",
+                label=gettext(
+                    "%(category)s: cost the council avoids per completed match, in pounds"
+                )
+                % {"category": category.local_name},
                 min_value=0,
                 max_value=10000,
                 decimal_places=2,
                 required=False,
                 initial=units["unit_costs"].get(category.slug, ""),
                 error_messages={
-                    "invalid": f"Enter the cost for {category.name.lower()} in pounds, like 4.90.",
-                    "min_value": "A cost cannot be negative.",
-                    "max_value": "A cost can be at most £10,000.",
-                    "max_decimal_places": "Enter a cost in pounds and pence, like 4.90.",
+                    "invalid": gettext("Enter the cost for %(category)s in pounds, like 4.90.")
+                    % {"category": category.local_name.lower()},
+                    "min_value": gettext("A cost cannot be negative."),
+                    "max_value": gettext("A cost can be at most £10,000."),
+                    "max_decimal_places": gettext("Enter a cost in pounds and pence, like 4.90."),
                 },
             )
 
@@ -321,42 +349,42 @@ class ImpactUnitsForm(forms.Form):
 
 class OngoingSettingsForm(forms.Form):
     checkin_wait_hours = forms.IntegerField(
-        label="Check-in wait (hours)",
-        help_text=(
+        label=_("Check-in wait (hours)"),
+        help_text=_(
             "After a visit, how long Kith waits for the helper, then the person helped, to say "
             "whether it happened before it takes the next step. From 1 to 168 hours (a week)."
         ),
         min_value=1,
         max_value=168,
         error_messages={
-            "required": "Enter the check-in wait in hours.",
-            "invalid": "Enter the check-in wait as a whole number of hours, like 24.",
-            "min_value": "The check-in wait must be at least 1 hour.",
-            "max_value": "The check-in wait can be at most 168 hours (a week).",
+            "required": _("Enter the check-in wait in hours."),
+            "invalid": _("Enter the check-in wait as a whole number of hours, like 24."),
+            "min_value": _("The check-in wait must be at least 1 hour."),
+            "max_value": _("The check-in wait can be at most 168 hours (a week)."),
         },
     )
     still_needed_weeks = forms.IntegerField(
-        label="Ask 'still need help?' every (weeks)",
-        help_text="How often people are asked whether they still need the help. From 1 to 26.",
+        label=_("Ask 'still need help?' every (weeks)"),
+        help_text=_("How often people are asked whether they still need the help. From 1 to 26."),
         min_value=1,
         max_value=26,
         error_messages={
-            "required": "Enter how many weeks between asking 'still need help?'.",
-            "invalid": "Enter the number of weeks as a whole number, like 4.",
-            "min_value": "Ask every 1 week or more.",
-            "max_value": "Ask at least once every 26 weeks.",
+            "required": _("Enter how many weeks between asking 'still need help?'."),
+            "invalid": _("Enter the number of weeks as a whole number, like 4."),
+            "min_value": _("Ask every 1 week or more."),
+            "max_value": _("Ask at least once every 26 weeks."),
         },
     )
     first_meeting_checklist = forms.CharField(
-        label="First-meeting safety checklist",
-        help_text=(
+        label=_("First-meeting safety checklist"),
+        help_text=_(
             "Shown to both people before an introductory visit. One point on each line, at "
             "most 10 points. Leave it empty to use Kith's own."
         ),
         required=False,
         max_length=2500,
         widget=forms.Textarea(attrs={"rows": 6}),
-        error_messages={"max_length": "Keep the checklist shorter (at most 2,500 characters)."},
+        error_messages={"max_length": _("Keep the checklist shorter (at most 2,500 characters).")},
     )
 
     def clean_first_meeting_checklist(self) -> list[str]:
@@ -364,7 +392,7 @@ class OngoingSettingsForm(forms.Form):
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _asked_for_them(form_class, name: str, label: str, **changes) -> forms.Field:
+def _asked_for_them(form_class, name: str, label: str | Promise, **changes) -> forms.Field:
     """The citizen's own question (its choices, widget and checks, from frontend.forms),
     worded for staff asking it of the person."""
     field = copy.deepcopy(form_class.base_fields[name])
@@ -384,73 +412,73 @@ class AssistedNeedForm(forms.Form):
 
     category = forms.ModelChoiceField(
         queryset=Category.objects.filter(is_active=True),
-        label="Kind of help",
-        empty_label="Choose a kind of help",
-        error_messages={"required": "Choose the kind of help they need."},
+        label=_("Kind of help"),
+        empty_label=_("Choose a kind of help"),
+        error_messages={"required": _("Choose the kind of help they need.")},
     )
     title = forms.CharField(
-        label="Short title",
+        label=_("Short title"),
         max_length=80,
-        help_text="Others see this, so leave out names, addresses and phone numbers.",
-        error_messages={"required": "Enter a short title."},
+        help_text=_("Others see this, so leave out names, addresses and phone numbers."),
+        error_messages={"required": _("Enter a short title.")},
     )
     description = forms.CharField(
-        label="What they need",
+        label=_("What they need"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "Describe what they need."},
+        error_messages={"required": _("Describe what they need.")},
     )
-    timing = _asked_for_them(TimingForm, "timing", "How often do they need help?")
+    timing = _asked_for_them(TimingForm, "timing", _("How often do they need help?"))
     urgency = _asked_for_them(
         UrgencyForm,
         "urgency",
-        "How soon do they need help?",
-        error_messages={"required": "Choose how soon they need help."},
+        _("How soon do they need help?"),
+        error_messages={"required": _("Choose how soon they need help.")},
     )
     postcode = forms.CharField(
-        label="Postcode where help is needed",
+        label=_("Postcode where help is needed"),
         max_length=10,
         required=False,
-        help_text="Leave empty to use their home postcode.",
+        help_text=_("Leave empty to use their home postcode."),
     )
     helper_gender_preference = _asked_for_them(
         NeedPreferencesForm,
         "helper_gender_preference",
-        "Would they prefer a helper of a particular gender? (optional)",
+        _("Would they prefer a helper of a particular gender? (optional)"),
     )
     dietary_requirements = _asked_for_them(
         NeedPreferencesForm,
         "dietary_requirements",
-        "Does their food need to be any of these? (optional)",
-        help_text="Only for help with meals. Choose all that apply.",
-        error_messages={"invalid_choice": "Choose only from the kinds of food listed."},
+        _("Does their food need to be any of these? (optional)"),
+        help_text=_("Only for help with meals. Choose all that apply."),
+        error_messages={"invalid_choice": _("Choose only from the kinds of food listed.")},
     )
     languages = LanguagesField(
-        label="Which languages do they speak? (optional)",
-        help_text="Separate them with commas, for example English, Polish.",
+        label=_("Which languages do they speak? (optional)"),
+        help_text=_("Separate them with commas, for example English, Polish."),
         max_length=200,
         required=False,
-        error_messages={"max_length": "Keep it to 200 characters or fewer."},
+        error_messages={"max_length": _("Keep it to 200 characters or fewer.")},
     )
     consent = forms.BooleanField(
-        label="They agreed to me recording this need for them",
-        error_messages={"required": "Record that they agreed to you adding this need for them."},
+        label=_("They agreed to me recording this need for them"),
+        error_messages={"required": _("Record that they agreed to you adding this need for them.")},
     )
     consent_note = forms.CharField(
-        label="How they agreed (optional)",
+        label=_("How they agreed (optional)"),
         max_length=300,
         required=False,
-        help_text="For example: by phone on 3 March, with her daughter present.",
+        help_text=_("For example: by phone on 3 March, with her daughter present."),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        meals = [c.name for c in Category.objects.filter(is_active=True, is_meal=True)]
+        meals = [c.local_name for c in Category.objects.filter(is_active=True, is_meal=True)]
         if meals:
-            self.fields["dietary_requirements"].help_text = (
-                f"Only for help with meals ({', '.join(meals)}): left out for other kinds of "
-                "help. Choose all that apply."
-            )
+            self.fields["dietary_requirements"].help_text = gettext(
+                "Only for help with meals (%(meals)s): left out for other kinds of help. "
+                "Choose all that apply."
+            ) % {"meals": ", ".join(meals)}
 
     def clean(self):
         data = super().clean()
@@ -638,11 +666,11 @@ class AssistedMessageForm(forms.Form):
     """A message staff send in a match's conversation for the person."""
 
     body = forms.CharField(
-        label="Message",
+        label=_("Message"),
         max_length=2000,
-        help_text="It is sent from the person, marked as sent by council staff for them.",
+        help_text=_("It is sent from the person, marked as sent by council staff for them."),
         widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": "Write a message before sending it."},
+        error_messages={"required": _("Write a message before sending it.")},
     )
 
 
@@ -650,7 +678,7 @@ class AssistedDeclineForm(forms.Form):
     """Why the person said no to a proposal, or ended a match (optional)."""
 
     reason = forms.CharField(
-        label="Why (optional)",
+        label=_("Why (optional)"),
         max_length=300,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -659,34 +687,39 @@ class AssistedDeclineForm(forms.Form):
 
 class BroadcastForm(forms.Form):
     subject = forms.CharField(
-        label="Subject", max_length=100, error_messages={"required": "Write a subject."}
+        label=_("Subject"), max_length=100, error_messages={"required": _("Write a subject.")}
     )
     message = forms.CharField(
-        label="Message",
+        label=_("Message"),
         max_length=600,
-        help_text="Up to 600 characters. Helpers get it by email, text or in Kith, as they chose.",
+        help_text=_(
+            "Up to 600 characters. Helpers get it by email, text or in Kith, as they chose."
+        ),
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "Write the message."},
+        error_messages={"required": _("Write the message.")},
     )
-    category = forms.ChoiceField(label="Helpers offering", required=False, choices=())
+    category = forms.ChoiceField(label=_("Helpers offering"), required=False, choices=())
     postcode = forms.CharField(
-        label="Near this postcode (optional)",
-        help_text="Leave empty for the whole council.",
+        label=_("Near this postcode (optional)"),
+        help_text=_("Leave empty for the whole council."),
         max_length=10,
         required=False,
     )
     radius_km = forms.IntegerField(
-        label="Within (km)",
+        label=_("Within (km)"),
         min_value=1,
         max_value=50,
         initial=5,
-        error_messages={"required": "Enter a distance, like 5.", "invalid": "Enter a number."},
+        error_messages={
+            "required": _("Enter a distance, like 5."),
+            "invalid": _("Enter a number."),
+        },
     )
 
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", "Any kind of help")] + [
-            (c.slug, c.name) for c in categories
+        self.fields["category"].choices = [("", gettext("Any kind of help"))] + [
+            (c.slug, c.local_name) for c in categories
         ]
 
 
@@ -694,25 +727,25 @@ class WelfareCallForm(forms.Form):
     result = forms.ChoiceField(
         choices=WelfareCall.Result.choices,
         widget=forms.RadioSelect,
-        label="What happened when you called?",
+        label=_("What happened when you called?"),
         error_messages={
-            "required": "Choose what happened when you called.",
-            "invalid_choice": "Choose what happened when you called.",
+            "required": _("Choose what happened when you called."),
+            "invalid_choice": _("Choose what happened when you called."),
         },
     )
     note = forms.CharField(
         required=False,
         max_length=1000,
-        label="Note",
-        help_text="Say what the person needs, if they need something. Shown to staff only.",
+        label=_("Note"),
+        help_text=_("Say what the person needs, if they need something. Shown to staff only."),
         widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"max_length": "The note can be at most 1000 characters."},
+        error_messages={"max_length": _("The note can be at most 1000 characters.")},
     )
 
     def clean(self):
         data = super().clean()
         if data.get("result") == WelfareCall.Result.NEEDS_SOMETHING and not data.get("note"):
-            self.add_error("note", "Say what the person needs.")
+            self.add_error("note", gettext("Say what the person needs."))
         return data
 
 
@@ -720,10 +753,10 @@ class WelfareEscalateForm(forms.Form):
     note = forms.CharField(
         required=False,
         max_length=4000,
-        label="Note for the safeguarding lead (optional)",
-        help_text="What you tried, and anything that worries you.",
+        label=_("Note for the safeguarding lead (optional)"),
+        help_text=_("What you tried, and anything that worries you."),
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"max_length": "The note can be at most 4,000 characters."},
+        error_messages={"max_length": _("The note can be at most 4,000 characters.")},
     )
 
 
@@ -732,7 +765,7 @@ class StillNeededResolveForm(forms.Form):
     resolution = forms.ChoiceField(
         choices=Resolution.CHOICES,
         error_messages={
-            "required": "Choose what to do with this request.",
-            "invalid_choice": "Choose what to do with this request.",
+            "required": _("Choose what to do with this request."),
+            "invalid_choice": _("Choose what to do with this request."),
         },
     )

@@ -5,6 +5,8 @@ sending them a code to go online. They check the shape of the input; the service
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ClaimCode, OfflinePerson
 from frontend.forms import KithForm
@@ -14,24 +16,26 @@ from frontend.offline_person_forms import MOBILE_HINT, OfflinePersonFields
 class OfflinePersonForm(OfflinePersonFields):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["phone"].help_text = MOBILE_HINT + " Kith texts it a code to read out."
+        self.fields["phone"].help_text = "{} {}".format(
+            MOBILE_HINT, gettext("Kith texts it a code to read out.")
+        )
 
     consent_how = forms.ChoiceField(
-        label="How did they agree to Kith keeping their details?",
+        label=_("How did they agree to Kith keeping their details?"),
         choices=OfflinePerson.Consent.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Say how the person agreed."},
+        error_messages={"required": _("Say how the person agreed.")},
     )
     confirmed_not_duplicate = forms.BooleanField(
-        label="I have checked: this is a different person",
+        label=_("I have checked: this is a different person"),
         required=False,
     )
 
 
 class ClaimCodeSendForm(KithForm):
     channel = forms.ChoiceField(
-        label="Send the code by",
+        label=_("Send the code by"),
         choices=ClaimCode.Channel.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose a text message or a letter."},
+        error_messages={"required": _("Choose a text message or a letter.")},
     )

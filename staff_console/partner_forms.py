@@ -5,6 +5,7 @@ inviting a referrer and pausing an organisation's access. They check the shape o
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from frontend.forms import KithForm
 from marketplace.models import Category
@@ -13,34 +14,36 @@ from partners.models import PartnerOrganisation
 
 class OrganisationForm(KithForm):
     name = forms.CharField(
-        label="Organisation name",
+        label=_("Organisation name"),
         max_length=120,
-        error_messages={"required": "Enter the organisation's name."},
+        error_messages={"required": _("Enter the organisation's name.")},
     )
     kind = forms.ChoiceField(
-        label="Kind of organisation",
+        label=_("Kind of organisation"),
         choices=PartnerOrganisation.Kind.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose what kind of organisation it is."},
+        error_messages={"required": _("Choose what kind of organisation it is.")},
     )
     contact_name = forms.CharField(
-        label="Contact's name",
+        label=_("Contact's name"),
         max_length=120,
-        error_messages={"required": "Enter the contact's name."},
+        error_messages={"required": _("Enter the contact's name.")},
     )
     contact_email = forms.EmailField(
-        label="Contact's email address",
+        label=_("Contact's email address"),
         error_messages={
-            "required": "Enter the contact's email address.",
-            "invalid": "Enter the contact's email address, like name@example.org.",
+            "required": _("Enter the contact's email address."),
+            "invalid": _("Enter the contact's email address, like name@example.org."),
         },
     )
-    contact_phone = forms.CharField(label="Contact's phone number", max_length=20, required=False)
+    contact_phone = forms.CharField(
+        label=_("Contact's phone number"), max_length=20, required=False
+    )
     categories = forms.ModelMultipleChoiceField(
-        label="Kinds of help it may refer people for",
+        label=_("Kinds of help it may refer people for"),
         queryset=Category.objects.order_by("name"),
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one kind of help."},
+        error_messages={"required": _("Choose at least one kind of help.")},
     )
 
     @classmethod
@@ -57,25 +60,27 @@ class OrganisationForm(KithForm):
 
 class ReferrerInviteForm(KithForm):
     display_name = forms.CharField(
-        label="Their name",
+        label=_("Their name"),
         max_length=60,
-        error_messages={"required": "Enter the referrer's name."},
+        error_messages={"required": _("Enter the referrer's name.")},
     )
     email = forms.EmailField(
-        label="Their work email address",
-        help_text="The set-up link goes here. They sign in with it.",
+        label=_("Their work email address"),
+        help_text=_("The set-up link goes here. They sign in with it."),
         error_messages={
-            "required": "Enter the referrer's email address.",
-            "invalid": "Enter their email address, like name@example.org.",
+            "required": _("Enter the referrer's email address."),
+            "invalid": _("Enter their email address, like name@example.org."),
         },
     )
 
 
 class SuspendForm(KithForm):
     reason = forms.CharField(
-        label="Why is access paused?",
+        label=_("Why is access paused?"),
         max_length=300,
-        help_text="Staff see this; the organisation's referrers are told only that it is paused.",
-        error_messages={"required": "Say why access is paused."},
+        help_text=_(
+            "Staff see this; the organisation's referrers are told only that it is paused."
+        ),
+        error_messages={"required": _("Say why access is paused.")},
         widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -11,6 +11,8 @@ import re
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Council, User
 from accounts.permissions import Capability, council_person, staff_council
@@ -29,10 +31,28 @@ logger = logging.getLogger(__name__)
 EXPIRING_WITHIN_DAYS = 30
 
 
-FULL_CERTIFICATE_MESSAGE = (
+FULL_CERTIFICATE_MESSAGE = gettext_lazy(
     "Enter only the last 4 characters of the certificate number. Kith never stores a whole "
     "certificate number."
 )
+
+
+# Said when a certificate number is given for a kind of check that has none.
+_NO_CERTIFICATE = {
+    HelperCheck.Kind.ID: gettext_lazy("An id check has no certificate number. Leave it empty."),
+    HelperCheck.Kind.INDUCTION: gettext_lazy(
+        "An induction has no certificate number. Leave it empty."
+    ),
+    HelperCheck.Kind.SAFEGUARDING_TRAINING: gettext_lazy(
+        "A safeguarding training has no certificate number. Leave it empty."
+    ),
+    HelperCheck.Kind.DATA_PROTECTION_TRAINING: gettext_lazy(
+        "A data protection training has no certificate number. Leave it empty."
+    ),
+    HelperCheck.Kind.REFERENCE: gettext_lazy(
+        "A reference has no certificate number. Leave it empty."
+    ),
+}
 
 
 # Staff-typed reasons and notes are kept on their record (the check, the suspension) up to this
@@ -47,7 +67,7 @@ def _clean_certificate_last4(value: str) -> str:
         raise ApplicationError(FULL_CERTIFICATE_MESSAGE, code="full_certificate_number")
     if cleaned and not re.fullmatch(r"[A-Z0-9]{4}", cleaned):
         raise ApplicationError(
-            "The last 4 characters of a certificate number are letters or digits, 4 of them.",
+            _("The last 4 characters of a certificate number are letters or digits, 4 of them."),
             code="invalid_certificate_last4",
         )
     return cleaned
@@ -57,7 +77,7 @@ def _clean_certificate_number(value: str) -> str:
     cleaned = re.sub(r"[\s-]", "", value or "")
     if cleaned and not re.fullmatch(r"\d{12}", cleaned):
         raise ApplicationError(
-            "A DBS certificate number is 12 digits.", code="invalid_certificate_number"
+            _("A DBS certificate number is 12 digits."), code="invalid_certificate_number"
         )
     return cleaned
 
@@ -74,40 +94,39 @@ def _check_fields(
 ) -> None:
     """Refuse what does not fit the kind of check (its certificate, its referee, its dates)."""
     if kind != HelperCheck.Kind.DBS_ENHANCED_BARRED and (last4 or certificate_number):
-        label = HelperCheck.Kind(kind).label
         raise ApplicationError(
-            f"{'An' if label[0] in 'AEIOU' else 'A'} {label.lower()} has no certificate "
-            "number. Leave it empty.",
-            code="id_has_no_certificate",
+            _NO_CERTIFICATE[HelperCheck.Kind(kind)], code="id_has_no_certificate"
         )
     if kind == HelperCheck.Kind.DBS_ENHANCED_BARRED:
         if not last4:
             raise ApplicationError(
-                "Enter the last 4 characters of the DBS certificate number.",
+                _("Enter the last 4 characters of the DBS certificate number."),
                 code="certificate_required",
             )
         if expires_on is None:
             raise ApplicationError(
-                "Enter the date by which this DBS check must be renewed.",
+                _("Enter the date by which this DBS check must be renewed."),
                 code="expiry_required",
             )
     if certificate_number and not update_service_consent:
         raise ApplicationError(
-            "Kith keeps a whole certificate number only when the helper has agreed to DBS "
-            "Update Service status checks. Record their consent, or enter only the last 4 "
-            "characters.",
+            _(
+                "Kith keeps a whole certificate number only when the helper has agreed to DBS "
+                "Update Service status checks. Record their consent, or enter only the last 4 "
+                "characters."
+            ),
             code="consent_required",
         )
     if update_service_consent and not certificate_number:
         raise ApplicationError(
-            "Enter the whole 12-digit certificate number for Update Service status checks.",
+            _("Enter the whole 12-digit certificate number for Update Service status checks."),
             code="certificate_number_required",
         )
     if kind == HelperCheck.Kind.REFERENCE and not referee_name:
-        raise ApplicationError("Enter who gave the reference.", code="referee_required")
+        raise ApplicationError(_("Enter who gave the reference."), code="referee_required")
     if kind != HelperCheck.Kind.REFERENCE and referee_name:
         raise ApplicationError(
-            "Only a reference has a referee. Leave it empty.", code="referee_not_reference"
+            _("Only a reference has a referee. Leave it empty."), code="referee_not_reference"
         )
     _check_dates(issued_on=issued_on, expires_on=expires_on)
 
@@ -115,15 +134,15 @@ def _check_fields(
 def _check_dates(*, issued_on: dt.date, expires_on: dt.date | None) -> None:
     today = timezone.localdate()
     if issued_on > today:
-        raise ApplicationError("The issue date cannot be in the future.", code="issued_future")
+        raise ApplicationError(_("The issue date cannot be in the future."), code="issued_future")
     if expires_on is not None:
         if expires_on < issued_on:
             raise ApplicationError(
-                "The expiry date must be after the issue date.", code="expiry_before_issue"
+                _("The expiry date must be after the issue date."), code="expiry_before_issue"
             )
         if expires_on < today:
             raise ApplicationError(
-                "This check has already expired. Record a current check.", code="expired"
+                _("This check has already expired. Record a current check."), code="expired"
             )
 
 
@@ -168,13 +187,13 @@ def helper_check_record(
     council = staff_council(actor, Capability.HELPER_CHECKS)
     helper = council_person(council=council, person_id=helper_id)
     if kind not in HelperCheck.Kind.values:
-        raise ApplicationError("Choose the kind of check.", code="invalid_kind")
+        raise ApplicationError(_("Choose the kind of check."), code="invalid_kind")
     number = _clean_certificate_number(certificate_number)
     last4 = _clean_certificate_last4(certificate_last4)
     if number:
         if last4 and last4 != number[-4:]:
             raise ApplicationError(
-                "The last 4 characters do not match the certificate number.",
+                _("The last 4 characters do not match the certificate number."),
                 code="last4_mismatch",
             )
         last4 = number[-4:]

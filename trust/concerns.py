@@ -9,6 +9,7 @@ import logging
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Council, User
 from accounts.permissions import (
@@ -47,9 +48,9 @@ def concern_of(*, council: Council, concern_id, lock: bool = False) -> Safeguard
 def _clean_note(body: str, *, required: bool = True) -> str:
     body = (body or "").strip()
     if required and not body:
-        raise ApplicationError("Write the note.", code="note_required")
+        raise ApplicationError(_("Write the note."), code="note_required")
     if len(body) > 4000:
-        raise ApplicationError("A note can be at most 4,000 characters.", code="note_too_long")
+        raise ApplicationError(_("A note can be at most 4,000 characters."), code="note_too_long")
     return body
 
 
@@ -63,11 +64,11 @@ def concern_raise(
     about = council_person(council=council, person_id=about_id)
     summary = (summary or "").strip()
     if not summary:
-        raise ApplicationError("Write a short summary of the concern.", code="summary_required")
+        raise ApplicationError(_("Write a short summary of the concern."), code="summary_required")
     if len(summary) > 200:
-        raise ApplicationError("The summary can be at most 200 characters.", code="summary_long")
+        raise ApplicationError(_("The summary can be at most 200 characters."), code="summary_long")
     if priority not in SafeguardingConcern.Priority.values:
-        raise ApplicationError("Choose a priority.", code="invalid_priority")
+        raise ApplicationError(_("Choose a priority."), code="invalid_priority")
     note = _clean_note(note, required=False)
     concern = SafeguardingConcern.objects.create(
         council=council, about=about, raised_by=actor, summary=summary, priority=priority
@@ -124,7 +125,7 @@ def concern_assign(
     council = staff_council(actor, Capability.SAFEGUARDING)
     concern = concern_of(council=council, concern_id=concern_id, lock=True)
     if concern.status == SafeguardingConcern.Status.CLOSED:
-        raise ApplicationError("This concern is closed.", code="closed")
+        raise ApplicationError(_("This concern is closed."), code="closed")
     owner = (
         User.objects.filter(
             pk=owner_id,
@@ -138,11 +139,11 @@ def concern_assign(
     )
     if owner is None:
         raise ApplicationError(
-            "Choose a member of your council's staff who handles safeguarding.",
+            _("Choose a member of your council's staff who handles safeguarding."),
             code="invalid_owner",
         )
     if priority is not None and priority not in SafeguardingConcern.Priority.values:
-        raise ApplicationError("Choose a priority.", code="invalid_priority")
+        raise ApplicationError(_("Choose a priority."), code="invalid_priority")
     before = {"owner_id": concern.owner_id, "priority": concern.priority}
     concern.owner = owner
     if priority:
@@ -180,9 +181,9 @@ def concern_close(*, actor: User, concern_id: int, outcome: str, note: str) -> S
     council = staff_council(actor, Capability.SAFEGUARDING)
     concern = concern_of(council=council, concern_id=concern_id, lock=True)
     if concern.status == SafeguardingConcern.Status.CLOSED:
-        raise ApplicationError("This concern is already closed.", code="closed")
+        raise ApplicationError(_("This concern is already closed."), code="closed")
     if not outcome or outcome not in SafeguardingConcern.Outcome.values:
-        raise ApplicationError("Choose the outcome.", code="outcome_required")
+        raise ApplicationError(_("Choose the outcome."), code="outcome_required")
     note = _clean_note(note)
     if (
         outcome == SafeguardingConcern.Outcome.PERSON_SUSPENDED
@@ -190,7 +191,7 @@ def concern_close(*, actor: User, concern_id: int, outcome: str, note: str) -> S
         and not concern.about.is_suspended
     ):
         raise ApplicationError(
-            "The outcome says the person was suspended, but they are not. Suspend them first.",
+            _("The outcome says the person was suspended, but they are not. Suspend them first."),
             code="not_suspended",
         )
     ConcernNote.objects.create(concern=concern, author=actor, body=note)

@@ -17,14 +17,16 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
 from trust.models import Report
 
-MESSAGE_FLOOD_MESSAGE = (
+MESSAGE_FLOOD_MESSAGE = _(
     "You have sent a lot of messages in a short time. Please wait a few minutes and try again."
 )
-REPORT_FLOOD_MESSAGE = (
+REPORT_FLOOD_MESSAGE = _(
     "You have sent a lot of reports in a short time. Please wait a while and try again."
 )
 
@@ -41,7 +43,9 @@ def parse_limit(value: str) -> tuple[int, dt.timedelta]:
     return int(found[1]), dt.timedelta(minutes=int(found[2]))
 
 
-def _check(*, kind: str, person_id: int, rows: QuerySet, limit: str, message: str) -> None:
+def _check(
+    *, kind: str, person_id: int, rows: QuerySet, limit: str, message: str | Promise
+) -> None:
     most, window = parse_limit(limit)
     if connection.in_atomic_block:
         with connection.cursor() as cursor:

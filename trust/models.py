@@ -10,6 +10,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Council, User
 
@@ -17,9 +18,9 @@ from accounts.models import Council, User
 class VerificationLevel(models.IntegerChoices):
     """Vetting levels, ordered: a higher level satisfies every lower requirement."""
 
-    NONE = 0, "None"
-    ID_CHECKED = 1, "ID checked"
-    ENHANCED_DBS_BARRED = 2, "Enhanced DBS with adults' barred list"
+    NONE = 0, _("None")
+    ID_CHECKED = 1, _("ID checked")
+    ENHANCED_DBS_BARRED = 2, _("Enhanced DBS with adults' barred list")
 
 
 class HelperCheck(models.Model):
@@ -36,17 +37,17 @@ class HelperCheck(models.Model):
     """
 
     class Kind(models.TextChoices):
-        ID = "id", "ID check"
-        DBS_ENHANCED_BARRED = "dbs_enhanced_barred", "Enhanced DBS with adults' barred list"
-        INDUCTION = "induction", "Induction"
-        SAFEGUARDING_TRAINING = "safeguarding_training", "Safeguarding training"
-        DATA_PROTECTION_TRAINING = "data_protection_training", "Data protection training"
-        REFERENCE = "reference", "Reference"
+        ID = "id", _("ID check")
+        DBS_ENHANCED_BARRED = "dbs_enhanced_barred", _("Enhanced DBS with adults' barred list")
+        INDUCTION = "induction", _("Induction")
+        SAFEGUARDING_TRAINING = "safeguarding_training", _("Safeguarding training")
+        DATA_PROTECTION_TRAINING = "data_protection_training", _("Data protection training")
+        REFERENCE = "reference", _("Reference")
 
     class StatusResult(models.TextChoices):
-        NONE = "", "Not checked yet"
-        CURRENT = "current", "Current: no new information"
-        NOT_CURRENT = "not_current", "Not current: new information, ask for a new certificate"
+        NONE = "", _("Not checked yet")
+        CURRENT = "current", _("Current: no new information")
+        NOT_CURRENT = "not_current", _("Not current: new information, ask for a new certificate")
 
     LEVEL_FOR_KIND: ClassVar[dict[str, VerificationLevel]] = {
         Kind.ID: VerificationLevel.ID_CHECKED,
@@ -133,22 +134,22 @@ class SafeguardingConcern(models.Model):
     """
 
     class Priority(models.TextChoices):
-        LOW = "low", "Low"
-        MEDIUM = "medium", "Medium"
-        HIGH = "high", "High"
-        URGENT = "urgent", "Urgent"
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+        URGENT = "urgent", _("Urgent")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        IN_PROGRESS = "in_progress", "In progress"
-        CLOSED = "closed", "Closed"
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("In progress")
+        CLOSED = "closed", _("Closed")
 
     class Outcome(models.TextChoices):
         NONE = "", "—"
-        NO_FURTHER_ACTION = "no_further_action", "No further action"
-        ADVICE_GIVEN = "advice_given", "Advice given"
-        REFERRED = "referred", "Referred to adult social care or the police"
-        PERSON_SUSPENDED = "person_suspended", "Person suspended"
+        NO_FURTHER_ACTION = "no_further_action", _("No further action")
+        ADVICE_GIVEN = "advice_given", _("Advice given")
+        REFERRED = "referred", _("Referred to adult social care or the police")
+        PERSON_SUSPENDED = "person_suspended", _("Person suspended")
 
     # Sort order of priorities in the queue: urgent first.
     PRIORITY_RANK = {"urgent": 0, "high": 1, "medium": 2, "low": 3}
@@ -169,7 +170,7 @@ class SafeguardingConcern(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="concerns_owned",
-        help_text="The member of staff handling this concern.",
+        help_text=_("The member of staff handling this concern."),
     )
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -243,7 +244,7 @@ class Suspension(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="suspensions",
-        help_text="The safeguarding concern the suspension was made from, if any.",
+        help_text=_("The safeguarding concern the suspension was made from, if any."),
     )
     reason = models.TextField(max_length=1000)
     suspended_by = models.ForeignKey(
@@ -260,8 +261,10 @@ class Suspension(models.Model):
         default=list,
         db_default=[],
         blank=True,
-        help_text="The person's listed (open or paused) offers this suspension closed: staff "
-        "may reopen them when they lift it.",
+        help_text=_(
+            "The person's listed (open or paused) offers this suspension closed: staff "
+            "may reopen them when they lift it."
+        ),
     )
 
     class Meta:
@@ -308,17 +311,17 @@ class Report(models.Model):
     the moderation queue; a report about a person becomes a safeguarding concern."""
 
     class TargetType(models.TextChoices):
-        NEED = "need", "Need"
-        OFFER = "offer", "Offer"
-        PERSON = "person", "Person"
-        MESSAGE = "message", "Message"
+        NEED = "need", _("Need")
+        OFFER = "offer", _("Offer")
+        PERSON = "person", _("Person")
+        MESSAGE = "message", _("Message")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        UPHELD = "upheld", "Upheld"
-        DISMISSED = "dismissed", "Dismissed"
+        OPEN = "open", _("Open")
+        UPHELD = "upheld", _("Upheld")
+        DISMISSED = "dismissed", _("Dismissed")
         # A worry about a person: passed to the safeguarding lead as a concern, not moderated.
-        REFERRED = "referred", "Passed to safeguarding"
+        REFERRED = "referred", _("Passed to safeguarding")
 
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="reports_made"

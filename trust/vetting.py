@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Council, User
 from accounts.permissions import Capability, staff_council
@@ -74,7 +76,7 @@ class KindStatus:
 
     @property
     def label(self) -> str:
-        return KIND(self.kind).label
+        return str(KIND(self.kind).label)
 
     @property
     def missing(self) -> int:
@@ -84,8 +86,8 @@ class KindStatus:
     def words(self) -> str:
         """The requirement in words: "2 references", "an induction"."""
         if self.needed > 1:
-            return f"{self.needed} {self.label.lower()}s"
-        return self.label
+            return _several(self.kind, self.needed)
+        return str(self.label)
 
 
 def assess(
@@ -101,12 +103,50 @@ def assess(
     return out
 
 
+def _several(kind: str, count: int) -> str:
+    """`count` checks of one kind, in words ("2 references")."""
+    words = {"count": count}
+    if kind == KIND.ID:
+        return ngettext("%(count)s id check", "%(count)s id checks", count) % words
+    if kind == KIND.DBS_ENHANCED_BARRED:
+        return (
+            ngettext(
+                "%(count)s enhanced dbs with adults' barred list",
+                "%(count)s enhanced dbs with adults' barred lists",
+                count,
+            )
+            % words
+        )
+    if kind == KIND.INDUCTION:
+        return ngettext("%(count)s induction", "%(count)s inductions", count) % words
+    if kind == KIND.SAFEGUARDING_TRAINING:
+        return (
+            ngettext("%(count)s safeguarding training", "%(count)s safeguarding trainings", count)
+            % words
+        )
+    if kind == KIND.DATA_PROTECTION_TRAINING:
+        return (
+            ngettext(
+                "%(count)s data protection training", "%(count)s data protection trainings", count
+            )
+            % words
+        )
+    if kind == KIND.REFERENCE:
+        return ngettext("%(count)s reference", "%(count)s references", count) % words
+    return f"{count} {str(KIND(kind).label).lower()}s"
+
+
 def missing_words(statuses: Iterable[KindStatus]) -> str:
     parts = []
     for s in statuses:
         if s.missing:
-            extra = f" ({len(s.held)} of {s.needed} held)" if s.needed > 1 and s.held else ""
-            parts.append(f"{s.words}{extra}")
+            if s.needed > 1 and s.held:
+                parts.append(
+                    _("%(checks)s (%(held)s of %(needed)s held)")
+                    % {"checks": s.words, "held": len(s.held), "needed": s.needed}
+                )
+            else:
+                parts.append(s.words)
     return ", ".join(parts)
 
 
@@ -170,15 +210,15 @@ def vetting_settings_update(
     days = sorted({int(d) for d in warn_days}, reverse=True)
     if not days or len(days) > 4 or any(not 1 <= d <= 180 for d in days):
         raise ApplicationError(
-            "Give one to four warning days, each between 1 and 180.", code="warn_days"
+            _("Give one to four warning days, each between 1 and 180."), code="warn_days"
         )
     if not 1 <= int(renewal_window_days) <= 180:
         raise ApplicationError(
-            "The renewal window is between 1 and 180 days.", code="renewal_window"
+            _("The renewal window is between 1 and 180 days."), code="renewal_window"
         )
     if not 30 <= int(recheck_every_days) <= 1095:
         raise ApplicationError(
-            "Re-check DBS certificates every 30 to 1095 days.", code="recheck_every"
+            _("Re-check DBS certificates every 30 to 1095 days."), code="recheck_every"
         )
     locked = Council.objects.select_for_update().get(pk=council.pk)
     locked.settings = {

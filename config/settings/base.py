@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.LanguageMiddleware",
     "config.middleware.SecondFactorMiddleware",
     "config.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -158,6 +159,8 @@ KITH_SESSION_IDLE = env.int("KITH_SESSION_IDLE_SECONDS", default=30 * 60)
 KITH_SESSION_ABSOLUTE = env.int("KITH_SESSION_ABSOLUTE_SECONDS", default=12 * 3600)
 KITH_STAFF_SESSION_IDLE = env.int("KITH_STAFF_SESSION_IDLE_SECONDS", default=15 * 60)
 KITH_STAFF_SESSION_ABSOLUTE = env.int("KITH_STAFF_SESSION_ABSOLUTE_SECONDS", default=8 * 3600)
+# The GOV.UK timeout warning opens this long before a session would end for lack of use.
+KITH_SESSION_WARNING_SECONDS = env.int("KITH_SESSION_WARNING_SECONDS", default=120)
 # Database sessions that record whose they are (accounts.sessions), so that a person's sessions
 # are ended with one indexed delete.
 SESSION_ENGINE = "accounts.sessions"
@@ -350,7 +353,16 @@ NOTIFY_INBOUND_TOKEN = env("NOTIFY_INBOUND_TOKEN", default="")
 KITH_OUTBOX_DIR = env("KITH_OUTBOX_DIR", default="")
 
 # --- Internationalisation -------------------------------------------------------------------
-LANGUAGE_CODE = "en-gb"
+# English and Welsh (docs/welsh.md). Each room keeps its Welsh in `<room>/locale/cy/`; the
+# language of a page is chosen by `config.middleware.LanguageMiddleware`. A deployment for a
+# Welsh council may make Welsh the default for people who have not chosen (KITH_LANGUAGE=cy).
+LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
+LANGUAGE_CODE = env("KITH_LANGUAGE", default="en-gb")
+LANGUAGE_COOKIE_NAME = "kith_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+# Welsh for the words of the packages Kith uses (allauth ships none), kept by hand: each room's
+# own catalogue is made by `make messages`, this one is not.
+LOCALE_PATHS = [BASE_DIR / "config" / "locale_overrides"]
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True

@@ -5,7 +5,9 @@ from __future__ import annotations
 import copy
 
 from django import forms, template
+from django.utils.formats import number_format
 from django.utils.html import format_html_join
+from django.utils.translation import gettext, ngettext
 
 register = template.Library()
 
@@ -70,7 +72,65 @@ def govuk_widget(
         attrs["aria-describedby"] = " ".join(described)
     if kind == "textarea":
         attrs.setdefault("rows", widget.attrs.get("rows", 5))
+        if character_limit(bound):
+            # Never cut what people type: the character count says when it is too long, and
+            # the form refuses it with an error (GOV.UK character count).
+            widget.attrs.pop("maxlength", None)
+            attrs["class"] += " govuk-js-character-count"
+            attrs["aria-describedby"] = " ".join([*described, f"{bound.auto_id}-info"])
     return bound.as_widget(widget=widget, attrs=attrs)
+
+
+@register.filter
+def character_limit(bound: forms.BoundField) -> int | None:
+    """The most characters a long text field takes, shown with a character count."""
+    if _kind(bound) != "textarea":
+        return None
+    return getattr(bound.field, "max_length", None) or None
+
+
+# CLDR plural categories, each with a number that falls in it (Welsh uses all six). The count
+# in GOV.UK's character count picks its words by the page's language with Intl.PluralRules.
+_PLURAL_SAMPLES = {"zero": 0, "one": 1, "two": 2, "few": 3, "many": 6, "other": 4}
+
+
+def _count_words(n: int) -> dict[str, str]:
+    return {
+        "characters-under-limit": ngettext(
+            "You have {count} character remaining", "You have {count} characters remaining", n
+        ),
+        "characters-over-limit": ngettext(
+            "You have {count} character too many", "You have {count} characters too many", n
+        ),
+        "textarea-description": ngettext(
+            "You can enter up to {count} character", "You can enter up to {count} characters", n
+        ),
+    }
+
+
+@register.simple_tag
+def character_count_attrs(bound: forms.BoundField) -> str:
+    """The data attributes of a GOV.UK character count: the limit and its words in the
+    language of the page (`data-i18n.*`, `%{count}` being where the component puts the
+    number)."""
+    limit = character_limit(bound)
+    attrs = {"data-module": "govuk-character-count", "data-maxlength": str(limit)}
+    for category, n in _PLURAL_SAMPLES.items():
+        for key, words in _count_words(n).items():
+            attrs[f"data-i18n.{key}.{category}"] = words.replace("{count}", "%{count}")
+    attrs["data-i18n.characters-at-limit"] = gettext("You have 0 characters remaining")
+    return format_html_join(" ", '{}="{}"', attrs.items())
+
+
+@register.simple_tag
+def character_count_message(bound: forms.BoundField) -> str:
+    """What the count says before any script runs (and all it says without JavaScript)."""
+    limit = character_limit(bound) or 0
+    return ngettext(
+        "You can enter up to %(count)s character",
+        "You can enter up to %(count)s characters",
+        limit,
+    ) % {"count": number_format(limit, force_grouping=True)}
 
 
 @register.simple_tag

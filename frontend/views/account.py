@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.selectors import web_profile_for
 from accounts.services import person_set_home
@@ -79,7 +80,7 @@ def account_home(request):
 def account_profile(request):
     form, done = about_you_submit(request)
     if done:
-        messages.success(request, "Your details have been saved.")
+        messages.success(request, _("Your details have been saved."))
         return redirect("account_home")
     return render(request, "frontend/account/profile.html", {"form": form})
 
@@ -98,7 +99,7 @@ def account_postcode(request):
             field="postcode",
         )
         if done:
-            messages.success(request, "Your postcode has been saved.")
+            messages.success(request, _("Your postcode has been saved."))
             return redirect("account_home")
     return render(
         request,
@@ -134,6 +135,6 @@ def account_delete(request):
             on_hold = exc.message
         else:
             logout(request)
-            messages.success(request, "Your account has been deleted.")
+            messages.success(request, _("Your account has been deleted."))
             return redirect("home")
     return render(request, "frontend/account/delete.html", {"form": form, "on_hold": on_hold})

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from arrangements import selectors as arrangements
@@ -57,10 +58,10 @@ def _visit_to_change(request, arrangement: Arrangement, visit_id: int) -> Visit 
     """A visit still to come of a running arrangement; otherwise None, with a message."""
     visit = not_found_as_404(lambda: arrangements.visit_of(arrangement, visit_id))
     if arrangement.status != Arrangement.Status.RUNNING:
-        messages.error(request, "This arrangement has ended.")
+        messages.error(request, _("This arrangement has ended."))
         return None
     if visit.status != Visit.Status.PLANNED or visit.starts_at <= timezone.now():
-        messages.error(request, "Only a visit still to come can be changed.")
+        messages.error(request, _("Only a visit still to come can be changed."))
         return None
     return visit
 
@@ -141,7 +142,7 @@ def visit_check_in(request, arrangement_id: int, visit_id: int):
             "role": role,
             "visit": visit,
             "when": when(visit),
-            "heading": f"Did the visit on {when(visit)} happen?",
+            "heading": _("Did the visit on %(when)s happen?") % {"when": when(visit)},
             "other": _other(arrangement, role),
             "form": form,
             "answered": answered,
@@ -155,16 +156,20 @@ def visit_check_in(request, arrangement_id: int, visit_id: int):
 def _thanks(role: str, happened: bool, worried: bool, visit: Visit, other) -> str:
     if role == Role.HELPER:
         if worried:
-            return (
+            return _(
                 "Thank you for telling us. Someone from the council will check that "
-                f"{other.public_name} is all right."
-            )
+                "%(name)s is all right."
+            ) % {"name": other.public_name}
         if happened:
-            return f"Thank you. The visit is recorded as done ({visit.minutes_spent} minutes)."
-        return f"Thank you for telling us. We will ask {other.public_name} about it."
+            return _("Thank you. The visit is recorded as done (%(minutes)s minutes).") % {
+                "minutes": visit.minutes_spent
+            }
+        return _("Thank you for telling us. We will ask %(name)s about it.") % {
+            "name": other.public_name
+        }
     if happened:
-        return "Thank you. The visit is recorded as done."
-    return (
+        return _("Thank you. The visit is recorded as done.")
+    return _(
         "Thank you for telling us. Someone from the council will get in touch to check you are "
         "all right."
     )
@@ -193,7 +198,8 @@ def visit_skip(request, arrangement_id: int, visit_id: int):
         if done:
             messages.success(
                 request,
-                f"The visit on {when(visit)} will not happen. We have told {other.public_name}.",
+                _("The visit on %(when)s will not happen. We have told %(name)s.")
+                % {"when": when(visit), "name": other.public_name},
             )
             return _to_detail(arrangement)
     return render(
@@ -236,8 +242,11 @@ def visit_move(request, arrangement_id: int, visit_id: int):
         if done:
             messages.success(
                 request,
-                f"We have asked {other.public_name} to agree to {when(done.new_starts_at)}. "
-                "The visit stays at its current time until they do.",
+                _(
+                    "We have asked %(name)s to agree to %(when)s. "
+                    "The visit stays at its current time until they do."
+                )
+                % {"name": other.public_name, "when": when(done.new_starts_at)},
             )
             return _to_detail(arrangement)
     return render(
@@ -257,10 +266,10 @@ def visit_move(request, arrangement_id: int, visit_id: int):
 def arrangement_change_time(request, arrangement_id: int):
     arrangement, role = _party(request, arrangement_id)
     if arrangement.status != Arrangement.Status.RUNNING:
-        messages.error(request, "This arrangement has ended.")
+        messages.error(request, _("This arrangement has ended."))
         return _to_detail(arrangement)
     if not arrangements.is_recurring(arrangement):
-        messages.error(request, "A one-off visit has no regular time: move the visit instead.")
+        messages.error(request, _("A one-off visit has no regular time: move the visit instead."))
         return _to_detail(arrangement)
     current = list(arrangement.times.all())
     initial = {"frequency": arrangement.frequency}
@@ -300,8 +309,11 @@ def arrangement_change_time(request, arrangement_id: int):
         if done:
             messages.success(
                 request,
-                f"We have asked {other.public_name} to agree to the new time. Your visits stay "
-                "as they are until they do.",
+                _(
+                    "We have asked %(name)s to agree to the new time. Your visits stay "
+                    "as they are until they do."
+                )
+                % {"name": other.public_name},
             )
             return _to_detail(arrangement)
     return render(
@@ -320,7 +332,7 @@ def arrangement_change_decide(request, arrangement_id: int, change_id: int):
     own = change.asked_by_role == role
     decision = form.cleaned_data["decision"] if form.is_valid() else ""
     if decision not in (("withdraw",) if own else ("agree", "decline")):
-        messages.error(request, "Choose whether you agree to the change.")
+        messages.error(request, _("Choose whether you agree to the change."))
         return _to_detail(arrangement)
     try:
         decided = arrangement_services.change_decide(
@@ -331,20 +343,25 @@ def arrangement_change_decide(request, arrangement_id: int, change_id: int):
         )
     except NotFound:
         # Answered or withdrawn meanwhile (another tab, the other person, a second click).
-        messages.error(request, "This change has already been answered or withdrawn.")
+        messages.error(request, _("This change has already been answered or withdrawn."))
         return _to_detail(arrangement)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return _to_detail(arrangement)
     other = _other(arrangement, role).public_name
     said: dict[str, str] = {
-        ScheduleChange.Status.CONFIRMED: f"Thank you. The change is made and {other} has been "
-        "told.",
-        ScheduleChange.Status.DECLINED: f"You have not agreed to the change. {other} has been "
-        "told, and the visits stay as they were.",
-        ScheduleChange.Status.WITHDRAWN: "You have withdrawn your change. Nothing has changed.",
+        ScheduleChange.Status.CONFIRMED: _(
+            "Thank you. The change is made and %(name)s has been told."
+        )
+        % {"name": other},
+        ScheduleChange.Status.DECLINED: _(
+            "You have not agreed to the change. %(name)s has been "
+            "told, and the visits stay as they were."
+        )
+        % {"name": other},
+        ScheduleChange.Status.WITHDRAWN: _("You have withdrawn your change. Nothing has changed."),
     }
-    messages.success(request, said.get(str(decided.status), "Thank you."))
+    messages.success(request, said.get(str(decided.status), _("Thank you.")))
     return _to_detail(arrangement)
 
 
@@ -353,7 +370,7 @@ def arrangement_change_decide(request, arrangement_id: int, change_id: int):
 def arrangement_end(request, arrangement_id: int):
     arrangement, role = _party(request, arrangement_id)
     if arrangement.status != Arrangement.Status.RUNNING:
-        messages.error(request, "This arrangement has already ended.")
+        messages.error(request, _("This arrangement has already ended."))
         return redirect("match_detail", match_id=arrangement.match_id)
     form = EndForm(request.POST if request.method == "POST" else None, role=role)
     other = _other(arrangement, role)
@@ -373,12 +390,18 @@ def arrangement_end(request, arrangement_id: int):
             helped = done.match.status == "completed"
             messages.success(
                 request,
-                f"The arrangement with {other.public_name} has ended. Thank you"
-                + (
-                    " for everything. Please tell us how it went below."
+                (
+                    _(
+                        "The arrangement with %(name)s has ended. Thank you for everything. "
+                        "Please tell us how it went below."
+                    )
                     if helped
-                    else ". We have told them kindly."
-                ),
+                    else _(
+                        "The arrangement with %(name)s has ended. Thank you. "
+                        "We have told them kindly."
+                    )
+                )
+                % {"name": other.public_name},
             )
             return redirect("match_detail", match_id=arrangement.match_id)
     return render(
@@ -406,9 +429,9 @@ def still_needed(request, need_id: int):
         if done:
             messages.success(
                 request,
-                "Thank you. Your help carries on as before."
+                _("Thank you. Your help carries on as before.")
                 if still
-                else "Thank you for letting us know. We have closed your request for help.",
+                else _("Thank you for letting us know. We have closed your request for help."),
             )
             return redirect("need_detail", need_id=need.pk)
     return render(
@@ -418,6 +441,7 @@ def still_needed(request, need_id: int):
             "need": need,
             "row": row,
             "form": form,
-            "heading": f"Do you still need help with {need.category.name.lower()}?",
+            "heading": _("Do you still need help with %(kind)s?")
+            % {"kind": need.category.local_name.lower()},
         },
     )

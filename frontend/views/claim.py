@@ -8,6 +8,8 @@ from allauth.account.models import EmailAddress
 from allauth.core import ratelimit
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.claims import account_claim, claim_code_check
@@ -17,7 +19,9 @@ from ..claim_forms import ClaimAccountForm, ClaimAskForm, ClaimCodeForm
 from .common import call_service
 
 SESSION_KEY = "claim_code_id"
-TOO_MANY = "Too many tries. Please wait a few minutes and try again, or call the council."
+TOO_MANY = gettext_lazy(
+    "Too many tries. Please wait a few minutes and try again, or call the council."
+)
 
 
 def _limited(request, key: str) -> bool:
@@ -36,8 +40,10 @@ def claim_ask(request):
             claim_code_request_by_phone(phone=form.cleaned_data["phone"])
             messages.success(
                 request,
-                "If Kith has this number for someone who is not online yet, we have texted a "
-                "code to it. It works for 30 minutes.",
+                _(
+                    "If Kith has this number for someone who is not online yet, we have texted a "
+                    "code to it. It works for 30 minutes."
+                ),
             )
             return redirect("claim_account")
     return render(request, "frontend/claim/ask.html", {"form": form})
@@ -91,8 +97,10 @@ def claim_account_details(request):
                 address.send_confirmation(request, signup=True)
             messages.success(
                 request,
-                "Your online account is ready. We have emailed you a link: follow it to "
-                "confirm your email address, then sign in.",
+                _(
+                    "Your online account is ready. We have emailed you a link: follow it to "
+                    "confirm your email address, then sign in."
+                ),
             )
             return redirect("account_login")
     return render(

@@ -13,6 +13,7 @@ from accounts.services import person_update_profile
 from core.errors import ApplicationError, NotFound
 
 from ..forms import AboutYouForm
+from ..words import languages_typed
 
 
 def home_required(view: Callable) -> Callable:
@@ -74,7 +75,7 @@ def about_you_submit(request) -> tuple[AboutYouForm, bool]:
         request.POST if request.method == "POST" else None,
         initial={
             "display_name": user.display_name,
-            "languages": ", ".join(user.preferred_languages),
+            "languages": languages_typed(user.preferred_languages),
             "gender": user.gender,
         },
     )

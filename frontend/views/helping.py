@@ -4,10 +4,14 @@ map as an extra), offering to help, pausing while away and alert preferences."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import ApplicationError, NotFound
 from marketplace import selectors as market
@@ -17,12 +21,12 @@ from matching import candidates as matching_candidates
 from matching import selectors as matching
 from matching import services as matching_services
 from matching import web_selectors as matching_web
-from matching.scoring import language_name
 from places.geo import distance_band
 from trust.checks import helper_verification_level
 from trust.models import VerificationLevel
 
 from ..forms import RADIUS_CHOICES, AlertPreferencesForm, OfferChangeForm, OfferForm
+from ..words import languages_said, urgency_said
 from .common import call_service, home_required, not_found_as_404, posted_version
 from .wizard import (
     Wizard,
@@ -68,14 +72,14 @@ def helping(request):
 # --- Recording an offer, one question per page --------------------------------------------------
 OFFER_STEPS = ["category", "about", "place", "distance", "times", "capacity", "languages", "food"]
 OFFER_STEP_TITLES = {
-    "category": "What kind of help can you offer?",
-    "about": "About your offer",
-    "place": "Where will you help from?",
-    "distance": "How far can you travel?",
-    "times": "When are you free each week?",
-    "capacity": "How many people could you help at the same time?",
-    "languages": "Which languages can you help in?",
-    "food": "Which of these can you cook?",
+    "category": gettext_lazy("What kind of help can you offer?"),
+    "about": gettext_lazy("About your offer"),
+    "place": gettext_lazy("Where will you help from?"),
+    "distance": gettext_lazy("How far can you travel?"),
+    "times": gettext_lazy("When are you free each week?"),
+    "capacity": gettext_lazy("How many people could you help at the same time?"),
+    "languages": gettext_lazy("Which languages can you help in?"),
+    "food": gettext_lazy("Which of these can you cook?"),
 }
 # Which page to send the helper back to for each refusal code of offer_create.
 OFFER_STEP_FOR_CODE = {
@@ -133,11 +137,11 @@ def _category_hints(categories: list[Category], level: int) -> dict[str, str]:
     for c in categories:
         extra = ""
         if c.required_level >= VerificationLevel.ENHANCED_DBS_BARRED > level:
-            extra = "Needs an ID check and an enhanced DBS check."
+            extra = _("Needs an ID check and an enhanced DBS check.")
             if c.is_regulated_activity:
-                extra = "Regulated activity: needs an ID check and an enhanced DBS check."
+                extra = _("Regulated activity: needs an ID check and an enhanced DBS check.")
         elif c.required_level > level:
-            extra = "Needs an ID check."
+            extra = _("Needs an ID check.")
         hints[str(c.pk)] = " ".join(t for t in (c.description, extra) if t)
     return hints
 
@@ -148,17 +152,19 @@ def _checks_needed(category: Category | None, level: int) -> str:
     if category is None or category.required_level <= level:
         return ""
     if category.required_level >= VerificationLevel.ENHANCED_DBS_BARRED:
-        why = (
-            f"{category.name} is regulated activity, so before people can see your offer"
-            if category.is_regulated_activity
-            else "Before people can see your offer"
+        if category.is_regulated_activity:
+            return _(
+                "%(kind)s is regulated activity, so before people can see your offer the council "
+                "needs to check your ID and do an enhanced DBS check, including the list of "
+                "people barred from working with adults. Council staff will contact you to "
+                "arrange this."
+            ) % {"kind": category.local_name}
+        return _(
+            "Before people can see your offer the council needs to check your ID and do an "
+            "enhanced DBS check, including the list of people barred from working with adults. "
+            "Council staff will contact you to arrange this."
         )
-        return (
-            f"{why} the council needs to check your ID and do an enhanced DBS check, "
-            "including the list of people barred from working with adults. Council staff will "
-            "contact you to arrange this."
-        )
-    return (
+    return _(
         "Before people can see your offer, the council needs to check your ID. Council staff "
         "will contact you to arrange this."
     )
@@ -178,14 +184,14 @@ def offer_new_step(request, step: str):
     if step not in _offer_steps(draft):
         return redirect("offer_new_check")
     post = request.POST if request.method == "POST" else None
-    context = {
+    context: dict[str, Any] = {
         "step": step,
         "page_title": OFFER_STEP_TITLES[step],
         "back_url": OFFER_FLOW.back_url(request, step, draft),
-        "caption": "Offer help",
+        "caption": _("Offer help"),
     }
     if step == "times":
-        context["times_intro"] = (
+        context["times_intro"] = _(
             "Give a day and times for each time you are free. Leave the rows empty if any time "
             "suits you."
         )
@@ -220,18 +226,22 @@ def offer_new_step(request, step: str):
 
 def _offer_summary(draft: dict, category: Category | None) -> list[dict]:
     rows = [
-        ("Kind of help", category.name if category else "Not given", "category"),
-        ("Short summary", draft.get("title") or "None", "about"),
-        ("About your offer", draft.get("description", ""), "about"),
-        ("Where you help from", draft.get("postcode", ""), "place"),
-        ("How far you can travel", dict(RADIUS_CHOICES).get(draft.get("radius_m"), ""), "distance"),
-        ("When you are free", slots_text(draft.get("slots", [])), "times"),
-        ("People at the same time", str(draft.get("capacity", "")), "capacity"),
-        ("Languages", ", ".join(draft.get("languages", [])) or "None given", "languages"),
+        (_("Kind of help"), category.local_name if category else _("Not given"), "category"),
+        (_("Short summary"), draft.get("title") or _("None"), "about"),
+        (_("About your offer"), draft.get("description", ""), "about"),
+        (_("Where you help from"), draft.get("postcode", ""), "place"),
+        (
+            _("How far you can travel"),
+            dict(RADIUS_CHOICES).get(draft.get("radius_m"), ""),
+            "distance",
+        ),
+        (_("When you are free"), slots_text(draft.get("slots", [])), "times"),
+        (_("People at the same time"), str(draft.get("capacity", "")), "capacity"),
+        (_("Languages"), languages_said(draft.get("languages")) or _("None given"), "languages"),
     ]
     if category and category.is_meal:
         rows.append(
-            ("Food you can cook", dietary_text(draft.get("dietary_capabilities", [])), "food")
+            (_("Food you can cook"), dietary_text(draft.get("dietary_capabilities", [])), "food")
         )
     return OFFER_FLOW.summary(rows)
 
@@ -239,7 +249,7 @@ def _offer_summary(draft: dict, category: Category | None) -> list[dict]:
 def _offer_create(user, draft: dict, category: Category | None) -> Offer:
     if category is None:
         raise ApplicationError(
-            "The kind of help you chose is not offered at the moment. Choose another.",
+            _("The kind of help you chose is not offered at the moment. Choose another."),
             code="category_off",
         )
     return market_services.offer_create(
@@ -316,7 +326,7 @@ def offer_availability(request, offer_id: int):
         ),
     )
     if saved:
-        messages.success(request, "Your times have been saved.")
+        messages.success(request, _("Your times have been saved."))
         return redirect("offer_detail", offer_id=offer.pk)
     return render(
         request,
@@ -344,7 +354,7 @@ def offer_detail(request, offer_id: int):
             "offer": offer,
             "ranked": ranked,
             "slots": list(offer.slots.all()),
-            "languages": ", ".join(language_name(lang) for lang in offer.languages) or "None given",
+            "languages": languages_said(offer.languages) or _("None given"),
             "food": dietary_text(offer.dietary_capabilities) if offer.category.is_meal else None,
         },
     )
@@ -369,9 +379,9 @@ def offer_pause(request, offer_id: int):
         else:
             messages.success(
                 request,
-                "Your offer is paused. Nobody will be matched with it until you start it again."
+                _("Your offer is paused. Nobody will be matched with it until you start it again.")
                 if action is market_services.offer_pause
-                else "Your offer is open again.",
+                else _("Your offer is open again."),
             )
         return redirect("offer_detail", offer_id=offer.pk)
     return render(request, "frontend/helping/pause.html", {"offer": offer})
@@ -391,12 +401,14 @@ def offer_close(request, offer_id: int):
         else:
             messages.success(
                 request,
-                "Your offer is closed. Nobody new will be matched with it. Thank you for "
-                "offering to help.",
+                _(
+                    "Your offer is closed. Nobody new will be matched with it. Thank you for "
+                    "offering to help."
+                ),
             )
         return redirect("offer_detail", offer_id=offer.pk)
     if offer.status == Offer.Status.CLOSED:
-        messages.error(request, "This offer is already closed.")
+        messages.error(request, _("This offer is already closed."))
         return redirect("offer_detail", offer_id=offer.pk)
     return render(request, "frontend/helping/close.html", {"offer": offer})
 
@@ -428,8 +440,8 @@ def needs_near(request):
                 {
                     "title": pair.need.title,
                     # Every candidate is in the offer's own category (no query per need).
-                    "category": chosen.category.name,
-                    "urgency": pair.need.get_urgency_display(),
+                    "category": chosen.category.local_name,
+                    "urgency": urgency_said(pair.need.urgency),
                     "band": pair.distance_band,
                     "why": pair.explanation,
                     "approx": pair.need.approx_location,
@@ -442,8 +454,8 @@ def needs_near(request):
             items.append(
                 {
                     "title": need.title,
-                    "category": need.category.name,
-                    "urgency": need.get_urgency_display(),
+                    "category": need.category.local_name,
+                    "urgency": urgency_said(need.urgency),
                     "band": distance_band(distance.m if distance is not None else None),
                     "why": "",
                     "approx": need.approx_location,
@@ -482,7 +494,7 @@ def need_for_helper(request, need_id: int):
         offer_id = request.POST.get("offer")
         offer = next((o for o in offers if str(o.pk) == offer_id), None)
         if offer is None:
-            messages.error(request, "Choose which of your offers this is about.")
+            messages.error(request, _("Choose which of your offers this is about."))
         else:
             try:
                 match = matching_services.match_offer_help(
@@ -495,7 +507,8 @@ def need_for_helper(request, need_id: int):
             else:
                 messages.success(
                     request,
-                    f"You have offered to help. {need.owner.public_name} will be asked to accept.",
+                    _("You have offered to help. %(name)s will be asked to accept.")
+                    % {"name": need.owner.public_name},
                 )
                 return redirect("match_detail", match_id=match.pk)
     return render(
@@ -537,14 +550,14 @@ def alerts(request):
             field_for={"quiet_hours": "quiet_start", "daily_cap": "daily_cap"},
         )
         if done:
-            messages.success(request, "Your alert settings have been saved.")
+            messages.success(request, _("Your alert settings have been saved."))
             return redirect("helping")
     return render(request, "frontend/helping/alerts.html", {"form": form})
 
 
 OFFER_PART_TITLES = {
-    "title": "Sum up your offer in a few words",
-    "about": "Tell people about the help you can give",
+    "title": gettext_lazy("Sum up your offer in a few words"),
+    "about": gettext_lazy("Tell people about the help you can give"),
     "distance": OFFER_STEP_TITLES["distance"],
     "capacity": OFFER_STEP_TITLES["capacity"],
     "languages": OFFER_STEP_TITLES["languages"],
@@ -560,7 +573,7 @@ def offer_change(request, offer_id: int, part: str):
     if part not in OFFER_PART_TITLES or (part == "food" and not offer.category.is_meal):
         raise Http404("No such part.")
     if offer.status == Offer.Status.CLOSED:
-        messages.error(request, "This offer is closed and can no longer be changed.")
+        messages.error(request, _("This offer is closed and can no longer be changed."))
         return redirect("offer_detail", offer_id=offer.pk)
     name = OfferChangeForm.FIELD_FOR_PART[part]
     current = {
@@ -592,21 +605,21 @@ def offer_change(request, offer_id: int, part: str):
         )
         if changed:
             if was == Offer.Status.OPEN and changed.status == Offer.Status.PENDING_REVIEW:
-                text = (
+                text = _(
                     "Your changes have been saved. Council staff will check your offer again "
                     "before people see it."
                 )
             else:
-                text = "Your changes have been saved."
+                text = _("Your changes have been saved.")
             messages.success(request, text)
             return redirect("offer_detail", offer_id=offer.pk)
     goes_to_review = market_services.offer_change_goes_to_review(
         actor=request.user, offer=offer, fields=[name]
     )
     review_text = (
-        "When you start your offer again, the council will check it before people see it."
+        _("When you start your offer again, the council will check it before people see it.")
         if offer.status == Offer.Status.PAUSED
-        else "Your offer will be checked again by the council before people see it."
+        else _("Your offer will be checked again by the council before people see it.")
     )
     return render(
         request,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from arrangements import selectors as arrangements
@@ -54,7 +55,7 @@ def match_detail(request, match_id: int):
             field="body",
         )
         if sent:
-            messages.success(request, "Your message has been sent.")
+            messages.success(request, _("Your message has been sent."))
             return redirect("match_detail", match_id=match.pk)
     conversation = (
         not_found_as_404(
@@ -118,9 +119,10 @@ def match_accept(request, match_id: int):
         other = _other_person(accepted, role).public_name
         messages.success(
             request,
-            f"You have accepted. You can now send {other} messages to arrange the help."
+            _("You have accepted. You can now send %(name)s messages to arrange the help.")
+            % {"name": other}
             if accepted.status == Match.Status.ACCEPTED
-            else f"You have said yes. We are waiting for {other} to agree.",
+            else _("You have said yes. We are waiting for %(name)s to agree.") % {"name": other},
         )
     return redirect("match_detail", match_id=match.pk)
 
@@ -128,12 +130,12 @@ def match_accept(request, match_id: int):
 @require_POST
 @home_required
 def match_start(request, match_id: int):
-    match, _ = _party_match(request, match_id)
+    match, _role = _party_match(request, match_id)
     return _step(
         request,
         match.pk,
         lambda: matching_services.match_start(user=request.user, match_id=match.pk),
-        "You have marked the help as started.",
+        _("You have marked the help as started."),
     )
 
 
@@ -148,7 +150,7 @@ def match_complete(request, match_id: int):
         except ApplicationError as exc:
             messages.error(request, exc.message)
             return redirect("match_detail", match_id=match.pk)
-        messages.success(request, "Thank you. The help is marked as done.")
+        messages.success(request, _("Thank you. The help is marked as done."))
         return redirect("match_feedback", match_id=match.pk)
     return render(
         request,
@@ -170,7 +172,7 @@ def match_decline(request, match_id: int):
             field="reason",
         )
         if done:
-            messages.success(request, "You have said no to this match.")
+            messages.success(request, _("You have said no to this match."))
             return redirect("needs_mine" if role == "citizen" else "helping")
     return render(
         request,
@@ -195,7 +197,7 @@ def match_feedback(request, match_id: int):
             field="rating",
         )
         if done:
-            messages.success(request, "Thank you for your feedback.")
+            messages.success(request, _("Thank you for your feedback."))
             return redirect("match_detail", match_id=match.pk)
     return render(
         request,
@@ -225,7 +227,7 @@ def match_concern(request, match_id: int):
         if done:
             messages.success(
                 request,
-                "Thank you for telling us. The council's safeguarding team will look at it.",
+                _("Thank you for telling us. The council's safeguarding team will look at it."),
             )
             return redirect("match_detail", match_id=match.pk)
     return render(

@@ -5,22 +5,26 @@ for one, change one, send again one the council turned down, and withdraw one.""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError, NotFound
 from marketplace import lifecycle
 from marketplace import selectors as market
 from marketplace import services as market_services
-from marketplace.models import Category, DietaryTag, GenderPreference, Need, Urgency
+from marketplace.models import Category, DietaryTag, GenderPreference, Need
 
 from ..forms import NeedPreferencesForm, OneOffForm, TimingForm, UrgencyForm
 from ..need_forms import CategoryForm, NeedDetailsForm, NeedPlaceForm
+from ..words import urgency_said
 from .common import call_service, home_required, not_found_as_404, posted_version
 from .wizard import (
     Wizard,
@@ -55,14 +59,14 @@ STEP_FOR_CODE = {
     "location_missing": "place",
 }
 STEP_TITLES = {
-    "category": "What kind of help do you need?",
-    "details": "What do you need?",
-    "timing": "How often do you need help?",
-    "times": "When do you need help each week?",
-    "date": "When do you need help?",
-    "urgency": "How soon do you need help?",
-    "place": "Where do you need help?",
-    "preferences": "Your preferences",
+    "category": gettext_lazy("What kind of help do you need?"),
+    "details": gettext_lazy("What do you need?"),
+    "timing": gettext_lazy("How often do you need help?"),
+    "times": gettext_lazy("When do you need help each week?"),
+    "date": gettext_lazy("When do you need help?"),
+    "urgency": gettext_lazy("How soon do you need help?"),
+    "place": gettext_lazy("Where do you need help?"),
+    "preferences": gettext_lazy("Your preferences"),
 }
 
 
@@ -107,7 +111,7 @@ def need_new_step(request, step: str):
         raise Http404("No such step.")
     categories = enabled_categories(request.user)
     post = request.POST if request.method == "POST" else None
-    context = {
+    context: dict[str, Any] = {
         "step": step,
         "page_title": STEP_TITLES[step],
         "back_url": FLOW.back_url(request, step, draft),
@@ -149,42 +153,50 @@ def need_new_step(request, step: str):
 def _summary(draft: dict, categories: list[Category]) -> list[dict]:
     category = chosen_category(draft, categories)
     rows = [
-        ("Kind of help", category.name if category else "Not given", "category"),
-        ("What you need", draft.get("title", ""), "details"),
-        ("More about it", draft.get("description", ""), "details"),
+        (_("Kind of help"), category.local_name if category else _("Not given"), "category"),
+        (_("What you need"), draft.get("title", ""), "details"),
+        (_("More about it"), draft.get("description", ""), "details"),
         (
-            "How often",
-            "Every week" if draft.get("timing") != Need.Timing.ONE_OFF else "Just once",
+            _("How often"),
+            _("Every week") if draft.get("timing") != Need.Timing.ONE_OFF else _("Just once"),
             "timing",
         ),
     ]
     if draft.get("timing") == Need.Timing.ONE_OFF:
-        when = "Not given"
+        when = _("Not given")
         if draft.get("starts_at"):
             starts = dt.datetime.fromisoformat(draft["starts_at"])
             ends = dt.datetime.fromisoformat(draft["ends_at"])
-            when = f"{starts:%A %-d %B %Y}, {starts:%H:%M} to {ends:%H:%M}"
-        rows.append(("When", when, "date"))
+            when = _("%(date)s, %(start)s to %(end)s") % {
+                "date": formats.date_format(starts, "l j F Y"),
+                "start": f"{starts:%H:%M}",
+                "end": f"{ends:%H:%M}",
+            }
+        rows.append((_("When"), when, "date"))
     else:
-        rows.append(("Times each week", slots_text(draft.get("slots", [])), "times"))
+        rows.append((_("Times each week"), slots_text(draft.get("slots", [])), "times"))
     rows += [
-        ("How soon", dict(Urgency.choices).get(draft.get("urgency", ""), "Not given"), "urgency"),
-        ("Postcode", draft.get("postcode", ""), "place"),
         (
-            "Helper preference",
+            _("How soon"),
+            urgency_said(draft["urgency"]) if draft.get("urgency") else _("Not given"),
+            "urgency",
+        ),
+        (_("Postcode"), draft.get("postcode", ""), "place"),
+        (
+            _("Helper preference"),
             dict(GenderPreference.choices).get(draft.get("helper_gender_preference", ""), ""),
             "preferences",
         ),
     ]
     if category and category.is_meal:
-        rows.append(("Food", dietary_text(draft.get("dietary_requirements", [])), "preferences"))
+        rows.append((_("Food"), dietary_text(draft.get("dietary_requirements", [])), "preferences"))
     return FLOW.summary(rows)
 
 
 def _need_create(user, draft: dict, categories: list[Category]) -> Need:
     category = chosen_category(draft, categories)
     if category is None:
-        raise ApplicationError("Choose the kind of help you need.", code="category_off")
+        raise ApplicationError(_("Choose the kind of help you need."), code="category_off")
     one_off = draft.get("timing") == Need.Timing.ONE_OFF
     return market_services.need_create(
         owner=user,
@@ -221,12 +233,14 @@ def need_new_check(request):
         )
         if need is not None:
             if need.status == Need.Status.OPEN:
-                messages.success(request, "Your request is now open. We have suggested helpers.")
+                messages.success(request, _("Your request is now open. We have suggested helpers."))
             else:
                 messages.success(
                     request,
-                    "Your request has been sent. Council staff will check it, usually within "
-                    "one working day.",
+                    _(
+                        "Your request has been sent. Council staff will check it, usually within "
+                        "one working day."
+                    ),
                 )
             return redirect("need_detail", need_id=need.pk)
     return render(
@@ -298,7 +312,7 @@ def need_withdraw(request, need_id: int):
         except ApplicationError as exc:
             error = exc.message
         else:
-            messages.success(request, f"You have withdrawn “{need.title}”.")
+            messages.success(request, _("You have withdrawn “%(title)s”.") % {"title": need.title})
             return redirect("needs_mine")
     return render(
         request,
@@ -324,7 +338,8 @@ def need_ask_helper(request, need_id: int):
         return redirect("need_detail", need_id=need_id)
     messages.success(
         request,
-        f"We have asked {match.offer.helper.public_name}. You will see here when they reply.",
+        _("We have asked %(name)s. You will see here when they reply.")
+        % {"name": match.offer.helper.public_name},
     )
     return redirect("match_detail", match_id=match.pk)
 
@@ -413,17 +428,19 @@ def _after_change(request, need: Need, was: str):
     before sending it again; any other to its page."""
     if lifecycle.need_may_send_again(need):
         messages.success(
-            request, "Your changes have been saved. Send your request again when it is ready."
+            request, _("Your changes have been saved. Send your request again when it is ready.")
         )
         return redirect("need_send_again", need_id=need.pk)
     if was == Need.Status.OPEN and need.status == Need.Status.PENDING_REVIEW:
         messages.success(
             request,
-            "Your changes have been saved. Council staff will check your request again before "
-            "helpers see it.",
+            _(
+                "Your changes have been saved. Council staff will check your request again before "
+                "helpers see it."
+            ),
         )
     else:
-        messages.success(request, "Your changes have been saved.")
+        messages.success(request, _("Your changes have been saved."))
     return redirect("need_detail", need_id=need.pk)
 
 
@@ -442,7 +459,8 @@ def need_change(request, need_id: int, part: str):
     if not lifecycle.need_may_change(need):
         messages.error(
             request,
-            f"This request is {need.get_status_display().lower()} and can no longer be changed.",
+            _("This request is %(status)s and can no longer be changed.")
+            % {"status": need.get_status_display().lower()},
         )
         return redirect("need_detail", need_id=need.pk)
     post = request.POST if request.method == "POST" else None
@@ -454,8 +472,8 @@ def need_change(request, need_id: int, part: str):
             "need_send_again" if lifecycle.need_may_send_again(need) else "need_detail",
             args=[need.pk],
         ),
-        "caption": "Change your request",
-        "submit_label": "Save changes",
+        "caption": _("Change your request"),
+        "submit_label": _("Save changes"),
         "version": posted_version(request, need.version),
         "goes_to_review": market_services.need_change_goes_to_review(
             actor=request.user, need=need, fields=CHANGE_FIELDS[part]
@@ -500,7 +518,7 @@ def need_send_again(request, need_id: int):
     refusal links to the part to change."""
     need = _own_need(request, need_id)
     if not lifecycle.need_may_send_again(need):
-        messages.error(request, "This request is not waiting to be sent again.")
+        messages.error(request, _("This request is not waiting to be sent again."))
         return redirect("need_detail", need_id=need.pk)
     error = None
     if request.method == "POST":
@@ -516,12 +534,14 @@ def need_send_again(request, need_id: int):
             error = {"message": exc.message, "href": href}
         else:
             if sent.status == Need.Status.OPEN:
-                messages.success(request, "You have sent your request again. It is now open.")
+                messages.success(request, _("You have sent your request again. It is now open."))
             else:
                 messages.success(
                     request,
-                    "You have sent your request again. Council staff will check it, usually "
-                    "within one working day.",
+                    _(
+                        "You have sent your request again. Council staff will check it, usually "
+                        "within one working day."
+                    ),
                 )
             return redirect("need_detail", need_id=need.pk)
     return render(

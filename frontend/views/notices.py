@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError, NotFound
 from notifications import selectors as notices
@@ -50,7 +51,7 @@ def whats_new_read_all(request):
     if request.method != "POST":  # a bookmarked or retyped address: show the list
         return redirect("whats_new")
     notice_services.notifications_mark_all_read(person=request.user)
-    messages.success(request, "Everything is marked as read.")
+    messages.success(request, _("Everything is marked as read."))
     return redirect("whats_new")
 
 
@@ -112,9 +113,9 @@ def contact_preferences(request):
     form, saved = contact_preferences_submit(request, person=request.user, actor=request.user)
     if saved is not None:
         if saved.mobile and saved.mobile_verified_at is None:
-            messages.success(request, "Saved. Enter the code we texted to your mobile.")
+            messages.success(request, _("Saved. Enter the code we texted to your mobile."))
             return redirect("contact_mobile")
-        messages.success(request, "How Kith contacts you has been saved.")
+        messages.success(request, _("How Kith contacts you has been saved."))
         return redirect("account_home")
     pref = notices.contact_preference_for(person=request.user)
     return render(request, "frontend/account/contact.html", {"form": form, "pref": pref})
@@ -133,7 +134,7 @@ def contact_mobile(request):
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, "We have sent a new code.")
+            messages.success(request, _("We have sent a new code."))
         return redirect("contact_mobile")
     if request.method == "POST" and form.is_valid():
         done = call_service(
@@ -144,6 +145,6 @@ def contact_mobile(request):
             field="code",
         )
         if done:
-            messages.success(request, "Your mobile number is confirmed. Kith can text you now.")
+            messages.success(request, _("Your mobile number is confirmed. Kith can text you now."))
             return redirect("account_home")
     return render(request, "frontend/account/contact_mobile.html", {"form": form, "pref": pref})

@@ -20,6 +20,8 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import OfflinePerson
@@ -33,7 +35,7 @@ from partners.models import Referral
 from ..refer_forms import ReferralForm
 from .common import call_service
 
-MFA_MESSAGE = (
+MFA_MESSAGE = gettext_lazy(
     "Set up an authenticator app before you use Kith's referral pages. Referrers sign in with a "
     "code from the app as well as their email address, to keep people's records safe. You set "
     "it up from the link your council sends to your email address."
@@ -68,7 +70,7 @@ def referrer_view(view):
             return redirect_to_login(request.get_full_path())
         referrer = selectors.referrer_of(user)
         if referrer is None:
-            raise PermissionDenied("This area is for the referrers of partner organisations.")
+            raise PermissionDenied(_("This area is for the referrers of partner organisations."))
         if not second_factor_used(user):
             if has_authenticator(user):
                 query = urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})
@@ -93,10 +95,13 @@ def referrer_view(view):
 def _nav(request) -> list[dict]:
     unread = unread_count(person=request.user)
     items = [
-        ("Your referrals", reverse("referrals")),
-        ("Refer someone", reverse("referral_new")),
-        (f"What’s new ({unread} unread)" if unread else "What’s new", reverse("whats_new")),
-        ("Sign out", reverse("account_logout")),
+        (_("Your referrals"), reverse("referrals")),
+        (_("Refer someone"), reverse("referral_new")),
+        (
+            _("What’s new (%(count)s unread)") % {"count": unread} if unread else _("What’s new"),
+            reverse("whats_new"),
+        ),
+        (_("Sign out"), reverse("account_logout")),
     ]
     return [{"text": t, "href": h, "current": request.path == h} for t, h in items]
 
@@ -137,8 +142,11 @@ def referral_new(request):
         if referral is not None:
             messages.success(
                 request,
-                f"Referral number {referral.pk} is recorded. The council's Kith team will look "
-                "at it, and we will tell you how it goes.",
+                _(
+                    "Referral number %(number)s is recorded. The council's Kith team will look "
+                    "at it, and we will tell you how it goes."
+                )
+                % {"number": referral.pk},
             )
             return redirect("referral_detail", referral_id=referral.pk)
     return _render(
@@ -158,11 +166,11 @@ def _record(request, form: ReferralForm) -> Referral:
     address = form.cleaned_data["address"]
     if route == OfflinePerson.Route.LETTER and not address.strip():
         raise ApplicationError(
-            "Give the postal address letters should go to.", code="address_required"
+            _("Give the postal address letters should go to."), code="address_required"
         )
     person = referral.person
     if person is None:  # just recorded: never
-        raise ApplicationError("The person could not be recorded.", code="person_missing")
+        raise ApplicationError(_("The person could not be recorded."), code="person_missing")
     contact_preference_update(
         actor=request.user,
         person=person,

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from matching import services as matching_services
 from matching import web_selectors as matching_web
@@ -36,7 +37,8 @@ def match_block(request, match_id: int):
         if done:
             messages.success(
                 request,
-                f"You have blocked {other.public_name}. You can unblock them from your account.",
+                _("You have blocked %(name)s. You can unblock them from your account.")
+                % {"name": other.public_name},
             )
             return redirect("account_blocks")
     return render(
@@ -72,7 +74,9 @@ def account_unblock(request, person_id: int):
         not_found_as_404(
             lambda: safeguarding_blocks.block_delete(blocker=request.user, blocked_id=person_id)
         )
-        messages.success(request, f"You have unblocked {block.blocked.public_name}.")
+        messages.success(
+            request, _("You have unblocked %(name)s.") % {"name": block.blocked.public_name}
+        )
         return redirect("account_blocks")
     return render(request, "frontend/safety/unblock.html", {"entry": block})
 

@@ -18,10 +18,11 @@ from typing import TypeVar
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError, NotFound
 from marketplace import selectors as market
-from marketplace.availability import WEEKDAY_NAMES
 from marketplace.models import Category, DietaryTag
 
 from ..forms import SlotFormSet, slot_rows
@@ -159,14 +160,15 @@ def slot_formset(post, rows: Iterable[Mapping]) -> tuple[SlotFormSet, bool]:
 
 def dietary_text(tags: Iterable[str]) -> str:
     labels = dict(DietaryTag.choices)
-    return ", ".join(labels[t] for t in tags) or "None"
+    return ", ".join(str(labels[t]) for t in tags) or _("None")
 
 
 def slots_text(rows: Iterable[Mapping]) -> str:
-    return (
-        "; ".join(f"{WEEKDAY_NAMES[r['weekday']]} {r['start']} to {r['end']}" for r in rows)
-        or "Any time"
-    )
+    return "; ".join(
+        _("%(day)s %(start)s to %(end)s")
+        % {"day": WEEKDAYS[int(r["weekday"])], "start": r["start"], "end": r["end"]}
+        for r in rows
+    ) or _("Any time")
 
 
 def slot_tuples(rows: Iterable[Mapping]) -> list[tuple[int, dt.time, dt.time]]:

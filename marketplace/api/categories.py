@@ -3,6 +3,7 @@ staff who may turn them on or off."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
@@ -25,11 +26,11 @@ class CategoryOutput(serializers.Serializer):
     name = serializers.CharField()
     description = serializers.CharField()
     required_level = serializers.IntegerField(
-        help_text="0 none, 1 ID checked, 2 enhanced DBS with the adults' barred list."
+        help_text=gettext_lazy("0 none, 1 ID checked, 2 enhanced DBS with the adults' barred list.")
     )
     is_regulated_activity = serializers.BooleanField()
     is_meal = serializers.BooleanField()
-    enabled = serializers.BooleanField(help_text="Whether your council offers it.")
+    enabled = serializers.BooleanField(help_text=gettext_lazy("Whether your council offers it."))
 
 
 def _categories_data(user: User) -> list[dict]:
@@ -38,8 +39,8 @@ def _categories_data(user: User) -> list[dict]:
         rows.append(
             {
                 "slug": category.slug,
-                "name": category.name,
-                "description": category.description,
+                "name": category.local_name,
+                "description": category.local_description,
                 "required_level": category.required_level,
                 "is_regulated_activity": category.is_regulated_activity,
                 "is_meal": category.is_meal,

@@ -8,6 +8,8 @@ import math
 import re
 
 from django.contrib.gis.geos import Point
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -98,7 +100,7 @@ class LatLonSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if not (math.isfinite(attrs["lat"]) and math.isfinite(attrs["lon"])):
-            raise serializers.ValidationError("Give a real latitude and longitude.")
+            raise serializers.ValidationError(_("Give a real latitude and longitude."))
         return attrs
 
 
@@ -139,7 +141,7 @@ class WallClockTimeField(serializers.TimeField):
 
 class SlotSerializer(serializers.Serializer):
     weekday = serializers.IntegerField(
-        min_value=0, max_value=6, help_text="0 is Monday, 6 is Sunday."
+        min_value=0, max_value=6, help_text=gettext_lazy("0 is Monday, 6 is Sunday.")
     )
     start = WallClockTimeField()
     end = WallClockTimeField()
@@ -170,10 +172,10 @@ class CategorySlugField(serializers.Field):
 
     def to_internal_value(self, data):
         if not isinstance(data, str) or not _SLUG_RE.fullmatch(data):
-            raise serializers.ValidationError("Choose a kind of help from the list.")
+            raise serializers.ValidationError(_("Choose a kind of help from the list."))
         category = selectors.category_by_slug(slug=data, active_only=True)
         if category is None:
-            raise serializers.ValidationError("Choose a kind of help from the list.")
+            raise serializers.ValidationError(_("Choose a kind of help from the list."))
         return category
 
     def to_representation(self, value):
@@ -189,7 +191,7 @@ def _point(data: dict | None) -> Point | None:
 class ListingOutputBase(serializers.Serializer):
     id = serializers.IntegerField()
     category = serializers.CharField(source="category.slug")
-    category_name = serializers.CharField(source="category.name")
+    category_name = serializers.CharField(source="category.local_name")
     title = serializers.CharField()
     description = serializers.CharField()
     languages = serializers.ListField(child=serializers.CharField())
@@ -226,7 +228,7 @@ class BrowseQuery(serializers.Serializer):
         min_value=100,
         max_value=selectors.MAX_BROWSE_DISTANCE_M,
         required=False,
-        help_text="Only listings within this distance of your home.",
+        help_text=gettext_lazy("Only listings within this distance of your home."),
     )
 
 

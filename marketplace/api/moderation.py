@@ -3,6 +3,7 @@ and rejecting them."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
@@ -53,7 +54,7 @@ class StaffOfferQueueApi(StaffMixin, generics.ListAPIView):
 
 
 class RejectInput(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, help_text="Shown to the owner.")
+    reason = serializers.CharField(max_length=500, help_text=gettext_lazy("Shown to the owner."))
 
 
 class DecisionOutput(serializers.Serializer):

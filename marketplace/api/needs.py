@@ -3,6 +3,8 @@ submitting and withdrawing it, and open needs near you."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, generics, serializers
@@ -73,11 +75,13 @@ class NeedOwnerOutput(NeedPublicOutput):
 
     status = serializers.CharField()
     closed_reason = serializers.CharField()
-    rejection_reason = serializers.CharField(help_text="Why a moderator turned it down.")
+    rejection_reason = serializers.CharField(
+        help_text=gettext_lazy("Why a moderator turned it down.")
+    )
     version = serializers.IntegerField()
     postcode = serializers.CharField()
     location = LatLonField()
-    council = serializers.CharField(source="council.name")
+    council = serializers.CharField(source="council.local_name")
     recorded_on_behalf = serializers.SerializerMethodField()
     expires_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
@@ -110,7 +114,8 @@ class NeedCreateInput(serializers.Serializer):
     description = serializers.CharField(max_length=2000)
     postcode = serializers.CharField(max_length=16, required=False, allow_blank=True)
     location = LatLonSerializer(
-        required=False, help_text="A map pin, when there is no postcode. Default: your home."
+        required=False,
+        help_text=gettext_lazy("A map pin, when there is no postcode. Default: your home."),
     )
     timing = serializers.ChoiceField(choices=Need.Timing.choices, default=Need.Timing.WEEKLY)
     starts_at = serializers.DateTimeField(required=False, allow_null=True)
@@ -124,7 +129,7 @@ class NeedCreateInput(serializers.Serializer):
     dietary_requirements = dietary_field()
     helpers_wanted = serializers.IntegerField(min_value=1, max_value=10, default=1)
     submit = serializers.BooleanField(
-        default=True, help_text="False keeps it as a draft to finish later."
+        default=True, help_text=gettext_lazy("False keeps it as a draft to finish later.")
     )
 
 
@@ -136,7 +141,7 @@ class StaffNeedCreateInput(NeedCreateInput):
 
 class NeedUpdateInput(serializers.Serializer):
     version = serializers.IntegerField(
-        min_value=1, max_value=2**31 - 1, help_text="The version you started editing."
+        min_value=1, max_value=2**31 - 1, help_text=gettext_lazy("The version you started editing.")
     )
     category = CategorySlugField(required=False)
     title = serializers.CharField(max_length=80, required=False)
@@ -284,7 +289,7 @@ class StaffNeedCreateApi(StaffMixin, APIView):
         owner = person_of_council(council=council, person_id=data.pop("owner_id"))
         if owner is None:
             raise serializers.ValidationError(
-                {"owner_id": "No person with that number in your council."}
+                {"owner_id": _("No person with that number in your council.")}
             )
         need = services.need_create(owner=owner, recorded_by=request.user, **data)
         need = selectors.access_need(user=request.user, need_id=need.pk)

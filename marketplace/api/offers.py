@@ -3,6 +3,7 @@ it, and open offers near you."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
@@ -52,7 +53,7 @@ class OfferOwnerOutput(OfferPublicOutput):
     postcode = serializers.CharField()
     location = LatLonField()
     radius_m = serializers.IntegerField()
-    council = serializers.CharField(source="council.name")
+    council = serializers.CharField(source="council.local_name")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
@@ -74,7 +75,8 @@ class OfferCreateInput(serializers.Serializer):
     description = serializers.CharField(max_length=2000)
     postcode = serializers.CharField(max_length=16, required=False, allow_blank=True)
     location = LatLonSerializer(
-        required=False, help_text="Your base, when not your home postcode. Default: your home."
+        required=False,
+        help_text=gettext_lazy("Your base, when not your home postcode. Default: your home."),
     )
     radius_m = serializers.IntegerField(min_value=100, max_value=50000)
     slots = slots_field()

@@ -25,7 +25,7 @@ def category_set_enabled(*, actor: User, category: Category, enabled: bool) -> C
     council = staff_council_for(actor)
     if council is None or not staff_can(actor, Capability.CATEGORY_SWITCHES):
         raise NotFound(NOT_FOUND_MESSAGE)
-    setting, _ = CouncilCategory.objects.select_for_update().get_or_create(
+    setting, _created = CouncilCategory.objects.select_for_update().get_or_create(
         council=council, category=category, defaults={"enabled": enabled}
     )
     if setting.enabled != enabled:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import Council, User
 from accounts.permissions import Capability, staff_council
@@ -16,7 +17,9 @@ def urgent_needs_setting_update(*, actor: User, open_urgent_needs_at_once: bool)
     """Turn on or off opening urgent needs from people in good standing at once, with
     moderation afterwards (`marketplace.urgent`). Audited with before and after."""
     if not isinstance(open_urgent_needs_at_once, bool):
-        raise ApplicationError("Choose whether urgent needs open at once.", code="urgent_setting")
+        raise ApplicationError(
+            _("Choose whether urgent needs open at once."), code="urgent_setting"
+        )
     council = staff_council(actor, Capability.COUNCIL_SETTINGS)
     council = Council.objects.select_for_update().get(pk=council.pk)
     before = {OPEN_URGENT_AT_ONCE: opens_urgent_needs_at_once(council)}

@@ -4,6 +4,7 @@ for review (or takes an open one down)."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import Capability
@@ -57,7 +58,7 @@ def moderation_approve(*, actor: User, kind: str, listing_id: int) -> Need | Off
     require_staff_of(user=actor, council_id=listing.council_id, capability=Capability.MODERATION)
     if _listing_owner_id(listing) == actor.pk:
         raise ApplicationError(
-            "Another moderator must review your own listing.", code="own_listing"
+            _("Another moderator must review your own listing."), code="own_listing"
         )
     if isinstance(listing, Need) and _checked_after_open(listing):
         listing.review_after_open = False
@@ -66,7 +67,12 @@ def moderation_approve(*, actor: User, kind: str, listing_id: int) -> Need | Off
         return listing
     if listing.status != "pending_review":
         raise ApplicationError(
-            f"This {kind} is {listing.get_status_display().lower()}, not waiting for review.",
+            (
+                _("This need is %(status)s, not waiting for review.")
+                if kind == "need"
+                else _("This offer is %(status)s, not waiting for review.")
+            )
+            % {"status": listing.get_status_display().lower()},
             code="invalid_transition",
         )
     listing.rejection_reason = ""
@@ -96,18 +102,25 @@ def moderation_reject(
     another moderator approved it meanwhile, this rejection is refused instead of taking down
     what a colleague has just published (one decision wins).
     """
-    reason = check_text(reason, label="the reason, which the owner will see", max_length=500)
+    reason = check_text(reason, field="rejection_reason", max_length=500)
     listing = lock_listing(kind=kind, listing_id=listing_id)
     require_staff_of(user=actor, council_id=listing.council_id, capability=Capability.MODERATION)
     if only_pending and listing.status != "pending_review" and not _checked_after_open(listing):
         raise ApplicationError(
-            f"This {kind} is not waiting for review any more: another decision was made first, "
-            "so it cannot be rejected from the review queue.",
+            _(
+                "This need is not waiting for review any more: another decision was made "
+                "first, so it cannot be rejected from the review queue."
+            )
+            if kind == "need"
+            else _(
+                "This offer is not waiting for review any more: another decision was made "
+                "first, so it cannot be rejected from the review queue."
+            ),
             code="already_decided",
         )
     if _listing_owner_id(listing) == actor.pk:
         raise ApplicationError(
-            "Another moderator must review your own listing.", code="own_listing"
+            _("Another moderator must review your own listing."), code="own_listing"
         )
     listing.rejection_reason = reason
     if isinstance(listing, Need):
@@ -118,7 +131,8 @@ def moderation_reject(
     else:
         if listing.status not in (Offer.Status.PENDING_REVIEW, Offer.Status.OPEN):
             raise ApplicationError(
-                f"This offer is {listing.get_status_display().lower()} and cannot be rejected.",
+                _("This offer is %(status)s and cannot be rejected.")
+                % {"status": listing.get_status_display().lower()},
                 code="invalid_transition",
             )
         lifecycle.offer_transition(offer=listing, to=Offer.Status.CLOSED)

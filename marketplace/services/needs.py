@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Council, User
 from accounts.permissions import staff_council_id as _staff_council_id
@@ -88,15 +89,15 @@ def need_create(
     actor = recorded_by or owner
     require_active(actor)
     _require_owner_not_suspended(owner)
-    title = check_text(title, label="a short title", max_length=80)
-    description = check_text(description, label="a description", max_length=2000)
+    title = check_text(title, field="title", max_length=80)
+    description = check_text(description, field="description", max_length=2000)
     check_public_text(title=title, description=description)
     if urgency not in Urgency.values:
-        raise ApplicationError("Choose how soon help is needed.", code="urgency")
+        raise ApplicationError(_("Choose how soon help is needed."), code="urgency")
     if helper_gender_preference not in GenderPreference.values:
-        raise ApplicationError("Choose a helper preference from the list.", code="gender")
+        raise ApplicationError(_("Choose a helper preference from the list."), code="gender")
     if not 1 <= int(helpers_wanted) <= 10:
-        raise ApplicationError("Ask for between 1 and 10 helpers.", code="helpers_wanted")
+        raise ApplicationError(_("Ask for between 1 and 10 helpers."), code="helpers_wanted")
     check_timing(timing=timing, starts_at=starts_at, ends_at=ends_at, is_new=True)
     checked_slots = validate_slots(slots)
     point, code, council = resolve_location(
@@ -108,17 +109,17 @@ def need_create(
         recorder_council_id = recorder_council.pk if recorder_council else None
         if (recorder_council_id or _staff_council_id(recorded_by)) != council.pk:
             raise ApplicationError(
-                "You can record needs only for places in your own council's area.",
+                _("You can record needs only for places in your own council's area."),
                 code="wrong_council",
             )
         if not consent_given:
             raise ApplicationError(
-                "Record that the person agreed to you adding this need for them.",
+                _("Record that the person agreed to you adding this need for them."),
                 code="consent_missing",
             )
         consent_at = timezone.now()
         consent_note = check_text(
-            consent_note, label="a note about consent", max_length=300, required=False
+            consent_note, field="consent_note", max_length=300, required=False
         )
     person_lock_for_writing(person_id=owner.pk)  # erasure cannot run until this commits
     need = Need(
@@ -162,7 +163,7 @@ def need_create(
 def _require_owner_not_suspended(owner: User) -> None:
     if owner.suspended_at is not None:
         raise ApplicationError(
-            "This account is suspended, so no needs can be recorded for it.", code="suspended"
+            _("This account is suspended, so no needs can be recorded for it."), code="suspended"
         )
 
 
@@ -227,7 +228,8 @@ def need_submit(*, actor: User, need: Need, version: int | None = None) -> Need:
         _reopen_as_draft(need=locked, actor=actor)
     elif locked.status != Need.Status.DRAFT:
         raise ApplicationError(
-            f"This need is {locked.get_status_display().lower()}, not a draft.",
+            _("This need is %(status)s, not a draft.")
+            % {"status": locked.get_status_display().lower()},
             code="invalid_transition",
         )
     check_category(category=locked.category, council=locked.council)
@@ -295,14 +297,17 @@ def need_update(*, actor: User, need: Need, version: int, data: Mapping[str, Any
     require_active(actor)
     unknown = set(data) - NEED_EDITABLE_FIELDS
     if unknown:
-        raise ApplicationError(f"These cannot be changed: {', '.join(sorted(unknown))}.")
+        raise ApplicationError(
+            _("These cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     locked = lock_need(need.pk)
     if not may_edit_need(user=actor, need=locked):
         raise NotFound(NOT_FOUND_MESSAGE)
     check_version(listing=locked, version=version)
     if not lifecycle.need_may_change(locked):
         raise ApplicationError(
-            f"This need is {locked.get_status_display().lower()} and can no longer be changed.",
+            _("This need is %(status)s and can no longer be changed.")
+            % {"status": locked.get_status_display().lower()},
             code="not_editable",
         )
     change_text(locked, data, title_required=True)
@@ -324,15 +329,15 @@ def _change_need_answers(need: Need, data: Mapping[str, Any]) -> None:
     """Step of `need_update`: how soon, who, how many and the person's languages and diet."""
     if "urgency" in data:
         if data["urgency"] not in Urgency.values:
-            raise ApplicationError("Choose how soon help is needed.", code="urgency")
+            raise ApplicationError(_("Choose how soon help is needed."), code="urgency")
         need.urgency = data["urgency"]
     if "helper_gender_preference" in data:
         if data["helper_gender_preference"] not in GenderPreference.values:
-            raise ApplicationError("Choose a helper preference from the list.", code="gender")
+            raise ApplicationError(_("Choose a helper preference from the list."), code="gender")
         need.helper_gender_preference = data["helper_gender_preference"]
     if "helpers_wanted" in data:
         if not 1 <= int(data["helpers_wanted"]) <= 10:
-            raise ApplicationError("Ask for between 1 and 10 helpers.", code="helpers_wanted")
+            raise ApplicationError(_("Ask for between 1 and 10 helpers."), code="helpers_wanted")
         need.helpers_wanted = int(data["helpers_wanted"])
     if "languages" in data:
         need.languages = check_languages(data["languages"])

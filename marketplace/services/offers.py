@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.gis.geos import Point
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import person_lock_for_writing
@@ -60,11 +61,13 @@ def offer_create(
     """Record what a helper can offer. New and unverified helpers wait for review; a council
     may publish offers from helpers holding the checks the category needs straight away."""
     require_active(helper)
-    title = check_text(title, label="a short title", max_length=80, required=False)
-    description = check_text(description, label="a description", max_length=2000)
+    title = check_text(title, field="title", max_length=80, required=False)
+    description = check_text(description, field="description", max_length=2000)
     check_public_text(title=title, description=description)
     if not 1 <= int(capacity) <= 20:
-        raise ApplicationError("Choose to help between 1 and 20 people at once.", code="capacity")
+        raise ApplicationError(
+            _("Choose to help between 1 and 20 people at once."), code="capacity"
+        )
     checked_slots = validate_slots(slots)
     point, code, council = resolve_location(postcode=postcode, point=point, fallback_user=helper)
     radius_m = check_radius(radius_m=radius_m, council=council)
@@ -115,18 +118,20 @@ def offer_update(*, actor: User, offer: Offer, version: int, data: Mapping[str, 
     require_active(actor)
     unknown = set(data) - OFFER_EDITABLE_FIELDS
     if unknown:
-        raise ApplicationError(f"These cannot be changed: {', '.join(sorted(unknown))}.")
+        raise ApplicationError(
+            _("These cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     locked = lock_offer(offer.pk)
     if locked.helper_id != actor.pk:
         raise NotFound(NOT_FOUND_MESSAGE)
     check_version(listing=locked, version=version)
     if locked.status == Offer.Status.CLOSED:
-        raise ApplicationError("This offer is closed and can no longer be changed.")
+        raise ApplicationError(_("This offer is closed and can no longer be changed."))
     change_text(locked, data, title_required=False)
     if "capacity" in data:
         if not 1 <= int(data["capacity"]) <= 20:
             raise ApplicationError(
-                "Choose to help between 1 and 20 people at once.", code="capacity"
+                _("Choose to help between 1 and 20 people at once."), code="capacity"
             )
         locked.capacity = int(data["capacity"])
     if "languages" in data:
@@ -192,7 +197,8 @@ def offer_resume(*, actor: User, offer: Offer) -> Offer:
         raise NotFound(NOT_FOUND_MESSAGE)
     if locked.status != Offer.Status.PAUSED:
         raise ApplicationError(
-            f"This offer is {locked.get_status_display().lower()}, not paused.",
+            _("This offer is %(status)s, not paused.")
+            % {"status": locked.get_status_display().lower()},
             code="invalid_transition",
         )
     edited_while_paused = locked.published_at is None

@@ -11,6 +11,8 @@ from typing import Any
 
 from django.contrib.gis.geos import Point
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Council, User
 from accounts.permissions import Capability, staff_can, staff_council_for
@@ -37,11 +39,11 @@ from trust.models import VerificationLevel
 # A weekly need with no end date of its own is closed as expired after this long unmatched.
 WEEKLY_NEED_LIFETIME = dt.timedelta(days=90)
 MAX_LANGUAGES = 10
-STALE_VERSION_MESSAGE = (
+STALE_VERSION_MESSAGE = gettext_lazy(
     "Someone changed this since you opened it. Reload the page to see the latest version, "
     "then make your change again."
 )
-NOT_FOUND_MESSAGE = "Not found."
+NOT_FOUND_MESSAGE = gettext_lazy("Not found.")
 # A change to these sends an open listing back to the council's review.
 LISTING_PUBLIC_FIELDS = {"title", "description", "category"}
 
@@ -49,11 +51,13 @@ LISTING_PUBLIC_FIELDS = {"title", "description", "category"}
 # --- Shared checks ---------------------------------------------------------------------------
 def require_active(user: User) -> None:
     if not user.is_authenticated or not user.is_active:
-        raise ApplicationError("Please sign in first.", code="not_signed_in")
+        raise ApplicationError(_("Please sign in first."), code="not_signed_in")
     if user.suspended_at is not None:
         raise ApplicationError(
-            "Your account is suspended, so you cannot change listings. Contact your council "
-            "if you think this is a mistake.",
+            _(
+                "Your account is suspended, so you cannot change listings. Contact your council "
+                "if you think this is a mistake."
+            ),
             code="suspended",
         )
 
@@ -61,17 +65,48 @@ def require_active(user: User) -> None:
 def check_public_text(**fields: str | None) -> None:
     for value in fields.values():
         if value and has_contact_details(value):
-            raise ApplicationError(CONTACT_DETAILS_MESSAGE, code="contact_details")
+            raise ApplicationError(_(CONTACT_DETAILS_MESSAGE), code="contact_details")
 
 
-def check_text(value: str, *, label: str, max_length: int, required: bool = True) -> str:
+# What a missing or too long text is refused with, by the field `check_text` is given.
+_TEXT_REFUSALS = {
+    "title": (
+        gettext_lazy("Enter a short title."),
+        gettext_lazy("Keep a short title to %(max_length)s characters or fewer."),
+    ),
+    "description": (
+        gettext_lazy("Enter a description."),
+        gettext_lazy("Keep a description to %(max_length)s characters or fewer."),
+    ),
+    "consent_note": (
+        gettext_lazy("Enter a note about consent."),
+        gettext_lazy("Keep a note about consent to %(max_length)s characters or fewer."),
+    ),
+    "rejection_reason": (
+        gettext_lazy("Enter the reason, which the owner will see."),
+        gettext_lazy(
+            "Keep the reason, which the owner will see to %(max_length)s characters or fewer."
+        ),
+    ),
+    "report_reason": (
+        gettext_lazy("Enter what is wrong."),
+        gettext_lazy("Keep what is wrong to %(max_length)s characters or fewer."),
+    ),
+    "decision_note": (
+        gettext_lazy("Enter a note."),
+        gettext_lazy("Keep a note to %(max_length)s characters or fewer."),
+    ),
+}
+
+
+def check_text(value: str, *, field: str, max_length: int, required: bool = True) -> str:
+    """`value` trimmed, or a refusal naming the field (one of `_TEXT_REFUSALS`)."""
     value = (value or "").strip()
+    missing, too_long = _TEXT_REFUSALS[field]
     if required and not value:
-        raise ApplicationError(f"Enter {label}.", code="required")
+        raise ApplicationError(missing, code="required")
     if len(value) > max_length:
-        raise ApplicationError(
-            f"Keep {label} to {max_length} characters or fewer.", code="too_long"
-        )
+        raise ApplicationError(too_long % {"max_length": max_length}, code="too_long")
     return value
 
 
@@ -82,11 +117,13 @@ def check_languages(languages: Iterable[str] | None) -> list[str]:
         if not lang:
             continue
         if len(lang) > 35:
-            raise ApplicationError("A language name is too long.", code="language")
+            raise ApplicationError(_("A language name is too long."), code="language")
         if lang not in cleaned:
             cleaned.append(lang)
     if len(cleaned) > MAX_LANGUAGES:
-        raise ApplicationError(f"Give at most {MAX_LANGUAGES} languages.", code="languages")
+        raise ApplicationError(
+            _("Give at most %(count)s languages.") % {"count": MAX_LANGUAGES}, code="languages"
+        )
     return cleaned
 
 
@@ -94,7 +131,10 @@ def check_dietary(tags: Iterable[str] | None) -> list[str]:
     cleaned: list[str] = []
     for tag in tags or []:
         if tag not in DietaryTag.values:
-            raise ApplicationError(f"Unknown dietary option: {str(tag)[:30]}.", code="dietary")
+            raise ApplicationError(
+                _("Unknown dietary option: %(option)s.") % {"option": str(tag)[:30]},
+                code="dietary",
+            )
         if tag not in cleaned:
             cleaned.append(tag)
     return cleaned
@@ -116,17 +156,17 @@ def resolve_location(
         if not (math.isfinite(point.x) and math.isfinite(point.y)) or not (
             -180 <= point.x <= 180 and -90 <= point.y <= 90
         ):
-            raise ApplicationError("That location is not a real place.", code="location_invalid")
+            raise ApplicationError(_("That location is not a real place."), code="location_invalid")
         point = Point(point.x, point.y, srid=4326)
     elif fallback_user is not None and fallback_user.home_location is not None:
         home = fallback_user.home_location
         point = Point(home.x, home.y, srid=4326)
         code = fallback_user.home_postcode or ""
     else:
-        raise ApplicationError("Enter a postcode.", code="location_missing")
+        raise ApplicationError(_("Enter a postcode."), code="location_missing")
     council = council_for_point(point=point)
     if council is None:
-        raise ApplicationError(NOT_AVAILABLE_MESSAGE, code="not_available")
+        raise ApplicationError(_(NOT_AVAILABLE_MESSAGE), code="not_available")
     return point, code, council
 
 
@@ -135,12 +175,10 @@ def change_text(listing: Need | Offer, data: Mapping[str, Any], *, title_require
     pair checked together for contact details."""
     if "title" in data:
         listing.title = check_text(
-            data["title"], label="a short title", max_length=80, required=title_required
+            data["title"], field="title", max_length=80, required=title_required
         )
     if "description" in data:
-        listing.description = check_text(
-            data["description"], label="a description", max_length=2000
-        )
+        listing.description = check_text(data["description"], field="description", max_length=2000)
     check_public_text(title=listing.title, description=listing.description)
 
 
@@ -169,11 +207,13 @@ def change_place_and_category(listing: Need | Offer, data: Mapping[str, Any]) ->
 def check_category(*, category: Category, council: Council) -> None:
     if not category.is_active:
         raise ApplicationError(
-            f"{category.name} is no longer offered on Kith.", code="category_off"
+            _("%(category)s is no longer offered on Kith.") % {"category": category.local_name},
+            code="category_off",
         )
     if CouncilCategory.objects.filter(council=council, category=category, enabled=False).exists():
         raise ApplicationError(
-            f"{council.name} does not offer {category.name.lower()} through Kith at the moment.",
+            _("%(council)s does not offer %(category)s through Kith at the moment.")
+            % {"council": council.local_name, "category": category.local_name.lower()},
             code="category_off",
         )
 
@@ -182,15 +222,23 @@ def check_radius(*, radius_m: int, council: Council) -> int:
     try:
         radius_m = int(radius_m)
     except (TypeError, ValueError):
-        raise ApplicationError("Enter how far you can travel, in metres.", code="radius") from None
+        raise ApplicationError(
+            _("Enter how far you can travel, in metres."), code="radius"
+        ) from None
     if radius_m < 100:
-        raise ApplicationError("Choose a travel distance of at least 100 metres.", code="radius")
+        raise ApplicationError(_("Choose a travel distance of at least 100 metres."), code="radius")
     if radius_m > council.max_travel_radius_m:
         limit = council.max_travel_radius_m
-        shown = f"{limit / 1000:g} km" if limit >= 1000 else f"{limit} metres"
+        if limit >= 1000:
+            shown = _("%(km)s km") % {"km": f"{limit / 1000:g}"}
+        else:
+            shown = _("%(metres)s metres") % {"metres": limit}
         raise ApplicationError(
-            f"{council.name} asks helpers to travel no further than {shown}. "
-            "Choose a shorter distance.",
+            _(
+                "%(council)s asks helpers to travel no further than %(distance)s. Choose a "
+                "shorter distance."
+            )
+            % {"council": council.local_name, "distance": shown},
             code="radius_too_far",
         )
     return radius_m
@@ -250,21 +298,21 @@ def check_timing(
     *, timing: str, starts_at: dt.datetime | None, ends_at: dt.datetime | None, is_new: bool
 ) -> None:
     if timing not in Need.Timing.values:
-        raise ApplicationError("Choose once or every week.", code="timing")
+        raise ApplicationError(_("Choose once or every week."), code="timing")
     if timing == Need.Timing.ONE_OFF and (starts_at is None or ends_at is None):
         raise ApplicationError(
-            "For a one-off need, give the start and end of the time it is needed.",
+            _("For a one-off need, give the start and end of the time it is needed."),
             code="window_missing",
         )
     for value in (starts_at, ends_at):
         if value is not None and timezone.is_naive(value):
-            raise ApplicationError("Give times with a time zone.", code="naive_datetime")
+            raise ApplicationError(_("Give times with a time zone."), code="naive_datetime")
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
         raise ApplicationError(
-            "The end of the time needed must be after its start.", code="window_order"
+            _("The end of the time needed must be after its start."), code="window_order"
         )
     if is_new and ends_at is not None and ends_at <= timezone.now():
-        raise ApplicationError("The time needed has already passed.", code="window_past")
+        raise ApplicationError(_("The time needed has already passed."), code="window_past")
 
 
 def default_expiry(need: Need) -> dt.datetime:

@@ -9,6 +9,8 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.permissions import Capability, staff_can
@@ -42,12 +44,12 @@ def message_send(
         raise NotFound()
     body = (body or "").strip()
     if not body:
-        raise ApplicationError("Write a message before sending it.", code="message_empty")
+        raise ApplicationError(_("Write a message before sending it."), code="message_empty")
     if len(body) > 2000:
-        raise ApplicationError("Keep a message under 2,000 characters.", code="message_long")
+        raise ApplicationError(_("Keep a message under 2,000 characters."), code="message_long")
     if match.status not in MESSAGE_OPEN_STATUSES:
         raise ApplicationError(
-            "You can send messages once both of you have accepted the match.",
+            _("You can send messages once both of you have accepted the match."),
             code="messages_closed",
         )
     other = match.offer.helper if role == "citizen" else match.need.owner
@@ -55,7 +57,7 @@ def message_send(
         Block.objects.filter(blocker=other, blocked=user).exists()
         or Block.objects.filter(blocker=user, blocked=other).exists()
     ):
-        raise ApplicationError("You cannot message this person.", code="blocked")
+        raise ApplicationError(_("You cannot message this person."), code="blocked")
     person_lock_for_writing(person_id=user.pk)  # erasure cannot run until this commits
     message_flood_check(person_id=user.pk, sent=Message.objects.filter(sender=user))
     message = Message.objects.create(match=match, sender=user, body=body, sent_for_by=sent_for_by)
@@ -71,7 +73,7 @@ def message_send(
 
 #: The fewest characters of a reason for reading a conversation that say anything.
 READ_REASON_MIN = 10
-READ_NOT_ALLOWED = (
+READ_NOT_ALLOWED = gettext_lazy(
     "Only the council's safeguarding lead can read a conversation between two people."
 )
 
@@ -89,12 +91,12 @@ def message_list(*, user: User, match_id: int, reason: str = "") -> list[Message
     read = None
     if role == "staff":
         if not staff_can(user, Capability.CONVERSATIONS):
-            raise ApplicationError(READ_NOT_ALLOWED, code="conversations_not_allowed")
+            raise ApplicationError(str(READ_NOT_ALLOWED), code="conversations_not_allowed")
         reason = (reason or "").strip()
         if len(reason) < READ_REASON_MIN:
             raise ApplicationError(
-                "Say why you need to read this conversation (at least "
-                f"{READ_REASON_MIN} characters).",
+                _("Say why you need to read this conversation (at least %(count)s characters).")
+                % {"count": READ_REASON_MIN},
                 code="reason_required",
             )
         read = StaffConversationRead.objects.create(match=match, staff=user, reason=reason[:300])
@@ -119,10 +121,10 @@ def message_report(*, user: User, message_id: int, reason: str) -> Report:
     if match_role(user=user, match=match) not in ("citizen", "helper"):
         raise NotFound()
     if message.sender_id == user.pk:
-        raise ApplicationError("You cannot report your own message.", code="own_message")
+        raise ApplicationError(_("You cannot report your own message."), code="own_message")
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("Tell us what is wrong with this message.", code="reason_missing")
+        raise ApplicationError(_("Tell us what is wrong with this message."), code="reason_missing")
     if Report.objects.filter(
         reporter=user,
         target_type=Report.TargetType.MESSAGE,
@@ -130,7 +132,7 @@ def message_report(*, user: User, message_id: int, reason: str) -> Report:
         status=Report.Status.OPEN,
     ).exists():
         raise ApplicationError(
-            "You have already reported this message. The council's team will look at it.",
+            _("You have already reported this message. The council's team will look at it."),
             code="already_reported",
         )
     report_flood_check(person_id=user.pk)
@@ -160,13 +162,15 @@ def feedback_leave(*, user: User, match_id: int, rating: int, comment: str = "")
         raise NotFound()
     if match.status != S.COMPLETED:
         raise ApplicationError(
-            "You can leave feedback once the help is completed.", code="not_completed"
+            _("You can leave feedback once the help is completed."), code="not_completed"
         )
     if not isinstance(rating, int) or not 1 <= rating <= 5:
-        raise ApplicationError("Choose a rating from 1 to 5.", code="rating_range")
+        raise ApplicationError(_("Choose a rating from 1 to 5."), code="rating_range")
     subject = match.offer.helper if role == "citizen" else match.need.owner
     if Feedback.objects.filter(match=match, author=user).exists():
-        raise ApplicationError("You have already left feedback for this match.", code="duplicate")
+        raise ApplicationError(
+            _("You have already left feedback for this match."), code="duplicate"
+        )
     feedback = Feedback.objects.create(
         match=match, author=user, subject=subject, rating=rating, comment=comment.strip()[:1000]
     )
@@ -192,8 +196,8 @@ def alert_preference_update(
 ) -> AlertPreference:
     quiet_hours_check(quiet_start, quiet_end)
     if not 1 <= int(daily_cap) <= 20:
-        raise ApplicationError("Choose between 1 and 20 alerts a day.", code="daily_cap")
-    pref, _ = AlertPreference.objects.select_for_update().get_or_create(user=user)
+        raise ApplicationError(_("Choose between 1 and 20 alerts a day."), code="daily_cap")
+    pref, _created = AlertPreference.objects.select_for_update().get_or_create(user=user)
     pref.opted_in = opted_in
     pref.quiet_start, pref.quiet_end, pref.daily_cap = quiet_start, quiet_end, int(daily_cap)
     pref.save()

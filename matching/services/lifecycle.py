@@ -19,6 +19,8 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from core.audit import audit_record
@@ -80,11 +82,11 @@ def _propose(
     ).exists():
         # One proposal per need and helper, whichever of the helper's offers it came through.
         raise ApplicationError(
-            "This helper already has a match for this need.", code="match_exists"
+            _("This helper already has a match for this need."), code="match_exists"
         )
     if Match.objects.filter(need=need, offer=offer, status=S.DECLINED).exists():
         raise ApplicationError(
-            "This match was declined before, so Kith will not suggest it again.",
+            _("This match was declined before, so Kith will not suggest it again."),
             code="match_declined_before",
         )
     now = timezone.now()
@@ -103,7 +105,7 @@ def _propose(
             )
     except IntegrityError as exc:
         raise ApplicationError(
-            "There is already a match between this need and this offer.", code="match_exists"
+            _("There is already a match between this need and this offer."), code="match_exists"
         ) from exc
     match.need, match.offer = need, offer
     _audit(actor=actor, verb="match.proposed", match=match, proposed_by=proposed_by)
@@ -176,8 +178,16 @@ def _locked_match(*, user: User, match_id: int) -> tuple[Match, str]:
 
 
 def _refuse(match: Match, action: str) -> None:
+    sentences = {
+        "accepted": _("This match is %(status)s and cannot be accepted."),
+        "declined": _("This match is %(status)s and cannot be declined."),
+        "cancelled": _("This match is %(status)s and cannot be cancelled."),
+        "started": _("This match is %(status)s and cannot be started."),
+        "completed": _("This match is %(status)s and cannot be completed."),
+        "ended": _("This match is %(status)s and cannot be ended."),
+    }
     raise ApplicationError(
-        f"This match is {match.get_status_display().lower()} and cannot be {action}.",
+        sentences[action] % {"status": match.get_status_display().lower()},
         code="invalid_transition",
     )
 
@@ -200,7 +210,9 @@ def match_accept(*, user: User, match_id: int) -> Match:
     """The person on the other side agrees. Once both have, the match holds a place."""
     match, role = _locked_match(user=user, match_id=match_id)
     if role == "staff":
-        raise ApplicationError("Only the two people in a match can accept it.", code="not_a_party")
+        raise ApplicationError(
+            _("Only the two people in a match can accept it."), code="not_a_party"
+        )
     if match.status != S.PROPOSED:
         _refuse(match, "accepted")
     now = timezone.now()
@@ -231,7 +243,9 @@ def match_accept(*, user: User, match_id: int) -> Match:
 def match_decline(*, user: User, match_id: int, reason: str = "") -> Match:
     match, role = _locked_match(user=user, match_id=match_id)
     if role == "staff":
-        raise ApplicationError("Only the two people in a match can decline it.", code="not_a_party")
+        raise ApplicationError(
+            _("Only the two people in a match can decline it."), code="not_a_party"
+        )
     if match.status != S.PROPOSED:
         _refuse(match, "declined")
     match.status = S.DECLINED
@@ -370,7 +384,9 @@ def match_start(*, user: User, match_id: int) -> Match:
     """Help is under way: accepted → active (either person)."""
     match, role = _locked_match(user=user, match_id=match_id)
     if role == "staff":
-        raise ApplicationError("Only the two people in a match can start it.", code="not_a_party")
+        raise ApplicationError(
+            _("Only the two people in a match can start it."), code="not_a_party"
+        )
     if match.status != S.ACCEPTED:
         _refuse(match, "started")
     match.status = S.ACTIVE
@@ -466,10 +482,12 @@ def matches_expire(*, older_than: dt.timedelta = dt.timedelta(days=14)) -> int:
 
 
 # --- What an ended match tells the other person (notifications.texts) ----------------------
-MATCH_ENDED_SUBJECT = "Your Kith match has ended"
+# Marked for translation here and translated when a message is written, in the reader's
+# language (`notifications.texts`).
+MATCH_ENDED_SUBJECT = gettext_noop("Your Kith match has ended")
 
 
-MATCH_ENDED_BODY = (
+MATCH_ENDED_BODY = gettext_noop(
     "This match has ended. You do not need to do anything.\n\n"
     "If you still need help, or still want to help, your listing stays open and Kith will "
     "suggest other matches.\n"

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as accounts_selectors
@@ -38,7 +39,11 @@ def assisted_need(request, pk: int):
         elif asked.is_valid():
             need = _need_create(request, asked, person)
             if need is not None:
-                messages.success(request, f"Need recorded for {person.public_name}: {need.title}.")
+                messages.success(
+                    request,
+                    _("Need recorded for %(person)s: %(need)s.")
+                    % {"person": person.public_name, "need": need.title},
+                )
                 return redirect("staff:person", pk=person.pk)
     errors = asked.error_summary()
     return render_staff(
@@ -138,14 +143,16 @@ def assisted_ask(request, pk: int):
     need = _assisted(request, assisted.assisted_need_get, need_id=pk)
     offer_id = request.POST.get("offer", "")
     if not offer_id.isdigit():
-        messages.error(request, "Choose a helper to ask.")
+        messages.error(request, _("Choose a helper to ask."))
         return redirect("staff:assisted_need_detail", pk=need.pk)
     match = _assisted_write(
         request, assisted.assisted_match_request, need_id=pk, offer_id=int(offer_id)
     )
     if match is not None:
         messages.success(
-            request, f"Asked {match.offer.helper.public_name} to help. They can answer now."
+            request,
+            _("Asked %(helper)s to help. They can answer now.")
+            % {"helper": match.offer.helper.public_name},
         )
         return redirect("staff:assisted_match", pk=match.pk)
     return redirect("staff:assisted_need_detail", pk=pk)
@@ -189,7 +196,9 @@ def assisted_match(request, pk: int):
         match_id=match.pk,
         body=form.cleaned_data["body"],
     ):
-        messages.success(request, f"Message sent for {match.need.owner.public_name}.")
+        messages.success(
+            request, _("Message sent for %(person)s.") % {"person": match.need.owner.public_name}
+        )
         return redirect("staff:assisted_match", pk=match.pk)
     return _assisted_match_page(request, pk, status=400, form=form)
 
@@ -199,7 +208,9 @@ def assisted_match(request, pk: int):
 def assisted_accept(request, pk: int):
     match = _assisted(request, assisted.assisted_match_get, match_id=pk)
     if _assisted_write(request, assisted.assisted_match_accept, match_id=match.pk):
-        messages.success(request, f"Accepted for {match.need.owner.public_name}.")
+        messages.success(
+            request, _("Accepted for %(person)s.") % {"person": match.need.owner.public_name}
+        )
     return redirect("staff:assisted_match", pk=match.pk)
 
 
@@ -214,9 +225,8 @@ def _assisted_end(request, pk: int, *, service, prefix: str | None, success: str
     elif _assisted_write(request, service, match_id=match.pk, reason=form.cleaned_data["reason"]):
         messages.success(
             request,
-            success.format(
-                person=match.need.owner.public_name, helper=match.offer.helper.public_name
-            ),
+            success
+            % {"person": match.need.owner.public_name, "helper": match.offer.helper.public_name},
         )
         return redirect("staff:assisted_need_detail", pk=match.need_id)
     return redirect("staff:assisted_match", pk=match.pk)
@@ -230,7 +240,9 @@ def assisted_decline(request, pk: int):
         pk,
         service=assisted.assisted_match_decline,
         prefix=None,
-        success="Declined for {person}. Kith will not suggest this helper again for this need.",
+        success=_(
+            "Declined for %(person)s. Kith will not suggest this helper again for this need."
+        ),
     )
 
 
@@ -242,7 +254,7 @@ def assisted_cancel(request, pk: int):
         pk,
         service=assisted.assisted_match_cancel,
         prefix="cancel",
-        success="The match with {helper} is ended for {person}.",
+        success=_("The match with %(helper)s is ended for %(person)s."),
     )
 
 
@@ -251,5 +263,9 @@ def assisted_cancel(request, pk: int):
 def assisted_complete(request, pk: int):
     match = _assisted(request, assisted.assisted_match_get, match_id=pk)
     if _assisted_write(request, assisted.assisted_match_complete, match_id=match.pk):
-        messages.success(request, f"The help is marked as done for {match.need.owner.public_name}.")
+        messages.success(
+            request,
+            _("The help is marked as done for %(person)s.")
+            % {"person": match.need.owner.public_name},
+        )
     return redirect("staff:assisted_match", pk=match.pk)

@@ -8,6 +8,7 @@ import json
 
 from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from core import audit as core_audit
@@ -58,8 +59,8 @@ def audit_log_csv(request):
     form = forms.AuditFilterForm(request.GET or None)
     if form.errors:
         return HttpResponse(
-            "Check the filters: "
-            + "; ".join(str(e) for errors in form.errors.values() for e in errors),
+            _("Check the filters: %(errors)s")
+            % {"errors": "; ".join(str(e) for errors in form.errors.values() for e in errors)},
             status=400,
             content_type="text/plain; charset=utf-8",
         )

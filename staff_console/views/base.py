@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.permissions import Capability, capabilities_of
 from core.errors import ApplicationError, NotFound
@@ -17,22 +19,22 @@ C = Capability
 
 # (capability, label, url name) for the console's navigation, in order.
 NAV = [
-    (C.CONSOLE, "Console", "staff:home"),
-    (C.MODERATION, "Moderation", "staff:moderation"),
-    (C.HELPER_CHECKS, "Helper checks", "staff:checks"),
-    (C.MATCHING_ROUNDS, "Rounds", "staff:rounds"),
-    (C.SAFEGUARDING, "Concerns", "staff:concerns"),
-    (C.PEOPLE, "People", "staff:people"),
-    (C.WELFARE, "Welfare checks", "staff:welfare_checks"),
-    (C.WELFARE, "Still need help?", "staff:still_needed"),
-    (C.ASSISTED_DIGITAL, "Assisted digital", "staff:assisted"),
-    (C.AUDIT_LOG, "Audit log", "staff:audit"),
-    (C.OVERSIGHT, "Oversight", "staff:oversight"),
-    (C.OVERSIGHT, "Impact", "staff:impact"),
-    (C.COUNCIL_SETTINGS, "Settings", "staff:settings"),
-    (C.TEAM, "Team", "staff:team"),
-    (C.PARTNERS, "Partners", "staff:partners"),
-    (C.BROADCAST, "Message helpers", "staff:broadcast"),
+    (C.CONSOLE, gettext_lazy("Console"), "staff:home"),
+    (C.MODERATION, gettext_lazy("Moderation"), "staff:moderation"),
+    (C.HELPER_CHECKS, gettext_lazy("Helper checks"), "staff:checks"),
+    (C.MATCHING_ROUNDS, gettext_lazy("Rounds"), "staff:rounds"),
+    (C.SAFEGUARDING, gettext_lazy("Concerns"), "staff:concerns"),
+    (C.PEOPLE, gettext_lazy("People"), "staff:people"),
+    (C.WELFARE, gettext_lazy("Welfare checks"), "staff:welfare_checks"),
+    (C.WELFARE, gettext_lazy("Still need help?"), "staff:still_needed"),
+    (C.ASSISTED_DIGITAL, gettext_lazy("Assisted digital"), "staff:assisted"),
+    (C.AUDIT_LOG, gettext_lazy("Audit log"), "staff:audit"),
+    (C.OVERSIGHT, gettext_lazy("Oversight"), "staff:oversight"),
+    (C.OVERSIGHT, gettext_lazy("Impact"), "staff:impact"),
+    (C.COUNCIL_SETTINGS, gettext_lazy("Settings"), "staff:settings"),
+    (C.TEAM, gettext_lazy("Team"), "staff:team"),
+    (C.PARTNERS, gettext_lazy("Partners"), "staff:partners"),
+    (C.BROADCAST, gettext_lazy("Message helpers"), "staff:broadcast"),
 ]
 
 
@@ -46,7 +48,7 @@ def _nav(request) -> list[dict]:
                 name != "staff:home" and request.path.startswith(href)
             )
             items.append({"text": text, "href": href, "current": current})
-    items.append({"text": "Sign out", "href": reverse("account_logout"), "current": False})
+    items.append({"text": _("Sign out"), "href": reverse("account_logout"), "current": False})
     return items
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils.translation import ngettext
 
 from marketplace.selectors import categories_active
 from notifications import broadcast as broadcasts
@@ -33,7 +34,15 @@ def broadcast(request):
         if request.POST.get("action") == "send":
             sent = call_service(form, broadcasts.broadcast_send, **fields)
             if sent is not None:
-                messages.success(request, f"Your message is on its way to {sent} helpers.")
+                messages.success(
+                    request,
+                    ngettext(
+                        "Your message is on its way to %(count)s helper.",
+                        "Your message is on its way to %(count)s helpers.",
+                        sent,
+                    )
+                    % {"count": sent},
+                )
                 return redirect("staff:broadcast")
         else:
             plan = call_service(form, broadcasts.broadcast_plan, **fields)

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors as accounts_selectors
@@ -45,11 +46,10 @@ def _checks_page(request, form, status=200):
 
 def _paused_words(result) -> str:
     if result is None or not (result.paused or result.held):
-        return "No offer needed it alone, so nothing was paused."
-    return (
-        f"Offers paused: {len(result.paused)}. Matches held for review: {len(result.held)}. "
-        "Both people were told."
-    )
+        return _("No offer needed it alone, so nothing was paused.")
+    return _(
+        "Offers paused: %(paused)s. Matches held for review: %(held)s. Both people were told."
+    ) % {"paused": len(result.paused), "held": len(result.held)}
 
 
 @require_http_methods(["GET", "POST"])
@@ -65,7 +65,8 @@ def checks(request):
         )
         if helper is None:
             form.add_error(
-                "email", "No one with that email address is registered in your council's area."
+                "email",
+                _("No one with that email address is registered in your council's area."),
             )
         else:
             check = call_service(
@@ -83,7 +84,9 @@ def checks(request):
             )
             if check is not None:
                 messages.success(
-                    request, f"{check.get_kind_display()} recorded for {helper.public_name}."
+                    request,
+                    _("%(check)s recorded for %(person)s.")
+                    % {"check": check.get_kind_display(), "person": helper.public_name},
                 )
                 return redirect("staff:checks")
     return _checks_page(request, form, status=400)
@@ -102,7 +105,11 @@ def check_revoke(request, pk: int):
             reason=form.cleaned_data["reason"],
         )
         if result is not None:
-            messages.success(request, f"The check was revoked. {_paused_words(result)}")
+            messages.success(
+                request,
+                _("The check was revoked. %(consequence)s")
+                % {"consequence": _paused_words(result)},
+            )
             return redirect("staff:checks")
     elif (
         not trust_checks.helper_checks_of_council(council=request.staff_council)
@@ -144,12 +151,15 @@ def check_status(request, pk: int):
         messages.error(request, exc.message)
         return redirect("staff:checks")
     if revoked is None:
-        messages.success(request, "Status check recorded: the certificate is current.")
+        messages.success(request, _("Status check recorded: the certificate is current."))
     else:
         messages.success(
             request,
-            "Status check recorded: the certificate is not current, so the check was "
-            f"revoked. {_paused_words(revoked)}",
+            _(
+                "Status check recorded: the certificate is not current, so the check was "
+                "revoked. %(consequence)s"
+            )
+            % {"consequence": _paused_words(revoked)},
         )
     return redirect("staff:checks")
 
@@ -165,5 +175,5 @@ def hold_release(request, pk: int):
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("staff:checks")
-    messages.success(request, "The match goes on: the helper holds every check it needs.")
+    messages.success(request, _("The match goes on: the helper holds every check it needs."))
     return redirect("staff:checks")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as accounts_selectors
@@ -56,7 +57,7 @@ def concern_raise(request):
                 **form.cleaned_data,
             )
             if concern is not None:
-                messages.success(request, "Concern raised. The safeguarding lead will see it.")
+                messages.success(request, _("Concern raised. The safeguarding lead will see it."))
                 if staff_can(request.user, C.SAFEGUARDING):
                     return redirect("staff:concern", pk=concern.pk)
                 return redirect("staff:home")
@@ -135,7 +136,7 @@ def concern_assign(request, pk: int):
         form_key="assign_form",
         service=trust_concerns.concern_assign,
         values=lambda d: {"owner_id": int(d["owner"]), "priority": d["priority"]},
-        success="Owner and priority saved.",
+        success=_("Owner and priority saved."),
     )
 
 
@@ -149,7 +150,7 @@ def concern_note(request, pk: int):
         form_key="note_form",
         service=trust_concerns.concern_add_note,
         values=lambda d: {"body": d["body"]},
-        success="Note added.",
+        success=_("Note added."),
     )
 
 
@@ -163,5 +164,5 @@ def concern_close(request, pk: int):
         form_key="close_form",
         service=trust_concerns.concern_close,
         values=lambda d: {"outcome": d["outcome"], "note": d["note"]},
-        success="Concern closed.",
+        success=_("Concern closed."),
     )

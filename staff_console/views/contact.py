@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts import selectors as accounts_selectors
@@ -37,10 +38,12 @@ def person_contact(request, pk: int):
     if saved:
         if saved.mobile and saved.mobile_verified_at is None:
             messages.success(
-                request, "Saved. A code has been texted to the number: ask them to read it out."
+                request, _("Saved. A code has been texted to the number: ask them to read it out.")
             )
             return redirect("staff:person_contact", pk=person.pk)
-        messages.success(request, f"How Kith contacts {person.public_name} is saved.")
+        messages.success(
+            request, _("How Kith contacts %(person)s is saved.") % {"person": person.public_name}
+        )
         return redirect("staff:person", pk=person.pk)
     return _page(request, person, form=form, code_form=MobileCodeForm())
 
@@ -57,7 +60,10 @@ def _confirm_code(request, person):
             field="code",
         )
         if done:
-            messages.success(request, f"{person.public_name}'s mobile number is confirmed.")
+            messages.success(
+                request,
+                _("%(person)s's mobile number is confirmed.") % {"person": person.public_name},
+            )
             return redirect("staff:person", pk=person.pk)
     pref = notices.contact_preference_for(person=person)
     form = ContactPreferencesForm(initial=preference_initial(pref), about=person.public_name)

@@ -1,14 +1,19 @@
-"""Council settings: travel radius, auto-approval, whether urgent needs from people in good
-standing open at once, impact unit costs, ongoing help (how long a check-in waits, how often
-"still need help?" is asked), and which categories are on in the council's area."""
+"""Council settings: travel radius, auto-approval, whether the council speaks Welsh first,
+whether urgent needs from people in good standing open at once, impact unit costs, ongoing
+help (how long a check-in waits, how often "still need help?" is asked), and which categories
+are on in the council's area."""
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import council_language
+from accounts import selectors as accounts_selectors
 from accounts import services as accounts_services
 from arrangements import policy as arrangements_policy
 from core.errors import NotFound
@@ -73,6 +78,7 @@ def _settings_form(council):
         initial={
             "max_travel_radius_m": council.max_travel_radius_m,
             "auto_approve_verified_helpers": council.auto_approve_verified_helpers,
+            "welsh_first": accounts_selectors.council_is_welsh_first(council.pk),
         }
     )
 
@@ -87,7 +93,7 @@ def impact_units(request):
         actor=request.user,
         unit_costs=units_form.units(),
     ):
-        messages.success(request, "Unit costs saved.")
+        messages.success(request, _("Unit costs saved."))
         return redirect("staff:settings")
     return _settings_page(
         request, _settings_form(request.staff_council), status=400, units_form=units_form
@@ -104,7 +110,7 @@ def ongoing_settings(request):
         actor=request.user,
         **ongoing_form.cleaned_data,
     ):
-        messages.success(request, "Settings for ongoing help saved.")
+        messages.success(request, _("Settings for ongoing help saved."))
         return redirect("staff:settings")
     return _settings_page(
         request, _settings_form(request.staff_council), status=400, ongoing_form=ongoing_form
@@ -120,12 +126,31 @@ def council_settings(request):
     if request.POST.get("section") == "urgent_needs":
         return _urgent_needs_setting(request)
     form = forms.CouncilSettingsForm(request.POST)
-    if form.is_valid() and call_service(
-        form, accounts_services.council_settings_update, actor=request.user, **form.cleaned_data
-    ):
-        messages.success(request, "Settings saved.")
+    if form.is_valid() and _council_settings_save(request, form):
+        messages.success(request, _("Settings saved."))
         return redirect("staff:settings")
     return _settings_page(request, form, status=400)
+
+
+def _council_settings_save(request, form) -> bool:
+    """The settings page's main form: the council's own settings, and whether it speaks Welsh
+    first (changed, and audited, only when it changes), saved together or not at all."""
+    data = dict(form.cleaned_data)
+    welsh_first = bool(data.pop("welsh_first", False))
+    with transaction.atomic():
+        saved = call_service(
+            form, accounts_services.council_settings_update, actor=request.user, **data
+        )
+        if saved and welsh_first != accounts_selectors.council_is_welsh_first(saved.pk):
+            saved = call_service(
+                form,
+                council_language.welsh_first_update,
+                actor=request.user,
+                welsh_first=welsh_first,
+            )
+        if not saved:
+            transaction.set_rollback(True)
+    return bool(saved)
 
 
 def _urgent_needs_setting(request):
@@ -138,7 +163,7 @@ def _urgent_needs_setting(request):
         actor=request.user,
         **urgent_form.cleaned_data,
     ):
-        messages.success(request, "Setting for urgent needs saved.")
+        messages.success(request, _("Setting for urgent needs saved."))
         return redirect("staff:settings")
     return _settings_page(
         request, _settings_form(request.staff_council), status=400, urgent_form=urgent_form
@@ -158,5 +183,10 @@ def category_switch(request, slug: str):
         )
     except NotFound:
         raise Http404("Not found.") from None
-    messages.success(request, f"{category.name} is now {'on' if enabled else 'off'} in your area.")
+    said = (
+        _("%(category)s is now on in your area.")
+        if enabled
+        else _("%(category)s is now off in your area.")
+    )
+    messages.success(request, said % {"category": category.local_name})
     return redirect("staff:settings")

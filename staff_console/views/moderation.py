@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as accounts_selectors
@@ -75,11 +77,11 @@ def _approve_selected(request):
     not be approved said by name."""
     items = request.POST.getlist("items")
     if not items:
-        messages.error(request, "Select at least one item to approve.")
+        messages.error(request, _("Select at least one item to approve."))
         return redirect(request.get_full_path())
     approved, problems = 0, []
     for item in items:
-        kind, _, pk = item.partition("-")
+        kind, _sep, pk = item.partition("-")
         if kind not in ("need", "offer") or not pk.isdigit():
             continue
         try:
@@ -88,11 +90,29 @@ def _approve_selected(request):
             )
             approved += 1
         except NotFound:
-            problems.append(f"{kind.capitalize()} {pk} was not found.")
+            problems.append(
+                (
+                    _("Need %(id)s was not found.")
+                    if kind == "need"
+                    else _("Offer %(id)s was not found.")
+                )
+                % {"id": pk}
+            )
         except ApplicationError as exc:
-            problems.append(f"{kind.capitalize()} {pk}: {exc.message}")
+            problems.append(
+                (
+                    _("Need %(id)s: %(problem)s")
+                    if kind == "need"
+                    else _("Offer %(id)s: %(problem)s")
+                )
+                % {"id": pk, "problem": exc.message}
+            )
     if approved:
-        messages.success(request, f"Approved {approved} item{'s' if approved != 1 else ''}.")
+        messages.success(
+            request,
+            ngettext("Approved %(count)s item.", "Approved %(count)s items.", approved)
+            % {"count": approved},
+        )
     for problem in problems:
         messages.error(request, problem)
     return redirect(request.get_full_path())
@@ -145,7 +165,7 @@ def moderation_approve(request, kind: str, pk: int):
         form.add_error(None, exc.message)
         listing.refresh_from_db()
         return _moderation_item_page(request, listing, kind, form, status=400)
-    messages.success(request, f"Approved: {listing}.")
+    messages.success(request, _("Approved: %(listing)s.") % {"listing": listing})
     return redirect("staff:moderation")
 
 
@@ -165,7 +185,10 @@ def moderation_reject(request, kind: str, pk: int):
             only_pending=True,
         )
         if result is not None:
-            messages.success(request, f"Rejected: {listing}. The owner can see your reason.")
+            messages.success(
+                request,
+                _("Rejected: %(listing)s. The owner can see your reason.") % {"listing": listing},
+            )
             return redirect("staff:moderation")
     listing.refresh_from_db()
     return _moderation_item_page(request, listing, kind, form, status=400)
@@ -202,7 +225,11 @@ def report_detail(request, pk: int):
                 take_down=form.cleaned_data["take_down"],
             )
             if result is not None:
-                messages.success(request, f"Report {report.pk}: {result.get_status_display()}.")
+                messages.success(
+                    request,
+                    _("Report %(id)s: %(status)s.")
+                    % {"id": report.pk, "status": result.get_status_display()},
+                )
                 return redirect("staff:moderation")
         status = 400
         report.refresh_from_db()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors as accounts_selectors
@@ -55,11 +56,14 @@ def person_offline_new(request):
             if form.cleaned_data["preferred_route"] == "text":
                 messages.success(
                     request,
-                    f"{person.public_name} is recorded. Kith has texted a code to their mobile: "
-                    "ask them to read it out.",
+                    _(
+                        "%(person)s is recorded. Kith has texted a code to their mobile: "
+                        "ask them to read it out."
+                    )
+                    % {"person": person.public_name},
                 )
                 return redirect("staff:person_contact", pk=person.pk)
-            messages.success(request, f"{person.public_name} is recorded.")
+            messages.success(request, _("%(person)s is recorded.") % {"person": person.public_name})
             return redirect("staff:person", pk=person.pk)
     return render_staff(
         request,
@@ -78,7 +82,7 @@ def person_claim_code(request, pk: int):
         raise Http404("Not found.")
     form = ClaimCodeSendForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a text message or a letter.")
+        messages.error(request, _("Choose a text message or a letter."))
         return redirect("staff:person", pk=person.pk)
     try:
         offline_people.claim_code_send(
@@ -89,6 +93,10 @@ def person_claim_code(request, pk: int):
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        how = "texted" if form.cleaned_data["channel"] == "text" else "sent by letter"
-        messages.success(request, f"A code to go online has been {how} to {person.public_name}.")
+        sent = (
+            _("A code to go online has been texted to %(person)s.")
+            if form.cleaned_data["channel"] == "text"
+            else _("A code to go online has been sent by letter to %(person)s.")
+        )
+        messages.success(request, sent % {"person": person.public_name})
     return redirect("staff:person", pk=person.pk)

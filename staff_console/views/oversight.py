@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from core.audit import audit_record
@@ -136,8 +137,8 @@ def impact_csv(request):
     form = forms.DateRangeForm(request.GET or None)
     if form.errors:
         return HttpResponse(
-            "Check the dates: "
-            + "; ".join(str(e) for errors in form.errors.values() for e in errors),
+            _("Check the dates: %(errors)s")
+            % {"errors": "; ".join(str(e) for errors in form.errors.values() for e in errors)},
             status=400,
             content_type="text/plain; charset=utf-8",
         )
@@ -155,7 +156,7 @@ def impact_csv(request):
         f'attachment; filename="kith-impact-{date_from.isoformat()}-{date_to.isoformat()}.csv"'
     )
     writer = csv.writer(response)
-    writer.writerow([name for name, _ in CSV_COLUMNS])
+    writer.writerow([name for name, _value in CSV_COLUMNS])
     for row in [*report.rows, report.total]:
-        writer.writerow([value(row) for _, value in CSV_COLUMNS])
+        writer.writerow([value(row) for _name, value in CSV_COLUMNS])
     return response

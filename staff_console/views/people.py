@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors as accounts_selectors
@@ -96,9 +98,16 @@ def person_suspend(request, pk: int):
         if result is not None:
             messages.success(
                 request,
-                f"{result.person.public_name} is suspended. Needs withdrawn: "
-                f"{result.needs_closed}. Offers withdrawn: {result.offers_closed}. "
-                f"Matches ended: {result.matches_ended}.",
+                _(
+                    "%(person)s is suspended. Needs withdrawn: %(needs)s. Offers withdrawn: "
+                    "%(offers)s. Matches ended: %(matches)s."
+                )
+                % {
+                    "person": result.person.public_name,
+                    "needs": result.needs_closed,
+                    "offers": result.offers_closed,
+                    "matches": result.matches_ended,
+                },
             )
             if form.cleaned_data["concern"]:
                 return redirect("staff:concern", pk=form.cleaned_data["concern"])
@@ -122,16 +131,27 @@ def _offers_to_reopen(request, pk):
 def _reinstated_message(result) -> str:
     """What staff are told, e.g. "Sam is reinstated. 2 offers reopened. “…” could not
     reopen: …"."""
-    words = [f"{result.person.public_name} is reinstated."]
+    words = [_("%(person)s is reinstated.") % {"person": result.person.public_name}]
     reopened = result.offers_reopened
     if reopened:
         waiting = sum(offer.status != offer.Status.OPEN for offer in reopened)
-        words.append(
-            f"{len(reopened)} {'offer' if len(reopened) == 1 else 'offers'} reopened"
-            + (f" ({waiting} waiting for review: words changed while paused)." if waiting else ".")
-        )
+        if waiting:
+            said = ngettext(
+                "%(count)s offer reopened (%(waiting)s waiting for review: words changed while "
+                "paused).",
+                "%(count)s offers reopened (%(waiting)s waiting for review: words changed while "
+                "paused).",
+                len(reopened),
+            )
+        else:
+            said = ngettext(
+                "%(count)s offer reopened.", "%(count)s offers reopened.", len(reopened)
+            )
+        words.append(said % {"count": len(reopened), "waiting": waiting})
     for left in result.offers_not_reopened:
-        words.append(f"“{left.offer}” could not reopen: {left.why}.")
+        words.append(
+            _("“%(offer)s” could not reopen: %(why)s.") % {"offer": left.offer, "why": left.why}
+        )
     return " ".join(words)
 
 

@@ -7,6 +7,8 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import ApplicationError, NotFound
@@ -29,7 +31,7 @@ class RoundSendForm(forms.Form):
             required=False,
             # Drawn by round_detail.html, one checkbox in each proposal's row.
             widget=forms.CheckboxSelectMultiple,
-            error_messages={"invalid_choice": "Choose only proposed matches of this round"},
+            error_messages={"invalid_choice": _("Choose only proposed matches of this round")},
         )
 
     def ticked(self) -> set[int]:
@@ -62,20 +64,35 @@ def _round_page(request, rnd: Round, *, form: RoundSendForm | None = None, statu
     )
 
 
-def _counted(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
 def _sent_message(result: dict[str, int]) -> str:
     sent = result["sent"]
-    text = "Sent " + _counted(sent, "proposed match", "proposed matches")
-    text += " to the people in it." if sent == 1 else " to the people in them."
+    words = [
+        ngettext(
+            "Sent %(count)s proposed match to the people in it.",
+            "Sent %(count)s proposed matches to the people in them.",
+            sent,
+        )
+        % {"count": sent}
+    ]
     if result["not_sent"]:
-        text += " " + _counted(result["not_sent"], "you left out was", "you left out were")
-        text += " not sent."
+        words.append(
+            ngettext(
+                "%(count)s you left out was not sent.",
+                "%(count)s you left out were not sent.",
+                result["not_sent"],
+            )
+            % {"count": result["not_sent"]}
+        )
     if result["skipped"]:
-        text += " " + _counted(result["skipped"], "was", "were") + " no longer possible."
-    return text
+        words.append(
+            ngettext(
+                "%(count)s was no longer possible.",
+                "%(count)s were no longer possible.",
+                result["skipped"],
+            )
+            % {"count": result["skipped"]}
+        )
+    return " ".join(words)
 
 
 @require_http_methods(["GET", "POST"])
@@ -83,7 +100,7 @@ def _sent_message(result: dict[str, int]) -> str:
 def rounds(request):
     if request.method == "POST":
         rnd = round_run(council=request.staff_council, actor=request.user)
-        messages.success(request, "Round worked out. Review the proposals below before sending.")
+        messages.success(request, _("Round worked out. Review the proposals below before sending."))
         return redirect("staff:round", pk=rnd.pk)
     items = matching_web.rounds_of_council(council=request.staff_council)
     return render_staff(request, "rounds.html", {"rounds": items})
@@ -122,7 +139,7 @@ def round_decide(request, pk: int, decision: str):
         if decision == "apply":
             return _send_selected(request, rnd)
         round_discard(staff=request.user, round_id=rnd.pk)
-        messages.success(request, "Round discarded. Nobody was told about it.")
+        messages.success(request, _("Round discarded. Nobody was told about it."))
     except NotFound:
         raise Http404("Not found.") from None
     except ApplicationError as exc:

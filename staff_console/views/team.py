@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import second_factor
@@ -44,7 +45,9 @@ def team_setup_link(request, pk: int):
         base_url=settings.KITH_BASE_URL or request.build_absolute_uri("/"),
     )
     messages.success(
-        request, f"A set-up link has been sent to {member.email}. It works once, for 3 days."
+        request,
+        _("A set-up link has been sent to %(email)s. It works once, for 3 days.")
+        % {"email": member.email},
     )
     return redirect("staff:team")
 
@@ -59,8 +62,10 @@ def setup(request, token: str):
         return render(request, "staff/setup_link.html", {"problem": exc.message}, status=403)
     messages.info(
         request,
-        "Now set up your authenticator app. You will enter a code from it whenever you sign in "
-        "to the staff console.",
+        _(
+            "Now set up your authenticator app. You will enter a code from it whenever you sign "
+            "in to the staff console."
+        ),
     )
     return redirect("mfa_activate_totp")
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from arrangements import still_needed as arrangements_still_needed
@@ -21,9 +23,9 @@ from staff_console.views.base import C, call_service, render_staff
 
 # The tabs of the list: (status, label).
 TABS = [
-    (WelfareCheck.Status.OPEN, "Open"),
-    (WelfareCheck.Status.CLOSED, "Closed"),
-    (WelfareCheck.Status.ESCALATED, "Passed to the safeguarding lead"),
+    (WelfareCheck.Status.OPEN, gettext_lazy("Open")),
+    (WelfareCheck.Status.CLOSED, gettext_lazy("Closed")),
+    (WelfareCheck.Status.ESCALATED, gettext_lazy("Passed to the safeguarding lead")),
 ]
 ESCALATE_PREFIX = "escalate"
 
@@ -91,8 +93,11 @@ def welfare_check(request, check_id: int):
         ):
             messages.success(
                 request,
-                "Passed to the safeguarding lead as an urgent safeguarding concern about "
-                f"{check.person.public_name}.",
+                _(
+                    "Passed to the safeguarding lead as an urgent safeguarding concern about "
+                    "%(person)s."
+                )
+                % {"person": check.person.public_name},
             )
             return redirect("staff:welfare_check", check_id=check.pk)
         return _check_page(request, check, escalate_form=escalate_form, status=400)
@@ -110,19 +115,23 @@ def welfare_check(request, check_id: int):
             if call.result == WelfareCall.Result.NOT_REACHED:
                 messages.success(
                     request,
-                    "The call is logged. The check stays open: try again, or pass it to the "
-                    "safeguarding lead.",
+                    _(
+                        "The call is logged. The check stays open: try again, or pass it to the "
+                        "safeguarding lead."
+                    ),
                 )
             else:
-                messages.success(request, "The call is logged and the welfare check is closed.")
+                messages.success(request, _("The call is logged and the welfare check is closed."))
             return redirect("staff:welfare_check", check_id=check.pk)
     return _check_page(request, check, call_form=call_form, status=400)
 
 
 # --- "Still need help?" -------------------------------------------------------------------
 WHY = {
-    StillNeeded.Reason.PERIODIC: "They did not answer “Do you still need help?”, nor the reminder",
-    StillNeeded.Reason.NOBODY_HELPING: "Its time ran out and nobody could help",
+    StillNeeded.Reason.PERIODIC: gettext_lazy(
+        "They did not answer “Do you still need help?”, nor the reminder"
+    ),
+    StillNeeded.Reason.NOBODY_HELPING: gettext_lazy("Its time ran out and nobody could help"),
 }
 
 
@@ -154,10 +163,10 @@ def still_needed(request):
         )
         if row is not None:
             if row.resolution == arrangements_still_needed.Resolution.CLOSE:
-                messages.success(request, f"“{row.need.title}” is closed.")
+                messages.success(request, _("“%(need)s” is closed.") % {"need": row.need.title})
             else:
-                messages.success(request, f"“{row.need.title}” stays open.")
+                messages.success(request, _("“%(need)s” stays open.") % {"need": row.need.title})
             return redirect("staff:still_needed")
     if "row" in form.errors:
-        form.add_error(None, "Choose which request you mean.")
+        form.add_error(None, _("Choose which request you mean."))
     return _still_needed_page(request, form=form, status=400)

@@ -124,3 +124,39 @@ def test_add_an_email_address_and_change_password_through_allauth(client, citize
     assert response.status_code == 302
     citizen.refresh_from_db()
     assert citizen.check_password("a-new-long-phrase")
+
+
+# --- The sign-in pages speak Kith's plain English, and Welsh ---------------------------------
+def test_a_wrong_password_is_told_in_plain_english(client, citizen):
+    html = client.post(
+        reverse("account_login"), {"login": citizen.email, "password": "not-the-password"}
+    ).content.decode()
+    assert "The email address or password is not correct. Check them and try again." in html
+    assert "and/or" not in html
+
+
+def test_a_wrong_password_is_told_in_welsh(client, citizen):
+    client.cookies["kith_language"] = "cy"
+    html = client.post(
+        reverse("account_login"), {"login": citizen.email, "password": "not-the-password"}
+    ).content.decode()
+    assert "Nid yw’r cyfeiriad e-bost neu’r cyfrinair yn gywir." in html
+    assert "not correct" not in html
+
+
+def test_a_reset_for_an_unknown_address_says_so_in_sentence_case(client, mailoutbox):
+    client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
+    (mail,) = mailoutbox
+    assert mail.subject == "[Kith] No account with that email address"
+    assert "There is no Kith account with this address." in mail.body
+    assert "Unknown Account" not in mail.subject
+
+
+def test_the_authenticator_pages_read_in_sentence_case(client, citizen):
+    make.enrol_totp(citizen)
+    client.post(
+        reverse("account_login"), {"login": citizen.email, "password": "correct-horse-battery"}
+    )
+    html = client.get(reverse("mfa_authenticate")).content.decode()
+    assert "Enter a code from your authenticator app" in html
+    assert "Sign In" not in html and "Two-Factor Authentication" not in html

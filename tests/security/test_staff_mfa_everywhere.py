@@ -130,6 +130,7 @@ WEB_PARAMETERS = {
     "visit_id": "visits",
     "change_id": "changes",
     "referral_id": "referrals",
+    "code": "languages",  # the English | Cymraeg switch
 }
 
 
@@ -282,6 +283,7 @@ def world(db):
         "categories": ["befriending"],
         "tokens": ["no-such-token"],
         "slugs": ["details"],
+        "languages": ["cy"],
         "council": [council.slug],
         # What Kith told the person (their rejected listings): theirs only.
         "notifications": [

@@ -169,6 +169,12 @@ SIGNED_IN = Access(LOGIN, EVERYONE_SIGNED_IN)
 CLASSIFICATION: dict[str, Access] = {
     # Operations
     "healthz": Access(PUBLIC),
+    # The English | Cymraeg switch, and the timeout warning's "how long is left" (which says
+    # "not signed in" to anyone else) and "stay signed in".
+    "language/<str:code>/": Access(PUBLIC),
+    "favicon.ico": Access(PUBLIC),
+    "session/": Access(PUBLIC),
+    "session/stay/": Access(LOGIN),
     # GOV.UK Notify's callbacks: Notify's bearer token, never a session (404 until configured).
     "notify/receipts/": Access(TOKEN),
     "notify/received-texts/": Access(TOKEN),
@@ -326,6 +332,12 @@ CLASSIFICATION: dict[str, Access] = {
     "staff/partners/<int:pk>/suspend/": staff(Capability.PARTNERS, check=False),  # POST
     "staff/partners/<int:pk>/reinstate/": staff(Capability.PARTNERS, check=False),  # POST
     "staff/partners/referrers/<int:pk>/": staff(Capability.PARTNERS, check=False),
+    "staff/partners/referrers/<int:pk>/deactivate/": staff(
+        Capability.PARTNERS, check=False
+    ),  # POST
+    "staff/partners/referrers/<int:pk>/reactivate/": staff(
+        Capability.PARTNERS, check=False
+    ),  # POST
     # A partner organisation's referrers: their own referrals only.
     "refer/": Access(LOGIN, referrers_only()),
     "refer/new/": Access(LOGIN, referrers_only()),
@@ -337,6 +349,7 @@ CLASSIFICATION: dict[str, Access] = {
     "": Access(PUBLIC),
     "privacy/": Access(PUBLIC),
     "accessibility/": Access(PUBLIC),
+    "cookies/": Access(PUBLIC),
     "staying-safe/": Access(PUBLIC),
     # Going online with a code sent by text or letter (rate limited, codes bound to a person)
     "go-online/": Access(PUBLIC),

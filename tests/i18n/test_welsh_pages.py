@@ -1,0 +1,203 @@
+"""Every page in Welsh: each page of the authorization matrix, opened by a person who may see
+it, is rendered in English and in Welsh, and nothing it shows may be the same English in both
+— except what people wrote themselves (names, titles, messages) and words that do not change
+(Kith, DBS, numbers, postcodes). This is the test that fails when a sentence was never marked
+for translation, wherever it lives (docs/welsh.md)."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.apps import apps
+from django.db import models
+
+from notifications.models import ContactPreference
+from tests.kit import factories as make
+from tests.security.test_url_matrix import (
+    CLASSIFICATION,
+    PUBLIC,
+    _values,
+    concrete,
+    world,  # noqa: F401 - the matrix's people and objects, used as a fixture here
+)
+
+# The first of these that may open a page opens it.
+VIEWERS = (
+    "owner",
+    "helper",
+    "council_admin",
+    "safeguarding_lead",
+    "moderator",
+    "referrer",
+    "other_citizen",
+)
+SAME_IN_BOTH = {
+    "Kith",
+    "Beta",
+    "DBS",
+    "ID",
+    "CSV",
+    "JSON",
+    "GOV.UK",
+    "English",
+    "Cymraeg",
+    "TOTP",
+}
+WORD = re.compile(r"[A-Za-z][A-Za-z’']+")
+SKIPPED_PREFIXES = ("api/", "django-admin/", "notify/", "metrics", "healthz")
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.nodes: list[str] = []
+        self._raw = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in {"script", "style", "template"}:
+            self._raw += 1
+        for name, value in attrs:
+            if name in {"alt", "title", "aria-label", "placeholder"} and value:
+                self.nodes.append(" ".join(value.split()))
+
+    def handle_endtag(self, tag):
+        if tag in {"script", "style", "template"} and self._raw:
+            self._raw -= 1
+
+    def handle_data(self, data):
+        text = " ".join(data.split())
+        if text and not self._raw:
+            self.nodes.append(text)
+
+
+def shown_text(html: str) -> list[str]:
+    reader = _Text()
+    reader.feed(html)
+    reader.close()
+    return reader.nodes
+
+
+def people_wrote() -> list[str]:
+    """Every text stored in the database (names, titles, messages, councils, organisations):
+    what people wrote stays in the language they wrote it."""
+    values: set[str] = set()
+    for model in apps.get_models():
+        # Free text only: a field with choices holds codes ("email", "need"), not words.
+        fields = [
+            f.name
+            for f in model._meta.concrete_fields
+            if isinstance(f, (models.CharField, models.TextField, models.EmailField))
+            and not f.choices
+        ]
+        if fields:
+            for row in model.objects.values_list(*fields):
+                values.update(v.strip() for v in row if isinstance(v, str) and len(v.strip()) > 2)
+    return sorted(values, key=len, reverse=True)
+
+
+def english_left(node: str, own_words: list[str]) -> str:
+    for text in own_words:
+        if text in node:
+            node = node.replace(text, " ")
+    for same in SAME_IN_BOTH:
+        node = re.sub(rf"\b{re.escape(same)}\b", " ", node)
+    return node if WORD.search(node) else ""
+
+
+def _pages(matrix) -> list[tuple[str, str | None]]:
+    pages = []
+    for route, access in sorted(CLASSIFICATION.items()):
+        if route.startswith(SKIPPED_PREFIXES) or "(?P<" in route:
+            continue
+        if access.anonymous == PUBLIC and "<" not in route:
+            pages.append((concrete(route), None))
+            continue
+        for role in VIEWERS:
+            expected = access.roles.get(role)
+            if expected == 200 or (isinstance(expected, tuple) and expected == (200,)):
+                pages.append((concrete(route, _values(route, matrix)), role))
+                break
+    return pages
+
+
+def _get(client, path: str, *, language: str):
+    client.cookies["kith_language"] = language
+    return client.get(path)
+
+
+@pytest.mark.django_db
+def test_every_page_is_all_welsh_in_welsh(client, world):  # noqa: F811
+    own_words = people_wrote()
+    untranslated: dict[str, list[str]] = {}
+    opened = 0
+    for path, role in _pages(world):
+        client.logout()
+        if role:
+            client.force_login(world["people"][role])
+        english = _get(client, path, language="en-gb")
+        welsh = _get(client, path, language="cy")
+        if english.status_code != 200 or "text/html" not in english.get("Content-Type", ""):
+            continue
+        assert welsh.status_code == 200, path
+        assert welsh["Content-Language"] == "cy", path
+        opened += 1
+        in_english = set(shown_text(english.content.decode()))
+        left = [
+            english_left(node, own_words)
+            for node in shown_text(welsh.content.decode())
+            if node in in_english
+        ]
+        left = sorted({node for node in left if node})
+        if left:
+            untranslated[f"{path} ({role or 'anyone'})"] = left
+    assert opened > 40, f"only {opened} pages opened: the matrix's world has changed"
+    assert not untranslated, "English on Welsh pages:\n" + "\n".join(
+        f"{page}: {nodes[:6]}" for page, nodes in sorted(untranslated.items())
+    )
+
+
+@pytest.mark.django_db
+def test_the_switch_remembers_the_choice_and_returns_to_the_page(client):
+    response = client.get("/language/cy/?next=/privacy/")
+    assert response.status_code == 302 and response["Location"] == "/privacy/"
+    assert response.cookies["kith_language"].value == "cy"
+    page = client.get("/privacy/")
+    assert page["Content-Language"] == "cy"
+    assert '<html lang="cy"' in page.content.decode()
+    assert "English" in page.content.decode()  # the way back
+    client.get("/language/en-gb/?next=/privacy/")
+    assert client.get("/privacy/")["Content-Language"] == "en-gb"
+
+
+@pytest.mark.django_db
+def test_the_switch_goes_nowhere_but_kith_and_ignores_unknown_languages(client):
+    response = client.get("/language/cy/?next=https://evil.example/")
+    assert response["Location"] == "/"
+    response = client.get("/language/xx/?next=/privacy/")
+    assert "kith_language" not in response.cookies
+
+
+@pytest.mark.django_db
+def test_a_person_written_to_in_welsh_sees_welsh_pages(client):
+    council = make.council()
+    person = make.person(council=council)
+    client.force_login(person)
+    assert client.get("/privacy/")["Content-Language"] == "en-gb"
+    ContactPreference.objects.create(person=person, language="cy")
+    assert client.get("/privacy/")["Content-Language"] == "cy"
+    client.cookies["kith_language"] = "en-gb"  # the switch wins
+    assert client.get("/privacy/")["Content-Language"] == "en-gb"
+
+
+@pytest.mark.django_db
+def test_a_welsh_first_council_speaks_welsh_unless_the_person_chose_english(client):
+    council = make.council()
+    council.settings = {**council.settings, "welsh_first": True}
+    council.save(update_fields=["settings"])
+    person = make.person(council=council)
+    client.force_login(person)
+    assert client.get("/privacy/")["Content-Language"] == "cy"
+    ContactPreference.objects.create(person=person, language="en")
+    assert client.get("/privacy/")["Content-Language"] == "en-gb"
