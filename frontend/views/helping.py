@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from core.errors import ApplicationError, NotFound
 from marketplace import selectors as market
@@ -108,6 +109,7 @@ def _offer_steps(draft: dict) -> list[str]:
 
 OFFER_FLOW = Wizard(
     session_key="offer_draft",
+    doing=gettext_lazy("offering help"),
     step_view="offer_new_step",
     check_view="offer_new_check",
     exit_view="helping",

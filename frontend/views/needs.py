@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError, NotFound
@@ -74,6 +75,7 @@ def _steps_for(draft: dict) -> list[str]:
 
 FLOW = Wizard(
     session_key="need_draft",
+    doing=gettext_lazy("asking for help"),
     step_view="need_new_step",
     check_view="need_new_check",
     exit_view="needs_mine",
