@@ -290,3 +290,22 @@ class ClaimCode(models.Model):
 
     def __str__(self) -> str:
         return f"Claim code {self.reference} for person {self.person_id}"
+
+
+class FormDraft(models.Model):
+    """A form asked one question per page that a person started and has not sent (a need, an
+    offer): kept on their account, so that signing out, a timeout or another device loses
+    nothing they typed (`accounts.drafts`)."""
+
+    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="form_drafts")
+    form = models.CharField(max_length=40)
+    answers = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "form"], name="one_draft_per_form"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.form} draft of person {self.person_id}"

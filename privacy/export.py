@@ -13,7 +13,7 @@ from typing import Any
 from django.db import models
 from django.db.models import Q
 
-from accounts.models import OfflinePerson, StaffMembership, User, WebProfile
+from accounts.models import FormDraft, OfflinePerson, StaffMembership, User, WebProfile
 from arrangements.models import Arrangement
 from marketplace.models import Need, Offer
 from matching.models import AlertPreference, Feedback, Match, Message
@@ -38,6 +38,7 @@ SOURCES: dict[str, Callable[[User], Any]] = {
         .order_by("suspended_at", "id")
     ),
     "blocked": lambda user: Block.objects.filter(blocker=user).select_related("blocked"),
+    "unfinished_forms": lambda user: FormDraft.objects.filter(person=user).order_by("form"),
     "web_profile": lambda user: WebProfile.objects.filter(user=user).first(),
     "needs": lambda user: (
         Need.objects.filter(owner=user).select_related("category").prefetch_related("slots")

@@ -38,6 +38,7 @@ from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from accounts.drafts import form_drafts_forget_stale
 from accounts.models import Council
 from arrangements.models import Arrangement, RegularTime, Visit
 from marketplace.models import Need, NeedSlot, Offer, OfferSlot
@@ -80,6 +81,8 @@ class RetentionResult:
     needs_redacted: int = 0
     offers_redacted: int = 0
     messages_deleted: int = 0
+    # Forms people started and left for `accounts.drafts.DRAFT_DAYS`: not per council.
+    drafts_deleted: int = 0
     councils: dict[int, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, int]:
@@ -89,6 +92,7 @@ class RetentionResult:
             "needs_redacted": self.needs_redacted,
             "offers_redacted": self.offers_redacted,
             "messages_deleted": self.messages_deleted,
+            "drafts_deleted": self.drafts_deleted,
         }
 
 
@@ -218,5 +222,6 @@ def retention_apply(
         for name, value in one.as_dict().items():
             setattr(total, name, getattr(total, name) + value)
         total.councils[council.pk] = sum(one.as_dict().values())
+    total.drafts_deleted = form_drafts_forget_stale(now=now)
     logger.info("Retention applied: %s", total.as_dict())
     return total

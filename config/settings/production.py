@@ -7,6 +7,12 @@ from .base import *  # noqa: F403
 from .base import DEVELOPMENT_FIELD_KEY, DEVELOPMENT_SECRET_KEY, REST_FRAMEWORK, env
 
 DEBUG = False
+# Static files under hashed names, which WhiteNoise serves to be cached for good
+# (`config.static`); `collectstatic` writes them (scripts/prod.sh runs it on every start).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "config.static.HashedStaticFiles"},
+}
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 # Django's own deployment check only warns about these (security.W009); here they stop the
 # start, since a known or short key lets anyone sign sessions and password-reset links.

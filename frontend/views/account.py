@@ -13,7 +13,9 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accounts.drafts import form_drafts_of
 from accounts.selectors import web_profile_for
 from accounts.services import person_set_home
 from marketplace import selectors as market
@@ -47,6 +49,22 @@ def home_or_dashboard(request):
     return home(request)
 
 
+# The forms asked one question per page whose drafts the home page offers back: where each
+# carries on, and what it is.
+UNFINISHED = {
+    "need_draft": ("need_new", gettext_lazy("Your request for help")),
+    "offer_draft": ("offer_new", gettext_lazy("Your offer of help")),
+}
+
+
+def unfinished_forms(*, person) -> list[dict]:
+    return [
+        {"url": reverse(UNFINISHED[d.form][0]), "what": UNFINISHED[d.form][1], "when": d.updated_at}
+        for d in form_drafts_of(person=person)
+        if d.form in UNFINISHED and d.answers
+    ]
+
+
 @home_required
 def dashboard(request):
     user = request.user
@@ -65,6 +83,7 @@ def dashboard(request):
             "live": matching_web.live_matches_for(user=user),
             "with_news": notices.conversations_with_news(person=user),
             "items": notices.whats_new(person=user, limit=5),
+            "unfinished": unfinished_forms(person=user),
         },
     )
 

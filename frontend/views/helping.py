@@ -112,6 +112,7 @@ def _offer_steps(draft: dict) -> list[str]:
 
 OFFER_FLOW = Wizard(
     session_key="offer_draft",
+    doing=gettext_lazy("offering help"),
     step_view="offer_new_step",
     check_view="offer_new_check",
     exit_view="helping",

@@ -78,6 +78,7 @@ def _steps_for(draft: dict) -> list[str]:
 
 FLOW = Wizard(
     session_key="need_draft",
+    doing=gettext_lazy("asking for help"),
     step_view="need_new_step",
     check_view="need_new_check",
     exit_view="needs_mine",

@@ -1,11 +1,14 @@
 """Questions asked one per page (the GOV.UK "question pages" pattern), shared by recording a
 need and recording an offer.
 
-The answers wait in the session until the person confirms them on a "Check your answers"
-page, which makes the one service call; nothing is saved half-way. Each flow says which steps
-it asks and in which order (the order may depend on earlier answers), and which answer shows
-that a step has been answered. This module owns the order, the "Back" and "Change" links,
-where a page goes next, and how a refusal at the end links back to the page to change.
+The answers wait until the person confirms them on a "Check your answers" page, which makes
+the one service call; no listing is saved half-way. The answers so far are kept in the session
+and, at every page, on the person's account as a draft (`accounts.drafts`): signing out, a
+session timing out or another device loses nothing, and starting again offers the draft back.
+Each flow says which steps it asks and in which order (the order may depend on earlier
+answers), and which answer shows that a step has been answered. This module owns the order,
+the "Back" and "Change" links, where a page goes next, and how a refusal at the end links back
+to the page to change.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from django.urls import reverse
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 
+from accounts.drafts import form_draft_discard, form_draft_keep, form_draft_of
 from core.errors import ApplicationError, NotFound
 from marketplace import selectors as market
 from marketplace.models import Category, DietaryTag
@@ -43,20 +47,51 @@ class Wizard:
     # go on to the next step not yet answered instead of straight back.
     reflow: frozenset[str] = field(default_factory=frozenset)
 
-    # --- The draft in the session --------------------------------------------------------------
+    # What the person was doing, for the page that offers a draft back ("asking for help").
+    doing: str = ""
+
+    # --- The draft: in the session, and kept on the account ------------------------------------
     def start(self, request):
-        """Forget any half-finished answers and ask the first question."""
+        """Ask the first question. A draft kept from before is offered back first: carry on
+        with it, or start again (`?fresh=1`), which forgets it."""
+        kept = form_draft_of(person=request.user, form=self.session_key)
+        if kept and kept.answers and not request.GET.get("fresh"):
+            return render(
+                request,
+                "frontend/draft_resume.html",
+                {
+                    "doing": self.doing,
+                    "started": kept.updated_at,
+                    "carry_on_url": self.resume_url(kept.answers),
+                    "fresh_url": request.path + "?fresh=1",
+                    "back_url": reverse(self.exit_view),
+                },
+            )
         request.session[self.session_key] = {}
+        form_draft_discard(person=request.user, form=self.session_key)
         return redirect(self.step_view, step=self.steps_for({})[0])
 
+    def resume_url(self, draft: dict) -> str:
+        """Where a draft carries on: the first question it has not answered, else "Check your
+        answers"."""
+        missing = self.first_unanswered(draft)
+        return self.step_url(missing) if missing else self.check_url()
+
     def draft(self, request) -> dict:
-        return dict(request.session.get(self.session_key, {}))
+        if self.session_key in request.session:
+            return dict(request.session[self.session_key])
+        kept = form_draft_of(person=request.user, form=self.session_key)
+        answers = dict(kept.answers) if kept else {}
+        request.session[self.session_key] = answers
+        return dict(answers)
 
     def save(self, request, draft: dict) -> None:
         request.session[self.session_key] = draft
+        form_draft_keep(person=request.user, form=self.session_key, answers=draft)
 
     def finish(self, request) -> None:
         request.session.pop(self.session_key, None)
+        form_draft_discard(person=request.user, form=self.session_key)
 
     def answered(self, draft: dict, step: str) -> bool:
         value = draft.get(self.answer_keys[step])

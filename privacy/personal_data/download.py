@@ -7,7 +7,7 @@ has one. Other people appear only by their public name.
 
 from __future__ import annotations
 
-from accounts.models import OfflinePerson, StaffMembership, User, WebProfile
+from accounts.models import FormDraft, OfflinePerson, StaffMembership, User, WebProfile
 from arrangements.models import Arrangement
 from marketplace.models import Need, Offer
 from matching.models import AlertPreference, Feedback, Match
@@ -98,6 +98,16 @@ DOWNLOAD: tuple[Section, ...] = (
         ),
     ),
     Section("blocked", Block, Shape.VALUES, (Column("blocked", "blocked", Form.PUBLIC_NAME),)),
+    Section(
+        "unfinished_forms",
+        FormDraft,
+        Shape.MANY,
+        (
+            Column("form", "form"),
+            Column("answers", "answers"),
+            Column("updated_at", "updated_at", Form.ISO),
+        ),
+    ),
     Section(
         "web_profile",
         WebProfile,

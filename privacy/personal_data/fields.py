@@ -12,6 +12,7 @@ from rest_framework.authtoken.models import Token
 from accounts.models import (
     ClaimCode,
     Council,
+    FormDraft,
     OfflinePerson,
     PersonSession,
     StaffInvitation,
@@ -184,6 +185,17 @@ DECLARED: tuple[Declared, ...] = (
         theirs=("user",),
         personal={"role": Personal(erase=T.WITH_ROW)},
         not_personal=("id", "user", "council", "created_at"),
+    ),
+    Declared(
+        FormDraft,
+        Rows.DELETE,
+        theirs=("person",),
+        personal={
+            "form": Personal(erase=T.WITH_ROW),
+            "answers": Personal(erase=T.WITH_ROW),
+            "updated_at": Personal(erase=T.WITH_ROW),
+        },
+        not_personal=("id", "person"),
     ),
     Declared(
         WebProfile,

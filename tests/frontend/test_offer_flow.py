@@ -331,7 +331,9 @@ def test_check_page_asks_the_first_unanswered_question(client, helper, befriendi
 def test_starting_again_forgets_half_finished_answers(client, helper, befriending):
     client.force_login(helper)
     answer_offer_questions(client, befriending)
-    client.get(reverse("offer_new"))
+    # The answers kept are offered back first; "Start again" forgets them.
+    assert "Carry on where you left off?" in client.get(reverse("offer_new")).content.decode()
+    client.get(reverse("offer_new") + "?fresh=1")
     assert client.session["offer_draft"] == {}
     assert client.get(CHECK)["Location"] == step_url("category")
 

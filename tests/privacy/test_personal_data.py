@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from accounts.drafts import form_draft_keep
 from accounts.models import ClaimCode, OfflinePerson, StaffMembership, User, WebProfile
 from accounts.second_factor import invitation_send
 from accounts.sessions import SessionStore
@@ -318,6 +319,8 @@ def someone():
     mf.open_offer(helper=other, moderator=moderator, lon=-1.54, lat=53.79)
     blocks.block_create(blocker=person, blocked_id=other.pk)
     OfflinePerson.objects.create(person=person, preferred_route="text", consent_how="phone")
+    # A request for help they started and have not sent (accounts.drafts).
+    form_draft_keep(person=person, form="need_draft", answers={"title": "Walks", "postcode": "LS1"})
     ClaimCode.objects.create(
         person=person,
         channel="text",
