@@ -44,6 +44,10 @@ SAME_IN_BOTH = {
     "English",
     "Cymraeg",
     "TOTP",
+    # The names of Kith's cookies, on the cookies page.
+    "sessionid",
+    "csrftoken",
+    "kith_language",
 }
 WORD = re.compile(r"[A-Za-z][A-Za-z’']+")
 SKIPPED_PREFIXES = ("api/", "django-admin/", "notify/", "metrics", "healthz")
@@ -98,11 +102,11 @@ def people_wrote() -> list[str]:
 
 
 def english_left(node: str, own_words: list[str]) -> str:
+    for same in sorted(SAME_IN_BOTH, key=len, reverse=True):
+        node = re.sub(rf"\b{re.escape(same)}\b", " ", node)
     for text in own_words:
         if text in node:
             node = node.replace(text, " ")
-    for same in SAME_IN_BOTH:
-        node = re.sub(rf"\b{re.escape(same)}\b", " ", node)
     return node if WORD.search(node) else ""
 
 
