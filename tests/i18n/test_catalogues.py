@@ -14,24 +14,10 @@ import polib
 import pytest
 from django.conf import settings
 
+from tests.i18n.rooms import rooms
+
 ROOT = Path(settings.BASE_DIR)
-ROOMS = [
-    "core",
-    "places",
-    "accounts",
-    "trust",
-    "marketplace",
-    "matching",
-    "safeguarding",
-    "arrangements",
-    "partners",
-    "notifications",
-    "privacy",
-    "insights",
-    "frontend",
-    "staff_console",
-    "config",
-]
+ROOMS = rooms()
 OVERRIDES = ROOT / "config" / "locale_overrides" / "cy" / "LC_MESSAGES" / "django.po"
 
 

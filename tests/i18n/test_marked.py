@@ -21,25 +21,11 @@ import pytest
 from django.conf import settings
 from django.template.base import Lexer, TokenType
 
+from tests.i18n.rooms import rooms
+
 ROOT = Path(settings.BASE_DIR)
 TEMPLATE_DIRS = [ROOT / "frontend" / "templates", ROOT / "staff_console" / "templates"]
-PYTHON_ROOMS = [
-    "core",
-    "places",
-    "accounts",
-    "trust",
-    "marketplace",
-    "matching",
-    "safeguarding",
-    "arrangements",
-    "partners",
-    "notifications",
-    "privacy",
-    "insights",
-    "frontend",
-    "staff_console",
-    "config",
-]
+PYTHON_ROOMS = rooms()
 # Words that are the same in both languages, or deliberately in the other language (the
 # switch offers "Cymraeg" on English pages and "English" on Welsh ones).
 NOT_TRANSLATED = {
