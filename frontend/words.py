@@ -10,7 +10,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import Urgency
-from matching.scoring import language_name, language_said
+from matching.words import language_name, language_said
 
 StrOrPromise = str | Promise
 

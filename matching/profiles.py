@@ -21,7 +21,8 @@ from trust.checks import verification_levels
 from trust.models import VerificationLevel
 
 from .models import Match
-from .scoring import RankedPair, language_name, language_said, languages_of
+from .scoring import RankedPair, languages_of
+from .words import language_name, language_said
 
 # A match in these states means the helper helped, or is helping, the person.
 HELPED = (Match.Status.ACCEPTED, Match.Status.ACTIVE, Match.Status.COMPLETED)

@@ -32,16 +32,26 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db.models import Count
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Council
-from marketplace.availability import as_slots, overlap_share, overlapping_slots
+from marketplace.availability import overlap_share
 from marketplace.models import Need, NeedSlot, Offer, OfferSlot
 from places.geo import distance_band
 
 from .history import NO_HISTORY, HelperHistory, load_history
+from .words import (
+    and_list,
+    band_said,
+    few_times_phrase,
+    language_key,
+    language_name,
+    language_said,
+    or_list,
+    times_phrase,
+)
 
 if TYPE_CHECKING:  # numpy only for the rounds' columns; ranking one pair at a time needs none
     import numpy as np
@@ -233,249 +243,6 @@ def combine_columns(columns: dict[str, np.ndarray], weights: dict[str, float]) -
 
 
 # --- Explanation ----------------------------------------------------------------------------
-# Listings may store ISO 639-1 codes ("pl") or names ("Polish"); people read names.
-LANGUAGE_NAMES = {
-    "ar": "Arabic", "bn": "Bengali", "cy": "Welsh", "de": "German", "en": "English",
-    "es": "Spanish", "fa": "Persian", "fr": "French", "gd": "Gaelic", "gu": "Gujarati",
-    "hi": "Hindi", "it": "Italian", "ku": "Kurdish", "lt": "Lithuanian", "pa": "Punjabi",
-    "pl": "Polish", "pt": "Portuguese", "ro": "Romanian", "ru": "Russian", "so": "Somali",
-    "ta": "Tamil", "ti": "Tigrinya", "tr": "Turkish", "uk": "Ukrainian", "ur": "Urdu",
-    "zh": "Chinese",
-}  # fmt: skip
-
-
-def language_name(value: str) -> str:
-    value = value.strip()
-    return LANGUAGE_NAMES.get(value.lower(), value[:1].upper() + value[1:])
-
-
-def language_key(value: str) -> str:
-    """What two listings' languages are compared by: the name, in lower case."""
-    return language_name(value).lower()
-
-
-# The names people read, in the language of the page (`language_name` stays English: it is
-# what listings are compared by).
-LANGUAGE_WORDS = {
-    "Arabic": gettext_lazy("Arabic"),
-    "Bengali": gettext_lazy("Bengali"),
-    "Welsh": gettext_lazy("Welsh"),
-    "German": gettext_lazy("German"),
-    "English": gettext_lazy("English"),
-    "Spanish": gettext_lazy("Spanish"),
-    "Persian": gettext_lazy("Persian"),
-    "French": gettext_lazy("French"),
-    "Gaelic": gettext_lazy("Gaelic"),
-    "Gujarati": gettext_lazy("Gujarati"),
-    "Hindi": gettext_lazy("Hindi"),
-    "Italian": gettext_lazy("Italian"),
-    "Kurdish": gettext_lazy("Kurdish"),
-    "Lithuanian": gettext_lazy("Lithuanian"),
-    "Punjabi": gettext_lazy("Punjabi"),
-    "Polish": gettext_lazy("Polish"),
-    "Portuguese": gettext_lazy("Portuguese"),
-    "Romanian": gettext_lazy("Romanian"),
-    "Russian": gettext_lazy("Russian"),
-    "Somali": gettext_lazy("Somali"),
-    "Tamil": gettext_lazy("Tamil"),
-    "Tigrinya": gettext_lazy("Tigrinya"),
-    "Turkish": gettext_lazy("Turkish"),
-    "Ukrainian": gettext_lazy("Ukrainian"),
-    "Urdu": gettext_lazy("Urdu"),
-    "Chinese": gettext_lazy("Chinese"),
-}
-
-
-def language_said(name: str) -> str:
-    """A language's name (`language_name`) in the language of the page."""
-    return str(LANGUAGE_WORDS.get(name, name))
-
-
-# Distance bands (`places.geo.distance_band`) in the language of the page.
-BAND_WORDS = {
-    "less than 1 km away": gettext_lazy("less than 1 km away"),
-    "about 1 to 2 km away": gettext_lazy("about 1 to 2 km away"),
-    "about 2 to 5 km away": gettext_lazy("about 2 to 5 km away"),
-    "about 5 to 10 km away": gettext_lazy("about 5 to 10 km away"),
-    "about 10 to 20 km away": gettext_lazy("about 10 to 20 km away"),
-    "more than 20 km away": gettext_lazy("more than 20 km away"),
-}
-
-
-def band_said(band: str) -> str:
-    return str(BAND_WORDS.get(band, band))
-
-
-# Welsh joins "and" (a, ac) and "or" (neu) with a mutation of the word that follows: the
-# English is untouched.
-_VOWELS = "aeiouwyâêîôûŵŷ"
-_ASPIRATE = {"c": "ch", "p": "ph", "t": "th"}
-_SOFT: tuple[tuple[str, str], ...] = (
-    ("ll", "l"),
-    ("rh", "r"),
-    ("p", "b"),
-    ("t", "d"),
-    ("c", "g"),
-    ("b", "f"),
-    ("d", "dd"),
-)
-_SOFT += (("g", ""), ("m", "f"))
-
-
-def _welsh() -> bool:
-    return (translation.get_language() or "").startswith("cy")
-
-
-def _mutate(word: str, table) -> str:
-    low = word.lower()
-    if low[:2] in ("ch", "ph", "th", "dd", "ff"):
-        return word
-    for radical, mutated in table:
-        if low.startswith(radical):
-            rest = word[len(radical) :]
-            if word[:1].isupper():
-                return (
-                    (mutated[:1].upper() + mutated[1:] + rest)
-                    if mutated
-                    else rest[:1].upper() + rest[1:]
-                )
-            return mutated + rest
-    return word
-
-
-def _and(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    head, last = ", ".join(items[:-1]), items[-1]
-    if _welsh() and last[:1].lower() in _VOWELS:
-        return pgettext("before a vowel", "%(items)s and %(last)s") % {"items": head, "last": last}
-    if _welsh():
-        last = _mutate(last, tuple(_ASPIRATE.items()))
-    return _("%(items)s and %(last)s") % {"items": head, "last": last}
-
-
-def _or(items: list[str]) -> str:
-    said = items[0] if items else ""
-    for item in items[1:]:
-        said = _("%(items)s or %(last)s") % {
-            "items": said,
-            "last": _mutate(item, _SOFT) if _welsh() else item,
-        }
-    return said
-
-
-def _part_of_day(t: dt.time) -> str:
-    if t.hour < 12:
-        return "morning"
-    if t.hour < 17:
-        return "afternoon"
-    return "evening"
-
-
-# Each weekday in each part of the day ("Tuesday" in "Tuesday evening"): Welsh names the
-# two together ("nos Fawrth").
-_DAY_IN_PART = {
-    "morning": (
-        pgettext_lazy("morning", "Monday"),
-        pgettext_lazy("morning", "Tuesday"),
-        pgettext_lazy("morning", "Wednesday"),
-        pgettext_lazy("morning", "Thursday"),
-        pgettext_lazy("morning", "Friday"),
-        pgettext_lazy("morning", "Saturday"),
-        pgettext_lazy("morning", "Sunday"),
-    ),
-    "afternoon": (
-        pgettext_lazy("afternoon", "Monday"),
-        pgettext_lazy("afternoon", "Tuesday"),
-        pgettext_lazy("afternoon", "Wednesday"),
-        pgettext_lazy("afternoon", "Thursday"),
-        pgettext_lazy("afternoon", "Friday"),
-        pgettext_lazy("afternoon", "Saturday"),
-        pgettext_lazy("afternoon", "Sunday"),
-    ),
-    "evening": (
-        pgettext_lazy("evening", "Monday"),
-        pgettext_lazy("evening", "Tuesday"),
-        pgettext_lazy("evening", "Wednesday"),
-        pgettext_lazy("evening", "Thursday"),
-        pgettext_lazy("evening", "Friday"),
-        pgettext_lazy("evening", "Saturday"),
-        pgettext_lazy("evening", "Sunday"),
-    ),
-}
-_ONE_DAY = {
-    "morning": gettext_lazy("%(day)s morning"),
-    "afternoon": gettext_lazy("%(day)s afternoon"),
-    "evening": gettext_lazy("%(day)s evening"),
-}
-_DAYS = {
-    "morning": gettext_lazy("%(days)s mornings"),
-    "afternoon": gettext_lazy("%(days)s afternoons"),
-    "evening": gettext_lazy("%(days)s evenings"),
-}
-
-
-def _when(covered: Sequence) -> str:
-    """'Tuesday and Thursday evenings, Saturday morning': the days and parts of the day."""
-    by_part: dict[str, list[int]] = {}
-    for slot in sorted(covered):
-        days = by_part.setdefault(_part_of_day(slot.start), [])
-        if slot.weekday not in days:
-            days.append(slot.weekday)
-    phrases = []
-    for part, days in by_part.items():
-        names = [str(_DAY_IN_PART[part][day]) for day in days]
-        if len(names) > 1:
-            phrases.append(str(_DAYS[part]) % {"days": _and(names)})
-        else:
-            phrases.append(str(_ONE_DAY[part]) % {"day": names[0]})
-    return _and(phrases)
-
-
-def times_phrase(*, need_slots: Sequence, offer_slots: Sequence, viewer: str) -> str:
-    """'free Tuesday and Thursday evenings, 2 of your 3 times' (viewer "need"), or with
-    'their' for a helper looking at a need."""
-    need = as_slots(need_slots)
-    if not need or not offer_slots:
-        return _("times to be arranged")
-    covered = overlapping_slots(need, offer_slots)
-    if not covered:
-        return _("no shared times")
-    said = {"when": _when(covered), "covered": len(covered), "count": len(need)}
-    if viewer == "need":
-        if len(need) == 1:
-            return _("free %(when)s, your only time") % said
-        if len(covered) == len(need):
-            return _("free %(when)s, all %(count)s of your times") % said
-        return _("free %(when)s, %(covered)s of your %(count)s times") % said
-    if len(need) == 1:
-        return _("free %(when)s, their only time") % said
-    if len(covered) == len(need):
-        return _("free %(when)s, all %(count)s of their times") % said
-    return _("free %(when)s, %(covered)s of their %(count)s times") % said
-
-
-def _few_times(*, need_slots: Sequence, offer_slots: Sequence, viewer: str) -> str:
-    """The times when they count against: 'free for only 1 of your 3 times (Tuesday
-    evening)'."""
-    need = as_slots(need_slots)
-    covered = overlapping_slots(need, offer_slots)
-    if not covered:
-        return _("no shared times")
-    if len(covered) < len(need):
-        said = {"covered": len(covered), "count": len(need), "when": _when(covered)}
-        if viewer == "need":
-            return _("free for only %(covered)s of your %(count)s times (%(when)s)") % said
-        return _("free for only %(covered)s of their %(count)s times (%(when)s)") % said
-    if viewer == "need":
-        if len(need) == 1:
-            return _("free for only part of your time")
-        return _("free for only part of your times")
-    if len(need) == 1:
-        return _("free for only part of their time")
-    return _("free for only part of their times")
-
-
 # Below these a component counted against the pair, and the explanation says so after
 # "but". Proximity: beyond half the helper's travel radius (a loss bigger than a language
 # mismatch's). Availability: under half the need's minutes (its 0.5 means "to be arranged").
@@ -522,12 +289,12 @@ def _against(viewer: str, facts: PairFacts, components: dict[str, float]) -> dic
             _("far for them to travel") if viewer == "need" else _("far for you to travel")
         )
     if components["availability"] < UNKNOWN_AVAILABILITY:
-        said["availability"] = _few_times(
+        said["availability"] = few_times_phrase(
             need_slots=facts.need_slots, offer_slots=facts.offer_slots, viewer=viewer
         )
     if components["language"] < 1:
         names = sorted({language_name(w) for w in facts.wanted if w.strip()})
-        wanted = _or([language_said(name) for name in names])
+        wanted = or_list([language_said(name) for name in names])
         said["language"] = (
             _("does not speak %(languages)s") % {"languages": wanted}
             if viewer == "need"
@@ -581,7 +348,7 @@ def explain(
     other = sorted(shared - {"English"})
     if other:
         parts.append(
-            _("speaks %(languages)s") % {"languages": _and(list(map(language_said, other)))}
+            _("speaks %(languages)s") % {"languages": and_list(list(map(language_said, other)))}
         )
     completed = facts.history.completed
     if viewer == "need":
@@ -608,7 +375,7 @@ def explain(
     sentence = " · ".join(parts)
     if counted:
         sentence += " · " + _("but %(reasons)s") % {
-            "reasons": _and([against[name] for name in counted])
+            "reasons": and_list([against[name] for name in counted])
         }
     return sentence
 

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from marketplace.models import Need, Offer
-from matching import scoring
+from matching import scoring, words
 from matching.candidates import ranked_needs_for_offer, ranked_offers_for_need
 from matching.history import HelperHistory
 from matching.models import Feedback, Match
@@ -79,13 +79,13 @@ def test_times_phrase():
     need = [(TUE, t(18), t(20)), (THU, t(18), t(20)), (SAT, t(9), t(11))]
     offer = [(TUE, t(17), t(21)), (THU, t(19), t(21))]
     assert (
-        scoring.times_phrase(need_slots=need, offer_slots=offer, viewer="need")
+        words.times_phrase(need_slots=need, offer_slots=offer, viewer="need")
         == "free Tuesday and Thursday evenings, 2 of your 3 times"
     )
-    assert scoring.times_phrase(need_slots=need, offer_slots=[], viewer="need") == (
+    assert words.times_phrase(need_slots=need, offer_slots=[], viewer="need") == (
         "times to be arranged"
     )
-    one = scoring.times_phrase(
+    one = words.times_phrase(
         need_slots=need[2:], offer_slots=[(SAT, t(8), t(10))], viewer="offer"
     )
     assert one == "free Saturday morning, their only time"
