@@ -8,6 +8,10 @@ definitions, so a figure with one name is the same figure wherever it appears:
 - **matched**: a need with at least one accepted match, whenever it was accepted.
 - **fulfilled**: a need closed as fulfilled, or with a completed match.
 - **waiting**: a need open now, that is published and not yet fully matched.
+- **places**: the helpers a need wants (`helpers_wanted`); a need wanting two helpers is one
+  need and two places. **Places filled** are accepted matches, at most as many as the need
+  wants. Needs and places are counted, and labelled, separately everywhere (rounds fill
+  places too).
 - **time to match**: from the need being recorded to its first accepted match. It starts when
   the person asked, not when a moderator published the need, because the time a listing
   waits for review is time the person waits for help too. A need that wants two helpers is
@@ -25,6 +29,11 @@ definitions, so a figure with one name is the same figure wherever it appears:
   - **welfare checks**: those opened in the range, and how they ended: closed with the
     person reached and fine, closed with the person needing something, passed to the
     safeguarding lead (escalated), or still open.
+- **needs by month**: needs asked by the month they were recorded (local time), and how many
+  of those have been matched: month by month, the same counts as "asked" and "matched".
+- **durations** are shown in days, and in hours only when under a day (`duration_words`).
+- **place names** on the hexagon grid: the district (outward code, "LS1") of the postcode
+  nearest the cell's centre, found in SQL with a nearest-neighbour (KNN) query.
 - **suppression**: a count under `SUPPRESS_BELOW` is never shown to the public or drawn on a
   map, so that nobody can be picked out from it.
 - **the hexagon grid**: PostGIS `ST_HexagonGrid` cells of `HEX_SIZE_M` in British National
@@ -56,6 +65,8 @@ from django.db.models import (
     Value,
 )
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from arrangements.models import Arrangement, Visit, WelfareCheck
 from marketplace.models import Need, Offer
@@ -66,6 +77,14 @@ SUPPRESS_BELOW = 5
 # The hexagon grid: distance from a cell's centre to a corner, British National Grid metres.
 HEX_SIZE_M = 1000
 BRITISH_NATIONAL_GRID = 27700
+
+# The district (outward code: "LS1" of "LS1 4AP") of the live postcode nearest the centre of
+# a hexagon `counted.geom` (British National Grid): a KNN query on the postcodes' spatial index.
+NEAREST_DISTRICT = """(
+    SELECT split_part(p.postcode, ' ', 1) FROM marketplace_postcode p
+    WHERE NOT p.terminated
+    ORDER BY p.location <-> ST_Transform(ST_Centroid(counted.geom), 4326)
+    LIMIT 1)"""
 
 # Over a match `m`: both people agreed to it (it may have ended since).
 MATCH_ACCEPTED = "m.accepted_at IS NOT NULL"
@@ -79,7 +98,8 @@ FULFILLED = (
 )
 # When a need's first match was accepted (null while it has none), as `first_match.matched_at`.
 FIRST_MATCH = (
-    "LEFT JOIN LATERAL (SELECT min(m.accepted_at) AS matched_at FROM matching_match m "  # noqa: S608
+    "LEFT JOIN LATERAL (SELECT min(m.accepted_at) AS matched_at, count(*) AS accepted "  # noqa: S608
+    "FROM matching_match m "
     f"WHERE m.need_id = n.id AND {MATCH_ACCEPTED}) first_match ON true"
 )
 MATCHED = "first_match.matched_at IS NOT NULL"
@@ -90,6 +110,9 @@ SECONDS_TO_MATCH = "extract(epoch FROM first_match.matched_at - n.created_at)"
 NEED_COUNTS = f"""count(*) AS asked,
        count(*) FILTER (WHERE {MATCHED}) AS matched,
        count(*) FILTER (WHERE {FULFILLED}) AS fulfilled"""
+# Places (helpers wanted) asked and filled, over the same rows as NEED_COUNTS.
+PLACE_COUNTS = """coalesce(sum(n.helpers_wanted), 0) AS places_asked,
+       coalesce(sum(least(first_match.accepted, n.helpers_wanted)), 0) AS places_filled"""
 # percentile_cont leaves out the needs not matched: their time to match is null.
 MEDIAN_SECONDS_TO_MATCH = f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {SECONDS_TO_MATCH})"
 
@@ -100,6 +123,29 @@ class NeedFigures:
     matched: int
     fulfilled: int
     median_seconds_to_match: float | None
+    places_asked: int = 0
+    places_filled: int = 0
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    month: dt.date  # the first day of the month
+    asked: int
+    matched: int
+
+
+def duration_words(seconds: float | None) -> str | None:
+    """A duration as people read it: whole days from a day up ("3 days"), hours under a day
+    ("5 hours"), "less than an hour" under one; None stays None."""
+    if seconds is None:
+        return None
+    days = round(seconds / 86400)
+    if seconds >= 86400:
+        return ngettext("%(count)s day", "%(count)s days", days) % {"count": days}
+    hours = int(seconds // 3600)
+    if hours < 1:
+        return _("less than an hour")
+    return ngettext("%(count)s hour", "%(count)s hours", hours) % {"count": hours}
 
 
 def is_suppressed(count: int) -> bool:
@@ -131,15 +177,50 @@ def need_figures(*, council_id: int, start: dt.datetime, end: dt.datetime) -> Ne
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT {NEED_COUNTS}, {MEDIAN_SECONDS_TO_MATCH}
+            SELECT {NEED_COUNTS}, {MEDIAN_SECONDS_TO_MATCH}, {PLACE_COUNTS}
             FROM marketplace_need n {FIRST_MATCH}
             WHERE n.council_id = %(council)s
               AND n.created_at >= %(start)s AND n.created_at < %(end)s AND {ASKED}
             """,  # noqa: S608 – the fragments are constants of this module
             {"council": council_id, "start": start, "end": end},
         )
-        asked, matched, fulfilled, median_seconds = cursor.fetchone()
-    return NeedFigures(asked, matched, fulfilled, median_seconds)
+        asked, matched, fulfilled, median_seconds, places_asked, places_filled = cursor.fetchone()
+    return NeedFigures(asked, matched, fulfilled, median_seconds, places_asked, places_filled)
+
+
+def needs_by_month(*, council_id: int, first: dt.date, last: dt.date) -> list[MonthFigures]:
+    """Needs asked in each month from `first`'s to `last`'s (local time, every month listed,
+    empty ones too), and how many of them have been matched."""
+    start, end = month_range(first, last)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH months AS (
+                SELECT generate_series(
+                    date_trunc('month', %(start)s::timestamptz AT TIME ZONE %(tz)s),
+                    date_trunc('month', %(end)s::timestamptz AT TIME ZONE %(tz)s)
+                        - interval '1 month',
+                    interval '1 month') AS month
+            ), counts AS (
+                SELECT date_trunc('month', n.created_at AT TIME ZONE %(tz)s) AS month,
+                       {NEED_COUNTS}
+                FROM marketplace_need n {FIRST_MATCH}
+                WHERE n.council_id = %(council)s
+                  AND n.created_at >= %(start)s AND n.created_at < %(end)s AND {ASKED}
+                GROUP BY 1
+            )
+            SELECT months.month::date, coalesce(counts.asked, 0), coalesce(counts.matched, 0)
+            FROM months LEFT JOIN counts ON counts.month = months.month
+            ORDER BY months.month
+            """,  # noqa: S608 – the fragments are constants of this module
+            {
+                "council": council_id,
+                "start": start,
+                "end": end,
+                "tz": timezone.get_current_timezone_name(),
+            },
+        )
+        return [MonthFigures(month, asked, matched) for month, asked, matched in cursor]
 
 
 def waiting_needs() -> QuerySet[Need]:
@@ -163,13 +244,16 @@ def waiting_needs_by_hexagon(
     srid: int,
     decimals: int,
     recorded: tuple[dt.datetime, dt.datetime] | None = None,
-) -> list[tuple[dict, int]]:
+    name_places: bool = False,
+) -> list[tuple]:
     """Needs waiting for help on the hexagon grid over the council's area: each cell holding
     any, as a GeoJSON geometry in `srid` (coordinates to `decimals` places) with its count,
     most first. A need counts where it is published (its grid-cell centre), never at its
     exact point: a count must not narrow down where someone lives. Small counts are
     included: the caller suppresses them as it shows them.
-    `recorded` limits the needs to those recorded in [start, end)."""
+    `recorded` limits the needs to those recorded in [start, end). With `name_places`, each
+    cell also has its place name: the district (outward code) of the postcode nearest its
+    centre, or None when no postcodes are loaded."""
     start, end = recorded or (None, None)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -181,7 +265,8 @@ def waiting_needs_by_hexagon(
                 SELECT h.geom FROM area, ST_HexagonGrid(%(size)s, area.g) h
                 WHERE ST_Intersects(h.geom, area.g)
             )
-            SELECT ST_AsGeoJSON(ST_Transform(cells.geom, %(srid)s), %(decimals)s), count(n.id)
+            , counted AS (
+            SELECT cells.geom, count(n.id) AS n
             FROM cells
             JOIN marketplace_need n
               ON n.council_id = %(c)s AND {WAITING}
@@ -190,7 +275,12 @@ def waiting_needs_by_hexagon(
              AND ST_Intersects(
                  cells.geom, ST_Transform(n.approx_location::geometry, {BRITISH_NATIONAL_GRID}))
             GROUP BY cells.geom
-            ORDER BY count(n.id) DESC
+            )
+            SELECT ST_AsGeoJSON(ST_Transform(counted.geom, %(srid)s), %(decimals)s), counted.n,
+                   {NEAREST_DISTRICT if name_places else "NULL"}
+            FROM counted
+            ORDER BY counted.n DESC, ST_Y(ST_Centroid(counted.geom)) DESC,
+                     ST_X(ST_Centroid(counted.geom))
             """,  # noqa: S608 – the fragments are constants of this module
             {
                 "c": council_id,
@@ -201,7 +291,10 @@ def waiting_needs_by_hexagon(
                 "end": end,
             },
         )
-        return [(json.loads(geometry), count) for geometry, count in cursor.fetchall()]
+        rows = cursor.fetchall()
+    if name_places:
+        return [(json.loads(geometry), count, place) for geometry, count, place in rows]
+    return [(json.loads(geometry), count) for geometry, count, _place in rows]
 
 
 # --- Ongoing help: the visit log ----------------------------------------------------------

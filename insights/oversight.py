@@ -39,12 +39,36 @@ class CategoryRow:
         return [self.by_urgency.get(value, 0) for value in Urgency.values]
 
 
+# The map's shades, by band: grey for a suppressed count, then paler to darker blue.
+BAND_FILLS = ["#b1b4b6", "#9fc4e2", "#5694ca", "#1d70b8", "#003078"]
+
+
 @dataclass
 class Hexagon:
     points: str  # SVG polygon points in the map's viewBox
     count: int | None  # None when suppressed (fewer than SUPPRESS_BELOW)
     label: str
     band: int  # 0 suppressed, 1..4 darker for more need
+    place: str = ""  # the nearest postcode district, "LS1" (numbered when two cells share it)
+    anchor: str = ""  # the id of the cell on the map, which the table links to
+
+    @property
+    def fill(self) -> str:
+        return BAND_FILLS[self.band]
+
+    @property
+    def title(self) -> str:
+        return f"{self.place}: {self.label}"
+
+
+@dataclass
+class LegendEntry:
+    band: int
+    label: str
+
+    @property
+    def fill(self) -> str:
+        return BAND_FILLS[self.band]
 
 
 @dataclass
@@ -53,6 +77,8 @@ class DemandMap:
     height: int
     outline: list[str] = field(default_factory=list)
     hexagons: list[Hexagon] = field(default_factory=list)
+    #: What each shade means, in words, palest first (only the shades on the map).
+    legend: list[LegendEntry] = field(default_factory=list)
 
 
 @dataclass
@@ -66,12 +92,19 @@ class Oversight:
     matched: int
     fulfilled: int
     median_hours_to_match: float | None
+    #: The median time to match in words ("3 days"; hours only under a day).
+    time_to_match: str | None
     fulfilment_rate: float | None
     active_helpers: int
     unreached: int
     demand: DemandMap
     #: Ongoing help in the range, every kind of help together (`measures.ongoing_figures`).
     ongoing: OngoingFigures = field(default_factory=OngoingFigures)
+    #: Places (helpers wanted) of the needs asked, and how many are filled: not needs.
+    places_asked: int = 0
+    places_filled: int = 0
+    #: Needs asked and matched by month, over the months of the range.
+    by_month: list[measures.MonthFigures] = field(default_factory=list)
 
 
 def open_needs_by_category(*, council: Council) -> list[CategoryRow]:
@@ -148,7 +181,11 @@ def demand_map(*, council: Council, start: dt.datetime, end: dt.datetime) -> Dem
     over the council's area and drawn in British National Grid metres; cells with fewer than
     `SUPPRESS_BELOW` needs are drawn without their number."""
     cells = measures.waiting_needs_by_hexagon(
-        council_id=council.pk, srid=BRITISH_NATIONAL_GRID, decimals=1, recorded=(start, end)
+        council_id=council.pk,
+        srid=BRITISH_NATIONAL_GRID,
+        decimals=1,
+        recorded=(start, end),
+        name_places=True,
     )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -174,10 +211,21 @@ def demand_map(*, council: Council, start: dt.datetime, end: dt.datetime) -> Dem
         outline["coordinates"] if outline["type"] == "MultiPolygon" else [outline["coordinates"]]
     )
     result.outline = [project(polygon[0]) for polygon in polygons]
-    top = max((n for _, n in cells), default=0)
-    for geometry, n in cells:
+    top = max((cell[1] for cell in cells), default=0)
+    seen: dict[str, int] = {}
+    for number, (geometry, n, district) in enumerate(cells, start=1):
         suppressed = measures.is_suppressed(n)
-        band = 0 if suppressed else min(4, 1 + int(3 * (n - SUPPRESS_BELOW) / max(top, 1)))
+        band = 0 if suppressed else max(1, min(4, 1 + int(3 * (n - SUPPRESS_BELOW) / max(top, 1))))
+        if district:
+            seen[district] = seen.get(district, 0) + 1
+            place = (
+                district
+                if seen[district] == 1
+                else _("%(district)s, area %(number)s")
+                % {"district": district, "number": seen[district]}
+            )
+        else:
+            place = _("Area %(number)s") % {"number": number}
         result.hexagons.append(
             Hexagon(
                 points=project(geometry["coordinates"][0]),
@@ -188,9 +236,42 @@ def demand_map(*, council: Council, start: dt.datetime, end: dt.datetime) -> Dem
                     else ngettext("%(count)s need", "%(count)s needs", n) % {"count": n}
                 ),
                 band=band,
+                place=place,
+                anchor=f"demand-cell-{number}",
             )
         )
+    result.legend = _legend(result.hexagons)
     return result
+
+
+def _legend(hexagons: list[Hexagon]) -> list[LegendEntry]:
+    """Each shade on the map and the counts it stands for, in words."""
+    entries = []
+    for band in sorted({h.band for h in hexagons}):
+        if band == 0:
+            label = _("Palest grey: fewer than %(count)s needs (the number is not shown)") % {
+                "count": SUPPRESS_BELOW
+            }
+        else:
+            counts = [h.count for h in hexagons if h.band == band and h.count is not None]
+            if not counts:
+                continue
+            low, high = min(counts), max(counts)
+            shade = {
+                1: _("Pale blue"),
+                2: _("Mid blue"),
+                3: _("Blue"),
+                4: _("Darkest blue"),
+            }[band]
+            label = (
+                ngettext("%(shade)s: %(low)s need", "%(shade)s: %(low)s needs", low)
+                % {"shade": shade, "low": low}
+                if low == high
+                else _("%(shade)s: %(low)s to %(high)s needs")
+                % {"shade": shade, "low": low, "high": high}
+            )
+        entries.append(LegendEntry(band=band, label=label))
+    return entries
 
 
 def oversight_for(*, council: Council, date_from: dt.date, date_to: dt.date) -> Oversight:
@@ -212,6 +293,10 @@ def oversight_for(*, council: Council, date_from: dt.date, date_to: dt.date) -> 
             if needs.median_seconds_to_match is not None
             else None
         ),
+        time_to_match=measures.duration_words(needs.median_seconds_to_match),
+        places_asked=needs.places_asked,
+        places_filled=needs.places_filled,
+        by_month=measures.needs_by_month(council_id=council.pk, first=date_from, last=date_to),
         fulfilment_rate=(needs.fulfilled / needs.asked) if needs.asked else None,
         active_helpers=active_helpers,
         unreached=unreached_needs(council=council),

@@ -30,8 +30,13 @@ def oversight(request):
     date_from, date_to = _date_range(form)
     data = oversight_for(council=request.staff_council, date_from=date_from, date_to=date_to)
     widest = max((row.total for row in data.categories), default=0)
+    labels = [label for _value, label in data.urgencies]
     bars = [
-        {"row": row, "width": round(300 * row.total / widest) if widest else 0}
+        {
+            "row": row,
+            "width": round(300 * row.total / widest) if widest else 0,
+            "cells": list(zip(row.urgency_counts, labels, strict=True)),
+        }
         for row in data.categories
     ]
     return render_staff(
@@ -41,11 +46,52 @@ def oversight(request):
             "form": form,
             "data": data,
             "bars": bars,
+            "trend": _trend_chart(data.by_month),
             "suppress_below": SUPPRESS_BELOW,
             "vetting": vetting_evidence(council=request.staff_council),
         },
         status=400 if form.errors else 200,
     )
+
+
+# The trend chart of needs by month: each month a pair of bars (asked, matched), in SVG units.
+TREND_BAR, TREND_GAP, TREND_PLOT, TREND_TOP = 30, 30, 200, 24
+
+
+def _trend_chart(months) -> dict:
+    """Where the bars of `needs_by_month` go on the oversight page's chart (the table beside
+    it holds the same figures)."""
+    top = max((m.asked for m in months), default=0) or 1
+    base = TREND_TOP + TREND_PLOT
+    bars = []
+    for i, month in enumerate(months):
+        x = TREND_GAP + i * (2 * TREND_BAR + TREND_GAP)
+        h_asked = round(TREND_PLOT * month.asked / top)
+        h_matched = round(TREND_PLOT * month.matched / top)
+        bars.append(
+            {
+                "month": month,
+                "x_asked": x,
+                "x_matched": x + TREND_BAR,
+                "x_asked_mid": x + TREND_BAR / 2,
+                "x_matched_mid": x + 1.5 * TREND_BAR,
+                "x_mid": x + TREND_BAR,
+                "h_asked": h_asked,
+                "h_matched": h_matched,
+                "y_asked": base - h_asked,
+                "y_matched": base - h_matched,
+                "y_asked_label": base - h_asked - 4,
+                "y_matched_label": base - h_matched - 4,
+            }
+        )
+    return {
+        "months": bars,
+        "bar": TREND_BAR,
+        "base": base,
+        "label_y": base + 20,
+        "width": max(TREND_GAP + len(months) * (2 * TREND_BAR + TREND_GAP), 200),
+        "height": base + 30,
+    }
 
 
 @require_GET

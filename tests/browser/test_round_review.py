@@ -56,7 +56,9 @@ def test_council_admin_sends_only_the_ticked_proposals(
     page.get_by_text("Review the proposals below before sending.").wait_for()
     rnd = Round.objects.get()
     pages.check(page, "round to review")
-    page.get_by_text("This round meets 3 needs; greedy matching would have met 2.").wait_for()
+    page.get_by_text(
+        "This round fills 3 places (a helper for a need each); greedy matching would have filled 2."
+    ).wait_for()
     assert page.get_by_text("Greedy would have chosen: Ann Able, score").count() == 1
     assert page.get_by_text("Greedy would have left this need unmet").count() == 1
     boxes = page.get_by_role("checkbox")

@@ -154,7 +154,10 @@ def test_the_page_shows_where_greedy_differed(client, home_council, moderator):
     score = next(d["score"] for d in rnd.summary["greedy_differences"] if d["offer_id"])
     assert f"Greedy would have chosen: Ann Able, score {score:.2f}" in page
     assert "Greedy would have left this need unmet" in page
-    assert "This round meets 2 needs; greedy matching would have met 1." in page
+    assert (
+        "This round fills 2 places (a helper for a need each); greedy matching would have filled 1."
+        in page
+    )
     assert "Greedy would have chosen differently for 2 needs" in page
     # Public names only: nobody's email address is on the page.
     for email in User.objects.values_list("email", flat=True):
