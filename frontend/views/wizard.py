@@ -22,6 +22,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dates import WEEKDAYS
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from accounts.drafts import form_draft_discard, form_draft_keep, form_draft_of
@@ -48,7 +49,7 @@ class Wizard:
     reflow: frozenset[str] = field(default_factory=frozenset)
 
     # What the person was doing, for the page that offers a draft back ("asking for help").
-    doing: str = ""
+    doing: str | Promise = ""
 
     # --- The draft: in the session, and kept on the account ------------------------------------
     def start(self, request):

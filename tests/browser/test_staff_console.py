@@ -219,9 +219,9 @@ def test_council_admin_runs_a_round_reviews_it_and_sends_it(
     pages.check(page, "round to review")
     comparison = page.get_by_role("table", name="This round beside matching one need at a time")
     assert comparison.get_by_role("columnheader", name="One at a time (greedy)").count() == 1
-    assert comparison.get_by_role("row", name="Needs met").inner_text().split() == [
-        "Needs",
-        "met",
+    assert comparison.get_by_role("row", name="Places filled").inner_text().split() == [
+        "Places",
+        "filled",
         "2",
         "2",
     ]

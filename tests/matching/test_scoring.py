@@ -85,9 +85,7 @@ def test_times_phrase():
     assert words.times_phrase(need_slots=need, offer_slots=[], viewer="need") == (
         "times to be arranged"
     )
-    one = words.times_phrase(
-        need_slots=need[2:], offer_slots=[(SAT, t(8), t(10))], viewer="offer"
-    )
+    one = words.times_phrase(need_slots=need[2:], offer_slots=[(SAT, t(8), t(10))], viewer="offer")
     assert one == "free Saturday morning, their only time"
 
 

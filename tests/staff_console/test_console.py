@@ -300,7 +300,8 @@ def test_audit_log_filters_and_csv_export(client, council_admin, citizen, home_c
         data={"reason": "Phone number in the text"},
     )
     client.force_login(council_admin)
-    cell = '<td class="govuk-table__cell">{}</td>'.format
+    label = '<span class="kith-table-stack__label">Event</span>'
+    cell = ('<td class="govuk-table__cell">' + label + "{}</td>").format
     page = client.get(reverse("staff:audit"), {"verb": "person.viewed"}).content.decode()
     assert cell("person.viewed") in page and cell("need.rejected") not in page
     prefix = client.get(reverse("staff:audit"), {"verb": "need."}).content.decode()
