@@ -8,6 +8,7 @@ import logging
 import time
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.db.utils import DatabaseError
 from django.http import (
@@ -207,7 +208,7 @@ def session_stay(request):
     """ "Stay signed in" on the timeout warning: this request is the activity that keeps the
     session; without script the form comes back to the page it was on."""
     if not request.user.is_authenticated:
-        return HttpResponseRedirect(settings.LOGIN_URL)
+        return redirect_to_login(request.POST.get("next") or "/")
     now = int(time.time())
     request.session[SESSION_SEEN] = now
     if request.headers.get("Accept", "").startswith("application/json"):

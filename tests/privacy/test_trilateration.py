@@ -41,7 +41,11 @@ STRANGER_HOMES = {
     "LS11 5AA": (-1.6200, 53.7700),
 }
 MOVES = [(-0.45, -0.45), (0.45, 0.45), (-0.45, 0.45), (0.45, -0.45), (0.1, -0.3)]
-VOLATILE = re.compile(r'(nonce="[^"]*"|name="csrfmiddlewaretoken" value="[^"]*")')
+# Per request or per session, never per place: script nonces, form tokens, and the moment the
+# session ends (for the timeout warning).
+VOLATILE = re.compile(
+    r'(nonce="[^"]*"|name="csrfmiddlewaretoken" value="[^"]*"|data-ends-at="[^"]*")'
+)
 
 
 def _cell_offsets(point: Point, fx: float, fy: float) -> Point:
