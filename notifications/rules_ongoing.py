@@ -127,19 +127,9 @@ def _change_say(change: ScheduleChange) -> str:
 _change_words = lazy(_change_say, str)
 
 
-def change_asked(event: Event) -> list[Notice]:
-    arrangement = _arrangement(event)
-    change = (
-        ScheduleChange.objects.select_related("visit")
-        .filter(pk=int(event.data.get("change") or 0))
-        .first()
-    )
-    if arrangement is None or change is None:
-        return []
-    return [_to_other(arrangement, event, "change_asked", "change", change=_change_words(change))]
+def _change_told(template: str, step: str) -> Rule:
+    """The other person is told of a change of time: asked, or confirmed or declined."""
 
-
-def change_decided(template: str) -> Rule:
     def rule(event: Event) -> list[Notice]:
         arrangement = _arrangement(event)
         change = (
@@ -149,9 +139,16 @@ def change_decided(template: str) -> Rule:
         )
         if arrangement is None or change is None:
             return []
-        return [_to_other(arrangement, event, template, "decided", change=_change_words(change))]
+        return [_to_other(arrangement, event, template, step, change=_change_words(change))]
 
     return rule
+
+
+change_asked = _change_told("change_asked", "change")
+
+
+def change_decided(template: str) -> Rule:
+    return _change_told(template, "decided")
 
 
 WELFARE_WHY = {
