@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -62,11 +63,27 @@ def _default_checklist() -> tuple[str, ...]:
     return tuple(_(point) for point in DEFAULT_FIRST_MEETING_CHECKLIST)
 
 
-def first_meeting_checklist_of(council: Council) -> tuple[str, ...]:
-    """The council's safety checklist for first meetings, or Kith's own."""
+def first_meeting_checklist_of(council: Council, *, language: str = "") -> tuple[str, ...]:
+    """The council's safety checklist for first meetings, in the language of the page (or
+    `language`): the council's Welsh on a Welsh page when it wrote one, else its English, else
+    Kith's own (in either language)."""
     stored = (council.settings or {}).get("ongoing", {}) if council else {}
-    points = stored.get("first_meeting_checklist") or ()
-    return tuple(points) or _default_checklist()
+    with translation.override(language or translation.get_language()):
+        welsh = (translation.get_language() or "").startswith("cy")
+        points = (welsh and stored.get("first_meeting_checklist_cy")) or stored.get(
+            "first_meeting_checklist"
+        )
+        return tuple(points or ()) or _default_checklist()
+
+
+def council_checklists(council: Council) -> dict[str, str]:
+    """The checklist as the council wrote it, one point a line: in English (Kith's own when
+    the council has not written one) and in Welsh ("" when it has not)."""
+    stored = (council.settings or {}).get("ongoing", {}) if council else {}
+    return {
+        "first_meeting_checklist": "\n".join(first_meeting_checklist_of(council, language="en-gb")),
+        "first_meeting_checklist_cy": "\n".join(stored.get("first_meeting_checklist_cy") or ()),
+    }
 
 
 def _clean_checklist(points: list[str]) -> list[str]:
@@ -110,10 +127,12 @@ def ongoing_policy_update(
     checkin_wait_hours: int,
     still_needed_weeks: int,
     first_meeting_checklist: list[str] | None = None,
+    first_meeting_checklist_cy: list[str] | None = None,
 ) -> Council:
     """Set how long a check-in question waits before the next step, how often people are
     asked whether they still need help, and (unless None) the first-meeting checklist — an
-    empty one brings back Kith's own. Audited with before and after."""
+    empty one brings back Kith's own — and its Welsh (empty: Welsh pages show the English, or
+    Kith's own Welsh). Audited with before and after."""
     council = staff_council(actor, Capability.COUNCIL_SETTINGS)
     council = Council.objects.select_for_update().get(pk=council.pk)
     for value, (low, high), sentence in (
@@ -131,18 +150,23 @@ def ongoing_policy_update(
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise ApplicationError(sentence % {"low": low, "high": high}, code="ongoing_range")
     before = ongoing_settings(council)
-    checklist_before = first_meeting_checklist_of(council)
+    checklist_before = council_checklists(council)
     stored = dict((council.settings or {}).get("ongoing", {}))
     checklist = stored.get("first_meeting_checklist") or []
     if first_meeting_checklist is not None:
         checklist = _clean_checklist(first_meeting_checklist)
-        if tuple(checklist) == _default_checklist():
-            checklist = []  # Kith's own words, kept in every language
+        with translation.override("en-gb"):
+            if tuple(checklist) == _default_checklist():
+                checklist = []  # Kith's own words, kept in every language
+    welsh = stored.get("first_meeting_checklist_cy") or []
+    if first_meeting_checklist_cy is not None:
+        welsh = _clean_checklist(first_meeting_checklist_cy)
     settings_ = dict(council.settings or {})
     settings_["ongoing"] = {
         "checkin_wait_hours": checkin_wait_hours,
         "still_needed_weeks": still_needed_weeks,
         **({"first_meeting_checklist": checklist} if checklist else {}),
+        **({"first_meeting_checklist_cy": welsh} if welsh else {}),
     }
     council.settings = settings_
     council.save(update_fields=["settings"])
@@ -155,7 +179,7 @@ def ongoing_policy_update(
         data={
             "before": before,
             "after": ongoing_settings(council),
-            "checklist_changed": checklist_before != first_meeting_checklist_of(council),
+            "checklist_changed": checklist_before != council_checklists(council),
         },
     )
     return council

@@ -387,8 +387,24 @@ class OngoingSettingsForm(forms.Form):
         error_messages={"max_length": _("Keep the checklist shorter (at most 2,500 characters).")},
     )
 
+    first_meeting_checklist_cy = forms.CharField(
+        label=_("The checklist in Welsh"),
+        help_text=_(
+            "Shown instead on pages in Welsh. Leave it empty to show Kith's own Welsh checklist "
+            "(when the checklist above is Kith's own) or the English above."
+        ),
+        required=False,
+        max_length=2500,
+        widget=forms.Textarea(attrs={"rows": 6, "lang": "cy"}),
+        error_messages={"max_length": _("Keep the checklist shorter (at most 2,500 characters).")},
+    )
+
     def clean_first_meeting_checklist(self) -> list[str]:
         text = self.cleaned_data.get("first_meeting_checklist") or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    def clean_first_meeting_checklist_cy(self) -> list[str]:
+        text = self.cleaned_data.get("first_meeting_checklist_cy") or ""
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 

@@ -39,9 +39,7 @@ def _ongoing_form(request, data=None):
         data,
         initial={
             **arrangements_policy.ongoing_settings(request.staff_council),
-            "first_meeting_checklist": "\n".join(
-                arrangements_policy.first_meeting_checklist_of(request.staff_council)
-            ),
+            **arrangements_policy.council_checklists(request.staff_council),
         },
     )
 

@@ -336,3 +336,45 @@ def test_the_person_page_shows_who_ended_help_and_why(client, safeguarding_lead,
     # The helper's own page shows it too, with the words the helper never sees elsewhere.
     helper_page = client.get(reverse("staff:person", args=[arrangement.match.offer.helper.pk]))
     assert "My daughter is staying now" in helper_page.content.decode()
+
+
+def test_the_council_writes_its_checklist_in_welsh_too(client, council_admin, home_council):
+    from arrangements.policy import DEFAULT_FIRST_MEETING_CHECKLIST
+    from tests.arrangements.conftest import make_arrangement
+
+    client.force_login(council_admin)
+    url = reverse("staff:ongoing_settings")
+    base = {"checkin_wait_hours": "24", "still_needed_weeks": "4"}
+    english = "Meet at the library first."
+    welsh = "Cwrdd yn y llyfrgell yn gyntaf."
+    arrangement = make_arrangement(home_council)  # befriending: a first meeting
+    owner = arrangement.match.need.owner
+    page_url = reverse("arrangement_detail", args=[arrangement.pk])
+
+    def page(language: str) -> str:
+        client.force_login(owner)
+        client.cookies["kith_language"] = language
+        return client.get(page_url).content.decode()
+
+    # Kith's own checklist: in Welsh on Welsh pages.
+    assert DEFAULT_FIRST_MEETING_CHECKLIST[0] not in page("cy")
+    assert DEFAULT_FIRST_MEETING_CHECKLIST[0] in page("en-gb")
+
+    # The council's own English, no Welsh yet: the English shows on Welsh pages too.
+    client.force_login(council_admin)
+    client.cookies["kith_language"] = "en-gb"
+    assert client.post(url, {**base, "first_meeting_checklist": english}).status_code == 302
+    assert english in page("cy")
+
+    # Its Welsh as well: each page in its own language; the staff form shows both as written,
+    # whatever the language of the staff member's page.
+    client.force_login(council_admin)
+    client.cookies["kith_language"] = "cy"
+    answer = client.post(
+        url, {**base, "first_meeting_checklist": english, "first_meeting_checklist_cy": welsh}
+    )
+    assert answer.status_code == 302
+    form = client.get(reverse("staff:settings")).content.decode()
+    assert english in form and welsh in form
+    assert welsh in page("cy") and english not in page("cy")
+    assert english in page("en-gb") and welsh not in page("en-gb")
