@@ -19,6 +19,7 @@ from core.errors import ApplicationError
 from marketplace import services as market_services
 from marketplace.availability import WEEKDAY_NAMES
 from marketplace.models import DietaryTag, GenderPreference, Need
+from notifications.models import ContactPreference
 from places.geo import is_valid_postcode, normalise_postcode
 
 from .times import TIME_HINT, parse_time
@@ -137,6 +138,15 @@ class AboutYouForm(KithForm):
         help_text=_("Some people prefer a helper of the same gender. You do not have to say."),
         choices=[("", _("Prefer not to say"))]
         + [(v, label) for v, label in User.Gender.choices if v],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+    # Asked when a person starts (onboarding); their contact preferences page changes it.
+    correspondence_language = forms.ChoiceField(
+        label=_("Which language should Kith write to you in?"),
+        help_text=_("For emails, text messages and letters. You can change this at any time."),
+        choices=ContactPreference.Language.choices,
         widget=forms.RadioSelect,
         required=False,
     )

@@ -78,6 +78,30 @@ def _postal_address(raw: str) -> str:
 
 
 @transaction.atomic
+def correspondence_language_set(*, person: User, language: str) -> ContactPreference:
+    """The language the person asks Kith to write to them in, asked when they start (Welsh
+    Language Standards: ask, record, and write in it from then on). Audited when it changes."""
+    if language not in ContactPreference.Language.values:
+        raise ApplicationError(_("Choose English or Cymraeg."), code="language")
+    person_lock_for_writing(person_id=person.pk)
+    pref, created = ContactPreference.objects.select_for_update().get_or_create(
+        person=person, defaults={"language": language}
+    )
+    if created or pref.language != language:
+        pref.language = language
+        pref.save(update_fields=["language"])
+        audit_record(
+            actor=person,
+            verb="contact.language_set",
+            target=person,
+            target_type="person",
+            council=person.council,
+            data={"language": language},
+        )
+    return pref
+
+
+@transaction.atomic
 def contact_preference_update(
     *,
     actor: User,

@@ -8,9 +8,12 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils import translation
 
 from accounts.services import person_update_profile
 from core.errors import ApplicationError, NotFound
+from notifications.pipeline import language_of
+from notifications.services import correspondence_language_set
 
 from ..forms import AboutYouForm
 from ..words import languages_typed
@@ -77,6 +80,9 @@ def about_you_submit(request) -> tuple[AboutYouForm, bool]:
             "display_name": user.display_name,
             "languages": languages_typed(user.preferred_languages),
             "gender": user.gender,
+            "correspondence_language": (
+                "cy" if language_of(user) == "cy" or translation.get_language() == "cy" else "en"
+            ),
         },
     )
     if request.method != "POST" or not form.is_valid():
@@ -93,4 +99,12 @@ def about_you_submit(request) -> tuple[AboutYouForm, bool]:
         ),
         field="display_name",
     )
+    if done and data.get("correspondence_language"):
+        done = call_service(
+            form,
+            lambda: correspondence_language_set(
+                person=user, language=data["correspondence_language"]
+            ),
+            field="correspondence_language",
+        )
     return form, bool(done)

@@ -63,3 +63,28 @@ def test_helper_goes_on_to_record_an_offer(client, place, user):
     client.post(reverse("start_postcode"), {"postcode": "LS2 2BB"})
     response = client.post(reverse("start_about"), {"display_name": "Sam"})
     assert response["Location"] == reverse("offer_new")
+
+
+def test_starting_asks_which_language_kith_writes_in_and_records_it(client, place, user):
+    from core.models import AuditEvent  # noqa: PLC0415
+    from notifications.models import ContactPreference  # noqa: PLC0415
+
+    client.force_login(user)
+    client.post(reverse("start_role"), {"role": "need"})
+    client.post(reverse("start_postcode"), {"postcode": "ls1 1aa"})
+    page = client.get(reverse("start_about")).content.decode()
+    assert "Which language should Kith write to you in?" in page
+    assert 'value="en" checked' in page  # an English page suggests English
+    client.cookies["kith_language"] = "cy"
+    assert 'value="cy" checked' in client.get(reverse("start_about")).content.decode()
+    client.post(
+        reverse("start_about"), {"display_name": "Margaret", "correspondence_language": "cy"}
+    )
+    assert ContactPreference.objects.get(person=user).language == "cy"
+    assert AuditEvent.objects.filter(verb="contact.language_set", target_id=user.pk).exists()
+    del client.cookies["kith_language"]
+    assert client.get(reverse("dashboard"))["Content-Language"] == "cy"  # and from now on
+    bad = client.post(
+        reverse("start_about"), {"display_name": "Margaret", "correspondence_language": "fr"}
+    )
+    assert bad.status_code == 200 and ContactPreference.objects.get(person=user).language == "cy"

@@ -62,14 +62,16 @@ class _Text(HTMLParser):
         self._raw = 0
 
     def handle_starttag(self, tag, attrs):
-        if tag in {"script", "style", "template"}:
+        # A text box's content is the value being edited (the council's English checklist on
+        # the English field), not the page's words.
+        if tag in {"script", "style", "template", "textarea"}:
             self._raw += 1
         for name, value in attrs:
             if name in {"alt", "title", "aria-label", "placeholder"} and value:
                 self.nodes.append(" ".join(value.split()))
 
     def handle_endtag(self, tag):
-        if tag in {"script", "style", "template"} and self._raw:
+        if tag in {"script", "style", "template", "textarea"} and self._raw:
             self._raw -= 1
 
     def handle_data(self, data):
