@@ -215,3 +215,17 @@ def test_a_welsh_first_council_speaks_welsh_unless_the_person_chose_english(clie
     assert client.get("/privacy/")["Content-Language"] == "cy"
     ContactPreference.objects.create(person=person, language="en")
     assert client.get("/privacy/")["Content-Language"] == "en-gb"
+
+
+@pytest.mark.django_db
+def test_the_api_answers_in_welsh_when_asked(client):
+    """Refusals of the API, its framework's own included, in the language the caller asks
+    for (Accept-Language), in English otherwise."""
+    person = make.person(council=make.council())
+    client.force_login(person)
+    english = client.post("/api/v1/needs/", {}, content_type="application/json").json()
+    welsh = client.post(
+        "/api/v1/needs/", {}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="cy"
+    ).json()
+    assert "This field is required." in str(english)
+    assert "Mae angen llenwi’r maes hwn." in str(welsh) and "This field" not in str(welsh)
