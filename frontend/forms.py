@@ -415,7 +415,7 @@ class OfferForm(KithForm):
             for name in set(self.fields) - set(self.STEP_FIELDS[step]):
                 del self.fields[name]
         if "category" in self.fields:
-            self.fields["category"].choices = [(str(c.pk), c.name) for c in categories]
+            self.fields["category"].choices = [(str(c.pk), c.local_name) for c in categories]
             self.fields["category"].widget.hints = hints or {}
 
 

@@ -27,7 +27,7 @@ class CategoryForm(KithForm):
 
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [(str(c.pk), c.name) for c in categories]
+        self.fields["category"].choices = [(str(c.pk), c.local_name) for c in categories]
 
 
 class NeedDetailsForm(KithForm):

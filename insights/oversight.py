@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Council
+from core.welsh import in_active_language
 from insights import measures
 from insights.measures import BRITISH_NATIONAL_GRID, SUPPRESS_BELOW, OngoingFigures
 from marketplace.models import Urgency
@@ -112,12 +113,12 @@ def open_needs_by_category(*, council: Council) -> list[CategoryRow]:
     counts = (
         measures.waiting_needs()
         .filter(council=council)
-        .values("category__name", "category__sort_order", "urgency")
+        .values("category__name", "category__name_cy", "category__sort_order", "urgency")
         .annotate(n=Count("id"))
         .order_by("category__sort_order", "category__name")
     )
     for row in counts:
-        name = row["category__name"]
+        name = in_active_language(row["category__name"], row["category__name_cy"])
         entry = rows.setdefault(
             name, CategoryRow(name=name, by_urgency=dict.fromkeys(Urgency.values, 0), total=0)
         )

@@ -36,6 +36,7 @@ ClientMixin.force_login = _force_login_with_both_factors
 
 _CATEGORY_MIGRATION = "marketplace.migrations.0003_audit_append_only_and_default_categories"
 _FIRST_MEETING_MIGRATION = "marketplace.migrations.0006_category_first_meeting"
+_WELSH_NAMES_MIGRATION = "marketplace.migrations.0009_category_welsh_names"
 
 
 @pytest.fixture(autouse=True)
@@ -55,6 +56,7 @@ def _migration_data(request):
     if not Category.objects.exists():
         importlib.import_module(_CATEGORY_MIGRATION).add_categories(apps, None)
         importlib.import_module(_FIRST_MEETING_MIGRATION).first_meeting_on(apps, None)
+        importlib.import_module(_WELSH_NAMES_MIGRATION).add_welsh(apps, None)
     Site = apps.get_model("sites", "Site")
     Site.objects.get_or_create(
         pk=settings.SITE_ID, defaults={"domain": "example.com", "name": "example.com"}

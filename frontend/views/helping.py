@@ -143,7 +143,7 @@ def _category_hints(categories: list[Category], level: int) -> dict[str, str]:
                 extra = _("Regulated activity: needs an ID check and an enhanced DBS check.")
         elif c.required_level > level:
             extra = _("Needs an ID check.")
-        hints[str(c.pk)] = " ".join(t for t in (c.description, extra) if t)
+        hints[str(c.pk)] = " ".join(t for t in (c.local_description, extra) if t)
     return hints
 
 

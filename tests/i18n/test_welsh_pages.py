@@ -14,6 +14,7 @@ from django.apps import apps
 from django.db import models
 
 from accounts.models import User
+from accounts.services import web_profile_set_role
 from matching.profiles import short_name
 from notifications.models import ContactPreference
 from tests.kit import factories as make
@@ -92,6 +93,8 @@ def people_wrote() -> list[str]:
     what people wrote stays in the language they wrote it."""
     values: set[str] = set()
     for model in apps.get_models():
+        if model._meta.label == "marketplace.Category":
+            continue  # Kith's own kinds of help: named in Welsh too (`Category.name_cy`)
         # Free text only: a field with choices holds codes ("email", "need"), not words.
         fields = [
             f.name
@@ -229,3 +232,19 @@ def test_the_api_answers_in_welsh_when_asked(client):
     ).json()
     assert "This field is required." in str(english)
     assert "Mae angen llenwi’r maes hwn." in str(welsh) and "This field" not in str(welsh)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("first_question", ["/needs/new/category/", "/offers/new/category/"])
+def test_the_kinds_of_help_are_named_in_welsh(client, first_question):
+    """Kith's own kinds of help have Welsh names and descriptions: the first question of
+    asking for help and of offering it shows them on a Welsh page."""
+    person = make.person(council=make.council())
+    web_profile_set_role(user=person, role="both", onboarded=True)
+    client.force_login(person)
+    client.cookies["kith_language"] = "cy"
+    page = client.get(first_question).content.decode()
+    assert "Cyfeillio a sgyrsiau i gadw mewn cysylltiad" in page
+    assert "Befriending and check-in chats" not in page
+    client.cookies["kith_language"] = "en-gb"
+    assert "Befriending and check-in chats" in client.get(first_question).content.decode()
