@@ -196,7 +196,7 @@ def test_a_helper_offers_help_and_a_moderator_approves_it_in_welsh(
     pages.check(h, "whats new")
     h.get_by_role("link", name="Mae eich cynnig o help nawr ar Kith").first.click()
     h.get_by_role("heading", name=TITLE).wait_for()
-    in_welsh(h, "Ar agor")
+    in_welsh(h, "Agored")
     pages.check(h, "offer open")
     assert not pages.failed_requests, "\n".join(pages.failed_requests)
 
