@@ -273,28 +273,58 @@ def user_sessions_end(*, actor: User, person_id: int) -> int:
 
 
 # --- Council settings ------------------------------------------------------------------------
+_PHONE = re.compile(r"^\+?[0-9 ()-]{6,30}$")
+
+
 @transaction.atomic
 def council_settings_update(
-    *, actor: User, max_travel_radius_m: int, auto_approve_verified_helpers: bool
+    *,
+    actor: User,
+    max_travel_radius_m: int,
+    auto_approve_verified_helpers: bool,
+    contact_email: str | None = None,
+    contact_phone: str | None = None,
 ) -> Council:
-    """A council admin changes how Kith runs in their area. Audited with before and after."""
+    """A council admin changes how Kith runs in their area, and (unless None) the email
+    address and phone number the start page gives as other ways to ask for help. Audited with
+    before and after."""
     council = staff_council(actor, Capability.COUNCIL_SETTINGS)
     council = Council.objects.select_for_update().get(pk=council.pk)
     if not 100 <= int(max_travel_radius_m) <= 50000:
         raise ApplicationError(
             _("The furthest distance must be between 100 and 50,000 metres."), code="radius_range"
         )
-    before = {
-        "max_travel_radius_m": council.max_travel_radius_m,
-        "auto_approve_verified_helpers": council.auto_approve_verified_helpers,
-    }
+    phone = " ".join((contact_phone or "").split())
+    if phone and not _PHONE.match(phone):
+        raise ApplicationError(
+            _("Enter a phone number using digits, spaces and +, like 01632 960 001."),
+            code="contact_phone",
+        )
+
+    def public(c: Council) -> dict:
+        return {
+            "max_travel_radius_m": c.max_travel_radius_m,
+            "auto_approve_verified_helpers": c.auto_approve_verified_helpers,
+            "contact_email": c.contact_email,
+            "contact_phone": (c.settings or {}).get("contact_phone", ""),
+        }
+
+    before = public(council)
     council.max_travel_radius_m = int(max_travel_radius_m)
     council.auto_approve_verified_helpers = bool(auto_approve_verified_helpers)
-    council.save(update_fields=["max_travel_radius_m", "auto_approve_verified_helpers"])
-    after = {
-        "max_travel_radius_m": council.max_travel_radius_m,
-        "auto_approve_verified_helpers": council.auto_approve_verified_helpers,
-    }
+    if contact_email is not None:
+        council.contact_email = contact_email.strip()
+    if contact_phone is not None:
+        council.settings = {**(council.settings or {}), "contact_phone": phone}
+    council.save(
+        update_fields=[
+            "max_travel_radius_m",
+            "auto_approve_verified_helpers",
+            "contact_email",
+            "settings",
+        ]
+    )
+    after = public(council)
     audit_record(
         actor=actor,
         verb="council.settings_changed",

@@ -287,6 +287,19 @@ class CouncilSettingsForm(forms.Form):
         required=False,
         label=_("Publish offers from ID-checked helpers without waiting for review"),
     )
+    contact_email = forms.EmailField(
+        required=False,
+        label=_("Email address people can write to"),
+        help_text=_("Shown on the start page as another way to ask for help."),
+        error_messages={"invalid": _("Enter an email address like help@council.gov.uk.")},
+    )
+    contact_phone = forms.CharField(
+        required=False,
+        max_length=30,
+        label=_("Phone number people can call"),
+        help_text=_("Shown on the start page, for people who would rather talk to someone."),
+        error_messages={"max_length": _("Enter a phone number of 30 characters or fewer.")},
+    )
     welsh_first = forms.BooleanField(
         required=False,
         label=_("Speak Welsh first"),

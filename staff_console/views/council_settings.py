@@ -76,6 +76,8 @@ def _settings_form(council):
         initial={
             "max_travel_radius_m": council.max_travel_radius_m,
             "auto_approve_verified_helpers": council.auto_approve_verified_helpers,
+            "contact_email": council.contact_email,
+            "contact_phone": (council.settings or {}).get("contact_phone", ""),
             "welsh_first": accounts_selectors.council_is_welsh_first(council.pk),
         }
     )

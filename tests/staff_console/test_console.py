@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Council
 from accounts.second_factor import invitation_send
 from core.audit import audit_record
 from core.errors import ApplicationError
@@ -458,3 +459,31 @@ def test_record_a_need_for_someone_not_online(client, safeguarding_lead, home_co
     assert need.postcode == "LS1 4AP"
     event = AuditEvent.objects.get(verb="need.recorded_on_behalf")
     assert event.actor_id == safeguarding_lead.pk and event.data["owner_id"] == person.pk
+
+
+def test_council_admin_sets_the_contact_details_the_start_page_gives(
+    client, council_admin, home_council
+):
+    client.force_login(council_admin)
+    base = {"max_travel_radius_m": "8000"}
+    bad = client.post(reverse("staff:settings"), {**base, "contact_phone": "call us!"})
+    assert bad.status_code == 400 and "digits, spaces and +" in bad.content.decode()
+    home_council.refresh_from_db()
+    assert not (home_council.settings or {}).get("contact_phone")
+    response = client.post(
+        reverse("staff:settings"),
+        {**base, "contact_phone": "01632  960 001", "contact_email": "help@home.gov.uk"},
+    )
+    assert response.status_code == 302
+    home_council.refresh_from_db()
+    assert home_council.settings["contact_phone"] == "01632 960 001"
+    assert home_council.contact_email == "help@home.gov.uk"
+    event = AuditEvent.objects.filter(verb="council.settings_changed").latest("id")
+    assert event.data["after"]["contact_phone"] == "01632 960 001"
+    form = client.get(reverse("staff:settings")).content.decode()
+    assert 'value="01632 960 001"' in form and 'value="help@home.gov.uk"' in form
+    # The start page of a service run for this council gives both to someone signed out.
+    client.logout()
+    assert Council.objects.filter(is_active=True).count() == 1
+    start = client.get("/").content.decode()
+    assert "01632 960 001" in start and "help@home.gov.uk" in start
