@@ -42,6 +42,21 @@ def _theirs(words: str) -> str:
     return lazy(lambda: gettext(str(words)).strip(), str)()
 
 
+# Both people of a held match are told the same words.
+_MATCH_HELD = Template(
+    subject=_("Your match is on hold"),
+    body=_(
+        "Your match for {category} is on hold while the council looks at it, because "
+        "{what}. Please do not arrange new visits until the council has been in touch."
+    ),
+    sms=_(
+        "Kith: your match for {category} is on hold while the council looks at it. Please "
+        "wait for the council to contact you."
+    ),
+    why=_("you are part of this match"),
+)
+
+
 TEMPLATES: dict[str, Template] = {
     "listing_approved": Template(
         subject=_("Your {kind} is now on Kith"),
@@ -228,30 +243,8 @@ TEMPLATES: dict[str, Template] = {
         ),
         why=_("you offer help that needs this check"),
     ),
-    "match_held_helper": Template(
-        subject=_("Your match is on hold"),
-        body=_(
-            "Your match for {category} is on hold while the council looks at it, because "
-            "{what}. Please do not arrange new visits until the council has been in touch."
-        ),
-        sms=_(
-            "Kith: your match for {category} is on hold while the council looks at it. Please "
-            "wait for the council to contact you."
-        ),
-        why=_("you are part of this match"),
-    ),
-    "match_held_citizen": Template(
-        subject=_("Your match is on hold"),
-        body=_(
-            "Your match for {category} is on hold while the council looks at it, because "
-            "{what}. Please do not arrange new visits until the council has been in touch."
-        ),
-        sms=_(
-            "Kith: your match for {category} is on hold while the council looks at it. Please "
-            "wait for the council to contact you."
-        ),
-        why=_("you are part of this match"),
-    ),
+    "match_held_helper": _MATCH_HELD,
+    "match_held_citizen": _MATCH_HELD,
     "match_held_staff": Template(
         subject=_("A match for {category} is held for your review"),
         body=_(
