@@ -16,6 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Council
+from core.welsh import in_active_language
 from marketplace.models import Need, Offer
 
 
@@ -52,7 +53,10 @@ class Match(models.Model):
     citizen_agreed_at = models.DateTimeField(null=True, blank=True)
     helper_agreed_at = models.DateTimeField(null=True, blank=True)
     score = models.FloatField(null=True, blank=True)
+    # Why a round proposed the pair, written when it was proposed in English and in Welsh;
+    # `why` is the one the reader's page shows.
     explanation = models.CharField(max_length=400, blank=True)
+    explanation_cy = models.CharField(max_length=400, blank=True, default="")
     decline_reason = models.CharField(max_length=300, blank=True)
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -97,6 +101,11 @@ class Match(models.Model):
 
     def __str__(self) -> str:
         return f"Match {self.pk}: need {self.need_id} × offer {self.offer_id} ({self.status})"
+
+    @property
+    def why(self) -> str:
+        """Why the pair was proposed, in the language of the page (English or Welsh)."""
+        return in_active_language(self.explanation, self.explanation_cy)
 
 
 class Message(models.Model):
@@ -316,6 +325,7 @@ class RoundProposal(models.Model):
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="+")
     score = models.FloatField()
     explanation = models.CharField(max_length=400, blank=True)
+    explanation_cy = models.CharField(max_length=400, blank=True, default="")
     outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.WAITING)
     match = models.ForeignKey(
         Match, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -330,3 +340,8 @@ class RoundProposal(models.Model):
 
     def __str__(self) -> str:
         return f"Round {self.round_id}: need {self.need_id} × offer {self.offer_id}"
+
+    @property
+    def why(self) -> str:
+        """Why the round chose the pair, in the language of the page (English or Welsh)."""
+        return in_active_language(self.explanation, self.explanation_cy)

@@ -391,17 +391,17 @@ def round_run(*, council: Council, actor: User | None = None) -> Round:
     needs = Need.objects.select_related("owner", "council").in_bulk([n for n, _ in chosen_pairs])
     offers = Offer.objects.select_related("helper").in_bulk([o for _, o in chosen_pairs])
     # Explanations are stored and shown to other people (staff, then both people of a sent
-    # match), so they are kept in English whatever language the member of staff reads.
-    with translation.override("en-gb"):
-        explained = score_pairs(
-            pairs=[
-                (needs[n], offers[o], problem.approx_m[i])
-                for i, (n, o) in zip(best.chosen, chosen_pairs, strict=True)
-            ],
-            viewer="need",
-            council=council,
-            context=problem.context,
-        )
+    # match) who may read English or Welsh, so each is written in both.
+    pairs = [
+        (needs[n], offers[o], problem.approx_m[i])
+        for i, (n, o) in zip(best.chosen, chosen_pairs, strict=True)
+    ]
+    explained = {}
+    for language in ("en-gb", "cy"):
+        with translation.override(language):
+            explained[language] = score_pairs(
+                pairs=pairs, viewer="need", council=council, context=problem.context
+            )
     RoundProposal.objects.bulk_create(
         [
             RoundProposal(
@@ -410,8 +410,9 @@ def round_run(*, council: Council, actor: User | None = None) -> Round:
                 offer_id=r.offer.pk,
                 score=r.score,
                 explanation=r.explanation[:400],
+                explanation_cy=cy.explanation[:400],
             )
-            for r in explained
+            for r, cy in zip(explained["en-gb"], explained["cy"], strict=True)
         ]
     )
     # The audit row keeps to the figures; greedy's pairs stay with the round.
@@ -467,6 +468,7 @@ def _send(*, staff: User, proposal: RoundProposal) -> Match | None:
                 proposed_by=Match.ProposedBy.ROUND,
                 score=proposal.score,
                 explanation=proposal.explanation,
+                explanation_cy=proposal.explanation_cy,
             )
     except ApplicationError:
         return None

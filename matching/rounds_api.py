@@ -97,7 +97,7 @@ def _round(rnd) -> dict:
                 "offer_id": p.offer_id,
                 "helper_name": p.offer.helper.public_name,
                 "score": p.score,
-                "explanation": p.explanation,
+                "explanation": p.why,
             }
             for p in proposals
         ],

@@ -73,6 +73,7 @@ def _propose(
     proposed_by: str,
     score: float | None = None,
     explanation: str = "",
+    explanation_cy: str = "",
 ) -> Match:
     problem = pair_problem(need=need, offer=offer)
     if problem:
@@ -102,6 +103,7 @@ def _propose(
                 citizen_agreed_at=now if proposed_by == Match.ProposedBy.CITIZEN else None,
                 score=score,
                 explanation=explanation[:400],
+                explanation_cy=explanation_cy[:400],
             )
     except IntegrityError as exc:
         raise ApplicationError(
@@ -148,6 +150,7 @@ def match_propose_by_staff(
     proposed_by: str = Match.ProposedBy.STAFF,
     score: float | None = None,
     explanation: str = "",
+    explanation_cy: str = "",
 ) -> Match:
     """Council staff (or a round they apply) propose a match; both people must then agree."""
     need, offer = _lock_pair(need_id=need_id, offer_id=offer_id)
@@ -161,6 +164,7 @@ def match_propose_by_staff(
         proposed_by=proposed_by,
         score=score,
         explanation=explanation,
+        explanation_cy=explanation_cy,
     )
 
 

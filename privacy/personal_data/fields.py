@@ -424,6 +424,10 @@ DECLARED: tuple[Declared, ...] = (
                 withheld="Kith's summary of why the pair was ranked, shown on the match page; "
                 "not part of the download",
             ),
+            "explanation_cy": Personal(
+                erase=T.CLEAR,
+                withheld="the same summary in Welsh; not part of the download",
+            ),
             # Only the reasons the person gave: the neutral "left Kith" that erasure itself
             # gives stays for the other person.
             "decline_reason": Personal(
@@ -533,6 +537,11 @@ DECLARED: tuple[Declared, ...] = (
                 erase=T.KEEP,
                 why="the round as staff reviewed it; the same words on the match itself "
                 "(Match.explanation) are cleared",
+                withheld="a proposal staff review, not shown to the person",
+            ),
+            "explanation_cy": Personal(
+                erase=T.KEEP,
+                why="the same words in Welsh, kept for the same reason",
                 withheld="a proposal staff review, not shown to the person",
             ),
         },

@@ -9,7 +9,10 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
+from django.utils.html import escape
 
+from accounts.services import web_profile_set_role
 from core.errors import NotFound
 from core.models import AuditEvent
 from matching.models import Match, Round
@@ -155,3 +158,34 @@ def test_run_round_command(mcouncil):
     text = out.getvalue()
     assert "optimal: 1 needs met" in text and "greedy:  1 needs met" in text
     assert Round.objects.filter(council=mcouncil).count() == 1
+
+
+@pytest.mark.django_db
+def test_why_a_round_chose_a_pair_reads_in_the_language_of_each_page(mcouncil, client):
+    """A round's reasons are written in English and in Welsh when the round runs, so the
+    staff who review it and the two people of a sent match each read them in their page's
+    language, whoever ran the round and in whatever language."""
+    staff = make.staff(council=mcouncil, lives_here=True, with_home=False)
+    offer = make.offer_row(council=mcouncil, at=make.point_at(0, 0), radius_m=1500)
+    need = make.need_row(council=mcouncil, at=make.point_at(-100, 0))
+    with translation.override("cy"):  # a member of staff reading Welsh runs it
+        rnd = round_run(council=mcouncil, actor=staff)
+    proposal = rnd.proposals.get()
+    assert proposal.explanation == "less than 1 km away · times to be arranged · new to Kith"
+    welsh = "llai nag 1 km i ffwrdd · amseroedd i’w trefnu · newydd i Kith"
+    assert proposal.explanation_cy == welsh
+    round_apply(staff=staff, round_id=rnd.pk)
+    match = Match.objects.get(need=need, offer=offer)
+    assert (match.explanation, match.explanation_cy) == (
+        proposal.explanation,
+        proposal.explanation_cy,
+    )
+    web_profile_set_role(user=need.owner, role="need", onboarded=True)
+    client.force_login(need.owner)
+    for language, shown, hidden in (
+        ("cy", proposal.explanation_cy, proposal.explanation),
+        ("en-gb", proposal.explanation, proposal.explanation_cy),
+    ):
+        client.cookies["kith_language"] = language
+        page = client.get(f"/matches/{match.pk}/").content.decode()
+        assert escape(shown) in page and escape(hidden) not in page
