@@ -28,6 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.second_factor import second_factor_used
+from core.db import lag_tolerant
 
 from .api import is_api_request
 from .languages import supported_language
@@ -59,12 +60,14 @@ def _check_database() -> dict:
 
 
 def _check_redis(*, name: str, url: str) -> dict:
+    """Redis is not required: without it the cache and rate limits count in each process
+    (`config.cache`) and work waits in the database for the beat jobs, so pages answer."""
     try:
         _redis_ping(url)
     except Exception as exc:  # noqa: BLE001 – any failure means "unreachable"
         logger.warning("healthz: %s unreachable: %s", name, exc)
-        return {"ok": False, "required": True, "error": f"{name} unreachable"}
-    return {"ok": True, "required": True}
+        return {"ok": False, "required": False, "error": f"{name} unreachable"}
+    return {"ok": True, "required": False}
 
 
 _ping_apps: dict[str, object] = {}
@@ -100,10 +103,10 @@ def _check_worker() -> dict:
 @never_cache
 @require_GET
 def healthz(request):
-    """Each dependency as a check. 503 when a required check fails (the database; Redis when
-    it is configured; the worker when KITH_HEALTH_REQUIRE_WORKER is set), "degraded" with 200
-    when only an optional one does, so a load balancer keeps serving pages while a worker
-    restarts."""
+    """Each dependency as a check. 503 when a required check fails (the database; the worker
+    when KITH_HEALTH_REQUIRE_WORKER is set), "degraded" with 200 and the parts that are down
+    when only an optional one does (Redis as cache or broker, the worker), so a load balancer
+    keeps every web node serving pages through a Redis outage or a worker restart."""
     checks: dict[str, dict] = {"database": _check_database()}
     if settings.REDIS_URL:
         checks["cache"] = _check_redis(name="cache", url=settings.REDIS_URL)
@@ -116,13 +119,18 @@ def healthz(request):
         if checks.get("broker", {}).get("ok", True):
             checks["worker"] = _check_worker()
         else:
-            checks["worker"] = {"ok": False, "required": False, "error": "broker unreachable"}
+            checks["worker"] = {
+                "ok": False,
+                "required": settings.KITH_HEALTH_REQUIRE_WORKER,
+                "error": "broker unreachable",
+            }
     failed_required = any(not c["ok"] and c["required"] for c in checks.values())
-    failed_any = any(not c["ok"] for c in checks.values())
-    status = "unavailable" if failed_required else "degraded" if failed_any else "ok"
-    return JsonResponse(
-        {"status": status, "checks": checks}, status=503 if failed_required else 200
-    )
+    down = [name for name, c in checks.items() if not c["ok"]]
+    status = "unavailable" if failed_required else "degraded" if down else "ok"
+    body: dict = {"status": status, "checks": checks}
+    if down:
+        body["down"] = down
+    return JsonResponse(body, status=503 if failed_required else 200)
 
 
 # --- /metrics -----------------------------------------------------------------------------
@@ -153,7 +161,10 @@ def metrics(request):
 
     from insights.metrics import registry
 
-    return HttpResponse(generate_latest(registry()), content_type=CONTENT_TYPE_LATEST)
+    # Aggregates a scraper reads every few seconds: the replica's to answer when there is one.
+    with lag_tolerant():
+        body = generate_latest(registry())
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
 
 
 # --- 429 ----------------------------------------------------------------------------------

@@ -49,7 +49,7 @@ find_python() {
 
 step_system() {
   apt_install ca-certificates make "postgresql-$PG_MAJOR" "postgresql-$PG_MAJOR-postgis-3" \
-    gdal-bin libgdal-dev binutils libproj-dev redis-server gettext
+    gdal-bin libgdal-dev binutils libproj-dev redis-server pgbouncer gettext
   command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
   local py; py="$(find_python)"
   "$py" -c 'import venv, ensurepip' 2>/dev/null || apt_install python3-venv python3-pip

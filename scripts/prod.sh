@@ -11,6 +11,7 @@
 #
 # Environment: DATABASE_URL (else .env, else postgis://postgres@127.0.0.1:5432/kith),
 # KITH_PROD_PORT (8000), KITH_PROD_REDIS (redis://127.0.0.1:6379), WEB_CONCURRENCY (2),
+# KITH_WORKER_QUEUES (the worker's queues, -Q: alerts,rounds,housekeeping,default),
 # EMAIL_URL (else emails are written to .local/prod/mail). Logs and pids: .local/prod/.
 # Plain HTTP on loopback: open http://localhost:PORT (browsers accept the Secure cookies there).
 set -euo pipefail
@@ -21,6 +22,8 @@ RUN="$ROOT/.local/prod"
 PY="$ROOT/.venv/bin/python"
 PORT="${KITH_PROD_PORT:-8000}"
 REDIS_BASE="${KITH_PROD_REDIS:-redis://127.0.0.1:6379}"
+# One worker for every queue here; a deployment runs a worker per queue (docs/deploy.md).
+WORKER_QUEUES="${KITH_WORKER_QUEUES:-alerts,rounds,housekeeping,default}"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { echo "prod.sh: $*" >&2; exit 1; }
@@ -101,7 +104,7 @@ cmd_start() {
   log "collectstatic"
   "$PY" manage.py collectstatic --noinput >/dev/null
   spawn web "$ROOT/.venv/bin/gunicorn" -c gunicorn.conf.py
-  spawn worker "$ROOT/.venv/bin/celery" -A config worker --loglevel INFO --queues default \
+  spawn worker "$ROOT/.venv/bin/celery" -A config worker --loglevel INFO --queues "$WORKER_QUEUES" \
     --concurrency 2 --hostname "kith-worker@%h"
   spawn beat "$ROOT/.venv/bin/celery" -A config beat --loglevel INFO \
     --schedule "$RUN/celerybeat-schedule"

@@ -117,6 +117,30 @@ DATABASES["default"].setdefault("OPTIONS", {})
 # JIT turns a millisecond index lookup into hundreds of milliseconds of compilation on the
 # spatial queries Kith runs most (measured in benchmarks/); it buys nothing for OLTP queries.
 DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
+# Server-side prepared statements (`core.db.prepared_cursor`: the matching candidate
+# statements). "off" behind a transaction-mode pooler (PgBouncer before 1.21, or without
+# `max_prepared_statements`), which hands each transaction to any server connection: a
+# statement prepared on one is missing, or already taken, on another. Server-side cursors
+# (`QuerySet.iterator()`) outlive a transaction in the same way, so they go off with them.
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None  # Django's cursors: never prepared
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = not DATABASE_PREPARED_STATEMENTS
+# A streaming replica for reads that tolerate a few seconds' lag: only those a caller marks
+# (`core.db.lag_tolerant`, routed by `config.db_router`); without it they read the primary.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"].update(
+        CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"],
+        CONN_HEALTH_CHECKS=True,
+        DISABLE_SERVER_SIDE_CURSORS=not DATABASE_PREPARED_STATEMENTS,
+        # Tests read the test database through it: no second test database.
+        TEST={"MIRROR": "default"},
+    )
+    DATABASES["replica"].setdefault("OPTIONS", {})
+    DATABASES["replica"]["OPTIONS"].setdefault("options", "-c jit=off")
+    DATABASES["replica"]["OPTIONS"]["prepare_threshold"] = None
+DATABASE_ROUTERS = ["config.db_router.LagTolerantRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------
@@ -335,6 +359,21 @@ KITH_BEAT_SCHEDULE = {
         "schedule": env.int("KITH_RETENTION_EVERY_SECONDS", default=24 * 3600),
     },
 }
+# Queues by kind, each with workers of its own (docs/deploy.md): `alerts` (urgent-need alerts
+# and sending notifications: small, must be quick), `rounds` (matching rounds: CPU, minutes),
+# `housekeeping` (the beat jobs: expiry, retention, visits, reminders), `default` otherwise.
+# KITH_CELERY_ROUTES=off puts every task on CELERY_TASK_DEFAULT_QUEUE (one worker for all).
+CELERY_TASK_ROUTES = {
+    **{entry["task"]: {"queue": "housekeeping"} for entry in KITH_BEAT_SCHEDULE.values()},
+    "matching.tasks.alert_*": {"queue": "alerts"},
+    "matching.tasks.alert_requests_pending": {"queue": "alerts"},
+    "notifications.tasks.send_notification": {"queue": "alerts"},
+    "notifications.tasks.send_queued": {"queue": "alerts"},
+    "config.tasks.email_check": {"queue": "alerts"},
+    "matching.tasks.round_*": {"queue": "rounds"},
+}
+if not env.bool("KITH_CELERY_ROUTES", default=True):
+    CELERY_TASK_ROUTES = {}
 
 # --- Notifications: GOV.UK Notify (README, "GOV.UK Notify") ---------------------------------
 # Without NOTIFY_API_KEY, email goes through EMAIL_BACKEND and text messages and letters are
@@ -441,7 +480,9 @@ KITH_HEALTH_WORKER_TIMEOUT = env.float("KITH_HEALTH_WORKER_TIMEOUT", default=1.0
 # A silent worker makes /healthz answer 503 (rather than "degraded") only when this is set.
 KITH_HEALTH_REQUIRE_WORKER = env.bool("KITH_HEALTH_REQUIRE_WORKER", default=False)
 # Queues whose depth /metrics reports (Celery's Redis transport keeps each as a list).
-KITH_CELERY_QUEUES = env.list("KITH_CELERY_QUEUES", default=["default"])
+KITH_CELERY_QUEUES = env.list(
+    "KITH_CELERY_QUEUES", default=["alerts", "rounds", "housekeeping", "default"]
+)
 SENTRY_DSN = env("SENTRY_DSN", default="")
 
 LOGGING = logging_config(

@@ -97,6 +97,7 @@ def worker_process(django_db_setup, django_db_blocker, tmp_path_factory, produce
         CELERY_TASK_ALWAYS_EAGER="false",
         # What the worker's own tasks enqueue (a notification to send) stays on this run's queue.
         CELERY_TASK_DEFAULT_QUEUE=QUEUE,
+        KITH_CELERY_ROUTES="off",  # not to the shared alerts queue no test worker consumes
         DJANGO_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         DJANGO_EMAIL_FILE_PATH=str(mail_dir),
         KITH_SITE_NAME="Kith",

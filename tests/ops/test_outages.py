@@ -68,7 +68,7 @@ def private_redis(tmp_path):
         proc.wait(timeout=10)
 
 
-def _serve(*, database_url: str, redis_port: int, log: Path):
+def _serve(*, database_url: str, redis_port: int, log: Path, **extra_env: str):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "KITH_"))}
     env.update(
@@ -85,6 +85,7 @@ def _serve(*, database_url: str, redis_port: int, log: Path):
         WEB_CONCURRENCY="1",
         KITH_API_RATE_ANON="5/min",
     )
+    env.update(extra_env)
     with log.open("w") as out:
         proc = subprocess.Popen(  # noqa: S603 – fixed arguments
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
