@@ -38,7 +38,9 @@ definitions, so a figure with one name is the same figure wherever it appears:
   map, so that nobody can be picked out from it.
 - **the hexagon grid**: PostGIS `ST_HexagonGrid` cells of `HEX_SIZE_M` in British National
   Grid metres over the council's boundary; a need is counted in the cell holding its
-  published grid-cell centre (`approx_location`), never its exact point.
+  published grid-cell centre (`approx_location`), never its exact point. The cell is worked
+  out by arithmetic, one need at a time (`HEXAGON_COUNTS_SQL`), never by comparing cells with
+  needs.
 
 The SQL fragments read a need as `n` and a match as `m`; queries that need the time of a
 need's first match join `FIRST_MATCH` after `marketplace_need n`.
@@ -51,7 +53,6 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import (
     Aggregate,
     Count,
@@ -69,6 +70,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from arrangements.models import Arrangement, Visit, WelfareCheck
+from core.db import lag_tolerant_cursor
 from marketplace.models import Need, Offer
 from matching.models import Match
 
@@ -174,7 +176,7 @@ def month_range(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime
 def need_figures(*, council_id: int, start: dt.datetime, end: dt.datetime) -> NeedFigures:
     """Asked, matched, fulfilled and the median time to match of the needs one council
     recorded in [start, end)."""
-    with connection.cursor() as cursor:
+    with lag_tolerant_cursor() as cursor:
         cursor.execute(
             f"""
             SELECT {NEED_COUNTS}, {MEDIAN_SECONDS_TO_MATCH}, {PLACE_COUNTS}
@@ -192,7 +194,7 @@ def needs_by_month(*, council_id: int, first: dt.date, last: dt.date) -> list[Mo
     """Needs asked in each month from `first`'s to `last`'s (local time, every month listed,
     empty ones too), and how many of them have been matched."""
     start, end = month_range(first, last)
-    with connection.cursor() as cursor:
+    with lag_tolerant_cursor() as cursor:
         cursor.execute(
             f"""
             WITH months AS (
@@ -238,6 +240,69 @@ def completed_matches(*, council_id: int, start: dt.datetime, end: dt.datetime) 
     )
 
 
+# Waiting needs counted on the hexagon grid, in one pass over the needs: each published point
+# is moved to British National Grid once and given its cell by arithmetic, never compared with
+# every cell. ST_HexagonGrid's cells are fixed by their size alone, whatever area they cover:
+# cell (i, j) of size s (centre to corner) is centred at x = 1.5·s·i and
+# y = √3·s·j, plus √3·s/2 when i is odd. A point's cell is the one whose centre is nearest
+# (hexagons are the nearest-centre regions of their centres), which is one of two: in the
+# column just west or just east of the point, the centre nearest in y. Cells are then kept
+# where they meet the council's area, as ST_HexagonGrid over that area would give them; the
+# cell's polygon is ST_Hexagon(s, i, j), the very polygon ST_HexagonGrid draws. A point on an
+# edge is counted in one cell, not in both. `{where}` selects the needs `n`; `{place}` is a
+# cell's place name (or NULL), over `counted.geom`.
+HEXAGON_COUNTS_SQL = f"""
+WITH published AS (
+    SELECT ST_X(n.approx_location::geometry) AS lon, ST_Y(n.approx_location::geometry) AS lat,
+           count(*) AS needs
+    FROM marketplace_need n
+    WHERE {{where}}
+    GROUP BY 1, 2
+), points AS MATERIALIZED (
+    SELECT ST_X(p.g) AS x, ST_Y(p.g) AS y, floor(ST_X(p.g) / (1.5 * %(size)s))::int AS west,
+           p.needs
+    FROM (
+        SELECT ST_Transform(ST_SetSRID(ST_MakePoint(lon, lat), 4326), {BRITISH_NATIONAL_GRID})
+                   AS g,
+               needs
+        FROM published
+    ) p
+), columns AS (
+    SELECT x, y, needs, west, west + 1 AS east,
+           round((y - (west & 1) * sqrt(3) * %(size)s / 2) / (sqrt(3) * %(size)s))::int
+               AS west_j,
+           round((y - ((west + 1) & 1) * sqrt(3) * %(size)s / 2) / (sqrt(3) * %(size)s))::int
+               AS east_j
+    FROM points
+), nearest AS (
+    SELECT (x - 1.5 * %(size)s * west) ^ 2
+               + (y - sqrt(3) * %(size)s * (west_j + (west & 1) / 2.0)) ^ 2
+           <= (x - 1.5 * %(size)s * east) ^ 2
+               + (y - sqrt(3) * %(size)s * (east_j + (east & 1) / 2.0)) ^ 2 AS is_west,
+           needs, west, west_j, east, east_j
+    FROM columns
+), counted AS MATERIALIZED (
+    SELECT ST_Hexagon(%(size)s, i, j, ST_SetSRID(ST_MakePoint(0, 0), {BRITISH_NATIONAL_GRID}))
+               AS geom,
+           n
+    FROM (
+        SELECT CASE WHEN is_west THEN west ELSE east END AS i,
+               CASE WHEN is_west THEN west_j ELSE east_j END AS j,
+               sum(needs)::bigint AS n
+        FROM nearest
+        GROUP BY 1, 2
+    ) cells
+)
+SELECT ST_AsGeoJSON(ST_Transform(counted.geom, %(srid)s), %(decimals)s), counted.n, {{place}}
+FROM counted
+WHERE ST_Intersects(
+    counted.geom,
+    (SELECT ST_Transform(boundary, {BRITISH_NATIONAL_GRID}) FROM accounts_council
+     WHERE id = %(c)s))
+ORDER BY counted.n DESC, ST_Y(ST_Centroid(counted.geom)) DESC, ST_X(ST_Centroid(counted.geom))
+"""  # noqa: S608 – the fragments are constants of this module
+
+
 def waiting_needs_by_hexagon(
     *,
     council_id: int,
@@ -255,33 +320,14 @@ def waiting_needs_by_hexagon(
     cell also has its place name: the district (outward code) of the postcode nearest its
     centre, or None when no postcodes are loaded."""
     start, end = recorded or (None, None)
-    with connection.cursor() as cursor:
+    with lag_tolerant_cursor() as cursor:
         cursor.execute(
-            f"""
-            WITH area AS (
-                SELECT ST_Transform(boundary, {BRITISH_NATIONAL_GRID}) AS g
-                FROM accounts_council WHERE id = %(c)s
-            ), cells AS (
-                SELECT h.geom FROM area, ST_HexagonGrid(%(size)s, area.g) h
-                WHERE ST_Intersects(h.geom, area.g)
-            )
-            , counted AS (
-            SELECT cells.geom, count(n.id) AS n
-            FROM cells
-            JOIN marketplace_need n
-              ON n.council_id = %(c)s AND {WAITING}
-             AND (%(start)s::timestamptz IS NULL OR n.created_at >= %(start)s)
-             AND (%(end)s::timestamptz IS NULL OR n.created_at < %(end)s)
-             AND ST_Intersects(
-                 cells.geom, ST_Transform(n.approx_location::geometry, {BRITISH_NATIONAL_GRID}))
-            GROUP BY cells.geom
-            )
-            SELECT ST_AsGeoJSON(ST_Transform(counted.geom, %(srid)s), %(decimals)s), counted.n,
-                   {NEAREST_DISTRICT if name_places else "NULL"}
-            FROM counted
-            ORDER BY counted.n DESC, ST_Y(ST_Centroid(counted.geom)) DESC,
-                     ST_X(ST_Centroid(counted.geom))
-            """,  # noqa: S608 – the fragments are constants of this module
+            HEXAGON_COUNTS_SQL.format(
+                where=f"""n.council_id = %(c)s AND {WAITING}
+                 AND (%(start)s::timestamptz IS NULL OR n.created_at >= %(start)s)
+                 AND (%(end)s::timestamptz IS NULL OR n.created_at < %(end)s)""",
+                place=NEAREST_DISTRICT if name_places else "NULL",
+            ),
             {
                 "c": council_id,
                 "size": HEX_SIZE_M,

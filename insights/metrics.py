@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import connection
 from prometheus_client.core import CollectorRegistry, CounterMetricFamily, GaugeMetricFamily
 
+from core.db import lag_tolerant_cursor
 from insights import measures
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class KithCollector:
             "Needs waiting for help (open), by council.",
             labels=["council"],
         )
-        with connection.cursor() as cursor:
+        with lag_tolerant_cursor() as cursor:
             cursor.execute(_MATCHES_MADE_SQL)
             for slug, count in cursor.fetchall():
                 made.add_metric([slug], count)

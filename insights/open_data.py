@@ -2,7 +2,9 @@
 
 - `/api/v1/open/stats/`: needs asked for, matched and fulfilled per council, kind of help and
   month.
-- `/api/v1/open/demand/`: needs waiting for help on a hexagon grid, as GeoJSON.
+- `/api/v1/open/demand/`: needs waiting for help on a hexagon grid, as GeoJSON, counted in
+  the background once per refresh period and served from storage with HTTP caching
+  (`insights.demand_map`; docs/open-data.md).
 
 No person, listing or exact place is ever in these answers. Any count under the suppression
 threshold (`insights.measures`) is withheld (null in the statistics; the hexagon left out of
@@ -13,8 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection
+from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date, quote_etag
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -31,8 +35,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Council
+from core.db import lag_tolerant_cursor
 from core.errors import ApplicationError
 from insights import measures
+from insights.demand_map import DEFAULT_PERIOD_SECONDS, demand_map_stored, fresh_for
 
 MAX_MONTHS = 36
 
@@ -84,7 +90,7 @@ def open_stats(*, council: Council | None, first: dt.date, last: dt.date) -> lis
     """Needs asked, matched and fulfilled per council, category and month (months
     `first`..`last`, inclusive), small counts withheld."""
     start, end = measures.month_range(first, last)
-    with connection.cursor() as cursor:
+    with lag_tolerant_cursor() as cursor:
         cursor.execute(
             _STATS_SQL,
             {
@@ -106,22 +112,6 @@ def open_stats(*, council: Council | None, first: dt.date, last: dt.date) -> lis
         }
         for council_slug, category_slug, month, asked, matched, fulfilled in rows
     ]
-
-
-def open_demand(*, council: Council) -> dict:
-    """A GeoJSON FeatureCollection of the hexagons (about 2 km across) holding at least
-    `SUPPRESS_BELOW` needs that are waiting for help now; the others are left out."""
-    cells = measures.waiting_needs_by_hexagon(council_id=council.pk, srid=4326, decimals=5)
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "geometry": geometry, "properties": {"open_needs": n}}
-            for geometry, n in cells
-            if not measures.is_suppressed(n)
-        ],
-        "council": council.slug,
-        "suppressed_below": measures.SUPPRESS_BELOW,
-    }
 
 
 # --- API -------------------------------------------------------------------------------------
@@ -209,29 +199,61 @@ class OpenStatsApi(_PublicApi):
 
 
 class OpenDemandApi(_PublicApi):
-    """Where needs are waiting for help, on a hexagon grid, as GeoJSON."""
+    """Where needs are waiting for help, on a hexagon grid, as GeoJSON: the stored map, with
+    the headers that let browsers, proxies and open-data tools keep it and ask again cheaply."""
 
     @extend_schema(
         summary="Open map of needs waiting for help (GeoJSON hexagons)",
         description=(
             "Public and anonymised: hexagons about 2 km across (WGS84 polygons) with the "
             "number of needs waiting for help in each. Hexagons with fewer than "
-            f"{measures.SUPPRESS_BELOW} are left out."
+            f"{measures.SUPPRESS_BELOW} are left out.\n\n"
+            "Each council's map is counted in the background every "
+            f"{DEFAULT_PERIOD_SECONDS // 60} minutes (the deployment may choose another "
+            "interval) and served as stored, so two requests in one interval get the same "
+            "document. `Last-Modified` says when the counts last changed, `ETag` identifies "
+            "the document, and `Cache-Control: public, max-age` says how long it may be kept: "
+            "until the next count is due. Ask again with `If-None-Match` (or "
+            "`If-Modified-Since`) to get `304 Not Modified`, with no body, while nothing has "
+            "changed.\n\n"
+            "A council whose map has never been counted (one just added to Kith) has it "
+            "counted on its first request, which may then take a few seconds; the answer is "
+            "always a map of the needs waiting when it was counted, never an empty placeholder."
         ),
         parameters=[
             OpenApiParameter(
                 "council", OpenApiTypes.STR, required=True, description="A council's slug"
-            )
+            ),
+            OpenApiParameter(
+                "If-None-Match",
+                OpenApiTypes.STR,
+                location=OpenApiParameter.HEADER,
+                description="The ETag of the map you hold: 304 while it is still current.",
+            ),
+            OpenApiParameter(
+                "If-Modified-Since",
+                OpenApiTypes.STR,
+                location=OpenApiParameter.HEADER,
+                description="An HTTP date: 304 if the counts have not changed since.",
+            ),
         ],
         responses={
-            200: inline_serializer(
-                name="OpenDemand",
-                fields={
-                    "type": serializers.CharField(),
-                    "features": serializers.ListField(child=serializers.DictField()),
-                    "council": serializers.CharField(),
-                    "suppressed_below": serializers.IntegerField(),
-                },
+            200: OpenApiResponse(
+                inline_serializer(
+                    name="OpenDemand",
+                    fields={
+                        "type": serializers.CharField(),
+                        "features": serializers.ListField(child=serializers.DictField()),
+                        "council": serializers.CharField(),
+                        "suppressed_below": serializers.IntegerField(),
+                    },
+                ),
+                description="The council's map as last counted, with ETag, Last-Modified and "
+                "Cache-Control headers.",
+            ),
+            304: OpenApiResponse(
+                description="Not modified: the map you hold (If-None-Match or "
+                "If-Modified-Since) is still the current one."
             ),
             **ERROR_RESPONSES,
         },
@@ -240,4 +262,18 @@ class OpenDemandApi(_PublicApi):
         slug = request.query_params.get("council")
         if not slug:
             raise ApplicationError(_("Say which council, like ?council=leeds."), code="council")
-        return Response(open_demand(council=_council(slug)))
+        stored = demand_map_stored(council=_council(slug))
+        response = HttpResponse(content_type="application/json")
+        response["ETag"] = quote_etag(stored.etag)
+        response["Last-Modified"] = http_date(stored.changed_at.timestamp())
+        patch_cache_control(response, public=True, max_age=fresh_for(stored, now=timezone.now()))
+        not_modified = get_conditional_response(
+            request,
+            etag=response["ETag"],
+            last_modified=int(stored.changed_at.timestamp()),
+            response=response,
+        )
+        if not_modified is not response:
+            return not_modified
+        response.content = stored.document.encode()
+        return response

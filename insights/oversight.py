@@ -16,12 +16,12 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Council
+from core.db import lag_tolerant_cursor
 from core.welsh import in_active_language
 from insights import measures
 from insights.measures import BRITISH_NATIONAL_GRID, SUPPRESS_BELOW, OngoingFigures
@@ -169,7 +169,7 @@ def unreached_needs(*, council: Council) -> int:
             not_again=False,
         )
     )
-    with connection.cursor() as cursor:
+    with lag_tolerant_cursor() as cursor:
         cursor.execute(
             _UNREACHED_SQL.format(conditions=conditions.where("\n      ")),
             {"council": council.pk, "bound": search_bound_m(council), **conditions.params},
@@ -188,7 +188,7 @@ def demand_map(*, council: Council, start: dt.datetime, end: dt.datetime) -> Dem
         recorded=(start, end),
         name_places=True,
     )
-    with connection.cursor() as cursor:
+    with lag_tolerant_cursor() as cursor:
         cursor.execute(
             "SELECT ST_AsGeoJSON(ST_Transform(boundary, %(srid)s), 1), "
             "ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "

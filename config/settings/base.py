@@ -358,6 +358,11 @@ KITH_BEAT_SCHEDULE = {
         "task": "privacy.tasks.retention_apply",
         "schedule": env.int("KITH_RETENTION_EVERY_SECONDS", default=24 * 3600),
     },
+    # Also the open-data map's refresh period (insights.demand_map.period_seconds).
+    "open-data-demand-maps": {
+        "task": "insights.tasks.demand_maps_refresh",
+        "schedule": env.int("KITH_DEMAND_MAP_EVERY_SECONDS", default=15 * 60),
+    },
 }
 # Queues by kind, each with workers of its own (docs/deploy.md): `alerts` (urgent-need alerts
 # and sending notifications: small, must be quick), `rounds` (matching rounds: CPU, minutes),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from django.apps import apps
 from rest_framework.authtoken.models import Token
 
 from accounts.models import (
@@ -924,5 +925,13 @@ DECLARED: tuple[Declared, ...] = (
             "possible_duplicates",  # ids of other people, for staff to compare
             "created_at",
         ),
+    ),
+    # --- insights: what the public already sees --------------------------------------------
+    # Insights sits above privacy, so its model is named, not imported.
+    Declared(
+        apps.get_model("insights", "OpenDemandMap"),
+        Rows.NOBODY,
+        # The open-data map as the API serves it: hexagons and counts, small ones left out.
+        not_personal=("council", "period_start", "counted_at", "changed_at", "etag", "document"),
     ),
 )

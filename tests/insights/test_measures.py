@@ -16,8 +16,9 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from insights import measures
+from insights.demand_map import open_demand
 from insights.impact import impact_report
-from insights.open_data import open_demand, open_stats
+from insights.open_data import open_stats
 from insights.oversight import oversight_for
 from marketplace.lifecycle import need_transition
 from marketplace.models import Need
