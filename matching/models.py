@@ -289,9 +289,26 @@ class Round(models.Model):
     left the need unmet."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Being worked out")
         PROPOSED = "proposed", _("Waiting for review")
         APPLIED = "applied", _("Applied")
         DISCARDED = "discarded", _("Discarded")
+        CANCELLED = "cancelled", _("Cancelled")
+        FAILED = "failed", _("Stopped by an error")
+
+    class Stage(models.TextChoices):
+        """Where a round being worked out has got to (`matching.rounds`); each stage counts
+        its own steps in `progress_done` of `progress_total`."""
+
+        WAITING = "", _("Waiting to start")
+        BUILDING = "building", _("Finding the possible pairs")
+        SOLVING = "solving", _("Choosing the matches")
+        STORING = "storing", _("Writing the proposals")
+        DONE = "done", _("Finished")
+
+    # Still being worked out: one at a time per council (`matching.rounds.round_start`).
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
 
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="+")
     created_by = models.ForeignKey(
@@ -301,12 +318,26 @@ class Round(models.Model):
     summary = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Progress of the background job (`matching.tasks.round_build`).
+    stage = models.CharField(max_length=10, choices=Stage.choices, default="", blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    # Why a round stopped without proposals (a code of `matching.rounds.FAILURES`).
+    failure = models.CharField(max_length=40, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"Round {self.pk} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        """Still being worked out (waiting for a worker, or running)."""
+        return self.status in self.ACTIVE
 
 
 class RoundProposal(models.Model):

@@ -13,10 +13,10 @@ combination of facts it reads, not once for each pair.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import math
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -152,42 +152,97 @@ _M_PER_DEG = 111_320.0
 _TREE_SLACK = 1.02
 
 
-def pairs_within_reach(
-    offers: list[OfferRow], needs: list[NeedRow], *, centre, bound: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(need index, offer index, metres) of every same-category pair within reach (rule 6),
-    sorted by need, then distance."""
-    o_lon, o_lat = (np.array([o.lon for o in offers]), np.array([o.lat for o in offers]))
-    n_lon, n_lat = (np.array([n.lon for n in needs]), np.array([n.lat for n in needs]))
-    reach = np.minimum(np.array([o.radius_m for o in offers]), bound)
+class _Side(NamedTuple):
+    """One category's listings of one side: their indexes into the rows, projected points."""
+
+    rows: np.ndarray
+    xy: np.ndarray
+
+
+def _sides(offers: list[OfferRow], needs: list[NeedRow], centre) -> list[tuple[_Side, _Side]]:
+    """(offers, needs) of each category that has both, with their projected points."""
     o_cat = np.array([o.category_id for o in offers])
     n_cat = np.array([n.category_id for n in needs])
-    parts_n, parts_o = [], []
+    o_xy = np.column_stack(_metres_xy([o.lon for o in offers], [o.lat for o in offers], *centre))
+    n_xy = np.column_stack(_metres_xy([n.lon for n in needs], [n.lat for n in needs], *centre))
+    found = []
     for cat in np.unique(o_cat).tolist():
         idx, cat_needs = np.flatnonzero(o_cat == cat), np.flatnonzero(n_cat == cat)
-        if not len(cat_needs):
-            continue
-        ox, oy = _metres_xy(o_lon[idx], o_lat[idx], *centre)
-        nx, ny = _metres_xy(n_lon[cat_needs], n_lat[cat_needs], *centre)
-        tree = cKDTree(np.column_stack([nx, ny]))
-        hits = tree.query_ball_point(np.column_stack([ox, oy]), r=reach[idx] * _TREE_SLACK + 1.0)
-        counts = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
-        total = int(counts.sum())
-        if not total:
-            continue
-        off_local = np.repeat(np.arange(len(idx)), counts)
-        need_local = np.fromiter(itertools.chain.from_iterable(hits), dtype=np.int64, count=total)
-        parts_n.append(cat_needs[need_local])
-        parts_o.append(idx[off_local])
-    if not parts_n:
+        if len(cat_needs):
+            found.append((_Side(idx, o_xy[idx]), _Side(cat_needs, n_xy[cat_needs])))
+    return found
+
+
+def nearest_within_reach(
+    offers: list[OfferRow],
+    needs: list[NeedRow],
+    *,
+    centre,
+    bound: int,
+    per_need: int,
+    allowed: Callable[[Pairs], np.ndarray],
+) -> Pairs:
+    """Each need's `per_need` nearest offers of its category within reach (rule 6) that the
+    other rules allow: `allowed` says which of pairs sorted by need, then distance, to keep
+    (at most `per_need` of each need). Sorted by need, then distance, then offer.
+
+    Each need asks a KD-tree of its category's offers for its k nearest, k growing only for
+    the needs that may have more to find: those with an offer not yet seen that could be as
+    near as the farthest kept one (or, with fewer kept than `allowed` would take, any not yet
+    seen within the furthest reach). So the work grows with the needs, not with the pairs
+    within reach, which grow with the square of a city's density."""
+    o_lon, o_lat = np.array([o.lon for o in offers]), np.array([o.lat for o in offers])
+    n_lon, n_lat = np.array([n.lon for n in needs]), np.array([n.lat for n in needs])
+    reach = np.minimum(np.array([o.radius_m for o in offers]), bound)
+    # No pair is further apart than this, on the projection (see _TREE_SLACK).
+    furthest = float(reach.max(initial=0)) * _TREE_SLACK + 1.0
+    parts: list[Pairs] = []
+    for cat_offers, cat_needs in _sides(offers, needs, centre):
+        tree = cKDTree(cat_offers.xy)
+        total = len(cat_offers.rows)
+        pending = np.arange(len(cat_needs.rows))
+        k = min(total, _FIRST_K)
+        while len(pending):
+            projected, hit = tree.query(cat_needs.xy[pending], k=k, distance_upper_bound=furthest)
+            projected = projected.reshape(len(pending), k)
+            hit = hit.reshape(len(pending), k)
+            seen = hit < total
+            rows = np.repeat(np.arange(len(pending)), k)[seen.ravel()]
+            pn = cat_needs.rows[pending[rows]]
+            po = cat_offers.rows[hit[seen]]
+            pd = haversine_m_array(o_lon[po], o_lat[po], n_lon[pn], n_lat[pn])
+            near = pd <= reach[po]
+            rows, pn, po, pd = rows[near], pn[near], po[near], pd[near]
+            order = np.lexsort((po, pd, pn))
+            pairs = Pairs(pn[order], po[order], pd[order])
+            rows = rows[order]
+            keep = allowed(pairs)
+            # Done: every offer within reach was seen, or none unseen can be as near as the
+            # farthest one kept (projected distances are within _TREE_SLACK of the sphere's).
+            kth = projected[:, -1]
+            farthest_kept = np.full(len(pending), -1.0)
+            np.maximum.at(farthest_kept, rows[keep], pairs.metres[keep])
+            full = np.bincount(rows[keep], minlength=len(pending)) >= per_need
+            done = (
+                (k >= total)
+                | ~np.isfinite(kth)
+                | (full & ((kth - 1.0) / _TREE_SLACK > farthest_kept))
+            )
+            finished = done[rows]
+            parts.append(Pairs(*(a[keep & finished] for a in pairs)))
+            pending = pending[~done]
+            k = min(total, k * 4)
+    if not parts:
         empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0)
-    pn, po = np.concatenate(parts_n), np.concatenate(parts_o)
-    pd = haversine_m_array(o_lon[po], o_lat[po], n_lon[pn], n_lat[pn])
-    keep = pd <= reach[po]
-    pn, po, pd = pn[keep], po[keep], pd[keep]
-    order = np.lexsort((pd, pn))
-    return pn[order], po[order], pd[order]
+        return Pairs(empty, empty, np.zeros(0))
+    pn, po, pd = (np.concatenate([getattr(p, f) for p in parts]) for f in Pairs._fields)
+    order = np.lexsort((po, pd, pn))
+    return Pairs(pn[order], po[order], pd[order])
+
+
+# The nearest offers each need first asks for; needs with more to find ask for four times as
+# many, until they have found all they may keep.
+_FIRST_K = 32
 
 
 # --- The other rules -----------------------------------------------------------------------
@@ -233,7 +288,7 @@ class _Once:
 @dataclass
 class PairRules:
     """Rules 1, 4, 5, 7–9 and 11 of `matching.eligibility` on rows already read (2, 3, 6 and
-    10 are applied to the listings and by `pairs_within_reach`). `blocks` are (blocker id,
+    10 are applied to the listings and by `nearest_within_reach`). `blocks` are (blocker id,
     blocked id), `not_again` (need id, helper id)."""
 
     needs: list[NeedRow]
@@ -242,6 +297,24 @@ class PairRules:
     not_again: set[tuple[int, int]]
     need_slots: dict[int, list]
     offer_slots: dict[int, list]
+
+    @cached_property
+    def _ask(self) -> tuple[_Once, _Once]:
+        """`fits` and `times` asked once per combination of kinds, remembered across calls
+        (a round asks for the pairs of some needs again, further out)."""
+        return _Once(self.fits, self.fit_kinds()), _Once(self.times, self.time_kinds())
+
+    @cached_property
+    def _people(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int], list[int]]:
+        """Each need's owner and id, each offer's helper, and the people and needs that
+        rules 4 and 11 may refuse (a block, a match before)."""
+        return (
+            np.array([n.owner_id for n in self.needs], dtype=np.int64),
+            np.array([n.id for n in self.needs], dtype=np.int64),
+            np.array([o.helper_id for o in self.offers], dtype=np.int64),
+            list({person for block in self.blocks for person in block}),
+            list({need_id for need_id, _ in self.not_again}),
+        )
 
     def people(self, j: int, i: int) -> bool:
         """Rules 1, 4 and 11: not one's own need, no block either way, not suggested before."""
@@ -293,11 +366,8 @@ class PairRules:
     def people_allowed(self, pairs: Pairs) -> np.ndarray:
         """Rules 1, 4 and 11 for each of `pairs`, asked only of the pairs of one person, with
         a block or whose need had a match before: the others pass them."""
-        owner = np.array([n.owner_id for n in self.needs])[pairs.need]
-        helper = np.array([o.helper_id for o in self.offers])[pairs.offer]
-        need_ids = np.array([n.id for n in self.needs])[pairs.need]
-        marked = list({person for block in self.blocks for person in block})
-        again = list({need_id for need_id, _ in self.not_again})
+        owners, ids, helpers, marked, again = self._people
+        owner, need_ids, helper = owners[pairs.need], ids[pairs.need], helpers[pairs.offer]
         ask = np.flatnonzero(
             (owner == helper) | np.isin(owner, marked) | np.isin(need_ids, again)
         ).tolist()
@@ -314,8 +384,8 @@ class PairRules:
         ok = self.people_allowed(pairs)
         if not len(ok):
             return ok
-        ok &= _Once(self.fits, self.fit_kinds())(pairs.need, pairs.offer)
-        times = _Once(self.times, self.time_kinds())
+        fits, times = self._ask
+        ok &= fits(pairs.need, pairs.offer)
         asked = np.zeros(len(ok), dtype=bool)
         while True:
             rank = _rank(pairs.need, ok)
@@ -357,13 +427,11 @@ def eligible_pairs(
         need_slots=slots[0],
         offer_slots=slots[1],
     )
-    near = Pairs(
-        *pairs_within_reach(
-            offers,
-            needs,
-            centre=council.boundary.centroid,
-            bound=eligibility.search_bound_m(council),
-        )
+    return nearest_within_reach(
+        offers,
+        needs,
+        centre=council.boundary.centroid,
+        bound=eligibility.search_bound_m(council),
+        per_need=per_need,
+        allowed=lambda pairs: rules.nearest_allowed(pairs, per_need=per_need),
     )
-    keep = rules.nearest_allowed(near, per_need=per_need)
-    return Pairs(near.need[keep], near.offer[keep], near.metres[keep])

@@ -1,5 +1,7 @@
-"""The council staff's matching rounds API: run a round, read it with its proposals and where
-greedy matching would have differed, send all or some of its proposals, or discard it.
+"""The council staff's matching rounds API: start a round (worked out in the background, one
+at a time per council), follow its progress, read it with its proposals and where greedy
+matching would have differed, send all or some of its proposals, or discard it (a round
+still being worked out is cancelled).
 Staff only, with two-factor authentication, for their own council and only with the
 `matching_rounds` capability (`matching.rounds.rounds_council_id`).
 """
@@ -14,17 +16,37 @@ from rest_framework.views import APIView
 
 from accounts.models import Council
 from accounts.permissions import Capability, staff_can, staff_has_mfa
+from core.errors import ApplicationError
 
 from . import selectors
 from .api import STAFF_MFA_MESSAGE, MatchingApiMixin
 from .models import Round, RoundProposal
-from .rounds import round_apply, round_discard, round_run
+from .rounds import failure_said, round_apply, round_discard
+from .tasks import round_start
 
 
 class RoundOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=Round.Status.choices)
     created_at = serializers.DateTimeField()
+    progress = inline_serializer(
+        "RoundProgress",
+        {
+            "stage": serializers.ChoiceField(
+                choices=Round.Stage.choices,
+                help_text=gettext_lazy(
+                    "Empty while waiting for the worker; then building, solving, storing, done."
+                ),
+            ),
+            "stage_name": serializers.CharField(),
+            "done": serializers.IntegerField(help_text=gettext_lazy("N of M in this stage.")),
+            "total": serializers.IntegerField(),
+            "cancel_requested": serializers.BooleanField(),
+            "failure": serializers.CharField(
+                allow_blank=True, help_text=gettext_lazy("Why a failed round stopped.")
+            ),
+        },
+    )
     summary = inline_serializer(
         "RoundSummary",
         {
@@ -87,6 +109,14 @@ def _round(rnd) -> dict:
         "id": rnd.pk,
         "status": rnd.status,
         "created_at": rnd.created_at,
+        "progress": {
+            "stage": rnd.stage,
+            "stage_name": rnd.get_stage_display(),
+            "done": rnd.progress_done,
+            "total": rnd.progress_total,
+            "cancel_requested": rnd.cancel_requested_at is not None,
+            "failure": failure_said(rnd.failure) if rnd.failure else "",
+        },
         "summary": rnd.summary,
         "proposals": [
             {
@@ -128,12 +158,38 @@ class RoundsStaffMixin(MatchingApiMixin):
 
 class RoundListCreateApi(RoundsStaffMixin, APIView):
     @extend_schema(
-        summary="Run a matching round over your council's open needs and offers",
+        summary="Start a matching round over your council's open needs and offers",
+        description=(
+            "The round is worked out in the background: follow `status` and `progress` on "
+            "the round until it is `proposed`. 409 `round_running` while another round of "
+            "your council is being worked out."
+        ),
         request=None,
-        responses={201: RoundOutputSerializer},
+        responses={
+            201: RoundOutputSerializer,
+            409: inline_serializer(
+                "RoundRunning",
+                {
+                    "detail": serializers.CharField(),
+                    "code": serializers.CharField(),
+                    "round_id": serializers.IntegerField(
+                        required=False,
+                        help_text=gettext_lazy("The round being worked out, when known."),
+                    ),
+                },
+            ),
+        },
     )
     def post(self, request):
-        rnd = round_run(council=_staff_council(request), actor=request.user)
+        try:
+            rnd = round_start(council=_staff_council(request), actor=request.user)
+        except ApplicationError as exc:
+            if exc.code != "round_running":
+                raise
+            return Response(
+                {"detail": exc.message, "code": exc.code, **exc.extra},
+                status=status.HTTP_409_CONFLICT,
+            )
         return Response(_round(rnd), status=status.HTTP_201_CREATED)
 
 
@@ -185,6 +241,14 @@ class RoundApplyApi(RoundsStaffMixin, APIView):
 
 
 class RoundDiscardApi(RoundsStaffMixin, APIView):
-    @extend_schema(summary="Discard a round", request=None, responses=RoundOutputSerializer)
+    @extend_schema(
+        summary="Discard a round, or cancel one still being worked out",
+        description=(
+            "A round still being worked out is cancelled: at once if it is waiting for the "
+            "worker, else at its job's next checkpoint, storing no proposals."
+        ),
+        request=None,
+        responses=RoundOutputSerializer,
+    )
     def post(self, request, pk: int):
         return Response(_round(round_discard(staff=request.user, round_id=pk)))

@@ -1,4 +1,5 @@
-"""Background work for matching: alerts about urgent needs (GoodSAM style) and expiry.
+"""Background work for matching: alerts about urgent needs (GoodSAM style), expiry, and
+matching rounds (`round_build`, started by `round_start`; `matching.rounds` does the work).
 
 When an urgent need opens, `need_opened` enqueues `alert_urgent_need` after commit. The task
 searches rings of growing radius around the need (1 km, 3 km, 8 km, never beyond the council's
@@ -19,7 +20,10 @@ import logging
 from celery import shared_task
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.models import Council, User
+from core.errors import ApplicationError
 from core.events import BROKER_DOWN, Event, announce
 from core.quiet_hours import is_quiet
 from marketplace.models import Need, Urgency
@@ -27,7 +31,8 @@ from places.geo import distance_band
 
 from .candidates import offer_candidates_for_need
 from .eligibility import search_bound_m
-from .models import AlertPreference, AlertRequest, AlertSent
+from .models import AlertPreference, AlertRequest, AlertSent, Round
+from .rounds import round_compute, round_open, round_stop
 
 logger = logging.getLogger(__name__)
 
@@ -153,3 +158,30 @@ def expire_stale_proposals() -> int:
     from .services import matches_expire
 
     return matches_expire()
+
+
+# --- Matching rounds ------------------------------------------------------------------------
+@shared_task(name="matching.tasks.round_build")
+def round_build(round_id: int) -> str:
+    """Work out a waiting round (`matching.rounds.round_compute`): one job per round, one
+    round at a time per council (the council's advisory lock). Returns the round's status."""
+    return round_compute(round_id).status
+
+
+def round_start(*, council: Council, actor: User) -> Round:
+    """Start a round for `council` as a background job; the round returned is waiting, or
+    already worked out when tasks run in the process. Refused (`round_running`) while another
+    round of the council is being worked out (`matching.rounds.round_open`). The round's row
+    is committed before the job is handed over (callers are not inside a transaction)."""
+    rnd = round_open(council=council, actor=actor)
+    try:
+        round_build.delay(rnd.pk)
+    except BROKER_DOWN:
+        logger.warning("Broker unavailable: round %s not started", rnd.pk, exc_info=True)
+        round_stop(rnd.pk, Round.Status.FAILED, "not_started")
+        raise ApplicationError(
+            _("Rounds cannot be started just now. Please try again in a few minutes."),
+            code="round_not_started",
+        ) from None
+    rnd.refresh_from_db()
+    return rnd

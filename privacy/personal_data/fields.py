@@ -527,6 +527,13 @@ DECLARED: tuple[Declared, ...] = (
             "summary",
             "created_at",
             "decided_at",
+            "stage",
+            "progress_done",
+            "progress_total",
+            "started_at",
+            "finished_at",
+            "cancel_requested_at",
+            "failure",
         ),
     ),
     Declared(

@@ -1,4 +1,5 @@
-"""Matching rounds: work one out, review its proposals beside greedy matching, send the ones
+"""Matching rounds: start one (worked out in the background, one at a time per council),
+follow its progress or cancel it, review its proposals beside greedy matching, send the ones
 staff tick or discard them all."""
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.errors import ApplicationError, NotFound
 from matching import web_selectors as matching_web
 from matching.models import Round, RoundProposal
-from matching.rounds import round_apply, round_discard, round_run
+from matching.rounds import failure_said, round_apply, round_discard
+from matching.tasks import round_start
 from staff_console.access import staff_view
 from staff_console.views.base import C, render_staff
 
@@ -59,9 +61,23 @@ def _round_page(request, rnd: Round, *, form: RoundSendForm | None = None, statu
             "form": form,
             "ticked": form.ticked(),
             "proposing": rnd.status == Round.Status.PROPOSED,
+            "working": rnd.is_active,
+            "stopped": rnd.status in (Round.Status.CANCELLED, Round.Status.FAILED),
+            "failure": failure_said(rnd.failure) if rnd.failure else "",
+            "refresh_seconds": ROUND_REFRESH_SECONDS,
+            "stage_number": STAGE_NUMBERS.get(rnd.stage),
         },
         status=status,
     )
+
+
+# How often the page of a round being worked out reloads itself to show how far it has got.
+ROUND_REFRESH_SECONDS = 5
+STAGE_NUMBERS: dict[str, int] = {
+    Round.Stage.BUILDING.value: 1,
+    Round.Stage.SOLVING.value: 2,
+    Round.Stage.STORING.value: 3,
+}
 
 
 def _sent_message(result: dict[str, int]) -> str:
@@ -99,8 +115,23 @@ def _sent_message(result: dict[str, int]) -> str:
 @staff_view(C.MATCHING_ROUNDS)
 def rounds(request):
     if request.method == "POST":
-        rnd = round_run(council=request.staff_council, actor=request.user)
-        messages.success(request, _("Round worked out. Review the proposals below before sending."))
+        try:
+            rnd = round_start(council=request.staff_council, actor=request.user)
+        except ApplicationError as exc:
+            if exc.code not in ("round_running", "round_not_started"):
+                raise
+            messages.error(request, exc.message)
+            if "round_id" in exc.extra:
+                return redirect("staff:round", pk=exc.extra["round_id"])
+            return redirect("staff:rounds")
+        if rnd.status == Round.Status.PROPOSED:
+            messages.success(
+                request, _("Round worked out. Review the proposals below before sending.")
+            )
+        elif rnd.is_active:
+            messages.success(
+                request, _("Round started. This page shows how far it has got as it works.")
+            )
         return redirect("staff:round", pk=rnd.pk)
     items = matching_web.rounds_of_council(council=request.staff_council)
     return render_staff(request, "rounds.html", {"rounds": items})
@@ -138,8 +169,16 @@ def round_decide(request, pk: int, decision: str):
     try:
         if decision == "apply":
             return _send_selected(request, rnd)
-        round_discard(staff=request.user, round_id=rnd.pk)
-        messages.success(request, _("Round discarded. Nobody was told about it."))
+        done = round_discard(staff=request.user, round_id=rnd.pk)
+        if done.status == Round.Status.CANCELLED:
+            messages.success(request, _("Round cancelled. Nothing from it was kept."))
+        elif done.is_active:
+            messages.success(
+                request,
+                _("Cancelling the round: it stops at its next step and keeps none of its work."),
+            )
+        else:
+            messages.success(request, _("Round discarded. Nobody was told about it."))
     except NotFound:
         raise Http404("Not found.") from None
     except ApplicationError as exc:

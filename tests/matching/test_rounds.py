@@ -1,5 +1,6 @@
 """Rounds: optimal ≥ greedy (strictly better on crafted cases), the objective checked by
-brute force, the database problem, stored proposals, apply, and the management command."""
+brute force and by a second solver (two LPs with HiGHS, kept here only to check OR-tools'
+min-cost flow), the database problem, stored proposals, apply, and the management command."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ import itertools
 import random
 from io import StringIO
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.utils import translation
 from django.utils.html import escape
+from scipy.optimize import linprog
+from scipy.sparse import coo_matrix
 
 from accounts.services import web_profile_set_role
 from core.errors import NotFound
@@ -101,6 +105,72 @@ def test_objective_matches_brute_force_on_small_random_cases(seed):
     p = problem(pairs, scores, needs, offers)
     best, greedy = optimal_assignment(p), greedy_assignment(p)
     assert (best.needs_met, best.total_score) == pytest.approx(brute_force(p))
+    assert (best.needs_met, best.total_score) == pytest.approx(lp_objective(p))
+    assert (best.needs_met, best.total_score) >= (greedy.needs_met, greedy.total_score)
+
+
+def lp_objective(p: Problem) -> tuple[int, float]:
+    """The second solver: the lexicographic objective as two LPs with HiGHS' dual simplex
+    (most places filled, then the best total score among assignments filling that many).
+    A bipartite b-matching's constraint matrix is totally unimodular, so both optima are
+    those of the integer problem."""
+    m = len(p.edges)
+    if not m:
+        return (0, 0.0)
+    rows = {("n", n): k for k, n in enumerate(p.need_ids)}
+    rows |= {("o", o): len(p.need_ids) + k for k, o in enumerate(p.offer_ids)}
+    caps = [p.need_cap[n] for n in p.need_ids] + [p.offer_cap[o] for o in p.offer_ids]
+    ends = [(rows["n", n], rows["o", o]) for n, o in p.edges]
+    a = coo_matrix(
+        (np.ones(2 * m), (np.ravel(ends), np.repeat(np.arange(m), 2))), shape=(len(caps), m)
+    ).tocsr()
+    first = linprog(-np.ones(m), A_ub=a, b_ub=caps, bounds=(0, 1), method="highs-ds")
+    filled = round(-first.fun)
+    second = linprog(
+        -np.asarray(p.scores),
+        A_ub=a,
+        b_ub=caps,
+        A_eq=np.ones((1, m)),
+        b_eq=[filled],
+        bounds=(0, 1),
+        method="highs-ds",
+    )
+    assert first.status == 0 and second.status == 0
+    return (filled, round(-second.fun, 4))
+
+
+def random_problem(rng: random.Random, needs: int, offers: int, density: float) -> Problem:
+    need_cap = {n: rng.choice([1, 1, 1, 2, 3]) for n in range(1, needs + 1)}
+    offer_cap = {o: rng.choice([1, 1, 2, 4]) for o in range(1000, 1000 + offers)}
+    pairs = [(n, o) for n in need_cap for o in offer_cap if rng.random() < density]
+    scores = [round(rng.uniform(0.0, 1.0), 4) for _ in pairs]
+    used_n, used_o = {n for n, _ in pairs}, {o for _, o in pairs}
+    return problem(
+        pairs,
+        scores,
+        {n: c for n, c in need_cap.items() if n in used_n},
+        {o: c for o, c in offer_cap.items() if o in used_o},
+    )
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_objective_equals_the_second_solvers_on_random_cases(seed):
+    """OR-tools' min-cost flow and the two LPs reach the same lexicographic optimum, on
+    problems too large for brute force (up to 60 needs × 40 offers, ties included)."""
+    rng = random.Random(1000 + seed)
+    p = random_problem(rng, rng.randint(5, 60), rng.randint(3, 40), rng.uniform(0.03, 0.3))
+    if seed % 3 == 0:  # many equal scores: ties must not cost places or score
+        p.scores = [round(rng.choice([0.25, 0.5, 0.75]), 4) for _ in p.edges]
+    best, greedy = optimal_assignment(p), greedy_assignment(p)
+    assert best.needs_met == pytest.approx(lp_objective(p)[0])
+    assert best.total_score == pytest.approx(lp_objective(p)[1], abs=1e-6)
+    # An assignment: no need or offer beyond its free places, each pair at most once.
+    chosen = [p.edges[i] for i in best.chosen]
+    assert len(set(best.chosen)) == len(best.chosen)
+    for n, cap in p.need_cap.items():
+        assert sum(1 for x, _ in chosen if x == n) <= cap
+    for o, cap in p.offer_cap.items():
+        assert sum(1 for _, y in chosen if y == o) <= cap
     assert (best.needs_met, best.total_score) >= (greedy.needs_met, greedy.total_score)
 
 
