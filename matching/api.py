@@ -123,12 +123,26 @@ class RankedNeedSerializer(serializers.Serializer):
     approx_location = PointSerializer()
 
 
+def profile_data(profile: HelperProfile) -> dict:
+    """`HelperProfileSerializer(profile).data`, made directly: a ranking returns up to 25
+    profiles and a serializer instance per profile cost more than the ranking's scoring
+    (tests/matching/test_ranking_output.py holds the two equal)."""
+    since = profile.helping_since
+    return {
+        "name": str(profile.name),
+        "checks": [str(badge) for badge in profile.badges],
+        "languages": [str(language) for language in profile.languages],
+        "helping_since": since.isoformat() if since is not None else None,
+        "people_helped": int(profile.people_helped),
+    }
+
+
 def _ranked_offer(pair: RankedPair, profile: HelperProfile) -> dict:
     return {
         "offer_id": pair.offer.pk,
         "title": str(pair.offer),
         "helper_name": pair.offer.helper.public_name,
-        "helper": HelperProfileSerializer(profile).data,
+        "helper": profile_data(profile),
         "score": pair.score,
         "components": pair.components,
         "explanation": pair.explanation,
@@ -172,9 +186,11 @@ class NeedMatchesApi(MatchingApiMixin, APIView):
         responses=RankedOfferSerializer(many=True),
     )
     def get(self, request, pk: int):
-        need = selectors.need_for_ranking(user=request.user, need_id=pk)
+        need, slots = selectors.need_and_slots_for_ranking(user=request.user, need_id=pk)
         _staff_needs_mfa(request, as_staff=need.owner_id != request.user.pk)
-        ranked = candidates.ranked_offers_for_need(need=need, limit=_limit(request))
+        ranked = candidates.ranked_offers_for_need(
+            need=need, limit=_limit(request), need_slots=slots
+        )
         return Response([_ranked_offer(p, profile) for p, profile in with_profiles(ranked)])
 
 
@@ -186,9 +202,11 @@ class OfferMatchesApi(MatchingApiMixin, APIView):
         responses=RankedNeedSerializer(many=True),
     )
     def get(self, request, pk: int):
-        offer = selectors.offer_for_ranking(user=request.user, offer_id=pk)
+        offer, slots = selectors.offer_and_slots_for_ranking(user=request.user, offer_id=pk)
         _staff_needs_mfa(request, as_staff=offer.helper_id != request.user.pk)
-        ranked = candidates.ranked_needs_for_offer(offer=offer, limit=_limit(request))
+        ranked = candidates.ranked_needs_for_offer(
+            offer=offer, limit=_limit(request), offer_slots=slots
+        )
         return Response([_ranked_need(p) for p in ranked])
 
 

@@ -39,17 +39,26 @@ from typing import Any, NamedTuple
 
 from django.contrib.gis.geos import Point
 from django.db import connection, transaction
+from django.utils import timezone
 
 from accounts.models import User
 from core.db import prepared_cursor
 from marketplace.availability import WeeklySlot
 from marketplace.models import Need, Offer
-from places.geo import haversine_m
+from places.geo import distance_band, haversine_m
 
 from . import eligibility
 from .eligibility import PairSql, holding_sql, search_bound_m
 from .history import NO_HISTORY, RATINGS_SQL, STATS_SQL, HelperHistory, good_exists_sql
-from .scoring import RankedPair, ScoringContext, score_pairs
+from .scoring import (
+    PairFacts,
+    RankedPair,
+    combine,
+    components_of,
+    council_weights,
+    explain,
+    languages_of,
+)
 
 # Ranking scores this many of the nearest eligible candidates, then returns the best `limit`.
 CANDIDATE_POOL = 50
@@ -71,7 +80,12 @@ def knn_planner() -> Iterator[None]:
     single-column cell index nearest-first and filters council and category row by row (seen
     in a forced generic plan over 10k listings): fine in a mixed town, slow for a rare
     category in a dense one. Custom plans are kept, so only parsing is saved, and every run is
-    planned on the composite (council, category, cell) index with its own values."""
+    planned on the composite (council, category, cell) index with its own values.
+
+    `SET LOCAL` ends with the transaction: when this block is the transaction (a request's
+    ranking), its commit or rollback undoes the settings and no `RESET` is sent (one round
+    trip fewer); inside an outer transaction (a savepoint) they are reset on the way out."""
+    nested = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "SET LOCAL enable_bitmapscan = off; SET LOCAL plan_cache_mode = force_custom_plan"
@@ -79,7 +93,8 @@ def knn_planner() -> Iterator[None]:
         try:
             yield
         finally:
-            cursor.execute("RESET enable_bitmapscan; RESET plan_cache_mode")
+            if nested:
+                cursor.execute("RESET enable_bitmapscan; RESET plan_cache_mode")
 
 
 def _weekly(slots: Any) -> list[WeeklySlot]:
@@ -249,6 +264,31 @@ def offer_candidates_sql(
     return sql, params
 
 
+def _offer_of(row: _OfferRow, need: Need) -> Offer:
+    """The offer of a candidate row, with its helper's public facts (only the columns the
+    statement reads: nothing else of the helper is loaded)."""
+    offer = Offer(
+        id=row.id,
+        helper_id=row.helper_id,
+        council_id=need.council_id,
+        category_id=need.category_id,
+        title=row.title,
+        radius_m=row.radius_m,
+        capacity=row.capacity,
+        languages=row.languages,
+        dietary_capabilities=row.dietary_capabilities,
+        status=Offer.Status.OPEN,
+        approx_location=Point(row.ax, row.ay, srid=4326),
+    )
+    offer.helper = User(
+        id=row.helper_id,
+        display_name=row.display_name,
+        preferred_languages=row.preferred_languages,
+    )
+    offer.category = need.category
+    return offer
+
+
 def offer_candidates_for_need(
     *,
     need: Need,
@@ -272,28 +312,9 @@ def offer_candidates_for_need(
     cell = need.approx_location
     found = []
     for row in map(_OfferRow._make, _fetch(sql, params)):
-        offer = Offer(
-            id=row.id,
-            helper_id=row.helper_id,
-            council_id=need.council_id,
-            category_id=need.category_id,
-            title=row.title,
-            radius_m=row.radius_m,
-            capacity=row.capacity,
-            languages=row.languages,
-            dietary_capabilities=row.dietary_capabilities,
-            status=Offer.Status.OPEN,
-            approx_location=Point(row.ax, row.ay, srid=4326),
-        )
-        offer.helper = User(
-            id=row.helper_id,
-            display_name=row.display_name,
-            preferred_languages=row.preferred_languages,
-        )
-        offer.category = need.category
         found.append(
             OfferCandidate(
-                offer=offer,
+                offer=_offer_of(row, need),
                 approx_m=haversine_m(row.ax, row.ay, cell.x, cell.y),
                 helper_view_m=float(row.helper_view_m),
                 holding=row.holding,
@@ -456,6 +477,35 @@ def need_candidates_sql(
     return sql, params
 
 
+def _need_of(row: _NeedRow, offer: Offer) -> Need:
+    """The need of a candidate row, with its owner's public facts (only the columns the
+    statement reads)."""
+    need = Need(
+        id=row.id,
+        owner_id=row.owner_id,
+        council_id=offer.council_id,
+        category_id=offer.category_id,
+        title=row.title,
+        urgency=row.urgency,
+        timing=row.timing,
+        languages=row.languages,
+        dietary_requirements=row.dietary_requirements,
+        helper_gender_preference=row.helper_gender_preference,
+        helpers_wanted=row.helpers_wanted,
+        published_at=row.published_at,
+        status=Need.Status.OPEN,
+        approx_location=Point(row.ax, row.ay, srid=4326),
+    )
+    need.owner = User(
+        id=row.owner_id,
+        display_name=row.display_name,
+        preferred_languages=row.preferred_languages,
+    )
+    need.category = offer.category
+    need.council = offer.council
+    return need
+
+
 def need_candidates(
     *, offer: Offer, limit: int = CANDIDATE_POOL, offer_slots: Sequence | None = None
 ) -> tuple[list[NeedCandidate], OfferFacts]:
@@ -471,32 +521,9 @@ def need_candidates(
     cell = offer.approx_location
     found, facts = [], OfferFacts()
     for row in map(_NeedRow._make, _fetch(sql, params)):
-        need = Need(
-            id=row.id,
-            owner_id=row.owner_id,
-            council_id=offer.council_id,
-            category_id=offer.category_id,
-            title=row.title,
-            urgency=row.urgency,
-            timing=row.timing,
-            languages=row.languages,
-            dietary_requirements=row.dietary_requirements,
-            helper_gender_preference=row.helper_gender_preference,
-            helpers_wanted=row.helpers_wanted,
-            published_at=row.published_at,
-            status=Need.Status.OPEN,
-            approx_location=Point(row.ax, row.ay, srid=4326),
-        )
-        need.owner = User(
-            id=row.owner_id,
-            display_name=row.display_name,
-            preferred_languages=row.preferred_languages,
-        )
-        need.category = offer.category
-        need.council = offer.council
         found.append(
             NeedCandidate(
-                need=need,
+                need=_need_of(row, offer),
                 approx_m=haversine_m(row.ax, row.ay, cell.x, cell.y),
                 holding=row.holding,
                 slots=_weekly(row.slots),
@@ -518,41 +545,136 @@ def need_candidates_for_offer(
 
 
 # --- Ranking --------------------------------------------------------------------------------
-def ranked_offers_for_need(*, need: Need, limit: int = 10) -> list[RankedPair]:
+# Ranking scores every candidate row of the statement as plain values (`PairFacts` made from
+# the row's columns, the components of the one registry, `combine`), sorts them, and only
+# then makes model instances, a grid point and an explanation for the `limit` it returns:
+# the same scores, order and words as scoring every pair with `scoring.score_pairs`, for a
+# fraction of the work (the parity tests compare them).
+_Scored = tuple[float, float, int, PairFacts, dict, Any]
+
+
+def _ranked(
+    scored: list[_Scored], *, limit: int, viewer: str, weights: dict, pair
+) -> list[RankedPair]:
+    """The best `limit` of `scored` rows ((score, metres, id, facts, components, row)), best
+    first (ties: nearer, then lower id, as `score_pairs`), each made a `RankedPair` with its
+    explanation; `pair(row)` gives the (need, offer) of a row."""
+    scored.sort(key=lambda s: (-s[0], s[1], s[2]))
+    ranked = []
+    for score, metres, _id, facts, components, row in scored[:limit]:
+        need, offer = pair(row)
+        band = distance_band(metres)
+        ranked.append(
+            RankedPair(
+                need=need,
+                offer=offer,
+                score=score,
+                components=components,
+                explanation=explain(
+                    viewer=viewer, band=band, facts=facts, components=components, weights=weights
+                ),
+                distance_band=band,
+                approx_distance_m=metres,
+            )
+        )
+    return ranked
+
+
+def ranked_offers_for_need(
+    *, need: Need, limit: int = 10, need_slots: Sequence | None = None
+) -> list[RankedPair]:
     """The best `limit` offers for a need, with components and an explanation each.
 
-    Two queries: the need's weekly times, then the candidate statement, which brings
-    everything the score needs."""
-    need_slots = list(need.slots.all())
-    candidates = offer_candidates_for_need(need=need, need_slots=need_slots)
-    if not candidates:
+    One statement when the need's weekly times are given (`need_slots`, as
+    `selectors.need_for_ranking` reads them with the need), else two: the times, then the
+    candidate statement, which brings everything the score needs."""
+    if need.status != Need.Status.OPEN or not eligibility.person_ready(need.owner):
         return []
-    context = ScoringContext(
-        need_slots={need.pk: need_slots},
-        offer_slots={c.offer.pk: c.slots for c in candidates},
-        history={c.offer.helper_id: c.history for c in candidates},
-        good_pairs={(need.owner_id, c.offer.helper_id) for c in candidates if c.good_match},
-        holding={c.offer.pk: c.holding for c in candidates},
+    need_slots = list(need.slots.all()) if need_slots is None else list(need_slots)
+    sql, params = offer_candidates_sql(need=need, need_slots=need_slots)
+    rows = _fetch(sql, params)
+    if not rows:
+        return []
+    now = timezone.now()
+    weights = council_weights(need.council)
+    cell = need.approx_location
+    nx, ny = cell.x, cell.y
+    wanted = languages_of(need, need.owner)
+    published_at = need.published_at
+    scored: list[_Scored] = []
+    for row in map(_OfferRow._make, rows):
+        metres = haversine_m(row.ax, row.ay, nx, ny)
+        facts = PairFacts(
+            approx_m=metres,
+            radius_m=row.radius_m,
+            need_slots=need_slots,
+            offer_slots=_weekly(row.slots),
+            wanted=wanted,
+            spoken=list(row.languages or row.preferred_languages or []),
+            history=HelperHistory.of(row.completed, row.failed, row.rating_sum, row.rating_n),
+            good_match=row.good,
+            published_at=published_at,
+            now=now,
+            holding=row.holding,
+            capacity=row.capacity,
+        )
+        components = components_of(facts)
+        scored.append((combine(components, weights), metres, row.id, facts, components, row))
+    return _ranked(
+        scored,
+        limit=limit,
+        viewer="need",
+        weights=weights,
+        pair=lambda row: (need, _offer_of(row, need)),
     )
-    pairs = [(need, c.offer, c.approx_m) for c in candidates]
-    return score_pairs(pairs=pairs, viewer="need", council=need.council, context=context)[:limit]
 
 
-def ranked_needs_for_offer(*, offer: Offer, limit: int = 10) -> list[RankedPair]:
+def ranked_needs_for_offer(
+    *, offer: Offer, limit: int = 10, offer_slots: Sequence | None = None
+) -> list[RankedPair]:
     """The best `limit` needs for an offer, with components and an explanation each.
 
-    Two queries, as for a need: the offer's weekly times, then the candidate statement,
-    which brings everything the score needs (the helper's history and ratings once)."""
-    offer_slots = list(offer.slots.all())
-    candidates, facts = need_candidates(offer=offer, limit=CANDIDATE_POOL, offer_slots=offer_slots)
-    if not candidates:
+    Two queries, as for a need: the offer's weekly times (unless given), then the candidate
+    statement, which brings everything the score needs (the helper's history and ratings
+    once)."""
+    if offer.status != Offer.Status.OPEN or not eligibility.person_ready(offer.helper):
         return []
-    context = ScoringContext(
-        need_slots={c.need.pk: c.slots for c in candidates},
-        offer_slots={offer.pk: offer_slots},
-        history={offer.helper_id: facts.history},
-        good_pairs={(c.need.owner_id, offer.helper_id) for c in candidates if c.good_match},
-        holding={offer.pk: facts.holding},
+    offer_slots = list(offer.slots.all()) if offer_slots is None else list(offer_slots)
+    sql, params = need_candidates_sql(offer=offer, limit=CANDIDATE_POOL, offer_slots=offer_slots)
+    rows = _fetch(sql, params)
+    if not rows:
+        return []
+    now = timezone.now()
+    weights = council_weights(offer.council)
+    cell = offer.approx_location
+    ox, oy = cell.x, cell.y
+    spoken = languages_of(offer, offer.helper)
+    last = _NeedRow._make(rows[-1])
+    # The helper's record and the offer's places are the offer's own: the same on every row.
+    history = HelperHistory.of(last.completed, last.failed, last.rating_sum, last.rating_n)
+    scored: list[_Scored] = []
+    for row in map(_NeedRow._make, rows):
+        metres = haversine_m(row.ax, row.ay, ox, oy)
+        facts = PairFacts(
+            approx_m=metres,
+            radius_m=offer.radius_m,
+            need_slots=_weekly(row.slots),
+            offer_slots=offer_slots,
+            wanted=list(row.languages or row.preferred_languages or []),
+            spoken=spoken,
+            history=history,
+            good_match=row.good,
+            published_at=row.published_at,
+            now=now,
+            holding=last.offer_holding,
+            capacity=offer.capacity,
+        )
+        components = components_of(facts)
+        scored.append((combine(components, weights), metres, row.id, facts, components, row))
+    return _ranked(
+        scored,
+        limit=limit,
+        viewer="offer",
+        weights=weights,
+        pair=lambda row: (_need_of(row, offer), offer),
     )
-    pairs = [(c.need, offer, c.approx_m) for c in candidates]
-    return score_pairs(pairs=pairs, viewer="offer", council=offer.council, context=context)[:limit]

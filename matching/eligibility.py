@@ -329,10 +329,14 @@ class Conditions:
 
 
 # The fragments of `pair_conditions` ({names} are the sides' SQL expressions).
+# One NOT EXISTS per direction: each is a lookup on the (blocker, blocked) unique index, where
+# one NOT EXISTS with an OR read the whole block table for every candidate.
 _BLOCK_SQL = """NOT EXISTS (
           SELECT 1 FROM marketplace_block b
-          WHERE (b.blocker_id = {owner} AND b.blocked_id = {helper})
-             OR (b.blocker_id = {helper} AND b.blocked_id = {owner}))"""
+          WHERE b.blocker_id = {owner} AND b.blocked_id = {helper})
+        AND NOT EXISTS (
+          SELECT 1 FROM marketplace_block b
+          WHERE b.blocker_id = {helper} AND b.blocked_id = {owner})"""
 _NOT_AGAIN_SQL = """NOT EXISTS (
           SELECT 1 FROM matching_match xm
           JOIN marketplace_offer xo ON xo.id = xm.offer_id

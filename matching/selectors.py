@@ -5,11 +5,15 @@ whom is in `matching.eligibility`.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from accounts.models import User
 from accounts.permissions import staff_council_id
 from core.errors import NotFound
+from marketplace.availability import WeeklySlot
 from marketplace.models import Need, Offer
 
 from .models import AlertPreference, Match, Message
@@ -20,7 +24,9 @@ __all__ = [
     "match_role",
     "matches_visible_to",
     "message_list_for_party",
+    "need_and_slots_for_ranking",
     "need_for_ranking",
+    "offer_and_slots_for_ranking",
     "offer_for_ranking",
     "staff_council_id",
 ]
@@ -43,6 +49,52 @@ def need_for_ranking(*, user: User, need_id: int) -> Need:
     if need.owner_id == user.pk or staff_council_id(user) == need.council_id:
         return need
     raise NotFound()
+
+
+# A listing's weekly times, in the order of `Slot.Meta.ordering`, read with the listing.
+_SLOTS_SQL = """COALESCE((SELECT json_agg(json_build_array(s.weekday, s.start, s."end")
+                                ORDER BY s.weekday, s.start)
+                      FROM marketplace_{kind}slot s WHERE s.{kind}_id = marketplace_{kind}.id),
+                     '[]')"""
+_NEED_SLOTS_SQL = _SLOTS_SQL.format(kind="need")
+_OFFER_SLOTS_SQL = _SLOTS_SQL.format(kind="offer")
+
+
+def _weekly(rows) -> list[WeeklySlot]:
+    return [
+        WeeklySlot(int(d), dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for d, a, b in rows
+    ]
+
+
+def need_and_slots_for_ranking(*, user: User, need_id: int) -> tuple[Need, list[WeeklySlot]]:
+    """`need_for_ranking` and the need's weekly times, in one statement (what a ranking
+    reads before its candidate statement)."""
+    need = (
+        Need.objects.select_related("council", "category", "owner")
+        .defer("council__boundary")
+        .annotate(slot_rows=RawSQL(_NEED_SLOTS_SQL, ()))  # noqa: S611  (constant SQL, no input)
+        .filter(pk=need_id)
+        .first()
+    )
+    if need is None or not (need.owner_id == user.pk or staff_council_id(user) == need.council_id):
+        raise NotFound()
+    return need, _weekly(need.slot_rows)  # the annotation above
+
+
+def offer_and_slots_for_ranking(*, user: User, offer_id: int) -> tuple[Offer, list[WeeklySlot]]:
+    """`offer_for_ranking` and the offer's weekly times, in one statement."""
+    offer = (
+        Offer.objects.select_related("council", "category", "helper")
+        .defer("council__boundary")
+        .annotate(slot_rows=RawSQL(_OFFER_SLOTS_SQL, ()))  # noqa: S611  (constant SQL, no input)
+        .filter(pk=offer_id)
+        .first()
+    )
+    if offer is None or not (
+        offer.helper_id == user.pk or staff_council_id(user) == offer.council_id
+    ):
+        raise NotFound()
+    return offer, _weekly(offer.slot_rows)  # the annotation above
 
 
 def offer_for_ranking(*, user: User, offer_id: int) -> Offer:

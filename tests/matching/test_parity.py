@@ -21,11 +21,11 @@ import datetime as dt
 import random
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Council, User
 from marketplace.models import DietaryTag, Need, Offer
-from matching import candidates, eligibility, rounds
+from matching import candidates, eligibility, rounds, scoring
 from matching.models import Feedback, Match
 from tests.kit import factories as make
 from trust.models import Block, HelperCheck
@@ -208,3 +208,74 @@ def test_every_search_agrees_with_the_rules_pair_by_pair(seed, monkeypatch):
         for r in candidates.ranked_needs_for_offer(offer=offer, limit=POOL):
             assert ranked[r.need.pk, offer.pk] == r.score, (r.need.pk, offer.pk)
     assert ranked == round_scores
+
+
+def _reference_for_need(need: Need) -> list:
+    """A need's ranking as every pair used to be scored: model instances for each candidate,
+    then `scoring.score_pairs` (explaining every pair)."""
+    found = candidates.offer_candidates_for_need(need=need, limit=POOL)
+    context = scoring.ScoringContext(
+        need_slots={need.pk: list(need.slots.all())},
+        offer_slots={c.offer.pk: c.slots for c in found},
+        history={c.offer.helper_id: c.history for c in found},
+        good_pairs={(need.owner_id, c.offer.helper_id) for c in found if c.good_match},
+        holding={c.offer.pk: c.holding for c in found},
+    )
+    pairs = [(need, c.offer, c.approx_m) for c in found]
+    return scoring.score_pairs(pairs=pairs, viewer="need", council=need.council, context=context)
+
+
+def _reference_for_offer(offer: Offer) -> list:
+    found, facts = candidates.need_candidates(offer=offer, limit=POOL)
+    context = scoring.ScoringContext(
+        need_slots={c.need.pk: c.slots for c in found},
+        offer_slots={offer.pk: list(offer.slots.all())},
+        history={offer.helper_id: facts.history},
+        good_pairs={(c.need.owner_id, offer.helper_id) for c in found if c.good_match},
+        holding={offer.pk: facts.holding},
+    )
+    pairs = [(c.need, offer, c.approx_m) for c in found]
+    return scoring.score_pairs(pairs=pairs, viewer="offer", council=offer.council, context=context)
+
+
+def _said(ranked) -> list:
+    return [
+        (
+            r.need.pk,
+            r.offer.pk,
+            r.score,
+            r.components,
+            r.explanation,
+            r.distance_band,
+            r.approx_distance_m,
+            r.offer.approx_location.coords,
+            r.need.approx_location.coords,
+        )
+        for r in ranked
+    ]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_ranking_on_plain_rows_says_what_scoring_every_pair_says(seed, language, monkeypatch):
+    """The rankings score the candidate rows as plain values and explain only those they
+    return; on the same worlds, in English and in Welsh, they return exactly what scoring
+    and explaining every candidate with `score_pairs` returns: the same pairs in the same
+    order, scores, components, explanations, bands and grid cells, for any limit."""
+    councils = build_world(seed)
+    now = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    needs, offers = _pairs(councils)
+    compared = 0
+    with translation.override(language):
+        for need in needs:
+            reference = _said(_reference_for_need(need))
+            assert _said(candidates.ranked_offers_for_need(need=need, limit=POOL)) == reference
+            assert _said(candidates.ranked_offers_for_need(need=need, limit=3)) == reference[:3]
+            compared += len(reference)
+        for offer in offers:
+            reference = _said(_reference_for_offer(offer))
+            assert _said(candidates.ranked_needs_for_offer(offer=offer, limit=POOL)) == reference
+            assert _said(candidates.ranked_needs_for_offer(offer=offer, limit=3)) == reference[:3]
+            compared += len(reference)
+    assert compared >= 10, "the world should have pairs to rank"
