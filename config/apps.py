@@ -15,11 +15,11 @@ class KithConfig(AppConfig):
     verbose_name = "Kith project configuration"
 
     def ready(self) -> None:
-        # Here, not at the top: it imports models, which need the app registry ready.
-        from . import security  # noqa: F401, PLC0415  (connects the sign-in signal receivers)
-        # Every process, workers included, drops a cached API token at once when the token
-        # is deleted or its person saved (suspended, deactivated, erased).
-        from . import authentication  # noqa: F401, PLC0415
+        # Here, not at the top: they import models, which need the app registry ready. They
+        # connect signal receivers: the sign-in log's, and the API token cache's (every
+        # process, workers included, drops a cached token at once when it is deleted or its
+        # person saved: suspended, deactivated, erased).
+        from . import authentication, security  # noqa: F401, PLC0415
 
         connection_created.connect(install_slow_query_logger, dispatch_uid="kith_slow_query")
         # Connections opened before the app registry was ready (rare) get it too.

@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     # GOV.UK Notify's callbacks: delivery receipts and received text messages.
     path("notify/", include("notifications.urls")),
+    path("oruk/", include("directory.urls")),
     path("staff/", include("staff_console.urls")),
     path("", include("frontend.urls")),
 ]

@@ -191,10 +191,8 @@ def listing_near(*, viewer: User, kind: str, listing_id: int) -> Need | Offer | 
     return listings_near(viewer=viewer, kind=kind).filter(pk=listing_id).first()
 
 
-def categories_for(*, user: User) -> list[tuple[Category, bool]]:
-    """Active categories with whether each is on in the person's council (staff with
-    two-factor authentication: the council they work for)."""
-    council_id = staff_council_id_with_mfa(user) or user.council_id
+def categories_of_council(council_id: int | None) -> list[tuple[Category, bool]]:
+    """Active categories with whether each is on in the council (all on without one)."""
     off: set[int] = set()
     if council_id is not None:
         off = set(
@@ -203,6 +201,12 @@ def categories_for(*, user: User) -> list[tuple[Category, bool]]:
             )
         )
     return [(c, c.pk not in off) for c in Category.objects.filter(is_active=True)]
+
+
+def categories_for(*, user: User) -> list[tuple[Category, bool]]:
+    """Active categories with whether each is on in the person's council (staff with
+    two-factor authentication: the council they work for)."""
+    return categories_of_council(staff_council_id_with_mfa(user) or user.council_id)
 
 
 def review_queue_needs(*, staff: User, category: Category | None = None) -> QuerySet[Need]:

@@ -10,6 +10,7 @@ from staff_console.views import (
     concerns,
     contact,
     council_settings,
+    directory,
     home,
     moderation,
     offline,
@@ -84,6 +85,10 @@ urlpatterns = [
     path("settings/impact-units/", council_settings.impact_units, name="impact_units"),
     path("settings/ongoing-help/", council_settings.ongoing_settings, name="ongoing_settings"),
     path("settings/vetting/", vetting_settings.vetting_settings, name="vetting_settings"),
+    path("settings/other-help/", directory.directory_settings, name="directory"),
+    path("settings/other-help/address/", directory.directory_address, name="directory_address"),
+    path("settings/other-help/file/", directory.directory_file, name="directory_file"),
+    path("settings/other-help/read/", directory.directory_read_now, name="directory_read_now"),
     path(
         "settings/vetting/categories/<slug:slug>/",
         vetting_settings.category_requirements,

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "arrangements",
     "partners",
     "notifications",
+    "directory",
     "privacy",
     "insights",
     "frontend",
@@ -358,6 +359,10 @@ KITH_BEAT_SCHEDULE = {
         "task": "privacy.tasks.retention_apply",
         "schedule": env.int("KITH_RETENTION_EVERY_SECONDS", default=24 * 3600),
     },
+    "read-council-directories": {
+        "task": "directory.tasks.directory_refresh_all",
+        "schedule": env.int("KITH_DIRECTORY_EVERY_SECONDS", default=24 * 3600),
+    },
     # Also the open-data map's refresh period (insights.demand_map.period_seconds).
     "open-data-demand-maps": {
         "task": "insights.tasks.demand_maps_refresh",
@@ -426,6 +431,9 @@ KITH_LOCATION_GRID_M = env.int("KITH_LOCATION_GRID_M", default=500)
 # The address people use to reach Kith, for links in emails sent outside a request (alerts).
 # Empty: the domain of the Sites framework's current site, over https.
 KITH_BASE_URL = env("KITH_BASE_URL", default="")
+# A council's Open Referral UK directory must be on the public internet over HTTPS; only a
+# test or a closed network reading its own directory server turns this on.
+KITH_DIRECTORY_ALLOW_PRIVATE_HOSTS = env.bool("KITH_DIRECTORY_ALLOW_PRIVATE_HOSTS", default=False)
 MAP_TILE_URL = env("KITH_MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env("KITH_MAP_TILE_ATTRIBUTION", default="")
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError, NotFound
+from directory import selectors as directory
 from marketplace import lifecycle
 from marketplace import selectors as market
 from marketplace import services as market_services
@@ -295,6 +296,10 @@ def need_detail(request, need_id: int):
             "can_change": lifecycle.need_may_change(need),
             "can_send_again": lifecycle.need_may_send_again(need),
             "diet": [DietaryTag(t).label for t in need.dietary_requirements],
+            # When no helper can reach the need: the council's directory of other help.
+            "other_help": directory.other_help_for_need(need=need)
+            if need.status == Need.Status.OPEN and not ranked
+            else [],
         },
     )
 

@@ -31,6 +31,7 @@ from arrangements.models import (
     WelfareCheck,
 )
 from core.models import AuditEvent
+from directory.models import DirectorySource, OtherService
 from marketplace.models import (
     Category,
     CategoryRequirement,
@@ -931,6 +932,42 @@ DECLARED: tuple[Declared, ...] = (
             "need",
             "possible_duplicates",  # ids of other people, for staff to compare
             "created_at",
+        ),
+    ),
+    # --- directory: organisations' services, never a person's details ----------------------
+    Declared(
+        DirectorySource,
+        Rows.NOBODY,
+        not_personal=(
+            "id",
+            "council",
+            "url",
+            "state",
+            "problem",
+            "read_at",
+            "services_read",
+            "updated_at",
+        ),
+    ),
+    Declared(
+        OtherService,
+        Rows.NOBODY,
+        # Organisations' public details as their directory publishes them; ORUK's named
+        # contacts are not read.
+        not_personal=(
+            "id",
+            "council",
+            "source_id",
+            "name",
+            "organisation",
+            "description",
+            "url",
+            "email",
+            "phone",
+            "point",
+            "place",
+            "terms",
+            "read_at",
         ),
     ),
     # --- insights: what the public already sees --------------------------------------------

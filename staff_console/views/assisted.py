@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors as accounts_selectors
 from core.errors import ApplicationError, NotFound
+from directory import selectors as directory
 from marketplace import services as marketplace_services
 from marketplace.models import DietaryTag
 from matching import assisted, profiles
@@ -123,6 +124,9 @@ def _assisted_need_page(request, pk: int, status: int = 200, decline_form=None):
             "matches": matches,
             "ranked": ranked,
             "suggestions": profiles.with_profiles(ranked),
+            "other_help": directory.other_help_for_need(need=need)
+            if need.status == "open" and not ranked
+            else [],
             "diet": [DietaryTag(tag).label for tag in need.dietary_requirements],
             "decline_form": decline_form or forms.AssistedDeclineForm(),
             "form": decline_form,

@@ -53,7 +53,9 @@ SAME_IN_BOTH = {
     "kith_language",
 }
 WORD = re.compile(r"[A-Za-z][A-Za-z’']+")
-SKIPPED_PREFIXES = ("api/", "django-admin/", "notify/", "metrics", "healthz")
+SKIPPED_PREFIXES = ("api/", "django-admin/", "notify/", "metrics", "healthz", "oruk/")
+# Web addresses shown on a page (a feed's address to copy) are not words in any language.
+ADDRESS = re.compile(r"\bhttps?://\S*|(?<![\w/])/[\w.-]+(?:/[\w.-]*)*")
 
 
 class _Text(HTMLParser):
@@ -117,6 +119,7 @@ def english_left(node: str, own_words: list[str]) -> str:
     for same in sorted(SAME_IN_BOTH, key=len, reverse=True):
         node = re.sub(rf"\b{re.escape(same)}\b", " ", node)
     node = POSTCODE_PART.sub(" ", node)  # postcodes and their districts ("LS1")
+    node = ADDRESS.sub(" ", node)
     for text in own_words:
         if text in node:
             node = node.replace(text, " ")

@@ -45,6 +45,7 @@ from accounts.second_factor import has_authenticator, mark_second_factor
 from arrangements import services as arrangement_services
 from arrangements.models import Arrangement
 from core.models import AuditEvent
+from directory import feed as oruk_feed
 from marketplace import services as market_services
 from marketplace.models import Need, Offer
 from matching import services as matching_services
@@ -131,6 +132,7 @@ WEB_PARAMETERS = {
     "change_id": "changes",
     "referral_id": "referrals",
     "code": "languages",  # the English | Cymraeg switch
+    "service_id": "oruk_services",  # Kith's Open Referral UK feed: one service per council
 }
 
 
@@ -284,6 +286,7 @@ def world(db):
         "tokens": ["no-such-token"],
         "slugs": ["details"],
         "languages": ["cy"],
+        "oruk_services": [oruk_feed.service_id(council)],
         "council": [council.slug],
         # What Kith told the person (their rejected listings): theirs only.
         "notifications": [

@@ -173,6 +173,11 @@ CLASSIFICATION: dict[str, Access] = {
     # "not signed in" to anyone else) and "stay signed in".
     "language/<str:code>/": Access(PUBLIC),
     "favicon.ico": Access(PUBLIC),
+    # Kith's Open Referral UK feed: open data about each council's service, no person in it.
+    "oruk/": Access(PUBLIC),
+    "oruk/openapi.json": Access(PUBLIC),
+    "oruk/services": Access(PUBLIC),
+    "oruk/services/<str:service_id>": Access(PUBLIC),
     "session/": Access(PUBLIC),
     "session/stay/": Access(LOGIN),
     # GOV.UK Notify's callbacks: Notify's bearer token, never a session (404 until configured).
@@ -316,6 +321,10 @@ CLASSIFICATION: dict[str, Access] = {
     "staff/settings/impact-units/": staff(Capability.COUNCIL_SETTINGS, check=False),  # POST
     "staff/settings/ongoing-help/": staff(Capability.COUNCIL_SETTINGS, check=False),  # POST
     "staff/settings/vetting/": staff(Capability.COUNCIL_SETTINGS),
+    "staff/settings/other-help/": staff(Capability.COUNCIL_SETTINGS),
+    "staff/settings/other-help/address/": staff(Capability.COUNCIL_SETTINGS, check=False),
+    "staff/settings/other-help/file/": staff(Capability.COUNCIL_SETTINGS, check=False),
+    "staff/settings/other-help/read/": staff(Capability.COUNCIL_SETTINGS, check=False),
     "staff/settings/vetting/categories/<slug:slug>/": staff(
         Capability.COUNCIL_SETTINGS, check=False
     ),  # POST
