@@ -18,22 +18,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
-import time
-from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _bench_url() -> str:
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if url:
-        return url
-    base = os.environ.get("DATABASE_URL", "postgis://postgres@127.0.0.1:5432/kith")
-    return urlunparse(urlparse(base)._replace(path="/kith_bench"))
+from benchmarks.database import keep_results, open_bench_database
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -101,28 +88,14 @@ def run(args: argparse.Namespace) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    url = _bench_url()
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
-    # Our own interpreter running our own script on the configured URL.
-    subprocess.run(  # noqa: S603
-        [sys.executable, str(ROOT / "scripts" / "ensure_database.py"), url], check=True
-    )
-    import django
+    open_bench_database()
+    from benchmarks.report import table  # noqa: PLC0415 - Django is set up by now
 
-    django.setup()
-    from django.core.management import call_command
-
-    from benchmarks.report import table
-
-    call_command("migrate", verbosity=0)
     results = run(args)
     print(json.dumps(results, indent=2))
     print()
     print(table(results))
-    out = ROOT / "benchmarks" / "results"
-    out.mkdir(exist_ok=True)
-    (out / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(json.dumps(results, indent=2))
+    keep_results(results, "bench")
     return 0
 
 

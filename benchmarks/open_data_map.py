@@ -23,29 +23,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.database import keep_results, open_bench_database
+
 URL = "/api/v1/open/demand/"
 
 # The targets for the open-data map.
 TARGET_NEEDS = 50_000
 SERVED_P95_MS = 100
 COMPUTE_SECONDS = 5
-
-
-def _bench_url() -> str:
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if url:
-        return url
-    base = os.environ.get("DATABASE_URL", "postgis://postgres@127.0.0.1:5432/kith")
-    return urlunparse(urlparse(base)._replace(path="/kith_bench_map"))
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -232,27 +221,12 @@ def table(results: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    url = _bench_url()
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
-    # Our own interpreter running our own script on the configured URL.
-    subprocess.run(  # noqa: S603
-        [sys.executable, str(ROOT / "scripts" / "ensure_database.py"), url], check=True
-    )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    open_bench_database("kith_bench_map")
     results = run(args)
     print(json.dumps(results, indent=2))
     print()
     print(table(results))
-    out = ROOT / "benchmarks" / "results"
-    out.mkdir(exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    (out / f"open-data-map-{stamp}.json").write_text(json.dumps(results, indent=2))
+    keep_results(results, "open-data-map")
     return 0
 
 
