@@ -45,9 +45,15 @@ class Migration(migrations.Migration):
             name='started_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
-        migrations.AlterField(
-            model_name='round',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Waiting to start'), ('running', 'Being worked out'), ('proposed', 'Waiting for review'), ('applied', 'Applied'), ('discarded', 'Discarded'), ('cancelled', 'Cancelled'), ('failed', 'Stopped by an error')], default='proposed', max_length=10),
+        # Only the choices change: no SQL (a CharField's choices live in Python), so the
+        # state alone, and no table rewrite on a live database.
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name='round',
+                    name='status',
+                    field=models.CharField(choices=[('queued', 'Waiting to start'), ('running', 'Being worked out'), ('proposed', 'Waiting for review'), ('applied', 'Applied'), ('discarded', 'Discarded'), ('cancelled', 'Cancelled'), ('failed', 'Stopped by an error')], default='proposed', max_length=10),
+                ),
+            ],
         ),
     ]

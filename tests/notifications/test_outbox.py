@@ -118,9 +118,10 @@ def test_with_the_broker_stopped_events_commit_and_their_notices_go_out_later(
     email.refresh_from_db()
     assert email.status == Status.DELIVERED
     assert [m.to for m in mail.outbox if "offered to help" in m.subject] == [[citizen.email]]
-    # Handing over works again now: the next event's notice is queued on the broker.
+    # Handing over works again now: the next event's notice is queued on the broker, on the
+    # queue of notifications and alerts (CELERY_TASK_ROUTES).
     matching.match_accept(user=citizen, match_id=match.pk)
-    queued = redis.Redis(port=broker["port"]).llen("default")
+    queued = redis.Redis(port=broker["port"]).llen("alerts")
     assert queued >= 1
 
 
