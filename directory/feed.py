@@ -19,7 +19,7 @@ from django.utils.translation import override
 from accounts.models import Council
 from core.links import absolute_url
 from marketplace.models import Category
-from marketplace.selectors import categories_of_council
+from marketplace.selectors import categories_of_council, councils_with_category_off
 
 HSDS_VERSION = "3.0"
 PROFILE_URL = "https://openreferral.org.uk/"
@@ -42,6 +42,22 @@ def councils_published():
 def council_of_service(sid: str) -> Council | None:
     """The council whose service has this id (None for any other id)."""
     return next((c for c in councils_published() if service_id(c) == sid), None)
+
+
+def taxonomy_term_id(category: Category) -> str:
+    return _id("taxonomy_term", category.slug)
+
+
+def councils_offering(term_id: str, councils: list[Council]) -> list[Council]:
+    """Those of `councils` where the kind of help with this taxonomy term id is switched on
+    (one read of the switched-off pairs, not a full service per council)."""
+    category = next(
+        (c for c, _on in categories_of_council(None) if taxonomy_term_id(c) == term_id), None
+    )
+    if category is None:
+        return []
+    off = councils_with_category_off(category)
+    return [c for c in councils if c.pk not in off]
 
 
 def _categories(council: Council) -> list[Category]:
@@ -93,9 +109,9 @@ def service_full(council: Council) -> dict:
             "id": _id("attribute", council.code, category.slug),
             "link_id": full["id"],
             "link_type": "service",
-            "taxonomy_term_id": _id("taxonomy_term", category.slug),
+            "taxonomy_term_id": taxonomy_term_id(category),
             "taxonomy_term": {
-                "id": _id("taxonomy_term", category.slug),
+                "id": taxonomy_term_id(category),
                 "taxonomy": TAXONOMY,
                 "term": category.name,
             },

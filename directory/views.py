@@ -75,11 +75,7 @@ def services(request):
         councils = [c for c in councils if search in feed.service_summary(c)["name"].lower()]
     term = request.GET.get("taxonomy_term_id")
     if term:
-        councils = [
-            c
-            for c in councils
-            if any(a["taxonomy_term_id"] == term for a in feed.service_full(c)["attributes"])
-        ]
+        councils = feed.councils_offering(term, councils)
     shown = councils[(page - 1) * per_page : page * per_page]
     return _answer(
         request,

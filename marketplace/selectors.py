@@ -203,6 +203,16 @@ def categories_of_council(council_id: int | None) -> list[tuple[Category, bool]]
     return [(c, c.pk not in off) for c in Category.objects.filter(is_active=True)]
 
 
+def councils_with_category_off(category: Category) -> set[int]:
+    """The ids of the councils that have switched `category` off (the rule of
+    `categories_of_council`, read the other way round)."""
+    return set(
+        CouncilCategory.objects.filter(category=category, enabled=False).values_list(
+            "council_id", flat=True
+        )
+    )
+
+
 def categories_for(*, user: User) -> list[tuple[Category, bool]]:
     """Active categories with whether each is on in the person's council (staff with
     two-factor authentication: the council they work for)."""
