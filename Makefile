@@ -46,6 +46,11 @@ bench: install
 	$(KITH) database
 	$(PY) -m benchmarks
 
+.PHONY: simulate
+simulate: install ## Matching policies over simulated weeks through Kith's services: docs/matching-over-time.md (SIMULATE_ARGS=--timing adds the 20k-person 8 weeks)
+	$(KITH) database
+	$(PY) -m benchmarks.simulate $(SIMULATE_ARGS)
+
 lighthouse: install ## Lighthouse (Debian Chromium) on the key pages, phone and desktop: docs/lighthouse.md
 	$(KITH) browser database
 	$(PY) -m benchmarks.lighthouse

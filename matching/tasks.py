@@ -9,7 +9,9 @@ A helper is skipped during their quiet hours and once they have had `daily_cap` 
 the last 24 hours. Each alert is recorded (`AlertSent`, unique per need and helper) and
 announced as the event `need.urgent_alert`, which the notifications room turns into the
 helper's email or text message; a retried task never alerts the same person twice about the
-same need. Once the need stops being open, those alerted are told to stand down.
+same need. Once the need stops being open, those alerted are told to stand down. That is
+the `nearest` alert policy, which a council may choose; Kith's default is `rotated`
+(`matching.alert_policy`, `_alert_rotated`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import logging
 
 from celery import shared_task
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,7 +32,8 @@ from core.quiet_hours import is_quiet
 from marketplace.models import Need, Urgency
 from places.geo import distance_band
 
-from .candidates import offer_candidates_for_need
+from .alert_policy import ROTATED, AlertPolicy, alert_policy, helper_loads, rotated_choice
+from .candidates import OfferCandidate, offer_candidates_for_need
 from .eligibility import search_bound_m
 from .models import AlertPreference, AlertRequest, AlertSent, Round
 from .rounds import round_compute, round_open, round_stop
@@ -88,6 +92,11 @@ def alert_urgent_need(need_id: int) -> int:
     if need is None:
         _alerts_done(need_id)
         return 0
+    policy = alert_policy(need.council)
+    if policy.kind == ROTATED:
+        sent = _alert_rotated(need, policy)
+        _alerts_done(need_id)
+        return sent
     now = timezone.now()
     local_time = timezone.localtime(now).time()
     day_ago = now - dt.timedelta(hours=24)
@@ -123,28 +132,73 @@ def alert_urgent_need(need_id: int) -> int:
             ):
                 skipped.add(helper.pk)
                 continue
-            try:
-                with transaction.atomic():
-                    alert = AlertSent.objects.create(
-                        need=need, offer_id=offer.pk, helper=helper, ring_m=ring
-                    )
-                    # The notifications room tells the helper, after this commits.
-                    announce(
-                        Event(
-                            verb="need.urgent_alert",
-                            target_type="alertsent",
-                            target_id=alert.pk,
-                            council_id=need.council_id,
-                            data={"band": distance_band(candidate.helper_view_m) or ""},
-                        )
-                    )
-            except IntegrityError:
-                reached.add(helper.pk)  # another run got there first
-                continue
-            reached.add(helper.pk)
-            sent += 1
+            fresh = _alert(need=need, candidate=candidate, ring_m=ring)
+            reached.add(helper.pk)  # if not fresh, another run got there first
+            sent += fresh
     _alerts_done(need_id)  # not if the run failed part-way: the beat job runs it again
     return sent
+
+
+def _alert(*, need: Need, candidate: OfferCandidate, ring_m: int) -> bool:
+    """Record one alert and announce it; False if this helper was already alerted about
+    this need (a retried or concurrent run)."""
+    try:
+        with transaction.atomic():
+            alert = AlertSent.objects.create(
+                need=need,
+                offer_id=candidate.offer.pk,
+                helper_id=candidate.offer.helper_id,
+                ring_m=ring_m,
+            )
+            # The notifications room tells the helper, after this commits.
+            announce(
+                Event(
+                    verb="need.urgent_alert",
+                    target_type="alertsent",
+                    target_id=alert.pk,
+                    council_id=need.council_id,
+                    data={"band": distance_band(candidate.helper_view_m) or ""},
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def _alert_rotated(need: Need, policy: AlertPolicy) -> int:
+    """The `rotated` policy (`matching.alert_policy`): every opted-in eligible helper within
+    the council's furthest distance, outside quiet hours and under their daily cap, least
+    and longest-ago asked first, until the chance of a reply reaches the council's target."""
+    now = timezone.now()
+    local_time = timezone.localtime(now).time()
+    bound = search_bound_m(need.council)
+    reached = set(AlertSent.objects.filter(need=need).values_list("helper_id", flat=True))
+    found = offer_candidates_for_need(need=need, limit=200, ring_m=bound, alerts_opted_in=True)
+    nearest: dict[int, OfferCandidate] = {}
+    for candidate in found:  # nearest first: each helper's nearest offer
+        nearest.setdefault(candidate.offer.helper_id, candidate)
+    prefs = {p.user_id: p for p in AlertPreference.objects.filter(user_id__in=nearest)}
+    capped = {
+        row["helper_id"]
+        for row in AlertSent.objects.filter(
+            helper_id__in=nearest, sent_at__gte=now - dt.timedelta(hours=24)
+        )
+        .values("helper_id")
+        .annotate(n=Count("id"))
+        if row["n"] >= prefs[row["helper_id"]].daily_cap
+    }
+    open_to = [
+        (helper_id, candidate.approx_m)
+        for helper_id, candidate in nearest.items()
+        if helper_id not in reached
+        and helper_id not in capped
+        and not in_quiet_hours(pref=prefs[helper_id], at=local_time)
+    ]
+    loads = helper_loads(
+        helper_ids=[h for h, _m in open_to], since=now - dt.timedelta(days=policy.window_days)
+    )
+    chosen = rotated_choice(candidates=open_to, loads=loads, policy=policy, already=len(reached))
+    return sum(_alert(need=need, candidate=nearest[h], ring_m=bound) for h in chosen)
 
 
 def _alerts_done(need_id: int) -> None:

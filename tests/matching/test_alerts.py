@@ -32,6 +32,14 @@ def urgent_need(council, **kw):
     return make.need_row(council=council, urgency="urgent", **kw)
 
 
+@pytest.fixture(autouse=True)
+def nearest_first(mcouncil):
+    """These tests are about the `nearest` policy (rings, a target of five helpers), which a
+    council may still choose; Kith's default, `rotated`, is tested in test_alert_policy.py."""
+    mcouncil.settings = {"alerts": {"kind": "nearest"}}
+    mcouncil.save(update_fields=["settings"])
+
+
 @pytest.fixture
 def sent(django_capture_on_commit_callbacks):
     """Run `alert_urgent_need` and what its commit sends."""

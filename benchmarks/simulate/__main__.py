@@ -1,0 +1,187 @@
+"""`make simulate`: every policy on the same arrival streams, several seeds, in its own
+database (`kith_sim`, or BENCH_DATABASE_URL).
+
+The comparison runs the two scenarios of `world.SCENARIOS` (helpers outnumber needs; needs
+outnumber helpers) under every policy of `engine.POLICIES`; `--timing` also runs the issue's
+size once (a 20k-person council for 8 weeks, today's policy and the rotated one) and reads
+its time against the 10-minute target. Figures are printed beside their targets with the
+machine's load average, kept as JSON in `benchmarks/results/`, and drawn as PNGs in
+`docs/img/` (`--plots`). `tests/benchmarks/test_simulate.py` runs it at a tiny size.
+
+Usage: python -m benchmarks.simulate [--seeds 3] [--days 14] [--scale 1.0] [--timing]
+       [--timing-days 56] [--policies NAME ...] [--scenarios NAME ...] [--plots docs/img]
+       python -m benchmarks.simulate --merge benchmarks/results/simulate-*.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.database import ROOT, keep_results, open_bench_database
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seeds", type=int, default=3, help="seeds per policy")
+    parser.add_argument("--days", type=int, default=0, help="days simulated (0: the scenario's)")
+    parser.add_argument("--scale", type=float, default=1.0, help="people and needs multiplied")
+    parser.add_argument("--policies", nargs="*", default=None, help="names (default: all)")
+    parser.add_argument("--scenarios", nargs="*", default=None, help="names (default: both)")
+    parser.add_argument("--timing", action="store_true", help="also the 20k-person 8 weeks")
+    parser.add_argument(
+        "--timing-days", type=int, default=56, help="days of the 20k-person run (8 weeks: 56)"
+    )
+    parser.add_argument("--plots", default=str(ROOT / "docs" / "img"), help="'' for none")
+    parser.add_argument("--keep", default="", help="also rewrite this JSON after each run")
+    parser.add_argument(
+        "--merge", nargs="*", default=None, help="report kept runs (JSON) instead of running"
+    )
+    return parser.parse_args(argv)
+
+
+def _sized(scenario, args: argparse.Namespace):
+    return dataclasses.replace(
+        scenario,
+        helpers=max(4, round(scenario.helpers * args.scale)),
+        citizens=max(4, round(scenario.citizens * args.scale)),
+        needs_per_day=scenario.needs_per_day * args.scale,
+        days=args.days or scenario.days,
+    )
+
+
+def _one(scenario, policy, seed: int) -> dict:
+    from django.utils import timezone  # noqa: PLC0415 - after Django is set up
+
+    from benchmarks.simulate.engine import Simulation  # noqa: PLC0415
+    from benchmarks.simulate.measures import measure  # noqa: PLC0415
+    from benchmarks.simulate.world import draw  # noqa: PLC0415
+    from marketplace.models import Category  # noqa: PLC0415
+
+    kinds = Category.objects.filter(is_active=True).count()
+    world = draw(scenario, seed, kinds=kinds)
+    today = timezone.localdate()
+    start = timezone.make_aware(timezone.datetime(today.year, today.month, today.day))
+    began = time.perf_counter()
+    record = Simulation(world, policy, start=start).run()
+    seconds = time.perf_counter() - began
+    return measure(world, record) | {"seed": seed, "seconds": round(seconds, 1)}
+
+
+def run(args: argparse.Namespace) -> dict:
+    from benchmarks.simulate.engine import BASELINE, POLICIES  # noqa: PLC0415
+    from benchmarks.simulate.world import COUNCIL_20K, SCENARIOS  # noqa: PLC0415
+
+    policies = [p for p in POLICIES if not args.policies or p.name in args.policies]
+    names = args.scenarios or list(SCENARIOS)
+    results: dict = {
+        "load_average": {"start": list(os.getloadavg())},
+        "cpus": os.cpu_count(),
+        "baseline": BASELINE,
+        "seeds": args.seeds,
+        "scale": args.scale,
+        "scenarios": {},
+    }
+    for name in names:
+        scenario = _sized(SCENARIOS[name], args)
+        runs: dict = {p.name: {"runs": []} for p in policies}
+        results["scenarios"][name] = runs | {"_size": dataclasses.asdict(scenario)}
+        # Seed by seed, every policy each time: a run stopped early has compared them all.
+        for s in range(args.seeds):
+            for p in policies:
+                runs[p.name]["runs"].append(_one(scenario, p, 1000 + s))
+                results["scenarios"][name][p.name] = runs[p.name]
+                if args.keep:
+                    Path(args.keep).write_text(json.dumps(results, indent=2))
+    if args.timing:
+        size = dataclasses.replace(COUNCIL_20K, days=args.timing_days)
+        timed = {policy.name: _one(size, policy, 1000) for policy in (POLICIES[0], POLICIES[3])}
+        results["timing"] = {"size": dataclasses.asdict(size), "runs": timed}
+    results["load_average"]["end"] = list(os.getloadavg())
+    return results
+
+
+def report(results: dict, plots_to: str = "") -> str:
+    from benchmarks.simulate.report import (  # noqa: PLC0415
+        SECONDS_8_WEEKS_20K,
+        checks,
+        checks_table,
+        plots,
+        table,
+    )
+
+    lines = []
+    found = []
+    for name, policies in results["scenarios"].items():
+        size = policies["_size"]
+        runs = {p: v["runs"] for p, v in policies.items() if p != "_size"}
+        lines.append(
+            f"{size['helpers']} helpers, {size['citizens']} people asking, "
+            f"{size['needs_per_day']:g} needs a day, {size['days']} days, "
+            f"{max(len(r) for r in runs.values())} seeds each"
+        )
+        lines.append(table(name, runs))
+        lines.append("")
+        found += checks(name, runs, results["baseline"])
+    lines.append("Targets (issue 21), on the average of the seeds:\n")
+    lines.append(checks_table(found))
+    if "timing" in results:
+        size = results["timing"]["size"]
+        lines.append(
+            f"\n{size['helpers'] + size['citizens']} people, {size['days']} days "
+            f"({size['needs_per_day']:g} needs a day): target ≤ {SECONDS_8_WEEKS_20K} s"
+        )
+        for name, run_ in results["timing"]["runs"].items():
+            # A shorter run is scaled to 8 weeks by its days (arrivals are steady).
+            weeks8 = run_["seconds"] * 56 / size["days"]
+            verdict = "met" if weeks8 <= SECONDS_8_WEEKS_20K else "NOT met"
+            scaled = "" if size["days"] == 56 else f", {weeks8:.0f} s for 8 weeks at this rate"
+            lines.append(
+                f"  {name}: {run_['seconds']} s for {run_['needs']} needs, {run_['steps']} "
+                f"steps{scaled} ({verdict})"
+            )
+    else:
+        lines.append("\n8 weeks of a 20k-person council: not run (--timing)")
+    load = results["load_average"]
+    lines.append(f"load average start {load['start']}, end {load['end']} on {results['cpus']} CPUs")
+    if plots_to:
+        for path in plots(results, Path(plots_to)):
+            lines.append(f"plot: {path}")
+    return "\n".join(lines)
+
+
+def merged(paths: list[str]) -> dict:
+    """Runs kept by separate processes (one scenario each, say), reported as one."""
+    parts = [json.loads(Path(p).read_text()) for p in paths]
+    results = dict(parts[0]) | {"scenarios": {}}
+    for part in parts:
+        results["scenarios"].update(part["scenarios"])
+        results["timing"] = part.get("timing", results.get("timing"))
+    results["load_average"] = {
+        "start": parts[0]["load_average"]["start"],
+        "end": parts[-1]["load_average"].get("end", []),
+    }
+    if results.get("timing") is None:
+        results.pop("timing")
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.merge:
+        print(report(merged(args.merge), args.plots))
+        return 0
+    open_bench_database("kith_sim")
+    results = run(args)
+    print(report(results, args.plots))
+    print(f"figures kept in {keep_results(results, 'simulate')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""The simulator's figures: averaged over seeds, read against the issue's targets, printed as
+a markdown table and drawn as PNG plots (matplotlib, Agg)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+#: The issue's targets (issue 21).
+SHARE_OFFERED = 0.90
+MET_MARGIN = 0.01
+SECONDS_8_WEEKS_20K = 600
+
+COLUMNS = (
+    ("met", "met"),
+    ("expired_unmet", "expired unmet"),
+    ("urgent.met", "urgent met"),
+    ("urgent.p50_h", "urgent p50 h"),
+    ("urgent.p95_h", "urgent p95 h"),
+    ("soon.p50_h", "soon p50 h"),
+    ("soon.p95_h", "soon p95 h"),
+    ("routine.p50_h", "routine p50 h"),
+    ("routine.p95_h", "routine p95 h"),
+    ("weekly_offered_mean", "weekly share offered"),
+    ("gini_offers", "Gini of offers"),
+    ("alerts_per_match", "alerts per urgent match"),
+    ("helpers_left", "helpers left"),
+    ("mean_distance_m", "mean distance m"),
+    ("continuity", "continuity"),
+    ("deprivation_gap", "most − least deprived met"),
+)
+
+
+def value(run: dict, key: str):
+    for part in key.split("."):
+        run = run.get(part) if isinstance(run, dict) else None
+    return run
+
+
+def mean(runs: list[dict], key: str) -> float | None:
+    found = [value(r, key) for r in runs]
+    found = [v for v in found if v is not None]
+    return float(np.mean(found)) if found else None
+
+
+def _cell(v: float | None, key: str) -> str:
+    if v is None:
+        return "–"
+    if key in ("mean_distance_m", "helpers_left"):
+        return f"{v:.0f}"
+    if key.endswith("_h") or key == "alerts_per_match":
+        return f"{v:.1f}"
+    return f"{v:.3f}" if key == "gini_offers" else f"{100 * v:.1f} %"
+
+
+def table(scenario: str, policies: dict[str, list[dict]]) -> str:
+    head = "| policy | " + " | ".join(label for _k, label in COLUMNS) + " |"
+    rule = "| --- " * (len(COLUMNS) + 1) + "|"
+    rows = [
+        f"| {name} | " + " | ".join(_cell(mean(runs, k), k) for k, _l in COLUMNS) + " |"
+        for name, runs in policies.items()
+    ]
+    return f"**{scenario}**\n\n" + "\n".join([head, rule, *rows])
+
+
+@dataclass(frozen=True)
+class Check:
+    scenario: str
+    policy: str
+    target: str
+    figure: str
+    met: bool | None
+
+
+def checks(scenario: str, policies: dict[str, list[dict]], baseline: str) -> list[Check]:
+    """Each policy against the issue's targets, on the average of its seeds. A scenario whose
+    helpers outnumber its needs is read against the share offered; one whose needs outnumber
+    its helpers against needs met and urgent p95; alerts per match everywhere."""
+    base = policies.get(baseline)
+    if not base:
+        return []
+    b_met, b_p95 = mean(base, "met"), mean(base, "urgent.p95_h")
+    b_alerts = mean(base, "alerts_per_match")
+    best_met = max((mean(r, "met") or 0) for r in policies.values())
+    out = []
+
+    def add(name: str, target: str, figure: str, met: bool | None) -> None:
+        out.append(Check(scenario, name, target, figure, met))
+
+    for name, runs in policies.items():
+        met, p95 = mean(runs, "met"), mean(runs, "urgent.p95_h")
+        share, alerts = mean(runs, "weekly_offered_mean"), mean(runs, "alerts_per_match")
+        if scenario.startswith("helpers"):
+            add(name, f"weekly share offered ≥ {SHARE_OFFERED:.0%}", _cell(share, "x"),
+                share is not None and share >= SHARE_OFFERED)  # fmt: skip
+            add(name, f"needs met ≥ nearest-first ({_cell(b_met, 'x')})", _cell(met, "x"),
+                None if met is None or b_met is None else met >= b_met - 1e-9)  # fmt: skip
+        else:
+            add(name, f"needs met within 1 point of best ({_cell(best_met, 'x')})",
+                _cell(met, "x"), met is not None and met >= best_met - MET_MARGIN)  # fmt: skip
+            add(name, f"urgent p95 ≤ nearest-first ({_cell(b_p95, 'x_h')} h)",
+                _cell(p95, "x_h"),
+                None if p95 is None or b_p95 is None else p95 <= b_p95 + 1e-9)  # fmt: skip
+        add(name, f"alerts per match < nearest-first ({_cell(b_alerts, 'x_h')})",
+            _cell(alerts, "x_h"),
+            None if alerts is None or b_alerts is None or name == baseline
+            else alerts < b_alerts)  # fmt: skip
+    return out
+
+
+def checks_table(found: list[Check]) -> str:
+    said = {True: "met", False: "NOT met", None: "–"}
+    rows = [
+        f"| {c.scenario} | {c.policy} | {c.target} | {c.figure} | {said[c.met]} |" for c in found
+    ]
+    return "\n".join(["| scenario | policy | target | figure | |", "| --- " * 5 + "|", *rows])
+
+
+def plots(results: dict, out: Path) -> list[Path]:
+    """Three PNGs in `out`: needs met by urgency, weekly share offered and Gini, urgent
+    waits and alerts per match; one panel per scenario, policies side by side."""
+    import matplotlib  # noqa: PLC0415 - the backend is chosen before pyplot loads
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    out.mkdir(parents=True, exist_ok=True)
+    scenarios = results["scenarios"]
+    made = []
+    specs = (
+        ("matching-met.png", "Needs met, by urgency",
+         [("urgent.met", "urgent"), ("soon.met", "soon"), ("routine.met", "routine")], 1.2, None),
+        ("matching-fairness.png", "How work reaches helpers",
+         [("weekly_offered_mean", "weekly share offered"), ("gini_offers", "Gini of offers")],
+         1.2, SHARE_OFFERED),
+        ("matching-urgent.png", "Urgent needs: p95 hours to a match, alerts per match",
+         [("urgent.p95_h", "urgent p95 h"), ("alerts_per_match", "alerts per match")], None, None),
+    )  # fmt: skip
+    for filename, title, series, top, line in specs:
+        wide = 6 * len(scenarios)
+        fig, axes = plt.subplots(1, len(scenarios), figsize=(wide, 4.5), squeeze=False)
+        for ax, (scenario, policies) in zip(axes[0], scenarios.items(), strict=True):
+            names = [p for p in policies if p != "_size"]
+            x = np.arange(len(names))
+            width = 0.8 / len(series)
+            for k, (key, label) in enumerate(series):
+                ys = [mean(policies[p]["runs"], key) or 0 for p in names]
+                ax.bar(x + k * width - 0.4 + width / 2, ys, width, label=label)
+            if line is not None:
+                ax.axhline(line, color="black", linestyle="--", linewidth=1, label="target")
+            ax.set_xticks(x, [n.replace(" + ", "\n+ ") for n in names], fontsize=8)
+            ax.set_title(scenario.replace("_", " "))
+            if top is not None:
+                ax.set_ylim(0, top)
+            ax.legend(fontsize=8, loc="upper left", ncols=len(series) + 1)
+        fig.suptitle(title)
+        fig.tight_layout()
+        path = out / filename
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        made.append(path)
+    return made

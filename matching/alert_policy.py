@@ -1,0 +1,149 @@
+"""Whom an urgent need's alert wakes: the council's alert policy (`Council.settings["alerts"]`).
+
+Two policies, both run by `matching.tasks.alert_urgent_need`, both within each helper's quiet
+hours and daily cap, both followed by a stand-down to everyone alerted once the need stops
+being open (`notifications.rules.stand_down_if_filled`):
+
+- `nearest`: the nearest opted-in eligible helpers, in rings of 1, 3 and 8 km, until five
+  have been alerted. Every urgent need near the same few people wakes the same few people.
+- `rotated`: every opted-in eligible helper within the council's furthest distance is a
+  candidate; those asked least often in the last `window_days` come first (then those asked
+  longest ago, then the nearest); nobody is asked more than `weekly_budget` times in the
+  window; and the alert fans out to as many helpers as it takes for the chance that at least
+  one answers to reach `target_reply_chance` (never more than `max_helpers`). Each helper's
+  chance of answering is Kith's estimate, `reply_chance`, lowered by `fatigue_per_alert` for
+  every time they were asked in the window: people who are asked often answer less (Manshadi
+  & Rodilitz, Management Science 2022), so asking them again buys less than asking someone
+  rested.
+
+Kith's default is `rotated` (docs/matching-over-time.md: on the simulator's arrival streams
+it met as many needs as `nearest` or more, urgent ones at least as fast within a stated margin,
+with fewer alerts per match); a council may choose `nearest` in its settings.
+
+"Asked" counts both alerts (`AlertSent`) and matches proposed to the helper. The simulator
+(`benchmarks/simulate`, docs/matching-over-time.md) measures both policies over weeks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from django.db.models import Count, Max
+
+from accounts.models import Council
+
+from .models import AlertSent, Match
+
+NEAREST = "nearest"
+ROTATED = "rotated"
+KINDS = (NEAREST, ROTATED)
+SETTINGS_KEY = "alerts"
+
+
+@dataclass(frozen=True)
+class AlertPolicy:
+    kind: str = ROTATED
+    #: The chance that at least one alerted helper answers, which the fan-out aims for.
+    target_reply_chance: float = 0.9
+    #: Kith's estimate of a rested helper answering an alert.
+    reply_chance: float = 0.3
+    #: How much each recent ask lowers that estimate (a share of what is left).
+    fatigue_per_alert: float = 0.25
+    #: The window in which asks count towards fatigue and the budget.
+    window_days: int = 7
+    #: The most a helper is asked in the window by the rotated policy.
+    weekly_budget: int = 3
+    #: The most helpers one need's alert reaches.
+    max_helpers: int = 12
+
+
+DEFAULT = AlertPolicy()
+
+
+def alert_policy(council: Council | None) -> AlertPolicy:
+    """The council's alert policy: Kith's default with the council's own values on top."""
+    stored = dict(((council.settings or {}) if council else {}).get(SETTINGS_KEY) or {})
+    kind = stored.get("kind", DEFAULT.kind)
+    return AlertPolicy(
+        kind=kind if kind in KINDS else DEFAULT.kind,
+        target_reply_chance=float(stored.get("target_reply_chance", DEFAULT.target_reply_chance)),
+        reply_chance=float(stored.get("reply_chance", DEFAULT.reply_chance)),
+        fatigue_per_alert=float(stored.get("fatigue_per_alert", DEFAULT.fatigue_per_alert)),
+        window_days=int(stored.get("window_days", DEFAULT.window_days)),
+        weekly_budget=int(stored.get("weekly_budget", DEFAULT.weekly_budget)),
+        max_helpers=int(stored.get("max_helpers", DEFAULT.max_helpers)),
+    )
+
+
+@dataclass(frozen=True)
+class HelperLoad:
+    """How often (`asked`) and how recently (`last_at`) a helper was asked in the window."""
+
+    asked: int = 0
+    last_at: dt.datetime | None = None
+
+
+RESTED = HelperLoad()
+
+
+def helper_loads(*, helper_ids: Iterable[int], since: dt.datetime) -> dict[int, HelperLoad]:
+    """Each helper's asks since `since`: alerts received and matches proposed to them."""
+    ids = list(helper_ids)
+    asked: dict[int, int] = {}
+    last: dict[int, dt.datetime] = {}
+    alerts = (
+        AlertSent.objects.filter(helper_id__in=ids, sent_at__gte=since)
+        .values("helper_id")
+        .annotate(n=Count("id"), last=Max("sent_at"))
+    )
+    proposals = (
+        Match.objects.filter(offer__helper_id__in=ids, created_at__gte=since)
+        .values("offer__helper_id")
+        .annotate(n=Count("id"), last=Max("created_at"))
+    )
+    for helper_id, n, at in [(r["helper_id"], r["n"], r["last"]) for r in alerts] + [
+        (r["offer__helper_id"], r["n"], r["last"]) for r in proposals
+    ]:
+        asked[helper_id] = asked.get(helper_id, 0) + n
+        last[helper_id] = max(at, last.get(helper_id, at))
+    return {h: HelperLoad(asked=asked[h], last_at=last[h]) for h in asked}
+
+
+def estimated_reply_chance(policy: AlertPolicy, load: HelperLoad) -> float:
+    return policy.reply_chance * (1.0 - policy.fatigue_per_alert) ** load.asked
+
+
+def rotated_choice(
+    *,
+    candidates: Sequence[tuple[int, float]],
+    loads: Mapping[int, HelperLoad],
+    policy: AlertPolicy,
+    already: int = 0,
+) -> list[int]:
+    """The helpers to alert, in order, from `candidates` ((helper id, metres), any order, one
+    per helper): least asked first, then asked longest ago, then nearest; within the budget;
+    until the chance of a reply reaches the target. `already` helpers were alerted about this
+    need before (a retried task): they count towards the target and the cap as rested ones."""
+    within = [
+        (helper_id, metres)
+        for helper_id, metres in candidates
+        if loads.get(helper_id, RESTED).asked < policy.weekly_budget
+    ]
+
+    def key(item: tuple[int, float]) -> tuple:
+        load = loads.get(item[0], RESTED)
+        last = load.last_at.timestamp() if load.last_at else float("-inf")
+        return (load.asked, last, item[1], item[0])
+
+    none_answer = (1.0 - policy.reply_chance) ** already
+    chosen: list[int] = []
+    for helper_id, _metres in sorted(within, key=key):
+        if 1.0 - none_answer >= policy.target_reply_chance:
+            break
+        if already + len(chosen) >= policy.max_helpers:
+            break
+        chosen.append(helper_id)
+        none_answer *= 1.0 - estimated_reply_chance(policy, loads.get(helper_id, RESTED))
+    return chosen

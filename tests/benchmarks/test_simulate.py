@@ -1,0 +1,119 @@
+"""`make simulate` at a tiny size (a few simulated days, a few dozen people), so that it
+cannot silently stop working.
+
+The simulator's own functions and arguments run on the test database through Kith's real
+services: needs opened by `need_create` on the simulated clock, proposals, alerts chosen by
+the council's alert policy, rounds, answers, expiry. Its measures are checked against what
+Kith recorded, and its report against the targets; figures themselves are not asserted
+(they are what the simulator is for). Committed transactions (`transaction=True`) let each
+step's commit run its alerts and notifications, as in a real run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pytest
+from django.utils import timezone
+
+from benchmarks.simulate.__main__ import merged, parse_args, report, run
+from benchmarks.simulate.engine import POLICIES, SimClock, ask_chance
+from benchmarks.simulate.measures import gini
+from benchmarks.simulate.world import SCENARIOS, draw, geography
+from marketplace.models import Need
+from matching.alert_policy import alert_policy
+from matching.models import AlertSent, Match, Round
+from notifications.models import Notification
+
+# Today's policy, rounds, and the patient policy with rotated alerts (last: its data stays).
+TINY_POLICIES = [POLICIES[0].name, POLICIES[1].name, POLICIES[4].name]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_simulator_runs_policies_through_kith_at_a_tiny_size(tmp_path):
+    before = timezone.now()
+    args = parse_args(
+        ["--seeds=1", "--days=3", "--scale=0.25", "--plots=", "--policies", *TINY_POLICIES]
+    )
+    results = run(args)
+    assert abs((timezone.now() - before).total_seconds()) < 600  # the real clock is back
+
+    for name in SCENARIOS:
+        policies = results["scenarios"][name]
+        assert set(policies) == {*TINY_POLICIES, "_size"}
+        for policy in TINY_POLICIES:
+            [one] = policies[policy]["runs"]
+            assert one["needs"] > 0 and one["steps"] > one["needs"]
+            assert one["met"] + one["expired_unmet"] == pytest.approx(1.0)
+            assert 0 <= one["weekly_offered_mean"] <= 1
+            assert (
+                one["urgent"]["needs"] + one["soon"]["needs"] + one["routine"]["needs"]
+                == (one["needs"])
+            )
+
+    # The last run (needs outnumber helpers, patient with rotated alerts) is still stored.
+    last = results["scenarios"]["needs_outnumber"][TINY_POLICIES[-1]]["runs"][0]
+    needs = Need.objects.all()
+    assert needs.count() == last["needs"]
+    assert alert_policy(needs.first().council).kind == "rotated"
+    assert AlertSent.objects.count() == last["alerts"]
+    assert Round.objects.exists()  # rounds ran once a day
+    assert not needs.filter(status=Need.Status.OPEN).exists()  # each was met or withdrawn
+    # Every need was opened on the simulated clock, over the simulated days.
+    opened = sorted(needs.values_list("published_at", flat=True))
+    assert opened[-1] - opened[0] > dt.timedelta(hours=12)
+    assert Match.objects.filter(accepted_at__isnull=False).count() >= round(
+        last["met"] * last["needs"]
+    )
+    assert Notification.objects.exists()  # the notifications room heard the steps
+
+    # Runs kept by separate processes are reported as one.
+    for name in SCENARIOS:
+        part = results | {"scenarios": {name: results["scenarios"][name]}}
+        (tmp_path / f"{name}.json").write_text(json.dumps(part))
+    together = merged([str(tmp_path / f"{name}.json") for name in SCENARIOS])
+    assert together["scenarios"] == json.loads(json.dumps(results["scenarios"]))
+
+    printed = report(results, str(tmp_path / "img"))
+    assert "| policy |" in printed and "weekly share offered" in printed
+    assert "load average" in printed and "not run (--timing)" in printed
+    assert sorted(p.name for p in (tmp_path / "img").iterdir()) == [
+        "matching-fairness.png",
+        "matching-met.png",
+        "matching-urgent.png",
+    ]
+
+
+def test_arrivals_are_the_same_for_the_same_seed_and_differ_for_another():
+    scenario = SCENARIOS["helpers_outnumber"]
+    a, b, c = draw(scenario, 7, kinds=8), draw(scenario, 7, kinds=8), draw(scenario, 8, kinds=8)
+    assert np.array_equal(a.needs.at_h, b.needs.at_h)
+    assert np.array_equal(a.helpers.x, b.helpers.x)
+    assert not np.array_equal(a.needs.at_h, c.needs.at_h)
+    assert np.all(np.diff(a.needs.at_h) >= 0)
+    assert a.needs.repeat.any()  # weekly repeats from the same people
+    # The areas' synthetic deprivation: five fifths, the town centre the most deprived.
+    geo = geography()
+    assert set(np.unique(geo.quintile)) == {1, 2, 3, 4, 5}
+    assert geo.quintile_at(np.array([0.0]), np.array([0.0]))[0] == 5
+
+
+def test_asks_tire_a_helper_for_a_while_and_gini_measures_spread():
+    assert ask_chance(0.5, [], 100.0) == 0.5
+    tired = ask_chance(0.5, [99.0, 98.0], 100.0)
+    rested = ask_chance(0.5, [99.0 - 96, 98.0 - 96], 100.0)
+    assert tired < rested < 0.5
+    assert ask_chance(0.5, [0.0], 24 * 8) == 0.5  # a week on, forgotten
+    assert gini(np.array([1, 1, 1, 1])) == 0
+    assert gini(np.array([0, 0, 0, 4])) == pytest.approx(0.75)
+
+
+def test_the_simulated_clock_is_kiths_only_inside_the_run():
+    moment = dt.datetime(2030, 1, 1, 9, tzinfo=dt.UTC)
+    clock = SimClock(moment)
+    with clock.installed():
+        assert timezone.now() == moment
+        assert timezone.localdate() == dt.date(2030, 1, 1)
+    assert timezone.now().year != 2030
