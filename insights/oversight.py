@@ -1,5 +1,6 @@
 """Reads for the oversight dashboard of one council: open needs by category and urgency,
-time to match, fulfilment, active helpers, needs nobody eligible can reach, unmet demand
+time to match, fulfilment, active helpers (and how many were asked to help this week, and
+how many not for weeks), needs nobody eligible can reach, unmet demand
 on a hexagon grid with small counts suppressed, and ongoing help from the visit log (hours
 given, visits done and missed, arrangements running and their length, welfare checks).
 
@@ -17,6 +18,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -27,6 +29,7 @@ from insights import measures
 from insights.measures import BRITISH_NATIONAL_GRID, SUPPRESS_BELOW, OngoingFigures
 from marketplace.models import Urgency
 from matching.eligibility import PairSql, pair_conditions, search_bound_m
+from matching.models import AlertSent, Match
 
 
 @dataclass
@@ -106,6 +109,9 @@ class Oversight:
     places_filled: int = 0
     #: Needs asked and matched by month, over the months of the range.
     by_month: list[measures.MonthFigures] = field(default_factory=list)
+    #: Active helpers asked to help in the last 7 days, and those not asked for 4 weeks.
+    asked_last_week: int = 0
+    idle_helpers: int = 0
 
 
 def open_needs_by_category(*, council: Council) -> list[CategoryRow]:
@@ -275,11 +281,42 @@ def _legend(hexagons: list[Hexagon]) -> list[LegendEntry]:
     return entries
 
 
+#: An active helper not asked to help for this long is idle.
+IDLE_AFTER = dt.timedelta(weeks=4)
+
+
+def helpers_asked(*, council: Council, now: dt.datetime | None = None) -> tuple[int, int]:
+    """Of the council's active helpers (`measures.active_helper_ids`): how many were asked to
+    help in the last 7 days — an urgent alert, or a match proposed to them by the person
+    asking, staff or a round (a helper's own offer to help is not an ask) — and how many
+    have not been asked for `IDLE_AFTER` (docs/matching-over-time.md)."""
+    now = now or timezone.now()
+    active = set(measures.active_helper_ids(council_id=council.pk))
+
+    def asked_since(since: dt.datetime) -> set[int]:
+        alerted = AlertSent.objects.filter(
+            need__council_id=council.pk, helper_id__in=active, sent_at__gte=since
+        ).values_list("helper_id", flat=True)
+        proposed = (
+            Match.objects.filter(
+                council_id=council.pk, offer__helper_id__in=active, created_at__gte=since
+            )
+            .exclude(proposed_by=Match.ProposedBy.HELPER)
+            .values_list("offer__helper_id", flat=True)
+        )
+        return set(alerted) | set(proposed)
+
+    week = asked_since(now - dt.timedelta(days=7))
+    idle = active - asked_since(now - IDLE_AFTER)
+    return len(week), len(idle)
+
+
 def oversight_for(*, council: Council, date_from: dt.date, date_to: dt.date) -> Oversight:
     start, end = measures.day_range(date_from, date_to)
     categories = open_needs_by_category(council=council)
     needs = measures.need_figures(council_id=council.pk, start=start, end=end)
     active_helpers = measures.active_helper_ids(council_id=council.pk).count()
+    asked_last_week, idle_helpers = helpers_asked(council=council)
     return Oversight(
         date_from=date_from,
         date_to=date_to,
@@ -301,6 +338,8 @@ def oversight_for(*, council: Council, date_from: dt.date, date_to: dt.date) -> 
         fulfilment_rate=(needs.fulfilled / needs.asked) if needs.asked else None,
         active_helpers=active_helpers,
         unreached=unreached_needs(council=council),
+        asked_last_week=asked_last_week,
+        idle_helpers=idle_helpers,
         demand=demand_map(council=council, start=start, end=end),
         ongoing=measures.ongoing_figures(council_id=council.pk, start=start, end=end)[
             measures.TOTAL
