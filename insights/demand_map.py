@@ -1,8 +1,11 @@
-"""The open-data map of needs waiting for help: counted in the background, once per council
-and refresh period, stored, and served from storage (`/api/v1/open/demand/`).
+"""The open-data map of needs waiting for help: a snapshot taken in the background, once per
+council and period (a week), stored, and served from storage (`/api/v1/open/demand/`).
 
-- `open_demand`: the map counted now — a GeoJSON FeatureCollection of the hexagons of
-  `insights.measures` holding at least `SUPPRESS_BELOW` waiting needs.
+- `open_demand`: the snapshot taken now — a GeoJSON FeatureCollection of the hexagons of
+  `insights.measures` (with their stable ids, `insights.publication.cell_id`) and the number
+  of moderated needs waiting for help in each, through the open-data rule
+  (`insights.disclosure`: under 10 withheld, the rest rounded to 5, more withheld where the
+  council's total would uncover a hidden hexagon).
 - `demand_map_refresh`: counts one council's map for the current period and stores it as the
   document the API serves, with its digest (ETag) and when it last changed (Last-Modified).
   A second run in the same period changes nothing; a run whose counts are the same as
@@ -29,29 +32,53 @@ from django.utils import timezone
 
 from accounts.models import Council
 from insights import measures
+from insights.disclosure import ROUND_TO, SUPPRESS_BELOW, Breakdown, protect
 from insights.models import OpenDemandMap
+from insights.open_formats import metadata
+from insights.publication import needs_by_cell
 
 BEAT_ENTRY = "open-data-demand-maps"
 # The refresh period when the beat schedule has no entry for the job (a development setup).
-DEFAULT_PERIOD_SECONDS = 15 * 60
+DEFAULT_PERIOD_SECONDS = 7 * 24 * 3600
+# Periods start on a Monday, 00:00 UTC (the Unix epoch was a Thursday).
+_EPOCH_OFFSET_SECONDS = 4 * 24 * 3600
 # The first key of the advisory lock that lets one process at a time count a council's map
 # (the second key is the council's id): a fixed 32-bit number of its own.
 _LOCK_SPACE = zlib.crc32(b"insights.demand_map") - 2**31
 
 
 def open_demand(*, council: Council) -> dict:
-    """A GeoJSON FeatureCollection of the hexagons (about 2 km across) holding at least
-    `SUPPRESS_BELOW` needs that are waiting for help now; the others are left out."""
-    cells = measures.waiting_needs_by_hexagon(council_id=council.pk, srid=4326, decimals=5)
+    """A GeoJSON FeatureCollection of the hexagons (about 2 km across) with the moderated needs
+    waiting for help now, through the open-data rule: hexagons whose count is withheld are left
+    out, the others carry their rounded count."""
+    counts, geometries = needs_by_cell(
+        where=f"n.council_id = %(c)s AND {measures.WAITING} AND {measures.MODERATED}",
+        params={"c": council.pk},
+    )
+    protected = protect(sum(counts.values()), [Breakdown("cells", counts, hidden_together=True)])
+    shown = protected.breakdowns["cells"]
     return {
         "type": "FeatureCollection",
+        "metadata": metadata(
+            title=f"Kith: needs waiting for help per hexagon, {council.name}",
+            status="snapshot",
+            last_modified=None,  # the response's Last-Modified says when it last changed
+        ),
         "features": [
-            {"type": "Feature", "geometry": geometry, "properties": {"open_needs": n}}
-            for geometry, n in cells
-            if not measures.is_suppressed(n)
+            {
+                "type": "Feature",
+                "id": cell,
+                "geometry": geometries[cell],
+                "properties": {"cell": cell, "needs_waiting": n},
+            }
+            for cell, n in sorted(shown.items(), key=lambda item: (-(item[1] or 0), item[0]))
         ],
         "council": council.slug,
-        "suppressed_below": measures.SUPPRESS_BELOW,
+        "council_code": council.code,
+        "council_name": council.name,
+        "needs_waiting": protected.total,
+        "suppressed_below": SUPPRESS_BELOW,
+        "rounded_to": ROUND_TO,
     }
 
 
@@ -65,8 +92,8 @@ def period_start(moment: dt.datetime) -> dt.datetime:
     """The start of the refresh period holding `moment`: periods are counted from the Unix
     epoch, so every worker agrees on them."""
     seconds = period_seconds()
-    start = int(moment.timestamp()) // seconds * seconds
-    return dt.datetime.fromtimestamp(start, tz=dt.UTC)
+    since = int(moment.timestamp()) - _EPOCH_OFFSET_SECONDS
+    return dt.datetime.fromtimestamp(since // seconds * seconds + _EPOCH_OFFSET_SECONDS, tz=dt.UTC)
 
 
 def fresh_for(stored: OpenDemandMap, *, now: dt.datetime) -> int:

@@ -34,8 +34,10 @@ definitions, so a figure with one name is the same figure wherever it appears:
 - **durations** are shown in days, and in hours only when under a day (`duration_words`).
 - **place names** on the hexagon grid: the district (outward code, "LS1") of the postcode
   nearest the cell's centre, found in SQL with a nearest-neighbour (KNN) query.
-- **suppression**: a count under `SUPPRESS_BELOW` is never shown to the public or drawn on a
-  map, so that nobody can be picked out from it.
+- **suppression**: a count under `SUPPRESS_BELOW` is never shown on the staff's oversight map;
+  open data follows the stricter rule of `insights.disclosure` (withheld under 10, rounded to
+  5, secondary suppression), on moderated needs only (`MODERATED`), by the end of each period
+  (`MATCHED_BY_END`, `FULFILLED_BY_END`).
 - **the hexagon grid**: PostGIS `ST_HexagonGrid` cells of `HEX_SIZE_M` in British National
   Grid metres over the council's boundary; a need is counted in the cell holding its
   published grid-cell centre (`approx_location`), never its exact point. The cell is worked
@@ -97,6 +99,20 @@ WAITING = "n.status = 'open'"
 FULFILLED = (
     "(n.closed_reason = 'fulfilled' OR EXISTS ("
     "SELECT 1 FROM matching_match m WHERE m.need_id = n.id AND m.status = 'completed'))"
+)
+# Open data counts moderated needs only (`insights.publication`): published by a moderator (or
+# opened at once and looked at since), never turned down, not waiting for review again.
+MODERATED = (
+    "n.published_at IS NOT NULL AND NOT n.review_after_open "
+    "AND n.status IN ('open', 'matched', 'closed') AND n.closed_reason <> 'rejected'"
+)
+# Matched and fulfilled by the end of a period `%(end)s`, so that a period's figures say what
+# was known when it closed (with FIRST_MATCH joined).
+MATCHED_BY_END = "first_match.matched_at < %(end)s"
+FULFILLED_BY_END = (
+    "(EXISTS (SELECT 1 FROM matching_match m WHERE m.need_id = n.id "
+    "AND m.status = 'completed' AND m.completed_at < %(end)s) "
+    "OR (n.closed_reason = 'fulfilled' AND n.updated_at < %(end)s))"
 )
 # When a need's first match was accepted (null while it has none), as `first_match.matched_at`.
 FIRST_MATCH = (
@@ -251,8 +267,8 @@ def completed_matches(*, council_id: int, start: dt.datetime, end: dt.datetime) 
 # cell's polygon is ST_Hexagon(s, i, j), the very polygon ST_HexagonGrid draws. A point on an
 # edge is counted in one cell, not in both. `{where}` selects the needs `n`; `{place}` is a
 # cell's place name (or NULL), over `counted.geom`.
-HEXAGON_COUNTS_SQL = f"""
-WITH published AS (
+HEXAGON_CELLS = f"""
+published AS (
     SELECT ST_X(n.approx_location::geometry) AS lon, ST_Y(n.approx_location::geometry) AS lat,
            count(*) AS needs
     FROM marketplace_need n
@@ -281,17 +297,21 @@ WITH published AS (
                + (y - sqrt(3) * %(size)s * (east_j + (east & 1) / 2.0)) ^ 2 AS is_west,
            needs, west, west_j, east, east_j
     FROM columns
-), counted AS MATERIALIZED (
-    SELECT ST_Hexagon(%(size)s, i, j, ST_SetSRID(ST_MakePoint(0, 0), {BRITISH_NATIONAL_GRID}))
-               AS geom,
-           n
-    FROM (
-        SELECT CASE WHEN is_west THEN west ELSE east END AS i,
-               CASE WHEN is_west THEN west_j ELSE east_j END AS j,
-               sum(needs)::bigint AS n
-        FROM nearest
-        GROUP BY 1, 2
-    ) cells
+), cells AS (
+    SELECT CASE WHEN is_west THEN west ELSE east END AS i,
+           CASE WHEN is_west THEN west_j ELSE east_j END AS j,
+           sum(needs)::bigint AS n
+    FROM nearest
+    GROUP BY 1, 2
+)"""  # noqa: S608 – the fragments are constants of this module
+# The polygon of hexagon (i, j), in British National Grid.
+HEXAGON_OF_CELL = (
+    f"ST_Hexagon(%(size)s, i, j, ST_SetSRID(ST_MakePoint(0, 0), {BRITISH_NATIONAL_GRID}))"
+)
+
+HEXAGON_COUNTS_SQL = f"""
+WITH {HEXAGON_CELLS}, counted AS MATERIALIZED (
+    SELECT {HEXAGON_OF_CELL} AS geom, n FROM cells
 )
 SELECT ST_AsGeoJSON(ST_Transform(counted.geom, %(srid)s), %(decimals)s), counted.n, {{place}}
 FROM counted

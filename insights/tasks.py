@@ -1,6 +1,7 @@
-"""The beat job of open data: every refresh period, each active council's map of needs waiting
-for help is counted and stored (`insights.demand_map`). Safe to run on several workers at once,
-and twice in one period: a map already counted in the period is left as it is."""
+"""The beat jobs of open data: each closed month and week published once, then frozen
+(`insights.publication`), and every week each active council's map of needs waiting for help
+taken and stored (`insights.demand_map`). Both are safe to run on several workers at once, and
+twice: what is already published, or counted in the period, is left as it is."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 from accounts.models import Council
 
 from .demand_map import demand_map_refresh
+from .publication import publish_closed_periods
 
 logger = logging.getLogger(__name__)
 
@@ -41,3 +43,10 @@ def demand_maps_refresh(now: str | None = None) -> dict:
         done["counted" if refreshed.counted else "already"] += 1
         done["changed"] += refreshed.changed
     return done
+
+
+@shared_task(name="insights.tasks.open_data_publish")
+def open_data_publish(now: str | None = None) -> dict:
+    """Publish every active council's periods that have closed by `now` and are not published
+    yet; a council or period that fails is logged and tried again at the next run."""
+    return publish_closed_periods(now=_moment(now))

@@ -290,6 +290,11 @@ SPECTACULAR_SETTINGS = {
         "other people are approximate (a grid of at least 500 m) and distances are bands."
     ),
     "VERSION": "1.0.0",
+    # Open data is published under the OGL (docs/open-data.md).
+    "LICENSE": {
+        "name": "Open Government Licence v3.0",
+        "url": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+    },
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # The docs page serves Swagger UI from Kith's own static files (no CDN), and its script
@@ -299,6 +304,9 @@ SPECTACULAR_SETTINGS = {
     # Needs and offers share one set of dietary choices: one name in the schema.
     "ENUM_NAME_OVERRIDES": {"DietaryTagEnum": "marketplace.models.DietaryTag"},
 }
+# Who answers questions about Kith's open data (docs/open-data.md), named in every answer.
+KITH_OPEN_DATA_CONTACT = env("KITH_OPEN_DATA_CONTACT", default="opendata@kith.example")
+
 
 # --- Background work ------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "redis://127.0.0.1:6379/0")
@@ -366,7 +374,12 @@ KITH_BEAT_SCHEDULE = {
     # Also the open-data map's refresh period (insights.demand_map.period_seconds).
     "open-data-demand-maps": {
         "task": "insights.tasks.demand_maps_refresh",
-        "schedule": env.int("KITH_DEMAND_MAP_EVERY_SECONDS", default=15 * 60),
+        "schedule": env.int("KITH_DEMAND_MAP_EVERY_SECONDS", default=7 * 24 * 3600),
+    },
+    # Open data: each closed month and week published, then frozen (insights.publication).
+    "open-data-publish": {
+        "task": "insights.tasks.open_data_publish",
+        "schedule": env.int("KITH_OPEN_DATA_EVERY_SECONDS", default=3600),
     },
 }
 # Queues by kind, each with workers of its own (docs/deploy.md): `alerts` (urgent-need alerts

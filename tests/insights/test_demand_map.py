@@ -26,6 +26,7 @@ from insights.demand_map import (
     period_seconds,
     period_start,
 )
+from insights.disclosure import SUPPRESS_BELOW, shown
 from insights.models import OpenDemandMap
 from insights.tasks import demand_maps_refresh
 from marketplace.models import Need
@@ -109,33 +110,47 @@ def test_every_cell_and_count_is_the_one_the_grid_join_gave(towns):
     assert len(cells) >= 10 and max(counts) >= 20 and min(counts) < measures.SUPPRESS_BELOW
 
 
-def test_the_stored_map_served_is_the_old_live_answer(api_client, towns):
+def test_the_stored_map_served_is_the_old_count_through_the_open_data_rule(api_client, towns):
+    """The same hexagons and counts as the grid join gave, now through the open-data rule:
+    under 10 left out, the rest rounded to 5, with their grid ids."""
     council = _council(towns[0])
     response = api_client.get(URL, {"council": council.slug})
     assert response.status_code == 200
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/geo+json"
     body = response.json()
-    assert body == {
-        "type": "FeatureCollection",
-        "features": _old_features(council.pk),
-        "council": council.slug,
-        "suppressed_below": measures.SUPPRESS_BELOW,
-    }
-    assert len(body["features"]) >= 3
+    assert body["type"] == "FeatureCollection" and body["council_code"] == council.code
+    assert body["suppressed_below"] == SUPPRESS_BELOW == 10 and body["rounded_to"] == 5
+    old = {json.dumps(geometry, sort_keys=True): n for geometry, n in _old_cells(council.pk)}
+    compared = 0
+    for feature in body["features"]:
+        n = feature["properties"]["needs_waiting"]
+        assert n >= SUPPRESS_BELOW and n % 5 == 0
+        assert feature["id"] == feature["properties"]["cell"]
+        assert feature["id"].startswith(f"H{measures.HEX_SIZE_M}-")
+        key = json.dumps(feature["geometry"], sort_keys=True)
+        if key in old:
+            assert n == shown(old[key])
+            compared += 1
+    assert compared >= 3
     # Small counts are left out: fewer features than cells with any waiting need.
-    assert len(body["features"]) < len(_old_cells(council.pk))
+    assert len(body["features"]) < len(old)
+    waiting = Need.objects.filter(council=council, status=Need.Status.OPEN).count()
+    assert body["needs_waiting"] == shown(waiting)
     assert json.loads(OpenDemandMap.objects.get(council=council).document) == body
 
 
-def test_a_wider_grid_and_another_threshold_are_read_when_the_map_is_counted(towns, monkeypatch):
+def test_a_wider_grid_is_read_when_the_map_is_counted(towns, monkeypatch):
     council = _council(towns[0])
-    monkeypatch.setattr(measures, "SUPPRESS_BELOW", 30)
     monkeypatch.setattr(measures, "HEX_SIZE_M", 5000)
     stored = demand_map_refresh(council=council).map
     body = json.loads(stored.document)
-    assert body["suppressed_below"] == 30
-    assert body["features"] == _old_features(council.pk)
-    assert all(f["properties"]["open_needs"] >= 30 for f in body["features"])
+    assert body["features"]
+    assert all(f["id"].startswith("H5000-") for f in body["features"])
+    old = {json.dumps(g, sort_keys=True): n for g, n in _old_cells(council.pk)}
+    for feature in body["features"]:
+        key = json.dumps(feature["geometry"], sort_keys=True)
+        if key in old:
+            assert feature["properties"]["needs_waiting"] == shown(old[key])
 
 
 def test_the_assignment_reads_each_need_once_and_compares_no_cell_with_a_need(towns):
@@ -300,7 +315,9 @@ def test_caching_headers_and_not_modified(api_client, towns):
 
 def test_a_map_whose_next_count_is_due_may_not_be_kept(api_client, towns):
     council = _council(towns[0])
-    demand_map_refresh(council=council, now=timezone.now() - dt.timedelta(hours=2))
+    demand_map_refresh(
+        council=council, now=timezone.now() - dt.timedelta(seconds=period_seconds() + 60)
+    )
     response = api_client.get(URL, {"council": council.slug})
     assert "max-age=0" in response["Cache-Control"]
 
@@ -313,10 +330,11 @@ def test_unknown_and_missing_councils_are_refused_without_counting(api_client, t
 
 # --- Nothing personal, nothing exact ----------------------------------------------------------
 def test_the_map_names_nobody_and_no_exact_place(api_client, home_council, moderator):
-    """Six people ask for help from the same street: the answer holds their hexagon and its
-    count, and nothing of them — no name, email, postcode, listing, id or exact point."""
+    """Twelve people ask for help from the same street: the answer holds their hexagon and its
+    rounded count, and nothing of them — no name, email, postcode, listing, id or exact
+    point."""
     people, needs = [], []
-    for i in range(6):
+    for i in range(12):
         home = make.point_at(40 * i, 25 * i)
         owner = make.person(
             council=home_council,
@@ -329,10 +347,20 @@ def test_the_map_names_nobody_and_no_exact_place(api_client, home_council, moder
     response = api_client.get(URL, {"council": home_council.slug})
     text = response.content.decode()
     body = response.json()
-    assert set(body) == {"type", "features", "council", "suppressed_below"}
+    assert set(body) == {
+        "type",
+        "metadata",
+        "features",
+        "council",
+        "council_code",
+        "council_name",
+        "needs_waiting",
+        "suppressed_below",
+        "rounded_to",
+    }
     [feature] = body["features"]
-    assert set(feature) == {"type", "geometry", "properties"}
-    assert feature["properties"] == {"open_needs": 6}
+    assert set(feature) == {"type", "id", "geometry", "properties"}
+    assert feature["properties"] == {"cell": feature["id"], "needs_waiting": 10}
     assert feature["geometry"]["type"] == "Polygon"
     assert len(feature["geometry"]["coordinates"][0]) == 7  # a hexagon, closed
     for person, need in zip(people, needs, strict=True):
@@ -340,23 +368,30 @@ def test_the_map_names_nobody_and_no_exact_place(api_client, home_council, moder
         assert need.title not in text and need.description not in text
         for point in (need.location, need.approx_location):
             assert f"{point.x:.5f}" not in text and f"{point.y:.5f}" not in text
-    assert "@" not in text and "postcode" not in text
+    assert "@" not in text.replace(body["metadata"]["contact"], "") and "postcode" not in text
     stored = OpenDemandMap.objects.get(council=home_council)
     assert stored.document == text  # the table holds no more than the answer
 
 
 def test_counts_under_the_threshold_are_never_stored(api_client, home_council):
-    for i in range(measures.SUPPRESS_BELOW - 1):
+    for i in range(SUPPRESS_BELOW - 1):
         make.need_row(council=home_council, at=make.point_at(30 * i, 0))
     response = api_client.get(URL, {"council": home_council.slug})
-    assert response.json()["features"] == []
+    body = response.json()
+    assert body["features"] == [] and body["needs_waiting"] is None
     stored = OpenDemandMap.objects.get(council=home_council)
-    assert json.loads(stored.document) == {
-        "type": "FeatureCollection",
-        "features": [],
-        "council": home_council.slug,
-        "suppressed_below": measures.SUPPRESS_BELOW,
-    }
-    # The four are counted all the same: with a lower threshold they would be shown.
+    assert json.loads(stored.document) == body
+    # The nine are counted all the same: with a lower threshold they would be shown.
     cells = measures.waiting_needs_by_hexagon(council_id=home_council.pk, srid=4326, decimals=5)
-    assert [n for _geometry, n in cells] == [measures.SUPPRESS_BELOW - 1]
+    assert [n for _geometry, n in cells] == [SUPPRESS_BELOW - 1]
+
+
+def test_needs_not_moderated_are_not_on_the_map(api_client, home_council):
+    """Twelve needs waiting, but two opened at once and not looked at by a moderator yet:
+    ten are counted (shown as 10); one more unreviewed would take it under the threshold."""
+    needs = [make.need_row(council=home_council, at=make.point_at(30 * i, 0)) for i in range(12)]
+    Need.objects.filter(pk__in=[n.pk for n in needs[:2]]).update(review_after_open=True)
+    [feature] = api_client.get(URL, {"council": home_council.slug}).json()["features"]
+    assert feature["properties"]["needs_waiting"] == 10
+    Need.objects.filter(pk=needs[2].pk).update(review_after_open=True)
+    assert open_demand(council=home_council)["features"] == []
