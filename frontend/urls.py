@@ -15,6 +15,7 @@ from .views import (
     pages,
     refer,
     safety,
+    still_helping,
 )
 
 urlpatterns = [
@@ -50,6 +51,11 @@ urlpatterns = [
     # Helping
     path("helping/", helping.helping, name="helping"),
     path("helping/alerts/", helping.alerts, name="alerts"),
+    path(
+        "helping/still-helping/<int:question_id>/",
+        still_helping.still_helping,
+        name="still_helping",
+    ),
     path("helping/needs-near-me/", helping.needs_near, name="needs_near"),
     path("helping/needs/<int:need_id>/", helping.need_for_helper, name="need_for_helper"),
     path("offers/new/", helping.offer_new, name="offer_new"),

@@ -376,3 +376,38 @@ class RoundProposal(models.Model):
     def why(self) -> str:
         """Why the round chose the pair, in the language of the page (English or Welsh)."""
         return in_active_language(self.explanation, self.explanation_cy)
+
+
+class StillHelping(models.Model):
+    """ "Do you still want to help?", asked of a helper whose open offers have had no
+    proposal, alert or match for weeks (`matching.still_helping`). `answer` is empty until
+    they answer; nothing is paused without one."""
+
+    class Answer(models.TextChoices):
+        YES = "yes", _("Yes, keep my offers open")
+        NO = "no", _("No, pause my offers for now")
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="+")
+    helper = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    asked_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer = models.CharField(max_length=3, choices=Answer.choices, blank=True)
+    paused_offers = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["helper", "asked_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["helper"],
+                condition=models.Q(answered_at__isnull=True),
+                name="stillhelping_one_waiting_per_helper",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(answered_at__isnull=True, answer="")
+                | models.Q(answered_at__isnull=False, answer__in=("yes", "no")),
+                name="stillhelping_answer_with_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Still helping? asked of {self.helper_id}"

@@ -37,6 +37,7 @@ from .candidates import OfferCandidate, offer_candidates_for_need
 from .eligibility import search_bound_m
 from .models import AlertPreference, AlertRequest, AlertSent, Round
 from .rounds import round_compute, round_open, round_stop
+from .still_helping import still_helping_run
 
 logger = logging.getLogger(__name__)
 
@@ -239,3 +240,11 @@ def round_start(*, council: Council, actor: User) -> Round:
         ) from None
     rnd.refresh_from_db()
     return rnd
+
+
+# --- "Do you still want to help?" -----------------------------------------------------------
+@shared_task(name="matching.tasks.still_helping")
+def still_helping(now: str | None = None) -> dict:
+    """Ask helpers idle for weeks whether to keep their offers open (daily;
+    `matching.still_helping`). `now` is an ISO instant for a test or an operator catching up."""
+    return still_helping_run(now=dt.datetime.fromisoformat(now) if now else None)

@@ -35,6 +35,7 @@ from core.quiet_hours import is_quiet
 
 from .models import FALLBACK_ORDER, Channel, ContactPreference, ConversationRead, Notification
 from .rules import RULES, Notice
+from .rules_helpers import HELPER_RULES
 from .rules_ongoing import ONGOING_RULES
 from .rules_partners import PARTNER_RULES
 from .rules_vetting import VETTING_RULES
@@ -57,7 +58,10 @@ def on_event(event: Event) -> None:
     rules = [
         rule
         for rule in (
-            RULES.get(event.verb) or VETTING_RULES.get(event.verb) or ONGOING_RULES.get(event.verb),
+            RULES.get(event.verb)
+            or VETTING_RULES.get(event.verb)
+            or ONGOING_RULES.get(event.verb)
+            or HELPER_RULES.get(event.verb),
             PARTNER_RULES.get(event.verb),  # a referrer hears of their referral's progress
         )
         if rule is not None

@@ -470,6 +470,19 @@ TEMPLATES: dict[str, Template] = {
         sms=_("Kith: the help for your referral number {reference} has ended."),
         why=_("you referred this person to Kith"),
     ),
+    # A helper whose offers have been idle for weeks (matching.still_helping).
+    "still_helping": Template(
+        subject=_("Do you still want to help?"),
+        body=_(
+            "Thank you for offering {offers} on Kith. Nobody has been matched with you for "
+            "a few weeks, which often just means there has been less need near you. Do you "
+            "want to keep your offers open? If you would rather have a break, you can pause "
+            "them and start them again whenever you like. If you do not answer, nothing "
+            "changes."
+        ),
+        sms=_("Kith: do you still want to help? Tell us whether to keep your offers open:"),
+        why=_("you offer help on Kith"),
+    ),
     "broadcast": Template(
         subject="{subject}",
         body="{message}",

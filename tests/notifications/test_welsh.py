@@ -44,6 +44,7 @@ CONTEXT = {
     "reference": 12,
     "subject": "Gritters out tonight",
     "message": "Please check on your neighbours.",
+    "offers": "befriending and check-in chats",
 }
 
 #: Words another room owns, translated in its own catalogue: none left untranslated.
