@@ -5,7 +5,7 @@ KITH := bash scripts/kith.sh
 # Kith's rooms, as the import contract in pyproject.toml lists them (docs/architecture.md).
 ROOMS = $(shell python3 -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["tool"]["importlinter"]["root_packages"])')
 
-.PHONY: run setup install test lint format bench audit messages lighthouse
+.PHONY: run setup install test lint format bench audit messages lighthouse schema
 
 run: setup ## Install what is missing, prepare the database and demo data, serve on :8000
 	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py runserver 127.0.0.1:8000
@@ -37,6 +37,9 @@ audit: install ## Known vulnerabilities in the locked packages (pip-audit, needs
 	.local/uv/bin/uv export --frozen --no-hashes --no-emit-project --quiet > .local/requirements-audit.txt
 	.venv/bin/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r .local/requirements-audit.txt
 	.venv/bin/bandit -q -r $(ROOMS) benchmarks scripts manage.py gunicorn.conf.py -x '*/migrations/*' --severity-level high
+
+schema: ## Rewrite the API schema snapshot, docs/api/openapi.json; name its fingerprint in docs/api-changelog.md
+	$(PY) manage.py shell --verbosity 0 -c 'from config.schema import SNAPSHOT, snapshot_write; print(f"{SNAPSHOT}: schema {snapshot_write()}")'
 
 format:
 	.venv/bin/ruff check --fix .

@@ -309,3 +309,7 @@ class FormDraft(models.Model):
 
     def __str__(self) -> str:
         return f"{self.form} draft of person {self.person_id}"
+
+
+# The personal access token lives in its own module; imported here so Django finds it.
+from accounts.token_models import PersonalAccessToken  # noqa: E402, F401

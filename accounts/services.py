@@ -17,12 +17,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from rest_framework.authtoken.models import Token
 
 from accounts.models import WebProfile
 from accounts.permissions import Capability, staff_council
 from accounts.selectors import council_for_point
 from accounts.sessions import sessions_end
+from accounts.tokens import tokens_revoke_all
 from core.audit import audit_record
 from core.errors import ApplicationError, NotFound
 from places.geo import NOT_AVAILABLE_MESSAGE, normalise_postcode, postcode_point
@@ -247,7 +247,8 @@ def councils_import_geojson(
 
 def user_sessions_end(*, actor: User, person_id: int) -> int:
     """Council staff (or a superuser) sign a person of their own council out everywhere: every
-    web session ends and every API token is deleted. Returns how many sessions were ended.
+    web session ends and every API token (personal or an application's) is revoked. Returns how
+    many sessions were ended.
 
     For a suspected account takeover or a safeguarding concern. Audited in the same
     transaction. A person of another council is "not found", like everywhere else.
@@ -261,7 +262,7 @@ def user_sessions_end(*, actor: User, person_id: int) -> int:
             raise NotFound(_("We could not find that person."))
     with transaction.atomic():
         ended = sessions_end(user_id=person.pk)
-        tokens, _per_model = Token.objects.filter(user=person).delete()
+        tokens = tokens_revoke_all(person_id=person.pk, reason="signed_out")
         audit_record(
             actor=actor,
             verb="person.sessions_ended",

@@ -94,7 +94,7 @@ django.setup()
 from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
-from rest_framework.authtoken.models import Token
+from tests.kit.tokens import api_token
 from accounts.models import User
 from marketplace.models import Need
 from matching.candidates import ranked_offers_for_need
@@ -111,11 +111,11 @@ for need in needs:
     if need.owner_id in seen or not ranked_offers_for_need(need=need):
         continue
     seen.add(need.owner_id)
-    token, _ = Token.objects.get_or_create(user=need.owner)
+    token = api_token(need.owner, scopes=("read",), days=7, name="Load test")
     client = Client(HTTP_HOST="localhost")
     client.force_login(need.owner, backend="django.contrib.auth.backends.ModelBackend")
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-    people.append({"need": need.pk, "token": token.key, "cookie": cookie})
+    people.append({"need": need.pk, "token": token, "cookie": cookie})
     if len(people) >= PEOPLE:
         break
 print(json.dumps(people))
@@ -139,7 +139,7 @@ def _prepare(env: dict[str, str]) -> list[dict]:
 
 def _targets(people: list[dict]) -> list[tuple[str, list[tuple[str, list[str]]]]]:
     """(label, requests) per target; each request is (path, headers)."""
-    token = [(f"Authorization: Token {p['token']}", p) for p in people]
+    token = [(f"Authorization: Bearer {p['token']}", p) for p in people]
     cookie = [(f"Cookie: {p['cookie']}", p) for p in people]
     return [
         ("GET / (home page, signed out)", [("/", [])]),

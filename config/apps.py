@@ -19,7 +19,11 @@ class KithConfig(AppConfig):
         # connect signal receivers: the sign-in log's, and the API token cache's (every
         # process, workers included, drops a cached token at once when it is deleted or its
         # person saved: suspended, deactivated, erased).
-        from . import authentication, security  # noqa: F401, PLC0415
+        from . import (  # noqa: F401, PLC0415
+            authentication,
+            schema,  # noqa: F401, PLC0415 - how the API's sign-ins read in the schema
+            security,
+        )
 
         connection_created.connect(install_slow_query_logger, dispatch_uid="kith_slow_query")
         # Connections opened before the app registry was ready (rare) get it too.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponseBadRequest
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.translation import gettext
@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from accounts.second_factor import mark_second_factor, second_factor_in_session
 from notifications.pipeline import language_of
 
+from . import problems
 from .api import is_api_request
 from .languages import supported_language
 from .logging import request_id_var
@@ -108,8 +109,36 @@ class RefuseNulBytesMiddleware:
         query = request.META.get("QUERY_STRING", "")
         if "\x00" in request.path or "%00" in query or "\x00" in query:
             if is_api_request(request):
-                return JsonResponse({"detail": NUL_MESSAGE}, status=400)
+                body = problems.problem(
+                    problems.MALFORMED, detail=NUL_MESSAGE, code="nul_character"
+                )
+                return problems.problem_response(body)
             return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
+class ApiBodyLimitMiddleware:
+    """An API request whose body is larger than Django would read (DATA_UPLOAD_MAX_MEMORY_SIZE)
+    answers 413 before any view runs: DRF reads the body as a stream, past Django's own check,
+    so without this a huge JSON document would be read whole."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and is_api_request(request):
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > limit:
+                body = problems.problem(
+                    problems.TOO_LARGE,
+                    detail=gettext("The request's body is larger than Kith accepts."),
+                    code="too_large",
+                )
+                return problems.problem_response(body)
         return self.get_response(request)
 
 

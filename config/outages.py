@@ -11,11 +11,11 @@ import sys
 import redis
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.template.loader import render_to_string
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from . import problems
 from .api import is_api_request
 
 logger = logging.getLogger(__name__)
@@ -41,16 +41,12 @@ def server_error(request, *args, **kwargs):
     status = 503 if outage else 500
     detail = OUTAGE_DETAIL if outage else ERROR_DETAIL
     if is_api_request(request):
-        response = JsonResponse(
-            {
-                "type": "about:blank",
-                "title": gettext("Service unavailable") if outage else gettext("Server error"),
-                "status": status,
-                "detail": str(detail),
-            },
-            status=status,
-            content_type="application/problem+json",
+        body = problems.problem(
+            problems.UNAVAILABLE if outage else problems.SERVER_ERROR,
+            detail=detail,
+            code="unavailable" if outage else "server_error",
         )
+        response = problems.problem_response(body)
     else:
         # No request context: the context processors would read the database that is down.
         html = render_to_string(

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import parsers
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, UnsupportedMediaType
 
 NESTED_TOO_DEEPLY = "JSON parse error - the document is nested too deeply."
+JSON_ONLY = _(
+    "Send the body as JSON, with the header Content-Type: application/json. "
+    "Forms and multipart bodies are not accepted."
+)
+
+
+def json_only() -> UnsupportedMediaType:
+    """The API reads JSON bodies only (DEFAULT_PARSER_CLASSES): a 415 says what to send."""
+    return UnsupportedMediaType(media_type="", detail=JSON_ONLY)
 
 
 class JSONParser(parsers.JSONParser):

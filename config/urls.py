@@ -2,10 +2,18 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from oauth2_provider import views as oauth_views
 
+from frontend.views import oauth
 from staff_console.views import team
 
 from . import views
+
+OAUTH = [
+    path("authorize/", oauth.Authorize.as_view(), name="authorize"),
+    path("token/", oauth_views.TokenView.as_view(), name="token"),
+    path("revoke_token/", oauth_views.RevokeTokenView.as_view(), name="revoke-token"),
+]
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -24,6 +32,9 @@ urlpatterns = [
     path("staff/set-up/<str:token>/", team.setup, name="staff_setup"),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("config.api_urls")),
+    # OAuth 2.0 for applications acting for a person (docs/api.md, "Getting in"): the consent
+    # page in Kith's design, and django-oauth-toolkit's token and revocation endpoints.
+    path("oauth/", include((OAUTH, "oauth2_provider"))),
     # GOV.UK Notify's callbacks: delivery receipts and received text messages.
     path("notify/", include("notifications.urls")),
     path("oruk/", include("directory.urls")),

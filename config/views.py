@@ -9,6 +9,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.db.utils import DatabaseError
 from django.http import (
@@ -30,6 +31,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.second_factor import second_factor_used
 from core.db import lag_tolerant
 
+from . import problems
 from .api import is_api_request
 from .languages import supported_language
 from .security import SESSION_SEEN, SESSION_STAFF, SESSION_STARTED, session_limits
@@ -257,7 +259,8 @@ def not_found(request, exception=None):
     """An address under /api/ that does not resolve (an id the URL converters refuse, a
     mistyped path) answers in JSON, as the API's own 404s do; other addresses get the page."""
     if is_api_request(request):
-        return JsonResponse({"detail": gettext("Not found.")}, status=404)
+        body = problems.problem(problems.NOT_FOUND, detail=gettext("Not found."), code="not_found")
+        return problems.problem_response(body)
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
@@ -284,7 +287,19 @@ def bad_request(request, exception=None):
     """A request Django could not read (a malformed address or body): the API answers in JSON,
     the web with its page. Nothing was saved."""
     if is_api_request(request):
-        return JsonResponse({"detail": gettext("The request could not be read.")}, status=400)
+        if isinstance(exception, RequestDataTooBig):
+            body = problems.problem(
+                problems.TOO_LARGE,
+                detail=gettext("The request's body is larger than Kith accepts."),
+                code="too_large",
+            )
+        else:
+            body = problems.problem(
+                problems.MALFORMED,
+                detail=gettext("The request could not be read."),
+                code="malformed",
+            )
+        return problems.problem_response(body)
     return _error_page(
         request,
         template="400.html",
@@ -297,9 +312,12 @@ def permission_denied(request, exception=None):
     """A page the signed-in person may not open: the reason a view gave, when it gave one."""
     reason = str(exception or "")
     if is_api_request(request):
-        return JsonResponse(
-            {"detail": reason or gettext("You do not have permission to do this.")}, status=403
+        body = problems.problem(
+            problems.FORBIDDEN,
+            detail=reason or gettext("You do not have permission to do this."),
+            code="permission_denied",
         )
+        return problems.problem_response(body)
     return _error_page(
         request,
         template="403.html",
@@ -314,14 +332,14 @@ def csrf_failure(request, reason: str = ""):
     cookies): nothing was saved; say so and how to try again. Django's reason is logged."""
     logger.warning("form refused by the CSRF check: %s", reason)
     if is_api_request(request):
-        return JsonResponse(
-            {
-                "detail": gettext(
-                    "The request's security token was missing or wrong. Reload and try again."
-                )
-            },
-            status=403,
+        body = problems.problem(
+            problems.FORBIDDEN,
+            detail=gettext(
+                "The request's security token was missing or wrong. Reload and try again."
+            ),
+            code="csrf_failed",
         )
+        return problems.problem_response(body)
     return _error_page(
         request, template="403_csrf.html", status=403, title=gettext("This page has expired")
     )

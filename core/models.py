@@ -46,3 +46,27 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.verb} {self.target_type}:{self.target_id}"
+
+
+class IdempotencyKey(models.Model):
+    """A creating request sent with an `Idempotency-Key` header, and the answer it got, so the
+    same request sent again (a retry after a lost answer) gets that answer instead of making a
+    second record (`core.idempotency`). Only the key's hash is kept; the answer is a copy of
+    what the person was already sent, kept a day and deleted with the person's account data."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key_hash = models.CharField(max_length=64)
+    request_hash = models.CharField(max_length=64)
+    # Written in the same transaction as the work, after it: nobody else ever sees the row
+    # without them.
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "key_hash"], name="idempotency_key_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}:{self.key_hash[:8]}"

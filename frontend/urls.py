@@ -16,6 +16,7 @@ from .views import (
     refer,
     safety,
     still_helping,
+    tokens,
 )
 
 urlpatterns = [
@@ -133,6 +134,9 @@ urlpatterns = [
     path("account/postcode/", account.account_postcode, name="account_postcode"),
     path("account/download/", account.account_download, name="account_download"),
     path("account/delete/", account.account_delete, name="account_delete"),
+    path("account/tokens/", tokens.token_list, name="account_tokens"),
+    path("account/tokens/new/", tokens.token_new, name="account_token_new"),
+    path("account/tokens/<int:token_id>/revoke/", tokens.token_revoke, name="account_token_revoke"),
     path("account/blocked/", safety.account_blocks, name="account_blocks"),
     path(
         "account/blocked/<int:person_id>/unblock/", safety.account_unblock, name="account_unblock"

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.schemas.inspectors import ViewInspector
 from rest_framework.views import APIView
 
 from accounts.permissions import STAFF_MFA_MESSAGE, Capability, staff_can, staff_has_mfa
+from core.idempotency import idempotent
 from marketplace.api import MarketplaceAutoSchema, WallClockTimeField
 from marketplace.models import Need, Offer
 from places.geo import distance_band, metres_between
@@ -165,24 +167,28 @@ def _ranked_need(pair: RankedPair) -> dict:
     }
 
 
-LIMIT_PARAM = OpenApiParameter(
-    "limit", int, description=f"How many to return (1–{MAX_LIMIT}, default 10)."
-)
+class RankingQuery(serializers.Serializer):
+    limit = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_LIMIT,
+        default=10,
+        help_text=gettext_lazy("How many to return (1–25, default 10); more is refused."),
+    )
 
 
 def _limit(request) -> int:
-    try:
-        value = int(request.query_params.get("limit", 10))
-    except ValueError as exc:
-        raise exceptions.ValidationError({"limit": _("Give a whole number.")}) from exc
-    return max(1, min(MAX_LIMIT, value))
+    query = RankingQuery(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data["limit"]
 
 
 class NeedMatchesApi(MatchingApiMixin, APIView):
+    query_serializer = RankingQuery
+
     @extend_schema(
         summary="Ranked helpers for a need (its owner, or staff of its council)",
         description=ordering_sentence("need"),
-        parameters=[LIMIT_PARAM],
+        parameters=[RankingQuery],
         responses=RankedOfferSerializer(many=True),
     )
     def get(self, request, pk: int):
@@ -195,10 +201,12 @@ class NeedMatchesApi(MatchingApiMixin, APIView):
 
 
 class OfferMatchesApi(MatchingApiMixin, APIView):
+    query_serializer = RankingQuery
+
     @extend_schema(
         summary="Ranked needs for an offer (its helper, or staff of its council)",
         description=ordering_sentence("offer"),
-        parameters=[LIMIT_PARAM],
+        parameters=[RankingQuery],
         responses=RankedNeedSerializer(many=True),
     )
     def get(self, request, pk: int):
@@ -279,7 +287,12 @@ class MatchCreateInputSerializer(serializers.Serializer):
     offer_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
 
 
-class MatchListCreateApi(MatchingApiMixin, APIView):
+class MatchListCreateApi(MatchingApiMixin, GenericAPIView):
+    # Newest first, paged by cursor; `updated_after` for syncing (docs/api.md).
+    serializer_class = MatchOutputSerializer
+    cursor_ordering = ("-created_at", "-id")
+    sync_field = "updated_at"
+
     @extend_schema(
         summary="Matches you are part of (staff with two-factor authentication: your council's)",
         responses=MatchOutputSerializer(many=True),
@@ -290,14 +303,17 @@ class MatchListCreateApi(MatchingApiMixin, APIView):
         user = request.user
         as_staff = selectors.staff_council_id(user) is not None and staff_has_mfa(user)
         matches = (
-            selectors.matches_visible_to(user=user, as_staff=as_staff)
-            .select_related("need__category")
-            .order_by("-created_at", "-id")[:200]
+            self.paginate_queryset(
+                selectors.matches_visible_to(user=user, as_staff=as_staff).select_related(
+                    "need__category"
+                )
+            )
+            or []
         )
         out = []
         for m in matches:
             out.append(match_data(match=m, role=selectors.match_role(user=request.user, match=m)))
-        return Response(out)
+        return self.get_paginated_response(out)
 
     @extend_schema(
         summary="Propose a match",
@@ -308,6 +324,7 @@ class MatchListCreateApi(MatchingApiMixin, APIView):
         request=MatchCreateInputSerializer,
         responses={201: MatchOutputSerializer},
     )
+    @idempotent
     def post(self, request):
         data = MatchCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -413,19 +430,30 @@ def _message(m: Message, user) -> dict:
     }
 
 
-class MessageListCreateApi(MatchingApiMixin, APIView):
+class MessageQuery(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=300,
+        help_text=gettext_lazy(
+            "Staff only, and required of them: why they need to read this conversation (at "
+            "least 10 characters)."
+        ),
+    )
+
+
+class MessageListCreateApi(MatchingApiMixin, GenericAPIView):
+    # Oldest first, paged by cursor; `updated_after` (the time sent) for syncing.
+    serializer_class = MessageOutputSerializer
+    query_serializer = MessageQuery
+    cursor_ordering = ("created_at", "id")
+    sync_field = "created_at"
+
     @extend_schema(
         summary="The conversation of a match (its two people; the council's safeguarding lead "
         "with a reason, recorded and audited)",
-        parameters=[
-            OpenApiParameter(
-                "reason",
-                str,
-                required=False,
-                description="Staff only, and required of them: why they need to read this "
-                "conversation (at least 10 characters).",
-            )
-        ],
+        parameters=[MessageQuery],
         responses=MessageOutputSerializer(many=True),
     )
     def get(self, request, pk: int):
@@ -433,16 +461,24 @@ class MessageListCreateApi(MatchingApiMixin, APIView):
         _staff_needs_mfa(request, as_staff=as_staff)
         if as_staff and not staff_can(request.user, Capability.CONVERSATIONS):
             raise exceptions.PermissionDenied(services.READ_NOT_ALLOWED)
-        messages = services.message_list(
-            user=request.user, match_id=pk, reason=request.query_params.get("reason", "")
-        )
-        return Response([_message(m, request.user) for m in messages])
+        query = MessageQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        # The service checks who may read and records a staff read; the page is read from the
+        # same conversation.
+        services.message_list(user=request.user, match_id=pk, reason=query.validated_data["reason"])
+        messages = self.paginate_queryset(self.get_queryset()) or []
+        return self.get_paginated_response([_message(m, request.user) for m in messages])
+
+    def get_queryset(self):
+        match = selectors.match_get(user=self.request.user, match_id=self.kwargs["pk"])
+        return selectors.message_list_for_party(match=match)
 
     @extend_schema(
         summary="Send a message to the other person in an accepted match",
         request=MessageInputSerializer,
         responses={201: MessageOutputSerializer},
     )
+    @idempotent
     def post(self, request, pk: int):
         data = MessageInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -462,6 +498,7 @@ class MessageReportApi(MatchingApiMixin, APIView):
         request=MessageReportInputSerializer,
         responses={201: inline_serializer("MessageReportOut", {"id": serializers.IntegerField()})},
     )
+    @idempotent
     def post(self, request, pk: int):
         data = MessageReportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -488,6 +525,7 @@ class FeedbackApi(MatchingApiMixin, APIView):
             )
         },
     )
+    @idempotent
     def post(self, request, pk: int):
         data = FeedbackInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -16,7 +16,6 @@ from rest_framework.views import APIView
 
 from accounts.models import Council
 from accounts.permissions import Capability, staff_can, staff_has_mfa
-from core.errors import ApplicationError
 
 from . import selectors
 from .api import STAFF_MFA_MESSAGE, MatchingApiMixin
@@ -181,15 +180,8 @@ class RoundListCreateApi(RoundsStaffMixin, APIView):
         },
     )
     def post(self, request):
-        try:
-            rnd = round_start(council=_staff_council(request), actor=request.user)
-        except ApplicationError as exc:
-            if exc.code != "round_running":
-                raise
-            return Response(
-                {"detail": exc.message, "code": exc.code, **exc.extra},
-                status=status.HTTP_409_CONFLICT,
-            )
+        # `round_running` is a 409 problem carrying `round_id` (config.api.CODE_KINDS).
+        rnd = round_start(council=_staff_council(request), actor=request.user)
         return Response(_round(rnd), status=status.HTTP_201_CREATED)
 
 

@@ -11,6 +11,7 @@ from rest_framework import exceptions, generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.idempotency import idempotent
 from marketplace.api import (
     MAX_ID,
     ListingPagination,
@@ -53,6 +54,7 @@ class ReportCreateApi(MarketplaceApiMixin, APIView):
         request=ReportCreateInput,
         responses={201: ReportReceiptOutput},
     )
+    @idempotent
     def post(self, request):
         payload = ReportCreateInput(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -94,6 +96,7 @@ class BlockListCreateApi(MarketplaceApiMixin, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(summary="Block a person", request=BlockInput, responses={201: BlockOutput})
+    @idempotent
     def post(self, request):
         payload = BlockInput(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -137,6 +140,7 @@ class StaffReportListApi(StaffMixin, generics.ListAPIView):
 
     serializer_class = ReportStaffOutput
     pagination_class = ListingPagination
+    query_serializer = ReportQuery
 
     def get_queryset(self):
         query = ReportQuery(data=self.request.query_params)

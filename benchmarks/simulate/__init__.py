@@ -1,3 +1,3 @@
-"""The matching simulator (issue 21, docs/matching-over-time.md): weeks of a council's
+"""The matching simulator (docs/matching-over-time.md): weeks of a council's
 arrivals run through Kith's own services on a simulated clock, under several matching and
 alert policies, several seeds each. `python -m benchmarks.simulate` (`make simulate`)."""

@@ -2,7 +2,7 @@
 database (`kith_sim`, or BENCH_DATABASE_URL).
 
 The comparison runs the two scenarios of `world.SCENARIOS` (helpers outnumber needs; needs
-outnumber helpers) under every policy of `engine.POLICIES`; `--timing` also runs the issue's
+outnumber helpers) under every policy of `engine.POLICIES`; `--timing` also runs the target
 size once (a 20k-person council for 8 weeks, today's policy and the rotated one) and reads
 its time against the 10-minute target. Figures are printed beside their targets with the
 machine's load average, kept as JSON in `benchmarks/results/`, and drawn as PNGs in
@@ -128,7 +128,7 @@ def report(results: dict, plots_to: str = "") -> str:
         lines.append(table(name, runs))
         lines.append("")
         found += checks(name, runs, results["baseline"])
-    lines.append("Targets (issue 21), on the average of the seeds:\n")
+    lines.append("Targets, on the average of the seeds:\n")
     lines.append(checks_table(found))
     if "timing" in results:
         size = results["timing"]["size"]

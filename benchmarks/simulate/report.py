@@ -1,4 +1,4 @@
-"""The simulator's figures: averaged over seeds, read against the issue's targets, printed as
+"""The simulator's figures: averaged over seeds, read against Kith's targets, printed as
 a markdown table and drawn as PNG plots (matplotlib, Agg)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-#: The issue's targets (issue 21).
+#: Kith's targets for matching over time (docs/matching-over-time.md).
 SHARE_OFFERED = 0.90
 MET_MARGIN = 0.01
 SECONDS_8_WEEKS_20K = 600
@@ -75,7 +75,7 @@ class Check:
 
 
 def checks(scenario: str, policies: dict[str, list[dict]], baseline: str) -> list[Check]:
-    """Each policy against the issue's targets, on the average of its seeds. A scenario whose
+    """Each policy against Kith's targets, on the average of its seeds. A scenario whose
     helpers outnumber its needs is read against the share offered; one whose needs outnumber
     its helpers against needs met and urgent p95; alerts per match everywhere."""
     base = policies.get(baseline)

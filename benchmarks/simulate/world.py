@@ -66,7 +66,7 @@ SCENARIOS = {
     "needs_outnumber": Scenario("needs_outnumber", helpers=60, citizens=250,
                                 needs_per_day=10, days=14),
 }  # fmt: skip
-#: The issue's size: a 20k-person council for 8 weeks (people = helpers + people asking).
+#: The target size: a 20k-person council for 8 weeks (people = helpers + people asking).
 COUNCIL_20K = Scenario("council_20k", helpers=1500, citizens=18_500, needs_per_day=60, days=56)
 
 

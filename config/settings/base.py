@@ -41,7 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "oauth2_provider",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
@@ -78,12 +78,17 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "config.middleware.LanguageMiddleware",
+    # 413 for an API body larger than DATA_UPLOAD_MAX_MEMORY_SIZE (DRF reads past Django's).
+    "config.middleware.ApiBodyLimitMiddleware",
     "config.middleware.SecondFactorMiddleware",
     "config.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "config.middleware.SessionLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Under /api/: unknown query parameters refused, and the rate limits' headers.
+    "config.query.StrictQueryMiddleware",
+    "config.throttling.RateLimitHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -256,21 +261,26 @@ ALLAUTH_TRUSTED_PROXY_COUNT = KITH_TRUSTED_PROXY_COUNT
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Token first: an anonymous API client gets 401 with a WWW-Authenticate header.
+        # Tokens first: an anonymous API client gets 401 with a WWW-Authenticate header.
+        # Personal access tokens, then applications' OAuth tokens (docs/api.md, "Getting in").
         "config.authentication.TokenAuthentication",
+        "config.authentication.OAuth2Authentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # A token's scopes are enforced here, for every view, not view by view.
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "config.authentication.TokenScopes",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Page envelopes, or a cursor for lists that declare `cursor_ordering` (config.pagination).
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.KithPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "config.api.exception_handler",
-    # DRF's defaults, with a JSON parser that refuses absurdly nested documents with a 400.
-    "DEFAULT_PARSER_CLASSES": [
-        "config.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only (a form or multipart body is a 415 that says to send JSON), through a parser
+    # that refuses absurdly nested documents with a 400. The schema then lists JSON alone, so
+    # generated clients send nested bodies as JSON.
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
     # Per person when signed in, per IP address otherwise; the message is in config.api.
     "DEFAULT_THROTTLE_CLASSES": [
         "config.throttling.PersonRateThrottle",
@@ -282,6 +292,38 @@ REST_FRAMEWORK = {
         "user": env("KITH_API_RATE_USER", default="240/min"),
         "anon": env("KITH_API_RATE_ANON", default="60/min"),
     },
+}
+# OAuth 2.0 for applications acting for a person (docs/api.md, "Getting in"): authorisation
+# code with PKCE (S256 only), refresh tokens rotated and their reuse detected, tokens stored
+# hashed, https redirect addresses matched exactly. Applications are registered by operators in
+# the Django admin. `staff` is granted only from a session that used its second factor and
+# only for one access token's life (config.oauth.Validator drops it on refresh).
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        "read": "Read your information",
+        "write": "Read and change your information",
+        "staff": "Use your staff access",
+    },
+    "DEFAULT_SCOPES": ["read"],
+    "OAUTH2_VALIDATOR_CLASS": "config.oauth.Validator",
+    "PKCE_REQUIRED": True,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 90 * 24 * 3600,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REQUEST_APPROVAL_PROMPT": "force",
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kith API",
@@ -303,10 +345,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # Needs and offers share one set of dietary choices: one name in the schema.
     "ENUM_NAME_OVERRIDES": {"DietaryTagEnum": "marketplace.models.DietaryTag"},
+    # A PATCH body is what its serializer says (the API's are not partial): `version` stays
+    # required where the service needs it.
+    "COMPONENT_SPLIT_PATCH": False,
+    # JSON request bodies only, every error answer in the problem-details shape (config.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.postprocess",
+    ],
 }
+
 # Who answers questions about Kith's open data (docs/open-data.md), named in every answer.
 KITH_OPEN_DATA_CONTACT = env("KITH_OPEN_DATA_CONTACT", default="opendata@kith.example")
-
 
 # --- Background work ------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "redis://127.0.0.1:6379/0")
@@ -363,6 +413,10 @@ KITH_BEAT_SCHEDULE = {
         "task": "arrangements.tasks.still_needed",
         "schedule": env.int("KITH_STILL_NEEDED_EVERY_SECONDS", default=24 * 3600),
     },
+    "still-want-to-help": {
+        "task": "matching.tasks.still_helping",
+        "schedule": env.int("KITH_STILL_HELPING_EVERY_SECONDS", default=24 * 3600),
+    },
     "apply-retention": {
         "task": "privacy.tasks.retention_apply",
         "schedule": env.int("KITH_RETENTION_EVERY_SECONDS", default=24 * 3600),
@@ -380,6 +434,11 @@ KITH_BEAT_SCHEDULE = {
     "open-data-publish": {
         "task": "insights.tasks.open_data_publish",
         "schedule": env.int("KITH_OPEN_DATA_EVERY_SECONDS", default=3600),
+    },
+    # Answers kept for `Idempotency-Key` retries live a day (core.idempotency).
+    "expire-idempotency-keys": {
+        "task": "core.tasks.idempotency_keys_expire",
+        "schedule": env.int("KITH_IDEMPOTENCY_EXPIRY_EVERY_SECONDS", default=3600),
     },
 }
 # Queues by kind, each with workers of its own (docs/deploy.md): `alerts` (urgent-need alerts

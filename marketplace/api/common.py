@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import cast
 
 from django.contrib.gis.geos import Point
 from django.utils.translation import gettext as _
@@ -14,7 +15,8 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, generics, serializers
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.pagination import BasePagination
+from rest_framework.settings import api_settings
 
 from accounts.permissions import (
     STAFF_MFA_MESSAGE,
@@ -73,10 +75,10 @@ class MarketplaceApiMixin:
     schema = MarketplaceAutoSchema()
 
 
-class ListingPagination(PageNumberPagination):
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
+# Every API list pages the same way (DEFAULT_PAGINATION_CLASS; docs/api.md, "Errors, limits
+# and lists"): a view declares `cursor_ordering` or `sync_field`, the API's pagination does
+# the rest.
+ListingPagination = cast("type[BasePagination]", api_settings.DEFAULT_PAGINATION_CLASS)
 
 
 class StaffMixin(MarketplaceApiMixin):
@@ -197,7 +199,9 @@ class ListingOutputBase(serializers.Serializer):
     languages = serializers.ListField(child=serializers.CharField())
     slots = SlotSerializer(many=True, source="slots.all")
     approx_location = LatLonField()
-    distance_band = serializers.SerializerMethodField()
+    distance_band = serializers.SerializerMethodField(
+        allow_null=True, help_text=gettext_lazy("Null when you have no home set.")
+    )
     published_at = serializers.DateTimeField(allow_null=True)
 
     @extend_schema_field(OpenApiTypes.STR)
@@ -238,6 +242,7 @@ class NearApi(MarketplaceApiMixin, generics.ListAPIView):
     which staff of the council see with it)."""
 
     pagination_class = ListingPagination
+    query_serializer = BrowseQuery
     kind = ""
 
     def get_queryset(self):

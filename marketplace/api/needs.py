@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import exceptions, generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +21,7 @@ from accounts.permissions import (
 )
 from accounts.selectors import person_of_council
 from core.audit import audit_record
+from core.idempotency import idempotent
 from marketplace import selectors, services
 from marketplace.api.common import (
     MAX_ID,
@@ -161,6 +162,15 @@ class NeedUpdateInput(serializers.Serializer):
     helpers_wanted = serializers.IntegerField(min_value=1, max_value=10, required=False)
 
 
+# What `_need_output` answers: one of the three views, by who reads (closed objects in the
+# schema, so a body matches exactly one: config.schema).
+NEED_VIEWS = PolymorphicProxySerializer(
+    component_name="NeedView",
+    serializers=[NeedStaffOutput, NeedOwnerOutput, NeedPublicOutput],
+    resource_type_field_name=None,
+)
+
+
 def _need_output(*, need: Need, viewer: User, audit: bool = True) -> dict:
     context = {"viewer": viewer}
     if need.owner_id == viewer.pk:
@@ -182,6 +192,7 @@ class NeedListCreateApi(MarketplaceApiMixin, generics.ListAPIView):
 
     serializer_class = NeedOwnerOutput
     pagination_class = ListingPagination
+    sync_field = "updated_at"
 
     def get_queryset(self):
         return selectors.needs_of_owner(user=self.request.user)
@@ -198,6 +209,7 @@ class NeedListCreateApi(MarketplaceApiMixin, generics.ListAPIView):
         request=NeedCreateInput,
         responses={201: NeedOwnerOutput},
     )
+    @idempotent
     def post(self, request):
         payload = NeedCreateInput(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -214,10 +226,10 @@ class NeedDetailApi(MarketplaceApiMixin, APIView):
 
     @extend_schema(
         summary="One need",
-        description="Everyone who may see the need gets at least these fields. The owner, and "
-        "staff of the need's council (audited), also get the fields of NeedOwnerOutput, "
-        "including the exact place; nobody else ever does.",
-        responses=NeedPublicOutput,
+        description="The owner gets NeedOwnerOutput, staff of the need's council (audited) "
+        "NeedStaffOutput, both with the exact place; everyone else who may see the need gets "
+        "NeedPublicOutput.",
+        responses=NEED_VIEWS,
     )
     def get(self, request, pk: int):
         need = selectors.access_need(user=request.user, need_id=pk)
@@ -226,7 +238,7 @@ class NeedDetailApi(MarketplaceApiMixin, APIView):
     @extend_schema(
         summary="Change your need",
         request=NeedUpdateInput,
-        responses={200: NeedOwnerOutput, 409: OpenApiTypes.OBJECT},
+        responses={200: NEED_VIEWS},
     )
     def patch(self, request, pk: int):
         _staff_changing_a_need_needs_mfa(request, pk)
@@ -241,7 +253,7 @@ class NeedDetailApi(MarketplaceApiMixin, APIView):
 
 
 class NeedSubmitApi(MarketplaceApiMixin, APIView):
-    @extend_schema(summary="Send a draft need for review", request=None, responses=NeedOwnerOutput)
+    @extend_schema(summary="Send a draft need for review", request=None, responses=NEED_VIEWS)
     def post(self, request, pk: int):
         _staff_changing_a_need_needs_mfa(request, pk)
         need = selectors.access_need(user=request.user, need_id=pk)
@@ -251,7 +263,7 @@ class NeedSubmitApi(MarketplaceApiMixin, APIView):
 
 
 class NeedWithdrawApi(MarketplaceApiMixin, APIView):
-    @extend_schema(summary="Withdraw your need", request=None, responses=NeedOwnerOutput)
+    @extend_schema(summary="Withdraw your need", request=None, responses=NEED_VIEWS)
     def post(self, request, pk: int):
         _staff_changing_a_need_needs_mfa(request, pk)
         need = selectors.access_need(user=request.user, need_id=pk)
@@ -281,6 +293,7 @@ class StaffNeedCreateApi(StaffMixin, APIView):
         request=StaffNeedCreateInput,
         responses={201: NeedStaffOutput},
     )
+    @idempotent
     def post(self, request):
         payload = StaffNeedCreateInput(data=request.data)
         payload.is_valid(raise_exception=True)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
 from core.audit import audit_record
+from core.idempotency import idempotent
 from marketplace import selectors, services
 from marketplace.api.common import (
     BrowseQuery,
@@ -115,6 +116,7 @@ class OfferListCreateApi(MarketplaceApiMixin, generics.ListAPIView):
 
     serializer_class = OfferOwnerOutput
     pagination_class = ListingPagination
+    sync_field = "updated_at"
 
     def get_queryset(self):
         return selectors.offers_of_helper(user=self.request.user)
@@ -129,6 +131,7 @@ class OfferListCreateApi(MarketplaceApiMixin, generics.ListAPIView):
     @extend_schema(
         summary="Offer help", request=OfferCreateInput, responses={201: OfferOwnerOutput}
     )
+    @idempotent
     def post(self, request):
         payload = OfferCreateInput(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -145,10 +148,14 @@ class OfferDetailApi(MarketplaceApiMixin, APIView):
 
     @extend_schema(
         summary="One offer",
-        description="Everyone who may see the offer gets at least these fields. The helper, "
-        "and staff of the offer's council (audited), also get the fields of OfferOwnerOutput, "
-        "including the exact place; nobody else ever does.",
-        responses=OfferPublicOutput,
+        description="The helper gets OfferOwnerOutput, staff of the offer's council "
+        "(audited) OfferStaffOutput, both with the exact place; everyone else who may see the "
+        "offer gets OfferPublicOutput.",
+        responses=PolymorphicProxySerializer(
+            component_name="OfferView",
+            serializers=[OfferStaffOutput, OfferOwnerOutput, OfferPublicOutput],
+            resource_type_field_name=None,
+        ),
     )
     def get(self, request, pk: int):
         offer = selectors.access_offer(user=request.user, offer_id=pk)
@@ -157,7 +164,7 @@ class OfferDetailApi(MarketplaceApiMixin, APIView):
     @extend_schema(
         summary="Change your offer",
         request=OfferUpdateInput,
-        responses={200: OfferOwnerOutput, 409: OpenApiTypes.OBJECT},
+        responses={200: OfferOwnerOutput},
     )
     def patch(self, request, pk: int):
         offer = selectors.access_offer(user=request.user, offer_id=pk)

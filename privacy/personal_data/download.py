@@ -60,7 +60,7 @@ DOWNLOAD: tuple[Section, ...] = (
         (
             Column("has_password", "password", Form.USABLE),
             Column("authenticators", "authenticator", Form.VALUES, of=(Column("type", "type"),)),
-            Column("api_tokens", "auth_token", Form.COUNT),
+            Column("api_tokens", "access_tokens", Form.COUNT),
         ),
     ),
     Section(

@@ -8,13 +8,14 @@ from __future__ import annotations
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.apps import apps
-from rest_framework.authtoken.models import Token
+from oauth2_provider.models import AccessToken, Grant, RefreshToken
 
 from accounts.models import (
     ClaimCode,
     Council,
     FormDraft,
     OfflinePerson,
+    PersonalAccessToken,
     PersonSession,
     StaffInvitation,
     StaffMembership,
@@ -30,7 +31,7 @@ from arrangements.models import (
     WelfareCall,
     WelfareCheck,
 )
-from core.models import AuditEvent
+from core.models import AuditEvent, IdempotencyKey
 from directory.models import DirectorySource, OtherService
 from marketplace.models import (
     Category,
@@ -51,6 +52,7 @@ from matching.models import (
     Round,
     RoundProposal,
     StaffConversationRead,
+    StillHelping,
 )
 from notifications.models import ContactPreference, ConversationRead, InboundText, Notification
 from partners.models import PartnerOrganisation, Referral, Referrer
@@ -126,6 +128,19 @@ DECLARED: tuple[Declared, ...] = (
             ),
         },
         not_personal=("id", "actor", "council", "verb", "target_type", "target_id", "created_at"),
+    ),
+    Declared(
+        IdempotencyKey,
+        Rows.DELETE,
+        theirs=("person",),
+        personal={
+            "response_body": Personal(
+                erase=T.WITH_ROW,
+                withheld="a copy, kept a day, of an answer the API already gave them",
+            ),
+            "created_at": Personal(erase=T.WITH_ROW, withheld="when the copy above was made"),
+        },
+        not_personal=("id", "person", "key_hash", "request_hash", "status_code"),
     ),
     Declared(
         Postcode,
@@ -518,6 +533,21 @@ DECLARED: tuple[Declared, ...] = (
         not_personal=("id", "need", "offer", "helper", "ring_m", "sent_at"),
     ),
     Declared(
+        StillHelping,
+        Rows.KEEP,
+        theirs=("helper",),
+        # When "do you still want to help?" was asked and answered: times and a choice.
+        not_personal=(
+            "id",
+            "council",
+            "helper",
+            "asked_at",
+            "answered_at",
+            "answer",
+            "paused_offers",
+        ),
+    ),
+    Declared(
         Round,
         Rows.NOBODY,
         not_personal=(
@@ -867,15 +897,94 @@ DECLARED: tuple[Declared, ...] = (
         audit_as="authenticators",
     ),
     Declared(
-        Token,
+        PersonalAccessToken,
         Rows.DELETE,
         theirs=("user",),
         personal={
-            "key": Personal(erase=T.WITH_ROW, withheld="a secret: only how many is shown"),
-            "created": Personal(erase=T.WITH_ROW, withheld="only how many is shown"),
+            "name": Personal(erase=T.WITH_ROW, withheld="only how many is shown"),
+            "digest": Personal(erase=T.WITH_ROW, withheld="a secret's hash"),
+            "hint": Personal(erase=T.WITH_ROW, withheld="part of a secret"),
+            "last_used_at": Personal(erase=T.WITH_ROW, withheld="only how many is shown"),
         },
-        not_personal=("user",),
+        not_personal=(
+            "id",
+            "user",
+            "scopes",
+            "created_at",
+            "expires_at",
+            "revoked_at",
+            "revoked_reason",
+        ),
         audit_as="api_tokens",
+    ),
+    # OAuth 2.0 (django-oauth-toolkit): what applications hold to act for a person. Refresh
+    # tokens first: they point at the access tokens.
+    Declared(
+        RefreshToken,
+        Rows.DELETE,
+        theirs=("user",),
+        personal={
+            "token": Personal(erase=T.WITH_ROW, withheld="a secret"),
+            "token_checksum": Personal(erase=T.WITH_ROW, withheld="a secret's hash"),
+        },
+        not_personal=(
+            "id",
+            "user",
+            "application",
+            "access_token",
+            "token_family",
+            "resource",
+            "created",
+            "updated",
+            "revoked",
+        ),
+        audit_as="oauth_refresh_tokens",
+    ),
+    Declared(
+        AccessToken,
+        Rows.DELETE,
+        theirs=("user",),
+        personal={
+            "token": Personal(erase=T.WITH_ROW, withheld="a secret"),
+            "token_checksum": Personal(erase=T.WITH_ROW, withheld="a secret's hash"),
+        },
+        not_personal=(
+            "id",
+            "user",
+            "source_refresh_token",
+            "id_token",
+            "application",
+            "expires",
+            "scope",
+            "resource",
+            "created",
+            "updated",
+        ),
+        audit_as="oauth_access_tokens",
+    ),
+    Declared(
+        Grant,
+        Rows.DELETE,
+        theirs=("user",),
+        personal={
+            "code": Personal(erase=T.WITH_ROW, withheld="a one-time secret"),
+            "code_challenge": Personal(erase=T.WITH_ROW, withheld="part of a one-time secret"),
+            "nonce": Personal(erase=T.WITH_ROW, withheld="part of a one-time secret"),
+            "claims": Personal(erase=T.WITH_ROW, withheld="part of a one-time secret"),
+        },
+        not_personal=(
+            "id",
+            "user",
+            "application",
+            "expires",
+            "redirect_uri",
+            "scope",
+            "created",
+            "updated",
+            "code_challenge_method",
+            "resource",
+        ),
+        audit_as="oauth_codes",
     ),
     # --- partners ------------------------------------------------------------------------
     Declared(
@@ -977,5 +1086,22 @@ DECLARED: tuple[Declared, ...] = (
         Rows.NOBODY,
         # The open-data map as the API serves it: hexagons and counts, small ones left out.
         not_personal=("council", "period_start", "counted_at", "changed_at", "etag", "document"),
+    ),
+    Declared(
+        apps.get_model("insights", "OpenPublication"),
+        Rows.NOBODY,
+        # Published open-data figures (rounded, small ones withheld) and an operator's note.
+        not_personal=(
+            "id",
+            "council",
+            "kind",
+            "period_start",
+            "period_end",
+            "version",
+            "computed_at",
+            "note",
+            "figures",
+            "etag",
+        ),
     ),
 )

@@ -21,6 +21,7 @@ from arrangements.models import Visit
 from frontend import urls as frontend_urls
 from frontend.views.helping import OFFER_PART_TITLES, OFFER_STEPS
 from frontend.views.needs import CHANGE_FIELDS, STEPS
+from matching.models import StillHelping
 from matching.services.conversation import message_send
 from tests.arrangements.conftest import make_arrangement
 from tests.kit import factories as make
@@ -45,6 +46,7 @@ POST_ONLY = {
     "account/blocked/<int:person_id>/unblock/",
     "matches/<int:match_id>/messages/<int:message_id>/report/sent/",
     "account/download/",  # a file, not a page
+    "account/tokens/<int:token_id>/revoke/",
 }
 #: allauth's pages that visitors use (the rest need a pending sign-in or a token).
 ALLAUTH_PAGES = ["accounts/login/", "accounts/signup/", "accounts/password/reset/"]
@@ -112,6 +114,10 @@ def everyone():
         "need_id": str(need.pk),
         "step": list(OFFER_STEPS),
         "part": list(OFFER_PART_TITLES),
+        # "Do you still want to help?", waiting for the helper's answer.
+        "question_id": str(
+            StillHelping.objects.create(council=council, helper=helper, asked_at=timezone.now()).pk
+        ),
     }
     return {
         "citizen": (citizen, values),

@@ -3,9 +3,9 @@
 import re
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from tests.kit import factories as make
+from tests.kit.tokens import api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -54,8 +54,7 @@ def test_me_with_session(client):
 
 def test_me_with_token(api_client):
     membership = make.StaffFactory()
-    token = Token.objects.create(user=membership.user)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(membership.user)}")
     data = api_client.get("/api/v1/me/").json()
     assert data["id"] == membership.user.pk
     assert data["staff_role"] == "moderator"

@@ -64,4 +64,4 @@ def test_the_api_answers_its_refusals_in_json(client):
     client.force_login(make.staff(council=make.council(), mfa=False))
     response = client.get("/api/v1/staff/review/needs/")
     assert response.status_code == 403
-    assert response["Content-Type"].startswith("application/json")
+    assert response["Content-Type"].startswith("application/problem+json")

@@ -15,8 +15,14 @@ pytestmark = pytest.mark.django_db
 def test_unresolved_api_paths_answer_json(path):
     response = Client().get(path)
     assert response.status_code == 404
-    assert response["Content-Type"] == "application/json"
-    assert response.json() == {"detail": "Not found."}
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "urn:kith:problem:not-found",
+        "title": "Not found",
+        "status": 404,
+        "detail": "Not found.",
+        "code": "not_found",
+    }
 
 
 def test_unresolved_pages_answer_html():
@@ -30,7 +36,7 @@ def test_unresolved_pages_answer_html():
 
 
 def test_the_api_own_404_is_unchanged():
-    """A resolved API address whose object is missing still gets DRF's answer."""
+    """A resolved API address whose object is missing gets the same problem document."""
     response = Client().get("/api/v1/needs/999999/")
     assert response.status_code in (401, 404)
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"

@@ -32,6 +32,7 @@ OFFER_BODY = {
 
 def client_for(user) -> APIClient:
     client = APIClient()
+    client.default_format = "json"  # the API reads JSON bodies only
     client.force_authenticate(user)
     return client
 
@@ -177,15 +178,20 @@ def test_browse_needs_near_me_with_bands_filters_and_pages(helper, moderator, ho
     assert [row["id"] for row in paged["results"]] == [far.pk]
     assert api.get("/api/v1/needs/near/?category=nope").status_code == 400
     assert api.get("/api/v1/needs/near/?max_distance_m=abc").status_code == 400
-    assert api.get("/api/v1/needs/near/?page=99").status_code == 404
+    # A page past the last is a mistake in the request, named like any other.
+    beyond = api.get("/api/v1/needs/near/?page=99")
+    assert beyond.status_code == 400
+    assert [e["field"] for e in beyond.json()["errors"]] == ["page"]
 
 
-def test_browse_ignores_an_origin_sent_by_the_client(helper, moderator, citizen):
+def test_browse_refuses_an_origin_sent_by_the_client(helper, moderator, citizen):
+    """Distances are from the person's stored home: an origin in the query is not a parameter
+    of the operation, and saying so beats answering as if it had been used."""
     make.open_need(owner=citizen, moderator=moderator)
     api = client_for(helper)
-    plain = api.get("/api/v1/needs/near/").json()
-    spoofed = api.get("/api/v1/needs/near/?lat=53.9&lon=-1.2&origin=53.9,-1.2").json()
-    assert plain == spoofed
+    spoofed = api.get("/api/v1/needs/near/?lat=53.9&lon=-1.2&origin=53.9,-1.2")
+    assert spoofed.status_code == 400
+    assert sorted(e["field"] for e in spoofed.json()["errors"]) == ["lat", "lon", "origin"]
 
 
 def test_offers_near_me(citizen, helper, moderator):

@@ -28,6 +28,7 @@ pytestmark = pytest.mark.django_db
 
 def client_for(user) -> APIClient:
     client = APIClient()
+    client.default_format = "json"  # the API reads JSON bodies only
     if user is not None:
         client.force_authenticate(user)
     return client
@@ -116,7 +117,7 @@ def test_propose_accept_message_complete_feedback_through_the_api(world):
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
     sent = helper.post(f"/api/v1/matches/{match_id}/messages/", {"body": "Hello Margaret"})
     assert sent.status_code == 201
-    listed = citizen.get(f"/api/v1/matches/{match_id}/messages/").json()
+    listed = citizen.get(f"/api/v1/matches/{match_id}/messages/").json()["results"]
     assert [(m["body"], m["is_mine"]) for m in listed] == [("Hello Margaret", False)]
     assert citizen.post(f"/api/v1/matches/{match_id}/complete/").json()["status"] == "completed"
     fb = citizen.post(f"/api/v1/matches/{match_id}/feedback/", {"rating": 5, "comment": "Lovely"})
@@ -141,7 +142,7 @@ def test_a_message_staff_sent_for_the_person_says_so_without_naming_staff(world)
     services.message_send(user=world["helper"], match_id=match.pk, body="See you then.")
     for who in ("helper", "citizen"):
         response = client_for(world[who]).get(f"/api/v1/matches/{match.pk}/messages/")
-        listed = response.json()
+        listed = response.json()["results"]
         assert [(m["body"], m["sender_name"], m["sent_by_council"]) for m in listed] == [
             ("Ten suits her.", world["citizen"].public_name, True),
             ("See you then.", world["helper"].public_name, False),
@@ -203,7 +204,7 @@ def test_only_the_safeguarding_lead_reads_messages_saying_why_and_each_read_is_a
     for _ in range(2):
         response = staff.get(url + WHY)
         assert response.status_code == 200
-        assert response.json()[0]["body"] == "My number is 0113 496 0000"
+        assert response.json()["results"][0]["body"] == "My number is 0113 496 0000"
     reads = AuditEvent.objects.filter(verb="messages.read_by_staff", target_id=match.pk)
     assert reads.count() == 2
     assert {e.actor_id for e in reads} == {lead.pk}
@@ -232,14 +233,14 @@ def test_a_message_can_be_reported_by_the_other_person(world):
 
 def test_match_list_shows_only_your_matches(world):
     match = _accepted_match(world)
-    assert [m["id"] for m in client_for(world["helper"]).get("/api/v1/matches/").json()] == [
-        match.pk
-    ]
-    assert client_for(world["stranger"]).get("/api/v1/matches/").json() == []
-    assert client_for(world["away_staff"]).get("/api/v1/matches/").json() == []
-    assert [m["id"] for m in client_for(world["staff"]).get("/api/v1/matches/").json()] == [
-        match.pk
-    ]
+    assert [
+        m["id"] for m in client_for(world["helper"]).get("/api/v1/matches/").json()["results"]
+    ] == [match.pk]
+    assert client_for(world["stranger"]).get("/api/v1/matches/").json()["results"] == []
+    assert client_for(world["away_staff"]).get("/api/v1/matches/").json()["results"] == []
+    assert [
+        m["id"] for m in client_for(world["staff"]).get("/api/v1/matches/").json()["results"]
+    ] == [match.pk]
 
 
 def test_staff_propose_and_other_council_staff_cannot(world):
@@ -417,17 +418,17 @@ def test_staff_reads_without_two_factor_are_refused_with_the_staff_tools_message
 def test_the_list_of_matches_without_two_factor_leaves_out_the_councils(staff_world):
     response = client_for(staff_world["no_mfa"]).get("/api/v1/matches/")
     assert response.status_code == 200, response.content
-    assert response.json() == []
+    assert response.json()["results"] == []
 
 
 def test_staff_reads_with_two_factor_succeed(staff_world):
     client = client_for(staff_world["mfa"])
     answers = {path: client.get(path).status_code for path in _reads(staff_world)}
     assert set(answers.values()) == {200}, answers
-    listed = client.get("/api/v1/matches/").json()
+    listed = client.get("/api/v1/matches/").json()["results"]
     assert [(m["id"], m["your_role"]) for m in listed] == [(staff_world["match"].pk, "staff")]
     messages = client.get(f"/api/v1/matches/{staff_world['match'].pk}/messages/" + WHY).json()
-    assert [m["body"] for m in messages] == ["Thursday at ten?"]
+    assert [m["body"] for m in messages["results"]] == ["Thursday at ten?"]
     assert AuditEvent.objects.filter(verb="messages.read_by_staff").count() == 2
 
 
@@ -497,7 +498,7 @@ def test_staff_member_who_is_one_of_the_people_keeps_their_own_match(staff_world
     # Their own match is listed, as to any citizen; the council's other match is not.
     listed = client.get("/api/v1/matches/")
     assert listed.status_code == 200, listed.content
-    assert [(m["id"], m["your_role"]) for m in listed.json()] == [(match.pk, "citizen")]
+    assert [(m["id"], m["your_role"]) for m in listed.json()["results"]] == [(match.pk, "citizen")]
     # Another person's match is still a staff read: 403 for it and its conversation.
     other = staff_world["match"].pk
     assert _refused(client.get(f"/api/v1/matches/{other}/"))
@@ -513,5 +514,6 @@ def test_staff_member_who_is_one_of_the_people_keeps_their_own_match(staff_world
     TOTP.activate(own, generate_totp_secret())
     with_code = APIClient()
     with_code.force_login(own)
-    roles = {m["id"]: m["your_role"] for m in with_code.get("/api/v1/matches/").json()}
+    listed = with_code.get("/api/v1/matches/").json()["results"]
+    roles = {m["id"]: m["your_role"] for m in listed}
     assert roles == {match.pk: "citizen", other: "staff"}

@@ -9,10 +9,10 @@ import pytest
 import redis
 from django.db import connection
 from django.test import override_settings
-from rest_framework.authtoken.models import Token
 
 from config.logging import JsonFormatter, RequestIdFilter
 from tests.kit import factories as make
+from tests.kit.tokens import api_token
 from tests.kit.worker import BROKER
 
 pytestmark = pytest.mark.django_db
@@ -143,11 +143,12 @@ def test_metrics_report_queue_depth_from_the_broker(client):
     broker.delete(FULL, EMPTY)
     try:
         broker.rpush(FULL, "a", "b", "c")
-        token = Token.objects.create(user=operator())
-        response = client.get("/metrics", HTTP_AUTHORIZATION=f"Token {token.key}")
+        person = operator()
+        secret = api_token(person)
+        response = client.get("/metrics", HTTP_AUTHORIZATION=f"Token {secret}")
         # A DRF token is not a session: /metrics wants a signed-in operator or its token.
         assert response.status_code == 403
-        client.force_login(token.user)
+        client.force_login(person)
         values = _metrics(client.get("/metrics").content.decode())
     finally:
         broker.delete(FULL, EMPTY)

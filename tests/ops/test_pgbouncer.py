@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from rest_framework.authtoken.models import Token
 
 from tests.kit import factories as make
+from tests.kit.tokens import api_token
 from tests.ops import servers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,7 +125,7 @@ def test_kith_through_pgbouncer_in_transaction_mode(pgbouncer, api_client):
     need = make.need_row(council=council, owner=owner, at=make.point_at(0, 0))
     for east in (300, 900, 1500):
         make.offer_row(council=council, at=make.point_at(east, 0), radius_m=3000)
-    token = Token.objects.create(user=owner).key
+    token = api_token(owner)
     api_client.force_authenticate(owner)
     direct = api_client.get(f"/api/v1/needs/{need.pk}/matches/").json()
     assert len(direct) == 3

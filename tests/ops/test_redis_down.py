@@ -17,9 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from rest_framework.authtoken.models import Token
 
 from tests.kit import factories as make
+from tests.kit.tokens import api_token
 from tests.kit.worker import _database_url
 from tests.ops.test_outages import private_redis, serve  # noqa: F401 – fixtures
 
@@ -65,7 +65,7 @@ def test_with_redis_stopped_key_pages_and_api_calls_answer_and_healthz_is_degrad
     need = make.need_row(council=council, owner=owner, at=make.point_at(0, 0))
     for east in (300, 900, 1500):
         make.offer_row(council=council, at=make.point_at(east, 0), radius_m=3000)
-    api = {"Authorization": f"Token {Token.objects.create(user=owner).key}"}
+    api = {"Authorization": f"Bearer {api_token(owner)}"}
 
     base = serve(
         database_url=_database_url(connection.settings_dict),

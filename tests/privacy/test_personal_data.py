@@ -13,12 +13,13 @@ from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from oauth2_provider.models import AccessToken, Grant, RefreshToken, get_application_model
 
 from accounts.drafts import form_draft_keep
 from accounts.models import ClaimCode, OfflinePerson, StaffMembership, User, WebProfile
 from accounts.second_factor import invitation_send
 from accounts.sessions import SessionStore
+from core.models import IdempotencyKey
 from matching import services as matching
 from matching.models import Match
 from notifications import services as notices
@@ -50,6 +51,7 @@ from safeguarding import blocks, reports
 from tests.kit import factories as mf
 from tests.kit import partners as partners_kit
 from tests.kit.factories import CouncilFactory
+from tests.kit.tokens import api_token
 
 ROOT = Path(__file__).resolve().parents[2]
 # Treatments erasure and retention write into a row that stays.
@@ -282,7 +284,32 @@ def someone():
     for who in (person, helper):
         mf.check(user=who, council=council)
     WebProfile.objects.create(user=person)
-    Token.objects.create(user=person)
+    api_token(person)
+    # An application acting for them: its code, access token and refresh token.
+    Application = get_application_model()
+    application = Application.objects.create(
+        name="Good Neighbour App",
+        client_type=Application.CLIENT_PUBLIC,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        redirect_uris="https://app.example/callback",
+    )
+    soon = timezone.now() + dt.timedelta(hours=1)
+    Grant.objects.create(
+        user=person,
+        application=application,
+        code="a-one-time-code",
+        expires=soon,
+        redirect_uri="https://app.example/callback",
+        scope="read",
+        code_challenge="x" * 43,
+        code_challenge_method="S256",
+    )
+    access = AccessToken.objects.create(
+        user=person, application=application, token="an-access-token", expires=soon, scope="read"
+    )
+    RefreshToken.objects.create(
+        user=person, application=application, token="a-refresh-token", access_token=access
+    )
     signed_in = SessionStore()
     signed_in[SESSION_KEY] = str(person.pk)
     signed_in.create()
@@ -319,6 +346,10 @@ def someone():
     mf.open_offer(helper=other, moderator=moderator, lon=-1.54, lat=53.79)
     blocks.block_create(blocker=person, blocked_id=other.pk)
     OfflinePerson.objects.create(person=person, preferred_route="text", consent_how="phone")
+    # An answer kept for a retry with the same Idempotency-Key (core.idempotency).
+    IdempotencyKey.objects.create(
+        person=person, key_hash="0" * 64, request_hash="1" * 64, status_code=201, response_body={}
+    )
     # A request for help they started and have not sent (accounts.drafts).
     form_draft_keep(person=person, form="need_draft", answers={"title": "Walks", "postcode": "LS1"})
     ClaimCode.objects.create(

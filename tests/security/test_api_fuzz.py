@@ -22,10 +22,10 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
-from rest_framework.authtoken.models import Token
 from schemathesis import checks as sc
 from schemathesis.specs.openapi import checks as oc
 
+from tests.kit.tokens import api_token
 from tests.kit.world import build_world
 
 pytestmark = pytest.mark.django_db
@@ -87,8 +87,7 @@ def wsgi_keeps_the_test_transaction():
 
 
 def _fuzz(user) -> tuple[int, list[Failure]]:
-    token = Token.objects.create(user=user)
-    headers = {"Authorization": f"Token {token.key}"}
+    headers = {"Authorization": f"Bearer {api_token(user)}"}
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application())
     failures: list[Failure] = []
     operations = 0

@@ -6,6 +6,7 @@ import pytest
 from django.test import override_settings
 
 from config.settings.base import _tile_source
+from tests.kit.tokens import api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -69,10 +70,7 @@ def test_signed_in_responses_are_never_stored(client, user):
 
 
 def test_api_responses_to_a_token_holder_are_never_stored(api_client, user):
-    from rest_framework.authtoken.models import Token
-
-    token = Token.objects.create(user=user)
-    response = api_client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = api_client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {api_token(user)}")
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
 

@@ -11,14 +11,15 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from accounts.models import StaffMembership
 from accounts.services import user_sessions_end
+from accounts.token_models import PersonalAccessToken
 from config.security import SESSION_SEEN, SESSION_STAFF, SESSION_STARTED
 from core.errors import NotFound
 from core.models import AuditEvent
 from tests.kit import factories as make
+from tests.kit.tokens import api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -184,14 +185,14 @@ def test_staff_end_all_sessions_and_tokens_of_a_person_of_their_council(client):
     laptop.force_login(person)
     phone.force_login(person)
     bystander.force_login(other)
-    Token.objects.create(user=person)
+    api_token(person)
 
     assert user_sessions_end(actor=staff, person_id=person.pk) == 2
 
     assert laptop.get("/api/v1/me/").status_code in (401, 403)
     assert phone.get("/api/v1/me/").status_code in (401, 403)
     assert bystander.get("/api/v1/me/").status_code == 200
-    assert not Token.objects.filter(user=person).exists()
+    assert not PersonalAccessToken.objects.filter(user=person, revoked_at__isnull=True).exists()
     event = AuditEvent.objects.get(verb="person.sessions_ended")
     assert event.actor_id == staff.pk and event.target_id == person.pk
     assert event.council_id == council.pk

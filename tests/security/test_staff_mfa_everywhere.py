@@ -37,11 +37,14 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import StaffMembership, User
 from accounts.permissions import STAFF_MFA_MESSAGE
 from accounts.second_factor import has_authenticator, mark_second_factor
+from accounts.token_models import PersonalAccessToken
+from accounts.tokens import token_digest
 from arrangements import services as arrangement_services
 from arrangements.models import Arrangement
 from core.models import AuditEvent
@@ -49,11 +52,13 @@ from directory import feed as oruk_feed
 from marketplace import services as market_services
 from marketplace.models import Need, Offer
 from matching import services as matching_services
+from matching.models import StillHelping
 from matching.rounds import round_run
 from notifications.models import Notification
 from safeguarding import reports as safeguarding_reports
 from tests.kit import factories as make
 from tests.kit import partners as partners_kit
+from tests.kit.tokens import api_token
 from tests.security.test_url_matrix import concrete
 from trust.models import Block
 
@@ -130,7 +135,9 @@ WEB_PARAMETERS = {
     "arrangement_id": "arrangements",
     "visit_id": "visits",
     "change_id": "changes",
+    "question_id": "still_helping",  # "do you still want to help?": its helper's only
     "referral_id": "referrals",
+    "token_id": "access_tokens",  # a person's API token: its own person's only
     "code": "languages",  # the English | Cymraeg switch
     "service_id": "oruk_services",  # Kith's Open Referral UK feed: one service per council
 }
@@ -143,6 +150,7 @@ def _parameters(route: str) -> list[str]:
 # Query strings a route needs to answer at all.
 QUERIES = {
     "api/v1/open/demand/": "?council={council}",
+    "api/v1/open/cells/": "?council={council}",
     # Staff who may read a conversation say why.
     "api/v1/matches/<int:pk>/messages/": "?reason=Checking+a+report+about+this+match",
 }
@@ -268,6 +276,13 @@ def world(db):
         "arrangements": [str(arrangement.pk)],
         "visits": [str(visit.pk)],
         "changes": [str(change.pk)],
+        "still_helping": [
+            str(
+                StillHelping.objects.create(
+                    council=council, helper=offer.helper, asked_at=timezone.now()
+                ).pk
+            )
+        ],
         # A partner organisation's referral (partners/): its referrer's page only.
         "referrals": [
             str(
@@ -284,6 +299,9 @@ def world(db):
         "people": [str(person.pk)],
         "categories": ["befriending"],
         "tokens": ["no-such-token"],
+        "access_tokens": [
+            str(PersonalAccessToken.objects.get(digest=token_digest(api_token(person))).pk)
+        ],
         "slugs": ["details"],
         "languages": ["cy"],
         "oruk_services": [oruk_feed.service_id(council)],
@@ -351,8 +369,9 @@ def _as_citizen(staff: User):
     return lambda: StaffMembership.objects.create(user=staff, council=council, role=role)
 
 
-# "me/" is the person's own account: it names their own staff role, with or without MFA.
-OWN_ACCOUNT = {"/api/v1/me/"}
+# "me/" is the person's own account, and "me/export/" all their own data: both name their own
+# staff role, with or without MFA.
+OWN_ACCOUNT = {"/api/v1/me/", "/api/v1/me/export/"}
 # A made-up token: nobody's alerts, so "not found" whoever asks.
 NOT_STAFF_OBJECTS = {"/api/v1/alerts/unsubscribe/no-such-token/"}
 # Lists for everyone that hold the person's own things: never the staff tools' 403 (staff
@@ -393,9 +412,9 @@ def test_every_api_read_hides_staff_only_things_without_two_factor(world):
     refused_lists = {p for p in FOR_EVERYONE if _is_staff_refusal(without[p])}
     assert not refused_lists, f"lists for everyone refused without two-factor: {refused_lists}"
     # Their own match is in their list without two-factor authentication, the council's is not.
-    listed = [m["id"] for m in json.loads(without["/api/v1/matches/"][1])]
+    listed = [m["id"] for m in json.loads(without["/api/v1/matches/"][1])["results"]]
     assert listed == [world["own_match"].pk], listed
-    listed = {m["id"] for m in json.loads(with_mfa["/api/v1/matches/"][1])}
+    listed = {m["id"] for m in json.loads(with_mfa["/api/v1/matches/"][1])["results"]}
     assert {world["own_match"].pk, world["match"].pk} <= listed, listed
     me = json.loads(without["/api/v1/me/"][1])
     assert me["staff_role"] == StaffMembership.Role.COUNCIL_ADMIN

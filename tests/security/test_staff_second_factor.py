@@ -27,7 +27,6 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from accounts.models import PersonSession, StaffInvitation
 from accounts.permissions import STAFF_MFA_MESSAGE
@@ -41,6 +40,7 @@ from tests.kit.console_people import (  # noqa: F401 - fixtures
     home_council,
 )
 from tests.kit.factories import Role
+from tests.kit.tokens import api_token
 
 # Adding an authenticator and sending a link finish after commit (allauth signal, email).
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -315,8 +315,8 @@ def test_an_operator_sets_up_an_authenticator_from_a_command_line_link():
 # --- (d) tokens ------------------------------------------------------------------------------
 def test_a_staff_token_alone_is_refused_the_staff_endpoints(home_council):
     moderator = make.staff(council=home_council, role=Role.MODERATOR, lives_here=True)
-    token = Token.objects.create(user=moderator)
-    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    secret = api_token(moderator)  # read and write, no `staff`
+    client = Client(HTTP_AUTHORIZATION=f"Token {secret}")
     response = client.get(REVIEW_API)
     assert response.status_code == 403
     assert response.json()["detail"] == STAFF_MFA_MESSAGE

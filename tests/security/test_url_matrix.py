@@ -217,7 +217,17 @@ CLASSIFICATION: dict[str, Access] = {
     "api/v1/schema/": Access(PUBLIC),
     "api/v1/docs/": Access(PUBLIC),
     "api/v1/me/": SIGNED_IN,
+    "api/v1/me/tokens/": SIGNED_IN,
+    "api/v1/me/tokens/<int:token_id>/": Access(LOGIN),
+    # OAuth 2.0 (RFC 6749): the consent page needs a signed-in person; the token and
+    # revocation endpoints authenticate the application, not a person.
+    "oauth/authorize/": Access(LOGIN),
+    "oauth/token/": Access(PUBLIC),
+    "oauth/revoke_token/": Access(PUBLIC),
     "api/v1/me/alerts/": SIGNED_IN,
+    "api/v1/me/contact/": SIGNED_IN,
+    "api/v1/me/export/": SIGNED_IN,
+    "api/v1/me/erase/": Access(LOGIN),
     "api/v1/alerts/unsubscribe/<str:token>/": Access(TOKEN),
     "api/v1/categories/": SIGNED_IN,
     # API: needs and offers
@@ -353,7 +363,11 @@ CLASSIFICATION: dict[str, Access] = {
     "refer/<int:referral_id>/": Access(LOGIN, referrers_only(other=404), obj="referral"),
     # Open data (public, anonymised)
     "api/v1/open/stats/": Access(PUBLIC),
+    "api/v1/open/stats/weekly/": Access(PUBLIC),
+    "api/v1/open/cells/": Access(PUBLIC),
     "api/v1/open/demand/": Access(PUBLIC),
+    "api/v1/open/categories/": Access(PUBLIC),
+    "api/v1/open/councils/": Access(PUBLIC),
     # Web pages
     "": Access(PUBLIC),
     "privacy/": Access(PUBLIC),
@@ -381,6 +395,7 @@ CLASSIFICATION: dict[str, Access] = {
     "needs/<int:need_id>/still-needed/": Access(LOGIN, owner_only(staff=404), obj="need"),
     "helping/": Access(LOGIN),
     "helping/alerts/": Access(LOGIN),
+    "helping/still-helping/<int:question_id>/": Access(LOGIN),
     "helping/needs-near-me/": Access(LOGIN),
     "helping/needs/<int:need_id>/": Access(LOGIN),
     "offers/new/": Access(LOGIN),
@@ -429,6 +444,10 @@ CLASSIFICATION: dict[str, Access] = {
     "account/delete/": Access(LOGIN),
     "account/blocked/": Access(LOGIN),
     "account/blocked/<int:person_id>/unblock/": Access(LOGIN),
+    # The person's own API tokens; revoking another's is "not found".
+    "account/tokens/": Access(LOGIN),
+    "account/tokens/new/": Access(LOGIN),
+    "account/tokens/<int:token_id>/revoke/": Access(LOGIN),
 }
 # The Django admin is one decision for all its pages: superusers only.
 ADMIN_PREFIX = "django-admin/"

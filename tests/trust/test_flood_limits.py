@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db
 
 def client_for(user) -> APIClient:
     client = APIClient()
+    client.default_format = "json"  # the API reads JSON bodies only
     client.force_authenticate(user)
     return client
 
