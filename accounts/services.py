@@ -5,8 +5,10 @@ from __future__ import annotations
 import codecs
 import math
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.contrib.gis.gdal import DataSource, GDALException
 from django.contrib.gis.gdal.feature import Feature
@@ -28,6 +30,9 @@ from core.errors import ApplicationError, NotFound
 from places.geo import NOT_AVAILABLE_MESSAGE, normalise_postcode, postcode_point
 
 from .models import Council, StaffMembership, User
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 _FEATURE_COLLECTION = re.compile(rb'"type"\s*:\s*"FeatureCollection"')
 
@@ -333,6 +338,93 @@ def council_settings_update(
         target_type="council",
         target_id=council.pk,
         data={"before": before, "after": after},
+    )
+    return council
+
+
+@dataclass(frozen=True)
+class CouncilSetting:
+    """One value a council may set in `Council.settings[section][key]`: a whole number from
+    `low` to `high`, or one of `choices`. The room that reads the setting declares it (with its
+    own bounds and default); accounts, below those rooms, only holds every write to it."""
+
+    #: The value's name in the call (and the form's field).
+    name: str
+    section: str
+    key: str
+    #: Kith's value when the council has set none, as stored.
+    default: int | float | str
+    #: The sentence that refuses a value outside the declaration (may say %(low)s, %(high)s).
+    refusal: StrOrPromise
+    low: int = 0
+    high: int = 0
+    choices: tuple[str, ...] = ()
+    #: Stored divided by this: 100 keeps a percentage as a fraction.
+    per: int = 1
+
+    def allows(self, value: object) -> bool:
+        if self.choices:
+            return value in self.choices
+        return (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and (self.low <= value <= self.high)
+        )
+
+    def refuse(self) -> ApplicationError:
+        return ApplicationError(
+            str(self.refusal) % {"low": self.low, "high": self.high}, code=self.name
+        )
+
+    def to_store(self, value: int | str) -> int | float | str:
+        return round(value / self.per, 4) if self.per != 1 and isinstance(value, int) else value
+
+
+def council_declared_settings(council: Council, declared: Sequence[CouncilSetting]) -> dict:
+    """The council's values of `declared`, as stored (Kith's default where it has none), by
+    section and key."""
+    values: dict[str, dict] = {}
+    for setting in declared:
+        section = (council.settings or {}).get(setting.section) or {}
+        values.setdefault(setting.section, {})[setting.key] = section.get(
+            setting.key, setting.default
+        )
+    return values
+
+
+@transaction.atomic
+def council_declared_settings_update(
+    *,
+    actor: User,
+    verb: str,
+    declared: Sequence[CouncilSetting],
+    values: Mapping[str, int | str],
+) -> Council:
+    """A council admin sets `values` (by name) of the `declared` settings of their own council,
+    every one of them, each held to its declaration; the other keys of each section stay as
+    they were. Audited as `verb` with the values before and after."""
+    council = staff_council(actor, Capability.COUNCIL_SETTINGS)
+    council = Council.objects.select_for_update().get(pk=council.pk)
+    if set(values) != {setting.name for setting in declared}:
+        raise TypeError(f"values must name exactly the declared settings, not {sorted(values)}")
+    for setting in declared:
+        if not setting.allows(values[setting.name]):
+            raise setting.refuse()
+    before = council_declared_settings(council, declared)
+    settings_ = dict(council.settings or {})
+    for setting in declared:
+        section = dict(settings_.get(setting.section) or {})
+        section[setting.key] = setting.to_store(values[setting.name])
+        settings_[setting.section] = section
+    council.settings = settings_
+    council.save(update_fields=["settings"])
+    audit_record(
+        actor=actor,
+        verb=verb,
+        council=council,
+        target_type="council",
+        target_id=council.pk,
+        data={"before": before, "after": council_declared_settings(council, declared)},
     )
     return council
 

@@ -104,7 +104,7 @@ def reset() -> None:
             "TRUNCATE matching_roundproposal, matching_round, matching_alertsent, "
             "marketplace_block, matching_feedback, matching_message, matching_match, "
             "marketplace_needslot, marketplace_offerslot, marketplace_need, marketplace_offer, "
-            "accounts_helpercheck, accounts_user CASCADE"
+            "accounts_helpercheck, accounts_user RESTART IDENTITY CASCADE"
         )
 
 

@@ -507,6 +507,19 @@ class AlertPreferencesForm(KithForm):
         },
     )
     daily_cap.widget.attrs.update({"inputmode": "numeric", "class": "govuk-input--width-2"})
+    idle_asks = forms.ChoiceField(
+        label=_(
+            "When nobody has asked you to help for a few days, do you want us to tell you "
+            "about someone near you who needs help?"
+        ),
+        help_text=_("At most once every few days, by email or text, never in your quiet hours."),
+        choices=[
+            ("yes", pgettext_lazy("answer: I do", "Yes")),
+            ("no", pgettext_lazy("answer: I do", "No")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose yes or no.")},
+    )
 
     def clean(self):
         return clean_quiet_hours(self, super().clean())

@@ -1,6 +1,7 @@
 """Reads for the oversight dashboard of one council: open needs by category and urgency,
 time to match, fulfilment, active helpers (and how many were asked to help this week, and
-how many not for weeks), needs nobody eligible can reach, unmet demand
+how many not for weeks), "do you still want to help?" in the last 90 days (asked, kept,
+paused, waiting), needs nobody eligible can reach, unmet demand
 on a hexagon grid with small counts suppressed, and ongoing help from the visit log (hours
 given, visits done and missed, arrangements running and their length, welfare checks).
 
@@ -17,7 +18,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -29,7 +30,7 @@ from insights import measures
 from insights.measures import BRITISH_NATIONAL_GRID, SUPPRESS_BELOW, OngoingFigures
 from marketplace.models import Urgency
 from matching.eligibility import PairSql, pair_conditions, search_bound_m
-from matching.models import AlertSent, Match
+from matching.models import AlertSent, Match, StillHelping
 
 
 @dataclass
@@ -85,6 +86,19 @@ class DemandMap:
     legend: list[LegendEntry] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class StillHelpingFigures:
+    """ "Do you still want to help?" asked of the council's idle helpers in the last
+    `STILL_HELPING_DAYS`: how many were asked, how many said yes (offers kept open), said no
+    (`offers_paused` offers paused with them) or have not answered yet."""
+
+    asked: int = 0
+    kept: int = 0
+    paused: int = 0
+    offers_paused: int = 0
+    waiting: int = 0
+
+
 @dataclass
 class Oversight:
     date_from: dt.date
@@ -112,6 +126,8 @@ class Oversight:
     #: Active helpers asked to help in the last 7 days, and those not asked for 4 weeks.
     asked_last_week: int = 0
     idle_helpers: int = 0
+    #: "Do you still want to help?" in the last 90 days (`still_helping_figures`).
+    still_helping: StillHelpingFigures = field(default_factory=StillHelpingFigures)
 
 
 def open_needs_by_category(*, council: Council) -> list[CategoryRow]:
@@ -311,6 +327,31 @@ def helpers_asked(*, council: Council, now: dt.datetime | None = None) -> tuple[
     return len(week), len(idle)
 
 
+#: How far back the dashboard counts "do you still want to help?".
+STILL_HELPING_DAYS = 90
+
+
+def still_helping_figures(
+    *, council: Council, now: dt.datetime | None = None
+) -> StillHelpingFigures:
+    """The council's "do you still want to help?" questions (`matching.still_helping`) asked
+    in the last `STILL_HELPING_DAYS`, by their answer now: one query."""
+    now = now or timezone.now()
+    answered_yes = Q(answer=StillHelping.Answer.YES)
+    answered_no = Q(answer=StillHelping.Answer.NO)
+    row = StillHelping.objects.filter(
+        council_id=council.pk,
+        asked_at__gt=now - dt.timedelta(days=STILL_HELPING_DAYS),
+    ).aggregate(
+        asked=Count("id"),
+        kept=Count("id", filter=answered_yes),
+        paused=Count("id", filter=answered_no),
+        offers_paused=Sum("paused_offers", filter=answered_no, default=0),
+        waiting=Count("id", filter=Q(answered_at__isnull=True)),
+    )
+    return StillHelpingFigures(**row)
+
+
 def oversight_for(*, council: Council, date_from: dt.date, date_to: dt.date) -> Oversight:
     start, end = measures.day_range(date_from, date_to)
     categories = open_needs_by_category(council=council)
@@ -340,6 +381,7 @@ def oversight_for(*, council: Council, date_from: dt.date, date_to: dt.date) -> 
         unreached=unreached_needs(council=council),
         asked_last_week=asked_last_week,
         idle_helpers=idle_helpers,
+        still_helping=still_helping_figures(council=council),
         demand=demand_map(council=council, start=start, end=end),
         ongoing=measures.ongoing_figures(council_id=council.pk, start=start, end=end)[
             measures.TOTAL

@@ -20,7 +20,16 @@ Kith's default is `rotated` (docs/matching-over-time.md: on the simulator's arri
 it met as many needs as `nearest` or more, urgent ones at least as fast within a stated margin,
 with fewer alerts per match); a council may choose `nearest` in its settings.
 
-"Asked" counts both alerts (`AlertSent`) and matches proposed to the helper. The simulator
+Under either policy, every need that opens (urgent or not) may also be an **idle ask**: up
+to `idle_asks` helpers who could help with it and whom nobody has asked for `idle_days` (no
+alert, no idle ask, no match proposed to them) are told about it, those asked longest ago
+first, then the nearest. Nobody is asked this way more than once in `idle_days`, so it cannot
+tire anyone, and it reaches the helpers whom ranking and alerts would leave out: the ones who
+do not live nearest to the most people. It is off unless the council turns it on
+(`idle_asks` above 0): on the simulator's arrival streams it asked over 90 % of eligible
+helpers every week, but met fewer needs, because every ask also tires (docs/matching-over-time.md).
+
+"Asked" counts alerts and idle asks (`AlertSent`) and matches proposed to the helper. The simulator
 (`benchmarks/simulate`, docs/matching-over-time.md) measures both policies over weeks.
 """
 
@@ -57,6 +66,10 @@ class AlertPolicy:
     weekly_budget: int = 3
     #: The most helpers one need's alert reaches.
     max_helpers: int = 12
+    #: How many idle helpers each opening need is told about (0: none).
+    idle_asks: int = 0
+    #: A helper not asked for this long is idle; nobody gets an idle ask more often.
+    idle_days: int = 3
 
 
 DEFAULT = AlertPolicy()
@@ -74,6 +87,8 @@ def alert_policy(council: Council | None) -> AlertPolicy:
         window_days=int(stored.get("window_days", DEFAULT.window_days)),
         weekly_budget=int(stored.get("weekly_budget", DEFAULT.weekly_budget)),
         max_helpers=int(stored.get("max_helpers", DEFAULT.max_helpers)),
+        idle_asks=max(0, int(stored.get("idle_asks", DEFAULT.idle_asks))),
+        idle_days=max(1, int(stored.get("idle_days", DEFAULT.idle_days))),
     )
 
 
@@ -147,3 +162,26 @@ def rotated_choice(
         chosen.append(helper_id)
         none_answer *= 1.0 - estimated_reply_chance(policy, loads.get(helper_id, RESTED))
     return chosen
+
+
+def idle_choice(
+    *,
+    candidates: Sequence[tuple[int, float]],
+    last_asked: Mapping[int, dt.datetime],
+    policy: AlertPolicy,
+    now: dt.datetime,
+) -> list[int]:
+    """The idle helpers to ask about a need, in order, from `candidates` ((helper id, metres),
+    one per helper): only those not asked since `now - idle_days` (`last_asked`: each helper's
+    last ask, absent if never), never asked first, then asked longest ago, then nearest; at
+    most `idle_asks`."""
+    if policy.idle_asks <= 0:
+        return []
+    since = now - dt.timedelta(days=policy.idle_days)
+    idle = [(h, m) for h, m in candidates if h not in last_asked or last_asked[h] < since]
+
+    def key(item: tuple[int, float]) -> tuple:
+        last = last_asked.get(item[0])
+        return (last.timestamp() if last else float("-inf"), item[1], item[0])
+
+    return [h for h, _m in sorted(idle, key=key)[: policy.idle_asks]]

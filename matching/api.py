@@ -542,6 +542,13 @@ class AlertPreferenceSerializer(serializers.Serializer):
     quiet_start = WallClockTimeField(allow_null=True, required=False, default=None)
     quiet_end = WallClockTimeField(allow_null=True, required=False, default=None)
     daily_cap = serializers.IntegerField(min_value=1, max_value=20, required=False, default=3)
+    idle_asks = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text=gettext_lazy(
+            "Be told about a need nearby when nobody has asked you for a few days."
+        ),
+    )
 
 
 def _pref(p: AlertPreference) -> dict:
@@ -550,6 +557,7 @@ def _pref(p: AlertPreference) -> dict:
         "quiet_start": p.quiet_start,
         "quiet_end": p.quiet_end,
         "daily_cap": p.daily_cap,
+        "idle_asks": p.idle_asks,
     }
 
 

@@ -219,6 +219,9 @@ class AlertPreference(models.Model):
     quiet_start = models.TimeField(null=True, blank=True, help_text=_("Local time, e.g. 21:00."))
     quiet_end = models.TimeField(null=True, blank=True, help_text=_("Local time, e.g. 08:00."))
     daily_cap = models.PositiveSmallIntegerField(default=3)
+    # Idle asks (`matching.alert_policy`): told about a need near them when nobody has asked
+    # them for a few days. On unless the helper turns it off; independent of `opted_in`.
+    idle_asks = models.BooleanField(default=True)
     unsubscribe_token = models.CharField(max_length=64, unique=True, default=_new_token)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -240,12 +243,20 @@ class AlertPreference(models.Model):
 
 
 class AlertSent(models.Model):
+    """One helper told about one need: an urgent alert, or an "idle ask" (a helper nobody has
+    asked for a while, told about a need near them: `matching.alert_policy`)."""
+
+    class Kind(models.TextChoices):
+        URGENT = "urgent", _("Urgent alert")
+        IDLE = "idle", _("Asked while idle")
+
     need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="+")
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="+")
     helper = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alerts_received"
     )
     ring_m = models.PositiveIntegerField(help_text=_("The search ring that reached this helper."))
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.URGENT)
     sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

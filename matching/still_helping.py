@@ -57,7 +57,9 @@ def _audit(*, actor: User | None, verb: str, row: StillHelping, **data) -> None:
 
 def idle_helpers(*, council: Council, now: dt.datetime) -> list[int]:
     """The helpers of `council` with an open offer, none published, proposed, alerted or
-    matched since `now - idle_after(council)`, and not asked within that time either."""
+    matched since `now - idle_after(council)`, and not asked within that time either. An idle
+    ask (`AlertSent.Kind.IDLE`) they let pass does not count: a helper who lets every one of
+    them pass for weeks is exactly who this question is for."""
     since = now - idle_after(council)
     offers = Offer.objects.filter(
         council=council,
@@ -72,7 +74,9 @@ def idle_helpers(*, council: Council, now: dt.datetime) -> list[int]:
         ).values("offer__helper_id")
     )
     recently_busy |= Q(
-        helper_id__in=AlertSent.objects.filter(sent_at__gt=since).values("helper_id")
+        helper_id__in=AlertSent.objects.filter(
+            sent_at__gt=since, kind=AlertSent.Kind.URGENT
+        ).values("helper_id")
     )
     recently_busy |= Q(
         helper_id__in=StillHelping.objects.filter(

@@ -32,7 +32,14 @@ from core.quiet_hours import is_quiet
 from marketplace.models import Need, Urgency
 from places.geo import distance_band
 
-from .alert_policy import ROTATED, AlertPolicy, alert_policy, helper_loads, rotated_choice
+from .alert_policy import (
+    ROTATED,
+    AlertPolicy,
+    alert_policy,
+    helper_loads,
+    idle_choice,
+    rotated_choice,
+)
 from .candidates import OfferCandidate, offer_candidates_for_need
 from .eligibility import search_bound_m
 from .models import AlertPreference, AlertRequest, AlertSent, Round
@@ -46,10 +53,11 @@ ALERT_TARGET_HELPERS = 5
 
 
 def need_opened(*, need: Need) -> None:
-    """Call when a need becomes open (inside the transaction that opens it). An urgent need's
-    alerts are recorded as owed in the same transaction (`AlertRequest`) and handed to the
-    worker once it commits; with the broker down they wait for `alert_requests_pending`."""
-    if need.urgency != Urgency.URGENT:
+    """Call when a need becomes open (inside the transaction that opens it). Its alerts (an
+    urgent need's, and the idle asks of the council's policy) are recorded as owed in the
+    same transaction (`AlertRequest`) and handed to the worker once it commits; with the
+    broker down they wait for `alert_requests_pending`."""
+    if need.urgency != Urgency.URGENT and not alert_policy(need.council).idle_asks:
         return
     AlertRequest.objects.get_or_create(need=need)
     need_id = need.pk
@@ -83,21 +91,28 @@ def in_quiet_hours(*, pref: AlertPreference, at: dt.time) -> bool:
 
 @shared_task
 def alert_urgent_need(need_id: int) -> int:
-    """Alert the nearest eligible opted-in helpers about an urgent open need. Returns how many
-    helpers were emailed by this run."""
+    """The alerts owed for an open need: an urgent need's, under the council's alert policy,
+    then the policy's idle asks (any need). Returns how many helpers were told by this run."""
     need = (
         Need.objects.select_related("owner", "category", "council")
-        .filter(pk=need_id, status=Need.Status.OPEN, urgency=Urgency.URGENT)
+        .filter(pk=need_id, status=Need.Status.OPEN)
         .first()
     )
     if need is None:
         _alerts_done(need_id)
         return 0
     policy = alert_policy(need.council)
-    if policy.kind == ROTATED:
-        sent = _alert_rotated(need, policy)
-        _alerts_done(need_id)
-        return sent
+    sent = 0
+    if need.urgency == Urgency.URGENT:
+        sent = _alert_rotated(need, policy) if policy.kind == ROTATED else _alert_nearest(need)
+    sent += _ask_idle(need, policy)
+    _alerts_done(need_id)  # not if the run failed part-way: the beat job runs it again
+    return sent
+
+
+def _alert_nearest(need: Need) -> int:
+    """The `nearest` policy: opted-in helpers in rings of growing radius, nearest first, until
+    `ALERT_TARGET_HELPERS` have been alerted."""
     now = timezone.now()
     local_time = timezone.localtime(now).time()
     day_ago = now - dt.timedelta(hours=24)
@@ -136,11 +151,12 @@ def alert_urgent_need(need_id: int) -> int:
             fresh = _alert(need=need, candidate=candidate, ring_m=ring)
             reached.add(helper.pk)  # if not fresh, another run got there first
             sent += fresh
-    _alerts_done(need_id)  # not if the run failed part-way: the beat job runs it again
     return sent
 
 
-def _alert(*, need: Need, candidate: OfferCandidate, ring_m: int) -> bool:
+def _alert(
+    *, need: Need, candidate: OfferCandidate, ring_m: int, kind: str = AlertSent.Kind.URGENT
+) -> bool:
     """Record one alert and announce it; False if this helper was already alerted about
     this need (a retried or concurrent run)."""
     try:
@@ -150,11 +166,14 @@ def _alert(*, need: Need, candidate: OfferCandidate, ring_m: int) -> bool:
                 offer_id=candidate.offer.pk,
                 helper_id=candidate.offer.helper_id,
                 ring_m=ring_m,
+                kind=kind,
             )
             # The notifications room tells the helper, after this commits.
             announce(
                 Event(
-                    verb="need.urgent_alert",
+                    verb=(
+                        "need.urgent_alert" if kind == AlertSent.Kind.URGENT else "need.idle_ask"
+                    ),
                     target_type="alertsent",
                     target_id=alert.pk,
                     council_id=need.council_id,
@@ -200,6 +219,50 @@ def _alert_rotated(need: Need, policy: AlertPolicy) -> int:
     )
     chosen = rotated_choice(candidates=open_to, loads=loads, policy=policy, already=len(reached))
     return sum(_alert(need=need, candidate=nearest[h], ring_m=bound) for h in chosen)
+
+
+#: How far back an idle helper's last ask is looked for, to ask the longest idle first.
+IDLE_LOOKBACK = dt.timedelta(days=90)
+
+
+def _ask_idle(need: Need, policy: AlertPolicy) -> int:
+    """The policy's idle asks (`matching.alert_policy.idle_choice`): eligible helpers within
+    the council's furthest distance, not asked about anything for `idle_days` nor already
+    told about this need, outside any quiet hours they set."""
+    if policy.idle_asks <= 0:
+        return 0
+    now = timezone.now()
+    local_time = timezone.localtime(now).time()
+    bound = search_bound_m(need.council)
+    found = offer_candidates_for_need(need=need, limit=200, ring_m=bound)
+    nearest: dict[int, OfferCandidate] = {}
+    for candidate in found:  # nearest first: each helper's nearest offer
+        nearest.setdefault(candidate.offer.helper_id, candidate)
+    told = dict(AlertSent.objects.filter(need=need).values_list("helper_id", "kind"))
+    owed = policy.idle_asks - sum(1 for kind in told.values() if kind == AlertSent.Kind.IDLE)
+    if owed <= 0:  # a retried run: this need's idle asks were made
+        return 0
+    quiet = {  # in the quiet hours they set, or they turned idle asks off
+        p.user_id
+        for p in AlertPreference.objects.filter(user_id__in=nearest)
+        if not p.idle_asks or in_quiet_hours(pref=p, at=local_time)
+    }
+    open_to = [
+        (helper_id, candidate.approx_m)
+        for helper_id, candidate in nearest.items()
+        if helper_id not in told and helper_id not in quiet
+    ]
+    loads = helper_loads(helper_ids=[h for h, _m in open_to], since=now - IDLE_LOOKBACK)
+    chosen = idle_choice(
+        candidates=open_to,
+        last_asked={h: load.last_at for h, load in loads.items() if load.last_at},
+        policy=policy,
+        now=now,
+    )[:owed]
+    return sum(
+        _alert(need=need, candidate=nearest[h], ring_m=bound, kind=AlertSent.Kind.IDLE)
+        for h in chosen
+    )
 
 
 def _alerts_done(need_id: int) -> None:

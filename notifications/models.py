@@ -197,6 +197,8 @@ class InboundText(models.Model):
         VISIT_NO = "visit_no", _("Said a visit did not happen")
         STILL_YES = "still_yes", _("Still needs help")
         STILL_NO = "still_no", _("No longer needs help")
+        HELPING_YES = "helping_yes", _("Still wants to help: offers kept open")
+        HELPING_NO = "helping_no", _("Does not want to help for now: offers paused")
         STOPPED = "stopped", _("Asked for no more texts")
         STARTED = "started", _("Asked for texts again")
         NOTHING_OPEN = "nothing_open", _("Nothing open to answer")

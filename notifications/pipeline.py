@@ -79,9 +79,11 @@ def notify(notices: Iterable[Notice], *, event: str, only: str | None = None) ->
     """Write the rows for `notices` (in the caller's transaction) and send them after
     commit. Rows that already exist for the same person, channel and key are left alone.
     `only`: one channel (a fallback), whatever the person's usual choice."""
+    notices = list(notices)
+    prefs = preferences_of([notice.person for notice in notices])
     rows: list[Notification] = []
     for notice in notices:
-        rows += _rows_for(notice, event=event, only=only)
+        rows += _rows_for(notice, event=event, only=only, pref=prefs[notice.person.pk])
     if not rows:
         return []
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
@@ -120,10 +122,30 @@ def preference_of(person: User) -> ContactPreference:
     return found or ContactPreference(person=person, language=default_language(person))
 
 
+def preferences_of(people: Iterable[User]) -> dict[int, ContactPreference]:
+    """`preference_of` for several people at once (everyone an event tells): one query for
+    the saved preferences, and each council's first language looked up once."""
+    by_pk = {person.pk: person for person in people}
+    found = {
+        pref.person_id: pref for pref in ContactPreference.objects.filter(person_id__in=list(by_pk))
+    }
+    welsh: dict[int | None, bool] = {}
+    for pk, person in by_pk.items():
+        if pk not in found:
+            if person.council_id not in welsh:
+                welsh[person.council_id] = council_is_welsh_first(person.council_id)
+            language = _first_language(welsh=welsh[person.council_id])
+            found[pk] = ContactPreference(person=person, language=language)
+    return found
+
+
 def default_language(person: User) -> str:
     """The correspondence language of someone who has not chosen one: Welsh in a Welsh-first
     council (`Council.settings["welsh_first"]`), English elsewhere."""
-    welsh = council_is_welsh_first(person.council_id)
+    return _first_language(welsh=council_is_welsh_first(person.council_id))
+
+
+def _first_language(*, welsh: bool) -> str:
     return ContactPreference.Language.WELSH if welsh else ContactPreference.Language.ENGLISH
 
 
@@ -165,13 +187,19 @@ def may_be_told(person: User, notice: Notice) -> bool:
     return not person.is_suspended or notice.template == "person_suspended"
 
 
-def _rows_for(notice: Notice, *, event: str, only: str | None = None) -> list[Notification]:
+def _rows_for(
+    notice: Notice,
+    *,
+    event: str,
+    only: str | None = None,
+    pref: ContactPreference | None = None,
+) -> list[Notification]:
     person = notice.person
     if not may_be_told(person, notice):
         return []
     if notice.conversation is not None and _conversation_quiet(person, notice):
         return []
-    pref = preference_of(person)
+    pref = pref or preference_of(person)
     rows = []
     channels = [only] if only else channels_for(person=person, pref=pref, notice=notice)
     with translation.override(pref.language):

@@ -3,7 +3,8 @@
 "YES" or "NO" (and the ways people write them, in English or Welsh: "IE", "OES", "DO",
 "NA", "NAC OES", "NADDO" …) answers the latest question texted to that
 number that still waits for this person — a proposal, an urgent alert, "did the visit
-happen?", "do you still need help?" — through the same services the web uses, so capacity,
+happen?", "do you still need help?", "do you still want to help?" (YES keeps a helper's
+offers open, NO pauses them) — through the same services the web uses, so capacity,
 locking and eligibility rules hold. "STOP" (or "STOPIO") ends texts; "START" (or "DECHRAU")
 brings them back. Anything else gets a helpful reply and waits for staff on the person's page.
 Kith's replies are in the person's correspondence language.
@@ -30,9 +31,10 @@ from arrangements.services import visit_check_in
 from arrangements.still_needed import still_needed_answer
 from core.errors import ApplicationError
 from marketplace.models import Need
-from matching.models import AlertSent, Match
+from matching.models import AlertSent, Match, StillHelping
 from matching.selectors import match_role
 from matching.services import match_accept, match_decline, match_offer_help
+from matching.still_helping import still_helping_answer, still_helping_waiting
 
 from . import texts
 from .models import Channel, ContactPreference, InboundText, Notification
@@ -123,7 +125,7 @@ def _answer(*, pref: ContactPreference, body: str) -> InboundText:
     return inbound
 
 
-Waiting = Match | AlertSent | Visit | StillNeeded
+Waiting = Match | AlertSent | Visit | StillNeeded | StillHelping
 
 
 def _act(inbound: InboundText, *, person: User, waiting: Waiting, yes: bool) -> None:
@@ -141,6 +143,10 @@ def _act(inbound: InboundText, *, person: User, waiting: Waiting, yes: bool) -> 
         inbound.detail = category_words(waiting.need.category)
         still_needed_answer(user=person, row_id=waiting.pk, still=yes)
         inbound.outcome = Outcome.STILL_YES if yes else Outcome.STILL_NO
+        return
+    if isinstance(waiting, StillHelping):
+        still_helping_answer(user=person, row_id=waiting.pk, keep=yes)
+        inbound.outcome = Outcome.HELPING_YES if yes else Outcome.HELPING_NO
         return
     if isinstance(waiting, Match):
         inbound.match = waiting
@@ -167,7 +173,7 @@ def _waiting_for(person: User) -> Waiting | None:
     sent = Notification.objects.filter(
         person=person,
         channel=Channel.SMS,
-        target_type__in=("match", "alert", "visit", "still_needed"),
+        target_type__in=("match", "alert", "visit", "still_needed", "still_helping"),
     ).order_by("-created_at", "-id")[:20]
     for notification in sent:
         if notification.target_type == "visit":
@@ -187,6 +193,11 @@ def _waiting_for(person: User) -> Waiting | None:
             )
             if row is not None:
                 return row
+        elif notification.target_type == "still_helping":
+            # A helper has at most one question waiting; this text's, if still unanswered.
+            question = still_helping_waiting(user=person)
+            if question is not None and question.pk == notification.target_id:
+                return question
         elif notification.target_type == "match":
             match = (
                 Match.objects.select_related("need__category", "offer")
@@ -253,6 +264,8 @@ def _reply(*, pref: ContactPreference, inbound: InboundText) -> None:
         Outcome.VISIT_NO: texts.REPLY_VISIT_NO,
         Outcome.STILL_YES: texts.REPLY_STILL_YES,
         Outcome.STILL_NO: texts.REPLY_STILL_NO,
+        Outcome.HELPING_YES: texts.REPLY_HELPING_YES,
+        Outcome.HELPING_NO: texts.REPLY_HELPING_NO,
         Outcome.STARTED: texts.REPLY_STARTED,
         Outcome.NOTHING_OPEN: texts.REPLY_NOTHING_OPEN,
         Outcome.REFUSED: texts.REPLY_REFUSED,

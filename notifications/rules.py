@@ -325,11 +325,14 @@ def message_sent(event: Event) -> list[Notice]:
 
 # --- Urgent needs ----------------------------------------------------------------------------
 def urgent_alert(event: Event) -> list[Notice]:
+    """An urgent alert, or an idle ask (`matching.alert_policy`): one helper told about one
+    need near them, which they can offer to help with or answer YES to by text."""
     alert = (
         AlertSent.objects.select_related("need__category", "helper").filter(pk=_id(event)).first()
     )
     if alert is None:
         return []
+    urgent = alert.kind == AlertSent.Kind.URGENT
     pref = AlertPreference.objects.filter(user_id=alert.helper_id).first()
     unsubscribe = (
         reverse("api-alert-unsubscribe", kwargs={"token": pref.unsubscribe_token}) if pref else ""
@@ -337,30 +340,32 @@ def urgent_alert(event: Event) -> list[Notice]:
     return [
         Notice(
             person=alert.helper,
-            template="urgent_alert",
+            template="urgent_alert" if urgent else "idle_ask",
             dedupe=f"need:{alert.need_id}:alert",
             link=reverse("need_for_helper", args=[alert.need_id]),
             target=("alert", alert.pk),
             context={
                 "category": category_words(alert.need.category),
                 "band": said(event.data.get("band") or BAND_WORDS[0]),
-                "alerts_off": unsubscribe,
+                "alerts_off": unsubscribe if urgent else "",
             },
-            safety_critical=True,
+            safety_critical=urgent,
             by_letter=False,
         )
     ]
 
 
 def stand_down_if_filled(event: Event) -> list[Notice]:
-    """Helpers alerted about an urgent need hear once that it no longer needs them, when it
-    stops being open (matched, done, withdrawn, expired, taken down)."""
+    """Helpers alerted about a need (urgently, or asked while idle) hear once that it no
+    longer needs them, when it stops being open (matched, done, withdrawn, expired, taken
+    down)."""
     need_id = event.target_id if event.target_type == "need" else event.data.get("need")
     need = (
         Need.objects.select_related("category").filter(pk=int(need_id)).first() if need_id else None
     )
-    if need is None or need.urgency != Urgency.URGENT or need.status == Need.Status.OPEN:
+    if need is None or need.status == Need.Status.OPEN:
         return []
+    urgent = need.urgency == Urgency.URGENT
     holding = set(
         Match.objects.filter(need=need, status__in=Match.HOLDING).values_list(
             "offer__helper_id", flat=True
@@ -370,11 +375,11 @@ def stand_down_if_filled(event: Event) -> list[Notice]:
     return [
         Notice(
             person=alert.helper,
-            template="urgent_stand_down",
+            template="urgent_stand_down" if urgent else "stand_down",
             dedupe=f"need:{need.pk}:stand_down",
             link=reverse("helping"),
             context={"category": category_words(need.category)},
-            safety_critical=True,
+            safety_critical=urgent,
             by_letter=False,
         )
         for alert in alerted
@@ -525,6 +530,7 @@ RULES: dict[str, Rule] = {
     "match.completed": match_completed,
     "message.sent": message_sent,
     "need.urgent_alert": urgent_alert,
+    "need.idle_ask": urgent_alert,
     "need.urgent_waiting": _to_moderators("urgent_waiting"),
     "need.opened_at_once": _to_moderators("urgent_opened_at_once"),
     "offer.paused_check_lapsed": offer_paused_check,

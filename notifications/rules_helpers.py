@@ -32,6 +32,7 @@ def still_helping_asked(event: Event) -> list[Notice]:
             dedupe=f"still_helping:{row.pk}",
             link=reverse("still_helping", args=[row.pk]),
             context={"offers": _listed([category_words(kind) for kind in kinds])},
+            target=("still_helping", row.pk),  # a YES or NO by text answers it
         )
     ]
 

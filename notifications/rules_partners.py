@@ -21,6 +21,10 @@ def _need_id(event: Event) -> int | None:
     if event.target_type == "need":
         return _id(event)
     if event.target_type == "match":
+        # A match step's record carries its need (`matching.services`): no query for it.
+        need_id = (event.data or {}).get("need")
+        if isinstance(need_id, int):
+            return need_id
         return Match.objects.filter(pk=_id(event)).values_list("need_id", flat=True).first()
     if event.target_type == "arrangement":
         return (
@@ -36,9 +40,13 @@ def _progress(template: str, stage: str):
         need_id = _need_id(event)
         if need_id is None:
             return []
-        referrer = referrer_for_need(need_id)
+        # Most needs have no referral: that is one query, and the referrer is looked up only
+        # for those that do.
         referral = referral_for_need(need_id)
-        if referrer is None or referral is None or referral.need is None:
+        if referral is None or referral.need is None:
+            return []
+        referrer = referrer_for_need(need_id)
+        if referrer is None:
             return []
         return [
             Notice(

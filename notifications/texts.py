@@ -334,6 +334,29 @@ TEMPLATES: dict[str, Template] = {
         sms=_("Kith: an urgent request for help with {category} opened at once. Please check it."),
         why=_("you review requests for your council"),
     ),
+    "idle_ask": Template(
+        subject=_("Someone near you could use your help"),
+        body=_(
+            "Someone {band} has asked for help with: {category}. Nobody has asked you to "
+            "help for a while, so we are telling you about it.\n\nIf you can help, look at the "
+            "need on Kith and offer your help, or reply YES to a text. If you cannot, there is "
+            "nothing to do: other helpers have been told too."
+        ),
+        sms=_(
+            "Kith: someone {band} needs help with {category}. Reply YES if you can help, "
+            "or ignore this."
+        ),
+        why=_("you offer help with this on Kith"),
+    ),
+    "stand_down": Template(
+        subject=_("Thank you: the need has been filled"),
+        body=_(
+            "Thank you. The need for help with {category} we told you about has been filled "
+            "or closed, so there is nothing more to do."
+        ),
+        sms=_("Kith: thank you, the need for {category} has been filled. Nothing more to do."),
+        why=_("you were told about this need"),
+    ),
     "urgent_stand_down": Template(
         subject=_("Stand down: the urgent need has been filled"),
         body=_(
@@ -480,7 +503,10 @@ TEMPLATES: dict[str, Template] = {
             "them and start them again whenever you like. If you do not answer, nothing "
             "changes."
         ),
-        sms=_("Kith: do you still want to help? Tell us whether to keep your offers open:"),
+        sms=_(
+            "Kith: do you still want to help? Reply YES to keep your offers open or NO to "
+            "pause them for now. Or answer here:"
+        ),
         why=_("you offer help on Kith"),
     ),
     "broadcast": Template(
@@ -510,6 +536,11 @@ REPLY_VISIT_NO = _(
 )
 REPLY_STILL_YES = _("Kith: thank you. Your request for {category} stays open.")
 REPLY_STILL_NO = _("Kith: thank you. We have closed your request for {category}.")
+REPLY_HELPING_YES = _("Kith: thank you for still helping. Your offers stay open.")
+REPLY_HELPING_NO = _(
+    "Kith: thank you for letting us know. Your offers are paused for now. You can start them "
+    "again on Kith, or ask the council, whenever you like."
+)
 REPLY_REFUSED = _("Kith: that could not be done: {reason}")
 REPLY_UNRECOGNISED = _(
     "Kith: sorry, we did not understand. Reply YES or NO to the last message, or STOP for "

@@ -74,6 +74,11 @@ class Policy:
     matching: str  # "arrival" | "rounds" | "patient"
     alerts: str  # matching.alert_policy: "nearest" | "rotated"
     every_h: int = 6
+    idle_asks: int = 0  # matching.alert_policy: idle helpers told about each need
+    idle_days: int = 7
+
+    def alert_settings(self) -> dict:
+        return {"kind": self.alerts, "idle_asks": self.idle_asks, "idle_days": self.idle_days}
 
 
 POLICIES = (
@@ -82,6 +87,8 @@ POLICIES = (
     Policy("patient + nearest alerts", "patient", "nearest", 24),
     Policy("arrival + rotated alerts", "arrival", "rotated"),
     Policy("patient + rotated alerts", "patient", "rotated", 24),
+    Policy("arrival + rotated alerts + idle asks", "arrival", "rotated", idle_asks=4, idle_days=3),
+    Policy("patient + rotated alerts + idle asks", "patient", "rotated", 24, 4, 3),
 )
 BASELINE = POLICIES[0].name  # what Kith did before this comparison: the targets compare with it
 
@@ -120,7 +127,11 @@ class Record:
     helper_user_ids: list[int] = field(default_factory=list)
     citizen_user_ids: list[int] = field(default_factory=list)
     left_h: dict[int, float] = field(default_factory=dict)  # helper index -> when they left
+    # helper index -> the kinds of help whose offers Kith opened (an offer of a kind that
+    # needs checks the simulated helper does not hold waits for review, never opened here)
+    open_kinds: dict[int, set[int]] = field(default_factory=dict)
     refused: int = 0  # steps Kith refused (ApplicationError), for the report
+    refused_by: dict[str, int] = field(default_factory=dict)  # "step: code" -> how many
     steps: int = 0
 
 
@@ -175,8 +186,10 @@ class Simulation:
                 self.record.steps += 1
                 try:
                     step(*args)
-                except ApplicationError:
+                except ApplicationError as refused:
                     self.record.refused += 1
+                    why = f"{step.__name__}: {refused.code or refused}"
+                    self.record.refused_by[why] = self.record.refused_by.get(why, 0) + 1
         return self.record
 
     def _rng(self, *key: int) -> np.random.Generator:
@@ -199,7 +212,7 @@ class Simulation:
                 ),
                 "max_travel_radius_m": 8000,
                 "auto_approve_verified_helpers": True,
-                "settings": {"alerts": {"kind": self.policy.alerts}},
+                "settings": {"alerts": self.policy.alert_settings()},
             },
         )
         self.council = council
@@ -272,6 +285,8 @@ class Simulation:
                     capacity=int(h.capacity[i]),
                 )
             self.offers_of.setdefault(i, []).append(offer.pk)
+            if offer.status == Offer.Status.OPEN:
+                self.record.open_kinds.setdefault(i, set()).add(int(k))
         self.last_ask_h[i] = self.hours()
 
     def daily(self) -> None:

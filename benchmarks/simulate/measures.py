@@ -5,12 +5,15 @@ what only the simulator knows (where people are, who left, each area's deprivati
   unmet: every other need (arrivals stop at the end of the run, and the clock runs on until
   every need's time has ended);
 - time to a match: from the need opening to the match being accepted (met needs only);
-- weekly share offered: in each week, of the helpers active that week (joined, not left)
-  and eligible (at least one need arrived that week of a kind they offer, within their
-  radius), the share asked at least once (an alert, or a match proposed to them by the person
-  asking or by a round; a helper's own offer to help is not an ask);
+- weekly share offered: in each week, of the helpers eligible that week (at least one need
+  arrived that week while they were there, after they joined and before they left, of a kind
+  they offer with an offer Kith opened, within their radius), the share asked at least once
+  (an alert or idle ask, or a match proposed to them by the person asking or by a round; a
+  helper's own offer to help is not an ask);
 - Gini of offers: of the number of asks across every helper eligible in some week;
-- alerts per match: alerts sent per urgent need met;
+- alerts per match: urgent alerts sent per urgent need met; asks per match: every ask (alerts,
+  idle asks, proposals) per need met;
+- helpers left: those who left while needs were still arriving;
 - distance: home to home, metres, of the matches accepted;
 - continuity: of the weekly repeats that were met, the share met by a helper who had already
   helped the same person;
@@ -63,11 +66,16 @@ def measure(world: Arrivals, record: Record) -> dict:
         at = m["accepted_at"]
         if at is not None and at <= needs[m["need_id"]]["ends_at"]:
             accepted.setdefault(i, (helper, hours(at) - hours(needs[m["need_id"]]["published_at"])))
-    alerts = 0
-    for a in AlertSent.objects.filter(need_id__in=need_index).values("helper_id", "sent_at"):
+    alerts = idle_asks = 0
+    for a in AlertSent.objects.filter(need_id__in=need_index).values(
+        "helper_id", "sent_at", "kind"
+    ):
         helper = helper_index[a["helper_id"]]
         asks[helper] += 1
-        alerts += 1
+        if a["kind"] == AlertSent.Kind.URGENT:
+            alerts += 1
+        else:
+            idle_asks += 1
         ask_week.append((helper, int(hours(a["sent_at"]) // 168)))
 
     counted = [i for i in range(len(n.at_h)) if record.need_ids[i]]
@@ -86,11 +94,15 @@ def measure(world: Arrivals, record: Record) -> dict:
     urgent_met = sum(1 for i in met if URGENCIES[n.urgency[i]] == "urgent")
     out["alerts"] = alerts
     out["alerts_per_match"] = round(alerts / urgent_met, 2) if urgent_met else None
+    out["idle_asks"] = idle_asks
+    out["asks_per_match"] = round(float(asks.sum()) / len(met), 2) if met else None
     weekly, ever = _weekly_share(world, record, set(ask_week))
     out["weekly_offered"] = weekly
     out["weekly_offered_mean"] = round(float(np.mean(weekly)), 3) if weekly else None
     out["gini_offers"] = round(gini(asks[sorted(ever)]), 3) if ever else None
-    out["helpers_left"] = len(record.left_h)
+    # Left while needs were still arriving (after that, every helper runs out of asks alike).
+    end_h = world.scenario.days * 24
+    out["helpers_left"] = sum(1 for at in record.left_h.values() if at <= end_h)
     out["helpers"] = len(record.helper_user_ids)
     dist = [float(np.hypot(h.x[k] - n.x[i], h.y[k] - n.y[i])) for i, (k, _w) in accepted.items()]
     out["mean_distance_m"] = round(float(np.mean(dist))) if dist else None
@@ -105,6 +117,7 @@ def measure(world: Arrivals, record: Record) -> dict:
         round(by_q[5] - by_q[1], 3) if by_q[1] is not None and by_q[5] is not None else None
     )
     out["refused_steps"] = record.refused
+    out["refused_by"] = dict(sorted(record.refused_by.items()))
     out["steps"] = record.steps
     return out
 
@@ -119,23 +132,24 @@ def _weekly_share(
     n, h = world.needs, world.helpers
     kinds = int(max(n.category.max(initial=0), max(max(c) for c in h.categories)) + 1)
     offers_kind = np.zeros((len(h.x), kinds), dtype=bool)
-    for i, cats in enumerate(h.categories):
+    for i, cats in record.open_kinds.items():
         offers_kind[i, list(cats)] = True
+    joined_h = h.join_day * 24
+    left_h = np.array([record.left_h.get(i, np.inf) for i in range(len(h.x))])
     weeks = max(1, world.scenario.days // 7)
     shares, ever = [], set()
     for w in range(weeks):
         lo, hi = w * 168.0, (w + 1) * 168.0
         week = (n.at_h >= lo) & (n.at_h < hi)
-        active = (h.join_day * 24 < hi) & np.array(
-            [record.left_h.get(i, np.inf) >= lo for i in range(len(h.x))]
-        )
-        if not week.any() or not active.any():
+        if not week.any():
             continue
+        at = n.at_h[week][None, :]
+        there = (joined_h[:, None] <= at) & (at < left_h[:, None])
         dx = h.x[:, None] - n.x[week][None, :]
         dy = h.y[:, None] - n.y[week][None, :]
         near = np.hypot(dx, dy) <= h.radius_m[:, None]
         kind_ok = offers_kind[:, n.category[week]]
-        eligible = np.flatnonzero(active & (near & kind_ok).any(axis=1))
+        eligible = np.flatnonzero((there & near & kind_ok).any(axis=1))
         if eligible.size == 0:
             continue
         ever.update(int(i) for i in eligible)

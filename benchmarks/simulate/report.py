@@ -26,6 +26,7 @@ COLUMNS = (
     ("weekly_offered_mean", "weekly share offered"),
     ("gini_offers", "Gini of offers"),
     ("alerts_per_match", "alerts per urgent match"),
+    ("asks_per_match", "asks per match"),
     ("helpers_left", "helpers left"),
     ("mean_distance_m", "mean distance m"),
     ("continuity", "continuity"),
@@ -50,7 +51,7 @@ def _cell(v: float | None, key: str) -> str:
         return "–"
     if key in ("mean_distance_m", "helpers_left"):
         return f"{v:.0f}"
-    if key.endswith("_h") or key == "alerts_per_match":
+    if key.endswith("_h") or key in ("alerts_per_match", "asks_per_match"):
         return f"{v:.1f}"
     return f"{v:.3f}" if key == "gini_offers" else f"{100 * v:.1f} %"
 
@@ -139,8 +140,9 @@ def plots(results: dict, out: Path) -> list[Path]:
          [("urgent.p95_h", "urgent p95 h"), ("alerts_per_match", "alerts per match")], None, None),
     )  # fmt: skip
     for filename, title, series, top, line in specs:
-        wide = 6 * len(scenarios)
-        fig, axes = plt.subplots(1, len(scenarios), figsize=(wide, 4.5), squeeze=False)
+        most = max(len(p) - 1 for p in scenarios.values())  # policies side by side
+        wide = max(6, 1.1 * most) * len(scenarios)
+        fig, axes = plt.subplots(1, len(scenarios), figsize=(wide, 4.8), squeeze=False)
         for ax, (scenario, policies) in zip(axes[0], scenarios.items(), strict=True):
             names = [p for p in policies if p != "_size"]
             x = np.arange(len(names))

@@ -535,6 +535,7 @@ def alerts(request):
             "quiet_start": f"{pref.quiet_start:%H:%M}" if pref.quiet_start else "",
             "quiet_end": f"{pref.quiet_end:%H:%M}" if pref.quiet_end else "",
             "daily_cap": pref.daily_cap,
+            "idle_asks": "yes" if pref.idle_asks else "no",
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -547,6 +548,7 @@ def alerts(request):
                 quiet_start=data["quiet_start_time"],
                 quiet_end=data["quiet_end_time"],
                 daily_cap=data["daily_cap"],
+                idle_asks=data["idle_asks"] == "yes",
             ),
             field_for={"quiet_hours": "quiet_start", "daily_cap": "daily_cap"},
         )

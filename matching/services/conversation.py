@@ -193,6 +193,7 @@ def alert_preference_update(
     quiet_start: dt.time | None = None,
     quiet_end: dt.time | None = None,
     daily_cap: int = 3,
+    idle_asks: bool = True,
 ) -> AlertPreference:
     quiet_hours_check(quiet_start, quiet_end)
     if not 1 <= int(daily_cap) <= 20:
@@ -200,6 +201,7 @@ def alert_preference_update(
     pref, _created = AlertPreference.objects.select_for_update().get_or_create(user=user)
     pref.opted_in = opted_in
     pref.quiet_start, pref.quiet_end, pref.daily_cap = quiet_start, quiet_end, int(daily_cap)
+    pref.idle_asks = bool(idle_asks)
     pref.save()
     return pref
 

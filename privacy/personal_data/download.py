@@ -248,6 +248,7 @@ DOWNLOAD: tuple[Section, ...] = (
             Column("quiet_start", "quiet_start", Form.HH_MM),
             Column("quiet_end", "quiet_end", Form.HH_MM),
             Column("daily_cap", "daily_cap"),
+            Column("idle_asks", "idle_asks"),
         ),
     ),
     Section(

@@ -514,6 +514,7 @@ DECLARED: tuple[Declared, ...] = (
             "quiet_start": Personal(erase=T.WITH_ROW),
             "quiet_end": Personal(erase=T.WITH_ROW),
             "daily_cap": Personal(erase=T.WITH_ROW),
+            "idle_asks": Personal(erase=T.WITH_ROW),
         },
         # The token is a random key for the unsubscribe link, like an id.
         not_personal=("id", "user", "unsubscribe_token", "updated_at"),
@@ -529,8 +530,9 @@ DECLARED: tuple[Declared, ...] = (
         AlertSent,
         Rows.KEEP,
         theirs=("helper",),
-        # ring_m is the search ring that reached the helper: a band, not a place.
-        not_personal=("id", "need", "offer", "helper", "ring_m", "sent_at"),
+        # ring_m is the search ring that reached the helper: a band, not a place; kind is
+        # whether it was an urgent alert or an idle ask.
+        not_personal=("id", "need", "offer", "helper", "ring_m", "kind", "sent_at"),
     ),
     Declared(
         StillHelping,

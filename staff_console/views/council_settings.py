@@ -1,7 +1,8 @@
 """Council settings: travel radius, auto-approval, whether the council speaks Welsh first,
-whether urgent needs from people in good standing open at once, impact unit costs, ongoing
-help (how long a check-in waits, how often "still need help?" is asked), and which categories
-are on in the council's area."""
+whether urgent needs from people in good standing open at once, whom urgent alerts wake and
+when idle helpers are asked "do you still want to help?", impact unit costs, ongoing help
+(how long a check-in waits, how often "still need help?" is asked), and which categories are
+on in the council's area."""
 
 from __future__ import annotations
 
@@ -16,12 +17,13 @@ from accounts import council_language
 from accounts import selectors as accounts_selectors
 from accounts import services as accounts_services
 from arrangements import policy as arrangements_policy
-from core.errors import NotFound
+from core.errors import ApplicationError, NotFound
 from insights import impact as insights_impact
 from marketplace import selectors as marketplace_selectors
 from marketplace import services as marketplace_services
 from marketplace import urgent as marketplace_urgent
 from staff_console import forms
+from staff_console import matching_settings_forms as matching_forms
 from staff_console.access import staff_view
 from staff_console.views.base import C, call_service, render_staff
 
@@ -55,16 +57,31 @@ def _urgent_form(request, data=None):
     )
 
 
-def _settings_page(request, form, status=200, units_form=None, ongoing_form=None, urgent_form=None):
+def _matching_form(request, data=None):
+    return matching_forms.MatchingSettingsForm(
+        data, initial=matching_forms.matching_settings_initial(request.staff_council)
+    )
+
+
+def _settings_page(
+    request,
+    form,
+    status=200,
+    units_form=None,
+    ongoing_form=None,
+    urgent_form=None,
+    matching_form=None,
+):
     return render_staff(
         request,
         "settings.html",
         {
             "form": form,
-            "form2": units_form or ongoing_form or urgent_form,
+            "form2": units_form or ongoing_form or urgent_form or matching_form,
             "units_form": units_form or _units_form(request),
             "ongoing_form": ongoing_form or _ongoing_form(request),
             "urgent_form": urgent_form or _urgent_form(request),
+            "matching_form": matching_form or _matching_form(request),
             "categories": marketplace_selectors.categories_for(user=request.user),
         },
         status=status,
@@ -125,6 +142,8 @@ def council_settings(request):
         return _settings_page(request, _settings_form(council))
     if request.POST.get("section") == "urgent_needs":
         return _urgent_needs_setting(request)
+    if request.POST.get("section") == "matching":
+        return _matching_settings(request)
     form = forms.CouncilSettingsForm(request.POST)
     if form.is_valid() and _council_settings_save(request, form):
         messages.success(request, _("Settings saved."))
@@ -167,6 +186,32 @@ def _urgent_needs_setting(request):
         return redirect("staff:settings")
     return _settings_page(
         request, _settings_form(request.staff_council), status=400, urgent_form=urgent_form
+    )
+
+
+def _matching_settings(request):
+    """The settings page's form for urgent alerts and idle helpers (posted to the page itself,
+    marked by its `section`): saved all together or not at all, a refusal shown beside its
+    field."""
+    matching_form = _matching_form(request, request.POST)
+    if matching_form.is_valid():
+        try:
+            accounts_services.council_declared_settings_update(
+                actor=request.user,
+                verb="council.matching_settings_changed",
+                declared=matching_forms.MATCHING_SETTINGS,
+                values=matching_form.values(),
+            )
+        except NotFound:
+            raise Http404("Not found.") from None
+        except ApplicationError as exc:
+            field = exc.code if exc.code in matching_form.fields else None
+            matching_form.add_error(field, exc.message)
+        else:
+            messages.success(request, _("Settings for urgent alerts and idle helpers saved."))
+            return redirect("staff:settings")
+    return _settings_page(
+        request, _settings_form(request.staff_council), status=400, matching_form=matching_form
     )
 
 

@@ -11,6 +11,7 @@ step's commit run its alerts and notifications, as in a real run.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -18,7 +19,7 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from benchmarks.simulate.__main__ import merged, parse_args, report, run
+from benchmarks.simulate.__main__ import _one, merged, parse_args, report, run
 from benchmarks.simulate.engine import POLICIES, SimClock, ask_chance
 from benchmarks.simulate.measures import gini
 from benchmarks.simulate.world import SCENARIOS, draw, geography
@@ -27,8 +28,9 @@ from matching.alert_policy import alert_policy
 from matching.models import AlertSent, Match, Round
 from notifications.models import Notification
 
-# Today's policy, rounds, and the patient policy with rotated alerts (last: its data stays).
-TINY_POLICIES = [POLICIES[0].name, POLICIES[1].name, POLICIES[4].name]
+# Today's policy, rounds, and the patient policy with rotated alerts and idle asks (last: its
+# data stays).
+TINY_POLICIES = [POLICIES[0].name, POLICIES[1].name, POLICIES[6].name]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -53,12 +55,15 @@ def test_the_simulator_runs_policies_through_kith_at_a_tiny_size(tmp_path):
                 == (one["needs"])
             )
 
-    # The last run (needs outnumber helpers, patient with rotated alerts) is still stored.
+    # The last run (needs outnumber helpers, patient with rotated alerts and idle asks) is
+    # still stored.
     last = results["scenarios"]["needs_outnumber"][TINY_POLICIES[-1]]["runs"][0]
     needs = Need.objects.all()
     assert needs.count() == last["needs"]
-    assert alert_policy(needs.first().council).kind == "rotated"
-    assert AlertSent.objects.count() == last["alerts"]
+    policy = alert_policy(needs.first().council)
+    assert (policy.kind, policy.idle_asks, policy.idle_days) == ("rotated", 4, 3)
+    assert AlertSent.objects.filter(kind=AlertSent.Kind.URGENT).count() == last["alerts"]
+    assert AlertSent.objects.filter(kind=AlertSent.Kind.IDLE).count() == last["idle_asks"]
     assert Round.objects.exists()  # rounds ran once a day
     assert not needs.filter(status=Need.Status.OPEN).exists()  # each was met or withdrawn
     # Every need was opened on the simulated clock, over the simulated days.
@@ -75,6 +80,9 @@ def test_the_simulator_runs_policies_through_kith_at_a_tiny_size(tmp_path):
         (tmp_path / f"{name}.json").write_text(json.dumps(part))
     together = merged([str(tmp_path / f"{name}.json") for name in SCENARIOS])
     assert together["scenarios"] == json.loads(json.dumps(results["scenarios"]))
+    # ... and more seeds of the same scenario kept apart are put together.
+    twice = merged([str(tmp_path / "needs_outnumber.json")] * 2)["scenarios"]["needs_outnumber"]
+    assert len(twice[TINY_POLICIES[0]]["runs"]) == 2
 
     printed = report(results, str(tmp_path / "img"))
     assert "| policy |" in printed and "weekly share offered" in printed
@@ -117,3 +125,31 @@ def test_the_simulated_clock_is_kiths_only_inside_the_run():
         assert timezone.now() == moment
         assert timezone.localdate() == dt.date(2030, 1, 1)
     assert timezone.now().year != 2030
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_same_seed_gives_the_same_measures_run_after_run():
+    # Common random numbers: each run starts its ids afresh (`benchmarks.data.reset`), so the
+    # draws keyed by a person or a need are the same in a second run, and so is every figure.
+    scenario = dataclasses.replace(SCENARIOS["helpers_outnumber"], helpers=30, citizens=30,
+                                   needs_per_day=3, days=2)  # fmt: skip
+    first, second = (_one(scenario, POLICIES[0], 7) for _ in range(2))
+    first.pop("seconds"), second.pop("seconds")
+    assert first == second
+    assert first["needs"] > 0
+
+
+def test_a_shorter_timing_run_is_scaled_to_8_weeks_by_its_needs():
+    size = {"helpers": 1500, "citizens": 18_500, "needs_per_day": 60, "days": 7}
+    run_ = {"seconds": 100.0, "needs": 400, "steps": 2000}
+    results = {
+        "scenarios": {},
+        "baseline": POLICIES[0].name,
+        "timing": {"size": size, "runs": {"a policy": run_}, "needs_8_weeks": 9600},
+        "load_average": {"start": [1.0], "end": [1.0]},
+        "cpus": 2,
+    }
+    printed = report(results)
+    # 0.25 s a need, 9,600 needs: 2,400 s, where scaling by days (x 8) would say 800 s.
+    assert "0.25 s a need" in printed and "2400 s for the 9600 needs of 8 weeks" in printed
+    assert "(NOT met)" in printed

@@ -3,6 +3,8 @@ withdrawing, saying no, raising a concern, pausing, alerts and the account pages
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from matching.models import Match
@@ -43,7 +45,7 @@ def test_other_pages_and_their_errors_pass_axe(live_server, new_context, pages, 
         pages.check(h, name)
 
     h.goto(base + "/helping/alerts/")
-    h.get_by_label("Yes").check()
+    h.get_by_role("group", name=re.compile("needs help urgently")).get_by_label("Yes").check()
     h.get_by_label("Do not send alerts from (optional)").fill("25:00")
     h.get_by_role("button", name="Save").click()
     pages.check(h, "alerts error")

@@ -267,15 +267,24 @@ def test_an_urgent_need_going_live_alerts_helpers_after_commit(
 ):
     urgent = make.need(owner=citizen, urgency="urgent")
     routine = make.need(owner=citizen)
+    quiet_routine = make.need(owner=citizen)
 
     def alerts(callbacks):  # matching.tasks.alert_urgent_need, queued after commit
         return [c for c in callbacks if "need_opened" in c.__qualname__]
 
     with django_capture_on_commit_callbacks() as callbacks:
-        services.moderation_approve(actor=moderator, kind="need", listing_id=routine.pk)
-    assert alerts(callbacks) == []
-    with django_capture_on_commit_callbacks() as callbacks:
         services.moderation_approve(actor=moderator, kind="need", listing_id=urgent.pk)
+    assert len(alerts(callbacks)) == 1
+    # A routine need owes nothing under Kith's default ...
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.moderation_approve(actor=moderator, kind="need", listing_id=quiet_routine.pk)
+    assert alerts(callbacks) == []
+    # ... and its idle asks where the council turned them on (matching.alert_policy).
+    council = routine.council
+    council.settings = {**(council.settings or {}), "alerts": {"idle_asks": 2}}
+    council.save(update_fields=["settings"])
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.moderation_approve(actor=moderator, kind="need", listing_id=routine.pk)
     assert len(alerts(callbacks)) == 1
 
 

@@ -126,7 +126,7 @@ def test_an_open_safeguarding_concern_means_waiting_for_review(known, moderator,
     concern.status = SafeguardingConcern.Status.IN_PROGRESS
     concern.save()
     assert make.need(owner=known, urgency="urgent").status == Need.Status.PENDING_REVIEW
-    assert not AlertRequest.objects.exists()
+    assert not AlertRequest.objects.filter(need__status=Need.Status.PENDING_REVIEW).exists()
     concern.status = SafeguardingConcern.Status.CLOSED
     concern.outcome = SafeguardingConcern.Outcome.NO_FURTHER_ACTION
     concern.closed_at = timezone.now()

@@ -82,8 +82,9 @@ def helper_at(council, east_m):
 
 @pytest.fixture
 def rotated_council(db):
-    return make.council(settings={"alerts": {"kind": "rotated", "reply_chance": 0.5,
-                                             "target_reply_chance": 0.8}})  # fmt: skip
+    # Idle asks off: these tests are about whom an urgent alert wakes (test_idle_asks.py).
+    alerts = {"kind": "rotated", "reply_chance": 0.5, "target_reply_chance": 0.8, "idle_asks": 0}
+    return make.council(settings={"alerts": alerts})
 
 
 def test_the_task_wakes_the_rested_helpers_before_the_nearest_busy_ones(

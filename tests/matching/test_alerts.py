@@ -35,8 +35,9 @@ def urgent_need(council, **kw):
 @pytest.fixture(autouse=True)
 def nearest_first(mcouncil):
     """These tests are about the `nearest` policy (rings, a target of five helpers), which a
-    council may still choose; Kith's default, `rotated`, is tested in test_alert_policy.py."""
-    mcouncil.settings = {"alerts": {"kind": "nearest"}}
+    council may still choose; Kith's default, `rotated`, is tested in test_alert_policy.py,
+    and idle asks (off here) in test_idle_asks.py."""
+    mcouncil.settings = {"alerts": {"kind": "nearest", "idle_asks": 0}}
     mcouncil.save(update_fields=["settings"])
 
 

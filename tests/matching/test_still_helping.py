@@ -250,3 +250,19 @@ def test_the_message_is_in_welsh_for_a_welsh_reader(notify, mcouncil):  # noqa: 
     )
     assert email.subject == "Ydych chi’n dal eisiau helpu?"
     assert "befriending" not in email.body
+
+
+def test_idle_asks_let_pass_do_not_count_as_being_busy(mcouncil):
+    idle_asked = make.offer_row(council=mcouncil)
+    later = idle_asked.published_at + 6 * WEEK
+    need = make.need_row(council=mcouncil)
+    ask = AlertSent.objects.create(
+        need=need,
+        offer=idle_asked,
+        helper=idle_asked.helper,
+        ring_m=8000,
+        kind=AlertSent.Kind.IDLE,
+    )
+    AlertSent.objects.filter(pk=ask.pk).update(sent_at=later - WEEK)
+    run(later)
+    assert asked() == {idle_asked.helper_id}
