@@ -340,7 +340,7 @@ TEMPLATES: dict[str, Template] = {
             "Someone {band} has asked for help with: {category}. Nobody has asked you to "
             "help for a while, so we are telling you about it.\n\nIf you can help, look at the "
             "need on Kith and offer your help, or reply YES to a text. If you cannot, there is "
-            "nothing to do: other helpers have been told too."
+            "nothing to do."
         ),
         sms=_(
             "Kith: someone {band} needs help with {category}. Reply YES if you can help, "

@@ -158,11 +158,18 @@ def test_alert_preferences(client, helper):
     assert "Give both times, or neither." in html
     response = client.post(
         reverse("alerts"),
-        {"opted_in": "yes", "quiet_start": "21:00", "quiet_end": "08:00", "daily_cap": "2"},
+        {
+            "opted_in": "yes",
+            "quiet_start": "21:00",
+            "quiet_end": "08:00",
+            "daily_cap": "2",
+            "idle_asks": "no",
+        },
     )
     assert response["Location"] == reverse("helping")
     pref = AlertPreference.objects.get(user=helper)
     assert pref.opted_in and pref.daily_cap == 2 and f"{pref.quiet_start:%H:%M}" == "21:00"
+    assert pref.idle_asks is False
 
 
 def test_without_an_open_offer_needs_near_me_lists_the_nearest_with_a_distance_band(
