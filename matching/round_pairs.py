@@ -77,7 +77,8 @@ _NEEDS_SQL = """
 SELECT n.id, n.owner_id, n.category_id,
        ST_X(n.approx_location::geometry), ST_Y(n.approx_location::geometry),
        n.helpers_wanted, n.helper_gender_preference, n.dietary_requirements, n.languages,
-       n.published_at, u.preferred_languages, c.required_level, c.is_meal, ({holding}) AS holding
+       extract(epoch FROM n.published_at)::float8, u.preferred_languages, c.required_level,
+       c.is_meal, ({holding}) AS holding
 FROM marketplace_need n
 JOIN accounts_user u ON u.id = n.owner_id
 JOIN marketplace_category c ON c.id = n.category_id
@@ -114,7 +115,15 @@ def listings(council: Council) -> tuple[list[OfferRow], list[NeedRow]]:
         ),
         params,
     )
-    return [OfferRow._make(o) for o in offers], [NeedRow._make(n) for n in needs]
+    # Publication times come as seconds since the epoch: tens of thousands of timestamps
+    # are read far faster as numbers than parsed from text.
+    return [OfferRow._make(o) for o in offers], [
+        NeedRow._make(n[:9] + (_from_epoch(n[9]),) + n[10:]) for n in needs
+    ]
+
+
+def _from_epoch(seconds: float | None) -> dt.datetime | None:
+    return None if seconds is None else dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
 
 
 def weekly_times(council_id: int) -> tuple[dict[int, list], dict[int, list]]:

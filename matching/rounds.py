@@ -19,7 +19,7 @@ proposed for staff review beside the greedy assignment of the same input.
    highest total score among assignments that fill that many. Solved as a minimum-cost
    maximum flow with OR-tools (`SimpleMinCostFlow.solve_max_flow_with_min_cost`): source →
    need (its free places) → offer (one unit per pair, costing minus its score in integer
-   millionths) → sink (the offer's free capacity). The maximum flow is the most places
+   ten-thousandths) → sink (the offer's free capacity). The maximum flow is the most places
    filled, and among maximum flows the cheapest has the highest total score: exactly the
    lexicographic goal, in integers, with an integral answer.
 4. Greedy for comparison: best score first while both sides have room. The round keeps its
@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import connection, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ortools.graph.python.min_cost_flow import SimpleMinCostFlow
 
@@ -57,6 +57,7 @@ from accounts.models import Council, User
 from accounts.permissions import Capability, staff_can, staff_council_id
 from core.audit import audit_record
 from core.errors import ApplicationError, NotFound
+from core.i18n import speaking
 from places.geo import distance_band
 
 from . import eligibility, round_pairs, scoring
@@ -79,8 +80,9 @@ ROUND_LOCK_KEY = 7401
 ROUND_LOCK_TRIES = 20
 # A queued round no worker has picked up after this long was lost with its message.
 ROUND_QUEUE_STALE = dt.timedelta(minutes=15)
-# Scores are rounded to 4 places (`scoring.combine`): in millionths they are exact integers.
-SCORE_SCALE = 1_000_000
+# Scores are rounded to 4 places (`scoring.combine`): in ten-thousandths they are exact
+# integers (the solver's work grows with the logarithm of the largest cost).
+SCORE_SCALE = 10_000
 # Explanations are written this many proposals at a time, each batch a checkpoint.
 EXPLAIN_BATCH = 5_000
 
@@ -237,13 +239,18 @@ def _codes(values: list) -> np.ndarray:
 
 
 def _combined(columns: list[np.ndarray]) -> np.ndarray:
-    """One number per row for several columns of small numbers, equal when all are equal."""
-    key = np.zeros(len(columns[0]), dtype=np.int64)
+    """One number per row for several columns of small non-negative numbers, equal when all
+    are equal: the columns read as the digits of one number, made small again only when the
+    next digit would not fit."""
+    key, span = np.zeros(len(columns[0]), dtype=np.int64), 1
     for column in columns:
-        _, codes = np.unique(column, return_inverse=True)
-        key = key * (int(codes.max(initial=0)) + 1) + codes.reshape(-1)
-        _, key = np.unique(key, return_inverse=True)  # back to small numbers
-        key = key.reshape(-1).astype(np.int64)
+        digits = np.asarray(column).astype(np.int64)
+        width = int(digits.max(initial=0)) + 1
+        if span * width >= 2**62:
+            _, key = np.unique(key, return_inverse=True)
+            key = key.reshape(-1).astype(np.int64)
+            span = int(key.max(initial=0)) + 1
+        key, span = key * width + digits, span * width
     return key
 
 
@@ -413,7 +420,7 @@ def greedy_assignment(problem: Problem) -> Assignment:
 def optimal_assignment(problem: Problem) -> Assignment:
     """Most places filled, then highest total score (see the module docstring): the
     minimum-cost maximum flow through source → need → offer → sink, each pair's arc costing
-    minus its score in millionths."""
+    minus its score in ten-thousandths."""
     started = time.perf_counter()
     m = len(problem.edges)
     if m == 0:
@@ -690,7 +697,7 @@ def _explained(problem: Problem, chosen: list[int], *, council: Council) -> list
         pairs.append((facts, dict(zip(names, row, strict=True)), distance_band(facts.approx_m)))
     words = []
     for language in ("en-gb", "cy"):
-        with translation.override(language):
+        with speaking(language):
             words.append(
                 [
                     scoring.explain(

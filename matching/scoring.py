@@ -33,10 +33,11 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Council
+from core.i18n import gettext as _
+from core.i18n import ngettext
 from marketplace.availability import overlap_share
 from marketplace.models import Need, NeedSlot, Offer, OfferSlot
 from places.geo import distance_band

@@ -9,9 +9,10 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.utils import translation
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from core.i18n import gettext as _
+from core.i18n import pgettext
 from marketplace.availability import as_slots, overlapping_slots
 
 # Listings may store ISO 639-1 codes ("pl") or names ("Polish"); people read names.
@@ -69,7 +70,8 @@ LANGUAGE_WORDS = {
 
 def language_said(name: str) -> str:
     """A language's name (`language_name`) in the language of the page."""
-    return str(LANGUAGE_WORDS.get(name, name))
+    # Each entry's message is its key: looked up through the kept translations.
+    return _(name) if name in LANGUAGE_WORDS else name
 
 
 # Distance bands (`places.geo.distance_band`) in the language of the page.
@@ -84,7 +86,8 @@ BAND_WORDS = {
 
 
 def band_said(band: str) -> str:
-    return str(BAND_WORDS.get(band, band))
+    # Each entry's message is its key: looked up through the kept translations.
+    return _(band) if band in BAND_WORDS else band
 
 
 # Welsh joins "and" (a, ac) and "or" (neu) with a mutation of the word that follows: the
