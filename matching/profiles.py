@@ -4,7 +4,7 @@ council holds for them ("ID checked", "DBS checked"), the languages they speak, 
 they have offered help on Kith and how many people they have helped. Never where they live:
 a suggestion gives distance only as its band.
 
-Profiles are read for many offers at once, in a fixed number of queries."""
+Profiles are read for many offers at once, in one statement."""
 
 from __future__ import annotations
 
@@ -12,14 +12,13 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Min
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-
+from core.db import prepared_cursor
+from core.i18n import gettext as _
+from core.i18n import ngettext
 from marketplace.models import Offer
-from trust.checks import verification_levels
 from trust.models import VerificationLevel
 
+from . import eligibility
 from .models import Match
 from .scoring import RankedPair, languages_of
 from .words import language_name, language_said
@@ -62,27 +61,36 @@ class HelperProfile:
         ) % {"count": self.people_helped}
 
 
+# For each helper: the check level held today (`matching.eligibility`, as matching reads it),
+# when they first offered help, and how many people they have helped.
+_PROFILE_SQL = """
+SELECT h.id, {level},
+       (SELECT min(o.published_at) FROM marketplace_offer o
+        WHERE o.helper_id = h.id AND o.published_at IS NOT NULL),
+       (SELECT count(DISTINCT n.owner_id) FROM matching_match m
+        JOIN marketplace_offer o ON o.id = m.offer_id
+        JOIN marketplace_need n ON n.id = m.need_id
+        WHERE o.helper_id = h.id AND m.status = ANY(%(helped)s))
+FROM unnest(%(helpers)s::bigint[]) AS h(id)
+"""
+
+
 def profiles_for_offers(offers: Sequence[Offer]) -> dict[int, HelperProfile]:
     """{offer id: the profile of its helper}, the languages being the offer's own (else the
-    helper's). Offers should come with `helper` loaded. Three queries, however many offers."""
+    helper's). Offers should come with `helper` loaded. One statement, however many offers."""
     if not offers:
         return {}
     helper_ids = sorted({o.helper_id for o in offers})
-    levels = verification_levels(user_ids=helper_ids)
-    since = dict(
-        Offer.objects.filter(helper_id__in=helper_ids, published_at__isnull=False)
-        .order_by()
-        .values("helper_id")
-        .annotate(first=Min("published_at"))
-        .values_list("helper_id", "first")
-    )
-    helped = dict(
-        Match.objects.filter(offer__helper_id__in=helper_ids, status__in=HELPED)
-        .order_by()
-        .values("offer__helper_id")
-        .annotate(people=Count("need__owner_id", distinct=True))
-        .values_list("offer__helper_id", "people")
-    )
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            _PROFILE_SQL.format(level=eligibility.level_held_sql("h.id")),
+            {"helpers": helper_ids, "helped": [str(s) for s in HELPED]}
+            | eligibility.check_params(),
+        )
+        rows = cursor.fetchall()
+    levels = {helper: level for helper, level, _first, _people in rows}
+    since = {helper: first for helper, _level, first, _people in rows}
+    helped = {helper: people for helper, _level, _first, people in rows}
     profiles = {}
     for offer in offers:
         helper = offer.helper

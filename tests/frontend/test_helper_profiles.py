@@ -67,7 +67,7 @@ def test_profiles_tell_two_bernards_apart_and_say_what_the_council_checked(
         accepted_at=timezone.now(),
     )
     offers = [hughes, khan]
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(1):
         profiles = profiles_for_offers(offers)
     assert profiles[hughes.pk].name == "Bernard H."
     assert profiles[hughes.pk].badges == ["ID checked"]
