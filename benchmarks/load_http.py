@@ -29,6 +29,7 @@ Usage: python -m benchmarks.load_http [--workers 2,4] [--concurrency 50] [--seco
 from __future__ import annotations
 
 import argparse
+import base64
 import http.client
 import json
 import os
@@ -71,6 +72,8 @@ def _server_env(*, redis_down: bool = False) -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        # Production settings refuse the development key; the run reads no encrypted field.
+        KITH_FIELD_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DJANGO_SECURE_SSL_REDIRECT="False",
         DATABASE_URL=_database_url(),
