@@ -50,17 +50,23 @@ def person_of_council_by_email(*, council: Council, email: str) -> User | None:
     return User.objects.filter(council=council, email__iexact=email).first()
 
 
+# Where a council's Welsh-first choice is kept (`Council.settings["welsh_first"]`), as a
+# lookup from a council; `is_welsh_first` reads the value found there.
+WELSH_FIRST_LOOKUP = "settings__welsh_first"
+
+
+def is_welsh_first(flag: object) -> bool:
+    """Whether the value kept at `WELSH_FIRST_LOOKUP` makes a council Welsh-first."""
+    return flag is True
+
+
 def council_is_welsh_first(council_id: int | None) -> bool:
     """Whether a council speaks Welsh first to its people (`Council.settings["welsh_first"]`):
     their pages and messages are in Welsh unless they choose English."""
     if council_id is None:
         return False
-    flag = (
-        Council.objects.filter(pk=council_id)
-        .values_list("settings__welsh_first", flat=True)
-        .first()
-    )
-    return flag is True
+    flag = Council.objects.filter(pk=council_id).values_list(WELSH_FIRST_LOOKUP, flat=True).first()
+    return is_welsh_first(flag)
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PORT = int(os.environ.get("BENCH_LOAD_PORT", "8097"))  # gunicorn
 PROXY_PORT = PORT - 1  # nginx, in front of it as in a deployment
 LUA = ROOT / "benchmarks" / "wrk_report.lua"
+GUNICORN_LOG = ROOT / "benchmarks" / "results" / "load-gunicorn.log"  # gunicorn's log of a run
 RANKING_P99_LIMIT_MS = 250
 # The API ranking's throughput, busy, at least this share of the cheapest page's.
 RANKING_SHARE_TARGET = 0.25
@@ -126,10 +127,11 @@ print(json.dumps(people))
 
 
 def _prepare(env: dict[str, str]) -> list[dict]:
-    subprocess.run(  # noqa: S603 – fixed arguments
-        [sys.executable, "manage.py", "migrate", "--noinput"],
-        cwd=ROOT, env=env, check=True, capture_output=True,
-    )  # fmt: skip
+    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+        subprocess.run(  # noqa: S603 – fixed arguments
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT, env=env, check=True, capture_output=True,
+        )  # fmt: skip
     out = subprocess.run(  # noqa: S603 – fixed script
         [sys.executable, "-c", _PREPARE], cwd=ROOT, env=env, check=True, capture_output=True,
         text=True,
@@ -257,10 +259,12 @@ def _start_nginx(tmp: Path) -> subprocess.Popen:
 
 
 def _start_gunicorn(env: dict[str, str], workers: int) -> subprocess.Popen:
+    GUNICORN_LOG.parent.mkdir(exist_ok=True)
     server = subprocess.Popen(  # noqa: S603 – fixed arguments
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
          "--workers", str(workers), "--bind", f"127.0.0.1:{PORT}", "--backlog", "2048"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        # Its log goes to a file: a pipe nobody reads fills up and then stalls every worker.
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=GUNICORN_LOG.open("ab"),
     )  # fmt: skip
     _wait_healthy()
     return server
