@@ -185,6 +185,20 @@ def _alert(
     return True
 
 
+def _nearest_offer_of_each_helper(
+    need: Need, *, bound: int, alerts_opted_in: bool = False
+) -> dict[int, OfferCandidate]:
+    """{helper id: their nearest offer that may help with `need`} within `bound` metres,
+    nearest helper first (`alerts_opted_in`: only helpers who asked for alerts)."""
+    found = offer_candidates_for_need(
+        need=need, limit=200, ring_m=bound, alerts_opted_in=alerts_opted_in
+    )
+    nearest: dict[int, OfferCandidate] = {}
+    for candidate in found:  # nearest first
+        nearest.setdefault(candidate.offer.helper_id, candidate)
+    return nearest
+
+
 def _alert_rotated(need: Need, policy: AlertPolicy) -> int:
     """The `rotated` policy (`matching.alert_policy`): every opted-in eligible helper within
     the council's furthest distance, outside quiet hours and under their daily cap, least
@@ -193,10 +207,7 @@ def _alert_rotated(need: Need, policy: AlertPolicy) -> int:
     local_time = timezone.localtime(now).time()
     bound = search_bound_m(need.council)
     reached = set(AlertSent.objects.filter(need=need).values_list("helper_id", flat=True))
-    found = offer_candidates_for_need(need=need, limit=200, ring_m=bound, alerts_opted_in=True)
-    nearest: dict[int, OfferCandidate] = {}
-    for candidate in found:  # nearest first: each helper's nearest offer
-        nearest.setdefault(candidate.offer.helper_id, candidate)
+    nearest = _nearest_offer_of_each_helper(need, bound=bound, alerts_opted_in=True)
     prefs = {p.user_id: p for p in AlertPreference.objects.filter(user_id__in=nearest)}
     capped = {
         row["helper_id"]
@@ -234,10 +245,7 @@ def _ask_idle(need: Need, policy: AlertPolicy) -> int:
     now = timezone.now()
     local_time = timezone.localtime(now).time()
     bound = search_bound_m(need.council)
-    found = offer_candidates_for_need(need=need, limit=200, ring_m=bound)
-    nearest: dict[int, OfferCandidate] = {}
-    for candidate in found:  # nearest first: each helper's nearest offer
-        nearest.setdefault(candidate.offer.helper_id, candidate)
+    nearest = _nearest_offer_of_each_helper(need, bound=bound)
     told = dict(AlertSent.objects.filter(need=need).values_list("helper_id", "kind"))
     owed = policy.idle_asks - sum(1 for kind in told.values() if kind == AlertSent.Kind.IDLE)
     if owed <= 0:  # a retried run: this need's idle asks were made
