@@ -23,8 +23,8 @@ messages: ## Gather the words to translate into each room's locale/cy/LC_MESSAGE
 	$(PY) scripts/tidy_po.py
 	$(KITH) messages
 
-test: install ## The whole test suite against real PostGIS (and Chromium for browser tests)
-	$(KITH) browser database
+test: install ## The whole test suite against real PostGIS (Chromium for browser tests, wrk and nginx for the load run)
+	$(KITH) browser loadgen database
 	$(PY) -m pytest
 
 lint: install ## ruff (lint and format), the rooms' import contract, mypy against its baseline

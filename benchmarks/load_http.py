@@ -312,8 +312,9 @@ def run_load(opts, env, people) -> list[dict]:
     print(f"Kith HTTP load — {_machine_line()}")
     print(
         f"{opts.concurrency} concurrent connections from wrk, {opts.seconds:g} s per run after a "
-        f"2 s warm-up, requests spread over {len(people)} demo people; `people` runs pause "
-        f"{opts.think} ms (±50 %) between a connection's requests; client on the same machine\n"
+        f"{opts.warmup:g} s warm-up, requests spread over {len(people)} demo people; `people` "
+        f"runs pause {opts.think} ms (±50 %) between a connection's requests; client on the same "
+        "machine\n"
     )
     results = []
     for workers in [int(w) for w in opts.workers.split(",")]:
@@ -321,7 +322,7 @@ def run_load(opts, env, people) -> list[dict]:
         try:
             for label, requests in targets:
                 _check_all_answer_200(requests)
-                _wrk(requests, concurrency=4, seconds=2)  # warm up
+                _wrk(requests, concurrency=4, seconds=opts.warmup)  # warm up
                 for mode, think in (("busy", 0), ("people", opts.think)):
                     figures = _wrk(
                         requests, concurrency=opts.concurrency, seconds=opts.seconds,
@@ -419,6 +420,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--think", type=int, default=1000, help="pause between requests, ms")
     parser.add_argument("--soak", type=float, default=0, help="soak for this many seconds")
+    parser.add_argument("--warmup", type=float, default=2.0, help="warm-up per target, seconds")
+    parser.add_argument(
+        "--results", type=Path, default=ROOT / "benchmarks" / "results", help="JSON goes here"
+    )
     parser.add_argument(
         "--redis-down",
         action="store_true",
@@ -444,10 +449,11 @@ def main() -> None:
             proxy.wait(timeout=30)
     if opts.redis_down:
         name = name.replace(".json", "-redis-down.json")
-    out = ROOT / "benchmarks" / "results" / name
+    out = opts.results / name
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"options": vars(opts), "results": results}, indent=2))
-    print(f"\nJSON: {out.relative_to(ROOT)}")
+    options = {k: str(v) if isinstance(v, Path) else v for k, v in vars(opts).items()}
+    out.write_text(json.dumps({"options": options, "results": results}, indent=2))
+    print(f"\nJSON: {out}")
 
 
 if __name__ == "__main__":
