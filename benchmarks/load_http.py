@@ -260,12 +260,13 @@ def _start_nginx(tmp: Path) -> subprocess.Popen:
 
 def _start_gunicorn(env: dict[str, str], workers: int) -> subprocess.Popen:
     GUNICORN_LOG.parent.mkdir(exist_ok=True)
-    server = subprocess.Popen(  # noqa: S603 – fixed arguments
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
-         "--workers", str(workers), "--bind", f"127.0.0.1:{PORT}", "--backlog", "2048"],
-        # Its log goes to a file: a pipe nobody reads fills up and then stalls every worker.
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=GUNICORN_LOG.open("ab"),
-    )  # fmt: skip
+    # Its log goes to a file: a pipe nobody reads fills up and then stalls every worker.
+    with GUNICORN_LOG.open("ab") as log:
+        server = subprocess.Popen(  # noqa: S603 – fixed arguments
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+             "--workers", str(workers), "--bind", f"127.0.0.1:{PORT}", "--backlog", "2048"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
+        )  # fmt: skip
     _wait_healthy()
     return server
 

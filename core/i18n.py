@@ -21,19 +21,24 @@ from django.dispatch import receiver
 from django.utils import translation
 
 
+# Each kept answer is asked of Django in the language of its key, so an answer is never kept
+# under another language's key.
 @lru_cache(maxsize=4096)
 def _gettext(language: str | None, message: str) -> str:
-    return translation.gettext(message)
+    with translation.override(language):
+        return translation.gettext(message)
 
 
 @lru_cache(maxsize=4096)
 def _ngettext(language: str | None, singular: str, plural: str, number: int) -> str:
-    return translation.ngettext(singular, plural, number)
+    with translation.override(language):
+        return translation.ngettext(singular, plural, number)
 
 
 @lru_cache(maxsize=1024)
 def _pgettext(language: str | None, context: str, message: str) -> str:
-    return translation.pgettext(context, message)
+    with translation.override(language):
+        return translation.pgettext(context, message)
 
 
 _speaking = threading.local()

@@ -88,14 +88,11 @@ def profiles_for_offers(offers: Sequence[Offer]) -> dict[int, HelperProfile]:
             | eligibility.check_params(),
         )
         rows = cursor.fetchall()
-    levels = {helper: level for helper, level, _first, _people in rows}
-    since = {helper: first for helper, _level, first, _people in rows}
-    helped = {helper: people for helper, _level, _first, people in rows}
+    found = {helper: (level, first, people) for helper, level, first, people in rows}
     profiles = {}
     for offer in offers:
         helper = offer.helper
-        level = levels.get(helper.pk, VerificationLevel.NONE)
-        first = since.get(helper.pk)
+        level, first, people = found[helper.pk]  # a row for every helper asked about
         # The names in the language of the page (the profile is what a person reads).
         names = {
             language_said(language_name(lang))
@@ -108,7 +105,7 @@ def profiles_for_offers(offers: Sequence[Offer]) -> dict[int, HelperProfile]:
             dbs_checked=level >= VerificationLevel.ENHANCED_DBS_BARRED,
             languages=sorted(names),
             helping_since=first.date() if first else None,
-            people_helped=helped.get(helper.pk, 0),
+            people_helped=people,
         )
     return profiles
 
