@@ -315,6 +315,10 @@ class PairSql:
     fixed_slots: Sequence = ()
     row_slots: tuple[str, str, str] | None = None
     not_again: bool = True
+    # Each EXISTS as a probe of the row at hand (a SubPlan), not a join for the planner to
+    # place: for a KNN scan that meets a few hundred rows, where placing the joins cost more
+    # than running the probes (see `matching.candidates`). Sets of pairs keep the joins.
+    per_row: bool = False
 
 
 @dataclass
@@ -331,44 +335,55 @@ class Conditions:
 # The fragments of `pair_conditions` ({names} are the sides' SQL expressions).
 # One NOT EXISTS per direction: each is a lookup on the (blocker, blocked) unique index, where
 # one NOT EXISTS with an OR read the whole block table for every candidate.
+# `{per_row}` is empty, or "OFFSET 0" for `PairSql.per_row` (PostgreSQL never turns a
+# sub-select with an OFFSET into a join).
 _BLOCK_SQL = """NOT EXISTS (
           SELECT 1 FROM marketplace_block b
-          WHERE b.blocker_id = {owner} AND b.blocked_id = {helper})
+          WHERE b.blocker_id = {owner} AND b.blocked_id = {helper}{per_row})
         AND NOT EXISTS (
           SELECT 1 FROM marketplace_block b
-          WHERE b.blocker_id = {helper} AND b.blocked_id = {owner})"""
+          WHERE b.blocker_id = {helper} AND b.blocked_id = {owner}{per_row})"""
 _NOT_AGAIN_SQL = """NOT EXISTS (
           SELECT 1 FROM matching_match xm
           JOIN marketplace_offer xo ON xo.id = xm.offer_id
           WHERE xm.need_id = {need} AND xo.helper_id = {helper}
-            AND xm.status = ANY(%(not_again)s))"""
+            AND xm.status = ANY(%(not_again)s){per_row})"""
 _CHECK_SQL = """EXISTS (
           SELECT 1 FROM accounts_helpercheck hc
           WHERE {valid}
-            AND hc.kind = ANY(%(kinds)s))"""
-_TIMES_SQL = """(NOT EXISTS (SELECT 1 FROM {table} ts WHERE ts.{key} = {row_id})
+            AND hc.kind = ANY(%(kinds)s){per_row})"""
+_TIMES_SQL = """(NOT EXISTS (SELECT 1 FROM {table} ts WHERE ts.{key} = {row_id}{per_row})
            OR EXISTS (
                SELECT 1 FROM {table} ts,
                     unnest(%(wd)s::int[], %(st)s::time[], %(en)s::time[]) AS fs(wd, st, en)
                WHERE ts.{key} = {row_id} AND ts.weekday = fs.wd
-                 AND ts.start < fs.en AND ts."end" > fs.st))"""
+                 AND ts.start < fs.en AND ts."end" > fs.st{per_row}))"""
+
+
+def reach_conditions(p: PairSql) -> list[str]:
+    """Rules 2 and 6: same council and category, within reach cell to cell on the sphere
+    (the council's maximum as a constant bound: with 2, what a composite GiST index on
+    (council, category, cell) serves). A KNN scan applies these alone first."""
+    return [
+        f"{p.need_council} = {p.offer_council}",
+        f"{p.need_category} = {p.offer_category}",
+        f"ST_DWithin({p.offer_cell}, {p.need_cell}, {p.bound}, false)",
+        f"ST_DWithin({p.offer_cell}, {p.need_cell}, {p.radius}, false)",
+    ]
 
 
 def pair_conditions(p: PairSql) -> Conditions:
     """Rules 1–11 as SQL conditions over the two sides `p` names (see the module docstring)."""
     out = Conditions()
     add = out.sql.append
+    per_row = "\n          OFFSET 0" if p.per_row else ""
     # 3. Open listings, people able to match (rows only: a fixed side is checked in Python).
     if p.offer_row and p.helper_row:
         add(listing_ready_sql(p.offer_row, p.helper_row))
     if p.need_row and p.owner_row:
         add(listing_ready_sql(p.need_row, p.owner_row))
-    # 2. Same council and category (with 6's council maximum: the index conditions).
-    add(f"{p.need_council} = {p.offer_council}")
-    add(f"{p.need_category} = {p.offer_category}")
-    # 6. Within reach, cell to cell on the sphere.
-    add(f"ST_DWithin({p.offer_cell}, {p.need_cell}, {p.bound}, false)")
-    add(f"ST_DWithin({p.offer_cell}, {p.need_cell}, {p.radius}, false)")
+    # 2 and 6. Same council and category, within reach.
+    out.sql.extend(reach_conditions(p))
     # 1. Not one's own.
     add(f"{p.helper} <> {p.owner}")
     # 10. Places left.
@@ -377,10 +392,10 @@ def pair_conditions(p: PairSql) -> Conditions:
     if p.offer_holding and p.capacity:
         add(f"{p.offer_holding} < {p.capacity}")
     # 4. No block either way.
-    add(_BLOCK_SQL.format(owner=p.owner, helper=p.helper))
+    add(_BLOCK_SQL.format(owner=p.owner, helper=p.helper, per_row=per_row))
     # 11. Not suggested again.
     if p.not_again:
-        add(_NOT_AGAIN_SQL.format(need=p.need, helper=p.helper))
+        add(_NOT_AGAIN_SQL.format(need=p.need, helper=p.helper, per_row=per_row))
         out.params["not_again"] = list(NOT_AGAIN)
     # 5. The check the category requires.
     if p.required_level is None:
@@ -388,7 +403,7 @@ def pair_conditions(p: PairSql) -> Conditions:
         add(f"({c}.required_level = 0 OR {c}.required_level <= {level_held_sql(p.helper)})")
         out.params.update(check_params())
     elif p.required_level > 0:
-        add(_CHECK_SQL.format(valid=_VALID_CHECK.format(helper=p.helper)))
+        add(_CHECK_SQL.format(valid=_VALID_CHECK.format(helper=p.helper), per_row=per_row))
         out.params.update(check_params(), kinds=kinds_meeting(p.required_level))
     # 7. Gender, if asked for.
     add(f"{p.gender_preference} IN ('', {p.helper_gender})")
@@ -400,7 +415,7 @@ def pair_conditions(p: PairSql) -> Conditions:
     # 9. Weekly times overlap when both sides give some.
     if p.fixed_slots and p.row_slots:
         table, key, row_id = p.row_slots
-        add(_TIMES_SQL.format(table=table, key=key, row_id=row_id))
+        add(_TIMES_SQL.format(table=table, key=key, row_id=row_id, per_row=per_row))
         out.params.update(
             wd=[s.weekday for s in p.fixed_slots],
             st=[s.start for s in p.fixed_slots],
