@@ -53,6 +53,9 @@ def person_of_council_by_email(*, council: Council, email: str) -> User | None:
 # Where a council's Welsh-first choice is kept (`Council.settings["welsh_first"]`), as a
 # lookup from a council; `is_welsh_first` reads the value found there.
 WELSH_FIRST_LOOKUP = "settings__welsh_first"
+# `is_welsh_first` in hand-written SQL, on the council table aliased {council}: true only for
+# a JSON true (a boolean the database driver returns as such).
+WELSH_FIRST_SQL = "({council}.settings -> 'welsh_first') = 'true'::jsonb"
 
 
 def is_welsh_first(flag: object) -> bool:

@@ -22,14 +22,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from celery import current_app
-from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 
 from accounts.models import User
-from accounts.selectors import WELSH_FIRST_LOOKUP, council_is_welsh_first, is_welsh_first
+from accounts.selectors import WELSH_FIRST_SQL, council_is_welsh_first, is_welsh_first
 from core.events import BROKER_DOWN, Event
 from core.links import absolute_url
 from core.quiet_hours import is_quiet
@@ -150,15 +149,23 @@ def _first_language(*, welsh: bool) -> str:
     return ContactPreference.Language.WELSH if welsh else ContactPreference.Language.ENGLISH
 
 
+# Hand-written: every signed-in page asks it, and composing the same query with the ORM cost
+# three times as much as running it (about 0.6 ms a page).
+_LANGUAGE_SQL = """SELECT cp.language, {welsh_first}
+FROM accounts_user u
+LEFT JOIN notifications_contactpreference cp ON cp.person_id = u.id
+LEFT JOIN accounts_council c ON c.id = u.council_id
+WHERE u.id = %s""".format(welsh_first=WELSH_FIRST_SQL.format(council="c"))
+
+
 def language_of(person: User) -> str:
     """The language Kith writes to the person in ("en" or "cy"): their choice, else their
     council's first language. One query (every signed-in page asks it)."""
-    chosen = ContactPreference.objects.filter(person=OuterRef("pk")).values("language")[:1]
-    row = (
-        User.objects.filter(pk=person.pk)
-        .values_list(Subquery(chosen), f"council__{WELSH_FIRST_LOOKUP}")
-        .first()
-    )
+    row = None
+    if person.pk is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(_LANGUAGE_SQL, [person.pk])
+            row = cursor.fetchone()
     if row is None:  # not saved: nothing kept for them yet
         return default_language(person)
     language, flag = row

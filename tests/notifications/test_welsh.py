@@ -208,6 +208,24 @@ def test_a_welsh_first_council_writes_to_new_people_in_welsh(home_council, citiz
     assert pref.language == "en" and language_of(citizen) == "en"
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("flag", [True, "true", 1, False, None, "absent"])
+def test_the_language_query_reads_welsh_first_as_the_council_rule_does(home_council, citizen, flag):
+    """`language_of` reads the council's flag in SQL; only a JSON true makes a council
+    Welsh-first, as `accounts.selectors.is_welsh_first` says."""
+    from accounts.selectors import council_is_welsh_first
+
+    settings = {k: v for k, v in (home_council.settings or {}).items() if k != "welsh_first"}
+    if flag != "absent":
+        settings["welsh_first"] = flag
+    home_council.settings = settings
+    home_council.save()
+    ContactPreference.objects.filter(person=citizen).delete()
+    welsh = council_is_welsh_first(home_council.pk)
+    assert welsh is (flag is True)
+    assert language_of(citizen) == ("cy" if welsh else "en")
+
+
 def text_in(client, body):
     return client.post(
         "/notify/received-texts/",
