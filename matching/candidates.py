@@ -18,12 +18,14 @@ Every hard constraint is part of the same SQL statement, composed from
 `matching.eligibility.pair_conditions`, so the LIMIT counts only eligible rows and nothing
 is filtered per row in Python.
 
-Both directions are hand-written statements: a need's offers (`offer_candidates_sql`, then a
-second statement for what scoring needs of the candidates found, `_OFFER_EXTRAS_SQL`) and an
-offer's needs (`need_candidates_sql`, one statement). The offer side was an
-ORM query until it was measured: Django passed the council and category as small integers
-and the ORM's filter shape left the planner a bitmap scan of the cell index plus a sort, not
-a KNN scan of the composite index that stops at the LIMIT.
+Both directions are hand-written statements of the same two-level shape (a KNN scan that
+applies reach alone, then every other rule probed row by row up to the LIMIT): a need's
+offers (`offer_candidates_sql`, then a second statement for what scoring needs of the
+candidates found, `_OFFER_EXTRAS_SQL`) and an offer's needs (`need_candidates_sql`, one
+statement: the helper's own history is read once, whatever the number of needs). The offer
+side was an ORM query until it was measured: Django passed the council and category as small
+integers and the ORM's filter shape left the planner a bitmap scan of the cell index plus a
+sort, not a KNN scan of the composite index that stops at the LIMIT.
 
 Results are typed (`OfferCandidate`, `NeedCandidate`): the listing, rebuilt from the
 statement's columns, with its distance, places taken and what scoring needs beside it.
@@ -432,6 +434,10 @@ class _NeedRow(NamedTuple):
     offer_holding: int
 
 
+# The mirror of `_OFFER_CANDIDATES_SQL`: the KNN scan of open needs applies rules 2 and 6
+# alone, in a level of its own; the outer level applies every other rule, each EXISTS a probe
+# of one row, and stops at the LIMIT. The offer's own side (its helper's history, its places
+# taken) is read once, in materialised CTEs.
 _NEED_CANDIDATES_SQL = """
 WITH st AS MATERIALIZED (
     {stats}
@@ -443,7 +449,7 @@ WITH st AS MATERIALIZED (
 SELECT c.id, c.owner_id, c.title, c.urgency, c.timing, c.languages, c.dietary_requirements,
        c.helper_gender_preference, c.helpers_wanted, c.published_at,
        c.ax, c.ay, c.knn, c.holding,
-       ou.display_name, ou.preferred_languages,
+       c.display_name, c.preferred_languages,
        COALESCE((SELECT json_agg(json_build_array(s.weekday, s.start, s."end"))
                  FROM marketplace_needslot s WHERE s.need_id = c.id), '[]') AS slots,
        {good} AS good,
@@ -451,19 +457,24 @@ SELECT c.id, c.owner_id, c.title, c.urgency, c.timing, c.languages, c.dietary_re
 FROM (
     SELECT n.id, n.owner_id, n.title, n.urgency, n.timing, n.languages, n.dietary_requirements,
            n.helper_gender_preference, n.helpers_wanted, n.published_at,
-           ST_X(n.approx_location::geometry) AS ax, ST_Y(n.approx_location::geometry) AS ay,
-           n.approx_location <-> %(pa)s::geography AS knn,
-           h.holding
-    FROM marketplace_need n
+           n.ax, n.ay, n.knn, h.holding, nu.display_name, nu.preferred_languages
+    FROM (
+        SELECT n.*,
+               ST_X(n.approx_location::geometry) AS ax, ST_Y(n.approx_location::geometry) AS ay,
+               n.approx_location <-> %(pa)s::geography AS knn
+        FROM marketplace_need n
+        WHERE n.status = 'open'
+          AND {reach}
+        ORDER BY n.approx_location <-> %(pa)s::geography
+        OFFSET 0
+    ) n
     JOIN accounts_user nu ON nu.id = n.owner_id
     CROSS JOIN LATERAL ({holding}) h
     WHERE {where}
-    ORDER BY n.approx_location <-> %(pa)s::geography
+    ORDER BY n.knn
     LIMIT %(limit)s
 ) c
-JOIN accounts_user ou ON ou.id = c.owner_id
 CROSS JOIN st CROSS JOIN fb CROSS JOIN oh
-ORDER BY c.knn, c.id
 """
 
 
@@ -480,36 +491,37 @@ def need_candidates_sql(
     category = offer.category
     bound = search_bound_m(offer.council)
     slots = offer_slots if offer_slots is not None else list(offer.slots.all())
-    conditions = eligibility.pair_conditions(
-        PairSql(
-            need="n.id",
-            owner="n.owner_id",
-            need_council="n.council_id",
-            need_category="n.category_id",
-            need_cell="%(pa)s::geography",
-            gender_preference="n.helper_gender_preference",
-            diet_required="n.dietary_requirements",
-            offer="%(offer)s",
-            helper="%(helper)s",
-            offer_council="%(council)s::bigint",
-            offer_category="%(category)s::bigint",
-            offer_cell="n.approx_location",
-            radius="%(radius)s",
-            bound="%(bound)s",
-            helper_gender="%(gender)s",
-            diet_offered="%(diet)s::varchar[]",
-            need_row="n",
-            owner_row="nu",
-            required_level=category.required_level,
-            is_meal=category.is_meal,
-            need_holding="h.holding",
-            helpers_wanted="n.helpers_wanted",
-            offer_holding="(SELECT holding FROM oh)",
-            capacity="%(capacity)s",
-            fixed_slots=slots,
-            row_slots=("marketplace_needslot", "need_id", "n.id"),
-        )
+    sides = PairSql(
+        need="n.id",
+        owner="n.owner_id",
+        need_council="n.council_id",
+        need_category="n.category_id",
+        need_cell="%(pa)s::geography",
+        gender_preference="n.helper_gender_preference",
+        diet_required="n.dietary_requirements",
+        offer="%(offer)s",
+        helper="%(helper)s",
+        offer_council="%(council)s::bigint",
+        offer_category="%(category)s::bigint",
+        offer_cell="n.approx_location",
+        radius="%(radius)s",
+        bound="%(bound)s",
+        helper_gender="%(gender)s",
+        diet_offered="%(diet)s::varchar[]",
+        need_row="n",
+        owner_row="nu",
+        required_level=category.required_level,
+        is_meal=category.is_meal,
+        need_holding="h.holding",
+        helpers_wanted="n.helpers_wanted",
+        offer_holding="(SELECT holding FROM oh)",
+        capacity="%(capacity)s",
+        fixed_slots=slots,
+        row_slots=("marketplace_needslot", "need_id", "n.id"),
+        per_row=True,
     )
+    conditions = eligibility.pair_conditions(sides)
+    reach = eligibility.reach_conditions(sides)
     params = {
         "pa": offer.approx_location.ewkt,
         "council": offer.council_id,
@@ -529,10 +541,20 @@ def need_candidates_sql(
         ratings=RATINGS_SQL.format(helper="%(helper)s"),
         offer_holding=holding_sql(column="offer_id", listing_id="%(offer)s"),
         good=good_exists_sql(owner="c.owner_id", helper="%(helper)s"),
+        reach="\n          AND ".join(reach),
         holding=holding_sql(column="need_id", listing_id="n.id"),
-        where=conditions.where(),
+        # The scan has applied rules 2 and 6; the outer level applies the rest.
+        where=Conditions([c for c in conditions.sql if c not in reach]).where("\n      "),
     )
     return sql, params
+
+
+def _need_rows(sql: str, params: dict) -> list[_NeedRow]:
+    """The candidate statement's rows, nearest first, equally near needs in id order (see
+    `_offer_rows`)."""
+    rows = [_NeedRow._make(row) for row in _fetch(sql, params)]
+    rows.sort(key=lambda row: (row.knn, row.id))
+    return rows
 
 
 def _need_of(row: _NeedRow, offer: Offer) -> Need:
@@ -576,7 +598,7 @@ def need_candidates(
     if offer.status != Offer.Status.OPEN or not eligibility.person_ready(offer.helper):
         return [], OfferFacts()
     sql, params = need_candidates_sql(offer=offer, limit=limit, offer_slots=offer_slots)
-    rows = [_NeedRow._make(row) for row in _fetch(sql, params)]
+    rows = _need_rows(sql, params)
     found, facts = [], OfferFacts()
     for row, metres in zip(rows, _metres_from(offer.approx_location, rows), strict=True):
         found.append(
@@ -696,13 +718,12 @@ def ranked_needs_for_offer(
         return []
     offer_slots = list(offer.slots.all()) if offer_slots is None else list(offer_slots)
     sql, params = need_candidates_sql(offer=offer, limit=CANDIDATE_POOL, offer_slots=offer_slots)
-    rows = _fetch(sql, params)
-    if not rows:
+    need_rows = _need_rows(sql, params)
+    if not need_rows:
         return []
     now = timezone.now()
     weights = council_weights(offer.council)
     spoken = languages_of(offer, offer.helper)
-    need_rows = [_NeedRow._make(row) for row in rows]
     last = need_rows[-1]
     # The helper's record and the offer's places are the offer's own: the same on every row.
     history = HelperHistory.of(last.completed, last.failed, last.rating_sum, last.rating_n)
