@@ -278,13 +278,16 @@ def offer_candidates_sql(
     }
     # The scan has applied rules 2 and 6; the outer level applies the rest.
     rest = Conditions([c for c in conditions.sql if c not in reach])
+    scan = list(reach)
     if ring_m is not None:
-        rest.sql.append(_RING_SQL)
+        # An alert's ring narrows the scan itself: the index stops at the ring's box, and no
+        # offer beyond the ring is probed for the other rules.
+        scan.append(_RING_SQL)
         params["ring"] = ring_m
     if alerts_opted_in:
         rest.sql.append(_OPTED_IN_SQL)
     sql = _OFFER_CANDIDATES_SQL.format(
-        reach="\n      AND ".join(reach),
+        reach="\n      AND ".join(scan),
         holding=holding_sql(column="offer_id", listing_id="o.id"),
         where=rest.where(),
     )
