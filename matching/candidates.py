@@ -361,8 +361,9 @@ def offer_candidates_for_need(
     need_slots: Sequence | None = None,
 ) -> list[OfferCandidate]:
     """Open offers that may help with `need`, nearest first, every hard constraint applied,
-    in one indexed statement (see the module docstring). `ring_m` narrows the search
-    (alerts); `alerts_opted_in` keeps helpers who asked for alerts."""
+    in one indexed statement, then their times and history by id (see the module docstring).
+    `ring_m` narrows the search (alerts); `alerts_opted_in` keeps helpers who asked for
+    alerts."""
     if need.status != Need.Status.OPEN or not eligibility.person_ready(need.owner):
         return []
     sql, params = offer_candidates_sql(
@@ -668,9 +669,10 @@ def ranked_offers_for_need(
 ) -> list[RankedPair]:
     """The best `limit` offers for a need, with components and an explanation each.
 
-    One statement when the need's weekly times are given (`need_slots`, as
-    `selectors.need_for_ranking` reads them with the need), else two: the times, then the
-    candidate statement, which brings everything the score needs."""
+    Two statements when the need's weekly times are given (`need_slots`, as
+    `selectors.need_and_slots_for_ranking` reads them with the need), else three: the times,
+    then the candidate statement, then the candidates' own times and history by id
+    (`_offer_rows`)."""
     if need.status != Need.Status.OPEN or not eligibility.person_ready(need.owner):
         return []
     need_slots = list(need.slots.all()) if need_slots is None else list(need_slots)
