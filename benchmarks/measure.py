@@ -166,7 +166,8 @@ def measure(*, need_ids: list[int], iterations: int) -> dict:
     from django.db import connection
 
     from marketplace.models import Need
-    from matching.candidates import knn_planner, offer_candidates_sql, ranked_offers_for_need
+    from matching.candidate_sql import knn_planner, offer_candidates_sql
+    from matching.candidates import ranked_offers_for_need
     from matching.eligibility import search_bound_m
 
     needs = [
@@ -218,7 +219,8 @@ def measure_offers(*, offer_ids: list[int], iterations: int) -> dict:
     from django.db import connection
 
     from marketplace.models import Offer
-    from matching.candidates import knn_planner, need_candidates_sql, ranked_needs_for_offer
+    from matching.candidate_sql import knn_planner, need_candidates_sql
+    from matching.candidates import ranked_needs_for_offer
     from matching.eligibility import search_bound_m
 
     offers = [
@@ -317,7 +319,7 @@ def _summary(timings: dict, found: list, statement: tuple, *, listings: str, sca
     the candidate statement scans (`listings`: "offer" or "need"; `scanned`: its alias)."""
     from django.db import connection
 
-    from matching.candidates import knn_planner
+    from matching.candidate_sql import knn_planner
 
     sql, params = statement
     table = f"marketplace_{listings}"
@@ -338,8 +340,14 @@ def _summary(timings: dict, found: list, statement: tuple, *, listings: str, sca
     result[f"plan_{listings}_indexes"] = [name for name in gist if f" {name} " in plan + " "]
     seq = re.findall(r"Seq Scan on marketplace_(?:offer|need)\b(?!slot).*", plan)
     result["plan_listing_seq_scans"] = [line.split("(cost")[0] for line in seq]
-    marker = f"on {table} {scanned} " if listings == "need" else f"on {table} "
-    result[f"plan_{listings}_scan"] = [line.strip() for line in plan.splitlines() if marker in line]
+    # The scan of the listings themselves (PostgreSQL numbers an alias used at two levels,
+    # "n_1"); on the need side, not the past needs that history reads ("pn").
+    marker = re.compile(
+        rf"on {table} {scanned}(?:_\d+)? " if listings == "need" else rf"on {table} "
+    )
+    result[f"plan_{listings}_scan"] = [
+        line.strip() for line in plan.splitlines() if marker.search(line)
+    ]
     return result
 
 

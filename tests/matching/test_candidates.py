@@ -12,13 +12,8 @@ from django.utils import timezone
 
 from marketplace.models import Need, Offer
 from matching import eligibility
-from matching.candidates import (
-    knn_planner,
-    need_candidates_for_offer,
-    need_candidates_sql,
-    offer_candidates_for_need,
-    offer_candidates_sql,
-)
+from matching.candidate_sql import knn_planner, need_candidates_sql, offer_candidates_sql
+from matching.candidates import need_candidates_for_offer, offer_candidates_for_need
 from matching.models import Match
 from matching.rounds import build_problem
 from places.geo import approximate_point

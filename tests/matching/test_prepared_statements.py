@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.db import PREPARE_THRESHOLD
-from matching import candidates
+from matching import candidate_sql, candidates
 from tests.kit import factories as make
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ def test_the_need_side_candidate_statement_is_prepared_and_answers_as_unprepared
     for east in (300, 900, 1500):
         make.offer_row(council=mcouncil, at=make.point_at(east, 0), radius_m=3000)
     sql, params = candidates.offer_candidates_sql(need=need)
-    with candidates.knn_planner(), connection.cursor() as cursor:
+    with candidate_sql.knn_planner(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         unprepared = cursor.fetchall()
     assert unprepared, "the factories should give the need some candidates"
