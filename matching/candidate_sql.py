@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from django.db import connection, transaction
@@ -86,6 +87,15 @@ def fetch(sql: str, params: dict) -> list[Any]:
     with knn_planner(), prepared_cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def _scan_and_rest(sides: PairSql) -> tuple[list[str], Conditions]:
+    """A two-level statement's conditions: rules 2 and 6 for the KNN scan, every other rule
+    (each EXISTS a probe of one row) for the level above it, with the parameters of all."""
+    conditions = eligibility.pair_conditions(replace(sides, per_row=True))
+    reach = eligibility.reach_conditions(sides)
+    rest = Conditions([c for c in conditions.sql if c not in reach], conditions.params)
+    return reach, rest
 
 
 # --- A need's offers ------------------------------------------------------------------------
@@ -184,10 +194,8 @@ def offer_candidates_sql(
         capacity="o.capacity",
         fixed_slots=slots,
         row_slots=("marketplace_offerslot", "offer_id", "o.id"),
-        per_row=True,
     )
-    conditions = eligibility.pair_conditions(sides)
-    reach = eligibility.reach_conditions(sides)
+    reach, rest = _scan_and_rest(sides)
     params = {
         "pa": need.approx_location.ewkt,
         "council": need.council_id,
@@ -199,10 +207,8 @@ def offer_candidates_sql(
         "gender": need.helper_gender_preference or "",
         "diet": list(need.dietary_requirements or []),
         "limit": limit,
-        **conditions.params,
+        **rest.params,
     }
-    # The scan has applied rules 2 and 6; the outer level applies the rest.
-    rest = Conditions([c for c in conditions.sql if c not in reach])
     scan = list(reach)
     if ring_m is not None:
         # An alert's ring narrows the scan itself: the index stops at the ring's box, and no
@@ -329,10 +335,8 @@ def need_candidates_sql(
         capacity="%(capacity)s",
         fixed_slots=slots,
         row_slots=("marketplace_needslot", "need_id", "n.id"),
-        per_row=True,
     )
-    conditions = eligibility.pair_conditions(sides)
-    reach = eligibility.reach_conditions(sides)
+    reach, rest = _scan_and_rest(sides)
     params = {
         "pa": offer.approx_location.ewkt,
         "council": offer.council_id,
@@ -345,7 +349,7 @@ def need_candidates_sql(
         "capacity": offer.capacity,
         "diet": list(offer.dietary_capabilities or []),
         "limit": limit,
-        **conditions.params,
+        **rest.params,
     }
     sql = _NEED_CANDIDATES_SQL.format(
         stats=STATS_SQL.format(helper="%(helper)s"),
@@ -354,7 +358,6 @@ def need_candidates_sql(
         good=good_exists_sql(owner="c.owner_id", helper="%(helper)s"),
         reach="\n          AND ".join(reach),
         holding=holding_sql(column="need_id", listing_id="n.id"),
-        # The scan has applied rules 2 and 6; the outer level applies the rest.
-        where=Conditions([c for c in conditions.sql if c not in reach]).where("\n      "),
+        where=rest.where("\n      "),
     )
     return sql, params
