@@ -58,6 +58,14 @@ def _weekly(slots: Any) -> list[WeeklySlot]:
     ]
 
 
+def _nearest_first(rows: list) -> list:
+    """Candidate rows nearest first, equally near ones (the same grid cell) in id order. In
+    SQL, this second sort key would make the planner sort every row the scan can reach before
+    the LIMIT."""
+    rows.sort(key=lambda row: (row.knn, row.id))
+    return rows
+
+
 def _metres_from(cell: Point, rows: Sequence) -> list[float]:
     """Each row's cell (its `ax`, `ay`) to `cell` in metres (`places.geo.haversine_m`), in one
     array call: numpy costs as much for one value as for fifty."""
@@ -113,11 +121,7 @@ def _offer_rows(sql: str, params: dict) -> list[_OfferRow]:
     if not found:
         return []
     extras = fetch_offer_extras(found, owner=params["owner"])
-    rows = [_OfferRow(*row, *extras[row[0]]) for row in found]
-    # Equally near offers (the same grid cell) in id order. In SQL, this second sort key would
-    # make the planner sort every row the scan can reach before the LIMIT.
-    rows.sort(key=lambda row: (row.knn, row.id))
-    return rows
+    return _nearest_first([_OfferRow(*row, *extras[row[0]]) for row in found])
 
 
 def _offer_of(row: _OfferRow, need: Need) -> Offer:
@@ -232,11 +236,8 @@ class _NeedRow(NamedTuple):
 
 
 def _need_rows(sql: str, params: dict) -> list[_NeedRow]:
-    """The candidate statement's rows, nearest first, equally near needs in id order (see
-    `_offer_rows`)."""
-    rows = [_NeedRow._make(row) for row in fetch(sql, params)]
-    rows.sort(key=lambda row: (row.knn, row.id))
-    return rows
+    """The candidate statement's rows, nearest first (`_nearest_first`)."""
+    return _nearest_first([_NeedRow._make(row) for row in fetch(sql, params)])
 
 
 def _need_of(row: _NeedRow, offer: Offer) -> Need:
