@@ -6,15 +6,19 @@ whom is in `matching.eligibility`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 
 from django.db.models import Q, QuerySet
-from django.db.models.expressions import RawSQL
+from psycopg.types.numeric import Int8
 
-from accounts.models import User
+from accounts.models import Council, User
 from accounts.permissions import staff_council_id
+from core.db import prepared_cursor
 from core.errors import NotFound
+from core.rows import ModelColumns, model_columns
 from marketplace.availability import WeeklySlot
-from marketplace.models import Need, Offer
+from marketplace.models import Category, Need, Offer
 
 from .models import AlertPreference, Match, Message
 
@@ -25,9 +29,7 @@ __all__ = [
     "matches_visible_to",
     "message_list_for_party",
     "need_and_slots_for_ranking",
-    "need_for_ranking",
     "offer_and_slots_for_ranking",
-    "offer_for_ranking",
     "staff_council_id",
 ]
 
@@ -35,29 +37,69 @@ __all__ = [
 # --- Access ---------------------------------------------------------------------------------
 
 
-def need_for_ranking(*, user: User, need_id: int) -> Need:
-    """The need, if `user` owns it or is staff of its council; otherwise NotFound."""
-    # The council's boundary (thousands of points for a real council) is not needed to rank.
-    need = (
-        Need.objects.select_related("council", "category", "owner")
-        .defer("council__boundary")
-        .filter(pk=need_id)
-        .first()
-    )
-    if need is None:
-        raise NotFound()
-    if need.owner_id == user.pk or staff_council_id(user) == need.council_id:
-        return need
-    raise NotFound()
-
-
 # A listing's weekly times, in the order of `Slot.Meta.ordering`, read with the listing.
 _SLOTS_SQL = """COALESCE((SELECT json_agg(json_build_array(s.weekday, s.start, s."end")
                                 ORDER BY s.weekday, s.start)
-                      FROM marketplace_{kind}slot s WHERE s.{kind}_id = marketplace_{kind}.id),
+                      FROM marketplace_{kind}slot s WHERE s.{kind}_id = l.id),
                      '[]')"""
-_NEED_SLOTS_SQL = _SLOTS_SQL.format(kind="need")
-_OFFER_SLOTS_SQL = _SLOTS_SQL.format(kind="offer")
+
+# A listing with its council (not its boundary: thousands of points for a real council, not
+# needed to rank), category, person and weekly times: one hand-written statement of fixed
+# shape, built into the instances the ORM would make (`core.rows`). As an ORM query with
+# select_related, compiling it cost three times what running it did, on every ranking.
+BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
+_LISTING_SQL = """SELECT {listing}, {council}, {category}, {person},
+       {slots}
+FROM marketplace_{kind} l
+JOIN accounts_council c ON c.id = l.council_id
+JOIN marketplace_category k ON k.id = l.category_id
+JOIN accounts_user p ON p.id = l.{person_column}
+WHERE l.id = %s"""
+
+
+@functools.cache
+def _listing_read(model: type[Need] | type[Offer]) -> tuple[str, tuple[ModelColumns, ...]]:
+    """The statement reading one listing of `model` for ranking, and its models' columns."""
+    kind = model._meta.model_name
+    person = "owner" if model is Need else "helper"
+    parts = (
+        model_columns(model, "l"),
+        model_columns(Council, "c", defer=("boundary",)),
+        model_columns(Category, "k"),
+        model_columns(User, "p"),
+    )
+    sql = _LISTING_SQL.format(
+        listing=parts[0].select,
+        council=parts[1].select,
+        category=parts[2].select,
+        person=parts[3].select,
+        slots=_SLOTS_SQL.format(kind=kind),
+        kind=kind,
+        person_column=f"{person}_id",
+    )
+    return sql, parts
+
+
+def _listing_and_slots(model, listing_id: int):
+    """The listing `listing_id` of `model` with council, category and person loaded, and its
+    weekly times; None if there is no such listing."""
+    if not BIGINT_MIN <= listing_id <= BIGINT_MAX:
+        return None, []  # no such id (as the ORM answers a filter out of the column's range)
+    sql, (listing, council, category, person) = _listing_read(model)
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, [Int8(listing_id)])
+        row = cursor.fetchone()
+    if row is None:
+        return None, []
+    found = listing.take(row, 0)
+    at = listing.width
+    found.council = council.take(row, at)
+    at += council.width
+    found.category = category.take(row, at)
+    at += category.width
+    setattr(found, "owner" if model is Need else "helper", person.take(row, at))
+    slots = row[-1]
+    return found, _weekly(json.loads(slots) if isinstance(slots, str) else slots)
 
 
 def _weekly(rows) -> list[WeeklySlot]:
@@ -67,48 +109,24 @@ def _weekly(rows) -> list[WeeklySlot]:
 
 
 def need_and_slots_for_ranking(*, user: User, need_id: int) -> tuple[Need, list[WeeklySlot]]:
-    """`need_for_ranking` and the need's weekly times, in one statement (what a ranking
-    reads before its candidate statement)."""
-    need = (
-        Need.objects.select_related("council", "category", "owner")
-        .defer("council__boundary")
-        .annotate(slot_rows=RawSQL(_NEED_SLOTS_SQL, ()))  # noqa: S611  (constant SQL, no input)
-        .filter(pk=need_id)
-        .first()
-    )
+    """The need, if `user` owns it or is staff of its council (else NotFound), with its
+    council, category and owner loaded and its weekly times: one statement, what a ranking
+    reads before its candidate statement."""
+    need, slots = _listing_and_slots(Need, need_id)
     if need is None or not (need.owner_id == user.pk or staff_council_id(user) == need.council_id):
         raise NotFound()
-    return need, _weekly(need.slot_rows)  # the annotation above
+    return need, slots
 
 
 def offer_and_slots_for_ranking(*, user: User, offer_id: int) -> tuple[Offer, list[WeeklySlot]]:
-    """`offer_for_ranking` and the offer's weekly times, in one statement."""
-    offer = (
-        Offer.objects.select_related("council", "category", "helper")
-        .defer("council__boundary")
-        .annotate(slot_rows=RawSQL(_OFFER_SLOTS_SQL, ()))  # noqa: S611  (constant SQL, no input)
-        .filter(pk=offer_id)
-        .first()
-    )
+    """The offer, if `user` is its helper or staff of its council (else NotFound), with its
+    council, category and helper loaded and its weekly times: one statement."""
+    offer, slots = _listing_and_slots(Offer, offer_id)
     if offer is None or not (
         offer.helper_id == user.pk or staff_council_id(user) == offer.council_id
     ):
         raise NotFound()
-    return offer, _weekly(offer.slot_rows)  # the annotation above
-
-
-def offer_for_ranking(*, user: User, offer_id: int) -> Offer:
-    offer = (
-        Offer.objects.select_related("council", "category", "helper")
-        .defer("council__boundary")
-        .filter(pk=offer_id)
-        .first()
-    )
-    if offer is None:
-        raise NotFound()
-    if offer.helper_id == user.pk or staff_council_id(user) == offer.council_id:
-        return offer
-    raise NotFound()
+    return offer, slots
 
 
 def matches_visible_to(*, user: User, as_staff: bool = True) -> QuerySet[Match]:

@@ -270,7 +270,9 @@ def need_detail(request, need_id: int):
     from matching import selectors as matching
     from matching import web_selectors as matching_web
 
-    need = not_found_as_404(lambda: matching.need_for_ranking(user=request.user, need_id=need_id))
+    need, weekly = not_found_as_404(
+        lambda: matching.need_and_slots_for_ranking(user=request.user, need_id=need_id)
+    )
     if need.owner_id != request.user.pk:
         raise Http404("Not found.")
     matches = matching_web.matches_of_need(user=request.user, need=need)
@@ -281,7 +283,9 @@ def need_detail(request, need_id: int):
         }
         ranked = [
             pair
-            for pair in matching_candidates.ranked_offers_for_need(need=need, limit=10)
+            for pair in matching_candidates.ranked_offers_for_need(
+                need=need, limit=10, need_slots=weekly
+            )
             if pair.offer.pk not in live_offer_ids
         ]
     return render(
