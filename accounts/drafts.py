@@ -2,7 +2,7 @@
 offer asked one question per page, saved at every page so that nothing typed is lost to
 signing out, a session timing out, or moving to another device. A draft untouched for
 `DRAFT_DAYS` is forgotten. Erasure deletes drafts with the account's other rows
-(privacy/personal_data/fields.py), and a draft is never written for an account being erased
+(`privacy.personal_data.fields.DECLARED`), and a draft is never written for an account being erased
 or closed (`person_lock_for_writing`).
 """
 

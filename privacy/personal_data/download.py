@@ -1,7 +1,7 @@
 """What "download my data" shows, section by section and in this order: which fields of which
 models, under which keys and in which form. `privacy.export` says which rows each section
 holds and renders them; `tests/privacy/test_personal_data.py` checks that every personal field
-the declaration (`fields.py`) does not withhold has a column here, and that no withheld field
+the declaration (`fields.DECLARED`) does not withhold has a column here, and that no withheld field
 has one. Other people appear only by their public name.
 """
 

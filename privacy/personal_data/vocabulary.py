@@ -2,7 +2,7 @@
 (`Declared`, `Personal`), what erasure and retention may do (`Rows`, `Treatment`) and the values
 they write for each treatment, and how the download shows a field (`Column`, `Form`).
 
-Kept apart from the declaration itself so that `fields.py` reads as a list of models and
+Kept apart from the declaration itself so that its `declared_*.py` read as lists of models and
 fields, and the rules that turn a treatment into a value live in one place.
 """
 
