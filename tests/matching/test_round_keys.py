@@ -1,5 +1,5 @@
 """A round asks each score component once per combination of the facts it reads
-(`matching.rounds._combined` makes one key per combination): two pairs share a key exactly
+(`matching.round_problem._combined` makes one key per combination): two pairs share a key exactly
 when every fact is equal, however large the numbers the facts are coded as."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matching.rounds import _combined
+from matching.round_problem import _combined
 
 
 @pytest.mark.parametrize(
