@@ -17,7 +17,7 @@ from marketplace import services as marketplace_services
 from marketplace.models import DietaryTag
 from matching import assisted, profiles
 from matching.services import MESSAGE_OPEN_STATUSES
-from staff_console import forms
+from staff_console import assisted_forms as forms
 from staff_console.access import staff_view
 from staff_console.views.base import C, call_service, render_staff
 

@@ -4,18 +4,29 @@ answer (a vegetarian who also eats halal was saved as halal only)."""
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 
 import pytest
 from django import forms
 
-import frontend.forms
-import staff_console.forms
+import frontend
+import staff_console
 from frontend.templatetags.govuk import field_kind
 
 
+def _form_modules():
+    """Every module of forms in the two rooms that draw them (`forms.py`, `need_forms.py`,
+    `assisted_forms.py`, ...), found by name, so a module split off later is checked too."""
+    for package in (frontend, staff_console):
+        for info in pkgutil.iter_modules(package.__path__):
+            if info.name.endswith("forms"):
+                yield importlib.import_module(f"{package.__name__}.{info.name}")
+
+
 def _multiple_choice_fields():
-    for module in (frontend.forms, staff_console.forms):
+    for module in _form_modules():
         for name, form_class in inspect.getmembers(module, inspect.isclass):
             ours = form_class.__module__ == module.__name__
             if not (ours and issubclass(form_class, forms.BaseForm)):
@@ -32,6 +43,10 @@ def test_the_forms_have_choose_all_that_apply_questions():
     ids = {p.id for p in FIELDS}
     assert any(i.endswith(".dietary_requirements") for i in ids)
     assert any(i.endswith(".dietary_capabilities") for i in ids)
+    # Staff asking for someone offline ask the same questions.
+    assert any(i.startswith("AssistedNeedForm.") for i in ids)
+    modules = {m.__name__ for m in _form_modules()}
+    assert {"frontend.forms", "frontend.need_forms", "staff_console.assisted_forms"} <= modules
 
 
 @pytest.mark.parametrize(("form_class", "field_name"), FIELDS)
