@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from arrangements.models import Visit
 from frontend import urls as frontend_urls
-from frontend.views.helping import OFFER_PART_TITLES, OFFER_STEPS
+from frontend.views.helping import OFFER_PART_TITLES
 from frontend.views.needs import CHANGE_FIELDS, STEPS
+from frontend.views.new_offer import OFFER_STEPS
 from matching.models import StillHelping
 from matching.services.conversation import message_send
 from tests.arrangements.conftest import make_arrangement

@@ -24,7 +24,7 @@ from rest_framework.test import APIClient
 
 from core.crypto import decrypt_text
 from core.models import AuditEvent
-from frontend.views import helping, needs
+from frontend.views import helping, needs, new_offer
 from frontend.views.wizard import Wizard
 from matching.models import AlertPreference
 from matching.rounds import round_run
@@ -301,7 +301,7 @@ def test_the_probe_finds_a_persons_details_when_they_ask_for_their_own(world):
         bodies += [web.get(url).content.decode() for url in ("/account/", "/account/details/")]
         # Half-way through recording an offer, its "where from" question asks their postcode.
         start_drafts(web, owner)
-        place = web.get(reverse(helping.OFFER_FLOW.step_view, kwargs={"step": "place"}))
+        place = web.get(reverse(new_offer.OFFER_FLOW.step_view, kwargs={"step": "place"}))
         assert place.status_code == 200
         assert {kind for _, kind, _ in leaks(place.content.decode(), [owner])} >= {"postcode"}
         seen = {kind for _, kind, _ in leaks("\n".join(bodies), [owner])}
