@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import data
+from benchmarks import data, history_data
 
 RAW_KNN_SQL = """
 SELECT id FROM marketplace_offer
@@ -376,18 +376,18 @@ def offer_rankings(
             count=max(1, delta // 2), prefix=f"helper{size}-", council_ids=council_ids, seed=size
         )
         offer_ids = data.load_offers(count=delta, towns=towns, helper_ids=helpers, seed=size + 1)
-        data.load_history(offer_ids=offer_ids, owner_ids=citizens, seed=size + 2)
+        history_data.load_history(offer_ids=offer_ids, owner_ids=citizens, seed=size + 2)
         loaded = size
         if not sample:
             # The same needs are measured at every size.
             sample = data.load_needs(count=sample_needs, towns=towns, owner_ids=citizens, seed=11)
-            data.link_sample_history(need_ids=sample)
+            history_data.link_sample_history(need_ids=sample)
         data.analyze()
         load_s = time.perf_counter() - started
         _progress(f"{size} open offers loaded in {load_s:.1f} s; measuring")
         before = load_average()
         r = measure(need_ids=sample, iterations=iterations)
-        r["history_loaded"] = data.history_counts()
+        r["history_loaded"] = history_data.history_counts()
         r["load_s"] = round(load_s, 1)
         r["load_average"] = {"before": before, "after": load_average()}
         results[str(size)] = r
@@ -418,14 +418,14 @@ def need_rankings(
                 count=sample_offers, prefix="samplehelper", council_ids=council_ids, seed=13
             )
             sample = data.load_offers(count=sample_offers, towns=towns, helper_ids=helpers, seed=14)
-            data.load_history(offer_ids=sample, owner_ids=owners, seed=15)
-            data.link_sample_history(offer_ids=sample)
+            history_data.load_history(offer_ids=sample, owner_ids=owners, seed=15)
+            history_data.link_sample_history(offer_ids=sample)
         data.analyze()
         load_s = time.perf_counter() - started
         _progress(f"{size} open needs loaded in {load_s:.1f} s; measuring")
         before = load_average()
         r = measure_offers(offer_ids=sample, iterations=iterations)
-        r["history_loaded"] = data.history_counts()
+        r["history_loaded"] = history_data.history_counts()
         r["load_s"] = round(load_s, 1)
         r["load_average"] = {"before": before, "after": load_average()}
         results[str(size)] = r

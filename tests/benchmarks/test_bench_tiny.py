@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from benchmarks import data
+from benchmarks import data, history_data
 from benchmarks.__main__ import parse_args, run
 from benchmarks.measure import MEASURES
 from benchmarks.report import checks, load_line, table
@@ -164,7 +164,7 @@ def test_the_sample_history_changes_what_the_rankings_return():
     helpers = data.load_people(count=100, prefix="helper", council_ids=council_ids, seed=4)
     data.load_offers(count=200, towns=towns, helper_ids=helpers, seed=5)
     sample = data.load_needs(count=12, towns=towns, owner_ids=citizens, seed=11)
-    data.link_sample_history(need_ids=sample)
+    history_data.link_sample_history(need_ids=sample)
     data.analyze()
 
     def helpers_ranked() -> dict[int, set[int]]:
