@@ -63,6 +63,24 @@ def _stats(ms: list[float]) -> dict:
     }
 
 
+PYTHON_SPEED_LOOP = 1_000_000
+
+
+def python_speed_ms(rounds: int = 5) -> float:
+    """The CPU time (ms, best of `rounds`) of a fixed pure-Python loop of
+    `PYTHON_SPEED_LOOP` additions: how fast this machine runs Python, recorded beside every
+    run so that figures from machines of the same size but different speed can be compared
+    (two such machines ran the same code half as fast as each other on one day)."""
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.process_time()
+        total = 0
+        for i in range(PYTHON_SPEED_LOOP):
+            total += i
+        best = min(best, time.process_time() - started)
+    return round(best * 1000, 1)
+
+
 def machine() -> dict:
     from django.db import connection
 
@@ -95,6 +113,7 @@ def machine() -> dict:
         "postgres": pg.split(",")[0],
         "postgis": postgis.split('"')[1] if '"' in postgis else postgis[:40],
         "jit": jit,
+        "python_speed_ms": python_speed_ms(),
     }
 
 

@@ -62,6 +62,7 @@ def test_every_part_of_the_benchmark_runs_at_a_tiny_size_and_ranks_real_listings
     results = run(parse_args(TINY))
 
     assert results["machine"]["cores"] == os.cpu_count()
+    assert results["machine"]["python_speed_ms"] > 0
     assert results["machine"]["jit"] == "off"
     assert len(results["load_average"]["start"]) == len(results["load_average"]["end"]) == 3
     _assert_ranked(results["sizes"], "offer")
