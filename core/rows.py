@@ -6,7 +6,7 @@ offers: 1.3 ms of the ORM's compiling against 0.4 ms of executing, on every rank
 web request's session. `model_columns(Model, "alias")` gives the SELECT list for a table
 under that alias, each column in the form the ORM selects it (geometries as EWKB), and
 `build(row)` makes the instance from those columns with every field's database converters
-applied (decryption of encrypted fields, JSON, geometries), then `Model.from_db`, so the
+applied (JSON, geometries, any field's own `from_db_value`), then `Model.from_db`, so the
 instance is the one the ORM would have made: deferred fields load on access, `save()` works.
 
 Only for statements of fixed shape on the primary database; anything that filters or joins
