@@ -7,6 +7,7 @@ uses `overlap_minutes` for the hard constraint and `overlap_share` for the score
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -39,6 +40,16 @@ class WeeklySlot:
 
     def label(self) -> str:
         return f"{WEEKDAY_NAMES[self.weekday]} {self.start:%H:%M}–{self.end:%H:%M}"
+
+
+def weekly_from_json(rows) -> list[WeeklySlot]:
+    """Weekly slots from a statement's `json_agg(json_build_array(weekday, start, "end"))`
+    (a JSON string, or the list a driver already decoded)."""
+    if isinstance(rows, str):
+        rows = json.loads(rows)
+    return [
+        WeeklySlot(int(d), dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for d, a, b in rows
+    ]
 
 
 def _minutes(t: dt.time) -> int:

@@ -16,7 +16,6 @@ places taken and what scoring needs beside it), and ranks them (`ranked_offers_f
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -25,7 +24,7 @@ from django.contrib.gis.geos import Point
 from django.utils import timezone
 
 from accounts.models import User
-from marketplace.availability import WeeklySlot
+from marketplace.availability import WeeklySlot, weekly_from_json
 from marketplace.models import Need, Offer
 from places.geo import distance_band, haversine_m_array
 
@@ -47,15 +46,6 @@ from .scoring import (
     explain,
     languages_of,
 )
-
-
-def _weekly(slots: Any) -> list[WeeklySlot]:
-    """The statement's json_agg of [weekday, start, end] as weekly slots."""
-    if isinstance(slots, str):
-        slots = json.loads(slots)
-    return [
-        WeeklySlot(int(d), dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for d, a, b in slots
-    ]
 
 
 def _nearest_first(rows: list) -> list:
@@ -179,7 +169,7 @@ def offer_candidates_for_need(
                 approx_m=metres,
                 helper_view_m=float(row.helper_view_m),
                 holding=row.holding,
-                slots=_weekly(row.slots),
+                slots=weekly_from_json(row.slots),
                 history=HelperHistory.of(row.completed, row.failed, row.rating_sum, row.rating_n),
                 good_match=row.good,
             )
@@ -289,7 +279,7 @@ def need_candidates(
                 need=_need_of(row, offer),
                 approx_m=metres,
                 holding=row.holding,
-                slots=_weekly(row.slots),
+                slots=weekly_from_json(row.slots),
                 good_match=row.good,
             )
         )
@@ -369,7 +359,7 @@ def ranked_offers_for_need(
             approx_m=metres,
             radius_m=row.radius_m,
             need_slots=need_slots,
-            offer_slots=_weekly(row.slots),
+            offer_slots=weekly_from_json(row.slots),
             wanted=wanted,
             spoken=list(row.languages or row.preferred_languages or []),
             history=HelperHistory.of(row.completed, row.failed, row.rating_sum, row.rating_n),
@@ -416,7 +406,7 @@ def ranked_needs_for_offer(
         facts = PairFacts(
             approx_m=metres,
             radius_m=offer.radius_m,
-            need_slots=_weekly(row.slots),
+            need_slots=weekly_from_json(row.slots),
             offer_slots=offer_slots,
             wanted=list(row.languages or row.preferred_languages or []),
             spoken=spoken,

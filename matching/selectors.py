@@ -5,9 +5,7 @@ whom is in `matching.eligibility`.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import json
 
 from django.db.models import Q, QuerySet
 from psycopg.types.numeric import Int8
@@ -17,7 +15,7 @@ from accounts.permissions import staff_council_id
 from core.db import prepared_cursor
 from core.errors import NotFound
 from core.rows import ModelColumns, model_columns
-from marketplace.availability import WeeklySlot
+from marketplace.availability import WeeklySlot, weekly_from_json
 from marketplace.models import Category, Need, Offer
 
 from .models import AlertPreference, Match, Message
@@ -58,8 +56,11 @@ WHERE l.id = %s"""
 
 
 @functools.cache
-def _listing_read(model: type[Need] | type[Offer]) -> tuple[str, tuple[ModelColumns, ...]]:
-    """The statement reading one listing of `model` for ranking, and its models' columns."""
+def _listing_read(
+    model: type[Need] | type[Offer],
+) -> tuple[str, str, tuple[ModelColumns, ...]]:
+    """The statement reading one listing of `model` for ranking, the listing's field naming its
+    person, and its models' columns."""
     kind = model._meta.model_name
     person = "owner" if model is Need else "helper"
     parts = (
@@ -77,7 +78,7 @@ def _listing_read(model: type[Need] | type[Offer]) -> tuple[str, tuple[ModelColu
         kind=kind,
         person_column=f"{person}_id",
     )
-    return sql, parts
+    return sql, person, parts
 
 
 def _listing_and_slots(model, listing_id: int):
@@ -85,7 +86,7 @@ def _listing_and_slots(model, listing_id: int):
     weekly times; None if there is no such listing."""
     if not BIGINT_MIN <= listing_id <= BIGINT_MAX:
         return None, []  # no such id (as the ORM answers a filter out of the column's range)
-    sql, (listing, council, category, person) = _listing_read(model)
+    sql, person_field, (listing, council, category, person) = _listing_read(model)
     with prepared_cursor() as cursor:
         cursor.execute(sql, [Int8(listing_id)])
         row = cursor.fetchone()
@@ -97,15 +98,8 @@ def _listing_and_slots(model, listing_id: int):
     at += council.width
     found.category = category.take(row, at)
     at += category.width
-    setattr(found, "owner" if model is Need else "helper", person.take(row, at))
-    slots = row[-1]
-    return found, _weekly(json.loads(slots) if isinstance(slots, str) else slots)
-
-
-def _weekly(rows) -> list[WeeklySlot]:
-    return [
-        WeeklySlot(int(d), dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for d, a, b in rows
-    ]
+    setattr(found, person_field, person.take(row, at))
+    return found, weekly_from_json(row[-1])
 
 
 def need_and_slots_for_ranking(*, user: User, need_id: int) -> tuple[Need, list[WeeklySlot]]:
