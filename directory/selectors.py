@@ -9,8 +9,7 @@ from django.contrib.gis.measure import D
 
 from accounts.models import Council
 from marketplace.models import Need
-from matching.words import band_said
-from places.geo import distance_band
+from places.geo import distance_said
 
 from .models import DirectorySource, OtherService
 
@@ -56,7 +55,7 @@ def other_help_for_need(*, need: Need, limit: int = SHOWN) -> list[OtherHelp]:
     found = [
         OtherHelp(
             service=s,
-            distance=band_said(distance_band(s.distance.m) or "") if s.point else "",
+            distance=(distance_said(s.distance.m) or "") if s.point else "",
             same_kind=_same_kind(s, words),
         )
         for s in near

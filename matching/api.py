@@ -22,7 +22,7 @@ from accounts.permissions import STAFF_MFA_MESSAGE, Capability, staff_can, staff
 from core.idempotency import idempotent
 from marketplace.api import MarketplaceAutoSchema, WallClockTimeField
 from marketplace.models import Need, Offer
-from places.geo import distance_band, metres_between
+from places.geo import band_said, distance_band, metres_between
 
 from . import candidates, selectors, services
 from .models import AlertPreference, Match, Message
@@ -75,6 +75,8 @@ EXPLANATION_HELP = (
     'What counted for the pair, then, after "but", what counted against it (the '
     "costliest first), from the same components as the score. Distance only as its band."
 )
+BAND_HELP = "How far away, as a band; its English is fixed (compare with it). Null if unknown."
+LABEL_HELP = "The band in the language of the request, to show to a person. Null if unknown."
 
 ComponentsSerializer = inline_serializer(
     name="ScoreComponents", fields={name: serializers.FloatField() for name in COMPONENTS}
@@ -109,7 +111,8 @@ class RankedOfferSerializer(serializers.Serializer):
     score = serializers.FloatField()
     components = ComponentsSerializer
     explanation = serializers.CharField(help_text=EXPLANATION_HELP)
-    distance_band = serializers.CharField(allow_null=True)
+    distance_band = serializers.CharField(allow_null=True, help_text=BAND_HELP)
+    distance_label = serializers.CharField(allow_null=True, help_text=LABEL_HELP)
     approx_location = PointSerializer()
 
 
@@ -121,8 +124,13 @@ class RankedNeedSerializer(serializers.Serializer):
     score = serializers.FloatField()
     components = ComponentsSerializer
     explanation = serializers.CharField(help_text=EXPLANATION_HELP)
-    distance_band = serializers.CharField(allow_null=True)
+    distance_band = serializers.CharField(allow_null=True, help_text=BAND_HELP)
+    distance_label = serializers.CharField(allow_null=True, help_text=LABEL_HELP)
     approx_location = PointSerializer()
+
+
+def _label(band: str | None) -> str | None:
+    return band_said(band) if band is not None else None
 
 
 def profile_data(profile: HelperProfile) -> dict:
@@ -149,6 +157,7 @@ def _ranked_offer(pair: RankedPair, profile: HelperProfile) -> dict:
         "components": pair.components,
         "explanation": pair.explanation,
         "distance_band": pair.distance_band,
+        "distance_label": _label(pair.distance_band),
         "approx_location": _point(pair.offer.approx_location),
     }
 
@@ -163,6 +172,7 @@ def _ranked_need(pair: RankedPair) -> dict:
         "components": pair.components,
         "explanation": pair.explanation,
         "distance_band": pair.distance_band,
+        "distance_label": _label(pair.distance_band),
         "approx_location": _point(pair.need.approx_location),
     }
 
@@ -231,7 +241,8 @@ class MatchOutputSerializer(serializers.Serializer):
     category = serializers.CharField()
     other_person = serializers.CharField(help_text=gettext_lazy("Public name only."))
     other_approx_location = PointSerializer(allow_null=True)
-    distance_band = serializers.CharField(allow_null=True)
+    distance_band = serializers.CharField(allow_null=True, help_text=BAND_HELP)
+    distance_label = serializers.CharField(allow_null=True, help_text=LABEL_HELP)
     waiting_for_you = serializers.BooleanField()
     decline_reason = serializers.CharField()
     created_at = serializers.DateTimeField()
@@ -265,7 +276,8 @@ def match_data(*, match: Match, role: str | None) -> dict:
         "category": need.category.local_name,
         "other_person": other.public_name,
         "other_approx_location": _point(other_point),
-        "distance_band": distance_band(metres),
+        "distance_band": (band := distance_band(metres)),
+        "distance_label": _label(band),
         "waiting_for_you": waiting,
         "decline_reason": match.decline_reason,
         "created_at": match.created_at,

@@ -40,12 +40,11 @@ from core.i18n import gettext as _
 from core.i18n import ngettext
 from marketplace.availability import overlap_share
 from marketplace.models import Need, NeedSlot, Offer, OfferSlot
-from places.geo import distance_band
+from places.geo import band_said, distance_band
 
 from .history import NO_HISTORY, HelperHistory, load_history
 from .words import (
     and_list,
-    band_said,
     few_times_phrase,
     language_key,
     language_name,

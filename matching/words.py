@@ -74,22 +74,6 @@ def language_said(name: str) -> str:
     return _(name) if name in LANGUAGE_WORDS else name
 
 
-# Distance bands (`places.geo.distance_band`) in the language of the page.
-BAND_WORDS = {
-    "less than 1 km away": gettext_lazy("less than 1 km away"),
-    "about 1 to 2 km away": gettext_lazy("about 1 to 2 km away"),
-    "about 2 to 5 km away": gettext_lazy("about 2 to 5 km away"),
-    "about 5 to 10 km away": gettext_lazy("about 5 to 10 km away"),
-    "about 10 to 20 km away": gettext_lazy("about 10 to 20 km away"),
-    "more than 20 km away": gettext_lazy("more than 20 km away"),
-}
-
-
-def band_said(band: str) -> str:
-    # Each entry's message is its key: looked up through the kept translations.
-    return _(band) if band in BAND_WORDS else band
-
-
 # Welsh joins "and" (a, ac) and "or" (neu) with a mutation of the word that follows: the
 # English is untouched.
 _VOWELS = "aeiouwyâêîôûŵŷ"

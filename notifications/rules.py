@@ -73,16 +73,9 @@ CATEGORY_WORDS = (
     pgettext_lazy("a kind of help, in a sentence", "light personal care"),
 )
 
-#: How far away someone is, in an urgent alert (`places.geo.DISTANCE_BANDS`).
-BAND_WORDS = (
-    gettext_noop("near you"),
-    gettext_noop("less than 1 km away"),
-    gettext_noop("about 1 to 2 km away"),
-    gettext_noop("about 2 to 5 km away"),
-    gettext_noop("about 5 to 10 km away"),
-    gettext_noop("about 10 to 20 km away"),
-    gettext_noop("more than 20 km away"),
-)
+#: An urgent alert whose distance is unknown. The bands' words are marked in `places.geo`;
+#: `said` puts either in the helper's own language when the message is written.
+NEAR_YOU = gettext_noop("near you")
 
 #: Each weekday as a regular time ("on Mondays"), by `marketplace.models.Weekday` value.
 EVERY_WEEKDAY = (
@@ -346,7 +339,7 @@ def urgent_alert(event: Event) -> list[Notice]:
             target=("alert", alert.pk),
             context={
                 "category": category_words(alert.need.category),
-                "band": said(event.data.get("band") or BAND_WORDS[0]),
+                "band": said(event.data.get("band") or NEAR_YOU),
                 "alerts_off": unsubscribe if urgent else "",
             },
             safety_critical=urgent,

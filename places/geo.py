@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from core.errors import ApplicationError
+from core.i18n import gettext as said
 from places.models import Postcode
 
 # GOV.UK-style UK postcode pattern (outward code, then inward code), after normalisation.
@@ -139,19 +140,35 @@ def metres_between(a: Point | None, b: Point | None) -> float | None:
 
 # Bands are wide enough that knowing which band someone is in, from one's own home, never
 # locates them more closely than the published grid cell does.
+# A band's English is its key (kept in stored alerts and compared in code); people read it
+# through `band_said`, in the language of the page or of the API request.
 DISTANCE_BANDS: list[tuple[int, str]] = [
-    (1000, "less than 1 km away"),
-    (2000, "about 1 to 2 km away"),
-    (5000, "about 2 to 5 km away"),
-    (10000, "about 5 to 10 km away"),
-    (20000, "about 10 to 20 km away"),
+    (1000, gettext_noop("less than 1 km away")),
+    (2000, gettext_noop("about 1 to 2 km away")),
+    (5000, gettext_noop("about 2 to 5 km away")),
+    (10000, gettext_noop("about 5 to 10 km away")),
+    (20000, gettext_noop("about 10 to 20 km away")),
 ]
+FURTHEST_BAND = gettext_noop("more than 20 km away")
+BANDS = frozenset([*(label for _limit, label in DISTANCE_BANDS), FURTHEST_BAND])
 
 
 def distance_band(metres: float | None) -> str | None:
+    """The band's key (English); `band_said` says it to a person."""
     if metres is None:
         return None
     for limit, label in DISTANCE_BANDS:
         if metres < limit:
             return label
-    return "more than 20 km away"
+    return FURTHEST_BAND
+
+
+def band_said(band: str) -> str:
+    """A band's key in the active language; anything else is returned as it is."""
+    return said(band) if band in BANDS else band
+
+
+def distance_said(metres: float | None) -> str | None:
+    """The band of `metres` in the active language (None when the distance is unknown)."""
+    band = distance_band(metres)
+    return band_said(band) if band is not None else None

@@ -20,7 +20,7 @@ from matching import candidates as matching_candidates
 from matching import selectors as matching
 from matching import services as matching_services
 from matching import web_selectors as matching_web
-from places.geo import distance_band
+from places.geo import band_said, distance_said
 
 from ..forms import AlertPreferencesForm, OfferChangeForm
 from ..words import languages_said, urgency_said
@@ -206,7 +206,7 @@ def needs_near(request):
                     # Every candidate is in the offer's own category (no query per need).
                     "category": chosen.category.local_name,
                     "urgency": urgency_said(pair.need.urgency),
-                    "band": pair.distance_band,
+                    "band": band_said(pair.distance_band) if pair.distance_band else None,
                     "why": pair.explanation,
                     "approx": pair.need.approx_location,
                     "url": reverse("need_for_helper", args=[pair.need.pk]) + f"?offer={chosen.pk}",
@@ -220,7 +220,7 @@ def needs_near(request):
                     "title": need.title,
                     "category": need.category.local_name,
                     "urgency": urgency_said(need.urgency),
-                    "band": distance_band(distance.m if distance is not None else None),
+                    "band": distance_said(distance.m if distance is not None else None),
                     "why": "",
                     "approx": need.approx_location,
                     "url": reverse("need_for_helper", args=[need.pk]),
@@ -253,7 +253,7 @@ def need_for_helper(request, need_id: int):
     # The band is measured from the helper's own stored home to the need's approximate place.
     near = market.listing_near(viewer=request.user, kind="need", listing_id=need.pk)
     distance = getattr(near, "distance_m", None) if near is not None else None
-    band = distance_band(distance.m) if distance is not None else None
+    band = distance_said(distance.m) if distance is not None else None
     if request.method == "POST" and need.status == Need.Status.OPEN:
         offer_id = request.POST.get("offer")
         offer = next((o for o in offers if str(o.pk) == offer_id), None)

@@ -27,7 +27,7 @@ from accounts.permissions import (
 from marketplace import selectors
 from marketplace.contact_details import has_contact_details
 from marketplace.models import DietaryTag
-from places.geo import distance_band, metres_between
+from places.geo import band_said, distance_band, metres_between
 
 MAX_ID = 2**63 - 1
 _SLUG_RE = re.compile(r"[-a-z0-9_]{1,40}")
@@ -200,7 +200,18 @@ class ListingOutputBase(serializers.Serializer):
     slots = SlotSerializer(many=True, source="slots.all")
     approx_location = LatLonField()
     distance_band = serializers.SerializerMethodField(
-        allow_null=True, help_text=gettext_lazy("Null when you have no home set.")
+        allow_null=True,
+        help_text=gettext_lazy(
+            "How far from your own home, as a band; its English is fixed. Null when you have "
+            "no home set."
+        ),
+    )
+    distance_label = serializers.SerializerMethodField(
+        allow_null=True,
+        help_text=gettext_lazy(
+            "The band in the language of the request, to show to a person. Null when you "
+            "have no home set."
+        ),
     )
     published_at = serializers.DateTimeField(allow_null=True)
 
@@ -215,6 +226,11 @@ class ListingOutputBase(serializers.Serializer):
         if home is None:
             return None
         return distance_band(metres_between(home, obj.approx_location))
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_distance_label(self, obj) -> str | None:
+        band = self.get_distance_band(obj)
+        return band_said(band) if band is not None else None
 
 
 def service_kwargs(data: dict) -> dict:

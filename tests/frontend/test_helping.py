@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from marketplace.models import Offer
+from marketplace.models import Need, Offer
 from matching.models import AlertPreference, Match
 from matching.services import match_request
 from tests.kit import factories as make
@@ -181,3 +181,9 @@ def test_without_an_open_offer_needs_near_me_lists_the_nearest_with_a_distance_b
     assert "These are the nearest open requests" in html
     assert "A weekly chat" in html and "about 1 to 2 km away" in html
     assert "LS1 1AA" not in html
+    # In Welsh, the band is said in Welsh, on the list and on the need's own page.
+    client.cookies["kith_language"] = "cy"
+    assert "tua 1 i 2 km i ffwrdd" in client.get(reverse("needs_near")).content.decode()
+    need = Need.objects.get(owner=citizen)
+    page = client.get(reverse("need_for_helper", args=[need.pk])).content.decode()
+    assert "Tua 1 i 2 km i ffwrdd" in page and "km away" not in page

@@ -170,6 +170,12 @@ def test_browse_needs_near_me_with_bands_filters_and_pages(helper, moderator, ho
     assert ids == [near.pk, chat.pk, far.pk]
     assert page["results"][0]["distance_band"] == "less than 1 km away"
     assert page["results"][2]["distance_band"] == "about 5 to 10 km away"
+    assert page["results"][2]["distance_label"] == "about 5 to 10 km away"
+    welsh = api.get("/api/v1/needs/near/", HTTP_ACCEPT_LANGUAGE="cy").json()["results"]
+    assert [(row["distance_band"], row["distance_label"]) for row in welsh[::2]] == [
+        ("less than 1 km away", "llai nag 1 km i ffwrdd"),
+        ("about 5 to 10 km away", "tua 5 i 10 km i ffwrdd"),
+    ]
     only_chats = api.get("/api/v1/needs/near/?category=befriending").json()
     assert [row["id"] for row in only_chats["results"]] == [chat.pk]
     close = api.get("/api/v1/needs/near/?max_distance_m=3000").json()

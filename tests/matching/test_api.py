@@ -79,6 +79,7 @@ def test_need_ranking_shows_band_approx_point_and_public_name_only(world):
     assert set(row["helper"]) == {"name", "checks", "languages", "helping_since", "people_helped"}
     assert row["helper"]["people_helped"] == 0
     assert row["distance_band"] == "about 1 to 2 km away"
+    assert row["distance_label"] == "about 1 to 2 km away"
     assert row["approx_location"] == {
         "lon": round(offer.approx_location.x, 5),
         "lat": round(offer.approx_location.y, 5),
@@ -88,6 +89,27 @@ def test_need_ranking_shows_band_approx_point_and_public_name_only(world):
     body = response.content.decode()
     assert offer.helper.email not in body
     assert f"{offer.location.x:.6f}"[:9] not in body
+
+
+def test_bands_are_said_in_the_language_of_the_request(world):
+    """`distance_label` is the band in Welsh when the request asks for Welsh, like the
+    explanation; `distance_band` keeps its English, which clients compare with."""
+    client = client_for(world["citizen"])
+    [pair] = client.get(
+        f"/api/v1/needs/{world['need'].pk}/matches/", HTTP_ACCEPT_LANGUAGE="cy"
+    ).json()
+    assert pair["distance_band"] == "about 1 to 2 km away"
+    assert pair["distance_label"] == "tua 1 i 2 km i ffwrdd"
+    assert pair["explanation"].startswith("tua 1 i 2 km i ffwrdd")
+    [need] = (
+        client_for(world["helper"])
+        .get(f"/api/v1/offers/{world['offer'].pk}/matches/", HTTP_ACCEPT_LANGUAGE="cy")
+        .json()
+    )
+    assert (need["distance_band"], need["distance_label"]) == (
+        "about 1 to 2 km away",
+        "tua 1 i 2 km i ffwrdd",
+    )
 
 
 def test_offer_ranking_for_the_helper(world):
@@ -113,6 +135,11 @@ def test_propose_accept_message_complete_feedback_through_the_api(world):
     assert early.status_code == 400
     assert "once both of you have accepted" in early.json()["detail"]
     assert citizen.get(f"/api/v1/matches/{match_id}/").json()["waiting_for_you"] is True
+    in_welsh = citizen.get(f"/api/v1/matches/{match_id}/", HTTP_ACCEPT_LANGUAGE="cy").json()
+    assert (in_welsh["distance_band"], in_welsh["distance_label"]) == (
+        "about 1 to 2 km away",
+        "tua 1 i 2 km i ffwrdd",
+    )
     accepted = citizen.post(f"/api/v1/matches/{match_id}/accept/")
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
     sent = helper.post(f"/api/v1/matches/{match_id}/messages/", {"body": "Hello Margaret"})
