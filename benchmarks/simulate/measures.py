@@ -4,7 +4,8 @@ what only the simulator knows (where people are, who left, each area's deprivati
 - met: a need with a match accepted before the time by which it had to be met; expired
   unmet: every other need (arrivals stop at the end of the run, and the clock runs on until
   every need's time has ended);
-- time to a match: from the need opening to the match being accepted (met needs only);
+- time to a match: from the need opening to the match being accepted (met needs only); each
+  wait is kept, and the report's p50 and p95 are over the met needs of every seed together;
 - weekly share offered: in each week, of the helpers eligible that week (at least one need
   arrived that week while they were there, after they joined and before they left, of a kind
   they offer with an offer Kith opened, within their radius), the share asked at least once
@@ -90,6 +91,9 @@ def measure(world: Arrivals, record: Record) -> dict:
             "met": _share(sum(1 for i in mine if i in met), len(mine)),
             "p50_h": _pct(waits, 50),
             "p95_h": _pct(waits, 95),
+            # Each met need's wait, so that percentiles can be taken over every seed's needs
+            # together (`report.pooled`): a seed meets only a handful of urgent needs.
+            "waits_h": sorted(round(w, 3) for w in waits),
         }
     urgent_met = sum(1 for i in met if URGENCIES[n.urgency[i]] == "urgent")
     out["alerts"] = alerts

@@ -153,3 +153,27 @@ def test_a_shorter_timing_run_is_scaled_to_8_weeks_by_its_needs():
     # 0.25 s a need, 9,600 needs: 2,400 s, where scaling by days (x 8) would say 800 s.
     assert "0.25 s a need" in printed and "2400 s for the 9600 needs of 8 weeks" in printed
     assert "(NOT met)" in printed
+
+
+def test_waits_are_pooled_over_seeds_and_the_p95_gap_has_the_seeds_interval():
+    from benchmarks.simulate.report import p95_gap_interval, pooled  # noqa: PLC0415
+
+    def seed(n: int, waits: list[float]) -> dict:
+        return {"seed": n, "urgent": {"p95_h": max(waits), "waits_h": waits}}
+
+    fast = [seed(1, [0.1, 0.2]), seed(2, [0.3]), seed(3, [0.2, 0.4, 0.5])]
+    every = [0.1, 0.2, 0.3, 0.2, 0.4, 0.5]
+    assert pooled(fast, "urgent.p95_h") == pytest.approx(np.percentile(every, 95))
+    assert pooled(fast, "urgent.p50_h") == pytest.approx(np.percentile(every, 50))
+    # Results kept without the waits: the mean of the seeds' own figures.
+    old = [{"urgent": {"p95_h": 1.0}}, {"urgent": {"p95_h": 2.0}}]
+    assert pooled(old, "urgent.p95_h") == 1.5
+    # The same seeds, each need met an hour later: the gap is an hour whatever is drawn.
+    slow = [seed(r["seed"], [w + 1 for w in r["urgent"]["waits_h"]]) for r in fast]
+    low, high = p95_gap_interval(slow, fast)
+    assert low == pytest.approx(1.0) and high == pytest.approx(1.0)
+    # Seeds differing in luck give an interval around the gap, and no interval from one seed.
+    mixed = [seed(1, [0.1, 0.2]), seed(2, [2.0]), seed(3, [0.2, 0.4, 0.5])]
+    low, high = p95_gap_interval(mixed, fast)
+    assert low < high and low <= pooled(mixed, "urgent.p95_h") - pooled(fast, "urgent.p95_h")
+    assert p95_gap_interval(fast[:1], fast[:1]) is None
