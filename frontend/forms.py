@@ -18,7 +18,9 @@ from accounts.models import User, WebProfile
 from core.errors import ApplicationError
 from marketplace import services as market_services
 from marketplace.availability import WEEKDAY_NAMES
+from marketplace.contact_details import CONTACT_DETAILS_MESSAGE, has_contact_details
 from marketplace.models import DietaryTag, GenderPreference, Need
+from matching.words import language_name
 from notifications.models import ContactPreference
 from places.geo import is_valid_postcode, normalise_postcode
 
@@ -32,6 +34,11 @@ class KithForm(forms.Form):
 
     use_required_attribute = False
 
+    #: Fields other people read. A phone number or an email address in one is refused on the
+    #: page it is typed on; the service refuses it too when the answers are sent
+    #: (`marketplace.contact_details`).
+    PUBLIC_TEXT: tuple[str, ...] = ()
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Long text is never cut as it is typed (a character count shows the limit): text
@@ -44,6 +51,13 @@ class KithForm(forms.Form):
                     gettext("Keep it to %(count)s characters or fewer.")
                     % {"count": formats.number_format(limit, force_grouping=True)},
                 )
+
+    def clean(self):
+        data = super().clean()
+        for name in self.PUBLIC_TEXT:
+            if name in self.fields and has_contact_details(data.get(name) or ""):
+                self.add_error(name, gettext(CONTACT_DETAILS_MESSAGE))
+        return data
 
     def add_service_error(self, field: str | None, message: str) -> None:
         self.add_error(field if field in self.fields else None, message)
@@ -115,6 +129,18 @@ class PostcodeForm(KithForm):
     )
 
 
+class LanguagesField(forms.CharField):
+    """Languages typed as one line separated by commas, in English or Welsh; cleans to a
+    list of their English names (kept as typed where Kith does not know the language)."""
+
+    def clean(self, value) -> list[str]:
+        raw = super().clean(value) or ""
+        return [language_name(part) for part in raw.split(",") if part.strip()]
+
+    def prepare_value(self, value):
+        return languages_typed(value) if isinstance(value, list | tuple) else value
+
+
 class AboutYouForm(KithForm):
     display_name = forms.CharField(
         label=_("What name should other people see?"),
@@ -127,7 +153,7 @@ class AboutYouForm(KithForm):
         max_length=60,
         error_messages={"required": _("Enter the name other people will see.")},
     )
-    languages = forms.CharField(
+    languages = LanguagesField(
         label=_("Which languages do you speak? (optional)"),
         help_text=_("Separate them with commas, for example English, Polish."),
         max_length=200,
@@ -150,10 +176,6 @@ class AboutYouForm(KithForm):
         widget=forms.RadioSelect,
         required=False,
     )
-
-    def clean_languages(self) -> list[str]:
-        raw = self.cleaned_data.get("languages") or ""
-        return [part.strip() for part in raw.split(",") if part.strip()]
 
 
 # --- Recording a need, one thing per page ----------------------------------------------------
@@ -313,17 +335,6 @@ class HintedRadioSelect(forms.RadioSelect):
         return option
 
 
-class LanguagesField(forms.CharField):
-    """Languages typed as one line separated by commas; cleans to a list of names."""
-
-    def clean(self, value) -> list[str]:
-        raw = super().clean(value) or ""
-        return [part.strip() for part in raw.split(",") if part.strip()]
-
-    def prepare_value(self, value):
-        return languages_typed(value) if isinstance(value, list | tuple) else value
-
-
 class OfferForm(KithForm):
     """Every question about an offer. Recording one asks them a page at a time: `step` keeps
     only that page's questions (`STEP_FIELDS`)."""
@@ -337,6 +348,7 @@ class OfferForm(KithForm):
         "languages": ("languages",),
         "food": ("dietary_capabilities",),
     }
+    PUBLIC_TEXT = ("title", "description")
 
     category = forms.ChoiceField(
         label=_("What kind of help can you offer?"),
@@ -543,6 +555,7 @@ class OfferChangeForm(KithForm):
         "languages": "languages",
         "food": "dietary_capabilities",
     }
+    PUBLIC_TEXT = OfferForm.PUBLIC_TEXT
 
     def __init__(self, *args, part: str, **kwargs):
         super().__init__(*args, **kwargs)

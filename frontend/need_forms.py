@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
 from marketplace import services as market_services
-from marketplace.contact_details import CONTACT_DETAILS_MESSAGE, has_contact_details
 
 from .forms import KithForm, PostcodeField
 
@@ -33,6 +32,8 @@ class CategoryForm(KithForm):
 class NeedDetailsForm(KithForm):
     """What is needed: a title and a description, neither with a phone number or an email
     address in it."""
+
+    PUBLIC_TEXT = ("title", "description")
 
     title = forms.CharField(
         label=_("Sum up what you need in a few words"),
@@ -58,13 +59,6 @@ class NeedDetailsForm(KithForm):
             "max_length": _("Keep it to 2,000 characters or fewer."),
         },
     )
-
-    def clean(self):
-        data = super().clean()
-        for name in ("title", "description"):
-            if has_contact_details(data.get(name) or ""):
-                self.add_error(name, CONTACT_DETAILS_MESSAGE)
-        return data
 
 
 class NeedPlaceForm(KithForm):

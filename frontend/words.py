@@ -33,6 +33,7 @@ def languages_said(values: Iterable[str] | None) -> str:
 
 
 def languages_typed(values: Iterable[str] | None) -> str:
-    """Languages by their English names, as a text field shows them for changing ("en, pl"
-    becomes "English, Polish"): names are what listings are compared by."""
-    return ", ".join(language_name(v) for v in values or () if v.strip())
+    """Languages by name in the language of the page, as a text field shows them for changing
+    ("en, pl" becomes "English, Polish", or "Saesneg, Pwyleg" in Welsh). What is typed back
+    is read in either language (`matching.words.language_name`)."""
+    return languages_said(values)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import cache
 
 from django.utils import translation
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -27,8 +28,20 @@ LANGUAGE_NAMES = {
 
 
 def language_name(value: str) -> str:
+    """A language's English name, from a code ("pl"), its English name or its Welsh one
+    ("Pwyleg"): people type names in the language they read the page in. Anything else is
+    kept as typed, with a capital."""
     value = value.strip()
-    return LANGUAGE_NAMES.get(value.lower(), value[:1].upper() + value[1:])
+    low = value.lower()
+    return LANGUAGE_NAMES.get(low) or _welsh_names().get(low) or value[:1].upper() + value[1:]
+
+
+@cache
+def _welsh_names() -> dict[str, str]:
+    """Each language's Welsh name in lower case (from Kith's Welsh catalogue) -> its English
+    name."""
+    with translation.override("cy"):
+        return {str(word).lower(): name for name, word in LANGUAGE_WORDS.items()}
 
 
 def language_key(value: str) -> str:

@@ -8,6 +8,7 @@ from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from django.apps import apps
 from django.conf import settings
 from django.test.client import ClientMixin
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.second_factor import has_authenticator
@@ -37,6 +38,16 @@ ClientMixin.force_login = _force_login_with_both_factors
 _CATEGORY_MIGRATION = "marketplace.migrations.0003_audit_append_only_and_default_categories"
 _FIRST_MEETING_MIGRATION = "marketplace.migrations.0006_category_first_meeting"
 _WELSH_NAMES_MIGRATION = "marketplace.migrations.0009_category_welsh_names"
+
+
+@pytest.fixture(autouse=True)
+def _language_of_the_thread():
+    """Each test starts in the default language. A request in Welsh leaves Welsh active in
+    the thread (LocaleMiddleware activates a language and nothing puts it back), which would
+    otherwise decide the language of the next test's words."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

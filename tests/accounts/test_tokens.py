@@ -93,6 +93,7 @@ def test_the_form_asks_for_a_name_and_never_offers_a_token_that_never_expires(co
     response = client.post(reverse("account_token_new"), {"access": "write", "days": "365"})
     assert response.status_code == 200
     assert "Enter a name for the token" in response.content.decode()
+    assert "<title>Error: Make a token – " in response.content.decode()  # said once
     assert not PersonalAccessToken.objects.exists()
 
 

@@ -49,6 +49,19 @@ def test_map_shows_approximate_places_with_javascript_and_is_absent_without(
     assert tiles, "Leaflet asked for no tiles"
     pages.check(page, "needs near me with map")
     assert "A chat on Tuesday afternoons" in page.locator("main ol").inner_text()
+    assert page.locator(".leaflet-control-zoom-in").get_attribute("title") == "Zoom in"
+    # Leaflet's own controls are said in the language of the page.
+    context.add_cookies([{"name": "kith_language", "value": "cy", "url": base}])
+    page.goto(base + "/helping/needs-near-me/")
+    page.locator("#needs-map path.leaflet-interactive").first.wait_for()
+    zoom_in, zoom_out = (
+        page.locator(".leaflet-control-zoom-in"),
+        page.locator(".leaflet-control-zoom-out"),
+    )
+    assert zoom_in.get_attribute("title") == "Chwyddo i mewn"
+    assert zoom_out.get_attribute("aria-label") == "Chwyddo allan"
+    page.locator("#needs-map path.leaflet-interactive").first.click()
+    assert page.locator(".leaflet-popup-close-button").get_attribute("aria-label") == "Cau"
 
     plain = new_context(javascript=False).new_page()
     sign_in(plain, base, "sam@example.org")

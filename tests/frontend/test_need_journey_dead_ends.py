@@ -76,6 +76,32 @@ def test_contact_details_are_refused_on_the_page_where_they_are_typed(
     assert "title" not in client.session["need_draft"]
 
 
+def test_contact_details_are_refused_in_welsh_to_a_welsh_speaker(client, citizen, befriending):
+    client.force_login(citizen)
+    client.cookies["kith_language"] = "cy"
+    start(client, befriending)
+    response = client.post(
+        step_url("details"), {"title": "Sgwrs", "description": "Ffoniwch 0113 496 0000."}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and 'href="#id_description"' in html
+    assert "Tynnwch rifau ffôn a chyfeiriadau e-bost allan." in html
+    assert "Please take out phone numbers" not in html
+
+
+def test_a_helper_changing_their_offers_words_is_told_of_contact_details_on_that_page(
+    client, helper, befriending, moderator
+):
+    client.force_login(helper)
+    offer = make.resident_offer(helper=helper, category=befriending, moderator=moderator)
+    url = reverse("offer_change", args=[offer.pk, "about"])
+    answers = {"description": "Text me on 07700 900123.", "version": offer.version}
+    html = refused_on_the_page(client.post(url, answers), "description")
+    assert CONTACT_DETAILS_MESSAGE in html
+    offer.refresh_from_db()
+    assert "07700" not in offer.description
+
+
 def date_answer(day: dt.date, start="10:00", end="12:00") -> dict:
     return {"day": day.day, "month": day.month, "year": day.year, "start": start, "end": end}
 

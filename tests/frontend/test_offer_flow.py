@@ -372,14 +372,20 @@ def _refused(client, step):
     return html
 
 
-def test_contact_details_are_refused_and_link_to_the_words(client, helper, befriending):
+def test_contact_details_are_refused_on_the_page_they_are_typed_on(client, helper, befriending):
+    """A phone number in the words is refused on the "about" page itself, linked to the words,
+    not only when the answers are sent; the words typed again go through."""
     client.force_login(helper)
-    answer_offer_questions(
-        client, befriending, about={"description": "Ring me on 07700 900123 any time"}
+    client.get(reverse("offer_new"))
+    offer_step(client, "category", {"category": befriending.pk})
+    response = client.post(
+        reverse("offer_new_step", args=["about"]),
+        {"title": "", "description": "Ring me on 07700 900123 any time"},
     )
-    html = _refused(client, "about")
+    html = response.content.decode()
+    assert response.status_code == 200 and 'href="#id_description"' in html
     assert "Please take out phone numbers and email addresses." in html
-    offer_step(client, "about", {"description": "Happy to chat."}, change=True)
+    answer_offer_questions(client, befriending, about={"description": "Happy to chat."})
     assert client.post(CHECK).status_code == 302
     assert Offer.objects.get().description == "Happy to chat."
 

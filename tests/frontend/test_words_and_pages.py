@@ -14,6 +14,7 @@ from django.utils import translation
 from accounts.models import Council, User
 from frontend.forms import MessageForm
 from frontend.words import languages_said, languages_typed, urgency_said
+from matching.words import language_key, language_name
 from tests.kit import factories as make
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +50,8 @@ def test_languages_are_shown_by_name_in_the_language_of_the_page(client):
     with translation.override("cy"):
         assert languages_said(["en", "pl"]) == "Saesneg, Pwyleg"
     assert languages_typed(["en", "pl"]) == "English, Polish"
+    with translation.override("cy"):
+        assert languages_typed(["en", "Polish"]) == "Saesneg, Pwyleg"
     person = make.person()
     User.objects.filter(pk=person.pk).update(preferred_languages=["en", "pl"])
     client.force_login(person)
@@ -144,3 +147,19 @@ def test_cookies_page_names_every_cookie_and_is_in_the_footer(client):
     for name in ("sessionid", "csrftoken", "kith_language", "messages"):
         assert f">{name}<" in html
     assert f'href="{reverse("cookies")}"' in client.get(reverse("privacy")).content.decode()
+
+
+def test_languages_typed_in_welsh_are_understood_and_kept_by_their_english_names(client):
+    """A Welsh speaker follows the hint ("Cymraeg, Saesneg"): the names are kept as the
+    English ones listings are compared by, and shown back in Welsh."""
+    assert [language_key(v) for v in ("Saesneg", "saesneg ", "English", "en")] == ["english"] * 4
+    assert language_name("Cymraeg") == "Welsh" and language_name("Klingon") == "Klingon"
+    person = make.person()
+    client.force_login(person)
+    welsh(client)
+    form = {"display_name": "Siân P.", "languages": "Cymraeg, Saesneg, Klingon"}
+    assert client.post(reverse("account_profile"), form).status_code == 302
+    person.refresh_from_db()
+    assert person.preferred_languages == ["Welsh", "English", "Klingon"]
+    page = client.get(reverse("account_profile")).content.decode()
+    assert 'value="Cymraeg, Saesneg, Klingon"' in page

@@ -13,7 +13,18 @@
   if (!points.length) return;
 
   element.hidden = false;
-  var map = window.L.map(element, { scrollWheelZoom: false });
+  // Leaflet's own controls speak English: the page gives their words in its language.
+  var map = window.L.map(element, { scrollWheelZoom: false, zoomControl: false });
+  window.L.control
+    .zoom({
+      zoomInTitle: element.getAttribute("data-zoom-in") || "Zoom in",
+      zoomOutTitle: element.getAttribute("data-zoom-out") || "Zoom out",
+    })
+    .addTo(map);
+  map.on("popupopen", function (event) {
+    var close = event.popup.getElement().querySelector(".leaflet-popup-close-button");
+    if (close) close.setAttribute("aria-label", element.getAttribute("data-close") || "Close");
+  });
   map.attributionControl.setPrefix("Leaflet");
   window.L.tileLayer(tileUrl, {
     maxZoom: 16,
