@@ -156,7 +156,7 @@ def test_a_shorter_timing_run_is_scaled_to_8_weeks_by_its_needs():
 
 
 def test_waits_are_pooled_over_seeds_and_the_p95_gap_has_the_seeds_interval():
-    from benchmarks.simulate.report import p95_gap_interval, pooled  # noqa: PLC0415
+    from benchmarks.simulate.report import p95_gap_interval, pooled, within_hour  # noqa: PLC0415
 
     def seed(n: int, waits: list[float]) -> dict:
         return {"seed": n, "urgent": {"p95_h": max(waits), "waits_h": waits}}
@@ -177,3 +177,8 @@ def test_waits_are_pooled_over_seeds_and_the_p95_gap_has_the_seeds_interval():
     low, high = p95_gap_interval(mixed, fast)
     assert low < high and low <= pooled(mixed, "urgent.p95_h") - pooled(fast, "urgent.p95_h")
     assert p95_gap_interval(fast[:1], fast[:1]) is None
+    # Met within an hour, of every urgent need (met or not) of every seed.
+    for run_, needs in zip(fast, (4, 2, 4), strict=True):
+        run_["urgent"]["needs"] = needs
+    assert within_hour(fast) == pytest.approx(6 / 10)
+    assert within_hour(slow) is None  # no count of needs kept
