@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from accounts.drafts import form_draft_discard, form_draft_keep, form_draft_of
 from core.errors import ApplicationError, NotFound
 from marketplace import selectors as market
+from marketplace.availability import validate_slots
 from marketplace.models import Category, DietaryTag
 
 from ..forms import SlotFormSet, slot_rows
@@ -140,12 +141,20 @@ class Wizard:
         return redirect(self.next_url(request, step, draft))
 
     def times_page(self, request, step: str, draft: dict, context: dict):
-        """The weekly times page: rows of day, start and end ("any time" when left empty)."""
+        """The weekly times page: rows of day, start and end ("any time" when left empty).
+        The times are checked together here with the marketplace's own rule (no two
+        overlapping), so the person hears of it on this page, not at the last one."""
         post = request.POST if request.method == "POST" else None
         formset, adding = slot_formset(post, draft.get("slots", []))
         if post is not None and not adding and formset.is_valid():
-            draft["slots"] = slot_rows(formset)
-            return self.advance(request, step, draft)
+            rows = slot_rows(formset)
+            try:
+                validate_slots(slot_tuples(rows))
+            except ApplicationError as exc:
+                formset._non_form_errors = formset.error_class([exc.message])
+            else:
+                draft["slots"] = rows
+                return self.advance(request, step, draft)
         context.update(formset=formset, has_errors=formset.total_error_count() > 0)
         return render(request, "frontend/needs/step_times.html", context)
 

@@ -102,6 +102,41 @@ def test_a_helper_changing_their_offers_words_is_told_of_contact_details_on_that
     assert "07700" not in offer.description
 
 
+OVERLAPPING = {
+    "slots-TOTAL_FORMS": "2",
+    "slots-INITIAL_FORMS": "0",
+    "slots-0-weekday": "1",
+    "slots-0-start": "14:00",
+    "slots-0-end": "16:00",
+    "slots-1-weekday": "1",
+    "slots-1-start": "3pm",
+    "slots-1-end": "5pm",
+}
+
+
+@pytest.mark.parametrize("flow", ["need", "offer"])
+def test_overlapping_weekly_times_are_refused_on_the_times_page(
+    client, citizen, helper, befriending, flow
+):
+    if flow == "need":
+        client.force_login(citizen)
+        start(client, befriending)
+        client.post(step_url("details"), {"title": "A chat", "description": "Tea and a chat."})
+        client.post(step_url("timing"), {"timing": "weekly"})
+        url = step_url("times")
+    else:
+        client.force_login(helper)
+        client.get(reverse("offer_new"))
+        client.post(reverse("offer_new_step", args=["category"]), {"category": befriending.pk})
+        url = reverse("offer_new_step", args=["times"])
+    response = client.post(url, OVERLAPPING)
+    html = response.content.decode()
+    assert response.status_code == 200 and "govuk-error-summary" in html
+    assert "overlap. Join them into one time or change one of them." in html
+    apart = OVERLAPPING | {"slots-1-start": "4pm", "slots-1-end": "6pm"}
+    assert client.post(url, apart).status_code == 302
+
+
 def date_answer(day: dt.date, start="10:00", end="12:00") -> dict:
     return {"day": day.day, "month": day.month, "year": day.year, "start": start, "end": end}
 
