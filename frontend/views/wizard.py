@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from django.forms import BaseFormSet
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -151,7 +152,7 @@ class Wizard:
             try:
                 validate_slots(slot_tuples(rows))
             except ApplicationError as exc:
-                formset._non_form_errors = formset.error_class([exc.message])
+                times_refused(formset, exc)
             else:
                 draft["slots"] = rows
                 return self.advance(request, step, draft)
@@ -186,7 +187,7 @@ class Wizard:
 
 
 # --- Weekly times ----------------------------------------------------------------------------
-def slot_formset(post, rows: Iterable[Mapping]) -> tuple[SlotFormSet, bool]:
+def slot_formset(post, rows: Iterable[Mapping]) -> tuple[BaseFormSet, bool]:
     """The rows of weekly times: bound to `post` when there is one, else showing `rows` and
     empty rows to fill. True when the person asked for another row: the rows typed so far
     come back with one more, and nothing is saved (this works without JavaScript)."""
@@ -243,8 +244,13 @@ def slot_formset_saved(post, rows: Iterable[Mapping], save: Callable[[list], obj
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except ApplicationError as exc:
-        formset._non_form_errors = formset.error_class([exc.message])
+        times_refused(formset, exc)
         return formset, None
+
+
+def times_refused(formset: BaseFormSet, exc: ApplicationError) -> None:
+    """A refusal of the weekly times as a whole, shown above their rows."""
+    formset.non_form_errors().append(exc.message)
 
 
 # --- The kind of help, the first question of both flows ---------------------------------------
