@@ -205,9 +205,10 @@ class OneOffForm(KithForm):
     def clean(self):
         data = super().clean()
         day = date_of_parts(data)
+        # Every answer of the page is checked, so a wrong date and a wrong time are told
+        # together, not one after the other.
         if day is None:
             self.add_error("day", gettext("Enter a real date, for example 27 3 2027."))
-            return data
         start, end = time_of_day(data.get("start")), time_of_day(data.get("end"))
         if start is None:
             self.add_error("start", gettext("Enter the start time, for example 2pm or 14:00."))
@@ -215,6 +216,8 @@ class OneOffForm(KithForm):
             self.add_error("end", gettext("Enter the end time, for example 4:30pm or 16:30."))
         if start and end and end <= start:
             self.add_error("end", gettext("The end time must be after the start time."))
+        if day is None:
+            return data
         data["date"] = day
         data["start_time"], data["end_time"] = start, end
         if start and end and end > start:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.kit.browser import sign_in
 
@@ -49,6 +50,25 @@ def test_the_timeout_warning_keeps_or_ends_the_session(
         "main"
     )
     pages.check(page, "signed out after the warning")
+
+
+def test_the_warning_counts_down_in_welsh_with_welsh_numbers(
+    live_server, new_context, need_and_helper, settings
+):
+    """Welsh says "2 funud" (two minutes) but "3 munud": the countdown uses two's own form."""
+    settings.KITH_SESSION_IDLE = 125
+    settings.KITH_SESSION_WARNING_SECONDS = 120
+    base = live_server.url
+    context = new_context()
+    page = context.new_page()
+    sign_in(page, base, "margaret@example.org")
+    context.add_cookies([{"name": "kith_language", "value": "cy", "url": base}])
+    page.goto(base + "/")
+    dialog = page.locator(DIALOG)
+    dialog.wait_for(state="visible", timeout=15_000)
+    assert dialog.locator("[data-countdown]").inner_text() in ("3 munud", "2 funud")
+    # It counts down each second: from two minutes left, two's own form.
+    expect(dialog.locator("[data-countdown]")).to_have_text("2 funud", timeout=15_000)
 
 
 def test_escape_counts_as_staying_signed_in(

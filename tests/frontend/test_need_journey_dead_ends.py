@@ -153,6 +153,15 @@ def test_a_date_already_past_is_refused_on_the_date_page(client, citizen, befrie
     assert client.post(step_url("date"), date_answer(soon)).status_code == 302
 
 
+def test_a_wrong_date_and_a_wrong_time_are_told_together(client, citizen, befriending):
+    client.force_login(citizen)
+    start(client, befriending)
+    client.post(step_url("timing"), {"timing": "one_off"})
+    answers = {"day": "31", "month": "2", "year": "2027", "start": "banana", "end": "12:00"}
+    html = refused_on_the_page(client.post(step_url("date"), answers), "day")
+    assert 'href="#id_start"' in html and "Enter the start time" in html
+
+
 # --- A need turned down, changed and sent again -------------------------------------------------
 @pytest.fixture
 def turned_down(citizen, befriending, place):

@@ -20,7 +20,10 @@ export function watchSessionTimeout() {
   const words = (seconds) => {
     if (seconds >= 60) {
       const minutes = Math.ceil(seconds / 60);
-      return minutes === 1 ? dialog.dataset.oneMinute : dialog.dataset.minutes.replace("{n}", minutes);
+      // Welsh says "2 funud" but "3 munud": two has a form of its own, as one has.
+      if (minutes === 1) return dialog.dataset.oneMinute;
+      if (minutes === 2) return dialog.dataset.twoMinutes;
+      return dialog.dataset.minutes.replace("{n}", minutes);
     }
     return seconds === 1 ? dialog.dataset.oneSecond : dialog.dataset.seconds.replace("{n}", seconds);
   };
