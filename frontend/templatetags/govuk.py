@@ -141,8 +141,11 @@ def form_errors(*forms_: forms.BaseForm) -> list[tuple[str, str]]:
         if form is None:
             continue
         if isinstance(form, forms.BaseFormSet):
+            # An error of the rows as a whole (times that overlap) links to the first row.
+            first_row = next(iter(form.forms), None)
+            first = next(iter(first_row.visible_fields()), None) if first_row else None
             for error in form.non_form_errors():
-                items.append(("#main-content", error))
+                items.append((f"#{anchor_id(first)}" if first else "#main-content", error))
             for sub in form.forms:
                 items.extend(form_errors(sub))
             continue

@@ -133,6 +133,7 @@ def test_overlapping_weekly_times_are_refused_on_the_times_page(
     html = response.content.decode()
     assert response.status_code == 200 and "govuk-error-summary" in html
     assert "overlap. Join them into one time or change one of them." in html
+    assert '<a href="#id_slots-0-weekday">' in html  # the summary leads to the rows
     apart = OVERLAPPING | {"slots-1-start": "4pm", "slots-1-end": "6pm"}
     assert client.post(url, apart).status_code == 302
 
