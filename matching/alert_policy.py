@@ -74,21 +74,47 @@ class AlertPolicy:
 
 DEFAULT = AlertPolicy()
 
+#: What a council may choose for each setting (the staff console's settings page offers these
+#: bounds; a stored value outside them, or not a number, is brought back within them here).
+RANGES: dict[str, tuple[float, float]] = {
+    # The chance of at least one reply the fan-out aims for (100 % is never reached).
+    "target_reply_chance": (0.5, 0.99),
+    "reply_chance": (0.01, 0.99),
+    "fatigue_per_alert": (0.0, 0.9),
+    # The days in which alerts count towards the budget and a helper's tiredness.
+    "window_days": (1, 28),
+    # How many times one helper may be alerted within the window.
+    "weekly_budget": (1, 14),
+    # How many helpers one need's alert may reach.
+    "max_helpers": (1, 30),
+    # How many idle helpers each opening need is told about (0: idle asks off).
+    "idle_asks": (0, 10),
+    # After how many days without an ask a helper counts as idle.
+    "idle_days": (1, 28),
+}
+
+
+def _setting(stored: dict, name: str):
+    default = getattr(DEFAULT, name)
+    kind = type(default)
+    try:
+        value = kind(stored.get(name, default))
+    except (TypeError, ValueError):
+        return default
+    if value != value:  # NaN
+        return default
+    low, high = RANGES[name]
+    return kind(min(max(value, low), high))
+
 
 def alert_policy(council: Council | None) -> AlertPolicy:
-    """The council's alert policy: Kith's default with the council's own values on top."""
+    """The council's alert policy: Kith's default with the council's own values on top, each
+    within its range (`RANGES`), so that no stored value can, say, wake every helper."""
     stored = dict(((council.settings or {}) if council else {}).get(SETTINGS_KEY) or {})
     kind = stored.get("kind", DEFAULT.kind)
     return AlertPolicy(
         kind=kind if kind in KINDS else DEFAULT.kind,
-        target_reply_chance=float(stored.get("target_reply_chance", DEFAULT.target_reply_chance)),
-        reply_chance=float(stored.get("reply_chance", DEFAULT.reply_chance)),
-        fatigue_per_alert=float(stored.get("fatigue_per_alert", DEFAULT.fatigue_per_alert)),
-        window_days=int(stored.get("window_days", DEFAULT.window_days)),
-        weekly_budget=int(stored.get("weekly_budget", DEFAULT.weekly_budget)),
-        max_helpers=int(stored.get("max_helpers", DEFAULT.max_helpers)),
-        idle_asks=max(0, int(stored.get("idle_asks", DEFAULT.idle_asks))),
-        idle_days=max(1, int(stored.get("idle_days", DEFAULT.idle_days))),
+        **{name: _setting(stored, name) for name in RANGES},
     )
 
 

@@ -19,18 +19,17 @@ from accounts.models import Council
 from accounts.services import CouncilSetting
 from matching import alert_policy, still_helping
 
-#: How many times one helper may be alerted within the window.
-WEEKLY_BUDGET_RANGE = (1, 14)
-#: How many helpers one need's alert may reach.
-MAX_HELPERS_RANGE = (1, 30)
-#: The chance of at least one reply the fan-out aims for, in per cent (100 is never reached).
-TARGET_REPLY_PERCENT_RANGE = (50, 99)
-#: The days in which alerts count towards the budget and a helper's tiredness.
-WINDOW_DAYS_RANGE = (1, 28)
-#: How many idle helpers each opening need is told about (0: idle asks off).
-IDLE_ASKS_RANGE = (0, 10)
-#: After how many days without an ask a helper counts as idle.
-IDLE_DAYS_RANGE = (1, 28)
+# The bounds of each setting are the policy's own (`matching.alert_policy.RANGES`).
+_INT_RANGES = {name: (int(low), int(high)) for name, (low, high) in alert_policy.RANGES.items()}
+WEEKLY_BUDGET_RANGE = _INT_RANGES["weekly_budget"]
+MAX_HELPERS_RANGE = _INT_RANGES["max_helpers"]
+#: The chance of a reply the fan-out aims for, asked in per cent.
+TARGET_REPLY_PERCENT_RANGE = tuple(
+    round(100 * bound) for bound in alert_policy.RANGES["target_reply_chance"]
+)
+WINDOW_DAYS_RANGE = _INT_RANGES["window_days"]
+IDLE_ASKS_RANGE = _INT_RANGES["idle_asks"]
+IDLE_DAYS_RANGE = _INT_RANGES["idle_days"]
 
 
 def _setting(name, section, key, default, refusal, bounds=(0, 0), **kwargs) -> CouncilSetting:

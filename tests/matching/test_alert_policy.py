@@ -71,6 +71,26 @@ def test_the_policy_is_the_councils_setting_over_kiths_default():
     assert alert_policy(make.council(settings={"alerts": {"kind": "loudest"}})).kind == ROTATED
 
 
+@pytest.mark.django_db
+def test_a_stored_value_out_of_range_or_not_a_number_cannot_wake_everyone():
+    """Settings written by hand (the admin, a data fix) are held to the settings page's
+    bounds; one that is not a number is Kith's default, so alerts still go out."""
+    stored = {
+        "max_helpers": 10_000,
+        "weekly_budget": -3,
+        "target_reply_chance": 1.0,
+        "window_days": "lots",
+        "reply_chance": "nan",
+        "idle_asks": 500,
+        "idle_days": None,
+    }
+    policy = alert_policy(make.council(settings={"alerts": stored}))
+    assert policy.max_helpers == 30 and policy.weekly_budget == 1
+    assert policy.target_reply_chance == 0.99 and policy.idle_asks == 10
+    assert policy.window_days == DEFAULT.window_days and policy.idle_days == DEFAULT.idle_days
+    assert policy.reply_chance == DEFAULT.reply_chance
+
+
 def helper_at(council, east_m):
     helper = make.person(council=council, home=make.point_at(east_m, 0))
     AlertPreference.objects.create(user=helper, opted_in=True, daily_cap=5)
