@@ -124,6 +124,18 @@ def _mutate(word: str, table) -> str:
     return word
 
 
+def said_after(words: str) -> str:
+    """Words put in a sentence after "on", "to" or "of" ("the visit on Tuesday 8 December",
+    "your offer of befriending"). Welsh says them after "ar", "i" or "o", which take the soft
+    mutation, and writes a day's "dydd" in lower case inside a sentence: "ar ddydd Mawrth",
+    "o gyfeillio". English is returned as it is."""
+    if not _welsh() or not words:
+        return words
+    if words.startswith("Dydd "):
+        words = "d" + words[1:]
+    return _mutate(words, _SOFT)
+
+
 def and_list(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)

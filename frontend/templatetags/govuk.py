@@ -9,6 +9,8 @@ from django.utils.formats import number_format
 from django.utils.html import format_html_join
 from django.utils.translation import gettext, ngettext
 
+from matching.words import said_after as words_said_after
+
 register = template.Library()
 
 
@@ -156,6 +158,13 @@ def form_errors(*forms_: forms.BaseForm) -> list[tuple[str, str]]:
             for error in bound.errors:
                 items.append((f"#{anchor_id(bound)}", error))
     return items
+
+
+@register.filter
+def said_after(words) -> str:
+    """`{{ day|said_after }}` where a sentence puts a day or a kind of help after "on", "to"
+    or "of": mutated as Welsh needs it there (`matching.words.said_after`)."""
+    return words_said_after(str(words))
 
 
 @register.simple_tag

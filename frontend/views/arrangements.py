@@ -20,6 +20,7 @@ from arrangements.models import Arrangement, Role, ScheduleChange, Visit
 from arrangements.schedule import local_zone, spoken
 from arrangements.still_needed import still_needed_answer, still_needed_waiting
 from core.errors import ApplicationError, NotFound
+from matching.words import said_after
 from marketplace import selectors as market
 
 from ..arrangement_forms import (
@@ -46,8 +47,9 @@ def _other(arrangement: Arrangement, role: str):
 
 
 def when(visit_or_instant) -> str:
-    """A visit's start (or an instant) as people say it: "Monday 7 December at 12:00"."""
-    return spoken(getattr(visit_or_instant, "starts_at", visit_or_instant))
+    """A visit's start (or an instant) as people say it after "on" or "to": "Monday 7
+    December at 12:00" ("ddydd Llun 7 Rhagfyr am 12:00" in Welsh, after "ar" or "i")."""
+    return said_after(spoken(getattr(visit_or_instant, "starts_at", visit_or_instant)))
 
 
 def _to_detail(arrangement: Arrangement):
