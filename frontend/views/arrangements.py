@@ -20,8 +20,8 @@ from arrangements.models import Arrangement, Role, ScheduleChange, Visit
 from arrangements.schedule import local_zone, spoken
 from arrangements.still_needed import still_needed_answer, still_needed_waiting
 from core.errors import ApplicationError, NotFound
-from matching.words import said_after
 from marketplace import selectors as market
+from matching.words import said_after
 
 from ..arrangement_forms import (
     ChangeTimeForm,
