@@ -64,6 +64,13 @@ def test_record_an_offer_one_question_per_page(
         "I cook most evenings. Text 07700 900123 if you would like some."
     )
     _continue(p)
+    # A phone number is refused on this page, where it was typed, linking to the words.
+    error_shown("about error", "Please take out phone numbers")
+    assert p.title().startswith("Error: ")
+    p.get_by_label("Tell people about the help you can give").fill(
+        "I cook most evenings and would gladly share."
+    )
+    _continue(p)
 
     check("where from")
     assert p.get_by_label("Where will you help from?").input_value() == "LS1 1AA"
@@ -117,20 +124,7 @@ def test_record_an_offer_one_question_per_page(
     _continue(p)
     p.get_by_role("heading", name="Check your answers").wait_for()
 
-    # The service refuses phone numbers: the problem is shown here, linking to the words.
-    p.get_by_role("button", name="Send offer").click()
-    error_shown("check your answers refused", "Please take out phone numbers", inline=False)
-    assert p.title().startswith("Error: ")
     assert not Offer.objects.filter(helper=helper).exists()
-    p.locator(".govuk-error-summary a").first.click()
-    p.wait_for_load_state("load")
-    assert p.url.endswith("/offers/new/about/?change=1")
-    check("about changed")
-    p.get_by_label("Tell people about the help you can give").fill(
-        "I cook most evenings and would gladly share."
-    )
-    _continue(p)
-    p.get_by_role("heading", name="Check your answers").wait_for()
     p.get_by_role("button", name="Send offer").click()
 
     p.get_by_role("heading", name="Offer sent").wait_for()
@@ -151,5 +145,5 @@ def test_record_an_offer_one_question_per_page(
 
     p.get_by_role("link", name="See your offer").click()
     check("offer page")
-    assert len(pages.checked) >= 18
+    assert len(pages.checked) >= 17
     assert not pages.failed_requests, "\n".join(pages.failed_requests)
