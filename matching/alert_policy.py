@@ -14,10 +14,13 @@ being open (`notifications.rules.stand_down_if_filled`):
   chance of answering is Kith's estimate, `reply_chance`, lowered by `fatigue_per_alert` for
   every time they were asked in the window: people who are asked often answer less (Manshadi
   & Rodilitz, Management Science 2022), so asking them again buys less than asking someone
-  rested.
+  rested. Rotated alerts come in **waves**: if no helper has said yes `wave_minutes` after
+  a wave, the next reaches helpers not yet alerted about the need, chosen the same way but
+  with the weekly budget set aside (the need's urgency now outweighs it; the least asked
+  still come first), up to `waves` in all (`matching.tasks.alert_waves_due`).
 
-Kith's default is `rotated` (docs/matching-over-time.md: on the simulator's arrival streams
-it met as many needs as `nearest` or more, urgent ones at least as fast within a stated margin,
+Kith's default is `rotated` in two waves a quarter of an hour apart (docs/matching-over-time.md:
+on the simulator's arrival streams it met as many needs as `nearest`, urgent ones as fast,
 with fewer alerts per match); a council may choose `nearest` in its settings.
 
 Under either policy, every need that opens (urgent or not) may also be an **idle ask**: up
@@ -70,6 +73,11 @@ class AlertPolicy:
     idle_asks: int = 0
     #: A helper not asked for this long is idle; nobody gets an idle ask more often.
     idle_days: int = 3
+    #: Rotated alerts come in up to this many waves: while no helper has said yes
+    #: `wave_minutes` after a wave, the next reaches helpers not yet alerted, the budget set
+    #: aside (1: a single wave).
+    waves: int = 2
+    wave_minutes: int = 15
 
 
 DEFAULT = AlertPolicy()
@@ -91,6 +99,10 @@ RANGES: dict[str, tuple[float, float]] = {
     "idle_asks": (0, 10),
     # After how many days without an ask a helper counts as idle.
     "idle_days": (1, 28),
+    # How many waves one urgent need's rotated alerts may come in (1: no second wave).
+    "waves": (1, 4),
+    # How long a wave waits for a helper's yes before the next one goes out.
+    "wave_minutes": (10, 240),
 }
 
 

@@ -272,11 +272,16 @@ class AlertSent(models.Model):
 class AlertRequest(models.Model):
     """An urgent need's alerts, owed: written in the transaction that opens the need, done
     by `matching.tasks.alert_urgent_need`. If the task broker was down at commit, the beat
-    job `alert_requests_pending` finds the request still open and runs it."""
+    job `alert_requests_pending` finds the request still open and runs it. Under rotated
+    alerts, further waves follow while nobody has said yes (`alert_waves_due`)."""
 
     need = models.OneToOneField(Need, on_delete=models.CASCADE, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
     done_at = models.DateTimeField(null=True, blank=True)
+    #: Waves of rotated alerts sent so far, and when the next is due if no helper has said
+    #: yes by then (`matching.tasks.alert_waves_due`); empty when no wave is owed.
+    waves = models.PositiveSmallIntegerField(default=0)
+    next_wave_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -284,7 +289,12 @@ class AlertRequest(models.Model):
                 fields=["requested_at"],
                 condition=models.Q(done_at__isnull=True),
                 name="alertrequest_pending",
-            )
+            ),
+            models.Index(
+                fields=["next_wave_at"],
+                condition=models.Q(next_wave_at__isnull=False),
+                name="alertrequest_wave_due",
+            ),
         ]
 
     def __str__(self) -> str:

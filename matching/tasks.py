@@ -16,6 +16,7 @@ the `nearest` alert policy, which a council may choose; Kith's default is `rotat
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 
@@ -42,7 +43,7 @@ from .alert_policy import (
 )
 from .candidates import OfferCandidate, offer_candidates_for_need
 from .eligibility import search_bound_m
-from .models import AlertPreference, AlertRequest, AlertSent, Round
+from .models import AlertPreference, AlertRequest, AlertSent, Match, Round
 from .rounds import round_compute, round_open, round_stop
 from .still_helping import still_helping_run
 
@@ -50,6 +51,8 @@ logger = logging.getLogger(__name__)
 
 ALERT_RINGS_M = (1000, 3000, 8000)
 ALERT_TARGET_HELPERS = 5
+#: A later wave of rotated alerts sets the weekly budget aside (quiet hours and caps hold).
+NO_BUDGET = 10**6
 
 
 def need_opened(*, need: Need) -> None:
@@ -103,10 +106,71 @@ def alert_urgent_need(need_id: int) -> int:
         return 0
     policy = alert_policy(need.council)
     sent = 0
+    next_wave_in = None
     if need.urgency == Urgency.URGENT:
-        sent = _alert_rotated(need, policy) if policy.kind == ROTATED else _alert_nearest(need)
+        if policy.kind == ROTATED:
+            sent = _alert_rotated(need, policy)
+            if policy.waves > 1:
+                next_wave_in = dt.timedelta(minutes=policy.wave_minutes)
+        else:
+            sent = _alert_nearest(need)
     sent += _ask_idle(need, policy)
-    _alerts_done(need_id)  # not if the run failed part-way: the beat job runs it again
+    # Not if the run failed part-way: the beat job runs it again.
+    _alerts_done(need_id, next_wave_in=next_wave_in)
+    return sent
+
+
+@shared_task
+def alert_waves_due(*, limit: int = 100) -> int:
+    """The next wave of rotated alerts for each urgent need whose wave is due (every minute;
+    `alert_next_wave`). Returns how many helpers were alerted."""
+    due = list(
+        AlertRequest.objects.filter(next_wave_at__lte=timezone.now())
+        .order_by("next_wave_at")
+        .values_list("need_id", flat=True)[:limit]
+    )
+    return sum(alert_next_wave(need_id) for need_id in due)
+
+
+def helper_said_yes(need_id: int) -> bool:
+    """Whether a helper has agreed to help with the need (and not since gone back on it)."""
+    return Match.objects.filter(
+        need_id=need_id,
+        helper_agreed_at__isnull=False,
+        status__in=(Match.Status.PROPOSED, Match.Status.ACCEPTED, Match.Status.ACTIVE),
+    ).exists()
+
+
+def alert_next_wave(need_id: int) -> int:
+    """If the need is still open and no helper has said yes since its last wave, alert the next
+    helpers in the rotation (those not yet alerted about it, chosen afresh to reach the
+    council's target chance of a reply); then the next wave is due `wave_minutes` later,
+    until the policy's `waves`. Once the need is filled, withdrawn or expires, no more waves."""
+    now = timezone.now()
+    with transaction.atomic():
+        request = (
+            AlertRequest.objects.select_for_update(skip_locked=True)
+            .filter(need_id=need_id, next_wave_at__lte=now)
+            .first()
+        )
+        if request is None:  # another run has it, or it is done
+            return 0
+        due_at = request.next_wave_at
+        request.next_wave_at = None
+        need = (
+            Need.objects.select_related("owner", "category", "council")
+            .filter(pk=need_id, status=Need.Status.OPEN)
+            .first()
+        )
+        policy = alert_policy(need.council) if need else None
+        if need is None or policy is None or policy.kind != ROTATED or helper_said_yes(need_id):
+            request.save(update_fields=["next_wave_at"])
+            return 0
+        sent = _alert_rotated(need, policy, wave_since=due_at)
+        request.waves += 1
+        if request.waves < policy.waves:
+            request.next_wave_at = now + dt.timedelta(minutes=policy.wave_minutes)
+        request.save(update_fields=["waves", "next_wave_at"])
     return sent
 
 
@@ -199,14 +263,22 @@ def _nearest_offer_of_each_helper(
     return nearest
 
 
-def _alert_rotated(need: Need, policy: AlertPolicy) -> int:
+def _alert_rotated(
+    need: Need, policy: AlertPolicy, *, wave_since: dt.datetime | None = None
+) -> int:
     """The `rotated` policy (`matching.alert_policy`): every opted-in eligible helper within
     the council's furthest distance, outside quiet hours and under their daily cap, least
-    and longest-ago asked first, until the chance of a reply reaches the council's target."""
+    and longest-ago asked first, until the chance of a reply reaches the council's target.
+    For a later wave (`wave_since`: when it fell due), helpers alerted in earlier waves are
+    left out and count for nothing (they have not answered), and the weekly budget no longer
+    holds anyone back: a helper over it is still asked after everyone asked less."""
     now = timezone.now()
     local_time = timezone.localtime(now).time()
     bound = search_bound_m(need.council)
-    reached = set(AlertSent.objects.filter(need=need).values_list("helper_id", flat=True))
+    told = dict(AlertSent.objects.filter(need=need).values_list("helper_id", "sent_at"))
+    reached = set(told)
+    # Helpers this wave has alerted already (a retried run) count towards its target.
+    already = len(reached) if wave_since is None else sum(t >= wave_since for t in told.values())
     nearest = _nearest_offer_of_each_helper(need, bound=bound, alerts_opted_in=True)
     prefs = {p.user_id: p for p in AlertPreference.objects.filter(user_id__in=nearest)}
     capped = {
@@ -228,7 +300,11 @@ def _alert_rotated(need: Need, policy: AlertPolicy) -> int:
     loads = helper_loads(
         helper_ids=[h for h, _m in open_to], since=now - dt.timedelta(days=policy.window_days)
     )
-    chosen = rotated_choice(candidates=open_to, loads=loads, policy=policy, already=len(reached))
+    if wave_since is not None:
+        # Nobody said yes to the wave within the budget: the need's urgency now outweighs it,
+        # so the next wave may reach helpers over it, still least asked first.
+        policy = dataclasses.replace(policy, weekly_budget=NO_BUDGET)
+    chosen = rotated_choice(candidates=open_to, loads=loads, policy=policy, already=already)
     return sum(_alert(need=need, candidate=nearest[h], ring_m=bound) for h in chosen)
 
 
@@ -273,9 +349,11 @@ def _ask_idle(need: Need, policy: AlertPolicy) -> int:
     )
 
 
-def _alerts_done(need_id: int) -> None:
+def _alerts_done(need_id: int, *, next_wave_in: dt.timedelta | None = None) -> None:
+    """The first wave is done; the next is due `next_wave_in` from now, if any."""
+    now = timezone.now()
     AlertRequest.objects.filter(need_id=need_id, done_at__isnull=True).update(
-        done_at=timezone.now()
+        done_at=now, waves=1, next_wave_at=now + next_wave_in if next_wave_in else None
     )
 
 

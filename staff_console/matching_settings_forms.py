@@ -1,7 +1,7 @@
 """The settings page's form for matching over time: how long a helper's open offers go
 without a proposal, alert or match before they are asked "do you still want to help?"
-(`matching.still_helping`), whom an urgent need's alert wakes, and the idle asks
-(`matching.alert_policy`).
+(`matching.still_helping`), whom an urgent need's alert wakes and in how many waves, and the
+idle asks (`matching.alert_policy`).
 
 What a council may set is declared once here (`MATCHING_SETTINGS`), from those modules' own
 keys, kinds, defaults and the idle period's bounds; the form and the writer
@@ -30,6 +30,8 @@ TARGET_REPLY_PERCENT_RANGE = tuple(
 WINDOW_DAYS_RANGE = _INT_RANGES["window_days"]
 IDLE_ASKS_RANGE = _INT_RANGES["idle_asks"]
 IDLE_DAYS_RANGE = _INT_RANGES["idle_days"]
+WAVES_RANGE = _INT_RANGES["waves"]
+WAVE_MINUTES_RANGE = _INT_RANGES["wave_minutes"]
 
 
 def _setting(name, section, key, default, refusal, bounds=(0, 0), **kwargs) -> CouncilSetting:
@@ -94,6 +96,22 @@ WINDOW_DAYS = _setting(
     _("Enter the number of days alerts are counted over, from %(low)s to %(high)s."),
     WINDOW_DAYS_RANGE,
 )
+WAVES = _setting(
+    "waves",
+    alert_policy.SETTINGS_KEY,
+    "waves",
+    alert_policy.DEFAULT.waves,
+    _("Enter the most waves of alerts for one need as a number from %(low)s to %(high)s."),
+    WAVES_RANGE,
+)
+WAVE_MINUTES = _setting(
+    "wave_minutes",
+    alert_policy.SETTINGS_KEY,
+    "wave_minutes",
+    alert_policy.DEFAULT.wave_minutes,
+    _("Enter the minutes between waves as a number from %(low)s to %(high)s."),
+    WAVE_MINUTES_RANGE,
+)
 
 IDLE_ASKS = _setting(
     "idle_asks",
@@ -120,6 +138,8 @@ MATCHING_SETTINGS = (
     MAX_HELPERS,
     TARGET_REPLY,
     WINDOW_DAYS,
+    WAVES,
+    WAVE_MINUTES,
     IDLE_ASKS,
     IDLE_DAYS,
 )
@@ -210,6 +230,24 @@ class MatchingSettingsForm(forms.Form):
         required=_("Enter the window in days."),
         invalid=_("Enter the window as a whole number of days, like 7."),
     )
+    waves = _number(
+        WAVES,
+        label=_("Waves of alerts while nobody says yes"),
+        hint=_(
+            "If no helper has said yes some minutes after a shared-out alert, the next "
+            "helpers in turn are alerted, up to this many waves in all. 1 sends one wave "
+            "only. From %(low)s to %(high)s; Kith’s own is %(default)s."
+        ),
+        required=_("Enter the most waves of alerts for one need."),
+        invalid=_("Enter the most waves as a whole number, like 2."),
+    )
+    wave_minutes = _number(
+        WAVE_MINUTES,
+        label=_("Minutes to wait for a yes before the next wave"),
+        hint=_("From %(low)s to %(high)s; Kith’s own is %(default)s."),
+        required=_("Enter the minutes between waves."),
+        invalid=_("Enter the minutes as a whole number, like 30."),
+    )
     idle_asks = _number(
         IDLE_ASKS,
         label=_("Idle helpers told about each need"),
@@ -257,6 +295,8 @@ def matching_settings_initial(council: Council) -> dict[str, int | str]:
         "max_helpers": policy.max_helpers,
         "target_reply_percent": round(policy.target_reply_chance * 100),
         "window_days": policy.window_days,
+        "waves": policy.waves,
+        "wave_minutes": policy.wave_minutes,
         "idle_asks": policy.idle_asks,
         "idle_days": policy.idle_days,
     }

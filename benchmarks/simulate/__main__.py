@@ -3,7 +3,7 @@ database (`kith_sim`, or BENCH_DATABASE_URL).
 
 The comparison runs the two scenarios of `world.SCENARIOS` (helpers outnumber needs; needs
 outnumber helpers) under every policy of `engine.POLICIES`; `--timing` also runs the target
-size once (a 20k-person council for 8 weeks, today's policy and the rotated one) and reads
+size once (a 20k-person council for 8 weeks, nearest-first and Kith's own) and reads
 its time against the 10-minute target. Figures are printed beside their targets with the
 machine's load average, kept as JSON in `benchmarks/results/`, and drawn as PNGs in
 `docs/img/` (`--plots`). `tests/benchmarks/test_simulate.py` runs it at a tiny size.
@@ -99,7 +99,7 @@ def fast_commits() -> None:
 
 
 def run(args: argparse.Namespace) -> dict:
-    from benchmarks.simulate.engine import BASELINE, POLICIES  # noqa: PLC0415
+    from benchmarks.simulate.engine import BASELINE, KITHS_OWN, POLICIES  # noqa: PLC0415
     from benchmarks.simulate.world import COUNCIL_20K, SCENARIOS  # noqa: PLC0415
 
     policies = [p for p in POLICIES if not args.policies or p.name in args.policies]
@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> dict:
                     Path(args.keep).write_text(json.dumps(results, indent=2))
     if args.timing:
         size = dataclasses.replace(COUNCIL_20K, days=args.timing_days)
-        timed = {policy.name: _one(size, policy, 1000) for policy in (POLICIES[0], POLICIES[3])}
+        timed = {policy.name: _one(size, policy, 1000) for policy in (POLICIES[0], KITHS_OWN)}
         results["timing"] = {
             "size": dataclasses.asdict(size),
             "runs": timed,

@@ -48,8 +48,9 @@ from core.errors import ApplicationError
 from marketplace.models import Category, Need, Offer
 from marketplace.services.needs import need_create, need_withdraw
 from marketplace.services.offers import offer_close, offer_create
+from matching.alert_policy import DEFAULT as DEFAULT_ALERTS
 from matching.candidates import ranked_offers_for_need
-from matching.models import AlertPreference, AlertSent, Match, RoundProposal
+from matching.models import AlertPreference, AlertRequest, AlertSent, Match, RoundProposal
 from matching.rounds import round_apply, round_run
 from matching.services import (
     match_accept,
@@ -58,6 +59,7 @@ from matching.services import (
     match_offer_help,
     match_request,
 )
+from matching.tasks import alert_waves_due
 from trust.models import HelperCheck
 
 #: An ask lowers the chance of answering the next by up to this share, fading over DECAY_H.
@@ -76,21 +78,38 @@ class Policy:
     every_h: int = 6
     idle_asks: int = 0  # matching.alert_policy: idle helpers told about each need
     idle_days: int = 7
+    # matching.alert_policy: waves of rotated alerts while nobody says yes (Kith's own)
+    waves: int = DEFAULT_ALERTS.waves
+    wave_minutes: int = DEFAULT_ALERTS.wave_minutes
 
     def alert_settings(self) -> dict:
-        return {"kind": self.alerts, "idle_asks": self.idle_asks, "idle_days": self.idle_days}
+        return {
+            "kind": self.alerts,
+            "idle_asks": self.idle_asks,
+            "idle_days": self.idle_days,
+            "waves": self.waves,
+            "wave_minutes": self.wave_minutes,
+        }
 
 
 POLICIES = (
     Policy("arrival + nearest alerts", "arrival", "nearest"),
     Policy("rounds 6 h + nearest alerts", "rounds", "nearest", 6),
     Policy("patient + nearest alerts", "patient", "nearest", 24),
-    Policy("arrival + rotated alerts", "arrival", "rotated"),
-    Policy("patient + rotated alerts", "patient", "rotated", 24),
-    Policy("arrival + rotated alerts + idle asks", "arrival", "rotated", idle_asks=4, idle_days=3),
-    Policy("patient + rotated alerts + idle asks", "patient", "rotated", 24, 4, 3),
+    Policy("arrival + rotated alerts, one wave", "arrival", "rotated", waves=1),
+    Policy("arrival + rotated alerts in waves", "arrival", "rotated"),
+    Policy("patient + rotated alerts in waves", "patient", "rotated", 24),
+    Policy(
+        "arrival + rotated alerts in waves + idle asks",
+        "arrival",
+        "rotated",
+        idle_asks=4,
+        idle_days=3,
+    ),
+    Policy("patient + rotated alerts in waves + idle asks", "patient", "rotated", 24, 4, 3),
 )
 BASELINE = POLICIES[0].name  # what Kith did before this comparison: the targets compare with it
+KITHS_OWN = POLICIES[4]  # what Kith does now: proposals on arrival, rotated alerts in waves
 
 
 class SimClock:
@@ -150,6 +169,7 @@ class Simulation:
         self.helper_of_user: dict[int, int] = {}
         self.need_index: dict[int, int] = {}
         self.proposed: dict[int, set[int]] = {}  # need id -> helper user ids asked
+        self.heard: dict[int, set[int]] = {}  # need id -> helper user ids alerted about it
         self.end_h = arrivals.scenario.days * 24.0
 
     # --- the clock and the queue ------------------------------------------------------------
@@ -337,17 +357,36 @@ class Simulation:
         # Committed: the alerts the council's policy chose are recorded.
         self.record.need_ids[i] = need.pk
         self.need_index[need.pk] = i
-        for alert in AlertSent.objects.filter(need_id=need.pk).values("helper_id", "offer_id"):
-            if self._asked(alert["helper_id"], i):
-                helper_id, offer_id = alert["helper_id"], alert["offer_id"]
-                delay = self._delay(i, (0.05, 0.75), (0.5, 4), helper_id)
-                self.after(delay, self.alert_answered, need.pk, helper_id, offer_id)
+        self._alerts_heard(need.pk)
         self.at(float(n.at_h[i] + n.window_h[i]), self.deadline, need.pk)
         urgent = URGENCIES[int(n.urgency[i])] == "urgent"
         if self.policy.matching == "arrival" or (self.policy.matching == "patient" and urgent):
             self.propose(need.pk)
         elif self.policy.matching == "patient":
             self.at(float(n.at_h[i] + 0.75 * n.window_h[i]), self.propose, need.pk)
+
+    def _alerts_heard(self, need_id: int) -> None:
+        """The helpers alerted about the need since last time each decide whether to answer;
+        if the policy owes a further wave, the beat job looks for it when it falls due."""
+        i = self.need_index[need_id]
+        heard = self.heard.setdefault(need_id, set())
+        alerts = AlertSent.objects.filter(need_id=need_id).exclude(helper_id__in=heard)
+        for alert in alerts.order_by("id").values("helper_id", "offer_id"):
+            helper_id, offer_id = alert["helper_id"], alert["offer_id"]
+            heard.add(helper_id)
+            if self._asked(helper_id, i):
+                delay = self._delay(i, (0.05, 0.75), (0.5, 4), helper_id)
+                self.after(delay, self.alert_answered, need_id, helper_id, offer_id)
+        due = AlertRequest.objects.filter(need_id=need_id).values_list("next_wave_at", flat=True)
+        at = next(iter(due), None)
+        if at is not None:  # beat runs the waves' job every minute
+            due_h = (at - self.start).total_seconds() / 3600
+            self.at(math.ceil(due_h * 60 - 1e-9) / 60, self.waves_due, need_id)
+
+    def waves_due(self, need_id: int) -> None:
+        """Beat's job for alert waves (`alert_waves_due`), then the alerted helpers answer."""
+        alert_waves_due()
+        self._alerts_heard(need_id)
 
     def propose(self, need_id: int) -> None:
         """The person asks the best ranked helper they have not asked yet."""

@@ -389,6 +389,11 @@ KITH_BEAT_SCHEDULE = {
         "task": "matching.tasks.alert_requests_pending",
         "schedule": env.int("KITH_NOTIFICATION_SWEEP_EVERY_SECONDS", default=60),
     },
+    # The next wave of an urgent need's rotated alerts, while no helper has said yes.
+    "urgent-alert-waves": {
+        "task": "matching.tasks.alert_waves_due",
+        "schedule": env.int("KITH_ALERT_WAVES_EVERY_SECONDS", default=60),
+    },
     "send-queued-notifications": {
         "task": "notifications.tasks.send_queued",
         "schedule": env.int("KITH_NOTIFICATION_SWEEP_EVERY_SECONDS", default=60),
@@ -449,6 +454,7 @@ CELERY_TASK_ROUTES = {
     **{entry["task"]: {"queue": "housekeeping"} for entry in KITH_BEAT_SCHEDULE.values()},
     "matching.tasks.alert_*": {"queue": "alerts"},
     "matching.tasks.alert_requests_pending": {"queue": "alerts"},
+    "matching.tasks.alert_waves_due": {"queue": "alerts"},
     "notifications.tasks.send_notification": {"queue": "alerts"},
     "notifications.tasks.send_queued": {"queue": "alerts"},
     "config.tasks.email_check": {"queue": "alerts"},

@@ -24,13 +24,13 @@ from benchmarks.simulate.engine import POLICIES, SimClock, ask_chance
 from benchmarks.simulate.measures import gini
 from benchmarks.simulate.world import SCENARIOS, draw, geography
 from marketplace.models import Need
-from matching.alert_policy import alert_policy
+from matching.alert_policy import DEFAULT, alert_policy
 from matching.models import AlertSent, Match, Round
 from notifications.models import Notification
 
-# Today's policy, rounds, and the patient policy with rotated alerts and idle asks (last: its
-# data stays).
-TINY_POLICIES = [POLICIES[0].name, POLICIES[1].name, POLICIES[6].name]
+# Today's policy, rounds, and the patient policy with rotated alerts in waves and idle asks
+# (last: its data stays).
+TINY_POLICIES = [POLICIES[0].name, POLICIES[1].name, POLICIES[-1].name]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -62,6 +62,7 @@ def test_the_simulator_runs_policies_through_kith_at_a_tiny_size(tmp_path):
     assert needs.count() == last["needs"]
     policy = alert_policy(needs.first().council)
     assert (policy.kind, policy.idle_asks, policy.idle_days) == ("rotated", 4, 3)
+    assert (policy.waves, policy.wave_minutes) == (DEFAULT.waves, DEFAULT.wave_minutes)
     assert AlertSent.objects.filter(kind=AlertSent.Kind.URGENT).count() == last["alerts"]
     assert AlertSent.objects.filter(kind=AlertSent.Kind.IDLE).count() == last["idle_asks"]
     assert Round.objects.exists()  # rounds ran once a day

@@ -157,6 +157,9 @@ def test_a_council_admin_sets_alerts_and_idle_helpers(
     form.get_by_label("Most helpers one alert reaches").fill("10")
     form.get_by_label("Chance of at least one reply to aim for (per cent)").fill("85")
     form.get_by_label("Window for counting alerts (days)").fill("10")
+    assert form.get_by_label("Waves of alerts while nobody says yes").input_value() == "2"
+    form.get_by_label("Waves of alerts while nobody says yes").fill("3")
+    form.get_by_label("Minutes to wait for a yes before the next wave").fill("20")
     form.get_by_label("Idle helpers told about each need").fill("4")
     form.get_by_role("button", name="Save settings for alerts and idle helpers").click()
     page.get_by_text("Settings for urgent alerts and idle helpers saved.").wait_for()
@@ -170,8 +173,10 @@ def test_a_council_admin_sets_alerts_and_idle_helpers(
         policy.max_helpers,
         policy.target_reply_chance,
         policy.window_days,
+        policy.waves,
+        policy.wave_minutes,
         policy.idle_asks,
-    ) == ("nearest", 4, 10, 0.85, 10, 4)
+    ) == ("nearest", 4, 10, 0.85, 10, 3, 20, 4)
 
     # In Welsh, on a phone-sized screen.
     small = new_context(viewport={"width": 320, "height": 640}).new_page()

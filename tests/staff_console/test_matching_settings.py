@@ -31,6 +31,8 @@ GOOD = {
     "max_helpers": "8",
     "target_reply_percent": "80",
     "window_days": "14",
+    "waves": "3",
+    "wave_minutes": "20",
     "idle_asks": "4",
     "idle_days": "3",
 }
@@ -47,6 +49,8 @@ def test_the_page_shows_kiths_own_settings_until_the_council_sets_its_own(
     assert f'name="max_helpers" value="{DEFAULT.max_helpers}"' in page
     assert 'name="target_reply_percent" value="90"' in page
     assert f'name="window_days" value="{DEFAULT.window_days}"' in page
+    assert f'name="waves" value="{DEFAULT.waves}"' in page
+    assert f'name="wave_minutes" value="{DEFAULT.wave_minutes}"' in page
     assert f'name="idle_asks" value="{DEFAULT.idle_asks}"' in page
     assert f'name="idle_days" value="{DEFAULT.idle_days}"' in page
     assert 'value="rotated" checked' in page
@@ -74,9 +78,11 @@ def test_a_council_admin_saves_them_audited_and_kith_reads_them_back(
         policy.max_helpers,
         policy.target_reply_chance,
         policy.window_days,
+        policy.waves,
+        policy.wave_minutes,
         policy.idle_asks,
         policy.idle_days,
-    ) == ("nearest", 5, 8, 0.8, 14, 4, 3)
+    ) == ("nearest", 5, 8, 0.8, 14, 3, 20, 4, 3)
     # What the council set before, and keys the page does not show, stay.
     assert policy.reply_chance == 0.4
     assert home_council.settings["ongoing"] == {"checkin_wait_hours": 48, "still_needed_weeks": 6}
@@ -100,6 +106,8 @@ def test_a_council_admin_saves_them_audited_and_kith_reads_them_back(
                 "max_helpers": 12,
                 "target_reply_chance": 0.9,
                 "window_days": 7,
+                "waves": DEFAULT.waves,
+                "wave_minutes": DEFAULT.wave_minutes,
                 "idle_asks": DEFAULT.idle_asks,
                 "idle_days": DEFAULT.idle_days,
             },
@@ -112,6 +120,8 @@ def test_a_council_admin_saves_them_audited_and_kith_reads_them_back(
                 "max_helpers": 8,
                 "target_reply_chance": 0.8,
                 "window_days": 14,
+                "waves": 3,
+                "wave_minutes": 20,
                 "idle_asks": 4,
                 "idle_days": 3,
             },
@@ -149,6 +159,10 @@ def test_a_council_admin_saves_them_audited_and_kith_reads_them_back(
             "Enter the chance of a reply as a whole number of per cent, like 90.",
         ),
         ("window_days", "29", "Enter the number of days alerts are counted over, from 1 to 28."),
+        ("waves", "0", "Enter the most waves of alerts for one need as a number from 1 to 4."),
+        ("waves", "5", "Enter the most waves of alerts for one need as a number from 1 to 4."),
+        ("wave_minutes", "9", "Enter the minutes between waves as a number from 10 to 240."),
+        ("wave_minutes", "half an hour", "Enter the minutes as a whole number, like 30."),
         ("idle_asks", "11", "Enter how many idle helpers to tell about each need, from 0 to 10."),
         ("idle_asks", "-1", "Enter how many idle helpers to tell about each need, from 0 to 10."),
         ("idle_days", "0", "Enter after how many days a helper counts as idle, from 1 to 28."),
@@ -180,6 +194,8 @@ def test_the_writer_holds_every_value_to_its_declaration(council_admin, home_cou
         "max_helpers": 12,
         "target_reply_percent": 90,
         "window_days": 7,
+        "waves": 2,
+        "wave_minutes": 30,
         "idle_asks": 0,
         "idle_days": 3,
     }
