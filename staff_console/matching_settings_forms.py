@@ -235,8 +235,9 @@ class MatchingSettingsForm(forms.Form):
         label=_("Waves of alerts while nobody says yes"),
         hint=_(
             "If no helper has said yes some minutes after a shared-out alert, the next "
-            "helpers in turn are alerted, up to this many waves in all. 1 sends one wave "
-            "only. From %(low)s to %(high)s; Kith’s own is %(default)s."
+            "helpers in turn are alerted, even those who have had the most alerts in the "
+            "window, up to this many waves in all. 1 sends one wave only. From %(low)s to "
+            "%(high)s; Kith’s own is %(default)s."
         ),
         required=_("Enter the most waves of alerts for one need."),
         invalid=_("Enter the most waves as a whole number, like 2."),
