@@ -490,7 +490,7 @@ class DeclineForm(KithForm):
 
 class AlertPreferencesForm(KithForm):
     opted_in = forms.ChoiceField(
-        label=_("Do you want an email when someone near you needs help urgently?"),
+        label=_("Do you want to be told when someone near you needs help urgently?"),
         choices=[
             ("yes", pgettext_lazy("answer: I do", "Yes")),
             ("no", pgettext_lazy("answer: I do", "No")),
