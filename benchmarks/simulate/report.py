@@ -3,6 +3,7 @@ a markdown table and drawn as PNG plots (matplotlib, Agg)."""
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -184,6 +185,13 @@ def checks_table(found: list[Check]) -> str:
     return "\n".join(["| scenario | policy | target | figure | |", "| --- " * 5 + "|", *rows])
 
 
+def _tick(name: str) -> str:
+    """A policy's name over several short lines, for a bar's label."""
+    return "\n".join(
+        textwrap.wrap(name.replace(" + ", " +\u00a0"), width=13, break_long_words=False)
+    )
+
+
 def plots(results: dict, out: Path) -> list[Path]:
     """Three PNGs in `out`: needs met by urgency, weekly share offered and Gini, urgent
     waits and alerts per match; one panel per scenario, policies side by side."""
@@ -217,7 +225,7 @@ def plots(results: dict, out: Path) -> list[Path]:
                 ax.bar(x + k * width - 0.4 + width / 2, ys, width, label=label)
             if line is not None:
                 ax.axhline(line, color="black", linestyle="--", linewidth=1, label="target")
-            ax.set_xticks(x, [n.replace(" + ", "\n+ ") for n in names], fontsize=8)
+            ax.set_xticks(x, [_tick(n) for n in names], fontsize=7)
             ax.set_title(scenario.replace("_", " "))
             if top is not None:
                 ax.set_ylim(0, top)
