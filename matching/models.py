@@ -257,6 +257,8 @@ class AlertSent(models.Model):
     )
     ring_m = models.PositiveIntegerField(help_text=_("The search ring that reached this helper."))
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.URGENT)
+    #: Which wave of the need's urgent alerts reached the helper (`AlertRequest.waves`).
+    wave = models.PositiveSmallIntegerField(default=1)
     sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

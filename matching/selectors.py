@@ -5,9 +5,11 @@ whom is in `matching.eligibility`.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from psycopg.types.numeric import Int8
 
 from accounts.models import Council, User
@@ -18,10 +20,11 @@ from core.rows import ModelColumns, model_columns
 from marketplace.availability import WeeklySlot, weekly_from_json
 from marketplace.models import Category, Need, Offer
 
-from .models import AlertPreference, Match, Message
+from .models import AlertPreference, AlertRequest, AlertSent, Match, Message
 
 __all__ = [
     "alert_preference_get",
+    "urgent_alerts_of",
     "match_get",
     "match_role",
     "matches_visible_to",
@@ -164,3 +167,36 @@ def message_list_for_party(*, match: Match) -> QuerySet[Message]:
 def alert_preference_get(*, user: User) -> AlertPreference:
     pref, _ = AlertPreference.objects.get_or_create(user=user)
     return pref
+
+
+@dataclass(frozen=True)
+class AlertWave:
+    wave: int
+    helpers: int
+    sent_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class UrgentAlerts:
+    """An urgent need's alerts so far, wave by wave, and when the next wave is due (if no
+    helper has said yes by then); counts only, never who."""
+
+    waves: list[AlertWave]
+    next_wave_at: dt.datetime | None
+    pending: bool  # the first wave is still to run (the worker has not got to it yet)
+
+
+def urgent_alerts_of(*, need_id: int) -> UrgentAlerts:
+    rows = (
+        AlertSent.objects.filter(need_id=need_id, kind=AlertSent.Kind.URGENT)
+        .values("wave")
+        .annotate(helpers=Count("id"), sent_at=Min("sent_at"))
+        .order_by("wave")
+    )
+    request = AlertRequest.objects.filter(need_id=need_id).values("next_wave_at", "done_at")
+    owed = next(iter(request), {"next_wave_at": None, "done_at": None})
+    return UrgentAlerts(
+        waves=[AlertWave(r["wave"], r["helpers"], r["sent_at"]) for r in rows],
+        next_wave_at=owed["next_wave_at"],
+        pending=bool(request) and owed["done_at"] is None,
+    )

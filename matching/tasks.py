@@ -163,10 +163,16 @@ def alert_next_wave(need_id: int) -> int:
             .first()
         )
         policy = alert_policy(need.council) if need else None
-        if need is None or policy is None or policy.kind != ROTATED or helper_said_yes(need_id):
+        if (
+            need is None
+            or policy is None
+            or policy.kind != ROTATED
+            or need.urgency != Urgency.URGENT  # the person has since made it less urgent
+            or helper_said_yes(need_id)
+        ):
             request.save(update_fields=["next_wave_at"])
             return 0
-        sent = _alert_rotated(need, policy, wave_since=due_at)
+        sent = _alert_rotated(need, policy, wave_since=due_at, wave=request.waves + 1)
         request.waves += 1
         if request.waves < policy.waves:
             request.next_wave_at = now + dt.timedelta(minutes=policy.wave_minutes)
@@ -219,7 +225,12 @@ def _alert_nearest(need: Need) -> int:
 
 
 def _alert(
-    *, need: Need, candidate: OfferCandidate, ring_m: int, kind: str = AlertSent.Kind.URGENT
+    *,
+    need: Need,
+    candidate: OfferCandidate,
+    ring_m: int,
+    kind: str = AlertSent.Kind.URGENT,
+    wave: int = 1,
 ) -> bool:
     """Record one alert and announce it; False if this helper was already alerted about
     this need (a retried or concurrent run)."""
@@ -231,6 +242,7 @@ def _alert(
                 helper_id=candidate.offer.helper_id,
                 ring_m=ring_m,
                 kind=kind,
+                wave=wave,
             )
             # The notifications room tells the helper, after this commits.
             announce(
@@ -264,7 +276,7 @@ def _nearest_offer_of_each_helper(
 
 
 def _alert_rotated(
-    need: Need, policy: AlertPolicy, *, wave_since: dt.datetime | None = None
+    need: Need, policy: AlertPolicy, *, wave_since: dt.datetime | None = None, wave: int = 1
 ) -> int:
     """The `rotated` policy (`matching.alert_policy`): every opted-in eligible helper within
     the council's furthest distance, outside quiet hours and under their daily cap, least
@@ -305,7 +317,7 @@ def _alert_rotated(
         # so the next wave may reach helpers over it, still least asked first.
         policy = dataclasses.replace(policy, weekly_budget=NO_BUDGET)
     chosen = rotated_choice(candidates=open_to, loads=loads, policy=policy, already=already)
-    return sum(_alert(need=need, candidate=nearest[h], ring_m=bound) for h in chosen)
+    return sum(_alert(need=need, candidate=nearest[h], ring_m=bound, wave=wave) for h in chosen)
 
 
 #: How far back an idle helper's last ask is looked for, to ask the longest idle first.

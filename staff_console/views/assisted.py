@@ -14,8 +14,8 @@ from accounts import selectors as accounts_selectors
 from core.errors import ApplicationError, NotFound
 from directory import selectors as directory
 from marketplace import services as marketplace_services
-from marketplace.models import DietaryTag
-from matching import assisted, profiles
+from marketplace.models import DietaryTag, Urgency
+from matching import assisted, profiles, selectors
 from matching.services import MESSAGE_OPEN_STATUSES
 from staff_console import assisted_forms as forms
 from staff_console.access import staff_view
@@ -128,6 +128,9 @@ def _assisted_need_page(request, pk: int, status: int = 200, decline_form=None):
             if need.status == "open" and not ranked
             else [],
             "diet": [DietaryTag(tag).label for tag in need.dietary_requirements],
+            "urgent_alerts": selectors.urgent_alerts_of(need_id=need.pk)
+            if need.urgency == Urgency.URGENT
+            else None,
             "decline_form": decline_form or forms.AssistedDeclineForm(),
             "form": decline_form,
         },

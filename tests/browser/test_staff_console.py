@@ -3,12 +3,16 @@ a moderator sets up an authenticator app from a set-up link (code computed here 
 and approves a need;
 a moderator records a DBS check; a safeguarding lead raises a concern, suspends the person and
 closes the concern; a council admin runs a matching round, reviews it beside greedy matching
-and sends it; a safeguarding lead asks a helper and messages them for someone not online."""
+and sends it; a safeguarding lead asks a helper and messages them for someone not online, and
+sees the waves of alerts for an urgent need they recorded."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pyotp
 import pytest
+from django.utils import timezone
 
 from accounts.second_factor import invitation_send
 from accounts.sessions import SessionStore
@@ -296,3 +300,48 @@ def test_safeguarding_lead_manages_matches_and_messages_for_someone_not_online(
         "Biscuit is ready at ten.",
     )
     assert AuditEvent.objects.filter(verb="assisted.message_sent", actor_id=lead.pk).exists()
+
+
+def test_staff_see_the_waves_of_an_urgent_need_they_recorded(
+    live_server, new_context, pages, home_council, citizen
+):
+    from matching.models import AlertPreference, AlertRequest
+
+    home_council.settings = {"alerts": {"kind": "rotated", "reply_chance": 0.5,
+                                        "target_reply_chance": 0.8, "idle_asks": 0}}  # fmt: skip
+    home_council.save(update_fields=["settings"])
+    for k in range(5):
+        helper = make.person(council=home_council, home=make.point_at(300 * (k + 1), 0))
+        AlertPreference.objects.create(user=helper, opted_in=True)
+        make.offer_row(
+            council=home_council,
+            helper=helper,
+            at=make.point_at(300 * (k + 1), 0),
+            cat=make.category("dog-walking"),
+            radius_m=8000,
+        )
+    lead = make.staff(council=home_council, role=Role.SAFEGUARDING_LEAD, mfa=False, lives_here=True)
+    totp = make.enrol_totp(lead)
+    need = make.need(
+        owner=citizen,
+        title="Shopping before the weekend",
+        recorded_by=lead,
+        consent_given=True,
+        urgency="urgent",
+        slots=[],
+        timing=Need.Timing.ONE_OFF,
+        starts_at=timezone.now(),
+        ends_at=timezone.now() + dt.timedelta(hours=6),
+    )
+    assert need.status == Need.Status.OPEN
+    owed = AlertRequest.objects.get(need=need)
+    assert owed.waves == 1 and owed.next_wave_at is not None
+
+    base = live_server.url
+    page = new_context().new_page()
+    sign_in(page, base, lead.email, totp=totp, pages=pages)
+    page.goto(base + f"/staff/assisted/needs/{need.pk}/")
+    row = page.locator("#urgent-alerts")
+    assert "helpers told, 3" in row.inner_text()
+    assert "more helpers will be told" in row.inner_text()
+    pages.check(page, "urgent need with its first wave of alerts")

@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.timezone import localtime
 
 from marketplace.models import Need
 from marketplace.services.needs import need_withdraw
@@ -203,3 +205,36 @@ def test_a_later_wave_sets_the_weekly_budget_aside_least_asked_first(
     later(16)
     assert alert_waves_due() == 2
     assert alerted(need)[2:] == [helpers[1].pk, helpers[0].pk]  # over it, least asked first
+
+
+def test_staff_acting_for_someone_see_each_wave_and_when_the_next_is_due(
+    client, safeguarding_lead, home_council, django_capture_on_commit_callbacks, later
+):
+    home_council.settings = {"alerts": ALERTS | {"waves": 2, "wave_minutes": 15}}
+    home_council.save(update_fields=["settings"])
+    pairs = dict(helper_at(home_council, 200 * (k + 1)) for k in range(8))
+    need = opened(home_council, django_capture_on_commit_callbacks)
+    Need.objects.filter(pk=need.pk).update(
+        recorded_by=safeguarding_lead, consent_recorded_at=timezone.now()
+    )
+    url = reverse("staff:assisted_need_detail", args=[need.pk])
+    client.force_login(safeguarding_lead)
+
+    def alerts_row() -> str:
+        page = client.get(url).content.decode()
+        return page.split('id="urgent-alerts"')[1].split("</dd>")[0]
+
+    first = AlertRequest.objects.get(need=need)
+    row = alerts_row()
+    assert f"Wave 1 at {localtime(first.done_at):%-d %b, %H:%M}: helpers told, 3" in row
+    assert f"If no helper has said yes by {localtime(first.next_wave_at):%H:%M}" in row
+    later(16)
+    alert_waves_due()
+    row = alerts_row()
+    assert "Wave 2 at" in row and "helpers told, 3" in row
+    assert "more helpers will be told" not in row  # two waves in all
+    # Counts only: the helpers alerted are not named.
+    assert not any(helper.public_name in row for helper in pairs)
+    # A need that is not urgent has no such row.
+    Need.objects.filter(pk=need.pk).update(urgency="soon")
+    assert 'id="urgent-alerts"' not in client.get(url).content.decode()
