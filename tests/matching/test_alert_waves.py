@@ -135,6 +135,20 @@ def test_a_filled_or_withdrawn_need_gets_no_further_wave(
     assert not AlertRequest.objects.filter(next_wave_at__isnull=False).exists()
 
 
+def test_a_need_made_less_urgent_gets_no_further_wave(
+    db, django_capture_on_commit_callbacks, later
+):
+    council = council_with(waves=2, wave_minutes=15)
+    for k in range(8):
+        helper_at(council, 200 * (k + 1))
+    need = opened(council, django_capture_on_commit_callbacks)
+    Need.objects.filter(pk=need.pk).update(urgency="soon")
+    later(16)
+    assert alert_waves_due() == 0
+    assert len(alerted(need)) == 3
+    assert AlertRequest.objects.get(need=need).next_wave_at is None
+
+
 def test_one_wave_or_the_nearest_policy_owes_no_second_wave(db, django_capture_on_commit_callbacks):
     for council in (council_with(waves=1), council_with(kind="nearest", waves=4)):
         for k in range(8):
