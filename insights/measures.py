@@ -206,6 +206,42 @@ def need_figures(*, council_id: int, start: dt.datetime, end: dt.datetime) -> Ne
     return NeedFigures(asked, matched, fulfilled, median_seconds, places_asked, places_filled)
 
 
+@dataclass(frozen=True)
+class UrgentFigures:
+    """Urgent needs asked in a range: how many, matched, matched within an hour of being
+    asked (the measure docs/matching-over-time.md compares alert policies on), how many
+    needed a second wave of alerts, and the urgent alerts they sent."""
+
+    asked: int = 0
+    matched: int = 0
+    within_hour: int = 0
+    second_wave: int = 0
+    alerts: int = 0
+
+
+def urgent_figures(*, council_id: int, start: dt.datetime, end: dt.datetime) -> UrgentFigures:
+    with lag_tolerant_cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT count(*),
+                   count(*) FILTER (WHERE {MATCHED}),
+                   count(*) FILTER (WHERE {SECONDS_TO_MATCH} <= 3600),
+                   count(*) FILTER (WHERE ar.waves >= 2),
+                   coalesce(sum(alerts.sent), 0)
+            FROM marketplace_need n {FIRST_MATCH}
+            LEFT JOIN matching_alertrequest ar ON ar.need_id = n.id
+            LEFT JOIN LATERAL (
+                SELECT count(*) AS sent FROM matching_alertsent a
+                WHERE a.need_id = n.id AND a.kind = 'urgent'
+            ) alerts ON true
+            WHERE n.council_id = %(council)s AND n.urgency = 'urgent'
+              AND n.created_at >= %(start)s AND n.created_at < %(end)s AND {ASKED}
+            """,  # noqa: S608 – the fragments are constants of this module
+            {"council": council_id, "start": start, "end": end},
+        )
+        return UrgentFigures(*cursor.fetchone())
+
+
 def needs_by_month(*, council_id: int, first: dt.date, last: dt.date) -> list[MonthFigures]:
     """Needs asked in each month from `first`'s to `last`'s (local time, every month listed,
     empty ones too), and how many of them have been matched."""

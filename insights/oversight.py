@@ -128,6 +128,8 @@ class Oversight:
     idle_helpers: int = 0
     #: "Do you still want to help?" in the last 90 days (`still_helping_figures`).
     still_helping: StillHelpingFigures = field(default_factory=StillHelpingFigures)
+    #: Urgent needs asked in the range, and how their alerts went (`measures.urgent_figures`).
+    urgent: measures.UrgentFigures = field(default_factory=measures.UrgentFigures)
 
 
 def open_needs_by_category(*, council: Council) -> list[CategoryRow]:
@@ -382,6 +384,7 @@ def oversight_for(*, council: Council, date_from: dt.date, date_to: dt.date) -> 
         asked_last_week=asked_last_week,
         idle_helpers=idle_helpers,
         still_helping=still_helping_figures(council=council),
+        urgent=measures.urgent_figures(council_id=council.pk, start=start, end=end),
         demand=demand_map(council=council, start=start, end=end),
         ongoing=measures.ongoing_figures(council_id=council.pk, start=start, end=end)[
             measures.TOTAL
