@@ -129,7 +129,13 @@ def alert_waves_due(*, limit: int = 100) -> int:
         .order_by("next_wave_at")
         .values_list("need_id", flat=True)[:limit]
     )
-    return sum(alert_next_wave(need_id) for need_id in due)
+    sent = 0
+    for need_id in due:
+        try:
+            sent += alert_next_wave(need_id)
+        except Exception:  # one need's failure must not hold up the others' waves
+            logger.exception("Alert wave for need %s failed; it stays due", need_id)
+    return sent
 
 
 def helper_said_yes(need_id: int) -> bool:

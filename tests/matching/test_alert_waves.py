@@ -252,3 +252,32 @@ def test_staff_acting_for_someone_see_each_wave_and_when_the_next_is_due(
     # A need that is not urgent has no such row.
     Need.objects.filter(pk=need.pk).update(urgency="soon")
     assert 'id="urgent-alerts"' not in client.get(url).content.decode()
+
+
+def test_a_wave_that_fails_stays_due_and_holds_up_no_other(
+    db, django_capture_on_commit_callbacks, later, monkeypatch
+):
+    import matching.tasks as tasks
+
+    council = council_with(waves=2, wave_minutes=15)
+    for k in range(12):
+        helper_at(council, 200 * (k + 1))
+    broken = opened(council, django_capture_on_commit_callbacks)
+    fine = opened(council, django_capture_on_commit_callbacks, at=make.point_at(50, 0))
+    real = tasks._alert_rotated
+
+    def failing(need, policy, **kwargs):
+        if need.pk == broken.pk:
+            raise RuntimeError("the database went away")
+        return real(need, policy, **kwargs)
+
+    monkeypatch.setattr(tasks, "_alert_rotated", failing)
+    later(16)
+    assert alert_waves_due() > 0  # the other need's wave went out
+    assert AlertSent.objects.filter(need=fine, wave=2).exists()
+    assert not AlertSent.objects.filter(need=broken, wave=2).exists()
+    assert AlertRequest.objects.get(need=broken).next_wave_at is not None  # still due
+    monkeypatch.setattr(tasks, "_alert_rotated", real)
+    later(17)
+    assert alert_waves_due() > 0
+    assert AlertSent.objects.filter(need=broken, wave=2).exists()
