@@ -220,16 +220,17 @@ HELP: tuple[Declared, ...] = (
         AlertRequest,
         Rows.KEEP,
         theirs=("need__owner",),
-        # When an urgent need's alerts were owed and done: times, no words, no place.
-        not_personal=("id", "need", "requested_at", "done_at"),
+        # When an urgent need's alerts were owed and done, how many waves they came in and
+        # when the next is due: times and a count, no words, no place.
+        not_personal=("id", "need", "requested_at", "done_at", "waves", "next_wave_at"),
     ),
     Declared(
         AlertSent,
         Rows.KEEP,
         theirs=("helper",),
         # ring_m is the search ring that reached the helper: a band, not a place; kind is
-        # whether it was an urgent alert or an idle ask.
-        not_personal=("id", "need", "offer", "helper", "ring_m", "kind", "sent_at"),
+        # whether it was an urgent alert or an idle ask; wave, which wave of alerts it was.
+        not_personal=("id", "need", "offer", "helper", "ring_m", "kind", "wave", "sent_at"),
     ),
     Declared(
         StillHelping,

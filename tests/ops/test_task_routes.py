@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 INTENDED = {
     "matching.tasks.alert_urgent_need": "alerts",
     "matching.tasks.alert_requests_pending": "alerts",
+    "matching.tasks.alert_waves_due": "alerts",
     "notifications.tasks.send_notification": "alerts",
     "notifications.tasks.send_queued": "alerts",
     "config.tasks.email_check": "alerts",
