@@ -141,9 +141,7 @@ def alert_waves_due(*, limit: int = 100) -> int:
 def helper_said_yes(need_id: int) -> bool:
     """Whether a helper has agreed to help with the need (and not since gone back on it)."""
     return Match.objects.filter(
-        need_id=need_id,
-        helper_agreed_at__isnull=False,
-        status__in=(Match.Status.PROPOSED, Match.Status.ACCEPTED, Match.Status.ACTIVE),
+        need_id=need_id, helper_agreed_at__isnull=False, status__in=Match.LIVE
     ).exists()
 
 
@@ -161,7 +159,6 @@ def alert_next_wave(need_id: int) -> int:
         )
         if request is None:  # another run has it, or it is done
             return 0
-        due_at = request.next_wave_at
         request.next_wave_at = None
         need = (
             Need.objects.select_related("owner", "category", "council")
@@ -178,7 +175,7 @@ def alert_next_wave(need_id: int) -> int:
         ):
             request.save(update_fields=["next_wave_at"])
             return 0
-        sent = _alert_rotated(need, policy, wave_since=due_at, wave=request.waves + 1)
+        sent = _alert_rotated(need, policy, wave=request.waves + 1)
         request.waves += 1
         if request.waves < policy.waves:
             request.next_wave_at = now + dt.timedelta(minutes=policy.wave_minutes)
@@ -281,22 +278,20 @@ def _nearest_offer_of_each_helper(
     return nearest
 
 
-def _alert_rotated(
-    need: Need, policy: AlertPolicy, *, wave_since: dt.datetime | None = None, wave: int = 1
-) -> int:
+def _alert_rotated(need: Need, policy: AlertPolicy, *, wave: int = 1) -> int:
     """The `rotated` policy (`matching.alert_policy`): every opted-in eligible helper within
     the council's furthest distance, outside quiet hours and under their daily cap, least
     and longest-ago asked first, until the chance of a reply reaches the council's target.
-    For a later wave (`wave_since`: when it fell due), helpers alerted in earlier waves are
-    left out and count for nothing (they have not answered), and the weekly budget no longer
-    holds anyone back: a helper over it is still asked after everyone asked less."""
+    For a later `wave`, helpers alerted in earlier waves are left out and count for nothing
+    (they have not answered), and the weekly budget no longer holds anyone back: a helper
+    over it is still asked after everyone asked less."""
     now = timezone.now()
     local_time = timezone.localtime(now).time()
     bound = search_bound_m(need.council)
-    told = dict(AlertSent.objects.filter(need=need).values_list("helper_id", "sent_at"))
+    told = dict(AlertSent.objects.filter(need=need).values_list("helper_id", "wave"))
     reached = set(told)
     # Helpers this wave has alerted already (a retried run) count towards its target.
-    already = len(reached) if wave_since is None else sum(t >= wave_since for t in told.values())
+    already = len(reached) if wave == 1 else sum(w == wave for w in told.values())
     nearest = _nearest_offer_of_each_helper(need, bound=bound, alerts_opted_in=True)
     prefs = {p.user_id: p for p in AlertPreference.objects.filter(user_id__in=nearest)}
     capped = {
@@ -318,7 +313,7 @@ def _alert_rotated(
     loads = helper_loads(
         helper_ids=[h for h, _m in open_to], since=now - dt.timedelta(days=policy.window_days)
     )
-    if wave_since is not None:
+    if wave > 1:
         # Nobody said yes to the wave within the budget: the need's urgency now outweighs it,
         # so the next wave may reach helpers over it, still least asked first.
         policy = dataclasses.replace(policy, weekly_budget=NO_BUDGET)
