@@ -1,5 +1,6 @@
-"""The matching API: rankings, matches and their actions, messages, reports of messages,
-feedback and alert preferences. Views are thin: services and selectors hold the rules.
+"""The matching API: rankings, and matches and their actions (a match's conversation and
+feedback are in `conversation_api`, alerts in `alerts_api`, rounds in `rounds_api`). Views
+are thin: services and selectors hold the rules.
 
 Privacy: another person appears only by public name, approximate location (grid cell) and a
 distance band computed server-side from the viewer's own listing. Objects the caller may not
@@ -8,24 +9,22 @@ see are 404, the same as objects that do not exist.
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.schemas.inspectors import ViewInspector
 from rest_framework.views import APIView
 
-from accounts.permissions import STAFF_MFA_MESSAGE, Capability, staff_can, staff_has_mfa
+from accounts.permissions import STAFF_MFA_MESSAGE, staff_has_mfa
 from core.idempotency import idempotent
-from marketplace.api import MarketplaceAutoSchema, WallClockTimeField
+from marketplace.api import MarketplaceAutoSchema
 from marketplace.models import Need, Offer
 from places.geo import band_said, distance_band, metres_between
 
 from . import candidates, selectors, services
-from .models import AlertPreference, Match, Message
+from .models import Match
 from .profiles import HelperProfile, with_profiles
 from .scoring import COMPONENTS, RankedPair, ordering_sentence
 
@@ -39,14 +38,14 @@ class MatchingAutoSchema(MarketplaceAutoSchema):
     ERRORS = {code: text for code, text in MarketplaceAutoSchema.ERRORS.items() if code != "409"}
 
 
-def _staff_needs_mfa(request, *, as_staff: bool) -> None:
+def staff_needs_mfa(request, *, as_staff: bool) -> None:
     """Reading or acting as council staff (not as one of the people) needs an authenticator
     app, as on every staff tool: a 403 with the same message."""
     if as_staff and not staff_has_mfa(request.user):
         raise exceptions.PermissionDenied(STAFF_MFA_MESSAGE)
 
 
-def _match_as_staff(request, pk: int) -> bool:
+def match_as_staff(request, pk: int) -> bool:
     """Whether `request.user` would reach match `pk` as staff (extra queries only for staff)."""
     if selectors.staff_council_id(request.user) is None:
         return False
@@ -203,7 +202,7 @@ class NeedMatchesApi(MatchingApiMixin, APIView):
     )
     def get(self, request, pk: int):
         need, slots = selectors.need_and_slots_for_ranking(user=request.user, need_id=pk)
-        _staff_needs_mfa(request, as_staff=need.owner_id != request.user.pk)
+        staff_needs_mfa(request, as_staff=need.owner_id != request.user.pk)
         ranked = candidates.ranked_offers_for_need(
             need=need, limit=_limit(request), need_slots=slots
         )
@@ -221,7 +220,7 @@ class OfferMatchesApi(MatchingApiMixin, APIView):
     )
     def get(self, request, pk: int):
         offer, slots = selectors.offer_and_slots_for_ranking(user=request.user, offer_id=pk)
-        _staff_needs_mfa(request, as_staff=offer.helper_id != request.user.pk)
+        staff_needs_mfa(request, as_staff=offer.helper_id != request.user.pk)
         ranked = candidates.ranked_needs_for_offer(
             offer=offer, limit=_limit(request), offer_slots=slots
         )
@@ -347,7 +346,7 @@ class MatchListCreateApi(MatchingApiMixin, GenericAPIView):
         elif Need.objects.filter(pk=need_id, owner=user).exists():
             match = services.match_request(citizen=user, need_id=need_id, offer_id=offer_id)
         elif selectors.staff_council_id(user) is not None:
-            _staff_needs_mfa(request, as_staff=True)
+            staff_needs_mfa(request, as_staff=True)
             match = services.match_propose_by_staff(staff=user, need_id=need_id, offer_id=offer_id)
         else:
             raise exceptions.NotFound()
@@ -359,7 +358,7 @@ class MatchDetailApi(MatchingApiMixin, APIView):
     def get(self, request, pk: int):
         match = selectors.match_get(user=request.user, match_id=pk)
         role = selectors.match_role(user=request.user, match=match)
-        _staff_needs_mfa(request, as_staff=role == "staff")
+        staff_needs_mfa(request, as_staff=role == "staff")
         return Response(match_data(match=match, role=role))
 
 
@@ -381,7 +380,7 @@ def _action(name: str, service, *, with_reason: bool, summary: str):
                 data = ReasonInputSerializer(data=request.data)
                 data.is_valid(raise_exception=True)
                 kwargs["reason"] = data.validated_data["reason"]
-            _staff_needs_mfa(request, as_staff=_match_as_staff(request, pk))
+            staff_needs_mfa(request, as_staff=match_as_staff(request, pk))
             match = service(user=request.user, match_id=pk, **kwargs)
             return _match_response(request, match)
 
@@ -410,209 +409,3 @@ MatchStartApi = _action(
 MatchCompleteApi = _action(
     "complete", services.match_complete, with_reason=False, summary="Mark a match as completed"
 )
-
-
-# --- Messages ------------------------------------------------------------------------------
-class MessageOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    sender_name = serializers.CharField()
-    is_mine = serializers.BooleanField()
-    body = serializers.CharField()
-    sent_by_council = serializers.BooleanField(
-        help_text=gettext_lazy(
-            "Council staff wrote it for the sender (show: Sent for <sender_name> by "
-            "the council). Which member of staff is never given."
-        )
-    )
-    created_at = serializers.DateTimeField()
-
-
-class MessageInputSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=2000)
-
-
-def _message(m: Message, user) -> dict:
-    return {
-        "id": m.pk,
-        "sender_name": m.sender.public_name if m.sender else _("Former member"),
-        "is_mine": m.sender_id == user.pk,
-        "body": m.body,
-        "sent_by_council": m.sent_by_council,
-        "created_at": m.created_at,
-    }
-
-
-class MessageQuery(serializers.Serializer):
-    reason = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        default="",
-        max_length=300,
-        help_text=gettext_lazy(
-            "Staff only, and required of them: why they need to read this conversation (at "
-            "least 10 characters)."
-        ),
-    )
-
-
-class MessageListCreateApi(MatchingApiMixin, GenericAPIView):
-    # Oldest first, paged by cursor; `updated_after` (the time sent) for syncing.
-    serializer_class = MessageOutputSerializer
-    query_serializer = MessageQuery
-    cursor_ordering = ("created_at", "id")
-    sync_field = "created_at"
-
-    @extend_schema(
-        summary="The conversation of a match (its two people; the council's safeguarding lead "
-        "with a reason, recorded and audited)",
-        parameters=[MessageQuery],
-        responses=MessageOutputSerializer(many=True),
-    )
-    def get(self, request, pk: int):
-        as_staff = _match_as_staff(request, pk)
-        _staff_needs_mfa(request, as_staff=as_staff)
-        if as_staff and not staff_can(request.user, Capability.CONVERSATIONS):
-            raise exceptions.PermissionDenied(services.READ_NOT_ALLOWED)
-        query = MessageQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        # The service checks who may read and records a staff read; the page is read from the
-        # same conversation.
-        services.message_list(user=request.user, match_id=pk, reason=query.validated_data["reason"])
-        messages = self.paginate_queryset(self.get_queryset()) or []
-        return self.get_paginated_response([_message(m, request.user) for m in messages])
-
-    def get_queryset(self):
-        match = selectors.match_get(user=self.request.user, match_id=self.kwargs["pk"])
-        return selectors.message_list_for_party(match=match)
-
-    @extend_schema(
-        summary="Send a message to the other person in an accepted match",
-        request=MessageInputSerializer,
-        responses={201: MessageOutputSerializer},
-    )
-    @idempotent
-    def post(self, request, pk: int):
-        data = MessageInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        message = services.message_send(
-            user=request.user, match_id=pk, body=data.validated_data["body"]
-        )
-        return Response(_message(message, request.user), status=status.HTTP_201_CREATED)
-
-
-class MessageReportInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=1000)
-
-
-class MessageReportApi(MatchingApiMixin, APIView):
-    @extend_schema(
-        summary="Report a message to council staff",
-        request=MessageReportInputSerializer,
-        responses={201: inline_serializer("MessageReportOut", {"id": serializers.IntegerField()})},
-    )
-    @idempotent
-    def post(self, request, pk: int):
-        data = MessageReportInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        report = services.message_report(
-            user=request.user, message_id=pk, reason=data.validated_data["reason"]
-        )
-        return Response({"id": report.pk}, status=status.HTTP_201_CREATED)
-
-
-# --- Feedback ------------------------------------------------------------------------------
-class FeedbackInputSerializer(serializers.Serializer):
-    rating = serializers.IntegerField(min_value=1, max_value=5)
-    comment = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
-
-
-class FeedbackApi(MatchingApiMixin, APIView):
-    @extend_schema(
-        summary="Rate the other person after a completed match",
-        request=FeedbackInputSerializer,
-        responses={
-            201: inline_serializer(
-                "FeedbackOut",
-                {"id": serializers.IntegerField(), "rating": serializers.IntegerField()},
-            )
-        },
-    )
-    @idempotent
-    def post(self, request, pk: int):
-        data = FeedbackInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        feedback = services.feedback_leave(user=request.user, match_id=pk, **data.validated_data)
-        return Response(
-            {"id": feedback.pk, "rating": feedback.rating}, status=status.HTTP_201_CREATED
-        )
-
-
-# --- Alerts --------------------------------------------------------------------------------
-class AlertPreferenceSerializer(serializers.Serializer):
-    opted_in = serializers.BooleanField()
-    # Local wall-clock times as "HH:MM", documented as such (not the RFC 3339 `time` format).
-    quiet_start = WallClockTimeField(allow_null=True, required=False, default=None)
-    quiet_end = WallClockTimeField(allow_null=True, required=False, default=None)
-    daily_cap = serializers.IntegerField(min_value=1, max_value=20, required=False, default=3)
-    idle_asks = serializers.BooleanField(
-        required=False,
-        default=True,
-        help_text=gettext_lazy(
-            "Be told about a need nearby when nobody has asked you for a few days."
-        ),
-    )
-
-
-def _pref(p: AlertPreference) -> dict:
-    return {
-        "opted_in": p.opted_in,
-        "quiet_start": p.quiet_start,
-        "quiet_end": p.quiet_end,
-        "daily_cap": p.daily_cap,
-        "idle_asks": p.idle_asks,
-    }
-
-
-class AlertPreferenceApi(MatchingApiMixin, APIView):
-    @extend_schema(
-        summary="Your alerts for urgent needs nearby", responses=AlertPreferenceSerializer
-    )
-    def get(self, request):
-        return Response(_pref(selectors.alert_preference_get(user=request.user)))
-
-    @extend_schema(
-        summary="Change your alerts for urgent needs nearby",
-        request=AlertPreferenceSerializer,
-        responses=AlertPreferenceSerializer,
-    )
-    def put(self, request):
-        data = AlertPreferenceSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        pref = services.alert_preference_update(user=request.user, **data.validated_data)
-        return Response(_pref(pref))
-
-
-class AlertUnsubscribeApi(MatchingApiMixin, APIView):
-    """The link in every alert email. No sign-in: the token is the permission."""
-
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-
-    @extend_schema(
-        summary="Stop alerts with the token from an alert email",
-        request=None,
-        responses=inline_serializer("UnsubscribeOut", {"detail": serializers.CharField()}),
-    )
-    def post(self, request, token: str):
-        if not services.alert_unsubscribe(token=token):
-            raise exceptions.NotFound()
-        return Response({"detail": _("You will not get any more alerts from Kith.")})
-
-    @extend_schema(
-        summary="Stop alerts by following the link in an alert email",
-        responses=inline_serializer("UnsubscribeLinkOut", {"detail": serializers.CharField()}),
-        operation_id="alerts_unsubscribe_link",
-    )
-    def get(self, request, token: str):
-        # Following the emailed link is enough (turning alerts off is safe to repeat).
-        return self.post(request, token)

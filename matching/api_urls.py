@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api, rounds_api
+from . import alerts_api, api, conversation_api, rounds_api
 
 urlpatterns = [
     path("needs/<int:pk>/matches/", api.NeedMatchesApi.as_view(), name="api-need-matches"),
@@ -14,9 +14,21 @@ urlpatterns = [
     path("matches/<int:pk>/cancel/", api.MatchCancelApi.as_view(), name="api-match-cancel"),
     path("matches/<int:pk>/start/", api.MatchStartApi.as_view(), name="api-match-start"),
     path("matches/<int:pk>/complete/", api.MatchCompleteApi.as_view(), name="api-match-complete"),
-    path("matches/<int:pk>/messages/", api.MessageListCreateApi.as_view(), name="api-messages"),
-    path("matches/<int:pk>/feedback/", api.FeedbackApi.as_view(), name="api-match-feedback"),
-    path("messages/<int:pk>/report/", api.MessageReportApi.as_view(), name="api-message-report"),
+    path(
+        "matches/<int:pk>/messages/",
+        conversation_api.MessageListCreateApi.as_view(),
+        name="api-messages",
+    ),
+    path(
+        "matches/<int:pk>/feedback/",
+        conversation_api.FeedbackApi.as_view(),
+        name="api-match-feedback",
+    ),
+    path(
+        "messages/<int:pk>/report/",
+        conversation_api.MessageReportApi.as_view(),
+        name="api-message-report",
+    ),
     path("staff/rounds/", rounds_api.RoundListCreateApi.as_view(), name="api-staff-rounds"),
     path("staff/rounds/<int:pk>/", rounds_api.RoundDetailApi.as_view(), name="api-staff-round"),
     path(
@@ -29,10 +41,10 @@ urlpatterns = [
         rounds_api.RoundDiscardApi.as_view(),
         name="api-staff-round-discard",
     ),
-    path("me/alerts/", api.AlertPreferenceApi.as_view(), name="api-alert-preferences"),
+    path("me/alerts/", alerts_api.AlertPreferenceApi.as_view(), name="api-alert-preferences"),
     path(
         "alerts/unsubscribe/<str:token>/",
-        api.AlertUnsubscribeApi.as_view(),
+        alerts_api.AlertUnsubscribeApi.as_view(),
         name="api-alert-unsubscribe",
     ),
 ]
