@@ -9,8 +9,8 @@ forked child.
 
 When Redis cannot be reached, each cache call falls back to a cache in the process's own
 memory instead of failing, so that rate limits (DRF's throttles, allauth's sign-in limits)
-keep counting per process and every page and API call that reads them keeps answering. Redis
-is tried again on every call, so the shared counts return with it.
+keep counting per process (all its threads together) and every page and API call that reads
+them keeps answering. Redis is tried again on every call, so the shared counts return with it.
 """
 
 from __future__ import annotations
@@ -46,7 +46,11 @@ class RedisCache(django_redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
-        self._fallback = LocMemCache(f"kith-fallback-{id(self)}", params)
+        # Django makes a cache object per thread; the fallback is named by where the cache
+        # points (and its key prefix), not by the object, so every thread of a process counts
+        # in the same memory (LocMemCache shares the storage of one name).
+        name = f"kith-fallback-{params.get('KEY_PREFIX', '')}-{server}"
+        self._fallback = LocMemCache(name, params)
         self._outage_logged_at = 0.0
 
     def _fall_back(self, name: str, error: Exception):

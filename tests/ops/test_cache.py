@@ -43,3 +43,26 @@ def test_calls_share_one_client_per_pool_across_threads():
     assert len({id(c) for c in clients}) == 1
     assert cache.get("k") == "v"
     cache.delete("k")
+
+
+def test_with_redis_unreachable_every_thread_counts_in_one_fallback():
+    """Django makes a cache object per thread: while Redis is down, a sign-in limit or a
+    throttle must still count the attempts of every thread of the process together, not
+    start again from nothing in each."""
+    # A port nothing listens on: every call falls back.
+    params = {"KEY_PREFIX": f"kith-test-{uuid.uuid4().hex}", "OPTIONS": {"socket_timeout": 1}}
+    location = "redis://127.0.0.1:1/0"
+    seen = []
+
+    def attempt():
+        cache = RedisCache(location, params)  # as each thread gets its own
+        cache.add("attempts", 0, 60)
+        seen.append(cache.incr("attempts"))
+
+    threads = [threading.Thread(target=attempt) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(seen) == [1, 2, 3, 4, 5, 6]
+    assert RedisCache(location, params).get("attempts") == 6
