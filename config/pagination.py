@@ -22,7 +22,7 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Q, QuerySet
@@ -88,6 +88,19 @@ class KithPagination(BasePagination):
         elif getattr(view, "cursor_ordering", None):
             self.mode = _Cursor(tuple(view.cursor_ordering))
         else:
+            # A list that pages by number takes `limit` and `cursor` only with `updated_after`;
+            # alone they would be ignored, and a client would never know.
+            for name in (LIMIT, CURSOR):
+                if name in params:
+                    raise _refuse(
+                        name,
+                        _(
+                            "This list takes %(name)s only with updated_after; otherwise "
+                            "page it with page and page_size."
+                        )
+                        % {"name": name},
+                        "needs_updated_after",
+                    )
             self.mode = _Pages()
         return self.mode.page(queryset, request)
 
@@ -134,14 +147,24 @@ class KithPagination(BasePagination):
 
 
 def _time(raw: str) -> datetime:
-    value = parse_datetime(raw.replace(" ", "+")) if raw else None
-    if value is None or not is_aware(value):
-        raise _refuse(
-            UPDATED_AFTER,
-            _("Give a time in ISO 8601 with its time zone, such as 2026-01-31T09:00:00Z."),
-            "invalid",
-        )
-    return value
+    """The time asked for, in UTC. A well-formed time that is not one (an hour of 25, an offset
+    of 16 hours, which PostgreSQL cannot store, or a year beyond 9999 once in UTC) is refused
+    like a malformed one."""
+    refused = _refuse(
+        UPDATED_AFTER,
+        _("Give a time in ISO 8601 with its time zone, such as 2026-01-31T09:00:00Z."),
+        "invalid",
+    )
+    try:
+        value = parse_datetime(raw.replace(" ", "+")) if raw else None
+        if value is None or not is_aware(value):
+            raise refused
+        offset = value.utcoffset()
+        if offset is None or abs(offset) >= timedelta(hours=16):
+            raise refused
+        return value.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise refused from None
 
 
 class _Pages:

@@ -148,6 +148,34 @@ def test_updated_after_returns_changes_oldest_first_for_syncing(mcouncil):
     _refused(
         api.get("/api/v1/needs/?updated_after=2026-01-01T00:00:00"), "updated_after", "invalid"
     )
+    # An offset of a day and a time past the calendar's end once in UTC are times that are not
+    # times: refused as such, on every list that syncs.
+    for nonsense in (
+        "2026-01-01T00:00:00+16:00",
+        "2026-01-01T00:00:00-23:59",
+        "0001-01-01T00:00:00+15:00",
+        "9999-12-31T23:00:00-15:00",
+        "2026-02-30T00:00:00Z",
+    ):
+        for url in ("/api/v1/needs/", "/api/v1/offers/", "/api/v1/matches/"):
+            _refused(api.get(url, {"updated_after": nonsense}), "updated_after", "invalid")
+    # The largest offset PostgreSQL stores is read as the same instant.
+    ahead = (base + dt.timedelta(minutes=15)).astimezone(dt.timezone(dt.timedelta(hours=15)))
+    assert _ids(api.get("/api/v1/needs/", {"updated_after": ahead.isoformat()})) == [
+        needs[2].pk,
+        needs[0].pk,
+        needs[1].pk,
+    ]
+
+
+def test_a_page_numbered_list_refuses_limit_and_cursor_without_updated_after(mcouncil):
+    owner = make.person(council=mcouncil)
+    make.need_row(council=mcouncil, owner=owner)
+    api = client_for(owner)
+    for query in ("limit=-1", "limit=5", "cursor=abc"):
+        name = query.split("=")[0]
+        _refused(api.get(f"/api/v1/needs/?{query}"), name, "needs_updated_after")
+    assert api.get("/api/v1/needs/?page_size=5").status_code == 200
 
 
 @override_settings(KITH_MESSAGE_FLOOD_LIMIT="100/10min")
