@@ -13,6 +13,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.contact_details import has_contact_details
 from core.welsh import in_active_language
 
 
@@ -95,8 +96,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def public_name(self) -> str:
-        """What other people see: the display name, or a neutral stand-in. Never the email."""
-        return self.display_name or f"Kith member {self.pk}"
+        """What other people see: the display name, or a neutral stand-in. Never the email,
+        and never a name that holds contact details (a phone number or an email address typed
+        in as a name, or saved before names were checked): the stand-in instead, everywhere
+        another person reads it."""
+        name = self.display_name
+        if not name or has_contact_details(name) or "@" in name:
+            return f"Kith member {self.pk}"
+        return name
 
     @property
     def is_suspended(self) -> bool:

@@ -15,10 +15,10 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, WebProfile
+from core.contact_details import CONTACT_DETAILS_MESSAGE, has_contact_details
 from core.errors import ApplicationError
 from marketplace import services as market_services
 from marketplace.availability import WEEKDAY_NAMES
-from marketplace.contact_details import CONTACT_DETAILS_MESSAGE, has_contact_details
 from marketplace.models import DietaryTag, GenderPreference, Need
 from matching.words import language_name
 from notifications.models import ContactPreference
@@ -36,7 +36,7 @@ class KithForm(forms.Form):
 
     #: Fields other people read. A phone number or an email address in one is refused on the
     #: page it is typed on; the service refuses it too when the answers are sent
-    #: (`marketplace.contact_details`).
+    #: (`core.contact_details`).
     PUBLIC_TEXT: tuple[str, ...] = ()
 
     def __init__(self, *args, **kwargs):

@@ -1,7 +1,7 @@
 """The questions of a citizen's need pages that only those pages ask: the kind of help, what is
 needed (its words) and where (its postcode). Each is checked on its own page with the rule the
 marketplace applies when the need is saved — contact details in the words
-(`marketplace.contact_details`), a postcode Kith knows inside a council's area
+(`core.contact_details`), a postcode Kith knows inside a council's area
 (`marketplace.services.need_place_check`) — so nobody learns of a problem only after the last
 question. The questions the staff console shares (how often, the date, how soon, preferences)
 are in `frontend.forms`."""

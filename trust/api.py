@@ -37,7 +37,7 @@ class MeUpdateInput(serializers.Serializer):
         required=False,
         help_text=_("Your home's postcode: it sets your council and the distances you see."),
     )
-    display_name = serializers.CharField(max_length=150, required=False)
+    display_name = serializers.CharField(max_length=60, required=False)
     preferred_languages = serializers.ListField(
         child=serializers.CharField(max_length=35), max_length=10, required=False
     )

@@ -25,7 +25,6 @@ from accounts.permissions import (
     staff_has_mfa,
 )
 from marketplace import selectors
-from marketplace.contact_details import has_contact_details
 from marketplace.models import DietaryTag
 from places.geo import band_said, distance_band, metres_between
 
@@ -114,14 +113,11 @@ class LatLonField(serializers.Field):
 
 @extend_schema_field(OpenApiTypes.STR)
 class PublicNameField(serializers.Field):
-    """A person's name as others see it. A display name that holds contact details (someone
-    typed their number in as a name) is replaced by the neutral stand-in."""
+    """A person's name as others see it (`User.public_name`: a display name that holds contact
+    details is replaced by the neutral stand-in)."""
 
     def to_representation(self, value):
-        name = value.public_name
-        if has_contact_details(name) or "@" in name:
-            return f"Kith member {value.pk}"
-        return name
+        return value.public_name
 
 
 @extend_schema_field(

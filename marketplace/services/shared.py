@@ -18,10 +18,10 @@ from accounts.models import Council, User
 from accounts.permissions import Capability, staff_can, staff_council_for
 from accounts.permissions import staff_council_id as _staff_council_id
 from accounts.selectors import council_for_point
+from core.contact_details import CONTACT_DETAILS_MESSAGE, has_contact_details
 from core.errors import ApplicationError, NotFound
 from marketplace import lifecycle, signals
 from marketplace.availability import validate_slots
-from marketplace.contact_details import CONTACT_DETAILS_MESSAGE, has_contact_details
 from marketplace.models import (
     Category,
     CouncilCategory,

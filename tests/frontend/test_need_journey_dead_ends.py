@@ -9,8 +9,8 @@ from django.contrib.gis.geos import Point
 from django.urls import reverse
 from django.utils import timezone
 
+from core.contact_details import CONTACT_DETAILS_MESSAGE
 from core.models import AuditEvent
-from marketplace.contact_details import CONTACT_DETAILS_MESSAGE
 from marketplace.models import Need
 from marketplace.selectors import review_queue_needs
 from marketplace.services import moderation_reject, need_create

@@ -6,9 +6,9 @@ from collections import Counter
 import pytest
 
 from accounts.models import User
+from core.contact_details import has_contact_details
 from demo import listings as demo
 from demo import people as accounts_demo
-from marketplace.contact_details import has_contact_details
 from marketplace.models import Need, NeedSlot, Offer, OfferSlot
 from trust.models import HelperCheck
 
