@@ -146,6 +146,17 @@ def contact_preference_update(
     pref, _created = ContactPreference.objects.select_for_update().get_or_create(
         person=person, defaults={"language": default_language(person)}
     )
+    # Which of the person's details staff changed, by name (the values stay out of the log).
+    changed = [
+        name
+        for name, before, after in (
+            ("mobile", pref.mobile, mobile),
+            ("postal_address", pref.postal_address, postal_address),
+            ("quiet_hours", (pref.quiet_start, pref.quiet_end), (quiet_start, quiet_end)),
+            ("language", pref.language, language or pref.language),
+        )
+        if before != after
+    ]
     if pref.mobile != mobile:
         pref.mobile = mobile
         pref.mobile_verified_at = None
@@ -163,7 +174,7 @@ def contact_preference_update(
             target=person,
             target_type="person",
             council=person.council,
-            data={"email": by_email, "sms": by_sms, "letter": by_letter},
+            data={"email": by_email, "sms": by_sms, "letter": by_letter, "changed": changed},
         )
     pref.save()
     if mobile and pref.mobile_verified_at is None and not pref.mobile_code_digest:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts import selectors as accounts_selectors
+from core.audit import audit_record
 from frontend.notice_forms import ContactPreferencesForm, MobileCodeForm
 from frontend.views.common import call_service
 from frontend.views.notices import contact_preferences_submit, preference_initial
@@ -32,6 +33,15 @@ def person_contact(request, pk: int):
     person = _person(request, pk)
     if request.method == "POST" and "code" in request.POST:
         return _confirm_code(request, person)
+    if request.method == "GET":
+        # The page shows the person's mobile number and postal address.
+        audit_record(
+            actor=request.user,
+            verb="contact.viewed",
+            target_type="person",
+            target_id=person.pk,
+            council=request.staff_council,
+        )
     form, saved = contact_preferences_submit(
         request, person=person, actor=request.user, about=person.public_name
     )
@@ -87,6 +97,10 @@ def _page(request, person, *, form, code_form):
 @require_GET
 @staff_view(C.PEOPLE)
 def notification_failures(request):
+    # Who Kith could not reach, and how: a list of people staff are to phone.
+    audit_record(
+        actor=request.user, verb="notifications.not_reached_viewed", council=request.staff_council
+    )
     return render_staff(
         request,
         "notification_failures.html",

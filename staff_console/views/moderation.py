@@ -143,6 +143,11 @@ def _moderation_item_page(request, listing, kind, reject_form, status=200):
 @staff_view(C.MODERATION)
 def moderation_item(request, kind: str, pk: int):
     listing = _listing_of(council=request.staff_council, kind=kind, pk=pk)
+    # The page shows the listing's postcode and its owner: a read of personal data, audited as
+    # the same read through the API is.
+    core_audit.audit_record(
+        actor=request.user, verb=f"{kind}.viewed", target=listing, data={"page": "moderation"}
+    )
     return _moderation_item_page(request, listing, kind, forms.RejectForm())
 
 

@@ -86,6 +86,10 @@ def test_bad_input_is_refused_and_nothing_is_saved(client, citizen, fields, mess
 
 def test_staff_record_choices_for_someone_not_online(client, council_admin, citizen):
     client.force_login(council_admin)
+    # Opening the page is a read of the person's contact details: audited.
+    assert client.get(f"/staff/people/{citizen.pk}/contact/").status_code == 200
+    viewed = AuditEvent.objects.get(verb="contact.viewed")
+    assert (viewed.actor_id, viewed.target_id) == (council_admin.pk, citizen.pk)
     answer = client.post(
         f"/staff/people/{citizen.pk}/contact/",
         {
@@ -101,6 +105,9 @@ def test_staff_record_choices_for_someone_not_online(client, council_admin, citi
     assert pref.set_by == council_admin
     event = AuditEvent.objects.get(verb="contact.preferences_set")
     assert event.actor_id == council_admin.pk and event.target_id == citizen.pk
+    # What changed is named, its values are not.
+    assert event.data["changed"] == ["mobile", "postal_address", "language"]
+    assert "07700900982" not in str(event.data)
     # The person reads the texted code out on the phone.
     confirmed = client.post(f"/staff/people/{citizen.pk}/contact/", {"code": last_code(citizen)})
     assert confirmed.status_code == 302

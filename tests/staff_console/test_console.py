@@ -96,6 +96,13 @@ def test_approve_a_need_from_its_page(client, moderator, citizen):
     page = client.get(reverse("staff:moderation_item", args=["need", need.pk]))
     assert page.status_code == 200
     assert_no_inline_code(page.content.decode())
+    # The page shows the need's postcode and its owner: the read is audited.
+    viewed = AuditEvent.objects.get(verb="need.viewed")
+    assert (viewed.actor_id, viewed.target_id, viewed.data) == (
+        moderator.pk,
+        need.pk,
+        {"page": "moderation"},
+    )
 
     response = client.post(reverse("staff:moderation_approve", args=["need", need.pk]))
     assert response.status_code == 302
@@ -487,3 +494,11 @@ def test_council_admin_sets_the_contact_details_the_start_page_gives(
     assert Council.objects.filter(is_active=True).count() == 1
     start = client.get("/").content.decode()
     assert "01632 960 001" in start and "help@home.gov.uk" in start
+
+
+def test_opening_the_list_of_people_kith_could_not_reach_is_audited(client, council_admin):
+    client.force_login(council_admin)
+    assert client.get(reverse("staff:notification_failures")).status_code == 200
+    viewed = AuditEvent.objects.get(verb="notifications.not_reached_viewed")
+    assert viewed.actor_id == council_admin.pk
+    assert viewed.council_id == council_admin.staff_membership.council_id
