@@ -38,6 +38,13 @@ def short_name(display_name: str) -> str:
     return f"{words[0]} {words[-1][0].upper()}."
 
 
+def _profile_name(person) -> str:
+    """First name and initial of the name others see; the stand-in whole (a name holding
+    contact details is never shortened into view)."""
+    public = person.public_name
+    return short_name(public) if public == person.display_name else public
+
+
 @dataclass(frozen=True)
 class HelperProfile:
     name: str
@@ -100,7 +107,7 @@ def profiles_for_offers(offers: Sequence[Offer]) -> dict[int, HelperProfile]:
             if lang.strip()
         }
         profiles[offer.pk] = HelperProfile(
-            name=short_name(helper.display_name) or helper.public_name,
+            name=_profile_name(helper),
             id_checked=level >= VerificationLevel.ID_CHECKED,
             dbs_checked=level >= VerificationLevel.ENHANCED_DBS_BARRED,
             languages=sorted(names),

@@ -62,6 +62,9 @@ def test_a_name_holding_a_number_is_never_shown_to_the_other_person(mcouncil, cl
     assert helper.public_name == f"Kith member {helper.pk}"
 
     helper_api, citizen_api = client_for(helper), client_for(citizen)
+    # The helper's short profile on the person's suggestions: the stand-in, not "Tomasz 9.".
+    ranked = citizen_api.get(f"/api/v1/needs/{need.pk}/matches/").json()
+    assert [r["helper"]["name"] for r in ranked] == [f"Kith member {helper.pk}"]
     created = helper_api.post("/api/v1/matches/", {"need_id": need.pk, "offer_id": offer.pk})
     match_id = created.json()["id"]
     assert citizen_api.post(f"/api/v1/matches/{match_id}/accept/").status_code == 200
