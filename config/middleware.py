@@ -175,9 +175,11 @@ class SessionLimitMiddleware:
         if not staff and _beyond(session_limits(staff=True), now=now, started=started, seen=seen):
             staff = is_privileged(user)  # a staff role granted since sign-in
         limits = session_limits(staff=staff)
-        if now - started > limits.absolute_seconds:
+        # A session unused for its whole limit has ended: the timeout warning opens the page
+        # again at that moment, and that request must not count as use.
+        if now - started >= limits.absolute_seconds:
             reason = "absolute"
-        elif now - seen > limits.idle_seconds:
+        elif now - seen >= limits.idle_seconds:
             reason = "idle"
         else:
             # Asking how long is left (the timeout warning's script) is not activity.
@@ -214,7 +216,7 @@ class SessionLimitMiddleware:
 
 
 def _beyond(limits, *, now: int, started: int, seen: int) -> bool:
-    return now - started > limits.absolute_seconds or now - seen > limits.idle_seconds
+    return now - started >= limits.absolute_seconds or now - seen >= limits.idle_seconds
 
 
 class NoStoreForSignedInMiddleware:

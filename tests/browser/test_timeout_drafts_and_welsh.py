@@ -52,6 +52,29 @@ def test_the_timeout_warning_keeps_or_ends_the_session(
     pages.check(page, "signed out after the warning")
 
 
+def test_left_alone_past_the_time_the_server_notes_use_the_session_ends(
+    live_server, new_context, need_and_helper, settings, monkeypatch
+):
+    """Production notes a use at most once a minute and ends a session after 30 minutes: the
+    page the warning opens when the time is up must end the session, not count as a use that
+    starts the time again (it did, and a browser left open stayed signed in for good). Here
+    with seconds for minutes: use noted at most every 5 s, 20 s without use."""
+    monkeypatch.setattr("config.middleware.SEEN_RESOLUTION_SECONDS", 5)
+    settings.KITH_SESSION_IDLE = 20
+    settings.KITH_SESSION_WARNING_SECONDS = 10
+    base = live_server.url
+    page = new_context().new_page()
+    sign_in(page, base, "margaret@example.org")
+    page.goto(base + "/needs/")
+    page.locator(DIALOG).wait_for(state="visible", timeout=20_000)
+    page.wait_for_url("**/accounts/login/**", timeout=30_000)
+    assert "You were signed out because you had not used Kith for a while" in page.inner_text(
+        "main"
+    )
+    status = page.evaluate("fetch('/session/').then(r => r.json())")
+    assert status["signed_in"] is False
+
+
 def test_the_warning_counts_down_in_welsh_with_welsh_numbers(
     live_server, new_context, need_and_helper, settings
 ):

@@ -54,9 +54,17 @@ export function watchSessionTimeout() {
   const tick = async () => {
     const seconds = Math.max(0, Math.round((deadline - Date.now()) / 1000));
     if (seconds <= 0) {
-      await refresh();
-      if (deadline - Date.now() > 1000) return watch();
-      // Opening the page again ends the session and says why, then asks to sign in.
+      const left = await secondsLeft();
+      if (left !== null && left > 0) {
+        // The server counts whole seconds from the last use it noted: keep counting down
+        // until it says the time is up (or, used in another tab, stop warning).
+        deadline = Date.now() + left * 1000;
+        if (left * 1000 > warnMs + 5000) return watch();
+        schedule(tick, 1000);
+        return;
+      }
+      // Ended (or the server cannot be asked): opening the page again shows why, and asks
+      // to sign in.
       window.location.assign(window.location.pathname + window.location.search);
       return;
     }
