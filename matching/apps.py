@@ -6,6 +6,7 @@ class MatchingConfig(AppConfig):
     verbose_name = "Matching"
 
     def ready(self) -> None:
+        from core.events import happened
         from marketplace.signals import need_opened
 
         from .tasks import need_opened as alert_if_urgent
@@ -15,3 +16,17 @@ class MatchingConfig(AppConfig):
             dispatch_uid="matching.alert_if_urgent",
             weak=False,
         )
+        happened.connect(
+            lambda sender, event, **kwargs: _on_event(event),
+            dispatch_uid="matching.on_need_withdrawn",
+            weak=False,
+        )
+
+
+def _on_event(event) -> None:
+    """A withdrawn need takes its matches still going with it (in the same transaction: a
+    need withdrawn with its helper still arranged to visit would be a half-made change)."""
+    if event.verb == "need.withdrawn" and event.target_type == "need" and event.target_id:
+        from .services.lifecycle import matches_end_for_withdrawn_need  # noqa: PLC0415
+
+        matches_end_for_withdrawn_need(need_id=event.target_id, actor_id=event.actor_id)

@@ -147,6 +147,12 @@ def match_get(*, user: User, match_id: int) -> Match:
     return match
 
 
+def need_has_matches_going(*, need_id: int) -> bool:
+    """Whether anyone has been asked, has offered, or is helping with the need (a match
+    proposed, accepted or going on): withdrawing the need ends those matches."""
+    return Match.objects.filter(need_id=need_id, status__in=Match.LIVE).exists()
+
+
 def match_role(*, user: User, match: Match) -> str | None:
     """'citizen', 'helper', 'staff' or None."""
     if match.need.owner_id == user.pk:

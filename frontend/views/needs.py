@@ -22,6 +22,7 @@ from marketplace import lifecycle
 from marketplace import selectors as market
 from marketplace import services as market_services
 from marketplace.models import Category, DietaryTag, GenderPreference, Need
+from matching import selectors as matching_selectors
 
 from ..forms import NeedPreferencesForm, OneOffForm, TimingForm, UrgencyForm
 from ..need_forms import CategoryForm, NeedDetailsForm, NeedPlaceForm
@@ -313,6 +314,10 @@ def need_withdraw(request, need_id: int):
     need = not_found_as_404(lambda: market.access_need(user=request.user, need_id=need_id))
     if need.owner_id != request.user.pk:
         raise Http404("Not found.")
+    if need.status == Need.Status.CLOSED:
+        # Withdrawn already (in another tab, say): nothing to ask, and no rule's words to show.
+        messages.info(request, _("This request is already closed."))
+        return redirect("need_detail", need_id=need.pk)
     error = None
     if request.method == "POST":
         try:
@@ -327,7 +332,12 @@ def need_withdraw(request, need_id: int):
     return render(
         request,
         "frontend/needs/withdraw.html",
-        {"need": need, "error": error, "has_errors": bool(error)},
+        {
+            "need": need,
+            "error": error,
+            "has_errors": bool(error),
+            "helpers_involved": matching_selectors.need_has_matches_going(need_id=need.pk),
+        },
     )
 
 

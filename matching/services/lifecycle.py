@@ -469,6 +469,36 @@ def match_end(
 
 
 @transaction.atomic
+def matches_end_for_withdrawn_need(*, need_id: int, actor_id: int | None) -> list[Match]:
+    """A need withdrawn (`need.withdrawn`: its owner no longer needs help, or staff, or the
+    "do you still need help?" answer) ends every match still going on it: proposals waiting
+    for an answer and help agreed. Before, those stayed: a helper was still asked "can you
+    help?" about a need that was gone, or kept visits arranged with someone who had said
+    they no longer needed help.
+
+    Each becomes cancelled with the withdrawer as `ended_by` (never counted against a helper,
+    who did not end it). The helper is told what any ended match tells (the notifications
+    room's rule for `match.cancelled`), and the arrangement follows (`arrangements.follow`
+    ends it and cancels the visits to come). The need is already closed and locked by the
+    withdrawal; the matches are locked here in id order, as every writer locks them."""
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    going = list(
+        Match.objects.select_for_update(of=("self",))
+        .select_related("council")
+        .filter(need_id=need_id, status__in=Match.LIVE)
+        .order_by("id")
+    )
+    now = timezone.now()
+    for match in going:
+        match.status = S.CANCELLED
+        match.ended_by = actor
+        match.ended_at = now
+        match.save(update_fields=["status", "ended_by", "ended_at", "updated_at"])
+        _audit(actor=actor, verb="match.cancelled", match=match, because="need_withdrawn")
+    return going
+
+
+@transaction.atomic
 def matches_expire(*, older_than: dt.timedelta = dt.timedelta(days=14)) -> int:
     """Proposals nobody answered within `older_than` expire (run daily)."""
     cutoff = timezone.now() - older_than
