@@ -38,6 +38,7 @@ from .parties import (
     _visit,
 )
 from .visits import visits_generate
+from .welfare import welfare_open
 
 # The room's writes, named here whichever module holds them (changes by agreement:
 # `arrangements.changes`).
@@ -156,6 +157,18 @@ def visit_check_in(
             code="minutes",
         )
     if (visit.helper_answer if role == Role.HELPER else visit.citizen_answer) != "":
+        if worried and role == Role.HELPER:
+            # Answered already (in another tab, or by a text reply): that answer stands, but a
+            # helper's worry is never dropped — it opens a welfare check as it would have.
+            welfare_open(arrangement=arrangement, visit=visit, reason="helper_concern", now=now)
+            _audit(
+                actor=user,
+                verb="visit.worry_raised",
+                arrangement=arrangement,
+                visit=visit.pk,
+                by=role,
+            )
+            return visit
         raise ApplicationError(
             gettext("You have already told us about this visit. Thank you."), code="answered"
         )

@@ -108,6 +108,36 @@ def visit_check_in(request, arrangement_id: int, visit_id: int):
     answered = arrangements.my_answer(visit, role)
     closed = visit.status in (Visit.Status.SKIPPED, Visit.Status.CANCELLED)
     can_answer = not answered and not closed and visit.starts_at <= now
+    if request.method == "POST" and answered and not closed:
+        # Answered already, in another tab or by text: that answer stands. A helper's worry
+        # sent with this one is still passed on; anything else is said not to be saved.
+        if role == Role.HELPER and request.POST.get("worried"):
+            try:
+                arrangement_services.visit_check_in(
+                    user=request.user,
+                    arrangement_id=arrangement.pk,
+                    visit_id=visit.pk,
+                    happened=answered == "yes",
+                    worried=True,
+                )
+            except NotFound as exc:
+                raise Http404(exc.message) from exc
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Your earlier answer stands. Thank you for telling us you are worried: "
+                        "someone from the council will check that %(name)s is all right."
+                    )
+                    % {"name": _other(arrangement, role).public_name},
+                )
+                return _to_detail(arrangement)
+        else:
+            messages.error(
+                request, _("Nothing was changed: you had already told us about this visit.")
+            )
     form = CheckInForm(
         request.POST if request.method == "POST" and can_answer else None,
         role=role,
