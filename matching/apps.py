@@ -24,9 +24,15 @@ class MatchingConfig(AppConfig):
 
 
 def _on_event(event) -> None:
-    """A withdrawn need takes its matches still going with it (in the same transaction: a
-    need withdrawn with its helper still arranged to visit would be a half-made change)."""
+    """A withdrawn need takes its matches still going with it, and a need made full by an
+    accepted match its other proposals (in the same transaction: a need withdrawn with its
+    helper still arranged to visit would be a half-made change)."""
     if event.verb == "need.withdrawn" and event.target_type == "need" and event.target_id:
         from .services.lifecycle import matches_end_for_withdrawn_need  # noqa: PLC0415
 
         matches_end_for_withdrawn_need(need_id=event.target_id, actor_id=event.actor_id)
+    elif event.verb == "match.accepted" and event.target_id and event.data.get("need"):
+        # A need now full ends the other proposals still waiting on it.
+        from .services.lifecycle import proposals_end_for_filled_need  # noqa: PLC0415
+
+        proposals_end_for_filled_need(need_id=event.data["need"], accepted_id=event.target_id)

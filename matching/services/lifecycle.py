@@ -480,12 +480,42 @@ def matches_end_for_withdrawn_need(*, need_id: int, actor_id: int | None) -> lis
     who did not end it). The helper is told what any ended match tells (the notifications
     room's rule for `match.cancelled`), and the arrangement follows (`arrangements.follow`
     ends it and cancels the visits to come). The need is already closed and locked by the
-    withdrawal; the matches are locked here in id order, as every writer locks them."""
+    withdrawal."""
+    return _end_on_need(
+        need_id=need_id, actor_id=actor_id, statuses=Match.LIVE, because="need_withdrawn"
+    )
+
+
+@transaction.atomic
+def proposals_end_for_filled_need(*, need_id: int, accepted_id: int) -> list[Match]:
+    """A need that has all the helpers it asked for (`match.accepted` made it matched) ends the
+    other proposals still waiting on it: the helpers asked, or who offered, are told the match
+    has ended instead of being asked "can you help?" about a need that is full, and the
+    person is no longer shown them as waiting for a reply. Kith ends them (`ended_by` empty),
+    as an expired proposal."""
+    need = Need.objects.filter(pk=need_id).only("status").first()
+    if need is None or need.status != Need.Status.MATCHED:
+        return []
+    return _end_on_need(
+        need_id=need_id,
+        actor_id=None,
+        statuses=(S.PROPOSED,),
+        because="need_filled",
+        keep=accepted_id,
+    )
+
+
+def _end_on_need(
+    *, need_id: int, actor_id: int | None, statuses, because: str, keep: int | None = None
+) -> list[Match]:
+    """Cancel the need's matches in `statuses` (but `keep`), locked in id order as every
+    writer locks them, each audited as `match.cancelled` with `because`."""
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     going = list(
         Match.objects.select_for_update(of=("self",))
         .select_related("council")
-        .filter(need_id=need_id, status__in=Match.LIVE)
+        .filter(need_id=need_id, status__in=statuses)
+        .exclude(pk=keep)
         .order_by("id")
     )
     now = timezone.now()
@@ -494,7 +524,7 @@ def matches_end_for_withdrawn_need(*, need_id: int, actor_id: int | None) -> lis
         match.ended_by = actor
         match.ended_at = now
         match.save(update_fields=["status", "ended_by", "ended_at", "updated_at"])
-        _audit(actor=actor, verb="match.cancelled", match=match, because="need_withdrawn")
+        _audit(actor=actor, verb="match.cancelled", match=match, because=because)
     return going
 
 

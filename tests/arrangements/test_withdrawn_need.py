@@ -1,7 +1,8 @@
 """A person who no longer needs help withdraws their need while a helper is arranged to visit
-and another helper's offer waits for an answer: both matches end with the need, in the same
-step. The arranged helper's visits to come are cancelled and the arrangement ends; both
-helpers are told, kindly, that the match has ended; neither is marked as having failed."""
+(and another helper's offer, which ended when the need was filled): the arranged match ends
+with the need, in the same step. Its visits to come are cancelled and the arrangement ends;
+the helpers are told, kindly, that the match has ended; neither is marked as having failed.
+A proposal still waiting for an answer ends the same way."""
 
 from __future__ import annotations
 
@@ -27,9 +28,7 @@ def world(mcouncil):
     waiting = make.offer_row(
         council=mcouncil, at=make.point_at(900, 0), slots=weekdays, cat=need.category
     )
-    offered = matching.match_offer_help(
-        helper=waiting.helper, need_id=need.pk, offer_id=waiting.pk
-    )
+    offered = matching.match_offer_help(helper=waiting.helper, need_id=need.pk, offer_id=waiting.pk)
     agreed = matching.match_offer_help(
         helper=arranged.helper, need_id=need.pk, offer_id=arranged.pk
     )
@@ -58,8 +57,9 @@ def test_withdrawing_a_need_ends_its_matches_and_tells_the_helpers(client, world
     for match in (agreed, offered):
         match.refresh_from_db()
         assert match.status == Match.Status.CANCELLED
-        # Ended by the person who withdrew: never counted against the helper.
-        assert match.ended_by_id == need.owner_id
+    # Help agreed is ended by the person who withdrew (never counted against the helper); the
+    # other offer ended when the need was filled, by Kith.
+    assert (agreed.ended_by_id, offered.ended_by_id) == (need.owner_id, None)
     arrangement.refresh_from_db()
     assert arrangement.status != Arrangement.Status.RUNNING
     assert not Visit.objects.filter(
@@ -78,3 +78,18 @@ def test_withdrawing_a_need_ends_its_matches_and_tells_the_helpers(client, world
     client.force_login(helper)
     page = client.get(f"/matches/{offered.pk}/").content.decode()
     assert "Can you help?" not in page
+
+
+def test_withdrawing_a_need_ends_a_proposal_waiting_for_an_answer(client, mcouncil):
+    need = make.need_row(council=mcouncil)
+    offer = make.offer_row(council=mcouncil, at=make.point_at(700, 0))
+    asked = matching.match_request(citizen=need.owner, need_id=need.pk, offer_id=offer.pk)
+    client.force_login(need.owner)
+    assert client.post(f"/needs/{need.pk}/withdraw/").status_code == 302
+    asked.refresh_from_db()
+    assert (asked.status, asked.ended_by_id) == (Match.Status.CANCELLED, need.owner_id)
+    assert Notification.objects.filter(
+        person=offer.helper, template="match_cancelled", channel="kith"
+    ).exists()
+    client.force_login(offer.helper)
+    assert "Can you help?" not in client.get(f"/matches/{asked.pk}/").content.decode()
