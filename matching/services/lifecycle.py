@@ -511,13 +511,14 @@ def _end_on_need(
     """Cancel the need's matches in `statuses` (but `keep`), locked in id order as every
     writer locks them, each audited as `match.cancelled` with `because`."""
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
-    going = list(
+    found = (
         Match.objects.select_for_update(of=("self",))
         .select_related("council")
         .filter(need_id=need_id, status__in=statuses)
-        .exclude(pk=keep)
-        .order_by("id")
     )
+    if keep is not None:
+        found = found.exclude(pk=keep)
+    going = list(found.order_by("id"))
     now = timezone.now()
     for match in going:
         match.status = S.CANCELLED
