@@ -281,6 +281,12 @@ def need_for_helper(request, need_id: int):
         {
             "need": need,
             "offers": offers,
+            # The offer the helper was browsing with (needs near me links carry it), else the
+            # first: the one the radios start on.
+            "chosen_offer": next(
+                (o for o in offers if str(o.pk) == request.GET.get("offer")),
+                offers[0] if offers else None,
+            ),
             "existing": existing,
             "band": band,
             "slots": list(need.slots.all()),

@@ -187,3 +187,22 @@ def test_without_an_open_offer_needs_near_me_lists_the_nearest_with_a_distance_b
     need = Need.objects.get(owner=citizen)
     page = client.get(reverse("need_for_helper", args=[need.pk])).content.decode()
     assert "Tua 1 i 2 km i ffwrdd" in page and "km away" not in page
+
+
+def test_the_offer_browsed_with_is_the_one_chosen_to_offer_help(
+    client, citizen, helper, befriending, moderator
+):
+    """Needs near me links a need with the offer it was ranked for (?offer=): the page starts
+    on that offer, not on the helper's first of the same kind."""
+    need = make.resident_need(owner=citizen, category=befriending, moderator=moderator)
+    first = make.resident_offer(helper=helper, category=befriending, moderator=moderator)
+    second = make.resident_offer(helper=helper, category=befriending, moderator=moderator)
+    client.force_login(helper)
+    url = reverse("need_for_helper", args=[need.pk])
+    for browsed in (first, second):
+        html = client.get(f"{url}?offer={browsed.pk}").content.decode()
+        checked = html.split('name="offer" type="radio" value="')
+        chosen = [c.split('"')[0] for c in checked[1:] if c.split(">")[0].endswith(" checked")]
+        assert chosen == [str(browsed.pk)]
+    html = client.get(url).content.decode()
+    assert f'value="{first.pk}" checked' in html or f'value="{second.pk}" checked' in html
