@@ -564,6 +564,15 @@ class OfferChangeForm(KithForm):
         super().__init__(*args, **kwargs)
         name = self.FIELD_FOR_PART[part]
         self.fields[name] = copy.deepcopy(OfferForm.base_fields[name])
+        current = str(self.initial.get("radius_m") or "")
+        if name == "radius_m" and current.isdigit() and current not in dict(RADIUS_CHOICES):
+            # An offer recorded with a distance the page does not list (through the API, or
+            # before the list changed) can be kept as it is.
+            km = formats.number_format(int(current) / 1000, decimal_pos=1).removesuffix(".0")
+            self.fields[name].choices = sorted(
+                [*RADIUS_CHOICES, (current, _("Up to %(km)s km") % {"km": km})],
+                key=lambda choice: int(choice[0]),
+            )
 
 
 class MessageReportForm(KithForm):

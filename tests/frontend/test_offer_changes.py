@@ -98,3 +98,22 @@ def test_other_people_get_not_found_and_closed_offers_cannot_change(
     assert response["Location"] == reverse("offer_detail", args=[offer.pk])
     offer.refresh_from_db()
     assert offer.capacity == 1
+
+
+def test_a_distance_the_list_does_not_have_is_shown_chosen_and_can_be_kept(
+    client, helper, befriending, moderator
+):
+    offer = make.resident_offer(helper=helper, category=befriending, moderator=moderator)
+    Offer.objects.filter(pk=offer.pk).update(radius_m=3000)  # recorded through the API
+    offer.refresh_from_db()
+    client.force_login(helper)
+    html = client.get(change_url(offer, "distance")).content.decode()
+    assert "Up to 3 km" in html
+    radio = html.split('value="3000"', 1)[1].split(">", 1)[0]
+    assert "checked" in radio
+    kept = client.post(
+        change_url(offer, "distance"), {"radius_m": "3000", "version": offer.version}
+    )
+    assert kept.status_code == 302
+    offer.refresh_from_db()
+    assert offer.radius_m == 3000
