@@ -164,7 +164,10 @@ def test_need_with_two_helpers_is_matched_after_the_second(mcouncil):
     services.match_accept(user=need.owner, match_id=matches[1].pk)
     need.refresh_from_db()
     assert need.status == Need.Status.MATCHED
-    with pytest.raises(ApplicationError, match="already has the helpers"):
+    # The need is full: the third offer ended with it (its helper told), and cannot be taken.
+    matches[2].refresh_from_db()
+    assert matches[2].status == Match.Status.CANCELLED
+    with pytest.raises(ApplicationError, match="cancelled"):
         services.match_accept(user=need.owner, match_id=matches[2].pk)
 
 
