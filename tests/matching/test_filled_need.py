@@ -15,14 +15,20 @@ from tests.kit import factories as make
 pytestmark = pytest.mark.django_db
 
 
-def test_accepting_one_helper_ends_the_other_proposals_on_a_full_need(client, mcouncil):
-    need = make.need_row(council=mcouncil)
-    first = make.offer_row(council=mcouncil, at=make.point_at(500, 0))
-    second = make.offer_row(council=mcouncil, at=make.point_at(900, 0))
-    chosen = matching.match_offer_help(helper=first.helper, need_id=need.pk, offer_id=first.pk)
-    waiting = matching.match_offer_help(helper=second.helper, need_id=need.pk, offer_id=second.pk)
-
+def _two_offers_one_accepted(council, *, wanted: int):
+    """A need wanting `wanted` helpers, offered help by two; its owner accepts the first."""
+    need = make.need_row(council=council)
+    Need.objects.filter(pk=need.pk).update(helpers_wanted=wanted)
+    offers = [make.offer_row(council=council, at=make.point_at(m, 0)) for m in (500, 900)]
+    chosen, waiting = (
+        matching.match_offer_help(helper=o.helper, need_id=need.pk, offer_id=o.pk) for o in offers
+    )
     matching.match_accept(user=need.owner, match_id=chosen.pk)
+    return need, chosen, waiting, offers[1]
+
+
+def test_accepting_one_helper_ends_the_other_proposals_on_a_full_need(client, mcouncil):
+    need, chosen, waiting, second = _two_offers_one_accepted(mcouncil, wanted=1)
 
     need.refresh_from_db()
     assert need.status == Need.Status.MATCHED
@@ -39,12 +45,6 @@ def test_accepting_one_helper_ends_the_other_proposals_on_a_full_need(client, mc
 
 
 def test_a_need_wanting_two_helpers_keeps_the_other_proposal_after_the_first(mcouncil):
-    need = make.need_row(council=mcouncil)
-    Need.objects.filter(pk=need.pk).update(helpers_wanted=2)
-    first = make.offer_row(council=mcouncil, at=make.point_at(500, 0))
-    second = make.offer_row(council=mcouncil, at=make.point_at(900, 0))
-    chosen = matching.match_offer_help(helper=first.helper, need_id=need.pk, offer_id=first.pk)
-    waiting = matching.match_offer_help(helper=second.helper, need_id=need.pk, offer_id=second.pk)
-    matching.match_accept(user=need.owner, match_id=chosen.pk)
+    _need, _chosen, waiting, _second = _two_offers_one_accepted(mcouncil, wanted=2)
     waiting.refresh_from_db()
     assert waiting.status == Match.Status.PROPOSED
