@@ -569,7 +569,9 @@ class OfferChangeForm(KithForm):
             # An offer recorded with a distance the page does not list (through the API, or
             # before the list changed) can be kept as it is.
             km = formats.number_format(int(current) / 1000, decimal_pos=1).removesuffix(".0")
-            self.fields[name].choices = sorted(
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = sorted(
                 [*RADIUS_CHOICES, (current, _("Up to %(km)s km") % {"km": km})],
                 key=lambda choice: int(choice[0]),
             )
