@@ -450,6 +450,15 @@ def still_needed(request, need_id: int):
     if need is None:
         raise Http404("Not found.")
     row = still_needed_waiting(user=request.user, need_id=need.pk)
+    if request.method == "POST" and row is None:
+        # Answered already, in another tab or by text: say this answer was not taken.
+        messages.error(
+            request,
+            _(
+                "You had already answered, so this answer was not saved. If you no longer "
+                "need help, you can withdraw the request from its page."
+            ),
+        )
     form = StillNeededForm(request.POST if request.method == "POST" and row else None)
     if request.method == "POST" and row is not None and form.is_valid():
         still = form.cleaned_data["still"] == "yes"

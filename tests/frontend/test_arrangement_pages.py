@@ -512,6 +512,11 @@ def test_still_needed_yes_and_no(client, arr, mcouncil):
     assert row.answer == "yes"
     arr.refresh_from_db()
     assert arr.still_needed_at is not None and arr.status == "running"
+    # "No" sent from a second tab after that "yes": said not to be saved, nothing changes.
+    _, html = page(client, "still_needed", need.pk, still="no")
+    assert "You had already answered, so this answer was not saved." in html
+    arr.refresh_from_db()
+    assert arr.status == "running"
 
     StillNeeded.objects.create(
         council=mcouncil, need=need, arrangement=arr, asked_at=timezone.now()
