@@ -1,4 +1,5 @@
-"""Finding contact details (phone numbers, email addresses) in public text.
+"""Finding contact details (phone numbers, email addresses) and addresses (a house number and
+its street, a postcode) in public text.
 
 People are asked to talk through Kith messages instead: that keeps strangers from collecting
 numbers from listings and keeps safeguarding staff able to see concerns. The checks are
@@ -46,6 +47,23 @@ _TOKEN_RE = re.compile(r"[A-Za-z]+|\d+|\+|[^\sA-Za-z\d]")
 _JOINERS = {"-", ".", ",", "(", ")", "+", "–", "—", "_"}
 # A UK number has 10 or 11 digits (9 after +44); shorter runs are times, dates or prices.
 _PHONE_MIN_DIGITS = 9
+
+# A UK postcode: an outward code, then a digit and two letters that are never C, I, K, M, O
+# or V (so "A1 4pm" is not one). Typed in any case, with or without the space.
+_POSTCODE_RE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[ABD-HJLNP-UW-Z]{2}\b", re.IGNORECASE)
+# A house number and a street: "12 High Street", "14 Oak Road", "3a, Mill Lane" (the names
+# capitalised, so "2 dogs on the road" is not one), or in Welsh "5 Heol y Bont".
+_STREET_RE = re.compile(
+    r"\b\d{1,4}[A-Za-z]?,?\s+(?:[A-Z][\w'’-]*\s+){1,3}"
+    r"(?:Street|Road|Avenue|Lane|Crescent|Terrace|Grove|Mews|Gardens|Close|Drive|Court|Place)\b"
+    r"|\b\d{1,4}[A-Za-z]?,?\s+(?:Heol|Stryd|Ffordd|Lôn)\s+\w"
+)
+
+# Marked here, translated where it is shown (`gettext(ADDRESS_MESSAGE)`).
+ADDRESS_MESSAGE = gettext_noop(
+    "Please take out house numbers, street names and postcodes. Kith shows others only "
+    "roughly where you are; you can share the address in Kith messages once a match is agreed."
+)
 
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", re.IGNORECASE)
 _AT = r"(?:@|\s*[\(\[\{<]\s*at\s*[\)\]\}>]\s*|\s+at\s+)"
@@ -95,3 +113,20 @@ def has_contact_details(text: str) -> bool:
     if _MAIL_PROVIDERS_RE.search(text):
         return True
     return _has_phone_number(text)
+
+
+def has_address(text: str) -> bool:
+    """True when `text` holds a UK postcode or a house number with its street."""
+    if not text:
+        return False
+    return bool(_POSTCODE_RE.search(text) or _STREET_RE.search(text))
+
+
+def public_text_problem(text: str) -> str | None:
+    """Why `text` cannot be shown to other people (the untranslated message), or None: it
+    holds contact details, or an address."""
+    if has_contact_details(text):
+        return CONTACT_DETAILS_MESSAGE
+    if has_address(text):
+        return ADDRESS_MESSAGE
+    return None

@@ -15,7 +15,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, WebProfile
-from core.contact_details import CONTACT_DETAILS_MESSAGE, has_contact_details
+from core.contact_details import public_text_problem
 from core.errors import ApplicationError
 from marketplace import services as market_services
 from marketplace.availability import WEEKDAY_NAMES
@@ -55,8 +55,9 @@ class KithForm(forms.Form):
     def clean(self):
         data = super().clean()
         for name in self.PUBLIC_TEXT:
-            if name in self.fields and has_contact_details(data.get(name) or ""):
-                self.add_error(name, gettext(CONTACT_DETAILS_MESSAGE))
+            problem = public_text_problem(data.get(name) or "") if name in self.fields else None
+            if problem is not None:
+                self.add_error(name, gettext(problem))
         return data
 
     def add_service_error(self, field: str | None, message: str) -> None:

@@ -18,7 +18,7 @@ from accounts.models import Council, User
 from accounts.permissions import Capability, staff_can, staff_council_for
 from accounts.permissions import staff_council_id as _staff_council_id
 from accounts.selectors import council_for_point
-from core.contact_details import CONTACT_DETAILS_MESSAGE, has_contact_details
+from core.contact_details import CONTACT_DETAILS_MESSAGE, public_text_problem
 from core.errors import ApplicationError, NotFound
 from marketplace import lifecycle, signals
 from marketplace.availability import validate_slots
@@ -63,9 +63,12 @@ def require_active(user: User) -> None:
 
 
 def check_public_text(**fields: str | None) -> None:
+    """Words other people will read hold no contact details and no address."""
     for value in fields.values():
-        if value and has_contact_details(value):
-            raise ApplicationError(_(CONTACT_DETAILS_MESSAGE), code="contact_details")
+        problem = public_text_problem(value or "")
+        if problem is not None:
+            code = "contact_details" if problem == CONTACT_DETAILS_MESSAGE else "address"
+            raise ApplicationError(_(problem), code=code)
 
 
 # What a missing or too long text is refused with, by the field `check_text` is given.

@@ -9,7 +9,7 @@ from django.contrib.gis.geos import Point
 from django.urls import reverse
 from django.utils import timezone
 
-from core.contact_details import CONTACT_DETAILS_MESSAGE
+from core.contact_details import ADDRESS_MESSAGE, CONTACT_DETAILS_MESSAGE
 from core.models import AuditEvent
 from marketplace.models import Need
 from marketplace.selectors import review_queue_needs
@@ -73,6 +73,18 @@ def test_contact_details_are_refused_on_the_page_where_they_are_typed(
     response = client.post(step_url("details"), {"title": title, "description": description})
     html = refused_on_the_page(response, field)
     assert CONTACT_DETAILS_MESSAGE in html
+    assert "title" not in client.session["need_draft"]
+
+
+def test_an_address_is_refused_on_the_page_where_it_is_typed(client, citizen, befriending):
+    client.force_login(citizen)
+    start(client, befriending)
+    response = client.post(
+        step_url("details"),
+        {"title": "Hedge at 12 High Street", "description": "The blue door, LS3 3DD."},
+    )
+    html = refused_on_the_page(response, "title")
+    assert ADDRESS_MESSAGE in html and 'href="#id_description"' in html
     assert "title" not in client.session["need_draft"]
 
 

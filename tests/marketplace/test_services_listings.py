@@ -287,11 +287,36 @@ def test_contact_details_in_public_text_are_refused(citizen, helper, text):
 @pytest.mark.parametrize(
     "text",
     [
+        "Hedge at 12 High Street",
+        "Come to 12 High Street, the blue door",
+        "Pop round to 14 Oak Road",
+        "I live at 3a, Mill Lane",
+        "Dewch i 5 Heol y Bont",
+        "Near YY1 3SU",
+        "postcode ls1 1aa",
+    ],
+)
+def test_an_address_in_public_text_is_refused(citizen, helper, text):
+    """The need's postcode places it roughly; its words must not place it exactly."""
+    with pytest.raises(ApplicationError, match="postcodes") as err:
+        make.need(owner=citizen, description=f"Please help. {text}")
+    assert err.value.code == "address"
+    with pytest.raises(ApplicationError, match="postcodes"):
+        make.offer(helper=helper, title=text[:80])
+    assert Need.objects.count() == 0 and Offer.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "Mondays 10:00-12:00, about 3 hours a week",
         "A hot meal for one or two people, nine times out of ten vegetarian",
         "Meet at the shop. Then we walk to the park",
         "Lift to St James hospital ward 12 at 10.30 on 3 March",
         "I am 87 and live at number 14",
+        "A1 4pm, then 2 miles down the road",
+        "2 dogs on the road, walk 3 times around the Park",
+        "I live alone near High Street",
     ],
 )
 def test_ordinary_text_is_not_mistaken_for_contact_details(citizen, text):
