@@ -13,7 +13,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.contact_details import has_contact_details
+from core.contact_details import name_has_contact_details
 from core.welsh import in_active_language
 
 
@@ -101,7 +101,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         in as a name, or saved before names were checked): the stand-in instead, everywhere
         another person reads it."""
         name = self.display_name
-        if not name or has_contact_details(name) or "@" in name:
+        if not name or name_has_contact_details(name):
             return f"Kith member {self.pk}"
         return name
 

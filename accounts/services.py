@@ -26,7 +26,7 @@ from accounts.selectors import council_for_point
 from accounts.sessions import sessions_end
 from accounts.tokens import tokens_revoke_all
 from core.audit import audit_record
-from core.contact_details import has_contact_details
+from core.contact_details import name_has_contact_details
 from core.errors import ApplicationError, NotFound
 from places.geo import NOT_AVAILABLE_MESSAGE, normalise_postcode, postcode_point
 
@@ -464,7 +464,7 @@ def person_update_profile(
     display_name = display_name.strip()
     if not display_name:
         raise ApplicationError(_("Enter the name other people will see."), code="name_missing")
-    if has_contact_details(display_name) or "@" in display_name:
+    if name_has_contact_details(display_name):
         raise ApplicationError(
             _(
                 "Your name is shown to other people: leave out phone numbers and email "

@@ -130,3 +130,9 @@ def public_text_problem(text: str) -> str | None:
     if has_address(text):
         return ADDRESS_MESSAGE
     return None
+
+
+def name_has_contact_details(name: str) -> bool:
+    """A display name others would read holds contact details: any "@" as well (a name has
+    no use for one, and a half-typed address is still an address)."""
+    return has_contact_details(name) or "@" in name
