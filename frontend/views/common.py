@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from accounts.services import person_update_profile
 from core.errors import ApplicationError, NotFound
@@ -59,6 +60,29 @@ def posted_version(request, current: int) -> int:
         return int(request.POST.get("version", ""))
     except ValueError:
         return -1
+
+
+#: A change refused because the listing changed since its page was opened (in another tab, or
+#: by council staff): the page keeps what the person typed and starts from the newer version,
+#: so saving again replaces the other change on purpose, and is not refused a second time.
+CHANGED_ELSEWHERE_MESSAGE = gettext_lazy(
+    "Someone changed this since you opened this page, perhaps in another tab. What you typed "
+    "is still below: check it, then save again to replace that change, or go back to see "
+    "what is saved now."
+)
+
+
+def saved_unless_changed_elsewhere(save: Callable, context: dict, current_version: Callable):
+    """Run `save`; when the service refuses it because the listing's version moved on, set
+    the page's version to the current one (`current_version()`) and refuse with words that
+    say what happened and what saving again will do."""
+    try:
+        return save()
+    except ApplicationError as exc:
+        if exc.code != "stale_version":
+            raise
+        context["version"] = current_version()
+        raise ApplicationError(CHANGED_ELSEWHERE_MESSAGE, code="stale_version") from exc
 
 
 def not_found_as_404(fn: Callable):

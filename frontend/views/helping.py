@@ -24,7 +24,13 @@ from places.geo import band_said, distance_said
 
 from ..forms import AlertPreferencesForm, OfferChangeForm
 from ..words import languages_said, urgency_said
-from .common import call_service, home_required, not_found_as_404, posted_version
+from .common import (
+    call_service,
+    home_required,
+    not_found_as_404,
+    posted_version,
+    saved_unless_changed_elsewhere,
+)
 from .wizard import (
     dietary_text,
     listing_slot_rows,
@@ -79,14 +85,16 @@ def helping(request):
 def offer_availability(request, offer_id: int):
     """The weekly availability editor: rows of day, start and end; no JavaScript needed."""
     offer = _own_offer(request, offer_id)
+    page = {"version": posted_version(request, offer.version)}
     formset, saved = slot_formset_saved(
         request.POST if request.method == "POST" else None,
         listing_slot_rows(offer),
-        lambda slots: market_services.offer_update(
-            actor=request.user,
-            offer=offer,
-            version=int(request.POST.get("version", 0)),
-            data={"slots": slots},
+        lambda slots: saved_unless_changed_elsewhere(
+            lambda: market_services.offer_update(
+                actor=request.user, offer=offer, version=page["version"], data={"slots": slots}
+            ),
+            page,
+            lambda: Offer.objects.values_list("version", flat=True).get(pk=offer.pk),
         ),
     )
     if saved:
@@ -97,6 +105,7 @@ def offer_availability(request, offer_id: int):
         "frontend/helping/availability.html",
         {
             "offer": offer,
+            "version": page["version"],
             "formset": formset,
             "has_errors": formset.is_bound
             and not formset.is_valid()
@@ -361,17 +370,21 @@ def offer_change(request, offer_id: int, part: str):
         part=part,
         initial={name: current[name]},
     )
-    version = posted_version(request, offer.version)
+    page = {"version": posted_version(request, offer.version)}
     if request.method == "POST" and form.is_valid():
         value = form.cleaned_data[name]
         was = offer.status
         changed = call_service(
             form,
-            lambda: market_services.offer_update(
-                actor=request.user,
-                offer=offer,
-                version=version,
-                data={name: int(value) if name == "radius_m" else value},
+            lambda: saved_unless_changed_elsewhere(
+                lambda: market_services.offer_update(
+                    actor=request.user,
+                    offer=offer,
+                    version=page["version"],
+                    data={name: int(value) if name == "radius_m" else value},
+                ),
+                page,
+                lambda: Offer.objects.values_list("version", flat=True).get(pk=offer.pk),
             ),
             field_for=dict.fromkeys(OFFER_FIELD_REFUSALS, name),
         )
@@ -401,7 +414,7 @@ def offer_change(request, offer_id: int, part: str):
             "form": form,
             "field": form[name],
             "page_title": OFFER_PART_TITLES[part],
-            "version": version,
+            "version": page["version"],
             "goes_to_review": goes_to_review,
             "review_text": review_text,
         },

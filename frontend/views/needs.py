@@ -27,7 +27,13 @@ from matching import selectors as matching_selectors
 from ..forms import NeedPreferencesForm, OneOffForm, TimingForm, UrgencyForm
 from ..need_forms import CategoryForm, NeedDetailsForm, NeedPlaceForm
 from ..words import urgency_said
-from .common import call_service, home_required, not_found_as_404, posted_version
+from .common import (
+    call_service,
+    home_required,
+    not_found_as_404,
+    posted_version,
+    saved_unless_changed_elsewhere,
+)
 from .wizard import (
     Wizard,
     chosen_category,
@@ -502,8 +508,12 @@ def need_change(request, need_id: int, part: str):
     was = need.status
 
     def save(data: dict) -> Need:
-        return market_services.need_update(
-            actor=request.user, need=need, version=context["version"], data=data
+        return saved_unless_changed_elsewhere(
+            lambda: market_services.need_update(
+                actor=request.user, need=need, version=context["version"], data=data
+            ),
+            context,
+            lambda: Need.objects.values_list("version", flat=True).get(pk=need.pk),
         )
 
     if part == "times":

@@ -140,7 +140,7 @@ def test_a_change_over_someone_elses_newer_one_is_refused(client, citizen, befri
     html = client.post(
         change_url(need, "urgency"), {"urgency": "urgent", "version": stale}
     ).content.decode()
-    assert "Someone changed this since you opened it." in html
+    assert "Someone changed this since you opened this page" in html
     need.refresh_from_db()
     assert need.urgency == "soon"
 
