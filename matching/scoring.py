@@ -244,12 +244,13 @@ def combine_columns(columns: dict[str, np.ndarray], weights: dict[str, float]) -
 
 # --- Explanation ----------------------------------------------------------------------------
 # Below these a component counted against the pair, and the explanation says so after
-# "but". Proximity: beyond half the helper's travel radius (a loss bigger than a language
-# mismatch's). Availability: under half the need's minutes (its 0.5 means "to be arranged").
+# "but". Proximity: beyond three quarters of the helper's travel radius (within it, a
+# distance the helper chose to travel is not called far: 1.6 km of 3 km is not).
+# Availability: under half the need's minutes (its 0.5 means "to be arranged").
 # Language: no shared language. Reliability: worse than a new helper's (a new helper starts
 # at the prior, so "new to Kith" is a plain fact, not a fault). Load: the helper already
 # holds a match. Waiting (the helper's view only): under `WAITING_SAID_DAYS` days.
-FAR_BELOW = 0.5
+FAR_BELOW = 0.25
 RELIABILITY_NEW = reliability(completed=0, failed=0)
 WAITING_SAID_DAYS = 3
 
@@ -361,7 +362,8 @@ def explain(
                 )
                 % {"count": completed}
             )
-        else:
+        elif not facts.holding:
+            # Helping someone now (said after "but") is not new: their profile counts it.
             parts.append(_("new to Kith"))
     else:
         if facts.good_match:

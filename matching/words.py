@@ -238,11 +238,15 @@ def times_phrase(*, need_slots: Sequence, offer_slots: Sequence, viewer: str) ->
     if viewer == "need":
         if len(need) == 1:
             return _("free %(when)s, your only time") % said
+        if len(covered) == len(need) == 2:
+            return _("free %(when)s, both your times") % said
         if len(covered) == len(need):
             return _("free %(when)s, all %(count)s of your times") % said
         return _("free %(when)s, %(covered)s of your %(count)s times") % said
     if len(need) == 1:
         return _("free %(when)s, their only time") % said
+    if len(covered) == len(need) == 2:
+        return _("free %(when)s, both their times") % said
     if len(covered) == len(need):
         return _("free %(when)s, all %(count)s of their times") % said
     return _("free %(when)s, %(covered)s of their %(count)s times") % said

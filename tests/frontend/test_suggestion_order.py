@@ -16,8 +16,8 @@ def test_the_need_page_says_how_helpers_are_ordered_and_what_counted_against(
     client, citizen, helper, befriending, moderator
 ):
     need = make.resident_need(owner=citizen, category=befriending, moderator=moderator)
-    # Sam travels up to 2 km, and Margaret is 1 to 2 km away: far for him.
-    make.resident_offer(helper=helper, category=befriending, moderator=moderator, radius_m=2000)
+    # Sam travels up to 1.2 km, and Margaret is about 1.1 km away: near his limit, far for him.
+    make.resident_offer(helper=helper, category=befriending, moderator=moderator, radius_m=1200)
     client.force_login(citizen)
     html = client.get(reverse("need_detail", args=[need.pk])).content.decode()
     assert ordering_sentence("need") in html

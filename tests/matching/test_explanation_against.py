@@ -55,7 +55,7 @@ def explain(viewer: str = "need", weights=None, **changes) -> str:
 def test_nothing_against_says_nothing_against():
     text = explain()
     assert text == (
-        "less than 1 km away · free Tuesday and Thursday evenings, all 2 of your times · "
+        "less than 1 km away · free Tuesday and Thursday evenings, both your times · "
         "speaks Polish · has completed 3 matches"
     )
     assert " but " not in text
@@ -63,7 +63,7 @@ def test_nothing_against_says_nothing_against():
 
 def test_a_language_mismatch_is_named():
     assert explain(spoken=["English"]) == (
-        "less than 1 km away · free Tuesday and Thursday evenings, all 2 of your times · "
+        "less than 1 km away · free Tuesday and Thursday evenings, both your times · "
         "has completed 3 matches · but does not speak Polish"
     )
     # The helper, looking at the need, reads which language the person speaks.
@@ -103,6 +103,10 @@ def test_a_busy_helper_and_a_new_helper():
     assert explain(holding=1).endswith("but already helping 1 person")
     # A new helper starts at the prior, no worse than most: a plain fact, not against them.
     assert explain(history=NO_HISTORY).endswith("speaks Polish · new to Kith")
+    # Helping someone now, though nothing is completed yet: not "new" (their profile says
+    # they have helped someone), and the help going on is said.
+    busy_new = explain(history=NO_HISTORY, holding=1)
+    assert "new to Kith" not in busy_new and busy_new.endswith("but already helping 1 person")
     mixed = explain(history=HelperHistory(completed=1, failed=3, rating_sum=4.0, rating_n=2))
     assert mixed.endswith("has completed 1 match · but a mixed record on Kith")
 
@@ -120,7 +124,7 @@ def test_the_helper_reads_how_long_the_person_has_waited():
 def test_what_cost_most_comes_first_and_what_the_council_does_not_weigh_is_not_said():
     text = explain(spoken=["English"], approx_m=4200.0, holding=2, history=NO_HISTORY)
     assert text.endswith(
-        "new to Kith · but far for them to travel, does not speak Polish "
+        "both your times · but far for them to travel, does not speak Polish "
         "and already helping 2 people"
     )
     weights = dict(scoring.DEFAULT_WEIGHTS, language=0.0)
@@ -179,3 +183,17 @@ def test_the_staff_suggestions_page_says_how_it_is_ordered(
     page = client.get(reverse("staff:assisted_need_detail", args=[need.pk])).content.decode()
     assert scoring.ordering_sentence("need") in page
     assert "but does not speak Polish" in page
+
+
+def test_a_helper_is_not_called_far_within_three_quarters_of_their_radius():
+    # Half way, and a little beyond: the helper chose to travel this far.
+    assert " but " not in explain(approx_m=2500.0, radius_m=5000)
+    assert " but " not in explain(approx_m=3600.0, radius_m=5000)
+    assert explain(approx_m=3900.0, radius_m=5000).endswith("but far for them to travel")
+
+
+def test_two_times_both_shared_are_both_not_all_2():
+    assert "both your times" in explain()
+    assert "both their times" in explain(viewer="offer")
+    three = [*EVENINGS, (SAT, dt.time(9), dt.time(11))]
+    assert "all 3 of your times" in explain(need_slots=three, offer_slots=three)
