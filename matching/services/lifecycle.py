@@ -182,18 +182,30 @@ def _locked_match(*, user: User, match_id: int) -> tuple[Match, str]:
 
 
 def _refuse(match: Match, action: str) -> None:
-    sentences = {
-        "accepted": _("This match is %(status)s and cannot be accepted."),
-        "declined": _("This match is %(status)s and cannot be declined."),
-        "cancelled": _("This match is %(status)s and cannot be cancelled."),
-        "started": _("This match is %(status)s and cannot be started."),
-        "completed": _("This match is %(status)s and cannot be completed."),
-        "ended": _("This match is %(status)s and cannot be ended."),
-    }
-    raise ApplicationError(
-        sentences[action] % {"status": match.get_status_display().lower()},
-        code="invalid_transition",
-    )
+    """Refuse `action` ("accepted", "declined", "cancelled", "started", "completed", "ended")
+    on a match whose state does not allow it, in words about where the match is, not in the
+    state machine's (never "declined and cannot be declined")."""
+    agreed = match.status in (S.ACCEPTED, S.ACTIVE)
+    if match.status == S.PROPOSED:
+        text = _("This match has not been agreed yet.")
+    elif agreed and action == "accepted":
+        text = _("This match has already been agreed.")
+    elif match.status == S.ACTIVE and action == "started":
+        text = _("This help has already started.")
+    elif agreed:
+        text = _(
+            "This match has already been agreed, so it can no longer be declined. It can be "
+            "ended from its page."
+        )
+    elif match.status == S.COMPLETED:
+        text = _("This help has been marked as done, so the match can no longer be changed.")
+    elif match.status == S.DECLINED:
+        text = _("This match was declined, so it can no longer be changed.")
+    elif match.status == S.EXPIRED:
+        text = _("This match expired without an answer, so it can no longer be changed.")
+    else:
+        text = _("This match has been ended, so it can no longer be changed.")
+    raise ApplicationError(text, code="invalid_transition")
 
 
 def _need_follows(*, need: Need) -> None:

@@ -184,7 +184,7 @@ def test_refused_transition_is_a_clear_400(world):
     )
     response = client_for(world["citizen"]).post(f"/api/v1/matches/{match.pk}/complete/")
     assert response.status_code == 400
-    assert response.json()["detail"] == "This match is proposed and cannot be completed."
+    assert response.json()["detail"] == "This match has not been agreed yet."
     declined = client_for(world["citizen"]).post(
         f"/api/v1/matches/{match.pk}/decline/", {"reason": "Not now"}
     )

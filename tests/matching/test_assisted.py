@@ -174,7 +174,7 @@ def test_refusals_change_nothing(
     assert not Message.objects.exists()
     assert not _assisted_events("assisted.message_sent").exists()
     # The person has already agreed: agreeing again for them is refused by matching.
-    with pytest.raises(ApplicationError, match="cannot be accepted"):
+    with pytest.raises(ApplicationError, match="already been agreed"):
         assisted.assisted_match_accept(staff=safeguarding_lead, match_id=match.pk)
     assert not _assisted_events("assisted.match_accepted").exists()
 
@@ -240,7 +240,9 @@ def test_console_accept_and_decline(client, council_admin, citizen, helper, open
     assert match.status == Match.Status.ACCEPTED
     # Declining an accepted match is refused with matching's message; nothing changes.
     response = client.post(reverse("staff:assisted_decline", args=[match.pk]), follow=True)
-    assert "This match is accepted and cannot be declined." in response.content.decode()
+    assert "This match has already been agreed, so it can no longer be declined." in (
+        response.content.decode()
+    )
     match.refresh_from_db()
     assert match.status == Match.Status.ACCEPTED
 
@@ -302,7 +304,9 @@ def test_staff_mark_help_done_or_end_a_match_for_the_person(
     assert event.actor_id == council_admin.pk and event.data["on_behalf_of"] == citizen.pk
     # A finished match cannot be ended; matching's message is shown and nothing changes.
     response = client.post(reverse("staff:assisted_cancel", args=[match.pk]), follow=True)
-    assert "This match is completed and cannot be cancelled." in response.content.decode()
+    assert "This help has been marked as done, so the match can no longer be changed." in (
+        response.content.decode()
+    )
     assert not _assisted_events("assisted.match_cancelled").exists()
 
     second = make.need(

@@ -52,7 +52,7 @@ def test_citizen_request_is_accepted_by_the_helper(mcouncil):
     need = make.need_row(council=mcouncil)
     offer = make.offer_row(council=mcouncil)
     match = services.match_request(citizen=need.owner, need_id=need.pk, offer_id=offer.pk)
-    with pytest.raises(ApplicationError, match="cannot be started"):
+    with pytest.raises(ApplicationError, match="not been agreed yet"):
         services.match_start(user=need.owner, match_id=match.pk)  # not accepted yet
     match = services.match_accept(user=offer.helper, match_id=match.pk)
     assert match.status == "accepted"
@@ -99,7 +99,7 @@ def test_decline_with_reason_and_refused_transitions(mcouncil):
     match = services.match_decline(user=need.owner, match_id=match.pk, reason="Found someone")
     assert match.status == "declined" and match.decline_reason == "Found someone"
     for action in (services.match_accept, services.match_start, services.match_complete):
-        with pytest.raises(ApplicationError, match="This match is declined"):
+        with pytest.raises(ApplicationError, match="This match was declined"):
             action(user=need.owner, match_id=match.pk)
     with pytest.raises(ApplicationError):
         services.match_cancel(user=need.owner, match_id=match.pk)
@@ -127,7 +127,7 @@ def test_cancel_reopens_the_need(mcouncil):
     assert match.status == "cancelled" and match.ended_by == offer.helper
     need.refresh_from_db()
     assert need.status == Need.Status.OPEN
-    with pytest.raises(ApplicationError, match="cancelled"):
+    with pytest.raises(ApplicationError, match="has been ended"):
         services.match_complete(user=need.owner, match_id=match.pk)
 
 
@@ -167,7 +167,7 @@ def test_need_with_two_helpers_is_matched_after_the_second(mcouncil):
     # The need is full: the third offer ended with it (its helper told), and cannot be taken.
     matches[2].refresh_from_db()
     assert matches[2].status == Match.Status.CANCELLED
-    with pytest.raises(ApplicationError, match="cancelled"):
+    with pytest.raises(ApplicationError, match="has been ended"):
         services.match_accept(user=need.owner, match_id=matches[2].pk)
 
 
@@ -251,3 +251,22 @@ def test_twenty_simultaneous_accepts_on_an_offer_for_one_give_one_match(mcouncil
     )
     assert results.count("accepted") == 1
     assert Match.objects.filter(offer=offer, status__in=Match.HOLDING).count() == 1
+
+
+def test_refusals_say_where_the_match_is_in_plain_words(mcouncil):
+    need = make.need_row(council=mcouncil)
+    offer = make.offer_row(council=mcouncil)
+    helper, citizen = offer.helper, need.owner
+    match = services.match_request(citizen=citizen, need_id=need.pk, offer_id=offer.pk)
+    with pytest.raises(ApplicationError, match="^This match has not been agreed yet.$"):
+        services.match_complete(user=helper, match_id=match.pk)
+    services.match_decline(user=helper, match_id=match.pk)
+    for refused in (services.match_accept, services.match_decline):
+        with pytest.raises(ApplicationError) as caught:
+            refused(user=helper, match_id=match.pk)
+        assert caught.value.message == "This match was declined, so it can no longer be changed."
+    other = make.offer_row(council=mcouncil)
+    again = services.match_request(citizen=citizen, need_id=need.pk, offer_id=other.pk)
+    services.match_accept(user=other.helper, match_id=again.pk)
+    with pytest.raises(ApplicationError, match="^This match has already been agreed.$"):
+        services.match_accept(user=citizen, match_id=again.pk)

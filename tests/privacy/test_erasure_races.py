@@ -233,7 +233,8 @@ def test_erasure_racing_the_helpers_accept_leaves_the_match_ended():
     # Either the accept came first (and erasure then ended the match) or it was refused
     # clearly; never an accepted match with someone who has left.
     if isinstance(accepted, Exception):
-        assert "cannot be accepted" in str(accepted)
+        assert isinstance(accepted, ApplicationError)
+        assert accepted.code == "invalid_transition", accepted
     match.refresh_from_db()
     need.refresh_from_db()
     assert match.status == Match.Status.CANCELLED
