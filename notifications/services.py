@@ -119,18 +119,38 @@ def contact_preference_update(
     person who is not online (audited). Everything is checked before anything is saved.
     `language` None keeps the person's language: for someone new, Welsh in a Welsh-first
     council (`pipeline.default_language`), else English."""
-    mobile = normalise_mobile(mobile) if (mobile or "").strip() else ""
-    postal_address = _postal_address(postal_address)
-    quiet_hours_check(quiet_start, quiet_end)
+    problems: list[ApplicationError] = []
+
+    def checked(check, *args):
+        try:
+            return check(*args)
+        except ApplicationError as problem:
+            problems.append(problem)
+            return None
+
+    mobile = checked(normalise_mobile, mobile) if (mobile or "").strip() else ""
+    postal_address = checked(_postal_address, postal_address)
+    checked(quiet_hours_check, quiet_start, quiet_end)
     if language is not None and language not in ContactPreference.Language.values:
-        raise ApplicationError(_("Choose English or Cymraeg."), code="language")
-    if by_letter and not postal_address:
-        raise ApplicationError(
-            _("Give the postal address letters should go to."), code="address_required"
+        problems.append(ApplicationError(_("Choose English or Cymraeg."), code="language"))
+    if by_letter and postal_address == "":
+        problems.append(
+            ApplicationError(
+                _("Give the postal address letters should go to."), code="address_required"
+            )
         )
-    if by_sms and not mobile:
+    if by_sms and mobile == "":
+        problems.append(
+            ApplicationError(
+                _("Give the mobile number text messages should go to."), code="mobile_required"
+            )
+        )
+    if problems:
+        # Every problem at once, so nobody mends one answer only to be told of the next.
         raise ApplicationError(
-            _("Give the mobile number text messages should go to."), code="mobile_required"
+            problems[0].message,
+            code=problems[0].code,
+            extra={"problems": [{"code": p.code, "detail": p.message} for p in problems]},
         )
     if (
         mobile

@@ -45,8 +45,10 @@ def call_service(form, fn: Callable, *, field_for: dict[str, str] | None = None,
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except ApplicationError as exc:
-        target = (field_for or {}).get(exc.code, field)
-        form.add_service_error(target, exc.message)
+        # A service that checks several answers names every problem (`extra["problems"]`).
+        for problem in exc.extra.get("problems") or [{"code": exc.code, "detail": exc.message}]:
+            target = (field_for or {}).get(problem["code"], field)
+            form.add_service_error(target, problem["detail"])
         return None
 
 

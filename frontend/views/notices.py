@@ -112,10 +112,19 @@ def contact_preferences_submit(request, *, person, actor, about: str = ""):
 def contact_preferences(request):
     form, saved = contact_preferences_submit(request, person=request.user, actor=request.user)
     if saved is not None:
-        if saved.mobile and saved.mobile_verified_at is None:
+        if saved.by_sms and saved.mobile and saved.mobile_verified_at is None:
             messages.success(request, _("Saved. Enter the code we texted to your mobile."))
             return redirect("contact_mobile")
-        messages.success(request, _("How Kith contacts you has been saved."))
+        if not (saved.by_email or saved.by_sms or saved.by_letter):
+            messages.success(
+                request,
+                _(
+                    "Saved. You chose no email, text or letter, so Kith will not send you "
+                    "messages: you will see what is new when you sign in."
+                ),
+            )
+        else:
+            messages.success(request, _("How Kith contacts you has been saved."))
         return redirect("account_home")
     pref = notices.contact_preference_for(person=request.user)
     return render(request, "frontend/account/contact.html", {"form": form, "pref": pref})

@@ -142,3 +142,50 @@ def test_staff_see_what_was_sent_but_never_a_code(client, council_admin, citizen
     page = client.get(f"/staff/people/{citizen.pk}/").content.decode()
     assert "+447700900982 (not confirmed yet)" in page
     assert "Your Kith code" in page and code not in page
+
+
+def test_every_problem_is_said_at_once(client, citizen):
+    client.force_login(citizen)
+    html = save(client, channels=["sms", "letter"], mobile="", postal_address="").content.decode()
+    assert "Give the mobile number text messages should go to." in html
+    assert "Give the postal address letters should go to." in html
+    html = save(
+        client, channels=["sms", "letter"], mobile="12345", postal_address="Just one line"
+    ).content.decode()
+    assert "Enter a UK mobile number" in html and "Write the address on 3 to 7 lines" in html
+    assert not ContactPreference.objects.filter(person=citizen).exists()
+
+
+def test_every_problem_is_named_by_the_api_too(citizen):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(citizen)
+    answer = api.put(
+        "/api/v1/me/contact/",
+        {"by_email": False, "by_sms": True, "by_letter": True},
+        format="json",
+    )
+    assert answer.status_code == 400
+    assert [p["code"] for p in answer.json()["problems"]] == [
+        "address_required",
+        "mobile_required",
+    ]
+
+
+def test_email_only_with_a_number_kept_does_not_ask_for_a_code(client, citizen):
+    client.force_login(citizen)
+    answer = save(client, channels=["email"], mobile="07700 900 982")
+    assert answer["Location"] != "/account/contact/mobile/"
+    pref = ContactPreference.objects.get(person=citizen)
+    assert (pref.by_email, pref.by_sms) == (True, False)
+
+
+def test_choosing_no_way_to_be_contacted_says_what_that_means(client, citizen):
+    client.force_login(citizen)
+    answer = save(client, channels=[])
+    assert answer.status_code == 302
+    page = client.get(answer["Location"]).content.decode()
+    assert "You chose no email, text or letter, so Kith will not send you messages" in page
+    pref = ContactPreference.objects.get(person=citizen)
+    assert not (pref.by_email or pref.by_sms or pref.by_letter)
