@@ -21,6 +21,8 @@ _LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 #: Days left for some demo checks (by the helper's index), inside the warning days.
 DUE_TO_EXPIRE = {0: 25, 3: 6}
 
+ONE_DAY = dt.timedelta(days=1)
+
 
 def seed_postcodes(*, council: Council) -> int:
     """A few hundred postcodes spread over the council's boundary, in the YY area, which
@@ -301,6 +303,9 @@ def seed_listings(*, council: Council) -> str:
         one_off = rng.random() < 0.3
         starts = midnight + dt.timedelta(days=rng.randint(1, 14), hours=rng.choice([9, 10, 14]))
         recorded = recorder is not None and rng.random() < 0.08
+        urgency = rng.choice(urgencies)
+        if one_off and urgency == Urgency.URGENT and starts.date() > midnight.date() + ONE_DAY:
+            urgency = Urgency.SOON  # "today or tomorrow" only for a day that is (the rule)
         need = Need(
             owner=owner,
             council=council,
@@ -314,7 +319,7 @@ def seed_listings(*, council: Council) -> str:
             timing=Need.Timing.ONE_OFF if one_off else Need.Timing.WEEKLY,
             starts_at=starts if one_off else None,
             ends_at=starts + dt.timedelta(hours=2) if one_off else None,
-            urgency=rng.choice(urgencies),
+            urgency=urgency,
             # The demo citizen's own needs carry no preference that rules helpers out, so
             # the quick start shows ranked helpers on every one of them.
             helper_gender_preference=(

@@ -56,6 +56,7 @@ STEP_FOR_CODE = {
     "window_missing": "date",
     "window_order": "date",
     "window_past": "date",
+    "urgency_date": "urgency",
     "slots_too_many": "times",
     "slot_weekday": "times",
     "slot_end_before_start": "times",
@@ -146,6 +147,18 @@ def need_new_step(request, step: str):
         category = chosen_category(draft, categories)
         form = NeedPreferencesForm(post, is_meal=bool(category and category.is_meal), initial=draft)
 
+    if post is not None and form.is_valid() and step == "urgency":
+        call_service(
+            form,
+            lambda: market_services.need_urgency_check(
+                urgency=form.cleaned_data["urgency"],
+                timing=draft.get("timing") or "",
+                starts_at=dt.datetime.fromisoformat(draft["starts_at"])
+                if draft.get("timing") == Need.Timing.ONE_OFF and draft.get("starts_at")
+                else None,
+            ),
+            field="urgency",
+        )
     if post is not None and form.is_valid():
         data = form.cleaned_data
         if step == "date":
@@ -387,6 +400,7 @@ CHANGE_ERRORS = {
     "window_past": "day",
     "window_missing": "day",
     "urgency": "urgency",
+    "urgency_date": "urgency",
     "gender": "helper_gender_preference",
     "dietary": "dietary_requirements",
     "postcode_missing": "postcode",
@@ -399,6 +413,7 @@ CHANGE_ERRORS = {
 # kind of help the council no longer offers, are shown without a link).
 PART_FOR_CODE = {
     "contact_details": "details",
+    "urgency_date": "urgency",
     "window_past": "date",
     "window_missing": "date",
     "window_order": "date",

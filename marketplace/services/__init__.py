@@ -21,6 +21,7 @@ from marketplace.services.needs import (
     need_place_check,
     need_submit,
     need_update,
+    need_urgency_check,
     need_window_check,
     need_withdraw,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "need_place_check",
     "need_submit",
     "need_update",
+    "need_urgency_check",
     "need_window_check",
     "need_withdraw",
     "offer_change_goes_to_review",

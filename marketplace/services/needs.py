@@ -38,6 +38,7 @@ from marketplace.services.shared import (
     check_public_text,
     check_text,
     check_timing,
+    check_urgency_fits,
     check_version,
     default_expiry,
     lock_need,
@@ -99,6 +100,7 @@ def need_create(
     if not 1 <= int(helpers_wanted) <= 10:
         raise ApplicationError(_("Ask for between 1 and 10 helpers."), code="helpers_wanted")
     check_timing(timing=timing, starts_at=starts_at, ends_at=ends_at, is_new=True)
+    check_urgency_fits(urgency=urgency, timing=timing, starts_at=starts_at)
     checked_slots = validate_slots(slots)
     point, code, council = resolve_location(
         postcode=postcode, point=point, fallback_user=None if recorded_by else owner
@@ -266,6 +268,12 @@ def need_window_check(*, starts_at: dt.datetime, ends_at: dt.datetime) -> None:
     check_timing(timing=Need.Timing.ONE_OFF, starts_at=starts_at, ends_at=ends_at, is_new=True)
 
 
+def need_urgency_check(*, urgency: str, timing: str, starts_at: dt.datetime | None) -> None:
+    """The check `need_create` makes that an urgent one-off need is for today or tomorrow, so
+    the page that asks how soon can say so at once."""
+    check_urgency_fits(urgency=urgency, timing=timing, starts_at=starts_at)
+
+
 NEED_EDITABLE_FIELDS = {
     "category",
     "title",
@@ -313,6 +321,8 @@ def need_update(*, actor: User, need: Need, version: int, data: Mapping[str, Any
     change_text(locked, data, title_required=True)
     _change_need_answers(locked, data)
     _change_need_timing(locked, data)
+    if {"urgency", "timing", "starts_at"} & set(data):
+        check_urgency_fits(urgency=locked.urgency, timing=locked.timing, starts_at=locked.starts_at)
     council_changed = change_place_and_category(locked, data)
     if "slots" in data:
         replace_slots(listing=locked, slots=data["slots"])

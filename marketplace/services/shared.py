@@ -30,6 +30,7 @@ from marketplace.models import (
     NeedSlot,
     Offer,
     OfferSlot,
+    Urgency,
 )
 from marketplace.vetting import vetting_of
 from places.geo import NOT_AVAILABLE_MESSAGE, approximate_point, normalise_postcode, postcode_point
@@ -316,6 +317,21 @@ def check_timing(
         )
     if is_new and ends_at is not None and ends_at <= timezone.now():
         raise ApplicationError(_("The time needed has already passed."), code="window_past")
+
+
+def check_urgency_fits(*, urgency: str, timing: str, starts_at: dt.datetime | None) -> None:
+    """An urgent need ("today or tomorrow") wakes nearby helpers at once: a one-off need
+    whose day is later than tomorrow is not urgent, and is refused as such."""
+    if urgency != Urgency.URGENT or timing != Need.Timing.ONE_OFF or starts_at is None:
+        return
+    if timezone.localdate(starts_at) > timezone.localdate() + dt.timedelta(days=1):
+        raise ApplicationError(
+            _(
+                "You said help is needed today or tomorrow, but the day it is needed is later "
+                "than that. Change how soon help is needed, or the day."
+            ),
+            code="urgency_date",
+        )
 
 
 def default_expiry(need: Need) -> dt.datetime:

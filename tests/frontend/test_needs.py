@@ -204,3 +204,23 @@ def test_only_categories_switched_on_in_the_council_are_offered(client, citizen,
     html = client.get(reverse("need_new_step", args=["category"])).content.decode()
     assert "Lifts to appointments" not in html
     assert "Befriending and check-in chats" in html
+
+
+def test_today_or_tomorrow_for_a_day_next_week_is_refused_on_its_page(client, citizen, befriending):
+    client.force_login(citizen)
+    client.get(reverse("need_new"))
+    step(client, "category", {"category": befriending.pk})
+    step(client, "details", {"title": "Help after my operation", "description": "A visit."})
+    step(client, "timing", {"timing": "one_off"})
+    day = timezone.localdate() + dt.timedelta(days=7)
+    step(
+        client,
+        "date",
+        {"day": day.day, "month": day.month, "year": day.year, "start": "10:00", "end": "12:30"},
+    )
+    html = client.post(
+        reverse("need_new_step", args=["urgency"]), {"urgency": "urgent"}
+    ).content.decode()
+    assert "You said help is needed today or tomorrow, but the day it is needed is later" in html
+    assert "govuk-error-summary" in html and 'href="#id_urgency' in html
+    assert step(client, "urgency", {"urgency": "soon"}).endswith("/place/")
