@@ -42,10 +42,11 @@ class KithForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Long text is never cut as it is typed (a character count shows the limit): text
-        # that is too long is refused with words that say so.
+        # that is too long is refused with words that say so. A one-line answer's limit is
+        # kept by the browser too, but one sent round it gets the same words, not Django's.
         for field in self.fields.values():
             limit = getattr(field, "max_length", None)
-            if limit and isinstance(field.widget, forms.Textarea):
+            if limit:
                 field.error_messages.setdefault(
                     "max_length",
                     gettext("Keep it to %(count)s characters or fewer.")

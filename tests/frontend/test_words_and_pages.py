@@ -163,3 +163,11 @@ def test_languages_typed_in_welsh_are_understood_and_kept_by_their_english_names
     assert person.preferred_languages == ["Welsh", "English", "Klingon"]
     page = client.get(reverse("account_profile")).content.decode()
     assert 'value="Cymraeg, Saesneg, Klingon"' in page
+
+
+def test_an_answer_sent_past_its_limit_is_refused_in_plain_words():
+    from frontend.forms import AboutYouForm
+
+    form = AboutYouForm({"display_name": "M" * 75, "languages": "", "gender": ""})
+    assert not form.is_valid()
+    assert form.errors["display_name"] == ["Keep it to 60 characters or fewer."]
