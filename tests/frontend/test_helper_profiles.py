@@ -112,9 +112,14 @@ def test_the_match_page_shows_the_citizen_their_helpers_profile(
     )
     client.force_login(citizen)
     html = client.get(reverse("match_detail", args=[match.pk])).content.decode()
-    assert "Your helper: <strong>Bernard H.</strong>" in html
+    # Not "your helper" until both have agreed.
+    assert "Helper: <strong>Bernard H.</strong>" in html and "Your helper" not in html
     assert "DBS checked" in html
+    Match.objects.filter(pk=match.pk).update(status="accepted", accepted_at=timezone.now())
+    html = client.get(reverse("match_detail", args=[match.pk])).content.decode()
+    assert "Your helper: <strong>Bernard H.</strong>" in html
     # The helper's own view of the match shows no profile of the citizen.
     client.force_login(offer.helper)
     html = client.get(reverse("match_detail", args=[match.pk])).content.decode()
+    assert "Helping: <strong>" in html
     assert "ID checked" not in html
