@@ -89,6 +89,11 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(
+        max_length=2,
+        default="en",
+        help_text=_("The language its words were written in: en or cy."),
+    )
 
     class Meta:
         constraints: ClassVar = [

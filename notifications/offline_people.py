@@ -219,6 +219,7 @@ def claim_code_send(*, actor: User, person: User, channel: str) -> ClaimCode:
         dedupe_key=f"claim_code:{uuid.uuid4()}",
         subject=subject,
         body=body,
+        language=language_of(person),
         to=to[:254],
         safety_critical=True,
     )

@@ -231,6 +231,7 @@ def _rows_for(
                 dedupe_key=notice.dedupe[:120],
                 subject=subject[:200],
                 body=body,
+                language=pref.language,
                 link=notice.link,
                 context=context,
                 target_type=notice.target[0] if notice.target else "",

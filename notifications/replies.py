@@ -281,6 +281,7 @@ def _reply(*, pref: ContactPreference, inbound: InboundText) -> None:
         dedupe_key=f"reply:{uuid.uuid4()}",
         subject=str(texts.REPLY_SUBJECT),
         body=body,
+        language=language_of(pref.person),
         to=pref.mobile,
         safety_critical=True,
     )

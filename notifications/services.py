@@ -258,6 +258,7 @@ def mobile_code_send(*, person: User) -> None:
         dedupe_key=f"mobile_code:{uuid.uuid4()}",
         # In the person's language, whoever asked for the code.
         **_code_words(pref.language, code=code),
+        language=pref.language,
         to=pref.mobile,
         safety_critical=True,
     )

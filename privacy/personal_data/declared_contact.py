@@ -35,6 +35,10 @@ CONTACT: tuple[Declared, ...] = (
             "context": Personal(erase=T.WITH_ROW, withheld="the words are in the body"),
             "to": Personal(erase=T.WITH_ROW),
             "read_at": Personal(erase=T.WITH_ROW),
+            # The language they chose for messages when it was written.
+            "language": Personal(
+                erase=T.WITH_ROW, withheld="the download gives their language for messages"
+            ),
         },
         # What happened and how the message went: ids, names of Kith's own templates, times.
         not_personal=(

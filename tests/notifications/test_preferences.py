@@ -189,3 +189,28 @@ def test_choosing_no_way_to_be_contacted_says_what_that_means(client, citizen):
     assert "You chose no email, text or letter, so Kith will not send you messages" in page
     pref = ContactPreference.objects.get(person=citizen)
     assert not (pref.by_email or pref.by_sms or pref.by_letter)
+
+
+def test_news_written_in_welsh_is_marked_welsh_on_an_english_page(client, citizen):
+    from notifications.pipeline import notify
+    from notifications.rules import Notice
+
+    client.force_login(citizen)
+    save(client, language="cy")
+    notice = Notice(
+        person=citizen,
+        template="helper_offered",
+        dedupe="test:lang",
+        link="/matches/1/",
+        context={"title": "Walk my dog", "category": "dog walking"},
+    )
+    notify([notice], event="test.event")
+    item = Notification.objects.filter(person=citizen, channel="kith").latest("id")
+    assert item.language == "cy"
+    client.cookies["kith_language"] = "en"  # pages in English, messages in Welsh
+    html = client.get("/whats-new/").content.decode()
+    item_in_welsh = '<li class="govuk-!-margin-bottom-3" lang="cy">'
+    assert html.count(item_in_welsh) == 1 and '<html lang="en-GB"' in html
+    Notification.objects.filter(pk=item.pk).update(language="en")
+    html = client.get("/whats-new/").content.decode()
+    assert item_in_welsh not in html and '<li class="govuk-!-margin-bottom-3">' in html
