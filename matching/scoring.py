@@ -362,8 +362,9 @@ def explain(
                 )
                 % {"count": completed}
             )
-        elif not facts.holding:
-            # Helping someone now (said after "but") is not new: their profile counts it.
+        elif not (facts.holding or facts.history.failed):
+            # Helping someone now (said after "but"), or a match they ended, is not new:
+            # their profile counts who they helped, and "a mixed record" is said.
             parts.append(_("new to Kith"))
     else:
         if facts.good_match:

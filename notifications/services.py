@@ -197,8 +197,8 @@ def contact_preference_update(
             data={"email": by_email, "sms": by_sms, "letter": by_letter, "changed": changed},
         )
     pref.save()
-    if mobile and pref.mobile_verified_at is None and not pref.mobile_code_digest:
-        mobile_code_send(person=person)
+    if by_sms and mobile and pref.mobile_verified_at is None and not pref.mobile_code_digest:
+        mobile_code_send(person=person)  # a number kept for later is not texted
     return pref
 
 

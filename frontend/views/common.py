@@ -73,6 +73,11 @@ CHANGED_ELSEWHERE_MESSAGE = gettext_lazy(
     "what is saved now."
 )
 
+#: The same refusal when the page sent no readable version at all (an old or altered page).
+OUT_OF_DATE_MESSAGE = gettext_lazy(
+    "This page was out of date, so nothing was saved. Check what is below, then save again."
+)
+
 
 def saved_unless_changed_elsewhere(save: Callable, context: dict, current_version: Callable):
     """Run `save`; when the service refuses it because the listing's version moved on, set
@@ -83,8 +88,10 @@ def saved_unless_changed_elsewhere(save: Callable, context: dict, current_versio
     except ApplicationError as exc:
         if exc.code != "stale_version":
             raise
+        unreadable = context["version"] < 0  # `posted_version`'s answer to nonsense
         context["version"] = current_version()
-        raise ApplicationError(CHANGED_ELSEWHERE_MESSAGE, code="stale_version") from exc
+        message = OUT_OF_DATE_MESSAGE if unreadable else CHANGED_ELSEWHERE_MESSAGE
+        raise ApplicationError(message, code="stale_version") from exc
 
 
 def not_found_as_404(fn: Callable):

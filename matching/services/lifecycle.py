@@ -28,7 +28,7 @@ from core.errors import ApplicationError, NotFound
 from marketplace.lifecycle import need_transition
 from marketplace.models import Need, Offer
 
-from ..eligibility import holding_count, pair_problem
+from ..eligibility import holding_count, pair_problem, places_left
 from ..models import Match
 from ..selectors import match_get, match_role, staff_council_id
 
@@ -240,6 +240,17 @@ def match_accept(*, user: User, match_id: int) -> Match:
         match.helper_agreed_at = now
         fields.append("helper_agreed_at")
     if match.citizen_agreed_at and match.helper_agreed_at:
+        if role == "helper" and not places_left(
+            holding=holding_count(offer=match.offer), wanted=match.offer.capacity
+        ):
+            # The rule `pair_problem` applies too, said to the helper it is about.
+            raise ApplicationError(
+                _(
+                    "You are already helping as many people as this offer says. To help "
+                    "someone else too, change how many people at once on your offer."
+                ),
+                code="match_not_possible",
+            )
         problem = pair_problem(need=match.need, offer=match.offer)
         if problem:
             raise ApplicationError(problem, code="match_not_possible")

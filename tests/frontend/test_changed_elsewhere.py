@@ -109,4 +109,7 @@ def test_a_nonsense_version_is_refused_not_an_error_page(client, helper, befrien
         {"version": "not a number", "slots-TOTAL_FORMS": "0", "slots-INITIAL_FORMS": "0"},
     )
     assert response.status_code == 200
-    assert CHANGED_ELSEWHERE in response.content.decode()
+    html = response.content.decode()
+    # Nobody changed anything: the page does not say so.
+    assert CHANGED_ELSEWHERE not in html
+    assert "This page was out of date, so nothing was saved." in html

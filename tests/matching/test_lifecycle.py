@@ -177,7 +177,7 @@ def test_offer_capacity_is_enforced(mcouncil):
     m1 = services.match_request(citizen=n1.owner, need_id=n1.pk, offer_id=offer.pk)
     m2 = services.match_request(citizen=n2.owner, need_id=n2.pk, offer_id=offer.pk)
     services.match_accept(user=offer.helper, match_id=m1.pk)
-    with pytest.raises(ApplicationError, match="no room"):
+    with pytest.raises(ApplicationError, match="already helping as many people as this offer says"):
         services.match_accept(user=offer.helper, match_id=m2.pk)
 
 

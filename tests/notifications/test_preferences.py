@@ -127,10 +127,10 @@ def test_codes_are_capped_and_never_sent_to_a_number_in_use(client, citizen, hel
     assert not Notification.objects.filter(template="mobile_code").exists()
 
     for n in range(MOBILE_CODES_PER_DAY + 1):
-        save(client, channels=["email"], mobile=f"0770090{n:04d}")
+        save(client, channels=["sms"], mobile=f"0770090{n:04d}")
     sent = Notification.objects.filter(person=citizen, template="mobile_code")
     assert sent.count() == MOBILE_CODES_PER_DAY  # a new number each time, and still capped
-    last = save(client, channels=["email"], mobile="07700901111")
+    last = save(client, channels=["sms"], mobile="07700901111")
     assert "the most it sends in a day" in last.content.decode()
 
 
@@ -214,3 +214,11 @@ def test_news_written_in_welsh_is_marked_welsh_on_an_english_page(client, citize
     Notification.objects.filter(pk=item.pk).update(language="en")
     html = client.get("/whats-new/").content.decode()
     assert item_in_welsh not in html and '<li class="govuk-!-margin-bottom-3">' in html
+
+
+def test_a_number_kept_without_texts_chosen_is_not_texted(client, citizen):
+    client.force_login(citizen)
+    save(client, channels=["email"], mobile="07700 900 982")
+    assert not Notification.objects.filter(person=citizen, template="mobile_code").exists()
+    save(client, channels=["email", "sms"], mobile="07700 900 982")
+    assert Notification.objects.filter(person=citizen, template="mobile_code").count() == 1
