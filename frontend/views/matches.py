@@ -164,14 +164,20 @@ def match_decline(request, match_id: int):
     match, role = _party_match(request, match_id)
     form = DeclineForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        done = call_service(
-            form,
-            lambda: matching_services.match_decline(
+        try:
+            matching_services.match_decline(
                 user=request.user, match_id=match.pk, reason=form.cleaned_data["reason"]
-            ),
-            field="reason",
-        )
-        if done:
+            )
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except ApplicationError as exc:
+            if exc.code == "invalid_transition":
+                # The match moved on (another tab, the other person): its page says where it
+                # is and what can still be done; the reason box was never the problem.
+                messages.error(request, exc.message)
+                return redirect("match_detail", match_id=match.pk)
+            form.add_service_error("reason", exc.message)
+        else:
             messages.success(request, _("You have said no to this match."))
             return redirect("needs_mine" if role == "citizen" else "helping")
     return render(

@@ -113,3 +113,21 @@ def test_a_nonsense_version_is_refused_not_an_error_page(client, helper, befrien
     # Nobody changed anything: the page does not say so.
     assert CHANGED_ELSEWHERE not in html
     assert "This page was out of date, so nothing was saved." in html
+
+
+def test_saying_no_to_a_match_that_moved_on_goes_back_to_its_page(
+    client, citizen, helper, befriending, moderator
+):
+    from matching.services import match_accept, match_request
+
+    need = make.resident_need(owner=citizen, category=befriending, moderator=moderator)
+    offer = make.resident_offer(helper=helper, category=befriending, moderator=moderator)
+    match = match_request(citizen=citizen, need_id=need.pk, offer_id=offer.pk)
+    client.force_login(helper)
+    decline_page = reverse("match_decline", args=[match.pk])
+    assert client.get(decline_page).status_code == 200  # opened in one tab
+    match_accept(user=helper, match_id=match.pk)  # accepted in another
+    response = client.post(decline_page, {"reason": ""})
+    assert response["Location"] == reverse("match_detail", args=[match.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "This match has already been agreed, so it can no longer be declined." in page

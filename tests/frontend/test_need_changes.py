@@ -15,7 +15,7 @@ from trust.models import HelperCheck
 
 pytestmark = pytest.mark.django_db
 
-REVIEW_AGAIN = "Your need will be checked again by the council before helpers see it."
+REVIEW_AGAIN = "Your request will be checked again by the council before helpers see it."
 
 
 def change_url(need, part):
