@@ -501,7 +501,14 @@ def need_change(request, need_id: int, part: str):
         messages.error(
             request,
             _("This request is %(status)s and can no longer be changed.")
-            % {"status": need.get_status_display().lower()},
+            # The word of its badge: "withdrawn", "fulfilled"… rather than "closed".
+            % {
+                "status": (
+                    need.get_closed_reason_display()
+                    if need.closed_reason
+                    else need.get_status_display()
+                ).lower()
+            },
         )
         return redirect("need_detail", need_id=need.pk)
     post = request.POST if request.method == "POST" else None

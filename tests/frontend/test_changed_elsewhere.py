@@ -131,3 +131,14 @@ def test_saying_no_to_a_match_that_moved_on_goes_back_to_its_page(
     assert response["Location"] == reverse("match_detail", args=[match.pk])
     page = client.get(response["Location"]).content.decode()
     assert "This match has already been agreed, so it can no longer be declined." in page
+
+
+def test_a_withdrawn_request_is_called_withdrawn_when_a_change_is_refused(
+    client, citizen, befriending, moderator
+):
+    need = make.resident_need(owner=citizen, category=befriending, moderator=moderator)
+    need_withdraw(actor=citizen, need=need)
+    client.force_login(citizen)
+    response = client.get(reverse("need_change", args=[need.pk, "urgency"]))
+    page = client.get(response["Location"]).content.decode()
+    assert "This request is withdrawn and can no longer be changed." in page
