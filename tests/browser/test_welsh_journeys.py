@@ -220,7 +220,7 @@ def test_a_citizen_asks_a_suggested_helper_who_says_yes_in_welsh(
     pages.check(p, "helpers suggested")
     p.get_by_role("button", name="Gofyn i Sam helpu").click()
     p.get_by_text("Rydym wedi gofyn i Sam. Byddwch yn gweld yma pan fyddan nhw’n ateb.").wait_for()
-    in_welsh(p, "Eich helpwr:", "Rydym yn aros i Sam ateb.")
+    in_welsh(p, "Helpwr:", "Rydym yn aros i Sam ateb.")  # "Eich helpwr" once both agree
     pages.check(p, "citizen asked sam")
     match = Match.objects.get(need=need)
     assert match.status == Match.Status.PROPOSED
@@ -236,7 +236,7 @@ def test_a_citizen_asks_a_suggested_helper_who_says_yes_in_welsh(
     h.get_by_role(
         "heading", name="Mae Margaret wedi gofyn i chi helpu. Allwch chi helpu?"
     ).wait_for()
-    in_welsh(h, "Yn helpu:")
+    in_welsh(h, "Yn gofyn am help:")  # "Yn helpu" once both agree
     pages.check(h, "helper asked")
     h.get_by_role("button", name="Ie, derbyn").click()
     h.get_by_role("heading", name="Negeseuon").wait_for()
