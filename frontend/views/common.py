@@ -79,9 +79,9 @@ OUT_OF_DATE_MESSAGE = gettext_lazy(
 )
 
 
-def saved_unless_changed_elsewhere(save: Callable, context: dict, current_version: Callable):
-    """Run `save`; when the service refuses it because the listing's version moved on, set
-    the page's version to the current one (`current_version()`) and refuse with words that
+def saved_unless_changed_elsewhere(save: Callable, context: dict, listing):
+    """Run `save`; when the service refuses it because the version of `listing` (a need or an
+    offer) moved on, set the page's version to the one saved now and refuse with words that
     say what happened and what saving again will do."""
     try:
         return save()
@@ -89,7 +89,9 @@ def saved_unless_changed_elsewhere(save: Callable, context: dict, current_versio
         if exc.code != "stale_version":
             raise
         unreadable = context["version"] < 0  # `posted_version`'s answer to nonsense
-        context["version"] = current_version()
+        context["version"] = (
+            type(listing).objects.values_list("version", flat=True).get(pk=listing.pk)
+        )
         message = OUT_OF_DATE_MESSAGE if unreadable else CHANGED_ELSEWHERE_MESSAGE
         raise ApplicationError(message, code="stale_version") from exc
 

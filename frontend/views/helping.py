@@ -94,7 +94,7 @@ def offer_availability(request, offer_id: int):
                 actor=request.user, offer=offer, version=page["version"], data={"slots": slots}
             ),
             page,
-            lambda: Offer.objects.values_list("version", flat=True).get(pk=offer.pk),
+            offer,
         ),
     )
     if saved:
@@ -384,7 +384,7 @@ def offer_change(request, offer_id: int, part: str):
                     data={name: int(value) if name == "radius_m" else value},
                 ),
                 page,
-                lambda: Offer.objects.values_list("version", flat=True).get(pk=offer.pk),
+                offer,
             ),
             field_for=dict.fromkeys(OFFER_FIELD_REFUSALS, name),
         )

@@ -153,9 +153,7 @@ def need_new_step(request, step: str):
             lambda: market_services.need_urgency_check(
                 urgency=form.cleaned_data["urgency"],
                 timing=draft.get("timing") or "",
-                starts_at=dt.datetime.fromisoformat(draft["starts_at"])
-                if draft.get("timing") == Need.Timing.ONE_OFF and draft.get("starts_at")
-                else None,
+                starts_at=_draft_time(draft, "starts_at"),
             ),
             field="urgency",
         )
@@ -215,6 +213,13 @@ def _summary(draft: dict, categories: list[Category]) -> list[dict]:
     return FLOW.summary(rows)
 
 
+def _draft_time(draft: dict, key: str) -> dt.datetime | None:
+    """A one-off need's start or end (`key`) as the draft keeps it, else None."""
+    if draft.get("timing") != Need.Timing.ONE_OFF or not draft.get(key):
+        return None
+    return dt.datetime.fromisoformat(draft[key])
+
+
 def _need_create(user, draft: dict, categories: list[Category]) -> Need:
     category = chosen_category(draft, categories)
     if category is None:
@@ -227,12 +232,8 @@ def _need_create(user, draft: dict, categories: list[Category]) -> Need:
         description=draft["description"],
         postcode=draft["postcode"],
         timing=draft["timing"],
-        starts_at=dt.datetime.fromisoformat(draft["starts_at"])
-        if one_off and draft.get("starts_at")
-        else None,
-        ends_at=dt.datetime.fromisoformat(draft["ends_at"])
-        if one_off and draft.get("ends_at")
-        else None,
+        starts_at=_draft_time(draft, "starts_at"),
+        ends_at=_draft_time(draft, "ends_at"),
         slots=[] if one_off else slot_tuples(draft.get("slots", [])),
         urgency=draft["urgency"],
         helper_gender_preference=draft.get("helper_gender_preference", ""),
@@ -535,7 +536,7 @@ def need_change(request, need_id: int, part: str):
                 actor=request.user, need=need, version=context["version"], data=data
             ),
             context,
-            lambda: Need.objects.values_list("version", flat=True).get(pk=need.pk),
+            need,
         )
 
     if part == "times":

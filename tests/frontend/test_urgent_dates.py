@@ -14,8 +14,8 @@ from tests.kit import factories as make
 pytestmark = pytest.mark.django_db
 
 
-def one_off(owner, category, *, days: int, urgency: str):
-    start = timezone.now() + dt.timedelta(days=days)
+def one_off(owner, category, *, days: int, urgency: str, start=None):
+    start = start or timezone.now() + dt.timedelta(days=days)
     return need_create(
         owner=owner,
         category=category,
@@ -39,16 +39,7 @@ def test_urgent_for_a_day_weeks_away_is_refused(citizen, befriending):
 def test_urgent_for_today_or_tomorrow_is_kept(citizen, befriending):
     assert one_off(citizen, befriending, days=0, urgency="urgent").urgency == "urgent"
     tomorrow = timezone.localtime().replace(hour=12) + dt.timedelta(days=1)
-    need = need_create(
-        owner=citizen,
-        category=befriending,
-        title="Shopping",
-        description="A few things.",
-        timing=Need.Timing.ONE_OFF,
-        starts_at=tomorrow,
-        ends_at=tomorrow + dt.timedelta(hours=1),
-        urgency="urgent",
-    )
+    need = one_off(citizen, befriending, days=1, urgency="urgent", start=tomorrow)
     assert need.urgency == "urgent"
 
 
