@@ -9,6 +9,7 @@ from .views import (
     claim,
     helping,
     matches,
+    need_changes,
     needs,
     new_offer,
     notices,
@@ -47,8 +48,8 @@ urlpatterns = [
     path("needs/<int:need_id>/", needs.need_detail, name="need_detail"),
     path("needs/<int:need_id>/ask/", needs.need_ask_helper, name="need_ask_helper"),
     path("needs/<int:need_id>/withdraw/", needs.need_withdraw, name="need_withdraw"),
-    path("needs/<int:need_id>/change/<slug:part>/", needs.need_change, name="need_change"),
-    path("needs/<int:need_id>/send-again/", needs.need_send_again, name="need_send_again"),
+    path("needs/<int:need_id>/change/<slug:part>/", need_changes.need_change, name="need_change"),
+    path("needs/<int:need_id>/send-again/", need_changes.need_send_again, name="need_send_again"),
     path("needs/<int:need_id>/still-needed/", arrangements.still_needed, name="still_needed"),
     # Helping
     path("helping/", helping.helping, name="helping"),

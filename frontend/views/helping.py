@@ -22,7 +22,8 @@ from matching import services as matching_services
 from matching import web_selectors as matching_web
 from places.geo import band_said, distance_said
 
-from ..forms import AlertPreferencesForm, OfferChangeForm
+from ..forms import AlertPreferencesForm
+from ..offer_forms import OfferChangeForm
 from ..words import languages_said, urgency_said
 from .common import (
     call_service,

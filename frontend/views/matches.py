@@ -21,7 +21,7 @@ from notifications import services as notice_services
 from safeguarding import reports as safeguarding_reports
 from trust.models import Report
 
-from ..forms import ConcernForm, DeclineForm, FeedbackForm, MessageForm
+from ..match_forms import ConcernForm, DeclineForm, FeedbackForm, MessageForm
 from .common import call_service, home_required, not_found_as_404
 
 

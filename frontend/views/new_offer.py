@@ -17,7 +17,7 @@ from marketplace.models import Category, Offer
 from trust.checks import helper_verification_level
 from trust.models import VerificationLevel
 
-from ..forms import RADIUS_CHOICES, OfferForm
+from ..offer_forms import RADIUS_CHOICES, OfferForm
 from ..words import languages_said
 from .common import home_required
 

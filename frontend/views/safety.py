@@ -15,7 +15,8 @@ from matching.models import Match, Message
 from safeguarding import blocks as safeguarding_blocks
 from trust import selectors as trust_selectors
 
-from ..forms import KithForm, MessageReportForm
+from ..forms import KithForm
+from ..match_forms import MessageReportForm
 from .common import call_service, home_required, not_found_as_404
 from .matches import _other_person, _party_match
 

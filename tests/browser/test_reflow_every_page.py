@@ -20,7 +20,8 @@ from django.utils import timezone
 from arrangements.models import Visit
 from frontend import urls as frontend_urls
 from frontend.views.helping import OFFER_PART_TITLES
-from frontend.views.needs import CHANGE_FIELDS, STEPS
+from frontend.views.need_changes import CHANGE_FIELDS
+from frontend.views.needs import STEPS
 from frontend.views.new_offer import OFFER_STEPS
 from matching.models import StillHelping
 from matching.services.conversation import message_send

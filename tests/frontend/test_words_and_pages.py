@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import Council, User
-from frontend.forms import MessageForm
+from frontend.match_forms import MessageForm
 from frontend.words import languages_said, languages_typed, urgency_said
 from matching.words import language_key, language_name
 from tests.kit import factories as make

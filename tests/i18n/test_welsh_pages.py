@@ -19,12 +19,10 @@ from matching.profiles import short_name
 from notifications.models import ContactPreference
 from tests.kit import factories as make
 from tests.security.test_url_matrix import (
-    CLASSIFICATION,
-    PUBLIC,
     _values,
-    concrete,
     world,  # noqa: F401 - the matrix's people and objects, used as a fixture here
 )
+from tests.security.url_classification import CLASSIFICATION, PUBLIC, concrete
 
 # The first of these that may open a page opens it.
 VIEWERS = (

@@ -24,7 +24,7 @@ from rest_framework.test import APIClient
 
 from core.crypto import decrypt_text
 from core.models import AuditEvent
-from frontend.views import helping, needs, new_offer
+from frontend.views import helping, need_changes, new_offer
 from frontend.views.wizard import Wizard
 from matching.models import AlertPreference
 from matching.rounds import round_run
@@ -122,7 +122,10 @@ def _page_values(world: World) -> dict[str, list]:
 
 
 # The parts of a listing its "Change" links lead to, by the name of the page.
-CHANGE_PARTS = {"need_change": needs.CHANGE_FIELDS, "offer_change": helping.OFFER_PART_TITLES}
+CHANGE_PARTS = {
+    "need_change": need_changes.CHANGE_FIELDS,
+    "offer_change": helping.OFFER_PART_TITLES,
+}
 
 
 def _wizard_of(entry: URLPattern) -> Wizard | None:

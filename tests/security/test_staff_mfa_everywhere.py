@@ -59,7 +59,7 @@ from safeguarding import reports as safeguarding_reports
 from tests.kit import factories as make
 from tests.kit import partners as partners_kit
 from tests.kit.tokens import api_token
-from tests.security.test_url_matrix import concrete
+from tests.security.url_classification import concrete
 from trust.models import Block
 
 pytestmark = pytest.mark.django_db
