@@ -16,9 +16,9 @@ places taken and what scoring needs beside it), and ranks them (`ranked_offers_f
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from django.contrib.gis.geos import Point
 from django.utils import timezone
@@ -46,6 +46,8 @@ from .scoring import (
     explain,
     languages_of,
 )
+
+T = TypeVar("T")
 
 
 def _nearest_first(rows: list) -> list:
@@ -306,13 +308,32 @@ def need_candidates_for_offer(
 _Scored = tuple[float, float, int, PairFacts, dict, Any]
 
 
+def first_of_each(items: Iterable[T], key: Callable[[T], Any]) -> list[T]:
+    """`items` (best first) keeping only the first of those with the same `key`. A need's
+    ranking suggests each helper once, through their best offer: a helper with two offers
+    of one kind (two areas, two sets of times) is one person to ask, and a need's second
+    proposal to the same helper is refused anyway (`eligibility`, one proposal per need and
+    helper)."""
+    seen: set = set()
+    kept = []
+    for item in items:
+        k = key(item)
+        if k not in seen:
+            seen.add(k)
+            kept.append(item)
+    return kept
+
+
 def _ranked(
-    scored: list[_Scored], *, limit: int, viewer: str, weights: dict, pair
+    scored: list[_Scored], *, limit: int, viewer: str, weights: dict, pair, one_per=None
 ) -> list[RankedPair]:
     """The best `limit` of `scored` rows ((score, metres, id, facts, components, row)), best
     first (ties: nearer, then lower id, as `score_pairs`), each made a `RankedPair` with its
-    explanation; `pair(row)` gives the (need, offer) of a row."""
+    explanation; `pair(row)` gives the (need, offer) of a row; `one_per(row)`, when given,
+    keeps only the best row of each of its values."""
     scored.sort(key=lambda s: (-s[0], s[1], s[2]))
+    if one_per is not None:
+        scored = first_of_each(scored, lambda s: one_per(s[5]))
     ranked = []
     for score, metres, _id, facts, components, row in scored[:limit]:
         need, offer = pair(row)
@@ -336,7 +357,8 @@ def _ranked(
 def ranked_offers_for_need(
     *, need: Need, limit: int = 10, need_slots: Sequence | None = None
 ) -> list[RankedPair]:
-    """The best `limit` offers for a need, with components and an explanation each.
+    """The best `limit` offers for a need, with components and an explanation each, one per
+    helper (`first_of_each`).
 
     Two statements when the need's weekly times are given (`need_slots`, as
     `selectors.need_and_slots_for_ranking` reads them with the need), else three: the times,
@@ -377,6 +399,7 @@ def ranked_offers_for_need(
         viewer="need",
         weights=weights,
         pair=lambda row: (need, _offer_of(row, need)),
+        one_per=lambda row: row.helper_id,
     )
 
 

@@ -13,7 +13,11 @@ from django.utils import timezone
 from marketplace.models import Need, Offer
 from matching import eligibility
 from matching.candidate_sql import knn_planner, need_candidates_sql, offer_candidates_sql
-from matching.candidates import need_candidates_for_offer, offer_candidates_for_need
+from matching.candidates import (
+    need_candidates_for_offer,
+    offer_candidates_for_need,
+    ranked_offers_for_need,
+)
 from matching.models import Match
 from matching.rounds import build_problem
 from places.geo import approximate_point
@@ -189,6 +193,23 @@ def test_a_helper_matched_with_a_need_through_one_offer_is_not_suggested_through
     assert eligibility.pair_eligible(need=need, offer=other)
     edges = set(build_problem(council=mcouncil).edges)
     assert (need.pk, second.pk) not in edges and (need.pk, other.pk) in edges
+
+
+def test_a_helper_with_two_offers_of_one_kind_is_suggested_once_through_the_better(mcouncil):
+    """Two offers of one kind (say, from home and from work) are one person to ask: the
+    need's ranking names the helper once, through the offer that ranks higher, and the next
+    helper moves up. Candidate search itself still finds both offers (rounds and alerts
+    choose among offers, and alerts tell each helper once)."""
+    need = make.need_row(council=mcouncil)
+    both = make.offer_row(council=mcouncil, at=make.point_at(600, 0), radius_m=2000)
+    farther = make.offer_row(
+        council=mcouncil, helper=both.helper, at=make.point_at(1500, 0), radius_m=2000
+    )
+    other = make.offer_row(council=mcouncil, at=make.point_at(1200, 0), radius_m=2000)
+    assert set(offer_ids(need)) == {both.pk, farther.pk, other.pk}
+    ranked = ranked_offers_for_need(need=need, limit=10)
+    assert [pair.offer.pk for pair in ranked] == [both.pk, other.pk]
+    assert [pair.offer.pk for pair in ranked_offers_for_need(need=need, limit=1)] == [both.pk]
 
 
 def test_an_offer_finds_needs_only_within_every_constraint(mcouncil):

@@ -222,7 +222,8 @@ def _reference_for_need(need: Need) -> list:
         holding={c.offer.pk: c.holding for c in found},
     )
     pairs = [(need, c.offer, c.approx_m) for c in found]
-    return scoring.score_pairs(pairs=pairs, viewer="need", council=need.council, context=context)
+    ranked = scoring.score_pairs(pairs=pairs, viewer="need", council=need.council, context=context)
+    return candidates.first_of_each(ranked, lambda pair: pair.offer.helper_id)
 
 
 def _reference_for_offer(offer: Offer) -> list:
