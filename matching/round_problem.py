@@ -46,6 +46,10 @@ class Problem:
     # The facts of the pair at an index of `edges`, and its components (for its explanation).
     facts: Callable[[int], scoring.PairFacts] | None = None
     components: dict[str, np.ndarray] = field(default_factory=dict)
+    # The helper of each pair's offer (empty: every offer its own helper). A need is proposed
+    # to a helper once (`matching.eligibility`, one proposal per need and helper), so a
+    # helper with two offers in reach of a need wanting two helpers fills one of its places.
+    edge_helpers: list[int] = field(default_factory=list)
 
 
 class RoundCancelled(Exception):
@@ -143,6 +147,7 @@ def build_problem(
     scores = scoring.combine_columns(columns, council_weights(council))
     progress.step()
     need_l, offer_l, metres_l = kept.need.tolist(), kept.offer.tolist(), kept.metres.tolist()
+    helper_id = np.array([o.helper_id for o in offers], dtype=np.int64)
     return Problem(
         need_ids=used_needs.tolist(),
         offer_ids=used_offers.tolist(),
@@ -154,6 +159,7 @@ def build_problem(
         context=context,
         facts=lambda k: facts(need_l[k], offer_l[k], metres_l[k]),
         components=columns,
+        edge_helpers=helper_id[kept.offer].tolist(),
     )
 
 

@@ -31,7 +31,8 @@ from matching.rounds import (
 from tests.kit import factories as make
 
 
-def problem(edges, scores, need_cap, offer_cap) -> Problem:
+def problem(edges, scores, need_cap, offer_cap, helper_of=None) -> Problem:
+    """A round's problem; `helper_of` ({offer: helper}) gives offers a helper in common."""
     return Problem(
         need_ids=sorted(need_cap),
         offer_ids=sorted(offer_cap),
@@ -39,7 +40,14 @@ def problem(edges, scores, need_cap, offer_cap) -> Problem:
         offer_cap=offer_cap,
         edges=edges,
         scores=scores,
+        edge_helpers=[helper_of[o] for _, o in edges] if helper_of else [],
     )
+
+
+def helper_key(p: Problem, i: int) -> tuple[int, int]:
+    """(need, helper) of pair `i`; an offer without a helper given is its own helper."""
+    n, o = p.edges[i]
+    return (n, p.edge_helpers[i] if p.edge_helpers else -o)
 
 
 def test_optimal_meets_more_needs_than_greedy_when_greedy_grabs_the_best_pair():
@@ -63,6 +71,30 @@ def test_optimal_scores_higher_when_both_meet_the_same_number():
     assert best.total_score == pytest.approx(1.7)
 
 
+def test_a_need_wanting_two_helpers_gets_two_people_not_two_offers_of_one():
+    """Offers 10 and 11 are one helper's (two areas, say), 12 another's. A need wanting two
+    helpers is proposed to both helpers, not to the first one twice, though that one's two
+    offers score highest; with no other helper, one place stays open."""
+    p = problem(
+        [(1, 10), (1, 11), (1, 12)],
+        [0.9, 0.8, 0.3],
+        {1: 2},
+        {10: 1, 11: 1, 12: 1},
+        {10: 7, 11: 7, 12: 8},
+    )
+    for result in (optimal_assignment(p), greedy_assignment(p)):
+        assert sorted(p.edges[i][1] for i in result.chosen) == [10, 12]
+        assert (result.needs_met, result.total_score) == (2, 1.2)
+    alone = problem([(1, 10), (1, 11)], [0.9, 0.8], {1: 2}, {10: 1, 11: 1}, {10: 7, 11: 7})
+    assert optimal_assignment(alone).needs_met == greedy_assignment(alone).needs_met == 1
+    # The rule is per need: the helper's two offers may each help a different need.
+    two_needs = problem(
+        [(1, 10), (1, 11), (2, 11)], [0.9, 0.8, 0.7], {1: 2, 2: 1}, {10: 1, 11: 1}, {10: 7, 11: 7}
+    )
+    best = optimal_assignment(two_needs)
+    assert sorted(two_needs.edges[i] for i in best.chosen) == [(1, 10), (2, 11)]
+
+
 def test_capacities_on_both_sides():
     p = problem(
         [(1, 10), (2, 10), (3, 10), (3, 11)],
@@ -80,7 +112,7 @@ def brute_force(p: Problem) -> tuple[int, float]:
     best = (0, 0.0)
     for r in range(len(p.edges) + 1):
         for subset in itertools.combinations(range(len(p.edges)), r):
-            used_n, used_o = {}, {}
+            used_n, used_o, asked = {}, {}, set()
             ok = True
             for i in subset:
                 n, o = p.edges[i]
@@ -89,6 +121,10 @@ def brute_force(p: Problem) -> tuple[int, float]:
                 if used_n[n] > p.need_cap[n] or used_o[o] > p.offer_cap[o]:
                     ok = False
                     break
+                if helper_key(p, i) in asked:
+                    ok = False
+                    break
+                asked.add(helper_key(p, i))
             if ok:
                 value = (len(subset), round(sum(p.scores[i] for i in subset), 4))
                 best = max(best, value)
@@ -112,17 +148,25 @@ def test_objective_matches_brute_force_on_small_random_cases(seed):
 def lp_objective(p: Problem) -> tuple[int, float]:
     """The second solver: the lexicographic objective as two LPs with HiGHS' dual simplex
     (most places filled, then the best total score among assignments filling that many).
-    A bipartite b-matching's constraint matrix is totally unimodular, so both optima are
-    those of the integer problem."""
+    A bipartite b-matching's constraint matrix is totally unimodular, and stays so with a
+    row per need and helper (nested in the need's row: a network matrix still), so both
+    optima are those of the integer problem."""
     m = len(p.edges)
     if not m:
         return (0, 0.0)
     rows = {("n", n): k for k, n in enumerate(p.need_ids)}
     rows |= {("o", o): len(p.need_ids) + k for k, o in enumerate(p.offer_ids)}
     caps = [p.need_cap[n] for n in p.need_ids] + [p.offer_cap[o] for o in p.offer_ids]
-    ends = [(rows["n", n], rows["o", o]) for n, o in p.edges]
+    # A need and a helper: at most one of the helper's offers (a row each, capacity 1).
+    for key in sorted({helper_key(p, i) for i in range(m)}):
+        rows["h", key] = len(caps)
+        caps.append(1)
+    ends = [
+        (rows["n", n], rows["o", o], rows["h", helper_key(p, i)])
+        for i, (n, o) in enumerate(p.edges)
+    ]
     a = coo_matrix(
-        (np.ones(2 * m), (np.ravel(ends), np.repeat(np.arange(m), 2))), shape=(len(caps), m)
+        (np.ones(3 * m), (np.ravel(ends), np.repeat(np.arange(m), 3))), shape=(len(caps), m)
     ).tocsr()
     first = linprog(-np.ones(m), A_ub=a, b_ub=caps, bounds=(0, 1), method="highs-ds")
     filled = round(-first.fun)
@@ -145,11 +189,14 @@ def random_problem(rng: random.Random, needs: int, offers: int, density: float) 
     pairs = [(n, o) for n in need_cap for o in offer_cap if rng.random() < density]
     scores = [round(rng.uniform(0.0, 1.0), 4) for _ in pairs]
     used_n, used_o = {n for n, _ in pairs}, {o for _, o in pairs}
+    # Some helpers hold two or three of the offers.
+    helper_of = {o: 5000 + rng.randrange(max(1, offers * 2 // 3)) for o in offer_cap}
     return problem(
         pairs,
         scores,
         {n: c for n, c in need_cap.items() if n in used_n},
         {o: c for o, c in offer_cap.items() if o in used_o},
+        helper_of,
     )
 
 
@@ -171,6 +218,9 @@ def test_objective_equals_the_second_solvers_on_random_cases(seed):
         assert sum(1 for x, _ in chosen if x == n) <= cap
     for o, cap in p.offer_cap.items():
         assert sum(1 for _, y in chosen if y == o) <= cap
+    for result in (best, greedy):
+        asked = [helper_key(p, i) for i in result.chosen]
+        assert len(set(asked)) == len(asked), "a need proposed to one helper twice"
     assert (best.needs_met, best.total_score) >= (greedy.needs_met, greedy.total_score)
 
 
@@ -184,6 +234,27 @@ def test_build_problem_uses_the_hard_constraints_and_free_places(mcouncil):
     assert p.edges == [(need.pk, woman.pk)]
     assert p.need_cap == {need.pk: 2} and p.offer_cap == {woman.pk: 1}
     assert 0 < p.scores[0] <= 1
+
+
+@pytest.mark.django_db
+def test_a_round_proposes_a_need_to_each_helper_once(mcouncil):
+    """A need wanting two helpers, and a helper with two offers beside it: the round's
+    problem knows whose offers they are, and proposes the need to two people."""
+    need = make.need_row(council=mcouncil, helpers_wanted=2)
+    near = make.offer_row(council=mcouncil, at=make.point_at(200, 0))
+    also_hers = make.offer_row(council=mcouncil, helper=near.helper, at=make.point_at(300, 0))
+    other = make.offer_row(council=mcouncil, at=make.point_at(1500, 0))
+    p = build_problem(council=mcouncil)
+    assert dict(zip(p.edges, p.edge_helpers, strict=True)) == {
+        (need.pk, near.pk): near.helper_id,
+        (need.pk, also_hers.pk): near.helper_id,
+        (need.pk, other.pk): other.helper_id,
+    }
+    staff = make.staff(council=mcouncil, lives_here=True, with_home=False)
+    rnd = round_run(council=mcouncil, actor=staff)
+    helpers = sorted(rnd.proposals.values_list("offer__helper_id", flat=True))
+    assert helpers == sorted([near.helper_id, other.helper_id])
+    assert rnd.summary["optimal"]["needs_met"] == rnd.summary["greedy"]["needs_met"] == 2
 
 
 @pytest.mark.django_db
