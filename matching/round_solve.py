@@ -128,8 +128,9 @@ def _one_per_helper(
     if not problem.edge_helpers:
         return need_node, np.zeros(0, dtype=np.int64)
     helper = np.asarray(problem.edge_helpers, dtype=np.int64)
-    keys = np.stack([need_node, helper], axis=1)
-    _unique, group, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+    # One number per (need, helper): sorting numbers is several times faster than rows.
+    keys = need_node.astype(np.int64) * (int(helper.max()) + 1) + helper
+    _unique, group, counts = np.unique(keys, return_inverse=True, return_counts=True)
     group = group.reshape(-1)
     shared = counts[group] > 1
     # The groups that are shared, numbered in order from `first_free`.
