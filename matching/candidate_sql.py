@@ -134,7 +134,7 @@ SELECT x.id,
        COALESCE((SELECT json_agg(json_build_array(s.weekday, s.start, s."end"))
                  FROM marketplace_offerslot s WHERE s.offer_id = x.id), '[]') AS slots,
        st.completed, st.failed, fb.rating_sum, fb.rating_n,
-       {good} AS good
+       {good} AS good, st.going
 FROM unnest(%(offers)s::bigint[], %(helpers)s::bigint[]) AS x(id, helper_id)
 CROSS JOIN LATERAL ({stats}) st
 CROSS JOIN LATERAL ({ratings}) fb
@@ -235,7 +235,8 @@ OFFER_EXTRAS = _OFFER_EXTRAS_SQL.format(
 def fetch_offer_extras(found: Sequence, *, owner: int) -> dict[int, tuple]:
     """Run `OFFER_EXTRAS` for candidate rows `found` (offer id, helper id first), after the
     candidate statement's planner settings have ended, so PostgreSQL may keep one generic plan
-    for it: {offer id: (slots, completed, failed, rating sum, ratings, good past match)}."""
+    for it: {offer id: (slots, completed, failed, rating sum, ratings, good past match,
+    matches going)}."""
     with prepared_cursor() as cursor:
         # Typed as bigint whatever their size: psycopg keeps a prepared statement per set of
         # parameter types, and would otherwise type small ids as smallint.
@@ -270,7 +271,7 @@ SELECT c.id, c.owner_id, c.title, c.urgency, c.timing, c.languages, c.dietary_re
        COALESCE((SELECT json_agg(json_build_array(s.weekday, s.start, s."end"))
                  FROM marketplace_needslot s WHERE s.need_id = c.id), '[]') AS slots,
        {good} AS good,
-       st.completed, st.failed, fb.rating_sum, fb.rating_n, oh.holding
+       st.completed, st.failed, fb.rating_sum, fb.rating_n, oh.holding, st.going
 FROM (
     SELECT n.id, n.owner_id, n.title, n.urgency, n.timing, n.languages, n.dietary_requirements,
            n.helper_gender_preference, n.helpers_wanted, n.published_at,

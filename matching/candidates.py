@@ -58,6 +58,11 @@ def _nearest_first(rows: list) -> list:
     return rows
 
 
+def _history_of(row) -> HelperHistory:
+    """The helper's record from a candidate row's columns (either direction's)."""
+    return HelperHistory.of(row.completed, row.failed, row.rating_sum, row.rating_n, row.going)
+
+
 def _metres_from(cell: Point, rows: Sequence) -> list[float]:
     """Each row's cell (its `ax`, `ay`) to `cell` in metres (`places.geo.haversine_m`), in one
     array call: numpy costs as much for one value as for fifty."""
@@ -103,6 +108,7 @@ class _OfferRow(NamedTuple):
     rating_sum: float
     rating_n: int
     good: bool
+    going: int
 
 
 def _offer_rows(sql: str, params: dict) -> list[_OfferRow]:
@@ -172,7 +178,7 @@ def offer_candidates_for_need(
                 helper_view_m=float(row.helper_view_m),
                 holding=row.holding,
                 slots=weekly_from_json(row.slots),
-                history=HelperHistory.of(row.completed, row.failed, row.rating_sum, row.rating_n),
+                history=_history_of(row),
                 good_match=row.good,
             )
         )
@@ -225,6 +231,7 @@ class _NeedRow(NamedTuple):
     rating_sum: float
     rating_n: int
     offer_holding: int
+    going: int
 
 
 def _need_rows(sql: str, params: dict) -> list[_NeedRow]:
@@ -286,7 +293,7 @@ def need_candidates(
             )
         )
         facts = OfferFacts(
-            history=HelperHistory.of(row.completed, row.failed, row.rating_sum, row.rating_n),
+            history=_history_of(row),
             holding=row.offer_holding,
         )
     return found, facts
@@ -384,7 +391,7 @@ def ranked_offers_for_need(
             offer_slots=weekly_from_json(row.slots),
             wanted=wanted,
             spoken=list(row.languages or row.preferred_languages or []),
-            history=HelperHistory.of(row.completed, row.failed, row.rating_sum, row.rating_n),
+            history=_history_of(row),
             good_match=row.good,
             published_at=published_at,
             now=now,
@@ -423,7 +430,7 @@ def ranked_needs_for_offer(
     spoken = languages_of(offer, offer.helper)
     last = need_rows[-1]
     # The helper's record and the offer's places are the offer's own: the same on every row.
-    history = HelperHistory.of(last.completed, last.failed, last.rating_sum, last.rating_n)
+    history = _history_of(last)
     scored: list[_Scored] = []
     for row, metres in zip(need_rows, _metres_from(offer.approx_location, need_rows), strict=True):
         facts = PairFacts(

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-# A helper's completions and cancellations ({helper} is an SQL expression).
+# A helper's completions and cancellations, and the matches they are helping with now
+# ({helper} is an SQL expression).
 STATS_SQL = """SELECT count(*) FILTER (WHERE sm.status = 'completed') AS completed,
            count(*) FILTER (WHERE sm.status = 'cancelled' AND sm.ended_by_id = {helper})
-               AS failed
+               AS failed,
+           count(*) FILTER (WHERE sm.status IN ('accepted', 'active')) AS going
     FROM matching_match sm JOIN marketplace_offer so ON so.id = sm.offer_id
     WHERE so.helper_id = {helper}"""
 # Ratings a helper received as the helper of a match (1–5 each).
@@ -52,7 +54,7 @@ _GOOD_EXISTS_SQL = """EXISTS (
            SELECT 1 FROM {good_from}
            WHERE {where}
        )"""
-_HISTORIES_SQL = """SELECT h.id, st.completed, st.failed, fb.rating_sum, fb.rating_n
+_HISTORIES_SQL = """SELECT h.id, st.completed, st.failed, fb.rating_sum, fb.rating_n, st.going
 FROM {helpers_from}
 CROSS JOIN LATERAL ({stats}) st
 CROSS JOIN LATERAL ({ratings}) fb"""
@@ -86,16 +88,19 @@ def good_pairs_sql(owners_where: str) -> str:
 
 @dataclass(frozen=True)
 class HelperHistory:
-    """A helper's record as reliability reads it (a new helper has all zeros)."""
+    """A helper's record as reliability reads it (a new helper has all zeros), and how many
+    matches they are helping with now, through any of their offers (`going`: not scored;
+    it keeps the explanation from calling them new)."""
 
     completed: int = 0
     failed: int = 0
     rating_sum: float = 0.0
     rating_n: int = 0
+    going: int = 0
 
     @classmethod
-    def of(cls, completed, failed, rating_sum, rating_n) -> HelperHistory:
-        return cls(int(completed), int(failed), float(rating_sum), int(rating_n))
+    def of(cls, completed, failed, rating_sum, rating_n, going=0) -> HelperHistory:
+        return cls(int(completed), int(failed), float(rating_sum), int(rating_n), int(going))
 
 
 NO_HISTORY = HelperHistory()

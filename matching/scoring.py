@@ -362,9 +362,10 @@ def explain(
                 )
                 % {"count": completed}
             )
-        elif not (facts.holding or facts.history.failed):
-            # Helping someone now (said after "but"), or a match they ended, is not new:
-            # their profile counts who they helped, and "a mixed record" is said.
+        elif not (facts.holding or facts.history.going or facts.history.failed):
+            # Helping someone now (through this offer, said after "but", or another), or a
+            # match they ended, is not new: their profile counts who they helped, and "a
+            # mixed record" is said.
             parts.append(_("new to Kith"))
     else:
         if facts.good_match:

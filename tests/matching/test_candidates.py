@@ -212,6 +212,32 @@ def test_a_helper_with_two_offers_of_one_kind_is_suggested_once_through_the_bett
     assert [pair.offer.pk for pair in ranked_offers_for_need(need=need, limit=1)] == [both.pk]
 
 
+def test_a_helper_helping_through_another_offer_is_not_called_new(mcouncil):
+    """A helper whose only match going is through an offer of another kind has nothing
+    completed, but is not new to Kith: the history counts matches going through any of
+    their offers, and the explanation leaves "new to Kith" out."""
+    need = make.need_row(council=mcouncil)
+    offer = make.offer_row(council=mcouncil, at=make.point_at(500, 0))
+    assert ranked_offers_for_need(need=need)[0].explanation.endswith("new to Kith")
+    other_kind = make.offer_row(
+        council=mcouncil, helper=offer.helper, cat=make.category("befriending")
+    )
+    someone = make.need_row(council=mcouncil, cat=other_kind.category)
+    Match.objects.create(
+        council=mcouncil,
+        need=someone,
+        offer=other_kind,
+        proposed_by="staff",
+        status="accepted",
+        accepted_at=timezone.now(),
+    )
+    [pair] = ranked_offers_for_need(need=need)
+    assert pair.offer.pk == offer.pk
+    assert "new to Kith" not in pair.explanation and " but " not in pair.explanation
+    [found] = offer_candidates_for_need(need=need)
+    assert (found.holding, found.history.going, found.history.completed) == (0, 1, 0)
+
+
 def test_an_offer_finds_needs_only_within_every_constraint(mcouncil):
     """The offer side of each constraint the tests above check from the need side only."""
     offer = make.offer_row(council=mcouncil, at=make.point_at(0, 0), radius_m=10000, capacity=2)

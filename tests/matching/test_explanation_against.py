@@ -107,6 +107,9 @@ def test_a_busy_helper_and_a_new_helper():
     # they have helped someone), and the help going on is said.
     busy_new = explain(history=NO_HISTORY, holding=1)
     assert "new to Kith" not in busy_new and busy_new.endswith("but already helping 1 person")
+    # The same through another of their offers: not new either (and nothing against them).
+    elsewhere = explain(history=HelperHistory(going=1))
+    assert elsewhere.endswith("speaks Polish"), elsewhere
     # A helper who ended a match, with nothing completed: a mixed record, not new.
     ended_one = explain(history=HelperHistory(completed=0, failed=1, rating_sum=0.0, rating_n=0))
     assert "new to Kith" not in ended_one and ended_one.endswith("but a mixed record on Kith")
