@@ -41,6 +41,7 @@ from marketplace.services.shared import (
     check_urgency_fits,
     check_version,
     default_expiry,
+    food_kept,
     lock_need,
     may_edit_need,
     needs_review,
@@ -142,7 +143,7 @@ def need_create(
         ends_at=ends_at,
         urgency=urgency,
         helper_gender_preference=helper_gender_preference,
-        dietary_requirements=check_dietary(dietary_requirements),
+        dietary_requirements=food_kept(category, dietary_requirements),
         helpers_wanted=int(helpers_wanted),
     )
     need.expires_at = default_expiry(need)
@@ -324,6 +325,7 @@ def need_update(*, actor: User, need: Need, version: int, data: Mapping[str, Any
     if {"urgency", "timing", "starts_at"} & set(data):
         check_urgency_fits(urgency=locked.urgency, timing=locked.timing, starts_at=locked.starts_at)
     council_changed = change_place_and_category(locked, data)
+    locked.dietary_requirements = food_kept(locked.category, locked.dietary_requirements)
     if "slots" in data:
         replace_slots(listing=locked, slots=data["slots"])
     locked.version += 1

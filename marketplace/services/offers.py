@@ -31,6 +31,7 @@ from marketplace.services.shared import (
     check_radius,
     check_text,
     check_version,
+    food_kept,
     lock_offer,
     needs_review,
     publish_or_queue,
@@ -85,7 +86,7 @@ def offer_create(
         radius_m=radius_m,
         capacity=int(capacity),
         languages=check_languages(languages),
-        dietary_capabilities=check_dietary(dietary_capabilities),
+        dietary_capabilities=food_kept(category, dietary_capabilities),
         status=Offer.Status.PENDING_REVIEW,
     )
     replace_slots(listing=offer, slots=checked_slots)
@@ -139,6 +140,7 @@ def offer_update(*, actor: User, offer: Offer, version: int, data: Mapping[str, 
     if "dietary_capabilities" in data:
         locked.dietary_capabilities = check_dietary(data["dietary_capabilities"])
     council_changed = change_place_and_category(locked, data)
+    locked.dietary_capabilities = food_kept(locked.category, locked.dietary_capabilities)
     if "slots" in data:
         replace_slots(listing=locked, slots=data["slots"])
     locked.version += 1

@@ -144,6 +144,15 @@ def check_dietary(tags: Iterable[str] | None) -> list[str]:
     return cleaned
 
 
+def food_kept(category: Category, tags: Iterable[str] | None) -> list[str]:
+    """The kinds of food a listing keeps (`check_dietary`'s), for a kind of help that is a
+    meal; for any other kind, none. Food is asked, shown and matched for meals alone, so
+    answers given before the kind of help changed (a request's steps, an offer's change)
+    would otherwise stay where nobody can see or remove them."""
+    tags = check_dietary(tags)
+    return tags if category.is_meal else []
+
+
 def resolve_location(
     *, postcode: str | None, point: Point | None, fallback_user: User | None
 ) -> tuple[Point, str, Council]:

@@ -115,6 +115,16 @@ def test_the_match_page_shows_the_citizen_their_helpers_profile(
     # Not "your helper" until both have agreed.
     assert "Helper: <strong>Bernard H.</strong>" in html and "Your helper" not in html
     assert "DBS checked" in html
+    # Nor once it was declined or ran out before both agreed, for either of them.
+    for ended in ("declined", "expired"):
+        Match.objects.filter(pk=match.pk).update(status=ended)
+        client.force_login(citizen)
+        html = client.get(reverse("match_detail", args=[match.pk])).content.decode()
+        assert "Helper: <strong>Bernard H.</strong>" in html and "Your helper" not in html
+        client.force_login(offer.helper)
+        html = client.get(reverse("match_detail", args=[match.pk])).content.decode()
+        assert "Asking for help: <strong>" in html and "Helping: " not in html
+    client.force_login(citizen)
     Match.objects.filter(pk=match.pk).update(status="accepted", accepted_at=timezone.now())
     html = client.get(reverse("match_detail", args=[match.pk])).content.decode()
     assert "Your helper: <strong>Bernard H.</strong>" in html

@@ -386,3 +386,30 @@ def test_helper_check_model_used_for_auto_approval(helper, home_council):
     home_council.save()
     make.check(user=helper, council=home_council, kind=HelperCheck.Kind.ID)
     assert make.offer(helper=helper).status == Offer.Status.OPEN
+
+
+# --- Food ------------------------------------------------------------------------------------
+def test_food_is_kept_for_meals_alone(citizen, helper):
+    """Food is asked, shown and matched for meals only. Answers given before the kind of
+    help changed (a request's steps, an offer changed to another kind) are not kept where
+    nobody can see or remove them; made-up kinds of food are still refused."""
+    meal = make.need(owner=citizen, category_slug="hot-meals", dietary_requirements=["halal"])
+    shopping = make.need(
+        owner=citizen, category_slug="shopping", dietary_requirements=["vegetarian", "halal"]
+    )
+    assert (meal.dietary_requirements, shopping.dietary_requirements) == (["halal"], [])
+    with pytest.raises(ApplicationError) as err:
+        make.need(owner=citizen, category_slug="shopping", dietary_requirements=["carnivore"])
+    assert err.value.code == "dietary"
+    cook = make.offer(helper=helper, category_slug="hot-meals", dietary_capabilities=["vegan"])
+    assert cook.dietary_capabilities == ["vegan"]
+    changed = services.offer_update(
+        actor=helper, offer=cook, version=1, data={"category": make.category("shopping")}
+    )
+    assert changed.dietary_capabilities == []
+    cook.refresh_from_db()
+    assert cook.dietary_capabilities == []
+    unchanged = services.need_update(
+        actor=citizen, need=shopping, version=1, data={"dietary_requirements": ["vegan"]}
+    )
+    assert unchanged.dietary_requirements == []
