@@ -76,6 +76,11 @@ def _ask_move(
         )
     if new_starts_at is None or new_starts_at <= now:
         raise ApplicationError(gettext("Choose a new time in the future."), code="time_past")
+    if new_starts_at == visit.starts_at:
+        raise ApplicationError(
+            gettext("That is the time the visit already has. Choose a different time."),
+            code="time_same",
+        )
     if new_starts_at - now > dt.timedelta(weeks=12):
         raise ApplicationError(
             gettext("Choose a new time within the next 12 weeks."), code="time_far"
@@ -142,6 +147,13 @@ def _ask_time(
     validate_slots([*kept, (new_weekday, new_start, new_end)])
     if new_frequency and new_frequency not in (Frequency.WEEKLY, Frequency.FORTNIGHTLY):
         raise ApplicationError(gettext("Choose every week or every two weeks."), code="frequency")
+    asked = sorted([*kept, (new_weekday, new_start, new_end)])
+    now_kept = sorted((t.weekday, t.start, t.end) for t in arrangement.times.all())
+    if asked == now_kept and new_frequency in ("", arrangement.frequency):
+        raise ApplicationError(
+            gettext("That is already the regular time. Choose a different day or time."),
+            code="time_same",
+        )
     change.new_weekday, change.new_start, change.new_end = new_weekday, new_start, new_end
     change.new_frequency = new_frequency or arrangement.frequency
 

@@ -269,7 +269,7 @@ def visit_move(request, arrangement_id: int, visit_id: int):
                 visit_id=visit.pk,
                 new_starts_at=form.cleaned_data["starts_at"],
             ),
-            field_for={"time_past": "day", "time_far": "day"},
+            field_for={"time_past": "day", "time_far": "day", "time_same": "day"},
         )
         if done:
             messages.success(
@@ -334,6 +334,7 @@ def arrangement_change_time(request, arrangement_id: int):
                 "slot_overlap": "weekday",
                 "frequency": "frequency",
                 "time": "start",
+                "time_same": "weekday",
                 "time_gone": "which" if "which" in form.fields else "weekday",
             },
             field="end",

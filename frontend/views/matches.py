@@ -84,6 +84,9 @@ def match_detail(request, match_id: int):
             "conversation": conversation,
             "form": form,
             "can_message": match.status in matching_services.MESSAGE_OPEN_STATUSES,
+            # A message refused because the match ended meanwhile (another tab, the other
+            # person): its words are shown back, not lost with the form.
+            "unsent": request.POST.get("body", "").strip() if form.is_bound and form.errors else "",
             "left_feedback": left_feedback,
             "last_read": last_read,
             "arrangement": arrangement,

@@ -49,7 +49,9 @@ def message_send(
         raise ApplicationError(_("Keep a message under 2,000 characters."), code="message_long")
     if match.status not in MESSAGE_OPEN_STATUSES:
         raise ApplicationError(
-            _("You can send messages once both of you have accepted the match."),
+            _("You can send messages once both of you have accepted the match.")
+            if match.status == S.PROPOSED
+            else _("This match has ended, so messages can no longer be sent."),
             code="messages_closed",
         )
     other = match.offer.helper if role == "citizen" else match.need.owner

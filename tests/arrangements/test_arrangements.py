@@ -253,6 +253,56 @@ def test_a_visit_cannot_move_onto_another_or_past_the_end(arrangement):
     assert not ScheduleChange.objects.exists()
 
 
+def test_asking_for_the_time_it_already_has_is_refused(arrangement):
+    """Moving a visit to its own time, or asking for the regular time it already has, would
+    only ask the other person to agree to nothing: refused, with nothing saved. Asking for
+    the same time every two weeks instead is a change."""
+    helper = arrangement.match.offer.helper
+    visit = arrangement.visits.order_by("starts_at").first()
+    with pytest.raises(ApplicationError, match="already has") as err:
+        services.change_ask(
+            user=helper,
+            arrangement_id=arrangement.pk,
+            kind="move_visit",
+            visit_id=visit.pk,
+            new_starts_at=visit.starts_at,
+        )
+    assert err.value.code == "time_same"
+    # One of its three regular times, asked again as it is.
+    day, start, end = next((t.weekday, t.start, t.end) for t in arrangement.times.all())
+    same = {"new_weekday": day, "new_start": start, "new_end": end}
+    for frequency in ("", arrangement.frequency):
+        with pytest.raises(ApplicationError, match="already the regular time") as err:
+            services.change_ask(
+                user=helper,
+                arrangement_id=arrangement.pk,
+                kind="change_time",
+                new_frequency=frequency,
+                replaces=(day, start),
+                **same,
+            )
+        assert err.value.code == "time_same"
+    # Its only regular time, asked again; then every two weeks instead, which is a change.
+    single = make_arrangement(
+        arrangement.council, slots=[(day, (start.hour, start.minute), (end.hour, end.minute))]
+    )
+    with pytest.raises(ApplicationError, match="already the regular time"):
+        services.change_ask(
+            user=single.match.offer.helper,
+            arrangement_id=single.pk,
+            kind="change_time",
+            **same,
+        )
+    assert not ScheduleChange.objects.exists()
+    services.change_ask(
+        user=single.match.offer.helper,
+        arrangement_id=single.pk,
+        kind="change_time",
+        new_frequency="fortnightly",
+        **same,
+    )
+
+
 def test_help_done_before_the_planned_time_is_recorded_as_done_by_now(mcouncil):
     one_off = make_arrangement(mcouncil, timing="one_off")
     visit = one_off.visits.get()

@@ -51,9 +51,12 @@ def test_block_from_the_match_page_after_confirming(client, citizen, helper, tal
     # The block takes effect as the services say: the match has ended, no more messages.
     talking.refresh_from_db()
     assert talking.status == Match.Status.CANCELLED
-    refused = client.post(reverse("match_detail", args=[talking.pk]), {"body": "Hi"})
-    assert "You can send messages once both of you have accepted" in refused.content.decode()
-    assert not talking.messages.filter(body="Hi").exists()
+    refused = client.post(reverse("match_detail", args=[talking.pk]), {"body": "Hi there"})
+    html = refused.content.decode()
+    assert "This match has ended, so messages can no longer be sent." in html
+    # What was typed is shown back, to keep, not lost with the form.
+    assert "Your message was not sent" in html and "Hi there" in html
+    assert not talking.messages.filter(body="Hi there").exists()
     # Blocking again says so instead of offering the button.
     again = client.get(url).content.decode()
     assert "You have already blocked Sam." in again
