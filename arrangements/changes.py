@@ -41,6 +41,8 @@ def visit_skip(*, user: User, arrangement_id: int, visit_id: int, reason: str) -
     _running(arrangement)
     _not_held(arrangement)
     visit = _visit(arrangement, visit_id)
+    if visit.status == V.SKIPPED:
+        raise ApplicationError(gettext("This visit was skipped."), code="visit_skipped")
     if visit.status != V.PLANNED or visit.starts_at <= timezone.now():
         raise ApplicationError(
             gettext("Only a visit still to come can be skipped."), code="visit_past"

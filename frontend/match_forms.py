@@ -82,7 +82,7 @@ class MessageReportForm(KithForm):
         label=_("Anything else the council should know? (optional)"),
         help_text=_(
             "Council staff will read the message and what you write here. The other "
-            "person will not be told who reported it."
+            "person will not be told that you reported it."
         ),
         max_length=900,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -92,7 +92,12 @@ class MessageReportForm(KithForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("reason") == "other" and not (data.get("details") or "").strip():
+        too_long = "details" in self.errors  # its own message says what to do
+        if (
+            data.get("reason") == "other"
+            and not too_long
+            and not (data.get("details") or "").strip()
+        ):
             self.add_error("details", gettext("Tell us what is wrong with this message."))
         return data
 

@@ -62,6 +62,10 @@ def _visit_to_change(request, arrangement: Arrangement, visit_id: int) -> Visit 
     if arrangement.status != Arrangement.Status.RUNNING:
         messages.error(request, _("This arrangement has ended."))
         return None
+    if visit.status == Visit.Status.SKIPPED:
+        # Skipped meanwhile (in another tab, or by the other person): said as it is.
+        messages.error(request, _("This visit was skipped."))
+        return None
     if visit.status != Visit.Status.PLANNED or visit.starts_at <= timezone.now():
         messages.error(request, _("Only a visit still to come can be changed."))
         return None

@@ -193,6 +193,10 @@ def match_decline(request, match_id: int):
 @home_required
 def match_feedback(request, match_id: int):
     match, role = _party_match(request, match_id)
+    if request.method == "GET" and matching_web.feedback_left(match=match, author=request.user):
+        # Said before the form is filled in (the "how did it go?" email links here).
+        messages.success(request, _("You have already left feedback for this match. Thank you."))
+        return redirect("match_detail", match_id=match.pk)
     form = FeedbackForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         done = call_service(

@@ -39,6 +39,10 @@ def test_accept_message_complete_and_feedback(client, citizen, helper, proposed)
     client.post(reverse("match_feedback", args=[proposed.pk]), {"rating": "5", "comment": "Lovely"})
     feedback = Feedback.objects.get()
     assert feedback.author == helper and feedback.subject == citizen and feedback.rating == 5
+    # Coming back to the feedback page (the email's link) says so before any form is filled.
+    again = client.get(reverse("match_feedback", args=[proposed.pk]), follow=True)
+    assert again.redirect_chain[-1][0] == reverse("match_detail", args=[proposed.pk])
+    assert "You have already left feedback for this match." in again.content.decode()
 
 
 def test_decline(client, citizen, proposed):

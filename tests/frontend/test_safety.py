@@ -157,6 +157,10 @@ def test_bad_report_input_shows_the_error_summary(client, citizen, helper, talki
     assert 'href="#id_reason_0"' in html
     html = client.post(url, {"reason": "other", "details": "  "}).content.decode()
     assert "Tell us what is wrong with this message." in html
+    # Too long: one message, the one that says what to do (not also "tell us what").
+    html = client.post(url, {"reason": "other", "details": "x" * 3000}).content.decode()
+    assert "Keep it to 900 characters or fewer." in html
+    assert "Tell us what is wrong with this message." not in html
     assert not Report.objects.exists()
 
 

@@ -139,10 +139,13 @@ def test_skip_a_visit_needs_a_reason_only_staff_see(client, arr):
     client.force_login(helper)
     _, html = page(client, "arrangement_detail", arr.pk)
     assert "Hospital" not in html
-    # A skipped visit cannot be skipped again: back to the arrangement with a message.
+    # A skipped visit cannot be skipped again (an old tab): back to the arrangement, told
+    # it was skipped, not that it is in the past.
     client.force_login(citizen)
-    response, _ = page(client, "visit_skip", arr.pk, visit.pk)
+    response, _ = page(client, "visit_skip", arr.pk, visit.pk, reason="Away")
     assert response.status_code == 302
+    html = client.get(response["Location"]).content.decode()
+    assert "This visit was skipped." in html and "still to come" not in html
 
 
 def test_move_a_visit_then_the_other_person_agrees(client, arr):
