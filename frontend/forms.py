@@ -65,11 +65,15 @@ class KithForm(forms.Form):
 
 
 def date_of_parts(data: dict) -> dt.date | None:
-    """The date of a GOV.UK date input's day, month and year fields, or None if not a real one."""
+    """The date of a GOV.UK date input's day, month and year fields, or None if not a real one.
+    The year is written in full: "26" is not read as the year 26 (nor guessed as 2026), so
+    the person is asked again with the example "27 3 2027" instead of being told the date
+    has passed."""
+    year = str(data.get("year") or "").strip()
+    if len(year) != 4:
+        return None
     try:
-        return dt.date(
-            int(data.get("year") or ""), int(data.get("month") or ""), int(data.get("day") or "")
-        )
+        return dt.date(int(year), int(data.get("month") or ""), int(data.get("day") or ""))
     except (TypeError, ValueError):
         return None
 
@@ -136,7 +140,13 @@ class LanguagesField(forms.CharField):
 
     def clean(self, value) -> list[str]:
         raw = super().clean(value) or ""
-        return [language_name(part) for part in raw.split(",") if part.strip()]
+        names: list[str] = []
+        for part in raw.split(","):
+            name = language_name(part) if part.strip() else ""
+            # Each once, however it was typed ("English, ENGLISH" is English once).
+            if name and name.casefold() not in {n.casefold() for n in names}:
+                names.append(name)
+        return names
 
     def prepare_value(self, value):
         return languages_typed(value) if isinstance(value, list | tuple) else value

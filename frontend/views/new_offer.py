@@ -180,7 +180,7 @@ def offer_new_step(request, step: str):
 def _offer_summary(draft: dict, category: Category | None) -> list[dict]:
     rows = [
         (_("Kind of help"), category.local_name if category else _("Not given"), "category"),
-        (_("Short summary"), draft.get("title") or _("None"), "about"),
+        (_("Short summary"), draft.get("title") or _("Not given"), "about"),
         (_("About your offer"), draft.get("description", ""), "about"),
         (_("Where you help from"), draft.get("postcode", ""), "place"),
         (

@@ -210,10 +210,13 @@ def dietary_text(tags: Iterable[str]) -> str:
 
 
 def slots_text(rows: Iterable[Mapping]) -> str:
+    """Weekly times as a check page says them, in the order of the week (Monday first, then
+    by start), whatever order they were typed in."""
+    ordered = sorted(rows, key=lambda r: (int(r["weekday"]), str(r["start"]).zfill(5)))
     return "; ".join(
         _("%(day)s %(start)s to %(end)s")
         % {"day": WEEKDAYS[int(r["weekday"])], "start": r["start"], "end": r["end"]}
-        for r in rows
+        for r in ordered
     ) or _("Any time")
 
 

@@ -115,14 +115,18 @@ def check_text(value: str, *, field: str, max_length: int, required: bool = True
 
 
 def check_languages(languages: Iterable[str] | None) -> list[str]:
-    cleaned = []
+    """Language names as typed, blank ones left out and each kept once (its first spelling:
+    "English, ENGLISH, english" is English once)."""
+    cleaned: list[str] = []
+    seen: set[str] = set()
     for lang in languages or []:
-        lang = str(lang).strip()
+        lang = " ".join(str(lang).split())
         if not lang:
             continue
         if len(lang) > 35:
             raise ApplicationError(_("A language name is too long."), code="language")
-        if lang not in cleaned:
+        if lang.casefold() not in seen:
+            seen.add(lang.casefold())
             cleaned.append(lang)
     if len(cleaned) > MAX_LANGUAGES:
         raise ApplicationError(

@@ -74,6 +74,12 @@ def test_one_off_need_with_a_date(client, citizen, befriending):
         {"day": "31", "month": "2", "year": "2027", "start": "10:00", "end": "09:00"},
     )
     assert "Enter a real date" in bad.content.decode()
+    # A two-digit year is asked again in full, not read as the year 27 and called past.
+    short = client.post(
+        reverse("need_new_step", args=["date"]),
+        {"day": day.day, "month": day.month, "year": day.year % 100, "start": "10:00"},
+    ).content.decode()
+    assert "Enter a real date, for example 27 3 2027." in short and "passed" not in short
     assert step(
         client,
         "date",

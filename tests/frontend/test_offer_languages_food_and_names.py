@@ -8,6 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from frontend.forms import LanguagesField
 from marketplace.models import Category, Offer
 from tests.kit import factories as make
 
@@ -212,3 +213,8 @@ def test_a_one_off_time_written_as_people_write_it_is_read():
         dt.time(14),
         dt.time(16, 30),
     )
+
+
+def test_a_language_typed_twice_is_kept_once():
+    field = LanguagesField(required=False)
+    assert field.clean("English, ENGLISH, english , Pwyleg, pl") == ["English", "Polish"]

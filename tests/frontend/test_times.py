@@ -10,6 +10,7 @@ from django.utils import translation
 from frontend.arrangement_forms import ChangeTimeForm
 from frontend.forms import SlotRowForm
 from frontend.times import parse_time
+from frontend.views.wizard import slots_text
 
 
 @pytest.mark.parametrize(
@@ -110,3 +111,14 @@ def test_change_of_regular_time_accepts_12_hour_times():
     )
     form.is_valid()
     assert "start" not in form.errors and "end" not in form.errors, form.errors
+
+
+def test_weekly_times_are_said_in_the_order_of_the_week():
+    rows = [
+        {"weekday": 4, "start": "10:00", "end": "11:00"},
+        {"weekday": 1, "start": "14:00", "end": "15:00"},
+        {"weekday": 1, "start": "09:00", "end": "10:00"},
+    ]
+    with translation.override("en"):
+        text = slots_text(rows)
+    assert text.index("Tuesday 09:00") < text.index("Tuesday 14:00") < text.index("Friday")

@@ -413,3 +413,8 @@ def test_food_is_kept_for_meals_alone(citizen, helper):
         actor=citizen, need=shopping, version=1, data={"dietary_requirements": ["vegan"]}
     )
     assert unchanged.dietary_requirements == []
+
+
+def test_each_language_is_kept_once_whatever_its_capitals(citizen):
+    need = make.need(owner=citizen, languages=["English", "ENGLISH", " english ", "Polish", ""])
+    assert need.languages == ["English", "Polish"]
