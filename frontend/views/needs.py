@@ -143,16 +143,8 @@ def need_new_step(request, step: str):
         category = chosen_category(draft, categories)
         form = NeedPreferencesForm(post, is_meal=bool(category and category.is_meal), initial=draft)
 
-    if post is not None and form.is_valid() and step == "urgency":
-        call_service(
-            form,
-            lambda: market_services.need_urgency_check(
-                urgency=form.cleaned_data["urgency"],
-                timing=draft.get("timing") or "",
-                starts_at=_draft_time(draft, "starts_at"),
-            ),
-            field="urgency",
-        )
+    if post is not None and form.is_valid():
+        _urgency_fits(step, form, draft)
     if post is not None and form.is_valid():
         data = form.cleaned_data
         if step == "date":
@@ -164,6 +156,30 @@ def need_new_step(request, step: str):
         return FLOW.advance(request, step, draft)
     context["form"] = form
     return render(request, f"frontend/needs/step_{step}.html", context)
+
+
+def _urgency_fits(step: str, form, draft: dict) -> None:
+    """The check `need_create` makes that "today or tomorrow" is for today or tomorrow, on
+    the page that changes either answer: how soon (its field), or the day, changed from
+    "Check your answers" after how soon was answered (the date's field). A problem is the
+    form's error, so the page says it at once rather than only when the request is sent."""
+    if step == "urgency":
+        urgency, starts_at, field = (
+            form.cleaned_data["urgency"],
+            _draft_time(draft, "starts_at"),
+            "urgency",
+        )
+    elif step == "date" and draft.get("urgency"):
+        urgency, starts_at, field = draft["urgency"], form.cleaned_data["starts_at"], "day"
+    else:
+        return
+    call_service(
+        form,
+        lambda: market_services.need_urgency_check(
+            urgency=urgency, timing=draft.get("timing") or "", starts_at=starts_at
+        ),
+        field=field,
+    )
 
 
 def _summary(draft: dict, categories: list[Category]) -> list[dict]:

@@ -230,3 +230,43 @@ def test_today_or_tomorrow_for_a_day_next_week_is_refused_on_its_page(client, ci
     assert "You said help is needed today or tomorrow, but the day it is needed is later" in html
     assert "govuk-error-summary" in html and 'href="#id_urgency' in html
     assert step(client, "urgency", {"urgency": "soon"}).endswith("/place/")
+
+
+def test_a_day_changed_to_next_week_after_today_or_tomorrow_is_refused_on_its_page(
+    client, citizen, befriending
+):
+    """From "Check your answers", the day moved to next week while "today or tomorrow" is
+    the answer of how soon: said on the date's page, with nothing of the draft changed."""
+    client.force_login(citizen)
+    client.get(reverse("need_new"))
+    step(client, "category", {"category": befriending.pk})
+    step(client, "details", {"title": "Help after my operation", "description": "A visit."})
+    step(client, "timing", {"timing": "one_off"})
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)  # urgent, and never past
+    step(
+        client,
+        "date",
+        {
+            "day": tomorrow.day,
+            "month": tomorrow.month,
+            "year": tomorrow.year,
+            "start": "10:00",
+            "end": "11:00",
+        },
+    )
+    step(client, "urgency", {"urgency": "urgent"})
+    later = tomorrow + dt.timedelta(days=7)
+    html = client.post(
+        reverse("need_new_step", args=["date"]) + "?change=1",
+        {
+            "day": later.day,
+            "month": later.month,
+            "year": later.year,
+            "start": "10:00",
+            "end": "11:00",
+        },
+    ).content.decode()
+    assert "You said help is needed today or tomorrow, but the day it is needed is later" in html
+    assert "govuk-error-summary" in html
+    draft = client.session["need_draft"]
+    assert str(draft["date_fields"]["day"]) == str(tomorrow.day)
