@@ -211,12 +211,38 @@ def need_change(request, need_id: int, part: str):
     return render(request, f"frontend/needs/step_{part}.html", context)
 
 
+def _send_draft(request, need: Need):
+    """A request kept as a draft (made through the API, or by a partner's tools, and not yet
+    sent): its page shows it with a "Change" link for each part and a button that sends it
+    here (the service's own step for sending a need); a problem is said on its page."""
+    if request.method == "POST":
+        try:
+            sent = market_services.need_submit(
+                actor=request.user, need=need, version=posted_version(request, need.version)
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("You have sent your request. It is now open.")
+                if sent.status == Need.Status.OPEN
+                else _(
+                    "You have sent your request. Council staff will check it, usually within "
+                    "one working day."
+                ),
+            )
+    return redirect("need_detail", need_id=need.pk)
+
+
 @home_required
 def need_send_again(request, need_id: int):
     """A need the council turned down: its reason, the request as it now is with a "Change"
     link for each part, and sending it again (the service's own step for sending a need). A
     refusal links to the part to change."""
     need = _own_need(request, need_id)
+    if need.status == Need.Status.DRAFT:
+        return _send_draft(request, need)
     if not lifecycle.need_may_send_again(need):
         messages.error(request, _("This request is not waiting to be sent again."))
         return redirect("need_detail", need_id=need.pk)

@@ -281,3 +281,31 @@ def test_suggested_helpers_list_asks_through_the_citizens_own_page(
     assert f'name="offer" value="{offer.pk}"' in html
     assert "1. Sam" in html and "Ask Sam to help" in html
     assert "About 1 to 2 km away" in html
+
+
+def test_a_draft_is_sent_from_its_page(client, citizen, befriending):
+    """A request kept as a draft (made through the API and not sent): its page says it has
+    not been sent and sends it, once; another person cannot."""
+    draft = need_create(
+        owner=citizen,
+        category=befriending,
+        title="A weekly chat",
+        description="Someone to talk to on Tuesday afternoons.",
+        submit=False,
+    )
+    assert draft.status == Need.Status.DRAFT
+    client.force_login(citizen)
+    html = client.get(reverse("need_detail", args=[draft.pk])).content.decode()
+    assert "You have not sent this request yet." in html and "Send request" in html
+    url = reverse("need_send_again", args=[draft.pk])
+    stranger = make.resident(postcode="LS3 3DD", name="Stranger")
+    client.force_login(stranger)
+    assert client.post(url, {"version": draft.version}).status_code == 404
+    client.force_login(citizen)
+    sent = client.post(url, {"version": draft.version}, follow=True)
+    assert "You have sent your request." in sent.content.decode()
+    draft.refresh_from_db()
+    assert draft.status in (Need.Status.PENDING_REVIEW, Need.Status.OPEN)
+    # Sending again from an old tab: the page says where the request is, nothing breaks.
+    again = client.post(url, {"version": 1}, follow=True)
+    assert again.status_code == 200
