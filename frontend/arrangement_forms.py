@@ -60,7 +60,6 @@ class CheckInForm(KithForm):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        error_messages={"max_length": _("Keep it to 1000 characters or fewer.")},
     )
     worried = forms.BooleanField(
         label=_("I am worried about them"),

@@ -315,9 +315,11 @@ class NeedPreferencesForm(KithForm):
     )
     dietary_requirements = forms.MultipleChoiceField(
         label=_("Does your food need to be any of these? (optional)"),
+        help_text=_("Choose all that apply."),
         choices=DietaryTag.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
+        error_messages={"invalid_choice": _("Choose only from the kinds of food listed.")},
     )
 
     def __init__(self, *args, is_meal: bool = False, **kwargs):

@@ -56,6 +56,20 @@ def _to_detail(arrangement: Arrangement):
     return redirect("arrangement_detail", arrangement_id=arrangement.pk)
 
 
+def _change_waiting(request, arrangement: Arrangement) -> bool:
+    """Whether a change already waits for an answer, said before a page that asks for
+    another is filled in (one change waits at a time; the arrangement's page shows it, with
+    its way to withdraw it). A form sent meanwhile is refused by the service and keeps what
+    was typed."""
+    if request.method == "GET" and arrangements.pending_change(arrangement) is not None:
+        messages.error(
+            request,
+            _("A change is already waiting for an answer. Wait for it, or withdraw it first."),
+        )
+        return True
+    return False
+
+
 def _visit_to_change(request, arrangement: Arrangement, visit_id: int) -> Visit | None:
     """A visit still to come of a running arrangement; otherwise None, with a message."""
     visit = not_found_as_404(lambda: arrangements.visit_of(arrangement, visit_id))
@@ -255,7 +269,7 @@ def visit_skip(request, arrangement_id: int, visit_id: int):
 def visit_move(request, arrangement_id: int, visit_id: int):
     arrangement, role = _party(request, arrangement_id)
     visit = _visit_to_change(request, arrangement, visit_id)
-    if visit is None:
+    if visit is None or _change_waiting(request, arrangement):
         return _to_detail(arrangement)
     local = visit.starts_at.astimezone(local_zone())
     form = MoveForm(
@@ -306,6 +320,8 @@ def arrangement_change_time(request, arrangement_id: int):
         return _to_detail(arrangement)
     if not arrangements.is_recurring(arrangement):
         messages.error(request, _("A one-off visit has no regular time: move the visit instead."))
+        return _to_detail(arrangement)
+    if _change_waiting(request, arrangement):
         return _to_detail(arrangement)
     current = list(arrangement.times.all())
     initial = {"frequency": arrangement.frequency}

@@ -352,3 +352,29 @@ def test_with_several_regular_times_the_page_asks_which_one_changes(client, arr)
     client.post(url, {**data, "which": f"{times[1].weekday}-{times[1].start:%H:%M}"})
     change = ScheduleChange.objects.get()
     assert (change.replaces_weekday, change.replaces_start) == (times[1].weekday, times[1].start)
+
+
+def test_a_change_already_waiting_is_said_before_another_is_asked(client, arr):
+    """One change waits at a time: the pages that ask for another say so before anything is
+    typed, and lead back to the arrangement, where the waiting change can be withdrawn."""
+    from arrangements import services
+
+    citizen, helper = people(arr)
+    services.change_ask(
+        user=citizen,
+        arrangement_id=arr.pk,
+        kind="change_time",
+        new_weekday=1,
+        new_start=dt.time(15),
+        new_end=dt.time(16),
+    )
+    visit = arr.visits.order_by("starts_at").first()
+    for who in (citizen, helper):
+        client.force_login(who)
+        for name, args in (
+            ("arrangement_change_time", [arr.pk]),
+            ("visit_move", [arr.pk, visit.pk]),
+        ):
+            response = client.get(reverse(name, args=args), follow=True)
+            assert response.redirect_chain[-1][0] == reverse("arrangement_detail", args=[arr.pk])
+            assert "A change is already waiting for an answer." in response.content.decode()
