@@ -5,6 +5,8 @@ alert preferences. Recording a new offer, one question per page, is
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -66,6 +68,25 @@ OFFER_STEP_TITLES = {
     "languages": gettext_lazy("Which languages can you help in?"),
     "food": gettext_lazy("Which of these can you cook?"),
 }
+
+
+def _told_apart(offers: list[Offer]) -> list[Offer]:
+    """`offers`, each with `picked_as`, the name a helper picks it by among their others: its
+    label (`Offer.label`), and where two or more share one, the postcode it is offered from
+    (the helper's own), then a number if they are still alike."""
+    labels = [o.label() for o in offers]
+    shared = Counter(labels)
+    names = [
+        _("%(label)s, from %(postcode)s") % {"label": label, "postcode": o.postcode}
+        if shared[label] > 1 and o.postcode
+        else label
+        for o, label in zip(offers, labels, strict=True)
+    ]
+    alike, seen = Counter(names), Counter[str]()
+    for offer, name in zip(offers, names, strict=True):
+        seen[name] += 1
+        setattr(offer, "picked_as", f"{name} ({seen[name]})" if alike[name] > 1 else name)  # noqa: B010
+    return offers
 
 
 def _own_offer(request, offer_id: int) -> Offer:
@@ -200,9 +221,9 @@ def _map_points(items: list[dict]) -> list[dict]:
 def needs_near(request):
     """Needs near the helper. With an open offer: ranked for that offer, with reasons.
     Without: open needs nearest first from the helper's own stored home."""
-    open_offers = [
-        o for o in market.offers_of_helper(user=request.user) if o.status == Offer.Status.OPEN
-    ]
+    open_offers = _told_apart(
+        [o for o in market.offers_of_helper(user=request.user) if o.status == Offer.Status.OPEN]
+    )
     chosen = None
     if open_offers:
         wanted = request.GET.get("offer")
@@ -254,11 +275,13 @@ def need_for_helper(request, need_id: int):
     need = not_found_as_404(lambda: market.access_need(user=request.user, need_id=need_id))
     if need.owner_id == request.user.pk:
         return redirect("need_detail", need_id=need.pk)
-    offers = [
-        o
-        for o in market.offers_of_helper(user=request.user)
-        if o.status == Offer.Status.OPEN and o.category_id == need.category_id
-    ]
+    offers = _told_apart(
+        [
+            o
+            for o in market.offers_of_helper(user=request.user)
+            if o.status == Offer.Status.OPEN and o.category_id == need.category_id
+        ]
+    )
     existing = matching_web.live_match_of_helper(need=need, helper=request.user)
     # The band is measured from the helper's own stored home to the need's approximate place.
     near = market.listing_near(viewer=request.user, kind="need", listing_id=need.pk)

@@ -218,3 +218,31 @@ def test_a_one_off_time_written_as_people_write_it_is_read():
 def test_a_language_typed_twice_is_kept_once():
     field = LanguagesField(required=False)
     assert field.clean("English, ENGLISH, english , Pwyleg, pl") == ["English", "Polish"]
+
+
+def test_offers_alike_but_for_their_place_are_told_apart_where_the_helper_picks(
+    client, citizen, helper, meals, moderator
+):
+    """Two offers of one kind, days and distance, from two postcodes (and a third just like
+    the second): where the helper picks one, each is named with where it is offered from,
+    and a number where even that is the same."""
+    at_home = make.resident_offer(
+        helper=helper, category=meals, moderator=moderator, slots=FRIDAY, postcode="LS1 1AA"
+    )
+    at_work = make.resident_offer(
+        helper=helper, category=meals, moderator=moderator, slots=FRIDAY, postcode="LS2 2BB"
+    )
+    again = make.resident_offer(
+        helper=helper, category=meals, moderator=moderator, slots=FRIDAY, postcode="LS2 2BB"
+    )
+    assert at_home.label() == at_work.label() == again.label()
+    need = make.resident_need(owner=citizen, category=meals, moderator=moderator)
+    client.force_login(helper)
+    html = client.get(reverse("need_for_helper", args=[need.pk])).content.decode()
+    label = at_home.label()
+    assert f'for="offer-{at_home.pk}">{label}, from LS1 1AA</label>' in html
+    # The two from LS2 2BB are numbered in the order the page lists them (newest first).
+    assert f'for="offer-{again.pk}">{label}, from LS2 2BB (1)</label>' in html
+    assert f'for="offer-{at_work.pk}">{label}, from LS2 2BB (2)</label>' in html
+    near = client.get(reverse("needs_near")).content.decode()
+    assert f"{label}, from LS1 1AA" in near and f"{label}, from LS2 2BB (2)" in near
