@@ -104,7 +104,7 @@ class PostcodeField(forms.CharField):
         kwargs.setdefault("max_length", 16)
         messages = {"required": _("Enter your postcode.")}
         messages.update(kwargs.pop("error_messages", {}))
-        messages.setdefault("max_length", _("Enter a real postcode, like SW1A 1AA."))
+        messages.setdefault("max_length", _("Enter a real postcode."))
         super().__init__(error_messages=messages, **kwargs)
         self.widget.attrs.update(
             {"autocomplete": "postal-code", "spellcheck": "false", "class": "govuk-input--width-10"}
@@ -113,7 +113,7 @@ class PostcodeField(forms.CharField):
     def clean(self, value):
         value = super().clean(value)
         if value and not is_valid_postcode(value):
-            raise forms.ValidationError(gettext("Enter a real postcode, like SW1A 1AA."))
+            raise forms.ValidationError(gettext("Enter a real postcode."))
         return normalise_postcode(value) if value else value
 
 

@@ -58,7 +58,7 @@ def postcode_point(*, postcode: str) -> Point:
     if not normalised:
         raise ApplicationError(_("Enter a postcode."), code="postcode_missing")
     if not POSTCODE_RE.match(normalised):
-        raise ApplicationError(_("Enter a real postcode, like SW1A 1AA."), code="postcode_invalid")
+        raise ApplicationError(_("Enter a real postcode."), code="postcode_invalid")
     row = Postcode.objects.filter(postcode=normalised, terminated=False).first()
     if row is None:
         raise ApplicationError(

@@ -243,7 +243,7 @@ BAD_INPUT = [
     (
         "place",
         {"postcode": "not a postcode"},
-        "Enter a real postcode, like SW1A 1AA.",
+        "Enter a real postcode.",
         "id_postcode",
     ),
     ("distance", {}, "Choose how far you can travel.", "id_radius_m_0"),
