@@ -36,6 +36,9 @@ def test_accept_message_complete_and_feedback(client, citizen, helper, proposed)
     assert "Hello Sam" in client.get(reverse("match_detail", args=[proposed.pk])).content.decode()
     response = client.post(reverse("match_complete", args=[proposed.pk]))
     assert response["Location"] == reverse("match_feedback", args=[proposed.pk])
+    page = client.get(response["Location"]).content.decode()
+    # Asked once, as the page's heading (and named in its title).
+    assert page.count("How did it go?") == 2 and '<h1 class="govuk-fieldset__heading">' in page
     client.post(reverse("match_feedback", args=[proposed.pk]), {"rating": "5", "comment": "Lovely"})
     feedback = Feedback.objects.get()
     assert feedback.author == helper and feedback.subject == citizen and feedback.rating == 5
