@@ -2,7 +2,7 @@
 needed (its words) and where (its postcode). Each is checked on its own page with the rule the
 marketplace applies when the need is saved — contact details in the words
 (`core.contact_details`), a postcode Kith knows inside a council's area
-(`marketplace.services.need_place_check`) — so nobody learns of a problem only after the last
+(`marketplace.services.place_check`) — so nobody learns of a problem only after the last
 question. The questions the staff console shares (how often, the date, how soon, preferences)
 are in `frontend.forms`."""
 
@@ -63,7 +63,7 @@ class NeedDetailsForm(KithForm):
 
 class NeedPlaceForm(KithForm):
     """Where help is needed: a real postcode, known to Kith, in a council's area
-    (`need_place_check`, the check recording or changing the need makes)."""
+    (`place_check`, the check recording or changing the need makes)."""
 
     postcode = PostcodeField(
         label=_("What is the postcode where you need help?"),
@@ -74,7 +74,7 @@ class NeedPlaceForm(KithForm):
     def clean_postcode(self) -> str:
         postcode = self.cleaned_data["postcode"]
         try:
-            market_services.need_place_check(postcode=postcode)
+            market_services.place_check(postcode=postcode)
         except ApplicationError as exc:
             raise forms.ValidationError(exc.message, code=exc.code) from None
         return postcode

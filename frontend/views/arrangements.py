@@ -56,18 +56,21 @@ def _to_detail(arrangement: Arrangement):
     return redirect("arrangement_detail", arrangement_id=arrangement.pk)
 
 
-def _change_waiting(request, arrangement: Arrangement) -> bool:
+def _change_waiting(request, arrangement: Arrangement, role: str) -> bool:
     """Whether a change already waits for an answer, said before a page that asks for
-    another is filled in (one change waits at a time; the arrangement's page shows it, with
-    its way to withdraw it). A form sent meanwhile is refused by the service and keeps what
-    was typed."""
-    if request.method == "GET" and arrangements.pending_change(arrangement) is not None:
-        messages.error(
-            request,
-            _("A change is already waiting for an answer. Wait for it, or withdraw it first."),
-        )
-        return True
-    return False
+    another is filled in (one change waits at a time; the arrangement's page shows it: to
+    the person who asked, with its way to withdraw it; to the other, with its answers). A
+    form sent meanwhile is refused by the service and keeps what was typed."""
+    change = arrangements.pending_change(arrangement) if request.method == "GET" else None
+    if change is None:
+        return False
+    messages.error(
+        request,
+        _("A change is already waiting for an answer. Wait for it, or withdraw it first.")
+        if change.asked_by_role == role
+        else _("A change is waiting for your answer. Answer it first."),
+    )
+    return True
 
 
 def _visit_to_change(request, arrangement: Arrangement, visit_id: int) -> Visit | None:
@@ -269,7 +272,7 @@ def visit_skip(request, arrangement_id: int, visit_id: int):
 def visit_move(request, arrangement_id: int, visit_id: int):
     arrangement, role = _party(request, arrangement_id)
     visit = _visit_to_change(request, arrangement, visit_id)
-    if visit is None or _change_waiting(request, arrangement):
+    if visit is None or _change_waiting(request, arrangement, role):
         return _to_detail(arrangement)
     local = visit.starts_at.astimezone(local_zone())
     form = MoveForm(
@@ -321,7 +324,7 @@ def arrangement_change_time(request, arrangement_id: int):
     if not arrangements.is_recurring(arrangement):
         messages.error(request, _("A one-off visit has no regular time: move the visit instead."))
         return _to_detail(arrangement)
-    if _change_waiting(request, arrangement):
+    if _change_waiting(request, arrangement, role):
         return _to_detail(arrangement)
     current = list(arrangement.times.all())
     initial = {"frequency": arrangement.frequency}

@@ -57,6 +57,16 @@ def match_detail(request, match_id: int):
         if sent:
             messages.success(request, _("Your message has been sent."))
             return redirect("match_detail", match_id=match.pk)
+    can_message = match.status in matching_services.MESSAGE_OPEN_STATUSES
+    unsent = ""
+    if request.method == "POST" and not can_message:
+        # The match ended meanwhile (another tab, the other person): the form is no longer
+        # on the page, so its refusal is the page's message, and the words typed are shown
+        # back to keep.
+        for error in form.errors.get("body", []):
+            messages.error(request, error)
+        unsent = request.POST.get("body", "").strip()
+        form = MessageForm()
     conversation = (
         not_found_as_404(
             lambda: matching_services.message_list(user=request.user, match_id=match.pk)
@@ -83,10 +93,8 @@ def match_detail(request, match_id: int):
             "i_agreed": _my_agreement(match, role) is not None,
             "conversation": conversation,
             "form": form,
-            "can_message": match.status in matching_services.MESSAGE_OPEN_STATUSES,
-            # A message refused because the match ended meanwhile (another tab, the other
-            # person): its words are shown back, not lost with the form.
-            "unsent": request.POST.get("body", "").strip() if form.is_bound and form.errors else "",
+            "can_message": can_message,
+            "unsent": unsent,
             "left_feedback": left_feedback,
             "last_read": last_read,
             "arrangement": arrangement,

@@ -255,14 +255,6 @@ def _reopen_as_draft(*, need: Need, actor: User) -> None:
     audit_record(actor=actor, verb="need.sent_again", target=need)
 
 
-def need_place_check(*, postcode: str) -> Council:
-    """The council a need at `postcode` belongs to, or the refusal `need_create` and
-    `need_update` would give for it (a postcode that is not real or not known, a place outside
-    every council's area), so the page that asks for the postcode can say so at once."""
-    _point, _code, council = resolve_location(postcode=postcode, point=None, fallback_user=None)
-    return council
-
-
 def need_window_check(*, starts_at: dt.datetime, ends_at: dt.datetime) -> None:
     """The check `need_create` makes of a one-off need's time (an end after its start, not
     already past), so the page that asks for the date can say so at once."""

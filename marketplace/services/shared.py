@@ -157,6 +157,14 @@ def food_kept(category: Category, tags: Iterable[str] | None) -> list[str]:
     return tags if category.is_meal else []
 
 
+def place_check(*, postcode: str) -> Council:
+    """The council a need or an offer at `postcode` belongs to, or the refusal recording or
+    changing it would give (a postcode that is not real or not known, a place outside every
+    council's area), so the page that asks for the postcode can say so at once."""
+    _point, _code, council = resolve_location(postcode=postcode, point=None, fallback_user=None)
+    return council
+
+
 def resolve_location(
     *, postcode: str | None, point: Point | None, fallback_user: User | None
 ) -> tuple[Point, str, Council]:

@@ -246,6 +246,8 @@ BAD_INPUT = [
         "Enter a real postcode.",
         "id_postcode",
     ),
+    # Real in form but not one Kith knows: said on its page, not only at "Send offer".
+    ("place", {"postcode": "SW1A 1AA"}, "could not find the postcode SW1A 1AA", "id_postcode"),
     ("distance", {}, "Choose how far you can travel.", "id_radius_m_0"),
     ("distance", {"radius_m": "900000"}, "Select a valid choice.", "id_radius_m_0"),
     (
@@ -390,10 +392,16 @@ def test_contact_details_are_refused_on_the_page_they_are_typed_on(client, helpe
     assert Offer.objects.get().description == "Happy to chat."
 
 
-def test_postcode_outside_every_council_is_refused(client, helper, befriending):
+def test_postcode_outside_every_council_is_refused_on_its_page(client, helper, befriending):
+    """Said where the postcode is asked (the check recording the offer makes), not only at
+    "Send offer"; the answer is not kept."""
     client.force_login(helper)
-    answer_offer_questions(client, befriending, place={"postcode": "BT1 1AA"})
-    assert "Kith is not available in your area yet." in _refused(client, "place")
+    client.get(reverse("offer_new"))
+    response = client.post(step_url("place"), {"postcode": "BT1 1AA"})
+    html = response.content.decode()
+    assert response.status_code == 200 and "Kith is not available in your area yet." in html
+    assert 'href="#id_postcode"' in html
+    assert client.session.get("offer_draft", {}).get("postcode") != "BT1 1AA"
 
 
 def test_distance_beyond_the_councils_limit_is_refused(client, place, helper, befriending):

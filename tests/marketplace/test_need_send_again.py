@@ -149,14 +149,14 @@ def test_a_needs_postcode_changes_with_the_checks_it_was_made_with(citizen, mode
 
 def test_the_check_of_a_needs_place_is_the_one_need_create_makes(citizen):
     make.PostcodeFactory(postcode="SW1A 1AA", location=Point(-0.14, 51.50, srid=4326))
-    assert services.need_place_check(postcode="LS1 1AA") == citizen.council
+    assert services.place_check(postcode="LS1 1AA") == citizen.council
     for postcode, code in (
         ("SW1A 1AA", "not_available"),
         ("LS9 9ZZ", "postcode_unknown"),
         ("not one", "postcode_invalid"),
     ):
         with pytest.raises(ApplicationError) as refused:
-            services.need_place_check(postcode=postcode)
+            services.place_check(postcode=postcode)
         assert refused.value.code == code
 
 
