@@ -64,7 +64,7 @@ def match_detail(request, match_id: int):
         # on the page, so its refusal is the page's message, and the words typed are shown
         # back to keep.
         for error in form.errors.get("body", []):
-            messages.error(request, error)
+            messages.error(request, str(error))
         unsent = request.POST.get("body", "").strip()
         form = MessageForm()
     conversation = (
