@@ -100,7 +100,12 @@ def clean_quiet_hours(form: forms.Form, data: dict) -> dict:
 
 
 class PostcodeField(forms.CharField):
-    def __init__(self, **kwargs):
+    """A postcode in the shape of one, normalised. `known=True`: also one Kith knows, in a
+    council's area (`place_check`, the check recording a need or an offer makes), so the
+    page that asks for it says so at once."""
+
+    def __init__(self, *, known: bool = False, **kwargs):
+        self.known = known
         kwargs.setdefault("max_length", 16)
         messages = {"required": _("Enter your postcode.")}
         messages.update(kwargs.pop("error_messages", {}))
@@ -114,7 +119,13 @@ class PostcodeField(forms.CharField):
         value = super().clean(value)
         if value and not is_valid_postcode(value):
             raise forms.ValidationError(gettext("Enter a real postcode."))
-        return normalise_postcode(value) if value else value
+        value = normalise_postcode(value) if value else value
+        if value and self.known:
+            try:
+                market_services.place_check(postcode=value)
+            except ApplicationError as exc:
+                raise forms.ValidationError(exc.message, code=exc.code) from None
+        return value
 
 
 # --- Onboarding and profile ------------------------------------------------------------------

@@ -11,9 +11,6 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import ApplicationError
-from marketplace import services as market_services
-
 from .forms import KithForm, PostcodeField
 
 
@@ -66,15 +63,8 @@ class NeedPlaceForm(KithForm):
     (`place_check`, the check recording or changing the need makes)."""
 
     postcode = PostcodeField(
+        known=True,
         label=_("What is the postcode where you need help?"),
         help_text=_("Helpers only see roughly where this is, never the postcode itself."),
         error_messages={"required": _("Enter the postcode where you need help.")},
     )
-
-    def clean_postcode(self) -> str:
-        postcode = self.cleaned_data["postcode"]
-        try:
-            market_services.place_check(postcode=postcode)
-        except ApplicationError as exc:
-            raise forms.ValidationError(exc.message, code=exc.code) from None
-        return postcode

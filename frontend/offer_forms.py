@@ -9,8 +9,6 @@ from django import forms
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import ApplicationError
-from marketplace import services as market_services
 from marketplace.models import DietaryTag
 
 from .forms import KithForm, LanguagesField, PostcodeField
@@ -101,6 +99,7 @@ class OfferForm(KithForm):
     )
     capacity.widget.attrs.update({"inputmode": "numeric", "class": "govuk-input--width-2"})
     postcode = PostcodeField(
+        known=True,
         label=_("Where will you help from?"),
         help_text=_("Usually your home postcode. Other people only see roughly where this is."),
         error_messages={"required": _("Enter the postcode you will help from.")},
@@ -122,16 +121,6 @@ class OfferForm(KithForm):
         required=False,
         error_messages={"invalid_choice": _("Choose only from the kinds of food listed.")},
     )
-
-    def clean_postcode(self) -> str:
-        """A real postcode Kith knows, in a council's area (`place_check`, the check
-        recording the offer makes), said on the page that asks for it."""
-        postcode = self.cleaned_data["postcode"]
-        try:
-            market_services.place_check(postcode=postcode)
-        except ApplicationError as exc:
-            raise forms.ValidationError(exc.message, code=exc.code) from None
-        return postcode
 
     def __init__(self, *args, step: str | None = None, categories=(), hints=None, **kwargs):
         super().__init__(*args, **kwargs)
